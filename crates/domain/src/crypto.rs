@@ -1,0 +1,150 @@
+//! Secrets at rest and passwords: the master key that seals stored secrets, Argon2id password
+//! hashes, constant-time comparison and random strings from the operating system's generator.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use rand::rngs::OsRng;
+use rand::{Rng, RngCore};
+
+use crate::error::DomainError;
+
+const SEALED_PREFIX: &str = "v1:";
+
+/// The 256-bit key under which every node of a cluster seals the secrets it stores (client
+/// secrets, signing keys). Each node gets it from its configuration; it never enters the store.
+#[derive(Clone)]
+pub struct MasterKey {
+    key_bytes: [u8; 32],
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("MasterKey(<redacted>)")
+    }
+}
+
+impl MasterKey {
+    pub fn from_bytes(key_bytes: [u8; 32]) -> Self {
+        MasterKey { key_bytes }
+    }
+
+    /// A fresh random key.
+    pub fn generate() -> Self {
+        let mut key_bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut key_bytes);
+        MasterKey { key_bytes }
+    }
+
+    /// Parses the text form: 64 hex digits or standard base64 of 32 bytes.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let decoded = if text.len() == 64 && text.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            hex::decode(text).map_err(|error| error.to_string())?
+        } else {
+            BASE64.decode(text).map_err(|_| "the master key must be 64 hex digits or base64 of 32 bytes".to_string())?
+        };
+        let key_bytes: [u8; 32] =
+            decoded.try_into().map_err(|_| "the master key must be exactly 32 bytes".to_string())?;
+        Ok(MasterKey { key_bytes })
+    }
+
+    /// The text form accepted by [`MasterKey::parse`].
+    pub fn to_text(&self) -> String {
+        hex::encode(self.key_bytes)
+    }
+
+    /// Encrypts `plaintext`, binding it to `context` (for example the row it belongs to), so a
+    /// sealed value copied to another row does not open.
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> String {
+        let cipher = Aes256Gcm::new_from_slice(&self.key_bytes).expect("32-byte key");
+        let mut nonce_bytes = [0u8; 12];
+        OsRng.fill_bytes(&mut nonce_bytes);
+        let ciphertext = cipher
+            .encrypt(Nonce::from_slice(&nonce_bytes), Payload { msg: plaintext, aad: context.as_bytes() })
+            .expect("AES-GCM encryption does not fail for in-memory buffers");
+        let mut sealed = nonce_bytes.to_vec();
+        sealed.extend_from_slice(&ciphertext);
+        format!("{SEALED_PREFIX}{}", BASE64.encode(sealed))
+    }
+
+    /// Decrypts a value made by [`MasterKey::seal`] with the same context.
+    pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, DomainError> {
+        let encoded = sealed
+            .strip_prefix(SEALED_PREFIX)
+            .ok_or_else(|| DomainError::internal("sealed value has an unknown format"))?;
+        let bytes = BASE64.decode(encoded).map_err(DomainError::internal)?;
+        if bytes.len() < 12 + 16 {
+            return Err(DomainError::internal("sealed value is too short"));
+        }
+        let (nonce_bytes, ciphertext) = bytes.split_at(12);
+        let cipher = Aes256Gcm::new_from_slice(&self.key_bytes).expect("32-byte key");
+        cipher
+            .decrypt(Nonce::from_slice(nonce_bytes), Payload { msg: ciphertext, aad: context.as_bytes() })
+            .map_err(|_| DomainError::internal("a sealed value does not open with this node's master key"))
+    }
+}
+
+/// Hashes a password with Argon2id (m = 19 MiB, t = 2, p = 1) into a PHC string.
+pub fn hash_password(password: &str) -> Result<String, DomainError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(DomainError::internal)
+}
+
+/// Checks a password against a PHC string made by [`hash_password`], in constant time.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    match PasswordHash::new(phc) {
+        Ok(parsed) => argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Compares two secrets without leaking where they differ.
+pub fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    left.len() == right.len() && bool::from(left.ct_eq(right))
+}
+
+/// A random string of `length` characters drawn uniformly from `alphabet`.
+pub fn random_string(alphabet: &[u8], length: usize) -> String {
+    let mut rng = OsRng;
+    (0..length).map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_with_the_same_key_and_context() {
+        let key = MasterKey::generate();
+        let sealed = key.seal(b"client secret", "client:abc");
+        assert_eq!(key.open(&sealed, "client:abc").unwrap(), b"client secret");
+        assert!(key.open(&sealed, "client:other").is_err());
+        assert!(MasterKey::generate().open(&sealed, "client:abc").is_err());
+        assert!(!sealed.contains("client secret"));
+    }
+
+    #[test]
+    fn master_key_text_round_trips_and_rejects_short_keys() {
+        let key = MasterKey::generate();
+        let parsed = MasterKey::parse(&key.to_text()).unwrap();
+        assert_eq!(parsed.key_bytes, key.key_bytes);
+        assert!(MasterKey::parse("abcd").is_err());
+        assert_eq!(format!("{key:?}"), "MasterKey(<redacted>)");
+    }
+
+    #[test]
+    fn password_hashes_verify_only_the_right_password() {
+        let phc = hash_password("Correct-Horse-1").unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(verify_password("Correct-Horse-1", &phc));
+        assert!(!verify_password("Correct-Horse-2", &phc));
+    }
+}

@@ -1,0 +1,49 @@
+//! The one error type of the domain, in domain words. Each protocol edge maps it exhaustively.
+
+/// What went wrong, as the domain sees it. Messages are shown to clients, so they never carry
+/// secrets or internal detail; [`DomainError::Internal`] carries detail for the log only.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum DomainError {
+    /// A pool, client or group that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A user that does not exist.
+    #[error("{0}")]
+    UserNotFound(String),
+    /// A group with this name already exists.
+    #[error("{0}")]
+    GroupExists(String),
+    /// A user with this username (or username attribute) already exists.
+    #[error("{0}")]
+    UsernameExists(String),
+    /// An alias (email, phone) is already used by another user.
+    #[error("{0}")]
+    AliasExists(String),
+    /// A parameter is out of range, malformed or contradicts the pool's settings.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// A password does not satisfy the pool's password policy.
+    #[error("{0}")]
+    InvalidPassword(String),
+    /// The caller may not do this.
+    #[error("{0}")]
+    NotAuthorized(String),
+    /// The user is in a state that does not allow this operation.
+    #[error("{0}")]
+    UnsupportedUserState(String),
+    /// A resource limit was reached.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// Something that is not the caller's fault: storage unreachable, corrupt data.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    /// Wraps an unexpected failure (storage, crypto) whose detail is for the log only.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        DomainError::Internal(detail.to_string())
+    }
+}
+
+pub type DomainResult<T> = Result<T, DomainError>;

@@ -1,0 +1,106 @@
+//! Identifiers as Cognito makes them, and the checks that parse them at the edge.
+
+use crate::crypto::random_string;
+use crate::error::DomainError;
+
+const ALPHANUMERIC: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const BASE32_LOWER: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
+
+/// `<region>_<9 alphanumerics>`, as in `us-east-1_mrk4RyjYz`.
+pub fn new_user_pool_id(region: &str) -> String {
+    format!("{region}_{}", random_string(ALPHANUMERIC, 9))
+}
+
+/// 26 characters of `[0-9a-v]`.
+pub fn new_client_id() -> String {
+    random_string(BASE32_LOWER, 26)
+}
+
+/// 51 characters of `[0-9a-v]` (255 bits).
+pub fn new_client_secret() -> String {
+    random_string(BASE32_LOWER, 51)
+}
+
+pub fn new_uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub fn user_pool_arn(region: &str, account_id: &str, pool_id: &str) -> String {
+    format!("arn:aws:cognito-idp:{region}:{account_id}:userpool/{pool_id}")
+}
+
+/// A pool id must match `[\w-]+_[0-9a-zA-Z]+` and be at most 55 characters.
+pub fn check_user_pool_id(pool_id: &str) -> Result<(), DomainError> {
+    let valid = pool_id.len() <= 55
+        && match pool_id.rsplit_once('_') {
+            Some((region, suffix)) => {
+                !region.is_empty()
+                    && region.chars().all(|character| character.is_alphanumeric() || character == '_' || character == '-')
+                    && !suffix.is_empty()
+                    && suffix.chars().all(|character| character.is_ascii_alphanumeric())
+            }
+            None => false,
+        };
+    if valid {
+        Ok(())
+    } else {
+        Err(constraint_error(pool_id, "userPoolId", "regular expression pattern: [\\w-]+_[0-9a-zA-Z]+"))
+    }
+}
+
+/// Client ids match `[\w+]+`, 1 to 128 characters.
+pub fn check_client_id(client_id: &str) -> Result<(), DomainError> {
+    let valid = !client_id.is_empty()
+        && client_id.len() <= 128
+        && client_id.chars().all(|character| character.is_alphanumeric() || character == '_' || character == '+');
+    if valid {
+        Ok(())
+    } else {
+        Err(constraint_error(client_id, "clientId", "regular expression pattern: [\\w+]+"))
+    }
+}
+
+/// Usernames and group names: 1 to 128 letters, marks, symbols, numbers or punctuation (no spaces).
+pub fn check_name(value: &str, member: &str) -> Result<(), DomainError> {
+    let length = value.chars().count();
+    let valid = (1..=128).contains(&length)
+        && value.chars().all(|character| !character.is_whitespace() && !character.is_control());
+    if valid {
+        Ok(())
+    } else {
+        Err(constraint_error(value, member, "regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"))
+    }
+}
+
+/// A message in the form Cognito uses for a member that fails its model constraint.
+pub fn constraint_error(value: &str, member: &str, constraint: &str) -> DomainError {
+    DomainError::InvalidParameter(format!(
+        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy {constraint}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_have_cognito_shapes() {
+        let pool_id = new_user_pool_id("eu-west-1");
+        assert!(pool_id.starts_with("eu-west-1_"));
+        assert_eq!(pool_id.len(), "eu-west-1_".len() + 9);
+        check_user_pool_id(&pool_id).unwrap();
+        let client_id = new_client_id();
+        assert_eq!(client_id.len(), 26);
+        assert!(client_id.bytes().all(|byte| BASE32_LOWER.contains(&byte)));
+        check_client_id(&client_id).unwrap();
+    }
+
+    #[test]
+    fn malformed_ids_are_refused() {
+        assert!(check_user_pool_id("nounderscore").is_err());
+        assert!(check_user_pool_id("us-east-1_bad!").is_err());
+        assert!(check_client_id("").is_err());
+        assert!(check_name("has space", "username").is_err());
+        assert!(check_name(&"x".repeat(129), "username").is_err());
+    }
+}

@@ -1,0 +1,12 @@
+#![forbid(unsafe_code)]
+//! The cognate domain: user pools and their rules. It knows no HTTP, no SQL and no wire JSON;
+//! storage is reached only through the traits in [`store`].
+
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod ids;
+pub mod store;
+pub mod user_pool;
+
+pub use error::DomainError;

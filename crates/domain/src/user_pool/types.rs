@@ -1,0 +1,277 @@
+//! The user-pool records: pools, app clients, users and groups. They derive serde only so that
+//! the store can keep them as documents; the wire has its own shapes in the API layer.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Settings the domain keeps and returns without interpreting them (Lambda triggers, email and
+/// SMS configuration, analytics): their wire JSON, keyed by the member name.
+pub type OpaqueSettings = BTreeMap<String, serde_json::Value>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub minimum_length: u32,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub require_numbers: bool,
+    pub require_symbols: bool,
+    pub password_history_size: Option<u32>,
+    pub temporary_password_validity_days: u32,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy {
+            minimum_length: 8,
+            require_uppercase: true,
+            require_lowercase: true,
+            require_numbers: true,
+            require_symbols: true,
+            password_history_size: None,
+            temporary_password_validity_days: 7,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttributeDataType {
+    String,
+    Number,
+    DateTime,
+    Boolean,
+}
+
+impl AttributeDataType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttributeDataType::String => "String",
+            AttributeDataType::Number => "Number",
+            AttributeDataType::DateTime => "DateTime",
+            AttributeDataType::Boolean => "Boolean",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "String" => Some(AttributeDataType::String),
+            "Number" => Some(AttributeDataType::Number),
+            "DateTime" => Some(AttributeDataType::DateTime),
+            "Boolean" => Some(AttributeDataType::Boolean),
+            _ => None,
+        }
+    }
+}
+
+/// One attribute of a pool's schema. Custom attributes are named with their `custom:` prefix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchemaAttribute {
+    pub name: String,
+    pub data_type: AttributeDataType,
+    pub developer_only: bool,
+    pub mutable: bool,
+    pub required: bool,
+    /// `(MinLength, MaxLength)` for strings, as Cognito keeps them: decimal strings.
+    pub string_constraints: Option<(Option<String>, Option<String>)>,
+    /// `(MinValue, MaxValue)` for numbers.
+    pub number_constraints: Option<(Option<String>, Option<String>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryMechanism {
+    pub priority: u32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminCreateUserConfig {
+    pub allow_admin_create_user_only: bool,
+    pub unused_account_validity_days: Option<u32>,
+    /// The invitation template (`SMSMessage`, `EmailMessage`, `EmailSubject`), as given.
+    pub invite_message_template: Option<serde_json::Value>,
+}
+
+impl Default for AdminCreateUserConfig {
+    fn default() -> Self {
+        AdminCreateUserConfig {
+            allow_admin_create_user_only: false,
+            unused_account_validity_days: Some(7),
+            invite_message_template: None,
+        }
+    }
+}
+
+/// The settings of a pool that UpdateUserPool may change. Members that an update leaves out
+/// return to their defaults, as in Cognito.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserPoolSettings {
+    pub name: String,
+    pub password_policy: PasswordPolicy,
+    /// The rest of `Policies` (for example `SignInPolicy`), as given.
+    pub other_policies: OpaqueSettings,
+    pub deletion_protection: String,
+    pub auto_verified_attributes: Vec<String>,
+    pub mfa_configuration: String,
+    pub account_recovery: Option<Vec<RecoveryMechanism>>,
+    pub admin_create_user: AdminCreateUserConfig,
+    pub tags: BTreeMap<String, String>,
+    pub tier: String,
+    pub opaque: OpaqueSettings,
+}
+
+/// What is fixed when a pool is created.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserPoolShape {
+    pub schema: Vec<SchemaAttribute>,
+    pub alias_attributes: Vec<String>,
+    pub username_attributes: Vec<String>,
+    /// None when the pool was created without UsernameConfiguration (then usernames are
+    /// case sensitive).
+    pub case_sensitive: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserPool {
+    pub id: String,
+    pub arn: String,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+    pub settings: UserPoolSettings,
+    pub shape: UserPoolShape,
+}
+
+impl UserPool {
+    pub fn schema_attribute(&self, name: &str) -> Option<&SchemaAttribute> {
+        self.shape.schema.iter().find(|attribute| attribute.name == name)
+    }
+
+    pub fn is_case_sensitive(&self) -> bool {
+        self.shape.case_sensitive.unwrap_or(true)
+    }
+
+    /// The key a username is stored and looked up under.
+    pub fn username_key(&self, username: &str) -> String {
+        if self.is_case_sensitive() {
+            username.to_string()
+        } else {
+            username.to_lowercase()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TokenValidityUnits {
+    pub access_token: Option<String>,
+    pub id_token: Option<String>,
+    pub refresh_token: Option<String>,
+}
+
+/// The OAuth side of an app client, used by the hosted sign-in pages.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClientOAuthSettings {
+    pub supported_identity_providers: Option<Vec<String>>,
+    pub callback_urls: Option<Vec<String>>,
+    pub logout_urls: Option<Vec<String>>,
+    pub default_redirect_uri: Option<String>,
+    pub allowed_oauth_flows: Option<Vec<String>>,
+    pub allowed_oauth_scopes: Option<Vec<String>>,
+    pub allowed_oauth_flows_user_pool_client: bool,
+}
+
+/// The settings of an app client that UpdateUserPoolClient may change (left-out members return
+/// to their defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppClientSettings {
+    pub name: String,
+    pub refresh_token_validity: u32,
+    pub access_token_validity: Option<u32>,
+    pub id_token_validity: Option<u32>,
+    pub token_validity_units: Option<TokenValidityUnits>,
+    pub read_attributes: Option<Vec<String>>,
+    pub write_attributes: Option<Vec<String>>,
+    pub explicit_auth_flows: Option<Vec<String>>,
+    pub prevent_user_existence_errors: String,
+    pub enable_token_revocation: bool,
+    pub enable_propagate_additional_user_context_data: bool,
+    pub auth_session_validity: u32,
+    pub oauth: ClientOAuthSettings,
+    pub opaque: OpaqueSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppClient {
+    pub pool_id: String,
+    pub client_id: String,
+    /// The client secret, sealed under the master key; None for public clients.
+    pub sealed_secret: Option<String>,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+    pub settings: AppClientSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserStatus {
+    Unconfirmed,
+    Confirmed,
+    Archived,
+    Compromised,
+    Unknown,
+    ResetRequired,
+    ForceChangePassword,
+    ExternalProvider,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Unconfirmed => "UNCONFIRMED",
+            UserStatus::Confirmed => "CONFIRMED",
+            UserStatus::Archived => "ARCHIVED",
+            UserStatus::Compromised => "COMPROMISED",
+            UserStatus::Unknown => "UNKNOWN",
+            UserStatus::ResetRequired => "RESET_REQUIRED",
+            UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+            UserStatus::ExternalProvider => "EXTERNAL_PROVIDER",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribute {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub pool_id: String,
+    pub username: String,
+    pub sub: String,
+    /// Every attribute with a value, `sub` first.
+    pub attributes: Vec<Attribute>,
+    pub enabled: bool,
+    pub status: UserStatus,
+    /// Argon2id PHC string of the current (or temporary) password.
+    pub password_hash: Option<String>,
+    /// When a temporary password stops working.
+    pub temporary_password_expires_ms: Option<i64>,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+}
+
+impl User {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.iter().find(|attribute| attribute.name == name).map(|attribute| attribute.value.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub pool_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub role_arn: Option<String>,
+    pub precedence: Option<u32>,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+}

@@ -1,0 +1,228 @@
+//! Building the application: open the store, load the keys, and assemble the one router that
+//! serves every protocol on the port. [`build_app`] takes its [`Config`] by value and keeps no
+//! global state, so several servers can run in one process (the tests do).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use cognate_domain::clock::{Clock, SystemClock};
+use cognate_domain::crypto::{random_string, MasterKey};
+use cognate_domain::store::Store;
+use cognate_domain::user_pool::UserPoolService;
+use cognate_store::SqlStore;
+
+use crate::aws::json::ApiError;
+use crate::config::{Config, Secret};
+
+/// The access key pair that signs administrative requests.
+#[derive(Clone)]
+pub struct RootCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub user_pools: UserPoolService,
+    pub root: RootCredentials,
+}
+
+/// The assembled application.
+pub struct App {
+    pub router: Router,
+    pub state: AppState,
+    /// Set when this start generated the root credentials; the caller prints them once.
+    pub generated_root_credentials: bool,
+}
+
+/// The request id of the request being handled, put in its extensions by the logging layer.
+#[derive(Clone)]
+pub struct RequestId(pub String);
+
+/// The operation a handler served, put in the response extensions for the request log.
+#[derive(Clone)]
+pub struct OperationName(pub &'static str);
+
+const MASTER_KEY_CHECK: &str = "master-key-check";
+
+pub async fn build_app(config: Config) -> Result<App, String> {
+    build_app_with_clock(config, Arc::new(SystemClock)).await
+}
+
+pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<App, String> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|error| format!("creating the data directory {}: {error}", config.data_dir.display()))?;
+    let master_key = match &config.master_key {
+        Some(text) => MasterKey::parse(&text.0)?,
+        None => load_or_create_master_key(&config.data_dir.join("master.key"))?,
+    };
+    let store = SqlStore::connect(&config.database_url).await.map_err(|error| format!("opening the database: {error}"))?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    check_master_key(store.as_ref(), &master_key).await?;
+    let (root, generated_root_credentials) = match &config.root_credentials {
+        Some((access_key_id, secret)) => {
+            (RootCredentials { access_key_id: access_key_id.clone(), secret_access_key: secret.clone() }, false)
+        }
+        None => load_or_create_root_credentials(&config.data_dir.join("root-credentials"))?,
+    };
+    let user_pools = UserPoolService::new(
+        store.clone(),
+        clock.clone(),
+        master_key,
+        config.region.clone(),
+        config.account_id.clone(),
+    );
+    let state = AppState { config: Arc::new(config), store, clock, user_pools, root };
+    let router = Router::new()
+        .route("/health", get(health))
+        .route("/", post(crate::dispatch::aws_post))
+        .fallback(not_found)
+        .layer(middleware::from_fn(cors_and_log))
+        .with_state(state.clone());
+    Ok(App { router, state, generated_root_credentials })
+}
+
+/// Every node of a cluster must use the same master key: the first node stores a value sealed
+/// under its key, and a node whose key does not open it refuses to start.
+async fn check_master_key(store: &dyn Store, master_key: &MasterKey) -> Result<(), String> {
+    let candidate = master_key.seal(b"cognate", MASTER_KEY_CHECK);
+    let stored = store
+        .insert_cluster_value_if_absent(MASTER_KEY_CHECK, &candidate)
+        .await
+        .map_err(|error| format!("reading the master key check: {error}"))?;
+    match master_key.open(&stored, MASTER_KEY_CHECK) {
+        Ok(plaintext) if plaintext == b"cognate" => Ok(()),
+        _ => Err("the master key does not match the one this database was created with; \
+                  every node of a cluster needs the same COGNATE_MASTER_KEY"
+            .into()),
+    }
+}
+
+fn write_private_file(path: &Path, contents: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|error| format!("creating {}: {error}", path.display()))?;
+    file.write_all(contents.as_bytes()).map_err(|error| format!("writing {}: {error}", path.display()))
+}
+
+fn load_or_create_master_key(path: &Path) -> Result<MasterKey, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => MasterKey::parse(&text).map_err(|error| format!("{}: {error}", path.display())),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key = MasterKey::generate();
+            write_private_file(path, &format!("{}\n", key.to_text()))?;
+            Ok(key)
+        }
+        Err(error) => Err(format!("reading {}: {error}", path.display())),
+    }
+}
+
+/// Reads `access_key_id=…` / `secret_access_key=…` lines, or creates them; true when created.
+fn load_or_create_root_credentials(path: &Path) -> Result<(RootCredentials, bool), String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let value = |name: &str| {
+                text.lines()
+                    .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+                    .map(|value| value.trim().to_string())
+                    .ok_or_else(|| format!("{} has no {name}", path.display()))
+            };
+            Ok((
+                RootCredentials { access_key_id: value("access_key_id")?, secret_access_key: Secret(value("secret_access_key")?) },
+                false,
+            ))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let access_key_id = format!("AKIA{}", random_string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
+            let secret_access_key =
+                random_string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
+            write_private_file(path, &format!("access_key_id={access_key_id}\nsecret_access_key={secret_access_key}\n"))?;
+            Ok((RootCredentials { access_key_id, secret_access_key: Secret(secret_access_key) }, true))
+        }
+        Err(error) => Err(format!("reading {}: {error}", path.display())),
+    }
+}
+
+/// `GET /health`: 200 when the store answers, 503 when it does not.
+async fn health(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, [("content-type", "application/json")], r#"{"status":"ok"}"#).into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "health check: the store does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, [("content-type", "application/json")], r#"{"status":"unavailable"}"#)
+                .into_response()
+        }
+    }
+}
+
+async fn not_found(request: Request) -> Response {
+    let request_id = request.extensions().get::<RequestId>().map(|id| id.0.clone()).unwrap_or_default();
+    ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", format!("No route for {} {}", request.method(), request.uri().path()))
+        .into_response_with(&request_id)
+}
+
+/// Gives each request an id, answers CORS preflights, adds CORS headers, and logs one line per
+/// request with its operation, status and latency.
+async fn cors_and_log(mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    request.extensions_mut().insert(RequestId(request_id.clone()));
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let origin = request.headers().get("origin").cloned();
+    let requested_headers = request.headers().get("access-control-request-headers").cloned();
+    let mut response = if method == Method::OPTIONS {
+        let mut preflight = StatusCode::NO_CONTENT.into_response();
+        let headers = preflight.headers_mut();
+        headers.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST, OPTIONS"));
+        headers.insert("access-control-max-age", HeaderValue::from_static("86400"));
+        headers.insert(
+            "access-control-allow-headers",
+            requested_headers.unwrap_or_else(|| {
+                HeaderValue::from_static("content-type, x-amz-target, x-amz-user-agent, authorization, x-amz-date, x-amz-security-token, amz-sdk-invocation-id, amz-sdk-request, cache-control")
+            }),
+        );
+        preflight
+    } else {
+        next.run(request).await
+    };
+    add_cors_headers(response.headers_mut(), origin);
+    let operation = response.extensions().get::<OperationName>().map(|name| name.0).unwrap_or("-");
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        path = %path,
+        operation,
+        status = response.status().as_u16(),
+        latency_ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
+        "request"
+    );
+    response
+}
+
+fn add_cors_headers(headers: &mut HeaderMap, origin: Option<HeaderValue>) {
+    headers.insert("access-control-allow-origin", origin.unwrap_or_else(|| HeaderValue::from_static("*")));
+    headers.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"),
+    );
+    headers.append("vary", HeaderValue::from_static("Origin"));
+}

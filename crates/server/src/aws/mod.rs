@@ -1,0 +1,5 @@
+//! The AWS wire protocols shared by every API on the port: AWS JSON 1.1 framing and errors, and
+//! Signature Version 4 verification.
+
+pub mod json;
+pub mod sigv4;

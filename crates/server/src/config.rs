@@ -1,0 +1,220 @@
+//! Configuration, layered: command-line flags, then `COGNATE_*` environment variables, then an
+//! optional TOML file, then defaults. Secrets may also come from a file (`*_FILE`) and never
+//! appear in `Debug` output.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Deserialize;
+
+/// A secret string whose `Debug` form is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("<redacted>")
+    }
+}
+
+/// The settings of `cognate serve` (and of `check-config` and `migrate`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// Optional TOML file with any of the settings below (keys in snake_case).
+    #[arg(long, env = "COGNATE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:9229].
+    #[arg(long, env = "COGNATE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the embedded database and generated keys [default: ./cognate-data].
+    #[arg(long, env = "COGNATE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://PATH` or `postgres://…` [default: SQLite file in the data directory].
+    #[arg(long, env = "COGNATE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Base URL that issuers and links use [default: http://<listen>].
+    #[arg(long, env = "COGNATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// AWS region this server answers as [default: us-east-1].
+    #[arg(long, env = "COGNATE_REGION")]
+    pub region: Option<String>,
+    /// AWS account id in ARNs [default: 000000000000].
+    #[arg(long, env = "COGNATE_ACCOUNT_ID")]
+    pub account_id: Option<String>,
+    /// Master key sealing stored secrets: 64 hex digits or base64 of 32 bytes.
+    #[arg(long, env = "COGNATE_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// File holding the master key.
+    #[arg(long, env = "COGNATE_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// Access key id of the root credentials that sign admin operations.
+    #[arg(long, env = "COGNATE_ROOT_ACCESS_KEY_ID")]
+    pub root_access_key_id: Option<String>,
+    /// Secret access key of the root credentials.
+    #[arg(long, env = "COGNATE_ROOT_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub root_secret_access_key: Option<String>,
+    /// File holding the root secret access key.
+    #[arg(long, env = "COGNATE_ROOT_SECRET_ACCESS_KEY_FILE")]
+    pub root_secret_access_key_file: Option<PathBuf>,
+    /// Accept any well-formed SigV4 signature without checking it. For local development only.
+    #[arg(long, env = "COGNATE_INSECURE_ACCEPT_ANY_SIGNATURE")]
+    pub insecure_accept_any_signature: Option<bool>,
+    /// Largest request body accepted, in bytes [default: 1048576].
+    #[arg(long, env = "COGNATE_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+}
+
+/// The same settings as read from the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    region: Option<String>,
+    account_id: Option<String>,
+    master_key: Option<String>,
+    master_key_file: Option<PathBuf>,
+    root_access_key_id: Option<String>,
+    root_secret_access_key: Option<String>,
+    root_secret_access_key_file: Option<PathBuf>,
+    insecure_accept_any_signature: Option<bool>,
+    max_body_bytes: Option<usize>,
+}
+
+/// The resolved configuration handed to [`crate::app::build_app`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// Without a trailing slash.
+    pub public_url: String,
+    pub region: String,
+    pub account_id: String,
+    /// None: read or generate `<data_dir>/master.key`.
+    pub master_key: Option<Secret>,
+    /// None: read or generate `<data_dir>/root-credentials`.
+    pub root_credentials: Option<(String, Secret)>,
+    pub insecure_accept_any_signature: bool,
+    pub max_body_bytes: usize,
+}
+
+fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
+    std::fs::read_to_string(path)
+        .map(|text| Secret(text.trim().to_string()))
+        .map_err(|error| format!("reading {what} from {}: {error}", path.display()))
+}
+
+impl Config {
+    /// Resolves flags and environment (already merged by clap) over the TOML file and defaults.
+    pub fn resolve(args: ConfigArgs) -> Result<Config, String> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|error| format!("reading {}: {error}", path.display()))?;
+                toml::from_str::<FileConfig>(&text).map_err(|error| format!("parsing {}: {error}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let listen = args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:9229".parse().expect("valid address"));
+        let data_dir = args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./cognate-data"));
+        let database_url = args
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("cognate.db").display()));
+        if cognate_store::Dialect::of_url(&database_url).is_none() {
+            return Err(format!("database URL must start with sqlite:// or postgres://, got {database_url}"));
+        }
+        let public_url = args
+            .public_url
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(format!("public URL must start with http:// or https://, got {public_url}"));
+        }
+        let region = args.region.or(file.region).unwrap_or_else(|| "us-east-1".into());
+        let region_valid = !region.is_empty()
+            && region.len() <= 32
+            && region.chars().all(|character| character.is_ascii_lowercase() || character.is_ascii_digit() || character == '-');
+        if !region_valid {
+            return Err(format!("region must look like us-east-1, got {region}"));
+        }
+        let account_id = args.account_id.or(file.account_id).unwrap_or_else(|| "000000000000".into());
+        if account_id.len() != 12 || !account_id.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(format!("account id must be 12 digits, got {account_id}"));
+        }
+        let master_key = match (args.master_key.or(file.master_key), args.master_key_file.or(file.master_key_file)) {
+            (Some(key), _) => Some(Secret(key)),
+            (None, Some(path)) => Some(read_secret_file(&path, "the master key")?),
+            (None, None) => None,
+        };
+        if let Some(key) = &master_key {
+            cognate_domain::crypto::MasterKey::parse(&key.0)?;
+        }
+        let root_secret = match (
+            args.root_secret_access_key.or(file.root_secret_access_key),
+            args.root_secret_access_key_file.or(file.root_secret_access_key_file),
+        ) {
+            (Some(secret), _) => Some(Secret(secret)),
+            (None, Some(path)) => Some(read_secret_file(&path, "the root secret access key")?),
+            (None, None) => None,
+        };
+        let root_credentials = match (args.root_access_key_id.or(file.root_access_key_id), root_secret) {
+            (Some(key_id), Some(secret)) => Some((key_id, secret)),
+            (None, None) => None,
+            _ => return Err("set both the root access key id and the root secret access key, or neither".into()),
+        };
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            public_url,
+            region,
+            account_id,
+            master_key,
+            root_credentials,
+            insecure_accept_any_signature: args
+                .insecure_accept_any_signature
+                .or(file.insecure_accept_any_signature)
+                .unwrap_or(false),
+            max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(1024 * 1024),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_defaults_fill_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cognate.toml");
+        std::fs::write(&file, "region = \"eu-west-1\"\naccount_id = \"123456789012\"\n").unwrap();
+        let args = ConfigArgs { config: Some(file), region: Some("ap-south-1".into()), ..Default::default() };
+        let config = Config::resolve(args).unwrap();
+        assert_eq!(config.region, "ap-south-1");
+        assert_eq!(config.account_id, "123456789012");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9229");
+        assert_eq!(config.public_url, "http://127.0.0.1:9229");
+        assert!(config.database_url.starts_with("sqlite://"));
+        assert!(!config.insecure_accept_any_signature);
+    }
+
+    #[test]
+    fn bad_settings_are_refused_and_secrets_redacted() {
+        let args = ConfigArgs { account_id: Some("12".into()), ..Default::default() };
+        assert!(Config::resolve(args).is_err());
+        let args = ConfigArgs { root_access_key_id: Some("AKIA".into()), ..Default::default() };
+        assert!(Config::resolve(args).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "no_such_setting = 1\n").unwrap();
+        assert!(Config::resolve(ConfigArgs { config: Some(file), ..Default::default() }).is_err());
+        assert_eq!(format!("{:?}", Secret("hunter2".into())), "<redacted>");
+    }
+}

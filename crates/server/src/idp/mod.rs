@@ -1,0 +1,120 @@
+//! The cognito-idp API (`AWSCognitoIdentityProviderService.*`): the router over every operation
+//! of the service model, the wire shapes, and the handlers grouped by family in `ops`.
+
+pub mod operations;
+mod ops;
+pub mod wire;
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use cognate_domain::DomainError;
+
+use crate::app::AppState;
+use crate::aws::json::ApiError;
+use operations::Operation;
+
+/// Maps a domain error to the Cognito exception a client expects.
+pub fn error_from_domain(error: DomainError) -> ApiError {
+    match error {
+        DomainError::NotFound(message) => ApiError::client("ResourceNotFoundException", message),
+        DomainError::UserNotFound(message) => ApiError::client("UserNotFoundException", message),
+        DomainError::GroupExists(message) => ApiError::client("GroupExistsException", message),
+        DomainError::UsernameExists(message) => ApiError::client("UsernameExistsException", message),
+        DomainError::AliasExists(message) => ApiError::client("AliasExistsException", message),
+        DomainError::InvalidParameter(message) => ApiError::client("InvalidParameterException", message),
+        DomainError::InvalidPassword(message) => ApiError::client("InvalidPasswordException", message),
+        DomainError::NotAuthorized(message) => ApiError::client("NotAuthorizedException", message),
+        DomainError::UnsupportedUserState(message) => ApiError::client("UnsupportedUserStateException", message),
+        DomainError::LimitExceeded(message) => ApiError::client("LimitExceededException", message),
+        DomainError::Internal(detail) => {
+            tracing::error!(%detail, "internal error");
+            ApiError::internal()
+        }
+    }
+}
+
+/// Runs one operation on a parsed body. Authentication has been checked by the caller.
+pub async fn handle(state: &AppState, operation: Operation, input: Value) -> Result<Value, ApiError> {
+    use Operation::*;
+    match operation {
+        CreateUserPool => ops::pools::create_user_pool(state, input).await,
+        DescribeUserPool => ops::pools::describe_user_pool(state, input).await,
+        UpdateUserPool => ops::pools::update_user_pool(state, input).await,
+        DeleteUserPool => ops::pools::delete_user_pool(state, input).await,
+        ListUserPools => ops::pools::list_user_pools(state, input).await,
+        AddCustomAttributes => ops::pools::add_custom_attributes(state, input).await,
+        TagResource => ops::pools::tag_resource(state, input).await,
+        UntagResource => ops::pools::untag_resource(state, input).await,
+        ListTagsForResource => ops::pools::list_tags_for_resource(state, input).await,
+        CreateUserPoolClient => ops::clients::create_user_pool_client(state, input).await,
+        DescribeUserPoolClient => ops::clients::describe_user_pool_client(state, input).await,
+        UpdateUserPoolClient => ops::clients::update_user_pool_client(state, input).await,
+        DeleteUserPoolClient => ops::clients::delete_user_pool_client(state, input).await,
+        ListUserPoolClients => ops::clients::list_user_pool_clients(state, input).await,
+        AdminCreateUser => ops::users::admin_create_user(state, input).await,
+        AdminGetUser => ops::users::admin_get_user(state, input).await,
+        AdminDeleteUser => ops::users::admin_delete_user(state, input).await,
+        AdminUpdateUserAttributes => ops::users::admin_update_user_attributes(state, input).await,
+        AdminDeleteUserAttributes => ops::users::admin_delete_user_attributes(state, input).await,
+        AdminDisableUser => ops::users::admin_set_enabled(state, input, false).await,
+        AdminEnableUser => ops::users::admin_set_enabled(state, input, true).await,
+        AdminSetUserPassword => ops::users::admin_set_user_password(state, input).await,
+        ListUsers => ops::users::list_users(state, input).await,
+        CreateGroup => ops::groups::create_group(state, input).await,
+        GetGroup => ops::groups::get_group(state, input).await,
+        UpdateGroup => ops::groups::update_group(state, input).await,
+        DeleteGroup => ops::groups::delete_group(state, input).await,
+        ListGroups => ops::groups::list_groups(state, input).await,
+        AdminAddUserToGroup => ops::groups::admin_add_user_to_group(state, input).await,
+        AdminRemoveUserFromGroup => ops::groups::admin_remove_user_from_group(state, input).await,
+        AdminListGroupsForUser => ops::groups::admin_list_groups_for_user(state, input).await,
+        ListUsersInGroup => ops::groups::list_users_in_group(state, input).await,
+        other => Err(not_implemented(other)),
+    }
+}
+
+/// The one answer of every operation the router knows but cognate does not implement yet.
+fn not_implemented(operation: Operation) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "NotImplementedException",
+        format!("cognate does not implement {} yet; see docs/compat/cognito-idp.md.", operation.name()),
+    )
+}
+
+/// The operations `handle` implements, for the compatibility table and its test.
+pub const IMPLEMENTED: &[Operation] = &[
+    Operation::CreateUserPool,
+    Operation::DescribeUserPool,
+    Operation::UpdateUserPool,
+    Operation::DeleteUserPool,
+    Operation::ListUserPools,
+    Operation::AddCustomAttributes,
+    Operation::TagResource,
+    Operation::UntagResource,
+    Operation::ListTagsForResource,
+    Operation::CreateUserPoolClient,
+    Operation::DescribeUserPoolClient,
+    Operation::UpdateUserPoolClient,
+    Operation::DeleteUserPoolClient,
+    Operation::ListUserPoolClients,
+    Operation::AdminCreateUser,
+    Operation::AdminGetUser,
+    Operation::AdminDeleteUser,
+    Operation::AdminUpdateUserAttributes,
+    Operation::AdminDeleteUserAttributes,
+    Operation::AdminDisableUser,
+    Operation::AdminEnableUser,
+    Operation::AdminSetUserPassword,
+    Operation::ListUsers,
+    Operation::CreateGroup,
+    Operation::GetGroup,
+    Operation::UpdateGroup,
+    Operation::DeleteGroup,
+    Operation::ListGroups,
+    Operation::AdminAddUserToGroup,
+    Operation::AdminRemoveUserFromGroup,
+    Operation::AdminListGroupsForUser,
+    Operation::ListUsersInGroup,
+];

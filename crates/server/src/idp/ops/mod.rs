@@ -1,0 +1,40 @@
+//! The cognito-idp handlers, a file per operation family. Each parses its wire input, calls the
+//! domain and renders the wire output. Every operation here is signed with the root credentials.
+
+pub mod clients;
+pub mod groups;
+pub mod pools;
+pub mod users;
+
+use serde_json::Value;
+
+use crate::aws::json::ApiError;
+
+/// The empty JSON object that operations without output answer.
+pub fn empty() -> Value {
+    Value::Object(Default::default())
+}
+
+/// Copies the members the domain keeps without interpreting, checking each has the JSON type
+/// the model gives it (`true`: structure, `false`: string).
+pub fn opaque_members(
+    raw: &Value,
+    members: &[(&str, bool)],
+) -> Result<cognate_domain::user_pool::OpaqueSettings, ApiError> {
+    let mut opaque = cognate_domain::user_pool::OpaqueSettings::new();
+    for (name, is_structure) in members {
+        match raw.get(*name) {
+            None | Some(Value::Null) => {}
+            Some(value) if (*is_structure && value.is_object()) || (!*is_structure && value.is_string()) => {
+                opaque.insert(name.to_string(), value.clone());
+            }
+            Some(_) => {
+                return Err(ApiError::serialization(format!(
+                    "{name} must be a {}.",
+                    if *is_structure { "structure" } else { "string" }
+                )))
+            }
+        }
+    }
+    Ok(opaque)
+}

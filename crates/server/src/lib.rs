@@ -1,0 +1,9 @@
+#![forbid(unsafe_code)]
+//! The cognate server: configuration, the AWS wire protocols, the API front ends and the HTTP
+//! application that serves them all on one port.
+
+pub mod app;
+pub mod aws;
+pub mod config;
+pub mod dispatch;
+pub mod idp;

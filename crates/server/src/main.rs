@@ -1,0 +1,136 @@
+#![forbid(unsafe_code)]
+//! The `cognate` binary: `serve`, `check-config` and `migrate`.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use cognate_server::app::build_app;
+use cognate_server::config::{Config, ConfigArgs};
+
+#[derive(Parser)]
+#[command(name = "cognate", version, about = "A self-hosted identity broker that speaks Amazon Cognito's protocols.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server.
+    Serve(ConfigArgs),
+    /// Resolve and check the configuration, print it (secrets redacted) and exit.
+    CheckConfig(ConfigArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(ConfigArgs),
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COGNATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::CheckConfig(args) => Config::resolve(args).map(|config| println!("{config:#?}")),
+        Command::Migrate(args) => migrate(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("cognate: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(args: ConfigArgs) -> Result<(), String> {
+    let config = Config::resolve(args)?;
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).map_err(|error| error.to_string())?;
+    }
+    let store = cognate_store::SqlStore::connect(&config.database_url).await.map_err(|error| error.to_string())?;
+    let applied = store.applied_migrations().await.map_err(|error| error.to_string())?;
+    println!("database is at migration {}", applied.last().copied().unwrap_or(0));
+    Ok(())
+}
+
+async fn serve(args: ConfigArgs) -> Result<(), String> {
+    let started = Instant::now();
+    let config = Config::resolve(args)?;
+    let listen = config.listen;
+    let app = build_app(config).await?;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|error| format!("listening on {listen}: {error}"))?;
+    let local = listener.local_addr().map_err(|error| error.to_string())?;
+    let config = &app.state.config;
+    if config.insecure_accept_any_signature {
+        tracing::warn!("INSECURE: every well-formed SigV4 signature is accepted without checking it; never use this outside local development");
+        eprintln!("WARNING: --insecure-accept-any-signature is on: signatures are NOT checked. Local development only.");
+    }
+    if app.generated_root_credentials {
+        let root = &app.state.root;
+        println!("Generated root credentials (stored in {}; shown only now):", config.data_dir.join("root-credentials").display());
+        println!("  export AWS_ACCESS_KEY_ID={}", root.access_key_id);
+        println!("  export AWS_SECRET_ACCESS_KEY={}", root.secret_access_key.0);
+    }
+    println!(
+        "cognate listening on http://{local} (public URL {}, region {}); data in {}, database {}; ready in {} ms",
+        config.public_url,
+        config.region,
+        config.data_dir.display(),
+        redact_url(&config.database_url),
+        started.elapsed().as_millis()
+    );
+    axum::serve(listener, app.router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|error| format!("serving: {error}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Hides a password in a database URL.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

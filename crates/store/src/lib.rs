@@ -1,0 +1,646 @@
+#![forbid(unsafe_code)]
+//! cognate's storage: one SQL implementation of the domain's [`Store`] trait that runs on SQLite
+//! (the embedded default) and PostgreSQL (shared by the nodes of a cluster). The two dialects
+//! differ only in their migrations; every query is written once in the SQL both accept.
+
+mod migrations;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+
+use cognate_domain::store::{ConflictOn, Store, StoreError, StoreResult, UserCursor, UserQuery, UserRecord, ValueMatch};
+use cognate_domain::user_pool::{AppClient, Group, User, UserPool};
+
+pub use migrations::MIGRATIONS;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of_url(url: &str) -> Option<Dialect> {
+        if url.starts_with("sqlite:") {
+            Some(Dialect::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Dialect::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// The upper bound of a prefix range: no stored value that starts with the prefix sorts above it.
+const PREFIX_CEILING: char = '\u{10FFFF}';
+/// Search values are indexed up to this many bytes (an index entry must stay small on PostgreSQL).
+const MAX_SEARCH_VALUE_BYTES: usize = 1000;
+
+fn truncate_search_value(value: &str) -> &str {
+    if value.len() <= MAX_SEARCH_VALUE_BYTES {
+        return value;
+    }
+    let mut end = MAX_SEARCH_VALUE_BYTES;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    &value[..end]
+}
+
+/// The SQL store over a connection pool of either dialect.
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+fn backend(error: sqlx::Error) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database_error) if database_error.is_unique_violation())
+}
+
+fn encode<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|error| StoreError::Backend(format!("encoding a row: {error}")))
+}
+
+fn decode<T: DeserializeOwned>(row: &AnyRow, column: &str) -> StoreResult<T> {
+    let text: String = row.try_get(column).map_err(backend)?;
+    serde_json::from_str(&text).map_err(|error| StoreError::Backend(format!("decoding a stored {column}: {error}")))
+}
+
+fn limit(value: u32) -> i64 {
+    value as i64
+}
+
+impl SqlStore {
+    /// Connects, creating an SQLite file when it does not exist, and applies pending migrations.
+    pub async fn connect(url: &str) -> StoreResult<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of_url(url)
+            .ok_or_else(|| StoreError::Backend(format!("unsupported database URL (want sqlite: or postgres://): {url}")))?;
+        let url = match dialect {
+            Dialect::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match dialect {
+                Dialect::Sqlite => 4,
+                Dialect::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |connection, _meta| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        connection
+                            .execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            });
+        let _ = sqlx::any::AnyConnectOptions::from_str(&url).map_err(backend)?;
+        let pool = options.connect(&url).await.map_err(backend)?;
+        let store = SqlStore { pool, dialect };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Applies the migrations this database does not have yet, under a cluster-wide lock.
+    async fn migrate(&self) -> StoreResult<()> {
+        let mut connection = self.pool.acquire().await.map_err(backend)?;
+        match self.dialect {
+            Dialect::Postgres => {
+                sqlx::query("SELECT pg_advisory_lock(7226814)").execute(&mut *connection).await.map_err(backend)?;
+            }
+            Dialect::Sqlite => {
+                sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *connection).await.map_err(backend)?;
+            }
+        }
+        let outcome = self.apply_migrations(&mut connection).await;
+        match self.dialect {
+            Dialect::Postgres => {
+                sqlx::query("SELECT pg_advisory_unlock(7226814)").execute(&mut *connection).await.map_err(backend)?;
+            }
+            Dialect::Sqlite => {
+                let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
+                sqlx::raw_sql(end).execute(&mut *connection).await.map_err(backend)?;
+            }
+        }
+        outcome
+    }
+
+    async fn apply_migrations(&self, connection: &mut sqlx::pool::PoolConnection<Any>) -> StoreResult<()> {
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
+        )
+        .execute(&mut **connection)
+        .await
+        .map_err(backend)?;
+        let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(&mut **connection)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|row| row.try_get::<i64, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(backend)?;
+        for migration in MIGRATIONS {
+            if applied.contains(&migration.version) {
+                continue;
+            }
+            let script = match self.dialect {
+                Dialect::Sqlite => migration.sqlite,
+                Dialect::Postgres => migration.postgres,
+            };
+            // On PostgreSQL each migration is its own transaction; on SQLite the whole run
+            // already is one (BEGIN IMMEDIATE above).
+            let wrapped = match self.dialect {
+                Dialect::Postgres => format!("BEGIN;\n{script}\nCOMMIT;"),
+                Dialect::Sqlite => script.to_string(),
+            };
+            sqlx::raw_sql(&wrapped).execute(&mut **connection).await.map_err(backend)?;
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_millis() as i64)
+                .unwrap_or(0);
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)")
+                .bind(migration.version)
+                .bind(migration.name)
+                .bind(now_ms)
+                .execute(&mut **connection)
+                .await
+                .map_err(backend)?;
+            tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        }
+        Ok(())
+    }
+
+    /// The versions recorded as applied, for tests and `cognate migrate`.
+    pub async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
+        let rows = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|row| row.try_get::<i64, _>(0).map_err(backend)).collect()
+    }
+
+    async fn write_user_rows(transaction: &mut Transaction<'_, Any>, record: &UserRecord) -> StoreResult<()> {
+        let pool_id = record.user.pool_id.as_str();
+        for (attribute, value) in &record.search {
+            sqlx::query(
+                "INSERT INTO user_search (pool_id, attribute, value, username_key) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(pool_id)
+            .bind(attribute.as_str())
+            .bind(truncate_search_value(value))
+            .bind(record.username_key.as_str())
+            .execute(&mut **transaction)
+            .await
+            .map_err(backend)?;
+        }
+        for (attribute, value) in &record.aliases {
+            let inserted = sqlx::query("INSERT INTO user_aliases (pool_id, attribute, value, username_key) VALUES ($1, $2, $3, $4)")
+                .bind(pool_id)
+                .bind(attribute.as_str())
+                .bind(value.as_str())
+                .bind(record.username_key.as_str())
+                .execute(&mut **transaction)
+                .await;
+            match inserted {
+                Ok(_) => {}
+                Err(error) if is_unique_violation(&error) => return Err(StoreError::Conflict(ConflictOn::Alias(attribute.clone()))),
+                Err(error) => return Err(backend(error)),
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_user_rows(transaction: &mut Transaction<'_, Any>, pool_id: &str, username_key: &str) -> StoreResult<()> {
+        for statement in [
+            "DELETE FROM user_search WHERE pool_id = $1 AND username_key = $2",
+            "DELETE FROM user_aliases WHERE pool_id = $1 AND username_key = $2",
+        ] {
+            sqlx::query(statement).bind(pool_id).bind(username_key).execute(&mut **transaction).await.map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    async fn insert_document(&self, statement: &str, keys: &[&str], data: String) -> StoreResult<()> {
+        let mut query = sqlx::query(statement);
+        for key in keys {
+            query = query.bind(*key);
+        }
+        match query.bind(data).execute(&self.pool).await {
+            Ok(_) => Ok(()),
+            Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict(ConflictOn::Key)),
+            Err(error) => Err(backend(error)),
+        }
+    }
+
+    /// Runs an UPDATE or DELETE with string parameters; true when it touched a row.
+    async fn touch(&self, statement: &str, parameters: &[&str]) -> StoreResult<bool> {
+        let mut query = sqlx::query(statement);
+        for parameter in parameters {
+            query = query.bind(*parameter);
+        }
+        let result = query.execute(&self.pool).await.map_err(backend)?;
+        Ok(result.rows_affected() > 0)
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn insert_user_pool(&self, pool: &UserPool) -> StoreResult<()> {
+        self.insert_document("INSERT INTO user_pools (id, data) VALUES ($1, $2)", &[&pool.id], encode(pool)?).await
+    }
+
+    async fn get_user_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>> {
+        let row = sqlx::query("SELECT data FROM user_pools WHERE id = $1")
+            .bind(pool_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| decode(&row, "data")).transpose()
+    }
+
+    async fn update_user_pool(&self, pool: &UserPool) -> StoreResult<bool> {
+        self.touch("UPDATE user_pools SET data = $2 WHERE id = $1", &[&pool.id, &encode(pool)?]).await
+    }
+
+    async fn delete_user_pool(&self, pool_id: &str) -> StoreResult<bool> {
+        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        let deleted = sqlx::query("DELETE FROM user_pools WHERE id = $1")
+            .bind(pool_id)
+            .execute(&mut *transaction)
+            .await
+            .map_err(backend)?
+            .rows_affected()
+            > 0;
+        for statement in [
+            "DELETE FROM app_clients WHERE pool_id = $1",
+            "DELETE FROM users WHERE pool_id = $1",
+            "DELETE FROM user_search WHERE pool_id = $1",
+            "DELETE FROM user_aliases WHERE pool_id = $1",
+            "DELETE FROM user_groups WHERE pool_id = $1",
+            "DELETE FROM group_members WHERE pool_id = $1",
+        ] {
+            sqlx::query(statement).bind(pool_id).execute(&mut *transaction).await.map_err(backend)?;
+        }
+        transaction.commit().await.map_err(backend)?;
+        Ok(deleted)
+    }
+
+    async fn list_user_pools(&self, after: Option<&str>, page_size: u32) -> StoreResult<Vec<UserPool>> {
+        let rows = sqlx::query("SELECT data FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after.unwrap_or(""))
+            .bind(limit(page_size))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|row| decode(row, "data")).collect()
+    }
+
+    async fn count_users(&self, pool_id: &str) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE pool_id = $1")
+            .bind(pool_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.try_get::<i64, _>("n").map_err(backend)
+    }
+
+    async fn insert_app_client(&self, client: &AppClient) -> StoreResult<()> {
+        self.insert_document(
+            "INSERT INTO app_clients (pool_id, client_id, data) VALUES ($1, $2, $3)",
+            &[&client.pool_id, &client.client_id],
+            encode(client)?,
+        )
+        .await
+    }
+
+    async fn get_app_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<AppClient>> {
+        let row = sqlx::query("SELECT data FROM app_clients WHERE pool_id = $1 AND client_id = $2")
+            .bind(pool_id)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| decode(&row, "data")).transpose()
+    }
+
+    async fn update_app_client(&self, client: &AppClient) -> StoreResult<bool> {
+        self.touch(
+            "UPDATE app_clients SET data = $3 WHERE pool_id = $1 AND client_id = $2",
+            &[&client.pool_id, &client.client_id, &encode(client)?],
+        )
+        .await
+    }
+
+    async fn delete_app_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
+        self.touch("DELETE FROM app_clients WHERE pool_id = $1 AND client_id = $2", &[pool_id, client_id]).await
+    }
+
+    async fn list_app_clients(&self, pool_id: &str, after: Option<&str>, page_size: u32) -> StoreResult<Vec<AppClient>> {
+        let rows = sqlx::query("SELECT data FROM app_clients WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3")
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(limit(page_size))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|row| decode(row, "data")).collect()
+    }
+
+    async fn insert_user(&self, record: &UserRecord) -> StoreResult<()> {
+        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        let inserted = sqlx::query("INSERT INTO users (pool_id, username_key, sub, data) VALUES ($1, $2, $3, $4)")
+            .bind(record.user.pool_id.as_str())
+            .bind(record.username_key.as_str())
+            .bind(record.user.sub.as_str())
+            .bind(encode(&record.user)?)
+            .execute(&mut *transaction)
+            .await;
+        match inserted {
+            Ok(_) => {}
+            Err(error) if is_unique_violation(&error) => return Err(StoreError::Conflict(ConflictOn::Key)),
+            Err(error) => return Err(backend(error)),
+        }
+        Self::write_user_rows(&mut transaction, record).await?;
+        transaction.commit().await.map_err(backend)
+    }
+
+    async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query("SELECT data FROM users WHERE pool_id = $1 AND username_key = $2")
+            .bind(pool_id)
+            .bind(username_key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| decode(&row, "data")).transpose()
+    }
+
+    async fn find_user_by_alias(&self, pool_id: &str, attribute: &str, value: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.data FROM user_aliases a JOIN users u ON u.pool_id = a.pool_id AND u.username_key = a.username_key \
+             WHERE a.pool_id = $1 AND a.attribute = $2 AND a.value = $3",
+        )
+        .bind(pool_id)
+        .bind(attribute)
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|row| decode(&row, "data")).transpose()
+    }
+
+    async fn update_user(&self, record: &UserRecord) -> StoreResult<bool> {
+        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        let updated = sqlx::query("UPDATE users SET data = $3 WHERE pool_id = $1 AND username_key = $2")
+            .bind(record.user.pool_id.as_str())
+            .bind(record.username_key.as_str())
+            .bind(encode(&record.user)?)
+            .execute(&mut *transaction)
+            .await
+            .map_err(backend)?
+            .rows_affected()
+            > 0;
+        if !updated {
+            return Ok(false);
+        }
+        Self::delete_user_rows(&mut transaction, &record.user.pool_id, &record.username_key).await?;
+        Self::write_user_rows(&mut transaction, record).await?;
+        transaction.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+
+    async fn delete_user(&self, pool_id: &str, username_key: &str) -> StoreResult<bool> {
+        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        let deleted = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND username_key = $2")
+            .bind(pool_id)
+            .bind(username_key)
+            .execute(&mut *transaction)
+            .await
+            .map_err(backend)?
+            .rows_affected()
+            > 0;
+        Self::delete_user_rows(&mut transaction, pool_id, username_key).await?;
+        sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND username_key = $2")
+            .bind(pool_id)
+            .bind(username_key)
+            .execute(&mut *transaction)
+            .await
+            .map_err(backend)?;
+        transaction.commit().await.map_err(backend)?;
+        Ok(deleted)
+    }
+
+    async fn list_users(&self, pool_id: &str, query: &UserQuery) -> StoreResult<Vec<(User, UserCursor)>> {
+        let (low, high) = match &query.value_match {
+            ValueMatch::Exact(value) => {
+                let value = truncate_search_value(value).to_string();
+                (value.clone(), value)
+            }
+            ValueMatch::Prefix(prefix) => {
+                let prefix = truncate_search_value(prefix).to_string();
+                let ceiling = format!("{prefix}{PREFIX_CEILING}");
+                (prefix, ceiling)
+            }
+        };
+        let after = query.after.clone().unwrap_or_default();
+        let rows = sqlx::query(
+            "SELECT u.data, s.value, s.username_key FROM user_search s \
+             JOIN users u ON u.pool_id = s.pool_id AND u.username_key = s.username_key \
+             WHERE s.pool_id = $1 AND s.attribute = $2 AND s.value >= $3 AND s.value <= $4 \
+             AND (s.value > $5 OR (s.value = $5 AND s.username_key > $6)) \
+             ORDER BY s.value, s.username_key LIMIT $7",
+        )
+        .bind(pool_id)
+        .bind(query.attribute.as_str())
+        .bind(low)
+        .bind(high)
+        .bind(after.value)
+        .bind(after.username_key)
+        .bind(limit(query.limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                let user: User = decode(row, "data")?;
+                let cursor = UserCursor {
+                    value: row.try_get("value").map_err(backend)?,
+                    username_key: row.try_get("username_key").map_err(backend)?,
+                };
+                Ok((user, cursor))
+            })
+            .collect()
+    }
+
+    async fn insert_group(&self, group: &Group) -> StoreResult<()> {
+        self.insert_document(
+            "INSERT INTO user_groups (pool_id, group_name, data) VALUES ($1, $2, $3)",
+            &[&group.pool_id, &group.name],
+            encode(group)?,
+        )
+        .await
+    }
+
+    async fn get_group(&self, pool_id: &str, group_name: &str) -> StoreResult<Option<Group>> {
+        let row = sqlx::query("SELECT data FROM user_groups WHERE pool_id = $1 AND group_name = $2")
+            .bind(pool_id)
+            .bind(group_name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| decode(&row, "data")).transpose()
+    }
+
+    async fn update_group(&self, group: &Group) -> StoreResult<bool> {
+        self.touch(
+            "UPDATE user_groups SET data = $3 WHERE pool_id = $1 AND group_name = $2",
+            &[&group.pool_id, &group.name, &encode(group)?],
+        )
+        .await
+    }
+
+    async fn delete_group(&self, pool_id: &str, group_name: &str) -> StoreResult<bool> {
+        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        let deleted = sqlx::query("DELETE FROM user_groups WHERE pool_id = $1 AND group_name = $2")
+            .bind(pool_id)
+            .bind(group_name)
+            .execute(&mut *transaction)
+            .await
+            .map_err(backend)?
+            .rows_affected()
+            > 0;
+        sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2")
+            .bind(pool_id)
+            .bind(group_name)
+            .execute(&mut *transaction)
+            .await
+            .map_err(backend)?;
+        transaction.commit().await.map_err(backend)?;
+        Ok(deleted)
+    }
+
+    async fn list_groups(&self, pool_id: &str, after: Option<&str>, page_size: u32) -> StoreResult<Vec<Group>> {
+        let rows = sqlx::query("SELECT data FROM user_groups WHERE pool_id = $1 AND group_name > $2 ORDER BY group_name LIMIT $3")
+            .bind(pool_id)
+            .bind(after.unwrap_or(""))
+            .bind(limit(page_size))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|row| decode(row, "data")).collect()
+    }
+
+    async fn add_group_member(&self, pool_id: &str, group_name: &str, username_key: &str) -> StoreResult<()> {
+        sqlx::query("INSERT INTO group_members (pool_id, group_name, username_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(pool_id)
+            .bind(group_name)
+            .bind(username_key)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn remove_group_member(&self, pool_id: &str, group_name: &str, username_key: &str) -> StoreResult<()> {
+        self.touch(
+            "DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2 AND username_key = $3",
+            &[pool_id, group_name, username_key],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn list_groups_for_user(&self, pool_id: &str, username_key: &str, after: Option<&str>, page_size: u32)
+        -> StoreResult<Vec<Group>> {
+        let rows = sqlx::query(
+            "SELECT g.data FROM group_members m JOIN user_groups g ON g.pool_id = m.pool_id AND g.group_name = m.group_name \
+             WHERE m.pool_id = $1 AND m.username_key = $2 AND m.group_name > $3 ORDER BY m.group_name LIMIT $4",
+        )
+        .bind(pool_id)
+        .bind(username_key)
+        .bind(after.unwrap_or(""))
+        .bind(limit(page_size))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|row| decode(row, "data")).collect()
+    }
+
+    async fn list_group_members(&self, pool_id: &str, group_name: &str, after: Option<&str>, page_size: u32)
+        -> StoreResult<Vec<(User, String)>> {
+        let rows = sqlx::query(
+            "SELECT u.data, m.username_key FROM group_members m \
+             JOIN users u ON u.pool_id = m.pool_id AND u.username_key = m.username_key \
+             WHERE m.pool_id = $1 AND m.group_name = $2 AND m.username_key > $3 ORDER BY m.username_key LIMIT $4",
+        )
+        .bind(pool_id)
+        .bind(group_name)
+        .bind(after.unwrap_or(""))
+        .bind(limit(page_size))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| Ok((decode(row, "data")?, row.try_get::<String, _>("username_key").map_err(backend)?)))
+            .collect()
+    }
+
+    async fn count_groups_for_user(&self, pool_id: &str, username_key: &str) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM group_members WHERE pool_id = $1 AND username_key = $2")
+            .bind(pool_id)
+            .bind(username_key)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.try_get::<i64, _>("n").map_err(backend)
+    }
+
+    async fn get_cluster_value(&self, name: &str) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT value FROM cluster_values WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| row.try_get::<String, _>("value").map_err(backend)).transpose()
+    }
+
+    async fn insert_cluster_value_if_absent(&self, name: &str, value: &str) -> StoreResult<String> {
+        sqlx::query("INSERT INTO cluster_values (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(name)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        self.get_cluster_value(name)
+            .await?
+            .ok_or_else(|| StoreError::Backend(format!("cluster value {name} vanished after insert")))
+    }
+}

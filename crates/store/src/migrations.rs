@@ -1,0 +1,58 @@
+//! Versioned schema migrations, one set per dialect in lockstep: the same numbers and names.
+//! Applied at start under a lock (an advisory lock on PostgreSQL, an immediate transaction on
+//! SQLite), so two nodes starting at once apply each migration exactly once.
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "user_pools",
+    sqlite: r#"
+CREATE TABLE user_pools (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE app_clients (pool_id TEXT NOT NULL, client_id TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (pool_id, client_id));
+CREATE UNIQUE INDEX app_clients_client_id ON app_clients (client_id);
+CREATE TABLE users (pool_id TEXT NOT NULL, username_key TEXT NOT NULL, sub TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (pool_id, username_key));
+CREATE UNIQUE INDEX users_sub ON users (pool_id, sub);
+CREATE TABLE user_search (pool_id TEXT NOT NULL, attribute TEXT NOT NULL, value TEXT NOT NULL,
+    username_key TEXT NOT NULL, PRIMARY KEY (pool_id, attribute, value, username_key)) WITHOUT ROWID;
+CREATE INDEX user_search_user ON user_search (pool_id, username_key);
+CREATE TABLE user_aliases (pool_id TEXT NOT NULL, attribute TEXT NOT NULL, value TEXT NOT NULL,
+    username_key TEXT NOT NULL, PRIMARY KEY (pool_id, attribute, value)) WITHOUT ROWID;
+CREATE INDEX user_aliases_user ON user_aliases (pool_id, username_key);
+CREATE TABLE user_groups (pool_id TEXT NOT NULL, group_name TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (pool_id, group_name));
+CREATE TABLE group_members (pool_id TEXT NOT NULL, group_name TEXT NOT NULL, username_key TEXT NOT NULL,
+    PRIMARY KEY (pool_id, group_name, username_key)) WITHOUT ROWID;
+CREATE INDEX group_members_user ON group_members (pool_id, username_key, group_name);
+CREATE TABLE cluster_values (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"#,
+    postgres: r#"
+CREATE TABLE user_pools (id TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE app_clients (pool_id TEXT COLLATE "C" NOT NULL, client_id TEXT COLLATE "C" NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (pool_id, client_id));
+CREATE UNIQUE INDEX app_clients_client_id ON app_clients (client_id);
+CREATE TABLE users (pool_id TEXT COLLATE "C" NOT NULL, username_key TEXT COLLATE "C" NOT NULL,
+    sub TEXT COLLATE "C" NOT NULL, data TEXT NOT NULL, PRIMARY KEY (pool_id, username_key));
+CREATE UNIQUE INDEX users_sub ON users (pool_id, sub);
+CREATE TABLE user_search (pool_id TEXT COLLATE "C" NOT NULL, attribute TEXT COLLATE "C" NOT NULL,
+    value TEXT COLLATE "C" NOT NULL, username_key TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (pool_id, attribute, value, username_key));
+CREATE INDEX user_search_user ON user_search (pool_id, username_key);
+CREATE TABLE user_aliases (pool_id TEXT COLLATE "C" NOT NULL, attribute TEXT COLLATE "C" NOT NULL,
+    value TEXT COLLATE "C" NOT NULL, username_key TEXT COLLATE "C" NOT NULL, PRIMARY KEY (pool_id, attribute, value));
+CREATE INDEX user_aliases_user ON user_aliases (pool_id, username_key);
+CREATE TABLE user_groups (pool_id TEXT COLLATE "C" NOT NULL, group_name TEXT COLLATE "C" NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (pool_id, group_name));
+CREATE TABLE group_members (pool_id TEXT COLLATE "C" NOT NULL, group_name TEXT COLLATE "C" NOT NULL,
+    username_key TEXT COLLATE "C" NOT NULL, PRIMARY KEY (pool_id, group_name, username_key));
+CREATE INDEX group_members_user ON group_members (pool_id, username_key, group_name);
+CREATE TABLE cluster_values (name TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
+"#,
+}];
