@@ -3,6 +3,8 @@
 //! (the embedded default) and PostgreSQL (shared by the nodes of a cluster). The two dialects
 //! differ only in their migrations; every query is written once in the SQL both accept.
 
+#[cfg(test)]
+mod conformance;
 mod migrations;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

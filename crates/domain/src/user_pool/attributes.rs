@@ -344,16 +344,16 @@ fn check_value(schema_attribute: &SchemaAttribute, value: &str) -> Result<(), Do
 /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain, no spaces.
 pub fn is_email(value: &str) -> bool {
     let Some((local, domain)) = value.rsplit_once('@') else { return false };
-    !local.is_empty()
+    value.matches('@').count() == 1
+        && !local.is_empty()
         && !domain.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !value.chars().any(|character| character.is_whitespace() || character.is_control())
-        && !domain.contains('@')
 }
 
-/// E.164: a plus sign and 2 to 15 digits... Cognito accepts up to 20 characters.
+/// E.164 as Cognito accepts it: a plus sign and then digits only, at most 20 characters.
 pub fn is_phone_number(value: &str) -> bool {
     match value.strip_prefix('+') {
         Some(digits) => (2..=19).contains(&digits.len()) && digits.bytes().all(|byte| byte.is_ascii_digit()),

@@ -1,1 +1,11 @@
+//! The one integration-test binary: every test boots the real server on an ephemeral port over
+//! a fresh store and drives it with real clients (the AWS SDK for Rust, reqwest).
 
+mod harness;
+
+mod clients;
+mod cluster;
+mod groups;
+mod pools;
+mod protocol;
+mod users;

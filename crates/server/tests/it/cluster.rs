@@ -1,0 +1,115 @@
+//! Several nodes over one database, restarts, and the master key shared by a cluster.
+
+use std::sync::Arc;
+
+use aws_sdk_cognitoidentityprovider::types::MessageActionType;
+
+use crate::harness::{create_pool, database_url, test_config, Backend, TestServer};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_one_postgres_behave_as_one_service() {
+    let data_dir_a = Arc::new(tempfile::tempdir().unwrap());
+    let data_dir_b = Arc::new(tempfile::tempdir().unwrap());
+    let url = database_url(Backend::Postgres, data_dir_a.path()).await;
+    // Both nodes start at once on an empty database: migrations must apply exactly once.
+    let (node_a, node_b) = tokio::join!(
+        TestServer::start_with(test_config(data_dir_a.path(), &url), data_dir_a.clone()),
+        TestServer::start_with(test_config(data_dir_b.path(), &url), data_dir_b.clone()),
+    );
+    let pool_id = create_pool(&node_a).await;
+    let client = node_a
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("shared")
+        .generate_secret(true)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    node_b
+        .idp
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("zoe")
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    let fetched = node_a.idp.admin_get_user().user_pool_id(&pool_id).username("zoe").send().await.unwrap();
+    assert_eq!(fetched.username, "zoe");
+    let described = node_b
+        .idp
+        .describe_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(client.client_id.unwrap())
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    assert_eq!(described.client_secret, client.client_secret, "node B opens the secret node A sealed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_with_another_master_key_refuses_to_start() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let url = database_url(Backend::Postgres, data_dir.path()).await;
+    cognate_server::app::build_app(test_config(data_dir.path(), &url)).await.expect("first node starts");
+    let mut other = test_config(data_dir.path(), &url);
+    other.master_key = Some(cognate_server::config::Secret("ff".repeat(32)));
+    let refused = cognate_server::app::build_app(other).await.err().expect("a different master key is refused");
+    assert!(refused.contains("master key"), "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_data_survives_a_restart() {
+    let data_dir = Arc::new(tempfile::tempdir().unwrap());
+    let url = database_url(Backend::Sqlite, data_dir.path()).await;
+    let mut config = test_config(data_dir.path(), &url);
+    config.master_key = None;
+    config.root_credentials = None;
+    let first = TestServer::start_with(config.clone(), data_dir.clone()).await;
+    let root_file = std::fs::read_to_string(data_dir.path().join("root-credentials")).expect("generated root credentials");
+    let value = |name: &str| {
+        root_file.lines().find_map(|line| line.strip_prefix(&format!("{name}="))).unwrap().to_string()
+    };
+    let (key_id, secret) = (value("access_key_id"), value("secret_access_key"));
+    assert!(key_id.starts_with("AKIA") && key_id.len() == 20);
+    let client = crate::harness::idp_client(&first.base_url, &key_id, &secret);
+    let pool_id = client.create_user_pool().pool_name("durable").send().await.unwrap().user_pool.unwrap().id.unwrap();
+    let app_client = client
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("c")
+        .generate_secret(true)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    first.stop().await;
+    assert!(data_dir.path().join("master.key").exists());
+
+    let second = TestServer::start_with(config, data_dir.clone()).await;
+    let client = crate::harness::idp_client(&second.base_url, &key_id, &secret);
+    let described = client.describe_user_pool().user_pool_id(&pool_id).send().await.unwrap().user_pool.unwrap();
+    assert_eq!(described.name.as_deref(), Some("durable"));
+    let reopened = client
+        .describe_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(app_client.client_id.unwrap())
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    assert_eq!(reopened.client_secret, app_client.client_secret);
+    let database = std::fs::read(data_dir.path().join("cognate.db")).unwrap();
+    let secret_text = app_client.client_secret.unwrap();
+    assert!(
+        !database.windows(secret_text.len()).any(|window| window == secret_text.as_bytes()),
+        "the client secret is not stored in clear"
+    );
+}

@@ -1,0 +1,187 @@
+//! Starting servers for tests and building clients for them.
+
+use std::sync::Arc;
+
+use aws_sdk_cognitoidentityprovider as idp;
+use idp::config::{BehaviorVersion, Credentials, Region};
+use idp::error::ProvideErrorMetadata;
+
+use cognate_server::app::build_app;
+use cognate_server::config::{Config, Secret};
+
+pub const ACCESS_KEY_ID: &str = "AKIATESTROOT00000001";
+pub const SECRET_ACCESS_KEY: &str = "test-root-secret-access-key-0123456789ab";
+pub const MASTER_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server and what a test needs to reach it.
+pub struct TestServer {
+    pub base_url: String,
+    pub idp: idp::Client,
+    /// Kept so that the data directory lives as long as the server.
+    _data_dir: Arc<tempfile::TempDir>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+pub async fn database_url(backend: Backend, data_dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}", data_dir.join("cognate.db").display()),
+        Backend::Postgres => cognate_store::testing::fresh_postgres_database().await,
+    }
+}
+
+pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.to_path_buf(),
+        database_url: database_url.to_string(),
+        public_url: "http://127.0.0.1:0".into(),
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        master_key: Some(Secret(MASTER_KEY.into())),
+        root_credentials: Some((ACCESS_KEY_ID.into(), Secret(SECRET_ACCESS_KEY.into()))),
+        insecure_accept_any_signature: false,
+        max_body_bytes: 64 * 1024,
+    }
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        let data_dir = Arc::new(tempfile::tempdir().unwrap());
+        let database_url = database_url(backend, data_dir.path()).await;
+        Self::start_with(test_config(data_dir.path(), &database_url), data_dir).await
+    }
+
+    pub async fn start_with(config: Config, data_dir: Arc<tempfile::TempDir>) -> TestServer {
+        let app = build_app(config).await.expect("the server starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let (shutdown, shutdown_received) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app.router)
+                .with_graceful_shutdown(async {
+                    let _ = shutdown_received.await;
+                })
+                .await
+                .unwrap();
+        });
+        let idp = idp_client(&base_url, ACCESS_KEY_ID, SECRET_ACCESS_KEY);
+        TestServer { base_url, idp, _data_dir: data_dir, shutdown: Some(shutdown), task: Some(task) }
+    }
+
+    /// Stops the server and waits until it has finished.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+fn idp_config_builder(base_url: &str, access_key_id: &str, secret_access_key: &str) -> idp::config::Builder {
+    idp::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(access_key_id, secret_access_key, None, None, "cognate-tests"))
+        .endpoint_url(base_url)
+        .retry_config(idp::config::retry::RetryConfig::disabled())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+}
+
+/// An SDK client signing with the given key pair.
+pub fn idp_client(base_url: &str, access_key_id: &str, secret_access_key: &str) -> idp::Client {
+    idp::Client::from_conf(idp_config_builder(base_url, access_key_id, secret_access_key).build())
+}
+
+/// An SDK client whose clock is `offset_seconds` away from the real one.
+pub fn idp_client_with_clock_offset(base_url: &str, offset_seconds: i64) -> idp::Client {
+    let now = std::time::SystemTime::now();
+    let shifted = if offset_seconds >= 0 {
+        now + std::time::Duration::from_secs(offset_seconds as u64)
+    } else {
+        now - std::time::Duration::from_secs((-offset_seconds) as u64)
+    };
+    let config = idp_config_builder(base_url, ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+        .time_source(aws_smithy_async::time::StaticTimeSource::new(shifted))
+        .build();
+    idp::Client::from_conf(config)
+}
+
+/// The AWS error code of a failed SDK call.
+pub fn error_code<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(error: &idp::error::SdkError<E, R>) -> String {
+    match error {
+        idp::error::SdkError::ServiceError(service_error) => service_error.err().code().unwrap_or("").to_string(),
+        other => format!("not a service error: {other:?}"),
+    }
+}
+
+/// A unique name for resources of one test.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", uuid::Uuid::new_v4().simple().to_string().get(..10).unwrap())
+}
+
+/// Creates a pool with default settings and returns its id.
+pub async fn create_pool(server: &TestServer) -> String {
+    server
+        .idp
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap()
+}
+
+/// A raw JSON 1.1 POST without a signature.
+pub async fn raw_post(base_url: &str, target: &str, body: &str) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
+    let response = reqwest::Client::new()
+        .post(format!("{base_url}/"))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", target)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    (status, value, headers)
+}
+
+/// Runs an async test body once per storage backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:path) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body($crate::harness::TestServer::start($crate::harness::Backend::Sqlite).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body($crate::harness::TestServer::start($crate::harness::Backend::Postgres).await).await;
+            }
+        }
+    };
+}

@@ -1,0 +1,224 @@
+//! The store conformance suite: one set of checks, run against SQLite and PostgreSQL.
+
+use std::collections::BTreeSet;
+
+use cognate_domain::store::{ConflictOn, Store, StoreError, UserCursor, UserQuery, UserRecord, ValueMatch};
+use cognate_domain::user_pool::{
+    AdminCreateUserConfig, Attribute, Group, PasswordPolicy, User, UserPool, UserPoolSettings, UserPoolShape, UserStatus,
+};
+use sqlx::Row;
+
+use crate::{Dialect, SqlStore};
+
+fn pool(id: &str) -> UserPool {
+    UserPool {
+        id: id.into(),
+        arn: format!("arn:aws:cognito-idp:us-east-1:000000000000:userpool/{id}"),
+        created_ms: 1,
+        modified_ms: 1,
+        settings: UserPoolSettings {
+            name: "pool".into(),
+            password_policy: PasswordPolicy::default(),
+            other_policies: Default::default(),
+            deletion_protection: "INACTIVE".into(),
+            auto_verified_attributes: vec![],
+            mfa_configuration: "OFF".into(),
+            account_recovery: None,
+            admin_create_user: AdminCreateUserConfig::default(),
+            tags: Default::default(),
+            tier: "ESSENTIALS".into(),
+            opaque: Default::default(),
+        },
+        shape: UserPoolShape { schema: vec![], alias_attributes: vec![], username_attributes: vec![], case_sensitive: None },
+    }
+}
+
+fn user_record(pool_id: &str, username: &str, email: &str) -> UserRecord {
+    let user = User {
+        pool_id: pool_id.into(),
+        username: username.into(),
+        sub: format!("sub-{username}"),
+        attributes: vec![Attribute { name: "email".into(), value: email.into() }],
+        enabled: true,
+        status: UserStatus::Confirmed,
+        password_hash: None,
+        temporary_password_expires_ms: None,
+        created_ms: 1,
+        modified_ms: 1,
+    };
+    UserRecord {
+        username_key: username.to_lowercase(),
+        search: vec![("username".into(), username.into()), ("email".into(), email.into())],
+        aliases: vec![("email".into(), email.to_lowercase())],
+        user,
+    }
+}
+
+fn group(pool_id: &str, name: &str) -> Group {
+    Group {
+        pool_id: pool_id.into(),
+        name: name.into(),
+        description: None,
+        role_arn: None,
+        precedence: None,
+        created_ms: 1,
+        modified_ms: 1,
+    }
+}
+
+fn query(attribute: &str, value_match: ValueMatch, after: Option<UserCursor>, limit: u32) -> UserQuery {
+    UserQuery { attribute: attribute.into(), value_match, after, limit }
+}
+
+async fn run_suite(store: SqlStore) {
+    store.ping().await.unwrap();
+
+    // Pools.
+    store.insert_user_pool(&pool("us-east-1_b")).await.unwrap();
+    store.insert_user_pool(&pool("us-east-1_a")).await.unwrap();
+    assert!(matches!(store.insert_user_pool(&pool("us-east-1_a")).await, Err(StoreError::Conflict(ConflictOn::Key))));
+    let listed: Vec<String> = store.list_user_pools(None, 10).await.unwrap().into_iter().map(|pool| pool.id).collect();
+    assert_eq!(listed, vec!["us-east-1_a", "us-east-1_b"]);
+    let after: Vec<String> = store.list_user_pools(Some("us-east-1_a"), 10).await.unwrap().into_iter().map(|pool| pool.id).collect();
+    assert_eq!(after, vec!["us-east-1_b"]);
+    let mut renamed = pool("us-east-1_a");
+    renamed.settings.name = "renamed".into();
+    assert!(store.update_user_pool(&renamed).await.unwrap());
+    assert_eq!(store.get_user_pool("us-east-1_a").await.unwrap().unwrap().settings.name, "renamed");
+    assert!(!store.update_user_pool(&pool("us-east-1_missing")).await.unwrap());
+
+    // Users, search values and aliases.
+    let pool_id = "us-east-1_a";
+    store.insert_user(&user_record(pool_id, "Alice", "alice@example.com")).await.unwrap();
+    store.insert_user(&user_record(pool_id, "bob", "bob@example.com")).await.unwrap();
+    store.insert_user(&user_record(pool_id, "carol", "carol@example.org")).await.unwrap();
+    assert!(matches!(
+        store.insert_user(&user_record(pool_id, "ALICE", "other@example.com")).await,
+        Err(StoreError::Conflict(ConflictOn::Key))
+    ));
+    let alias_clash = store.insert_user(&user_record(pool_id, "dave", "bob@example.com")).await;
+    assert!(matches!(alias_clash, Err(StoreError::Conflict(ConflictOn::Alias(ref attribute))) if attribute == "email"));
+    assert!(store.get_user(pool_id, "dave").await.unwrap().is_none(), "a refused insert leaves nothing behind");
+    assert_eq!(store.count_users(pool_id).await.unwrap(), 3);
+    assert_eq!(store.get_user(pool_id, "alice").await.unwrap().unwrap().username, "Alice");
+    assert_eq!(
+        store.find_user_by_alias(pool_id, "email", "bob@example.com").await.unwrap().unwrap().username,
+        "bob"
+    );
+
+    let exact = store.list_users(pool_id, &query("email", ValueMatch::Exact("bob@example.com".into()), None, 10)).await.unwrap();
+    assert_eq!(exact.len(), 1);
+    let prefix = store.list_users(pool_id, &query("email", ValueMatch::Prefix("".into()), None, 10)).await.unwrap();
+    assert_eq!(prefix.len(), 3);
+    let com = store.list_users(pool_id, &query("email", ValueMatch::Prefix("carol@".into()), None, 10)).await.unwrap();
+    assert_eq!(com.len(), 1);
+    let first_page = store.list_users(pool_id, &query("username", ValueMatch::Prefix("".into()), None, 2)).await.unwrap();
+    assert_eq!(first_page.len(), 2);
+    let cursor = first_page.last().unwrap().1.clone();
+    let second_page = store.list_users(pool_id, &query("username", ValueMatch::Prefix("".into()), Some(cursor), 2)).await.unwrap();
+    assert_eq!(second_page.len(), 1);
+    let mut all: Vec<String> = first_page.iter().chain(second_page.iter()).map(|(user, _)| user.username.clone()).collect();
+    all.sort();
+    assert_eq!(all, vec!["Alice", "bob", "carol"]);
+
+    let mut moved = user_record(pool_id, "bob", "robert@example.com");
+    moved.user.enabled = false;
+    assert!(store.update_user(&moved).await.unwrap());
+    assert!(store.find_user_by_alias(pool_id, "email", "bob@example.com").await.unwrap().is_none());
+    assert!(store.list_users(pool_id, &query("email", ValueMatch::Exact("bob@example.com".into()), None, 10)).await.unwrap().is_empty());
+    assert!(!store.get_user(pool_id, "bob").await.unwrap().unwrap().enabled);
+    let taken = user_record(pool_id, "bob", "carol@example.org");
+    assert!(matches!(store.update_user(&taken).await, Err(StoreError::Conflict(ConflictOn::Alias(_)))));
+    assert_eq!(
+        store.get_user(pool_id, "bob").await.unwrap().unwrap().attribute("email"),
+        Some("robert@example.com"),
+        "a refused update changes nothing"
+    );
+
+    // Groups and memberships.
+    store.insert_group(&group(pool_id, "admins")).await.unwrap();
+    store.insert_group(&group(pool_id, "editors")).await.unwrap();
+    assert!(matches!(store.insert_group(&group(pool_id, "admins")).await, Err(StoreError::Conflict(ConflictOn::Key))));
+    store.add_group_member(pool_id, "admins", "alice").await.unwrap();
+    store.add_group_member(pool_id, "admins", "alice").await.unwrap();
+    store.add_group_member(pool_id, "admins", "bob").await.unwrap();
+    store.add_group_member(pool_id, "editors", "alice").await.unwrap();
+    assert_eq!(store.count_groups_for_user(pool_id, "alice").await.unwrap(), 2);
+    let members = store.list_group_members(pool_id, "admins", None, 10).await.unwrap();
+    assert_eq!(members.iter().map(|(_, key)| key.as_str()).collect::<Vec<_>>(), vec!["alice", "bob"]);
+    assert!(store.delete_user(pool_id, "bob").await.unwrap());
+    assert!(!store.delete_user(pool_id, "bob").await.unwrap());
+    assert_eq!(store.list_group_members(pool_id, "admins", None, 10).await.unwrap().len(), 1);
+    assert!(store.delete_group(pool_id, "editors").await.unwrap());
+    assert_eq!(store.count_groups_for_user(pool_id, "alice").await.unwrap(), 1);
+    store.remove_group_member(pool_id, "admins", "alice").await.unwrap();
+    assert!(store.list_groups_for_user(pool_id, "alice", None, 10).await.unwrap().is_empty());
+
+    // Deleting a pool takes everything in it, and nothing of another pool.
+    store.insert_user(&user_record("us-east-1_b", "erin", "erin@example.com")).await.unwrap();
+    assert!(store.delete_user_pool(pool_id).await.unwrap());
+    assert!(store.get_user_pool(pool_id).await.unwrap().is_none());
+    assert_eq!(store.count_users(pool_id).await.unwrap(), 0);
+    assert!(store.list_groups(pool_id, None, 10).await.unwrap().is_empty());
+    assert_eq!(store.count_users("us-east-1_b").await.unwrap(), 1);
+
+    // Cluster values: the first writer wins.
+    assert_eq!(store.insert_cluster_value_if_absent("k", "first").await.unwrap(), "first");
+    assert_eq!(store.insert_cluster_value_if_absent("k", "second").await.unwrap(), "first");
+    assert_eq!(store.get_cluster_value("missing").await.unwrap(), None);
+}
+
+async fn schema_of(store: &SqlStore) -> BTreeSet<(String, String)> {
+    let sql = match store.dialect() {
+        Dialect::Sqlite => {
+            "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+        }
+        Dialect::Postgres => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns \
+             WHERE table_schema = 'public'"
+        }
+    };
+    sqlx::query(sql)
+        .fetch_all(&store.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (row.get::<String, _>("table_name"), row.get::<String, _>("column_name")))
+        .collect()
+}
+
+async fn sqlite_store() -> (SqlStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::connect(&format!("sqlite://{}/store.db", dir.path().display())).await.unwrap();
+    (store, dir)
+}
+
+#[tokio::test]
+async fn sqlite_passes_the_suite() {
+    let (store, _dir) = sqlite_store().await;
+    run_suite(store).await;
+}
+
+#[tokio::test]
+async fn postgres_passes_the_suite() {
+    let store = SqlStore::connect(&crate::testing::fresh_postgres_database().await).await.unwrap();
+    run_suite(store).await;
+}
+
+#[tokio::test]
+async fn both_dialects_migrate_to_the_same_schema_and_reconnect_cleanly() {
+    let (sqlite, dir) = sqlite_store().await;
+    let postgres_url = crate::testing::fresh_postgres_database().await;
+    let postgres = SqlStore::connect(&postgres_url).await.unwrap();
+    let sqlite_schema = schema_of(&sqlite).await;
+    assert!(sqlite_schema.contains(&("users".to_string(), "username_key".to_string())));
+    assert_eq!(sqlite_schema, schema_of(&postgres).await);
+    let expected: Vec<i64> = crate::MIGRATIONS.iter().map(|migration| migration.version).collect();
+    // Connecting again (as a restart or a second node does) applies nothing twice.
+    let again = SqlStore::connect(&format!("sqlite://{}/store.db", dir.path().display())).await.unwrap();
+    assert_eq!(again.applied_migrations().await.unwrap(), expected);
+    let (first, second) = tokio::join!(SqlStore::connect(&postgres_url), SqlStore::connect(&postgres_url));
+    assert_eq!(first.unwrap().applied_migrations().await.unwrap(), expected);
+    assert_eq!(second.unwrap().applied_migrations().await.unwrap(), expected);
+}
