@@ -1,1 +1,81 @@
-fn main(){}
+//! User-pool micro-benchmarks. The raw cost measured in the same run (one Argon2id hash) is the
+//! yardstick that the other figures are read against.
+//!
+//! `cargo bench -p cognate-bench --bench user_pool` (set COGNATE_BENCH_SIZES=10000 for a quick run).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+use cognate_bench::{seed_pool, seeded_email};
+use cognate_domain::store::Store;
+use cognate_store::SqlStore;
+
+fn sizes() -> Vec<usize> {
+    std::env::var("COGNATE_BENCH_SIZES")
+        .ok()
+        .map(|text| text.split(',').filter_map(|size| size.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000])
+}
+
+fn raw_costs(criterion: &mut Criterion) {
+    criterion.bench_function("raw/argon2id_hash", |bencher| {
+        bencher.iter(|| cognate_domain::crypto::hash_password("Correct-Horse-Battery-1").unwrap())
+    });
+}
+
+fn list_users(criterion: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut group = criterion.benchmark_group("list_users");
+    group.measurement_time(Duration::from_secs(5)).sample_size(50);
+    for backend in ["sqlite", "postgres"] {
+        for n_users in sizes() {
+            let dir = tempfile::tempdir().unwrap();
+            let url = match backend {
+                "sqlite" => format!("sqlite://{}/bench.db", dir.path().display()),
+                _ => runtime.block_on(cognate_store::testing::fresh_postgres_database()),
+            };
+            let store: Arc<dyn Store> = Arc::new(runtime.block_on(SqlStore::connect(&url)).unwrap());
+            let started = std::time::Instant::now();
+            let (service, pool_id) = runtime.block_on(seed_pool(store, n_users, 8));
+            eprintln!("seeded {n_users} users on {backend} in {:.1} s", started.elapsed().as_secs_f64());
+            let next = AtomicUsize::new(0);
+            group.bench_with_input(BenchmarkId::new(format!("{backend}/email_equals"), n_users), &n_users, |bencher, &n_users| {
+                bencher.to_async(&runtime).iter(|| {
+                    // A different user each time, spread over the pool.
+                    let index = next.fetch_add(7919, Ordering::Relaxed) % n_users;
+                    let filter = format!("email = \"{}\"", seeded_email(index));
+                    let (service, pool_id) = (service.clone(), pool_id.clone());
+                    async move {
+                        let page = service.list_users(&pool_id, Some(&filter), Some(60), None, None).await.unwrap();
+                        assert_eq!(page.items.len(), 1);
+                    }
+                })
+            });
+            group.bench_with_input(BenchmarkId::new(format!("{backend}/first_page_of_60"), n_users), &n_users, |bencher, _| {
+                bencher.to_async(&runtime).iter(|| {
+                    let (service, pool_id) = (service.clone(), pool_id.clone());
+                    async move {
+                        let page = service.list_users(&pool_id, None, Some(60), None, None).await.unwrap();
+                        assert_eq!(page.items.len(), 60);
+                    }
+                })
+            });
+            group.bench_with_input(BenchmarkId::new(format!("{backend}/given_name_prefix"), n_users), &n_users, |bencher, _| {
+                bencher.to_async(&runtime).iter(|| {
+                    let (service, pool_id) = (service.clone(), pool_id.clone());
+                    async move {
+                        let page = service.list_users(&pool_id, Some("given_name ^= \"Given99\""), Some(60), None, None).await.unwrap();
+                        assert!(!page.items.is_empty());
+                    }
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, raw_costs, list_users);
+criterion_main!(benches);

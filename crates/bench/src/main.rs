@@ -1,1 +1,282 @@
-fn main() {}
+#![forbid(unsafe_code)]
+//! `cognate-load`: drives a running cognate server from a separate process, on loopback only,
+//! for a bounded time, and prints throughput and latency percentiles. Also measures start-up
+//! time and idle memory, and seeds large pools.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderValue};
+use clap::{Parser, Subcommand};
+use sha2::{Digest, Sha256};
+
+use cognate_server::aws::sigv4;
+
+#[derive(Parser)]
+#[command(name = "cognate-load", about = "Load and start-up measurements for cognate (loopback only).")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start `cognate serve` on an empty SQLite store several times; report time to ready and idle RSS.
+    Startup {
+        #[arg(long, default_value = "target/release/cognate")]
+        binary: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Create a pool with N users directly in a database (sqlite:// or postgres://); prints the pool id.
+    Seed {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long)]
+        users: usize,
+    },
+    /// Send one signed cognito-idp operation repeatedly at a fixed concurrency for a bounded time.
+    Run {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        /// Operation name, e.g. ListUsers.
+        #[arg(long)]
+        target: String,
+        /// JSON body; `{i}` is replaced by a random index below --index-range, as %07d.
+        #[arg(long)]
+        body: String,
+        #[arg(long, default_value_t = 1)]
+        index_range: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    match Cli::parse().command {
+        Command::Startup { binary, runs } => startup(binary, runs).await,
+        Command::Seed { database_url, users } => {
+            let store = cognate_store::SqlStore::connect(&database_url).await.expect("open the database");
+            let started = Instant::now();
+            let (_, pool_id) = cognate_bench::seed_pool(Arc::new(store), users, 8).await;
+            eprintln!("seeded {users} users in {:.1} s", started.elapsed().as_secs_f64());
+            println!("{pool_id}");
+        }
+        Command::Run { endpoint, target, body, index_range, concurrency, seconds, access_key_id, secret_access_key, region } => {
+            assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
+            let signer = Arc::new(Signer { access_key_id, secret_access_key, region });
+            run(endpoint, target, body, index_range, concurrency, Duration::from_secs(seconds.min(600)), signer).await
+        }
+    }
+}
+
+fn is_loopback(endpoint: &str) -> bool {
+    let host = endpoint.split("://").nth(1).unwrap_or("").split(['/', ':']).next().unwrap_or("");
+    host == "localhost" || host.starts_with("127.") || endpoint.contains("[::1]")
+}
+
+struct Signer {
+    access_key_id: String,
+    secret_access_key: String,
+    region: String,
+}
+
+/// Epoch seconds as `YYYYMMDDTHHMMSSZ`.
+fn amz_date(epoch_seconds: i64) -> String {
+    let days = epoch_seconds.div_euclid(86_400);
+    let seconds_of_day = epoch_seconds.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        seconds_of_day / 3600,
+        seconds_of_day % 3600 / 60,
+        seconds_of_day % 60
+    )
+}
+
+impl Signer {
+    fn sign(&self, host: &str, target: &str, body: &str) -> HeaderMap {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let date_time = amz_date(now);
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_str(host).unwrap());
+        headers.insert("x-amz-date", HeaderValue::from_str(&date_time).unwrap());
+        headers.insert("x-amz-target", HeaderValue::from_str(&format!("AWSCognitoIdentityProviderService.{target}")).unwrap());
+        headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+        let signed_headers: Vec<String> = ["content-type", "host", "x-amz-date", "x-amz-target"].map(String::from).to_vec();
+        let parts = sigv4::SignedParts { method: "POST", raw_path: "/", raw_query: "", headers: &headers, body: body.as_bytes() };
+        let payload_hash = hex::encode(Sha256::digest(body.as_bytes()));
+        let canonical = sigv4::canonical_request(&parts, &signed_headers, &payload_hash).unwrap();
+        let date = &date_time[..8];
+        let scope = format!("{date}/{}/cognito-idp/aws4_request", self.region);
+        let string_to_sign =
+            format!("AWS4-HMAC-SHA256\n{date_time}\n{scope}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
+        let signature = sigv4::signature(&self.secret_access_key, date, &self.region, "cognito-idp", &string_to_sign);
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={}, Signature={signature}",
+            self.access_key_id,
+            signed_headers.join(";")
+        );
+        headers.insert("authorization", HeaderValue::from_str(&authorization).unwrap());
+        headers
+    }
+}
+
+async fn run(
+    endpoint: String,
+    target: String,
+    body: String,
+    index_range: usize,
+    concurrency: usize,
+    duration: Duration,
+    signer: Arc<Signer>,
+) {
+    let client = reqwest::Client::new();
+    let host = endpoint.split("://").nth(1).unwrap_or("").trim_end_matches('/').to_string();
+    let deadline = Instant::now() + duration;
+    let mut workers = Vec::new();
+    for worker_index in 0..concurrency {
+        let (client, endpoint, target, body, host, signer) =
+            (client.clone(), endpoint.clone(), target.clone(), body.clone(), host.clone(), signer.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut n_errors = 0usize;
+            let mut counter = worker_index * 7919;
+            while Instant::now() < deadline {
+                counter = counter.wrapping_add(104_729);
+                let request_body = body.replace("{i}", &format!("{:07}", counter % index_range.max(1)));
+                let headers = signer.sign(&host, &target, &request_body);
+                let started = Instant::now();
+                let response = client.post(format!("{endpoint}/")).headers(headers).body(request_body).send().await;
+                let ok = match response {
+                    Ok(response) => {
+                        let success = response.status().is_success();
+                        let _ = response.bytes().await;
+                        success
+                    }
+                    Err(_) => false,
+                };
+                latencies.push(started.elapsed());
+                if !ok {
+                    n_errors += 1;
+                }
+            }
+            (latencies, n_errors)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut n_errors = 0;
+    for worker in workers {
+        let (worker_latencies, worker_errors) = worker.await.unwrap();
+        latencies.extend(worker_latencies);
+        n_errors += worker_errors;
+    }
+    latencies.sort();
+    let percentile = |fraction: f64| {
+        latencies.get(((latencies.len() as f64 * fraction) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default()
+    };
+    println!(
+        "{target}: {} requests in {:.1} s at concurrency {concurrency}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {n_errors} errors",
+        latencies.len(),
+        duration.as_secs_f64(),
+        latencies.len() as f64 / duration.as_secs_f64(),
+        percentile(0.50).as_secs_f64() * 1000.0,
+        percentile(0.99).as_secs_f64() * 1000.0,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
+    );
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|line| line.strip_prefix("VmRSS:")).and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+async fn startup(binary: PathBuf, runs: usize) {
+    let client = reqwest::Client::new();
+    let mut ready_ms = Vec::new();
+    let mut idle_rss = Vec::new();
+    for _ in 0..runs {
+        let dir = tempfile_dir();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let started = Instant::now();
+        let mut child = tokio::process::Command::new(&binary)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(&dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start cognate");
+        loop {
+            if let Ok(response) = client.get(format!("http://127.0.0.1:{port}/health")).send().await {
+                if response.status().is_success() {
+                    break;
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "cognate did not become ready");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        ready_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Some(kib) = child.id().and_then(rss_kib) {
+            idle_rss.push(kib);
+        }
+        let _ = child.kill().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    ready_ms.sort_by(|left, right| left.partial_cmp(right).unwrap());
+    idle_rss.sort();
+    println!(
+        "start-up to ready on an empty SQLite store over {runs} runs: min {:.1} ms, median {:.1} ms; idle RSS median {:.1} MiB",
+        ready_ms[0],
+        ready_ms[ready_ms.len() / 2],
+        idle_rss.get(idle_rss.len() / 2).copied().unwrap_or(0) as f64 / 1024.0
+    );
+}
+
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cognate-startup-{}-{}", std::process::id(), uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn uuid_like() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn amz_dates_round_trip_through_the_servers_parser() {
+        for epoch_seconds in [0, 951_782_400, 1_440_938_160, 1_795_831_295, 4_102_444_799] {
+            let text = super::amz_date(epoch_seconds);
+            assert_eq!(cognate_server::aws::sigv4::parse_amz_date(&text), Some(epoch_seconds), "{text}");
+        }
+    }
+
+    #[test]
+    fn only_loopback_endpoints_are_accepted() {
+        assert!(super::is_loopback("http://127.0.0.1:9229"));
+        assert!(super::is_loopback("http://localhost:9229"));
+        assert!(!super::is_loopback("http://10.0.0.1:9229"));
+        assert!(!super::is_loopback("http://example.com"));
+    }
+}

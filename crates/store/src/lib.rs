@@ -473,16 +473,20 @@ impl Store for SqlStore {
             }
         };
         let after = query.after.clone().unwrap_or_default();
+        // The range starts at the cursor when there is one, so that a deep page is an index seek,
+        // not a scan from the start of the range; the row-value comparison breaks ties on the
+        // username key. (An OR of the two conditions makes SQLite scan the whole range.)
+        let start = if after.value > low { after.value.clone() } else { low };
         let rows = sqlx::query(
             "SELECT u.data, s.value, s.username_key FROM user_search s \
              JOIN users u ON u.pool_id = s.pool_id AND u.username_key = s.username_key \
              WHERE s.pool_id = $1 AND s.attribute = $2 AND s.value >= $3 AND s.value <= $4 \
-             AND (s.value > $5 OR (s.value = $5 AND s.username_key > $6)) \
+             AND (s.value, s.username_key) > ($5, $6) \
              ORDER BY s.value, s.username_key LIMIT $7",
         )
         .bind(pool_id)
         .bind(query.attribute.as_str())
-        .bind(low)
+        .bind(start)
         .bind(high)
         .bind(after.value)
         .bind(after.username_key)

@@ -479,7 +479,9 @@ impl UserPoolService {
         Err(user_not_found())
     }
 
-    fn user_record(&self, pool: &UserPool, user: &User) -> UserRecord {
+    /// The stored form of `user`: its lookup key, search values and aliases. Public so that bulk
+    /// loaders (benchmarks, imports) write exactly what the admin operations write.
+    pub fn user_record(&self, pool: &UserPool, user: &User) -> UserRecord {
         let mut search = vec![("username".to_string(), user.username.clone())];
         for attribute in &user.attributes {
             if attributes::SEARCHABLE_ATTRIBUTES.contains(&attribute.name.as_str()) {

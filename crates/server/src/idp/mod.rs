@@ -118,3 +118,36 @@ pub const IMPLEMENTED: &[Operation] = &[
     Operation::AdminListGroupsForUser,
     Operation::ListUsersInGroup,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/compat/cognito-idp.md lists every operation of the router with the right status.
+    #[test]
+    fn compat_table_matches_the_router() {
+        let table = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/compat/cognito-idp.md")).unwrap();
+        for operation in Operation::ALL {
+            let row = table
+                .lines()
+                .find(|line| line.starts_with(&format!("| {} |", operation.name())))
+                .unwrap_or_else(|| panic!("{} has no row in docs/compat/cognito-idp.md", operation.name()));
+            let status = row.split('|').nth(3).unwrap().trim();
+            if IMPLEMENTED.contains(operation) {
+                assert!(status == "implemented" || status == "partial", "{} is implemented but listed as {status}", operation.name());
+            } else {
+                assert_eq!(status, "not yet", "{} is not implemented but listed as {status}", operation.name());
+            }
+        }
+        assert_eq!(Operation::ALL.len(), 122);
+    }
+
+    #[test]
+    fn every_operation_name_round_trips() {
+        for operation in Operation::ALL {
+            assert_eq!(Operation::from_name(operation.name()), Some(*operation));
+        }
+        assert_eq!(Operation::from_name("AdminGetUser").map(Operation::authentication), Some(operations::Authentication::Signed));
+        assert_eq!(Operation::from_name("InitiateAuth").map(Operation::authentication), Some(operations::Authentication::Unsigned));
+    }
+}

@@ -134,3 +134,21 @@ async fn health_and_cors() {
     let missing = reqwest::get(format!("{}/no/such/path", server.base_url)).await.unwrap();
     assert_eq!(missing.status().as_u16(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_answers_503_when_the_database_is_gone() {
+    use sqlx::Connection;
+    let data_dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let url = crate::harness::database_url(Backend::Postgres, data_dir.path()).await;
+    let server = TestServer::start_with(crate::harness::test_config(data_dir.path(), &url), data_dir).await;
+    let health = reqwest::get(format!("{}/health", server.base_url)).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+
+    let (server_url, database) = url.rsplit_once('/').unwrap();
+    let mut admin = sqlx::AnyConnection::connect(&format!("{server_url}/postgres")).await.unwrap();
+    sqlx::raw_sql(&format!("DROP DATABASE {database} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+    let health = reqwest::get(format!("{}/health", server.base_url)).await.unwrap();
+    assert_eq!(health.status().as_u16(), 503);
+    let error = server.idp.list_user_pools().max_results(1).send().await.unwrap_err();
+    assert_eq!(error_code(&error), "InternalErrorException", "a storage failure is a generic internal error");
+}

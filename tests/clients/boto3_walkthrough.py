@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""The README walkthrough, driven by boto3 as a new user would: start `cognate serve` on the
+embedded default, then create a pool with a custom attribute, an app client with a secret,
+users and groups; list with a filter; disable one user and delete another. Each step checks
+the shapes, ids, ARNs and error names Cognito gives. Prints 'N passed, N failed'."""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import botocore.config
+from botocore.exceptions import ClientError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+passed = 0
+failed = 0
+
+
+def check(description, condition):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"ok   {description}")
+    else:
+        failed += 1
+        print(f"FAIL {description}")
+
+
+def error_code(call):
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"]
+    return None, 200
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main():
+    binary = os.path.join(ROOT, "target", "debug", "cognate")
+    subprocess.run(["cargo", "build", "--quiet", "--bin", "cognate"], cwd=ROOT, check=True)
+    work = tempfile.mkdtemp(prefix="cognate-boto3-")
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("COGNATE_")}
+    started = time.monotonic()
+    server = subprocess.Popen(
+        [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", os.path.join(work, "data")],
+        cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        banner = []
+        for line in server.stdout:
+            banner.append(line)
+            if "cognate listening on" in line:
+                break
+        ready_seconds = time.monotonic() - started
+        text = "".join(banner)
+        check("the server prints where it listens and where its data lives",
+              f"http://127.0.0.1:{port}" in text and "data in" in text)
+        check(f"ready in under a second ({ready_seconds * 1000:.0f} ms)", ready_seconds < 1.0)
+        key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", text).group(1)
+        secret = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", text).group(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health") as response:
+            check("GET /health answers 200", response.status == 200)
+
+        client = boto3.client(
+            "cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
+            aws_access_key_id=key_id, aws_secret_access_key=secret,
+            config=botocore.config.Config(retries={"max_attempts": 1}),
+        )
+        pool = client.create_user_pool(
+            PoolName="walkthrough",
+            Schema=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
+            AutoVerifiedAttributes=["email"],
+        )["UserPool"]
+        pool_id = pool["Id"]
+        check("pool id is <region>_<9 alphanumerics>", re.fullmatch(r"us-east-1_[0-9A-Za-z]{9}", pool_id) is not None)
+        check("pool ARN", pool["Arn"] == f"arn:aws:cognito-idp:us-east-1:000000000000:userpool/{pool_id}")
+        check("custom attribute in the schema",
+              any(attribute["Name"] == "custom:tenant" for attribute in pool["SchemaAttributes"]))
+        check("timestamps parse as datetimes", pool["CreationDate"].year >= 2024)
+
+        app = client.create_user_pool_client(UserPoolId=pool_id, ClientName="web", GenerateSecret=True)["UserPoolClient"]
+        check("client id is 26 characters of [0-9a-v]", re.fullmatch(r"[0-9a-v]{26}", app["ClientId"]) is not None)
+        check("client secret returned", len(app.get("ClientSecret", "")) >= 40)
+
+        for index, (username, tenant) in enumerate([("alice", "acme"), ("bob", "acme"), ("carol", "globex")]):
+            created = client.admin_create_user(
+                UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
+                UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"},
+                                {"Name": "custom:tenant", "Value": tenant}],
+            )["User"]
+            if index == 0:
+                check("new users must change their temporary password", created["UserStatus"] == "FORCE_CHANGE_PASSWORD")
+        code, status = error_code(lambda: client.admin_create_user(UserPoolId=pool_id, Username="alice", MessageAction="SUPPRESS"))
+        check(f"a second alice is UsernameExistsException ({code}, {status})", code == "UsernameExistsException" and status == 400)
+        try:
+            client.admin_create_user(UserPoolId=pool_id, Username="alice", MessageAction="SUPPRESS")
+        except client.exceptions.UsernameExistsException:
+            check("boto3 raises the modelled exception class", True)
+        except Exception as other:  # noqa: BLE001
+            check(f"boto3 raises the modelled exception class (got {type(other).__name__})", False)
+
+        client.create_group(UserPoolId=pool_id, GroupName="admins", Precedence=1,
+                            RoleArn="arn:aws:iam::000000000000:role/admins")
+        client.admin_add_user_to_group(UserPoolId=pool_id, Username="alice", GroupName="admins")
+        members = client.list_users_in_group(UserPoolId=pool_id, GroupName="admins")["Users"]
+        check("alice is in admins", [user["Username"] for user in members] == ["alice"])
+
+        found = client.list_users(UserPoolId=pool_id, Filter='email = "bob@example.com"')["Users"]
+        check("ListUsers filters on email", [user["Username"] for user in found] == ["bob"])
+        prefixed = client.list_users(UserPoolId=pool_id, Filter='email ^= "c"')["Users"]
+        check("ListUsers filters on a prefix", [user["Username"] for user in prefixed] == ["carol"])
+        paginator = client.get_paginator("list_users")
+        every = [user["Username"] for page in paginator.paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 2})
+                 for user in page["Users"]]
+        check("boto3's paginator walks every page", sorted(every) == ["alice", "bob", "carol"])
+
+        client.admin_disable_user(UserPoolId=pool_id, Username="bob")
+        check("bob is disabled", client.admin_get_user(UserPoolId=pool_id, Username="bob")["Enabled"] is False)
+        client.admin_delete_user(UserPoolId=pool_id, Username="carol")
+        code, _ = error_code(lambda: client.admin_get_user(UserPoolId=pool_id, Username="carol"))
+        check(f"carol is gone ({code})", code == "UserNotFoundException")
+
+        unsigned = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
+                                aws_access_key_id=key_id, aws_secret_access_key="wrong-secret",
+                                config=botocore.config.Config(retries={"max_attempts": 1}))
+        code, status = error_code(lambda: unsigned.list_user_pools(MaxResults=10))
+        check(f"a wrong secret is refused ({code}, {status})", code == "InvalidSignatureException" and status == 403)
+
+        cli = shutil.which("aws")
+        if cli:
+            cli_env = dict(env, AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION="us-east-1",
+                           AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}")
+            output = subprocess.run([cli, "cognito-idp", "describe-user-pool", "--user-pool-id", pool_id],
+                                    env=cli_env, capture_output=True, text=True)
+            check("the AWS CLI describes the pool through AWS_ENDPOINT_URL",
+                  output.returncode == 0 and '"EstimatedNumberOfUsers": 2' in output.stdout)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            code = server.wait(timeout=10)
+            check(f"SIGTERM stops the server cleanly (exit {code})", code == 0)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            check("SIGTERM stops the server within 10 s", False)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"boto3 walkthrough: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
