@@ -472,24 +472,27 @@ impl Store for SqlStore {
                 (prefix, ceiling)
             }
         };
-        let after = query.after.clone().unwrap_or_default();
-        // The range starts at the cursor when there is one, so that a deep page is an index seek,
-        // not a scan from the start of the range; the row-value comparison breaks ties on the
-        // username key. (An OR of the two conditions makes SQLite scan the whole range.)
-        let start = if after.value > low { after.value.clone() } else { low };
+        // Resume strictly after (value, username_key). The row comparison alone would be the
+        // exact condition, but neither database can be trusted to start its index scan there
+        // when a plain range bound is also present (PostgreSQL may start at whichever bound it
+        // sees first; an OR of the two makes SQLite scan), so both bounds start at the cursor:
+        // a deep page is then one index seek, like the first page.
+        let (start_value, start_key) = match query.after.clone() {
+            Some(cursor) if cursor.value >= low => (cursor.value, cursor.username_key),
+            _ => (low, String::new()),
+        };
         let rows = sqlx::query(
             "SELECT u.data, s.value, s.username_key FROM user_search s \
              JOIN users u ON u.pool_id = s.pool_id AND u.username_key = s.username_key \
              WHERE s.pool_id = $1 AND s.attribute = $2 AND s.value >= $3 AND s.value <= $4 \
-             AND (s.value, s.username_key) > ($5, $6) \
-             ORDER BY s.value, s.username_key LIMIT $7",
+             AND (s.value, s.username_key) > ($3, $5) \
+             ORDER BY s.value, s.username_key LIMIT $6",
         )
         .bind(pool_id)
         .bind(query.attribute.as_str())
-        .bind(start)
+        .bind(start_value)
         .bind(high)
-        .bind(after.value)
-        .bind(after.username_key)
+        .bind(start_key)
         .bind(limit(query.limit))
         .fetch_all(&self.pool)
         .await
