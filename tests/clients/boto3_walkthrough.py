@@ -157,7 +157,7 @@ def main():
             server.kill()
             check("SIGTERM stops the server within 10 s", False)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"boto3 walkthrough: {passed} passed, {failed} failed")
+    print(f"walkthrough: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
 

@@ -20,6 +20,28 @@ async fn pool_with_custom_attribute(server: &TestServer) -> String {
         .create_user_pool()
         .pool_name(unique("pool"))
         .schema(SchemaAttributeType::builder().name("tenant").attribute_data_type(AttributeDataType::String).build())
+        .schema(
+            SchemaAttributeType::builder()
+                .name("region")
+                .attribute_data_type(AttributeDataType::String)
+                .mutable(false)
+                .string_attribute_constraints(
+                    aws_sdk_cognitoidentityprovider::types::StringAttributeConstraintsType::builder().max_length("8").build(),
+                )
+                .build(),
+        )
+        .schema(
+            SchemaAttributeType::builder()
+                .name("level")
+                .attribute_data_type(AttributeDataType::Number)
+                .number_attribute_constraints(
+                    aws_sdk_cognitoidentityprovider::types::NumberAttributeConstraintsType::builder()
+                        .min_value("1")
+                        .max_value("10")
+                        .build(),
+                )
+                .build(),
+        )
         .schema(SchemaAttributeType::builder().name("given_name").required(true).build())
         .send()
         .await
@@ -40,6 +62,8 @@ async fn user_lifecycle(server: TestServer) {
         .user_attributes(attribute("email", "alice@example.com"))
         .user_attributes(attribute("given_name", "Alice"))
         .user_attributes(attribute("custom:tenant", "acme"))
+        .user_attributes(attribute("custom:region", "emea"))
+        .user_attributes(attribute("custom:level", "3"))
         .temporary_password("Temp-Pass-123")
         .message_action(MessageActionType::Suppress)
         .send()
@@ -125,6 +149,29 @@ async fn user_lifecycle(server: TestServer) {
     assert_eq!(value("email_verified").as_deref(), Some("false"), "a changed email is unverified");
     assert_eq!(value("custom:tenant").as_deref(), Some("globex"));
     assert_eq!(value("sub").as_deref(), Some(sub.as_str()));
+    for (name, value) in [("custom:region", "apac"), ("custom:level", "11"), ("custom:level", "high"), ("phone_number", "555-0100")] {
+        let refused = server
+            .idp
+            .admin_update_user_attributes()
+            .user_pool_id(&pool_id)
+            .username("alice")
+            .user_attributes(attribute(name, value))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&refused), "InvalidParameterException", "{name} = {value}");
+    }
+    let too_long = server
+        .idp
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("long")
+        .user_attributes(attribute("given_name", "Long"))
+        .user_attributes(attribute("custom:region", "much-too-long"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&too_long), "InvalidParameterException");
     let change_sub = server
         .idp
         .admin_update_user_attributes()
@@ -165,6 +212,18 @@ async fn user_lifecycle(server: TestServer) {
     server.idp.admin_enable_user().user_pool_id(&pool_id).username("alice").send().await.unwrap();
     assert!(server.idp.admin_get_user().user_pool_id(&pool_id).username("alice").send().await.unwrap().enabled);
 
+    server
+        .idp
+        .admin_set_user_password()
+        .user_pool_id(&pool_id)
+        .username("alice")
+        .password("Another-Temp-1")
+        .permanent(false)
+        .send()
+        .await
+        .unwrap();
+    let temporary = server.idp.admin_get_user().user_pool_id(&pool_id).username("alice").send().await.unwrap();
+    assert_eq!(temporary.user_status, Some(UserStatusType::ForceChangePassword));
     let weak = server
         .idp
         .admin_set_user_password()
