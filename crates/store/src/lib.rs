@@ -258,6 +258,26 @@ impl SqlStore {
         }
     }
 
+    /// The `data` document of the first row a query with string parameters returns.
+    async fn fetch_document<T: DeserializeOwned>(&self, statement: &str, parameters: &[&str]) -> StoreResult<Option<T>> {
+        let mut query = sqlx::query(statement);
+        for parameter in parameters {
+            query = query.bind(*parameter);
+        }
+        let row = query.fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|row| decode(&row, "data")).transpose()
+    }
+
+    /// One page of `data` documents: string parameters, then the page size as the last one.
+    async fn fetch_page<T: DeserializeOwned>(&self, statement: &str, parameters: &[&str], page_size: u32) -> StoreResult<Vec<T>> {
+        let mut query = sqlx::query(statement);
+        for parameter in parameters {
+            query = query.bind(*parameter);
+        }
+        let rows = query.bind(limit(page_size)).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(|row| decode(row, "data")).collect()
+    }
+
     /// Runs an UPDATE or DELETE with string parameters; true when it touched a row.
     async fn touch(&self, statement: &str, parameters: &[&str]) -> StoreResult<bool> {
         let mut query = sqlx::query(statement);
@@ -281,12 +301,7 @@ impl Store for SqlStore {
     }
 
     async fn get_user_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>> {
-        let row = sqlx::query("SELECT data FROM user_pools WHERE id = $1")
-            .bind(pool_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|row| decode(&row, "data")).transpose()
+        self.fetch_document("SELECT data FROM user_pools WHERE id = $1", &[pool_id]).await
     }
 
     async fn update_user_pool(&self, pool: &UserPool) -> StoreResult<bool> {
@@ -317,13 +332,8 @@ impl Store for SqlStore {
     }
 
     async fn list_user_pools(&self, after: Option<&str>, page_size: u32) -> StoreResult<Vec<UserPool>> {
-        let rows = sqlx::query("SELECT data FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2")
-            .bind(after.unwrap_or(""))
-            .bind(limit(page_size))
-            .fetch_all(&self.pool)
+        self.fetch_page("SELECT data FROM user_pools WHERE id > $1 ORDER BY id LIMIT $2", &[after.unwrap_or("")], page_size)
             .await
-            .map_err(backend)?;
-        rows.iter().map(|row| decode(row, "data")).collect()
     }
 
     async fn count_users(&self, pool_id: &str) -> StoreResult<i64> {
@@ -345,13 +355,7 @@ impl Store for SqlStore {
     }
 
     async fn get_app_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<AppClient>> {
-        let row = sqlx::query("SELECT data FROM app_clients WHERE pool_id = $1 AND client_id = $2")
-            .bind(pool_id)
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|row| decode(&row, "data")).transpose()
+        self.fetch_document("SELECT data FROM app_clients WHERE pool_id = $1 AND client_id = $2", &[pool_id, client_id]).await
     }
 
     async fn update_app_client(&self, client: &AppClient) -> StoreResult<bool> {
@@ -367,14 +371,12 @@ impl Store for SqlStore {
     }
 
     async fn list_app_clients(&self, pool_id: &str, after: Option<&str>, page_size: u32) -> StoreResult<Vec<AppClient>> {
-        let rows = sqlx::query("SELECT data FROM app_clients WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3")
-            .bind(pool_id)
-            .bind(after.unwrap_or(""))
-            .bind(limit(page_size))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(|row| decode(row, "data")).collect()
+        self.fetch_page(
+            "SELECT data FROM app_clients WHERE pool_id = $1 AND client_id > $2 ORDER BY client_id LIMIT $3",
+            &[pool_id, after.unwrap_or("")],
+            page_size,
+        )
+        .await
     }
 
     async fn insert_user(&self, record: &UserRecord) -> StoreResult<()> {
@@ -396,27 +398,16 @@ impl Store for SqlStore {
     }
 
     async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query("SELECT data FROM users WHERE pool_id = $1 AND username_key = $2")
-            .bind(pool_id)
-            .bind(username_key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|row| decode(&row, "data")).transpose()
+        self.fetch_document("SELECT data FROM users WHERE pool_id = $1 AND username_key = $2", &[pool_id, username_key]).await
     }
 
     async fn find_user_by_alias(&self, pool_id: &str, attribute: &str, value: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query(
+        self.fetch_document(
             "SELECT u.data FROM user_aliases a JOIN users u ON u.pool_id = a.pool_id AND u.username_key = a.username_key \
              WHERE a.pool_id = $1 AND a.attribute = $2 AND a.value = $3",
+            &[pool_id, attribute, value],
         )
-        .bind(pool_id)
-        .bind(attribute)
-        .bind(value)
-        .fetch_optional(&self.pool)
         .await
-        .map_err(backend)?;
-        row.map(|row| decode(&row, "data")).transpose()
     }
 
     async fn update_user(&self, record: &UserRecord) -> StoreResult<bool> {
@@ -519,13 +510,7 @@ impl Store for SqlStore {
     }
 
     async fn get_group(&self, pool_id: &str, group_name: &str) -> StoreResult<Option<Group>> {
-        let row = sqlx::query("SELECT data FROM user_groups WHERE pool_id = $1 AND group_name = $2")
-            .bind(pool_id)
-            .bind(group_name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|row| decode(&row, "data")).transpose()
+        self.fetch_document("SELECT data FROM user_groups WHERE pool_id = $1 AND group_name = $2", &[pool_id, group_name]).await
     }
 
     async fn update_group(&self, group: &Group) -> StoreResult<bool> {
@@ -557,14 +542,12 @@ impl Store for SqlStore {
     }
 
     async fn list_groups(&self, pool_id: &str, after: Option<&str>, page_size: u32) -> StoreResult<Vec<Group>> {
-        let rows = sqlx::query("SELECT data FROM user_groups WHERE pool_id = $1 AND group_name > $2 ORDER BY group_name LIMIT $3")
-            .bind(pool_id)
-            .bind(after.unwrap_or(""))
-            .bind(limit(page_size))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(|row| decode(row, "data")).collect()
+        self.fetch_page(
+            "SELECT data FROM user_groups WHERE pool_id = $1 AND group_name > $2 ORDER BY group_name LIMIT $3",
+            &[pool_id, after.unwrap_or("")],
+            page_size,
+        )
+        .await
     }
 
     async fn add_group_member(&self, pool_id: &str, group_name: &str, username_key: &str) -> StoreResult<()> {
@@ -589,18 +572,13 @@ impl Store for SqlStore {
 
     async fn list_groups_for_user(&self, pool_id: &str, username_key: &str, after: Option<&str>, page_size: u32)
         -> StoreResult<Vec<Group>> {
-        let rows = sqlx::query(
+        self.fetch_page(
             "SELECT g.data FROM group_members m JOIN user_groups g ON g.pool_id = m.pool_id AND g.group_name = m.group_name \
              WHERE m.pool_id = $1 AND m.username_key = $2 AND m.group_name > $3 ORDER BY m.group_name LIMIT $4",
+            &[pool_id, username_key, after.unwrap_or("")],
+            page_size,
         )
-        .bind(pool_id)
-        .bind(username_key)
-        .bind(after.unwrap_or(""))
-        .bind(limit(page_size))
-        .fetch_all(&self.pool)
         .await
-        .map_err(backend)?;
-        rows.iter().map(|row| decode(row, "data")).collect()
     }
 
     async fn list_group_members(&self, pool_id: &str, group_name: &str, after: Option<&str>, page_size: u32)

@@ -114,6 +114,11 @@ fn decode_token(token: &str, n_parts: usize) -> DomainResult<Vec<String>> {
     Ok(parts)
 }
 
+/// The key a single-key listing resumes after.
+fn decode_key_token(token: Option<&str>) -> DomainResult<Option<String>> {
+    Ok(token.map(|token| decode_token(token, 1)).transpose()?.map(|mut parts| parts.remove(0)))
+}
+
 fn page_limit(limit: Option<i32>, member: &str) -> DomainResult<u32> {
     match limit {
         None | Some(0) => Ok(MAX_PAGE),
@@ -272,7 +277,7 @@ impl UserPoolService {
         if !(1..=MAX_PAGE as i32).contains(&max_results) {
             return Err(ids::constraint_error(&max_results.to_string(), "maxResults", "range: [1, 60]"));
         }
-        let after = next_token.map(|token| decode_token(token, 1)).transpose()?.map(|mut parts| parts.remove(0));
+        let after = decode_key_token(next_token)?;
         let rows = self
             .store
             .list_user_pools(after.as_deref(), max_results as u32 + 1)
@@ -443,7 +448,7 @@ impl UserPoolService {
     ) -> DomainResult<Page<AppClient>> {
         let limit = page_limit(max_results, "maxResults")?;
         self.load_pool(pool_id).await?;
-        let after = next_token.map(|token| decode_token(token, 1)).transpose()?.map(|mut parts| parts.remove(0));
+        let after = decode_key_token(next_token)?;
         let rows = self
             .store
             .list_app_clients(pool_id, after.as_deref(), limit + 1)
@@ -592,13 +597,7 @@ impl UserPoolService {
                 )));
             }
         }
-        let temporary_password = match &input.temporary_password {
-            Some(given) => {
-                password::check_password(&pool.settings.password_policy, given)?;
-                given.clone()
-            }
-            None => password::generate_temporary_password(&pool.settings.password_policy),
-        };
+        let temporary_password = temporary_password(&pool, input.temporary_password.as_deref())?;
         let now = self.now();
         let user = User {
             pool_id: pool.id.clone(),
@@ -648,13 +647,7 @@ impl UserPoolService {
                 "Resend not possible. User status must be FORCE_CHANGE_PASSWORD.".into(),
             ));
         }
-        let temporary_password = match &input.temporary_password {
-            Some(given) => {
-                password::check_password(&pool.settings.password_policy, given)?;
-                given.clone()
-            }
-            None => password::generate_temporary_password(&pool.settings.password_policy),
-        };
+        let temporary_password = temporary_password(&pool, input.temporary_password.as_deref())?;
         let now = self.now();
         user.password_hash = Some(hash_password(&temporary_password)?);
         user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(pool));
@@ -881,7 +874,7 @@ impl UserPoolService {
     pub async fn list_groups(&self, pool_id: &str, limit: Option<i32>, next_token: Option<&str>) -> DomainResult<Page<Group>> {
         let limit = page_limit(limit, "limit")?;
         self.load_pool(pool_id).await?;
-        let after = next_token.map(|token| decode_token(token, 1)).transpose()?.map(|mut parts| parts.remove(0));
+        let after = decode_key_token(next_token)?;
         let rows = self.store.list_groups(pool_id, after.as_deref(), limit + 1).await.map_err(store_error)?;
         let (items, more) = split_page(rows, limit);
         let next_token = if more { items.last().map(|group| encode_token(&[&group.name])) } else { None };
@@ -922,7 +915,7 @@ impl UserPoolService {
         let limit = page_limit(limit, "limit")?;
         let pool = self.load_pool(pool_id).await?;
         let user = self.resolve_user(&pool, username).await?;
-        let after = next_token.map(|token| decode_token(token, 1)).transpose()?.map(|mut parts| parts.remove(0));
+        let after = decode_key_token(next_token)?;
         let rows = self
             .store
             .list_groups_for_user(pool_id, &pool.username_key(&user.username), after.as_deref(), limit + 1)
@@ -942,7 +935,7 @@ impl UserPoolService {
     ) -> DomainResult<Page<User>> {
         let limit = page_limit(limit, "limit")?;
         let group = self.load_group(pool_id, group_name).await?;
-        let after = next_token.map(|token| decode_token(token, 1)).transpose()?.map(|mut parts| parts.remove(0));
+        let after = decode_key_token(next_token)?;
         let rows = self
             .store
             .list_group_members(pool_id, &group.name, after.as_deref(), limit + 1)
@@ -951,6 +944,17 @@ impl UserPoolService {
         let (rows, more) = split_page(rows, limit);
         let next_token = if more { rows.last().map(|(_, key)| encode_token(&[key])) } else { None };
         Ok(Page { items: rows.into_iter().map(|(user, _)| user).collect(), next_token })
+    }
+}
+
+/// The given temporary password when it passes the policy, else a generated one.
+fn temporary_password(pool: &UserPool, given: Option<&str>) -> DomainResult<String> {
+    match given {
+        Some(given) => {
+            password::check_password(&pool.settings.password_policy, given)?;
+            Ok(given.to_string())
+        }
+        None => Ok(password::generate_temporary_password(&pool.settings.password_policy)),
     }
 }
 
