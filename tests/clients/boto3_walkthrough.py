@@ -128,6 +128,38 @@ def main():
                  for user in page["Users"]]
         check("boto3's paginator walks every page", sorted(every) == ["alice", "bob", "carol"])
 
+        # Sign in and verify the tokens with PyJWT through the JWKS named by discovery.
+        import json
+        import jwt
+        signin = client.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="signin",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        client.admin_set_user_password(UserPoolId=pool_id, Username="alice", Password="Correct-Horse-1", Permanent=True)
+        tokens = client.initiate_auth(ClientId=signin, AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": "alice", "PASSWORD": "Correct-Horse-1"})["AuthenticationResult"]
+        issuer = f"http://127.0.0.1:{port}/{pool_id}"
+        with urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration") as response:
+            discovery = json.load(response)
+        check("discovery names the issuer", discovery["issuer"] == issuer)
+        jwks_client = jwt.PyJWKClient(discovery["jwks_uri"])
+        id_key = jwks_client.get_signing_key_from_jwt(tokens["IdToken"])
+        id_claims = jwt.decode(tokens["IdToken"], id_key.key, algorithms=["RS256"], audience=signin, issuer=issuer)
+        check("PyJWT verifies the ID token", id_claims["cognito:username"] == "alice" and id_claims["token_use"] == "id")
+        access_key = jwks_client.get_signing_key_from_jwt(tokens["AccessToken"])
+        access_claims = jwt.decode(tokens["AccessToken"], access_key.key, algorithms=["RS256"], issuer=issuer,
+                                   options={"verify_aud": False})
+        check("PyJWT verifies the access token", access_claims["client_id"] == signin and access_claims["token_use"] == "access")
+        check("the groups claim carries admins", access_claims.get("cognito:groups") == ["admins"])
+        me = client.get_user(AccessToken=tokens["AccessToken"])
+        check("GetUser answers for the token holder", me["Username"] == "alice")
+        refreshed = client.initiate_auth(ClientId=signin, AuthFlow="REFRESH_TOKEN_AUTH",
+                                         AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})["AuthenticationResult"]
+        check("a refresh token yields new tokens", "AccessToken" in refreshed and "RefreshToken" not in refreshed)
+        client.global_sign_out(AccessToken=tokens["AccessToken"])
+        code, _ = error_code(lambda: client.get_user(AccessToken=tokens["AccessToken"]))
+        check(f"after GlobalSignOut the access token is refused ({code})", code == "NotAuthorizedException")
+
         client.admin_disable_user(UserPoolId=pool_id, Username="bob")
         check("bob is disabled", client.admin_get_user(UserPoolId=pool_id, Username="bob")["Enabled"] is False)
         client.admin_delete_user(UserPoolId=pool_id, Username="carol")

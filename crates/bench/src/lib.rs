@@ -35,7 +35,14 @@ pub fn default_settings(name: &str) -> UserPoolSettings {
 /// domain computes each record), but one Argon2id hash is shared by every user so that seeding
 /// 100k users takes seconds rather than the half hour that 100k hashes would.
 pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) -> (UserPoolService, String) {
-    let service = UserPoolService::new(store.clone(), Arc::new(SystemClock), MasterKey::generate(), "us-east-1", "000000000000");
+    let service = UserPoolService::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        MasterKey::generate(),
+        "us-east-1",
+        "000000000000",
+        "http://127.0.0.1:9229",
+    );
     let pool = service
         .create_user_pool(CreateUserPoolInput {
             settings: default_settings(&format!("bench{n_users}")),
@@ -74,6 +81,8 @@ pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) 
                     temporary_password_expires_ms: None,
                     created_ms: 0,
                     modified_ms: 0,
+                    failed_sign_ins: 0,
+                    last_failed_sign_in_ms: None,
                 };
                 store.insert_user(&service.user_record(&pool, &user)).await.expect("insert a user");
             }

@@ -31,6 +31,21 @@ pub enum DomainError {
     /// The user is in a state that does not allow this operation.
     #[error("{0}")]
     UnsupportedUserState(String),
+    /// The user has not confirmed their account.
+    #[error("{0}")]
+    UserNotConfirmed(String),
+    /// The user must reset their password before signing in.
+    #[error("{0}")]
+    PasswordResetRequired(String),
+    /// The operation is switched off for this resource (for example token revocation).
+    #[error("{0}")]
+    UnsupportedOperation(String),
+    /// The client may not act on this resource (a token issued to another client).
+    #[error("{0}")]
+    UnauthorizedClient(String),
+    /// A Cognito feature cognate does not implement yet.
+    #[error("{0}")]
+    NotImplemented(String),
     /// A resource limit was reached.
     #[error("{0}")]
     LimitExceeded(String),

@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod error;
 pub mod ids;
 pub mod store;
+pub mod tokens;
 pub mod user_pool;
 
 pub use error::DomainError;

@@ -4,7 +4,8 @@
 
 use async_trait::async_trait;
 
-use crate::user_pool::{AppClient, Group, User, UserPool};
+use crate::tokens::SigningKeyRecord;
+use crate::user_pool::{AppClient, AuthSessionRecord, Group, RefreshTokenRecord, User, UserPool};
 
 /// A storage failure. `Conflict` is the only one the domain reacts to; the others are internal.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +88,9 @@ pub trait Store: Send + Sync + 'static {
     /// Clients of a pool ordered by client id, after `after`.
     async fn list_app_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<AppClient>>;
 
+    /// A client by its id alone (sign-in requests name no pool).
+    async fn find_app_client(&self, client_id: &str) -> StoreResult<Option<AppClient>>;
+
     // Users.
     /// Inserts a user; `Conflict(Key)` when the username key or the sub is taken,
     /// `Conflict(Alias)` when an alias is.
@@ -118,6 +122,24 @@ pub trait Store: Send + Sync + 'static {
     async fn list_group_members(&self, pool_id: &str, group_name: &str, after: Option<&str>, limit: u32)
         -> StoreResult<Vec<(User, String)>>;
     async fn count_groups_for_user(&self, pool_id: &str, username_key: &str) -> StoreResult<i64>;
+
+    // Signing keys.
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
+    /// Every key of a pool, oldest first.
+    async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>>;
+
+    // Refresh tokens and challenge sessions.
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
+    async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Revokes every refresh token of one sign-in (and so the access tokens minted from it).
+    async fn revoke_token_family(&self, origin_jti: &str) -> StoreResult<()>;
+    /// Revokes every refresh token of a user.
+    async fn revoke_user_tokens(&self, pool_id: &str, username_key: &str) -> StoreResult<()>;
+    /// Whether the sign-in `origin_jti` has been revoked.
+    async fn is_token_family_revoked(&self, origin_jti: &str) -> StoreResult<bool>;
+    async fn insert_auth_session(&self, session: &AuthSessionRecord) -> StoreResult<()>;
+    /// Removes and returns a session, atomically: of two concurrent answers only one gets it.
+    async fn take_auth_session(&self, session_hash: &str) -> StoreResult<Option<AuthSessionRecord>>;
 
     // Values every node of a cluster shares (sealed under the master key by the caller).
     async fn get_cluster_value(&self, name: &str) -> StoreResult<Option<String>>;

@@ -83,10 +83,13 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         master_key,
         config.region.clone(),
         config.account_id.clone(),
+        config.public_url.clone(),
     );
     let state = AppState { config: Arc::new(config), store, clock, user_pools, root };
     let router = Router::new()
         .route("/health", get(health))
+        .route("/{pool_id}/.well-known/jwks.json", get(crate::wellknown::jwks))
+        .route("/{pool_id}/.well-known/openid-configuration", get(crate::wellknown::openid_configuration))
         .route("/", post(crate::dispatch::aws_post))
         .fallback(not_found)
         .layer(middleware::from_fn(cors_and_log))

@@ -7,3 +7,4 @@ pub mod aws;
 pub mod config;
 pub mod dispatch;
 pub mod idp;
+pub mod wellknown;

@@ -4,7 +4,8 @@ use std::collections::BTreeSet;
 
 use cognate_domain::store::{ConflictOn, Store, StoreError, UserCursor, UserQuery, UserRecord, ValueMatch};
 use cognate_domain::user_pool::{
-    AdminCreateUserConfig, Attribute, Group, PasswordPolicy, User, UserPool, UserPoolSettings, UserPoolShape, UserStatus,
+    AdminCreateUserConfig, Attribute, AuthSessionRecord, Group, PasswordPolicy, RefreshTokenRecord, User, UserPool,
+    UserPoolSettings, UserPoolShape, UserStatus,
 };
 use sqlx::Row;
 
@@ -45,6 +46,8 @@ fn user_record(pool_id: &str, username: &str, email: &str) -> UserRecord {
         temporary_password_expires_ms: None,
         created_ms: 1,
         modified_ms: 1,
+        failed_sign_ins: 0,
+        last_failed_sign_in_ms: None,
     };
     UserRecord {
         username_key: username.to_lowercase(),
@@ -161,6 +164,43 @@ async fn run_suite(store: SqlStore) {
     assert_eq!(store.count_users(pool_id).await.unwrap(), 0);
     assert!(store.list_groups(pool_id, None, 10).await.unwrap().is_empty());
     assert_eq!(store.count_users("us-east-1_b").await.unwrap(), 1);
+
+    // Refresh tokens and challenge sessions.
+    let token = RefreshTokenRecord {
+        token_hash: "hash-1".into(),
+        pool_id: "us-east-1_b".into(),
+        client_id: "client".into(),
+        username_key: "erin".into(),
+        sub: "sub-erin".into(),
+        origin_jti: "family-1".into(),
+        auth_time_ms: 1,
+        issued_ms: 1,
+        expires_ms: 2,
+        revoked: false,
+    };
+    store.insert_refresh_token(&token).await.unwrap();
+    store.insert_refresh_token(&RefreshTokenRecord { token_hash: "hash-2".into(), origin_jti: "family-2".into(), ..token.clone() }).await.unwrap();
+    assert_eq!(store.get_refresh_token("hash-1").await.unwrap(), Some(token.clone()));
+    assert!(!store.is_token_family_revoked("family-1").await.unwrap());
+    store.revoke_token_family("family-1").await.unwrap();
+    assert!(store.get_refresh_token("hash-1").await.unwrap().unwrap().revoked);
+    assert!(store.is_token_family_revoked("family-1").await.unwrap());
+    assert!(!store.is_token_family_revoked("family-2").await.unwrap());
+    store.revoke_user_tokens("us-east-1_b", "erin").await.unwrap();
+    assert!(store.is_token_family_revoked("family-2").await.unwrap());
+    let session = AuthSessionRecord {
+        session_hash: "session-1".into(),
+        pool_id: "us-east-1_b".into(),
+        client_id: "client".into(),
+        username_key: "erin".into(),
+        challenge_name: "NEW_PASSWORD_REQUIRED".into(),
+        expires_ms: 5,
+    };
+    store.insert_auth_session(&session).await.unwrap();
+    assert_eq!(store.take_auth_session("session-1").await.unwrap(), Some(session));
+    assert_eq!(store.take_auth_session("session-1").await.unwrap(), None, "a session is taken once");
+    assert!(store.delete_user("us-east-1_b", "erin").await.unwrap());
+    assert_eq!(store.get_refresh_token("hash-2").await.unwrap(), None, "a deleted user takes its refresh tokens");
 
     // Cluster values: the first writer wins.
     assert_eq!(store.insert_cluster_value_if_absent("k", "first").await.unwrap(), "first");

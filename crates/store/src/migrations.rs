@@ -55,4 +55,29 @@ CREATE TABLE group_members (pool_id TEXT COLLATE "C" NOT NULL, group_name TEXT C
 CREATE INDEX group_members_user ON group_members (pool_id, username_key, group_name);
 CREATE TABLE cluster_values (name TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
 "#,
+},
+Migration {
+    version: 2,
+    name: "sign_in",
+    sqlite: r#"
+CREATE TABLE signing_keys (pool_id TEXT NOT NULL, kid TEXT NOT NULL, created_ms BIGINT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (pool_id, kid));
+CREATE TABLE refresh_tokens (token_hash TEXT PRIMARY KEY, pool_id TEXT NOT NULL, username_key TEXT NOT NULL,
+    origin_jti TEXT NOT NULL, revoked BIGINT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX refresh_tokens_user ON refresh_tokens (pool_id, username_key);
+CREATE INDEX refresh_tokens_family ON refresh_tokens (origin_jti);
+CREATE TABLE auth_sessions (session_hash TEXT PRIMARY KEY, pool_id TEXT NOT NULL, expires_ms BIGINT NOT NULL,
+    data TEXT NOT NULL);
+"#,
+    postgres: r#"
+CREATE TABLE signing_keys (pool_id TEXT COLLATE "C" NOT NULL, kid TEXT COLLATE "C" NOT NULL, created_ms BIGINT NOT NULL,
+    data TEXT NOT NULL, PRIMARY KEY (pool_id, kid));
+CREATE TABLE refresh_tokens (token_hash TEXT COLLATE "C" PRIMARY KEY, pool_id TEXT COLLATE "C" NOT NULL,
+    username_key TEXT COLLATE "C" NOT NULL, origin_jti TEXT COLLATE "C" NOT NULL, revoked BIGINT NOT NULL,
+    data TEXT NOT NULL);
+CREATE INDEX refresh_tokens_user ON refresh_tokens (pool_id, username_key);
+CREATE INDEX refresh_tokens_family ON refresh_tokens (origin_jti);
+CREATE TABLE auth_sessions (session_hash TEXT COLLATE "C" PRIMARY KEY, pool_id TEXT COLLATE "C" NOT NULL,
+    expires_ms BIGINT NOT NULL, data TEXT NOT NULL);
+"#,
 }];

@@ -2,6 +2,7 @@
 //! each. [`UserPoolService`] is what the protocol edges call.
 
 pub mod attributes;
+pub mod auth;
 pub mod filter;
 pub mod password;
 pub mod types;
@@ -77,6 +78,9 @@ pub struct UserPoolService {
     master_key: MasterKey,
     region: String,
     account_id: String,
+    /// Token issuers are `<issuer_base>/<pool id>`.
+    issuer_base: String,
+    signing_keys: Arc<auth::SigningKeyCache>,
 }
 
 fn store_error(error: StoreError) -> DomainError {
@@ -173,8 +177,17 @@ impl UserPoolService {
         master_key: MasterKey,
         region: impl Into<String>,
         account_id: impl Into<String>,
+        issuer_base: impl Into<String>,
     ) -> Self {
-        UserPoolService { store, clock, master_key, region: region.into(), account_id: account_id.into() }
+        UserPoolService {
+            store,
+            clock,
+            master_key,
+            region: region.into(),
+            account_id: account_id.into(),
+            issuer_base: issuer_base.into().trim_end_matches('/').to_string(),
+            signing_keys: Arc::default(),
+        }
     }
 
     pub fn region(&self) -> &str {
@@ -610,6 +623,8 @@ impl UserPoolService {
             temporary_password_expires_ms: Some(now + self.temporary_password_validity_ms(&pool)),
             created_ms: now,
             modified_ms: now,
+            failed_sign_ins: 0,
+            last_failed_sign_in_ms: None,
         };
         if input.force_alias_creation {
             self.release_aliases(&pool, &user).await?;
@@ -748,6 +763,8 @@ impl UserPoolService {
         password::check_password(&pool.settings.password_policy, password)?;
         let now = self.now();
         user.password_hash = Some(hash_password(password)?);
+        user.failed_sign_ins = 0;
+        user.last_failed_sign_in_ms = None;
         if permanent {
             user.status = UserStatus::Confirmed;
             user.temporary_password_expires_ms = None;

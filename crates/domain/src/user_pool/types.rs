@@ -257,6 +257,11 @@ pub struct User {
     pub temporary_password_expires_ms: Option<i64>,
     pub created_ms: i64,
     pub modified_ms: i64,
+    /// Consecutive failed password attempts, and the last one; they drive the lockout.
+    #[serde(default)]
+    pub failed_sign_ins: u32,
+    #[serde(default)]
+    pub last_failed_sign_in_ms: Option<i64>,
 }
 
 impl User {
@@ -274,4 +279,32 @@ pub struct Group {
     pub precedence: Option<u32>,
     pub created_ms: i64,
     pub modified_ms: i64,
+}
+
+/// A refresh token as stored: only its SHA-256 is kept, so a database leak yields no usable
+/// token. Every token minted from one sign-in shares its `origin_jti`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshTokenRecord {
+    pub token_hash: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub username_key: String,
+    pub sub: String,
+    pub origin_jti: String,
+    pub auth_time_ms: i64,
+    pub issued_ms: i64,
+    pub expires_ms: i64,
+    pub revoked: bool,
+}
+
+/// A sign-in waiting for the answer to a challenge. Only the SHA-256 of the session string is
+/// stored; a session is taken (deleted) when answered, so it works once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthSessionRecord {
+    pub session_hash: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub username_key: String,
+    pub challenge_name: String,
+    pub expires_ms: i64,
 }

@@ -27,6 +27,11 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::NotAuthorized(message) => ApiError::client("NotAuthorizedException", message),
         DomainError::UnsupportedUserState(message) => ApiError::client("UnsupportedUserStateException", message),
         DomainError::LimitExceeded(message) => ApiError::client("LimitExceededException", message),
+        DomainError::UserNotConfirmed(message) => ApiError::client("UserNotConfirmedException", message),
+        DomainError::PasswordResetRequired(message) => ApiError::client("PasswordResetRequiredException", message),
+        DomainError::UnsupportedOperation(message) => ApiError::client("UnsupportedOperationException", message),
+        DomainError::UnauthorizedClient(message) => ApiError::client("UnauthorizedException", message),
+        DomainError::NotImplemented(message) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplementedException", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             ApiError::internal()
@@ -70,6 +75,15 @@ pub async fn handle(state: &AppState, operation: Operation, input: Value) -> Res
         AdminRemoveUserFromGroup => ops::groups::admin_remove_user_from_group(state, input).await,
         AdminListGroupsForUser => ops::groups::admin_list_groups_for_user(state, input).await,
         ListUsersInGroup => ops::groups::list_users_in_group(state, input).await,
+        InitiateAuth => ops::auth::initiate_auth(state, input, false).await,
+        AdminInitiateAuth => ops::auth::initiate_auth(state, input, true).await,
+        RespondToAuthChallenge => ops::auth::respond_to_auth_challenge(state, input, false).await,
+        AdminRespondToAuthChallenge => ops::auth::respond_to_auth_challenge(state, input, true).await,
+        GetUser => ops::auth::get_user(state, input).await,
+        GlobalSignOut => ops::auth::global_sign_out(state, input).await,
+        AdminUserGlobalSignOut => ops::auth::admin_user_global_sign_out(state, input).await,
+        RevokeToken => ops::auth::revoke_token(state, input).await,
+        ChangePassword => ops::auth::change_password(state, input).await,
         other => Err(not_implemented(other)),
     }
 }
@@ -117,6 +131,15 @@ pub const IMPLEMENTED: &[Operation] = &[
     Operation::AdminRemoveUserFromGroup,
     Operation::AdminListGroupsForUser,
     Operation::ListUsersInGroup,
+    Operation::InitiateAuth,
+    Operation::AdminInitiateAuth,
+    Operation::RespondToAuthChallenge,
+    Operation::AdminRespondToAuthChallenge,
+    Operation::GetUser,
+    Operation::GlobalSignOut,
+    Operation::AdminUserGlobalSignOut,
+    Operation::RevokeToken,
+    Operation::ChangePassword,
 ];
 
 #[cfg(test)]

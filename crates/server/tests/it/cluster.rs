@@ -12,9 +12,15 @@ async fn two_nodes_on_one_postgres_behave_as_one_service() {
     let data_dir_b = Arc::new(tempfile::tempdir().unwrap());
     let url = database_url(Backend::Postgres, data_dir_a.path()).await;
     // Both nodes start at once on an empty database: migrations must apply exactly once.
+    // Nodes behind one load balancer share one public URL, so their tokens name one issuer.
+    let node_config = |data_dir: &std::path::Path| {
+        let mut config = test_config(data_dir, &url);
+        config.public_url = "https://auth.cluster.test".into();
+        config
+    };
     let (node_a, node_b) = tokio::join!(
-        TestServer::start_with(test_config(data_dir_a.path(), &url), data_dir_a.clone()),
-        TestServer::start_with(test_config(data_dir_b.path(), &url), data_dir_b.clone()),
+        TestServer::start_with(node_config(data_dir_a.path()), data_dir_a.clone()),
+        TestServer::start_with(node_config(data_dir_b.path()), data_dir_b.clone()),
     );
     let pool_id = create_pool(&node_a).await;
     let client = node_a
@@ -50,6 +56,49 @@ async fn two_nodes_on_one_postgres_behave_as_one_service() {
         .user_pool_client
         .unwrap();
     assert_eq!(described.client_secret, client.client_secret, "node B opens the secret node A sealed");
+
+    // A token signed by one node verifies on the other: the signing keys live in the database.
+    let sign_in_client = node_a
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("signin")
+        .explicit_auth_flows(aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    node_b.idp.admin_set_user_password().user_pool_id(&pool_id).username("zoe").password("Correct-Horse-1").permanent(true).send().await.unwrap();
+    let tokens = node_a
+        .idp
+        .initiate_auth()
+        .client_id(&sign_in_client)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "zoe")
+        .auth_parameters("PASSWORD", "Correct-Horse-1")
+        .send()
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    let on_b = node_b.idp.get_user().access_token(tokens.access_token.clone().unwrap()).send().await.unwrap();
+    assert_eq!(on_b.username, "zoe");
+    node_b
+        .idp
+        .initiate_auth()
+        .client_id(&sign_in_client)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", tokens.refresh_token.unwrap())
+        .send()
+        .await
+        .expect("node B refreshes a token node A issued");
+    node_b.idp.global_sign_out().access_token(tokens.access_token.clone().unwrap()).send().await.unwrap();
+    let refused = node_a.idp.get_user().access_token(tokens.access_token.unwrap()).send().await.unwrap_err();
+    assert_eq!(crate::harness::error_code(&refused), "NotAuthorizedException", "a sign-out on B holds on A");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,12 +6,15 @@ use aws_sdk_cognitoidentityprovider as idp;
 use idp::config::{BehaviorVersion, Credentials, Region};
 use idp::error::ProvideErrorMetadata;
 
-use cognate_server::app::build_app;
+use cognate_server::app::build_app_with_clock;
 use cognate_server::config::{Config, Secret};
 
 pub const ACCESS_KEY_ID: &str = "AKIATESTROOT00000001";
 pub const SECRET_ACCESS_KEY: &str = "test-root-secret-access-key-0123456789ab";
 pub const MASTER_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+/// Replaced by the address the server listens on; a test that sets another keeps it.
+const PLACEHOLDER_PUBLIC_URL: &str = "http://127.0.0.1:0";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -49,7 +52,7 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.to_path_buf(),
         database_url: database_url.to_string(),
-        public_url: "http://127.0.0.1:0".into(),
+        public_url: PLACEHOLDER_PUBLIC_URL.into(),
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
         master_key: Some(Secret(MASTER_KEY.into())),
@@ -67,9 +70,22 @@ impl TestServer {
     }
 
     pub async fn start_with(config: Config, data_dir: Arc<tempfile::TempDir>) -> TestServer {
-        let app = build_app(config).await.expect("the server starts");
+        Self::start_with_clock(config, data_dir, Arc::new(cognate_domain::clock::SystemClock)).await
+    }
+
+    /// Starts a server whose clock the test controls. Unless the test chose one, the public URL
+    /// becomes the address the server listens on, so that issuers and JWKS URLs are reachable.
+    pub async fn start_with_clock(
+        mut config: Config,
+        data_dir: Arc<tempfile::TempDir>,
+        clock: Arc<dyn cognate_domain::clock::Clock>,
+    ) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
+        if config.public_url == PLACEHOLDER_PUBLIC_URL {
+            config.public_url = base_url.clone();
+        }
+        let app = build_app_with_clock(config, clock).await.expect("the server starts");
         let (shutdown, shutdown_received) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             axum::serve(listener, app.router)

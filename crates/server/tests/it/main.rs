@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod auth;
 mod clients;
 mod cluster;
 mod groups;

@@ -51,7 +51,10 @@ async fn malformed_requests_get_clear_client_errors() {
     assert_eq!(status, 400);
     assert_eq!(body["__type"], "SerializationException");
     let (status, body, _) = raw_post(&server.base_url, &format!("{TARGET}.InitiateAuth"), r#"{"AuthFlow": "USER_PASSWORD_AUTH"}"#).await;
-    assert_eq!(status, 501, "InitiateAuth is listed but not implemented yet: {body}");
+    assert_eq!(status, 400);
+    assert_eq!(body["__type"], "InvalidParameterException", "{body}");
+    let (status, body, _) = raw_post(&server.base_url, &format!("{TARGET}.AssociateSoftwareToken"), "{}").await;
+    assert_eq!(status, 501, "AssociateSoftwareToken is listed but not implemented yet: {body}");
     assert_eq!(body["__type"], "NotImplementedException");
 
     let (status, body, _) = raw_post(&server.base_url, &format!("{TARGET}.NoSuchOperation"), "{}").await;

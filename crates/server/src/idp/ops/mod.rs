@@ -1,6 +1,7 @@
 //! The cognito-idp handlers, a file per operation family. Each parses its wire input, calls the
 //! domain and renders the wire output. Every operation here is signed with the root credentials.
 
+pub mod auth;
 pub mod clients;
 pub mod groups;
 pub mod pools;

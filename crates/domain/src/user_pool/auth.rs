@@ -1,0 +1,731 @@
+//! Signing in and the tokens that result: InitiateAuth and AdminInitiateAuth with passwords and
+//! refresh tokens, the NEW_PASSWORD_REQUIRED challenge, access-token checks for the token-holder
+//! operations, sign-out and revocation, and the per-pool signing keys behind the JWKS.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::{
+    attributes, password, set_attribute, store_error, validity_seconds, AppClient, Attribute, AttributeWrite, User, UserPool,
+    UserPoolService, UserStatus,
+};
+use crate::crypto::{constant_time_eq, hash_password, verify_password};
+use crate::error::{DomainError, DomainResult};
+use crate::tokens::{self, KeyPurpose, LoadedSigningKey, PublicJwk, SigningKeyRecord};
+use crate::user_pool::{AuthSessionRecord, RefreshTokenRecord};
+
+/// The scope of tokens issued through the API (as opposed to OAuth).
+pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
+/// How long a node trusts its cached copy of a pool's keys before reading them again.
+const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
+/// Failed attempts allowed before the lockout starts, and its longest step.
+const FREE_ATTEMPTS: u32 = 5;
+const MAX_LOCKOUT_MS: i64 = 15 * 60 * 1000;
+/// Fifteen minutes without a failure forget the earlier failures.
+const FAILURE_MEMORY_MS: i64 = 15 * 60 * 1000;
+
+fn incorrect_credentials() -> DomainError {
+    DomainError::NotAuthorized("Incorrect username or password.".into())
+}
+
+fn invalid_session() -> DomainError {
+    DomainError::NotAuthorized("Invalid session for the user, session is expired.".into())
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn random_token(n_bytes: usize) -> String {
+    let mut bytes = vec![0u8; n_bytes];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A hash that no password matches, verified when the user does not exist so that the answer
+/// takes as long as for a real user.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&random_token(24)).expect("hashing a random password"))
+}
+
+/// `SECRET_HASH` as Cognito defines it: Base64(HMAC-SHA256(client secret, username + client id)).
+pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(client_secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(username.as_bytes());
+    mac.update(client_id.as_bytes());
+    BASE64.encode(mac.finalize().into_bytes())
+}
+
+/// The keys a node has opened for one pool.
+struct CachedKeys {
+    loaded_at: Instant,
+    records: Vec<SigningKeyRecord>,
+    id_key: Arc<LoadedSigningKey>,
+    access_key: Arc<LoadedSigningKey>,
+}
+
+/// Opened signing keys per pool, re-read from the store after [`KEY_CACHE_TTL`] so that a key
+/// added by another node is picked up.
+#[derive(Default)]
+pub struct SigningKeyCache {
+    pools: Mutex<HashMap<String, Arc<CachedKeys>>>,
+}
+
+/// Tokens handed to a client.
+#[derive(Debug, Clone)]
+pub struct AuthenticationResult {
+    pub access_token: String,
+    pub id_token: String,
+    pub refresh_token: Option<String>,
+    pub expires_in: i64,
+}
+
+/// What a sign-in step produced: tokens, or a challenge to answer with the session.
+#[derive(Debug, Clone)]
+pub enum AuthOutcome {
+    Authenticated(AuthenticationResult),
+    Challenge { name: String, parameters: BTreeMap<String, String>, session: String },
+}
+
+/// Who asked: a public client call (InitiateAuth) or an administrator naming the pool
+/// (AdminInitiateAuth, signed).
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Client,
+    Admin { pool_id: String },
+}
+
+/// A verified access token: its pool, user and claims.
+#[derive(Debug, Clone)]
+pub struct AccessTokenHolder {
+    pub pool: UserPool,
+    pub user: User,
+    pub claims: Value,
+}
+
+fn allowed_flows(client: &AppClient) -> Vec<&'static str> {
+    let Some(flows) = &client.settings.explicit_auth_flows else {
+        return vec!["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"];
+    };
+    let mut allowed = Vec::new();
+    let legacy = flows.iter().any(|flow| !flow.starts_with("ALLOW_"));
+    if legacy {
+        allowed.extend(["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]);
+    }
+    for flow in flows {
+        allowed.push(match flow.as_str() {
+            "ADMIN_NO_SRP_AUTH" | "ALLOW_ADMIN_USER_PASSWORD_AUTH" => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            "USER_PASSWORD_AUTH" | "ALLOW_USER_PASSWORD_AUTH" => "ALLOW_USER_PASSWORD_AUTH",
+            "CUSTOM_AUTH_FLOW_ONLY" | "ALLOW_CUSTOM_AUTH" => "ALLOW_CUSTOM_AUTH",
+            "ALLOW_USER_SRP_AUTH" => "ALLOW_USER_SRP_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH" => "ALLOW_REFRESH_TOKEN_AUTH",
+            "ALLOW_USER_AUTH" => "ALLOW_USER_AUTH",
+            _ => continue,
+        });
+    }
+    allowed
+}
+
+fn require_flow(client: &AppClient, flow: &str) -> DomainResult<()> {
+    if allowed_flows(client).contains(&flow) {
+        Ok(())
+    } else {
+        Err(DomainError::InvalidParameter("Auth flow not enabled for this client".into()))
+    }
+}
+
+fn parameter<'a>(parameters: &'a BTreeMap<String, String>, name: &str) -> DomainResult<&'a str> {
+    parameters
+        .get(name)
+        .map(String::as_str)
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| DomainError::InvalidParameter(format!("Missing required parameter {name}")))
+}
+
+/// A claim value for a user attribute: booleans and numbers where Cognito puts them.
+fn claim_value(attribute: &Attribute) -> Value {
+    match attribute.name.as_str() {
+        "email_verified" | "phone_number_verified" => Value::Bool(attribute.value == "true"),
+        "updated_at" => attribute.value.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(attribute.value.clone())),
+        _ => Value::String(attribute.value.clone()),
+    }
+}
+
+impl UserPoolService {
+    fn issuer(&self, pool_id: &str) -> String {
+        format!("{}/{pool_id}", self.issuer_base)
+    }
+
+    /// The opened keys of a pool, creating them on first use.
+    async fn pool_keys(&self, pool_id: &str) -> DomainResult<Arc<CachedKeys>> {
+        if let Some(cached) = self.signing_keys.pools.lock().expect("key cache lock").get(pool_id) {
+            if cached.loaded_at.elapsed() < KEY_CACHE_TTL {
+                return Ok(cached.clone());
+            }
+        }
+        let mut records = self.store.list_signing_keys(pool_id).await.map_err(store_error)?;
+        for purpose in [KeyPurpose::IdToken, KeyPurpose::AccessToken] {
+            if !records.iter().any(|record| record.purpose == purpose) {
+                // RSA key generation takes tens of milliseconds; it happens once per pool.
+                let record = tokens::generate_signing_key(&self.master_key, pool_id, purpose, self.now())?;
+                self.store.insert_signing_key(&record).await.map_err(store_error)?;
+                // Two nodes may race to create a key; both keys are published and the oldest
+                // signs, so every node signs with the same one.
+                records = self.store.list_signing_keys(pool_id).await.map_err(store_error)?;
+            }
+        }
+        let active = |purpose: KeyPurpose| -> DomainResult<Arc<LoadedSigningKey>> {
+            let record = records
+                .iter()
+                .find(|record| record.purpose == purpose)
+                .ok_or_else(|| DomainError::internal("a pool lost its signing key"))?;
+            Ok(Arc::new(tokens::load_signing_key(&self.master_key, record)?))
+        };
+        let cached = Arc::new(CachedKeys {
+            loaded_at: Instant::now(),
+            id_key: active(KeyPurpose::IdToken)?,
+            access_key: active(KeyPurpose::AccessToken)?,
+            records,
+        });
+        self.signing_keys.pools.lock().expect("key cache lock").insert(pool_id.to_string(), cached.clone());
+        Ok(cached)
+    }
+
+    /// The public keys of a pool, for `/<pool id>/.well-known/jwks.json`.
+    pub async fn jwks(&self, pool_id: &str) -> DomainResult<Vec<PublicJwk>> {
+        self.load_pool(pool_id).await?;
+        Ok(self.pool_keys(pool_id).await?.records.iter().map(SigningKeyRecord::public_jwk).collect())
+    }
+
+    /// The issuer URL of a pool that exists.
+    pub async fn pool_issuer(&self, pool_id: &str) -> DomainResult<String> {
+        self.load_pool(pool_id).await?;
+        Ok(self.issuer(pool_id))
+    }
+
+    async fn client_for(&self, client_id: &str, caller: &Caller) -> DomainResult<(UserPool, AppClient)> {
+        crate::ids::check_client_id(client_id)?;
+        let client = self
+            .store
+            .find_app_client(client_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| DomainError::NotFound(format!("User pool client {client_id} does not exist.")))?;
+        if let Caller::Admin { pool_id } = caller {
+            self.load_pool(pool_id).await?;
+            if &client.pool_id != pool_id {
+                return Err(DomainError::NotFound(format!("User pool client {client_id} does not exist.")));
+            }
+        }
+        let pool = self.load_pool(&client.pool_id).await?;
+        Ok((pool, client))
+    }
+
+    fn check_secret_hash(&self, client: &AppClient, usernames: &[&str], given: Option<&str>) -> DomainResult<()> {
+        let Some(secret) = self.client_secret(client)? else { return Ok(()) };
+        let given = given.ok_or_else(|| {
+            DomainError::NotAuthorized(format!(
+                "Client {} is configured with secret but SECRET_HASH was not received",
+                client.client_id
+            ))
+        })?;
+        let matches = usernames
+            .iter()
+            .any(|username| constant_time_eq(secret_hash(&secret, username, &client.client_id).as_bytes(), given.as_bytes()));
+        if matches {
+            Ok(())
+        } else {
+            Err(DomainError::NotAuthorized(format!("Unable to verify secret hash for client {}", client.client_id)))
+        }
+    }
+
+    /// InitiateAuth and AdminInitiateAuth.
+    pub async fn initiate_auth(
+        &self,
+        caller: Caller,
+        client_id: &str,
+        flow: &str,
+        parameters: &BTreeMap<String, String>,
+    ) -> DomainResult<AuthOutcome> {
+        let (pool, client) = self.client_for(client_id, &caller).await?;
+        match (flow, &caller) {
+            ("USER_PASSWORD_AUTH", _) => {
+                require_flow(&client, "ALLOW_USER_PASSWORD_AUTH")?;
+                self.password_sign_in(&pool, &client, parameters).await
+            }
+            ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", Caller::Admin { .. }) => {
+                require_flow(&client, "ALLOW_ADMIN_USER_PASSWORD_AUTH")?;
+                self.password_sign_in(&pool, &client, parameters).await
+            }
+            ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => {
+                require_flow(&client, "ALLOW_REFRESH_TOKEN_AUTH")?;
+                self.refresh(&pool, &client, parameters).await
+            }
+            ("USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH", _) => {
+                Err(DomainError::NotImplemented(format!("The {flow} flow is not implemented by cognate yet.")))
+            }
+            _ => Err(DomainError::InvalidParameter(format!("Invalid AuthFlow {flow} for this operation."))),
+        }
+    }
+
+    async fn password_sign_in(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        parameters: &BTreeMap<String, String>,
+    ) -> DomainResult<AuthOutcome> {
+        let username = parameter(parameters, "USERNAME")?;
+        let password = parameter(parameters, "PASSWORD")?;
+        let hide_existence = client.settings.prevent_user_existence_errors == "ENABLED";
+        let user = match self.resolve_user(pool, username).await {
+            Ok(user) => user,
+            Err(DomainError::UserNotFound(message)) => {
+                self.check_secret_hash(client, &[username], parameters.get("SECRET_HASH").map(String::as_str))?;
+                verify_password(password, decoy_hash());
+                return Err(if hide_existence { incorrect_credentials() } else { DomainError::UserNotFound(message) });
+            }
+            Err(other) => return Err(other),
+        };
+        self.check_secret_hash(
+            client,
+            &[username, user.username.as_str()],
+            parameters.get("SECRET_HASH").map(String::as_str),
+        )?;
+        let now = self.now();
+        let mut user = user;
+        if user.last_failed_sign_in_ms.is_some_and(|last| now - last > FAILURE_MEMORY_MS) {
+            user.failed_sign_ins = 0;
+        }
+        if let Some(locked_until) = lockout_end(&user) {
+            if now < locked_until {
+                return Err(DomainError::NotAuthorized("Password attempts exceeded".into()));
+            }
+        }
+        let password_ok = match &user.password_hash {
+            Some(hash) => verify_password(password, hash),
+            None => {
+                verify_password(password, decoy_hash());
+                false
+            }
+        };
+        if !password_ok {
+            user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
+            user.last_failed_sign_in_ms = Some(now);
+            self.save_user(pool, &user).await?;
+            return Err(if user.failed_sign_ins > FREE_ATTEMPTS {
+                DomainError::NotAuthorized("Password attempts exceeded".into())
+            } else {
+                incorrect_credentials()
+            });
+        }
+        if user.failed_sign_ins > 0 {
+            user.failed_sign_ins = 0;
+            user.last_failed_sign_in_ms = None;
+            self.save_user(pool, &user).await?;
+        }
+        if !user.enabled {
+            return Err(DomainError::NotAuthorized("User is disabled.".into()));
+        }
+        match user.status {
+            UserStatus::Confirmed => self.issue_tokens(pool, client, &user, now, None).await.map(AuthOutcome::Authenticated),
+            UserStatus::ForceChangePassword => {
+                if user.temporary_password_expires_ms.is_some_and(|expires| now > expires) {
+                    return Err(DomainError::NotAuthorized(
+                        "Temporary password has expired and must be reset by an administrator.".into(),
+                    ));
+                }
+                self.new_password_challenge(pool, client, &user).await
+            }
+            UserStatus::Unconfirmed => Err(DomainError::UserNotConfirmed("User is not confirmed.".into())),
+            UserStatus::ResetRequired => {
+                Err(DomainError::PasswordResetRequired("Password reset required for the user".into()))
+            }
+            UserStatus::Archived | UserStatus::Compromised | UserStatus::Unknown | UserStatus::ExternalProvider => {
+                Err(incorrect_credentials())
+            }
+        }
+    }
+
+    async fn new_password_challenge(&self, pool: &UserPool, client: &AppClient, user: &User) -> DomainResult<AuthOutcome> {
+        let session = random_token(48);
+        let validity_minutes = i64::from(client.settings.auth_session_validity.clamp(3, 15));
+        self.store
+            .insert_auth_session(&AuthSessionRecord {
+                session_hash: sha256_hex(&session),
+                pool_id: pool.id.clone(),
+                client_id: client.client_id.clone(),
+                username_key: pool.username_key(&user.username),
+                challenge_name: "NEW_PASSWORD_REQUIRED".into(),
+                expires_ms: self.now() + validity_minutes * 60_000,
+            })
+            .await
+            .map_err(store_error)?;
+        let current: Map<String, Value> = user
+            .attributes
+            .iter()
+            .filter(|attribute| attribute.name != "sub")
+            .map(|attribute| (attribute.name.clone(), Value::String(attribute.value.clone())))
+            .collect();
+        let required: Vec<String> = pool
+            .shape
+            .schema
+            .iter()
+            .filter(|attribute| attribute.required && attribute.name != "sub" && user.attribute(&attribute.name).is_none())
+            .map(|attribute| format!("userAttributes.{}", attribute.name))
+            .collect();
+        let mut parameters = BTreeMap::new();
+        parameters.insert("USER_ID_FOR_SRP".into(), user.username.clone());
+        parameters.insert("userAttributes".into(), Value::Object(current).to_string());
+        parameters.insert("requiredAttributes".into(), json!(required).to_string());
+        Ok(AuthOutcome::Challenge { name: "NEW_PASSWORD_REQUIRED".into(), parameters, session })
+    }
+
+    /// RespondToAuthChallenge and AdminRespondToAuthChallenge.
+    pub async fn respond_to_auth_challenge(
+        &self,
+        caller: Caller,
+        client_id: &str,
+        challenge_name: &str,
+        responses: &BTreeMap<String, String>,
+        session: Option<&str>,
+    ) -> DomainResult<AuthOutcome> {
+        let (pool, client) = self.client_for(client_id, &caller).await?;
+        if challenge_name != "NEW_PASSWORD_REQUIRED" {
+            return Err(DomainError::NotImplemented(format!(
+                "The {challenge_name} challenge is not implemented by cognate yet."
+            )));
+        }
+        let session = session.filter(|session| !session.is_empty()).ok_or_else(invalid_session)?;
+        let record = self.store.take_auth_session(&sha256_hex(session)).await.map_err(store_error)?.ok_or_else(invalid_session)?;
+        if record.expires_ms < self.now() || record.client_id != client.client_id || record.challenge_name != challenge_name {
+            return Err(invalid_session());
+        }
+        let username = parameter(responses, "USERNAME")?;
+        let mut user = self.resolve_user(&pool, username).await.map_err(|_| invalid_session())?;
+        if pool.username_key(&user.username) != record.username_key {
+            return Err(invalid_session());
+        }
+        self.check_secret_hash(&client, &[username, user.username.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
+        let new_password = parameter(responses, "NEW_PASSWORD")?;
+        password::check_password(&pool.settings.password_policy, new_password)?;
+        let changes: Vec<Attribute> = responses
+            .iter()
+            .filter_map(|(name, value)| {
+                name.strip_prefix("userAttributes.").map(|name| Attribute { name: name.to_string(), value: value.clone() })
+            })
+            .collect();
+        attributes::check_attributes(&pool, &changes, AttributeWrite::Update)?;
+        for change in &changes {
+            set_attribute(&mut user.attributes, &change.name, &change.value);
+        }
+        attributes::check_required(&pool, &user.attributes)?;
+        let now = self.now();
+        user.password_hash = Some(hash_password(new_password)?);
+        user.status = UserStatus::Confirmed;
+        user.temporary_password_expires_ms = None;
+        user.modified_ms = now;
+        self.save_user(&pool, &user).await?;
+        self.issue_tokens(&pool, &client, &user, now, None).await.map(AuthOutcome::Authenticated)
+    }
+
+    async fn refresh(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
+        let token = parameter(parameters, "REFRESH_TOKEN")?;
+        let invalid = || DomainError::NotAuthorized("Invalid Refresh Token".into());
+        let record = self.store.get_refresh_token(&sha256_hex(token)).await.map_err(store_error)?.ok_or_else(invalid)?;
+        if record.client_id != client.client_id || record.pool_id != pool.id {
+            return Err(invalid());
+        }
+        if record.revoked {
+            return Err(DomainError::NotAuthorized("Refresh Token has been revoked".into()));
+        }
+        if record.expires_ms < self.now() {
+            return Err(DomainError::NotAuthorized("Refresh Token has expired".into()));
+        }
+        let user = self.store.get_user(&pool.id, &record.username_key).await.map_err(store_error)?.ok_or_else(invalid)?;
+        if user.sub != record.sub {
+            return Err(invalid());
+        }
+        self.check_secret_hash(
+            client,
+            &[user.username.as_str(), user.sub.as_str()],
+            parameters.get("SECRET_HASH").map(String::as_str),
+        )?;
+        if !user.enabled {
+            return Err(DomainError::NotAuthorized("User is disabled.".into()));
+        }
+        self.issue_tokens(pool, client, &user, record.auth_time_ms, Some(record.origin_jti))
+            .await
+            .map(AuthOutcome::Authenticated)
+    }
+
+    /// Mints ID and access tokens, and a refresh token for a new sign-in (`origin_jti` None).
+    async fn issue_tokens(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        auth_time_ms: i64,
+        origin_jti: Option<String>,
+    ) -> DomainResult<AuthenticationResult> {
+        let keys = self.pool_keys(&pool.id).await?;
+        let now = self.now();
+        let settings = &client.settings;
+        let units = settings.token_validity_units.clone().unwrap_or_default();
+        let access_seconds = validity_seconds(settings.access_token_validity.unwrap_or(60), units.access_token.as_deref(), if settings.access_token_validity.is_some() { "hours" } else { "minutes" })? as i64;
+        let id_seconds = validity_seconds(settings.id_token_validity.unwrap_or(60), units.id_token.as_deref(), if settings.id_token_validity.is_some() { "hours" } else { "minutes" })? as i64;
+        let refresh_seconds = validity_seconds(settings.refresh_token_validity, units.refresh_token.as_deref(), "days")? as i64;
+        let username_key = pool.username_key(&user.username);
+        let groups = self.store.list_groups_for_user(&pool.id, &username_key, None, 100).await.map_err(store_error)?;
+        let new_sign_in = origin_jti.is_none();
+        let origin_jti = origin_jti.unwrap_or_else(crate::ids::new_uuid);
+        let event_id = crate::ids::new_uuid();
+        let issued_at = now / 1000;
+        let auth_time = auth_time_ms / 1000;
+        let issuer = self.issuer(&pool.id);
+
+        let mut id_claims = Map::new();
+        id_claims.insert("sub".into(), json!(user.sub));
+        let readable = settings.read_attributes.as_ref();
+        for attribute in &user.attributes {
+            if attribute.name == "sub" || readable.is_some_and(|names| !names.contains(&attribute.name)) {
+                continue;
+            }
+            id_claims.insert(attribute.name.clone(), claim_value(attribute));
+        }
+        let mut access_claims = Map::new();
+        access_claims.insert("sub".into(), json!(user.sub));
+        if !groups.is_empty() {
+            let names: Vec<&str> = groups.iter().map(|group| group.name.as_str()).collect();
+            id_claims.insert("cognito:groups".into(), json!(names));
+            access_claims.insert("cognito:groups".into(), json!(names));
+            let mut with_roles: Vec<_> = groups.iter().filter(|group| group.role_arn.is_some()).collect();
+            with_roles.sort_by_key(|group| (group.precedence.unwrap_or(u32::MAX), group.name.clone()));
+            if let Some(preferred) = with_roles.first() {
+                let roles: Vec<&str> = with_roles.iter().filter_map(|group| group.role_arn.as_deref()).collect();
+                id_claims.insert("cognito:roles".into(), json!(roles));
+                id_claims.insert("cognito:preferred_role".into(), json!(preferred.role_arn));
+            }
+        }
+        for (name, value) in [
+            ("iss", json!(issuer)),
+            ("cognito:username", json!(user.username)),
+            ("origin_jti", json!(origin_jti)),
+            ("aud", json!(client.client_id)),
+            ("event_id", json!(event_id)),
+            ("token_use", json!("id")),
+            ("auth_time", json!(auth_time)),
+            ("exp", json!(issued_at + id_seconds)),
+            ("iat", json!(issued_at)),
+            ("jti", json!(crate::ids::new_uuid())),
+        ] {
+            id_claims.insert(name.into(), value);
+        }
+        for (name, value) in [
+            ("iss", json!(issuer)),
+            ("client_id", json!(client.client_id)),
+            ("origin_jti", json!(origin_jti)),
+            ("event_id", json!(event_id)),
+            ("token_use", json!("access")),
+            ("scope", json!(ADMIN_SCOPE)),
+            ("auth_time", json!(auth_time)),
+            ("exp", json!(issued_at + access_seconds)),
+            ("iat", json!(issued_at)),
+            ("jti", json!(crate::ids::new_uuid())),
+            ("username", json!(user.username)),
+        ] {
+            access_claims.insert(name.into(), value);
+        }
+        let id_token = tokens::sign_jwt(&keys.id_key, &Value::Object(id_claims));
+        let access_token = tokens::sign_jwt(&keys.access_key, &Value::Object(access_claims));
+        let refresh_token = if new_sign_in {
+            let token = random_token(48);
+            self.store
+                .insert_refresh_token(&RefreshTokenRecord {
+                    token_hash: sha256_hex(&token),
+                    pool_id: pool.id.clone(),
+                    client_id: client.client_id.clone(),
+                    username_key,
+                    sub: user.sub.clone(),
+                    origin_jti,
+                    auth_time_ms,
+                    issued_ms: now,
+                    expires_ms: now + refresh_seconds * 1000,
+                    revoked: false,
+                })
+                .await
+                .map_err(store_error)?;
+            Some(token)
+        } else {
+            None
+        };
+        Ok(AuthenticationResult { access_token, id_token, refresh_token, expires_in: access_seconds })
+    }
+
+    /// Verifies an access token strictly (RS256 with one of the issuing pool's access keys,
+    /// issuer, expiry, `token_use`, scope, revocation) and loads its user.
+    pub async fn authenticate_access_token(&self, token: &str) -> DomainResult<AccessTokenHolder> {
+        let invalid = || DomainError::NotAuthorized("Invalid Access Token".into());
+        let unverified = tokens::peek_claims(token).map_err(|_| invalid())?;
+        let issuer = unverified.get("iss").and_then(Value::as_str).ok_or_else(invalid)?;
+        let pool_id = issuer.strip_prefix(&format!("{}/", self.issuer_base)).ok_or_else(invalid)?;
+        if crate::ids::check_user_pool_id(pool_id).is_err() {
+            return Err(invalid());
+        }
+        let pool = match self.load_pool(pool_id).await {
+            Ok(pool) => pool,
+            Err(DomainError::NotFound(_)) => return Err(invalid()),
+            Err(other) => return Err(other),
+        };
+        let keys = self.pool_keys(pool_id).await?;
+        let access_keys: Vec<PublicJwk> = keys
+            .records
+            .iter()
+            .filter(|record| record.purpose == KeyPurpose::AccessToken)
+            .map(SigningKeyRecord::public_jwk)
+            .collect();
+        let claims = tokens::verify_jwt(token, &access_keys).map_err(|_| invalid())?;
+        if claims.get("token_use").and_then(Value::as_str) != Some("access") || claims.get("iss") != unverified.get("iss") {
+            return Err(invalid());
+        }
+        let expires = claims.get("exp").and_then(Value::as_i64).ok_or_else(invalid)?;
+        if expires * 1000 <= self.now() {
+            return Err(DomainError::NotAuthorized("Access Token has expired".into()));
+        }
+        let origin_jti = claims.get("origin_jti").and_then(Value::as_str).ok_or_else(invalid)?;
+        if self.store.is_token_family_revoked(origin_jti).await.map_err(store_error)? {
+            return Err(DomainError::NotAuthorized("Access Token has been revoked".into()));
+        }
+        let has_scope = claims
+            .get("scope")
+            .and_then(Value::as_str)
+            .is_some_and(|scope| scope.split(' ').any(|granted| granted == ADMIN_SCOPE));
+        if !has_scope {
+            return Err(DomainError::NotAuthorized("Access Token does not have required scopes".into()));
+        }
+        let username = claims.get("username").and_then(Value::as_str).ok_or_else(invalid)?;
+        let user = self
+            .store
+            .get_user(pool_id, &pool.username_key(username))
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| DomainError::UserNotFound("User does not exist.".into()))?;
+        if Some(user.sub.as_str()) != claims.get("sub").and_then(Value::as_str) {
+            return Err(DomainError::UserNotFound("User does not exist.".into()));
+        }
+        if !user.enabled {
+            return Err(DomainError::NotAuthorized("User is disabled.".into()));
+        }
+        Ok(AccessTokenHolder { pool, user, claims })
+    }
+
+    /// GlobalSignOut: every refresh token of the user is revoked, and with them every access
+    /// token minted from those sign-ins.
+    pub async fn global_sign_out(&self, access_token: &str) -> DomainResult<()> {
+        let holder = self.authenticate_access_token(access_token).await?;
+        self.store
+            .revoke_user_tokens(&holder.pool.id, &holder.pool.username_key(&holder.user.username))
+            .await
+            .map_err(store_error)
+    }
+
+    /// AdminUserGlobalSignOut.
+    pub async fn admin_user_global_sign_out(&self, pool_id: &str, username: &str) -> DomainResult<()> {
+        let pool = self.load_pool(pool_id).await?;
+        let user = self.resolve_user(&pool, username).await?;
+        self.store.revoke_user_tokens(&pool.id, &pool.username_key(&user.username)).await.map_err(store_error)
+    }
+
+    /// RevokeToken: revokes a refresh token and the access tokens of its sign-in.
+    pub async fn revoke_token(&self, token: &str, client_id: &str, client_secret: Option<&str>) -> DomainResult<()> {
+        let (_, client) = self.client_for(client_id, &Caller::Client).await?;
+        if let Some(secret) = self.client_secret(&client)? {
+            let given = client_secret.unwrap_or("");
+            if !constant_time_eq(secret.as_bytes(), given.as_bytes()) {
+                return Err(DomainError::NotAuthorized("Invalid client secret.".into()));
+            }
+        }
+        if !client.settings.enable_token_revocation {
+            return Err(DomainError::UnsupportedOperation("Token revocation is not enabled for this client.".into()));
+        }
+        let record = self.store.get_refresh_token(&sha256_hex(token)).await.map_err(store_error)?;
+        match record {
+            Some(record) if record.client_id == client.client_id => {
+                self.store.revoke_token_family(&record.origin_jti).await.map_err(store_error)
+            }
+            Some(_) => Err(DomainError::UnauthorizedClient("The token was not issued to this client.".into())),
+            None => Ok(()),
+        }
+    }
+
+    /// ChangePassword, by the holder of an access token.
+    pub async fn change_password(&self, access_token: &str, previous: &str, proposed: &str) -> DomainResult<()> {
+        let holder = self.authenticate_access_token(access_token).await?;
+        let (pool, mut user) = (holder.pool, holder.user);
+        let previous_ok = user.password_hash.as_deref().is_some_and(|hash| verify_password(previous, hash));
+        if !previous_ok {
+            return Err(incorrect_credentials());
+        }
+        password::check_password(&pool.settings.password_policy, proposed)?;
+        user.password_hash = Some(hash_password(proposed)?);
+        user.modified_ms = self.now();
+        self.save_user(&pool, &user).await
+    }
+}
+
+/// When the lockout of a user ends, if one applies: after five failures, 2^(n-5) seconds
+/// counted from the last failure, up to fifteen minutes.
+fn lockout_end(user: &User) -> Option<i64> {
+    if user.failed_sign_ins < FREE_ATTEMPTS {
+        return None;
+    }
+    let exponent = (user.failed_sign_ins - FREE_ATTEMPTS).min(20);
+    let lock_ms = (1000i64 << exponent).min(MAX_LOCKOUT_MS);
+    user.last_failed_sign_in_ms.map(|last| last + lock_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_hash_matches_the_documented_construction() {
+        // HMAC-SHA256("secret", "alice" + "client") in base64, computed independently with
+        // `printf 'aliceclient' | openssl dgst -sha256 -hmac secret -binary | base64`.
+        assert_eq!(secret_hash("secret", "alice", "client"), "RTsve+FQ659UKyESgvLg9GYmZEL+QjzQsW/OjL77/b0=");
+    }
+
+    #[test]
+    fn lockout_grows_and_caps() {
+        let mut user = User {
+            pool_id: "p".into(),
+            username: "u".into(),
+            sub: "s".into(),
+            attributes: vec![],
+            enabled: true,
+            status: UserStatus::Confirmed,
+            password_hash: None,
+            temporary_password_expires_ms: None,
+            created_ms: 0,
+            modified_ms: 0,
+            failed_sign_ins: 4,
+            last_failed_sign_in_ms: Some(10_000),
+        };
+        assert_eq!(lockout_end(&user), None);
+        user.failed_sign_ins = 5;
+        assert_eq!(lockout_end(&user), Some(11_000));
+        user.failed_sign_ins = 7;
+        assert_eq!(lockout_end(&user), Some(14_000));
+        user.failed_sign_ins = 40;
+        assert_eq!(lockout_end(&user), Some(10_000 + MAX_LOCKOUT_MS));
+    }
+}

@@ -1,0 +1,117 @@
+//! InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge, AdminRespondToAuthChallenge,
+//! GetUser, GlobalSignOut, AdminUserGlobalSignOut, RevokeToken and ChangePassword.
+//! Authorisation: the `Admin*` operations are SigV4 with the root credentials; the others are
+//! unsigned and authenticate by client id (and SECRET_HASH), session, or access token.
+
+use serde_json::{json, Value};
+
+use cognate_domain::user_pool::auth::{AuthOutcome, Caller};
+
+use super::empty;
+use crate::app::AppState;
+use crate::aws::json::{parse_input, to_body, ApiError};
+use crate::idp::error_from_domain;
+use crate::idp::wire::*;
+
+fn caller(admin: bool, user_pool_id: Option<String>) -> Result<Caller, ApiError> {
+    if !admin {
+        return Ok(Caller::Client);
+    }
+    let pool_id = user_pool_id.ok_or_else(|| {
+        ApiError::client(
+            "InvalidParameterException",
+            "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null",
+        )
+    })?;
+    Ok(Caller::Admin { pool_id })
+}
+
+fn outcome_body(outcome: AuthOutcome) -> Result<Value, ApiError> {
+    match outcome {
+        AuthOutcome::Authenticated(result) => to_body(&json!({
+            "AuthenticationResult": AuthenticationResultType {
+                access_token: result.access_token,
+                expires_in: result.expires_in,
+                token_type: "Bearer".into(),
+                refresh_token: result.refresh_token,
+                id_token: result.id_token,
+            },
+            "ChallengeParameters": {},
+        })),
+        AuthOutcome::Challenge { name, parameters, session } => to_body(&json!({
+            "ChallengeName": name,
+            "ChallengeParameters": parameters,
+            "Session": session,
+        })),
+    }
+}
+
+pub async fn initiate_auth(state: &AppState, raw: Value, admin: bool) -> Result<Value, ApiError> {
+    let input: InitiateAuthRequest = parse_input(&raw)?;
+    let caller = caller(admin, input.user_pool_id)?;
+    let outcome = state
+        .user_pools
+        .initiate_auth(caller, &input.client_id, &input.auth_flow, &input.auth_parameters)
+        .await
+        .map_err(error_from_domain)?;
+    outcome_body(outcome)
+}
+
+pub async fn respond_to_auth_challenge(state: &AppState, raw: Value, admin: bool) -> Result<Value, ApiError> {
+    let input: RespondToAuthChallengeRequest = parse_input(&raw)?;
+    let caller = caller(admin, input.user_pool_id)?;
+    let outcome = state
+        .user_pools
+        .respond_to_auth_challenge(caller, &input.client_id, &input.challenge_name, &input.challenge_responses, input.session.as_deref())
+        .await
+        .map_err(error_from_domain)?;
+    outcome_body(outcome)
+}
+
+pub async fn get_user(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: AccessTokenInput = parse_input(&raw)?;
+    let holder = state.user_pools.authenticate_access_token(&input.access_token).await.map_err(error_from_domain)?;
+    let attributes: Vec<AttributeType> = holder
+        .user
+        .attributes
+        .iter()
+        .map(|attribute| AttributeType { name: attribute.name.clone(), value: Some(attribute.value.clone()) })
+        .collect();
+    to_body(&json!({ "Username": holder.user.username, "UserAttributes": attributes }))
+}
+
+pub async fn global_sign_out(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: AccessTokenInput = parse_input(&raw)?;
+    state.user_pools.global_sign_out(&input.access_token).await.map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn admin_user_global_sign_out(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: UsernameInput = parse_input(&raw)?;
+    state
+        .user_pools
+        .admin_user_global_sign_out(&input.user_pool_id, &input.username)
+        .await
+        .map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn revoke_token(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: RevokeTokenRequest = parse_input(&raw)?;
+    state
+        .user_pools
+        .revoke_token(&input.token, &input.client_id, input.client_secret.as_deref())
+        .await
+        .map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn change_password(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: ChangePasswordRequest = parse_input(&raw)?;
+    state
+        .user_pools
+        .change_password(&input.access_token, input.previous_password.as_deref().unwrap_or(""), &input.proposed_password)
+        .await
+        .map_err(error_from_domain)?;
+    Ok(empty())
+}

@@ -1,0 +1,52 @@
+//! `/<pool id>/.well-known/jwks.json` and `/<pool id>/.well-known/openid-configuration`: the
+//! public keys that verify a pool's tokens, and the discovery document that points at them.
+//! Authorisation: none.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use cognate_domain::DomainError;
+
+use crate::app::AppState;
+
+fn failure(error: DomainError) -> Response {
+    match error {
+        DomainError::NotFound(message) | DomainError::InvalidParameter(message) => {
+            (StatusCode::NOT_FOUND, axum::Json(json!({ "message": message }))).into_response()
+        }
+        other => {
+            tracing::error!(error = %other, "serving a well-known document");
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({ "message": "Internal server error." }))).into_response()
+        }
+    }
+}
+
+pub async fn jwks(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
+    match state.user_pools.jwks(&pool_id).await {
+        Ok(keys) => {
+            let keys: Vec<_> = keys
+                .iter()
+                .map(|key| json!({ "alg": "RS256", "e": key.exponent, "kid": key.kid, "kty": "RSA", "n": key.modulus, "use": "sig" }))
+                .collect();
+            axum::Json(json!({ "keys": keys })).into_response()
+        }
+        Err(error) => failure(error),
+    }
+}
+
+pub async fn openid_configuration(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
+    match state.user_pools.pool_issuer(&pool_id).await {
+        Ok(issuer) => axum::Json(json!({
+            "issuer": issuer,
+            "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "subject_types_supported": ["public"],
+            "scopes_supported": ["openid", "email", "phone", "profile"],
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "token_use", "cognito:username", "cognito:groups", "email", "email_verified", "phone_number", "phone_number_verified"],
+        }))
+        .into_response(),
+        Err(error) => failure(error),
+    }
+}
