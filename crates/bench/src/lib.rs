@@ -7,7 +7,9 @@ use cognate_domain::clock::SystemClock;
 use cognate_domain::crypto::{hash_password, MasterKey};
 use cognate_domain::ids::new_uuid;
 use cognate_domain::store::Store;
-use cognate_domain::user_pool::{Attribute, CreateUserPoolInput, User, UserPoolService, UserPoolSettings, UserStatus};
+use cognate_domain::user_pool::{
+    AppClientSettings, Attribute, CreateUserPoolInput, User, UserPoolService, UserPoolSettings, UserStatus,
+};
 
 /// The email of seeded user `index`.
 pub fn seeded_email(index: usize) -> String {
@@ -31,10 +33,21 @@ pub fn default_settings(name: &str) -> UserPoolSettings {
     }
 }
 
-/// Creates a pool and `n_users` users in it. The rows are the ones AdminCreateUser writes (the
-/// domain computes each record), but one Argon2id hash is shared by every user so that seeding
-/// 100k users takes seconds rather than the half hour that 100k hashes would.
-pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) -> (UserPoolService, String) {
+/// The password of every seeded user.
+pub const SEEDED_PASSWORD: &str = "Bench-Pass-123";
+
+/// A seeded pool: its id and an app client that allows password and refresh sign-in.
+pub struct SeededPool {
+    pub service: UserPoolService,
+    pub pool_id: String,
+    pub client_id: String,
+}
+
+/// Creates a pool, a sign-in client and `n_users` confirmed users (`user0000000`, … with
+/// [`SEEDED_PASSWORD`]). The rows are the ones the admin operations write (the domain computes
+/// each record), but one Argon2id hash is shared by every user so that seeding 100k users takes
+/// seconds rather than the half hour that 100k hashes would.
+pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) -> SeededPool {
     let service = UserPoolService::new(
         store.clone(),
         Arc::new(SystemClock),
@@ -53,7 +66,31 @@ pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) 
         })
         .await
         .expect("create the pool");
-    let password_hash = hash_password("Temp-Pass-123").expect("hash");
+    let (client, _) = service
+        .create_user_pool_client(
+            &pool.id,
+            AppClientSettings {
+                name: "bench".into(),
+                refresh_token_validity: 30,
+                access_token_validity: None,
+                id_token_validity: None,
+                token_validity_units: None,
+                read_attributes: None,
+                write_attributes: None,
+                explicit_auth_flows: Some(vec!["ALLOW_USER_PASSWORD_AUTH".into(), "ALLOW_REFRESH_TOKEN_AUTH".into()]),
+                prevent_user_existence_errors: "ENABLED".into(),
+                enable_token_revocation: true,
+                enable_propagate_additional_user_context_data: false,
+                auth_session_validity: 3,
+                oauth: Default::default(),
+                opaque: Default::default(),
+            },
+            false,
+            None,
+        )
+        .await
+        .expect("create the client");
+    let password_hash = hash_password(SEEDED_PASSWORD).expect("hash");
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..n_workers {
@@ -76,7 +113,7 @@ pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) 
                         Attribute { name: "given_name".into(), value: format!("Given{}", index % 1000) },
                     ],
                     enabled: true,
-                    status: UserStatus::ForceChangePassword,
+                    status: UserStatus::Confirmed,
                     password_hash: Some(password_hash.clone()),
                     temporary_password_expires_ms: None,
                     created_ms: 0,
@@ -91,5 +128,5 @@ pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) 
     for worker in workers {
         worker.await.expect("a seeding worker");
     }
-    (service, pool.id)
+    SeededPool { service, pool_id: pool.id, client_id: client.client_id }
 }

@@ -29,7 +29,8 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
-    /// Create a pool with N users directly in a database (sqlite:// or postgres://); prints the pool id.
+    /// Create a pool, a sign-in client and N confirmed users directly in a database (sqlite:// or
+    /// postgres://); prints the pool id and the client id.
     Seed {
         #[arg(long)]
         database_url: String,
@@ -43,7 +44,8 @@ enum Command {
         /// Operation name, e.g. ListUsers.
         #[arg(long)]
         target: String,
-        /// JSON body; `{i}` is replaced by a random index below --index-range, as %07d.
+        /// JSON body; `{i}` is replaced by a random index below --index-range, as %07d, and
+        /// `{refresh}` by a refresh token obtained once with --refresh-from.
         #[arg(long)]
         body: String,
         #[arg(long, default_value_t = 1)]
@@ -58,6 +60,9 @@ enum Command {
         secret_access_key: String,
         #[arg(long, default_value = "us-east-1")]
         region: String,
+        /// `CLIENT_ID:USERNAME:PASSWORD`: sign in once first and use its refresh token as `{refresh}`.
+        #[arg(long)]
+        refresh_from: Option<String>,
     },
 }
 
@@ -66,18 +71,66 @@ async fn main() {
     match Cli::parse().command {
         Command::Startup { binary, runs } => startup(binary, runs).await,
         Command::Seed { database_url, users } => {
+            if let Some(path) = database_url.strip_prefix("sqlite://") {
+                if let Some(parent) = std::path::Path::new(path).parent() {
+                    std::fs::create_dir_all(parent).expect("create the database directory");
+                }
+            }
             let store = cognate_store::SqlStore::connect(&database_url).await.expect("open the database");
             let started = Instant::now();
-            let (_, pool_id) = cognate_bench::seed_pool(Arc::new(store), users, 8).await;
-            eprintln!("seeded {users} users in {:.1} s", started.elapsed().as_secs_f64());
-            println!("{pool_id}");
+            let seeded = cognate_bench::seed_pool(Arc::new(store), users, 8).await;
+            eprintln!(
+                "seeded {users} users (password {}) in {:.1} s; pool id, then sign-in client id:",
+                cognate_bench::SEEDED_PASSWORD,
+                started.elapsed().as_secs_f64()
+            );
+            println!("{} {}", seeded.pool_id, seeded.client_id);
         }
-        Command::Run { endpoint, target, body, index_range, concurrency, seconds, access_key_id, secret_access_key, region } => {
+        Command::Run {
+            endpoint,
+            target,
+            body,
+            index_range,
+            concurrency,
+            seconds,
+            access_key_id,
+            secret_access_key,
+            region,
+            refresh_from,
+        } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
+            let body = match refresh_from {
+                Some(spec) => body.replace("{refresh}", &first_refresh_token(&endpoint, &spec).await),
+                None => body,
+            };
             let signer = Arc::new(Signer { access_key_id, secret_access_key, region });
             run(endpoint, target, body, index_range, concurrency, Duration::from_secs(seconds.min(600)), signer).await
         }
     }
+}
+
+/// Signs in once with USER_PASSWORD_AUTH and returns the refresh token.
+async fn first_refresh_token(endpoint: &str, spec: &str) -> String {
+    let mut parts = spec.splitn(3, ':');
+    let (client_id, username, password) =
+        (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let body = serde_json::json!({
+        "ClientId": client_id,
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": username, "PASSWORD": password},
+    });
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(format!("{endpoint}/"))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("sign in")
+        .json()
+        .await
+        .expect("a JSON answer");
+    response["AuthenticationResult"]["RefreshToken"].as_str().expect("a refresh token").to_string()
 }
 
 fn is_loopback(endpoint: &str) -> bool {
@@ -160,6 +213,7 @@ async fn run(
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut n_errors = 0usize;
+            let mut first_error: Option<String> = None;
             let mut counter = worker_index * 7919;
             while Instant::now() < deadline {
                 counter = counter.wrapping_add(104_729);
@@ -169,26 +223,37 @@ async fn run(
                 let response = client.post(format!("{endpoint}/")).headers(headers).body(request_body).send().await;
                 let ok = match response {
                     Ok(response) => {
-                        let success = response.status().is_success();
-                        let _ = response.bytes().await;
-                        success
+                        let status = response.status();
+                        let bytes = response.bytes().await.unwrap_or_default();
+                        if !status.is_success() && first_error.is_none() {
+                            first_error = Some(format!("{status}: {}", String::from_utf8_lossy(&bytes)));
+                        }
+                        status.is_success()
                     }
-                    Err(_) => false,
+                    Err(error) => {
+                        first_error.get_or_insert_with(|| error.to_string());
+                        false
+                    }
                 };
                 latencies.push(started.elapsed());
                 if !ok {
                     n_errors += 1;
                 }
             }
-            (latencies, n_errors)
+            (latencies, n_errors, first_error)
         }));
     }
     let mut latencies = Vec::new();
     let mut n_errors = 0;
+    let mut first_error = None;
     for worker in workers {
-        let (worker_latencies, worker_errors) = worker.await.unwrap();
+        let (worker_latencies, worker_errors, worker_first_error) = worker.await.unwrap();
         latencies.extend(worker_latencies);
         n_errors += worker_errors;
+        first_error = first_error.or(worker_first_error);
+    }
+    if let Some(error) = &first_error {
+        eprintln!("first error: {error}");
     }
     latencies.sort();
     let percentile = |fraction: f64| {
