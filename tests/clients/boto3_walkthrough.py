@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The README walkthrough, driven by boto3 as a new user would: start `cognate serve` on the
 embedded default, then create a pool with a custom attribute, an app client with a secret,
-users and groups; list with a filter; disable one user and delete another. Each step checks
-the shapes, ids, ARNs and error names Cognito gives. Prints 'N passed, N failed'."""
+users and groups; list with a filter; sign in and verify the tokens with PyJWT; sign in with SRP
+through amazon-cognito-identity-js (srp_sign_in.mjs, under Node); disable one user and delete
+another; the AWS CLI reads the pool back. Each step checks the shapes, ids, ARNs and error names
+Cognito gives. Prints 'N passed, N failed'."""
 
 import os
 import re
@@ -19,7 +21,8 @@ import boto3
 import botocore.config
 from botocore.exceptions import ClientError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 passed = 0
 failed = 0
 
@@ -160,6 +163,21 @@ def main():
         code, _ = error_code(lambda: client.get_user(AccessToken=tokens["AccessToken"]))
         check(f"after GlobalSignOut the access token is refused ({code})", code == "NotAuthorizedException")
 
+        # amazon-cognito-identity-js (what Amplify uses) signs in with SRP, refreshes, changes the password.
+        srp_client = client.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="spa",
+            ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        client.admin_create_user(UserPoolId=pool_id, Username="dora", MessageAction="SUPPRESS")
+        client.admin_set_user_password(UserPoolId=pool_id, Username="dora", Password="Srp-Pass-123!", Permanent=True)
+        node = subprocess.run(
+            ["node", os.path.join(HERE, "srp_sign_in.mjs"), f"http://127.0.0.1:{port}/", pool_id, srp_client,
+             "dora", "Srp-Pass-123!", "Srp-Pass-456!"],
+            cwd=HERE, capture_output=True, text=True, timeout=120,
+        )
+        print(node.stdout + node.stderr, end="")
+        check("amazon-cognito-identity-js: SRP sign-in, refresh and password change", node.returncode == 0)
+
         client.admin_disable_user(UserPoolId=pool_id, Username="bob")
         check("bob is disabled", client.admin_get_user(UserPoolId=pool_id, Username="bob")["Enabled"] is False)
         client.admin_delete_user(UserPoolId=pool_id, Username="carol")
@@ -179,7 +197,8 @@ def main():
             output = subprocess.run([cli, "cognito-idp", "describe-user-pool", "--user-pool-id", pool_id],
                                     env=cli_env, capture_output=True, text=True)
             check("the AWS CLI describes the pool through AWS_ENDPOINT_URL",
-                  output.returncode == 0 and '"EstimatedNumberOfUsers": 2' in output.stdout)
+                  output.returncode == 0 and '"Name": "walkthrough"' in output.stdout
+                  and '"EstimatedNumberOfUsers": 3' in output.stdout)
     finally:
         server.send_signal(signal.SIGTERM)
         try:

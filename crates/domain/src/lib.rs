@@ -6,6 +6,7 @@ pub mod clock;
 pub mod crypto;
 pub mod error;
 pub mod ids;
+pub mod srp;
 pub mod store;
 pub mod tokens;
 pub mod user_pool;

@@ -48,6 +48,7 @@ fn user_record(pool_id: &str, username: &str, email: &str) -> UserRecord {
         modified_ms: 1,
         failed_sign_ins: 0,
         last_failed_sign_in_ms: None,
+        sealed_srp_verifier: None,
     };
     UserRecord {
         username_key: username.to_lowercase(),

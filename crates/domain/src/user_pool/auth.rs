@@ -32,6 +32,10 @@ const FREE_ATTEMPTS: u32 = 5;
 const MAX_LOCKOUT_MS: i64 = 15 * 60 * 1000;
 /// Fifteen minutes without a failure forget the earlier failures.
 const FAILURE_MEMORY_MS: i64 = 15 * 60 * 1000;
+/// How far an SRP claim's TIMESTAMP may be from the server's clock.
+const SRP_TIMESTAMP_SKEW_SECONDS: i64 = 5 * 60;
+/// The sealing context of SRP SECRET_BLOCKs.
+const SRP_BLOCK_CONTEXT: &str = "srp-secret-block";
 
 fn incorrect_credentials() -> DomainError {
     DomainError::NotAuthorized("Incorrect username or password.".into())
@@ -94,7 +98,7 @@ pub struct AuthenticationResult {
 #[derive(Debug, Clone)]
 pub enum AuthOutcome {
     Authenticated(AuthenticationResult),
-    Challenge { name: String, parameters: BTreeMap<String, String>, session: String },
+    Challenge { name: String, parameters: BTreeMap<String, String>, session: Option<String> },
 }
 
 /// Who asked: a public client call (InitiateAuth) or an administrator naming the pool
@@ -271,7 +275,11 @@ impl UserPoolService {
                 require_flow(&client, "ALLOW_REFRESH_TOKEN_AUTH")?;
                 self.refresh(&pool, &client, parameters).await
             }
-            ("USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH", _) => {
+            ("USER_SRP_AUTH", _) => {
+                require_flow(&client, "ALLOW_USER_SRP_AUTH")?;
+                self.srp_start(&pool, &client, parameters).await
+            }
+            ("CUSTOM_AUTH" | "USER_AUTH", _) => {
                 Err(DomainError::NotImplemented(format!("The {flow} flow is not implemented by cognate yet.")))
             }
             _ => Err(DomainError::InvalidParameter(format!("Invalid AuthFlow {flow} for this operation."))),
@@ -286,31 +294,12 @@ impl UserPoolService {
     ) -> DomainResult<AuthOutcome> {
         let username = parameter(parameters, "USERNAME")?;
         let password = parameter(parameters, "PASSWORD")?;
-        let hide_existence = client.settings.prevent_user_existence_errors == "ENABLED";
-        let user = match self.resolve_user(pool, username).await {
-            Ok(user) => user,
-            Err(DomainError::UserNotFound(message)) => {
-                self.check_secret_hash(client, &[username], parameters.get("SECRET_HASH").map(String::as_str))?;
-                verify_password(password, decoy_hash());
-                return Err(if hide_existence { incorrect_credentials() } else { DomainError::UserNotFound(message) });
-            }
-            Err(other) => return Err(other),
+        let secret_hash = parameters.get("SECRET_HASH").map(String::as_str);
+        let Some(mut user) = self.find_signing_in_user(pool, client, username, secret_hash).await? else {
+            verify_password(password, decoy_hash());
+            return Err(incorrect_credentials());
         };
-        self.check_secret_hash(
-            client,
-            &[username, user.username.as_str()],
-            parameters.get("SECRET_HASH").map(String::as_str),
-        )?;
-        let now = self.now();
-        let mut user = user;
-        if user.last_failed_sign_in_ms.is_some_and(|last| now - last > FAILURE_MEMORY_MS) {
-            user.failed_sign_ins = 0;
-        }
-        if let Some(locked_until) = lockout_end(&user) {
-            if now < locked_until {
-                return Err(DomainError::NotAuthorized("Password attempts exceeded".into()));
-            }
-        }
+        self.check_lockout(&mut user)?;
         let password_ok = match &user.password_hash {
             Some(hash) => verify_password(password, hash),
             None => {
@@ -318,7 +307,58 @@ impl UserPoolService {
                 false
             }
         };
-        if !password_ok {
+        self.after_first_factor(pool, client, user, password_ok).await
+    }
+
+    /// The user a sign-in names, after the SECRET_HASH check. None when the user does not exist
+    /// and the client hides that; UserNotFoundException when it does not.
+    async fn find_signing_in_user(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        username: &str,
+        secret_hash: Option<&str>,
+    ) -> DomainResult<Option<User>> {
+        match self.resolve_user(pool, username).await {
+            Ok(user) => {
+                self.check_secret_hash(client, &[username, user.username.as_str()], secret_hash)?;
+                Ok(Some(user))
+            }
+            Err(DomainError::UserNotFound(message)) => {
+                self.check_secret_hash(client, &[username], secret_hash)?;
+                if client.settings.prevent_user_existence_errors == "ENABLED" {
+                    Ok(None)
+                } else {
+                    Err(DomainError::UserNotFound(message))
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Refuses a sign-in while the user is locked out; forgets failures older than 15 minutes.
+    fn check_lockout(&self, user: &mut User) -> DomainResult<()> {
+        let now = self.now();
+        if user.last_failed_sign_in_ms.is_some_and(|last| now - last > FAILURE_MEMORY_MS) {
+            user.failed_sign_ins = 0;
+        }
+        match lockout_end(user) {
+            Some(locked_until) if now < locked_until => Err(DomainError::NotAuthorized("Password attempts exceeded".into())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records the outcome of the first factor and, when it succeeded, continues the sign-in:
+    /// a challenge, an error for the user's state, or tokens.
+    async fn after_first_factor(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        mut user: User,
+        first_factor_ok: bool,
+    ) -> DomainResult<AuthOutcome> {
+        let now = self.now();
+        if !first_factor_ok {
             user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
             user.last_failed_sign_in_ms = Some(now);
             self.save_user(pool, &user).await?;
@@ -356,6 +396,102 @@ impl UserPoolService {
         }
     }
 
+    /// USER_SRP_AUTH, first step: answers PASSWORD_VERIFIER with the salt, B and a sealed
+    /// SECRET_BLOCK that carries this attempt's state (so the answer may come without Session).
+    async fn srp_start(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
+        let username = parameter(parameters, "USERNAME")?;
+        let a_hex = parameter(parameters, "SRP_A")?;
+        let user = self.find_signing_in_user(pool, client, username, parameters.get("SECRET_HASH").map(String::as_str)).await?;
+        let verifier = match &user {
+            Some(user) => self.srp_verifier(pool, user)?,
+            None => None,
+        };
+        // An unknown user (when hidden) or one without a verifier gets a decoy challenge that
+        // can never be answered, so the first step looks the same for every username.
+        let (user_id, (salt_hex, verifier_hex)) = match (&user, verifier) {
+            (Some(user), Some(verifier)) => (user.username.clone(), verifier),
+            (Some(user), None) => (user.username.clone(), crate::srp::make_verifier(&pool.id, &user.username, &random_token(24))),
+            (None, _) => (username.to_string(), crate::srp::make_verifier(&pool.id, username, &random_token(24))),
+        };
+        let challenge = crate::srp::server_challenge(&verifier_hex, a_hex)
+            .ok_or_else(|| DomainError::InvalidParameter("SRP_A is not a valid SRP value.".into()))?;
+        let expires_ms = self.now() + i64::from(client.settings.auth_session_validity.clamp(3, 15)) * 60_000;
+        let state = json!({
+            "pool_id": pool.id,
+            "client_id": client.client_id,
+            "user_id": user_id,
+            "known": user.is_some(),
+            "a": a_hex.to_lowercase(),
+            "b": crate::srp::to_hex(&challenge.b),
+            "big_b": crate::srp::to_hex(&challenge.big_b),
+            "expires_ms": expires_ms,
+        });
+        let secret_block = BASE64.encode(self.master_key.seal(state.to_string().as_bytes(), SRP_BLOCK_CONTEXT));
+        self.store
+            .insert_auth_session(&AuthSessionRecord {
+                session_hash: sha256_hex(&secret_block),
+                pool_id: pool.id.clone(),
+                client_id: client.client_id.clone(),
+                username_key: pool.username_key(&user_id),
+                challenge_name: "PASSWORD_VERIFIER".into(),
+                expires_ms,
+            })
+            .await
+            .map_err(store_error)?;
+        let mut challenge_parameters = BTreeMap::new();
+        challenge_parameters.insert("SALT".into(), salt_hex);
+        challenge_parameters.insert("SRP_B".into(), crate::srp::to_hex(&challenge.big_b));
+        challenge_parameters.insert("SECRET_BLOCK".into(), secret_block);
+        challenge_parameters.insert("USER_ID_FOR_SRP".into(), user_id.clone());
+        challenge_parameters.insert("USERNAME".into(), user_id);
+        Ok(AuthOutcome::Challenge { name: "PASSWORD_VERIFIER".into(), parameters: challenge_parameters, session: None })
+    }
+
+    /// PASSWORD_VERIFIER: checks the claim signature against the attempt sealed in SECRET_BLOCK.
+    async fn srp_finish(&self, pool: &UserPool, client: &AppClient, responses: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
+        let secret_block = parameter(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let signature = parameter(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        let timestamp = parameter(responses, "TIMESTAMP")?;
+        let username = parameter(responses, "USERNAME")?;
+        // Taking the attempt first makes it single-use, whatever happens next.
+        let attempt = self.store.take_auth_session(&sha256_hex(secret_block)).await.map_err(store_error)?.ok_or_else(invalid_session)?;
+        let sealed = BASE64.decode(secret_block).map_err(|_| invalid_session())?;
+        let sealed = String::from_utf8(sealed).map_err(|_| invalid_session())?;
+        let state: Value = serde_json::from_slice(&self.master_key.open(&sealed, SRP_BLOCK_CONTEXT).map_err(|_| invalid_session())?)
+            .map_err(|_| invalid_session())?;
+        let field = |name: &str| state.get(name).and_then(Value::as_str).unwrap_or("").to_string();
+        if field("pool_id") != pool.id || field("client_id") != client.client_id || attempt.expires_ms < self.now() {
+            return Err(invalid_session());
+        }
+        let user_id = field("user_id");
+        if state.get("known") != Some(&Value::Bool(true)) {
+            return Err(incorrect_credentials());
+        }
+        let mut user = self.resolve_user(pool, &user_id).await.map_err(|_| incorrect_credentials())?;
+        if pool.username_key(username) != pool.username_key(&user.username) {
+            let by_alias = self.resolve_user(pool, username).await.ok();
+            if by_alias.map(|other| other.sub) != Some(user.sub.clone()) {
+                return Err(invalid_session());
+            }
+        }
+        self.check_secret_hash(client, &[username, user.username.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
+        self.check_lockout(&mut user)?;
+        let signed_at = crate::srp::parse_timestamp(timestamp)
+            .ok_or_else(|| DomainError::InvalidParameter("TIMESTAMP is not in the expected format.".into()))?;
+        let fresh = (signed_at - self.now() / 1000).abs() <= SRP_TIMESTAMP_SKEW_SECONDS;
+        let expected = match self.srp_verifier(pool, &user)? {
+            Some((_, verifier)) => {
+                let b = crate::srp::parse_hex(&field("b")).ok_or_else(invalid_session)?;
+                let big_b = crate::srp::parse_hex(&field("big_b")).ok_or_else(invalid_session)?;
+                let block_bytes = BASE64.decode(secret_block).map_err(|_| invalid_session())?;
+                crate::srp::expected_signature(&pool.id, &user.username, &verifier, &field("a"), &b, &big_b, &block_bytes, timestamp)
+            }
+            None => None,
+        };
+        let signature_ok = expected.is_some_and(|expected| constant_time_eq(expected.as_bytes(), signature.as_bytes()));
+        self.after_first_factor(pool, client, user, signature_ok && fresh).await
+    }
+
     async fn new_password_challenge(&self, pool: &UserPool, client: &AppClient, user: &User) -> DomainResult<AuthOutcome> {
         let session = random_token(48);
         let validity_minutes = i64::from(client.settings.auth_session_validity.clamp(3, 15));
@@ -387,7 +523,7 @@ impl UserPoolService {
         parameters.insert("USER_ID_FOR_SRP".into(), user.username.clone());
         parameters.insert("userAttributes".into(), Value::Object(current).to_string());
         parameters.insert("requiredAttributes".into(), json!(required).to_string());
-        Ok(AuthOutcome::Challenge { name: "NEW_PASSWORD_REQUIRED".into(), parameters, session })
+        Ok(AuthOutcome::Challenge { name: "NEW_PASSWORD_REQUIRED".into(), parameters, session: Some(session) })
     }
 
     /// RespondToAuthChallenge and AdminRespondToAuthChallenge.
@@ -400,6 +536,9 @@ impl UserPoolService {
         session: Option<&str>,
     ) -> DomainResult<AuthOutcome> {
         let (pool, client) = self.client_for(client_id, &caller).await?;
+        if challenge_name == "PASSWORD_VERIFIER" {
+            return self.srp_finish(&pool, &client, responses).await;
+        }
         if challenge_name != "NEW_PASSWORD_REQUIRED" {
             return Err(DomainError::NotImplemented(format!(
                 "The {challenge_name} challenge is not implemented by cognate yet."
@@ -430,7 +569,7 @@ impl UserPoolService {
         }
         attributes::check_required(&pool, &user.attributes)?;
         let now = self.now();
-        user.password_hash = Some(hash_password(new_password)?);
+        self.set_password(&pool, &mut user, new_password)?;
         user.status = UserStatus::Confirmed;
         user.temporary_password_expires_ms = None;
         user.modified_ms = now;
@@ -676,7 +815,7 @@ impl UserPoolService {
             return Err(incorrect_credentials());
         }
         password::check_password(&pool.settings.password_policy, proposed)?;
-        user.password_hash = Some(hash_password(proposed)?);
+        self.set_password(&pool, &mut user, proposed)?;
         user.modified_ms = self.now();
         self.save_user(&pool, &user).await
     }
@@ -719,6 +858,7 @@ mod tests {
             modified_ms: 0,
             failed_sign_ins: 4,
             last_failed_sign_in_ms: Some(10_000),
+            sealed_srp_verifier: None,
         };
         assert_eq!(lockout_end(&user), None);
         user.failed_sign_ins = 5;

@@ -619,13 +619,16 @@ impl UserPoolService {
             attributes,
             enabled: true,
             status: UserStatus::ForceChangePassword,
-            password_hash: Some(hash_password(&temporary_password)?),
+            password_hash: None,
             temporary_password_expires_ms: Some(now + self.temporary_password_validity_ms(&pool)),
             created_ms: now,
             modified_ms: now,
             failed_sign_ins: 0,
             last_failed_sign_in_ms: None,
+            sealed_srp_verifier: None,
         };
+        let mut user = user;
+        self.set_password(&pool, &mut user, &temporary_password)?;
         if input.force_alias_creation {
             self.release_aliases(&pool, &user).await?;
         }
@@ -647,6 +650,24 @@ impl UserPoolService {
         Ok(user)
     }
 
+    /// Stores a new password: its Argon2id hash and its sealed SRP verifier.
+    fn set_password(&self, pool: &UserPool, user: &mut User, password: &str) -> DomainResult<()> {
+        user.password_hash = Some(hash_password(password)?);
+        let (salt, verifier) = crate::srp::make_verifier(&pool.id, &user.username, password);
+        user.sealed_srp_verifier =
+            Some(self.master_key.seal(format!("{salt}:{verifier}").as_bytes(), &srp_seal_context(&pool.id, &user.sub)));
+        Ok(())
+    }
+
+    /// The SRP salt and verifier of a user, as hex.
+    fn srp_verifier(&self, pool: &UserPool, user: &User) -> DomainResult<Option<(String, String)>> {
+        let Some(sealed) = &user.sealed_srp_verifier else { return Ok(None) };
+        let plain = self.master_key.open(sealed, &srp_seal_context(&pool.id, &user.sub))?;
+        let text = String::from_utf8(plain).map_err(DomainError::internal)?;
+        let (salt, verifier) = text.split_once(':').ok_or_else(|| DomainError::internal("malformed SRP verifier"))?;
+        Ok(Some((salt.to_string(), verifier.to_string())))
+    }
+
     fn temporary_password_validity_ms(&self, pool: &UserPool) -> i64 {
         let days = match pool.settings.password_policy.temporary_password_validity_days {
             0 => 7,
@@ -664,7 +685,7 @@ impl UserPoolService {
         }
         let temporary_password = temporary_password(&pool, input.temporary_password.as_deref())?;
         let now = self.now();
-        user.password_hash = Some(hash_password(&temporary_password)?);
+        self.set_password(pool, &mut user, &temporary_password)?;
         user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(pool));
         user.modified_ms = now;
         self.save_user(pool, &user).await?;
@@ -762,7 +783,7 @@ impl UserPoolService {
         let mut user = self.resolve_user(&pool, username).await?;
         password::check_password(&pool.settings.password_policy, password)?;
         let now = self.now();
-        user.password_hash = Some(hash_password(password)?);
+        self.set_password(&pool, &mut user, password)?;
         user.failed_sign_ins = 0;
         user.last_failed_sign_in_ms = None;
         if permanent {
@@ -973,6 +994,10 @@ fn temporary_password(pool: &UserPool, given: Option<&str>) -> DomainResult<Stri
         }
         None => Ok(password::generate_temporary_password(&pool.settings.password_policy)),
     }
+}
+
+fn srp_seal_context(pool_id: &str, sub: &str) -> String {
+    format!("srp-verifier:{pool_id}:{sub}")
 }
 
 fn client_seal_context(client_id: &str) -> String {

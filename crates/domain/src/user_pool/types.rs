@@ -262,6 +262,10 @@ pub struct User {
     pub failed_sign_ins: u32,
     #[serde(default)]
     pub last_failed_sign_in_ms: Option<i64>,
+    /// The SRP salt and verifier (`salt_hex:verifier_hex`) of the current password, sealed under
+    /// the master key.
+    #[serde(default)]
+    pub sealed_srp_verifier: Option<String>,
 }
 
 impl User {

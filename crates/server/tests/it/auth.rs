@@ -420,3 +420,70 @@ async fn repeated_failures_lock_the_account() {
     server.idp.admin_set_user_password().user_pool_id(&fixture.pool_id).username(&username).password(PASSWORD).permanent(true).send().await.unwrap();
     sign_in(&server, &fixture, &username, PASSWORD).await.expect("an administrator's reset lifts the lockout");
 }
+
+async fn srp_refusals(server: TestServer) {
+    let fixture = fixture(&server, "frank", false).await;
+    let srp_client = server
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&fixture.pool_id)
+        .client_name("spa")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let start = |a: &'static str, client: String| {
+        server
+            .idp
+            .initiate_auth()
+            .client_id(client)
+            .auth_flow(AuthFlowType::UserSrpAuth)
+            .auth_parameters("USERNAME", "frank")
+            .auth_parameters("SRP_A", a)
+            .send()
+    };
+    assert_eq!(error_code(&start("0", srp_client.clone()).await.unwrap_err()), "InvalidParameterException", "A = 0 is refused");
+    assert_eq!(
+        error_code(&start("02", fixture.client_id.clone()).await.unwrap_err()),
+        "InvalidParameterException",
+        "the flow must be enabled for the client"
+    );
+    let challenge = start("02", srp_client.clone()).await.unwrap();
+    assert_eq!(challenge.challenge_name, Some(ChallengeNameType::PasswordVerifier));
+    let parameters = challenge.challenge_parameters.unwrap();
+    for key in ["SALT", "SRP_B", "SECRET_BLOCK", "USER_ID_FOR_SRP", "USERNAME"] {
+        assert!(parameters.contains_key(key), "{key}");
+    }
+    let answer = || {
+        server
+            .idp
+            .respond_to_auth_challenge()
+            .client_id(&srp_client)
+            .challenge_name(ChallengeNameType::PasswordVerifier)
+            .challenge_responses("USERNAME", "frank")
+            .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", parameters["SECRET_BLOCK"].clone())
+            .challenge_responses("PASSWORD_CLAIM_SIGNATURE", "bm90IGEgc2lnbmF0dXJl")
+            .challenge_responses("TIMESTAMP", "Sat Nov 7 01:02:03 UTC 2026")
+            .send()
+    };
+    assert_eq!(error_code(&answer().await.unwrap_err()), "NotAuthorizedException", "a wrong claim is refused");
+    assert_eq!(error_code(&answer().await.unwrap_err()), "NotAuthorizedException", "a secret block works once");
+    let forged_block = server
+        .idp
+        .respond_to_auth_challenge()
+        .client_id(&srp_client)
+        .challenge_name(ChallengeNameType::PasswordVerifier)
+        .challenge_responses("USERNAME", "frank")
+        .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", "Zm9yZ2Vk")
+        .challenge_responses("PASSWORD_CLAIM_SIGNATURE", "bm90IGEgc2lnbmF0dXJl")
+        .challenge_responses("TIMESTAMP", "Sat Nov 7 01:02:03 UTC 2026")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&forged_block), "NotAuthorizedException");
+}
+on_both_backends!(srp_refuses_bad_values_and_replays, super::srp_refusals);
