@@ -121,6 +121,7 @@ pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) 
                     failed_sign_ins: 0,
                     last_failed_sign_in_ms: None,
                     sealed_srp_verifier: None,
+                    pending_codes: Vec::new(),
                 };
                 store.insert_user(&service.user_record(&pool, &user)).await.expect("insert a user");
             }

@@ -37,6 +37,12 @@ pub enum DomainError {
     /// The user must reset their password before signing in.
     #[error("{0}")]
     PasswordResetRequired(String),
+    /// A one-time code does not match.
+    #[error("{0}")]
+    CodeMismatch(String),
+    /// A one-time code has expired.
+    #[error("{0}")]
+    ExpiredCode(String),
     /// The operation is switched off for this resource (for example token revocation).
     #[error("{0}")]
     UnsupportedOperation(String),

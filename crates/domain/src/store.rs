@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use crate::tokens::SigningKeyRecord;
-use crate::user_pool::{AppClient, AuthSessionRecord, Group, RefreshTokenRecord, User, UserPool};
+use crate::user_pool::{AppClient, AuthSessionRecord, Group, OutboxMessage, RefreshTokenRecord, User, UserPool};
 
 /// A storage failure. `Conflict` is the only one the domain reacts to; the others are internal.
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +140,11 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_auth_session(&self, session: &AuthSessionRecord) -> StoreResult<()>;
     /// Removes and returns a session, atomically: of two concurrent answers only one gets it.
     async fn take_auth_session(&self, session_hash: &str) -> StoreResult<Option<AuthSessionRecord>>;
+
+    // Messages to users.
+    async fn insert_outbox_message(&self, message: &OutboxMessage) -> StoreResult<()>;
+    /// The newest `limit` messages, of one pool or of all, oldest first.
+    async fn list_outbox_messages(&self, pool_id: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxMessage>>;
 
     // Values every node of a cluster shares (sealed under the master key by the caller).
     async fn get_cluster_value(&self, name: &str) -> StoreResult<Option<String>>;

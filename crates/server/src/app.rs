@@ -88,6 +88,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     let state = AppState { config: Arc::new(config), store, clock, user_pools, root };
     let router = Router::new()
         .route("/health", get(health))
+        .route("/_cognate/outbox", get(crate::outbox::list))
         .route("/{pool_id}/.well-known/jwks.json", get(crate::wellknown::jwks))
         .route("/{pool_id}/.well-known/openid-configuration", get(crate::wellknown::openid_configuration))
         .route("/", post(crate::dispatch::aws_post))

@@ -7,4 +7,5 @@ pub mod aws;
 pub mod config;
 pub mod dispatch;
 pub mod idp;
+pub mod outbox;
 pub mod wellknown;

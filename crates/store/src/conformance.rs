@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use cognate_domain::store::{ConflictOn, Store, StoreError, UserCursor, UserQuery, UserRecord, ValueMatch};
 use cognate_domain::user_pool::{
-    AdminCreateUserConfig, Attribute, AuthSessionRecord, Group, PasswordPolicy, RefreshTokenRecord, User, UserPool,
+    AdminCreateUserConfig, Attribute, AuthSessionRecord, Group, OutboxMessage, PasswordPolicy, RefreshTokenRecord, User, UserPool,
     UserPoolSettings, UserPoolShape, UserStatus,
 };
 use sqlx::Row;
@@ -49,6 +49,7 @@ fn user_record(pool_id: &str, username: &str, email: &str) -> UserRecord {
         failed_sign_ins: 0,
         last_failed_sign_in_ms: None,
         sealed_srp_verifier: None,
+        pending_codes: Vec::new(),
     };
     UserRecord {
         username_key: username.to_lowercase(),
@@ -202,6 +203,26 @@ async fn run_suite(store: SqlStore) {
     assert_eq!(store.take_auth_session("session-1").await.unwrap(), None, "a session is taken once");
     assert!(store.delete_user("us-east-1_b", "erin").await.unwrap());
     assert_eq!(store.get_refresh_token("hash-2").await.unwrap(), None, "a deleted user takes its refresh tokens");
+
+    // The outbox: newest `limit` messages, oldest first.
+    for (index, pool_id) in ["us-east-1_b", "us-east-1_b", "us-east-1_c"].iter().enumerate() {
+        store
+            .insert_outbox_message(&OutboxMessage {
+                id: format!("m{index}"),
+                pool_id: pool_id.to_string(),
+                username: "erin".into(),
+                medium: "EMAIL".into(),
+                destination: "erin@example.com".into(),
+                subject: None,
+                body: format!("sealed-{index}"),
+                created_ms: index as i64,
+            })
+            .await
+            .unwrap();
+    }
+    let ids = |messages: Vec<OutboxMessage>| messages.into_iter().map(|message| message.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.list_outbox_messages(Some("us-east-1_b"), 10).await.unwrap()), vec!["m0", "m1"]);
+    assert_eq!(ids(store.list_outbox_messages(None, 2).await.unwrap()), vec!["m1", "m2"]);
 
     // Cluster values: the first writer wins.
     assert_eq!(store.insert_cluster_value_if_absent("k", "first").await.unwrap(), "first");

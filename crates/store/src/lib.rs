@@ -20,7 +20,7 @@ use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 use cognate_domain::store::{ConflictOn, Store, StoreError, StoreResult, UserCursor, UserQuery, UserRecord, ValueMatch};
 use cognate_domain::tokens::SigningKeyRecord;
-use cognate_domain::user_pool::{AppClient, AuthSessionRecord, Group, RefreshTokenRecord, User, UserPool};
+use cognate_domain::user_pool::{AppClient, AuthSessionRecord, Group, OutboxMessage, RefreshTokenRecord, User, UserPool};
 
 pub use migrations::MIGRATIONS;
 
@@ -328,6 +328,7 @@ impl Store for SqlStore {
             "DELETE FROM signing_keys WHERE pool_id = $1",
             "DELETE FROM refresh_tokens WHERE pool_id = $1",
             "DELETE FROM auth_sessions WHERE pool_id = $1",
+            "DELETE FROM outbox WHERE pool_id = $1",
         ] {
             sqlx::query(statement).bind(pool_id).execute(&mut *transaction).await.map_err(backend)?;
         }
@@ -703,6 +704,34 @@ impl Store for SqlStore {
             .await
             .map_err(backend)?;
         row.map(|row| decode(&row, "data")).transpose()
+    }
+
+    async fn insert_outbox_message(&self, message: &OutboxMessage) -> StoreResult<()> {
+        sqlx::query("INSERT INTO outbox (id, pool_id, created_ms, data) VALUES ($1, $2, $3, $4)")
+            .bind(message.id.as_str())
+            .bind(message.pool_id.as_str())
+            .bind(message.created_ms)
+            .bind(encode(message)?)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn list_outbox_messages(&self, pool_id: Option<&str>, page_size: u32) -> StoreResult<Vec<OutboxMessage>> {
+        let mut messages: Vec<OutboxMessage> = match pool_id {
+            Some(pool_id) => {
+                self.fetch_page(
+                    "SELECT data FROM outbox WHERE pool_id = $1 ORDER BY created_ms DESC, id DESC LIMIT $2",
+                    &[pool_id],
+                    page_size,
+                )
+                .await?
+            }
+            None => self.fetch_page("SELECT data FROM outbox ORDER BY created_ms DESC, id DESC LIMIT $1", &[], page_size).await?,
+        };
+        messages.reverse();
+        Ok(messages)
     }
 
     async fn get_cluster_value(&self, name: &str) -> StoreResult<Option<String>> {

@@ -80,4 +80,19 @@ CREATE INDEX refresh_tokens_family ON refresh_tokens (origin_jti);
 CREATE TABLE auth_sessions (session_hash TEXT COLLATE "C" PRIMARY KEY, pool_id TEXT COLLATE "C" NOT NULL,
     expires_ms BIGINT NOT NULL, data TEXT NOT NULL);
 "#,
+},
+Migration {
+    version: 3,
+    name: "outbox",
+    sqlite: r#"
+CREATE TABLE outbox (id TEXT PRIMARY KEY, pool_id TEXT NOT NULL, created_ms BIGINT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX outbox_pool ON outbox (pool_id, created_ms);
+CREATE INDEX outbox_time ON outbox (created_ms);
+"#,
+    postgres: r#"
+CREATE TABLE outbox (id TEXT COLLATE "C" PRIMARY KEY, pool_id TEXT COLLATE "C" NOT NULL, created_ms BIGINT NOT NULL,
+    data TEXT NOT NULL);
+CREATE INDEX outbox_pool ON outbox (pool_id, created_ms);
+CREATE INDEX outbox_time ON outbox (created_ms);
+"#,
 }];

@@ -217,7 +217,7 @@ impl UserPoolService {
         Ok(self.issuer(pool_id))
     }
 
-    async fn client_for(&self, client_id: &str, caller: &Caller) -> DomainResult<(UserPool, AppClient)> {
+    pub(super) async fn client_for(&self, client_id: &str, caller: &Caller) -> DomainResult<(UserPool, AppClient)> {
         crate::ids::check_client_id(client_id)?;
         let client = self
             .store
@@ -235,7 +235,7 @@ impl UserPoolService {
         Ok((pool, client))
     }
 
-    fn check_secret_hash(&self, client: &AppClient, usernames: &[&str], given: Option<&str>) -> DomainResult<()> {
+    pub(super) fn check_secret_hash(&self, client: &AppClient, usernames: &[&str], given: Option<&str>) -> DomainResult<()> {
         let Some(secret) = self.client_secret(client)? else { return Ok(()) };
         let given = given.ok_or_else(|| {
             DomainError::NotAuthorized(format!(
@@ -312,7 +312,7 @@ impl UserPoolService {
 
     /// The user a sign-in names, after the SECRET_HASH check. None when the user does not exist
     /// and the client hides that; UserNotFoundException when it does not.
-    async fn find_signing_in_user(
+    pub(super) async fn find_signing_in_user(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -859,6 +859,7 @@ mod tests {
             failed_sign_ins: 4,
             last_failed_sign_in_ms: Some(10_000),
             sealed_srp_verifier: None,
+            pending_codes: Vec::new(),
         };
         assert_eq!(lockout_end(&user), None);
         user.failed_sign_ins = 5;

@@ -4,6 +4,7 @@
 pub mod attributes;
 pub mod auth;
 pub mod filter;
+pub mod messages;
 pub mod password;
 pub mod types;
 
@@ -564,44 +565,7 @@ impl UserPoolService {
         if input.message_action == MessageAction::Resend {
             return self.resend_invitation(&pool, &input).await;
         }
-        let mut attributes = dedupe_attributes(&input.attributes);
-        attributes::check_attributes(&pool, &attributes, AttributeWrite::Create)?;
-        let sub = ids::new_uuid();
-        let username = if pool.shape.username_attributes.is_empty() {
-            let email_alias = pool.shape.alias_attributes.iter().any(|name| name == "email");
-            let phone_alias = pool.shape.alias_attributes.iter().any(|name| name == "phone_number");
-            if email_alias && attributes::is_email(&input.username) {
-                return Err(DomainError::InvalidParameter(
-                    "Username cannot be of email format, since user pool is configured for email alias.".into(),
-                ));
-            }
-            if phone_alias && attributes::is_phone_number(&input.username) {
-                return Err(DomainError::InvalidParameter(
-                    "Username cannot be of phone format, since user pool is configured for phone alias.".into(),
-                ));
-            }
-            input.username.clone()
-        } else {
-            let allows_email = pool.shape.username_attributes.iter().any(|name| name == "email");
-            let allows_phone = pool.shape.username_attributes.iter().any(|name| name == "phone_number");
-            let attribute = if allows_email && attributes::is_email(&input.username) {
-                "email"
-            } else if allows_phone && attributes::is_phone_number(&input.username) {
-                "phone_number"
-            } else {
-                let expected = match (allows_email, allows_phone) {
-                    (true, true) => "Username should be either an email or a phone number.",
-                    (true, false) => "Username should be an email.",
-                    _ => "Username should be a phone number.",
-                };
-                return Err(DomainError::InvalidParameter(expected.into()));
-            };
-            set_attribute(&mut attributes, attribute, &input.username);
-            sub.clone()
-        };
-        attributes.retain(|attribute| attribute.name != "sub");
-        attributes.insert(0, Attribute { name: "sub".into(), value: sub.clone() });
-        attributes::check_required(&pool, &attributes)?;
+        let (username, attributes, sub) = self.prepare_new_user(&pool, &input.username, &input.attributes)?;
         for medium in &input.desired_delivery_mediums {
             let attribute = if medium == "EMAIL" { "email" } else { "phone_number" };
             if input.message_action == MessageAction::Send && !attributes.iter().any(|existing| existing.name == attribute) {
@@ -626,6 +590,7 @@ impl UserPoolService {
             failed_sign_ins: 0,
             last_failed_sign_in_ms: None,
             sealed_srp_verifier: None,
+            pending_codes: Vec::new(),
         };
         let mut user = user;
         self.set_password(&pool, &mut user, &temporary_password)?;
@@ -641,11 +606,7 @@ impl UserPoolService {
             Err(error) => return Err(store_error(error)),
         }
         if input.message_action == MessageAction::Send {
-            tracing::info!(
-                pool_id = %pool.id,
-                username = %user.username,
-                "invitation not delivered: no message channel is configured"
-            );
+            self.send_invitation(&pool, &user, &temporary_password, &input.desired_delivery_mediums).await?;
         }
         Ok(user)
     }
@@ -666,6 +627,55 @@ impl UserPoolService {
         let text = String::from_utf8(plain).map_err(DomainError::internal)?;
         let (salt, verifier) = text.split_once(':').ok_or_else(|| DomainError::internal("malformed SRP verifier"))?;
         Ok(Some((salt.to_string(), verifier.to_string())))
+    }
+
+    /// The username, attributes and sub of a new user: checks the attributes against the schema,
+    /// applies the pool's username attributes (the username becomes the sub) and alias rules.
+    fn prepare_new_user(
+        &self,
+        pool: &UserPool,
+        username: &str,
+        raw_attributes: &[Attribute],
+    ) -> DomainResult<(String, Vec<Attribute>, String)> {
+        let mut attributes = dedupe_attributes(raw_attributes);
+        attributes::check_attributes(&pool, &attributes, AttributeWrite::Create)?;
+        let sub = ids::new_uuid();
+        let username = if pool.shape.username_attributes.is_empty() {
+            let email_alias = pool.shape.alias_attributes.iter().any(|name| name == "email");
+            let phone_alias = pool.shape.alias_attributes.iter().any(|name| name == "phone_number");
+            if email_alias && attributes::is_email(username) {
+                return Err(DomainError::InvalidParameter(
+                    "Username cannot be of email format, since user pool is configured for email alias.".into(),
+                ));
+            }
+            if phone_alias && attributes::is_phone_number(username) {
+                return Err(DomainError::InvalidParameter(
+                    "Username cannot be of phone format, since user pool is configured for phone alias.".into(),
+                ));
+            }
+            username.to_string()
+        } else {
+            let allows_email = pool.shape.username_attributes.iter().any(|name| name == "email");
+            let allows_phone = pool.shape.username_attributes.iter().any(|name| name == "phone_number");
+            let attribute = if allows_email && attributes::is_email(username) {
+                "email"
+            } else if allows_phone && attributes::is_phone_number(username) {
+                "phone_number"
+            } else {
+                let expected = match (allows_email, allows_phone) {
+                    (true, true) => "Username should be either an email or a phone number.",
+                    (true, false) => "Username should be an email.",
+                    _ => "Username should be a phone number.",
+                };
+                return Err(DomainError::InvalidParameter(expected.into()));
+            };
+            set_attribute(&mut attributes, attribute, username);
+            sub.clone()
+        };
+        attributes.retain(|attribute| attribute.name != "sub");
+        attributes.insert(0, Attribute { name: "sub".into(), value: sub.clone() });
+        attributes::check_required(&pool, &attributes)?;
+        Ok((username, attributes, sub))
     }
 
     fn temporary_password_validity_ms(&self, pool: &UserPool) -> i64 {
@@ -689,7 +699,7 @@ impl UserPoolService {
         user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(pool));
         user.modified_ms = now;
         self.save_user(pool, &user).await?;
-        tracing::info!(pool_id = %pool.id, username = %user.username, "invitation not delivered: no message channel is configured");
+        self.send_invitation(pool, &user, &temporary_password, &input.desired_delivery_mediums).await?;
         Ok(user)
     }
 

@@ -266,6 +266,9 @@ pub struct User {
     /// the master key.
     #[serde(default)]
     pub sealed_srp_verifier: Option<String>,
+    /// Codes sent and not yet used.
+    #[serde(default)]
+    pub pending_codes: Vec<PendingCode>,
 }
 
 impl User {
@@ -311,4 +314,38 @@ pub struct AuthSessionRecord {
     pub username_key: String,
     pub challenge_name: String,
     pub expires_ms: i64,
+}
+
+/// A message cognate sends to a user (a code, an invitation). Without a configured channel it
+/// stays in the outbox, where the root credentials can read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub pool_id: String,
+    pub username: String,
+    /// `EMAIL` or `SMS`.
+    pub medium: String,
+    pub destination: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub created_ms: i64,
+}
+
+/// What a one-time code proves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CodePurpose {
+    ConfirmSignUp,
+    ResetPassword,
+}
+
+/// A code sent to a user, kept as a salted SHA-256 until it is used, expires or runs out of
+/// attempts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCode {
+    pub purpose: CodePurpose,
+    pub code_hash: String,
+    pub expires_ms: i64,
+    pub failed_attempts: u32,
+    /// The attribute the code was sent to (`email` or `phone_number`), verified on success.
+    pub attribute: Option<String>,
 }

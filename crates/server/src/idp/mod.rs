@@ -29,6 +29,8 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::LimitExceeded(message) => ApiError::client("LimitExceededException", message),
         DomainError::UserNotConfirmed(message) => ApiError::client("UserNotConfirmedException", message),
         DomainError::PasswordResetRequired(message) => ApiError::client("PasswordResetRequiredException", message),
+        DomainError::CodeMismatch(message) => ApiError::client("CodeMismatchException", message),
+        DomainError::ExpiredCode(message) => ApiError::client("ExpiredCodeException", message),
         DomainError::UnsupportedOperation(message) => ApiError::client("UnsupportedOperationException", message),
         DomainError::UnauthorizedClient(message) => ApiError::client("UnauthorizedException", message),
         DomainError::NotImplemented(message) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplementedException", message),
@@ -84,6 +86,13 @@ pub async fn handle(state: &AppState, operation: Operation, input: Value) -> Res
         AdminUserGlobalSignOut => ops::auth::admin_user_global_sign_out(state, input).await,
         RevokeToken => ops::auth::revoke_token(state, input).await,
         ChangePassword => ops::auth::change_password(state, input).await,
+        SignUp => ops::sign_up::sign_up(state, input).await,
+        ConfirmSignUp => ops::sign_up::confirm_sign_up(state, input).await,
+        ResendConfirmationCode => ops::sign_up::resend_confirmation_code(state, input).await,
+        AdminConfirmSignUp => ops::sign_up::admin_confirm_sign_up(state, input).await,
+        ForgotPassword => ops::sign_up::forgot_password(state, input).await,
+        ConfirmForgotPassword => ops::sign_up::confirm_forgot_password(state, input).await,
+        AdminResetUserPassword => ops::sign_up::admin_reset_user_password(state, input).await,
         other => Err(not_implemented(other)),
     }
 }
@@ -140,6 +149,13 @@ pub const IMPLEMENTED: &[Operation] = &[
     Operation::AdminUserGlobalSignOut,
     Operation::RevokeToken,
     Operation::ChangePassword,
+    Operation::SignUp,
+    Operation::ConfirmSignUp,
+    Operation::ResendConfirmationCode,
+    Operation::AdminConfirmSignUp,
+    Operation::ForgotPassword,
+    Operation::ConfirmForgotPassword,
+    Operation::AdminResetUserPassword,
 ];
 
 #[cfg(test)]

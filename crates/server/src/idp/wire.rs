@@ -514,3 +514,52 @@ pub struct ChangePasswordRequest {
     pub proposed_password: String,
     pub access_token: String,
 }
+
+// ----- sign-up and recovery -----
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignUpRequest {
+    pub client_id: String,
+    pub secret_hash: Option<String>,
+    pub username: String,
+    pub password: Option<String>,
+    pub user_attributes: Option<Vec<AttributeType>>,
+    pub validation_data: Option<Vec<AttributeType>>,
+    pub client_metadata: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfirmSignUpRequest {
+    pub client_id: String,
+    pub secret_hash: Option<String>,
+    pub username: String,
+    pub confirmation_code: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClientUsernameRequest {
+    pub client_id: String,
+    pub secret_hash: Option<String>,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfirmForgotPasswordRequest {
+    pub client_id: String,
+    pub secret_hash: Option<String>,
+    pub username: String,
+    pub confirmation_code: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CodeDeliveryDetailsType {
+    pub destination: String,
+    pub delivery_medium: String,
+    pub attribute_name: String,
+}

@@ -8,5 +8,6 @@ mod clients;
 mod cluster;
 mod groups;
 mod pools;
+mod sign_up;
 mod protocol;
 mod users;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clients;
 pub mod groups;
 pub mod pools;
+pub mod sign_up;
 pub mod users;
 
 use serde_json::Value;

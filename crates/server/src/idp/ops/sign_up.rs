@@ -1,0 +1,104 @@
+//! SignUp, ConfirmSignUp, ResendConfirmationCode, AdminConfirmSignUp, ForgotPassword,
+//! ConfirmForgotPassword and AdminResetUserPassword. Authorisation: the `Admin*` operations are
+//! SigV4 with the root credentials; the others are unsigned and authenticate by client id and
+//! SECRET_HASH.
+
+use serde_json::{json, Value};
+
+use cognate_domain::user_pool::messages::CodeDeliveryDetails;
+use cognate_domain::user_pool::Attribute;
+
+use super::empty;
+use crate::app::AppState;
+use crate::aws::json::{parse_input, to_body, ApiError};
+use crate::idp::error_from_domain;
+use crate::idp::wire::*;
+
+fn delivery(details: &CodeDeliveryDetails) -> CodeDeliveryDetailsType {
+    CodeDeliveryDetailsType {
+        destination: details.destination.clone(),
+        delivery_medium: details.delivery_medium.clone(),
+        attribute_name: details.attribute_name.clone(),
+    }
+}
+
+pub async fn sign_up(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: SignUpRequest = parse_input(&raw)?;
+    let password = input.password.ok_or_else(|| {
+        ApiError::client("InvalidParameterException", "Password is required: passwordless sign-up is not supported by cognate yet.")
+    })?;
+    let attributes: Vec<Attribute> = input
+        .user_attributes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|attribute| Attribute { name: attribute.name, value: attribute.value.unwrap_or_default() })
+        .collect();
+    let outcome = state
+        .user_pools
+        .sign_up(&input.client_id, &input.username, &password, &attributes, input.secret_hash.as_deref())
+        .await
+        .map_err(error_from_domain)?;
+    to_body(&json!({
+        "UserConfirmed": outcome.user_confirmed,
+        "UserSub": outcome.user_sub,
+        "CodeDeliveryDetails": outcome.code_delivery.as_ref().map(delivery),
+    }))
+}
+
+pub async fn confirm_sign_up(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: ConfirmSignUpRequest = parse_input(&raw)?;
+    state
+        .user_pools
+        .confirm_sign_up(&input.client_id, &input.username, &input.confirmation_code, input.secret_hash.as_deref())
+        .await
+        .map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn resend_confirmation_code(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: ClientUsernameRequest = parse_input(&raw)?;
+    let details = state
+        .user_pools
+        .resend_confirmation_code(&input.client_id, &input.username, input.secret_hash.as_deref())
+        .await
+        .map_err(error_from_domain)?;
+    to_body(&json!({ "CodeDeliveryDetails": details.as_ref().map(delivery) }))
+}
+
+pub async fn admin_confirm_sign_up(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: UsernameInput = parse_input(&raw)?;
+    state.user_pools.admin_confirm_sign_up(&input.user_pool_id, &input.username).await.map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn forgot_password(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: ClientUsernameRequest = parse_input(&raw)?;
+    let details = state
+        .user_pools
+        .forgot_password(&input.client_id, &input.username, input.secret_hash.as_deref())
+        .await
+        .map_err(error_from_domain)?;
+    to_body(&json!({ "CodeDeliveryDetails": delivery(&details) }))
+}
+
+pub async fn confirm_forgot_password(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: ConfirmForgotPasswordRequest = parse_input(&raw)?;
+    state
+        .user_pools
+        .confirm_forgot_password(
+            &input.client_id,
+            &input.username,
+            &input.confirmation_code,
+            &input.password,
+            input.secret_hash.as_deref(),
+        )
+        .await
+        .map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn admin_reset_user_password(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: UsernameInput = parse_input(&raw)?;
+    state.user_pools.admin_reset_user_password(&input.user_pool_id, &input.username).await.map_err(error_from_domain)?;
+    Ok(empty())
+}

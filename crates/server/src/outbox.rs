@@ -1,0 +1,77 @@
+//! `GET /_cognate/outbox`: the messages cognate has sent (codes, invitations), newest last, for
+//! local development and tests when no email or SMS channel is configured. Authorisation: the
+//! root credentials as HTTP Basic (access key id as user, secret access key as password).
+//! Query: `UserPoolId` (optional), `Limit` (default 50, at most 1000).
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use serde_json::json;
+
+use cognate_domain::crypto::constant_time_eq;
+use cognate_domain::DomainError;
+
+use crate::app::AppState;
+use crate::aws::json::timestamp;
+
+fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(encoded) = headers.get("authorization").and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Basic "))
+    else {
+        return false;
+    };
+    let Ok(decoded) = BASE64.decode(encoded.trim()) else { return false };
+    let Ok(text) = String::from_utf8(decoded) else { return false };
+    let Some((key_id, secret)) = text.split_once(':') else { return false };
+    let key_ok = constant_time_eq(key_id.as_bytes(), state.root.access_key_id.as_bytes());
+    let secret_ok = constant_time_eq(secret.as_bytes(), state.root.secret_access_key.0.as_bytes());
+    key_ok & secret_ok
+}
+
+pub async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+    if !authorised(&state, &headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [("www-authenticate", "Basic realm=\"cognate\"")],
+            axum::Json(json!({ "message": "The root credentials are required, as HTTP Basic." })),
+        )
+            .into_response();
+    }
+    let limit = match query.get("Limit").map(|text| text.parse::<u32>()) {
+        None => 50,
+        Some(Ok(limit)) if (1..=1000).contains(&limit) => limit,
+        Some(_) => {
+            return (StatusCode::BAD_REQUEST, axum::Json(json!({ "message": "Limit must be between 1 and 1000." }))).into_response()
+        }
+    };
+    match state.user_pools.outbox(query.get("UserPoolId").map(String::as_str), limit).await {
+        Ok(messages) => {
+            let messages: Vec<_> = messages
+                .iter()
+                .map(|message| {
+                    json!({
+                        "Id": message.id,
+                        "UserPoolId": message.pool_id,
+                        "Username": message.username,
+                        "DeliveryMedium": message.medium,
+                        "Destination": message.destination,
+                        "Subject": message.subject,
+                        "Body": message.body,
+                        "CreatedDate": timestamp(message.created_ms),
+                    })
+                })
+                .collect();
+            axum::Json(json!({ "Messages": messages })).into_response()
+        }
+        Err(DomainError::NotFound(message) | DomainError::InvalidParameter(message)) => {
+            (StatusCode::NOT_FOUND, axum::Json(json!({ "message": message }))).into_response()
+        }
+        Err(other) => {
+            tracing::error!(error = %other, "reading the outbox");
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({ "message": "Internal server error." }))).into_response()
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Sign-up and confirmation, account recovery, invitations, and the outbox that carries codes.
+
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, AuthFlowType, ChallengeNameType, DeliveryMediumType, ExplicitAuthFlowsType, VerifiedAttributeType,
+};
+use serde_json::Value;
+
+use crate::harness::{error_code, unique, TestServer, ACCESS_KEY_ID, SECRET_ACCESS_KEY};
+use crate::on_both_backends;
+
+fn email(value: &str) -> AttributeType {
+    AttributeType::builder().name("email").value(value).build().unwrap()
+}
+
+/// The newest messages of a pool, read with the root credentials.
+async fn outbox(server: &TestServer, pool_id: &str) -> Vec<Value> {
+    let response = reqwest::Client::new()
+        .get(format!("{}/_cognate/outbox?UserPoolId={pool_id}", server.base_url))
+        .basic_auth(ACCESS_KEY_ID, Some(SECRET_ACCESS_KEY))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["Messages"].as_array().unwrap().clone()
+}
+
+/// The six-digit code in the newest message to `destination`.
+async fn latest_code(server: &TestServer, pool_id: &str, destination: &str) -> String {
+    let messages = outbox(server, pool_id).await;
+    let message = messages.iter().rev().find(|message| message["Destination"] == destination).expect("a message");
+    let body = message["Body"].as_str().unwrap();
+    body.split(|character: char| !character.is_ascii_digit())
+        .find(|word| word.len() == 6)
+        .unwrap_or_else(|| panic!("no code in {body}"))
+        .to_string()
+}
+
+async fn sign_in_error(server: &TestServer, client_id: &str, username: &str, password: &str) -> Option<String> {
+    server
+        .idp
+        .initiate_auth()
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", username)
+        .auth_parameters("PASSWORD", password)
+        .send()
+        .await
+        .err()
+        .map(|error| error_code(&error))
+}
+
+async fn sign_up_and_recovery(server: TestServer) {
+    let pool_id = server
+        .idp
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let client_id = server
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("app")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+
+    let signed_up = server
+        .idp
+        .sign_up()
+        .client_id(&client_id)
+        .username("gina")
+        .password("Correct-Horse-1")
+        .user_attributes(email("gina@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!signed_up.user_confirmed);
+    assert!(uuid::Uuid::parse_str(&signed_up.user_sub).is_ok());
+    let delivery = signed_up.code_delivery_details.unwrap();
+    assert_eq!(delivery.delivery_medium, Some(DeliveryMediumType::Email));
+    assert_eq!(delivery.destination.as_deref(), Some("g***@e***"));
+    assert_eq!(delivery.attribute_name.as_deref(), Some("email"));
+    assert_eq!(sign_in_error(&server, &client_id, "gina", "Correct-Horse-1").await.as_deref(), Some("UserNotConfirmedException"));
+
+    let duplicate = server.idp.sign_up().client_id(&client_id).username("gina").password("Correct-Horse-1").send().await.unwrap_err();
+    assert_eq!(error_code(&duplicate), "UsernameExistsException");
+    let weak = server.idp.sign_up().client_id(&client_id).username("hank").password("weak").send().await.unwrap_err();
+    assert_eq!(error_code(&weak), "InvalidPasswordException");
+    let unknown_client = server.idp.sign_up().client_id("nosuchclient000000000000000").username("x").password("Correct-Horse-1").send().await.unwrap_err();
+    assert_eq!(error_code(&unknown_client), "ResourceNotFoundException");
+
+    let code = latest_code(&server, &pool_id, "gina@example.com").await;
+    let wrong_code = if code == "000000" { "111111" } else { "000000" };
+    let wrong = server.idp.confirm_sign_up().client_id(&client_id).username("gina").confirmation_code(wrong_code).send().await.unwrap_err();
+    assert_eq!(error_code(&wrong), "CodeMismatchException");
+    server.idp.confirm_sign_up().client_id(&client_id).username("gina").confirmation_code(&code).send().await.unwrap();
+    let again = server.idp.confirm_sign_up().client_id(&client_id).username("gina").confirmation_code(&code).send().await.unwrap_err();
+    assert_eq!(error_code(&again), "NotAuthorizedException");
+    let gina = server.idp.admin_get_user().user_pool_id(&pool_id).username("gina").send().await.unwrap();
+    assert_eq!(gina.user_status.as_ref().map(|status| status.as_str()), Some("CONFIRMED"));
+    assert!(gina.user_attributes().iter().any(|attribute| attribute.name == "email_verified" && attribute.value.as_deref() == Some("true")));
+    assert_eq!(sign_in_error(&server, &client_id, "gina", "Correct-Horse-1").await, None);
+
+    // A resent code replaces the first one.
+    server.idp.sign_up().client_id(&client_id).username("ivan").password("Correct-Horse-1").user_attributes(email("ivan@example.com")).send().await.unwrap();
+    let first_code = latest_code(&server, &pool_id, "ivan@example.com").await;
+    let resent = server.idp.resend_confirmation_code().client_id(&client_id).username("ivan").send().await.unwrap();
+    assert_eq!(resent.code_delivery_details.unwrap().attribute_name.as_deref(), Some("email"));
+    let second_code = latest_code(&server, &pool_id, "ivan@example.com").await;
+    let mut n_failures = 0;
+    if first_code != second_code {
+        n_failures += 1;
+        let stale = server.idp.confirm_sign_up().client_id(&client_id).username("ivan").confirmation_code(&first_code).send().await.unwrap_err();
+        assert_eq!(error_code(&stale), "CodeMismatchException");
+    }
+    // Five wrong guesses withdraw the code.
+    let wrong_code = if second_code == "000000" { "111111" } else { "000000" };
+    while n_failures < 5 {
+        n_failures += 1;
+        let error = server.idp.confirm_sign_up().client_id(&client_id).username("ivan").confirmation_code(wrong_code).send().await.unwrap_err();
+        let expected = if n_failures < 5 { "CodeMismatchException" } else { "LimitExceededException" };
+        assert_eq!(error_code(&error), expected, "failure {n_failures}");
+    }
+    let withdrawn = server.idp.confirm_sign_up().client_id(&client_id).username("ivan").confirmation_code(&second_code).send().await.unwrap_err();
+    assert_eq!(error_code(&withdrawn), "CodeMismatchException");
+    server.idp.admin_confirm_sign_up().user_pool_id(&pool_id).username("ivan").send().await.unwrap();
+    assert_eq!(sign_in_error(&server, &client_id, "ivan", "Correct-Horse-1").await, None);
+
+    // Forgotten password, by the verified email.
+    let forgot = server.idp.forgot_password().client_id(&client_id).username("gina").send().await.unwrap();
+    assert_eq!(forgot.code_delivery_details.unwrap().destination.as_deref(), Some("g***@e***"));
+    let reset_code = latest_code(&server, &pool_id, "gina@example.com").await;
+    let weak = server
+        .idp
+        .confirm_forgot_password()
+        .client_id(&client_id)
+        .username("gina")
+        .confirmation_code(&reset_code)
+        .password("weak")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&weak), "InvalidPasswordException");
+    server
+        .idp
+        .confirm_forgot_password()
+        .client_id(&client_id)
+        .username("gina")
+        .confirmation_code(&reset_code)
+        .password("Battery-Staple-2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sign_in_error(&server, &client_id, "gina", "Correct-Horse-1").await.as_deref(), Some("NotAuthorizedException"));
+    assert_eq!(sign_in_error(&server, &client_id, "gina", "Battery-Staple-2").await, None);
+    let no_channel = server.idp.forgot_password().client_id(&client_id).username("ivan").send().await.unwrap_err();
+    assert_eq!(error_code(&no_channel), "InvalidParameterException", "ivan's email was never verified");
+
+    // An administrator's reset: sign-in refused until the code sets a new password.
+    server.idp.admin_reset_user_password().user_pool_id(&pool_id).username("gina").send().await.unwrap();
+    assert_eq!(sign_in_error(&server, &client_id, "gina", "Battery-Staple-2").await.as_deref(), Some("PasswordResetRequiredException"));
+    let admin_code = latest_code(&server, &pool_id, "gina@example.com").await;
+    server
+        .idp
+        .confirm_forgot_password()
+        .client_id(&client_id)
+        .username("gina")
+        .confirmation_code(&admin_code)
+        .password("Third-Password-3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sign_in_error(&server, &client_id, "gina", "Third-Password-3").await, None);
+
+    // Invitations carry the temporary password.
+    server
+        .idp
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("judy")
+        .user_attributes(email("judy@example.com"))
+        .desired_delivery_mediums(DeliveryMediumType::Email)
+        .send()
+        .await
+        .unwrap();
+    let messages = outbox(&server, &pool_id).await;
+    let invitation = messages.iter().rev().find(|message| message["Destination"] == "judy@example.com").expect("an invitation");
+    let body = invitation["Body"].as_str().unwrap();
+    let temporary_password = body.rsplit("temporary password is ").next().unwrap().trim_end_matches('.').to_string();
+    let challenge = server
+        .idp
+        .initiate_auth()
+        .client_id(&client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "judy")
+        .auth_parameters("PASSWORD", &temporary_password)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(challenge.challenge_name, Some(ChallengeNameType::NewPasswordRequired), "the invited password works");
+
+    let refused = reqwest::Client::new()
+        .get(format!("{}/_cognate/outbox", server.base_url))
+        .basic_auth(ACCESS_KEY_ID, Some("not-the-secret"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    let anonymous = reqwest::get(format!("{}/_cognate/outbox", server.base_url)).await.unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+}
+on_both_backends!(sign_up_confirmation_and_recovery, super::sign_up_and_recovery);
