@@ -245,7 +245,7 @@ impl UserPoolService {
         let code = new_code();
         user.pending_codes.retain(|pending| pending.purpose != purpose);
         let validity = match purpose {
-            CodePurpose::ConfirmSignUp => SIGN_UP_CODE_VALIDITY_MS,
+            CodePurpose::ConfirmSignUp | CodePurpose::VerifyEmail | CodePurpose::VerifyPhoneNumber => SIGN_UP_CODE_VALIDITY_MS,
             CodePurpose::ResetPassword => RESET_CODE_VALIDITY_MS,
         };
         user.pending_codes.push(PendingCode {
@@ -424,6 +424,74 @@ impl UserPoolService {
         user.status = UserStatus::ResetRequired;
         user.modified_ms = self.now();
         self.save_user(&pool, &user).await
+    }
+}
+
+impl UserPoolService {
+    /// UpdateUserAttributes, by the holder of an access token. A changed email or phone number
+    /// becomes unverified and a code is sent to it.
+    pub async fn update_user_attributes(&self, access_token: &str, changes: &[Attribute]) -> DomainResult<Vec<CodeDeliveryDetails>> {
+        let holder = self.authenticate_access_token(access_token).await?;
+        let client_id = holder.claims.get("client_id").and_then(Value::as_str).unwrap_or("").to_string();
+        let (pool, client) = self.client_for(&client_id, &Caller::Client).await?;
+        if let Some(writable) = &client.settings.write_attributes {
+            if let Some(refused) = changes.iter().find(|attribute| !writable.contains(&attribute.name)) {
+                return Err(DomainError::NotAuthorized(format!("A client attempted to write unauthorized attribute {}", refused.name)));
+            }
+        }
+        if changes.iter().any(|change| change.name.ends_with("_verified")) {
+            return Err(DomainError::NotAuthorized("A user may not mark an attribute verified.".into()));
+        }
+        let before = holder.user.clone();
+        self.admin_update_user_attributes(&pool.id, &holder.user.username, changes).await?;
+        let mut user = self.resolve_user(&pool, &holder.user.username).await?;
+        let mut deliveries = Vec::new();
+        for attribute in ["email", "phone_number"] {
+            let changed = user.attribute(attribute).is_some() && user.attribute(attribute) != before.attribute(attribute);
+            if changed && pool.settings.auto_verified_attributes.iter().any(|name| name == attribute) {
+                let purpose = CodePurpose::verifying(attribute).expect("email and phone_number are verifiable");
+                deliveries.push(self.send_code(&pool, &mut user, purpose, attribute).await?);
+            }
+        }
+        if !deliveries.is_empty() {
+            self.save_user(&pool, &user).await?;
+        }
+        Ok(deliveries)
+    }
+
+    /// GetUserAttributeVerificationCode.
+    pub async fn get_user_attribute_verification_code(&self, access_token: &str, attribute: &str) -> DomainResult<CodeDeliveryDetails> {
+        let holder = self.authenticate_access_token(access_token).await?;
+        let purpose = CodePurpose::verifying(attribute)
+            .ok_or_else(|| DomainError::InvalidParameter(format!("{attribute} cannot be verified.")))?;
+        let (pool, mut user) = (holder.pool, holder.user);
+        let details = self.send_code(&pool, &mut user, purpose, attribute).await?;
+        self.save_user(&pool, &user).await?;
+        Ok(details)
+    }
+
+    /// VerifyUserAttribute.
+    pub async fn verify_user_attribute(&self, access_token: &str, attribute: &str, code: &str) -> DomainResult<()> {
+        let holder = self.authenticate_access_token(access_token).await?;
+        let purpose = CodePurpose::verifying(attribute)
+            .ok_or_else(|| DomainError::InvalidParameter(format!("{attribute} cannot be verified.")))?;
+        let (pool, mut user) = (holder.pool, holder.user);
+        self.consume_code(&pool, &mut user, purpose, code).await?;
+        set_attribute(&mut user.attributes, &format!("{attribute}_verified"), "true");
+        user.modified_ms = self.now();
+        self.save_user(&pool, &user).await
+    }
+
+    /// DeleteUserAttributes, by the holder of an access token.
+    pub async fn delete_user_attributes(&self, access_token: &str, names: &[String]) -> DomainResult<()> {
+        let holder = self.authenticate_access_token(access_token).await?;
+        self.admin_delete_user_attributes(&holder.pool.id, &holder.user.username, names).await
+    }
+
+    /// DeleteUser, by the holder of an access token.
+    pub async fn delete_user(&self, access_token: &str) -> DomainResult<()> {
+        let holder = self.authenticate_access_token(access_token).await?;
+        self.admin_delete_user(&holder.pool.id, &holder.user.username).await
     }
 }
 

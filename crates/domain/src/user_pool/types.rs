@@ -336,6 +336,19 @@ pub struct OutboxMessage {
 pub enum CodePurpose {
     ConfirmSignUp,
     ResetPassword,
+    VerifyEmail,
+    VerifyPhoneNumber,
+}
+
+impl CodePurpose {
+    /// The purpose of a code that verifies `attribute`, if it can be verified.
+    pub fn verifying(attribute: &str) -> Option<CodePurpose> {
+        match attribute {
+            "email" => Some(CodePurpose::VerifyEmail),
+            "phone_number" => Some(CodePurpose::VerifyPhoneNumber),
+            _ => None,
+        }
+    }
 }
 
 /// A code sent to a user, kept as a salted SHA-256 until it is used, expires or runs out of

@@ -93,6 +93,11 @@ pub async fn handle(state: &AppState, operation: Operation, input: Value) -> Res
         ForgotPassword => ops::sign_up::forgot_password(state, input).await,
         ConfirmForgotPassword => ops::sign_up::confirm_forgot_password(state, input).await,
         AdminResetUserPassword => ops::sign_up::admin_reset_user_password(state, input).await,
+        UpdateUserAttributes => ops::auth::update_user_attributes(state, input).await,
+        GetUserAttributeVerificationCode => ops::auth::get_user_attribute_verification_code(state, input).await,
+        VerifyUserAttribute => ops::auth::verify_user_attribute(state, input).await,
+        DeleteUserAttributes => ops::auth::delete_user_attributes(state, input).await,
+        DeleteUser => ops::auth::delete_user(state, input).await,
         other => Err(not_implemented(other)),
     }
 }
@@ -156,6 +161,11 @@ pub const IMPLEMENTED: &[Operation] = &[
     Operation::ForgotPassword,
     Operation::ConfirmForgotPassword,
     Operation::AdminResetUserPassword,
+    Operation::UpdateUserAttributes,
+    Operation::GetUserAttributeVerificationCode,
+    Operation::VerifyUserAttribute,
+    Operation::DeleteUserAttributes,
+    Operation::DeleteUser,
 ];
 
 #[cfg(test)]

@@ -563,3 +563,28 @@ pub struct CodeDeliveryDetailsType {
     pub delivery_medium: String,
     pub attribute_name: String,
 }
+
+// ----- token-holder attributes -----
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateUserAttributesRequest {
+    pub user_attributes: Vec<AttributeType>,
+    pub access_token: String,
+    pub client_metadata: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeNameRequest {
+    pub access_token: String,
+    pub attribute_name: String,
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteUserAttributesRequest {
+    pub user_attribute_names: Vec<String>,
+    pub access_token: String,
+}

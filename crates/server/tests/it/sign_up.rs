@@ -186,6 +186,63 @@ async fn sign_up_and_recovery(server: TestServer) {
         .unwrap();
     assert_eq!(sign_in_error(&server, &client_id, "gina", "Third-Password-3").await, None);
 
+    // The token holder changes and verifies attributes, then deletes the account.
+    let tokens = server
+        .idp
+        .initiate_auth()
+        .client_id(&client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "gina")
+        .auth_parameters("PASSWORD", "Third-Password-3")
+        .send()
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    let access_token = tokens.access_token.unwrap();
+    let updated = server
+        .idp
+        .update_user_attributes()
+        .access_token(&access_token)
+        .user_attributes(email("gina@new.example.com"))
+        .user_attributes(AttributeType::builder().name("name").value("Gina").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.code_delivery_details_list().len(), 1, "the new email gets a code");
+    let mark_verified = server
+        .idp
+        .update_user_attributes()
+        .access_token(&access_token)
+        .user_attributes(AttributeType::builder().name("email_verified").value("true").build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&mark_verified), "NotAuthorizedException");
+    let attribute = |user: &aws_sdk_cognitoidentityprovider::operation::get_user::GetUserOutput, name: &str| {
+        user.user_attributes().iter().find(|attribute| attribute.name == name).and_then(|attribute| attribute.value.clone())
+    };
+    let fetched = server.idp.get_user().access_token(&access_token).send().await.unwrap();
+    assert_eq!(attribute(&fetched, "email").as_deref(), Some("gina@new.example.com"));
+    assert_eq!(attribute(&fetched, "email_verified").as_deref(), Some("false"));
+    let verify_code = latest_code(&server, &pool_id, "gina@new.example.com").await;
+    let wrong_code = if verify_code == "000000" { "111111" } else { "000000" };
+    let wrong = server.idp.verify_user_attribute().access_token(&access_token).attribute_name("email").code(wrong_code).send().await.unwrap_err();
+    assert_eq!(error_code(&wrong), "CodeMismatchException");
+    server.idp.verify_user_attribute().access_token(&access_token).attribute_name("email").code(&verify_code).send().await.unwrap();
+    let fetched = server.idp.get_user().access_token(&access_token).send().await.unwrap();
+    assert_eq!(attribute(&fetched, "email_verified").as_deref(), Some("true"));
+    let resent = server.idp.get_user_attribute_verification_code().access_token(&access_token).attribute_name("email").send().await.unwrap();
+    assert_eq!(resent.code_delivery_details.unwrap().destination.as_deref(), Some("g***@n***"));
+    server.idp.delete_user_attributes().access_token(&access_token).user_attribute_names("name").send().await.unwrap();
+    let fetched = server.idp.get_user().access_token(&access_token).send().await.unwrap();
+    assert_eq!(attribute(&fetched, "name"), None);
+    server.idp.delete_user().access_token(&access_token).send().await.unwrap();
+    let gone = server.idp.admin_get_user().user_pool_id(&pool_id).username("gina").send().await.unwrap_err();
+    assert_eq!(error_code(&gone), "UserNotFoundException");
+    let after_delete = server.idp.get_user().access_token(&access_token).send().await.unwrap_err();
+    assert_eq!(error_code(&after_delete), "UserNotFoundException");
+
     // Invitations carry the temporary password.
     server
         .idp

@@ -1,5 +1,7 @@
 //! InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge, AdminRespondToAuthChallenge,
-//! GetUser, GlobalSignOut, AdminUserGlobalSignOut, RevokeToken and ChangePassword.
+//! GetUser, GlobalSignOut, AdminUserGlobalSignOut, RevokeToken, ChangePassword, and the
+//! token-holder attribute operations UpdateUserAttributes, GetUserAttributeVerificationCode,
+//! VerifyUserAttribute, DeleteUserAttributes and DeleteUser.
 //! Authorisation: the `Admin*` operations are SigV4 with the root credentials; the others are
 //! unsigned and authenticate by client id (and SECRET_HASH), session, or access token.
 
@@ -113,5 +115,67 @@ pub async fn change_password(state: &AppState, raw: Value) -> Result<Value, ApiE
         .change_password(&input.access_token, input.previous_password.as_deref().unwrap_or(""), &input.proposed_password)
         .await
         .map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+fn delivery(details: &cognate_domain::user_pool::messages::CodeDeliveryDetails) -> CodeDeliveryDetailsType {
+    CodeDeliveryDetailsType {
+        destination: details.destination.clone(),
+        delivery_medium: details.delivery_medium.clone(),
+        attribute_name: details.attribute_name.clone(),
+    }
+}
+
+pub async fn update_user_attributes(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: UpdateUserAttributesRequest = parse_input(&raw)?;
+    let changes: Vec<cognate_domain::user_pool::Attribute> = input
+        .user_attributes
+        .into_iter()
+        .map(|attribute| cognate_domain::user_pool::Attribute { name: attribute.name, value: attribute.value.unwrap_or_default() })
+        .collect();
+    let deliveries = state.user_pools.update_user_attributes(&input.access_token, &changes).await.map_err(error_from_domain)?;
+    let deliveries: Vec<CodeDeliveryDetailsType> = deliveries.iter().map(delivery).collect();
+    to_body(&json!({ "CodeDeliveryDetailsList": deliveries }))
+}
+
+pub async fn get_user_attribute_verification_code(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: AttributeNameRequest = parse_input(&raw)?;
+    let details = state
+        .user_pools
+        .get_user_attribute_verification_code(&input.access_token, &input.attribute_name)
+        .await
+        .map_err(error_from_domain)?;
+    to_body(&json!({ "CodeDeliveryDetails": delivery(&details) }))
+}
+
+pub async fn verify_user_attribute(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: AttributeNameRequest = parse_input(&raw)?;
+    let code = input.code.ok_or_else(|| {
+        ApiError::client(
+            "InvalidParameterException",
+            "1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null",
+        )
+    })?;
+    state
+        .user_pools
+        .verify_user_attribute(&input.access_token, &input.attribute_name, &code)
+        .await
+        .map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn delete_user_attributes(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: DeleteUserAttributesRequest = parse_input(&raw)?;
+    state
+        .user_pools
+        .delete_user_attributes(&input.access_token, &input.user_attribute_names)
+        .await
+        .map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn delete_user(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+    let input: AccessTokenInput = parse_input(&raw)?;
+    state.user_pools.delete_user(&input.access_token).await.map_err(error_from_domain)?;
     Ok(empty())
 }
