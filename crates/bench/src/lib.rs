@@ -103,26 +103,13 @@ pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) 
                     break;
                 }
                 let sub = new_uuid();
-                let user = User {
-                    pool_id: pool.id.clone(),
-                    username: format!("user{index:07}"),
-                    sub: sub.clone(),
-                    attributes: vec![
-                        Attribute { name: "sub".into(), value: sub },
-                        Attribute { name: "email".into(), value: seeded_email(index) },
-                        Attribute { name: "given_name".into(), value: format!("Given{}", index % 1000) },
-                    ],
-                    enabled: true,
-                    status: UserStatus::Confirmed,
-                    password_hash: Some(password_hash.clone()),
-                    temporary_password_expires_ms: None,
-                    created_ms: 0,
-                    modified_ms: 0,
-                    failed_sign_ins: 0,
-                    last_failed_sign_in_ms: None,
-                    sealed_srp_verifier: None,
-                    pending_codes: Vec::new(),
-                };
+                let attributes = vec![
+                    Attribute { name: "sub".into(), value: sub.clone() },
+                    Attribute { name: "email".into(), value: seeded_email(index) },
+                    Attribute { name: "given_name".into(), value: format!("Given{}", index % 1000) },
+                ];
+                let mut user = User::new(&pool.id, format!("user{index:07}"), sub, attributes, UserStatus::Confirmed, 0);
+                user.password_hash = Some(password_hash.clone());
                 store.insert_user(&service.user_record(&pool, &user)).await.expect("insert a user");
             }
         }));

@@ -35,22 +35,8 @@ fn pool(id: &str) -> UserPool {
 }
 
 fn user_record(pool_id: &str, username: &str, email: &str) -> UserRecord {
-    let user = User {
-        pool_id: pool_id.into(),
-        username: username.into(),
-        sub: format!("sub-{username}"),
-        attributes: vec![Attribute { name: "email".into(), value: email.into() }],
-        enabled: true,
-        status: UserStatus::Confirmed,
-        password_hash: None,
-        temporary_password_expires_ms: None,
-        created_ms: 1,
-        modified_ms: 1,
-        failed_sign_ins: 0,
-        last_failed_sign_in_ms: None,
-        sealed_srp_verifier: None,
-        pending_codes: Vec::new(),
-    };
+    let attributes = vec![Attribute { name: "email".into(), value: email.into() }];
+    let user = User::new(pool_id, username.into(), format!("sub-{username}"), attributes, UserStatus::Confirmed, 1);
     UserRecord {
         username_key: username.to_lowercase(),
         search: vec![("username".into(), username.into()), ("email".into(), email.into())],

@@ -203,22 +203,7 @@ impl UserPoolService {
         let (canonical, attributes, sub) = self.prepare_new_user(&pool, username, raw_attributes)?;
         password::check_password(&pool.settings.password_policy, password)?;
         let now = self.now();
-        let mut user = User {
-            pool_id: pool.id.clone(),
-            username: canonical,
-            sub: sub.clone(),
-            attributes,
-            enabled: true,
-            status: UserStatus::Unconfirmed,
-            password_hash: None,
-            temporary_password_expires_ms: None,
-            created_ms: now,
-            modified_ms: now,
-            failed_sign_ins: 0,
-            last_failed_sign_in_ms: None,
-            sealed_srp_verifier: None,
-            pending_codes: Vec::new(),
-        };
+        let mut user = User::new(&pool.id, canonical, sub.clone(), attributes, UserStatus::Unconfirmed, now);
         self.set_password(&pool, &mut user, password)?;
         let channel = Self::sign_up_channel(&pool, &user);
         // The code is recorded on the user before the insert, so a user never exists without

@@ -576,23 +576,8 @@ impl UserPoolService {
         }
         let temporary_password = temporary_password(&pool, input.temporary_password.as_deref())?;
         let now = self.now();
-        let user = User {
-            pool_id: pool.id.clone(),
-            username,
-            sub,
-            attributes,
-            enabled: true,
-            status: UserStatus::ForceChangePassword,
-            password_hash: None,
-            temporary_password_expires_ms: Some(now + self.temporary_password_validity_ms(&pool)),
-            created_ms: now,
-            modified_ms: now,
-            failed_sign_ins: 0,
-            last_failed_sign_in_ms: None,
-            sealed_srp_verifier: None,
-            pending_codes: Vec::new(),
-        };
-        let mut user = user;
+        let mut user = User::new(&pool.id, username, sub, attributes, UserStatus::ForceChangePassword, now);
+        user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(&pool));
         self.set_password(&pool, &mut user, &temporary_password)?;
         if input.force_alias_creation {
             self.release_aliases(&pool, &user).await?;

@@ -272,6 +272,26 @@ pub struct User {
 }
 
 impl User {
+    /// A new, enabled user without a password, codes or failed sign-ins.
+    pub fn new(pool_id: &str, username: String, sub: String, attributes: Vec<Attribute>, status: UserStatus, now_ms: i64) -> User {
+        User {
+            pool_id: pool_id.to_string(),
+            username,
+            sub,
+            attributes,
+            enabled: true,
+            status,
+            password_hash: None,
+            temporary_password_expires_ms: None,
+            created_ms: now_ms,
+            modified_ms: now_ms,
+            failed_sign_ins: 0,
+            last_failed_sign_in_ms: None,
+            sealed_srp_verifier: None,
+            pending_codes: Vec::new(),
+        }
+    }
+
     pub fn attribute(&self, name: &str) -> Option<&str> {
         self.attributes.iter().find(|attribute| attribute.name == name).map(|attribute| attribute.value.as_str())
     }
