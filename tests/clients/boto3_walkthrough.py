@@ -208,8 +208,75 @@ def main():
             server.kill()
             check("SIGTERM stops the server within 10 s", False)
         shutil.rmtree(work, ignore_errors=True)
+    smtp_sign_up(binary, env)
     print(f"walkthrough: {passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def smtp_sign_up(binary, env):
+    """A second server sends its codes through a real SMTP server (aiosmtpd): sign up, read the
+    code from the email, confirm, sign in."""
+    import json
+    work = tempfile.mkdtemp(prefix="cognate-smtp-")
+    sink_file = os.path.join(work, "mail.jsonl")
+    smtp_port, port = free_port(), free_port()
+    sink = subprocess.Popen([sys.executable, os.path.join(HERE, "smtp_sink.py"), str(smtp_port), sink_file],
+                            stdout=subprocess.PIPE, text=True)
+    server = None
+    try:
+        check("the SMTP sink starts", sink.stdout.readline().strip() == "ready")
+        server = subprocess.Popen(
+            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", os.path.join(work, "data"),
+             "--smtp-url", f"smtp://127.0.0.1:{smtp_port}", "--mail-from", "Cognate <auth@example.com>"],
+            cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        banner = []
+        for line in server.stdout:
+            banner.append(line)
+            if "cognate listening on" in line:
+                break
+        text = "".join(banner)
+        key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", text).group(1)
+        secret = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", text).group(1)
+        client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
+                              aws_access_key_id=key_id, aws_secret_access_key=secret,
+                              config=botocore.config.Config(retries={"max_attempts": 1}))
+        pool_id = client.create_user_pool(PoolName="mail", AutoVerifiedAttributes=["email"],
+                                          VerificationMessageTemplate={"EmailSubject": "Your code",
+                                                                       "EmailMessage": "Your code is {####}"})["UserPool"]["Id"]
+        app = client.create_user_pool_client(UserPoolId=pool_id, ClientName="app",
+                                             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+        client_id = app["UserPoolClient"]["ClientId"]
+        client.sign_up(ClientId=client_id, Username="mia", Password="Correct-Horse-1",
+                       UserAttributes=[{"Name": "email", "Value": "mia@example.com"}])
+        mail = []
+        for _ in range(50):
+            if os.path.exists(sink_file):
+                with open(sink_file, encoding="utf-8") as lines:
+                    mail = [json.loads(line) for line in lines if line.strip()]
+            if mail:
+                break
+            time.sleep(0.1)
+        check("the confirmation code arrives by SMTP", len(mail) == 1 and mail[0]["to"] == ["mia@example.com"])
+        check("the email uses the pool's template and sender",
+              bool(mail) and mail[0]["subject"] == "Your code" and mail[0]["from"] == "auth@example.com")
+        code = re.search(r"\b(\d{6})\b", mail[0]["body"]).group(1) if mail else "000000"
+        client.confirm_sign_up(ClientId=client_id, Username="mia", ConfirmationCode=code)
+        tokens = client.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": "mia", "PASSWORD": "Correct-Horse-1"})
+        check("the confirmed user signs in", "AuthenticationResult" in tokens)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/_cognate/outbox?UserPoolId={pool_id}")
+        import base64
+        request.add_header("Authorization", "Basic " + base64.b64encode(f"{key_id}:{secret}".encode()).decode())
+        with urllib.request.urlopen(request) as response:
+            outbox = json.load(response)["Messages"]
+        check("mail sent by SMTP does not wait in the outbox", outbox == [])
+    finally:
+        if server:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=10)
+        sink.kill()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

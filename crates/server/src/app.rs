@@ -77,7 +77,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         }
         None => load_or_create_root_credentials(&config.data_dir.join("root-credentials"))?,
     };
-    let user_pools = UserPoolService::new(
+    let mut user_pools = UserPoolService::new(
         store.clone(),
         clock.clone(),
         master_key,
@@ -85,6 +85,9 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         config.account_id.clone(),
         config.public_url.clone(),
     );
+    if let Some(url) = &config.smtp_url {
+        user_pools = user_pools.with_email_channel(Arc::new(crate::smtp::SmtpChannel::new(&url.0, &config.mail_from)?));
+    }
     let state = AppState { config: Arc::new(config), store, clock, user_pools, root };
     let router = Router::new()
         .route("/health", get(health))

@@ -63,6 +63,16 @@ pub struct ConfigArgs {
     /// Largest request body accepted, in bytes [default: 1048576].
     #[arg(long, env = "COGNATE_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Send email through `smtp://[user:pass@]host[:port]` or `smtps://…` [default: keep
+    /// messages in the outbox].
+    #[arg(long, env = "COGNATE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// File holding the SMTP URL.
+    #[arg(long, env = "COGNATE_SMTP_URL_FILE")]
+    pub smtp_url_file: Option<PathBuf>,
+    /// Sender of the email cognate sends [default: cognate <no-reply@localhost>].
+    #[arg(long, env = "COGNATE_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 /// The same settings as read from the TOML file.
@@ -82,6 +92,9 @@ struct FileConfig {
     root_secret_access_key_file: Option<PathBuf>,
     insecure_accept_any_signature: Option<bool>,
     max_body_bytes: Option<usize>,
+    smtp_url: Option<String>,
+    smtp_url_file: Option<PathBuf>,
+    mail_from: Option<String>,
 }
 
 /// The resolved configuration handed to [`crate::app::build_app`].
@@ -100,6 +113,9 @@ pub struct Config {
     pub root_credentials: Option<(String, Secret)>,
     pub insecure_accept_any_signature: bool,
     pub max_body_bytes: usize,
+    /// None: messages stay in the outbox.
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
@@ -168,6 +184,15 @@ impl Config {
             (None, None) => None,
             _ => return Err("set both the root access key id and the root secret access key, or neither".into()),
         };
+        let smtp_url = match (args.smtp_url.or(file.smtp_url), args.smtp_url_file.or(file.smtp_url_file)) {
+            (Some(url), _) => Some(Secret(url)),
+            (None, Some(path)) => Some(read_secret_file(&path, "the SMTP URL")?),
+            (None, None) => None,
+        };
+        let mail_from = args.mail_from.or(file.mail_from).unwrap_or_else(|| "cognate <no-reply@localhost>".into());
+        if let Some(url) = &smtp_url {
+            crate::smtp::SmtpChannel::new(&url.0, &mail_from)?;
+        }
         Ok(Config {
             listen,
             data_dir,
@@ -182,6 +207,8 @@ impl Config {
                 .or(file.insecure_accept_any_signature)
                 .unwrap_or(false),
             max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(1024 * 1024),
+            smtp_url,
+            mail_from,
         })
     }
 }

@@ -8,4 +8,5 @@ pub mod config;
 pub mod dispatch;
 pub mod idp;
 pub mod outbox;
+pub mod smtp;
 pub mod wellknown;

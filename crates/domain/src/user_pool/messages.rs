@@ -23,6 +23,14 @@ const RESET_CODE_VALIDITY_MS: i64 = 60 * 60 * 1000;
 const MAX_CODE_ATTEMPTS: u32 = 5;
 const OUTBOX_CONTEXT: &str = "outbox-message";
 
+/// A way to reach users by email, handed in by the server (SMTP). Without one, or when it
+/// fails, messages stay in the outbox, so nothing is lost.
+#[async_trait::async_trait]
+pub trait EmailChannel: Send + Sync + 'static {
+    /// Sends one message; the error text is for the log.
+    async fn send_email(&self, to: &str, subject: &str, body: &str) -> Result<(), String>;
+}
+
 /// Where a code went, as Cognito reports it (destination masked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeDeliveryDetails {
@@ -69,9 +77,23 @@ fn template_text(value: Option<&Value>, name: &str) -> Option<String> {
 }
 
 impl UserPoolService {
-    /// Seals and stores a message for `user`.
+    /// Sends a message to `user`: by email through the configured channel when there is one,
+    /// otherwise (and when sending fails) sealed into the outbox.
     async fn send_message(&self, pool: &UserPool, user: &User, medium: &str, destination: &str, subject: Option<String>, body: String)
         -> DomainResult<()> {
+        if medium == "EMAIL" {
+            if let Some(channel) = &self.email_channel {
+                match channel.send_email(destination, subject.as_deref().unwrap_or(""), &body).await {
+                    Ok(()) => {
+                        tracing::info!(pool_id = %pool.id, username = %user.username, "email sent");
+                        return Ok(());
+                    }
+                    Err(error) => {
+                        tracing::error!(pool_id = %pool.id, username = %user.username, %error, "email not sent; kept in the outbox");
+                    }
+                }
+            }
+        }
         let message = OutboxMessage {
             id: format!("{:016x}-{}", self.now(), crate::ids::new_uuid()),
             pool_id: pool.id.clone(),

@@ -82,6 +82,7 @@ pub struct UserPoolService {
     /// Token issuers are `<issuer_base>/<pool id>`.
     issuer_base: String,
     signing_keys: Arc<auth::SigningKeyCache>,
+    email_channel: Option<Arc<dyn messages::EmailChannel>>,
 }
 
 fn store_error(error: StoreError) -> DomainError {
@@ -188,7 +189,14 @@ impl UserPoolService {
             account_id: account_id.into(),
             issuer_base: issuer_base.into().trim_end_matches('/').to_string(),
             signing_keys: Arc::default(),
+            email_channel: None,
         }
+    }
+
+    /// Sends email through `channel` instead of keeping it in the outbox.
+    pub fn with_email_channel(mut self, channel: Arc<dyn messages::EmailChannel>) -> Self {
+        self.email_channel = Some(channel);
+        self
     }
 
     pub fn region(&self) -> &str {

@@ -59,6 +59,8 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         root_credentials: Some((ACCESS_KEY_ID.into(), Secret(SECRET_ACCESS_KEY.into()))),
         insecure_accept_any_signature: false,
         max_body_bytes: 64 * 1024,
+        smtp_url: None,
+        mail_from: "cognate <no-reply@localhost>".into(),
     }
 }
 

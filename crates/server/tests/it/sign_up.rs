@@ -281,3 +281,29 @@ async fn sign_up_and_recovery(server: TestServer) {
     assert_eq!(anonymous.status().as_u16(), 401);
 }
 on_both_backends!(sign_up_confirmation_and_recovery, super::sign_up_and_recovery);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_that_cannot_be_sent_stays_in_the_outbox() {
+    let data_dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let mut config = crate::harness::test_config(data_dir.path(), &format!("sqlite://{}/db", data_dir.path().display()));
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    config.smtp_url = Some(cognate_server::config::Secret(format!("smtp://127.0.0.1:{closed_port}")));
+    let server = TestServer::start_with(config, data_dir).await;
+    let pool_id = server
+        .idp
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let client_id =
+        server.idp.create_user_pool_client().user_pool_id(&pool_id).client_name("app").send().await.unwrap().user_pool_client.unwrap().client_id.unwrap();
+    server.idp.sign_up().client_id(&client_id).username("kim").password("Correct-Horse-1").user_attributes(email("kim@example.com")).send().await.unwrap();
+    let code = latest_code(&server, &pool_id, "kim@example.com").await;
+    server.idp.confirm_sign_up().client_id(&client_id).username("kim").confirmation_code(code).send().await.unwrap();
+}
