@@ -810,6 +810,7 @@ impl UserPoolService {
     pub async fn change_password(&self, access_token: &str, previous: &str, proposed: &str) -> DomainResult<()> {
         let holder = self.authenticate_access_token(access_token).await?;
         let (pool, mut user) = (holder.pool, holder.user);
+        self.record_attempt(&pool, &mut user, "ChangePassword", 5).await?;
         let previous_ok = user.password_hash.as_deref().is_some_and(|hash| verify_password(previous, hash));
         if !previous_ok {
             return Err(incorrect_credentials());
@@ -860,6 +861,7 @@ mod tests {
             last_failed_sign_in_ms: Some(10_000),
             sealed_srp_verifier: None,
             pending_codes: Vec::new(),
+            hourly_attempts: Vec::new(),
         };
         assert_eq!(lockout_end(&user), None);
         user.failed_sign_ins = 5;

@@ -22,6 +22,7 @@ const RESET_CODE_VALIDITY_MS: i64 = 60 * 60 * 1000;
 /// Wrong guesses a code survives before it is withdrawn.
 const MAX_CODE_ATTEMPTS: u32 = 5;
 const OUTBOX_CONTEXT: &str = "outbox-message";
+const HOUR_MS: i64 = 60 * 60 * 1000;
 
 /// A way to reach users by email, handed in by the server (SMTP). Without one, or when it
 /// fails, messages stay in the outbox, so nothing is lost.
@@ -161,6 +162,25 @@ impl UserPoolService {
         }
         let (attribute, code) = self.prepare_code(user, purpose, attribute);
         self.deliver_code(pool, user, &attribute, &code).await
+    }
+
+    /// Counts one attempt at `action` by `user` and stores the count; refuses the attempt once
+    /// the user has made `per_hour` of them within the hour.
+    pub(super) async fn record_attempt(&self, pool: &UserPool, user: &mut User, action: &str, per_hour: u32) -> DomainResult<()> {
+        let now = self.now();
+        user.hourly_attempts.retain(|attempts| now - attempts.window_start_ms < HOUR_MS);
+        let index = match user.hourly_attempts.iter().position(|attempts| attempts.action == action) {
+            Some(index) => index,
+            None => {
+                user.hourly_attempts.push(super::HourlyAttempts { action: action.to_string(), window_start_ms: now, count: 0 });
+                user.hourly_attempts.len() - 1
+            }
+        };
+        if user.hourly_attempts[index].count >= per_hour {
+            return Err(DomainError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
+        }
+        user.hourly_attempts[index].count += 1;
+        self.save_user(pool, user).await
     }
 
     /// Checks a code; on success removes it and returns the attribute it was sent to. Wrong
@@ -310,6 +330,7 @@ impl UserPoolService {
                 user.status.as_str()
             )));
         }
+        self.record_attempt(&pool, &mut user, "ConfirmSignUp", 15).await?;
         let attribute = self.consume_code(&pool, &mut user, CodePurpose::ConfirmSignUp, code).await?;
         if let Some(attribute) = attribute {
             set_attribute(&mut user.attributes, &format!("{attribute}_verified"), "true");
@@ -329,6 +350,7 @@ impl UserPoolService {
         }
         let channel = Self::sign_up_channel(&pool, &user)
             .ok_or_else(|| DomainError::InvalidParameter("The user has no auto-verified attribute to send a code to.".into()))?;
+        self.record_attempt(&pool, &mut user, "ResendConfirmationCode", 5).await?;
         let details = self.send_code(&pool, &mut user, CodePurpose::ConfirmSignUp, &channel).await?;
         self.save_user(&pool, &user).await?;
         Ok(Some(details))
@@ -408,6 +430,7 @@ impl UserPoolService {
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
         };
         password::check_password(&pool.settings.password_policy, new_password)?;
+        self.record_attempt(&pool, &mut user, "ConfirmForgotPassword", 10).await?;
         self.consume_code(&pool, &mut user, CodePurpose::ResetPassword, code).await?;
         self.set_password(&pool, &mut user, new_password)?;
         user.status = UserStatus::Confirmed;
@@ -472,6 +495,7 @@ impl UserPoolService {
         let purpose = CodePurpose::verifying(attribute)
             .ok_or_else(|| DomainError::InvalidParameter(format!("{attribute} cannot be verified.")))?;
         let (pool, mut user) = (holder.pool, holder.user);
+        self.record_attempt(&pool, &mut user, "GetUserAttributeVerificationCode", 5).await?;
         let details = self.send_code(&pool, &mut user, purpose, attribute).await?;
         self.save_user(&pool, &user).await?;
         Ok(details)
@@ -483,6 +507,7 @@ impl UserPoolService {
         let purpose = CodePurpose::verifying(attribute)
             .ok_or_else(|| DomainError::InvalidParameter(format!("{attribute} cannot be verified.")))?;
         let (pool, mut user) = (holder.pool, holder.user);
+        self.record_attempt(&pool, &mut user, "VerifyUserAttribute", 15).await?;
         self.consume_code(&pool, &mut user, purpose, code).await?;
         set_attribute(&mut user.attributes, &format!("{attribute}_verified"), "true");
         user.modified_ms = self.now();

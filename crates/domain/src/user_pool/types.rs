@@ -269,6 +269,17 @@ pub struct User {
     /// Codes sent and not yet used.
     #[serde(default)]
     pub pending_codes: Vec<PendingCode>,
+    /// Attempts per action in the current hour, for the per-user hourly limits.
+    #[serde(default)]
+    pub hourly_attempts: Vec<HourlyAttempts>,
+}
+
+/// How often a user tried one action (ChangePassword, ConfirmSignUp, …) since `window_start_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourlyAttempts {
+    pub action: String,
+    pub window_start_ms: i64,
+    pub count: u32,
 }
 
 impl User {
@@ -289,6 +300,7 @@ impl User {
             last_failed_sign_in_ms: None,
             sealed_srp_verifier: None,
             pending_codes: Vec::new(),
+            hourly_attempts: Vec::new(),
         }
     }
 

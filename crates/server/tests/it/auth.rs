@@ -418,7 +418,21 @@ async fn repeated_failures_lock_the_account() {
     assert_eq!(error_code(&locked), "NotAuthorizedException");
     assert!(format!("{locked:?}").contains("Password attempts exceeded"), "{locked:?}");
     server.idp.admin_set_user_password().user_pool_id(&fixture.pool_id).username(&username).password(PASSWORD).permanent(true).send().await.unwrap();
-    sign_in(&server, &fixture, &username, PASSWORD).await.expect("an administrator's reset lifts the lockout");
+    let tokens = sign_in(&server, &fixture, &username, PASSWORD).await.expect("an administrator's reset lifts the lockout");
+    let access_token = tokens.access_token.unwrap();
+    for attempt in 1..=6 {
+        let error = server
+            .idp
+            .change_password()
+            .access_token(&access_token)
+            .previous_password("Wrong-Password-1")
+            .proposed_password("Another-Pass-1")
+            .send()
+            .await
+            .unwrap_err();
+        let expected = if attempt <= 5 { "NotAuthorizedException" } else { "LimitExceededException" };
+        assert_eq!(error_code(&error), expected, "ChangePassword attempt {attempt}");
+    }
 }
 
 async fn srp_refusals(server: TestServer) {
