@@ -455,9 +455,9 @@ impl UserPoolService {
         let username = parameter(responses, "USERNAME")?;
         // Taking the attempt first makes it single-use, whatever happens next.
         let attempt = self.store.take_auth_session(&sha256_hex(secret_block)).await.map_err(store_error)?.ok_or_else(invalid_session)?;
-        let sealed = BASE64.decode(secret_block).map_err(|_| invalid_session())?;
-        let sealed = String::from_utf8(sealed).map_err(|_| invalid_session())?;
-        let state: Value = serde_json::from_slice(&self.master_key.open(&sealed, SRP_BLOCK_CONTEXT).map_err(|_| invalid_session())?)
+        let block_bytes = BASE64.decode(secret_block).map_err(|_| invalid_session())?;
+        let sealed = std::str::from_utf8(&block_bytes).map_err(|_| invalid_session())?;
+        let state: Value = serde_json::from_slice(&self.master_key.open(sealed, SRP_BLOCK_CONTEXT).map_err(|_| invalid_session())?)
             .map_err(|_| invalid_session())?;
         let field = |name: &str| state.get(name).and_then(Value::as_str).unwrap_or("").to_string();
         if field("pool_id") != pool.id || field("client_id") != client.client_id || attempt.expires_ms < self.now() {
@@ -483,7 +483,6 @@ impl UserPoolService {
             Some((_, verifier)) => {
                 let b = crate::srp::parse_hex(&field("b")).ok_or_else(invalid_session)?;
                 let big_b = crate::srp::parse_hex(&field("big_b")).ok_or_else(invalid_session)?;
-                let block_bytes = BASE64.decode(secret_block).map_err(|_| invalid_session())?;
                 crate::srp::expected_signature(&pool.id, &user.username, &verifier, &field("a"), &b, &big_b, &block_bytes, timestamp)
             }
             None => None,

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use cognate_domain::user_pool::auth::{AuthOutcome, Caller};
 
 use super::empty;
+use super::sign_up::delivery;
 use crate::app::AppState;
 use crate::aws::json::{parse_input, to_body, ApiError};
 use crate::idp::error_from_domain;
@@ -116,14 +117,6 @@ pub async fn change_password(state: &AppState, raw: Value) -> Result<Value, ApiE
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
-}
-
-fn delivery(details: &cognate_domain::user_pool::messages::CodeDeliveryDetails) -> CodeDeliveryDetailsType {
-    CodeDeliveryDetailsType {
-        destination: details.destination.clone(),
-        delivery_medium: details.delivery_medium.clone(),
-        attribute_name: details.attribute_name.clone(),
-    }
 }
 
 pub async fn update_user_attributes(state: &AppState, raw: Value) -> Result<Value, ApiError> {

@@ -14,7 +14,8 @@ use crate::aws::json::{parse_input, to_body, ApiError};
 use crate::idp::error_from_domain;
 use crate::idp::wire::*;
 
-fn delivery(details: &CodeDeliveryDetails) -> CodeDeliveryDetailsType {
+/// The wire form of where a code went.
+pub(super) fn delivery(details: &CodeDeliveryDetails) -> CodeDeliveryDetailsType {
     CodeDeliveryDetailsType {
         destination: details.destination.clone(),
         delivery_medium: details.delivery_medium.clone(),
