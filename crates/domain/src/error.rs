@@ -55,6 +55,32 @@ pub enum DomainError {
     /// A resource limit was reached.
     #[error("{0}")]
     LimitExceeded(String),
+    /// The resource exists already, or is still in use (IAM's EntityAlreadyExists and
+    /// DeleteConflict, Cognito Identity's ResourceConflictException).
+    #[error("{0}")]
+    Conflict(String),
+    /// The resource is still used by others and cannot be deleted (IAM's DeleteConflict).
+    #[error("{0}")]
+    InUse(String),
+    /// A policy document that does not parse or breaks IAM's rules.
+    #[error("{0}")]
+    MalformedPolicy(String),
+    /// A web identity token that is malformed, not signed by its issuer, expired or meant for
+    /// another audience.
+    #[error("{0}")]
+    InvalidIdentityToken(String),
+    /// A policy (trust or identity) does not allow the request.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// Temporary credentials or a token past their expiry.
+    #[error("{0}")]
+    ExpiredToken(String),
+    /// An identity pool whose roles cannot serve the request.
+    #[error("{0}")]
+    InvalidConfiguration(String),
+    /// An external identity provider could not be reached or answered nonsense.
+    #[error("{0}")]
+    ProviderUnreachable(String),
     /// Something that is not the caller's fault: storage unreachable, corrupt data.
     #[error("internal error: {0}")]
     Internal(String),

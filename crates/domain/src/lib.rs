@@ -5,6 +5,8 @@
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod federation;
+pub mod iam;
 pub mod ids;
 pub mod srp;
 pub mod store;

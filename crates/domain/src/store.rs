@@ -39,6 +39,24 @@ pub enum ConflictOn {
     Key,
     /// One of a user's aliases, named by attribute.
     Alias(String),
+    /// A record that a `RecordWrite::Replace` expected is not there.
+    Absent,
+}
+
+/// One write of a batch to the keyed records (`kind`, `scope`, `key`) that identity pools, IAM
+/// and STS keep. A batch is applied atomically: all of it, or none when one write conflicts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordWrite {
+    /// Adds a record; `Conflict(Key)` when the key is taken.
+    Insert { kind: &'static str, scope: String, key: String, data: String, expires_ms: Option<i64> },
+    /// Adds or replaces a record.
+    Put { kind: &'static str, scope: String, key: String, data: String, expires_ms: Option<i64> },
+    /// Replaces a record that must exist; `Conflict(Absent)` otherwise.
+    Replace { kind: &'static str, scope: String, key: String, data: String },
+    /// Removes a record if it is there.
+    Delete { kind: &'static str, scope: String, key: String },
+    /// Removes every record of a kind in a scope.
+    DeleteScope { kind: &'static str, scope: String },
 }
 
 /// Which values of one searchable attribute a listing takes.
@@ -145,6 +163,16 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_outbox_message(&self, message: &OutboxMessage) -> StoreResult<()>;
     /// The newest `limit` messages, of one pool or of all, oldest first.
     async fn list_outbox_messages(&self, pool_id: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxMessage>>;
+
+    // Keyed records (identity pools, identities, IAM, STS sessions).
+    /// One record's data, unless it has expired by `now_ms`.
+    async fn get_record(&self, kind: &str, scope: &str, key: &str, now_ms: i64) -> StoreResult<Option<String>>;
+    /// Records of a kind in a scope ordered by key, after `after`, with their keys.
+    async fn list_records(&self, kind: &str, scope: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<(String, String)>>;
+    /// Applies a batch of writes in one transaction.
+    async fn write_records(&self, writes: &[RecordWrite]) -> StoreResult<()>;
+    /// Removes records that expired before `now_ms`; returns how many.
+    async fn purge_expired_records(&self, now_ms: i64) -> StoreResult<u64>;
 
     // Values every node of a cluster shares (sealed under the master key by the caller).
     async fn get_cluster_value(&self, name: &str) -> StoreResult<Option<String>>;

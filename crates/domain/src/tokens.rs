@@ -9,12 +9,12 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use rsa::signature::{SignatureEncoding, Signer as _, Verifier};
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::Sha256;
+use sha2::{Sha256, Sha512};
 
 use crate::crypto::MasterKey;
 use crate::error::DomainError;
@@ -24,6 +24,8 @@ use crate::error::DomainError;
 pub enum KeyPurpose {
     IdToken,
     AccessToken,
+    /// The identity pools' OpenID tokens (GetOpenIdToken), signed RS512 as Cognito signs them.
+    OpenIdToken,
 }
 
 impl KeyPurpose {
@@ -31,6 +33,39 @@ impl KeyPurpose {
         match self {
             KeyPurpose::IdToken => "id",
             KeyPurpose::AccessToken => "access",
+            KeyPurpose::OpenIdToken => "openid",
+        }
+    }
+
+    /// The JWS algorithm keys of this purpose sign with.
+    pub fn algorithm(self) -> JwsAlgorithm {
+        match self {
+            KeyPurpose::IdToken | KeyPurpose::AccessToken => JwsAlgorithm::Rs256,
+            KeyPurpose::OpenIdToken => JwsAlgorithm::Rs512,
+        }
+    }
+}
+
+/// The RSA signature algorithms cognate signs and verifies with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwsAlgorithm {
+    Rs256,
+    Rs512,
+}
+
+impl JwsAlgorithm {
+    pub fn name(self) -> &'static str {
+        match self {
+            JwsAlgorithm::Rs256 => "RS256",
+            JwsAlgorithm::Rs512 => "RS512",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<JwsAlgorithm> {
+        match name {
+            "RS256" => Some(JwsAlgorithm::Rs256),
+            "RS512" => Some(JwsAlgorithm::Rs512),
+            _ => None,
         }
     }
 }
@@ -53,6 +88,8 @@ pub struct SigningKeyRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicJwk {
     pub kid: String,
+    /// The key's `alg` when its publisher pins one.
+    pub algorithm: Option<String>,
     pub modulus: String,
     pub exponent: String,
 }
@@ -60,7 +97,12 @@ pub struct PublicJwk {
 /// A key ready to sign.
 pub struct LoadedSigningKey {
     pub kid: String,
-    signing_key: SigningKey<Sha256>,
+    signer: KeySigner,
+}
+
+enum KeySigner {
+    Rs256(SigningKey<Sha256>),
+    Rs512(SigningKey<Sha512>),
 }
 
 impl std::fmt::Debug for LoadedSigningKey {
@@ -100,33 +142,57 @@ pub fn generate_signing_key(
 pub fn load_signing_key(master_key: &MasterKey, record: &SigningKeyRecord) -> Result<LoadedSigningKey, DomainError> {
     let der = master_key.open(&record.sealed_private_key, &seal_context(&record.pool_id, &record.kid))?;
     let private_key = RsaPrivateKey::from_pkcs8_der(&der).map_err(DomainError::internal)?;
-    Ok(LoadedSigningKey { kid: record.kid.clone(), signing_key: SigningKey::<Sha256>::new(private_key) })
+    let signer = match record.purpose.algorithm() {
+        JwsAlgorithm::Rs256 => KeySigner::Rs256(SigningKey::<Sha256>::new(private_key)),
+        JwsAlgorithm::Rs512 => KeySigner::Rs512(SigningKey::<Sha512>::new(private_key)),
+    };
+    Ok(LoadedSigningKey { kid: record.kid.clone(), signer })
 }
 
 impl SigningKeyRecord {
     pub fn public_jwk(&self) -> PublicJwk {
-        PublicJwk { kid: self.kid.clone(), modulus: self.modulus.clone(), exponent: self.exponent.clone() }
+        PublicJwk {
+            kid: self.kid.clone(),
+            algorithm: Some(self.purpose.algorithm().name().to_string()),
+            modulus: self.modulus.clone(),
+            exponent: self.exponent.clone(),
+        }
     }
 }
 
-/// Signs `claims` as a compact JWS with the header `{"kid": …, "alg": "RS256"}`.
+/// Signs `claims` as a compact JWS with the header `{"kid": …, "alg": "RS256"}` (RS512 for
+/// OpenID-token keys, with `"typ": "JWS"` as Cognito Identity writes it).
 pub fn sign_jwt(key: &LoadedSigningKey, claims: &Value) -> String {
-    let header = serde_json::json!({ "kid": key.kid, "alg": "RS256" });
+    let header = match key.signer {
+        KeySigner::Rs256(_) => serde_json::json!({ "kid": key.kid, "alg": "RS256" }),
+        KeySigner::Rs512(_) => serde_json::json!({ "kid": key.kid, "typ": "JWS", "alg": "RS512" }),
+    };
     let signing_input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let signature = key.signing_key.sign(signing_input.as_bytes());
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+    let signature = match &key.signer {
+        KeySigner::Rs256(signer) => signer.sign(signing_input.as_bytes()).to_bytes(),
+        KeySigner::Rs512(signer) => signer.sign(signing_input.as_bytes()).to_bytes(),
+    };
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 /// Why a token was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenError {
     Malformed,
-    /// `alg` other than RS256, unknown `kid`, or a signature that does not verify.
+    /// An `alg` that is not allowed, or a signature that does not verify.
     BadSignature,
+    /// No key with the token's `kid` (the issuer may have rotated its keys).
+    UnknownKey,
+}
+
+/// The decoded header of a token, given its first (base64url) part.
+pub fn peek_header(encoded_header: &str) -> Option<Value> {
+    let bytes = URL_SAFE_NO_PAD.decode(encoded_header).ok()?;
+    serde_json::from_slice::<Value>(&bytes).ok().filter(Value::is_object)
 }
 
 /// The unverified claims of a token, for routing (which pool issued it).
@@ -146,17 +212,29 @@ pub fn peek_claims(token: &str) -> Result<Value, TokenError> {
 /// Verifies the signature of `token` against `keys` with the algorithm pinned to RS256, and
 /// returns its claims. Expiry, issuer and use are the caller's to check.
 pub fn verify_jwt(token: &str, keys: &[PublicJwk]) -> Result<Value, TokenError> {
+    verify_jwt_with(token, keys, &[JwsAlgorithm::Rs256])
+}
+
+/// Verifies `token` with one of the `allowed` algorithms; the header's `alg` must be one of them
+/// and agree with the key's own `alg` when the key pins one.
+pub fn verify_jwt_with(token: &str, keys: &[PublicJwk], allowed: &[JwsAlgorithm]) -> Result<Value, TokenError> {
     let parts: Vec<&str> = token.split('.').collect();
     if parts.len() != 3 {
         return Err(TokenError::Malformed);
     }
     let header_bytes = URL_SAFE_NO_PAD.decode(parts[0]).map_err(|_| TokenError::Malformed)?;
     let header: Value = serde_json::from_slice(&header_bytes).map_err(|_| TokenError::Malformed)?;
-    if header.get("alg").and_then(Value::as_str) != Some("RS256") {
+    let algorithm = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(JwsAlgorithm::from_name)
+        .filter(|algorithm| allowed.contains(algorithm))
+        .ok_or(TokenError::BadSignature)?;
+    let kid = header.get("kid").and_then(Value::as_str).ok_or(TokenError::BadSignature)?;
+    let jwk = keys.iter().find(|key| key.kid == kid).ok_or(TokenError::UnknownKey)?;
+    if jwk.algorithm.as_deref().is_some_and(|pinned| pinned != algorithm.name()) {
         return Err(TokenError::BadSignature);
     }
-    let kid = header.get("kid").and_then(Value::as_str).ok_or(TokenError::BadSignature)?;
-    let jwk = keys.iter().find(|key| key.kid == kid).ok_or(TokenError::BadSignature)?;
     let modulus = URL_SAFE_NO_PAD.decode(&jwk.modulus).map_err(|_| TokenError::BadSignature)?;
     let exponent = URL_SAFE_NO_PAD.decode(&jwk.exponent).map_err(|_| TokenError::BadSignature)?;
     let public_key = RsaPublicKey::new(BigUint::from_bytes_be(&modulus), BigUint::from_bytes_be(&exponent))
@@ -164,9 +242,11 @@ pub fn verify_jwt(token: &str, keys: &[PublicJwk]) -> Result<Value, TokenError> 
     let signature_bytes = URL_SAFE_NO_PAD.decode(parts[2]).map_err(|_| TokenError::Malformed)?;
     let signature = Signature::try_from(signature_bytes.as_slice()).map_err(|_| TokenError::BadSignature)?;
     let signing_input = format!("{}.{}", parts[0], parts[1]);
-    VerifyingKey::<Sha256>::new(public_key)
-        .verify(signing_input.as_bytes(), &signature)
-        .map_err(|_| TokenError::BadSignature)?;
+    let verified = match algorithm {
+        JwsAlgorithm::Rs256 => VerifyingKey::<Sha256>::new(public_key).verify(signing_input.as_bytes(), &signature),
+        JwsAlgorithm::Rs512 => VerifyingKey::<Sha512>::new(public_key).verify(signing_input.as_bytes(), &signature),
+    };
+    verified.map_err(|_| TokenError::BadSignature)?;
     peek_claims(token)
 }
 
@@ -189,7 +269,7 @@ mod tests {
         let mut impostor = other.public_jwk();
         impostor.kid = record.kid.clone();
         assert_eq!(verify_jwt(&token, &[impostor]), Err(TokenError::BadSignature));
-        assert_eq!(verify_jwt(&token, &[other.public_jwk()]), Err(TokenError::BadSignature));
+        assert_eq!(verify_jwt(&token, &[other.public_jwk()]), Err(TokenError::UnknownKey));
 
         let parts: Vec<&str> = token.split('.').collect();
         let none_header = URL_SAFE_NO_PAD.encode(format!(r#"{{"kid":"{}","alg":"none"}}"#, record.kid));
@@ -198,5 +278,20 @@ mod tests {
         let tampered = format!("{}.{tampered_payload}.{}", parts[0], parts[2]);
         assert_eq!(verify_jwt(&tampered, &[record.public_jwk()]), Err(TokenError::BadSignature));
         assert_eq!(verify_jwt("a.b", &[record.public_jwk()]), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn openid_token_keys_sign_rs512_and_verify_only_as_rs512() {
+        let master_key = MasterKey::generate();
+        let record = generate_signing_key(&master_key, "cognito-identity", KeyPurpose::OpenIdToken, 0).unwrap();
+        let key = load_signing_key(&master_key, &record).unwrap();
+        let token = sign_jwt(&key, &serde_json::json!({"sub": "us-east-1:x"}));
+        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap()).unwrap();
+        assert_eq!(header["alg"], "RS512");
+        assert_eq!(verify_jwt_with(&token, &[record.public_jwk()], &[JwsAlgorithm::Rs512]).unwrap()["sub"], "us-east-1:x");
+        assert_eq!(verify_jwt(&token, &[record.public_jwk()]), Err(TokenError::BadSignature));
+        let mut unpinned = record.public_jwk();
+        unpinned.algorithm = Some("RS256".into());
+        assert_eq!(verify_jwt_with(&token, &[unpinned], &[JwsAlgorithm::Rs256, JwsAlgorithm::Rs512]), Err(TokenError::BadSignature));
     }
 }

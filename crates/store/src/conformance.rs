@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use cognate_domain::store::{ConflictOn, Store, StoreError, UserCursor, UserQuery, UserRecord, ValueMatch};
+use cognate_domain::store::{ConflictOn, RecordWrite, Store, StoreError, UserCursor, UserQuery, UserRecord, ValueMatch};
 use cognate_domain::user_pool::{
     AdminCreateUserConfig, Attribute, AuthSessionRecord, Group, OutboxMessage, PasswordPolicy, RefreshTokenRecord, User, UserPool,
     UserPoolSettings, UserPoolShape, UserStatus,
@@ -214,6 +214,53 @@ async fn run_suite(store: SqlStore) {
     assert_eq!(store.insert_cluster_value_if_absent("k", "first").await.unwrap(), "first");
     assert_eq!(store.insert_cluster_value_if_absent("k", "second").await.unwrap(), "first");
     assert_eq!(store.get_cluster_value("missing").await.unwrap(), None);
+
+    run_records(&store).await;
+}
+
+async fn run_records(store: &SqlStore) {
+    let insert = |key: &str, data: &str, expires_ms: Option<i64>| RecordWrite::Insert {
+        kind: "identity",
+        scope: "pool-a".into(),
+        key: key.into(),
+        data: data.into(),
+        expires_ms,
+    };
+    store.write_records(&[insert("b", "B", None), insert("a", "A", None), insert("c", "C", Some(100))]).await.unwrap();
+    assert_eq!(store.get_record("identity", "pool-a", "a", 0).await.unwrap().as_deref(), Some("A"));
+    assert_eq!(store.get_record("identity", "pool-b", "a", 0).await.unwrap(), None);
+    assert_eq!(store.get_record("identity", "pool-a", "c", 99).await.unwrap().as_deref(), Some("C"));
+    assert_eq!(store.get_record("identity", "pool-a", "c", 100).await.unwrap(), None, "expired records are not read");
+    let keys = |page: Vec<(String, String)>| page.into_iter().map(|(key, _)| key).collect::<Vec<_>>();
+    assert_eq!(keys(store.list_records("identity", "pool-a", None, 2).await.unwrap()), vec!["a", "b"]);
+    assert_eq!(keys(store.list_records("identity", "pool-a", Some("b"), 2).await.unwrap()), vec!["c"]);
+
+    // A batch with a conflicting insert changes nothing.
+    let outcome = store
+        .write_records(&[
+            RecordWrite::Put { kind: "identity", scope: "pool-a".into(), key: "a".into(), data: "A2".into(), expires_ms: None },
+            insert("b", "B2", None),
+        ])
+        .await;
+    assert!(matches!(outcome, Err(StoreError::Conflict(ConflictOn::Key))));
+    assert_eq!(store.get_record("identity", "pool-a", "a", 0).await.unwrap().as_deref(), Some("A"));
+    let outcome = store
+        .write_records(&[RecordWrite::Replace { kind: "identity", scope: "pool-a".into(), key: "zz".into(), data: "Z".into() }])
+        .await;
+    assert!(matches!(outcome, Err(StoreError::Conflict(ConflictOn::Absent))));
+    store
+        .write_records(&[
+            RecordWrite::Replace { kind: "identity", scope: "pool-a".into(), key: "a".into(), data: "A3".into() },
+            RecordWrite::Put { kind: "identity", scope: "pool-a".into(), key: "d".into(), data: "D".into(), expires_ms: None },
+            RecordWrite::Delete { kind: "identity", scope: "pool-a".into(), key: "b".into() },
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.get_record("identity", "pool-a", "a", 0).await.unwrap().as_deref(), Some("A3"));
+    assert_eq!(keys(store.list_records("identity", "pool-a", None, 10).await.unwrap()), vec!["a", "c", "d"]);
+    assert_eq!(store.purge_expired_records(100).await.unwrap(), 1);
+    store.write_records(&[RecordWrite::DeleteScope { kind: "identity", scope: "pool-a".into() }]).await.unwrap();
+    assert!(store.list_records("identity", "pool-a", None, 10).await.unwrap().is_empty());
 }
 
 async fn schema_of(store: &SqlStore) -> BTreeSet<(String, String)> {

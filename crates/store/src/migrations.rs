@@ -95,4 +95,18 @@ CREATE TABLE outbox (id TEXT COLLATE "C" PRIMARY KEY, pool_id TEXT COLLATE "C" N
 CREATE INDEX outbox_pool ON outbox (pool_id, created_ms);
 CREATE INDEX outbox_time ON outbox (created_ms);
 "#,
+},
+Migration {
+    version: 4,
+    name: "records",
+    sqlite: r#"
+CREATE TABLE records (kind TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, expires_ms BIGINT,
+    data TEXT NOT NULL, PRIMARY KEY (kind, scope, key)) WITHOUT ROWID;
+CREATE INDEX records_expiry ON records (expires_ms) WHERE expires_ms IS NOT NULL;
+"#,
+    postgres: r#"
+CREATE TABLE records (kind TEXT COLLATE "C" NOT NULL, scope TEXT COLLATE "C" NOT NULL, key TEXT COLLATE "C" NOT NULL,
+    expires_ms BIGINT, data TEXT NOT NULL, PRIMARY KEY (kind, scope, key));
+CREATE INDEX records_expiry ON records (expires_ms) WHERE expires_ms IS NOT NULL;
+"#,
 }];

@@ -34,6 +34,14 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::UnsupportedOperation(message) => ApiError::client("UnsupportedOperationException", message),
         DomainError::UnauthorizedClient(message) => ApiError::client("UnauthorizedException", message),
         DomainError::NotImplemented(message) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplementedException", message),
+        DomainError::Conflict(message) | DomainError::InUse(message) => ApiError::client("ConcurrentModificationException", message),
+        DomainError::MalformedPolicy(message) | DomainError::InvalidConfiguration(message) => {
+            ApiError::client("InvalidParameterException", message)
+        }
+        DomainError::InvalidIdentityToken(message) | DomainError::AccessDenied(message) | DomainError::ExpiredToken(message) => {
+            ApiError::client("NotAuthorizedException", message)
+        }
+        DomainError::ProviderUnreachable(message) => ApiError::client("InvalidOAuthFlowException", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             ApiError::internal()

@@ -1,0 +1,274 @@
+//! Verifying tokens of external identity providers: OpenID Connect ID tokens through the
+//! issuer's discovery document and JWKS (cached, refetched when an unknown `kid` shows a key
+//! rotation), and the social providers' access tokens the way each provider requires. The
+//! domain knows no HTTP: the server hands in an [`HttpClient`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::clock::Clock;
+use crate::error::DomainError;
+use crate::tokens::{self, JwsAlgorithm, PublicJwk, TokenError};
+
+/// GETs a URL and parses its JSON body; an error names what failed, for the log.
+#[async_trait]
+pub trait HttpClient: Send + Sync + 'static {
+    async fn get_json(&self, url: &str) -> Result<Value, String>;
+}
+
+/// A JWKS is refetched after this long even when its keys still verify.
+const JWKS_TTL: Duration = Duration::from_secs(600);
+/// An unknown `kid` refetches the JWKS, but not more often than this per issuer.
+const JWKS_MIN_REFRESH: Duration = Duration::from_secs(5);
+/// Leeway for clocks that disagree a little on `exp` and `nbf`.
+const CLOCK_LEEWAY_SECONDS: i64 = 60;
+
+/// Where the social providers answer; configurable so that tests point them at loopback.
+#[derive(Debug, Clone)]
+pub struct ProviderEndpoints {
+    pub google_issuer: String,
+    pub apple_issuer: String,
+    pub facebook_graph_url: String,
+    pub amazon_api_url: String,
+}
+
+impl Default for ProviderEndpoints {
+    fn default() -> Self {
+        ProviderEndpoints {
+            google_issuer: "https://accounts.google.com".into(),
+            apple_issuer: "https://appleid.apple.com".into(),
+            facebook_graph_url: "https://graph.facebook.com".into(),
+            amazon_api_url: "https://api.amazon.com".into(),
+        }
+    }
+}
+
+struct CachedJwks {
+    fetched: Instant,
+    keys: Arc<Vec<PublicJwk>>,
+}
+
+/// What a verified external login says: who, for which audience.
+#[derive(Debug, Clone)]
+pub struct ExternalIdentity {
+    pub subject: String,
+    pub audiences: Vec<String>,
+    pub claims: Value,
+}
+
+/// Verifies external tokens, sharing one JWKS cache.
+#[derive(Clone)]
+pub struct ExternalVerifier {
+    http: Arc<dyn HttpClient>,
+    clock: Arc<dyn Clock>,
+    endpoints: Arc<ProviderEndpoints>,
+    jwks: Arc<Mutex<HashMap<String, CachedJwks>>>,
+}
+
+fn invalid(message: impl Into<String>) -> DomainError {
+    DomainError::InvalidIdentityToken(message.into())
+}
+
+/// Whether an issuer URL may be used: `https`, or `http` on a loopback host (local providers).
+pub fn acceptable_issuer(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return url.len() > "https://".len();
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map(|(host, _)| host).unwrap_or(host),
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
+}
+
+/// An issuer without its scheme: the Logins key and the IAM provider name.
+pub fn issuer_key(issuer: &str) -> &str {
+    issuer.strip_prefix("https://").or_else(|| issuer.strip_prefix("http://")).unwrap_or(issuer).trim_end_matches('/')
+}
+
+fn parse_jwks(document: &Value) -> Result<Vec<PublicJwk>, String> {
+    let keys = document.get("keys").and_then(Value::as_array).ok_or("the JWKS has no keys array")?;
+    Ok(keys
+        .iter()
+        .filter(|key| key.get("kty").and_then(Value::as_str) == Some("RSA"))
+        .filter(|key| key.get("use").and_then(Value::as_str).is_none_or(|usage| usage == "sig"))
+        .filter_map(|key| {
+            Some(PublicJwk {
+                kid: key.get("kid").and_then(Value::as_str).unwrap_or("").to_string(),
+                algorithm: key.get("alg").and_then(Value::as_str).map(str::to_string),
+                modulus: key.get("n")?.as_str()?.to_string(),
+                exponent: key.get("e")?.as_str()?.to_string(),
+            })
+        })
+        .collect())
+}
+
+impl ExternalVerifier {
+    pub fn new(http: Arc<dyn HttpClient>, clock: Arc<dyn Clock>, endpoints: ProviderEndpoints) -> Self {
+        ExternalVerifier { http, clock, endpoints: Arc::new(endpoints), jwks: Arc::default() }
+    }
+
+    pub fn endpoints(&self) -> &ProviderEndpoints {
+        &self.endpoints
+    }
+
+    async fn fetch_jwks(&self, issuer: &str) -> Result<Arc<Vec<PublicJwk>>, DomainError> {
+        let unreachable = |detail: String| {
+            tracing::warn!(issuer, %detail, "identity provider keys could not be fetched");
+            DomainError::ProviderUnreachable(format!("Could not fetch the signing keys of {issuer}."))
+        };
+        let discovery_url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+        let discovery = self.http.get_json(&discovery_url).await.map_err(unreachable)?;
+        if discovery.get("issuer").and_then(Value::as_str) != Some(issuer) {
+            return Err(unreachable(format!("the discovery document names another issuer: {:?}", discovery.get("issuer"))));
+        }
+        let jwks_uri = discovery
+            .get("jwks_uri")
+            .and_then(Value::as_str)
+            .ok_or_else(|| unreachable("the discovery document has no jwks_uri".into()))?;
+        if !acceptable_issuer(jwks_uri) {
+            return Err(unreachable(format!("jwks_uri {jwks_uri} is neither https nor loopback")));
+        }
+        let document = self.http.get_json(jwks_uri).await.map_err(unreachable)?;
+        let keys = Arc::new(parse_jwks(&document).map_err(|detail| unreachable(detail.to_string()))?);
+        self.jwks
+            .lock()
+            .expect("jwks cache lock")
+            .insert(issuer.to_string(), CachedJwks { fetched: Instant::now(), keys: keys.clone() });
+        Ok(keys)
+    }
+
+    /// The issuer's keys: cached, or fetched when missing, stale, or (`want_kid`) lacking a kid
+    /// and not refetched in the last few seconds.
+    async fn keys_for(&self, issuer: &str, want_kid: Option<&str>) -> Result<Arc<Vec<PublicJwk>>, DomainError> {
+        let cached = {
+            let cache = self.jwks.lock().expect("jwks cache lock");
+            cache.get(issuer).map(|entry| (entry.fetched, entry.keys.clone()))
+        };
+        match cached {
+            Some((fetched, keys)) if fetched.elapsed() < JWKS_TTL => {
+                let has_kid = want_kid.is_none_or(|kid| keys.iter().any(|key| key.kid == kid));
+                if has_kid || fetched.elapsed() < JWKS_MIN_REFRESH {
+                    return Ok(keys);
+                }
+                self.fetch_jwks(issuer).await
+            }
+            _ => self.fetch_jwks(issuer).await,
+        }
+    }
+
+    /// Verifies an OpenID Connect ID token of `issuer`: signature with a key from its JWKS
+    /// (RS256 or RS512), `iss`, `exp`, `nbf`, and returns its subject and audiences. Which
+    /// audiences are acceptable is the caller's to decide.
+    pub async fn verify_oidc_token(&self, issuer: &str, token: &str) -> Result<ExternalIdentity, DomainError> {
+        let header = token.split('.').next().unwrap_or("");
+        let kid = tokens::peek_header(header).and_then(|header| header.get("kid").and_then(Value::as_str).map(str::to_string));
+        let keys = self.keys_for(issuer, kid.as_deref()).await?;
+        let claims = match tokens::verify_jwt_with(token, &keys, &[JwsAlgorithm::Rs256, JwsAlgorithm::Rs512]) {
+            Ok(claims) => claims,
+            Err(TokenError::Malformed) => return Err(invalid("The token is not a valid JWT.")),
+            Err(TokenError::BadSignature | TokenError::UnknownKey) => return Err(invalid("Couldn't verify signed token.")),
+        };
+        if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
+            return Err(invalid("Issuer doesn't match providerName"));
+        }
+        let now = self.clock.now_millis().div_euclid(1000);
+        let expires = claims.get("exp").and_then(Value::as_i64).ok_or_else(|| invalid("Missing a required claim: exp"))?;
+        if now >= expires + CLOCK_LEEWAY_SECONDS {
+            return Err(DomainError::InvalidIdentityToken(format!("Token expired: {now} >= {expires}")));
+        }
+        if claims.get("nbf").and_then(Value::as_i64).is_some_and(|not_before| now + CLOCK_LEEWAY_SECONDS < not_before) {
+            return Err(invalid("Token is not yet valid."));
+        }
+        let subject = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .filter(|subject| !subject.is_empty())
+            .ok_or_else(|| invalid("Missing a required claim: sub"))?
+            .to_string();
+        let audiences = match claims.get("aud") {
+            Some(Value::String(audience)) => vec![audience.clone()],
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            _ => return Err(invalid("Missing a required claim: aud")),
+        };
+        Ok(ExternalIdentity { subject, audiences, claims })
+    }
+
+    /// A Facebook user access token: the app it was issued to (`/app`) must be `app_id`, and
+    /// `/me` names the user.
+    pub async fn verify_facebook(&self, token: &str, app_id: &str) -> Result<ExternalIdentity, DomainError> {
+        let base = self.endpoints.facebook_graph_url.trim_end_matches('/');
+        let encoded = percent_encode(token);
+        let app = self.provider_json("graph.facebook.com", &format!("{base}/app?access_token={encoded}")).await?;
+        if app.get("id").and_then(Value::as_str) != Some(app_id) {
+            return Err(invalid("Invalid login token. Not a valid token for this app."));
+        }
+        let me = self.provider_json("graph.facebook.com", &format!("{base}/me?fields=id&access_token={encoded}")).await?;
+        let subject = me.get("id").and_then(Value::as_str).ok_or_else(|| invalid("Invalid login token."))?.to_string();
+        Ok(ExternalIdentity { subject, audiences: vec![app_id.to_string()], claims: me })
+    }
+
+    /// A Login with Amazon access token, checked through the token-info endpoint: its `aud`
+    /// must be `client_id`.
+    pub async fn verify_amazon(&self, token: &str, client_id: &str) -> Result<ExternalIdentity, DomainError> {
+        let base = self.endpoints.amazon_api_url.trim_end_matches('/');
+        let info = self
+            .provider_json("www.amazon.com", &format!("{base}/auth/o2/tokeninfo?access_token={}", percent_encode(token)))
+            .await?;
+        if info.get("aud").and_then(Value::as_str) != Some(client_id) {
+            return Err(invalid("Invalid login token. Not a valid token for this app."));
+        }
+        let subject = info.get("user_id").and_then(Value::as_str).ok_or_else(|| invalid("Invalid login token."))?.to_string();
+        Ok(ExternalIdentity { subject, audiences: vec![client_id.to_string()], claims: info })
+    }
+
+    async fn provider_json(&self, provider: &str, url: &str) -> Result<Value, DomainError> {
+        let value = self.http.get_json(url).await.map_err(|detail| {
+            tracing::info!(provider, %detail, "identity provider refused or did not answer");
+            invalid("Invalid login token.")
+        })?;
+        if value.get("error").is_some() {
+            return Err(invalid("Invalid login token."));
+        }
+        Ok(value)
+    }
+}
+
+fn percent_encode(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuers_must_be_https_or_loopback_http() {
+        assert!(acceptable_issuer("https://accounts.google.com"));
+        assert!(acceptable_issuer("http://127.0.0.1:9000"));
+        assert!(acceptable_issuer("http://localhost:9000/realm"));
+        assert!(acceptable_issuer("http://[::1]:9000"));
+        assert!(!acceptable_issuer("http://example.com"));
+        assert!(!acceptable_issuer("http://10.0.0.1:9000"));
+        assert!(!acceptable_issuer("ftp://example.com"));
+        assert!(!acceptable_issuer("https://"));
+        assert_eq!(issuer_key("https://login.example.com/realm/"), "login.example.com/realm");
+        assert_eq!(issuer_key("http://127.0.0.1:9000"), "127.0.0.1:9000");
+    }
+}
