@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod error;
 pub mod federation;
 pub mod iam;
+pub mod identity_pool;
 pub mod ids;
 pub mod srp;
 pub mod store;

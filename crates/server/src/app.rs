@@ -16,6 +16,9 @@ use axum::Router;
 use cognate_domain::clock::{Clock, SystemClock};
 use cognate_domain::crypto::{random_string, MasterKey};
 use cognate_domain::store::Store;
+use cognate_domain::federation::ExternalVerifier;
+use cognate_domain::iam::IamService;
+use cognate_domain::identity_pool::IdentityPoolService;
 use cognate_domain::user_pool::UserPoolService;
 use cognate_store::SqlStore;
 
@@ -36,6 +39,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub user_pools: UserPoolService,
+    pub iam: IamService,
+    pub identity_pools: IdentityPoolService,
+    pub external: ExternalVerifier,
     pub root: RootCredentials,
 }
 
@@ -80,7 +86,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     let mut user_pools = UserPoolService::new(
         store.clone(),
         clock.clone(),
-        master_key,
+        master_key.clone(),
         config.region.clone(),
         config.account_id.clone(),
         config.public_url.clone(),
@@ -88,13 +94,27 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     if let Some(url) = &config.smtp_url {
         user_pools = user_pools.with_email_channel(Arc::new(crate::smtp::SmtpChannel::new(&url.0, &config.mail_from)?));
     }
-    let state = AppState { config: Arc::new(config), store, clock, user_pools, root };
+    let external = ExternalVerifier::new(Arc::new(crate::http_client::ReqwestClient::new()?), clock.clone(), config.providers.clone());
+    let iam = IamService::new(store.clone(), clock.clone(), master_key.clone(), config.account_id.clone());
+    let identity_pools = IdentityPoolService::new(
+        store.clone(),
+        clock.clone(),
+        master_key,
+        config.region.clone(),
+        config.account_id.clone(),
+        format!("{}/{}", config.public_url, crate::wellknown::IDENTITY_PATH),
+        user_pools.clone(),
+        iam.clone(),
+        external.clone(),
+    );
+    let state = AppState { config: Arc::new(config), store, clock, user_pools, iam, identity_pools, external, root };
     let router = Router::new()
         .route("/health", get(health))
         .route("/_cognate/outbox", get(crate::outbox::list))
         .route("/{pool_id}/.well-known/jwks.json", get(crate::wellknown::jwks))
+        .route("/cognito-identity/.well-known/jwks_uri", get(crate::wellknown::identity_jwks))
         .route("/{pool_id}/.well-known/openid-configuration", get(crate::wellknown::openid_configuration))
-        .route("/", post(crate::dispatch::aws_post))
+        .route("/", post(crate::dispatch::aws_post).get(crate::dispatch::aws_get))
         .fallback(not_found)
         .layer(middleware::from_fn(cors_and_log))
         .with_state(state.clone());

@@ -73,6 +73,18 @@ pub struct ConfigArgs {
     /// Sender of the email cognate sends [default: cognate <no-reply@localhost>].
     #[arg(long, env = "COGNATE_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// Issuer of Google ID tokens (Logins key accounts.google.com) [default: https://accounts.google.com].
+    #[arg(long, env = "COGNATE_GOOGLE_ISSUER")]
+    pub google_issuer: Option<String>,
+    /// Issuer of Sign in with Apple ID tokens (appleid.apple.com) [default: https://appleid.apple.com].
+    #[arg(long, env = "COGNATE_APPLE_ISSUER")]
+    pub apple_issuer: Option<String>,
+    /// Facebook Graph API base URL (graph.facebook.com) [default: https://graph.facebook.com].
+    #[arg(long, env = "COGNATE_FACEBOOK_GRAPH_URL")]
+    pub facebook_graph_url: Option<String>,
+    /// Login with Amazon API base URL (www.amazon.com) [default: https://api.amazon.com].
+    #[arg(long, env = "COGNATE_AMAZON_API_URL")]
+    pub amazon_api_url: Option<String>,
 }
 
 /// The same settings as read from the TOML file.
@@ -95,6 +107,10 @@ struct FileConfig {
     smtp_url: Option<String>,
     smtp_url_file: Option<PathBuf>,
     mail_from: Option<String>,
+    google_issuer: Option<String>,
+    apple_issuer: Option<String>,
+    facebook_graph_url: Option<String>,
+    amazon_api_url: Option<String>,
 }
 
 /// The resolved configuration handed to [`crate::app::build_app`].
@@ -116,6 +132,8 @@ pub struct Config {
     /// None: messages stay in the outbox.
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
+    /// Where the social identity providers answer.
+    pub providers: cognate_domain::federation::ProviderEndpoints,
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
@@ -193,7 +211,23 @@ impl Config {
         if let Some(url) = &smtp_url {
             crate::smtp::SmtpChannel::new(&url.0, &mail_from)?;
         }
+        let defaults = cognate_domain::federation::ProviderEndpoints::default();
+        let endpoint = |flag: Option<String>, file: Option<String>, default: String, what: &str| -> Result<String, String> {
+            let url = flag.or(file).unwrap_or(default).trim_end_matches('/').to_string();
+            if cognate_domain::federation::acceptable_issuer(&url) {
+                Ok(url)
+            } else {
+                Err(format!("{what} must be an https:// URL (or http:// on a loopback address), got {url}"))
+            }
+        };
+        let providers = cognate_domain::federation::ProviderEndpoints {
+            google_issuer: endpoint(args.google_issuer, file.google_issuer, defaults.google_issuer, "the Google issuer")?,
+            apple_issuer: endpoint(args.apple_issuer, file.apple_issuer, defaults.apple_issuer, "the Apple issuer")?,
+            facebook_graph_url: endpoint(args.facebook_graph_url, file.facebook_graph_url, defaults.facebook_graph_url, "the Facebook Graph URL")?,
+            amazon_api_url: endpoint(args.amazon_api_url, file.amazon_api_url, defaults.amazon_api_url, "the Amazon API URL")?,
+        };
         Ok(Config {
+            providers,
             listen,
             data_dir,
             database_url,

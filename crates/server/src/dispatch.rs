@@ -1,19 +1,156 @@
-//! `POST /`: reads the body within the size limit, picks the API by `X-Amz-Target`, checks the
-//! signature when the operation needs one, and renders the answer in AWS JSON 1.1.
+//! `POST /` (and `GET /?Action=…`): reads the body within the size limit, picks the API by
+//! `X-Amz-Target` (AWS JSON 1.1: cognito-idp, cognito-identity) or by the query protocol's
+//! `Action` and `Version` (IAM, STS), authenticates signed requests (the root credentials or
+//! temporary credentials from STS), authorises temporary credentials with the policy engine,
+//! and renders the answer in the protocol's own format.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
+use serde_json::Value;
 use tracing::Instrument;
+
+use cognate_domain::iam::StsSession;
+use cognate_domain::DomainError;
 
 use crate::app::{AppState, OperationName, RequestId};
 use crate::aws::json::{self, ApiError};
+use crate::aws::query::{self, QueryError, QueryInput};
 use crate::aws::sigv4::{self, SignatureError, SignedParts};
-use crate::idp;
+use crate::{iam, identity, idp, sts};
 
 const IDP_TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService";
+const IDENTITY_TARGET_PREFIX: &str = "AWSCognitoIdentityService";
+
+/// Who signed a request.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// The root credentials: may do anything.
+    Root,
+    /// Temporary credentials of an assumed role: may do what the role's policies allow.
+    Session(Box<StsSession>),
+}
+
+/// Why a signed request was refused.
+#[derive(Debug, Clone)]
+pub enum AuthFailure {
+    Signature(SignatureError),
+    Expired(String),
+    Internal,
+    /// Authenticated, but the policy engine denies the action.
+    Denied(String),
+}
+
+impl AuthFailure {
+    fn into_json(self) -> ApiError {
+        match self {
+            AuthFailure::Signature(SignatureError::Missing) => {
+                ApiError::new(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")
+            }
+            AuthFailure::Signature(SignatureError::Incomplete(message)) => {
+                ApiError::new(StatusCode::FORBIDDEN, "IncompleteSignatureException", message)
+            }
+            AuthFailure::Signature(SignatureError::UnknownAccessKey) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ),
+            AuthFailure::Signature(SignatureError::Invalid(message)) => {
+                ApiError::new(StatusCode::FORBIDDEN, "InvalidSignatureException", message)
+            }
+            AuthFailure::Expired(message) => ApiError::new(StatusCode::FORBIDDEN, "ExpiredTokenException", message),
+            AuthFailure::Denied(message) => ApiError::new(StatusCode::FORBIDDEN, "AccessDeniedException", message),
+            AuthFailure::Internal => ApiError::internal(),
+        }
+    }
+
+    fn into_query(self) -> QueryError {
+        match self {
+            AuthFailure::Signature(SignatureError::Missing) => {
+                QueryError::new(StatusCode::FORBIDDEN, "MissingAuthenticationToken", "Request is missing Authentication Token")
+            }
+            AuthFailure::Signature(SignatureError::Incomplete(message)) => QueryError::sender("IncompleteSignature", message),
+            AuthFailure::Signature(SignatureError::UnknownAccessKey) => QueryError::new(
+                StatusCode::FORBIDDEN,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+            AuthFailure::Signature(SignatureError::Invalid(message)) => {
+                QueryError::new(StatusCode::FORBIDDEN, "SignatureDoesNotMatch", message)
+            }
+            AuthFailure::Expired(message) => QueryError::sender("ExpiredToken", message),
+            AuthFailure::Denied(message) => QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", message),
+            AuthFailure::Internal => QueryError::internal(),
+        }
+    }
+}
+
+/// Authenticates a SigV4-signed request: by the root credentials, or by temporary credentials
+/// whose session token (`X-Amz-Security-Token`) matches and has not expired.
+pub async fn authenticate(
+    state: &AppState,
+    service: &str,
+    method: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Principal, AuthFailure> {
+    let header = headers.get("authorization").ok_or(AuthFailure::Signature(SignatureError::Missing))?;
+    let header = header
+        .to_str()
+        .map_err(|_| AuthFailure::Signature(SignatureError::Incomplete("The Authorization header is not ASCII.".into())))?;
+    let access_key_id = sigv4::parse_authorization(header).map_err(AuthFailure::Signature)?.access_key_id;
+    let root = &state.root;
+    let (principal, secret) = if cognate_domain::crypto::constant_time_eq(access_key_id.as_bytes(), root.access_key_id.as_bytes()) {
+        (Principal::Root, Some(root.secret_access_key.0.clone()))
+    } else {
+        let token = headers.get("x-amz-security-token").and_then(|value| value.to_str().ok());
+        match state.iam.open_session(&access_key_id, token).await {
+            Ok(Some((session, secret))) => (Principal::Session(Box::new(session)), Some(secret)),
+            Ok(None) => (Principal::Root, None),
+            Err(DomainError::ExpiredToken(message)) => return Err(AuthFailure::Expired(message)),
+            Err(error) => {
+                tracing::error!(%error, "opening a session");
+                return Err(AuthFailure::Internal);
+            }
+        }
+    };
+    let accept_any = state.config.insecure_accept_any_signature;
+    if secret.is_none() && !accept_any {
+        return Err(AuthFailure::Signature(SignatureError::UnknownAccessKey));
+    }
+    let parts = SignedParts { method, raw_path: uri.path(), raw_query: uri.query().unwrap_or(""), headers, body };
+    // IAM and STS are global: clients sign them for us-east-1 whatever region they use.
+    let global = matches!(service, "iam" | "sts");
+    let expectation = sigv4::Expectation {
+        service,
+        region: &state.config.region,
+        also_region: global.then_some("us-east-1"),
+        now_seconds: state.clock.now_millis().div_euclid(1000),
+    };
+    sigv4::verify(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
+    Ok(principal)
+}
+
+/// Lets the root do anything, and a role session what its policies allow.
+pub async fn authorize(state: &AppState, principal: &Principal, action: &str, resource: &str) -> Result<(), AuthFailure> {
+    let Principal::Session(session) = principal else {
+        return Ok(());
+    };
+    match state.iam.authorize(session, action, resource, &[]).await {
+        Ok(decision) if decision.is_allowed() => Ok(()),
+        Ok(_) => Err(AuthFailure::Denied(format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource}",
+            session.assumed_role_arn(&state.config.account_id)
+        ))),
+        Err(error) => {
+            tracing::error!(%error, "authorising a request");
+            Err(AuthFailure::Internal)
+        }
+    }
+}
 
 pub async fn aws_post(
     State(state): State<AppState>,
@@ -24,32 +161,40 @@ pub async fn aws_post(
 ) -> Response {
     let span = tracing::info_span!("request", request_id = %request_id.0);
     async move {
-        let (operation_name, outcome) = handle(&state, &uri, &headers, body).await;
-        let mut response = match outcome {
-            Ok(value) => json::success(value, &request_id.0),
-            Err(error) => error.into_response_with(&request_id.0),
+        let body = match to_bytes(body, state.config.max_body_bytes).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                let error = ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLargeException",
+                    format!("The request body is larger than {} bytes.", state.config.max_body_bytes),
+                );
+                return error.into_response_with(&request_id.0);
+            }
         };
-        response.extensions_mut().insert(OperationName(operation_name));
-        response
+        if headers.contains_key("x-amz-target") {
+            let (operation_name, outcome) = handle_json(&state, &uri, &headers, &body).await;
+            let mut response = match outcome {
+                Ok(value) => json::success(value, &request_id.0),
+                Err(error) => error.into_response_with(&request_id.0),
+            };
+            response.extensions_mut().insert(OperationName(operation_name));
+            response
+        } else {
+            handle_query(&state, &request_id.0, "POST", &uri, &headers, &body, &body).await
+        }
     }
     .instrument(span)
     .await
 }
 
-async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap, body: Body) -> (&'static str, Result<serde_json::Value, ApiError>) {
-    let body = match to_bytes(body, state.config.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return (
-                "-",
-                Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "RequestEntityTooLargeException",
-                    format!("The request body is larger than {} bytes.", state.config.max_body_bytes),
-                )),
-            )
-        }
-    };
+/// `GET /?Action=…&Version=…`: the query protocol with its parameters in the URL.
+pub async fn aws_get(State(state): State<AppState>, Extension(request_id): Extension<RequestId>, uri: Uri, headers: HeaderMap) -> Response {
+    let query = uri.query().unwrap_or("").as_bytes().to_vec();
+    handle_query(&state, &request_id.0, "GET", &uri, &headers, &query, b"").await
+}
+
+async fn handle_json(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> (&'static str, Result<Value, ApiError>) {
     let target = headers.get("x-amz-target").and_then(|value| value.to_str().ok()).unwrap_or("");
     let Some((prefix, operation_name)) = target.split_once('.') else {
         return ("-", Err(ApiError::client("UnknownOperationException", "The request has no X-Amz-Target header naming an operation.")));
@@ -60,53 +205,116 @@ async fn handle(state: &AppState, uri: &Uri, headers: &HeaderMap, body: Body) ->
                 return ("-", Err(ApiError::client("UnknownOperationException", format!("Unknown operation {operation_name}."))));
             };
             let outcome = async {
-                if operation.authentication() == idp::operations::Authentication::Signed {
-                    check_signature(state, "cognito-idp", uri, headers, &body)?;
-                }
-                let input = json::parse_body(&body)?;
+                let input = if operation.authentication() == idp::operations::Authentication::Signed {
+                    let principal = authenticate(state, "cognito-idp", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
+                    let input = json::parse_body(body)?;
+                    let resource = match input.get("UserPoolId").and_then(Value::as_str) {
+                        Some(pool_id) => cognate_domain::ids::user_pool_arn(&state.config.region, &state.config.account_id, pool_id),
+                        None => "*".to_string(),
+                    };
+                    authorize(state, &principal, &format!("cognito-idp:{}", operation.name()), &resource)
+                        .await
+                        .map_err(AuthFailure::into_json)?;
+                    input
+                } else {
+                    json::parse_body(body)?
+                };
                 idp::handle(state, operation, input).await
             }
             .await;
             (operation.name(), outcome)
         }
+        IDENTITY_TARGET_PREFIX => {
+            let Some((name, signed)) = identity::operation(operation_name) else {
+                return ("-", Err(ApiError::client("UnknownOperationException", format!("Unknown operation {operation_name}."))));
+            };
+            let outcome = async {
+                let input = json::parse_body(body)?;
+                if signed {
+                    let principal =
+                        authenticate(state, "cognito-identity", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
+                    let resource = identity::resource_of(state, &input);
+                    authorize(state, &principal, &format!("cognito-identity:{name}"), &resource).await.map_err(AuthFailure::into_json)?;
+                }
+                identity::handle(state, name, input).await
+            }
+            .await;
+            (name, outcome)
+        }
         _ => ("-", Err(ApiError::client("UnknownOperationException", format!("Unknown service target {prefix}.")))),
     }
 }
 
-/// Verifies a request signed with the root credentials.
-pub fn check_signature(state: &AppState, service: &str, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
-    let parts = SignedParts {
-        method: "POST",
-        raw_path: uri.path(),
-        raw_query: uri.query().unwrap_or(""),
-        headers,
-        body,
-    };
-    let expectation = sigv4::Expectation {
-        service,
-        region: &state.config.region,
-        now_seconds: state.clock.now_millis().div_euclid(1000),
-    };
-    let root = &state.root;
-    let secret_for = |access_key_id: &str| {
-        cognate_domain::crypto::constant_time_eq(access_key_id.as_bytes(), root.access_key_id.as_bytes())
-            .then(|| root.secret_access_key.0.clone())
-    };
-    match sigv4::verify(&parts, &expectation, secret_for, state.config.insecure_accept_any_signature) {
-        Ok(_) => Ok(()),
-        Err(SignatureError::Missing) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "MissingAuthenticationTokenException",
-            "Missing Authentication Token",
-        )),
-        Err(SignatureError::Incomplete(message)) => {
-            Err(ApiError::new(StatusCode::FORBIDDEN, "IncompleteSignatureException", message))
-        }
-        Err(SignatureError::UnknownAccessKey) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid.",
-        )),
-        Err(SignatureError::Invalid(message)) => Err(ApiError::new(StatusCode::FORBIDDEN, "InvalidSignatureException", message)),
-    }
+/// Which query-protocol service an action belongs to.
+enum QueryService {
+    Sts,
+    Iam,
 }
+
+async fn handle_query(
+    state: &AppState,
+    request_id: &str,
+    method: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    parameters: &[u8],
+    body: &[u8],
+) -> Response {
+    let input = match QueryInput::parse(parameters) {
+        Ok(input) => input,
+        Err(error) => return error.render(sts::NAMESPACE, request_id),
+    };
+    let action = input.get("Action").unwrap_or("").to_string();
+    let service = match input.get("Version") {
+        Some(sts::VERSION) => Some(QueryService::Sts),
+        Some(iam::VERSION) => Some(QueryService::Iam),
+        _ if sts::ACTIONS.iter().any(|(name, _)| *name == action) => Some(QueryService::Sts),
+        _ if iam::ACTIONS.contains(&action.as_str()) => Some(QueryService::Iam),
+        _ => None,
+    };
+    let name: &'static str = sts::ACTIONS
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(iam::ACTIONS.iter().copied())
+        .find(|name| *name == action)
+        .unwrap_or("-");
+    let mut response = match service {
+        None => QueryError::sender("InvalidAction", format!("Could not find operation {action} for version {}", input.get("Version").unwrap_or("")))
+            .render(sts::NAMESPACE, request_id),
+        Some(QueryService::Sts) => {
+            let signed = sts::ACTIONS.iter().find(|(known, _)| *known == action).is_none_or(|(_, signed)| *signed);
+            let outcome = async {
+                let principal = if signed {
+                    Some(authenticate(state, "sts", method, uri, headers, body).await.map_err(AuthFailure::into_query)?)
+                } else {
+                    None
+                };
+                sts::handle(state, principal.as_ref(), &action, &input).await
+            }
+            .await;
+            match outcome {
+                Ok(inner) => query::success(&action, sts::NAMESPACE, &inner, request_id),
+                Err(error) => error.render(sts::NAMESPACE, request_id),
+            }
+        }
+        Some(QueryService::Iam) => {
+            let outcome = async {
+                if !iam::ACTIONS.contains(&action.as_str()) {
+                    return Err(QueryError::sender("InvalidAction", format!("Could not find operation {action} for version {}", iam::VERSION)));
+                }
+                let principal = authenticate(state, "iam", method, uri, headers, body).await.map_err(AuthFailure::into_query)?;
+                let resource = iam::resource_of(state, &input);
+                authorize(state, &principal, &format!("iam:{action}"), &resource).await.map_err(AuthFailure::into_query)?;
+                iam::handle(state, &action, &input).await
+            }
+            .await;
+            match outcome {
+                Ok(inner) => query::success(&action, iam::NAMESPACE, &inner, request_id),
+                Err(error) => error.render(iam::NAMESPACE, request_id),
+            }
+        }
+    };
+    response.extensions_mut().insert(OperationName(name));
+    response
+}
+

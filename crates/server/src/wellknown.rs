@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use cognate_domain::tokens::PublicJwk;
 use cognate_domain::DomainError;
 
 use crate::app::AppState;
@@ -23,20 +24,49 @@ fn failure(error: DomainError) -> Response {
     }
 }
 
+/// The path under the public URL where identity pools' OpenID tokens are issued; their keys
+/// are at `/<path>/.well-known/jwks_uri`, as Cognito Identity names it.
+pub const IDENTITY_PATH: &str = "cognito-identity";
+
+fn jwks_document(keys: &[PublicJwk]) -> Response {
+    let keys: Vec<_> = keys
+        .iter()
+        .map(|key| {
+            let algorithm = key.algorithm.clone().unwrap_or_else(|| "RS256".into());
+            json!({ "alg": algorithm, "e": key.exponent, "kid": key.kid, "kty": "RSA", "n": key.modulus, "use": "sig" })
+        })
+        .collect();
+    axum::Json(json!({ "keys": keys })).into_response()
+}
+
 pub async fn jwks(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
     match state.user_pools.jwks(&pool_id).await {
-        Ok(keys) => {
-            let keys: Vec<_> = keys
-                .iter()
-                .map(|key| json!({ "alg": "RS256", "e": key.exponent, "kid": key.kid, "kty": "RSA", "n": key.modulus, "use": "sig" }))
-                .collect();
-            axum::Json(json!({ "keys": keys })).into_response()
-        }
+        Ok(keys) => jwks_document(&keys),
+        Err(error) => failure(error),
+    }
+}
+
+/// `/cognito-identity/.well-known/jwks_uri`: the keys of the OpenID tokens.
+pub async fn identity_jwks(State(state): State<AppState>) -> Response {
+    match state.identity_pools.openid_jwks().await {
+        Ok(keys) => jwks_document(&keys),
         Err(error) => failure(error),
     }
 }
 
 pub async fn openid_configuration(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
+    if pool_id == IDENTITY_PATH {
+        let issuer = state.identity_pools.issuer();
+        return axum::Json(json!({
+            "issuer": issuer,
+            "jwks_uri": format!("{issuer}/.well-known/jwks_uri"),
+            "response_types_supported": ["code", "id_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS512"],
+            "claims_supported": ["sub", "aud", "amr", "iss", "exp", "iat"],
+        }))
+        .into_response();
+    }
     match state.user_pools.pool_issuer(&pool_id).await {
         Ok(issuer) => axum::Json(json!({
             "issuer": issuer,

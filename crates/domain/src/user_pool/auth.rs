@@ -766,6 +766,52 @@ impl UserPoolService {
         Ok(AccessTokenHolder { pool, user, claims })
     }
 
+    /// The issuer base of this server's user pools: a token's `iss` is `<base>/<pool id>`.
+    pub fn issuer_base(&self) -> &str {
+        &self.issuer_base
+    }
+
+    /// Verifies an ID token of pool `pool_id` as an identity pool does for a login: RS256 with
+    /// one of the pool's ID-token keys, `iss`, `token_use` = id, `exp`, and, with
+    /// `check_revocation` (ServerSideTokenCheck), that its sign-in was not signed out. Messages
+    /// are Cognito Identity's.
+    pub async fn verify_id_token_for_login(&self, pool_id: &str, token: &str, check_revocation: bool) -> DomainResult<Value> {
+        let invalid = |reason: &str| DomainError::NotAuthorized(format!("Invalid login token. {reason}"));
+        let unverified = tokens::peek_claims(token).map_err(|_| invalid("Not a valid OpenId Connect identity token."))?;
+        if unverified.get("iss").and_then(Value::as_str) != Some(self.issuer(pool_id).as_str()) {
+            return Err(invalid("Issuer doesn't match providerName"));
+        }
+        if unverified.get("aud").is_none() {
+            return Err(invalid("Missing a required claim: aud"));
+        }
+        if self.store.get_user_pool(pool_id).await.map_err(store_error)?.is_none() {
+            return Err(invalid("Couldn't verify signed token."));
+        }
+        let keys = self.pool_keys(pool_id).await?;
+        let id_keys: Vec<PublicJwk> = keys
+            .records
+            .iter()
+            .filter(|record| record.purpose == KeyPurpose::IdToken)
+            .map(SigningKeyRecord::public_jwk)
+            .collect();
+        let claims = tokens::verify_jwt(token, &id_keys).map_err(|_| invalid("Couldn't verify signed token."))?;
+        if claims.get("token_use").and_then(Value::as_str) != Some("id") {
+            return Err(invalid("Not an ID token."));
+        }
+        let expires = claims.get("exp").and_then(Value::as_i64).ok_or_else(|| invalid("Missing a required claim: exp"))?;
+        let now = self.now().div_euclid(1000);
+        if now >= expires {
+            return Err(DomainError::NotAuthorized(format!("Invalid login token. Token expired: {now} >= {expires}")));
+        }
+        if check_revocation {
+            let origin_jti = claims.get("origin_jti").and_then(Value::as_str).ok_or_else(|| invalid("Token has been revoked."))?;
+            if self.store.is_token_family_revoked(origin_jti).await.map_err(store_error)? {
+                return Err(invalid("Token has been revoked."));
+            }
+        }
+        Ok(claims)
+    }
+
     /// GlobalSignOut: every refresh token of the user is revoked, and with them every access
     /// token minted from those sign-ins.
     pub async fn global_sign_out(&self, access_token: &str) -> DomainResult<()> {

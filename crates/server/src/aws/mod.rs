@@ -2,4 +2,5 @@
 //! Signature Version 4 verification.
 
 pub mod json;
+pub mod query;
 pub mod sigv4;

@@ -208,6 +208,8 @@ pub fn parse_amz_date(text: &str) -> Option<i64> {
 pub struct Expectation<'a> {
     pub service: &'a str,
     pub region: &'a str,
+    /// A second region the scope may name (global services are signed for us-east-1).
+    pub also_region: Option<&'a str>,
     pub now_seconds: i64,
 }
 
@@ -254,7 +256,7 @@ pub fn verify(
             expectation.service
         )));
     }
-    if authorization.region != expectation.region {
+    if authorization.region != expectation.region && Some(authorization.region.as_str()) != expectation.also_region {
         return Err(SignatureError::Invalid(format!(
             "Credential should be scoped to a valid region, not '{}'. ",
             authorization.region
@@ -295,7 +297,7 @@ mod tests {
         );
         let parts = SignedParts { method: "GET", raw_path: "/", raw_query: "", headers: &headers, body: b"" };
         let now = parse_amz_date("20150830T123600Z").unwrap();
-        let expectation = Expectation { service: "service", region: "us-east-1", now_seconds: now };
+        let expectation = Expectation { service: "service", region: "us-east-1", also_region: None, now_seconds: now };
         let caller = verify(&parts, &expectation, |key| (key == "AKIDEXAMPLE").then(|| SECRET.to_string()), false).unwrap();
         assert_eq!(caller.access_key_id, "AKIDEXAMPLE");
 

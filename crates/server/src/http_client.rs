@@ -1,0 +1,48 @@
+//! The HTTP client the domain uses to reach identity providers (discovery documents, JWKS,
+//! social token checks): reqwest over rustls, with short timeouts and a size cap.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use cognate_domain::federation::HttpClient;
+
+/// Provider documents larger than this are refused.
+const MAX_DOCUMENT_BYTES: usize = 512 * 1024;
+
+pub struct ReqwestClient {
+    client: reqwest::Client,
+}
+
+impl ReqwestClient {
+    pub fn new() -> Result<ReqwestClient, String> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .user_agent(concat!("cognate/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| format!("building the HTTP client: {error}"))?;
+        Ok(ReqwestClient { client })
+    }
+}
+
+#[async_trait]
+impl HttpClient for ReqwestClient {
+    async fn get_json(&self, url: &str) -> Result<Value, String> {
+        let mut response = self.client.get(url).header("accept", "application/json").send().await.map_err(|error| error.to_string())?;
+        let status = response.status();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|error| error.to_string())? {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_DOCUMENT_BYTES {
+                return Err(format!("{url} answered more than {MAX_DOCUMENT_BYTES} bytes"));
+            }
+        }
+        if !status.is_success() {
+            return Err(format!("{url} answered {status}"));
+        }
+        serde_json::from_slice(&body).map_err(|error| format!("{url} answered something that is not JSON: {error}"))
+    }
+}
