@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,36 +18,8 @@ import urllib.request
 
 import boto3
 import botocore.config
-from botocore.exceptions import ClientError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-passed = 0
-failed = 0
-
-
-def check(description, condition):
-    global passed, failed
-    if condition:
-        passed += 1
-        print(f"ok   {description}")
-    else:
-        failed += 1
-        print(f"FAIL {description}")
-
-
-def error_code(call):
-    try:
-        call()
-    except ClientError as error:
-        return error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"]
-    return None, 200
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from checks import HERE, ROOT, Results, check, error_code, free_port  # noqa: E402
 
 
 def main():
@@ -209,8 +180,8 @@ def main():
             check("SIGTERM stops the server within 10 s", False)
         shutil.rmtree(work, ignore_errors=True)
     smtp_sign_up(binary, env)
-    print(f"walkthrough: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"walkthrough: {Results.passed} passed, {Results.failed} failed")
+    return 1 if Results.failed else 0
 
 
 def smtp_sign_up(binary, env):

@@ -31,6 +31,8 @@ const provider = new Provider(issuer, {
     claims: async () => ({ sub: id, email: `${id}@provider.example`, email_verified: true }),
   }),
   claims: { openid: ["sub"], email: ["email", "email_verified"] },
+  // Put the email claims in the ID token itself, as social providers do.
+  conformIdTokenClaims: false,
   features: { devInteractions: { enabled: true } },
   ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 3600, IdToken: 3600, Interaction: 600, Session: 3600 },
   // Consent is pre-agreed: the test signs users in without a consent page.

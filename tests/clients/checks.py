@@ -1,0 +1,65 @@
+"""What the client-driven test scripts share: counted checks, AWS error codes from boto3, free
+loopback ports, and starting `cognate serve` on a fresh data directory."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+class Results:
+    passed = 0
+    failed = 0
+
+
+def check(description, condition):
+    if condition:
+        Results.passed += 1
+        print(f"ok   {description}")
+    else:
+        Results.failed += 1
+        print(f"FAIL {description}")
+    sys.stdout.flush()
+
+
+def error_code(call):
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"]
+    return None, 200
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_binary():
+    subprocess.run(["cargo", "build", "--quiet", "--bin", "cognate"], cwd=ROOT, check=True)
+    return os.path.join(ROOT, "target", "debug", "cognate")
+
+
+def start_server(binary, data_dir, port, extra_args=(), env=None):
+    """Starts `cognate serve`; returns (process, banner text, access key id, secret)."""
+    env = env if env is not None else {key: value for key, value in os.environ.items() if not key.startswith("COGNATE_")}
+    server = subprocess.Popen(
+        [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir, *extra_args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    banner = []
+    for line in server.stdout:
+        banner.append(line)
+        if "cognate listening on" in line:
+            break
+    text = "".join(banner)
+    key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", text)
+    secret = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", text)
+    return server, text, key_id.group(1) if key_id else None, secret.group(1) if secret else None

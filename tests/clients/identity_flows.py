@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+"""Web identity federation driven by boto3 against the real binary: IAM roles and policies, an
+identity pool, the enhanced flow (guest, user-pool login, a login at a third-party OpenID Connect
+provider — the `oidc-provider` package under Node — and developer-authenticated identities), the
+basic flow (GetOpenIdToken, then STS AssumeRoleWithWebIdentity), GetCallerIdentity signed with
+the credentials obtained, role choice by groups and claim rules, requests that the policy engine
+allows and denies, and AWS's refusals. Prints 'N passed, N failed'."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+import boto3
+import botocore.config
+
+from checks import HERE, Results, build_binary, check, error_code, free_port, start_server
+
+REGION = "us-east-1"
+ACCOUNT = "000000000000"
+OIDC_CLIENT_ID = "cognate-federation-test"
+OIDC_CLIENT_SECRET = "a-long-client-secret-for-the-test-provider"
+CONFIG = botocore.config.Config(retries={"max_attempts": 1})
+
+
+def trust(condition, principal="cognito-identity.amazonaws.com"):
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Federated": principal},
+                       "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition}],
+    })
+
+
+class OidcProvider:
+    """The third-party provider: signs users in through its own endpoints and hands back the
+    ID tokens it issued."""
+
+    def __init__(self, port):
+        self.process = subprocess.Popen(
+            ["node", os.path.join(HERE, "oidc_provider.mjs"), str(port), OIDC_CLIENT_ID, OIDC_CLIENT_SECRET],
+            cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("ready "):
+            raise RuntimeError(f"the OIDC provider did not start: {line!r}")
+        self.issuer = line.split(" ", 1)[1]
+
+    def id_token(self, user):
+        self.process.stdin.write(user + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("token "):
+            raise RuntimeError(f"the OIDC provider did not sign {user} in: {line}")
+        return line.split(" ", 1)[1]
+
+    def stop(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+def main():
+    binary = build_binary()
+    work = tempfile.mkdtemp(prefix="cognate-identity-")
+    port = free_port()
+    server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port)
+    provider = OidcProvider(free_port())
+    endpoint = f"http://127.0.0.1:{port}"
+
+    def client(service, **credentials):
+        credentials = credentials or {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
+        return boto3.client(service, region_name=REGION, endpoint_url=endpoint, config=CONFIG, **credentials)
+
+    def with_credentials(service, creds):
+        return client(service, aws_access_key_id=creds["AccessKeyId"],
+                      aws_secret_access_key=creds.get("SecretKey") or creds.get("SecretAccessKey"),
+                      aws_session_token=creds["SessionToken"])
+
+    try:
+        idp, identity, iam, sts = client("cognito-idp"), client("cognito-identity"), client("iam"), client("sts")
+
+        # A user pool with an app client, users and a group that names a role.
+        pool_id = idp.create_user_pool(PoolName="federation")["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="app",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        for username in ["alice", "bob", "carol"]:
+            idp.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+            idp.admin_set_user_password(UserPoolId=pool_id, Username=username, Password="Correct-Horse-1", Permanent=True)
+
+        def sign_in(username):
+            return idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                     AuthParameters={"USERNAME": username, "PASSWORD": "Correct-Horse-1"})["AuthenticationResult"]
+
+        # IAM: an OIDC provider, roles with trust policies, and an inline policy.
+        oidc_arn = iam.create_open_id_connect_provider(Url=provider.issuer, ClientIDList=[OIDC_CLIENT_ID])["OpenIDConnectProviderArn"]
+        provider_key = provider.issuer.split("://", 1)[1]
+        check("the OIDC provider's ARN names its URL without the scheme",
+              oidc_arn == f"arn:aws:iam::{ACCOUNT}:oidc-provider/{provider_key}")
+        code, status = error_code(lambda: iam.create_open_id_connect_provider(Url="http://example.com", ClientIDList=["x"]))
+        check(f"a plain-http provider off loopback is refused ({code}, {status})", code == "ValidationError" and status == 400)
+
+        identity_pool_id = identity.create_identity_pool(
+            IdentityPoolName="federation", AllowUnauthenticatedIdentities=True, AllowClassicFlow=True,
+            CognitoIdentityProviders=[{"ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}",
+                                       "ClientId": client_id, "ServerSideTokenCheck": True}],
+            OpenIdConnectProviderARNs=[oidc_arn], DeveloperProviderName="login.cognate.test",
+        )["IdentityPoolId"]
+        check("the identity pool id is <region>:<uuid>",
+              re.fullmatch(r"us-east-1:[0-9a-f-]{36}", identity_pool_id) is not None)
+
+        authenticated = {"StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id},
+                         "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}
+        unauthenticated = {"StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id},
+                           "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}}
+        roles = {}
+        for name, condition in [("reader", authenticated), ("guest", unauthenticated), ("admin", authenticated),
+                                ("dave-role", authenticated)]:
+            roles[name] = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust(condition),
+                                          MaxSessionDuration=7200)["Role"]["Arn"]
+        check("role ARNs and ids have AWS's shapes",
+              roles["reader"] == f"arn:aws:iam::{ACCOUNT}:role/reader"
+              and iam.get_role(RoleName="reader")["Role"]["RoleId"].startswith("AROA"))
+        check("boto3 reads the trust policy back as a document",
+              iam.get_role(RoleName="reader")["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Action"]
+              == "sts:AssumeRoleWithWebIdentity")
+        roles["oidc"] = iam.create_role(
+            RoleName="oidc-direct",
+            AssumeRolePolicyDocument=trust({"StringEquals": {f"{provider_key}:aud": OIDC_CLIENT_ID}}, principal=oidc_arn),
+        )["Role"]["Arn"]
+        code, status = error_code(lambda: iam.create_role(RoleName="reader", AssumeRolePolicyDocument=trust(authenticated)))
+        check(f"a second role of the same name is EntityAlreadyExists ({code}, {status})", code == "EntityAlreadyExists" and status == 409)
+        code, _ = error_code(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument="{\"Statement\": 5}"))
+        check(f"a malformed trust policy is MalformedPolicyDocument ({code})", code == "MalformedPolicyDocument")
+        pool_arn = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}"
+        iam.put_role_policy(RoleName="reader", PolicyName="read-users", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["cognito-idp:ListUsers", "cognito-idp:AdminGetUser"], "Resource": pool_arn},
+                          {"Effect": "Deny", "Action": "cognito-idp:AdminGetUser", "Resource": "*",
+                           "Condition": {"StringNotEquals": {"aws:PrincipalAccount": "123456789012"}}}],
+        }))
+        check("inline policies are listed", iam.list_role_policies(RoleName="reader")["PolicyNames"] == ["read-users"])
+        code, status = error_code(lambda: iam.delete_role(RoleName="reader"))
+        check(f"a role with policies cannot be deleted ({code}, {status})", code == "DeleteConflict" and status == 409)
+        simulated = iam.simulate_principal_policy(
+            PolicySourceArn=roles["reader"], ActionNames=["cognito-idp:ListUsers", "cognito-idp:AdminGetUser", "cognito-idp:DeleteUserPool"],
+            ResourceArns=[pool_arn])["EvaluationResults"]
+        check("SimulatePrincipalPolicy: allowed, explicit deny, implicit deny",
+              [result["EvalDecision"] for result in simulated] == ["allowed", "explicitDeny", "implicitDeny"])
+
+        provider_name = f"cognito-idp.{REGION}.amazonaws.com/{pool_id}"
+        identity.set_identity_pool_roles(
+            IdentityPoolId=identity_pool_id,
+            Roles={"authenticated": roles["reader"], "unauthenticated": roles["guest"]},
+            RoleMappings={
+                f"{provider_name}:{client_id}": {"Type": "Token", "AmbiguousRoleResolution": "AuthenticatedRole"},
+                provider_key: {"Type": "Rules", "AmbiguousRoleResolution": "Deny", "RulesConfiguration": {"Rules": [
+                    {"Claim": "email", "MatchType": "StartsWith", "Value": "dave@", "RoleARN": roles["dave-role"]}]}},
+            },
+        )
+        check("the roles read back", identity.get_identity_pool_roles(IdentityPoolId=identity_pool_id)["Roles"]["authenticated"] == roles["reader"])
+
+        # Guests.
+        guest_id = identity.get_id(IdentityPoolId=identity_pool_id)["IdentityId"]
+        check("a guest identity id is <region>:<uuid>", re.fullmatch(r"us-east-1:[0-9a-f-]{36}", guest_id) is not None)
+        guest = identity.get_credentials_for_identity(IdentityId=guest_id)
+        creds = guest["Credentials"]
+        check("guest credentials have AWS's shapes",
+              creds["AccessKeyId"].startswith("ASIA") and len(creds["AccessKeyId"]) == 20 and len(creds["SecretKey"]) == 40
+              and creds["Expiration"].year >= 2026)
+        caller = with_credentials("sts", creds).get_caller_identity()
+        check("GetCallerIdentity with guest credentials answers the guest role",
+              caller["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/guest/CognitoIdentityCredentials"
+              and caller["Account"] == ACCOUNT and caller["UserId"].endswith(":CognitoIdentityCredentials"))
+
+        # A user-pool login: the default authenticated role, under either Logins key.
+        alice = sign_in("alice")
+        alice_id = identity.get_id(IdentityPoolId=identity_pool_id, Logins={provider_name: alice["IdToken"]})["IdentityId"]
+        amplify_key = f"127.0.0.1:{port}/{pool_id}"
+        check("the key Amplify derives from the issuer finds the same identity",
+              identity.get_id(IdentityPoolId=identity_pool_id, Logins={amplify_key: alice["IdToken"]})["IdentityId"] == alice_id)
+        alice_creds = identity.get_credentials_for_identity(IdentityId=alice_id, Logins={provider_name: alice["IdToken"]})["Credentials"]
+        check("a user-pool login gets the authenticated role",
+              with_credentials("sts", alice_creds).get_caller_identity()["Arn"].endswith(":assumed-role/reader/CognitoIdentityCredentials"))
+        alice_idp = with_credentials("cognito-idp", alice_creds)
+        check("the role's policy allows ListUsers on the pool",
+              len(alice_idp.list_users(UserPoolId=pool_id)["Users"]) == 3)
+        code, status = error_code(lambda: alice_idp.list_user_pools(MaxResults=10))
+        check(f"an action the policy does not allow is AccessDeniedException ({code}, {status})",
+              code == "AccessDeniedException" and status == 403)
+        code, _ = error_code(lambda: alice_idp.admin_get_user(UserPoolId=pool_id, Username="bob"))
+        check(f"an explicit Deny wins over the Allow ({code})", code == "AccessDeniedException")
+        code, status = error_code(lambda: with_credentials("iam", alice_creds).get_role(RoleName="reader"))
+        check(f"temporary credentials reach IAM only as their policies allow ({code}, {status})", code == "AccessDenied" and status == 403)
+        code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=alice_id, Logins={provider_name: sign_in("bob")["IdToken"]}))
+        check(f"another user's login for this identity is refused ({code})", code in ("NotAuthorizedException", "ResourceConflictException"))
+        code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=alice_id))
+        check(f"an authenticated identity without its login is refused ({code})", code == "NotAuthorizedException")
+        code, _ = error_code(lambda: identity.get_id(IdentityPoolId=identity_pool_id, Logins={provider_name: alice["AccessToken"]}))
+        check(f"an access token is not a login ({code})", code == "NotAuthorizedException")
+        tampered = alice["IdToken"][:-4] + ("AAAA" if not alice["IdToken"].endswith("AAAA") else "BBBB")
+        code, _ = error_code(lambda: identity.get_id(IdentityPoolId=identity_pool_id, Logins={provider_name: tampered}))
+        check(f"a tampered ID token is refused ({code})", code == "NotAuthorizedException")
+
+        # Group-based role: bob is in a group whose role becomes cognito:preferred_role.
+        idp.create_group(UserPoolId=pool_id, GroupName="admins", Precedence=1, RoleArn=roles["admin"])
+        idp.admin_add_user_to_group(UserPoolId=pool_id, Username="bob", GroupName="admins")
+        bob = sign_in("bob")
+        bob_id = identity.get_id(IdentityPoolId=identity_pool_id, Logins={provider_name: bob["IdToken"]})["IdentityId"]
+        bob_creds = identity.get_credentials_for_identity(IdentityId=bob_id, Logins={provider_name: bob["IdToken"]})["Credentials"]
+        check("a Token role mapping picks the group's role",
+              with_credentials("sts", bob_creds).get_caller_identity()["Arn"].endswith(":assumed-role/admin/CognitoIdentityCredentials"))
+        code, _ = error_code(lambda: identity.get_credentials_for_identity(
+            IdentityId=bob_id, Logins={provider_name: bob["IdToken"]}, CustomRoleArn=roles["reader"]))
+        check(f"a CustomRoleArn outside cognito:roles is refused ({code})", code == "NotAuthorizedException")
+
+        # A guest who signs in keeps its identity id.
+        carol_guest = identity.get_id(IdentityPoolId=identity_pool_id)["IdentityId"]
+        carol = sign_in("carol")
+        carol_result = identity.get_credentials_for_identity(IdentityId=carol_guest, Logins={provider_name: carol["IdToken"]})
+        check("a guest that signs in keeps its identity id", carol_result["IdentityId"] == carol_guest)
+        check("DescribeIdentity lists the linked provider",
+              identity.describe_identity(IdentityId=carol_guest)["Logins"] == [provider_name])
+        other_guest = identity.get_id(IdentityPoolId=identity_pool_id)["IdentityId"]
+        code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=other_guest, Logins={provider_name: carol["IdToken"]}))
+        check(f"a login already linked to another identity is ResourceConflictException ({code})", code == "ResourceConflictException")
+
+        # A third-party OpenID Connect provider.
+        dave_token = provider.id_token("dave")
+        dave_id = identity.get_id(IdentityPoolId=identity_pool_id, Logins={provider_key: dave_token})["IdentityId"]
+        dave_creds = identity.get_credentials_for_identity(IdentityId=dave_id, Logins={provider_key: dave_token})["Credentials"]
+        check("an external OIDC login gets the role its claim rule names",
+              with_credentials("sts", dave_creds).get_caller_identity()["Arn"].endswith(":assumed-role/dave-role/CognitoIdentityCredentials"))
+        erin_token = provider.id_token("erin")
+        erin_id = identity.get_id(IdentityPoolId=identity_pool_id, Logins={provider_key: erin_token})["IdentityId"]
+        code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=erin_id, Logins={provider_key: erin_token}))
+        check(f"no matching rule with AmbiguousRoleResolution Deny is refused ({code})",
+              code == "InvalidIdentityPoolConfigurationException")
+        iam.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=oidc_arn, ClientID=OIDC_CLIENT_ID)
+        code, _ = error_code(lambda: identity.get_id(IdentityPoolId=identity_pool_id, Logins={provider_key: dave_token}))
+        check(f"a token for an audience IAM does not list is refused ({code})", code == "NotAuthorizedException")
+        iam.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=oidc_arn, ClientID=OIDC_CLIENT_ID)
+        code, _ = error_code(lambda: identity.get_id(IdentityPoolId=identity_pool_id, Logins={"login.unknown.example": dave_token}))
+        check(f"a provider the pool does not list is refused ({code})", code == "NotAuthorizedException")
+
+        # STS directly with the provider's token.
+        direct = sts.assume_role_with_web_identity(RoleArn=roles["oidc"], RoleSessionName="dave-session", WebIdentityToken=dave_token,
+                                                   DurationSeconds=900)
+        check("AssumeRoleWithWebIdentity with a third-party token",
+              direct["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/oidc-direct/dave-session"
+              and direct["SubjectFromWebIdentityToken"] == "dave" and direct["Audience"] == OIDC_CLIENT_ID
+              and direct["Credentials"]["AccessKeyId"].startswith("ASIA"))
+        check("those credentials sign GetCallerIdentity",
+              with_credentials("sts", direct["Credentials"]).get_caller_identity()["Arn"].endswith("assumed-role/oidc-direct/dave-session"))
+        code, status = error_code(lambda: sts.assume_role_with_web_identity(RoleArn=roles["oidc"], RoleSessionName="x1", WebIdentityToken=alice["IdToken"]))
+        check(f"a token of an issuer IAM does not know is InvalidIdentityToken ({code}, {status})", code == "InvalidIdentityToken" and status == 400)
+        code, status = error_code(lambda: sts.assume_role_with_web_identity(RoleArn=roles["reader"], RoleSessionName="x2", WebIdentityToken=dave_token))
+        check(f"a role that does not trust the provider is AccessDenied ({code}, {status})", code == "AccessDenied" and status == 403)
+        code, _ = error_code(lambda: sts.assume_role_with_web_identity(RoleArn=roles["oidc"], RoleSessionName="x3", WebIdentityToken=dave_token,
+                                                                       DurationSeconds=7200))
+        check(f"a duration beyond the role's maximum is refused ({code})", code == "ValidationError")
+        narrowed = sts.assume_role_with_web_identity(
+            RoleArn=roles["reader"], RoleSessionName="narrow",
+            WebIdentityToken=identity.get_open_id_token(IdentityId=alice_id, Logins={provider_name: alice["IdToken"]})["Token"],
+            Policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cognito-idp:AdminGetUser", "Resource": "*"}]}))
+        narrow_idp = with_credentials("cognito-idp", narrowed["Credentials"])
+        code, _ = error_code(lambda: narrow_idp.list_users(UserPoolId=pool_id))
+        check(f"an inline session policy narrows what the role allows ({code})", code == "AccessDeniedException")
+        check("a session policy reports its packed size", 0 < narrowed["PackedPolicySize"] <= 100)
+
+        # The basic flow.
+        open_id = identity.get_open_id_token(IdentityId=alice_id, Logins={provider_name: alice["IdToken"]})
+        check("GetOpenIdToken answers a token for the identity", open_id["IdentityId"] == alice_id and open_id["Token"].count(".") == 2)
+        classic = sts.assume_role_with_web_identity(RoleArn=roles["reader"], RoleSessionName="classic", WebIdentityToken=open_id["Token"])
+        check("the basic flow: AssumeRoleWithWebIdentity with the OpenID token",
+              with_credentials("sts", classic["Credentials"]).get_caller_identity()["Arn"].endswith(":assumed-role/reader/classic")
+              and classic["SubjectFromWebIdentityToken"] == alice_id and classic["Audience"] == identity_pool_id)
+        guest_token = identity.get_open_id_token(IdentityId=guest_id)["Token"]
+        code, _ = error_code(lambda: sts.assume_role_with_web_identity(RoleArn=roles["reader"], RoleSessionName="guest-session", WebIdentityToken=guest_token))
+        check(f"a guest token does not satisfy an authenticated-only trust policy ({code})", code == "AccessDenied")
+
+        # Developer-authenticated identities.
+        developer = identity.get_open_id_token_for_developer_identity(
+            IdentityPoolId=identity_pool_id, Logins={"login.cognate.test": "user-1"}, TokenDuration=600)
+        developer_creds = identity.get_credentials_for_identity(
+            IdentityId=developer["IdentityId"], Logins={"cognito-identity.amazonaws.com": developer["Token"]})["Credentials"]
+        check("a developer identity's token buys authenticated credentials",
+              with_credentials("sts", developer_creds).get_caller_identity()["Arn"].endswith(":assumed-role/reader/CognitoIdentityCredentials"))
+        check("LookupDeveloperIdentity finds the identity",
+              identity.lookup_developer_identity(IdentityPoolId=identity_pool_id, DeveloperUserIdentifier="user-1")["IdentityId"]
+              == developer["IdentityId"])
+        second = identity.get_open_id_token_for_developer_identity(IdentityPoolId=identity_pool_id, Logins={"login.cognate.test": "user-2"})
+        merged = identity.merge_developer_identities(SourceUserIdentifier="user-2", DestinationUserIdentifier="user-1",
+                                                     DeveloperProviderName="login.cognate.test", IdentityPoolId=identity_pool_id)
+        looked_up = identity.lookup_developer_identity(IdentityPoolId=identity_pool_id, IdentityId=developer["IdentityId"])
+        check("MergeDeveloperIdentities moves the source's users to the destination",
+              merged["IdentityId"] == developer["IdentityId"] and sorted(looked_up["DeveloperUserIdentifierList"]) == ["user-1", "user-2"])
+        code, _ = error_code(lambda: identity.describe_identity(IdentityId=second["IdentityId"]))
+        check(f"the merged-away identity is gone ({code})", code == "ResourceNotFoundException")
+        identity.unlink_developer_identity(IdentityId=developer["IdentityId"], IdentityPoolId=identity_pool_id,
+                                           DeveloperProviderName="login.cognate.test", DeveloperUserIdentifier="user-2")
+        code, _ = error_code(lambda: identity.lookup_developer_identity(IdentityPoolId=identity_pool_id, DeveloperUserIdentifier="user-2"))
+        check(f"an unlinked developer user is not found ({code})", code == "ResourceNotFoundException")
+        code, status = error_code(lambda: client("cognito-identity", aws_access_key_id="AKIAUNKNOWN0000000000",
+                                                 aws_secret_access_key="x" * 40).get_open_id_token_for_developer_identity(
+            IdentityPoolId=identity_pool_id, Logins={"login.cognate.test": "user-3"}))
+        check(f"developer operations need signed requests ({code}, {status})", code == "UnrecognizedClientException" and status == 403)
+
+        # Refusals of credentials.
+        bad_secret = dict(alice_creds, SecretKey="x" * 40)
+        code, status = error_code(lambda: with_credentials("sts", bad_secret).get_caller_identity())
+        check(f"a wrong secret is SignatureDoesNotMatch ({code}, {status})", code == "SignatureDoesNotMatch" and status == 403)
+        bad_token = dict(alice_creds, SessionToken=alice_creds["SessionToken"][:-6] + "AAAAAA")
+        code, status = error_code(lambda: with_credentials("sts", bad_token).get_caller_identity())
+        check(f"a tampered session token is InvalidClientTokenId ({code}, {status})", code == "InvalidClientTokenId" and status == 403)
+
+        # Server-side token check: a signed-out user's ID token no longer buys credentials.
+        idp.global_sign_out(AccessToken=alice["AccessToken"])
+        code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=alice_id, Logins={provider_name: alice["IdToken"]}))
+        check(f"a signed-out user's token is refused with ServerSideTokenCheck ({code})", code == "NotAuthorizedException")
+
+        # Removing a login, then turning guest access off.
+        identity.unlink_identity(IdentityId=carol_guest, Logins={provider_name: carol["IdToken"]}, LoginsToRemove=[provider_name])
+        check("UnlinkIdentity removes the login", identity.describe_identity(IdentityId=carol_guest)["Logins"] == [])
+        identity.update_identity_pool(IdentityPoolId=identity_pool_id, IdentityPoolName="federation",
+                                      AllowUnauthenticatedIdentities=False, AllowClassicFlow=True,
+                                      CognitoIdentityProviders=[{"ProviderName": provider_name, "ClientId": client_id,
+                                                                 "ServerSideTokenCheck": True}],
+                                      OpenIdConnectProviderARNs=[oidc_arn], DeveloperProviderName="login.cognate.test")
+        code, _ = error_code(lambda: identity.get_id(IdentityPoolId=identity_pool_id))
+        check(f"with guest access off, GetId without logins is refused ({code})", code == "NotAuthorizedException")
+        code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=carol_guest))
+        check(f"an identity whose login was removed gets no guest credentials ({code})", code == "NotAuthorizedException")
+
+        # Listing and deleting identities; unknown pools.
+        listed = identity.list_identities(IdentityPoolId=identity_pool_id, MaxResults=60)["Identities"]
+        check("ListIdentities lists every identity", guest_id in [entry["IdentityId"] for entry in listed] and len(listed) >= 7)
+        identity.delete_identities(IdentityIdsToDelete=[guest_id])
+        code, _ = error_code(lambda: identity.describe_identity(IdentityId=guest_id))
+        check(f"a deleted identity is not found ({code})", code == "ResourceNotFoundException")
+        code, status = error_code(lambda: identity.get_id(IdentityPoolId=f"{REGION}:00000000-0000-0000-0000-000000000000"))
+        check(f"an unknown identity pool is ResourceNotFoundException ({code}, {status})", code == "ResourceNotFoundException" and status == 400)
+
+        cli = shutil.which("aws")
+        if cli:
+            env = dict(os.environ, AWS_ACCESS_KEY_ID=dave_creds["AccessKeyId"], AWS_SECRET_ACCESS_KEY=dave_creds["SecretKey"],
+                       AWS_SESSION_TOKEN=dave_creds["SessionToken"], AWS_DEFAULT_REGION=REGION, AWS_ENDPOINT_URL=endpoint)
+            output = subprocess.run([cli, "sts", "get-caller-identity"], env=env, capture_output=True, text=True)
+            check("the AWS CLI signs GetCallerIdentity with the temporary credentials",
+                  output.returncode == 0 and "assumed-role/dave-role/CognitoIdentityCredentials" in output.stdout)
+    finally:
+        provider.stop()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"identity flows: {Results.passed} passed, {Results.failed} failed")
+    return 1 if Results.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
