@@ -60,7 +60,7 @@ impl AuthFailure {
             AuthFailure::Signature(SignatureError::Invalid(message)) => {
                 ApiError::new(StatusCode::FORBIDDEN, "InvalidSignatureException", message)
             }
-            AuthFailure::Expired(message) => ApiError::new(StatusCode::FORBIDDEN, "ExpiredTokenException", message),
+            AuthFailure::Expired(message) => ApiError::new(StatusCode::BAD_REQUEST, "ExpiredTokenException", message),
             AuthFailure::Denied(message) => ApiError::new(StatusCode::FORBIDDEN, "AccessDeniedException", message),
             AuthFailure::Internal => ApiError::internal(),
         }

@@ -6,6 +6,7 @@ mod harness;
 mod auth;
 mod clients;
 mod cluster;
+mod federation;
 mod groups;
 mod pools;
 mod sign_up;
