@@ -14,6 +14,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import botocore.config
@@ -60,6 +63,81 @@ class OidcProvider:
     def stop(self):
         self.process.stdin.close()
         self.process.wait(timeout=10)
+
+
+class SocialApis(BaseHTTPRequestHandler):
+    """Facebook's Graph API and Login with Amazon's token-info endpoint, as far as cognate
+    asks them: which app a token belongs to and which user it names."""
+
+    FACEBOOK = {"fb-token-alice": ("fb-app-1", "10001"), "fb-token-other-app": ("fb-app-2", "10002")}
+    AMAZON = {"amzn-token-bob": ("amzn-client-1", "amzn1.account.BOB")}
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        token = urllib.parse.parse_qs(url.query).get("access_token", [""])[0]
+        if url.path in ("/app", "/me") and token in self.FACEBOOK:
+            app_id, user_id = self.FACEBOOK[token]
+            return self.answer(200, {"id": app_id if url.path == "/app" else user_id})
+        if url.path == "/auth/o2/tokeninfo" and token in self.AMAZON:
+            client_id, user_id = self.AMAZON[token]
+            return self.answer(200, {"aud": client_id, "user_id": user_id, "exp": 3600})
+        return self.answer(400, {"error": {"message": "Invalid OAuth access token.", "type": "OAuthException"}})
+
+
+def social_providers(binary, provider):
+    """The social Logins keys, with the providers' endpoints pointed at loopback: Google and Apple
+    ID tokens from the OIDC provider standing in as their issuer, Facebook and Amazon access
+    tokens checked against their APIs."""
+    apis = ThreadingHTTPServer(("127.0.0.1", 0), SocialApis)
+    threading.Thread(target=apis.serve_forever, daemon=True).start()
+    apis_url = f"http://127.0.0.1:{apis.server_address[1]}"
+    work = tempfile.mkdtemp(prefix="cognate-social-")
+    port = free_port()
+    server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port, extra_args=[
+        "--google-issuer", provider.issuer, "--apple-issuer", provider.issuer,
+        "--facebook-graph-url", apis_url, "--amazon-api-url", apis_url])
+    try:
+        identity = boto3.client("cognito-identity", region_name=REGION, endpoint_url=f"http://127.0.0.1:{port}",
+                                aws_access_key_id=key_id, aws_secret_access_key=secret, config=CONFIG)
+        pool_id = identity.create_identity_pool(
+            IdentityPoolName="social", AllowUnauthenticatedIdentities=False,
+            SupportedLoginProviders={"accounts.google.com": OIDC_CLIENT_ID, "graph.facebook.com": "fb-app-1",
+                                     "www.amazon.com": "amzn-client-1", "appleid.apple.com": "com.example.other"},
+        )["IdentityPoolId"]
+        google_token = provider.id_token("grace")
+        google_id = identity.get_id(IdentityPoolId=pool_id, Logins={"accounts.google.com": google_token})["IdentityId"]
+        check("a Google ID token (verified through the issuer's keys) gets an identity",
+              identity.get_id(IdentityPoolId=pool_id, Logins={"accounts.google.com": provider.id_token("grace")})["IdentityId"] == google_id)
+        code, _ = error_code(lambda: identity.get_id(IdentityPoolId=pool_id, Logins={"appleid.apple.com": google_token}))
+        check(f"an Apple login whose audience is another service id is refused ({code})", code == "NotAuthorizedException")
+        facebook_id = identity.get_id(IdentityPoolId=pool_id, Logins={"graph.facebook.com": "fb-token-alice"})["IdentityId"]
+        check("a Facebook access token for the pool's app gets an identity", facebook_id not in ("", google_id))
+        check("DescribeIdentity names the Facebook login",
+              identity.describe_identity(IdentityId=facebook_id)["Logins"] == ["graph.facebook.com"])
+        code, _ = error_code(lambda: identity.get_id(IdentityPoolId=pool_id, Logins={"graph.facebook.com": "fb-token-other-app"}))
+        check(f"a Facebook token of another app is refused ({code})", code == "NotAuthorizedException")
+        code, _ = error_code(lambda: identity.get_id(IdentityPoolId=pool_id, Logins={"graph.facebook.com": "forged"}))
+        check(f"a Facebook token the Graph API rejects is refused ({code})", code == "NotAuthorizedException")
+        amazon_id = identity.get_id(IdentityPoolId=pool_id, Logins={"www.amazon.com": "amzn-token-bob"})["IdentityId"]
+        check("a Login with Amazon token gets an identity", amazon_id not in (google_id, facebook_id))
+        code, _ = error_code(lambda: identity.get_id(IdentityPoolId=pool_id, Logins={"www.amazon.com": "amzn-token-unknown"}))
+        check(f"an Amazon token the token-info endpoint rejects is refused ({code})", code == "NotAuthorizedException")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        apis.shutdown()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main():
@@ -351,6 +429,7 @@ def main():
             output = subprocess.run([cli, "sts", "get-caller-identity"], env=env, capture_output=True, text=True)
             check("the AWS CLI signs GetCallerIdentity with the temporary credentials",
                   output.returncode == 0 and "assumed-role/dave-role/CognitoIdentityCredentials" in output.stdout)
+        social_providers(binary, provider)
     finally:
         provider.stop()
         server.send_signal(signal.SIGTERM)

@@ -91,12 +91,27 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
         redact_url(&config.database_url),
         started.elapsed().as_millis()
     );
+    tokio::spawn(purge_expired(app.state.clone()));
     axum::serve(listener, app.router)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|error| format!("serving: {error}"))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Removes expired records (temporary-credential sessions a day past their expiry) every ten
+/// minutes. Every node does it; the deletes are idempotent.
+async fn purge_expired(state: cognate_server::app::AppState) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        match state.store.purge_expired_records(state.clock.now_millis()).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "purged expired records"),
+            Err(error) => tracing::warn!(%error, "purging expired records"),
+        }
+    }
 }
 
 /// Hides a password in a database URL.
