@@ -35,6 +35,12 @@ fn raw_costs(criterion: &mut Criterion) {
         "scope": "aws.cognito.signin.user.admin", "auth_time": 1, "exp": 2, "iat": 1, "jti": "z", "username": "alice"
     });
     criterion.bench_function("raw/rs256_sign", |bencher| bencher.iter(|| tokens::sign_jwt(&key, &claims)));
+    let token = tokens::sign_jwt(&key, &claims);
+    let public = [record.public_jwk()];
+    criterion.bench_function("raw/rs256_verify", |bencher| bencher.iter(|| tokens::verify_jwt(&token, &public).unwrap()));
+    criterion.bench_function("raw/credential_mint", |bencher| {
+        bencher.iter(|| cognate_domain::iam::mint_material(&master_key, 0, 3600))
+    });
 }
 
 fn list_users(criterion: &mut Criterion) {

@@ -64,6 +64,30 @@ enum Command {
         #[arg(long)]
         refresh_from: Option<String>,
     },
+    /// The enhanced flow under load: sets up an IAM role and an identity pool over a seeded user
+    /// pool, signs in --users seeded users, then each request pair is GetId followed by
+    /// GetCredentialsForIdentity with a user's ID token.
+    Identity {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        /// The seeded pool and client (`cognate-load seed` prints them).
+        #[arg(long)]
+        pool: String,
+        #[arg(long)]
+        client: String,
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
 }
 
 #[tokio::main]
@@ -106,7 +130,149 @@ async fn main() {
             let signer = Arc::new(Signer { access_key_id, secret_access_key, region });
             run(endpoint, target, body, index_range, concurrency, Duration::from_secs(seconds.min(600)), signer).await
         }
+        Command::Identity { endpoint, pool, client, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
+            assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
+            let signer = Signer { access_key_id, secret_access_key, region };
+            identity_load(&endpoint, &signer, &pool, &client, users, concurrency, Duration::from_secs(seconds.min(600))).await
+        }
     }
+}
+
+/// Sends a signed request and returns the answer's text, panicking on failure (set-up only).
+async fn signed_setup_call(endpoint: &str, signer: &Signer, service: &str, headers: &[(&str, &str)], body: &str) -> String {
+    let host = endpoint.split("://").nth(1).unwrap_or("").trim_end_matches('/');
+    let signed = signer.sign_with(host, service, headers, body);
+    let response = reqwest::Client::new().post(format!("{endpoint}/")).headers(signed).body(body.to_string()).send().await.expect("set-up call");
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    assert!(status.is_success(), "set-up call to {service} failed: {status} {text}");
+    text
+}
+
+async fn unsigned_json(client: &reqwest::Client, endpoint: &str, target: &str, body: &serde_json::Value) -> Result<serde_json::Value, String> {
+    let response = client
+        .post(format!("{endpoint}/"))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", target)
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(|error| error.to_string())?;
+    let status = response.status();
+    let value: serde_json::Value = response.json().await.map_err(|error| error.to_string())?;
+    if status.is_success() {
+        Ok(value)
+    } else {
+        Err(format!("{status}: {value}"))
+    }
+}
+
+async fn identity_load(endpoint: &str, signer: &Signer, pool: &str, client_id: &str, users: usize, concurrency: usize, duration: Duration) {
+    let region = signer.region.clone();
+    let identity_pool: serde_json::Value = serde_json::from_str(
+        &signed_setup_call(
+            endpoint,
+            signer,
+            "cognito-identity",
+            &[("x-amz-target", "AWSCognitoIdentityService.CreateIdentityPool")],
+            &serde_json::json!({
+                "IdentityPoolName": format!("load{}", uuid_like() % 1_000_000),
+                "AllowUnauthenticatedIdentities": false,
+                "CognitoIdentityProviders": [{"ProviderName": format!("cognito-idp.{region}.amazonaws.com/{pool}"), "ClientId": client_id}],
+            })
+            .to_string(),
+        )
+        .await,
+    )
+    .unwrap();
+    let identity_pool_id = identity_pool["IdentityPoolId"].as_str().unwrap().to_string();
+    let role_name = format!("load-{}", uuid_like() % 1_000_000_000);
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Federated": "cognito-identity.amazonaws.com"}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id}}}]});
+    let form = format!(
+        "Action=CreateRole&Version=2010-05-08&RoleName={role_name}&AssumeRolePolicyDocument={}",
+        sigv4::uri_encode(&trust.to_string(), false)
+    );
+    let created = signed_setup_call(endpoint, signer, "iam", &[("content-type", "application/x-www-form-urlencoded")], &form).await;
+    let role_arn = created.split("<Arn>").nth(1).and_then(|rest| rest.split("</Arn>").next()).unwrap().to_string();
+    signed_setup_call(
+        endpoint,
+        signer,
+        "cognito-identity",
+        &[("x-amz-target", "AWSCognitoIdentityService.SetIdentityPoolRoles")],
+        &serde_json::json!({"IdentityPoolId": identity_pool_id, "Roles": {"authenticated": role_arn}}).to_string(),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let mut tokens = Vec::with_capacity(users);
+    for index in 0..users {
+        let answer = unsigned_json(
+            &http,
+            endpoint,
+            "AWSCognitoIdentityProviderService.InitiateAuth",
+            &serde_json::json!({"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": format!("user{index:07}"), "PASSWORD": cognate_bench::SEEDED_PASSWORD}}),
+        )
+        .await
+        .expect("sign in a seeded user");
+        tokens.push(answer["AuthenticationResult"]["IdToken"].as_str().unwrap().to_string());
+    }
+    eprintln!("signed in {users} users in {:.1} s; identity pool {identity_pool_id}", started.elapsed().as_secs_f64());
+    let tokens = Arc::new(tokens);
+    let provider = format!("cognito-idp.{region}.amazonaws.com/{pool}");
+    let deadline = Instant::now() + duration;
+    let mut workers = Vec::new();
+    for worker_index in 0..concurrency {
+        let (http, endpoint, tokens, provider, identity_pool_id) =
+            (http.clone(), endpoint.to_string(), tokens.clone(), provider.clone(), identity_pool_id.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            let mut first_error = None;
+            let mut counter = worker_index;
+            while Instant::now() < deadline {
+                counter += concurrency;
+                let token = &tokens[counter % tokens.len()];
+                let logins = serde_json::json!({ provider.clone(): token });
+                let started = Instant::now();
+                let outcome = async {
+                    let got = unsigned_json(&http, &endpoint, "AWSCognitoIdentityService.GetId",
+                        &serde_json::json!({"IdentityPoolId": identity_pool_id, "Logins": logins})).await?;
+                    unsigned_json(&http, &endpoint, "AWSCognitoIdentityService.GetCredentialsForIdentity",
+                        &serde_json::json!({"IdentityId": got["IdentityId"], "Logins": logins})).await
+                }
+                .await;
+                latencies.push(started.elapsed());
+                if let Err(error) = outcome {
+                    errors += 1;
+                    first_error.get_or_insert(error);
+                }
+            }
+            (latencies, errors, first_error)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for worker in workers {
+        let (worker_latencies, worker_errors, first_error) = worker.await.unwrap();
+        latencies.extend(worker_latencies);
+        errors += worker_errors;
+        if let Some(error) = first_error {
+            eprintln!("error: {error}");
+        }
+    }
+    latencies.sort();
+    let percentile = |fraction: f64| latencies[((latencies.len() as f64 * fraction) as usize).min(latencies.len() - 1)];
+    println!(
+        "GetId + GetCredentialsForIdentity: {} pairs in {:.1} s at concurrency {concurrency}: {:.0} pairs/s, p50 {:.2} ms, p99 {:.2} ms, {errors} errors",
+        latencies.len(),
+        duration.as_secs_f64(),
+        latencies.len() as f64 / duration.as_secs_f64(),
+        percentile(0.50).as_secs_f64() * 1000.0,
+        percentile(0.99).as_secs_f64() * 1000.0,
+    );
 }
 
 /// Signs in once with USER_PASSWORD_AUTH and returns the refresh token.
@@ -168,22 +334,32 @@ fn amz_date(epoch_seconds: i64) -> String {
 
 impl Signer {
     fn sign(&self, host: &str, target: &str, body: &str) -> HeaderMap {
+        let target = format!("AWSCognitoIdentityProviderService.{target}");
+        self.sign_with(host, "cognito-idp", &[("x-amz-target", target.as_str())], body)
+    }
+
+    /// Signs a POST to `service` with the given headers (plus `host` and `x-amz-date`; a JSON
+    /// content type unless one is given).
+    fn sign_with(&self, host: &str, service: &str, extra: &[(&str, &str)], body: &str) -> HeaderMap {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
         let date_time = amz_date(now);
         let mut headers = HeaderMap::new();
         headers.insert("host", HeaderValue::from_str(host).unwrap());
         headers.insert("x-amz-date", HeaderValue::from_str(&date_time).unwrap());
-        headers.insert("x-amz-target", HeaderValue::from_str(&format!("AWSCognitoIdentityProviderService.{target}")).unwrap());
         headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
-        let signed_headers: Vec<String> = ["content-type", "host", "x-amz-date", "x-amz-target"].map(String::from).to_vec();
+        for (name, value) in extra {
+            headers.insert(axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value).unwrap());
+        }
+        let mut signed_headers: Vec<String> = headers.keys().map(|name| name.as_str().to_string()).collect();
+        signed_headers.sort();
         let parts = sigv4::SignedParts { method: "POST", raw_path: "/", raw_query: "", headers: &headers, body: body.as_bytes() };
         let payload_hash = hex::encode(Sha256::digest(body.as_bytes()));
         let canonical = sigv4::canonical_request(&parts, &signed_headers, &payload_hash).unwrap();
         let date = &date_time[..8];
-        let scope = format!("{date}/{}/cognito-idp/aws4_request", self.region);
+        let scope = format!("{date}/{}/{service}/aws4_request", self.region);
         let string_to_sign =
             format!("AWS4-HMAC-SHA256\n{date_time}\n{scope}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
-        let signature = sigv4::signature(&self.secret_access_key, date, &self.region, "cognito-idp", &string_to_sign);
+        let signature = sigv4::signature(&self.secret_access_key, date, &self.region, service, &string_to_sign);
         let authorization = format!(
             "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={}, Signature={signature}",
             self.access_key_id,

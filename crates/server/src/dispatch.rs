@@ -269,7 +269,7 @@ async fn handle_query(
         Some(sts::VERSION) => Some(QueryService::Sts),
         Some(iam::VERSION) => Some(QueryService::Iam),
         _ if sts::ACTIONS.iter().any(|(name, _)| *name == action) => Some(QueryService::Sts),
-        _ if iam::ACTIONS.contains(&action.as_str()) => Some(QueryService::Iam),
+        _ if iam::MODEL_ACTIONS.contains(&action.as_str()) => Some(QueryService::Iam),
         _ => None,
     };
     let name: &'static str = sts::ACTIONS
@@ -299,7 +299,7 @@ async fn handle_query(
         }
         Some(QueryService::Iam) => {
             let outcome = async {
-                if !iam::ACTIONS.contains(&action.as_str()) {
+                if !iam::MODEL_ACTIONS.contains(&action.as_str()) {
                     return Err(QueryError::sender("InvalidAction", format!("Could not find operation {action} for version {}", iam::VERSION)));
                 }
                 let principal = authenticate(state, "iam", method, uri, headers, body).await.map_err(AuthFailure::into_query)?;

@@ -493,3 +493,45 @@ pub fn resource_of(state: &AppState, input: &Value) -> String {
         None => input.get("ResourceArn").and_then(Value::as_str).unwrap_or("*").to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_in(table: &str, operation: &str) -> String {
+        let row = table
+            .lines()
+            .find(|line| line.starts_with(&format!("| {operation} |")))
+            .unwrap_or_else(|| panic!("{operation} has no row in the compatibility table"));
+        row.split('|').nth(3).unwrap().trim().to_string()
+    }
+
+    /// docs/compat/cognito-identity.md lists every operation with the right status.
+    #[test]
+    fn compat_table_matches_the_router() {
+        let table = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/compat/cognito-identity.md")).unwrap();
+        for (operation, _) in OPERATIONS {
+            let status = status_in(&table, operation);
+            if NOT_IMPLEMENTED.contains(operation) {
+                assert_eq!(status, "not yet", "{operation}");
+            } else {
+                assert!(status == "implemented" || status == "partial", "{operation} is implemented but listed as {status}");
+            }
+        }
+        assert_eq!(OPERATIONS.len(), 23);
+    }
+
+    /// docs/compat/sts-iam.md: the implemented STS and IAM actions, and only those, are marked so.
+    #[test]
+    fn sts_and_iam_tables_match_the_routers() {
+        let table = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/compat/sts-iam.md")).unwrap();
+        for (action, _) in crate::sts::ACTIONS {
+            let implemented = matches!(*action, "AssumeRoleWithWebIdentity" | "GetCallerIdentity");
+            assert_eq!(status_in(&table, action) != "not yet", implemented, "{action}");
+        }
+        for action in crate::iam::MODEL_ACTIONS {
+            assert_eq!(status_in(&table, action) != "not yet", crate::iam::ACTIONS.contains(action), "{action}");
+        }
+        assert_eq!(crate::iam::MODEL_ACTIONS.len(), 176);
+    }
+}

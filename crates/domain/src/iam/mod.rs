@@ -644,11 +644,11 @@ impl IamService {
         session_policy: Option<String>,
         context: BTreeMap<String, Vec<String>>,
     ) -> DomainResult<(TemporaryCredentials, StsSession)> {
-        let credentials = new_credentials(self.now(), duration_seconds);
+        let (credentials, sealed_secret, token_hash) = mint_material(&self.master_key, self.now(), duration_seconds);
         let session = StsSession {
             access_key_id: credentials.access_key_id.clone(),
-            sealed_secret: self.master_key.seal(credentials.secret_access_key.as_bytes(), &secret_context(&credentials.access_key_id)),
-            token_hash: sha256_hex(&credentials.session_token),
+            sealed_secret,
+            token_hash,
             created_ms: self.now(),
             expires_ms: credentials.expiration_ms,
             role_arn: role.arn.clone(),
@@ -811,6 +811,16 @@ fn check_session_name(name: &str) -> DomainResult<()> {
             "1 validation error detected: Value '{name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and length 2 to 64"
         )))
     }
+}
+
+/// What minting credentials costs before storage: a fresh key pair and token, the secret sealed
+/// under the master key and the token hashed. Returns the credentials, the sealed secret and the
+/// token's hash.
+pub fn mint_material(master_key: &MasterKey, now_ms: i64, duration_seconds: i64) -> (TemporaryCredentials, String, String) {
+    let credentials = new_credentials(now_ms, duration_seconds);
+    let sealed = master_key.seal(credentials.secret_access_key.as_bytes(), &secret_context(&credentials.access_key_id));
+    let token_hash = sha256_hex(&credentials.session_token);
+    (credentials, sealed, token_hash)
 }
 
 /// A fresh key pair and session token: `ASIA` + 16 characters, a 40-character secret, and an
