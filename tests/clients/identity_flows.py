@@ -119,6 +119,8 @@ def social_providers(binary, provider):
         google_id = identity.get_id(IdentityPoolId=pool_id, Logins={"accounts.google.com": google_token})["IdentityId"]
         check("a Google ID token (verified through the issuer's keys) gets an identity",
               identity.get_id(IdentityPoolId=pool_id, Logins={"accounts.google.com": provider.id_token("grace")})["IdentityId"] == google_id)
+        code, _ = error_code(lambda: identity.get_open_id_token(IdentityId=google_id, Logins={"accounts.google.com": google_token}))
+        check(f"GetOpenIdToken needs the classic flow enabled ({code})", code == "InvalidParameterException")
         code, _ = error_code(lambda: identity.get_id(IdentityPoolId=pool_id, Logins={"appleid.apple.com": google_token}))
         check(f"an Apple login whose audience is another service id is refused ({code})", code == "NotAuthorizedException")
         facebook_id = identity.get_id(IdentityPoolId=pool_id, Logins={"graph.facebook.com": "fb-token-alice"})["IdentityId"]

@@ -64,6 +64,7 @@ pub struct ExternalIdentity {
 #[derive(Clone)]
 pub struct ExternalVerifier {
     http: Arc<dyn HttpClient>,
+    min_refresh: Duration,
     clock: Arc<dyn Clock>,
     endpoints: Arc<ProviderEndpoints>,
     jwks: Arc<Mutex<HashMap<String, CachedJwks>>>,
@@ -113,7 +114,13 @@ fn parse_jwks(document: &Value) -> Result<Vec<PublicJwk>, String> {
 
 impl ExternalVerifier {
     pub fn new(http: Arc<dyn HttpClient>, clock: Arc<dyn Clock>, endpoints: ProviderEndpoints) -> Self {
-        ExternalVerifier { http, clock, endpoints: Arc::new(endpoints), jwks: Arc::default() }
+        ExternalVerifier { http, min_refresh: JWKS_MIN_REFRESH, clock, endpoints: Arc::new(endpoints), jwks: Arc::default() }
+    }
+
+    /// Sets how soon an unknown `kid` may refetch an issuer's keys (tests use zero).
+    pub fn with_min_refresh(mut self, min_refresh: Duration) -> Self {
+        self.min_refresh = min_refresh;
+        self
     }
 
     pub fn endpoints(&self) -> &ProviderEndpoints {
@@ -156,7 +163,7 @@ impl ExternalVerifier {
         match cached {
             Some((fetched, keys)) if fetched.elapsed() < JWKS_TTL => {
                 let has_kid = want_kid.is_none_or(|kid| keys.iter().any(|key| key.kid == kid));
-                if has_kid || fetched.elapsed() < JWKS_MIN_REFRESH {
+                if has_kid || fetched.elapsed() < self.min_refresh {
                     return Ok(keys);
                 }
                 self.fetch_jwks(issuer).await
@@ -257,6 +264,83 @@ fn percent_encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::SystemClock;
+    use crate::crypto::MasterKey;
+    use crate::tokens::{generate_signing_key, load_signing_key, sign_jwt, KeyPurpose, SigningKeyRecord};
+
+    /// An issuer's published documents, changeable between requests (key rotation).
+    #[derive(Default)]
+    struct PublishedDocuments {
+        documents: Mutex<HashMap<String, Value>>,
+        fetches: Mutex<usize>,
+    }
+
+    #[async_trait]
+    impl HttpClient for PublishedDocuments {
+        async fn get_json(&self, url: &str) -> Result<Value, String> {
+            *self.fetches.lock().unwrap() += 1;
+            self.documents.lock().unwrap().get(url).cloned().ok_or_else(|| format!("404 {url}"))
+        }
+    }
+
+    const ISSUER: &str = "http://127.0.0.1:9000";
+
+    fn publish(documents: &PublishedDocuments, keys: &[&SigningKeyRecord]) {
+        let jwks: Vec<Value> = keys
+            .iter()
+            .map(|key| serde_json::json!({"kty": "RSA", "kid": key.kid, "n": key.modulus, "e": key.exponent, "use": "sig", "alg": "RS256"}))
+            .collect();
+        let mut map = documents.documents.lock().unwrap();
+        map.insert(
+            format!("{ISSUER}/.well-known/openid-configuration"),
+            serde_json::json!({"issuer": ISSUER, "jwks_uri": format!("{ISSUER}/jwks")}),
+        );
+        map.insert(format!("{ISSUER}/jwks"), serde_json::json!({ "keys": jwks }));
+    }
+
+    fn token(master_key: &MasterKey, record: &SigningKeyRecord, claims: Value) -> String {
+        sign_jwt(&load_signing_key(master_key, record).unwrap(), &claims)
+    }
+
+    #[tokio::test]
+    async fn oidc_tokens_verify_through_discovery_and_follow_key_rotation() {
+        let master_key = MasterKey::generate();
+        let first = generate_signing_key(&master_key, "issuer", KeyPurpose::IdToken, 0).unwrap();
+        let second = generate_signing_key(&master_key, "issuer", KeyPurpose::IdToken, 0).unwrap();
+        let documents = Arc::new(PublishedDocuments::default());
+        publish(&documents, &[&first]);
+        let verifier = ExternalVerifier::new(documents.clone(), Arc::new(SystemClock), ProviderEndpoints::default())
+            .with_min_refresh(Duration::ZERO);
+        let now = SystemClock.now_millis() / 1000;
+        let claims = serde_json::json!({"iss": ISSUER, "sub": "u1", "aud": "client", "exp": now + 300, "iat": now});
+        let verified = verifier.verify_oidc_token(ISSUER, &token(&master_key, &first, claims.clone())).await.unwrap();
+        assert_eq!((verified.subject.as_str(), verified.audiences.clone()), ("u1", vec!["client".to_string()]));
+        let fetches = *documents.fetches.lock().unwrap();
+        verifier.verify_oidc_token(ISSUER, &token(&master_key, &first, claims.clone())).await.unwrap();
+        assert_eq!(*documents.fetches.lock().unwrap(), fetches, "known keys are cached");
+
+        // The issuer rotates: a token with the new kid refetches the keys and verifies.
+        publish(&documents, &[&second]);
+        verifier.verify_oidc_token(ISSUER, &token(&master_key, &second, claims.clone())).await.unwrap();
+
+        let refusals = [
+            serde_json::json!({"iss": "http://127.0.0.1:9001", "sub": "u1", "aud": "client", "exp": now + 300}),
+            serde_json::json!({"iss": ISSUER, "sub": "u1", "aud": "client", "exp": now - 3600}),
+            serde_json::json!({"iss": ISSUER, "aud": "client", "exp": now + 300}),
+            serde_json::json!({"iss": ISSUER, "sub": "u1", "exp": now + 300}),
+            serde_json::json!({"iss": ISSUER, "sub": "u1", "aud": "client", "exp": now + 300, "nbf": now + 3600}),
+        ];
+        for claims in refusals {
+            let outcome = verifier.verify_oidc_token(ISSUER, &token(&master_key, &second, claims.clone())).await;
+            assert!(matches!(outcome, Err(DomainError::InvalidIdentityToken(_))), "{claims}");
+        }
+        // A key the issuer does not publish (any more) does not verify.
+        let outcome = verifier.verify_oidc_token(ISSUER, &token(&master_key, &first, claims)).await;
+        assert!(matches!(outcome, Err(DomainError::InvalidIdentityToken(_))));
+        // An issuer that cannot be reached is a provider failure, not a bad token.
+        let outcome = verifier.verify_oidc_token("http://127.0.0.1:9002", "a.b.c").await;
+        assert!(matches!(outcome, Err(DomainError::ProviderUnreachable(_))));
+    }
 
     #[test]
     fn issuers_must_be_https_or_loopback_http() {
