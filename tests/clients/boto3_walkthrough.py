@@ -19,33 +19,21 @@ import urllib.request
 import boto3
 import botocore.config
 
-from checks import HERE, ROOT, Results, check, error_code, free_port  # noqa: E402
+from checks import HERE, Results, build_binary, check, error_code, free_port, start_server  # noqa: E402
 
 
 def main():
-    binary = os.path.join(ROOT, "target", "debug", "cognate")
-    subprocess.run(["cargo", "build", "--quiet", "--bin", "cognate"], cwd=ROOT, check=True)
+    binary = build_binary()
     work = tempfile.mkdtemp(prefix="cognate-boto3-")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("COGNATE_")}
     started = time.monotonic()
-    server = subprocess.Popen(
-        [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", os.path.join(work, "data")],
-        cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    server, text, key_id, secret = start_server(binary, os.path.join(work, "data"), port, env=env)
     try:
-        banner = []
-        for line in server.stdout:
-            banner.append(line)
-            if "cognate listening on" in line:
-                break
         ready_seconds = time.monotonic() - started
-        text = "".join(banner)
         check("the server prints where it listens and where its data lives",
               f"http://127.0.0.1:{port}" in text and "data in" in text)
         check(f"ready in under a second ({ready_seconds * 1000:.0f} ms)", ready_seconds < 1.0)
-        key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", text).group(1)
-        secret = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", text).group(1)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health") as response:
             check("GET /health answers 200", response.status == 200)
 
@@ -196,19 +184,9 @@ def smtp_sign_up(binary, env):
     server = None
     try:
         check("the SMTP sink starts", sink.stdout.readline().strip() == "ready")
-        server = subprocess.Popen(
-            [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", os.path.join(work, "data"),
-             "--smtp-url", f"smtp://127.0.0.1:{smtp_port}", "--mail-from", "Cognate <auth@example.com>"],
-            cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        banner = []
-        for line in server.stdout:
-            banner.append(line)
-            if "cognate listening on" in line:
-                break
-        text = "".join(banner)
-        key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", text).group(1)
-        secret = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", text).group(1)
+        server, _, key_id, secret = start_server(
+            binary, os.path.join(work, "data"), port, env=env,
+            extra_args=["--smtp-url", f"smtp://127.0.0.1:{smtp_port}", "--mail-from", "Cognate <auth@example.com>"])
         client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
                               aws_access_key_id=key_id, aws_secret_access_key=secret,
                               config=botocore.config.Config(retries={"max_attempts": 1}))

@@ -613,16 +613,10 @@ impl IamService {
             }
             None => None,
         };
-        let trust = parse_policy(&role.assume_role_policy_document, PolicyKind::Trust)?;
-        let context = web_identity_context(identity);
-        let mut request = RequestContext::new("sts:AssumeRoleWithWebIdentity", role.arn.clone())
-            .with_principal("Federated", &identity.principal);
-        for (key, values) in &context {
-            request.set_all(key, values.clone());
-        }
-        if !trust.decide(&request).is_allowed() {
+        if !self.check_trust(&role, identity)? {
             return Err(denied());
         }
+        let context = web_identity_context(identity);
         let (credentials, session) = self.mint(&role, session_name, duration, session_policy.map(str::to_string), context).await?;
         Ok(AssumedRole {
             assumed_role_id: session.assumed_role_id(),

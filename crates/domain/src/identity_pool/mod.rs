@@ -489,11 +489,7 @@ impl IdentityPoolService {
                     return Err(DomainError::NotAuthorized("Invalid login token. Incorrect token audience.".into()));
                 }
                 let identity_id = claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_string();
-                let amr = claims
-                    .get("amr")
-                    .and_then(Value::as_array)
-                    .map(|items| items.iter().filter_map(Value::as_str).map(str::to_string).collect())
-                    .unwrap_or_default();
+                let amr = string_list_claim(&claims, "amr");
                 proven.token_identity = Some((identity_id, amr));
                 continue;
             }
@@ -740,12 +736,7 @@ impl IdentityPoolService {
         };
         let chosen = match mapping.kind.as_str() {
             "Token" => {
-                let roles: Vec<String> = login
-                    .claims
-                    .get("cognito:roles")
-                    .and_then(Value::as_array)
-                    .map(|items| items.iter().filter_map(Value::as_str).map(str::to_string).collect())
-                    .unwrap_or_default();
+                let roles = string_list_claim(&login.claims, "cognito:roles");
                 match custom_role_arn {
                     Some(custom) if roles.iter().any(|role| role == custom) => Some(custom.to_string()),
                     Some(_) => {
@@ -1017,11 +1008,7 @@ impl IdentityPoolService {
         let pool_id = claims.get("aud").and_then(Value::as_str).unwrap_or_default();
         let pool = self.describe_pool(pool_id).await.map_err(|_| DomainError::InvalidIdentityToken("The identity pool of this token does not exist.".into()))?;
         let identity_id = claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_string();
-        let amr = claims
-            .get("amr")
-            .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(Value::as_str).map(str::to_string).collect())
-            .unwrap_or_default();
+        let amr = string_list_claim(&claims, "amr");
         Ok(WebIdentity {
             principal: COGNITO_IDENTITY.into(),
             key_prefix: COGNITO_IDENTITY.into(),
@@ -1031,6 +1018,15 @@ impl IdentityPoolService {
             amr: Some(amr),
         })
     }
+}
+
+/// A claim that holds a list of strings (`amr`, `cognito:roles`); empty when absent.
+fn string_list_claim(claims: &Value, name: &str) -> Vec<String> {
+    claims
+        .get(name)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 fn already_linked() -> DomainError {
