@@ -11,6 +11,7 @@ pub mod identity_pool;
 pub mod ids;
 pub mod srp;
 pub mod store;
+pub mod sync;
 pub mod tokens;
 pub mod user_pool;
 

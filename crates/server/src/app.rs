@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 use cognate_domain::clock::{Clock, SystemClock};
@@ -19,6 +19,7 @@ use cognate_domain::store::Store;
 use cognate_domain::federation::ExternalVerifier;
 use cognate_domain::iam::IamService;
 use cognate_domain::identity_pool::IdentityPoolService;
+use cognate_domain::sync::SyncService;
 use cognate_domain::user_pool::UserPoolService;
 use cognate_store::SqlStore;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub iam: IamService,
     pub identity_pools: IdentityPoolService,
     pub external: ExternalVerifier,
+    pub sync: SyncService,
+    pub push: Arc<crate::push::PushHub>,
     pub root: RootCredentials,
 }
 
@@ -99,7 +102,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     let identity_pools = IdentityPoolService::new(
         store.clone(),
         clock.clone(),
-        master_key,
+        master_key.clone(),
         config.region.clone(),
         config.account_id.clone(),
         format!("{}/{}", config.public_url, crate::wellknown::IDENTITY_PATH),
@@ -107,7 +110,20 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         iam.clone(),
         external.clone(),
     );
-    let state = AppState { config: Arc::new(config), store, clock, user_pools, iam, identity_pools, external, root };
+    let push = crate::push::PushHub::new(uuid::Uuid::new_v4().to_string(), config.push_gateway_url.clone());
+    let sync = SyncService::new(
+        store.clone(),
+        clock.clone(),
+        master_key,
+        identity_pools.clone(),
+        Arc::new(crate::push::HubSink(push.clone())),
+        push.node_id().to_string(),
+    );
+    push.attach(sync.clone());
+    if cognate_store::Dialect::of_url(&config.database_url) == Some(cognate_store::Dialect::Postgres) {
+        tokio::spawn(crate::push::listen_to_other_nodes(push.clone(), config.database_url.clone()));
+    }
+    let state = AppState { config: Arc::new(config), store, clock, user_pools, iam, identity_pools, external, sync, push, root };
     let router = Router::new()
         .route("/health", get(health))
         .route("/_cognate/outbox", get(crate::outbox::list))
@@ -115,6 +131,9 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/cognito-identity/.well-known/jwks_uri", get(crate::wellknown::identity_jwks))
         .route("/{pool_id}/.well-known/openid-configuration", get(crate::wellknown::openid_configuration))
         .route("/", post(crate::dispatch::aws_post).get(crate::dispatch::aws_get))
+        .route("/identitypools", any(crate::sync::handle))
+        .route("/identitypools/{*rest}", any(crate::sync::handle))
+        .route("/sync/push", get(crate::push::websocket))
         .fallback(not_found)
         .layer(middleware::from_fn(cors_and_log))
         .with_state(state.clone());

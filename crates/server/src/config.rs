@@ -85,6 +85,10 @@ pub struct ConfigArgs {
     /// Login with Amazon API base URL (www.amazon.com) [default: https://api.amazon.com].
     #[arg(long, env = "COGNATE_AMAZON_API_URL")]
     pub amazon_api_url: Option<String>,
+    /// HTTP push gateway for sync notifications to GCM/APNS/ADM devices: one POST per device
+    /// [default: none; WebSocket subscribers only].
+    #[arg(long, env = "COGNATE_PUSH_GATEWAY_URL")]
+    pub push_gateway_url: Option<String>,
 }
 
 /// The same settings as read from the TOML file.
@@ -111,6 +115,7 @@ struct FileConfig {
     apple_issuer: Option<String>,
     facebook_graph_url: Option<String>,
     amazon_api_url: Option<String>,
+    push_gateway_url: Option<String>,
 }
 
 /// The resolved configuration handed to [`crate::app::build_app`].
@@ -134,6 +139,8 @@ pub struct Config {
     pub mail_from: String,
     /// Where the social identity providers answer.
     pub providers: cognate_domain::federation::ProviderEndpoints,
+    /// Where sync notifications for platform devices are posted.
+    pub push_gateway_url: Option<String>,
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
@@ -226,7 +233,14 @@ impl Config {
             facebook_graph_url: endpoint(args.facebook_graph_url, file.facebook_graph_url, defaults.facebook_graph_url, "the Facebook Graph URL")?,
             amazon_api_url: endpoint(args.amazon_api_url, file.amazon_api_url, defaults.amazon_api_url, "the Amazon API URL")?,
         };
+        let push_gateway_url = args.push_gateway_url.or(file.push_gateway_url);
+        if let Some(url) = &push_gateway_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!("the push gateway URL must start with http:// or https://, got {url}"));
+            }
+        }
         Ok(Config {
+            push_gateway_url,
             providers,
             listen,
             data_dir,

@@ -44,7 +44,7 @@ pub enum AuthFailure {
 }
 
 impl AuthFailure {
-    fn into_json(self) -> ApiError {
+    pub fn into_json(self) -> ApiError {
         match self {
             AuthFailure::Signature(SignatureError::Missing) => {
                 ApiError::new(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -102,21 +102,8 @@ pub async fn authenticate(
         .to_str()
         .map_err(|_| AuthFailure::Signature(SignatureError::Incomplete("The Authorization header is not ASCII.".into())))?;
     let access_key_id = sigv4::parse_authorization(header).map_err(AuthFailure::Signature)?.access_key_id;
-    let root = &state.root;
-    let (principal, secret) = if cognate_domain::crypto::constant_time_eq(access_key_id.as_bytes(), root.access_key_id.as_bytes()) {
-        (Principal::Root, Some(root.secret_access_key.0.clone()))
-    } else {
-        let token = headers.get("x-amz-security-token").and_then(|value| value.to_str().ok());
-        match state.iam.open_session(&access_key_id, token).await {
-            Ok(Some((session, secret))) => (Principal::Session(Box::new(session)), Some(secret)),
-            Ok(None) => (Principal::Root, None),
-            Err(DomainError::ExpiredToken(message)) => return Err(AuthFailure::Expired(message)),
-            Err(error) => {
-                tracing::error!(%error, "opening a session");
-                return Err(AuthFailure::Internal);
-            }
-        }
-    };
+    let token = headers.get("x-amz-security-token").and_then(|value| value.to_str().ok());
+    let (principal, secret) = resolve_key(state, &access_key_id, token).await?;
     let accept_any = state.config.insecure_accept_any_signature;
     if secret.is_none() && !accept_any {
         return Err(AuthFailure::Signature(SignatureError::UnknownAccessKey));
@@ -131,6 +118,44 @@ pub async fn authenticate(
         now_seconds: state.clock.now_millis().div_euclid(1000),
     };
     sigv4::verify(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
+    Ok(principal)
+}
+
+/// The principal and secret of an access key: the root's, or an STS session's whose token
+/// matches. `(Root, None)` when the key is unknown.
+async fn resolve_key(state: &AppState, access_key_id: &str, session_token: Option<&str>) -> Result<(Principal, Option<String>), AuthFailure> {
+    let root = &state.root;
+    if cognate_domain::crypto::constant_time_eq(access_key_id.as_bytes(), root.access_key_id.as_bytes()) {
+        return Ok((Principal::Root, Some(root.secret_access_key.0.clone())));
+    }
+    match state.iam.open_session(access_key_id, session_token).await {
+        Ok(Some((session, secret))) => Ok((Principal::Session(Box::new(session)), Some(secret))),
+        Ok(None) => Ok((Principal::Root, None)),
+        Err(DomainError::ExpiredToken(message)) => Err(AuthFailure::Expired(message)),
+        Err(error) => {
+            tracing::error!(%error, "opening a session");
+            Err(AuthFailure::Internal)
+        }
+    }
+}
+
+/// Authenticates a GET presigned with SigV4 query parameters (the push WebSocket).
+pub async fn authenticate_presigned(state: &AppState, service: &str, uri: &Uri, headers: &HeaderMap) -> Result<Principal, AuthFailure> {
+    let raw_query = uri.query().unwrap_or("");
+    let caller = sigv4::presigned_caller(raw_query).map_err(AuthFailure::Signature)?;
+    let (principal, secret) = resolve_key(state, &caller.access_key_id, caller.session_token.as_deref()).await?;
+    let accept_any = state.config.insecure_accept_any_signature;
+    if secret.is_none() && !accept_any {
+        return Err(AuthFailure::Signature(SignatureError::UnknownAccessKey));
+    }
+    let parts = SignedParts { method: "GET", raw_path: uri.path(), raw_query, headers, body: b"" };
+    let expectation = sigv4::Expectation {
+        service,
+        region: &state.config.region,
+        also_region: None,
+        now_seconds: state.clock.now_millis().div_euclid(1000),
+    };
+    sigv4::verify_presigned(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
     Ok(principal)
 }
 

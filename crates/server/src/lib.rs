@@ -11,6 +11,8 @@ pub mod iam;
 pub mod identity;
 pub mod idp;
 pub mod outbox;
+pub mod push;
 pub mod smtp;
 pub mod sts;
+pub mod sync;
 pub mod wellknown;

@@ -109,4 +109,25 @@ CREATE TABLE records (kind TEXT COLLATE "C" NOT NULL, scope TEXT COLLATE "C" NOT
     expires_ms BIGINT, data TEXT NOT NULL, PRIMARY KEY (kind, scope, key));
 CREATE INDEX records_expiry ON records (expires_ms) WHERE expires_ms IS NOT NULL;
 "#,
+},
+Migration {
+    version: 5,
+    name: "sync",
+    sqlite: r#"
+CREATE TABLE sync_datasets (identity_id TEXT NOT NULL, name TEXT NOT NULL, pool_id TEXT NOT NULL,
+    sync_count BIGINT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (identity_id, name)) WITHOUT ROWID;
+CREATE INDEX sync_datasets_pool ON sync_datasets (pool_id);
+CREATE TABLE sync_records (identity_id TEXT NOT NULL, dataset TEXT NOT NULL, key TEXT NOT NULL,
+    sync_count BIGINT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (identity_id, dataset, key)) WITHOUT ROWID;
+CREATE INDEX sync_records_count ON sync_records (identity_id, dataset, sync_count, key);
+"#,
+    postgres: r#"
+CREATE TABLE sync_datasets (identity_id TEXT COLLATE "C" NOT NULL, name TEXT COLLATE "C" NOT NULL,
+    pool_id TEXT COLLATE "C" NOT NULL, sync_count BIGINT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (identity_id, name));
+CREATE INDEX sync_datasets_pool ON sync_datasets (pool_id);
+CREATE TABLE sync_records (identity_id TEXT COLLATE "C" NOT NULL, dataset TEXT COLLATE "C" NOT NULL,
+    key TEXT COLLATE "C" NOT NULL, sync_count BIGINT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (identity_id, dataset, key));
+CREATE INDEX sync_records_count ON sync_records (identity_id, dataset, sync_count, key);
+"#,
 }];

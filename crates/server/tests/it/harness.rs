@@ -62,6 +62,7 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         smtp_url: None,
         mail_from: "cognate <no-reply@localhost>".into(),
         providers: Default::default(),
+        push_gateway_url: None,
     }
 }
 

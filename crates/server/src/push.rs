@@ -1,0 +1,274 @@
+//! Push notifications for Cognito Sync: the WebSocket endpoint `/sync/push` (authenticated by a
+//! SigV4-presigned URL for `cognito-sync`), the hub that tells connected devices when a dataset
+//! they subscribed to changes, the HTTP push gateway for platform devices (GCM, APNS, ADM), and
+//! the PostgreSQL listener that carries changes committed on other nodes.
+//!
+//! A change is delivered to every subscribed device of the identity except the one that made it.
+//! Each node delivers to its own WebSocket connections; only the node that committed a change
+//! posts it to the push gateway, so a platform device hears of it once.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use cognate_domain::sync::{ChangeSink, DatasetChange, Device, SyncService};
+
+use crate::app::AppState;
+use crate::dispatch::{authenticate_presigned, authorize, AuthFailure, Principal};
+
+/// How often the gateway is tried for one notification, and the first pause between tries.
+const GATEWAY_ATTEMPTS: u32 = 4;
+const GATEWAY_FIRST_BACKOFF: Duration = Duration::from_millis(200);
+
+struct Connection {
+    pool_id: String,
+    identity_id: String,
+    device_id: String,
+    sender: mpsc::UnboundedSender<String>,
+}
+
+/// The connections of this node and the delivery of changes to them.
+pub struct PushHub {
+    node_id: String,
+    connections: Mutex<HashMap<u64, Connection>>,
+    next_connection: AtomicU64,
+    sync: OnceLock<SyncService>,
+    gateway_url: Option<String>,
+    http: reqwest::Client,
+}
+
+/// The silent notification a device receives, with the fields of Cognito's push-sync payload.
+pub fn payload(change: &DatasetChange) -> String {
+    json!({
+        "source": "cognito-sync",
+        "identityPoolId": change.identity_pool_id,
+        "identityId": change.identity_id,
+        "datasetName": change.dataset_name,
+        "syncCount": change.sync_count,
+    })
+    .to_string()
+}
+
+impl PushHub {
+    pub fn new(node_id: String, gateway_url: Option<String>) -> Arc<PushHub> {
+        Arc::new(PushHub {
+            node_id,
+            connections: Mutex::new(HashMap::new()),
+            next_connection: AtomicU64::new(1),
+            sync: OnceLock::new(),
+            gateway_url,
+            http: reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default(),
+        })
+    }
+
+    pub fn node_id(&self) -> &str {
+        &self.node_id
+    }
+
+    /// Hands the hub the sync service it asks for subscriptions (they are created together).
+    pub fn attach(&self, sync: SyncService) {
+        let _ = self.sync.set(sync);
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.connections.lock().expect("push connections lock").len()
+    }
+
+    fn connected_to(&self, change: &DatasetChange) -> bool {
+        self.connections
+            .lock()
+            .expect("push connections lock")
+            .values()
+            .any(|connection| connection.identity_id == change.identity_id && connection.pool_id == change.identity_pool_id)
+    }
+
+    /// Delivers a change: to this node's connections, and (when it was committed here) to the
+    /// push gateway. Runs in the background; the write that caused it does not wait.
+    pub fn deliver(self: &Arc<Self>, change: DatasetChange) {
+        let committed_here = change.origin == self.node_id;
+        let to_gateway = committed_here && self.gateway_url.is_some();
+        if !to_gateway && !self.connected_to(&change) {
+            return;
+        }
+        let hub = self.clone();
+        tokio::spawn(async move {
+            let Some(sync) = hub.sync.get() else {
+                return;
+            };
+            let devices = match sync.subscribers(&change.identity_pool_id, &change.identity_id, &change.dataset_name).await {
+                Ok(devices) => devices,
+                Err(error) => {
+                    tracing::warn!(%error, "reading the subscribers of a dataset");
+                    return;
+                }
+            };
+            let devices: Vec<Device> =
+                devices.into_iter().filter(|device| Some(device.device_id.as_str()) != change.device_id.as_deref()).collect();
+            let message = payload(&change);
+            {
+                let connections = hub.connections.lock().expect("push connections lock");
+                for connection in connections.values() {
+                    let subscribed = devices.iter().any(|device| {
+                        device.device_id == connection.device_id && device.identity_id == connection.identity_id
+                    });
+                    if subscribed && connection.pool_id == change.identity_pool_id {
+                        let _ = connection.sender.send(message.clone());
+                    }
+                }
+            }
+            if to_gateway {
+                for device in devices {
+                    tokio::spawn(hub.clone().post_to_gateway(device, message.clone()));
+                }
+            }
+        });
+    }
+
+    /// One POST per device to the push gateway, retried with exponential backoff.
+    async fn post_to_gateway(self: Arc<Self>, device: Device, message: String) {
+        let Some(url) = &self.gateway_url else {
+            return;
+        };
+        let body = json!({
+            "platform": device.platform,
+            "token": device.token,
+            "deviceId": device.device_id,
+            "payload": serde_json::from_str::<serde_json::Value>(&message).unwrap_or_default(),
+        });
+        let mut backoff = GATEWAY_FIRST_BACKOFF;
+        for attempt in 1..=GATEWAY_ATTEMPTS {
+            match self.http.post(url).json(&body).send().await {
+                Ok(response) if response.status().is_success() => return,
+                Ok(response) => tracing::warn!(status = %response.status(), attempt, "the push gateway refused a notification"),
+                Err(error) => tracing::warn!(%error, attempt, "the push gateway did not answer"),
+            }
+            if attempt < GATEWAY_ATTEMPTS {
+                tokio::time::sleep(backoff).await;
+                backoff *= 4;
+            }
+        }
+        tracing::error!(device = %device.device_id, "a push notification was dropped after {GATEWAY_ATTEMPTS} attempts");
+    }
+}
+
+/// The domain's sink: a committed change goes to the hub.
+pub struct HubSink(pub Arc<PushHub>);
+
+impl ChangeSink for HubSink {
+    fn publish(&self, change: &DatasetChange) {
+        self.0.deliver(change.clone());
+    }
+}
+
+/// Carries changes committed on other nodes (PostgreSQL NOTIFY) to this node's connections.
+/// Reconnects after a failure.
+pub async fn listen_to_other_nodes(hub: Arc<PushHub>, database_url: String) {
+    loop {
+        match cognate_store::SyncListener::connect(&database_url).await {
+            Ok(mut listener) => loop {
+                match listener.next().await {
+                    Ok(payload) => match serde_json::from_str::<DatasetChange>(&payload) {
+                        Ok(change) if change.origin != hub.node_id => hub.deliver(change),
+                        Ok(_) => {}
+                        Err(error) => tracing::warn!(%error, "an unreadable sync notification"),
+                    },
+                    Err(error) => {
+                        tracing::warn!(%error, "the sync listener lost its connection");
+                        break;
+                    }
+                }
+            },
+            Err(error) => tracing::warn!(%error, "the sync listener could not connect"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PushQuery {
+    identity_pool_id: String,
+    identity_id: String,
+    device_id: String,
+}
+
+fn refuse(status: StatusCode, code: &str, message: String) -> Response {
+    (status, [("content-type", "application/json"), ("x-amzn-errortype", code)], json!({"__type": code, "message": message}).to_string())
+        .into_response()
+}
+
+/// `GET /sync/push`: authenticates before the upgrade, then streams notifications.
+pub async fn websocket(
+    State(state): State<AppState>,
+    Query(query): Query<PushQuery>,
+    uri: Uri,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let principal = match authenticate_presigned(&state, "cognito-sync", &uri, &headers).await {
+        Ok(principal) => principal,
+        Err(failure) => {
+            let error = failure.into_json();
+            return refuse(error.status, error.type_name, error.message);
+        }
+    };
+    if let Principal::Session(session) = &principal {
+        let own = session.context.get("cognito-identity.amazonaws.com:sub").and_then(|values| values.first());
+        if own != Some(&query.identity_id) {
+            return refuse(StatusCode::FORBIDDEN, "NotAuthorizedException", format!("Access to Identity '{}' is forbidden.", query.identity_id));
+        }
+        let resource = format!(
+            "arn:aws:cognito-sync:{}:{}:identitypool/{}/identity/{}",
+            state.config.region, state.config.account_id, query.identity_pool_id, query.identity_id
+        );
+        if let Err(failure) = authorize(&state, &principal, "cognito-sync:SubscribeToDataset", &resource).await {
+            let message = match failure {
+                AuthFailure::Denied(message) => message,
+                _ => "Not authorized.".into(),
+            };
+            return refuse(StatusCode::FORBIDDEN, "NotAuthorizedException", message);
+        }
+    }
+    if let Err(error) = state.sync.device(&query.identity_pool_id, &query.identity_id, &query.device_id).await {
+        let error = crate::sync::error_from_domain(error);
+        return refuse(error.status, error.type_name, error.message);
+    }
+    let hub = state.push.clone();
+    upgrade.on_upgrade(move |socket| serve_connection(hub, socket, query))
+}
+
+async fn serve_connection(hub: Arc<PushHub>, mut socket: WebSocket, query: PushQuery) {
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let id = hub.next_connection.fetch_add(1, Ordering::Relaxed);
+    hub.connections.lock().expect("push connections lock").insert(
+        id,
+        Connection { pool_id: query.identity_pool_id, identity_id: query.identity_id, device_id: query.device_id, sender },
+    );
+    let _ = socket.send(Message::Text(json!({"type": "ready"}).to_string().into())).await;
+    loop {
+        tokio::select! {
+            outgoing = receiver.recv() => match outgoing {
+                Some(text) => {
+                    if socket.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+    hub.connections.lock().expect("push connections lock").remove(&id);
+}
