@@ -44,6 +44,9 @@ pub struct PushHub {
     sync: OnceLock<SyncService>,
     gateway_url: Option<String>,
     http: reqwest::Client,
+    /// Changes wait here for the one delivery task, which keeps them in commit order.
+    queue: mpsc::UnboundedSender<DatasetChange>,
+    pending: Mutex<Option<mpsc::UnboundedReceiver<DatasetChange>>>,
 }
 
 /// The silent notification a device receives, with the fields of Cognito's push-sync payload.
@@ -60,6 +63,7 @@ pub fn payload(change: &DatasetChange) -> String {
 
 impl PushHub {
     pub fn new(node_id: String, gateway_url: Option<String>) -> Arc<PushHub> {
+        let (queue, pending) = mpsc::unbounded_channel();
         Arc::new(PushHub {
             node_id,
             connections: Mutex::new(HashMap::new()),
@@ -67,6 +71,8 @@ impl PushHub {
             sync: OnceLock::new(),
             gateway_url,
             http: reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default(),
+            queue,
+            pending: Mutex::new(Some(pending)),
         })
     }
 
@@ -74,9 +80,21 @@ impl PushHub {
         &self.node_id
     }
 
-    /// Hands the hub the sync service it asks for subscriptions (they are created together).
-    pub fn attach(&self, sync: SyncService) {
+    /// Hands the hub the sync service it asks for subscriptions (they are created together) and
+    /// starts the delivery task.
+    pub fn attach(self: &Arc<Self>, sync: SyncService) {
         let _ = self.sync.set(sync);
+        if let Some(mut pending) = self.pending.lock().expect("push queue lock").take() {
+            let hub = Arc::downgrade(self);
+            tokio::spawn(async move {
+                while let Some(change) = pending.recv().await {
+                    let Some(hub) = hub.upgrade() else {
+                        return;
+                    };
+                    hub.deliver_now(change).await;
+                }
+            });
+        }
     }
 
     pub fn connection_count(&self) -> usize {
@@ -91,46 +109,47 @@ impl PushHub {
             .any(|connection| connection.identity_id == change.identity_id && connection.pool_id == change.identity_pool_id)
     }
 
-    /// Delivers a change: to this node's connections, and (when it was committed here) to the
-    /// push gateway. Runs in the background; the write that caused it does not wait.
-    pub fn deliver(self: &Arc<Self>, change: DatasetChange) {
+    /// Queues a change for delivery: to this node's connections, and (when it was committed
+    /// here) to the push gateway. The write that caused it does not wait.
+    pub fn deliver(&self, change: DatasetChange) {
+        let _ = self.queue.send(change);
+    }
+
+    async fn deliver_now(self: Arc<Self>, change: DatasetChange) {
         let committed_here = change.origin == self.node_id;
         let to_gateway = committed_here && self.gateway_url.is_some();
         if !to_gateway && !self.connected_to(&change) {
             return;
         }
-        let hub = self.clone();
-        tokio::spawn(async move {
-            let Some(sync) = hub.sync.get() else {
+        let Some(sync) = self.sync.get() else {
+            return;
+        };
+        let devices = match sync.subscribers(&change.identity_pool_id, &change.identity_id, &change.dataset_name).await {
+            Ok(devices) => devices,
+            Err(error) => {
+                tracing::warn!(%error, "reading the subscribers of a dataset");
                 return;
-            };
-            let devices = match sync.subscribers(&change.identity_pool_id, &change.identity_id, &change.dataset_name).await {
-                Ok(devices) => devices,
-                Err(error) => {
-                    tracing::warn!(%error, "reading the subscribers of a dataset");
-                    return;
-                }
-            };
-            let devices: Vec<Device> =
-                devices.into_iter().filter(|device| Some(device.device_id.as_str()) != change.device_id.as_deref()).collect();
-            let message = payload(&change);
-            {
-                let connections = hub.connections.lock().expect("push connections lock");
-                for connection in connections.values() {
-                    let subscribed = devices.iter().any(|device| {
-                        device.device_id == connection.device_id && device.identity_id == connection.identity_id
-                    });
-                    if subscribed && connection.pool_id == change.identity_pool_id {
-                        let _ = connection.sender.send(message.clone());
-                    }
+            }
+        };
+        let devices: Vec<Device> =
+            devices.into_iter().filter(|device| Some(device.device_id.as_str()) != change.device_id.as_deref()).collect();
+        let message = payload(&change);
+        {
+            let connections = self.connections.lock().expect("push connections lock");
+            for connection in connections.values() {
+                let subscribed = devices
+                    .iter()
+                    .any(|device| device.device_id == connection.device_id && device.identity_id == connection.identity_id);
+                if subscribed && connection.pool_id == change.identity_pool_id {
+                    let _ = connection.sender.send(message.clone());
                 }
             }
-            if to_gateway {
-                for device in devices {
-                    tokio::spawn(hub.clone().post_to_gateway(device, message.clone()));
-                }
+        }
+        if to_gateway {
+            for device in devices {
+                tokio::spawn(self.clone().post_to_gateway(device, message.clone()));
             }
-        });
+        }
     }
 
     /// One POST per device to the push gateway, retried with exponential backoff.

@@ -15,19 +15,23 @@ use crate::harness::{database_url, raw_post, test_config, unique, Backend, TestS
 
 /// Access key, secret and (for temporary credentials) session token.
 #[derive(Clone)]
-struct Keys {
-    access_key_id: String,
-    secret: String,
-    session_token: Option<String>,
+pub struct Keys {
+    pub access_key_id: String,
+    pub secret: String,
+    pub session_token: Option<String>,
 }
 
-fn root() -> Keys {
+pub fn root() -> Keys {
     Keys { access_key_id: ACCESS_KEY_ID.into(), secret: SECRET_ACCESS_KEY.into(), session_token: None }
 }
 
-/// Sends a request signed by aws-sigv4 for `service`; returns status and body text.
-async fn signed(base_url: &str, service: &str, keys: &Keys, headers: &[(&str, &str)], body: &str) -> (u16, String) {
-    let url = format!("{base_url}/");
+/// Sends a POST to `/` signed by aws-sigv4 for `service`; returns status and body text.
+pub async fn signed(base_url: &str, service: &str, keys: &Keys, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    signed_request("POST", &format!("{base_url}/"), service, keys, headers, body).await
+}
+
+/// Any request signed by aws-sigv4 for `service`.
+pub async fn signed_request(method: &str, url: &str, service: &str, keys: &Keys, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     let identity = Credentials::new(&keys.access_key_id, &keys.secret, keys.session_token.clone(), None, "tests").into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
@@ -38,10 +42,11 @@ async fn signed(base_url: &str, service: &str, keys: &Keys, headers: &[(&str, &s
         .build()
         .unwrap()
         .into();
-    let signable = SignableRequest::new("POST", url.as_str(), headers.iter().copied(), SignableBody::Bytes(body.as_bytes())).unwrap();
+    let signable = SignableRequest::new(method, url, headers.iter().copied(), SignableBody::Bytes(body.as_bytes())).unwrap();
     let (instructions, _) = sign(signable, &params).unwrap().into_parts();
     let (signature_headers, _) = instructions.into_parts();
-    let mut request = reqwest::Client::new().post(&url).body(body.to_string());
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = reqwest::Client::new().request(method, url).body(body.to_string());
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -89,7 +94,7 @@ async fn identity_call(base_url: &str, keys: &Keys, operation: &str, body: Value
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
-fn xml_value(xml: &str, element: &str) -> Option<String> {
+pub fn xml_value(xml: &str, element: &str) -> Option<String> {
     let start = xml.find(&format!("<{element}>"))? + element.len() + 2;
     let end = xml[start..].find(&format!("</{element}>"))? + start;
     Some(xml[start..end].to_string())
@@ -97,10 +102,18 @@ fn xml_value(xml: &str, element: &str) -> Option<String> {
 
 const TRUST_TEMPLATE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"POOL"}}}]}"#;
 
-/// An identity pool that admits guests, with a guest role; returns (identity pool id, role ARN).
+const DESCRIBE_POOLS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cognito-idp:DescribeUserPool","Resource":"*"}]}"#;
+
+/// An identity pool that admits guests, with a guest role allowed to describe user pools;
+/// returns (identity pool id, role ARN).
 async fn guest_pool(server: &TestServer) -> (String, String) {
+    guest_pool_with_policy(&server.base_url, DESCRIBE_POOLS).await
+}
+
+/// An identity pool that admits guests, with a guest role whose inline policy is `policy`.
+pub async fn guest_pool_with_policy(base_url: &str, policy: &str) -> (String, String) {
     let (status, created) = identity_call(
-        &server.base_url,
+        base_url,
         &root(),
         "CreateIdentityPool",
         json!({"IdentityPoolName": unique("ip"), "AllowUnauthenticatedIdentities": true}),
@@ -110,12 +123,11 @@ async fn guest_pool(server: &TestServer) -> (String, String) {
     let pool_id = created["IdentityPoolId"].as_str().unwrap().to_string();
     let role_name = unique("guest");
     let trust = TRUST_TEMPLATE.replace("POOL", &pool_id);
-    let (status, xml) = query(&server.base_url, "iam", &root(), &[("Action", "CreateRole"), ("RoleName", &role_name), ("AssumeRolePolicyDocument", &trust)]).await;
+    let (status, xml) = query(base_url, "iam", &root(), &[("Action", "CreateRole"), ("RoleName", &role_name), ("AssumeRolePolicyDocument", &trust)]).await;
     assert_eq!(status, 200, "{xml}");
     let role_arn = xml_value(&xml, "Arn").unwrap();
-    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cognito-idp:DescribeUserPool","Resource":"*"}]}"#;
     let (status, xml) = query(
-        &server.base_url,
+        base_url,
         "iam",
         &root(),
         &[("Action", "PutRolePolicy"), ("RoleName", &role_name), ("PolicyName", "describe"), ("PolicyDocument", policy)],
@@ -123,7 +135,7 @@ async fn guest_pool(server: &TestServer) -> (String, String) {
     .await;
     assert_eq!(status, 200, "{xml}");
     let (status, body) = identity_call(
-        &server.base_url,
+        base_url,
         &root(),
         "SetIdentityPoolRoles",
         json!({"IdentityPoolId": pool_id, "Roles": {"unauthenticated": role_arn}}),
@@ -134,7 +146,7 @@ async fn guest_pool(server: &TestServer) -> (String, String) {
 }
 
 /// GetId and GetCredentialsForIdentity for a guest, unsigned.
-async fn guest_credentials(base_url: &str, pool_id: &str) -> (String, Keys) {
+pub async fn guest_credentials(base_url: &str, pool_id: &str) -> (String, Keys) {
     let (status, got, _) = raw_post(base_url, "AWSCognitoIdentityService.GetId", &json!({"IdentityPoolId": pool_id}).to_string()).await;
     assert_eq!(status, 200, "{got}");
     let identity_id = got["IdentityId"].as_str().unwrap().to_string();

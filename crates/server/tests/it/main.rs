@@ -10,5 +10,6 @@ mod federation;
 mod groups;
 mod pools;
 mod sign_up;
+mod sync_push;
 mod protocol;
 mod users;
