@@ -216,6 +216,55 @@ async fn run_suite(store: SqlStore) {
     assert_eq!(store.get_cluster_value("missing").await.unwrap(), None);
 
     run_records(&store).await;
+    run_sync(&store).await;
+}
+
+async fn run_sync(store: &SqlStore) {
+    use cognate_domain::sync::{DatasetRecord, SyncRecord};
+    let dataset = |count: i64| DatasetRecord {
+        identity_id: "us-east-1:i".into(),
+        name: "settings".into(),
+        pool_id: "us-east-1:p".into(),
+        sync_count: count,
+        created_ms: 1,
+        modified_ms: count,
+        last_modified_by: "me".into(),
+        storage_bytes: 0,
+        record_count: 0,
+        exists: true,
+        deleted_at_count: 0,
+    };
+    let record = |key: &str, count: i64, value: Option<&str>| SyncRecord {
+        key: key.into(),
+        value: value.map(str::to_string),
+        sync_count: count,
+        modified_ms: count,
+        device_modified_ms: None,
+        modified_by: "me".into(),
+    };
+    store.write_sync_dataset(None, &dataset(1), &[record("a", 1, Some("1")), record("b", 1, Some("2"))], false, Some("{}")).await.unwrap();
+    // Creating it again, or writing from a stale count, is a conflict and changes nothing.
+    assert!(matches!(store.write_sync_dataset(None, &dataset(1), &[], false, None).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.write_sync_dataset(Some(0), &dataset(2), &[record("a", 2, Some("x"))], false, None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.write_sync_dataset(Some(1), &dataset(2), &[record("b", 2, None)], false, Some("{}")).await.unwrap();
+    assert_eq!(store.get_sync_dataset("us-east-1:i", "settings").await.unwrap().unwrap().sync_count, 2);
+    let keys = |records: Vec<SyncRecord>| records.into_iter().map(|record| (record.key, record.sync_count, record.value)).collect::<Vec<_>>();
+    assert_eq!(
+        keys(store.list_sync_records("us-east-1:i", "settings", (0, ""), 10).await.unwrap()),
+        vec![("a".to_string(), 1, Some("1".to_string())), ("b".to_string(), 2, None)]
+    );
+    assert_eq!(keys(store.list_sync_records("us-east-1:i", "settings", (1, "a"), 10).await.unwrap()).len(), 1);
+    assert_eq!(keys(store.get_sync_records("us-east-1:i", "settings", &["b".into(), "zz".into()]).await.unwrap()).len(), 1);
+    assert_eq!(store.list_sync_datasets("us-east-1:i").await.unwrap().len(), 1);
+    assert_eq!(store.list_pool_sync_datasets("us-east-1:p").await.unwrap().len(), 1);
+    // Clearing removes every record of the dataset in the same transaction.
+    let mut deleted = dataset(3);
+    deleted.exists = false;
+    store.write_sync_dataset(Some(2), &deleted, &[], true, None).await.unwrap();
+    assert!(store.list_sync_records("us-east-1:i", "settings", (0, ""), 10).await.unwrap().is_empty());
 }
 
 async fn run_records(store: &SqlStore) {
