@@ -13,6 +13,8 @@ use sha2::{Digest, Sha256};
 
 use cognate_server::aws::sigv4;
 
+mod sync_load;
+
 #[derive(Parser)]
 #[command(name = "cognate-load", about = "Load and start-up measurements for cognate (loopback only).")]
 struct Cli {
@@ -63,6 +65,26 @@ enum Command {
         /// `CLIENT_ID:USERNAME:PASSWORD`: sign in once first and use its refresh token as `{refresh}`.
         #[arg(long)]
         refresh_from: Option<String>,
+    },
+    /// Cognito Sync under load: UpdateRecords per second (one identity and dataset per worker),
+    /// then push latency from a writer on --endpoint to a listener on --listen-endpoint.
+    Sync {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        /// Where the listening device connects (another node of the cluster) [default: --endpoint].
+        #[arg(long)]
+        listen_endpoint: Option<String>,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// How many changes the push-latency phase writes, one at a time.
+        #[arg(long, default_value_t = 500)]
+        writes: usize,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
     },
     /// The enhanced flow under load: sets up an IAM role and an identity pool over a seeded user
     /// pool, signs in --users seeded users, then each request pair is GetId followed by
@@ -129,6 +151,11 @@ async fn main() {
             };
             let signer = Arc::new(Signer { access_key_id, secret_access_key, region });
             run(endpoint, target, body, index_range, concurrency, Duration::from_secs(seconds.min(600)), signer).await
+        }
+        Command::Sync { endpoint, listen_endpoint, concurrency, seconds, writes, access_key_id, secret_access_key } => {
+            assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
+            assert!(listen_endpoint.as_deref().is_none_or(is_loopback), "cognate-load only sends traffic to loopback addresses");
+            sync_load::run(endpoint, listen_endpoint, concurrency, Duration::from_secs(seconds.min(600)), writes, access_key_id, secret_access_key).await
         }
         Command::Identity { endpoint, pool, client, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
