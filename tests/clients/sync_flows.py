@@ -49,6 +49,34 @@ class Gateway(BaseHTTPRequestHandler):
         self.end_headers()
 
 
+class Trigger(BaseHTTPRequestHandler):
+    """The Sync trigger as a webhook: `/upper` upper-cases every new value and adds a record;
+    `/garbage` answers something that is not a trigger result."""
+
+    events = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        event = json.loads(self.rfile.read(int(self.headers.get("content-length", "0"))))
+        Trigger.events.append(json.loads(json.dumps(event)))
+        if self.path == "/upper":
+            for record in event["datasetRecords"].values():
+                if record.get("newValue") is not None:
+                    record["newValue"] = record["newValue"].upper()
+            event["datasetRecords"]["audited"] = {"newValue": "yes", "op": "replace"}
+            answer = event
+        else:
+            answer = {"nope": 1}
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 def presigned_push_url(endpoint, creds, pool_id, identity_id, device_id, secret=None):
     credentials = Credentials(creds["AccessKeyId"], secret or creds["SecretKey"], creds["SessionToken"])
     query = f"IdentityPoolId={pool_id}&IdentityId={identity_id}&DeviceId={device_id}"
@@ -274,8 +302,36 @@ def main():
         code, _ = error_code(lambda: sync.delete_dataset(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="locked"))
         check(f"a Deny in the role's policy refuses the operation ({code})", code in ("NotAuthorizedException",))
 
-        # Developer operations with the root credentials.
+        # The Sync trigger, as a webhook.
         root_sync = client("cognito-sync")
+        trigger = ThreadingHTTPServer(("127.0.0.1", 0), Trigger)
+        threading.Thread(target=trigger.serve_forever, daemon=True).start()
+        hook = f"http://127.0.0.1:{trigger.server_address[1]}"
+        root_sync.set_cognito_events(IdentityPoolId=pool_id, Events={"SyncTrigger": f"{hook}/upper"})
+        check("GetCognitoEvents reads the trigger back",
+              root_sync.get_cognito_events(IdentityPoolId=pool_id)["Events"] == {"SyncTrigger": f"{hook}/upper"})
+        current = records()
+        theme_count = [record["SyncCount"] for record in current["Records"] if record["Key"] == "theme"][0]
+        triggered = sync.update_records(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="settings",
+                                        SyncSessionToken=current["SyncSessionToken"],
+                                        RecordPatches=[{"Op": "replace", "Key": "theme", "Value": "purple", "SyncCount": theme_count}])["Records"]
+        event = Trigger.events[-1] if Trigger.events else {}
+        check("the trigger receives Cognito's SyncTrigger event",
+              event.get("eventType") == "SyncTrigger" and event.get("version") == 2 and event.get("identityId") == alice_id
+              and event.get("datasetRecords", {}).get("theme") == {"oldValue": "green", "newValue": "purple", "op": "replace"})
+        check("the records the trigger answers are the ones stored",
+              {record["Key"]: record["Value"] for record in triggered} == {"theme": "PURPLE", "audited": "yes"})
+        root_sync.set_cognito_events(IdentityPoolId=pool_id, Events={"SyncTrigger": f"{hook}/garbage"})
+        current = records()
+        code, _ = error_code(lambda: sync.update_records(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="settings",
+                                                         SyncSessionToken=current["SyncSessionToken"],
+                                                         RecordPatches=[{"Op": "replace", "Key": "theme", "Value": "x", "SyncCount": current["DatasetSyncCount"]}]))
+        check(f"a trigger answer that is not a result is InvalidLambdaFunctionOutputException ({code})", code == "InvalidLambdaFunctionOutputException")
+        check("and nothing was written", records()["DatasetSyncCount"] == current["DatasetSyncCount"])
+        root_sync.set_cognito_events(IdentityPoolId=pool_id, Events={"SyncTrigger": ""})
+        trigger.shutdown()
+
+        # Developer operations with the root credentials.
         root_sync.set_identity_pool_configuration(IdentityPoolId=pool_id, PushSync={"ApplicationArns": ["arn:aws:sns:us-east-1:000000000000:app/GCM/x"],
                                                                                      "RoleArn": role_arn})
         configuration = root_sync.get_identity_pool_configuration(IdentityPoolId=pool_id)
@@ -283,7 +339,8 @@ def main():
         usages = root_sync.list_identity_pool_usage(MaxResults=10)["IdentityPoolUsages"]
         check("ListIdentityPoolUsage with developer credentials", any(usage["IdentityPoolId"] == pool_id for usage in usages))
         check("the developer reads any identity's records",
-              root_sync.list_records(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="settings")["DatasetSyncCount"] == fresh["DatasetSyncCount"])
+              root_sync.list_records(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="settings")["DatasetSyncCount"]
+              == records()["DatasetSyncCount"])
         code, _ = error_code(lambda: root_sync.register_device(IdentityPoolId=pool_id, IdentityId=alice_id, Platform="GCM", Token="t"))
         check(f"RegisterDevice needs the identity's own credentials ({code})", code == "NotAuthorizedException")
     finally:

@@ -81,6 +81,12 @@ pub enum DomainError {
     /// An external identity provider could not be reached or answered nonsense.
     #[error("{0}")]
     ProviderUnreachable(String),
+    /// A trigger (webhook) answered something that is not a valid result.
+    #[error("{0}")]
+    TriggerOutputInvalid(String),
+    /// A trigger (webhook) could not be reached or failed.
+    #[error("{0}")]
+    TriggerUnavailable(String),
     /// Something that is not the caller's fault: storage unreachable, corrupt data.
     #[error("internal error: {0}")]
     Internal(String),

@@ -14,10 +14,12 @@ use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::tokens::{self, JwsAlgorithm, PublicJwk, TokenError};
 
-/// GETs a URL and parses its JSON body; an error names what failed, for the log.
+/// GETs or POSTs JSON; an error names what failed, for the log.
 #[async_trait]
 pub trait HttpClient: Send + Sync + 'static {
     async fn get_json(&self, url: &str) -> Result<Value, String>;
+    /// POSTs `body` as JSON and parses the JSON answer of a 2xx response.
+    async fn post_json(&self, url: &str, body: &Value) -> Result<Value, String>;
 }
 
 /// A JWKS is refetched after this long even when its keys still verify.
@@ -280,6 +282,10 @@ mod tests {
         async fn get_json(&self, url: &str) -> Result<Value, String> {
             *self.fetches.lock().unwrap() += 1;
             self.documents.lock().unwrap().get(url).cloned().ok_or_else(|| format!("404 {url}"))
+        }
+
+        async fn post_json(&self, url: &str, _body: &Value) -> Result<Value, String> {
+            Err(format!("405 {url}"))
         }
     }
 

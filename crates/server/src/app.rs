@@ -97,7 +97,8 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     if let Some(url) = &config.smtp_url {
         user_pools = user_pools.with_email_channel(Arc::new(crate::smtp::SmtpChannel::new(&url.0, &config.mail_from)?));
     }
-    let external = ExternalVerifier::new(Arc::new(crate::http_client::ReqwestClient::new()?), clock.clone(), config.providers.clone());
+    let http: Arc<dyn cognate_domain::federation::HttpClient> = Arc::new(crate::http_client::ReqwestClient::new()?);
+    let external = ExternalVerifier::new(http.clone(), clock.clone(), config.providers.clone());
     let iam = IamService::new(store.clone(), clock.clone(), master_key.clone(), config.account_id.clone());
     let identity_pools = IdentityPoolService::new(
         store.clone(),
@@ -118,6 +119,8 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         identity_pools.clone(),
         Arc::new(crate::push::HubSink(push.clone())),
         push.node_id().to_string(),
+        http,
+        config.region.clone(),
     );
     push.attach(sync.clone());
     if cognate_store::Dialect::of_url(&config.database_url) == Some(cognate_store::Dialect::Postgres) {

@@ -31,18 +31,35 @@ impl ReqwestClient {
 #[async_trait]
 impl HttpClient for ReqwestClient {
     async fn get_json(&self, url: &str) -> Result<Value, String> {
-        let mut response = self.client.get(url).header("accept", "application/json").send().await.map_err(|error| error.to_string())?;
-        let status = response.status();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|error| error.to_string())? {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_DOCUMENT_BYTES {
-                return Err(format!("{url} answered more than {MAX_DOCUMENT_BYTES} bytes"));
-            }
-        }
-        if !status.is_success() {
-            return Err(format!("{url} answered {status}"));
-        }
-        serde_json::from_slice(&body).map_err(|error| format!("{url} answered something that is not JSON: {error}"))
+        let response = self.client.get(url).header("accept", "application/json").send().await.map_err(|error| error.to_string())?;
+        read_json(url, response).await
     }
+
+    async fn post_json(&self, url: &str, body: &Value) -> Result<Value, String> {
+        let response = self
+            .client
+            .post(url)
+            .header("accept", "application/json")
+            .json(body)
+            .send()
+            .await
+            .map_err(|error| error.to_string())?;
+        read_json(url, response).await
+    }
+}
+
+/// The JSON body of a 2xx answer, read up to the size cap.
+async fn read_json(url: &str, mut response: reqwest::Response) -> Result<Value, String> {
+    let status = response.status();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|error| error.to_string())? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_DOCUMENT_BYTES {
+            return Err(format!("{url} answered more than {MAX_DOCUMENT_BYTES} bytes"));
+        }
+    }
+    if !status.is_success() {
+        return Err(format!("{url} answered {status}"));
+    }
+    serde_json::from_slice(&body).map_err(|error| format!("{url} answered something that is not JSON: {error}"))
 }

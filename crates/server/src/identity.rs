@@ -72,7 +72,10 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         | DomainError::AliasExists(message) => ApiError::client("ResourceConflictException", message),
         DomainError::InvalidConfiguration(message) => ApiError::client("InvalidIdentityPoolConfigurationException", message),
         DomainError::LimitExceeded(message) => ApiError::client("LimitExceededException", message),
-        DomainError::ProviderUnreachable(message) => ApiError::client("ExternalServiceException", message),
+        DomainError::ProviderUnreachable(message) | DomainError::TriggerUnavailable(message) => {
+            ApiError::client("ExternalServiceException", message)
+        }
+        DomainError::TriggerOutputInvalid(message) => ApiError::client("InvalidParameterException", message),
         DomainError::CodeMismatch(message) | DomainError::ExpiredCode(message) | DomainError::UnsupportedOperation(message) => {
             ApiError::client("InvalidParameterException", message)
         }

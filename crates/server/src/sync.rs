@@ -70,6 +70,8 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         | DomainError::UnauthorizedClient(message) => ApiError::new(StatusCode::FORBIDDEN, "NotAuthorizedException", message),
         DomainError::LimitExceeded(message) => ApiError::client("LimitExceededException", message),
         DomainError::InvalidConfiguration(message) => ApiError::client("InvalidConfigurationException", message),
+        DomainError::TriggerOutputInvalid(message) => ApiError::client("InvalidLambdaFunctionOutputException", message),
+        DomainError::TriggerUnavailable(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "LambdaThrottledException", message),
         DomainError::NotImplemented(message) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplementedException", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
@@ -288,7 +290,7 @@ pub async fn handle(
         }
         let modified_by = acting_identity.clone().unwrap_or_else(|| state.config.account_id.clone());
         let input = if body.is_empty() { json!({}) } else { json::parse_body(&body)? };
-        run(&state, &route, &uri, &headers, input, &modified_by).await
+        run(&state, &route, &uri, &headers, input, &modified_by, acting_identity.is_some()).await
     }
     .await;
     let mut response = match outcome {
@@ -299,7 +301,17 @@ pub async fn handle(
     response
 }
 
-async fn run(state: &AppState, route: &Route, uri: &Uri, headers: &HeaderMap, input: Value, modified_by: &str) -> Result<Value, ApiError> {
+/// Runs one operation; `by_identity` is true for an identity's own credentials (the Sync
+/// trigger runs only for those).
+async fn run(
+    state: &AppState,
+    route: &Route,
+    uri: &Uri,
+    headers: &HeaderMap,
+    input: Value,
+    modified_by: &str,
+    by_identity: bool,
+) -> Result<Value, ApiError> {
     let sync = &state.sync;
     let pool = route.pool_id.clone().unwrap_or_default();
     let identity = route.identity_id.clone().unwrap_or_default();
@@ -353,7 +365,8 @@ async fn run(state: &AppState, route: &Route, uri: &Uri, headers: &HeaderMap, in
                 });
             }
             let _client_context = headers.get("x-amz-client-context");
-            let records = sync.update_records(&pool, &identity, &dataset, device_id, &patches, token, modified_by).await.map_err(domain)?;
+            let records =
+                sync.update_records(&pool, &identity, &dataset, device_id, &patches, token, modified_by, by_identity).await.map_err(domain)?;
             Ok(json!({"Records": records.iter().map(record_output).collect::<Vec<_>>()}))
         }
         "DescribeDataset" => Ok(json!({"Dataset": dataset_output(&sync.describe_dataset(&pool, &identity, &dataset).await.map_err(domain)?)})),

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Clock;
 use crate::crypto::MasterKey;
 use crate::error::{DomainError, DomainResult};
+use crate::federation::HttpClient;
 use crate::identity_pool::IdentityPoolService;
 use crate::store::{ConflictOn, RecordWrite, Store, StoreError};
 
@@ -192,9 +193,12 @@ pub struct SyncService {
     identity_pools: IdentityPoolService,
     sink: Arc<dyn ChangeSink>,
     node_id: String,
+    http: Arc<dyn HttpClient>,
+    region: String,
 }
 
 impl SyncService {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
@@ -202,8 +206,10 @@ impl SyncService {
         identity_pools: IdentityPoolService,
         sink: Arc<dyn ChangeSink>,
         node_id: impl Into<String>,
+        http: Arc<dyn HttpClient>,
+        region: impl Into<String>,
     ) -> Self {
-        SyncService { store, clock, master_key, identity_pools, sink, node_id: node_id.into() }
+        SyncService { store, clock, master_key, identity_pools, sink, node_id: node_id.into(), http, region: region.into() }
     }
 
     fn now(&self) -> i64 {
@@ -303,7 +309,8 @@ impl SyncService {
     }
 
     /// UpdateRecords: all patches or none. `modified_by` names the caller (its identity id, or
-    /// the developer's account).
+    /// the developer's account). With `run_trigger` (identity credentials), the pool's Sync
+    /// trigger sees the patches first and may change them.
     #[allow(clippy::too_many_arguments)]
     pub async fn update_records(
         &self,
@@ -314,6 +321,7 @@ impl SyncService {
         patches: &[RecordPatch],
         session_token: &str,
         modified_by: &str,
+        run_trigger: bool,
     ) -> DomainResult<Vec<SyncRecord>> {
         check_dataset_name(dataset_name)?;
         self.check_identity(pool_id, identity_id).await?;
@@ -356,11 +364,35 @@ impl SyncService {
                 )));
             }
         }
-        let stored: Vec<SyncRecord> = if live {
+        let mut stored: Vec<SyncRecord> = if live {
             self.store.get_sync_records(identity_id, dataset_name, &keys).await.map_err(store_error)?
         } else {
             Vec::new()
         };
+        let rewritten;
+        let patches = match self.sync_trigger(pool_id, run_trigger).await? {
+            Some(url) => {
+                rewritten = self.run_trigger(&url, pool_id, identity_id, dataset_name, patches, &stored).await?;
+                let added: Vec<String> =
+                    rewritten.iter().map(|patch| patch.key.clone()).filter(|key| !keys.contains(key)).collect();
+                if live && !added.is_empty() {
+                    stored.extend(self.store.get_sync_records(identity_id, dataset_name, &added).await.map_err(store_error)?);
+                }
+                // Keys the trigger added take the count stored now.
+                let rewritten_with_counts: Vec<RecordPatch> = rewritten
+                    .into_iter()
+                    .map(|mut patch| {
+                        if !keys.contains(&patch.key) {
+                            patch.sync_count = stored.iter().find(|record| record.key == patch.key).map(|record| record.sync_count).unwrap_or(0);
+                        }
+                        patch
+                    })
+                    .collect();
+                rewritten_with_counts
+            }
+            None => patches.to_vec(),
+        };
+        let patches = patches.as_slice();
         let base = existing_dataset.as_ref().map(|dataset| dataset.sync_count).unwrap_or(0);
         let new_count = base + 1;
         let mut dataset = existing_dataset.clone().unwrap_or(DatasetRecord {
@@ -433,6 +465,83 @@ impl SyncService {
         }
         self.sink.publish(&change);
         Ok(written)
+    }
+
+    /// The Sync trigger's URL when one is set and this request runs it.
+    async fn sync_trigger(&self, pool_id: &str, run_trigger: bool) -> DomainResult<Option<String>> {
+        if !run_trigger {
+            return Ok(None);
+        }
+        let data = self.store.get_record(CONFIGURATION, "", pool_id, 0).await.map_err(store_error)?;
+        let configuration: PoolSyncConfiguration =
+            data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?.unwrap_or_default();
+        Ok(configuration.events.get("SyncTrigger").filter(|target| target.starts_with("http://") || target.starts_with("https://")).cloned())
+    }
+
+    /// Sends the Sync trigger event (the shape Cognito sends to Lambda) and reads the records
+    /// it answers: `op` `replace` with a `newValue`, or `remove` (also when `op` is null).
+    /// Keys it leaves out are not written.
+    async fn run_trigger(
+        &self,
+        url: &str,
+        pool_id: &str,
+        identity_id: &str,
+        dataset_name: &str,
+        patches: &[RecordPatch],
+        stored: &[SyncRecord],
+    ) -> DomainResult<Vec<RecordPatch>> {
+        let mut records = serde_json::Map::new();
+        for patch in patches {
+            let old_value = stored.iter().find(|record| record.key == patch.key).and_then(|record| record.value.clone());
+            records.insert(
+                patch.key.clone(),
+                serde_json::json!({
+                    "oldValue": old_value,
+                    "newValue": if patch.remove { None } else { patch.value.clone() },
+                    "op": if patch.remove { "remove" } else { "replace" },
+                }),
+            );
+        }
+        let event = serde_json::json!({
+            "version": 2,
+            "eventType": "SyncTrigger",
+            "region": self.region,
+            "identityPoolId": pool_id,
+            "identityId": identity_id,
+            "datasetName": dataset_name,
+            "datasetRecords": records,
+        });
+        let answer = self.http.post_json(url, &event).await.map_err(|detail| {
+            tracing::warn!(%detail, "the Sync trigger failed");
+            DomainError::TriggerUnavailable("The Sync trigger did not answer.".into())
+        })?;
+        let bad = |why: &str| DomainError::TriggerOutputInvalid(format!("The Sync trigger's answer is not valid: {why}."));
+        let answered = answer.get("datasetRecords").and_then(serde_json::Value::as_object).ok_or_else(|| bad("no datasetRecords object"))?;
+        let mut rewritten = Vec::with_capacity(answered.len());
+        for (key, entry) in answered {
+            if key.is_empty() || key.chars().count() > limits::MAX_KEY_CHARS {
+                return Err(bad("a key is empty or too long"));
+            }
+            let original = patches.iter().find(|patch| &patch.key == key);
+            let op = entry.get("op").and_then(serde_json::Value::as_str);
+            let remove = match op {
+                Some("replace") => false,
+                Some("remove") | None => true,
+                Some(_) => return Err(bad("op must be replace or remove")),
+            };
+            let value = entry.get("newValue").and_then(serde_json::Value::as_str).map(str::to_string);
+            if !remove && value.is_none() {
+                return Err(bad("a replace needs a newValue"));
+            }
+            rewritten.push(RecordPatch {
+                remove,
+                key: key.clone(),
+                value,
+                sync_count: original.map(|patch| patch.sync_count).unwrap_or(0),
+                device_modified_ms: original.and_then(|patch| patch.device_modified_ms),
+            });
+        }
+        Ok(rewritten)
     }
 
     pub async fn describe_dataset(&self, pool_id: &str, identity_id: &str, dataset_name: &str) -> DomainResult<DatasetRecord> {

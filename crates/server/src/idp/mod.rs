@@ -42,6 +42,8 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
             ApiError::client("NotAuthorizedException", message)
         }
         DomainError::ProviderUnreachable(message) => ApiError::client("InvalidOAuthFlowException", message),
+        DomainError::TriggerOutputInvalid(message) => ApiError::client("InvalidLambdaResponseException", message),
+        DomainError::TriggerUnavailable(message) => ApiError::client("UnexpectedLambdaException", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             ApiError::internal()
