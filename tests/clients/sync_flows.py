@@ -34,16 +34,21 @@ CONFIG = botocore.config.Config(retries={"max_attempts": 1})
 
 
 class Gateway(BaseHTTPRequestHandler):
-    """The push gateway: records what it is asked to deliver."""
+    """The push gateway (`/push`) and the stream sink (`/stream`): record what they are sent."""
 
     received = queue.Queue()
+    streamed = []
 
     def log_message(self, *args):
         pass
 
     def do_POST(self):
         length = int(self.headers.get("content-length", "0"))
-        Gateway.received.put(json.loads(self.rfile.read(length)))
+        body = json.loads(self.rfile.read(length))
+        if self.path == "/stream":
+            Gateway.streamed.append(body)
+        else:
+            Gateway.received.put(body)
         self.send_response(200)
         self.send_header("content-length", "0")
         self.end_headers()
@@ -123,7 +128,8 @@ def main():
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port,
-                                             extra_args=["--push-gateway-url", f"http://127.0.0.1:{gateway.server_address[1]}/push"])
+                                             extra_args=["--push-gateway-url", f"http://127.0.0.1:{gateway.server_address[1]}/push",
+                                                         "--stream-sink-url", f"http://127.0.0.1:{gateway.server_address[1]}/stream"])
 
     def client(service, creds=None):
         if creds:
@@ -343,6 +349,38 @@ def main():
               == records()["DatasetSyncCount"])
         code, _ = error_code(lambda: root_sync.register_device(IdentityPoolId=pool_id, IdentityId=alice_id, Platform="GCM", Token="t"))
         check(f"RegisterDevice needs the identity's own credentials ({code})", code == "NotAuthorizedException")
+
+        # Streams and bulk publish, to the stream sink.
+        code, _ = error_code(lambda: root_sync.bulk_publish(IdentityPoolId=pool_id))
+        check(f"BulkPublish without CognitoStreams is InvalidConfigurationException ({code})", code == "InvalidConfigurationException")
+        root_sync.set_identity_pool_configuration(IdentityPoolId=pool_id, CognitoStreams={
+            "StreamName": "sync-stream", "RoleArn": role_arn, "StreamingStatus": "ENABLED"})
+        current = records()
+        sync.update_records(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="settings", SyncSessionToken=current["SyncSessionToken"],
+                            RecordPatches=[{"Op": "replace", "Key": "streamed", "Value": "yes", "SyncCount": 0}])
+        deadline = time.time() + 5
+        while time.time() < deadline and not Gateway.streamed:
+            time.sleep(0.1)
+        streamed = Gateway.streamed[0] if Gateway.streamed else {}
+        check("an enabled stream receives each change as Cognito's stream record",
+              streamed.get("streamName") == "sync-stream" and streamed.get("dataSetName") == "settings"
+              and streamed.get("identityId") == alice_id
+              and [(entry["key"], entry["value"], entry["op"]) for entry in streamed.get("kinesisSyncRecords", [])] == [("streamed", "yes", "replace")])
+        Gateway.streamed.clear()
+        check("BulkPublish starts", root_sync.bulk_publish(IdentityPoolId=pool_id)["IdentityPoolId"] == pool_id)
+        deadline = time.time() + 10
+        details = {}
+        while time.time() < deadline:
+            details = root_sync.get_bulk_publish_details(IdentityPoolId=pool_id)
+            if details["BulkPublishStatus"] in ("SUCCEEDED", "FAILED"):
+                break
+            time.sleep(0.1)
+        published = {entry["dataSetName"] for entry in Gateway.streamed}
+        check(f"BulkPublish sends every dataset of the pool ({details.get('BulkPublishStatus')}, {len(published)} datasets)",
+              details.get("BulkPublishStatus") == "SUCCEEDED" and len(published) == 20 and "settings" in published
+              and details["BulkPublishCompleteTime"] >= details["BulkPublishStartTime"])
+        code, _ = error_code(lambda: root_sync.bulk_publish(IdentityPoolId=pool_id))
+        check(f"a second BulkPublish the same day is AlreadyStreamedException ({code})", code == "AlreadyStreamedException")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

@@ -45,6 +45,8 @@ pub struct AppState {
     pub external: ExternalVerifier,
     pub sync: SyncService,
     pub push: Arc<crate::push::PushHub>,
+    /// Outbound HTTP for webhooks and sinks (the stream sink).
+    pub outbound: reqwest::Client,
     pub root: RootCredentials,
 }
 
@@ -126,7 +128,12 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     if cognate_store::Dialect::of_url(&config.database_url) == Some(cognate_store::Dialect::Postgres) {
         tokio::spawn(crate::push::listen_to_other_nodes(push.clone(), config.database_url.clone()));
     }
-    let state = AppState { config: Arc::new(config), store, clock, user_pools, iam, identity_pools, external, sync, push, root };
+    let outbound = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|error| format!("building the HTTP client: {error}"))?;
+    let state =
+        AppState { config: Arc::new(config), store, clock, user_pools, iam, identity_pools, external, sync, push, outbound, root };
     let router = Router::new()
         .route("/health", get(health))
         .route("/_cognate/outbox", get(crate::outbox::list))

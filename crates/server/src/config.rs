@@ -89,6 +89,10 @@ pub struct ConfigArgs {
     /// [default: none; WebSocket subscribers only].
     #[arg(long, env = "COGNATE_PUSH_GATEWAY_URL")]
     pub push_gateway_url: Option<String>,
+    /// Stream sink for Cognito Streams and BulkPublish: one POST per stream record
+    /// [default: none; streaming settings are stored but nothing is sent].
+    #[arg(long, env = "COGNATE_STREAM_SINK_URL")]
+    pub stream_sink_url: Option<String>,
 }
 
 /// The same settings as read from the TOML file.
@@ -116,6 +120,7 @@ struct FileConfig {
     facebook_graph_url: Option<String>,
     amazon_api_url: Option<String>,
     push_gateway_url: Option<String>,
+    stream_sink_url: Option<String>,
 }
 
 /// The resolved configuration handed to [`crate::app::build_app`].
@@ -141,6 +146,8 @@ pub struct Config {
     pub providers: cognate_domain::federation::ProviderEndpoints,
     /// Where sync notifications for platform devices are posted.
     pub push_gateway_url: Option<String>,
+    /// Where stream records are posted.
+    pub stream_sink_url: Option<String>,
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
@@ -234,12 +241,16 @@ impl Config {
             amazon_api_url: endpoint(args.amazon_api_url, file.amazon_api_url, defaults.amazon_api_url, "the Amazon API URL")?,
         };
         let push_gateway_url = args.push_gateway_url.or(file.push_gateway_url);
-        if let Some(url) = &push_gateway_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(format!("the push gateway URL must start with http:// or https://, got {url}"));
+        let stream_sink_url = args.stream_sink_url.or(file.stream_sink_url);
+        for (what, url) in [("push gateway", &push_gateway_url), ("stream sink", &stream_sink_url)] {
+            if let Some(url) = url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(format!("the {what} URL must start with http:// or https://, got {url}"));
+                }
             }
         }
         Ok(Config {
+            stream_sink_url,
             push_gateway_url,
             providers,
             listen,

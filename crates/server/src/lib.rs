@@ -13,6 +13,7 @@ pub mod idp;
 pub mod outbox;
 pub mod push;
 pub mod smtp;
+pub mod streams;
 pub mod sts;
 pub mod sync;
 pub mod wellknown;

@@ -41,7 +41,7 @@ pub const OPERATIONS: &[&str] = &[
 ];
 
 /// The operations that answer NotImplementedException.
-pub const NOT_IMPLEMENTED: &[&str] = &["BulkPublish", "GetBulkPublishDetails"];
+pub const NOT_IMPLEMENTED: &[&str] = &[];
 
 /// Operations only developer (root) credentials may call.
 const DEVELOPER_ONLY: &[&str] = &[
@@ -367,10 +367,18 @@ async fn run(
             let _client_context = headers.get("x-amz-client-context");
             let records =
                 sync.update_records(&pool, &identity, &dataset, device_id, &patches, token, modified_by, by_identity).await.map_err(domain)?;
-            Ok(json!({"Records": records.iter().map(record_output).collect::<Vec<_>>()}))
+            let output = json!({"Records": records.iter().map(record_output).collect::<Vec<_>>()});
+            crate::streams::after_write(state, &pool, &identity, &dataset, "replace", records);
+            Ok(output)
         }
         "DescribeDataset" => Ok(json!({"Dataset": dataset_output(&sync.describe_dataset(&pool, &identity, &dataset).await.map_err(domain)?)})),
-        "DeleteDataset" => Ok(json!({"Dataset": dataset_output(&sync.delete_dataset(&pool, &identity, &dataset, modified_by).await.map_err(domain)?)})),
+        "DeleteDataset" => {
+            let deleted = sync.delete_dataset(&pool, &identity, &dataset, modified_by).await.map_err(domain)?;
+            crate::streams::after_write(state, &pool, &identity, &dataset, "remove", Vec::new());
+            Ok(json!({"Dataset": dataset_output(&deleted)}))
+        }
+        "BulkPublish" => crate::streams::bulk_publish(state, &pool).await,
+        "GetBulkPublishDetails" => crate::streams::bulk_publish_details(state, &pool).await,
         "ListDatasets" => {
             let (datasets, next) = sync
                 .list_datasets(&pool, &identity, query_param(uri, "nextToken").as_deref(), integer_param(uri, "maxResults")?)

@@ -154,6 +154,17 @@ const DEVICE: &str = "sync_device";
 const DEVICE_TOKEN: &str = "sync_device_token";
 const SUBSCRIPTION: &str = "sync_subscription";
 const CONFIGURATION: &str = "sync_configuration";
+const BULK_PUBLISH: &str = "sync_bulk_publish";
+
+/// The state of a pool's bulk publish (GetBulkPublishDetails).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkPublishState {
+    /// NOT_STARTED, IN_PROGRESS, FAILED or SUCCEEDED.
+    pub status: String,
+    pub started_ms: Option<i64>,
+    pub completed_ms: Option<i64>,
+    pub failure: Option<String>,
+}
 
 #[derive(Serialize, Deserialize)]
 struct SessionClaims {
@@ -713,6 +724,46 @@ impl SyncService {
             }
         }
         Ok(devices)
+    }
+
+    /// Every live dataset of a pool, for streams and bulk publish.
+    pub async fn pool_datasets(&self, pool_id: &str) -> DomainResult<Vec<DatasetRecord>> {
+        let datasets = self.store.list_pool_sync_datasets(pool_id).await.map_err(store_error)?;
+        Ok(datasets.into_iter().filter(|dataset| dataset.exists).collect())
+    }
+
+    /// Every record of a dataset (tombstones included), in count order.
+    pub async fn all_records(&self, identity_id: &str, dataset_name: &str) -> DomainResult<Vec<SyncRecord>> {
+        let mut records = Vec::new();
+        let mut after = (0i64, String::new());
+        loop {
+            let page = self.store.list_sync_records(identity_id, dataset_name, (after.0, &after.1), 500).await.map_err(store_error)?;
+            let done = page.len() < 500;
+            if let Some(last) = page.last() {
+                after = (last.sync_count, last.key.clone());
+            }
+            records.extend(page);
+            if done {
+                return Ok(records);
+            }
+        }
+    }
+
+    pub async fn bulk_publish_state(&self, pool_id: &str) -> DomainResult<BulkPublishState> {
+        self.identity_pools.describe_pool(pool_id).await?;
+        let data = self.store.get_record(BULK_PUBLISH, "", pool_id, 0).await.map_err(store_error)?;
+        Ok(data
+            .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
+            .transpose()?
+            .unwrap_or(BulkPublishState { status: "NOT_STARTED".into(), ..Default::default() }))
+    }
+
+    pub async fn set_bulk_publish_state(&self, pool_id: &str, state: &BulkPublishState) -> DomainResult<()> {
+        let data = serde_json::to_string(state).map_err(DomainError::internal)?;
+        self.store
+            .write_records(&[RecordWrite::Put { kind: BULK_PUBLISH, scope: String::new(), key: pool_id.into(), data, expires_ms: None }])
+            .await
+            .map_err(store_error)
     }
 
     pub async fn configuration(&self, pool_id: &str) -> DomainResult<PoolSyncConfiguration> {

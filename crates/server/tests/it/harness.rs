@@ -63,6 +63,7 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         mail_from: "cognate <no-reply@localhost>".into(),
         providers: Default::default(),
         push_gateway_url: None,
+        stream_sink_url: None,
     }
 }
 
