@@ -350,6 +350,33 @@ def main():
         code, _ = error_code(lambda: root_sync.register_device(IdentityPoolId=pool_id, IdentityId=alice_id, Platform="GCM", Token="t"))
         check(f"RegisterDevice needs the identity's own credentials ({code})", code == "NotAuthorizedException")
 
+        # Merged identities keep both sets of datasets.
+        merge_pool = identity.create_identity_pool(IdentityPoolName="merge", AllowUnauthenticatedIdentities=False,
+                                                   DeveloperProviderName="login.merge")["IdentityPoolId"]
+        first = identity.get_open_id_token_for_developer_identity(IdentityPoolId=merge_pool, Logins={"login.merge": "u1"})["IdentityId"]
+        second = identity.get_open_id_token_for_developer_identity(IdentityPoolId=merge_pool, Logins={"login.merge": "u2"})["IdentityId"]
+
+        def put(identity_id, dataset, key, value):
+            token = root_sync.list_records(IdentityPoolId=merge_pool, IdentityId=identity_id, DatasetName=dataset)["SyncSessionToken"]
+            root_sync.update_records(IdentityPoolId=merge_pool, IdentityId=identity_id, DatasetName=dataset, SyncSessionToken=token,
+                                     RecordPatches=[{"Op": "replace", "Key": key, "Value": value, "SyncCount": 0}])
+
+        put(first, "prefs", "a", "1")
+        put(second, "prefs", "b", "2")
+        put(second, "other", "c", "3")
+        identity.merge_developer_identities(SourceUserIdentifier="u2", DestinationUserIdentifier="u1",
+                                            DeveloperProviderName="login.merge", IdentityPoolId=merge_pool)
+
+        def values(dataset):
+            listed = root_sync.list_records(IdentityPoolId=merge_pool, IdentityId=first, DatasetName=dataset)
+            return {record["Key"]: record.get("Value") for record in listed["Records"]}, listed.get("MergedDatasetNames", [])
+
+        prefs, merged_names = values("prefs")
+        check("after a merge the destination keeps its own dataset and names the merged one",
+              prefs == {"a": "1"} and merged_names == [f"prefs.{second}"])
+        check("the merged dataset holds the source's records", values(f"prefs.{second}")[0] == {"b": "2"})
+        check("a dataset name the destination did not use moves as it is", values("other")[0] == {"c": "3"})
+
         # Streams and bulk publish, to the stream sink.
         code, _ = error_code(lambda: root_sync.bulk_publish(IdentityPoolId=pool_id))
         check(f"BulkPublish without CognitoStreams is InvalidConfigurationException ({code})", code == "InvalidConfigurationException")

@@ -439,7 +439,11 @@ pub async fn handle(state: &AppState, operation: &str, input: Value) -> Result<V
             let provider = string_member(&input, "DeveloperProviderName")?;
             let source = string_member(&input, "SourceUserIdentifier")?;
             let destination = string_member(&input, "DestinationUserIdentifier")?;
-            domain(pools.merge_developer_identities(pool_id, provider, source, destination).await.map(|id| json!({"IdentityId": id})))
+            let (source_id, destination_id) =
+                pools.merge_developer_identities(pool_id, provider, source, destination).await.map_err(error_from_domain)?;
+            // The merged-away identity's sync datasets go with it.
+            state.sync.merge_identity_datasets(pool_id, &source_id, &destination_id).await.map_err(error_from_domain)?;
+            Ok(json!({"IdentityId": destination_id}))
         }
         "UnlinkDeveloperIdentity" => {
             let pool_id = string_member(&input, "IdentityPoolId")?;

@@ -336,7 +336,7 @@ async fn run(
                 "Count": page.records.len(),
                 "DatasetSyncCount": page.dataset_sync_count,
                 "LastModifiedBy": page.last_modified_by,
-                "MergedDatasetNames": [],
+                "MergedDatasetNames": page.merged_dataset_names,
                 "DatasetExists": page.exists,
                 "DatasetDeletedAfterRequestedSyncCount": page.deleted_after_requested,
                 "SyncSessionToken": page.session_token,

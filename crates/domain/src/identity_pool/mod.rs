@@ -859,8 +859,15 @@ impl IdentityPoolService {
     }
 
     /// MergeDeveloperIdentities: the source user's identity gives its logins to the
-    /// destination user's identity and is deleted.
-    pub async fn merge_developer_identities(&self, pool_id: &str, provider: &str, source_user: &str, destination_user: &str) -> DomainResult<String> {
+    /// destination user's identity and is deleted. Returns the source and destination identity
+    /// ids (the same when both users already share one identity).
+    pub async fn merge_developer_identities(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        source_user: &str,
+        destination_user: &str,
+    ) -> DomainResult<(String, String)> {
         let pool = self.describe_pool(pool_id).await?;
         let developer = self.developer_provider(&pool, provider)?.to_string();
         let mut found = Vec::with_capacity(2);
@@ -873,7 +880,7 @@ impl IdentityPoolService {
         }
         let (source_id, destination_id) = (found[0].clone(), found[1].clone());
         if source_id == destination_id {
-            return Ok(destination_id);
+            return Ok((source_id, destination_id));
         }
         let source = self.describe_identity(&source_id).await?;
         let mut destination = self.describe_identity(&destination_id).await?;
@@ -894,7 +901,7 @@ impl IdentityPoolService {
             });
         }
         self.store.write_records(&writes).await.map_err(store_error)?;
-        Ok(destination.id)
+        Ok((source.id, destination.id))
     }
 
     /// UnlinkDeveloperIdentity (signed).

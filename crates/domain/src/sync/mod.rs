@@ -107,6 +107,8 @@ pub struct RecordsPage {
     pub exists: bool,
     pub deleted_after_requested: bool,
     pub session_token: String,
+    /// Datasets merged in from other identities under `<name>.<identity id>`.
+    pub merged_dataset_names: Vec<String>,
 }
 
 /// Usage of one identity.
@@ -275,6 +277,7 @@ impl SyncService {
             Some(value) => return Err(invalid(format!("maxResults must be between 1 and 1024, not {value}."))),
         };
         let session_token = self.session_token(identity_id, dataset_name)?;
+        let merged_dataset_names = self.merged_names(identity_id, dataset_name).await?;
         let dataset = self.store.get_sync_dataset(identity_id, dataset_name).await.map_err(store_error)?;
         let Some(dataset) = dataset.filter(|dataset| dataset.pool_id == pool_id) else {
             return Ok(RecordsPage {
@@ -285,6 +288,7 @@ impl SyncService {
                 exists: false,
                 deleted_after_requested: false,
                 session_token,
+                merged_dataset_names,
             });
         };
         let deleted_after_requested = dataset.deleted_at_count > 0 && last < dataset.deleted_at_count;
@@ -297,6 +301,7 @@ impl SyncService {
                 exists: false,
                 deleted_after_requested,
                 session_token,
+                merged_dataset_names,
             });
         }
         let after = match next_token {
@@ -316,6 +321,7 @@ impl SyncService {
             exists: true,
             deleted_after_requested,
             session_token,
+            merged_dataset_names,
         })
     }
 
@@ -724,6 +730,70 @@ impl SyncService {
             }
         }
         Ok(devices)
+    }
+
+    /// After an identity merge: the source identity's datasets move to the destination. A name
+    /// the destination already uses is kept as `<name>.<source identity id>`, which ListRecords
+    /// reports under MergedDatasetNames. Each dataset moves in its own transaction (copied, then
+    /// removed from the source), so a failure part-way loses nothing.
+    pub async fn merge_identity_datasets(&self, pool_id: &str, source_id: &str, destination_id: &str) -> DomainResult<()> {
+        if source_id == destination_id {
+            return Ok(());
+        }
+        let source_datasets = self.store.list_sync_datasets(source_id).await.map_err(store_error)?;
+        for dataset in source_datasets.into_iter().filter(|dataset| dataset.exists && dataset.pool_id == pool_id) {
+            let taken = self
+                .store
+                .get_sync_dataset(destination_id, &dataset.name)
+                .await
+                .map_err(store_error)?
+                .is_some_and(|existing| existing.exists);
+            let mut name = if taken { format!("{}.{source_id}", dataset.name) } else { dataset.name.clone() };
+            name.truncate(limits::MAX_NAME_CHARS);
+            let records = self.all_records(source_id, &dataset.name).await?;
+            let now = self.now();
+            let existing_target = self.store.get_sync_dataset(destination_id, &name).await.map_err(store_error)?;
+            let base = existing_target.as_ref().map(|target| target.sync_count).unwrap_or(0);
+            let moved: Vec<SyncRecord> = records
+                .into_iter()
+                .filter(|record| record.value.is_some())
+                .map(|record| SyncRecord { sync_count: base + 1, ..record })
+                .collect();
+            let target = DatasetRecord {
+                identity_id: destination_id.into(),
+                name: name.clone(),
+                pool_id: pool_id.into(),
+                sync_count: base + 1,
+                created_ms: dataset.created_ms,
+                modified_ms: now,
+                last_modified_by: dataset.last_modified_by.clone(),
+                storage_bytes: moved.iter().map(SyncRecord::storage).sum(),
+                record_count: moved.len() as i64,
+                exists: true,
+                deleted_at_count: existing_target.as_ref().map(|target| target.deleted_at_count).unwrap_or(0),
+            };
+            let expected = existing_target.as_ref().map(|target| target.sync_count);
+            self.store.write_sync_dataset(expected, &target, &moved, expected.is_some(), None).await.map_err(store_error)?;
+            let mut emptied = dataset.clone();
+            emptied.sync_count += 1;
+            emptied.deleted_at_count = emptied.sync_count;
+            emptied.exists = false;
+            emptied.storage_bytes = 0;
+            emptied.record_count = 0;
+            self.store.write_sync_dataset(Some(dataset.sync_count), &emptied, &[], true, None).await.map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    /// Datasets of an identity that were merged in under `<name>.<identity id>`.
+    async fn merged_names(&self, identity_id: &str, dataset_name: &str) -> DomainResult<Vec<String>> {
+        let prefix = format!("{dataset_name}.");
+        let datasets = self.store.list_sync_datasets(identity_id).await.map_err(store_error)?;
+        Ok(datasets
+            .into_iter()
+            .filter(|dataset| dataset.exists && dataset.name.starts_with(&prefix) && dataset.name[prefix.len()..].contains(':'))
+            .map(|dataset| dataset.name)
+            .collect())
     }
 
     /// Every live dataset of a pool, for streams and bulk publish.
