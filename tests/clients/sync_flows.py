@@ -237,8 +237,24 @@ def main():
         check("the phone is told of the tablet's change", any(message and message["syncCount"] == 3
                                                               for message in [phone_socket.next(5)]))
 
+        while tablet_socket.next(0.3) is not None:
+            pass  # the notifications of earlier changes
+        sync.unsubscribe_from_dataset(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="settings", DeviceId=tablet)
+        current = records()
+        sync.update_records(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="settings", DeviceId=phone,
+                            SyncSessionToken=current["SyncSessionToken"],
+                            RecordPatches=[{"Op": "replace", "Key": "font", "Value": "serif", "SyncCount": 0}])
+        check("a device that unsubscribed is no longer notified", tablet_socket.next(1.0) is None)
+        sync.subscribe_to_dataset(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="settings", DeviceId=tablet)
+        sync.update_records(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="settings", DeviceId=phone,
+                            SyncSessionToken=current["SyncSessionToken"],
+                            RecordPatches=[{"Op": "remove", "Key": "font", "SyncCount": current["DatasetSyncCount"] + 1}])
+        check("subscribing again brings notifications back", (tablet_socket.next(5) or {}).get("syncCount") == current["DatasetSyncCount"] + 2)
+
         described = sync.describe_dataset(IdentityPoolId=pool_id, IdentityId=alice_id, DatasetName="settings")["Dataset"]
         check("DescribeDataset counts live records and bytes", described["NumRecords"] == 1 and described["DataStorage"] == len("theme") + len("blue"))
+        pool_usage = client("cognito-sync").describe_identity_pool_usage(IdentityPoolId=pool_id)["IdentityPoolUsage"]
+        check("DescribeIdentityPoolUsage sums the pool's storage", pool_usage["DataStorage"] == described["DataStorage"])
         check("ListDatasets lists it", [d["DatasetName"] for d in sync.list_datasets(IdentityPoolId=pool_id, IdentityId=alice_id)["Datasets"]] == ["settings"])
         usage = sync.describe_identity_usage(IdentityPoolId=pool_id, IdentityId=alice_id)["IdentityUsage"]
         check("DescribeIdentityUsage counts datasets", usage["DatasetCount"] == 1 and usage["DataStorage"] == 9)
