@@ -617,7 +617,7 @@ impl IamService {
             return Err(denied());
         }
         let context = web_identity_context(identity);
-        let (credentials, session) = self.mint(&role, session_name, duration, session_policy.map(str::to_string), context).await?;
+        let (credentials, session) = self.mint_for_role(&role, session_name, duration, session_policy.map(str::to_string), context).await?;
         Ok(AssumedRole {
             assumed_role_id: session.assumed_role_id(),
             arn: session.assumed_role_arn(&self.account_id),
@@ -629,8 +629,9 @@ impl IamService {
         })
     }
 
-    /// Mints credentials for a role and records the session.
-    async fn mint(
+    /// Mints credentials for a role and records the session. No trust check: callers make their
+    /// own (AssumeRoleWithWebIdentity here, GetCredentialsForIdentity through [`Self::check_trust`]).
+    pub async fn mint_for_role(
         &self,
         role: &Role,
         session_name: &str,
@@ -748,19 +749,6 @@ impl IamService {
             }
         }
         Ok(results)
-    }
-
-    /// Mints credentials for a role without a trust check, for callers that made their own
-    /// (GetCredentialsForIdentity checks the trust policy through [`Self::check_trust`]).
-    pub async fn mint_for_role(
-        &self,
-        role: &Role,
-        session_name: &str,
-        duration_seconds: i64,
-        session_policy: Option<String>,
-        context: BTreeMap<String, Vec<String>>,
-    ) -> DomainResult<(TemporaryCredentials, StsSession)> {
-        self.mint(role, session_name, duration_seconds, session_policy, context).await
     }
 
     /// Whether a role's trust policy lets `identity` assume it with web identity.
