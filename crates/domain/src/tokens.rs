@@ -7,14 +7,11 @@ use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
 use rand::rngs::OsRng;
 use rand::RngCore;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use rsa::signature::{SignatureEncoding, Signer as _, Verifier};
+use rsa::pkcs8::EncodePrivateKey;
 use rsa::traits::PublicKeyParts;
-use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
+use rsa::RsaPrivateKey;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Sha256, Sha512};
 
 use crate::crypto::MasterKey;
 use crate::error::DomainError;
@@ -94,15 +91,11 @@ pub struct PublicJwk {
     pub exponent: String,
 }
 
-/// A key ready to sign.
+/// A key ready to sign (ring's RSA implementation, from the stored PKCS#8 key).
 pub struct LoadedSigningKey {
     pub kid: String,
-    signer: KeySigner,
-}
-
-enum KeySigner {
-    Rs256(SigningKey<Sha256>),
-    Rs512(SigningKey<Sha512>),
+    algorithm: JwsAlgorithm,
+    key_pair: ring::signature::RsaKeyPair,
 }
 
 impl std::fmt::Debug for LoadedSigningKey {
@@ -141,12 +134,8 @@ pub fn generate_signing_key(
 /// Opens a stored key for signing.
 pub fn load_signing_key(master_key: &MasterKey, record: &SigningKeyRecord) -> Result<LoadedSigningKey, DomainError> {
     let der = master_key.open(&record.sealed_private_key, &seal_context(&record.pool_id, &record.kid))?;
-    let private_key = RsaPrivateKey::from_pkcs8_der(&der).map_err(DomainError::internal)?;
-    let signer = match record.purpose.algorithm() {
-        JwsAlgorithm::Rs256 => KeySigner::Rs256(SigningKey::<Sha256>::new(private_key)),
-        JwsAlgorithm::Rs512 => KeySigner::Rs512(SigningKey::<Sha512>::new(private_key)),
-    };
-    Ok(LoadedSigningKey { kid: record.kid.clone(), signer })
+    let key_pair = ring::signature::RsaKeyPair::from_pkcs8(&der).map_err(|error| DomainError::internal(format!("a stored key does not load: {error}")))?;
+    Ok(LoadedSigningKey { kid: record.kid.clone(), algorithm: record.purpose.algorithm(), key_pair })
 }
 
 impl SigningKeyRecord {
@@ -163,19 +152,23 @@ impl SigningKeyRecord {
 /// Signs `claims` as a compact JWS with the header `{"kid": …, "alg": "RS256"}` (RS512 for
 /// OpenID-token keys, with `"typ": "JWS"` as Cognito Identity writes it).
 pub fn sign_jwt(key: &LoadedSigningKey, claims: &Value) -> String {
-    let header = match key.signer {
-        KeySigner::Rs256(_) => serde_json::json!({ "kid": key.kid, "alg": "RS256" }),
-        KeySigner::Rs512(_) => serde_json::json!({ "kid": key.kid, "typ": "JWS", "alg": "RS512" }),
+    let header = match key.algorithm {
+        JwsAlgorithm::Rs256 => serde_json::json!({ "kid": key.kid, "alg": "RS256" }),
+        JwsAlgorithm::Rs512 => serde_json::json!({ "kid": key.kid, "typ": "JWS", "alg": "RS512" }),
     };
     let signing_input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let signature = match &key.signer {
-        KeySigner::Rs256(signer) => signer.sign(signing_input.as_bytes()).to_bytes(),
-        KeySigner::Rs512(signer) => signer.sign(signing_input.as_bytes()).to_bytes(),
+    let padding: &'static dyn ring::signature::RsaEncoding = match key.algorithm {
+        JwsAlgorithm::Rs256 => &ring::signature::RSA_PKCS1_SHA256,
+        JwsAlgorithm::Rs512 => &ring::signature::RSA_PKCS1_SHA512,
     };
+    let mut signature = vec![0u8; key.key_pair.public().modulus_len()];
+    key.key_pair
+        .sign(padding, &ring::rand::SystemRandom::new(), signing_input.as_bytes(), &mut signature)
+        .expect("signing with a loaded RSA key cannot fail");
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
@@ -237,15 +230,13 @@ pub fn verify_jwt_with(token: &str, keys: &[PublicJwk], allowed: &[JwsAlgorithm]
     }
     let modulus = URL_SAFE_NO_PAD.decode(&jwk.modulus).map_err(|_| TokenError::BadSignature)?;
     let exponent = URL_SAFE_NO_PAD.decode(&jwk.exponent).map_err(|_| TokenError::BadSignature)?;
-    let public_key = RsaPublicKey::new(BigUint::from_bytes_be(&modulus), BigUint::from_bytes_be(&exponent))
-        .map_err(|_| TokenError::BadSignature)?;
-    let signature_bytes = URL_SAFE_NO_PAD.decode(parts[2]).map_err(|_| TokenError::Malformed)?;
-    let signature = Signature::try_from(signature_bytes.as_slice()).map_err(|_| TokenError::BadSignature)?;
+    let signature = URL_SAFE_NO_PAD.decode(parts[2]).map_err(|_| TokenError::Malformed)?;
     let signing_input = format!("{}.{}", parts[0], parts[1]);
-    let verified = match algorithm {
-        JwsAlgorithm::Rs256 => VerifyingKey::<Sha256>::new(public_key).verify(signing_input.as_bytes(), &signature),
-        JwsAlgorithm::Rs512 => VerifyingKey::<Sha512>::new(public_key).verify(signing_input.as_bytes(), &signature),
+    let parameters: &ring::signature::RsaParameters = match algorithm {
+        JwsAlgorithm::Rs256 => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        JwsAlgorithm::Rs512 => &ring::signature::RSA_PKCS1_2048_8192_SHA512,
     };
+    let verified = ring::signature::RsaPublicKeyComponents { n: &modulus, e: &exponent }.verify(parameters, signing_input.as_bytes(), &signature);
     verified.map_err(|_| TokenError::BadSignature)?;
     peek_claims(token)
 }
