@@ -10,6 +10,7 @@ pub mod http_client;
 pub mod iam;
 pub mod identity;
 pub mod idp;
+pub mod oauth;
 pub mod outbox;
 pub mod push;
 pub mod smtp;

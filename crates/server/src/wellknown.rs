@@ -71,6 +71,9 @@ pub async fn openid_configuration(State(state): State<AppState>, Path(pool_id): 
         Ok(issuer) => axum::Json(json!({
             "issuer": issuer,
             "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+            "token_endpoint": format!("{issuer}/oauth2/token"),
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "subject_types_supported": ["public"],
             "scopes_supported": ["openid", "email", "phone", "profile"],

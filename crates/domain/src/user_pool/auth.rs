@@ -71,11 +71,11 @@ pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> Stri
 }
 
 /// The keys a node has opened for one pool.
-struct CachedKeys {
+pub(super) struct CachedKeys {
     loaded_at: Instant,
     records: Vec<SigningKeyRecord>,
-    id_key: Arc<LoadedSigningKey>,
-    access_key: Arc<LoadedSigningKey>,
+    pub(super) id_key: Arc<LoadedSigningKey>,
+    pub(super) access_key: Arc<LoadedSigningKey>,
 }
 
 /// Opened signing keys per pool, re-read from the store after [`KEY_CACHE_TTL`] so that a key
@@ -166,12 +166,12 @@ fn claim_value(attribute: &Attribute) -> Value {
 }
 
 impl UserPoolService {
-    fn issuer(&self, pool_id: &str) -> String {
+    pub(super) fn issuer(&self, pool_id: &str) -> String {
         format!("{}/{pool_id}", self.issuer_base)
     }
 
     /// The opened keys of a pool, creating them on first use.
-    async fn pool_keys(&self, pool_id: &str) -> DomainResult<Arc<CachedKeys>> {
+    pub(super) async fn pool_keys(&self, pool_id: &str) -> DomainResult<Arc<CachedKeys>> {
         if let Some(cached) = self.signing_keys.pools.lock().expect("key cache lock").get(pool_id) {
             if cached.loaded_at.elapsed() < KEY_CACHE_TTL {
                 return Ok(cached.clone());

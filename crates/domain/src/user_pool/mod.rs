@@ -5,6 +5,7 @@ pub mod attributes;
 pub mod auth;
 pub mod filter;
 pub mod messages;
+pub mod oauth;
 pub mod password;
 pub mod types;
 

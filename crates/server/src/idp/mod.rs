@@ -108,6 +108,11 @@ pub async fn handle(state: &AppState, operation: Operation, input: Value) -> Res
         VerifyUserAttribute => ops::auth::verify_user_attribute(state, input).await,
         DeleteUserAttributes => ops::auth::delete_user_attributes(state, input).await,
         DeleteUser => ops::auth::delete_user(state, input).await,
+        CreateResourceServer => ops::oauth::create_resource_server(state, input).await,
+        DescribeResourceServer => ops::oauth::describe_resource_server(state, input).await,
+        UpdateResourceServer => ops::oauth::update_resource_server(state, input).await,
+        DeleteResourceServer => ops::oauth::delete_resource_server(state, input).await,
+        ListResourceServers => ops::oauth::list_resource_servers(state, input).await,
         other => Err(not_implemented(other)),
     }
 }
@@ -176,6 +181,11 @@ pub const IMPLEMENTED: &[Operation] = &[
     Operation::VerifyUserAttribute,
     Operation::DeleteUserAttributes,
     Operation::DeleteUser,
+    Operation::CreateResourceServer,
+    Operation::DescribeResourceServer,
+    Operation::UpdateResourceServer,
+    Operation::DeleteResourceServer,
+    Operation::ListResourceServers,
 ];
 
 #[cfg(test)]

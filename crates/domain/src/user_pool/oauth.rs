@@ -1,0 +1,269 @@
+//! OAuth 2.0 for user pools: resource servers with their custom scopes, and the
+//! client_credentials grant of the token endpoint (access tokens for machine clients, scoped to
+//! `<resource server identifier>/<scope name>`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{store_error, UserPoolService};
+use crate::crypto::constant_time_eq;
+use crate::error::{DomainError, DomainResult};
+use crate::store::{ConflictOn, RecordWrite, StoreError};
+use crate::tokens;
+
+const RESOURCE_SERVER: &str = "resource_server";
+const MAX_SCOPES: usize = 100;
+
+/// A custom scope of a resource server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceServerScope {
+    pub name: String,
+    pub description: String,
+}
+
+/// A resource server: an API whose scopes clients may be granted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceServer {
+    pub pool_id: String,
+    pub identifier: String,
+    pub name: String,
+    pub scopes: Vec<ResourceServerScope>,
+}
+
+/// A refusal of the token endpoint, named as RFC 6749 names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OAuthError {
+    InvalidRequest(String),
+    InvalidClient(String),
+    UnauthorizedClient(String),
+    UnsupportedGrantType(String),
+    InvalidScope(String),
+    Server(String),
+}
+
+impl OAuthError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            OAuthError::InvalidRequest(_) => "invalid_request",
+            OAuthError::InvalidClient(_) => "invalid_client",
+            OAuthError::UnauthorizedClient(_) => "unauthorized_client",
+            OAuthError::UnsupportedGrantType(_) => "unsupported_grant_type",
+            OAuthError::InvalidScope(_) => "invalid_scope",
+            OAuthError::Server(_) => "server_error",
+        }
+    }
+
+    pub fn description(&self) -> &str {
+        match self {
+            OAuthError::InvalidRequest(text)
+            | OAuthError::InvalidClient(text)
+            | OAuthError::UnauthorizedClient(text)
+            | OAuthError::UnsupportedGrantType(text)
+            | OAuthError::InvalidScope(text)
+            | OAuthError::Server(text) => text,
+        }
+    }
+}
+
+impl From<DomainError> for OAuthError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Internal(detail) => {
+                tracing::error!(%detail, "internal error at the token endpoint");
+                OAuthError::Server("An internal error occurred.".into())
+            }
+            other => OAuthError::InvalidRequest(other.to_string()),
+        }
+    }
+}
+
+/// An access token from the token endpoint.
+#[derive(Debug, Clone)]
+pub struct IssuedAccessToken {
+    pub access_token: String,
+    pub expires_in: i64,
+}
+
+fn invalid(message: impl Into<String>) -> DomainError {
+    DomainError::InvalidParameter(message.into())
+}
+
+fn check_text(value: &str, member: &str, allowed: impl Fn(char) -> bool) -> DomainResult<()> {
+    if value.is_empty() || value.chars().count() > 256 || !value.chars().all(allowed) {
+        return Err(invalid(format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must have length between 1 and 256 and use the allowed characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Identifier: `[\x21\x23-\x5B\x5D-\x7E]+`; scope names: `[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+`.
+fn check_resource_server(server: &ResourceServer) -> DomainResult<()> {
+    check_text(&server.identifier, "identifier", |c| c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c))?;
+    check_text(&server.name, "name", |c| c.is_alphanumeric() || c.is_whitespace() || "_+=,.@-".contains(c))?;
+    if server.scopes.len() > MAX_SCOPES {
+        return Err(DomainError::LimitExceeded(format!("A resource server may have at most {MAX_SCOPES} scopes.")));
+    }
+    for (index, scope) in server.scopes.iter().enumerate() {
+        check_text(&scope.name, "scopeName", |c| c == '!' || ('#'..='.').contains(&c) || ('0'..='[').contains(&c) || (']'..='~').contains(&c))?;
+        check_text(&scope.description, "scopeDescription", |_| true)?;
+        if server.scopes[..index].iter().any(|earlier| earlier.name == scope.name) {
+            return Err(invalid(format!("The scope {} is listed twice.", scope.name)));
+        }
+    }
+    Ok(())
+}
+
+impl UserPoolService {
+    pub async fn create_resource_server(&self, server: ResourceServer) -> DomainResult<ResourceServer> {
+        self.load_pool(&server.pool_id).await?;
+        check_resource_server(&server)?;
+        let data = serde_json::to_string(&server).map_err(DomainError::internal)?;
+        let write = RecordWrite::Insert { kind: RESOURCE_SERVER, scope: server.pool_id.clone(), key: server.identifier.clone(), data, expires_ms: None };
+        match self.store.write_records(&[write]).await {
+            Ok(()) => Ok(server),
+            Err(StoreError::Conflict(_)) => Err(invalid(format!("{} already exists in pool {}.", server.identifier, server.pool_id))),
+            Err(other) => Err(store_error(other)),
+        }
+    }
+
+    pub async fn describe_resource_server(&self, pool_id: &str, identifier: &str) -> DomainResult<ResourceServer> {
+        self.load_pool(pool_id).await?;
+        let data = self.store.get_record(RESOURCE_SERVER, pool_id, identifier, 0).await.map_err(store_error)?;
+        data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
+            .transpose()?
+            .ok_or_else(|| DomainError::NotFound(format!("Resource server {identifier} does not exist.")))
+    }
+
+    pub async fn update_resource_server(&self, server: ResourceServer) -> DomainResult<ResourceServer> {
+        self.describe_resource_server(&server.pool_id, &server.identifier).await?;
+        check_resource_server(&server)?;
+        let data = serde_json::to_string(&server).map_err(DomainError::internal)?;
+        let write = RecordWrite::Replace { kind: RESOURCE_SERVER, scope: server.pool_id.clone(), key: server.identifier.clone(), data };
+        match self.store.write_records(&[write]).await {
+            Ok(()) => Ok(server),
+            Err(StoreError::Conflict(ConflictOn::Absent)) => Err(DomainError::NotFound(format!("Resource server {} does not exist.", server.identifier))),
+            Err(other) => Err(store_error(other)),
+        }
+    }
+
+    pub async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> DomainResult<()> {
+        self.describe_resource_server(pool_id, identifier).await?;
+        self.store
+            .write_records(&[RecordWrite::Delete { kind: RESOURCE_SERVER, scope: pool_id.into(), key: identifier.into() }])
+            .await
+            .map_err(store_error)
+    }
+
+    pub async fn list_resource_servers(&self, pool_id: &str, max_results: i32, next_token: Option<&str>) -> DomainResult<(Vec<ResourceServer>, Option<String>)> {
+        self.load_pool(pool_id).await?;
+        if !(1..=50).contains(&max_results) {
+            return Err(invalid(format!(
+                "1 validation error detected: Value '{max_results}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 50"
+            )));
+        }
+        let after = super::decode_key_token(next_token)?;
+        let rows = self.store.list_records(RESOURCE_SERVER, pool_id, after.as_deref(), max_results as u32 + 1).await.map_err(store_error)?;
+        let (rows, more) = super::split_page(rows, max_results as u32);
+        let next = if more { rows.last().map(|(key, _)| super::encode_token(&[key])) } else { None };
+        let servers = rows.into_iter().map(|(_, data)| serde_json::from_str(&data).map_err(DomainError::internal)).collect::<DomainResult<Vec<_>>>()?;
+        Ok((servers, next))
+    }
+
+    /// The client_credentials grant: a confidential client, authenticated by its secret, gets
+    /// an access token for the custom scopes it asks for (by default all it is allowed).
+    pub async fn client_credentials_grant(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        client_secret: Option<&str>,
+        scope: Option<&str>,
+    ) -> Result<IssuedAccessToken, OAuthError> {
+        let unknown = || OAuthError::InvalidClient("Client authentication failed.".into());
+        if crate::ids::check_client_id(client_id).is_err() {
+            return Err(unknown());
+        }
+        let client = self
+            .store
+            .find_app_client(client_id)
+            .await
+            .map_err(store_error)?
+            .filter(|client| client.pool_id == pool_id)
+            .ok_or_else(unknown)?;
+        let stored_secret = self.client_secret(&client)?.ok_or_else(|| OAuthError::InvalidClient("The client has no secret; client_credentials needs one.".into()))?;
+        let given = client_secret.ok_or_else(unknown)?;
+        if !constant_time_eq(stored_secret.as_bytes(), given.as_bytes()) {
+            return Err(unknown());
+        }
+        let oauth = &client.settings.oauth;
+        let allowed_flow = oauth.allowed_oauth_flows_user_pool_client
+            && oauth.allowed_oauth_flows.as_ref().is_some_and(|flows| flows.iter().any(|flow| flow == "client_credentials"));
+        if !allowed_flow {
+            return Err(OAuthError::UnauthorizedClient("The client may not use the client_credentials grant.".into()));
+        }
+        let allowed_scopes: Vec<String> = oauth.allowed_oauth_scopes.clone().unwrap_or_default().into_iter().filter(|scope| scope.contains('/')).collect();
+        let requested: Vec<String> = match scope.map(str::trim).filter(|scope| !scope.is_empty()) {
+            Some(scope) => scope.split([' ', '+']).filter(|part| !part.is_empty()).map(str::to_string).collect(),
+            None => allowed_scopes.clone(),
+        };
+        if requested.is_empty() {
+            return Err(OAuthError::InvalidScope("The client is allowed no custom scopes.".into()));
+        }
+        for wanted in &requested {
+            if !allowed_scopes.contains(wanted) {
+                return Err(OAuthError::InvalidScope(format!("The scope {wanted} is not allowed for this client.")));
+            }
+            let (identifier, name) = wanted.rsplit_once('/').ok_or_else(|| OAuthError::InvalidScope(format!("{wanted} is not a custom scope.")))?;
+            let server = self.store.get_record(RESOURCE_SERVER, &client.pool_id, identifier, 0).await.map_err(store_error)?;
+            let server: Option<ResourceServer> = server.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?;
+            if !server.is_some_and(|server| server.scopes.iter().any(|scope| scope.name == name)) {
+                return Err(OAuthError::InvalidScope(format!("The scope {wanted} does not exist.")));
+            }
+        }
+        let keys = self.pool_keys(&client.pool_id).await?;
+        let settings = &client.settings;
+        let units = settings.token_validity_units.clone().unwrap_or_default();
+        let expires_in = super::validity_seconds(
+            settings.access_token_validity.unwrap_or(60),
+            units.access_token.as_deref(),
+            if settings.access_token_validity.is_some() { "hours" } else { "minutes" },
+        )? as i64;
+        let now = self.now() / 1000;
+        let claims: Value = json!({
+            "sub": client.client_id,
+            "token_use": "access",
+            "scope": requested.join(" "),
+            "auth_time": now,
+            "iss": self.issuer(&client.pool_id),
+            "exp": now + expires_in,
+            "iat": now,
+            "version": 2,
+            "jti": crate::ids::new_uuid(),
+            "client_id": client.client_id,
+        });
+        Ok(IssuedAccessToken { access_token: tokens::sign_jwt(&keys.access_key, &claims), expires_in })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(identifier: &str, scopes: &[&str]) -> ResourceServer {
+        ResourceServer {
+            pool_id: "us-east-1_x".into(),
+            identifier: identifier.into(),
+            name: "API".into(),
+            scopes: scopes.iter().map(|name| ResourceServerScope { name: name.to_string(), description: "d".into() }).collect(),
+        }
+    }
+
+    #[test]
+    fn resource_servers_follow_the_models_patterns() {
+        assert!(check_resource_server(&server("https://api.example.com", &["read", "write"])).is_ok());
+        assert!(check_resource_server(&server("has space", &["read"])).is_err());
+        assert!(check_resource_server(&server("api", &["a/b"])).is_err());
+        assert!(check_resource_server(&server("api", &["read", "read"])).is_err());
+        assert!(check_resource_server(&server("", &[])).is_err());
+    }
+}

@@ -1,0 +1,101 @@
+//! The OAuth 2.0 token endpoint of a user pool, under its issuer:
+//! `POST <public URL>/<pool id>/oauth2/token` (form-encoded). This slice serves the
+//! client_credentials grant; client authentication by HTTP Basic (`client_secret_basic`) or
+//! by body (`client_secret_post`), never both. Errors are RFC 6749's JSON.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use serde_json::json;
+
+use cognate_domain::user_pool::oauth::OAuthError;
+
+use crate::app::{AppState, OperationName};
+use crate::aws::query::QueryInput;
+
+fn answer(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("application/json;charset=UTF-8"));
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    headers.insert("pragma", HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn refuse(error: OAuthError, basic: bool) -> Response {
+    let status = match (&error, basic) {
+        (OAuthError::InvalidClient(_), true) => StatusCode::UNAUTHORIZED,
+        (OAuthError::Server(_), _) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let mut response = answer(status, json!({"error": error.code(), "error_description": error.description()}));
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert("www-authenticate", HeaderValue::from_static("Basic realm=\"cognate\""));
+    }
+    response
+}
+
+/// `(client_id, client_secret, whether HTTP Basic was used)`.
+fn client_credentials(headers: &HeaderMap, form: &QueryInput) -> Result<(String, Option<String>, bool), OAuthError> {
+    let basic = headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")));
+    match (basic, form.get("client_secret")) {
+        (Some(_), Some(_)) => Err(OAuthError::InvalidRequest("Authenticate the client one way: HTTP Basic or the body, not both.".into())),
+        (Some(encoded), None) => {
+            let decoded = BASE64.decode(encoded.trim()).ok().and_then(|bytes| String::from_utf8(bytes).ok());
+            let (id, secret) = decoded
+                .as_deref()
+                .and_then(|text| text.split_once(':'))
+                .ok_or_else(|| OAuthError::InvalidClient("The Authorization header is not client_id:client_secret.".into()))?;
+            if form.get("client_id").is_some_and(|body_id| body_id != id) {
+                return Err(OAuthError::InvalidRequest("client_id differs from the authenticated client.".into()));
+            }
+            Ok((id.to_string(), Some(secret.to_string()), true))
+        }
+        (None, secret) => {
+            let id = form.get("client_id").ok_or_else(|| OAuthError::InvalidClient("No client authentication.".into()))?;
+            Ok((id.to_string(), secret.map(str::to_string), false))
+        }
+    }
+}
+
+pub async fn token(State(state): State<AppState>, Path(pool_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut response = token_response(&state, &pool_id, &headers, &body).await;
+    response.extensions_mut().insert(OperationName("oauth2/token"));
+    response
+}
+
+async fn token_response(state: &AppState, pool_id: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    let form_encoded = headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !form_encoded {
+        return refuse(OAuthError::InvalidRequest("The body must be application/x-www-form-urlencoded.".into()), false);
+    }
+    let Ok(form) = QueryInput::parse(body) else {
+        return refuse(OAuthError::InvalidRequest("The body is not UTF-8.".into()), false);
+    };
+    let (client_id, secret, basic) = match client_credentials(headers, &form) {
+        Ok(credentials) => credentials,
+        Err(error) => return refuse(error, false),
+    };
+    match form.get("grant_type") {
+        Some("client_credentials") => {
+            match state.user_pools.client_credentials_grant(pool_id, &client_id, secret.as_deref(), form.get("scope")).await {
+                Ok(issued) => answer(
+                    StatusCode::OK,
+                    json!({"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in}),
+                ),
+                Err(error) => refuse(error, basic),
+            }
+        }
+        Some(other) => refuse(OAuthError::UnsupportedGrantType(format!("The grant type {other} is not supported here yet.")), basic),
+        None => refuse(OAuthError::InvalidRequest("grant_type is required.".into()), basic),
+    }
+}
