@@ -66,6 +66,24 @@ enum Command {
         #[arg(long)]
         refresh_from: Option<String>,
     },
+    /// The token endpoint's client_credentials grant under load: creates a resource server and a
+    /// machine client in --pool, then requests access tokens at a fixed concurrency.
+    Oauth {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        #[arg(long)]
+        pool: String,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
     /// Cognito Sync under load: UpdateRecords per second (one identity and dataset per worker),
     /// then push latency from a writer on --endpoint to a listener on --listen-endpoint.
     Sync {
@@ -152,6 +170,11 @@ async fn main() {
             let signer = Arc::new(Signer { access_key_id, secret_access_key, region });
             run(endpoint, target, body, index_range, concurrency, Duration::from_secs(seconds.min(600)), signer).await
         }
+        Command::Oauth { endpoint, pool, concurrency, seconds, access_key_id, secret_access_key, region } => {
+            assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
+            let signer = Signer { access_key_id, secret_access_key, region };
+            oauth_load(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600))).await
+        }
         Command::Sync { endpoint, listen_endpoint, concurrency, seconds, writes, access_key_id, secret_access_key } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             assert!(listen_endpoint.as_deref().is_none_or(is_loopback), "cognate-load only sends traffic to loopback addresses");
@@ -163,6 +186,73 @@ async fn main() {
             identity_load(&endpoint, &signer, &pool, &client, users, concurrency, Duration::from_secs(seconds.min(600))).await
         }
     }
+}
+
+async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, concurrency: usize, duration: Duration) {
+    let idp = |operation: &str| format!("AWSCognitoIdentityProviderService.{operation}");
+    let identifier = format!("https://load-{}.example.com", uuid_like() % 1_000_000);
+    let target = idp("CreateResourceServer");
+    signed_setup_call(endpoint, signer, "cognito-idp", &[("x-amz-target", target.as_str())],
+        &serde_json::json!({"UserPoolId": pool, "Identifier": identifier, "Name": "load",
+            "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}]}).to_string()).await;
+    let target = idp("CreateUserPoolClient");
+    let created: serde_json::Value = serde_json::from_str(&signed_setup_call(endpoint, signer, "cognito-idp", &[("x-amz-target", target.as_str())],
+        &serde_json::json!({"UserPoolId": pool, "ClientName": "machine", "GenerateSecret": true,
+            "AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthFlowsUserPoolClient": true,
+            "AllowedOAuthScopes": [format!("{identifier}/read")]}).to_string()).await).unwrap();
+    let client_id = created["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
+    let secret = created["UserPoolClient"]["ClientSecret"].as_str().unwrap().to_string();
+    let url = format!("{endpoint}/{pool}/oauth2/token");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + duration;
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (http, url, client_id, secret) = (http.clone(), url.clone(), client_id.clone(), secret.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let response = http
+                    .post(&url)
+                    .basic_auth(&client_id, Some(&secret))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("grant_type=client_credentials")
+                    .send()
+                    .await;
+                let ok = match response {
+                    Ok(response) => {
+                        let good = response.status().is_success();
+                        let _ = response.bytes().await;
+                        good
+                    }
+                    Err(_) => false,
+                };
+                latencies.push(started.elapsed());
+                if !ok {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for worker in workers {
+        let (worker_latencies, worker_errors) = worker.await.unwrap();
+        latencies.extend(worker_latencies);
+        errors += worker_errors;
+    }
+    latencies.sort();
+    let percentile = |fraction: f64| latencies[((latencies.len() as f64 * fraction) as usize).min(latencies.len() - 1)];
+    println!(
+        "client_credentials: {} tokens in {:.1} s at concurrency {concurrency}: {:.0} tokens/s, p50 {:.2} ms, p99 {:.2} ms, {errors} errors",
+        latencies.len(),
+        duration.as_secs_f64(),
+        latencies.len() as f64 / duration.as_secs_f64(),
+        percentile(0.50).as_secs_f64() * 1000.0,
+        percentile(0.99).as_secs_f64() * 1000.0,
+    );
 }
 
 /// Sends a signed request and returns the answer's text, panicking on failure (set-up only).
