@@ -140,6 +140,8 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/{pool_id}/.well-known/jwks.json", get(crate::wellknown::jwks))
         .route("/cognito-identity/.well-known/jwks_uri", get(crate::wellknown::identity_jwks))
         .route("/{pool_id}/oauth2/token", post(crate::oauth::token))
+        .route("/{pool_id}/oauth2/revoke", post(crate::oauth::revoke))
+        .route("/{pool_id}/oauth2/userInfo", get(crate::oauth::user_info).post(crate::oauth::user_info))
         .route("/{pool_id}/.well-known/openid-configuration", get(crate::wellknown::openid_configuration))
         .route("/", post(crate::dispatch::aws_post).get(crate::dispatch::aws_get))
         .route("/identitypools", any(crate::sync::handle))

@@ -1,7 +1,8 @@
 //! The OAuth 2.0 token endpoint of a user pool, under its issuer:
-//! `POST <public URL>/<pool id>/oauth2/token` (form-encoded). This slice serves the
-//! client_credentials grant; client authentication by HTTP Basic (`client_secret_basic`) or
-//! by body (`client_secret_post`), never both. Errors are RFC 6749's JSON.
+//! `POST <public URL>/<pool id>/oauth2/token` (form-encoded) with the client_credentials and
+//! refresh_token grants; client authentication by HTTP Basic (`client_secret_basic`) or by body
+//! (`client_secret_post`), never both. Errors are RFC 6749's JSON. Also `/oauth2/revoke`
+//! (RFC 7009) and `/oauth2/userInfo` (Bearer access token).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -71,15 +72,9 @@ pub async fn token(State(state): State<AppState>, Path(pool_id): Path<String>, h
 }
 
 async fn token_response(state: &AppState, pool_id: &str, headers: &HeaderMap, body: &[u8]) -> Response {
-    let form_encoded = headers
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
-    if !form_encoded {
-        return refuse(OAuthError::InvalidRequest("The body must be application/x-www-form-urlencoded.".into()), false);
-    }
-    let Ok(form) = QueryInput::parse(body) else {
-        return refuse(OAuthError::InvalidRequest("The body is not UTF-8.".into()), false);
+    let form = match form_of(headers, body) {
+        Ok(form) => form,
+        Err(error) => return refuse(error, false),
     };
     let (client_id, secret, basic) = match client_credentials(headers, &form) {
         Ok(credentials) => credentials,
@@ -95,7 +90,78 @@ async fn token_response(state: &AppState, pool_id: &str, headers: &HeaderMap, bo
                 Err(error) => refuse(error, basic),
             }
         }
+        Some("refresh_token") => {
+            let Some(refresh_token) = form.get("refresh_token") else {
+                return refuse(OAuthError::InvalidRequest("refresh_token is required.".into()), basic);
+            };
+            match state.user_pools.refresh_token_grant(pool_id, &client_id, secret.as_deref(), refresh_token).await {
+                Ok(tokens) => answer(
+                    StatusCode::OK,
+                    json!({"access_token": tokens.access_token, "id_token": tokens.id_token, "token_type": "Bearer", "expires_in": tokens.expires_in}),
+                ),
+                Err(error) => refuse(error, basic),
+            }
+        }
         Some(other) => refuse(OAuthError::UnsupportedGrantType(format!("The grant type {other} is not supported here yet.")), basic),
         None => refuse(OAuthError::InvalidRequest("grant_type is required.".into()), basic),
     }
+}
+
+/// Reads a form body, refusing other content types.
+fn form_of(headers: &HeaderMap, body: &[u8]) -> Result<QueryInput, OAuthError> {
+    let form_encoded = headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !form_encoded {
+        return Err(OAuthError::InvalidRequest("The body must be application/x-www-form-urlencoded.".into()));
+    }
+    QueryInput::parse(body).map_err(|_| OAuthError::InvalidRequest("The body is not UTF-8.".into()))
+}
+
+/// `POST /<pool id>/oauth2/revoke`: revokes a refresh token (RFC 7009); 200 with an empty body.
+pub async fn revoke(State(state): State<AppState>, Path(pool_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let outcome = async {
+        let form = form_of(&headers, &body).map_err(|error| (error, false))?;
+        let (client_id, secret, basic) = client_credentials(&headers, &form).map_err(|error| (error, false))?;
+        let token = form.get("token").ok_or((OAuthError::InvalidRequest("token is required.".into()), basic))?;
+        state.user_pools.revoke_grant(&pool_id, &client_id, secret.as_deref(), token).await.map_err(|error| (error, basic))
+    }
+    .await;
+    let mut response = match outcome {
+        Ok(()) => answer(StatusCode::OK, json!({})),
+        Err((error, basic)) => refuse(error, basic),
+    };
+    response.extensions_mut().insert(OperationName("oauth2/revoke"));
+    response
+}
+
+/// `GET|POST /<pool id>/oauth2/userInfo` with `Authorization: Bearer <access token>`.
+pub async fn user_info(State(state): State<AppState>, Path(pool_id): Path<String>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
+    let outcome = match token {
+        Some(token) => state.user_pools.user_info(&pool_id, token.trim()).await.map_err(|error| match error {
+            cognate_domain::DomainError::Internal(detail) => {
+                tracing::error!(%detail, "internal error at userInfo");
+                (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
+            }
+            _ => (StatusCode::UNAUTHORIZED, "invalid_token"),
+        }),
+        None => Err((StatusCode::UNAUTHORIZED, "invalid_request")),
+    };
+    let mut response = match outcome {
+        Ok(info) => answer(StatusCode::OK, info),
+        Err((status, code)) => {
+            let mut response = answer(status, json!({"error": code, "error_description": "The access token is missing, invalid, expired or revoked."}));
+            if let Ok(value) = HeaderValue::from_str(&format!("Bearer error=\"{code}\"")) {
+                response.headers_mut().insert("www-authenticate", value);
+            }
+            response
+        }
+    };
+    response.extensions_mut().insert(OperationName("oauth2/userInfo"));
+    response
 }

@@ -578,6 +578,19 @@ impl UserPoolService {
 
     async fn refresh(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
         let token = parameter(parameters, "REFRESH_TOKEN")?;
+        self.refresh_with(pool, client, token, Some(parameters.get("SECRET_HASH").map(String::as_str))).await
+    }
+
+    /// Mints new tokens from a refresh token. `secret_hash` is InitiateAuth's SECRET_HASH;
+    /// None when the caller has already authenticated the client by its secret (the token
+    /// endpoint).
+    pub(super) async fn refresh_with(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        token: &str,
+        secret_hash: Option<Option<&str>>,
+    ) -> DomainResult<AuthOutcome> {
         let invalid = || DomainError::NotAuthorized("Invalid Refresh Token".into());
         let record = self.store.get_refresh_token(&sha256_hex(token)).await.map_err(store_error)?.ok_or_else(invalid)?;
         if record.client_id != client.client_id || record.pool_id != pool.id {
@@ -593,11 +606,9 @@ impl UserPoolService {
         if user.sub != record.sub {
             return Err(invalid());
         }
-        self.check_secret_hash(
-            client,
-            &[user.username.as_str(), user.sub.as_str()],
-            parameters.get("SECRET_HASH").map(String::as_str),
-        )?;
+        if let Some(given) = secret_hash {
+            self.check_secret_hash(client, &[user.username.as_str(), user.sub.as_str()], given)?;
+        }
         if !user.enabled {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));
         }

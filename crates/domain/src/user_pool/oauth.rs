@@ -38,6 +38,7 @@ pub enum OAuthError {
     UnauthorizedClient(String),
     UnsupportedGrantType(String),
     InvalidScope(String),
+    InvalidGrant(String),
     Server(String),
 }
 
@@ -49,6 +50,7 @@ impl OAuthError {
             OAuthError::UnauthorizedClient(_) => "unauthorized_client",
             OAuthError::UnsupportedGrantType(_) => "unsupported_grant_type",
             OAuthError::InvalidScope(_) => "invalid_scope",
+            OAuthError::InvalidGrant(_) => "invalid_grant",
             OAuthError::Server(_) => "server_error",
         }
     }
@@ -60,6 +62,7 @@ impl OAuthError {
             | OAuthError::UnauthorizedClient(text)
             | OAuthError::UnsupportedGrantType(text)
             | OAuthError::InvalidScope(text)
+            | OAuthError::InvalidGrant(text)
             | OAuthError::Server(text) => text,
         }
     }
@@ -75,6 +78,14 @@ impl From<DomainError> for OAuthError {
             other => OAuthError::InvalidRequest(other.to_string()),
         }
     }
+}
+
+/// Tokens from the refresh_token grant.
+#[derive(Debug, Clone)]
+pub struct RefreshedTokens {
+    pub access_token: String,
+    pub id_token: String,
+    pub expires_in: i64,
 }
 
 /// An access token from the token endpoint.
@@ -168,6 +179,76 @@ impl UserPoolService {
         let next = if more { rows.last().map(|(key, _)| super::encode_token(&[key])) } else { None };
         let servers = rows.into_iter().map(|(_, data)| serde_json::from_str(&data).map_err(DomainError::internal)).collect::<DomainResult<Vec<_>>>()?;
         Ok((servers, next))
+    }
+
+    /// The client of the token endpoint, authenticated: a client with a secret must present it;
+    /// a public client must not claim one.
+    async fn token_client(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>) -> Result<super::AppClient, OAuthError> {
+        let unknown = || OAuthError::InvalidClient("Client authentication failed.".into());
+        if crate::ids::check_client_id(client_id).is_err() {
+            return Err(unknown());
+        }
+        let client = self
+            .store
+            .find_app_client(client_id)
+            .await
+            .map_err(store_error)?
+            .filter(|client| client.pool_id == pool_id)
+            .ok_or_else(unknown)?;
+        match (self.client_secret(&client)?, client_secret) {
+            (Some(stored), Some(given)) if constant_time_eq(stored.as_bytes(), given.as_bytes()) => Ok(client),
+            (None, None) => Ok(client),
+            _ => Err(unknown()),
+        }
+    }
+
+    /// The refresh_token grant: new ID and access tokens from a refresh token issued to this
+    /// client (no new refresh token).
+    pub async fn refresh_token_grant(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        client_secret: Option<&str>,
+        refresh_token: &str,
+    ) -> Result<RefreshedTokens, OAuthError> {
+        let client = self.token_client(pool_id, client_id, client_secret).await?;
+        let pool = self.load_pool(pool_id).await?;
+        match self.refresh_with(&pool, &client, refresh_token, None).await {
+            Ok(super::auth::AuthOutcome::Authenticated(result)) => {
+                Ok(RefreshedTokens { access_token: result.access_token, id_token: result.id_token, expires_in: result.expires_in })
+            }
+            Ok(_) => Err(OAuthError::Server("A refresh asked for a challenge.".into())),
+            Err(DomainError::NotAuthorized(message)) => Err(OAuthError::InvalidGrant(message)),
+            Err(DomainError::InvalidParameter(message)) => Err(OAuthError::UnauthorizedClient(message)),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The revocation endpoint (RFC 7009): revokes a refresh token of this client and the
+    /// access tokens of its sign-in; an unknown token is not an error.
+    pub async fn revoke_grant(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>, token: &str) -> Result<(), OAuthError> {
+        let client = self.token_client(pool_id, client_id, client_secret).await?;
+        match self.revoke_token(token, &client.client_id, client_secret).await {
+            Ok(()) => Ok(()),
+            Err(DomainError::UnsupportedOperation(message)) => Err(OAuthError::UnauthorizedClient(message)),
+            Err(DomainError::UnauthorizedClient(message)) => Err(OAuthError::InvalidGrant(message)),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The userInfo endpoint: the claims of the access token's user.
+    pub async fn user_info(&self, pool_id: &str, access_token: &str) -> DomainResult<Value> {
+        let holder = self.authenticate_access_token(access_token).await?;
+        if holder.pool.id != pool_id {
+            return Err(DomainError::NotAuthorized("Invalid Access Token".into()));
+        }
+        let mut info = serde_json::Map::new();
+        info.insert("sub".into(), json!(holder.user.sub));
+        for attribute in &holder.user.attributes {
+            info.insert(attribute.name.clone(), json!(attribute.value));
+        }
+        info.insert("username".into(), json!(holder.user.username));
+        Ok(Value::Object(info))
     }
 
     /// The client_credentials grant: a confidential client, authenticated by its secret, gets

@@ -126,3 +126,91 @@ async fn client_credentials(server: TestServer) {
     assert_eq!(error_code(&gone.unwrap_err()), "ResourceNotFoundException");
 }
 crate::on_both_backends!(client_credentials_grant, super::client_credentials);
+
+async fn refresh_revoke_and_user_info(server: TestServer) {
+    use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType};
+    let pool_id = create_pool(&server).await;
+    let client_id = server
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("web")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    server
+        .idp
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("ana")
+        .user_attributes(AttributeType::builder().name("email").value("ana@example.com").build().unwrap())
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    server.idp.admin_set_user_password().user_pool_id(&pool_id).username("ana").password("Correct-Horse-1").permanent(true).send().await.unwrap();
+    let signed_in = server
+        .idp
+        .initiate_auth()
+        .client_id(&client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "ana")
+        .auth_parameters("PASSWORD", "Correct-Horse-1")
+        .send()
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    let refresh = signed_in.refresh_token.unwrap();
+
+    let (status, body) = token(&server, &pool_id, None, &[("grant_type", "refresh_token"), ("client_id", &client_id), ("refresh_token", &refresh)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["id_token"].is_string() && body.get("refresh_token").is_none());
+    let access = body["access_token"].as_str().unwrap().to_string();
+
+    let info = |token: Option<String>| {
+        let url = format!("{}/{pool_id}/oauth2/userInfo", server.base_url);
+        async move {
+            let mut request = reqwest::Client::new().get(url);
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = info(Some(access.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["username"].as_str(), body["email"].as_str()), (Some("ana"), Some("ana@example.com")));
+    assert!(body["sub"].is_string());
+    assert_eq!(info(None).await.0, 401);
+    let (status, body) = info(Some("not-a-token".into())).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_token")));
+
+    // Another client may not use the refresh token; a secret on a public client is refused.
+    let (other, other_secret) = machine_client(&server, &pool_id, vec![OAuthFlowType::ClientCredentials], &[]).await;
+    let (status, body) = token(&server, &pool_id, Some((&other, &other_secret)), &[("grant_type", "refresh_token"), ("refresh_token", &refresh)]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    let (status, body) =
+        token(&server, &pool_id, None, &[("grant_type", "refresh_token"), ("client_id", &client_id), ("client_secret", "x"), ("refresh_token", &refresh)]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_client")), "{body}");
+
+    // Revocation ends the refresh token and the access tokens of its sign-in.
+    let response = reqwest::Client::new()
+        .post(format!("{}/{pool_id}/oauth2/revoke", server.base_url))
+        .form(&[("token", refresh.as_str()), ("client_id", client_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let (status, body) = token(&server, &pool_id, None, &[("grant_type", "refresh_token"), ("client_id", &client_id), ("refresh_token", &refresh)]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    assert_eq!(info(Some(access)).await.0, 401);
+}
+crate::on_both_backends!(refresh_revoke_and_user_info_endpoints, super::refresh_revoke_and_user_info);
