@@ -172,6 +172,25 @@ pub async fn create_pool(server: &TestServer) -> String {
         .unwrap()
 }
 
+/// Creates an app client without a secret that allows USER_PASSWORD_AUTH and refresh; returns
+/// its id.
+pub async fn password_client(server: &TestServer, pool_id: &str) -> String {
+    server
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(pool_id)
+        .client_name("app")
+        .explicit_auth_flows(idp::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(idp::types::ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap()
+}
+
 /// A raw JSON 1.1 POST without a signature.
 pub async fn raw_post(base_url: &str, target: &str, body: &str) -> (u16, serde_json::Value, reqwest::header::HeaderMap) {
     let response = reqwest::Client::new()

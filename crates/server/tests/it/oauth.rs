@@ -128,22 +128,9 @@ async fn client_credentials(server: TestServer) {
 crate::on_both_backends!(client_credentials_grant, super::client_credentials);
 
 async fn refresh_revoke_and_user_info(server: TestServer) {
-    use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType};
+    use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
     let pool_id = create_pool(&server).await;
-    let client_id = server
-        .idp
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name("web")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client
-        .unwrap()
-        .client_id
-        .unwrap();
+    let client_id = crate::harness::password_client(&server, &pool_id).await;
     server
         .idp
         .admin_create_user()

@@ -1,7 +1,7 @@
 //! Sign-up and confirmation, account recovery, invitations, and the outbox that carries codes.
 
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, AuthFlowType, ChallengeNameType, DeliveryMediumType, ExplicitAuthFlowsType, VerifiedAttributeType,
+    AttributeType, AuthFlowType, ChallengeNameType, DeliveryMediumType, VerifiedAttributeType,
 };
 use serde_json::Value;
 
@@ -63,20 +63,7 @@ async fn sign_up_and_recovery(server: TestServer) {
         .unwrap()
         .id
         .unwrap();
-    let client_id = server
-        .idp
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name("app")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client
-        .unwrap()
-        .client_id
-        .unwrap();
+    let client_id = crate::harness::password_client(&server, &pool_id).await;
 
     let signed_up = server
         .idp
