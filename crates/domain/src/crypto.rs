@@ -69,6 +69,19 @@ impl MasterKey {
         format!("{SEALED_PREFIX}{}", BASE64.encode(sealed))
     }
 
+    /// HMAC-SHA256 of `data` under a key derived from the master key for `purpose`: every node
+    /// of a cluster computes the same value (CSRF tokens of the hosted pages, OAuth state).
+    pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut derive = <Hmac::<sha2::Sha256> as Mac>::new_from_slice(&self.key_bytes).expect("HMAC takes any key length");
+        derive.update(b"cognate-mac:");
+        derive.update(purpose.as_bytes());
+        let derived = derive.finalize().into_bytes();
+        let mut mac = <Hmac::<sha2::Sha256> as Mac>::new_from_slice(&derived).expect("HMAC takes any key length");
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    }
+
     /// Decrypts a value made by [`MasterKey::seal`] with the same context.
     pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, DomainError> {
         let encoded = sealed
@@ -129,6 +142,15 @@ mod tests {
         assert!(key.open(&sealed, "client:other").is_err());
         assert!(MasterKey::generate().open(&sealed, "client:abc").is_err());
         assert!(!sealed.contains("client secret"));
+    }
+
+    #[test]
+    fn macs_depend_on_key_purpose_and_data() {
+        let key = MasterKey::generate();
+        assert_eq!(key.mac("csrf", b"a"), key.mac("csrf", b"a"));
+        assert_ne!(key.mac("csrf", b"a"), key.mac("state", b"a"));
+        assert_ne!(key.mac("csrf", b"a"), key.mac("csrf", b"b"));
+        assert_ne!(key.mac("csrf", b"a"), MasterKey::generate().mac("csrf", b"a"));
     }
 
     #[test]

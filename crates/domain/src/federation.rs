@@ -20,6 +20,11 @@ pub trait HttpClient: Send + Sync + 'static {
     async fn get_json(&self, url: &str) -> Result<Value, String>;
     /// POSTs `body` as JSON and parses the JSON answer of a 2xx response.
     async fn post_json(&self, url: &str, body: &Value) -> Result<Value, String>;
+    /// POSTs `fields` form-encoded (an OAuth token request) and parses the JSON answer of a
+    /// 2xx response; a 4xx answer's JSON error is in the Err text.
+    async fn post_form(&self, url: &str, _fields: &[(String, String)]) -> Result<Value, String> {
+        Err(format!("{url}: form posts are not supported by this client"))
+    }
 }
 
 /// A JWKS is refetched after this long even when its keys still verify.
@@ -127,6 +132,24 @@ impl ExternalVerifier {
 
     pub fn endpoints(&self) -> &ProviderEndpoints {
         &self.endpoints
+    }
+
+    /// The HTTP client, for the hosted sign-in's exchanges with upstream providers.
+    pub fn http(&self) -> &Arc<dyn HttpClient> {
+        &self.http
+    }
+
+    /// An issuer's discovery document, checked to name that issuer.
+    pub async fn discovery(&self, issuer: &str) -> Result<Value, DomainError> {
+        let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+        let document = self.http.get_json(&url).await.map_err(|detail| {
+            tracing::warn!(issuer, %detail, "identity provider discovery failed");
+            DomainError::ProviderUnreachable(format!("Could not read the discovery document of {issuer}."))
+        })?;
+        if document.get("issuer").and_then(Value::as_str) != Some(issuer) {
+            return Err(DomainError::ProviderUnreachable(format!("The discovery document of {issuer} names another issuer.")));
+        }
+        Ok(document)
     }
 
     async fn fetch_jwks(&self, issuer: &str) -> Result<Arc<Vec<PublicJwk>>, DomainError> {

@@ -101,6 +101,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     }
     let http: Arc<dyn cognate_domain::federation::HttpClient> = Arc::new(crate::http_client::ReqwestClient::new()?);
     let external = ExternalVerifier::new(http.clone(), clock.clone(), config.providers.clone());
+    let user_pools = user_pools.with_external(external.clone());
     let iam = IamService::new(store.clone(), clock.clone(), master_key.clone(), config.account_id.clone());
     let identity_pools = IdentityPoolService::new(
         store.clone(),
@@ -143,6 +144,17 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/{pool_id}/oauth2/revoke", post(crate::oauth::revoke))
         .route("/{pool_id}/oauth2/userInfo", get(crate::oauth::user_info).post(crate::oauth::user_info))
         .route("/{pool_id}/.well-known/openid-configuration", get(crate::wellknown::openid_configuration))
+        .route("/{pool_id}/oauth2/authorize", get(crate::hosted::authorize))
+        .route("/{pool_id}/oauth2/idpresponse", get(crate::hosted::idp_response).post(crate::hosted::idp_response))
+        .route("/{pool_id}/login", get(crate::hosted::login_page).post(crate::hosted::login_submit))
+        .route("/{pool_id}/signup", get(crate::hosted::signup_page).post(crate::hosted::signup_submit))
+        .route("/{pool_id}/confirm", get(crate::hosted::code_page).post(crate::hosted::code_submit))
+        .route("/{pool_id}/confirmForgotPassword", get(crate::hosted::code_page).post(crate::hosted::code_submit))
+        .route("/{pool_id}/forgotPassword", get(crate::hosted::forgot_page).post(crate::hosted::forgot_submit))
+        .route("/{pool_id}/newPassword", post(crate::hosted::new_password_submit))
+        .route("/{pool_id}/logout", get(crate::hosted::logout))
+        .route("/{pool_id}/error", get(crate::hosted::error))
+        .route("/{pool_id}/_ui/{client_id}/logo", get(crate::hosted::logo))
         .route("/", post(crate::dispatch::aws_post).get(crate::dispatch::aws_get))
         .route("/identitypools", any(crate::sync::handle))
         .route("/identitypools/{*rest}", any(crate::sync::handle))
@@ -150,6 +162,10 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .fallback(not_found)
         .layer(middleware::from_fn(cors_and_log))
         .with_state(state.clone());
+    // Requests on a pool's domain are routed to the pool's paths before the routing above.
+    let router = Router::new()
+        .fallback_service(router)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::hosted::route_domains));
     Ok(App { router, state, generated_root_credentials })
 }
 

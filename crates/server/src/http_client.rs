@@ -46,6 +46,18 @@ impl HttpClient for ReqwestClient {
             .map_err(|error| error.to_string())?;
         read_json(url, response).await
     }
+
+    async fn post_form(&self, url: &str, fields: &[(String, String)]) -> Result<Value, String> {
+        let response = self
+            .client
+            .post(url)
+            .header("accept", "application/json")
+            .form(fields)
+            .send()
+            .await
+            .map_err(|error| error.to_string())?;
+        read_json(url, response).await
+    }
 }
 
 /// The JSON body of a 2xx answer, read up to the size cap.

@@ -6,6 +6,7 @@ pub mod app;
 pub mod aws;
 pub mod config;
 pub mod dispatch;
+pub mod hosted;
 pub mod http_client;
 pub mod iam;
 pub mod identity;

@@ -1,6 +1,6 @@
 //! The OAuth 2.0 token endpoint of a user pool, under its issuer:
-//! `POST <public URL>/<pool id>/oauth2/token` (form-encoded) with the client_credentials and
-//! refresh_token grants; client authentication by HTTP Basic (`client_secret_basic`) or by body
+//! `POST <public URL>/<pool id>/oauth2/token` (form-encoded) with the authorization_code (PKCE),
+//! client_credentials and refresh_token grants; client authentication by HTTP Basic (`client_secret_basic`) or by body
 //! (`client_secret_post`), never both. Errors are RFC 6749's JSON. Also `/oauth2/revoke`
 //! (RFC 7009) and `/oauth2/userInfo` (Bearer access token).
 
@@ -102,7 +102,29 @@ async fn token_response(state: &AppState, pool_id: &str, headers: &HeaderMap, bo
                 Err(error) => refuse(error, basic),
             }
         }
-        Some(other) => refuse(OAuthError::UnsupportedGrantType(format!("The grant type {other} is not supported here yet.")), basic),
+        Some("authorization_code") => {
+            let Some(code) = form.get("code") else {
+                return refuse(OAuthError::InvalidRequest("code is required.".into()), basic);
+            };
+            let outcome = state
+                .user_pools
+                .authorization_code_grant(pool_id, &client_id, secret.as_deref(), code, form.get("redirect_uri"), form.get("code_verifier"))
+                .await;
+            match outcome {
+                Ok(tokens) => {
+                    let mut body = json!({"access_token": tokens.access_token, "token_type": "Bearer", "expires_in": tokens.expires_in});
+                    if let Some(id_token) = tokens.id_token {
+                        body["id_token"] = json!(id_token);
+                    }
+                    if let Some(refresh_token) = tokens.refresh_token {
+                        body["refresh_token"] = json!(refresh_token);
+                    }
+                    answer(StatusCode::OK, body)
+                }
+                Err(error) => refuse(error, basic),
+            }
+        }
+        Some(other) => refuse(OAuthError::UnsupportedGrantType(format!("The grant type {other} is not supported.")), basic),
         None => refuse(OAuthError::InvalidRequest("grant_type is required.".into()), basic),
     }
 }

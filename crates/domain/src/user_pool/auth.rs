@@ -101,6 +101,28 @@ pub enum AuthOutcome {
     Challenge { name: String, parameters: BTreeMap<String, String>, session: Option<String> },
 }
 
+/// The records kind of the scopes an OAuth sign-in was granted, keyed by its `origin_jti`.
+const OAUTH_GRANT: &str = "oauth_grant";
+
+/// What an OAuth authorization granted: the scopes, the RP's nonce, and whether a refresh
+/// token goes with the tokens (not for the implicit flow).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OAuthGrant {
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub nonce: Option<String>,
+    #[serde(default)]
+    pub refresh: bool,
+}
+
+/// Where the hosted sign-in page's password check leaves the user.
+#[derive(Debug, Clone)]
+pub enum HostedStep {
+    SignedIn(User),
+    /// The user must choose a password (and give the attributes named in `required`).
+    NewPasswordRequired { username: String, session: String, required: Vec<String> },
+}
+
 /// Who asked: a public client call (InitiateAuth) or an administrator naming the pool
 /// (AdminInitiateAuth, signed).
 #[derive(Debug, Clone)]
@@ -160,6 +182,7 @@ fn parameter<'a>(parameters: &'a BTreeMap<String, String>, name: &str) -> Domain
 fn claim_value(attribute: &Attribute) -> Value {
     match attribute.name.as_str() {
         "email_verified" | "phone_number_verified" => Value::Bool(attribute.value == "true"),
+        "identities" => serde_json::from_str(&attribute.value).unwrap_or_else(|_| Value::String(attribute.value.clone())),
         "updated_at" => attribute.value.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(attribute.value.clone())),
         _ => Value::String(attribute.value.clone()),
     }
@@ -354,9 +377,21 @@ impl UserPoolService {
         &self,
         pool: &UserPool,
         client: &AppClient,
-        mut user: User,
+        user: User,
         first_factor_ok: bool,
     ) -> DomainResult<AuthOutcome> {
+        let user = self.record_first_factor(pool, user, first_factor_ok).await?;
+        match user.status {
+            UserStatus::Confirmed => self.issue_tokens(pool, client, &user, self.now(), None, None).await.map(AuthOutcome::Authenticated),
+            UserStatus::ForceChangePassword => self.new_password_challenge(pool, client, &user).await,
+            _ => Err(DomainError::internal("record_first_factor let through a user who cannot sign in")),
+        }
+    }
+
+    /// Counts a failed first factor (towards the lockout) or forgets earlier failures, and
+    /// refuses users who may not sign in: disabled, unconfirmed, reset required, or with an
+    /// expired temporary password. What passes is Confirmed or ForceChangePassword.
+    pub(super) async fn record_first_factor(&self, pool: &UserPool, mut user: User, first_factor_ok: bool) -> DomainResult<User> {
         let now = self.now();
         if !first_factor_ok {
             user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
@@ -377,14 +412,14 @@ impl UserPoolService {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));
         }
         match user.status {
-            UserStatus::Confirmed => self.issue_tokens(pool, client, &user, now, None).await.map(AuthOutcome::Authenticated),
+            UserStatus::Confirmed => Ok(user),
             UserStatus::ForceChangePassword => {
                 if user.temporary_password_expires_ms.is_some_and(|expires| now > expires) {
                     return Err(DomainError::NotAuthorized(
                         "Temporary password has expired and must be reset by an administrator.".into(),
                     ));
                 }
-                self.new_password_challenge(pool, client, &user).await
+                Ok(user)
             }
             UserStatus::Unconfirmed => Err(DomainError::UserNotConfirmed("User is not confirmed.".into())),
             UserStatus::ResetRequired => {
@@ -394,6 +429,43 @@ impl UserPoolService {
                 Err(incorrect_credentials())
             }
         }
+    }
+
+    /// The hosted sign-in page's password check: the user when the password is right (with the
+    /// lockout and the user-state refusals of InitiateAuth), or NEW_PASSWORD_REQUIRED's session.
+    /// Whether the user exists is never told.
+    pub async fn hosted_password_sign_in(&self, pool: &UserPool, client: &AppClient, username: &str, password: &str) -> DomainResult<HostedStep> {
+        let mut user = match self.resolve_user(pool, username).await {
+            Ok(user) => user,
+            Err(DomainError::UserNotFound(_)) => {
+                verify_password(password, decoy_hash());
+                return Err(incorrect_credentials());
+            }
+            Err(other) => return Err(other),
+        };
+        self.check_lockout(&mut user)?;
+        let password_ok = match &user.password_hash {
+            Some(hash) => verify_password(password, hash),
+            None => {
+                verify_password(password, decoy_hash());
+                false
+            }
+        };
+        let user = self.record_first_factor(pool, user, password_ok).await?;
+        if user.status == UserStatus::ForceChangePassword {
+            let AuthOutcome::Challenge { parameters, session: Some(session), .. } = self.new_password_challenge(pool, client, &user).await? else {
+                return Err(DomainError::internal("the new-password challenge has no session"));
+            };
+            let required = parameters
+                .get("requiredAttributes")
+                .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|name| name.strip_prefix("userAttributes.").map(str::to_string))
+                .collect();
+            return Ok(HostedStep::NewPasswordRequired { username: user.username, session, required });
+        }
+        Ok(HostedStep::SignedIn(user))
     }
 
     /// USER_SRP_AUTH, first step: answers PASSWORD_VERIFIER with the salt, B and a sealed
@@ -543,37 +615,58 @@ impl UserPoolService {
                 "The {challenge_name} challenge is not implemented by cognate yet."
             )));
         }
-        let session = session.filter(|session| !session.is_empty()).ok_or_else(invalid_session)?;
-        let record = self.store.take_auth_session(&sha256_hex(session)).await.map_err(store_error)?.ok_or_else(invalid_session)?;
-        if record.expires_ms < self.now() || record.client_id != client.client_id || record.challenge_name != challenge_name {
-            return Err(invalid_session());
-        }
         let username = parameter(responses, "USERNAME")?;
-        let mut user = self.resolve_user(&pool, username).await.map_err(|_| invalid_session())?;
-        if pool.username_key(&user.username) != record.username_key {
-            return Err(invalid_session());
-        }
-        self.check_secret_hash(&client, &[username, user.username.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
         let new_password = parameter(responses, "NEW_PASSWORD")?;
-        password::check_password(&pool.settings.password_policy, new_password)?;
         let changes: Vec<Attribute> = responses
             .iter()
             .filter_map(|(name, value)| {
                 name.strip_prefix("userAttributes.").map(|name| Attribute { name: name.to_string(), value: value.clone() })
             })
             .collect();
-        attributes::check_attributes(&pool, &changes, AttributeWrite::Update)?;
-        for change in &changes {
+        let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
+        let user = self.complete_new_password(&pool, &client, session, username, new_password, &changes, Some(secret_hash)).await?;
+        self.issue_tokens(&pool, &client, &user, self.now(), None, None).await.map(AuthOutcome::Authenticated)
+    }
+
+    /// Answers NEW_PASSWORD_REQUIRED: the session must be this client's and this user's, the
+    /// password must meet the policy, and the required attributes must be given. `secret_hash`
+    /// is None when the caller has authenticated the client itself (the hosted pages).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn complete_new_password(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        session: Option<&str>,
+        username: &str,
+        new_password: &str,
+        changes: &[Attribute],
+        secret_hash: Option<Option<&str>>,
+    ) -> DomainResult<User> {
+        let session = session.filter(|session| !session.is_empty()).ok_or_else(invalid_session)?;
+        let record = self.store.take_auth_session(&sha256_hex(session)).await.map_err(store_error)?.ok_or_else(invalid_session)?;
+        if record.expires_ms < self.now() || record.client_id != client.client_id || record.challenge_name != "NEW_PASSWORD_REQUIRED" {
+            return Err(invalid_session());
+        }
+        let mut user = self.resolve_user(pool, username).await.map_err(|_| invalid_session())?;
+        if pool.username_key(&user.username) != record.username_key {
+            return Err(invalid_session());
+        }
+        if let Some(given) = secret_hash {
+            self.check_secret_hash(client, &[username, user.username.as_str()], given)?;
+        }
+        password::check_password(&pool.settings.password_policy, new_password)?;
+        attributes::check_attributes(pool, changes, AttributeWrite::Update)?;
+        for change in changes {
             set_attribute(&mut user.attributes, &change.name, &change.value);
         }
-        attributes::check_required(&pool, &user.attributes)?;
+        attributes::check_required(pool, &user.attributes)?;
         let now = self.now();
-        self.set_password(&pool, &mut user, new_password)?;
+        self.set_password(pool, &mut user, new_password)?;
         user.status = UserStatus::Confirmed;
         user.temporary_password_expires_ms = None;
         user.modified_ms = now;
-        self.save_user(&pool, &user).await?;
-        self.issue_tokens(&pool, &client, &user, now, None).await.map(AuthOutcome::Authenticated)
+        self.save_user(pool, &user).await?;
+        Ok(user)
     }
 
     async fn refresh(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
@@ -612,19 +705,32 @@ impl UserPoolService {
         if !user.enabled {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));
         }
-        self.issue_tokens(pool, client, &user, record.auth_time_ms, Some(record.origin_jti))
+        // Tokens first issued through OAuth keep the scopes granted then.
+        let grant = self
+            .store
+            .get_record(OAUTH_GRANT, &pool.id, &record.origin_jti, self.now())
+            .await
+            .map_err(store_error)?
+            .map(|data| serde_json::from_str::<OAuthGrant>(&data).map_err(DomainError::internal))
+            .transpose()?
+            .map(|grant| OAuthGrant { nonce: None, ..grant });
+        self.issue_tokens(pool, client, &user, record.auth_time_ms, Some(record.origin_jti), grant.as_ref())
             .await
             .map(AuthOutcome::Authenticated)
     }
 
     /// Mints ID and access tokens, and a refresh token for a new sign-in (`origin_jti` None).
-    async fn issue_tokens(
+    /// With an OAuth `grant`, the access token carries the granted scopes, the ID token (only
+    /// with `openid`; empty otherwise) the nonce and `at_hash`, and the refresh token is issued
+    /// only when the grant says so.
+    pub(super) async fn issue_tokens(
         &self,
         pool: &UserPool,
         client: &AppClient,
         user: &User,
         auth_time_ms: i64,
         origin_jti: Option<String>,
+        grant: Option<&OAuthGrant>,
     ) -> DomainResult<AuthenticationResult> {
         let keys = self.pool_keys(&pool.id).await?;
         let now = self.now();
@@ -685,7 +791,7 @@ impl UserPoolService {
             ("origin_jti", json!(origin_jti)),
             ("event_id", json!(event_id)),
             ("token_use", json!("access")),
-            ("scope", json!(ADMIN_SCOPE)),
+            ("scope", json!(grant.map(|grant| grant.scopes.join(" ")).unwrap_or_else(|| ADMIN_SCOPE.to_string()))),
             ("auth_time", json!(auth_time)),
             ("exp", json!(issued_at + access_seconds)),
             ("iat", json!(issued_at)),
@@ -694,9 +800,34 @@ impl UserPoolService {
         ] {
             access_claims.insert(name.into(), value);
         }
-        let id_token = tokens::sign_jwt(&keys.id_key, &Value::Object(id_claims));
         let access_token = tokens::sign_jwt(&keys.access_key, &Value::Object(access_claims));
-        let refresh_token = if new_sign_in {
+        let id_token = match grant {
+            Some(grant) if !grant.scopes.iter().any(|scope| scope == "openid") => String::new(),
+            Some(grant) => {
+                let digest = Sha256::digest(access_token.as_bytes());
+                id_claims.insert("at_hash".into(), json!(URL_SAFE_NO_PAD.encode(&digest[..16])));
+                if let Some(nonce) = &grant.nonce {
+                    id_claims.insert("nonce".into(), json!(nonce));
+                }
+                tokens::sign_jwt(&keys.id_key, &Value::Object(id_claims))
+            }
+            None => tokens::sign_jwt(&keys.id_key, &Value::Object(id_claims)),
+        };
+        let wants_refresh = grant.is_none_or(|grant| grant.refresh);
+        if new_sign_in && wants_refresh {
+            if let Some(grant) = grant {
+                let data = serde_json::to_string(&OAuthGrant { nonce: None, ..grant.clone() }).map_err(DomainError::internal)?;
+                let write = crate::store::RecordWrite::Put {
+                    kind: OAUTH_GRANT,
+                    scope: pool.id.clone(),
+                    key: origin_jti.clone(),
+                    data,
+                    expires_ms: Some(now + refresh_seconds * 1000),
+                };
+                self.store.write_records(&[write]).await.map_err(store_error)?;
+            }
+        }
+        let refresh_token = if new_sign_in && wants_refresh {
             let token = random_token(48);
             self.store
                 .insert_refresh_token(&RefreshTokenRecord {
@@ -723,6 +854,12 @@ impl UserPoolService {
     /// Verifies an access token strictly (RS256 with one of the issuing pool's access keys,
     /// issuer, expiry, `token_use`, scope, revocation) and loads its user.
     pub async fn authenticate_access_token(&self, token: &str) -> DomainResult<AccessTokenHolder> {
+        self.verify_access_token(token, &[ADMIN_SCOPE]).await
+    }
+
+    /// Verifies an access token as [`Self::authenticate_access_token`] does, requiring one of
+    /// `scopes` (userInfo takes `openid` as well as the admin scope).
+    pub async fn verify_access_token(&self, token: &str, scopes: &[&str]) -> DomainResult<AccessTokenHolder> {
         let invalid = || DomainError::NotAuthorized("Invalid Access Token".into());
         let unverified = tokens::peek_claims(token).map_err(|_| invalid())?;
         let issuer = unverified.get("iss").and_then(Value::as_str).ok_or_else(invalid)?;
@@ -757,7 +894,7 @@ impl UserPoolService {
         let has_scope = claims
             .get("scope")
             .and_then(Value::as_str)
-            .is_some_and(|scope| scope.split(' ').any(|granted| granted == ADMIN_SCOPE));
+            .is_some_and(|scope| scope.split(' ').any(|granted| scopes.contains(&granted)));
         if !has_scope {
             return Err(DomainError::NotAuthorized("Access Token does not have required scopes".into()));
         }

@@ -4,9 +4,11 @@
 pub mod attributes;
 pub mod auth;
 pub mod filter;
+pub mod hosted;
 pub mod messages;
 pub mod oauth;
 pub mod password;
+pub mod providers;
 pub mod types;
 
 use std::collections::BTreeMap;
@@ -84,6 +86,8 @@ pub struct UserPoolService {
     issuer_base: String,
     signing_keys: Arc<auth::SigningKeyCache>,
     email_channel: Option<Arc<dyn messages::EmailChannel>>,
+    /// Reaches upstream identity providers for the hosted pages' federated sign-in.
+    external: Option<crate::federation::ExternalVerifier>,
 }
 
 fn store_error(error: StoreError) -> DomainError {
@@ -191,10 +195,21 @@ impl UserPoolService {
             issuer_base: issuer_base.into().trim_end_matches('/').to_string(),
             signing_keys: Arc::default(),
             email_channel: None,
+            external: None,
         }
     }
 
     /// Sends email through `channel` instead of keeping it in the outbox.
+    /// The master key, for MACs the protocol edges make (the hosted pages' CSRF tokens).
+    pub fn master_key(&self) -> &MasterKey {
+        &self.master_key
+    }
+
+    pub fn with_external(mut self, external: crate::federation::ExternalVerifier) -> Self {
+        self.external = Some(external);
+        self
+    }
+
     pub fn with_email_channel(mut self, channel: Arc<dyn messages::EmailChannel>) -> Self {
         self.email_channel = Some(channel);
         self
@@ -288,6 +303,11 @@ impl UserPoolService {
         if pool.settings.deletion_protection == "ACTIVE" {
             return Err(DomainError::InvalidParameter(
                 "The user pool cannot be deleted because deletion protection is activated.".into(),
+            ));
+        }
+        if self.pool_domains(pool_id).await? != (None, None) {
+            return Err(DomainError::InvalidParameter(
+                "User pool cannot be deleted. It has a domain configured that should be deleted first.".into(),
             ));
         }
         if !self.store.delete_user_pool(pool_id).await.map_err(store_error)? {
@@ -519,8 +539,10 @@ impl UserPoolService {
         search.push(("cognito:user_status".into(), user.status.as_str().into()));
         search.push(("status".into(), if user.enabled { "Enabled" } else { "Disabled" }.into()));
         let mut aliases = Vec::new();
+        // Users of external providers hold no aliases: their email may also be a native user's.
+        let holds_aliases = user.status != UserStatus::ExternalProvider;
         for attribute in ["email", "phone_number", "preferred_username"] {
-            let Some(value) = user.attribute(attribute) else { continue };
+            let Some(value) = user.attribute(attribute).filter(|_| holds_aliases) else { continue };
             let is_username_attribute = pool.shape.username_attributes.iter().any(|name| name == attribute);
             let is_alias = pool.shape.alias_attributes.iter().any(|name| name == attribute);
             let verified = attribute == "preferred_username"

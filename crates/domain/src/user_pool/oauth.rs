@@ -183,7 +183,7 @@ impl UserPoolService {
 
     /// The client of the token endpoint, authenticated: a client with a secret must present it;
     /// a public client must not claim one.
-    async fn token_client(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>) -> Result<super::AppClient, OAuthError> {
+    pub(super) async fn token_client(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>) -> Result<super::AppClient, OAuthError> {
         let unknown = || OAuthError::InvalidClient("Client authentication failed.".into());
         if crate::ids::check_client_id(client_id).is_err() {
             return Err(unknown());
@@ -236,16 +236,34 @@ impl UserPoolService {
         }
     }
 
-    /// The userInfo endpoint: the claims of the access token's user.
+    /// The userInfo endpoint: the claims of the access token's user that its scopes reach
+    /// (`email`, `phone`, `profile`; all readable attributes with the admin scope).
     pub async fn user_info(&self, pool_id: &str, access_token: &str) -> DomainResult<Value> {
-        let holder = self.authenticate_access_token(access_token).await?;
+        let holder = self.verify_access_token(access_token, &["openid", super::auth::ADMIN_SCOPE]).await?;
         if holder.pool.id != pool_id {
             return Err(DomainError::NotAuthorized("Invalid Access Token".into()));
         }
+        let granted: Vec<&str> = holder.claims.get("scope").and_then(Value::as_str).unwrap_or("").split(' ').collect();
+        let everything = granted.contains(&super::auth::ADMIN_SCOPE) || granted.contains(&"profile");
+        let client = self.store.find_app_client(holder.claims.get("client_id").and_then(Value::as_str).unwrap_or("")).await.map_err(store_error)?;
+        let readable = client.and_then(|client| client.settings.read_attributes);
         let mut info = serde_json::Map::new();
         info.insert("sub".into(), json!(holder.user.sub));
         for attribute in &holder.user.attributes {
-            info.insert(attribute.name.clone(), json!(attribute.value));
+            let by_scope = match attribute.name.as_str() {
+                "sub" => continue,
+                "email" | "email_verified" => everything || granted.contains(&"email"),
+                "phone_number" | "phone_number_verified" => everything || granted.contains(&"phone"),
+                _ => everything,
+            };
+            if by_scope && readable.as_ref().is_none_or(|names| names.contains(&attribute.name)) {
+                let value = match attribute.name.as_str() {
+                    "email_verified" | "phone_number_verified" => json!(attribute.value),
+                    "identities" => serde_json::from_str(&attribute.value).unwrap_or_else(|_| json!(attribute.value)),
+                    _ => json!(attribute.value),
+                };
+                info.insert(attribute.name.clone(), value);
+            }
         }
         info.insert("username".into(), json!(holder.user.username));
         Ok(Value::Object(info))

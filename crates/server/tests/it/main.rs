@@ -8,6 +8,7 @@ mod clients;
 mod cluster;
 mod federation;
 mod groups;
+mod hosted;
 mod oauth;
 mod pools;
 mod sign_up;

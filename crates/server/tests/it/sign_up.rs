@@ -13,7 +13,7 @@ fn email(value: &str) -> AttributeType {
 }
 
 /// The newest messages of a pool, read with the root credentials.
-async fn outbox(server: &TestServer, pool_id: &str) -> Vec<Value> {
+pub async fn outbox(server: &TestServer, pool_id: &str) -> Vec<Value> {
     let response = reqwest::Client::new()
         .get(format!("{}/_cognate/outbox?UserPoolId={pool_id}", server.base_url))
         .basic_auth(ACCESS_KEY_ID, Some(SECRET_ACCESS_KEY))
@@ -26,7 +26,7 @@ async fn outbox(server: &TestServer, pool_id: &str) -> Vec<Value> {
 }
 
 /// The six-digit code in the newest message to `destination`.
-async fn latest_code(server: &TestServer, pool_id: &str, destination: &str) -> String {
+pub async fn latest_code(server: &TestServer, pool_id: &str, destination: &str) -> String {
     let messages = outbox(server, pool_id).await;
     let message = messages.iter().rev().find(|message| message["Destination"] == destination).expect("a message");
     let body = message["Body"].as_str().unwrap();

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod clients;
 pub mod groups;
+pub mod hosted;
 pub mod oauth;
 pub mod pools;
 pub mod sign_up;

@@ -196,7 +196,17 @@ pub async fn create_user_pool(state: &AppState, raw: Value) -> Result<Value, Api
 pub async fn describe_user_pool(state: &AppState, raw: Value) -> Result<Value, ApiError> {
     let input: UserPoolIdInput = parse_input(&raw)?;
     let (pool, n_users) = state.user_pools.describe_user_pool(&input.user_pool_id).await.map_err(error_from_domain)?;
-    to_body(&json!({ "UserPool": user_pool_output(&pool, n_users) }))
+    let mut output = to_body(&user_pool_output(&pool, n_users))?;
+    let (prefix, custom) = state.user_pools.pool_domains(&pool.id).await.map_err(error_from_domain)?;
+    if let Some(object) = output.as_object_mut() {
+        if let Some(domain) = prefix {
+            object.insert("Domain".into(), json!(domain));
+        }
+        if let Some(domain) = custom {
+            object.insert("CustomDomain".into(), json!(domain));
+        }
+    }
+    Ok(json!({ "UserPool": output }))
 }
 
 pub async fn update_user_pool(state: &AppState, raw: Value) -> Result<Value, ApiError> {
