@@ -63,3 +63,30 @@ def start_server(binary, data_dir, port, extra_args=(), env=None):
     key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", text)
     secret = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", text)
     return server, text, key_id.group(1) if key_id else None, secret.group(1) if secret else None
+
+
+class OidcProvider:
+    """The third-party provider: signs users in through its own endpoints and hands back the
+    ID tokens it issued."""
+
+    def __init__(self, port, client_id, client_secret, extra_redirects=()):
+        self.process = subprocess.Popen(
+            ["node", os.path.join(HERE, "oidc_provider.mjs"), str(port), client_id, client_secret, ",".join(extra_redirects)],
+            cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("ready "):
+            raise RuntimeError(f"the OIDC provider did not start: {line!r}")
+        self.issuer = line.split(" ", 1)[1]
+
+    def id_token(self, user):
+        self.process.stdin.write(user + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("token "):
+            raise RuntimeError(f"the OIDC provider did not sign {user} in: {line}")
+        return line.split(" ", 1)[1]
+
+    def stop(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=10)

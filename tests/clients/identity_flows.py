@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import botocore.config
 
-from checks import HERE, Results, build_binary, check, error_code, free_port, start_server
+from checks import OidcProvider, Results, build_binary, check, error_code, free_port, start_server
 
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
@@ -36,33 +36,6 @@ def trust(condition, principal="cognito-identity.amazonaws.com"):
         "Statement": [{"Effect": "Allow", "Principal": {"Federated": principal},
                        "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition}],
     })
-
-
-class OidcProvider:
-    """The third-party provider: signs users in through its own endpoints and hands back the
-    ID tokens it issued."""
-
-    def __init__(self, port):
-        self.process = subprocess.Popen(
-            ["node", os.path.join(HERE, "oidc_provider.mjs"), str(port), OIDC_CLIENT_ID, OIDC_CLIENT_SECRET],
-            cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        line = self.process.stdout.readline().strip()
-        if not line.startswith("ready "):
-            raise RuntimeError(f"the OIDC provider did not start: {line!r}")
-        self.issuer = line.split(" ", 1)[1]
-
-    def id_token(self, user):
-        self.process.stdin.write(user + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline().strip()
-        if not line.startswith("token "):
-            raise RuntimeError(f"the OIDC provider did not sign {user} in: {line}")
-        return line.split(" ", 1)[1]
-
-    def stop(self):
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
 
 
 class SocialApis(BaseHTTPRequestHandler):
@@ -147,7 +120,7 @@ def main():
     work = tempfile.mkdtemp(prefix="cognate-identity-")
     port = free_port()
     server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port)
-    provider = OidcProvider(free_port())
+    provider = OidcProvider(free_port(), OIDC_CLIENT_ID, OIDC_CLIENT_SECRET)
     endpoint = f"http://127.0.0.1:{port}"
 
     def client(service, **credentials):

@@ -4,13 +4,15 @@
 // (authorization code with PKCE, its development login form, then the token endpoint) and
 // prints "token <the ID token it issued>", or "error <message>".
 //
-// usage: node oidc_provider.mjs <port> <client_id> <client_secret>
+// usage: node oidc_provider.mjs <port> <client_id> <client_secret> [<extra redirect URI>,...]
+// The extra redirect URIs let a browser sign in through the provider's pages and come back to
+// them (cognate's /oauth2/idpresponse in the hosted-sign-in test).
 
 import crypto from "node:crypto";
 import readline from "node:readline";
 import Provider from "oidc-provider";
 
-const [port, clientId, clientSecret] = process.argv.slice(2);
+const [port, clientId, clientSecret, extraRedirects] = process.argv.slice(2);
 const issuer = `http://127.0.0.1:${port}`;
 const redirectUri = `${issuer}/callback`;
 
@@ -19,7 +21,7 @@ const provider = new Provider(issuer, {
     {
       client_id: clientId,
       client_secret: clientSecret,
-      redirect_uris: [redirectUri],
+      redirect_uris: [redirectUri, ...(extraRedirects ? extraRedirects.split(",") : [])],
       grant_types: ["authorization_code"],
       response_types: ["code"],
       token_endpoint_auth_method: "client_secret_post",

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use cognate_server::aws::sigv4;
 
+mod code_load;
 mod sync_load;
 
 #[derive(Parser)]
@@ -66,9 +67,14 @@ enum Command {
         #[arg(long)]
         refresh_from: Option<String>,
     },
-    /// The token endpoint's client_credentials grant under load: creates a resource server and a
-    /// machine client in --pool, then requests access tokens at a fixed concurrency.
+    /// The token endpoint under load. `--grant client_credentials`: creates a resource server and
+    /// a machine client in --pool, then requests access tokens at a fixed concurrency.
+    /// `--grant authorization_code`: creates a user and a web client, signs in once through the
+    /// hosted page, then for --seconds gets codes from /oauth2/authorize with the session cookie
+    /// (PKCE S256), and exchanges every code at the token endpoint at a fixed concurrency.
     Oauth {
+        #[arg(long, default_value = "client_credentials")]
+        grant: String,
         #[arg(long, default_value = "http://127.0.0.1:9229")]
         endpoint: String,
         #[arg(long)]
@@ -170,10 +176,14 @@ async fn main() {
             let signer = Arc::new(Signer { access_key_id, secret_access_key, region });
             run(endpoint, target, body, index_range, concurrency, Duration::from_secs(seconds.min(600)), signer).await
         }
-        Command::Oauth { endpoint, pool, concurrency, seconds, access_key_id, secret_access_key, region } => {
+        Command::Oauth { grant, endpoint, pool, concurrency, seconds, access_key_id, secret_access_key, region } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             let signer = Signer { access_key_id, secret_access_key, region };
-            oauth_load(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600))).await
+            match grant.as_str() {
+                "client_credentials" => oauth_load(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600))).await,
+                "authorization_code" => code_load::run(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600))).await,
+                other => panic!("--grant must be client_credentials or authorization_code, not {other}"),
+            }
         }
         Command::Sync { endpoint, listen_endpoint, concurrency, seconds, writes, access_key_id, secret_access_key } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");

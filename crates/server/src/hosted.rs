@@ -81,7 +81,8 @@ async fn domain_pool(state: &AppState, host: &str) -> Option<String> {
     let without_port = |text: &str| text.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map(|(name, _)| name.to_string()).unwrap_or(text.to_string());
     let host_name = without_port(host).to_ascii_lowercase();
     let public_name = without_port(public_host).to_ascii_lowercase();
-    let domain = match host_name.strip_suffix(&format!(".{public_name}")) {
+    let prefix = host_name.strip_suffix(&format!(".{public_name}")).or_else(|| host_name.strip_suffix(".localhost"));
+    let domain = match prefix {
         Some(prefix) if !prefix.contains('.') => prefix.to_string(),
         _ => host_name,
     };

@@ -102,7 +102,7 @@ pub enum AuthOutcome {
 }
 
 /// The records kind of the scopes an OAuth sign-in was granted, keyed by its `origin_jti`.
-const OAUTH_GRANT: &str = "oauth_grant";
+pub(super) const OAUTH_GRANT: &str = "oauth_grant";
 
 /// What an OAuth authorization granted: the scopes, the RP's nonce, and whether a refresh
 /// token goes with the tokens (not for the implicit flow).
@@ -113,6 +113,17 @@ pub struct OAuthGrant {
     pub nonce: Option<String>,
     #[serde(default)]
     pub refresh: bool,
+    /// The id of a new sign-in when the caller chose it and recorded this grant under it
+    /// already (the code exchange does, in the batch that spends the code).
+    #[serde(skip)]
+    pub recorded_as: Option<String>,
+}
+
+impl OAuthGrant {
+    /// The stored form: what a refresh keeps (the scopes), not the nonce.
+    pub(super) fn record(&self) -> DomainResult<String> {
+        serde_json::to_string(&OAuthGrant { nonce: None, recorded_as: None, ..self.clone() }).map_err(DomainError::internal)
+    }
 }
 
 /// Where the hosted sign-in page's password check leaves the user.
@@ -742,7 +753,9 @@ impl UserPoolService {
         let username_key = pool.username_key(&user.username);
         let groups = self.store.list_groups_for_user(&pool.id, &username_key, None, 100).await.map_err(store_error)?;
         let new_sign_in = origin_jti.is_none();
-        let origin_jti = origin_jti.unwrap_or_else(crate::ids::new_uuid);
+        let recorded = grant.and_then(|grant| grant.recorded_as.clone());
+        let grant_recorded = recorded.is_some();
+        let origin_jti = origin_jti.or(recorded).unwrap_or_else(crate::ids::new_uuid);
         let event_id = crate::ids::new_uuid();
         let issued_at = now / 1000;
         let auth_time = auth_time_ms / 1000;
@@ -814,9 +827,9 @@ impl UserPoolService {
             None => tokens::sign_jwt(&keys.id_key, &Value::Object(id_claims)),
         };
         let wants_refresh = grant.is_none_or(|grant| grant.refresh);
-        if new_sign_in && wants_refresh {
+        if new_sign_in && wants_refresh && !grant_recorded {
             if let Some(grant) = grant {
-                let data = serde_json::to_string(&OAuthGrant { nonce: None, ..grant.clone() }).map_err(DomainError::internal)?;
+                let data = grant.record()?;
                 let write = crate::store::RecordWrite::Put {
                     kind: OAUTH_GRANT,
                     scope: pool.id.clone(),

@@ -550,7 +550,7 @@ impl UserPoolService {
                 Ok(AuthorizeRedirect(with_parameters(&request.redirect_uri, &pairs, false)))
             }
             ResponseKind::Token => {
-                let grant = OAuthGrant { scopes: checked.scopes.clone(), nonce: request.nonce.clone(), refresh: false };
+                let grant = OAuthGrant { scopes: checked.scopes.clone(), nonce: request.nonce.clone(), refresh: false, recorded_as: None };
                 let tokens = self.issue_tokens(&checked.pool, &checked.client, user, auth_time_ms, None, Some(&grant)).await?;
                 let expires_in = tokens.expires_in.to_string();
                 let mut pairs = vec![("access_token", tokens.access_token.as_str())];
@@ -582,30 +582,48 @@ impl UserPoolService {
         let key = sha256_hex(code);
         let data = self.store.get_record(AUTH_CODE, pool_id, &key, self.now()).await.map_err(store_error)?;
         let record: CodeRecord = Self::decode(data)?.ok_or_else(|| bad("The code is invalid or expired."))?;
-        let spend = [
-            RecordWrite::Insert { kind: AUTH_CODE_USED, scope: pool_id.to_string(), key: key.clone(), data: String::new(), expires_ms: Some(self.now() + 2 * CODE_VALIDITY_MS) },
+        let refusal = if record.client_id != client.client_id {
+            Some("The code was issued to another client.")
+        } else if redirect_uri != Some(record.redirect_uri.as_str()) {
+            Some("redirect_uri differs from the one of the authorization request.")
+        } else {
+            match (&record.code_challenge, code_verifier) {
+                (Some(challenge), Some(verifier)) => {
+                    let matches = check_verifier(verifier) && constant_time_eq(pkce_challenge(verifier).as_bytes(), challenge.as_bytes());
+                    (!matches).then_some("The code_verifier does not match the code_challenge.")
+                }
+                (Some(_), None) => Some("code_verifier is required."),
+                (None, Some(_)) => Some("The authorization request had no code_challenge."),
+                (None, None) => None,
+            }
+        };
+        // The code is spent whatever the outcome; on success the same batch records the grant
+        // of the new sign-in, so that its refresh keeps the scopes.
+        let now = self.now();
+        let origin_jti = crate::ids::new_uuid();
+        let grant = OAuthGrant { scopes: record.scopes.clone(), nonce: record.nonce.clone(), refresh: true, recorded_as: Some(origin_jti.clone()) };
+        let mut spend = vec![
+            RecordWrite::Insert { kind: AUTH_CODE_USED, scope: pool_id.to_string(), key: key.clone(), data: String::new(), expires_ms: Some(now + 2 * CODE_VALIDITY_MS) },
             RecordWrite::Delete { kind: AUTH_CODE, scope: pool_id.to_string(), key },
         ];
+        if refusal.is_none() {
+            let units = client.settings.token_validity_units.clone().unwrap_or_default();
+            let refresh_seconds = super::validity_seconds(client.settings.refresh_token_validity, units.refresh_token.as_deref(), "days")? as i64;
+            spend.push(RecordWrite::Put {
+                kind: super::auth::OAUTH_GRANT,
+                scope: pool_id.to_string(),
+                key: origin_jti,
+                data: grant.record()?,
+                expires_ms: Some(now + refresh_seconds * 1000),
+            });
+        }
         match self.store.write_records(&spend).await {
             Ok(()) => {}
             Err(StoreError::Conflict(ConflictOn::Key)) => return Err(bad("The code has already been used.")),
             Err(other) => return Err(store_error(other).into()),
         }
-        if record.client_id != client.client_id {
-            return Err(bad("The code was issued to another client."));
-        }
-        if redirect_uri != Some(record.redirect_uri.as_str()) {
-            return Err(bad("redirect_uri differs from the one of the authorization request."));
-        }
-        match (&record.code_challenge, code_verifier) {
-            (Some(challenge), Some(verifier)) => {
-                if !check_verifier(verifier) || !constant_time_eq(pkce_challenge(verifier).as_bytes(), challenge.as_bytes()) {
-                    return Err(bad("The code_verifier does not match the code_challenge."));
-                }
-            }
-            (Some(_), None) => return Err(bad("code_verifier is required.")),
-            (None, Some(_)) => return Err(bad("The authorization request had no code_challenge.")),
-            (None, None) => {}
+        if let Some(message) = refusal {
+            return Err(bad(message));
         }
         let pool = self.load_pool(pool_id).await?;
         let user = self
@@ -615,7 +633,6 @@ impl UserPoolService {
             .map_err(store_error)?
             .filter(|user| user.sub == record.sub && user.enabled)
             .ok_or_else(|| bad("The user of the code no longer exists or is disabled."))?;
-        let grant = OAuthGrant { scopes: record.scopes, nonce: record.nonce, refresh: true };
         let tokens = self.issue_tokens(&pool, &client, &user, record.auth_time_ms, None, Some(&grant)).await?;
         Ok(CodeTokens {
             access_token: tokens.access_token,

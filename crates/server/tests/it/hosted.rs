@@ -201,7 +201,7 @@ async fn code_flow(server: TestServer) {
     // Domain operations; the pool shows its domain.
     let domain = crate::harness::unique("app-").to_lowercase();
     let created = server.idp.create_user_pool_domain().domain(&domain).user_pool_id(&pool_id).send().await.unwrap();
-    assert!(created.cloud_front_domain().unwrap().starts_with(&format!("{domain}.127.0.0.1")));
+    assert!(created.cloud_front_domain().unwrap().starts_with(&format!("{domain}.localhost:")));
     let described = server.idp.describe_user_pool_domain().domain(&domain).send().await.unwrap();
     assert_eq!(described.domain_description().unwrap().user_pool_id(), Some(pool_id.as_str()));
     assert_eq!(server.idp.describe_user_pool().user_pool_id(&pool_id).send().await.unwrap().user_pool().unwrap().domain(), Some(domain.as_str()));

@@ -51,7 +51,17 @@ fn cloudfront_domain(state: &AppState, record: &UserPoolDomain) -> String {
         return record.domain.clone();
     }
     let host = state.config.public_url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
-    format!("{}.{host}", record.domain)
+    // On a loopback address, `<prefix>.localhost` reaches this server without any DNS set-up.
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|byte| byte.is_ascii_digit()) => (name, Some(port)),
+        _ => (host, None),
+    };
+    let loopback = name == "localhost" || name.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback());
+    let name = if loopback { "localhost" } else { name };
+    match port {
+        Some(port) => format!("{}.{name}:{port}", record.domain),
+        None => format!("{}.{name}", record.domain),
+    }
 }
 
 pub async fn create_user_pool_domain(state: &AppState, input: Value) -> Result<Value, ApiError> {

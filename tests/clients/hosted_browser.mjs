@@ -1,0 +1,235 @@
+// The hosted sign-in in Debian's Chromium, driven by playwright-core, with openid-client as the
+// relying party: discovery, authorization code + PKCE, ID token validation (iss, aud, nonce,
+// exp, signature through the JWKS), userinfo and refresh — all done by the library, none of it
+// here. Walks sign-up → confirmation code (from the outbox) → sign-in → code → tokens; the
+// session cookie; sign-out; the CSRF and redirect-URI refusals; the pool's look; and federated
+// sign-in through oidc-provider and through a second cognate. Prints "ok …" / "FAIL …" lines.
+//
+// usage: node hosted_browser.mjs '<settings JSON from hosted_flows.py>'
+
+import http from "node:http";
+import path from "node:path";
+import * as client from "openid-client";
+import { chromium } from "playwright-core";
+
+const settings = JSON.parse(process.argv[2]);
+const redirectUri = `${settings.app}/callback`;
+let failures = 0;
+
+function check(description, condition) {
+  if (condition) {
+    console.log(`ok   ${description}`);
+  } else {
+    failures += 1;
+    console.log(`FAIL ${description}`);
+  }
+}
+
+// The app's own pages: where cognate sends the browser back.
+const app = http.createServer((request, response) => {
+  const title = request.url.startsWith("/signed-out") ? "Signed out" : "Signed in";
+  response.writeHead(200, { "content-type": "text/html" });
+  response.end(`<!doctype html><title>${title}</title><h1>${title}</h1>`);
+});
+await new Promise((resolve) => app.listen(settings.app_port, "127.0.0.1", resolve));
+
+const config = await client.discovery(new URL(settings.issuer), settings.client_id, undefined, client.None(), {
+  execute: [client.allowInsecureRequests],
+});
+const metadata = config.serverMetadata();
+check("openid-client discovers the issuer, its endpoints and PKCE S256",
+  metadata.issuer === settings.issuer && metadata.authorization_endpoint === `${settings.issuer}/oauth2/authorize`
+  && metadata.code_challenge_methods_supported?.includes("S256"));
+
+/** A fresh authorization request: its URL and what the library needs to check the answer. */
+async function authorization(extra = {}) {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: "openid email profile",
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+    nonce,
+    ...extra,
+  });
+  return { url: url.href, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true } };
+}
+
+async function exchange(page, request) {
+  return client.authorizationCodeGrant(config, new URL(page.url()), request.checks);
+}
+
+async function outboxCode(destination) {
+  const [key, secret] = settings.root;
+  const response = await fetch(settings.outbox, { headers: { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}` } });
+  const messages = (await response.json()).Messages.filter((message) => message.Destination === destination);
+  return messages.at(-1)?.Body.match(/\b\d{6}\b/)?.[0];
+}
+
+let shots = 0;
+async function screenshot(page, name) {
+  shots += 1;
+  await page.screenshot({ path: path.join(settings.screenshots, `${String(shots).padStart(2, "0")}-${name}.png`), fullPage: true });
+}
+
+/** WCAG contrast ratio of two computed colours. */
+function contrast(foreground, background) {
+  const luminance = (colour) => {
+    const [r, g, b] = colour.match(/\d+/g).slice(0, 3).map((value) => {
+      const channel = Number(value) / 255;
+      return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(foreground), luminance(background)].sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync",
+    "--no-first-run", "--disable-quic"],
+});
+try {
+  // 1. Sign up, confirm, sign in: the code comes back and openid-client exchanges it.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  let request = await authorization();
+  await page.goto(request.url);
+  check("authorize shows the sign-in page", (await page.title()) === "Sign in");
+  check("the username field has focus", await page.evaluate(() => document.activeElement?.id === "username"));
+  check("every visible field has a label", await page.evaluate(() =>
+    [...document.querySelectorAll("input:not([type=hidden])")].every((input) => input.labels.length === 1)));
+  const colours = await page.evaluate(() => {
+    const button = getComputedStyle(document.querySelector("button[type=submit]"));
+    const body = getComputedStyle(document.querySelector("main"));
+    return { text: button.color, button: button.backgroundColor, body: body.color, page: body.backgroundColor };
+  });
+  check(`button and text contrast meet WCAG AA (${contrast(colours.text, colours.button).toFixed(1)}:1, ${contrast(colours.body, colours.page).toFixed(1)}:1)`,
+    contrast(colours.text, colours.button) >= 4.5 && contrast(colours.body, colours.page) >= 4.5);
+  check("the pool's CSS is applied", await page.evaluate(() =>
+    getComputedStyle(document.querySelector(".banner-customizable")).backgroundColor === "rgb(11, 79, 158)"));
+  check("the pool's logo is shown", await page.evaluate(() => document.querySelector(".logo-customizable")?.naturalWidth === 24));
+  check("the sign-in page offers both upstream providers",
+    await page.getByRole("link", { name: "Continue with Corp" }).isVisible() && await page.getByRole("link", { name: "Continue with Partner" }).isVisible());
+  await screenshot(page, "sign-in");
+
+  await page.getByRole("link", { name: "Need an account? Sign up" }).click();
+  await page.getByLabel("Username").fill("hana");
+  await page.getByLabel("Email").fill("hana@example.com");
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  check("a weak password is refused on the page", (await page.getByRole("alert").textContent()).includes("Password does not conform to policy"));
+  await screenshot(page, "sign-up-refused");
+  await page.getByLabel("Password").fill("Hana-Pass-2026");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  check("sign-up leads to the confirmation page", (await page.title()) === "Confirm your account");
+  await screenshot(page, "confirm");
+  const code = await outboxCode("hana@example.com");
+  check("the confirmation code is in the outbox", /^\d{6}$/.test(code ?? ""));
+  await page.getByLabel("Verification code").fill(code);
+  await page.getByRole("button", { name: "Confirm account" }).click();
+  check("confirmation returns to the sign-in page", (await page.getByRole("status").textContent()).includes("Your account is confirmed."));
+  await page.getByLabel("Username").fill("hana");
+  await page.getByLabel("Password").fill("Hana-Pass-2026");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${redirectUri}?**`);
+  check("sign-in sends the browser back to the app with a code", new URL(page.url()).searchParams.has("code"));
+  const tokens = await exchange(page, request);
+  const claims = tokens.claims();
+  check("openid-client validates the ID token (signature, iss, aud, nonce, exp)",
+    claims.iss === settings.issuer && claims.aud === settings.client_id && claims["cognito:username"] === "hana");
+  const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+  check("userinfo answers the user's email", info.email === "hana@example.com");
+  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
+  check("the refresh token gives a new ID token for the same user", refreshed.claims().sub === claims.sub);
+  await screenshot(page, "app-signed-in");
+
+  // 2. The session cookie: no form the second time; a replayed code is refused.
+  request = await authorization();
+  await page.goto(request.url);
+  await page.waitForURL(`${redirectUri}?**`);
+  check("a signed-in browser is not asked again", new URL(page.url()).searchParams.has("code"));
+  const codeUrl = page.url();
+  await exchange(page, request);
+  let replay = null;
+  try {
+    await client.authorizationCodeGrant(config, new URL(codeUrl), request.checks);
+  } catch (error) {
+    replay = error;
+  }
+  check("a reused code is refused (invalid_grant)", replay?.error === "invalid_grant");
+
+  // 3. Sign-out, then the form again.
+  const endSession = client.buildEndSessionUrl(config, { client_id: settings.client_id, logout_uri: `${settings.app}/signed-out` });
+  await page.goto(endSession.href);
+  check("logout returns to the app's sign-out URL", page.url().startsWith(`${settings.app}/signed-out`));
+  request = await authorization();
+  await page.goto(request.url);
+  check("after sign-out the sign-in page is shown again", (await page.title()) === "Sign in");
+
+  // 4. Refusals: a form without its CSRF token, and an unregistered redirect URI.
+  await page.evaluate(() => document.querySelector("input[name=_csrf]").remove());
+  await page.getByLabel("Username").fill("hana");
+  await page.getByLabel("Password").fill("Hana-Pass-2026");
+  const [csrfAnswer] = await Promise.all([page.waitForResponse((response) => response.request().method() === "POST"),
+    page.getByRole("button", { name: "Sign in" }).click()]);
+  check("a form without its CSRF token is refused (403)", csrfAnswer.status() === 403 && (await page.content()).includes("CSRF"));
+  await screenshot(page, "csrf-refused");
+  const wrong = await authorization({ redirect_uri: `${settings.app}/elsewhere` });
+  const wrongAnswer = await page.goto(wrong.url);
+  check("an unregistered redirect URI gets the error page, not a redirect",
+    wrongAnswer.status() === 400 && page.url().startsWith(settings.issuer) && (await page.content()).includes("redirect_mismatch"));
+  await screenshot(page, "error");
+
+  // 5. The pool's domain answers at its own host name.
+  const onDomain = await page.goto(`${settings.domain_origin}${new URL(request.url).pathname.replace(/^\/[^/]+/, "")}${new URL(request.url).search}`);
+  check("the domain host serves the sign-in page", onDomain.status() === 200 && (await page.title()) === "Sign in");
+  await context.close();
+
+  // 6. Federated through oidc-provider (Corp): its own login form, then back with a code.
+  const corp = await browser.newContext();
+  const corpPage = await corp.newPage();
+  request = await authorization({ identity_provider: "Corp" });
+  await corpPage.goto(request.url);
+  check("identity_provider=Corp goes to the provider's login form", corpPage.url().includes("/interaction/"));
+  await screenshot(corpPage, "upstream-oidc-provider");
+  await corpPage.locator("input[name=login]").fill("kim");
+  await corpPage.locator("input[name=password]").fill("any");
+  await corpPage.locator("button[type=submit]").first().click();
+  await corpPage.waitForURL(`${redirectUri}?**`);
+  const corpTokens = await exchange(corpPage, request);
+  const corpClaims = corpTokens.claims();
+  check("a Corp user is created with the mapped email and identities",
+    corpClaims["cognito:username"].startsWith("Corp_") && corpClaims.email === "kim@provider.example"
+    && corpClaims.identities?.[0]?.providerName === "Corp");
+  await corp.close();
+
+  // 7. Federated through a second cognate (Partner), chosen on the sign-in page.
+  const partner = await browser.newContext();
+  const partnerPage = await partner.newPage();
+  request = await authorization();
+  await partnerPage.goto(request.url);
+  await partnerPage.getByRole("link", { name: "Continue with Partner" }).click();
+  check("the Partner button leads to the other cognate's sign-in page",
+    (await partnerPage.title()) === "Sign in" && !partnerPage.url().startsWith(settings.issuer));
+  await screenshot(partnerPage, "upstream-cognate");
+  await partnerPage.getByLabel("Username").fill("bob");
+  await partnerPage.getByLabel("Password").fill("Partner-Pass-1");
+  await partnerPage.getByRole("button", { name: "Sign in" }).click();
+  await partnerPage.waitForURL(`${redirectUri}?**`);
+  const partnerClaims = (await exchange(partnerPage, request)).claims();
+  check("a Partner user is created with the upstream email",
+    partnerClaims["cognito:username"].startsWith("Partner_") && partnerClaims.email === "bob@partner.example");
+  await partner.close();
+} catch (error) {
+  failures += 1;
+  console.log(`FAIL the browser walk stopped: ${error.stack ?? error}`);
+} finally {
+  await browser.close();
+  app.close();
+}
+process.exit(failures ? 1 : 0);
