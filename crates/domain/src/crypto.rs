@@ -99,14 +99,51 @@ impl MasterKey {
     }
 }
 
-/// Hashes a password with Argon2id (m = 19 MiB, t = 2, p = 1) into a PHC string.
+/// The Argon2id cost of new password hashes. The default is OWASP's first recommendation
+/// (m = 19 MiB, t = 2, p = 1). Hashes carry their parameters, so changing them affects only
+/// passwords set afterwards; every hash still verifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordHashing {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for PasswordHashing {
+    fn default() -> Self {
+        PasswordHashing { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+    }
+}
+
+impl PasswordHashing {
+    /// Checked parameters: Argon2's own limits, and no weaker than m = 7 MiB, t = 1 (the lowest
+    /// of OWASP's equivalent settings).
+    pub fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self, String> {
+        if memory_kib < 7 * 1024 || iterations < 1 || parallelism < 1 || memory_kib < 8 * parallelism {
+            return Err(format!(
+                "Argon2id parameters m={memory_kib} KiB, t={iterations}, p={parallelism} are below the floor of m=7168 KiB, t=1, p=1"
+            ));
+        }
+        argon2::Params::new(memory_kib, iterations, parallelism, None).map_err(|error| format!("Argon2id parameters: {error}"))?;
+        Ok(PasswordHashing { memory_kib, iterations, parallelism })
+    }
+
+    fn hasher(&self) -> argon2::Argon2<'static> {
+        let params = argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, None).expect("checked parameters");
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+    }
+
+    /// Hashes a password into a PHC string with these parameters.
+    pub fn hash(&self, password: &str) -> Result<String, DomainError> {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let salt = SaltString::generate(&mut OsRng);
+        self.hasher().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(DomainError::internal)
+    }
+}
+
+/// Hashes a password with Argon2id at the default cost into a PHC string.
 pub fn hash_password(password: &str) -> Result<String, DomainError> {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let salt = SaltString::generate(&mut OsRng);
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(DomainError::internal)
+    PasswordHashing::default().hash(password)
 }
 
 /// Checks a password against a PHC string made by [`hash_password`], in constant time.
@@ -160,6 +197,17 @@ mod tests {
         assert_eq!(parsed.key_bytes, key.key_bytes);
         assert!(MasterKey::parse("abcd").is_err());
         assert_eq!(format!("{key:?}"), "MasterKey(<redacted>)");
+    }
+
+    #[test]
+    fn hashing_parameters_are_checked_and_carried_by_the_hash() {
+        assert!(PasswordHashing::new(1024, 1, 1).is_err());
+        assert!(PasswordHashing::new(19 * 1024, 0, 1).is_err());
+        let cheap = PasswordHashing::new(7 * 1024, 1, 1).unwrap();
+        let phc = cheap.hash("Correct-Horse-1").unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=7168,t=1,p=1$"), "{phc}");
+        assert!(verify_password("Correct-Horse-1", &phc));
+        assert!(hash_password("x").unwrap().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
     }
 
     #[test]

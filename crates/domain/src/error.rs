@@ -25,6 +25,9 @@ pub enum DomainError {
     /// A password does not satisfy the pool's password policy.
     #[error("{0}")]
     InvalidPassword(String),
+    /// A new password is one of the user's recent ones (PasswordHistorySize).
+    #[error("{0}")]
+    PasswordReused(String),
     /// The caller may not do this.
     #[error("{0}")]
     NotAuthorized(String),

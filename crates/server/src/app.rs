@@ -96,6 +96,10 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         config.account_id.clone(),
         config.public_url.clone(),
     );
+    user_pools = user_pools.with_password_hashing(config.password_hashing);
+    if let Some(url) = &config.sms_webhook_url {
+        user_pools = user_pools.with_sms_channel(std::sync::Arc::new(crate::smtp::SmsWebhook::new(url)?));
+    }
     if let Some(url) = &config.smtp_url {
         user_pools = user_pools.with_email_channel(Arc::new(crate::smtp::SmtpChannel::new(&url.0, &config.mail_from)?));
     }
@@ -138,6 +142,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     let router = Router::new()
         .route("/health", get(health))
         .route("/_cognate/outbox", get(crate::outbox::list))
+        .route("/_cognate/signing-keys/rotate", post(crate::keys::rotate))
         .route("/{pool_id}/.well-known/jwks.json", get(crate::wellknown::jwks))
         .route("/cognito-identity/.well-known/jwks_uri", get(crate::wellknown::identity_jwks))
         .route("/{pool_id}/oauth2/token", post(crate::oauth::token))

@@ -93,6 +93,19 @@ pub struct ConfigArgs {
     /// [default: none; streaming settings are stored but nothing is sent].
     #[arg(long, env = "COGNATE_STREAM_SINK_URL")]
     pub stream_sink_url: Option<String>,
+    /// Send SMS (codes, invitations) as one JSON POST per message to this URL
+    /// [default: keep SMS messages in the outbox].
+    #[arg(long, env = "COGNATE_SMS_WEBHOOK_URL")]
+    pub sms_webhook_url: Option<String>,
+    /// Argon2id memory cost of new password hashes, in KiB [default: 19456].
+    #[arg(long, env = "COGNATE_ARGON2_MEMORY_KIB")]
+    pub argon2_memory_kib: Option<u32>,
+    /// Argon2id iterations of new password hashes [default: 2].
+    #[arg(long, env = "COGNATE_ARGON2_ITERATIONS")]
+    pub argon2_iterations: Option<u32>,
+    /// Argon2id parallelism of new password hashes [default: 1].
+    #[arg(long, env = "COGNATE_ARGON2_PARALLELISM")]
+    pub argon2_parallelism: Option<u32>,
 }
 
 /// The same settings as read from the TOML file.
@@ -121,6 +134,10 @@ struct FileConfig {
     amazon_api_url: Option<String>,
     push_gateway_url: Option<String>,
     stream_sink_url: Option<String>,
+    sms_webhook_url: Option<String>,
+    argon2_memory_kib: Option<u32>,
+    argon2_iterations: Option<u32>,
+    argon2_parallelism: Option<u32>,
 }
 
 /// The resolved configuration handed to [`crate::app::build_app`].
@@ -148,6 +165,10 @@ pub struct Config {
     pub push_gateway_url: Option<String>,
     /// Where stream records are posted.
     pub stream_sink_url: Option<String>,
+    /// Where SMS messages are posted; None: they stay in the outbox.
+    pub sms_webhook_url: Option<String>,
+    /// The Argon2id cost of new password hashes.
+    pub password_hashing: cognate_domain::crypto::PasswordHashing,
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
@@ -242,7 +263,14 @@ impl Config {
         };
         let push_gateway_url = args.push_gateway_url.or(file.push_gateway_url);
         let stream_sink_url = args.stream_sink_url.or(file.stream_sink_url);
-        for (what, url) in [("push gateway", &push_gateway_url), ("stream sink", &stream_sink_url)] {
+        let sms_webhook_url = args.sms_webhook_url.or(file.sms_webhook_url);
+        let defaults = cognate_domain::crypto::PasswordHashing::default();
+        let password_hashing = cognate_domain::crypto::PasswordHashing::new(
+            args.argon2_memory_kib.or(file.argon2_memory_kib).unwrap_or(defaults.memory_kib),
+            args.argon2_iterations.or(file.argon2_iterations).unwrap_or(defaults.iterations),
+            args.argon2_parallelism.or(file.argon2_parallelism).unwrap_or(defaults.parallelism),
+        )?;
+        for (what, url) in [("push gateway", &push_gateway_url), ("stream sink", &stream_sink_url), ("SMS webhook", &sms_webhook_url)] {
             if let Some(url) = url {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     return Err(format!("the {what} URL must start with http:// or https://, got {url}"));
@@ -250,6 +278,8 @@ impl Config {
             }
         }
         Ok(Config {
+            sms_webhook_url,
+            password_hashing,
             stream_sink_url,
             push_gateway_url,
             providers,
@@ -301,6 +331,9 @@ mod tests {
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "no_such_setting = 1\n").unwrap();
         assert!(Config::resolve(ConfigArgs { config: Some(file), ..Default::default() }).is_err());
+        assert!(Config::resolve(ConfigArgs { argon2_memory_kib: Some(1024), ..Default::default() }).is_err());
+        let stronger = Config::resolve(ConfigArgs { argon2_memory_kib: Some(65536), argon2_iterations: Some(3), ..Default::default() }).unwrap();
+        assert_eq!((stronger.password_hashing.memory_kib, stronger.password_hashing.iterations), (65536, 3));
         assert_eq!(format!("{:?}", Secret("hunter2".into())), "<redacted>");
     }
 }

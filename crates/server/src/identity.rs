@@ -54,7 +54,10 @@ pub fn operation(name: &str) -> Option<(&'static str, bool)> {
 pub fn error_from_domain(error: DomainError) -> ApiError {
     match error {
         DomainError::NotFound(message) | DomainError::UserNotFound(message) => ApiError::client("ResourceNotFoundException", message),
-        DomainError::InvalidParameter(message) | DomainError::InvalidPassword(message) | DomainError::MalformedPolicy(message) => {
+        DomainError::InvalidParameter(message)
+        | DomainError::InvalidPassword(message)
+        | DomainError::PasswordReused(message)
+        | DomainError::MalformedPolicy(message) => {
             ApiError::client("InvalidParameterException", message)
         }
         DomainError::NotAuthorized(message)

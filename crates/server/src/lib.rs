@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod hosted;
 pub mod http_client;
 pub mod iam;
+pub mod keys;
 pub mod identity;
 pub mod idp;
 pub mod oauth;

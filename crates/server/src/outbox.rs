@@ -18,7 +18,7 @@ use cognate_domain::DomainError;
 use crate::app::AppState;
 use crate::aws::json::timestamp;
 
-fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(encoded) = headers.get("authorization").and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Basic "))
     else {
         return false;

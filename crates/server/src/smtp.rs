@@ -1,12 +1,43 @@
-//! Email delivery over SMTP: `smtp://[user:pass@]host[:port]` (plain, for a local relay) or
-//! `smtps://[user:pass@]host[:port]` (TLS from the first byte, port 465 by default).
+//! Message delivery. Email over SMTP: `smtp://[user:pass@]host[:port]` (plain, for a local
+//! relay) or `smtps://[user:pass@]host[:port]` (TLS from the first byte, port 465 by default).
+//! SMS through an HTTP webhook: one JSON POST per message
+//! (`{"userPoolId", "username", "phoneNumber", "message"}`), sent when it answers 2xx.
 
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use cognate_domain::user_pool::messages::EmailChannel;
+use cognate_domain::user_pool::messages::{EmailChannel, SmsChannel};
+
+/// SMS through an HTTP webhook (an SMS gateway, or a test's receiver).
+pub struct SmsWebhook {
+    client: reqwest::Client,
+    url: String,
+}
+
+impl SmsWebhook {
+    pub fn new(url: &str) -> Result<SmsWebhook, String> {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .build()
+            .map_err(|error| format!("building the SMS webhook client: {error}"))?;
+        Ok(SmsWebhook { client, url: url.to_string() })
+    }
+}
+
+#[async_trait::async_trait]
+impl SmsChannel for SmsWebhook {
+    async fn send_sms(&self, pool_id: &str, username: &str, to: &str, body: &str) -> Result<(), String> {
+        let message = serde_json::json!({"userPoolId": pool_id, "username": username, "phoneNumber": to, "message": body});
+        let response = self.client.post(&self.url).json(&message).send().await.map_err(|error| error.to_string())?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("the SMS webhook answered {}", response.status()))
+        }
+    }
+}
 
 pub struct SmtpChannel {
     transport: AsyncSmtpTransport<Tokio1Executor>,

@@ -3,7 +3,7 @@
 //! operations, sign-out and revocation, and the per-pool signing keys behind the JWKS.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
@@ -18,7 +18,7 @@ use super::{
     attributes, password, set_attribute, store_error, validity_seconds, AppClient, Attribute, AttributeWrite, User, UserPool,
     UserPoolService, UserStatus,
 };
-use crate::crypto::{constant_time_eq, hash_password, verify_password};
+use crate::crypto::{constant_time_eq, verify_password};
 use crate::error::{DomainError, DomainResult};
 use crate::tokens::{self, KeyPurpose, LoadedSigningKey, PublicJwk, SigningKeyRecord};
 use crate::user_pool::{AuthSessionRecord, RefreshTokenRecord};
@@ -27,6 +27,9 @@ use crate::user_pool::{AuthSessionRecord, RefreshTokenRecord};
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 /// How long a node trusts its cached copy of a pool's keys before reading them again.
 const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
+/// How long a replaced signing key keeps verifying: the longest ID or access token lifetime
+/// (one day) and a margin for clocks.
+const RETIRED_KEY_GRACE_MS: i64 = 24 * 60 * 60 * 1000 + 5 * 60 * 1000;
 /// Failed attempts allowed before the lockout starts, and its longest step.
 const FREE_ATTEMPTS: u32 = 5;
 const MAX_LOCKOUT_MS: i64 = 15 * 60 * 1000;
@@ -55,11 +58,17 @@ fn random_token(n_bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// A hash that no password matches, verified when the user does not exist so that the answer
-/// takes as long as for a real user.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password(&random_token(24)).expect("hashing a random password"))
+/// The keys (of `purpose`, or all) that verify at `now`: the newest of each purpose, and older
+/// ones whose successor is younger than [`RETIRED_KEY_GRACE_MS`].
+fn live_keys(records: &[SigningKeyRecord], purpose: Option<KeyPurpose>, now: i64) -> impl Iterator<Item = &SigningKeyRecord> {
+    records.iter().filter(move |record| {
+        purpose.is_none_or(|purpose| record.purpose == purpose)
+            && !records.iter().any(|newer| {
+                newer.purpose == record.purpose
+                    && (newer.created_ms, &newer.kid) > (record.created_ms, &record.kid)
+                    && now - newer.created_ms > RETIRED_KEY_GRACE_MS
+            })
+    })
 }
 
 /// `SECRET_HASH` as Cognito defines it: Base64(HMAC-SHA256(client secret, username + client id)).
@@ -222,10 +231,12 @@ impl UserPoolService {
                 records = self.store.list_signing_keys(pool_id).await.map_err(store_error)?;
             }
         }
+        // The newest key of each purpose signs; older ones still verify until retired.
         let active = |purpose: KeyPurpose| -> DomainResult<Arc<LoadedSigningKey>> {
             let record = records
                 .iter()
-                .find(|record| record.purpose == purpose)
+                .filter(|record| record.purpose == purpose)
+                .max_by_key(|record| (record.created_ms, record.kid.clone()))
                 .ok_or_else(|| DomainError::internal("a pool lost its signing key"))?;
             Ok(Arc::new(tokens::load_signing_key(&self.master_key, record)?))
         };
@@ -239,10 +250,27 @@ impl UserPoolService {
         Ok(cached)
     }
 
-    /// The public keys of a pool, for `/<pool id>/.well-known/jwks.json`.
+    /// The public keys of a pool, for `/<pool id>/.well-known/jwks.json`: the signing keys and
+    /// the keys they replaced less than a token lifetime ago.
     pub async fn jwks(&self, pool_id: &str) -> DomainResult<Vec<PublicJwk>> {
         self.load_pool(pool_id).await?;
-        Ok(self.pool_keys(pool_id).await?.records.iter().map(SigningKeyRecord::public_jwk).collect())
+        let keys = self.pool_keys(pool_id).await?;
+        Ok(live_keys(&keys.records, None, self.now()).map(SigningKeyRecord::public_jwk).collect())
+    }
+
+    /// Rotates a pool's signing keys: new ID-token and access-token keys sign from now on (on
+    /// this node at once, on other nodes within a minute); the old keys stay in the JWKS and
+    /// keep verifying until every token they signed has expired. Returns the new key ids.
+    pub async fn rotate_signing_keys(&self, pool_id: &str) -> DomainResult<Vec<String>> {
+        self.load_pool(pool_id).await?;
+        let mut kids = Vec::new();
+        for purpose in [KeyPurpose::IdToken, KeyPurpose::AccessToken] {
+            let record = tokens::generate_signing_key(&self.master_key, pool_id, purpose, self.now())?;
+            self.store.insert_signing_key(&record).await.map_err(store_error)?;
+            kids.push(record.kid);
+        }
+        self.signing_keys.pools.lock().expect("key cache lock").remove(pool_id);
+        Ok(kids)
     }
 
     /// The issuer URL of a pool that exists.
@@ -330,14 +358,14 @@ impl UserPoolService {
         let password = parameter(parameters, "PASSWORD")?;
         let secret_hash = parameters.get("SECRET_HASH").map(String::as_str);
         let Some(mut user) = self.find_signing_in_user(pool, client, username, secret_hash).await? else {
-            verify_password(password, decoy_hash());
+            verify_password(password, self.decoy_hash());
             return Err(incorrect_credentials());
         };
         self.check_lockout(&mut user)?;
         let password_ok = match &user.password_hash {
             Some(hash) => verify_password(password, hash),
             None => {
-                verify_password(password, decoy_hash());
+                verify_password(password, self.decoy_hash());
                 false
             }
         };
@@ -449,7 +477,7 @@ impl UserPoolService {
         let mut user = match self.resolve_user(pool, username).await {
             Ok(user) => user,
             Err(DomainError::UserNotFound(_)) => {
-                verify_password(password, decoy_hash());
+                verify_password(password, self.decoy_hash());
                 return Err(incorrect_credentials());
             }
             Err(other) => return Err(other),
@@ -458,7 +486,7 @@ impl UserPoolService {
         let password_ok = match &user.password_hash {
             Some(hash) => verify_password(password, hash),
             None => {
-                verify_password(password, decoy_hash());
+                verify_password(password, self.decoy_hash());
                 false
             }
         };
@@ -886,12 +914,7 @@ impl UserPoolService {
             Err(other) => return Err(other),
         };
         let keys = self.pool_keys(pool_id).await?;
-        let access_keys: Vec<PublicJwk> = keys
-            .records
-            .iter()
-            .filter(|record| record.purpose == KeyPurpose::AccessToken)
-            .map(SigningKeyRecord::public_jwk)
-            .collect();
+        let access_keys: Vec<PublicJwk> = live_keys(&keys.records, Some(KeyPurpose::AccessToken), self.now()).map(SigningKeyRecord::public_jwk).collect();
         let claims = tokens::verify_jwt(token, &access_keys).map_err(|_| invalid())?;
         if claims.get("token_use").and_then(Value::as_str) != Some("access") || claims.get("iss") != unverified.get("iss") {
             return Err(invalid());
@@ -949,12 +972,7 @@ impl UserPoolService {
             return Err(invalid("Couldn't verify signed token."));
         }
         let keys = self.pool_keys(pool_id).await?;
-        let id_keys: Vec<PublicJwk> = keys
-            .records
-            .iter()
-            .filter(|record| record.purpose == KeyPurpose::IdToken)
-            .map(SigningKeyRecord::public_jwk)
-            .collect();
+        let id_keys: Vec<PublicJwk> = live_keys(&keys.records, Some(KeyPurpose::IdToken), self.now()).map(SigningKeyRecord::public_jwk).collect();
         let claims = tokens::verify_jwt(token, &id_keys).map_err(|_| invalid("Couldn't verify signed token."))?;
         if claims.get("token_use").and_then(Value::as_str) != Some("id") {
             return Err(invalid("Not an ID token."));
@@ -1068,6 +1086,7 @@ mod tests {
             sealed_srp_verifier: None,
             pending_codes: Vec::new(),
             hourly_attempts: Vec::new(),
+            password_history: Vec::new(),
         };
         assert_eq!(lockout_end(&user), None);
         user.failed_sign_ins = 5;

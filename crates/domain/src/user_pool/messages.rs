@@ -32,6 +32,14 @@ pub trait EmailChannel: Send + Sync + 'static {
     async fn send_email(&self, to: &str, subject: &str, body: &str) -> Result<(), String>;
 }
 
+/// A way to reach users by SMS, handed in by the server (an HTTP webhook). Without one, or when
+/// it fails, messages stay in the outbox.
+#[async_trait::async_trait]
+pub trait SmsChannel: Send + Sync + 'static {
+    /// Sends one text message; the error text is for the log.
+    async fn send_sms(&self, pool_id: &str, username: &str, to: &str, body: &str) -> Result<(), String>;
+}
+
 /// Where a code went, as Cognito reports it (destination masked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeDeliveryDetails {
@@ -82,6 +90,19 @@ impl UserPoolService {
     /// otherwise (and when sending fails) sealed into the outbox.
     async fn send_message(&self, pool: &UserPool, user: &User, medium: &str, destination: &str, subject: Option<String>, body: String)
         -> DomainResult<()> {
+        if medium == "SMS" {
+            if let Some(channel) = &self.sms_channel {
+                match channel.send_sms(&pool.id, &user.username, destination, &body).await {
+                    Ok(()) => {
+                        tracing::info!(pool_id = %pool.id, username = %user.username, "SMS sent");
+                        return Ok(());
+                    }
+                    Err(error) => {
+                        tracing::error!(pool_id = %pool.id, username = %user.username, %error, "SMS not sent; kept in the outbox");
+                    }
+                }
+            }
+        }
         if medium == "EMAIL" {
             if let Some(channel) = &self.email_channel {
                 match channel.send_email(destination, subject.as_deref().unwrap_or(""), &body).await {

@@ -21,7 +21,7 @@ pub use attributes::{AttributeWrite, SchemaAttributeInput};
 pub use types::*;
 
 use crate::clock::Clock;
-use crate::crypto::{hash_password, MasterKey};
+use crate::crypto::{MasterKey, PasswordHashing};
 use crate::error::{DomainError, DomainResult};
 use crate::ids;
 use crate::store::{ConflictOn, Store, StoreError, UserCursor, UserQuery, UserRecord, ValueMatch};
@@ -88,6 +88,11 @@ pub struct UserPoolService {
     email_channel: Option<Arc<dyn messages::EmailChannel>>,
     /// Reaches upstream identity providers for the hosted pages' federated sign-in.
     external: Option<crate::federation::ExternalVerifier>,
+    sms_channel: Option<Arc<dyn messages::SmsChannel>>,
+    password_hashing: PasswordHashing,
+    /// A hash no password matches, at the configured cost, verified for users who do not exist
+    /// so that the answer takes as long as for a real user.
+    decoy_hash: Arc<std::sync::OnceLock<String>>,
 }
 
 fn store_error(error: StoreError) -> DomainError {
@@ -196,6 +201,9 @@ impl UserPoolService {
             signing_keys: Arc::default(),
             email_channel: None,
             external: None,
+            sms_channel: None,
+            password_hashing: PasswordHashing::default(),
+            decoy_hash: Arc::default(),
         }
     }
 
@@ -203,6 +211,27 @@ impl UserPoolService {
     /// The master key, for MACs the protocol edges make (the hosted pages' CSRF tokens).
     pub fn master_key(&self) -> &MasterKey {
         &self.master_key
+    }
+
+    /// Sets the Argon2id cost of new password hashes.
+    pub fn with_password_hashing(mut self, hashing: PasswordHashing) -> Self {
+        self.password_hashing = hashing;
+        self.decoy_hash = Arc::default();
+        self
+    }
+
+    /// Sends SMS messages (codes, invitations) through `channel` instead of the outbox.
+    pub fn with_sms_channel(mut self, channel: Arc<dyn messages::SmsChannel>) -> Self {
+        self.sms_channel = Some(channel);
+        self
+    }
+
+    pub(super) fn decoy_hash(&self) -> &str {
+        self.decoy_hash.get_or_init(|| {
+            let mut bytes = [0u8; 24];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+            self.password_hashing.hash(&hex::encode(bytes)).expect("hashing a random password")
+        })
     }
 
     pub fn with_external(mut self, external: crate::federation::ExternalVerifier) -> Self {
@@ -627,9 +656,22 @@ impl UserPoolService {
         Ok(user)
     }
 
-    /// Stores a new password: its Argon2id hash and its sealed SRP verifier.
+    /// Stores a new password: its Argon2id hash and its sealed SRP verifier. With
+    /// PasswordHistorySize n, the password may not be the current one nor one of the n - 1
+    /// before it.
     fn set_password(&self, pool: &UserPool, user: &mut User, password: &str) -> DomainResult<()> {
-        user.password_hash = Some(hash_password(password)?);
+        let keep = pool.settings.password_policy.password_history_size.unwrap_or(0) as usize;
+        if keep > 0 {
+            let reused = user.password_hash.iter().chain(user.password_history.iter()).take(keep).any(|hash| crate::crypto::verify_password(password, hash));
+            if reused {
+                return Err(DomainError::PasswordReused("The password has been used previously.".into()));
+            }
+        }
+        let previous = user.password_hash.replace(self.password_hashing.hash(password)?);
+        if let Some(previous) = previous.filter(|_| keep > 1) {
+            user.password_history.insert(0, previous);
+        }
+        user.password_history.truncate(keep.saturating_sub(1));
         let (salt, verifier) = crate::srp::make_verifier(&pool.id, &user.username, password);
         user.sealed_srp_verifier =
             Some(self.master_key.seal(format!("{salt}:{verifier}").as_bytes(), &srp_seal_context(&pool.id, &user.sub)));

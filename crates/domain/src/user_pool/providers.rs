@@ -615,6 +615,7 @@ impl UserPoolService {
                     sealed_srp_verifier: None,
                     pending_codes: Vec::new(),
                     hourly_attempts: Vec::new(),
+                    password_history: Vec::new(),
                 };
                 self.store.insert_user(&self.user_record(pool, &user)).await.map_err(store_error)?;
                 Ok(user)

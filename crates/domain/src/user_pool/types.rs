@@ -272,6 +272,9 @@ pub struct User {
     /// Attempts per action in the current hour, for the per-user hourly limits.
     #[serde(default)]
     pub hourly_attempts: Vec<HourlyAttempts>,
+    /// Hashes of earlier passwords, newest first, as many as PasswordHistorySize needs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub password_history: Vec<String>,
 }
 
 /// How often a user tried one action (ChangePassword, ConfirmSignUp, …) since `window_start_ms`.
@@ -301,6 +304,7 @@ impl User {
             sealed_srp_verifier: None,
             pending_codes: Vec::new(),
             hourly_attempts: Vec::new(),
+            password_history: Vec::new(),
         }
     }
 

@@ -24,6 +24,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::AliasExists(message) => ApiError::client("AliasExistsException", message),
         DomainError::InvalidParameter(message) => ApiError::client("InvalidParameterException", message),
         DomainError::InvalidPassword(message) => ApiError::client("InvalidPasswordException", message),
+        DomainError::PasswordReused(message) => ApiError::client("PasswordHistoryPolicyViolationException", message),
         DomainError::NotAuthorized(message) => ApiError::client("NotAuthorizedException", message),
         DomainError::UnsupportedUserState(message) => ApiError::client("UnsupportedUserStateException", message),
         DomainError::LimitExceeded(message) => ApiError::client("LimitExceededException", message),

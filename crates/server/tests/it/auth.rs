@@ -501,3 +501,85 @@ async fn srp_refusals(server: TestServer) {
     assert_eq!(error_code(&forged_block), "NotAuthorizedException");
 }
 on_both_backends!(srp_refuses_bad_values_and_replays, super::srp_refusals);
+
+/// Rotating a pool's signing keys: new tokens carry the new kids, tokens signed before still
+/// verify while they live, and the old keys leave the JWKS a day after they were replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_keys_rotate() {
+    let clock = Arc::new(cognate_domain::clock::ManualClock::new(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64,
+    ));
+    let data_dir = Arc::new(tempfile::tempdir().unwrap());
+    let url = format!("sqlite://{}/db", data_dir.path().display());
+    let server = TestServer::start_with_clock(test_config(data_dir.path(), &url), data_dir, clock.clone()).await;
+    let fixture = fixture(&server, "kim", false).await;
+    let before = sign_in(&server, &fixture, "kim", PASSWORD).await.unwrap();
+    let old_access = before.access_token.unwrap();
+    let old_kid = header(&old_access)["kid"].as_str().unwrap().to_string();
+    let jwks_url = format!("{}/{}/.well-known/jwks.json", server.base_url, fixture.pool_id);
+    let kids = |jwks: Value| -> Vec<String> { jwks["keys"].as_array().unwrap().iter().map(|key| key["kid"].as_str().unwrap().to_string()).collect() };
+    assert_eq!(kids(reqwest::get(&jwks_url).await.unwrap().json().await.unwrap()).len(), 2);
+
+    let rotate = |credentials: (&'static str, &'static str)| {
+        reqwest::Client::new()
+            .post(format!("{}/_cognate/signing-keys/rotate?UserPoolId={}", server.base_url, fixture.pool_id))
+            .basic_auth(credentials.0, Some(credentials.1))
+            .send()
+    };
+    assert_eq!(rotate((crate::harness::ACCESS_KEY_ID, "wrong")).await.unwrap().status().as_u16(), 401);
+    let answer: Value = rotate((crate::harness::ACCESS_KEY_ID, crate::harness::SECRET_ACCESS_KEY)).await.unwrap().json().await.unwrap();
+    let new_kids: Vec<String> = answer["Kids"].as_array().unwrap().iter().map(|kid| kid.as_str().unwrap().to_string()).collect();
+    assert_eq!(new_kids.len(), 2);
+
+    let after = sign_in(&server, &fixture, "kim", PASSWORD).await.unwrap();
+    let new_access = after.access_token.unwrap();
+    assert!(new_kids.contains(&header(&new_access)["kid"].as_str().unwrap().to_string()), "new tokens use the new keys");
+    assert!(new_kids.contains(&header(after.id_token.as_deref().unwrap())["kid"].as_str().unwrap().to_string()));
+    let published = kids(reqwest::get(&jwks_url).await.unwrap().json().await.unwrap());
+    assert_eq!(published.len(), 4, "old and new keys are both published");
+    assert!(published.contains(&old_kid));
+    server.idp.get_user().access_token(&old_access).send().await.expect("a token signed before the rotation still verifies");
+
+    // A day and a bit later the replaced keys are gone; the new ones still sign.
+    clock.advance_millis(25 * 60 * 60 * 1000);
+    let published = kids(reqwest::get(&jwks_url).await.unwrap().json().await.unwrap());
+    assert_eq!(published.len(), 2);
+    assert!(!published.contains(&old_kid));
+    let later = sign_in(&server, &fixture, "kim", PASSWORD).await.unwrap();
+    assert!(new_kids.contains(&header(&later.access_token.unwrap())["kid"].as_str().unwrap().to_string()));
+}
+
+/// PasswordHistorySize: a user may not go back to the current password nor the ones before it,
+/// within the pool's count; older passwords are allowed again.
+async fn password_history(server: TestServer) {
+    let fixture = fixture(&server, "lena", false).await;
+    let policy = aws_sdk_cognitoidentityprovider::types::PasswordPolicyType::builder()
+        .minimum_length(8)
+        .require_lowercase(true)
+        .require_uppercase(true)
+        .require_numbers(true)
+        .require_symbols(true)
+        .password_history_size(2)
+        .build();
+    let policies = aws_sdk_cognitoidentityprovider::types::UserPoolPolicyType::builder().password_policy(policy).build();
+    server.idp.update_user_pool().user_pool_id(&fixture.pool_id).policies(policies).send().await.unwrap();
+    let described = server.idp.describe_user_pool().user_pool_id(&fixture.pool_id).send().await.unwrap();
+    assert_eq!(described.user_pool().unwrap().policies().unwrap().password_policy().unwrap().password_history_size(), Some(2));
+
+    let access = sign_in(&server, &fixture, "lena", PASSWORD).await.unwrap().access_token.unwrap();
+    let change = |previous: &'static str, proposed: &'static str| {
+        server.idp.change_password().access_token(&access).previous_password(previous).proposed_password(proposed).send()
+    };
+    let same = change(PASSWORD, PASSWORD).await.unwrap_err();
+    assert_eq!(error_code(&same), "PasswordHistoryPolicyViolationException");
+    change(PASSWORD, "Second-Pass-2").await.unwrap();
+    let back = change("Second-Pass-2", PASSWORD).await.unwrap_err();
+    assert_eq!(error_code(&back), "PasswordHistoryPolicyViolationException", "the one before the current is remembered");
+    change("Second-Pass-2", "Third-Pass-3").await.unwrap();
+    // Two back is beyond a history of two: allowed again, also for an administrator.
+    server.idp.admin_set_user_password().user_pool_id(&fixture.pool_id).username("lena").password(PASSWORD).permanent(true).send().await.unwrap();
+    let admin_reuse = server.idp.admin_set_user_password().user_pool_id(&fixture.pool_id).username("lena").password("Third-Pass-3").permanent(true).send().await.unwrap_err();
+    assert_eq!(error_code(&admin_reuse), "PasswordHistoryPolicyViolationException");
+    assert!(sign_in(&server, &fixture, "lena", PASSWORD).await.is_ok());
+}
+on_both_backends!(password_history_is_enforced, super::password_history);

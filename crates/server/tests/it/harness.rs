@@ -64,6 +64,8 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         providers: Default::default(),
         push_gateway_url: None,
         stream_sink_url: None,
+        sms_webhook_url: None,
+        password_hashing: Default::default(),
     }
 }
 

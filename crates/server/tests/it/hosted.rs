@@ -752,3 +752,190 @@ async fn misbehaving_upstream(server: TestServer) {
     assert!(bad_nonce.location.is_none());
 }
 on_both_backends!(upstream_tokens_with_bad_signature_or_nonce_are_refused, super::misbehaving_upstream);
+
+/// Google, Sign in with Apple, Facebook and Login with Amazon, each pointed by its
+/// ProviderDetails at a loopback stand-in that answers as the real provider does: Google and
+/// Apple with OIDC ID tokens (Apple's answer POSTed back, its client secret an ES256 JWT),
+/// Facebook and Amazon with an access token and a profile API.
+async fn social_providers(server: TestServer) {
+    use axum::extract::{Form, Query, State};
+    use cognate_domain::crypto::MasterKey;
+    use cognate_domain::tokens::{generate_signing_key, load_signing_key, sign_jwt, KeyPurpose};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone)]
+    struct Social {
+        issuer: String,
+        key: Arc<cognate_domain::tokens::LoadedSigningKey>,
+        jwks: Value,
+        nonce: Arc<Mutex<String>>,
+        apple_secret: Arc<Mutex<String>>,
+    }
+    let master = MasterKey::generate();
+    let record = generate_signing_key(&master, "social", KeyPurpose::IdToken, 0).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let social = Social {
+        issuer: issuer.clone(),
+        key: Arc::new(load_signing_key(&master, &record).unwrap()),
+        jwks: serde_json::json!({"keys": [{"kty": "RSA", "kid": record.kid, "n": record.modulus, "e": record.exponent, "alg": "RS256", "use": "sig"}]}),
+        nonce: Arc::default(),
+        apple_secret: Arc::default(),
+    };
+    fn id_token(social: &Social, audience: &str, subject: &str, email: &str) -> String {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        let nonce = social.nonce.lock().unwrap().clone();
+        sign_jwt(&social.key, &serde_json::json!({"iss": social.issuer, "sub": subject, "aud": audience, "exp": now + 300, "iat": now, "nonce": nonce, "email": email, "email_verified": true}))
+    }
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            axum::routing::get(|State(social): State<Social>| async move {
+                axum::Json(serde_json::json!({"issuer": social.issuer, "jwks_uri": format!("{}/jwks", social.issuer)}))
+            }),
+        )
+        .route("/jwks", axum::routing::get(|State(social): State<Social>| async move { axum::Json(social.jwks.clone()) }))
+        .route(
+            "/{provider}/authorize",
+            axum::routing::get(|State(social): State<Social>, axum::extract::Path(provider): axum::extract::Path<String>, Query(query): Query<HashMap<String, String>>| async move {
+                *social.nonce.lock().unwrap() = query.get("nonce").cloned().unwrap_or_default();
+                assert_eq!(query.get("code_challenge_method").map(String::as_str), Some("S256"));
+                if provider == "apple" {
+                    // form_post: the provider's page POSTs code and state back to the callback.
+                    assert_eq!(query.get("response_mode").map(String::as_str), Some("form_post"));
+                    return (axum::http::StatusCode::OK, [("x-post-to", query["redirect_uri"].clone())], format!("code={provider}-code&state={}", query["state"]));
+                }
+                let location = format!("{}?code={provider}-code&state={}", query["redirect_uri"], query["state"]);
+                (axum::http::StatusCode::FOUND, [("location", location)], String::new())
+            }),
+        )
+        .route(
+            "/{provider}/token",
+            axum::routing::post(|State(social): State<Social>, axum::extract::Path(provider): axum::extract::Path<String>, Form(form): Form<HashMap<String, String>>| async move {
+                assert_eq!(form["grant_type"], "authorization_code");
+                assert_eq!(form["code"], format!("{provider}-code"));
+                assert!(form.contains_key("code_verifier"));
+                match provider.as_str() {
+                    "google" => axum::Json(serde_json::json!({"id_token": id_token(&social, "google-client", "g-1", "g1@gmail.example"), "access_token": "g", "token_type": "Bearer"})),
+                    "apple" => {
+                        *social.apple_secret.lock().unwrap() = form["client_secret"].clone();
+                        axum::Json(serde_json::json!({"id_token": id_token(&social, "com.example.web", "apple-1", "a1@privaterelay.example"), "access_token": "a", "token_type": "Bearer"}))
+                    }
+                    _ => axum::Json(serde_json::json!({"access_token": format!("{provider}-access"), "token_type": "bearer", "expires_in": 3600})),
+                }
+            }),
+        )
+        .route(
+            "/fb/me",
+            axum::routing::get(|Query(query): Query<HashMap<String, String>>| async move {
+                assert_eq!(query["access_token"], "fb-access");
+                assert_eq!(query["fields"], "id,email");
+                axum::Json(serde_json::json!({"id": "fb-1", "email": "f1@facebook.example"}))
+            }),
+        )
+        .route(
+            "/amazon/profile",
+            axum::routing::get(|Query(query): Query<HashMap<String, String>>| async move {
+                assert_eq!(query["access_token"], "amazon-access");
+                axum::Json(serde_json::json!({"user_id": "amzn1.account.AE1", "email": "m1@amazon.example", "name": "M One"}))
+            }),
+        )
+        .with_state(social.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let pool_id = create_pool(&server).await;
+    let create = |name: &'static str, kind: IdentityProviderTypeType, details: Vec<(&str, String)>, mapping: Vec<(&str, &str)>| {
+        let mut request = server.idp.create_identity_provider().user_pool_id(&pool_id).provider_name(name).provider_type(kind);
+        for (detail, value) in details {
+            request = request.provider_details(detail, value);
+        }
+        for (attribute, upstream) in mapping {
+            request = request.attribute_mapping(attribute, upstream);
+        }
+        request.send()
+    };
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(&ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref()));
+    let google = create(
+        "Google",
+        IdentityProviderTypeType::Google,
+        vec![("client_id", "google-client".into()), ("client_secret", "g-secret".into()), ("authorize_scopes", "openid email".into()),
+            ("authorize_url", format!("{issuer}/google/authorize")), ("token_url", format!("{issuer}/google/token")), ("oidc_issuer", issuer.clone())],
+        vec![("email", "email")],
+    )
+    .await
+    .unwrap();
+    let details = google.identity_provider().unwrap().provider_details().unwrap();
+    assert_eq!(details.get("attributes_url").map(String::as_str), Some("https://people.googleapis.com/v1/people/me?personFields="), "Cognito's defaults fill the rest");
+    create(
+        "SignInWithApple",
+        IdentityProviderTypeType::SignInWithApple,
+        vec![("client_id", "com.example.web".into()), ("team_id", "TEAM123456".into()), ("key_id", "KEY1234567".into()), ("private_key", pem.clone()),
+            ("authorize_scopes", "email name".into()), ("authorize_url", format!("{issuer}/apple/authorize")), ("token_url", format!("{issuer}/apple/token")),
+            ("oidc_issuer", issuer.clone())],
+        vec![("email", "email")],
+    )
+    .await
+    .unwrap();
+    create(
+        "Facebook",
+        IdentityProviderTypeType::Facebook,
+        vec![("client_id", "fb-app".into()), ("client_secret", "fb-secret".into()), ("authorize_scopes", "public_profile,email".into()),
+            ("authorize_url", format!("{issuer}/fb/authorize")), ("token_url", format!("{issuer}/fb/token")), ("attributes_url", format!("{issuer}/fb/me?fields="))],
+        vec![("email", "email")],
+    )
+    .await
+    .unwrap();
+    create(
+        "LoginWithAmazon",
+        IdentityProviderTypeType::LoginWithAmazon,
+        vec![("client_id", "amzn-client".into()), ("client_secret", "amzn-secret".into()), ("authorize_scopes", "profile".into()),
+            ("authorize_url", format!("{issuer}/amazon/authorize")), ("token_url", format!("{issuer}/amazon/token")), ("attributes_url", format!("{issuer}/amazon/profile"))],
+        vec![("email", "email"), ("name", "name")],
+    )
+    .await
+    .unwrap();
+    let misnamed = create("MyGoogle", IdentityProviderTypeType::Google, vec![("client_id", "c".into()), ("client_secret", "s".into()), ("authorize_scopes", "openid".into())], vec![]).await;
+    assert_eq!(error_code(&misnamed.unwrap_err()), "InvalidParameterException");
+    let apple = server.idp.describe_identity_provider().user_pool_id(&pool_id).provider_name("SignInWithApple").send().await.unwrap();
+    assert_eq!(apple.identity_provider().unwrap().provider_details().unwrap().get("private_key"), Some(&pem), "secrets are given back as set (sealed at rest)");
+
+    let client_id = web_client(&server, &pool_id, &["Google", "SignInWithApple", "Facebook", "LoginWithAmazon"], CALLBACK).await;
+    let issuer_url = format!("{}/{pool_id}", server.base_url);
+    for (provider, expected_user, expected_email) in [
+        ("Google", "Google_g-1", "g1@gmail.example"),
+        ("SignInWithApple", "SignInWithApple_apple-1", "a1@privaterelay.example"),
+        ("Facebook", "Facebook_fb-1", "f1@facebook.example"),
+        ("LoginWithAmazon", "LoginWithAmazon_amzn1.account.AE1", "m1@amazon.example"),
+    ] {
+        let mut browser = Browser::new();
+        let request = authorize_url(&issuer_url, &client_id, &[("response_type", "code"), ("scope", "openid email"), ("identity_provider", provider)]);
+        let upstream = browser.get(&request).await.location.unwrap();
+        let upstream_answer = browser.http.get(&upstream).send().await.unwrap();
+        let back = if let Some(post_to) = upstream_answer.headers().get("x-post-to").map(|value| value.to_str().unwrap().to_string()) {
+            let body = upstream_answer.text().await.unwrap();
+            let fields: Vec<(String, String)> = body.split('&').map(|pair| pair.split_once('=').unwrap()).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            browser.post(&post_to, &fields).await
+        } else {
+            let location = upstream_answer.headers()["location"].to_str().unwrap().to_string();
+            browser.get(&location).await
+        };
+        assert_eq!(back.status, 302, "{provider}: {}", back.body);
+        let code = parameter(&back.location.unwrap(), "code").unwrap();
+        let (status, body) = exchange(&server, &pool_id, &[("grant_type", "authorization_code"), ("client_id", &client_id), ("code", &code), ("redirect_uri", CALLBACK)]).await;
+        assert_eq!(status, 200, "{provider}: {body}");
+        let id = claims(body["id_token"].as_str().unwrap());
+        assert_eq!((id["cognito:username"].as_str(), id["email"].as_str()), (Some(expected_user), Some(expected_email)), "{provider}");
+        assert_eq!(id["identities"][0]["providerType"], provider);
+    }
+    // Apple's client secret was an ES256 JWT from the team, for the client.
+    let secret = social.apple_secret.lock().unwrap().clone();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(secret.split('.').next().unwrap()).unwrap()).unwrap();
+    assert_eq!((header["alg"].as_str(), header["kid"].as_str()), (Some("ES256"), Some("KEY1234567")));
+    assert_eq!((claims(&secret)["iss"].as_str(), claims(&secret)["sub"].as_str()), (Some("TEAM123456"), Some("com.example.web")));
+    let amazon_user = server.idp.admin_get_user().user_pool_id(&pool_id).username("LoginWithAmazon_amzn1.account.AE1").send().await.unwrap();
+    assert!(amazon_user.user_attributes().iter().any(|attribute| attribute.name() == "name" && attribute.value() == Some("M One")));
+}
+on_both_backends!(social_providers_through_loopback_stand_ins, super::social_providers);

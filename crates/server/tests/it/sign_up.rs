@@ -294,3 +294,64 @@ async fn mail_that_cannot_be_sent_stays_in_the_outbox() {
     let code = latest_code(&server, &pool_id, "kim@example.com").await;
     server.idp.confirm_sign_up().client_id(&client_id).username("kim").confirmation_code(code).send().await.unwrap();
 }
+
+/// With --sms-webhook-url, SMS codes are POSTed to the webhook (and not kept in the outbox);
+/// when the webhook fails, the message stays in the outbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_goes_to_the_webhook() {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let failing = Arc::new(Mutex::new(false));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let webhook = format!("http://{}/sms", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/sms",
+        axum::routing::post({
+            let (received, failing) = (received.clone(), failing.clone());
+            move |axum::Json(message): axum::Json<Value>| {
+                let (received, failing) = (received.clone(), failing.clone());
+                async move {
+                    if *failing.lock().unwrap() {
+                        return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    received.lock().unwrap().push(message);
+                    axum::http::StatusCode::OK
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let data_dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let mut config = crate::harness::test_config(data_dir.path(), &format!("sqlite://{}/db", data_dir.path().display()));
+    config.sms_webhook_url = Some(webhook);
+    let server = TestServer::start_with(config, data_dir).await;
+    let pool_id = server
+        .idp
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .auto_verified_attributes(VerifiedAttributeType::PhoneNumber)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let client_id =
+        server.idp.create_user_pool_client().user_pool_id(&pool_id).client_name("app").send().await.unwrap().user_pool_client.unwrap().client_id.unwrap();
+    let phone = |number: &str| aws_sdk_cognitoidentityprovider::types::AttributeType::builder().name("phone_number").value(number).build().unwrap();
+    let signed_up = server.idp.sign_up().client_id(&client_id).username("sam").password("Correct-Horse-1").user_attributes(phone("+15555550100")).send().await.unwrap();
+    assert_eq!(signed_up.code_delivery_details().unwrap().delivery_medium().map(|medium| medium.as_str()), Some("SMS"));
+    let message = received.lock().unwrap().last().cloned().expect("the webhook got the SMS");
+    assert_eq!((message["phoneNumber"].as_str(), message["userPoolId"].as_str(), message["username"].as_str()), (Some("+15555550100"), Some(pool_id.as_str()), Some("sam")));
+    let code: String = message["message"].as_str().unwrap().chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(code.len(), 6, "{message}");
+    assert!(outbox(&server, &pool_id).await.is_empty(), "a sent SMS is not kept");
+    server.idp.confirm_sign_up().client_id(&client_id).username("sam").confirmation_code(&code).send().await.unwrap();
+
+    *failing.lock().unwrap() = true;
+    server.idp.sign_up().client_id(&client_id).username("tom").password("Correct-Horse-1").user_attributes(phone("+15555550101")).send().await.unwrap();
+    let kept = latest_code(&server, &pool_id, "+15555550101").await;
+    server.idp.confirm_sign_up().client_id(&client_id).username("tom").confirmation_code(kept).send().await.unwrap();
+}

@@ -1,0 +1,39 @@
+//! `POST /_cognate/signing-keys/rotate?UserPoolId=<pool id>`: rotates a pool's signing keys.
+//! Authorisation: the root credentials as HTTP Basic, as for the outbox. New keys sign at once
+//! on the node that answers and within a minute on the others; the replaced keys stay in the
+//! JWKS and keep verifying for a day, the longest a token signed by them lives.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use cognate_domain::DomainError;
+
+use crate::app::{AppState, OperationName};
+
+pub async fn rotate(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+    let mut response = if !crate::outbox::authorised(&state, &headers) {
+        (
+            StatusCode::UNAUTHORIZED,
+            [("www-authenticate", "Basic realm=\"cognate\"")],
+            axum::Json(json!({ "message": "The root credentials are required, as HTTP Basic." })),
+        )
+            .into_response()
+    } else {
+        match state.user_pools.rotate_signing_keys(query.get("UserPoolId").map(String::as_str).unwrap_or("")).await {
+            Ok(kids) => axum::Json(json!({ "Kids": kids })).into_response(),
+            Err(DomainError::NotFound(message) | DomainError::InvalidParameter(message)) => {
+                (StatusCode::NOT_FOUND, axum::Json(json!({ "message": message }))).into_response()
+            }
+            Err(other) => {
+                tracing::error!(error = %other, "rotating signing keys");
+                (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({ "message": "Internal server error." }))).into_response()
+            }
+        }
+    };
+    response.extensions_mut().insert(OperationName("signing-keys/rotate"));
+    response
+}
