@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use cognate_server::aws::sigv4;
 
 mod code_load;
+mod srp_load;
 mod sync_load;
 
 #[derive(Parser)]
@@ -79,6 +80,34 @@ enum Command {
         endpoint: String,
         #[arg(long)]
         pool: String,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
+    /// The raw Argon2id rate on this machine's cores: --threads threads hash for --seconds
+    /// (the yardstick of password sign-ins, measured the way they run: in parallel).
+    Argon2 {
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+    /// SRP sign-ins under load: creates an SRP client and --users users in --pool, then signs
+    /// them in with USER_SRP_AUTH and PASSWORD_VERIFIER at a fixed concurrency.
+    Srp {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        #[arg(long)]
+        pool: String,
+        #[arg(long, default_value_t = 20)]
+        users: usize,
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
         #[arg(long, default_value_t = 10)]
@@ -184,6 +213,30 @@ async fn main() {
                 "authorization_code" => code_load::run(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600))).await,
                 other => panic!("--grant must be client_credentials or authorization_code, not {other}"),
             }
+        }
+        Command::Argon2 { threads, seconds } => {
+            let deadline = Instant::now() + Duration::from_secs(seconds.min(600));
+            let started = Instant::now();
+            let handles: Vec<_> = (0..threads.max(1))
+                .map(|_| {
+                    std::thread::spawn(move || {
+                        let mut count = 0u64;
+                        while Instant::now() < deadline {
+                            cognate_domain::crypto::hash_password("Correct-Horse-Battery-1").expect("hash");
+                            count += 1;
+                        }
+                        count
+                    })
+                })
+                .collect();
+            let total: u64 = handles.into_iter().map(|handle| handle.join().unwrap()).sum();
+            let elapsed = started.elapsed().as_secs_f64();
+            println!("argon2id (m=19456 KiB, t=2, p=1): {total} hashes in {elapsed:.1} s on {threads} threads: {:.1} hashes/s", total as f64 / elapsed);
+        }
+        Command::Srp { endpoint, pool, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
+            assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
+            let signer = Signer { access_key_id, secret_access_key, region };
+            srp_load::run(&endpoint, &signer, &pool, users, concurrency, Duration::from_secs(seconds.min(600))).await
         }
         Command::Sync { endpoint, listen_endpoint, concurrency, seconds, writes, access_key_id, secret_access_key } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");

@@ -150,6 +150,85 @@ pub fn expected_signature(
     Some(BASE64.encode(hmac_sha256(key, &message)))
 }
 
+/// The client's side of one attempt, as amazon-cognito-identity-js computes it: for the load
+/// generator and tests, which sign in with SRP without a JavaScript runtime.
+pub struct ClientAttempt {
+    a: BigUint,
+    big_a: BigUint,
+}
+
+impl ClientAttempt {
+    /// A fresh 256-bit `a` and `A = g^a mod N` (amazon-cognito-identity-js draws 128 bytes;
+    /// 32 give the same strength against the 3072-bit group's 128-bit security level).
+    pub fn new() -> ClientAttempt {
+        let mut a_bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut a_bytes);
+        Self::with_secret(BigUint::from_bytes_be(&a_bytes))
+    }
+
+    fn with_secret(a: BigUint) -> ClientAttempt {
+        let big_a = g().modpow(&a, &n());
+        ClientAttempt { a, big_a }
+    }
+
+    /// `SRP_A`, as hex.
+    pub fn big_a_hex(&self) -> String {
+        to_hex(&self.big_a)
+    }
+
+    /// PASSWORD_CLAIM_SIGNATURE for the server's SALT, SRP_B and SECRET_BLOCK (base64): the key
+    /// from `S = (B - k·g^x)^(a + u·x)`, then the HMAC over pool name, user id, block and
+    /// timestamp. None for a `B` or `u` that must be refused.
+    pub fn claim(&self, pool_id: &str, user_id: &str, password: &str, salt_hex: &str, b_hex: &str, secret_block: &str, timestamp: &str) -> Option<String> {
+        let modulus = n();
+        let big_b = parse_hex(b_hex)?;
+        if (&big_b % &modulus) == BigUint::from(0u32) {
+            return None;
+        }
+        let u = BigUint::from_bytes_be(&sha256(&[&pad(&self.big_a), &pad(&big_b)]));
+        if u == BigUint::from(0u32) {
+            return None;
+        }
+        let x_value = x(pool_name(pool_id), user_id, password, &parse_hex(salt_hex)?);
+        let k_g_x = (k() * g().modpow(&x_value, &modulus)) % &modulus;
+        let base = (&big_b % &modulus + &modulus - k_g_x) % &modulus;
+        let shared = base.modpow(&(&self.a + &u * &x_value), &modulus);
+        let prk = hmac_sha256(&pad(&u), &pad(&shared));
+        let mut info = b"Caldera Derived Key".to_vec();
+        info.push(1);
+        let key = &hmac_sha256(&prk, &info)[..16];
+        let mut message = Vec::new();
+        message.extend_from_slice(pool_name(pool_id).as_bytes());
+        message.extend_from_slice(user_id.as_bytes());
+        message.extend_from_slice(&BASE64.decode(secret_block).ok()?);
+        message.extend_from_slice(timestamp.as_bytes());
+        Some(BASE64.encode(hmac_sha256(key, &message)))
+    }
+}
+
+impl Default for ClientAttempt {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The TIMESTAMP clients send, `Sat Nov 7 01:02:03 UTC 2026`, for epoch seconds.
+pub fn format_timestamp(epoch_seconds: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let days = epoch_seconds.div_euclid(86_400);
+    let (year, month, day) = crate::clock::civil_from_days(days);
+    let seconds = epoch_seconds.rem_euclid(86_400);
+    format!(
+        "{} {} {day} {:02}:{:02}:{:02} UTC {year}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
+}
+
 /// Parses Cognito's SRP timestamp, `Sat Nov 7 01:02:03 UTC 2026`, into epoch seconds.
 pub fn parse_timestamp(text: &str) -> Option<i64> {
     let parts: Vec<&str> = text.split_whitespace().collect();
@@ -204,6 +283,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(signature, "niboNFbgaglZdoii/uxf8MbWioPXobot2LOyUseQNhs=");
+    }
+
+    /// The client side reaches the reference vector's signature from the password alone.
+    #[test]
+    fn the_client_side_matches_the_reference_test_vector() {
+        let salt = BigUint::parse_bytes(b"9a3f1c2b4d5e6f708192a3b4c5d6e7f8", 16).unwrap();
+        let verifier = g().modpow(&x("AbCdEfGhI", "alice", "P@ssw0rd!", &salt), &n());
+        let attempt = ClientAttempt::with_secret(BigUint::from_bytes_be(&[0x2b; 128]));
+        let b = BigUint::from_bytes_be(&[0x1f; 32]);
+        let big_b = (k() * &verifier + g().modpow(&b, &n())) % n();
+        let block = BASE64.encode(b"secret-block-bytes");
+        let claim = attempt.claim("us-east-1_AbCdEfGhI", "alice", "P@ssw0rd!", &to_hex(&salt), &to_hex(&big_b), &block, "Sat Nov 7 01:02:03 UTC 2026");
+        assert_eq!(claim.as_deref(), Some("niboNFbgaglZdoii/uxf8MbWioPXobot2LOyUseQNhs="));
+        let wrong = attempt.claim("us-east-1_AbCdEfGhI", "alice", "wrong", &to_hex(&salt), &to_hex(&big_b), &block, "Sat Nov 7 01:02:03 UTC 2026");
+        assert_ne!(wrong, claim);
+        assert_eq!(format_timestamp(1_794_013_323), "Sat Nov 7 01:02:03 UTC 2026");
+        assert_eq!(parse_timestamp(&format_timestamp(1_794_013_323)), Some(1_794_013_323));
     }
 
     #[test]
