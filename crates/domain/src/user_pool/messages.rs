@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::Caller;
 use super::{
-    password, set_attribute, store_error, Attribute, CodePurpose, OutboxMessage, PendingCode, User, UserPool,
+    attributes, password, set_attribute, store_error, Attribute, CodePurpose, OutboxMessage, PendingCode, User, UserPool,
     UserPoolService, UserStatus,
 };
 use crate::crypto::constant_time_eq;
@@ -207,6 +207,11 @@ impl UserPoolService {
     /// Checks a code; on success removes it and returns the attribute it was sent to. Wrong
     /// guesses are counted and the code withdrawn after [`MAX_CODE_ATTEMPTS`].
     async fn consume_code(&self, pool: &UserPool, user: &mut User, purpose: CodePurpose, code: &str) -> DomainResult<Option<String>> {
+        Ok(self.consume_pending_code(pool, user, purpose, code).await?.attribute)
+    }
+
+    /// As [`Self::consume_code`], returning the whole pending code (with any value it holds).
+    async fn consume_pending_code(&self, pool: &UserPool, user: &mut User, purpose: CodePurpose, code: &str) -> DomainResult<PendingCode> {
         let now = self.now();
         let Some(index) = user.pending_codes.iter().position(|pending| pending.purpose == purpose) else {
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
@@ -230,7 +235,7 @@ impl UserPoolService {
                 DomainError::CodeMismatch("Invalid verification code provided, please try again.".into())
             });
         }
-        Ok(user.pending_codes.remove(index).attribute)
+        Ok(user.pending_codes.remove(index))
     }
 
     /// Which attribute a sign-up code goes to: the first auto-verified attribute the user has.
@@ -302,12 +307,18 @@ impl UserPoolService {
             expires_ms: self.now() + validity,
             failed_attempts: 0,
             attribute: Some(attribute.to_string()),
+            pending_value: None,
         });
         (attribute.to_string(), code)
     }
 
     async fn deliver_code(&self, pool: &UserPool, user: &User, attribute: &str, code: &str) -> DomainResult<CodeDeliveryDetails> {
         let destination = user.attribute(attribute).unwrap_or_default().to_string();
+        self.deliver_code_to(pool, user, attribute, &destination, code).await
+    }
+
+    async fn deliver_code_to(&self, pool: &UserPool, user: &User, attribute: &str, destination: &str, code: &str) -> DomainResult<CodeDeliveryDetails> {
+        let destination = destination.to_string();
         let opaque = &pool.settings.opaque;
         let template = opaque.get("VerificationMessageTemplate");
         let email = attribute == "email";
@@ -494,11 +505,41 @@ impl UserPoolService {
             return Err(DomainError::NotAuthorized("A user may not mark an attribute verified.".into()));
         }
         let before = holder.user.clone();
-        self.admin_update_user_attributes(&pool.id, &holder.user.username, changes).await?;
-        let mut user = self.resolve_user(&pool, &holder.user.username).await?;
+        // AttributesRequireVerificationBeforeUpdate: a verified email or phone number keeps its
+        // value until the code sent to the new one comes back.
+        let held: Vec<String> = pool
+            .settings
+            .opaque
+            .get("UserAttributeUpdateSettings")
+            .and_then(|settings| settings.get("AttributesRequireVerificationBeforeUpdate"))
+            .and_then(Value::as_array)
+            .map(|names| names.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default();
+        let (waiting, applied): (Vec<Attribute>, Vec<Attribute>) = changes.iter().cloned().partition(|change| {
+            held.contains(&change.name)
+                && before.attribute(&format!("{}_verified", change.name)) == Some("true")
+                && before.attribute(&change.name) != Some(change.value.as_str())
+                && pool.settings.auto_verified_attributes.contains(&change.name)
+        });
         let mut deliveries = Vec::new();
+        if !waiting.is_empty() {
+            attributes::check_attributes(&pool, &waiting, super::AttributeWrite::Update)?;
+        }
+        if !applied.is_empty() {
+            self.admin_update_user_attributes(&pool.id, &holder.user.username, &applied).await?;
+        }
+        let mut user = self.resolve_user(&pool, &holder.user.username).await?;
+        for change in &waiting {
+            let purpose = CodePurpose::verifying(&change.name).expect("email and phone_number are verifiable");
+            let (attribute, code) = self.prepare_code(&mut user, purpose, &change.name);
+            if let Some(pending) = user.pending_codes.iter_mut().find(|pending| pending.purpose == purpose) {
+                pending.pending_value = Some(change.value.clone());
+            }
+            deliveries.push(self.deliver_code_to(&pool, &user, &attribute, &change.value, &code).await?);
+        }
         for attribute in ["email", "phone_number"] {
             let changed = user.attribute(attribute).is_some() && user.attribute(attribute) != before.attribute(attribute);
+            let changed = changed && !waiting.iter().any(|change| change.name == attribute);
             if changed && pool.settings.auto_verified_attributes.iter().any(|name| name == attribute) {
                 let purpose = CodePurpose::verifying(attribute).expect("email and phone_number are verifiable");
                 deliveries.push(self.send_code(&pool, &mut user, purpose, attribute).await?);
@@ -529,7 +570,10 @@ impl UserPoolService {
             .ok_or_else(|| DomainError::InvalidParameter(format!("{attribute} cannot be verified.")))?;
         let (pool, mut user) = (holder.pool, holder.user);
         self.record_attempt(&pool, &mut user, "VerifyUserAttribute", 15).await?;
-        self.consume_code(&pool, &mut user, purpose, code).await?;
+        let pending = self.consume_pending_code(&pool, &mut user, purpose, code).await?;
+        if let Some(value) = pending.pending_value {
+            set_attribute(&mut user.attributes, attribute, &value);
+        }
         set_attribute(&mut user.attributes, &format!("{attribute}_verified"), "true");
         user.modified_ms = self.now();
         self.save_user(&pool, &user).await

@@ -397,4 +397,8 @@ pub struct PendingCode {
     pub failed_attempts: u32,
     /// The attribute the code was sent to (`email` or `phone_number`), verified on success.
     pub attribute: Option<String>,
+    /// A new value waiting for this code (AttributesRequireVerificationBeforeUpdate): the
+    /// attribute keeps its old value until the code is given back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_value: Option<String>,
 }

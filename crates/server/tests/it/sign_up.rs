@@ -355,3 +355,70 @@ async fn sms_goes_to_the_webhook() {
     let kept = latest_code(&server, &pool_id, "+15555550101").await;
     server.idp.confirm_sign_up().client_id(&client_id).username("tom").confirmation_code(kept).send().await.unwrap();
 }
+
+/// AttributesRequireVerificationBeforeUpdate: a verified email keeps its value (and stays the
+/// sign-in alias) until the code sent to the new address comes back.
+async fn update_waits_for_verification(server: TestServer) {
+    let pool_id = server
+        .idp
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        .alias_attributes(aws_sdk_cognitoidentityprovider::types::AliasAttributeType::Email)
+        .user_attribute_update_settings(
+            aws_sdk_cognitoidentityprovider::types::UserAttributeUpdateSettingsType::builder()
+                .attributes_require_verification_before_update(VerifiedAttributeType::Email)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let client_id = crate::harness::password_client(&server, &pool_id).await;
+    server
+        .idp
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username("hugo")
+        .user_attributes(email("hugo@old.example.com"))
+        .user_attributes(AttributeType::builder().name("email_verified").value("true").build().unwrap())
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    server.idp.admin_set_user_password().user_pool_id(&pool_id).username("hugo").password("Correct-Horse-1").permanent(true).send().await.unwrap();
+    let access_token = server
+        .idp
+        .initiate_auth()
+        .client_id(&client_id)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "hugo")
+        .auth_parameters("PASSWORD", "Correct-Horse-1")
+        .send()
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap()
+        .access_token
+        .unwrap();
+    let updated = server.idp.update_user_attributes().access_token(&access_token).user_attributes(email("hugo@new.example.com")).send().await.unwrap();
+    assert_eq!(updated.code_delivery_details_list()[0].destination(), Some("h***@n***"), "the code goes to the new address");
+    let attribute = |user: &aws_sdk_cognitoidentityprovider::operation::get_user::GetUserOutput, name: &str| {
+        user.user_attributes().iter().find(|attribute| attribute.name == name).and_then(|attribute| attribute.value.clone())
+    };
+    let fetched = server.idp.get_user().access_token(&access_token).send().await.unwrap();
+    assert_eq!(attribute(&fetched, "email").as_deref(), Some("hugo@old.example.com"), "the old value stays until verified");
+    assert_eq!(attribute(&fetched, "email_verified").as_deref(), Some("true"));
+    assert_eq!(sign_in_error(&server, &client_id, "hugo@old.example.com", "Correct-Horse-1").await, None, "the old alias still signs in");
+    let code = latest_code(&server, &pool_id, "hugo@new.example.com").await;
+    server.idp.verify_user_attribute().access_token(&access_token).attribute_name("email").code(&code).send().await.unwrap();
+    let fetched = server.idp.get_user().access_token(&access_token).send().await.unwrap();
+    assert_eq!(attribute(&fetched, "email").as_deref(), Some("hugo@new.example.com"));
+    assert_eq!(attribute(&fetched, "email_verified").as_deref(), Some("true"));
+    assert_eq!(sign_in_error(&server, &client_id, "hugo@new.example.com", "Correct-Horse-1").await, None, "the new alias signs in");
+    assert_eq!(sign_in_error(&server, &client_id, "hugo@old.example.com", "Correct-Horse-1").await.as_deref(), Some("UserNotFoundException"));
+}
+on_both_backends!(attributes_require_verification_before_update, super::update_waits_for_verification);
