@@ -879,7 +879,7 @@ pub async fn code_submit(
     let outcome = if reset {
         state.user_pools.confirm_forgot_password(&client_id, &username, code, form.get("password").unwrap_or(""), hash.as_deref()).await
     } else {
-        state.user_pools.confirm_sign_up(&client_id, &username, code, hash.as_deref()).await
+        state.user_pools.confirm_sign_up(&client_id, &username, code, hash.as_deref(), false).await
     };
     match outcome {
         Ok(()) => {

@@ -350,8 +350,10 @@ impl UserPoolService {
         Ok((pool, client, user))
     }
 
-    /// ConfirmSignUp.
-    pub async fn confirm_sign_up(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>) -> DomainResult<()> {
+    /// ConfirmSignUp. The verified email or phone becomes an alias; when another user holds it,
+    /// AliasExistsException, unless `force_alias_creation` moves it here (the other user's
+    /// value becomes unverified).
+    pub async fn confirm_sign_up(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>, force_alias_creation: bool) -> DomainResult<()> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else {
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
@@ -369,6 +371,9 @@ impl UserPoolService {
         }
         user.status = UserStatus::Confirmed;
         user.modified_ms = self.now();
+        if force_alias_creation {
+            self.release_aliases(&pool, &user).await?;
+        }
         self.save_user(&pool, &user).await
     }
 

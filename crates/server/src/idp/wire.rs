@@ -536,6 +536,7 @@ pub struct ConfirmSignUpRequest {
     pub secret_hash: Option<String>,
     pub username: String,
     pub confirmation_code: String,
+    pub force_alias_creation: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -422,3 +422,47 @@ async fn update_waits_for_verification(server: TestServer) {
     assert_eq!(sign_in_error(&server, &client_id, "hugo@old.example.com", "Correct-Horse-1").await.as_deref(), Some("UserNotFoundException"));
 }
 on_both_backends!(attributes_require_verification_before_update, super::update_waits_for_verification);
+
+/// ConfirmSignUp with an email alias another user holds: AliasExistsException, unless
+/// ForceAliasCreation moves the alias (the other user's email becomes unverified).
+async fn force_alias_creation(server: TestServer) {
+    let pool_id = server
+        .idp
+        .create_user_pool()
+        .pool_name(unique("pool"))
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        .alias_attributes(aws_sdk_cognitoidentityprovider::types::AliasAttributeType::Email)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let client_id = crate::harness::password_client(&server, &pool_id).await;
+    for name in ["ana", "bea", "cat"] {
+        server.idp.sign_up().client_id(&client_id).username(name).password("Correct-Horse-1").user_attributes(email("shared@example.com")).send().await.unwrap();
+    }
+    let code = latest_code(&server, &pool_id, "shared@example.com").await;
+    // Codes are per user; each user's newest message carries its own.
+    let codes: Vec<(String, String)> = outbox(&server, &pool_id)
+        .await
+        .iter()
+        .map(|message| {
+            let body = message["Body"].as_str().unwrap();
+            let code = body.split(|c: char| !c.is_ascii_digit()).find(|word| word.len() == 6).unwrap().to_string();
+            (message["Username"].as_str().unwrap().to_string(), code)
+        })
+        .collect();
+    let code_of = |name: &str| codes.iter().rev().find(|(user, _)| user == name).map(|(_, code)| code.clone()).unwrap();
+    assert_eq!(code, code_of("cat"));
+    server.idp.confirm_sign_up().client_id(&client_id).username("ana").confirmation_code(code_of("ana")).send().await.unwrap();
+    let taken = server.idp.confirm_sign_up().client_id(&client_id).username("bea").confirmation_code(code_of("bea")).send().await.unwrap_err();
+    assert_eq!(error_code(&taken), "AliasExistsException");
+    server.idp.confirm_sign_up().client_id(&client_id).username("cat").confirmation_code(code_of("cat")).force_alias_creation(true).send().await.unwrap();
+    assert_eq!(sign_in_error(&server, &client_id, "shared@example.com", "Correct-Horse-1").await, None, "the alias now names cat");
+    let ana = server.idp.admin_get_user().user_pool_id(&pool_id).username("ana").send().await.unwrap();
+    let verified = ana.user_attributes().iter().find(|attribute| attribute.name == "email_verified").and_then(|attribute| attribute.value.clone());
+    assert_eq!(verified.as_deref(), Some("false"));
+}
+on_both_backends!(confirm_sign_up_force_alias_creation, super::force_alias_creation);

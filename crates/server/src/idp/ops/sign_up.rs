@@ -50,7 +50,7 @@ pub async fn confirm_sign_up(state: &AppState, raw: Value) -> Result<Value, ApiE
     let input: ConfirmSignUpRequest = parse_input(&raw)?;
     state
         .user_pools
-        .confirm_sign_up(&input.client_id, &input.username, &input.confirmation_code, input.secret_hash.as_deref())
+        .confirm_sign_up(&input.client_id, &input.username, &input.confirmation_code, input.secret_hash.as_deref(), input.force_alias_creation.unwrap_or(false))
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
