@@ -168,25 +168,73 @@ def main():
             check("SIGTERM stops the server within 10 s", False)
         shutil.rmtree(work, ignore_errors=True)
     smtp_sign_up(binary, env)
+    smtp_sign_up(binary, env, tls=True)
     print(f"walkthrough: {Results.passed} passed, {Results.failed} failed")
     return 1 if Results.failed else 0
 
 
-def smtp_sign_up(binary, env):
+def private_ca_certificate(directory):
+    """A private CA and, signed by it, a certificate for localhost and 127.0.0.1 (made with the
+    cryptography package). Returns the CA's PEM path, and the server's certificate and key."""
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def certificate(subject, issuer, public_key, signing_key, is_ca, names=None):
+        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True))
+        if names:
+            builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cognate test CA")])
+    server_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    ca = certificate(ca_name, ca_name, ca_key.public_key(), ca_key, True)
+    server = certificate(server_name, ca_name, server_key.public_key(), ca_key, False,
+                         [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    paths = [os.path.join(directory, name) for name in ("ca.pem", "cert.pem", "key.pem")]
+    with open(paths[0], "wb") as out:
+        out.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(paths[1], "wb") as out:
+        out.write(server.public_bytes(serialization.Encoding.PEM))
+    with open(paths[2], "wb") as out:
+        out.write(server_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return paths
+
+
+def smtp_sign_up(binary, env, tls=False):
     """A second server sends its codes through a real SMTP server (aiosmtpd): sign up, read the
-    code from the email, confirm, sign in."""
+    code from the email, confirm, sign in. With `tls`, the server speaks SMTPS with a certificate
+    of a private CA (given to cognate with --smtp-ca-file) and requires a login; a server with
+    the wrong password keeps its mail in the outbox."""
     import json
     work = tempfile.mkdtemp(prefix="cognate-smtp-")
     sink_file = os.path.join(work, "mail.jsonl")
     smtp_port, port = free_port(), free_port()
-    sink = subprocess.Popen([sys.executable, os.path.join(HERE, "smtp_sink.py"), str(smtp_port), sink_file],
-                            stdout=subprocess.PIPE, text=True)
-    server = None
+    sink_args = [sys.executable, os.path.join(HERE, "smtp_sink.py"), str(smtp_port), sink_file]
+    url = f"smtp://127.0.0.1:{smtp_port}"
+    extra = []
+    label = "SMTPS" if tls else "SMTP"
+    if tls:
+        ca, cert, key = private_ca_certificate(work)
+        sink_args += [cert, key, "mailer", "s3cret-pass"]
+        url = f"smtps://mailer:s3cret-pass@localhost:{smtp_port}"
+        extra = ["--smtp-ca-file", ca]
+    sink = subprocess.Popen(sink_args, stdout=subprocess.PIPE, text=True)
+    servers = []
     try:
-        check("the SMTP sink starts", sink.stdout.readline().strip() == "ready")
+        check(f"the {label} sink starts", sink.stdout.readline().strip() == "ready")
         server, _, key_id, secret = start_server(
             binary, os.path.join(work, "data"), port, env=env,
-            extra_args=["--smtp-url", f"smtp://127.0.0.1:{smtp_port}", "--mail-from", "Cognate <auth@example.com>"])
+            extra_args=["--smtp-url", url, "--mail-from", "Cognate <auth@example.com>", *extra])
+        servers.append(server)
         client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
                               aws_access_key_id=key_id, aws_secret_access_key=secret,
                               config=botocore.config.Config(retries={"max_attempts": 1}))
@@ -206,27 +254,47 @@ def smtp_sign_up(binary, env):
             if mail:
                 break
             time.sleep(0.1)
-        check("the confirmation code arrives by SMTP", len(mail) == 1 and mail[0]["to"] == ["mia@example.com"])
-        check("the email uses the pool's template and sender",
+        check(f"the confirmation code arrives by {label}", len(mail) == 1 and mail[0]["to"] == ["mia@example.com"])
+        check(f"the email uses the pool's template and sender ({label})",
               bool(mail) and mail[0]["subject"] == "Your code" and mail[0]["from"] == "auth@example.com")
+        if tls:
+            check("SMTPS: cognate logged in with the URL's user", bool(mail) and mail[0]["user"] == "mailer")
         code = re.search(r"\b(\d{6})\b", mail[0]["body"]).group(1) if mail else "000000"
         client.confirm_sign_up(ClientId=client_id, Username="mia", ConfirmationCode=code)
         tokens = client.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
                                       AuthParameters={"USERNAME": "mia", "PASSWORD": "Correct-Horse-1"})
-        check("the confirmed user signs in", "AuthenticationResult" in tokens)
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/_cognate/outbox?UserPoolId={pool_id}")
-        import base64
-        request.add_header("Authorization", "Basic " + base64.b64encode(f"{key_id}:{secret}".encode()).decode())
-        with urllib.request.urlopen(request) as response:
-            outbox = json.load(response)["Messages"]
-        check("mail sent by SMTP does not wait in the outbox", outbox == [])
+        check(f"the confirmed user signs in ({label})", "AuthenticationResult" in tokens)
+
+        def outbox(of_port, of_key, of_secret, of_pool):
+            import base64
+            request = urllib.request.Request(f"http://127.0.0.1:{of_port}/_cognate/outbox?UserPoolId={of_pool}")
+            request.add_header("Authorization", "Basic " + base64.b64encode(f"{of_key}:{of_secret}".encode()).decode())
+            with urllib.request.urlopen(request) as response:
+                return json.load(response)["Messages"]
+        check(f"mail sent by {label} does not wait in the outbox", outbox(port, key_id, secret, pool_id) == [])
+        if tls:
+            # The wrong password: the relay refuses the login, and the code waits in the outbox.
+            bad_port = free_port()
+            bad, _, bad_key, bad_secret = start_server(
+                binary, os.path.join(work, "bad"), bad_port, env=env,
+                extra_args=["--smtp-url", f"smtps://mailer:wrong@localhost:{smtp_port}", *extra])
+            servers.append(bad)
+            bad_client = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{bad_port}",
+                                      aws_access_key_id=bad_key, aws_secret_access_key=bad_secret,
+                                      config=botocore.config.Config(retries={"max_attempts": 1}))
+            bad_pool = bad_client.create_user_pool(PoolName="mail", AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+            bad_app = bad_client.create_user_pool_client(UserPoolId=bad_pool, ClientName="app")["UserPoolClient"]["ClientId"]
+            bad_client.sign_up(ClientId=bad_app, Username="noa", Password="Correct-Horse-1",
+                               UserAttributes=[{"Name": "email", "Value": "noa@example.com"}])
+            kept = outbox(bad_port, bad_key, bad_secret, bad_pool)
+            check("SMTPS with a refused login keeps the code in the outbox",
+                  len(kept) == 1 and kept[0]["Destination"] == "noa@example.com")
     finally:
-        if server:
+        for server in servers:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=10)
         sink.kill()
         shutil.rmtree(work, ignore_errors=True)
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -101,7 +101,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         user_pools = user_pools.with_sms_channel(std::sync::Arc::new(crate::smtp::SmsWebhook::new(url)?));
     }
     if let Some(url) = &config.smtp_url {
-        user_pools = user_pools.with_email_channel(Arc::new(crate::smtp::SmtpChannel::new(&url.0, &config.mail_from)?));
+        user_pools = user_pools.with_email_channel(Arc::new(crate::smtp::SmtpChannel::new(&url.0, &config.mail_from, config.smtp_ca_pem.as_deref())?));
     }
     let http: Arc<dyn cognate_domain::federation::HttpClient> = Arc::new(crate::http_client::ReqwestClient::new()?);
     let external = ExternalVerifier::new(http.clone(), clock.clone(), config.providers.clone());

@@ -73,6 +73,9 @@ pub struct ConfigArgs {
     /// Sender of the email cognate sends [default: cognate <no-reply@localhost>].
     #[arg(long, env = "COGNATE_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// PEM file of root certificates to trust for `smtps://`, besides the public ones.
+    #[arg(long, env = "COGNATE_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
     /// Issuer of Google ID tokens (Logins key accounts.google.com) [default: https://accounts.google.com].
     #[arg(long, env = "COGNATE_GOOGLE_ISSUER")]
     pub google_issuer: Option<String>,
@@ -128,6 +131,7 @@ struct FileConfig {
     smtp_url: Option<String>,
     smtp_url_file: Option<PathBuf>,
     mail_from: Option<String>,
+    smtp_ca_file: Option<PathBuf>,
     google_issuer: Option<String>,
     apple_issuer: Option<String>,
     facebook_graph_url: Option<String>,
@@ -159,6 +163,8 @@ pub struct Config {
     /// None: messages stay in the outbox.
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
+    /// Extra trusted roots for `smtps://`, PEM.
+    pub smtp_ca_pem: Option<Vec<u8>>,
     /// Where the social identity providers answer.
     pub providers: cognate_domain::federation::ProviderEndpoints,
     /// Where sync notifications for platform devices are posted.
@@ -243,8 +249,12 @@ impl Config {
             (None, None) => None,
         };
         let mail_from = args.mail_from.or(file.mail_from).unwrap_or_else(|| "cognate <no-reply@localhost>".into());
+        let smtp_ca_pem = match args.smtp_ca_file.or(file.smtp_ca_file) {
+            Some(path) => Some(std::fs::read(&path).map_err(|error| format!("reading the SMTP CA file {}: {error}", path.display()))?),
+            None => None,
+        };
         if let Some(url) = &smtp_url {
-            crate::smtp::SmtpChannel::new(&url.0, &mail_from)?;
+            crate::smtp::SmtpChannel::new(&url.0, &mail_from, smtp_ca_pem.as_deref())?;
         }
         let defaults = cognate_domain::federation::ProviderEndpoints::default();
         let endpoint = |flag: Option<String>, file: Option<String>, default: String, what: &str| -> Result<String, String> {
@@ -298,6 +308,7 @@ impl Config {
             max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(1024 * 1024),
             smtp_url,
             mail_from,
+            smtp_ca_pem,
         })
     }
 }

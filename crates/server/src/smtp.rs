@@ -45,8 +45,9 @@ pub struct SmtpChannel {
 }
 
 impl SmtpChannel {
-    /// Parses the URL and the sender; fails on anything it cannot use.
-    pub fn new(url: &str, mail_from: &str) -> Result<SmtpChannel, String> {
+    /// Parses the URL and the sender; fails on anything it cannot use. `ca_pem` adds trusted
+    /// root certificates for `smtps://` (a relay with a private CA); the public roots stay.
+    pub fn new(url: &str, mail_from: &str, ca_pem: Option<&[u8]>) -> Result<SmtpChannel, String> {
         let (scheme, rest) = url.split_once("://").ok_or_else(|| format!("the SMTP URL must be smtp:// or smtps://, got {url}"))?;
         let (credentials, host_port) = match rest.rsplit_once('@') {
             Some((credentials, host_port)) => (Some(credentials), host_port),
@@ -62,7 +63,16 @@ impl SmtpChannel {
         }
         let mut builder = match scheme {
             "smtp" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port.unwrap_or(25)),
-            "smtps" => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|error| error.to_string())?.port(port.unwrap_or(465)),
+            "smtps" => {
+                use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+                let mut parameters = TlsParameters::builder(host.to_string());
+                if let Some(pem) = ca_pem {
+                    let certificate = Certificate::from_pem(pem).map_err(|error| format!("the SMTP CA file: {error}"))?;
+                    parameters = parameters.add_root_certificate(certificate);
+                }
+                let parameters = parameters.build_rustls().map_err(|error| error.to_string())?;
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port.unwrap_or(465)).tls(Tls::Wrapper(parameters))
+            }
             other => return Err(format!("the SMTP URL must be smtp:// or smtps://, got {other}://")),
         };
         if let Some(credentials) = credentials {
@@ -96,10 +106,11 @@ mod tests {
 
     #[test]
     fn urls_are_checked() {
-        assert!(SmtpChannel::new("smtp://127.0.0.1:2525", "cognate <no-reply@example.com>").is_ok());
-        assert!(SmtpChannel::new("smtps://user:p%40ss@mail.example.com", "no-reply@example.com").is_ok());
-        assert!(SmtpChannel::new("http://mail.example.com", "no-reply@example.com").is_err());
-        assert!(SmtpChannel::new("smtp://:25", "no-reply@example.com").is_err());
-        assert!(SmtpChannel::new("smtp://mail.example.com", "not an address").is_err());
+        assert!(SmtpChannel::new("smtp://127.0.0.1:2525", "cognate <no-reply@example.com>", None).is_ok());
+        assert!(SmtpChannel::new("smtps://user:p%40ss@mail.example.com", "no-reply@example.com", None).is_ok());
+        assert!(SmtpChannel::new("http://mail.example.com", "no-reply@example.com", None).is_err());
+        assert!(SmtpChannel::new("smtp://:25", "no-reply@example.com", None).is_err());
+        assert!(SmtpChannel::new("smtp://mail.example.com", "not an address", None).is_err());
+        assert!(SmtpChannel::new("smtps://mail.example.com", "no-reply@example.com", Some(b"not a certificate")).is_err());
     }
 }

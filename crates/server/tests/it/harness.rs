@@ -61,6 +61,7 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         max_body_bytes: 64 * 1024,
         smtp_url: None,
         mail_from: "cognate <no-reply@localhost>".into(),
+        smtp_ca_pem: None,
         providers: Default::default(),
         push_gateway_url: None,
         stream_sink_url: None,
