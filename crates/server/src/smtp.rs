@@ -67,6 +67,9 @@ impl SmtpChannel {
                 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
                 let mut parameters = TlsParameters::builder(host.to_string());
                 if let Some(pem) = ca_pem {
+                    if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
+                        return Err("the SMTP CA file holds no PEM certificate".into());
+                    }
                     let certificate = Certificate::from_pem(pem).map_err(|error| format!("the SMTP CA file: {error}"))?;
                     parameters = parameters.add_root_certificate(certificate);
                 }
