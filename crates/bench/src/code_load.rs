@@ -15,16 +15,15 @@ use super::{signed_setup_call, uuid_like, Signer};
 const CALLBACK: &str = "https://load.example.com/callback";
 const VERIFIER: &str = "load-test-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
 
-fn encode(value: &str) -> String {
-    let mut encoded = String::new();
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
+/// The latencies and error counts of all workers.
+async fn gather(workers: Vec<tokio::task::JoinHandle<(Vec<Duration>, usize)>>) -> (Vec<Duration>, usize) {
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for worker in workers {
+        let (worker_latencies, worker_errors) = worker.await.unwrap();
+        latencies.extend(worker_latencies);
+        errors += worker_errors;
     }
-    encoded
+    (latencies, errors)
 }
 
 fn report(what: &str, latencies: &mut [Duration], elapsed: Duration, concurrency: usize, errors: usize) {
@@ -72,7 +71,7 @@ pub async fn run(endpoint: &str, signer: &Signer, pool: &str, concurrency: usize
     let client_id = created["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
     let query = format!(
         "client_id={client_id}&response_type=code&redirect_uri={}&scope=openid%20email&state=load&code_challenge={}&code_challenge_method=S256",
-        encode(CALLBACK),
+        cognate_domain::federation::percent_encode(CALLBACK),
         pkce_challenge(VERIFIER)
     );
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -124,12 +123,7 @@ pub async fn run(endpoint: &str, signer: &Signer, pool: &str, concurrency: usize
             (latencies, errors)
         }));
     }
-    let (mut latencies, mut errors) = (Vec::new(), 0);
-    for worker in workers {
-        let (worker_latencies, worker_errors) = worker.await.unwrap();
-        latencies.extend(worker_latencies);
-        errors += worker_errors;
-    }
+    let (mut latencies, errors) = gather(workers).await;
     report("authorize with a session (codes)", &mut latencies, started.elapsed(), concurrency, errors);
 
     // Phase two: every code exchanged once.
@@ -168,11 +162,6 @@ pub async fn run(endpoint: &str, signer: &Signer, pool: &str, concurrency: usize
             (latencies, errors)
         }));
     }
-    let (mut latencies, mut errors) = (Vec::new(), 0);
-    for worker in workers {
-        let (worker_latencies, worker_errors) = worker.await.unwrap();
-        latencies.extend(worker_latencies);
-        errors += worker_errors;
-    }
+    let (mut latencies, errors) = gather(workers).await;
     report("authorization_code exchanges", &mut latencies, started.elapsed(), concurrency, errors);
 }

@@ -274,7 +274,8 @@ impl ExternalVerifier {
     }
 }
 
-fn percent_encode(value: &str) -> String {
+/// Percent-encodes a query or fragment value (RFC 3986 unreserved characters stay).
+pub fn percent_encode(value: &str) -> String {
     let mut encoded = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {

@@ -138,7 +138,13 @@ pub fn expected_signature(
         return None;
     }
     let shared = (big_a * verifier.modpow(&u, &modulus)).modpow(b, &modulus);
-    let prk = hmac_sha256(&pad(&u), &pad(&shared));
+    Some(claim_signature(pool_id, user_id, &u, &shared, secret_block, timestamp))
+}
+
+/// base64(HMAC(K, poolName || userId || secretBlock || timestamp)), K the first 16 bytes of
+/// HKDF(salt = pad(u), key = pad(S), info = "Caldera Derived Key").
+fn claim_signature(pool_id: &str, user_id: &str, u: &BigUint, shared: &BigUint, secret_block: &[u8], timestamp: &str) -> String {
+    let prk = hmac_sha256(&pad(u), &pad(shared));
     let mut info = b"Caldera Derived Key".to_vec();
     info.push(1);
     let key = &hmac_sha256(&prk, &info)[..16];
@@ -147,7 +153,7 @@ pub fn expected_signature(
     message.extend_from_slice(user_id.as_bytes());
     message.extend_from_slice(secret_block);
     message.extend_from_slice(timestamp.as_bytes());
-    Some(BASE64.encode(hmac_sha256(key, &message)))
+    BASE64.encode(hmac_sha256(key, &message))
 }
 
 /// The client's side of one attempt, as amazon-cognito-identity-js computes it: for the load
@@ -193,16 +199,7 @@ impl ClientAttempt {
         let k_g_x = (k() * g().modpow(&x_value, &modulus)) % &modulus;
         let base = (&big_b % &modulus + &modulus - k_g_x) % &modulus;
         let shared = base.modpow(&(&self.a + &u * &x_value), &modulus);
-        let prk = hmac_sha256(&pad(&u), &pad(&shared));
-        let mut info = b"Caldera Derived Key".to_vec();
-        info.push(1);
-        let key = &hmac_sha256(&prk, &info)[..16];
-        let mut message = Vec::new();
-        message.extend_from_slice(pool_name(pool_id).as_bytes());
-        message.extend_from_slice(user_id.as_bytes());
-        message.extend_from_slice(&BASE64.decode(secret_block).ok()?);
-        message.extend_from_slice(timestamp.as_bytes());
-        Some(BASE64.encode(hmac_sha256(key, &message)))
+        Some(claim_signature(pool_id, user_id, &u, &shared, &BASE64.decode(secret_block).ok()?, timestamp))
     }
 }
 

@@ -19,7 +19,8 @@ use rand::RngCore;
 
 use cognate_domain::crypto::constant_time_eq;
 use cognate_domain::user_pool::auth::{secret_hash, HostedStep};
-use cognate_domain::user_pool::hosted::{encode_component, with_parameters, AuthorizeError, AuthorizeRequest, CheckedAuthorize};
+use cognate_domain::federation::percent_encode;
+use cognate_domain::user_pool::hosted::{with_parameters, AuthorizeError, AuthorizeRequest, CheckedAuthorize};
 use cognate_domain::user_pool::{Attribute, User};
 use cognate_domain::DomainError;
 
@@ -99,19 +100,9 @@ fn base_of(state: &AppState, headers_base: Option<&HostedBase>, pool_id: &str) -
     headers_base.cloned().unwrap_or_else(|| HostedBase { prefix: format!("/{pool_id}"), origin: state.config.public_url.clone() })
 }
 
+/// Escapes text for HTML (the XML escape: HTML5 knows `&apos;` too).
 fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
+    crate::aws::query::escape(text)
 }
 
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -410,8 +401,38 @@ impl Flow {
     }
 }
 
-fn base_from(request_base: Option<axum::Extension<HostedBase>>, state: &AppState, pool_id: &str) -> HostedBase {
-    base_of(state, request_base.as_ref().map(|extension| &extension.0), pool_id)
+/// What every page handler takes from the request: the pool, how the request reached the
+/// pages, the URI (the authorization request's parameters ride in its query) and the headers.
+pub struct PageRequest {
+    pool_id: String,
+    base: HostedBase,
+    uri: Uri,
+    headers: HeaderMap,
+}
+
+impl axum::extract::FromRequestParts<AppState> for PageRequest {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Path(pool_id) = Path::<String>::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let base = base_of(state, parts.extensions.get::<HostedBase>(), &pool_id);
+        Ok(PageRequest { pool_id, base, uri: parts.uri.clone(), headers: parts.headers.clone() })
+    }
+}
+
+impl PageRequest {
+    /// The checked authorization request, the look and the CSRF token of a page.
+    async fn flow(&self, state: &AppState, operation: &'static str) -> Result<Flow, Response> {
+        flow(state, &self.pool_id, self.base.clone(), &self.uri, &self.headers, operation).await
+    }
+
+    /// A submitted form whose CSRF token checks out, with the page's flow.
+    async fn submitted(&self, state: &AppState, body: &[u8], operation: &'static str) -> Result<(QueryInput, Flow), Response> {
+        let Some(form) = read_form(&self.headers, body).filter(|form| csrf_ok(state, &self.headers, form)) else {
+            return Err(csrf_refused(operation));
+        };
+        Ok((form, self.flow(state, operation).await?))
+    }
 }
 
 fn read_form(headers: &HeaderMap, body: &[u8]) -> Option<QueryInput> {
@@ -427,15 +448,9 @@ fn read_form(headers: &HeaderMap, body: &[u8]) -> Option<QueryInput> {
 }
 
 /// `GET /oauth2/authorize`.
-pub async fn authorize(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+pub async fn authorize(State(state): State<AppState>, page: PageRequest) -> Response {
     const OPERATION: &str = "oauth2/authorize";
-    let base = base_from(request_base, &state, &pool_id);
+    let (pool_id, base, uri, headers) = (&page.pool_id, &page.base, &page.uri, &page.headers);
     let request = authorize_request(&query_of(&uri));
     let checked = match state.user_pools.check_authorize(&pool_id, &request).await {
         Ok(checked) => checked,
@@ -485,7 +500,7 @@ fn login_content(flow: &Flow, username: &str, has_error: bool) -> String {
         ));
     }
     for provider in &flow.checked.external_providers {
-        let href = format!("{}/oauth2/authorize?{}&identity_provider={}", flow.base.prefix, flow.query, encode_component(provider));
+        let href = format!("{}/oauth2/authorize?{}&identity_provider={}", flow.base.prefix, flow.query, percent_encode(provider));
         content.push_str(&format!(
             "<a class=\"idpButton-customizable\" href=\"{}\">Continue with {}</a>",
             escape(&href),
@@ -496,20 +511,13 @@ fn login_content(flow: &Flow, username: &str, has_error: bool) -> String {
 }
 
 /// `GET /login`.
-pub async fn login_page(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+pub async fn login_page(State(state): State<AppState>, page: PageRequest) -> Response {
     const OPERATION: &str = "login";
-    let base = base_from(request_base, &state, &pool_id);
-    let flow = match flow(&state, &pool_id, base, &uri, &headers, OPERATION).await {
+    let flow = match page.flow(&state, OPERATION).await {
         Ok(flow) => flow,
         Err(response) => return response,
     };
-    let query = query_of(&uri);
+    let query = query_of(&page.uri);
     let info = match query.get("notice") {
         Some("confirmed") => Some("Your account is confirmed. Sign in."),
         Some("reset") => Some("Your password has been changed. Sign in."),
@@ -521,21 +529,10 @@ pub async fn login_page(
 }
 
 /// `POST /login`.
-pub async fn login_submit(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn login_submit(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
     const OPERATION: &str = "login";
-    let base = base_from(request_base, &state, &pool_id);
-    let Some(form) = read_form(&headers, &body).filter(|form| csrf_ok(&state, &headers, form)) else {
-        return csrf_refused(OPERATION);
-    };
-    let flow = match flow(&state, &pool_id, base, &uri, &headers, OPERATION).await {
-        Ok(flow) => flow,
+    let (form, flow) = match page.submitted(&state, &body, OPERATION).await {
+        Ok(submitted) => submitted,
         Err(response) => return response,
     };
     if !flow.checked.cognito_allowed {
@@ -556,20 +553,20 @@ pub async fn login_submit(
         }
         Err(DomainError::UserNotConfirmed(_)) => {
             let client_id = flow.checked.client.client_id.clone();
-            let hash = hosted_secret_hash(&state, &pool_id, &client_id, &username).await;
+            let hash = hosted_secret_hash(&state, &page.pool_id, &client_id, &username).await;
             if let Err(error) = state.user_pools.resend_confirmation_code(&client_id, &username, hash.as_deref()).await {
                 tracing::info!(%error, "resending a confirmation code from the sign-in page");
             }
-            let location = format!("{}&username={}", flow.action("confirm"), encode_component(&username));
+            let location = format!("{}&username={}", flow.action("confirm"), percent_encode(&username));
             redirect(&location, flow.cookies, OPERATION)
         }
         Err(DomainError::PasswordResetRequired(_)) => {
             let client_id = flow.checked.client.client_id.clone();
-            let hash = hosted_secret_hash(&state, &pool_id, &client_id, &username).await;
+            let hash = hosted_secret_hash(&state, &page.pool_id, &client_id, &username).await;
             if let Err(error) = state.user_pools.forgot_password(&client_id, &username, hash.as_deref()).await {
                 tracing::info!(%error, "sending a reset code from the sign-in page");
             }
-            let location = format!("{}&username={}", flow.action("confirmForgotPassword"), encode_component(&username));
+            let location = format!("{}&username={}", flow.action("confirmForgotPassword"), percent_encode(&username));
             redirect(&location, flow.cookies, OPERATION)
         }
         Err(error) => {
@@ -629,21 +626,10 @@ fn attributes_from(form: &QueryInput, names: &[String]) -> Vec<Attribute> {
 }
 
 /// `POST /newPassword`: answers NEW_PASSWORD_REQUIRED from the sign-in page.
-pub async fn new_password_submit(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn new_password_submit(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
     const OPERATION: &str = "newPassword";
-    let base = base_from(request_base, &state, &pool_id);
-    let Some(form) = read_form(&headers, &body).filter(|form| csrf_ok(&state, &headers, form)) else {
-        return csrf_refused(OPERATION);
-    };
-    let flow = match flow(&state, &pool_id, base, &uri, &headers, OPERATION).await {
-        Ok(flow) => flow,
+    let (form, flow) = match page.submitted(&state, &body, OPERATION).await {
+        Ok(submitted) => submitted,
         Err(response) => return response,
     };
     let username = form.get("username").unwrap_or("");
@@ -738,16 +724,9 @@ fn signup_attributes(flow: &Flow) -> Vec<String> {
 }
 
 /// `GET /signup`.
-pub async fn signup_page(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+pub async fn signup_page(State(state): State<AppState>, page: PageRequest) -> Response {
     const OPERATION: &str = "signup";
-    let base = base_from(request_base, &state, &pool_id);
-    let flow = match flow(&state, &pool_id, base, &uri, &headers, OPERATION).await {
+    let flow = match page.flow(&state, OPERATION).await {
         Ok(flow) => flow,
         Err(response) => return response,
     };
@@ -756,35 +735,24 @@ pub async fn signup_page(
 }
 
 /// `POST /signup`.
-pub async fn signup_submit(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn signup_submit(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
     const OPERATION: &str = "signup";
-    let base = base_from(request_base, &state, &pool_id);
-    let Some(form) = read_form(&headers, &body).filter(|form| csrf_ok(&state, &headers, form)) else {
-        return csrf_refused(OPERATION);
-    };
-    let flow = match flow(&state, &pool_id, base, &uri, &headers, OPERATION).await {
-        Ok(flow) => flow,
+    let (form, flow) = match page.submitted(&state, &body, OPERATION).await {
+        Ok(submitted) => submitted,
         Err(response) => return response,
     };
     let username = form.get("username").unwrap_or("").trim().to_string();
     let attributes = attributes_from(&form, &signup_attributes(&flow));
     let client_id = flow.checked.client.client_id.clone();
-    let hash = hosted_secret_hash(&state, &pool_id, &client_id, &username).await;
+    let hash = hosted_secret_hash(&state, &page.pool_id, &client_id, &username).await;
     let outcome = state.user_pools.sign_up(&client_id, &username, form.get("password").unwrap_or(""), &attributes, hash.as_deref()).await;
     match outcome {
         Ok(outcome) if outcome.user_confirmed => {
-            let location = format!("{}&notice=confirmed&username={}", flow.action("login"), encode_component(&username));
+            let location = format!("{}&notice=confirmed&username={}", flow.action("login"), percent_encode(&username));
             redirect(&location, flow.cookies, OPERATION)
         }
         Ok(_) => {
-            let location = format!("{}&username={}", flow.action("confirm"), encode_component(&username));
+            let location = format!("{}&username={}", flow.action("confirm"), percent_encode(&username));
             redirect(&location, flow.cookies, OPERATION)
         }
         Err(error) => {
@@ -816,21 +784,14 @@ fn code_content(flow: &Flow, page: &str, username: &str, with_password: bool, ha
 }
 
 /// `GET /confirm` and `GET /confirmForgotPassword`.
-pub async fn code_page(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let reset = uri.path().ends_with("/confirmForgotPassword");
+pub async fn code_page(State(state): State<AppState>, page: PageRequest) -> Response {
+    let reset = page.uri.path().ends_with("/confirmForgotPassword");
     let operation = if reset { "confirmForgotPassword" } else { "confirm" };
-    let base = base_from(request_base, &state, &pool_id);
-    let flow = match flow(&state, &pool_id, base, &uri, &headers, operation).await {
+    let flow = match page.flow(&state, operation).await {
         Ok(flow) => flow,
         Err(response) => return response,
     };
-    let query = query_of(&uri);
+    let query = query_of(&page.uri);
     let username = query.get("username").unwrap_or("").to_string();
     let (title, info) = if reset {
         ("Reset your password", "We sent a code to reset your password. Enter it and choose a new password.")
@@ -842,27 +803,16 @@ pub async fn code_page(
 }
 
 /// `POST /confirm` and `POST /confirmForgotPassword`.
-pub async fn code_submit(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let reset = uri.path().ends_with("/confirmForgotPassword");
+pub async fn code_submit(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
+    let reset = page.uri.path().ends_with("/confirmForgotPassword");
     let operation = if reset { "confirmForgotPassword" } else { "confirm" };
-    let base = base_from(request_base, &state, &pool_id);
-    let Some(form) = read_form(&headers, &body).filter(|form| csrf_ok(&state, &headers, form)) else {
-        return csrf_refused(operation);
-    };
-    let flow = match flow(&state, &pool_id, base, &uri, &headers, operation).await {
-        Ok(flow) => flow,
+    let (form, flow) = match page.submitted(&state, &body, operation).await {
+        Ok(submitted) => submitted,
         Err(response) => return response,
     };
     let username = form.get("username").unwrap_or("").to_string();
     let client_id = flow.checked.client.client_id.clone();
-    let hash = hosted_secret_hash(&state, &pool_id, &client_id, &username).await;
+    let hash = hosted_secret_hash(&state, &page.pool_id, &client_id, &username).await;
     let title = if reset { "Reset your password" } else { "Confirm your account" };
     if !reset && form.get("resend").is_some() {
         let outcome = state.user_pools.resend_confirmation_code(&client_id, &username, hash.as_deref()).await;
@@ -884,7 +834,7 @@ pub async fn code_submit(
     match outcome {
         Ok(()) => {
             let notice = if reset { "reset" } else { "confirmed" };
-            let location = format!("{}&notice={notice}&username={}", flow.action("login"), encode_component(&username));
+            let location = format!("{}&notice={notice}&username={}", flow.action("login"), percent_encode(&username));
             redirect(&location, flow.cookies, operation)
         }
         Err(error) => {
@@ -896,16 +846,9 @@ pub async fn code_submit(
 }
 
 /// `GET /forgotPassword`.
-pub async fn forgot_page(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+pub async fn forgot_page(State(state): State<AppState>, page: PageRequest) -> Response {
     const OPERATION: &str = "forgotPassword";
-    let base = base_from(request_base, &state, &pool_id);
-    let flow = match flow(&state, &pool_id, base, &uri, &headers, OPERATION).await {
+    let flow = match page.flow(&state, OPERATION).await {
         Ok(flow) => flow,
         Err(response) => return response,
     };
@@ -914,30 +857,19 @@ pub async fn forgot_page(
 }
 
 /// `POST /forgotPassword`.
-pub async fn forgot_submit(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn forgot_submit(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
     const OPERATION: &str = "forgotPassword";
-    let base = base_from(request_base, &state, &pool_id);
-    let Some(form) = read_form(&headers, &body).filter(|form| csrf_ok(&state, &headers, form)) else {
-        return csrf_refused(OPERATION);
-    };
-    let flow = match flow(&state, &pool_id, base, &uri, &headers, OPERATION).await {
-        Ok(flow) => flow,
+    let (form, flow) = match page.submitted(&state, &body, OPERATION).await {
+        Ok(submitted) => submitted,
         Err(response) => return response,
     };
     let username = form.get("username").unwrap_or("").trim().to_string();
     let client_id = flow.checked.client.client_id.clone();
-    let hash = hosted_secret_hash(&state, &pool_id, &client_id, &username).await;
+    let hash = hosted_secret_hash(&state, &page.pool_id, &client_id, &username).await;
     match state.user_pools.forgot_password(&client_id, &username, hash.as_deref()).await {
         // An unknown user is not told apart: the page moves on either way.
         Ok(_) | Err(DomainError::UserNotFound(_)) => {
-            let location = format!("{}&username={}", flow.action("confirmForgotPassword"), encode_component(&username));
+            let location = format!("{}&username={}", flow.action("confirmForgotPassword"), percent_encode(&username));
             redirect(&location, flow.cookies, OPERATION)
         }
         Err(error) => {
@@ -950,15 +882,9 @@ pub async fn forgot_submit(
 
 /// `GET /logout`: ends the browser's session, then either goes to `logout_uri` (one of the
 /// client's sign-out URLs) or, with `redirect_uri` and `response_type`, back to the sign-in page.
-pub async fn logout(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+pub async fn logout(State(state): State<AppState>, page: PageRequest) -> Response {
     const OPERATION: &str = "logout";
-    let base = base_from(request_base, &state, &pool_id);
+    let (pool_id, base, uri, headers) = (&page.pool_id, &page.base, &page.uri, &page.headers);
     let query = query_of(&uri);
     let client_id = query.get("client_id").unwrap_or("");
     let target = if let Some(logout_uri) = query.get("logout_uri") {
@@ -988,16 +914,9 @@ pub async fn logout(
 
 /// `GET|POST /oauth2/idpresponse`: the upstream provider sends the browser back here with
 /// `code` and `state` (Sign in with Apple POSTs them).
-pub async fn idp_response(
-    State(state): State<AppState>,
-    Path(pool_id): Path<String>,
-    request_base: Option<axum::Extension<HostedBase>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn idp_response(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
     const OPERATION: &str = "oauth2/idpresponse";
-    let base = base_from(request_base, &state, &pool_id);
+    let (pool_id, base, uri, headers) = (&page.pool_id, &page.base, &page.uri, &page.headers);
     let params = read_form(&headers, &body).filter(|form| form.get("state").is_some()).unwrap_or_else(|| query_of(&uri));
     if let Some(error) = params.get("error") {
         let description = params.get("error_description").unwrap_or("");
@@ -1010,7 +929,7 @@ pub async fn idp_response(
     match state.user_pools.finish_upstream(&pool_id, upstream_state, code, &callback).await {
         Ok((checked, user)) => {
             let look = look(&state, &pool_id, &checked.client.client_id, &base).await;
-            let flow = Flow { query: auth_query(&checked.request), checked, base, look, token: String::new(), cookies: vec![] };
+            let flow = Flow { query: auth_query(&checked.request), checked, base: base.clone(), look, token: String::new(), cookies: vec![] };
             flow.signed_in(&state, &user, OPERATION).await
         }
         Err(error) => finish(error_page(&page_message(&error), ""), OPERATION),

@@ -48,11 +48,11 @@ fn invalid_session() -> DomainError {
     DomainError::NotAuthorized("Invalid session for the user, session is expired.".into())
 }
 
-fn sha256_hex(text: &str) -> String {
+pub(super) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn random_token(n_bytes: usize) -> String {
+pub(super) fn random_token(n_bytes: usize) -> String {
     let mut bytes = vec![0u8; n_bytes];
     OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -263,9 +263,13 @@ impl UserPoolService {
     /// keep verifying until every token they signed has expired. Returns the new key ids.
     pub async fn rotate_signing_keys(&self, pool_id: &str) -> DomainResult<Vec<String>> {
         self.load_pool(pool_id).await?;
+        // Strictly newer than every key there is, so the new keys sign even within the same
+        // millisecond (or under a clock that stands still).
+        let newest = self.store.list_signing_keys(pool_id).await.map_err(store_error)?.iter().map(|record| record.created_ms).max();
+        let created_ms = newest.map_or(self.now(), |newest| self.now().max(newest + 1));
         let mut kids = Vec::new();
         for purpose in [KeyPurpose::IdToken, KeyPurpose::AccessToken] {
-            let record = tokens::generate_signing_key(&self.master_key, pool_id, purpose, self.now())?;
+            let record = tokens::generate_signing_key(&self.master_key, pool_id, purpose, created_ms)?;
             self.store.insert_signing_key(&record).await.map_err(store_error)?;
             kids.push(record.kid);
         }
@@ -362,13 +366,7 @@ impl UserPoolService {
             return Err(incorrect_credentials());
         };
         self.check_lockout(&mut user)?;
-        let password_ok = match &user.password_hash {
-            Some(hash) => verify_password(password, hash),
-            None => {
-                verify_password(password, self.decoy_hash());
-                false
-            }
-        };
+        let password_ok = self.password_matches(&user, password);
         self.after_first_factor(pool, client, user, password_ok).await
     }
 
@@ -395,6 +393,17 @@ impl UserPoolService {
                 }
             }
             Err(other) => Err(other),
+        }
+    }
+
+    /// Whether `password` is the user's; a user without a password costs the same time.
+    fn password_matches(&self, user: &User, password: &str) -> bool {
+        match &user.password_hash {
+            Some(hash) => verify_password(password, hash),
+            None => {
+                verify_password(password, self.decoy_hash());
+                false
+            }
         }
     }
 
@@ -483,13 +492,7 @@ impl UserPoolService {
             Err(other) => return Err(other),
         };
         self.check_lockout(&mut user)?;
-        let password_ok = match &user.password_hash {
-            Some(hash) => verify_password(password, hash),
-            None => {
-                verify_password(password, self.decoy_hash());
-                false
-            }
-        };
+        let password_ok = self.password_matches(&user, password);
         let user = self.record_first_factor(pool, user, password_ok).await?;
         if user.status == UserStatus::ForceChangePassword {
             let AuthOutcome::Challenge { parameters, session: Some(session), .. } = self.new_password_challenge(pool, client, &user).await? else {

@@ -4,15 +4,14 @@
 
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
-use rand::rngs::OsRng;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::auth::OAuthGrant;
+use super::auth::{random_token, sha256_hex, OAuthGrant};
 use super::oauth::OAuthError;
 use super::{store_error, AppClient, User, UserPool, UserPoolService};
 use crate::crypto::constant_time_eq;
+use crate::federation::percent_encode;
 use crate::error::{DomainError, DomainResult};
 use crate::store::{ConflictOn, RecordWrite, StoreError};
 
@@ -34,16 +33,6 @@ pub const STANDARD_SCOPES: &[&str] = &["openid", "email", "phone", "profile", su
 
 fn invalid(message: impl Into<String>) -> DomainError {
     DomainError::InvalidParameter(message.into())
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-fn random_token(n_bytes: usize) -> String {
-    let mut bytes = vec![0u8; n_bytes];
-    OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// A pool's domain: a prefix (`<prefix>.<public host>`) or a custom host name.
@@ -150,22 +139,9 @@ struct SessionRecord {
     auth_time_ms: i64,
 }
 
-/// Percent-encodes a query or fragment value.
-pub fn encode_component(value: &str) -> String {
-    let mut encoded = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
-}
-
 /// `base` with `pairs` appended as a query (or, for the implicit flow, as the fragment).
 pub fn with_parameters(base: &str, pairs: &[(&str, &str)], fragment: bool) -> String {
-    let encoded: Vec<String> = pairs.iter().map(|(name, value)| format!("{name}={}", encode_component(value))).collect();
+    let encoded: Vec<String> = pairs.iter().map(|(name, value)| format!("{name}={}", percent_encode(value))).collect();
     let joined = encoded.join("&");
     if fragment {
         format!("{base}#{joined}")

@@ -8,12 +8,10 @@ use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
-use rand::rngs::OsRng;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
+use super::auth::{random_token, sha256_hex};
 use super::hosted::{pkce_challenge, with_parameters, AuthorizeRequest, CheckedAuthorize};
 use super::{set_attribute, store_error, Attribute, User, UserPool, UserPoolService, UserStatus};
 use crate::error::{DomainError, DomainResult};
@@ -60,16 +58,6 @@ struct UpstreamState {
 
 fn invalid(message: impl Into<String>) -> DomainError {
     DomainError::InvalidParameter(message.into())
-}
-
-fn random_token(n_bytes: usize) -> String {
-    let mut bytes = vec![0u8; n_bytes];
-    OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn sha256_hex(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 fn seal_context(pool_id: &str, name: &str, detail: &str) -> String {
@@ -534,7 +522,7 @@ impl UserPoolService {
                     url.push_str(&fields.join(","));
                 }
                 let separator = if url.contains('?') { '&' } else { '?' };
-                let url = format!("{url}{separator}access_token={}", super::hosted::encode_component(access_token));
+                let url = format!("{url}{separator}access_token={}", crate::federation::percent_encode(access_token));
                 let claims = external.http().get_json(&url).await.map_err(refused)?;
                 let subject_claim = if provider.provider_type == "Facebook" { "id" } else { "user_id" };
                 if claim_text(&claims, subject_claim).is_none_or(|subject| subject.is_empty()) {
@@ -599,24 +587,7 @@ impl UserPoolService {
                     set_attribute(&mut attributes, &attribute.name, &attribute.value);
                 }
                 set_attribute(&mut attributes, "identities", &json!([identity]).to_string());
-                let user = User {
-                    pool_id: pool.id.clone(),
-                    username,
-                    sub,
-                    attributes,
-                    enabled: true,
-                    status: UserStatus::ExternalProvider,
-                    password_hash: None,
-                    temporary_password_expires_ms: None,
-                    created_ms: now,
-                    modified_ms: now,
-                    failed_sign_ins: 0,
-                    last_failed_sign_in_ms: None,
-                    sealed_srp_verifier: None,
-                    pending_codes: Vec::new(),
-                    hourly_attempts: Vec::new(),
-                    password_history: Vec::new(),
-                };
+                let user = User::new(&pool.id, username, sub, attributes, UserStatus::ExternalProvider, now);
                 self.store.insert_user(&self.user_record(pool, &user)).await.map_err(store_error)?;
                 Ok(user)
             }

@@ -160,6 +160,11 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}{}", uuid::Uuid::new_v4().simple().to_string().get(..10).unwrap())
 }
 
+/// Sends a CreateUserPool request and returns the new pool's id.
+pub async fn pool_from(request: idp::operation::create_user_pool::builders::CreateUserPoolFluentBuilder) -> String {
+    request.send().await.unwrap().user_pool.unwrap().id.unwrap()
+}
+
 /// Creates a pool with default settings and returns its id.
 pub async fn create_pool(server: &TestServer) -> String {
     server

@@ -108,7 +108,7 @@ pub fn form_action(base_url: &str, page: &str) -> String {
 }
 
 fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text.replace("&quot;", "\"").replace("&#39;", "'").replace("&apos;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 /// A query parameter of a URL (or of its fragment).
@@ -399,18 +399,11 @@ fn url_encode(value: &str) -> String {
 
 async fn pages_flow(server: TestServer) {
     let base = &server.base_url;
-    let pool_id = server
+    let pool_id = crate::harness::pool_from(server
         .idp
         .create_user_pool()
         .pool_name(crate::harness::unique("pages"))
-        .auto_verified_attributes(aws_sdk_cognitoidentityprovider::types::VerifiedAttributeType::Email)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
+        .auto_verified_attributes(aws_sdk_cognitoidentityprovider::types::VerifiedAttributeType::Email)).await;
     let client_id = web_client(&server, &pool_id, &["COGNITO"], CALLBACK).await;
     let issuer = format!("{base}/{pool_id}");
     let request = authorize_url(&issuer, &client_id, &[("response_type", "code"), ("scope", "openid email")]);

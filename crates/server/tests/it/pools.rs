@@ -166,18 +166,11 @@ async fn pool_settings_are_validated(server: TestServer) {
     let missing = server.idp.describe_user_pool().user_pool_id("us-east-1_000000000").send().await.unwrap_err();
     assert_eq!(error_code(&missing), "ResourceNotFoundException");
 
-    let protected = server
+    let protected = crate::harness::pool_from(server
         .idp
         .create_user_pool()
         .pool_name(unique("pool"))
-        .deletion_protection(DeletionProtectionType::Active)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
+        .deletion_protection(DeletionProtectionType::Active)).await;
     let refused = server.idp.delete_user_pool().user_pool_id(&protected).send().await.unwrap_err();
     assert_eq!(error_code(&refused), "InvalidParameterException");
     server.idp.describe_user_pool().user_pool_id(&protected).send().await.expect("still there");

@@ -51,18 +51,11 @@ async fn sign_in_error(server: &TestServer, client_id: &str, username: &str, pas
 }
 
 async fn sign_up_and_recovery(server: TestServer) {
-    let pool_id = server
+    let pool_id = crate::harness::pool_from(server
         .idp
         .create_user_pool()
         .pool_name(unique("pool"))
-        .auto_verified_attributes(VerifiedAttributeType::Email)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
+        .auto_verified_attributes(VerifiedAttributeType::Email)).await;
     let client_id = crate::harness::password_client(&server, &pool_id).await;
 
     let signed_up = server
@@ -276,18 +269,11 @@ async fn mail_that_cannot_be_sent_stays_in_the_outbox() {
     let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     config.smtp_url = Some(cognate_server::config::Secret(format!("smtp://127.0.0.1:{closed_port}")));
     let server = TestServer::start_with(config, data_dir).await;
-    let pool_id = server
+    let pool_id = crate::harness::pool_from(server
         .idp
         .create_user_pool()
         .pool_name(unique("pool"))
-        .auto_verified_attributes(VerifiedAttributeType::Email)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
+        .auto_verified_attributes(VerifiedAttributeType::Email)).await;
     let client_id =
         server.idp.create_user_pool_client().user_pool_id(&pool_id).client_name("app").send().await.unwrap().user_pool_client.unwrap().client_id.unwrap();
     server.idp.sign_up().client_id(&client_id).username("kim").password("Correct-Horse-1").user_attributes(email("kim@example.com")).send().await.unwrap();
@@ -326,18 +312,11 @@ async fn sms_goes_to_the_webhook() {
     let mut config = crate::harness::test_config(data_dir.path(), &format!("sqlite://{}/db", data_dir.path().display()));
     config.sms_webhook_url = Some(webhook);
     let server = TestServer::start_with(config, data_dir).await;
-    let pool_id = server
+    let pool_id = crate::harness::pool_from(server
         .idp
         .create_user_pool()
         .pool_name(unique("pool"))
-        .auto_verified_attributes(VerifiedAttributeType::PhoneNumber)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
+        .auto_verified_attributes(VerifiedAttributeType::PhoneNumber)).await;
     let client_id =
         server.idp.create_user_pool_client().user_pool_id(&pool_id).client_name("app").send().await.unwrap().user_pool_client.unwrap().client_id.unwrap();
     let phone = |number: &str| aws_sdk_cognitoidentityprovider::types::AttributeType::builder().name("phone_number").value(number).build().unwrap();
@@ -359,7 +338,7 @@ async fn sms_goes_to_the_webhook() {
 /// AttributesRequireVerificationBeforeUpdate: a verified email keeps its value (and stays the
 /// sign-in alias) until the code sent to the new address comes back.
 async fn update_waits_for_verification(server: TestServer) {
-    let pool_id = server
+    let pool_id = crate::harness::pool_from(server
         .idp
         .create_user_pool()
         .pool_name(unique("pool"))
@@ -369,14 +348,7 @@ async fn update_waits_for_verification(server: TestServer) {
             aws_sdk_cognitoidentityprovider::types::UserAttributeUpdateSettingsType::builder()
                 .attributes_require_verification_before_update(VerifiedAttributeType::Email)
                 .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
+        )).await;
     let client_id = crate::harness::password_client(&server, &pool_id).await;
     server
         .idp
@@ -426,19 +398,12 @@ on_both_backends!(attributes_require_verification_before_update, super::update_w
 /// ConfirmSignUp with an email alias another user holds: AliasExistsException, unless
 /// ForceAliasCreation moves the alias (the other user's email becomes unverified).
 async fn force_alias_creation(server: TestServer) {
-    let pool_id = server
+    let pool_id = crate::harness::pool_from(server
         .idp
         .create_user_pool()
         .pool_name(unique("pool"))
         .auto_verified_attributes(VerifiedAttributeType::Email)
-        .alias_attributes(aws_sdk_cognitoidentityprovider::types::AliasAttributeType::Email)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
+        .alias_attributes(aws_sdk_cognitoidentityprovider::types::AliasAttributeType::Email)).await;
     let client_id = crate::harness::password_client(&server, &pool_id).await;
     for name in ["ana", "bea", "cat"] {
         server.idp.sign_up().client_id(&client_id).username(name).password("Correct-Horse-1").user_attributes(email("shared@example.com")).send().await.unwrap();

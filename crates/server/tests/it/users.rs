@@ -378,18 +378,11 @@ async fn list_users_filters_and_pages(server: TestServer) {
 on_both_backends!(list_users_filters_and_pages_correctly, super::list_users_filters_and_pages);
 
 async fn username_attributes_and_case(server: TestServer) {
-    let email_pool = server
+    let email_pool = crate::harness::pool_from(server
         .idp
         .create_user_pool()
         .pool_name(unique("pool"))
-        .username_attributes(UsernameAttributeType::Email)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
+        .username_attributes(UsernameAttributeType::Email)).await;
     let created = server
         .idp
         .admin_create_user()
