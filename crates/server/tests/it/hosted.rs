@@ -932,3 +932,33 @@ async fn social_providers(server: TestServer) {
     assert!(amazon_user.user_attributes().iter().any(|attribute| attribute.name() == "name" && attribute.value() == Some("M One")));
 }
 on_both_backends!(social_providers_through_loopback_stand_ins, super::social_providers);
+
+/// An authorization code is good for five minutes; the browser session for an hour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_and_sessions_expire() {
+    use std::sync::Arc;
+    let clock = Arc::new(cognate_domain::clock::ManualClock::new(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64,
+    ));
+    let data_dir = Arc::new(tempfile::tempdir().unwrap());
+    let url = format!("sqlite://{}/db", data_dir.path().display());
+    let server = TestServer::start_with_clock(crate::harness::test_config(data_dir.path(), &url), data_dir, clock.clone()).await;
+    let pool_id = create_pool(&server).await;
+    let client_id = web_client(&server, &pool_id, &["COGNITO"], CALLBACK).await;
+    create_user(&server, &pool_id, "eve", "Passw0rd!eve").await;
+    let request = authorize_url(&format!("{}/{pool_id}", server.base_url), &client_id, &[("response_type", "code"), ("scope", "openid")]);
+    let mut browser = Browser::new();
+    let target = sign_in_through_pages(&mut browser, &server.base_url, &request, "eve", "Passw0rd!eve").await;
+    let code = parameter(&target, "code").unwrap();
+
+    clock.advance_millis(5 * 60 * 1000 + 1000);
+    let (status, body) = exchange(&server, &pool_id, &[("grant_type", "authorization_code"), ("client_id", &client_id), ("code", &code), ("redirect_uri", CALLBACK)]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "an expired code: {body}");
+
+    // Within the hour the session still answers with a code; after it, the form again.
+    let answer = browser.get(&request).await;
+    assert!(answer.location.unwrap().starts_with(CALLBACK));
+    clock.advance_millis(60 * 60 * 1000);
+    let answer = browser.get(&request).await;
+    assert!(answer.location.unwrap().contains("/login?"), "an expired session asks again");
+}
