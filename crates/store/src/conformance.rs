@@ -165,6 +165,7 @@ async fn run_suite(store: SqlStore) {
         issued_ms: 1,
         expires_ms: 2,
         revoked: false,
+        scopes: Some(vec!["openid".into(), "email".into()]),
     };
     store.insert_refresh_token(&token).await.unwrap();
     store.insert_refresh_token(&RefreshTokenRecord { token_hash: "hash-2".into(), origin_jti: "family-2".into(), ..token.clone() }).await.unwrap();

@@ -110,9 +110,6 @@ pub enum AuthOutcome {
     Challenge { name: String, parameters: BTreeMap<String, String>, session: Option<String> },
 }
 
-/// The records kind of the scopes an OAuth sign-in was granted, keyed by its `origin_jti`.
-pub(super) const OAUTH_GRANT: &str = "oauth_grant";
-
 /// What an OAuth authorization granted: the scopes, the RP's nonce, and whether a refresh
 /// token goes with the tokens (not for the implicit flow).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -122,17 +119,6 @@ pub struct OAuthGrant {
     pub nonce: Option<String>,
     #[serde(default)]
     pub refresh: bool,
-    /// The id of a new sign-in when the caller chose it and recorded this grant under it
-    /// already (the code exchange does, in the batch that spends the code).
-    #[serde(skip)]
-    pub recorded_as: Option<String>,
-}
-
-impl OAuthGrant {
-    /// The stored form: what a refresh keeps (the scopes), not the nonce.
-    pub(super) fn record(&self) -> DomainResult<String> {
-        serde_json::to_string(&OAuthGrant { nonce: None, recorded_as: None, ..self.clone() }).map_err(DomainError::internal)
-    }
 }
 
 /// Where the hosted sign-in page's password check leaves the user.
@@ -748,14 +734,7 @@ impl UserPoolService {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));
         }
         // Tokens first issued through OAuth keep the scopes granted then.
-        let grant = self
-            .store
-            .get_record(OAUTH_GRANT, &pool.id, &record.origin_jti, self.now())
-            .await
-            .map_err(store_error)?
-            .map(|data| serde_json::from_str::<OAuthGrant>(&data).map_err(DomainError::internal))
-            .transpose()?
-            .map(|grant| OAuthGrant { nonce: None, ..grant });
+        let grant = record.scopes.clone().map(|scopes| OAuthGrant { scopes, nonce: None, refresh: true });
         self.issue_tokens(pool, client, &user, record.auth_time_ms, Some(record.origin_jti), grant.as_ref())
             .await
             .map(AuthOutcome::Authenticated)
@@ -784,9 +763,7 @@ impl UserPoolService {
         let username_key = pool.username_key(&user.username);
         let groups = self.store.list_groups_for_user(&pool.id, &username_key, None, 100).await.map_err(store_error)?;
         let new_sign_in = origin_jti.is_none();
-        let recorded = grant.and_then(|grant| grant.recorded_as.clone());
-        let grant_recorded = recorded.is_some();
-        let origin_jti = origin_jti.or(recorded).unwrap_or_else(crate::ids::new_uuid);
+        let origin_jti = origin_jti.unwrap_or_else(crate::ids::new_uuid);
         let event_id = crate::ids::new_uuid();
         let issued_at = now / 1000;
         let auth_time = auth_time_ms / 1000;
@@ -858,19 +835,6 @@ impl UserPoolService {
             None => tokens::sign_jwt(&keys.id_key, &Value::Object(id_claims)),
         };
         let wants_refresh = grant.is_none_or(|grant| grant.refresh);
-        if new_sign_in && wants_refresh && !grant_recorded {
-            if let Some(grant) = grant {
-                let data = grant.record()?;
-                let write = crate::store::RecordWrite::Put {
-                    kind: OAUTH_GRANT,
-                    scope: pool.id.clone(),
-                    key: origin_jti.clone(),
-                    data,
-                    expires_ms: Some(now + refresh_seconds * 1000),
-                };
-                self.store.write_records(&[write]).await.map_err(store_error)?;
-            }
-        }
         let refresh_token = if new_sign_in && wants_refresh {
             let token = random_token(48);
             self.store
@@ -885,6 +849,7 @@ impl UserPoolService {
                     issued_ms: now,
                     expires_ms: now + refresh_seconds * 1000,
                     revoked: false,
+                    scopes: grant.map(|grant| grant.scopes.clone()),
                 })
                 .await
                 .map_err(store_error)?;

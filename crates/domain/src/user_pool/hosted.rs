@@ -526,7 +526,7 @@ impl UserPoolService {
                 Ok(AuthorizeRedirect(with_parameters(&request.redirect_uri, &pairs, false)))
             }
             ResponseKind::Token => {
-                let grant = OAuthGrant { scopes: checked.scopes.clone(), nonce: request.nonce.clone(), refresh: false, recorded_as: None };
+                let grant = OAuthGrant { scopes: checked.scopes.clone(), nonce: request.nonce.clone(), refresh: false };
                 let tokens = self.issue_tokens(&checked.pool, &checked.client, user, auth_time_ms, None, Some(&grant)).await?;
                 let expires_in = tokens.expires_in.to_string();
                 let mut pairs = vec![("access_token", tokens.access_token.as_str())];
@@ -573,26 +573,12 @@ impl UserPoolService {
                 (None, None) => None,
             }
         };
-        // The code is spent whatever the outcome; on success the same batch records the grant
-        // of the new sign-in, so that its refresh keeps the scopes.
+        // The code is spent whatever the outcome.
         let now = self.now();
-        let origin_jti = crate::ids::new_uuid();
-        let grant = OAuthGrant { scopes: record.scopes.clone(), nonce: record.nonce.clone(), refresh: true, recorded_as: Some(origin_jti.clone()) };
-        let mut spend = vec![
+        let spend = [
             RecordWrite::Insert { kind: AUTH_CODE_USED, scope: pool_id.to_string(), key: key.clone(), data: String::new(), expires_ms: Some(now + 2 * CODE_VALIDITY_MS) },
             RecordWrite::Delete { kind: AUTH_CODE, scope: pool_id.to_string(), key },
         ];
-        if refusal.is_none() {
-            let units = client.settings.token_validity_units.clone().unwrap_or_default();
-            let refresh_seconds = super::validity_seconds(client.settings.refresh_token_validity, units.refresh_token.as_deref(), "days")? as i64;
-            spend.push(RecordWrite::Put {
-                kind: super::auth::OAUTH_GRANT,
-                scope: pool_id.to_string(),
-                key: origin_jti,
-                data: grant.record()?,
-                expires_ms: Some(now + refresh_seconds * 1000),
-            });
-        }
         match self.store.write_records(&spend).await {
             Ok(()) => {}
             Err(StoreError::Conflict(ConflictOn::Key)) => return Err(bad("The code has already been used.")),
@@ -601,6 +587,7 @@ impl UserPoolService {
         if let Some(message) = refusal {
             return Err(bad(message));
         }
+        let grant = OAuthGrant { scopes: record.scopes, nonce: record.nonce, refresh: true };
         let pool = self.load_pool(pool_id).await?;
         let user = self
             .store

@@ -338,6 +338,10 @@ pub struct RefreshTokenRecord {
     pub issued_ms: i64,
     pub expires_ms: i64,
     pub revoked: bool,
+    /// The scopes of a sign-in through OAuth (the hosted pages), which its refreshes keep;
+    /// None for sign-ins through the API (the admin scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
 }
 
 /// A sign-in waiting for the answer to a challenge. Only the SHA-256 of the session string is
