@@ -290,7 +290,7 @@ pub async fn handle(
         }
         let modified_by = acting_identity.clone().unwrap_or_else(|| state.config.account_id.clone());
         let input = if body.is_empty() { json!({}) } else { json::parse_body(&body)? };
-        run(&state, &route, &uri, &headers, input, &modified_by, acting_identity.is_some()).await
+        run(&state, &route, &uri, input, &modified_by, acting_identity.is_some()).await
     }
     .await;
     let mut response = match outcome {
@@ -307,7 +307,6 @@ async fn run(
     state: &AppState,
     route: &Route,
     uri: &Uri,
-    headers: &HeaderMap,
     input: Value,
     modified_by: &str,
     by_identity: bool,
@@ -364,7 +363,6 @@ async fn run(
                     device_modified_ms,
                 });
             }
-            let _client_context = headers.get("x-amz-client-context");
             let records =
                 sync.update_records(&pool, &identity, &dataset, device_id, &patches, token, modified_by, by_identity).await.map_err(domain)?;
             let output = json!({"Records": records.iter().map(record_output).collect::<Vec<_>>()});

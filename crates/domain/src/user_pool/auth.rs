@@ -119,6 +119,10 @@ pub struct OAuthGrant {
     pub nonce: Option<String>,
     #[serde(default)]
     pub refresh: bool,
+    /// The id (`origin_jti`) a new sign-in takes, when the caller chose it beforehand (the code
+    /// exchange records it with the spent code, to revoke the tokens if the code is replayed).
+    #[serde(skip)]
+    pub sign_in_id: Option<String>,
 }
 
 /// Where the hosted sign-in page's password check leaves the user.
@@ -734,7 +738,7 @@ impl UserPoolService {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));
         }
         // Tokens first issued through OAuth keep the scopes granted then.
-        let grant = record.scopes.clone().map(|scopes| OAuthGrant { scopes, nonce: None, refresh: true });
+        let grant = record.scopes.clone().map(|scopes| OAuthGrant { scopes, nonce: None, refresh: true, sign_in_id: None });
         self.issue_tokens(pool, client, &user, record.auth_time_ms, Some(record.origin_jti), grant.as_ref())
             .await
             .map(AuthOutcome::Authenticated)
@@ -763,7 +767,7 @@ impl UserPoolService {
         let username_key = pool.username_key(&user.username);
         let groups = self.store.list_groups_for_user(&pool.id, &username_key, None, 100).await.map_err(store_error)?;
         let new_sign_in = origin_jti.is_none();
-        let origin_jti = origin_jti.unwrap_or_else(crate::ids::new_uuid);
+        let origin_jti = origin_jti.or_else(|| grant.and_then(|grant| grant.sign_in_id.clone())).unwrap_or_else(crate::ids::new_uuid);
         let event_id = crate::ids::new_uuid();
         let issued_at = now / 1000;
         let auth_time = auth_time_ms / 1000;

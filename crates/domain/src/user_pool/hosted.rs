@@ -526,7 +526,7 @@ impl UserPoolService {
                 Ok(AuthorizeRedirect(with_parameters(&request.redirect_uri, &pairs, false)))
             }
             ResponseKind::Token => {
-                let grant = OAuthGrant { scopes: checked.scopes.clone(), nonce: request.nonce.clone(), refresh: false };
+                let grant = OAuthGrant { scopes: checked.scopes.clone(), nonce: request.nonce.clone(), refresh: false, sign_in_id: None };
                 let tokens = self.issue_tokens(&checked.pool, &checked.client, user, auth_time_ms, None, Some(&grant)).await?;
                 let expires_in = tokens.expires_in.to_string();
                 let mut pairs = vec![("access_token", tokens.access_token.as_str())];
@@ -557,7 +557,9 @@ impl UserPoolService {
         let bad = |message: &str| OAuthError::InvalidGrant(message.to_string());
         let key = sha256_hex(code);
         let data = self.store.get_record(AUTH_CODE, pool_id, &key, self.now()).await.map_err(store_error)?;
-        let record: CodeRecord = Self::decode(data)?.ok_or_else(|| bad("The code is invalid or expired."))?;
+        let Some(record) = Self::decode::<CodeRecord>(data)? else {
+            return Err(self.refuse_replayed_code(pool_id, &key).await?);
+        };
         let refusal = if record.client_id != client.client_id {
             Some("The code was issued to another client.")
         } else if redirect_uri != Some(record.redirect_uri.as_str()) {
@@ -573,21 +575,28 @@ impl UserPoolService {
                 (None, None) => None,
             }
         };
-        // The code is spent whatever the outcome.
+        // The code is spent whatever the outcome, and remembers the sign-in it leads to.
         let now = self.now();
+        let sign_in_id = crate::ids::new_uuid();
         let spend = [
-            RecordWrite::Insert { kind: AUTH_CODE_USED, scope: pool_id.to_string(), key: key.clone(), data: String::new(), expires_ms: Some(now + 2 * CODE_VALIDITY_MS) },
-            RecordWrite::Delete { kind: AUTH_CODE, scope: pool_id.to_string(), key },
+            RecordWrite::Insert {
+                kind: AUTH_CODE_USED,
+                scope: pool_id.to_string(),
+                key: key.clone(),
+                data: sign_in_id.clone(),
+                expires_ms: Some(now + 2 * CODE_VALIDITY_MS),
+            },
+            RecordWrite::Delete { kind: AUTH_CODE, scope: pool_id.to_string(), key: key.clone() },
         ];
         match self.store.write_records(&spend).await {
             Ok(()) => {}
-            Err(StoreError::Conflict(ConflictOn::Key)) => return Err(bad("The code has already been used.")),
+            Err(StoreError::Conflict(ConflictOn::Key)) => return Err(self.refuse_replayed_code(pool_id, &key).await?),
             Err(other) => return Err(store_error(other).into()),
         }
         if let Some(message) = refusal {
             return Err(bad(message));
         }
-        let grant = OAuthGrant { scopes: record.scopes, nonce: record.nonce, refresh: true };
+        let grant = OAuthGrant { scopes: record.scopes, nonce: record.nonce, refresh: true, sign_in_id: Some(sign_in_id) };
         let pool = self.load_pool(pool_id).await?;
         let user = self
             .store
@@ -603,6 +612,20 @@ impl UserPoolService {
             refresh_token: tokens.refresh_token,
             expires_in: tokens.expires_in,
         })
+    }
+
+    /// The answer to a code that is not (or no longer) there. A code spent already is a replay:
+    /// as RFC 6749 §4.1.2 advises, the tokens issued for it are revoked.
+    async fn refuse_replayed_code(&self, pool_id: &str, key: &str) -> DomainResult<OAuthError> {
+        let spent = self.store.get_record(AUTH_CODE_USED, pool_id, key, self.now()).await.map_err(store_error)?;
+        match spent.filter(|sign_in_id| !sign_in_id.is_empty()) {
+            Some(sign_in_id) => {
+                self.store.revoke_token_family(&sign_in_id).await.map_err(store_error)?;
+                tracing::warn!(pool_id, "an authorization code was replayed; the tokens issued for it are revoked");
+                Ok(OAuthError::InvalidGrant("The code has already been used.".into()))
+            }
+            None => Ok(OAuthError::InvalidGrant("The code is invalid or expired.".into())),
+        }
     }
 
     /// The logout endpoint's check: `logout_uri` must be one of the client's LogoutURLs.

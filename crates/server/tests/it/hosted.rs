@@ -327,8 +327,6 @@ async fn code_flow(server: TestServer) {
     let access = body["access_token"].as_str().unwrap().to_string();
     assert_eq!(claims(&access)["scope"], "openid email");
     let refresh = body["refresh_token"].as_str().unwrap().to_string();
-    let (status, body) = exchange(&server, &pool_id, &[("grant_type", "authorization_code"), ("client_id", &client_id), ("code", &code), ("redirect_uri", CALLBACK), ("code_verifier", VERIFIER)]).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "a reused code: {body}");
 
     // userInfo answers by scope; a token without the admin scope cannot call GetUser.
     let info: Value = reqwest::Client::new().get(format!("{issuer}/oauth2/userInfo")).bearer_auth(&access).send().await.unwrap().json().await.unwrap();
@@ -339,6 +337,14 @@ async fn code_flow(server: TestServer) {
     let (status, body) = exchange(&server, &pool_id, &[("grant_type", "refresh_token"), ("client_id", &client_id), ("refresh_token", &refresh)]).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(claims(body["access_token"].as_str().unwrap())["scope"], "openid email");
+
+    // A replayed code is refused, and the tokens issued for it are revoked (RFC 6749 §4.1.2).
+    let (status, body) = exchange(&server, &pool_id, &[("grant_type", "authorization_code"), ("client_id", &client_id), ("code", &code), ("redirect_uri", CALLBACK), ("code_verifier", VERIFIER)]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "a reused code: {body}");
+    let revoked = reqwest::Client::new().get(format!("{issuer}/oauth2/userInfo")).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(revoked.status().as_u16(), 401, "the access token of a replayed code is revoked");
+    let (status, body) = exchange(&server, &pool_id, &[("grant_type", "refresh_token"), ("client_id", &client_id), ("refresh_token", &refresh)]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "so is its refresh token: {body}");
 
     // prompt=login asks again despite the session.
     let again = browser.get(&format!("{}&prompt=login", code_request("s6"))).await;
