@@ -278,21 +278,9 @@ impl UserPoolService {
         client_secret: Option<&str>,
         scope: Option<&str>,
     ) -> Result<IssuedAccessToken, OAuthError> {
-        let unknown = || OAuthError::InvalidClient("Client authentication failed.".into());
-        if crate::ids::check_client_id(client_id).is_err() {
-            return Err(unknown());
-        }
-        let client = self
-            .store
-            .find_app_client(client_id)
-            .await
-            .map_err(store_error)?
-            .filter(|client| client.pool_id == pool_id)
-            .ok_or_else(unknown)?;
-        let stored_secret = self.client_secret(&client)?.ok_or_else(|| OAuthError::InvalidClient("The client has no secret; client_credentials needs one.".into()))?;
-        let given = client_secret.ok_or_else(unknown)?;
-        if !constant_time_eq(stored_secret.as_bytes(), given.as_bytes()) {
-            return Err(unknown());
+        let client = self.token_client(pool_id, client_id, client_secret).await?;
+        if client_secret.is_none() {
+            return Err(OAuthError::InvalidClient("The client has no secret; client_credentials needs one.".into()));
         }
         let oauth = &client.settings.oauth;
         let allowed_flow = oauth.allowed_oauth_flows_user_pool_client
