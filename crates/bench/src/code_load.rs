@@ -10,21 +10,10 @@ use std::time::{Duration, Instant};
 
 use cognate_domain::user_pool::hosted::pkce_challenge;
 
-use super::{signed_setup_call, uuid_like, Signer};
+use super::{gather, signed_setup_call, uuid_like, Signer};
 
 const CALLBACK: &str = "https://load.example.com/callback";
 const VERIFIER: &str = "load-test-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
-
-/// The latencies and error counts of all workers.
-async fn gather(workers: Vec<tokio::task::JoinHandle<(Vec<Duration>, usize)>>) -> (Vec<Duration>, usize) {
-    let (mut latencies, mut errors) = (Vec::new(), 0);
-    for worker in workers {
-        let (worker_latencies, worker_errors) = worker.await.unwrap();
-        latencies.extend(worker_latencies);
-        errors += worker_errors;
-    }
-    (latencies, errors)
-}
 
 fn report(what: &str, latencies: &mut [Duration], elapsed: Duration, concurrency: usize, errors: usize) {
     latencies.sort();

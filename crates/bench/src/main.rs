@@ -310,13 +310,7 @@ async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, concurrency: us
             (latencies, errors)
         }));
     }
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    for worker in workers {
-        let (worker_latencies, worker_errors) = worker.await.unwrap();
-        latencies.extend(worker_latencies);
-        errors += worker_errors;
-    }
+    let (mut latencies, errors) = gather(workers).await;
     latencies.sort();
     let percentile = |fraction: f64| latencies[((latencies.len() as f64 * fraction) as usize).min(latencies.len() - 1)];
     println!(
@@ -327,6 +321,17 @@ async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, concurrency: us
         percentile(0.50).as_secs_f64() * 1000.0,
         percentile(0.99).as_secs_f64() * 1000.0,
     );
+}
+
+/// The latencies and error counts of all load workers.
+async fn gather(workers: Vec<tokio::task::JoinHandle<(Vec<Duration>, usize)>>) -> (Vec<Duration>, usize) {
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for worker in workers {
+        let (worker_latencies, worker_errors) = worker.await.unwrap();
+        latencies.extend(worker_latencies);
+        errors += worker_errors;
+    }
+    (latencies, errors)
 }
 
 /// Sends a signed request and returns the answer's text, panicking on failure (set-up only).

@@ -201,13 +201,7 @@ pub async fn run(endpoint: String, listen_endpoint: Option<String>, concurrency:
             (latencies, errors)
         }));
     }
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    for worker in workers {
-        let (worker_latencies, worker_errors) = worker.await.unwrap();
-        latencies.extend(worker_latencies);
-        errors += worker_errors;
-    }
+    let (mut latencies, errors) = super::gather(workers).await;
     latencies.sort();
     println!(
         "UpdateRecords: {} requests in {:.1} s at concurrency {concurrency}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {errors} errors",
