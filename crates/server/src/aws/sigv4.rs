@@ -204,6 +204,23 @@ pub fn parse_amz_date(text: &str) -> Option<i64> {
     Some(cognate_domain::clock::days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
+/// Refuses a request whose signature leaves out `host`, `content-type` or any `x-amz-*` header
+/// it carries (except those named in `exempt`): an unsigned header could be changed or added by
+/// anyone who replays the request (`X-Amz-Target` would turn one operation into another).
+fn require_signed_headers(headers: &HeaderMap, signed: &[String], exempt: &[&str]) -> Result<(), SignatureError> {
+    if !signed.iter().any(|name| name == "host") {
+        return Err(SignatureError::Invalid("The host header must be signed.".into()));
+    }
+    for name in headers.keys() {
+        let name = name.as_str();
+        let must_sign = name == "content-type" || (name.starts_with("x-amz-") && !exempt.contains(&name));
+        if must_sign && !signed.iter().any(|signed| signed == name) {
+            return Err(SignatureError::Invalid(format!("The header '{name}' is present but not signed; it must be in SignedHeaders.")));
+        }
+    }
+    Ok(())
+}
+
 /// What the verifier needs to know about the server.
 pub struct Expectation<'a> {
     pub service: &'a str,
@@ -238,6 +255,7 @@ pub fn verify(
     if accept_any {
         return Ok(VerifiedCaller { access_key_id: authorization.access_key_id, region: authorization.region });
     }
+    require_signed_headers(parts.headers, &authorization.signed_headers, &[])?;
     if (expectation.now_seconds - signed_at).abs() > MAX_CLOCK_SKEW_SECONDS {
         return Err(SignatureError::Invalid(format!(
             "Signature expired: {amz_date} is now earlier or later than the allowed 15 minutes of the server's time."
@@ -341,9 +359,9 @@ pub fn verify_presigned(
         .filter(|seconds| (1..=MAX_PRESIGN_SECONDS).contains(seconds))
         .ok_or_else(|| SignatureError::Incomplete("X-Amz-Expires must be between 1 and 604800 seconds.".into()))?;
     let signed_headers: Vec<String> = get("X-Amz-SignedHeaders")?.split(';').map(|name| name.to_ascii_lowercase()).collect();
-    if !signed_headers.iter().any(|name| name == "host") {
-        return Err(SignatureError::Invalid("The host header must be signed.".into()));
-    }
+    // A presigner leaves these two out of the signature by design (the SDKs add them after
+    // presigning); any other `x-amz-*` header must be covered.
+    require_signed_headers(parts.headers, &signed_headers, &["x-amz-user-agent", "x-amz-checksum-mode"])?;
     let signature = get("X-Amz-Signature")?.to_ascii_lowercase();
     if accept_any {
         return Ok(VerifiedCaller { access_key_id: scope[0].to_string(), region: scope[2].to_string() });
@@ -402,6 +420,30 @@ mod tests {
         assert_eq!(unknown, Err(SignatureError::UnknownAccessKey));
         let late = Expectation { now_seconds: now + 16 * 60, ..expectation };
         assert!(matches!(verify(&parts, &late, |_| Some(SECRET.into()), false), Err(SignatureError::Invalid(_))));
+    }
+
+    #[test]
+    fn unsigned_target_or_content_type_is_refused() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "example.amazonaws.com".parse().unwrap());
+        headers.insert("x-amz-date", "20150830T123600Z".parse().unwrap());
+        headers.insert("x-amz-target", "AWSCognitoIdentityProviderService.DeleteGroup".parse().unwrap());
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+                .parse()
+                .unwrap(),
+        );
+        let parts = SignedParts { method: "GET", raw_path: "/", raw_query: "", headers: &headers, body: b"" };
+        let now = parse_amz_date("20150830T123600Z").unwrap();
+        let expectation = Expectation { service: "service", region: "us-east-1", also_region: None, now_seconds: now };
+        let outcome = verify(&parts, &expectation, |_| Some(SECRET.into()), false);
+        assert!(matches!(&outcome, Err(SignatureError::Invalid(message)) if message.contains("x-amz-target")), "{outcome:?}");
+        headers.remove("x-amz-target");
+        headers.insert("content-type", "application/x-amz-json-1.1".parse().unwrap());
+        let parts = SignedParts { method: "GET", raw_path: "/", raw_query: "", headers: &headers, body: b"" };
+        let outcome = verify(&parts, &expectation, |_| Some(SECRET.into()), false);
+        assert!(matches!(&outcome, Err(SignatureError::Invalid(message)) if message.contains("content-type")), "{outcome:?}");
     }
 
     #[test]
