@@ -90,6 +90,11 @@ pub enum DomainError {
     /// A trigger (webhook) could not be reached or failed.
     #[error("{0}")]
     TriggerUnavailable(String),
+    /// Too much at once: the record this request changes was changed by others every time it
+    /// tried, or the work it needs is over the server's bounds. Nothing was changed; the caller
+    /// may try again (Cognito's TooManyRequestsException).
+    #[error("{0}")]
+    TooManyRequests(String),
     /// Something that is not the caller's fault: storage unreachable, corrupt data.
     #[error("internal error: {0}")]
     Internal(String),

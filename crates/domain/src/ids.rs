@@ -29,6 +29,10 @@ pub fn user_pool_arn(region: &str, account_id: &str, pool_id: &str) -> String {
     format!("arn:aws:cognito-idp:{region}:{account_id}:userpool/{pool_id}")
 }
 
+pub fn identity_pool_arn(region: &str, account_id: &str, pool_id: &str) -> String {
+    format!("arn:aws:cognito-identity:{region}:{account_id}:identitypool/{pool_id}")
+}
+
 /// A pool id must match `[\w-]+_[0-9a-zA-Z]+` and be at most 55 characters.
 pub fn check_user_pool_id(pool_id: &str) -> Result<(), DomainError> {
     let valid = pool_id.len() <= 55

@@ -42,6 +42,9 @@ pub enum ConflictOn {
     Alias(String),
     /// A record that a `RecordWrite::Replace` expected is not there.
     Absent,
+    /// The record was changed by someone else since it was read: its version is not the one
+    /// the update was based on. Nothing was written; read it again and redo the change.
+    Stale,
 }
 
 /// One write of a batch to the keyed records (`kind`, `scope`, `key`) that identity pools, IAM
@@ -117,7 +120,10 @@ pub trait Store: Send + Sync + 'static {
     async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>>;
     /// The user holding alias `(attribute, value)`, if any.
     async fn find_user_by_alias(&self, pool_id: &str, attribute: &str, value: &str) -> StoreResult<Option<User>>;
-    /// Replaces a user with its search values and aliases; false when it does not exist.
+    /// Replaces a user with its search values and aliases, on the condition that the stored
+    /// version is still `record.user.version` (the one it was read at); the stored user then
+    /// has the next version. False when the user does not exist, `Conflict(Stale)` when it has
+    /// another version (nothing is written).
     async fn update_user(&self, record: &UserRecord) -> StoreResult<bool>;
     /// Deletes a user with its search values, aliases and group memberships, atomically.
     async fn delete_user(&self, pool_id: &str, username_key: &str) -> StoreResult<bool>;

@@ -73,8 +73,10 @@ pub async fn build_app(config: Config) -> Result<App, String> {
 }
 
 pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<App, String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|error| format!("creating the data directory {}: {error}", config.data_dir.display()))?;
+    prepare_data_dir(&config.data_dir)?;
+    if let Some(path) = sqlite_path(&config.database_url) {
+        make_private_database(Path::new(&path))?;
+    }
     let master_key = match &config.master_key {
         Some(text) => MasterKey::parse(&text.0)?,
         None => load_or_create_master_key(&config.data_dir.join("master.key"))?,
@@ -188,6 +190,55 @@ async fn check_master_key(store: &dyn Store, master_key: &MasterKey) -> Result<(
                   every node of a cluster needs the same COGNATE_MASTER_KEY"
             .into()),
     }
+}
+
+/// Creates the data directory (master key, root credentials, the SQLite database) readable by
+/// this user alone, and narrows an existing one to that.
+pub fn prepare_data_dir(path: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(path).map_err(|error| format!("creating the data directory {}: {error}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+            .map_err(|error| format!("making the data directory {} private: {error}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The file an `sqlite://` URL names, if it is a file.
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    (!path.is_empty() && !path.contains(":memory:")).then(|| path.to_string())
+}
+
+/// Creates the SQLite database file readable by this user alone before SQLite opens it (its
+/// `-wal` and `-shm` files then get the same mode), and narrows existing ones to that.
+fn make_private_database(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|error| format!("creating {}: {error}", parent.display()))?;
+        }
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(|error| format!("creating {}: {error}", path.display()))?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|error| format!("making {} private: {error}", file.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_private_file(path: &Path, contents: &str) -> Result<(), String> {

@@ -233,10 +233,7 @@ async fn handle_json(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u
                 let input = if operation.authentication() == idp::operations::Authentication::Signed {
                     let principal = authenticate(state, "cognito-idp", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
                     let input = json::parse_body(body)?;
-                    let resource = match input.get("UserPoolId").and_then(Value::as_str) {
-                        Some(pool_id) => cognate_domain::ids::user_pool_arn(&state.config.region, &state.config.account_id, pool_id),
-                        None => "*".to_string(),
-                    };
+                    let resource = idp::resource_of(state, operation, &input).await;
                     authorize(state, &principal, &format!("cognito-idp:{}", operation.name()), &resource)
                         .await
                         .map_err(AuthFailure::into_json)?;
@@ -258,8 +255,10 @@ async fn handle_json(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u
                 if signed {
                     let principal =
                         authenticate(state, "cognito-identity", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
-                    let resource = identity::resource_of(state, &input);
-                    authorize(state, &principal, &format!("cognito-identity:{name}"), &resource).await.map_err(AuthFailure::into_json)?;
+                    let action = format!("cognito-identity:{name}");
+                    for resource in identity::resources_of(state, name, &input).await {
+                        authorize(state, &principal, &action, &resource).await.map_err(AuthFailure::into_json)?;
+                    }
                 }
                 identity::handle(state, name, input).await
             }
@@ -328,7 +327,7 @@ async fn handle_query(
                     return Err(QueryError::sender("InvalidAction", format!("Could not find operation {action} for version {}", iam::VERSION)));
                 }
                 let principal = authenticate(state, "iam", method, uri, headers, body).await.map_err(AuthFailure::into_query)?;
-                let resource = iam::resource_of(state, &input);
+                let resource = iam::resource_of(state, &action, &input);
                 authorize(state, &principal, &format!("iam:{action}"), &resource).await.map_err(AuthFailure::into_query)?;
                 iam::handle(state, &action, &input).await
             }

@@ -92,6 +92,7 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         DomainError::LimitExceeded(message) => QueryError::new(StatusCode::CONFLICT, "LimitExceeded", message),
         DomainError::InvalidParameter(message) => QueryError::validation(message),
         DomainError::NotImplemented(message) => QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", message),
+        DomainError::TooManyRequests(message) => QueryError::sender("Throttling", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             QueryError::new(StatusCode::INTERNAL_SERVER_ERROR, "ServiceFailure", "The request processing has failed because of an unknown error.")
@@ -147,15 +148,27 @@ fn page_xml(xml: &mut Xml, marker: Option<&str>) {
 }
 
 /// The resource an action acts on, for the policy engine.
-pub fn resource_of(state: &AppState, input: &QueryInput) -> String {
-    if let Some(role) = input.get("RoleName") {
-        return format!("arn:aws:iam::{}:role/{role}", state.config.account_id);
+pub fn resource_of(state: &AppState, action: &str, input: &QueryInput) -> String {
+    let account = &state.config.account_id;
+    match action {
+        "CreateRole" | "GetRole" | "DeleteRole" | "UpdateAssumeRolePolicy" | "TagRole" | "UntagRole" | "PutRolePolicy"
+        | "GetRolePolicy" | "DeleteRolePolicy" | "ListRolePolicies" => match input.get("RoleName") {
+            Some(role) => format!("arn:aws:iam::{account}:role/{role}"),
+            None => "*".into(),
+        },
+        "GetOpenIDConnectProvider" | "DeleteOpenIDConnectProvider" | "AddClientIDToOpenIDConnectProvider"
+        | "RemoveClientIDFromOpenIDConnectProvider" => input.get("OpenIDConnectProviderArn").unwrap_or("*").to_string(),
+        "CreateOpenIDConnectProvider" => match input.get("Url") {
+            Some(url) => {
+                let host_and_path = url.strip_prefix("https://").unwrap_or(url).trim_end_matches('/');
+                format!("arn:aws:iam::{account}:oidc-provider/{host_and_path}")
+            }
+            None => "*".into(),
+        },
+        "SimulatePrincipalPolicy" => input.get("PolicySourceArn").unwrap_or("*").to_string(),
+        // ListRoles, ListOpenIDConnectProviders and the actions not implemented act on the account.
+        _ => "*".into(),
     }
-    input
-        .get("OpenIDConnectProviderArn")
-        .or_else(|| input.get("PolicySourceArn"))
-        .unwrap_or("*")
-        .to_string()
 }
 
 /// Runs one action; returns the XML of its result members.

@@ -83,6 +83,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
             ApiError::client("InvalidParameterException", message)
         }
         DomainError::NotImplemented(message) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplementedException", message),
+        DomainError::TooManyRequests(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException", "An internal error occurred.")
@@ -495,12 +496,46 @@ pub async fn handle(state: &AppState, operation: &str, input: Value) -> Result<V
     }
 }
 
-/// The resource a signed operation acts on, for the policy engine: the pool's ARN when the
-/// request names one.
-pub fn resource_of(state: &AppState, input: &Value) -> String {
-    match input.get("IdentityPoolId").and_then(Value::as_str) {
-        Some(pool_id) => format!("arn:aws:cognito-identity:{}:{}:identitypool/{pool_id}", state.config.region, state.config.account_id),
-        None => input.get("ResourceArn").and_then(Value::as_str).unwrap_or("*").to_string(),
+/// The resources a signed operation acts on, each of which the policy engine must allow. Each
+/// is taken from the member the operation itself acts on, as AWS's service authorization
+/// reference lists them, never from other members a caller may add: the identity pool an
+/// operation names, each identity's own pool (looked up here) for the operations that name
+/// identities, the tagged ARN for tagging, and `*` for the account-wide ones.
+pub async fn resources_of(state: &AppState, operation: &str, input: &Value) -> Vec<String> {
+    let pool_arn = |pool_id: &str| cognate_domain::ids::identity_pool_arn(&state.config.region, &state.config.account_id, pool_id);
+    let member = |name: &str| input.get(name).and_then(Value::as_str);
+    match operation {
+        "CreateIdentityPool" | "ListIdentityPools" => vec!["*".into()],
+        "TagResource" | "UntagResource" | "ListTagsForResource" => vec![member("ResourceArn").unwrap_or("*").to_string()],
+        "DescribeIdentity" => {
+            let identity_id = member("IdentityId").unwrap_or("");
+            vec![match state.identity_pools.pool_of_identity(identity_id).await {
+                Some(pool_id) => pool_arn(&pool_id),
+                None => "*".into(),
+            }]
+        }
+        "DeleteIdentities" => {
+            let ids: Vec<&str> = input
+                .get("IdentityIdsToDelete")
+                .and_then(Value::as_array)
+                .map(|ids| ids.iter().filter_map(Value::as_str).take(60).collect())
+                .unwrap_or_default();
+            let mut resources: Vec<String> = Vec::new();
+            for identity_id in ids {
+                if let Some(pool_id) = state.identity_pools.pool_of_identity(identity_id).await {
+                    let arn = pool_arn(&pool_id);
+                    if !resources.contains(&arn) {
+                        resources.push(arn);
+                    }
+                }
+            }
+            if resources.is_empty() {
+                resources.push("*".into());
+            }
+            resources
+        }
+        // Every other signed operation names its identity pool in IdentityPoolId.
+        _ => vec![member("IdentityPoolId").map(pool_arn).unwrap_or_else(|| "*".into())],
     }
 }
 

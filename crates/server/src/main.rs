@@ -57,7 +57,7 @@ async fn main() -> ExitCode {
 async fn migrate(args: ConfigArgs) -> Result<(), String> {
     let config = Config::resolve(args)?;
     if config.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).map_err(|error| error.to_string())?;
+        cognate_server::app::prepare_data_dir(&config.data_dir)?;
     }
     let store = cognate_store::SqlStore::connect(&config.database_url).await.map_err(|error| error.to_string())?;
     let applied = store.applied_migrations().await.map_err(|error| error.to_string())?;

@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use crate::{Dialect, SqlStore};
 
-fn pool(id: &str) -> UserPool {
+pub(crate) fn pool(id: &str) -> UserPool {
     UserPool {
         id: id.into(),
         arn: format!("arn:aws:cognito-idp:us-east-1:000000000000:userpool/{id}"),
@@ -117,8 +117,16 @@ async fn run_suite(store: SqlStore) {
     assert!(store.update_user(&moved).await.unwrap());
     assert!(store.find_user_by_alias(pool_id, "email", "bob@example.com").await.unwrap().is_none());
     assert!(store.list_users(pool_id, &query("email", ValueMatch::Exact("bob@example.com".into()), None, 10)).await.unwrap().is_empty());
-    assert!(!store.get_user(pool_id, "bob").await.unwrap().unwrap().enabled);
-    let taken = user_record(pool_id, "bob", "carol@example.org");
+    let stored = store.get_user(pool_id, "bob").await.unwrap().unwrap();
+    assert!(!stored.enabled);
+    assert_eq!(stored.version, 1, "an update bumps the version");
+    // A write based on the version before that one is refused and changes nothing.
+    let stale = user_record(pool_id, "bob", "stale@example.com");
+    assert!(matches!(store.update_user(&stale).await, Err(StoreError::Conflict(ConflictOn::Stale))));
+    assert!(store.find_user_by_alias(pool_id, "email", "stale@example.com").await.unwrap().is_none());
+    assert!(!store.update_user(&user_record(pool_id, "nobody", "nobody@example.com")).await.unwrap());
+    let mut taken = user_record(pool_id, "bob", "carol@example.org");
+    taken.user.version = 1;
     assert!(matches!(store.update_user(&taken).await, Err(StoreError::Conflict(ConflictOn::Alias(_)))));
     assert_eq!(
         store.get_user(pool_id, "bob").await.unwrap().unwrap().attribute("email"),

@@ -5,18 +5,23 @@
 
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod durability;
 mod migrations;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
 
 use cognate_domain::store::{ConflictOn, RecordWrite, Store, StoreError, StoreResult, UserCursor, UserQuery, UserRecord, ValueMatch};
 use cognate_domain::sync::{DatasetRecord, SyncRecord};
@@ -87,6 +92,67 @@ impl SyncListener {
 pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
+    /// Set when a transaction could not be committed or rolled back (a full disk, a lost
+    /// server), cleared by the next commit that succeeds: `/health` reports such a store
+    /// unavailable until a write goes through again.
+    write_failed: Arc<AtomicBool>,
+}
+
+/// One transaction on one pooled connection, begun with `BEGIN` (`BEGIN IMMEDIATE` on SQLite,
+/// which takes the write lock at once instead of failing later on an upgrade). A connection
+/// goes back to the pool only when its transaction ended cleanly: when COMMIT or ROLLBACK
+/// fails, or the transaction is dropped unfinished (an error returned mid-way, a cancelled
+/// request), the connection is closed, so no later request can run inside a transaction whose
+/// fate is unknown and have its writes acknowledged but never committed.
+struct Tx {
+    connection: Option<PoolConnection<Any>>,
+    write_failed: Arc<AtomicBool>,
+}
+
+impl Tx {
+    /// The connection, to run the transaction's statements on.
+    fn conn(&mut self) -> &mut AnyConnection {
+        self.connection.as_mut().expect("a transaction holds its connection until it ends")
+    }
+
+    /// Commits; the write is acknowledged only when this returns Ok.
+    async fn commit(mut self) -> StoreResult<()> {
+        self.end("COMMIT").await
+    }
+
+    /// Rolls back, for an outcome that changes nothing (a conflict).
+    async fn rollback(mut self) -> StoreResult<()> {
+        self.end("ROLLBACK").await
+    }
+
+    async fn end(&mut self, statement: &'static str) -> StoreResult<()> {
+        let mut connection = self.connection.take().expect("a transaction ends once");
+        match connection.execute(statement).await {
+            Ok(_) => {
+                if statement == "COMMIT" {
+                    self.write_failed.store(false, Ordering::Relaxed);
+                }
+                Ok(())
+            }
+            Err(error) => {
+                tracing::error!(%error, statement, "a transaction did not end cleanly; its connection is closed");
+                self.write_failed.store(true, Ordering::Relaxed);
+                connection.close_on_drop();
+                Err(backend(error))
+            }
+        }
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        if let Some(mut connection) = self.connection.take() {
+            // Abandoned by an error or a cancelled request: the store may be unable to write
+            // (the next health check probes it with a write).
+            self.write_failed.store(true, Ordering::Relaxed);
+            connection.close_on_drop();
+        }
+    }
 }
 
 fn backend(error: sqlx::Error) -> StoreError {
@@ -113,6 +179,13 @@ fn limit(value: u32) -> i64 {
 impl SqlStore {
     /// Connects, creating an SQLite file when it does not exist, and applies pending migrations.
     pub async fn connect(url: &str) -> StoreResult<SqlStore> {
+        Self::connect_with_sqlite_pragma(url, None).await
+    }
+
+    /// As [`Self::connect`], running one more SQLite pragma on every new connection (tests use
+    /// `PRAGMA max_page_count` to fill the database deterministically).
+    #[doc(hidden)]
+    pub async fn connect_with_sqlite_pragma(url: &str, extra_pragma: Option<&'static str>) -> StoreResult<SqlStore> {
         sqlx::any::install_default_drivers();
         let dialect = Dialect::of_url(url)
             .ok_or_else(|| StoreError::Backend(format!("unsupported database URL (want sqlite: or postgres://): {url}")))?;
@@ -135,19 +208,45 @@ impl SqlStore {
                         connection
                             .execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
                             .await?;
+                        if let Some(pragma) = extra_pragma {
+                            connection.execute(pragma).await?;
+                        }
                     }
                     Ok(())
                 })
             });
         let _ = sqlx::any::AnyConnectOptions::from_str(&url).map_err(backend)?;
         let pool = options.connect(&url).await.map_err(backend)?;
-        let store = SqlStore { pool, dialect };
+        let store = SqlStore { pool, dialect, write_failed: Arc::new(AtomicBool::new(false)) };
         store.migrate().await?;
         Ok(store)
     }
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// Ends a transaction that failed with `error`: a conflict (nothing to change) rolls back
+    /// and keeps the connection; anything else closes it (see [`Tx`]).
+    async fn abandon<T>(transaction: Tx, error: StoreError) -> StoreResult<T> {
+        if matches!(error, StoreError::Conflict(_)) {
+            transaction.rollback().await?;
+        }
+        Err(error)
+    }
+
+    /// Begins a transaction on a connection of its own (see [`Tx`]).
+    async fn begin(&self) -> StoreResult<Tx> {
+        let mut connection = self.pool.acquire().await.map_err(backend)?;
+        let statement = match self.dialect {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        };
+        if let Err(error) = connection.execute(statement).await {
+            connection.close_on_drop();
+            return Err(backend(error));
+        }
+        Ok(Tx { connection: Some(connection), write_failed: self.write_failed.clone() })
     }
 
     /// Applies the migrations this database does not have yet, under a cluster-wide lock.
@@ -229,7 +328,7 @@ impl SqlStore {
         rows.iter().map(|row| row.try_get::<i64, _>(0).map_err(backend)).collect()
     }
 
-    async fn write_user_rows(transaction: &mut Transaction<'_, Any>, record: &UserRecord) -> StoreResult<()> {
+    async fn write_user_rows(transaction: &mut Tx, record: &UserRecord) -> StoreResult<()> {
         let pool_id = record.user.pool_id.as_str();
         for (attribute, value) in &record.search {
             sqlx::query(
@@ -239,7 +338,7 @@ impl SqlStore {
             .bind(attribute.as_str())
             .bind(truncate_search_value(value))
             .bind(record.username_key.as_str())
-            .execute(&mut **transaction)
+            .execute(transaction.conn())
             .await
             .map_err(backend)?;
         }
@@ -249,7 +348,7 @@ impl SqlStore {
                 .bind(attribute.as_str())
                 .bind(value.as_str())
                 .bind(record.username_key.as_str())
-                .execute(&mut **transaction)
+                .execute(transaction.conn())
                 .await;
             match inserted {
                 Ok(_) => {}
@@ -260,12 +359,12 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn delete_user_rows(transaction: &mut Transaction<'_, Any>, pool_id: &str, username_key: &str) -> StoreResult<()> {
+    async fn delete_user_rows(transaction: &mut Tx, pool_id: &str, username_key: &str) -> StoreResult<()> {
         for statement in [
             "DELETE FROM user_search WHERE pool_id = $1 AND username_key = $2",
             "DELETE FROM user_aliases WHERE pool_id = $1 AND username_key = $2",
         ] {
-            sqlx::query(statement).bind(pool_id).bind(username_key).execute(&mut **transaction).await.map_err(backend)?;
+            sqlx::query(statement).bind(pool_id).bind(username_key).execute(transaction.conn()).await.map_err(backend)?;
         }
         Ok(())
     }
@@ -317,6 +416,20 @@ impl SqlStore {
 impl Store for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
+        if self.write_failed.load(Ordering::Relaxed) {
+            // The last transaction failed to end: answer only once a write commits again.
+            let mut transaction = self.begin().await?;
+            let probe = format!("health-probe-{}", std::process::id());
+            // Larger than a page, so that a full store cannot fit it into free space.
+            sqlx::query("INSERT INTO cluster_values (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(&probe)
+                .bind("x".repeat(8192))
+                .execute(transaction.conn())
+                .await
+                .map_err(backend)?;
+            sqlx::query("DELETE FROM cluster_values WHERE name = $1").bind(&probe).execute(transaction.conn()).await.map_err(backend)?;
+            transaction.commit().await?;
+        }
         Ok(())
     }
 
@@ -333,10 +446,10 @@ impl Store for SqlStore {
     }
 
     async fn delete_user_pool(&self, pool_id: &str) -> StoreResult<bool> {
-        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        let mut transaction = self.begin().await?;
         let deleted = sqlx::query("DELETE FROM user_pools WHERE id = $1")
             .bind(pool_id)
-            .execute(&mut *transaction)
+            .execute(transaction.conn())
             .await
             .map_err(backend)?
             .rows_affected()
@@ -353,9 +466,9 @@ impl Store for SqlStore {
             "DELETE FROM auth_sessions WHERE pool_id = $1",
             "DELETE FROM outbox WHERE pool_id = $1",
         ] {
-            sqlx::query(statement).bind(pool_id).execute(&mut *transaction).await.map_err(backend)?;
+            sqlx::query(statement).bind(pool_id).execute(transaction.conn()).await.map_err(backend)?;
         }
-        transaction.commit().await.map_err(backend)?;
+        transaction.commit().await?;
         Ok(deleted)
     }
 
@@ -412,21 +525,27 @@ impl Store for SqlStore {
     }
 
     async fn insert_user(&self, record: &UserRecord) -> StoreResult<()> {
-        let mut transaction = self.pool.begin().await.map_err(backend)?;
-        let inserted = sqlx::query("INSERT INTO users (pool_id, username_key, sub, data) VALUES ($1, $2, $3, $4)")
+        let mut transaction = self.begin().await?;
+        let inserted = sqlx::query("INSERT INTO users (pool_id, username_key, sub, version, data) VALUES ($1, $2, $3, $4, $5)")
             .bind(record.user.pool_id.as_str())
             .bind(record.username_key.as_str())
             .bind(record.user.sub.as_str())
+            .bind(record.user.version)
             .bind(encode(&record.user)?)
-            .execute(&mut *transaction)
+            .execute(transaction.conn())
             .await;
         match inserted {
             Ok(_) => {}
-            Err(error) if is_unique_violation(&error) => return Err(StoreError::Conflict(ConflictOn::Key)),
+            Err(error) if is_unique_violation(&error) => {
+                transaction.rollback().await?;
+                return Err(StoreError::Conflict(ConflictOn::Key));
+            }
             Err(error) => return Err(backend(error)),
         }
-        Self::write_user_rows(&mut transaction, record).await?;
-        transaction.commit().await.map_err(backend)
+        if let Err(error) = Self::write_user_rows(&mut transaction, record).await {
+            return Self::abandon(transaction, error).await;
+        }
+        transaction.commit().await
     }
 
     async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>> {
@@ -443,31 +562,45 @@ impl Store for SqlStore {
     }
 
     async fn update_user(&self, record: &UserRecord) -> StoreResult<bool> {
-        let mut transaction = self.pool.begin().await.map_err(backend)?;
-        let updated = sqlx::query("UPDATE users SET data = $3 WHERE pool_id = $1 AND username_key = $2")
+        let expected = record.user.version;
+        let next = User { version: expected + 1, ..record.user.clone() };
+        let mut transaction = self.begin().await?;
+        let updated = sqlx::query("UPDATE users SET data = $3, version = $4 WHERE pool_id = $1 AND username_key = $2 AND version = $5")
             .bind(record.user.pool_id.as_str())
             .bind(record.username_key.as_str())
-            .bind(encode(&record.user)?)
-            .execute(&mut *transaction)
+            .bind(encode(&next)?)
+            .bind(next.version)
+            .bind(expected)
+            .execute(transaction.conn())
             .await
             .map_err(backend)?
             .rows_affected()
             > 0;
         if !updated {
-            return Ok(false);
+            let exists = sqlx::query("SELECT 1 AS hit FROM users WHERE pool_id = $1 AND username_key = $2")
+                .bind(record.user.pool_id.as_str())
+                .bind(record.username_key.as_str())
+                .fetch_optional(transaction.conn())
+                .await
+                .map_err(backend)?
+                .is_some();
+            transaction.rollback().await?;
+            return if exists { Err(StoreError::Conflict(ConflictOn::Stale)) } else { Ok(false) };
         }
         Self::delete_user_rows(&mut transaction, &record.user.pool_id, &record.username_key).await?;
-        Self::write_user_rows(&mut transaction, record).await?;
-        transaction.commit().await.map_err(backend)?;
+        if let Err(error) = Self::write_user_rows(&mut transaction, record).await {
+            return Self::abandon(transaction, error).await;
+        }
+        transaction.commit().await?;
         Ok(true)
     }
 
     async fn delete_user(&self, pool_id: &str, username_key: &str) -> StoreResult<bool> {
-        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        let mut transaction = self.begin().await?;
         let deleted = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND username_key = $2")
             .bind(pool_id)
             .bind(username_key)
-            .execute(&mut *transaction)
+            .execute(transaction.conn())
             .await
             .map_err(backend)?
             .rows_affected()
@@ -477,9 +610,9 @@ impl Store for SqlStore {
             "DELETE FROM group_members WHERE pool_id = $1 AND username_key = $2",
             "DELETE FROM refresh_tokens WHERE pool_id = $1 AND username_key = $2",
         ] {
-            sqlx::query(statement).bind(pool_id).bind(username_key).execute(&mut *transaction).await.map_err(backend)?;
+            sqlx::query(statement).bind(pool_id).bind(username_key).execute(transaction.conn()).await.map_err(backend)?;
         }
-        transaction.commit().await.map_err(backend)?;
+        transaction.commit().await?;
         Ok(deleted)
     }
 
@@ -554,11 +687,11 @@ impl Store for SqlStore {
     }
 
     async fn delete_group(&self, pool_id: &str, group_name: &str) -> StoreResult<bool> {
-        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        let mut transaction = self.begin().await?;
         let deleted = sqlx::query("DELETE FROM user_groups WHERE pool_id = $1 AND group_name = $2")
             .bind(pool_id)
             .bind(group_name)
-            .execute(&mut *transaction)
+            .execute(transaction.conn())
             .await
             .map_err(backend)?
             .rows_affected()
@@ -566,10 +699,10 @@ impl Store for SqlStore {
         sqlx::query("DELETE FROM group_members WHERE pool_id = $1 AND group_name = $2")
             .bind(pool_id)
             .bind(group_name)
-            .execute(&mut *transaction)
+            .execute(transaction.conn())
             .await
             .map_err(backend)?;
-        transaction.commit().await.map_err(backend)?;
+        transaction.commit().await?;
         Ok(deleted)
     }
 
@@ -809,7 +942,7 @@ impl Store for SqlStore {
     }
 
     async fn write_records(&self, writes: &[RecordWrite]) -> StoreResult<()> {
-        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        let mut transaction = self.begin().await?;
         for write in writes {
             match write {
                 RecordWrite::Insert { kind, scope, key, data, expires_ms } => {
@@ -821,12 +954,12 @@ impl Store for SqlStore {
                     .bind(key)
                     .bind(*expires_ms)
                     .bind(data)
-                    .execute(&mut *transaction)
+                    .execute(transaction.conn())
                     .await
                     .map_err(backend)?
                     .rows_affected();
                     if inserted == 0 {
-                        return Err(StoreError::Conflict(ConflictOn::Key));
+                        return Self::abandon(transaction, StoreError::Conflict(ConflictOn::Key)).await;
                     }
                 }
                 RecordWrite::Put { kind, scope, key, data, expires_ms } => {
@@ -834,7 +967,7 @@ impl Store for SqlStore {
                         .bind(*kind)
                         .bind(scope)
                         .bind(key)
-                        .execute(&mut *transaction)
+                        .execute(transaction.conn())
                         .await
                         .map_err(backend)?;
                     sqlx::query("INSERT INTO records (kind, scope, key, expires_ms, data) VALUES ($1, $2, $3, $4, $5)")
@@ -843,7 +976,7 @@ impl Store for SqlStore {
                         .bind(key)
                         .bind(*expires_ms)
                         .bind(data)
-                        .execute(&mut *transaction)
+                        .execute(transaction.conn())
                         .await
                         .map_err(|error| if is_unique_violation(&error) { StoreError::Conflict(ConflictOn::Key) } else { backend(error) })?;
                 }
@@ -853,12 +986,12 @@ impl Store for SqlStore {
                         .bind(scope)
                         .bind(key)
                         .bind(data)
-                        .execute(&mut *transaction)
+                        .execute(transaction.conn())
                         .await
                         .map_err(backend)?
                         .rows_affected();
                     if updated == 0 {
-                        return Err(StoreError::Conflict(ConflictOn::Absent));
+                        return Self::abandon(transaction, StoreError::Conflict(ConflictOn::Absent)).await;
                     }
                 }
                 RecordWrite::Delete { kind, scope, key } => {
@@ -866,7 +999,7 @@ impl Store for SqlStore {
                         .bind(*kind)
                         .bind(scope)
                         .bind(key)
-                        .execute(&mut *transaction)
+                        .execute(transaction.conn())
                         .await
                         .map_err(backend)?;
                 }
@@ -874,13 +1007,13 @@ impl Store for SqlStore {
                     sqlx::query("DELETE FROM records WHERE kind = $1 AND scope = $2")
                         .bind(*kind)
                         .bind(scope)
-                        .execute(&mut *transaction)
+                        .execute(transaction.conn())
                         .await
                         .map_err(backend)?;
                 }
             }
         }
-        transaction.commit().await.map_err(backend)
+        transaction.commit().await
     }
 
     async fn purge_expired_records(&self, now_ms: i64) -> StoreResult<u64> {
@@ -961,7 +1094,7 @@ impl Store for SqlStore {
         clear: bool,
         notification: Option<&str>,
     ) -> StoreResult<()> {
-        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        let mut transaction = self.begin().await?;
         let data = encode(dataset)?;
         let written = match expected_count {
             None => sqlx::query(
@@ -972,7 +1105,7 @@ impl Store for SqlStore {
             .bind(&dataset.pool_id)
             .bind(dataset.sync_count)
             .bind(&data)
-            .execute(&mut *transaction)
+            .execute(transaction.conn())
             .await
             .map_err(backend)?
             .rows_affected(),
@@ -984,19 +1117,19 @@ impl Store for SqlStore {
             .bind(dataset.sync_count)
             .bind(&data)
             .bind(expected)
-            .execute(&mut *transaction)
+            .execute(transaction.conn())
             .await
             .map_err(backend)?
             .rows_affected(),
         };
         if written == 0 {
-            return Err(StoreError::Conflict(ConflictOn::Key));
+            return Self::abandon(transaction, StoreError::Conflict(ConflictOn::Key)).await;
         }
         if clear {
             sqlx::query("DELETE FROM sync_records WHERE identity_id = $1 AND dataset = $2")
                 .bind(&dataset.identity_id)
                 .bind(&dataset.name)
-                .execute(&mut *transaction)
+                .execute(transaction.conn())
                 .await
                 .map_err(backend)?;
         }
@@ -1005,7 +1138,7 @@ impl Store for SqlStore {
                 .bind(&dataset.identity_id)
                 .bind(&dataset.name)
                 .bind(&record.key)
-                .execute(&mut *transaction)
+                .execute(transaction.conn())
                 .await
                 .map_err(backend)?;
             sqlx::query("INSERT INTO sync_records (identity_id, dataset, key, sync_count, data) VALUES ($1, $2, $3, $4, $5)")
@@ -1014,7 +1147,7 @@ impl Store for SqlStore {
                 .bind(&record.key)
                 .bind(record.sync_count)
                 .bind(encode(record)?)
-                .execute(&mut *transaction)
+                .execute(transaction.conn())
                 .await
                 .map_err(backend)?;
         }
@@ -1022,10 +1155,10 @@ impl Store for SqlStore {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(SYNC_CHANNEL)
                 .bind(payload)
-                .execute(&mut *transaction)
+                .execute(transaction.conn())
                 .await
                 .map_err(backend)?;
         }
-        transaction.commit().await.map_err(backend)
+        transaction.commit().await
     }
 }

@@ -130,4 +130,16 @@ CREATE TABLE sync_records (identity_id TEXT COLLATE "C" NOT NULL, dataset TEXT C
     PRIMARY KEY (identity_id, dataset, key));
 CREATE INDEX sync_records_count ON sync_records (identity_id, dataset, sync_count, key);
 "#,
+},
+Migration {
+    version: 6,
+    name: "user_versions",
+    // Each user row carries the version its document was written at, so that an update applies
+    // only to the version it read (a compare-and-set); the document holds the same number.
+    sqlite: r#"
+ALTER TABLE users ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+"#,
+    postgres: r#"
+ALTER TABLE users ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+"#,
 }];

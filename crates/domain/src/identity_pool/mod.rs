@@ -354,6 +354,14 @@ impl IdentityPoolService {
 
     // Identities.
 
+    /// The identity pool an identity belongs to, for authorising operations that name only the
+    /// identity; None when it is unknown or cannot be read.
+    pub async fn pool_of_identity(&self, identity_id: &str) -> Option<String> {
+        check_identity_id(identity_id).ok()?;
+        let data = self.store.get_record(IDENTITY, "", identity_id, 0).await.ok()??;
+        decode::<Identity>(&data).ok().map(|identity| identity.pool_id)
+    }
+
     pub async fn describe_identity(&self, identity_id: &str) -> DomainResult<Identity> {
         check_identity_id(identity_id)?;
         let data = self.store.get_record(IDENTITY, "", identity_id, 0).await.map_err(store_error)?;

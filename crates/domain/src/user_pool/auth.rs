@@ -355,7 +355,7 @@ impl UserPoolService {
             verify_password(password, self.decoy_hash());
             return Err(incorrect_credentials());
         };
-        self.check_lockout(&mut user)?;
+        self.reserve_sign_in(pool, &mut user).await?;
         let password_ok = self.password_matches(&user, password);
         self.after_first_factor(pool, client, user, password_ok).await
     }
@@ -397,6 +397,24 @@ impl UserPoolService {
         }
     }
 
+    /// Counts this sign-in attempt as a failure before its password or SRP claim is checked,
+    /// refusing it while the user is locked out: parallel guesses each take a place in the
+    /// count (redone on a fresh read when another request changed the user meanwhile), so no
+    /// more of them are evaluated than the lockout allows. A first factor that then succeeds
+    /// clears the count ([`Self::record_first_factor`]). `user` is then the stored user.
+    async fn reserve_sign_in(&self, pool: &UserPool, user: &mut User) -> DomainResult<()> {
+        for _ in 0..super::USER_RETRIES {
+            self.check_lockout(user)?;
+            user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
+            user.last_failed_sign_in_ms = Some(self.now());
+            match self.save_user(pool, user).await {
+                Err(error) if super::is_stale(&error) => *user = self.reload_user(pool, user).await?,
+                other => return other,
+            }
+        }
+        Err(super::stale_user())
+    }
+
     /// Refuses a sign-in while the user is locked out; forgets failures older than 15 minutes.
     fn check_lockout(&self, user: &mut User) -> DomainResult<()> {
         let now = self.now();
@@ -426,15 +444,13 @@ impl UserPoolService {
         }
     }
 
-    /// Counts a failed first factor (towards the lockout) or forgets earlier failures, and
-    /// refuses users who may not sign in: disabled, unconfirmed, reset required, or with an
-    /// expired temporary password. What passes is Confirmed or ForceChangePassword.
+    /// After [`Self::reserve_sign_in`] counted the attempt as a failure: keeps that count when
+    /// the first factor failed, or clears the failures when it succeeded, and refuses users who
+    /// may not sign in: disabled, unconfirmed, reset required, or with an expired temporary
+    /// password. What passes is Confirmed or ForceChangePassword.
     pub(super) async fn record_first_factor(&self, pool: &UserPool, mut user: User, first_factor_ok: bool) -> DomainResult<User> {
         let now = self.now();
         if !first_factor_ok {
-            user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
-            user.last_failed_sign_in_ms = Some(now);
-            self.save_user(pool, &user).await?;
             return Err(if user.failed_sign_ins > FREE_ATTEMPTS {
                 DomainError::NotAuthorized("Password attempts exceeded".into())
             } else {
@@ -442,9 +458,14 @@ impl UserPoolService {
             });
         }
         if user.failed_sign_ins > 0 {
-            user.failed_sign_ins = 0;
-            user.last_failed_sign_in_ms = None;
-            self.save_user(pool, &user).await?;
+            let key = pool.username_key(&user.username);
+            user = self
+                .change_user(pool, &key, |user| {
+                    user.failed_sign_ins = 0;
+                    user.last_failed_sign_in_ms = None;
+                    Ok(())
+                })
+                .await?;
         }
         if !user.enabled {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));
@@ -481,7 +502,7 @@ impl UserPoolService {
             }
             Err(other) => return Err(other),
         };
-        self.check_lockout(&mut user)?;
+        self.reserve_sign_in(pool, &mut user).await?;
         let password_ok = self.password_matches(&user, password);
         let user = self.record_first_factor(pool, user, password_ok).await?;
         if user.status == UserStatus::ForceChangePassword {
@@ -579,7 +600,7 @@ impl UserPoolService {
             }
         }
         self.check_secret_hash(client, &[username, user.username.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
-        self.check_lockout(&mut user)?;
+        self.reserve_sign_in(pool, &mut user).await?;
         let signed_at = crate::srp::parse_timestamp(timestamp)
             .ok_or_else(|| DomainError::InvalidParameter("TIMESTAMP is not in the expected format.".into()))?;
         let fresh = (signed_at - self.now() / 1000).abs() <= SRP_TIMESTAMP_SKEW_SECONDS;
@@ -697,7 +718,7 @@ impl UserPoolService {
         user.status = UserStatus::Confirmed;
         user.temporary_password_expires_ms = None;
         user.modified_ms = now;
-        self.save_user(pool, &user).await?;
+        self.save_user(pool, &mut user).await?;
         Ok(user)
     }
 
@@ -1003,18 +1024,34 @@ impl UserPoolService {
     }
 
     /// ChangePassword, by the holder of an access token.
+    /// The attempt is counted (and stored) before the previous password is checked, so
+    /// parallel guesses cannot outrun the hourly limit; the new password is then written only
+    /// if the password checked is still the user's.
     pub async fn change_password(&self, access_token: &str, previous: &str, proposed: &str) -> DomainResult<()> {
         let holder = self.authenticate_access_token(access_token).await?;
         let (pool, mut user) = (holder.pool, holder.user);
         self.record_attempt(&pool, &mut user, "ChangePassword", 5).await?;
-        let previous_ok = user.password_hash.as_deref().is_some_and(|hash| verify_password(previous, hash));
+        let checked = user.password_hash.clone();
+        let previous_ok = checked.as_deref().is_some_and(|hash| verify_password(previous, hash));
         if !previous_ok {
             return Err(incorrect_credentials());
         }
         password::check_password(&pool.settings.password_policy, proposed)?;
         self.set_password(&pool, &mut user, proposed)?;
-        user.modified_ms = self.now();
-        self.save_user(&pool, &user).await
+        let now = self.now();
+        let key = pool.username_key(&user.username);
+        self.change_user(&pool, &key, |stored| {
+            if stored.password_hash != checked {
+                return Err(incorrect_credentials());
+            }
+            stored.password_hash = user.password_hash.clone();
+            stored.password_history = user.password_history.clone();
+            stored.sealed_srp_verifier = user.sealed_srp_verifier.clone();
+            stored.modified_ms = now;
+            Ok(())
+        })
+        .await
+        .map(|_| ())
     }
 }
 
@@ -1059,6 +1096,7 @@ mod tests {
             pending_codes: Vec::new(),
             hourly_attempts: Vec::new(),
             password_history: Vec::new(),
+            version: 0,
         };
         assert_eq!(lockout_end(&user), None);
         user.failed_sign_ins = 5;

@@ -9,6 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::auth::Caller;
+use super::retrying;
 use super::{
     attributes, password, set_attribute, store_error, Attribute, CodePurpose, OutboxMessage, PendingCode, User, UserPool,
     UserPoolService, UserStatus,
@@ -77,7 +78,15 @@ fn new_code() -> String {
     format!("{:06}", OsRng.gen_range(0..1_000_000u32))
 }
 
-fn code_hash(user: &User, purpose: CodePurpose, code: &str) -> String {
+/// A pending code as stored: a MAC under the master key of the user's sub, the purpose and the
+/// code, so a copy of the database alone cannot be searched for the code.
+fn code_hash(master_key: &crate::crypto::MasterKey, user: &User, purpose: CodePurpose, code: &str) -> String {
+    hex::encode(master_key.mac("one-time-code", format!("{}:{purpose:?}:{code}", user.sub).as_bytes()))
+}
+
+/// How codes issued before they were MACed were stored (plain SHA-256); such a code still
+/// works until it expires (a day at most), and none is issued any more.
+fn legacy_code_hash(user: &User, purpose: CodePurpose, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{}:{purpose:?}:{code}", user.sub).as_bytes()))
 }
 
@@ -175,19 +184,22 @@ impl UserPoolService {
         Ok(())
     }
 
-    /// Issues a code for `purpose`, records it on the user (the caller saves the user) and sends
-    /// it to `attribute`.
+    /// Issues a code for `purpose`, saves it on the user and only then sends it to `attribute`,
+    /// so a code that was sent is always the one stored.
     async fn send_code(&self, pool: &UserPool, user: &mut User, purpose: CodePurpose, attribute: &str) -> DomainResult<CodeDeliveryDetails> {
         if user.attribute(attribute).is_none() {
             return Err(DomainError::InvalidParameter(format!("The user has no {attribute} to send a code to.")));
         }
         let (attribute, code) = self.prepare_code(user, purpose, attribute);
+        self.save_user(pool, user).await?;
         self.deliver_code(pool, user, &attribute, &code).await
     }
 
-    /// Counts one attempt at `action` by `user` and stores the count; refuses the attempt once
-    /// the user has made `per_hour` of them within the hour.
-    pub(super) async fn record_attempt(&self, pool: &UserPool, user: &mut User, action: &str, per_hour: u32) -> DomainResult<()> {
+    /// Counts one attempt at `action` on `user` in memory, to be stored by the same write as the
+    /// attempt's outcome (one compare-and-set: an attempt whose write finds the user changed is
+    /// redone from a fresh read, counted again); refuses it once the user has made `per_hour`
+    /// of them within the hour.
+    fn count_attempt(&self, user: &mut User, action: &str, per_hour: u32) -> DomainResult<()> {
         let now = self.now();
         user.hourly_attempts.retain(|attempts| now - attempts.window_start_ms < HOUR_MS);
         let index = match user.hourly_attempts.iter().position(|attempts| attempts.action == action) {
@@ -201,7 +213,22 @@ impl UserPoolService {
             return Err(DomainError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
         }
         user.hourly_attempts[index].count += 1;
-        self.save_user(pool, user).await
+        Ok(())
+    }
+
+    /// Counts one attempt at `action` by `user` before the attempt is evaluated, and stores the
+    /// count (on a fresh read when another request changed the user meanwhile, so parallel
+    /// attempts are each counted); refuses the attempt once the user has made `per_hour` of
+    /// them within the hour. `user` is then the stored user.
+    pub(super) async fn record_attempt(&self, pool: &UserPool, user: &mut User, action: &str, per_hour: u32) -> DomainResult<()> {
+        for _ in 0..super::USER_RETRIES {
+            self.count_attempt(user, action, per_hour)?;
+            match self.save_user(pool, user).await {
+                Err(error) if super::is_stale(&error) => *user = self.reload_user(pool, user).await?,
+                other => return other,
+            }
+        }
+        Err(super::stale_user())
     }
 
     /// Checks a code; on success removes it and returns the attribute it was sent to. Wrong
@@ -222,7 +249,9 @@ impl UserPoolService {
             return Err(DomainError::ExpiredCode("Invalid code provided, please request a code again.".into()));
         }
         let expected = user.pending_codes[index].code_hash.clone();
-        if !constant_time_eq(expected.as_bytes(), code_hash(user, purpose, code.trim()).as_bytes()) {
+        let matches = constant_time_eq(expected.as_bytes(), code_hash(&self.master_key, user, purpose, code.trim()).as_bytes())
+            | constant_time_eq(expected.as_bytes(), legacy_code_hash(user, purpose, code.trim()).as_bytes());
+        if !matches {
             user.pending_codes[index].failed_attempts += 1;
             let exhausted = user.pending_codes[index].failed_attempts >= MAX_CODE_ATTEMPTS;
             if exhausted {
@@ -303,7 +332,7 @@ impl UserPoolService {
         };
         user.pending_codes.push(PendingCode {
             purpose,
-            code_hash: code_hash(user, purpose, &code),
+            code_hash: code_hash(&self.master_key, user, purpose, &code),
             expires_ms: self.now() + validity,
             failed_attempts: 0,
             attribute: Some(attribute.to_string()),
@@ -354,6 +383,10 @@ impl UserPoolService {
     /// AliasExistsException, unless `force_alias_creation` moves it here (the other user's
     /// value becomes unverified).
     pub async fn confirm_sign_up(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>, force_alias_creation: bool) -> DomainResult<()> {
+        retrying(|| self.confirm_sign_up_once(client_id, username, code, secret_hash, force_alias_creation)).await
+    }
+
+    async fn confirm_sign_up_once(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>, force_alias_creation: bool) -> DomainResult<()> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else {
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
@@ -364,7 +397,7 @@ impl UserPoolService {
                 user.status.as_str()
             )));
         }
-        self.record_attempt(&pool, &mut user, "ConfirmSignUp", 15).await?;
+        self.count_attempt(&mut user, "ConfirmSignUp", 15)?;
         let attribute = self.consume_code(&pool, &mut user, CodePurpose::ConfirmSignUp, code).await?;
         if let Some(attribute) = attribute {
             set_attribute(&mut user.attributes, &format!("{attribute}_verified"), "true");
@@ -374,11 +407,16 @@ impl UserPoolService {
         if force_alias_creation {
             self.release_aliases(&pool, &user).await?;
         }
-        self.save_user(&pool, &user).await
+        self.save_user(&pool, &mut user).await
     }
 
     /// ResendConfirmationCode.
     pub async fn resend_confirmation_code(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
+        -> DomainResult<Option<CodeDeliveryDetails>> {
+        retrying(|| self.resend_confirmation_code_once(client_id, username, secret_hash)).await
+    }
+
+    async fn resend_confirmation_code_once(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
         -> DomainResult<Option<CodeDeliveryDetails>> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else { return Ok(None) };
@@ -387,14 +425,17 @@ impl UserPoolService {
         }
         let channel = Self::sign_up_channel(&pool, &user)
             .ok_or_else(|| DomainError::InvalidParameter("The user has no auto-verified attribute to send a code to.".into()))?;
-        self.record_attempt(&pool, &mut user, "ResendConfirmationCode", 5).await?;
+        self.count_attempt(&mut user, "ResendConfirmationCode", 5)?;
         let details = self.send_code(&pool, &mut user, CodePurpose::ConfirmSignUp, &channel).await?;
-        self.save_user(&pool, &user).await?;
         Ok(Some(details))
     }
 
     /// AdminConfirmSignUp.
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> DomainResult<()> {
+        retrying(|| self.admin_confirm_sign_up_once(pool_id, username)).await
+    }
+
+    async fn admin_confirm_sign_up_once(&self, pool_id: &str, username: &str) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let mut user = self.resolve_user(&pool, username).await?;
         if user.status != UserStatus::Unconfirmed {
@@ -406,7 +447,7 @@ impl UserPoolService {
         user.status = UserStatus::Confirmed;
         user.pending_codes.retain(|pending| pending.purpose != CodePurpose::ConfirmSignUp);
         user.modified_ms = self.now();
-        self.save_user(&pool, &user).await
+        self.save_user(&pool, &mut user).await
     }
 
     /// The verified channel a password-reset code goes to, by the pool's recovery setting.
@@ -429,6 +470,11 @@ impl UserPoolService {
     /// ForgotPassword. With PreventUserExistenceErrors an unknown user gets a plausible answer.
     pub async fn forgot_password(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
         -> DomainResult<CodeDeliveryDetails> {
+        retrying(|| self.forgot_password_once(client_id, username, secret_hash)).await
+    }
+
+    async fn forgot_password_once(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
+        -> DomainResult<CodeDeliveryDetails> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else {
             return Ok(CodeDeliveryDetails {
@@ -448,13 +494,23 @@ impl UserPoolService {
                 "Cannot reset password for the user as there is no registered/verified email or phone_number".into(),
             )
         })?;
-        let details = self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel).await?;
-        self.save_user(&pool, &user).await?;
-        Ok(details)
+        self.count_attempt(&mut user, "ForgotPassword", 5)?;
+        self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel).await
     }
 
     /// ConfirmForgotPassword.
     pub async fn confirm_forgot_password(
+        &self,
+        client_id: &str,
+        username: &str,
+        code: &str,
+        new_password: &str,
+        secret_hash: Option<&str>,
+    ) -> DomainResult<()> {
+        retrying(|| self.confirm_forgot_password_once(client_id, username, code, new_password, secret_hash)).await
+    }
+
+    async fn confirm_forgot_password_once(
         &self,
         client_id: &str,
         username: &str,
@@ -467,7 +523,7 @@ impl UserPoolService {
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
         };
         password::check_password(&pool.settings.password_policy, new_password)?;
-        self.record_attempt(&pool, &mut user, "ConfirmForgotPassword", 10).await?;
+        self.count_attempt(&mut user, "ConfirmForgotPassword", 10)?;
         self.consume_code(&pool, &mut user, CodePurpose::ResetPassword, code).await?;
         self.set_password(&pool, &mut user, new_password)?;
         user.status = UserStatus::Confirmed;
@@ -475,11 +531,15 @@ impl UserPoolService {
         user.failed_sign_ins = 0;
         user.last_failed_sign_in_ms = None;
         user.modified_ms = self.now();
-        self.save_user(&pool, &user).await
+        self.save_user(&pool, &mut user).await
     }
 
     /// AdminResetUserPassword: the user must reset their password with a code before signing in.
     pub async fn admin_reset_user_password(&self, pool_id: &str, username: &str) -> DomainResult<()> {
+        retrying(|| self.admin_reset_user_password_once(pool_id, username)).await
+    }
+
+    async fn admin_reset_user_password_once(&self, pool_id: &str, username: &str) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let mut user = self.resolve_user(&pool, username).await?;
         let channel = Self::recovery_channel(&pool, &user).ok_or_else(|| {
@@ -487,10 +547,10 @@ impl UserPoolService {
                 "Cannot reset password for the user as there is no registered/verified email or phone_number".into(),
             )
         })?;
-        self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel).await?;
         user.status = UserStatus::ResetRequired;
         user.modified_ms = self.now();
-        self.save_user(&pool, &user).await
+        self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel).await?;
+        Ok(())
     }
 }
 
@@ -533,55 +593,72 @@ impl UserPoolService {
         if !applied.is_empty() {
             self.admin_update_user_attributes(&pool.id, &holder.user.username, &applied).await?;
         }
-        let mut user = self.resolve_user(&pool, &holder.user.username).await?;
-        for change in &waiting {
-            let purpose = CodePurpose::verifying(&change.name).expect("email and phone_number are verifiable");
-            let (attribute, code) = self.prepare_code(&mut user, purpose, &change.name);
-            if let Some(pending) = user.pending_codes.iter_mut().find(|pending| pending.purpose == purpose) {
-                pending.pending_value = Some(change.value.clone());
-            }
-            deliveries.push(self.deliver_code_to(&pool, &user, &attribute, &change.value, &code).await?);
-        }
-        for attribute in ["email", "phone_number"] {
-            let changed = user.attribute(attribute).is_some() && user.attribute(attribute) != before.attribute(attribute);
-            let changed = changed && !waiting.iter().any(|change| change.name == attribute);
-            if changed && pool.settings.auto_verified_attributes.iter().any(|name| name == attribute) {
-                let purpose = CodePurpose::verifying(attribute).expect("email and phone_number are verifiable");
-                deliveries.push(self.send_code(&pool, &mut user, purpose, attribute).await?);
-            }
-        }
-        if !deliveries.is_empty() {
-            self.save_user(&pool, &user).await?;
+        // The codes are stored on the user first (redone on a fresh read if the user changed
+        // meanwhile), then sent: a code that was sent is always the one stored.
+        let mut codes: Vec<(String, String, String)> = Vec::new();
+        let username_key = pool.username_key(&holder.user.username);
+        let user = self
+            .change_user(&pool, &username_key, |user| {
+                codes.clear();
+                for change in &waiting {
+                    let purpose = CodePurpose::verifying(&change.name).expect("email and phone_number are verifiable");
+                    let (attribute, code) = self.prepare_code(user, purpose, &change.name);
+                    if let Some(pending) = user.pending_codes.iter_mut().find(|pending| pending.purpose == purpose) {
+                        pending.pending_value = Some(change.value.clone());
+                    }
+                    codes.push((attribute, change.value.clone(), code));
+                }
+                for attribute in ["email", "phone_number"] {
+                    let changed = user.attribute(attribute).is_some() && user.attribute(attribute) != before.attribute(attribute);
+                    let changed = changed && !waiting.iter().any(|change| change.name == attribute);
+                    if changed && pool.settings.auto_verified_attributes.iter().any(|name| name == attribute) {
+                        let purpose = CodePurpose::verifying(attribute).expect("email and phone_number are verifiable");
+                        let destination = user.attribute(attribute).unwrap_or_default().to_string();
+                        let (attribute, code) = self.prepare_code(user, purpose, attribute);
+                        codes.push((attribute, destination, code));
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        for (attribute, destination, code) in &codes {
+            deliveries.push(self.deliver_code_to(&pool, &user, attribute, destination, code).await?);
         }
         Ok(deliveries)
     }
 
     /// GetUserAttributeVerificationCode.
     pub async fn get_user_attribute_verification_code(&self, access_token: &str, attribute: &str) -> DomainResult<CodeDeliveryDetails> {
+        retrying(|| self.get_user_attribute_verification_code_once(access_token, attribute)).await
+    }
+
+    async fn get_user_attribute_verification_code_once(&self, access_token: &str, attribute: &str) -> DomainResult<CodeDeliveryDetails> {
         let holder = self.authenticate_access_token(access_token).await?;
         let purpose = CodePurpose::verifying(attribute)
             .ok_or_else(|| DomainError::InvalidParameter(format!("{attribute} cannot be verified.")))?;
         let (pool, mut user) = (holder.pool, holder.user);
-        self.record_attempt(&pool, &mut user, "GetUserAttributeVerificationCode", 5).await?;
-        let details = self.send_code(&pool, &mut user, purpose, attribute).await?;
-        self.save_user(&pool, &user).await?;
-        Ok(details)
+        self.count_attempt(&mut user, "GetUserAttributeVerificationCode", 5)?;
+        self.send_code(&pool, &mut user, purpose, attribute).await
     }
 
     /// VerifyUserAttribute.
     pub async fn verify_user_attribute(&self, access_token: &str, attribute: &str, code: &str) -> DomainResult<()> {
+        retrying(|| self.verify_user_attribute_once(access_token, attribute, code)).await
+    }
+
+    async fn verify_user_attribute_once(&self, access_token: &str, attribute: &str, code: &str) -> DomainResult<()> {
         let holder = self.authenticate_access_token(access_token).await?;
         let purpose = CodePurpose::verifying(attribute)
             .ok_or_else(|| DomainError::InvalidParameter(format!("{attribute} cannot be verified.")))?;
         let (pool, mut user) = (holder.pool, holder.user);
-        self.record_attempt(&pool, &mut user, "VerifyUserAttribute", 15).await?;
+        self.count_attempt(&mut user, "VerifyUserAttribute", 15)?;
         let pending = self.consume_pending_code(&pool, &mut user, purpose, code).await?;
         if let Some(value) = pending.pending_value {
             set_attribute(&mut user.attributes, attribute, &value);
         }
         set_attribute(&mut user.attributes, &format!("{attribute}_verified"), "true");
         user.modified_ms = self.now();
-        self.save_user(&pool, &user).await
+        self.save_user(&pool, &mut user).await
     }
 
     /// DeleteUserAttributes, by the holder of an access token.

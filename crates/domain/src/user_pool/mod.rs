@@ -95,6 +95,38 @@ pub struct UserPoolService {
     decoy_hash: Arc<std::sync::OnceLock<String>>,
 }
 
+/// How often a read-modify-write of a user is redone when another request changed the user
+/// between its read and its write; past that the caller is told to try again.
+const USER_RETRIES: usize = 64;
+const STALE_USER: &str = "The user was changed by other requests at the same time. Try again.";
+
+/// The error of a write that found the user changed since it was read.
+fn stale_user() -> DomainError {
+    DomainError::TooManyRequests(STALE_USER.into())
+}
+
+fn is_stale(error: &DomainError) -> bool {
+    matches!(error, DomainError::TooManyRequests(message) if message == STALE_USER)
+}
+
+/// Runs one read-modify-write of a user (an operation that reads the user, decides, and saves
+/// it once) until its save applies to the version it read: each stale save redoes the whole
+/// attempt from a fresh read, so every decision (a code still pending, the lockout, a status)
+/// is made on the state it changes.
+async fn retrying<T, F, Fut>(mut attempt: F) -> DomainResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = DomainResult<T>>,
+{
+    for _ in 0..USER_RETRIES {
+        match attempt().await {
+            Err(error) if is_stale(&error) => continue,
+            other => return other,
+        }
+    }
+    Err(stale_user())
+}
+
 fn store_error(error: StoreError) -> DomainError {
     DomainError::internal(error)
 }
@@ -592,13 +624,41 @@ impl UserPoolService {
         }
     }
 
-    async fn save_user(&self, pool: &UserPool, user: &User) -> DomainResult<()> {
+    /// Writes a user back, on the condition that nobody changed it since it was read (its
+    /// version); `user` then holds the new version. When someone did, nothing is written and
+    /// the error is the stale one, which [`retrying`] redoes from a fresh read.
+    async fn save_user(&self, pool: &UserPool, user: &mut User) -> DomainResult<()> {
         match self.store.update_user(&self.user_record(pool, user)).await {
-            Ok(true) => Ok(()),
+            Ok(true) => {
+                user.version += 1;
+                Ok(())
+            }
             Ok(false) => Err(user_not_found()),
             Err(StoreError::Conflict(ConflictOn::Alias(attribute))) => Err(Self::alias_error(pool, &attribute)),
+            Err(StoreError::Conflict(ConflictOn::Stale)) => Err(stale_user()),
             Err(error) => Err(store_error(error)),
         }
+    }
+
+    /// The user as stored now, for redoing a change that found it changed.
+    async fn reload_user(&self, pool: &UserPool, user: &User) -> DomainResult<User> {
+        self.store.get_user(&pool.id, &pool.username_key(&user.username)).await.map_err(store_error)?.ok_or_else(user_not_found)
+    }
+
+    /// Applies `change` to the user stored under `username_key` and writes it back, redoing it
+    /// on a fresh read whenever another request changed the user first. Returns the user as
+    /// written.
+    async fn change_user(&self, pool: &UserPool, username_key: &str, mut change: impl FnMut(&mut User) -> DomainResult<()>) -> DomainResult<User> {
+        for _ in 0..USER_RETRIES {
+            let mut user = self.store.get_user(&pool.id, username_key).await.map_err(store_error)?.ok_or_else(user_not_found)?;
+            change(&mut user)?;
+            match self.save_user(pool, &mut user).await {
+                Err(error) if is_stale(&error) => continue,
+                Err(error) => return Err(error),
+                Ok(()) => return Ok(user),
+            }
+        }
+        Err(stale_user())
     }
 
     /// Takes verified aliases that `user` is about to hold away from other users (ForceAliasCreation).
@@ -612,7 +672,7 @@ impl UserPoolService {
                 if holder.sub != user.sub {
                     set_attribute(&mut holder.attributes, &format!("{attribute}_verified"), "false");
                     holder.modified_ms = self.now();
-                    self.save_user(pool, &holder).await?;
+                    self.save_user(pool, &mut holder).await?;
                 }
             }
         }
@@ -620,6 +680,10 @@ impl UserPoolService {
     }
 
     pub async fn admin_create_user(&self, pool_id: &str, input: AdminCreateUserInput) -> DomainResult<User> {
+        retrying(|| self.admin_create_user_once(pool_id, input.clone())).await
+    }
+
+    async fn admin_create_user_once(&self, pool_id: &str, input: AdminCreateUserInput) -> DomainResult<User> {
         let pool = self.load_pool(pool_id).await?;
         ids::check_name(&input.username, "username")?;
         if input.message_action == MessageAction::Resend {
@@ -756,7 +820,7 @@ impl UserPoolService {
         self.set_password(pool, &mut user, &temporary_password)?;
         user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(pool));
         user.modified_ms = now;
-        self.save_user(pool, &user).await?;
+        self.save_user(pool, &mut user).await?;
         self.send_invitation(pool, &user, &temporary_password, &input.desired_delivery_mediums).await?;
         Ok(user)
     }
@@ -776,6 +840,10 @@ impl UserPoolService {
     }
 
     pub async fn admin_update_user_attributes(&self, pool_id: &str, username: &str, changes: &[Attribute]) -> DomainResult<()> {
+        retrying(|| self.admin_update_user_attributes_once(pool_id, username, changes)).await
+    }
+
+    async fn admin_update_user_attributes_once(&self, pool_id: &str, username: &str, changes: &[Attribute]) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let mut user = self.resolve_user(&pool, username).await?;
         let changes = dedupe_attributes(changes);
@@ -806,10 +874,14 @@ impl UserPoolService {
         }
         attributes::check_required(&pool, &user.attributes)?;
         user.modified_ms = self.now();
-        self.save_user(&pool, &user).await
+        self.save_user(&pool, &mut user).await
     }
 
     pub async fn admin_delete_user_attributes(&self, pool_id: &str, username: &str, names: &[String]) -> DomainResult<()> {
+        retrying(|| self.admin_delete_user_attributes_once(pool_id, username, names)).await
+    }
+
+    async fn admin_delete_user_attributes_once(&self, pool_id: &str, username: &str, names: &[String]) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let mut user = self.resolve_user(&pool, username).await?;
         for name in names {
@@ -832,21 +904,29 @@ impl UserPoolService {
             }
         }
         user.modified_ms = self.now();
-        self.save_user(&pool, &user).await
+        self.save_user(&pool, &mut user).await
     }
 
     pub async fn admin_set_user_enabled(&self, pool_id: &str, username: &str, enabled: bool) -> DomainResult<()> {
+        retrying(|| self.admin_set_user_enabled_once(pool_id, username, enabled)).await
+    }
+
+    async fn admin_set_user_enabled_once(&self, pool_id: &str, username: &str, enabled: bool) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let mut user = self.resolve_user(&pool, username).await?;
         if user.enabled != enabled {
             user.enabled = enabled;
             user.modified_ms = self.now();
-            self.save_user(&pool, &user).await?;
+            self.save_user(&pool, &mut user).await?;
         }
         Ok(())
     }
 
     pub async fn admin_set_user_password(&self, pool_id: &str, username: &str, password: &str, permanent: bool) -> DomainResult<()> {
+        retrying(|| self.admin_set_user_password_once(pool_id, username, password, permanent)).await
+    }
+
+    async fn admin_set_user_password_once(&self, pool_id: &str, username: &str, password: &str, permanent: bool) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let mut user = self.resolve_user(&pool, username).await?;
         password::check_password(&pool.settings.password_policy, password)?;
@@ -862,7 +942,7 @@ impl UserPoolService {
             user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(&pool));
         }
         user.modified_ms = now;
-        self.save_user(&pool, &user).await
+        self.save_user(&pool, &mut user).await
     }
 
     /// One page of ListUsers. `attributes_to_get`, when given, restricts each user's attributes.

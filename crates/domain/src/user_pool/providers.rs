@@ -577,7 +577,7 @@ impl UserPoolService {
                     set_attribute(&mut user.attributes, &attribute.name, &attribute.value);
                 }
                 user.modified_ms = now;
-                self.save_user(pool, &user).await?;
+                self.save_user(pool, &mut user).await?;
                 Ok(user)
             }
             None => {
@@ -607,7 +607,7 @@ impl UserPoolService {
         if source_attribute != "Cognito_Subject" {
             return Err(invalid("SourceUser.ProviderAttributeName must be Cognito_Subject for this provider type."));
         }
-        let mut user = self.resolve_user(&pool, destination_username).await?;
+        let user = self.resolve_user(&pool, destination_username).await?;
         if user.status == UserStatus::ExternalProvider {
             return Err(invalid("The destination user must be a native user of the pool."));
         }
@@ -622,17 +622,23 @@ impl UserPoolService {
             Err(StoreError::Conflict(_)) => return Err(DomainError::AliasExists("This identity is already linked to a user.".into())),
             Err(other) => return Err(store_error(other)),
         }
-        let mut identities: Vec<Value> = user.attribute("identities").and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
-        identities.push(json!({
+        let link = json!({
             "userId": source_value,
             "providerName": provider.name,
             "providerType": provider.provider_type,
             "issuer": Value::Null,
             "primary": "false",
             "dateCreated": self.now().to_string(),
-        }));
-        set_attribute(&mut user.attributes, "identities", &Value::Array(identities).to_string());
-        self.save_user(&pool, &user).await
+        });
+        let key = pool.username_key(&user.username);
+        self.change_user(&pool, &key, |user| {
+            let mut identities: Vec<Value> = user.attribute("identities").and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+            identities.push(link.clone());
+            set_attribute(&mut user.attributes, "identities", &Value::Array(identities).to_string());
+            Ok(())
+        })
+        .await
+        .map(|_| ())
     }
 
     /// AdminDisableProviderForUser: removes a link made by AdminLinkProviderForUser, or, for a
@@ -645,26 +651,35 @@ impl UserPoolService {
         let scope = format!("{pool_id}:{provider_name}");
         if let Some(username_key) = self.store.get_record(PROVIDER_LINK, &scope, value, 0).await.map_err(store_error)? {
             self.store.write_records(&[RecordWrite::Delete { kind: PROVIDER_LINK, scope, key: value.to_string() }]).await.map_err(store_error)?;
-            if let Some(mut user) = self.store.get_user(pool_id, &username_key).await.map_err(store_error)? {
-                let identities: Vec<Value> = user.attribute("identities").and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
-                let kept: Vec<Value> = identities
-                    .into_iter()
-                    .filter(|identity| !(identity.get("providerName").and_then(Value::as_str) == Some(provider_name) && identity.get("userId").and_then(Value::as_str) == Some(value)))
-                    .collect();
-                if kept.is_empty() {
-                    super::remove_attribute(&mut user.attributes, "identities");
-                } else {
-                    set_attribute(&mut user.attributes, "identities", &Value::Array(kept).to_string());
-                }
-                self.save_user(&pool, &user).await?;
-            }
-            return Ok(());
+            let unlinked = self
+                .change_user(&pool, &username_key, |user| {
+                    let identities: Vec<Value> = user.attribute("identities").and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();
+                    let kept: Vec<Value> = identities
+                        .into_iter()
+                        .filter(|identity| !(identity.get("providerName").and_then(Value::as_str) == Some(provider_name) && identity.get("userId").and_then(Value::as_str) == Some(value)))
+                        .collect();
+                    if kept.is_empty() {
+                        super::remove_attribute(&mut user.attributes, "identities");
+                    } else {
+                        set_attribute(&mut user.attributes, "identities", &Value::Array(kept).to_string());
+                    }
+                    Ok(())
+                })
+                .await;
+            return match unlinked {
+                Ok(_) | Err(DomainError::UserNotFound(_)) => Ok(()),
+                Err(error) => Err(error),
+            };
         }
         let federated = format!("{provider_name}_{value}");
-        let mut user = self.store.get_user(pool_id, &pool.username_key(&federated)).await.map_err(store_error)?.ok_or_else(super::user_not_found)?;
-        user.enabled = false;
-        user.modified_ms = self.now();
-        self.save_user(&pool, &user).await
+        let now = self.now();
+        self.change_user(&pool, &pool.username_key(&federated), |user| {
+            user.enabled = false;
+            user.modified_ms = now;
+            Ok(())
+        })
+        .await
+        .map(|_| ())
     }
 }
 

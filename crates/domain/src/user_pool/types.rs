@@ -275,6 +275,10 @@ pub struct User {
     /// Hashes of earlier passwords, newest first, as many as PasswordHistorySize needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub password_history: Vec<String>,
+    /// The version this copy was read at; the store updates a user only from the version it
+    /// holds (compare-and-set) and bumps it.
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// How often a user tried one action (ChangePassword, ConfirmSignUp, …) since `window_start_ms`.
@@ -305,6 +309,7 @@ impl User {
             pending_codes: Vec::new(),
             hourly_attempts: Vec::new(),
             password_history: Vec::new(),
+            version: 0,
         }
     }
 

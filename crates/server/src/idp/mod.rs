@@ -45,10 +45,34 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::ProviderUnreachable(message) => ApiError::client("InvalidOAuthFlowException", message),
         DomainError::TriggerOutputInvalid(message) => ApiError::client("InvalidLambdaResponseException", message),
         DomainError::TriggerUnavailable(message) => ApiError::client("UnexpectedLambdaException", message),
+        DomainError::TooManyRequests(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             ApiError::internal()
         }
+    }
+}
+
+/// The resource a signed operation acts on, for the policy engine, from the member the
+/// operation itself acts on (AWS's service authorization reference): the user pool it names in
+/// `UserPoolId`, the domain's own pool for DescribeUserPoolDomain, the tagged ARN for tagging,
+/// and `*` for CreateUserPool and ListUserPools. Other members a caller adds are never read.
+pub async fn resource_of(state: &AppState, operation: Operation, input: &Value) -> String {
+    use Operation::*;
+    let pool_arn = |pool_id: &str| cognate_domain::ids::user_pool_arn(&state.config.region, &state.config.account_id, pool_id);
+    let member = |name: &str| input.get(name).and_then(Value::as_str);
+    match operation {
+        CreateUserPool | ListUserPools => "*".into(),
+        TagResource | UntagResource | ListTagsForResource => member("ResourceArn").unwrap_or("*").to_string(),
+        DescribeUserPoolDomain => {
+            let domain = member("Domain").unwrap_or("");
+            match state.user_pools.describe_user_pool_domain(domain).await {
+                Ok(Some(found)) => pool_arn(&found.pool_id),
+                _ => "*".into(),
+            }
+        }
+        // Every other signed operation of the model names its pool in UserPoolId.
+        _ => member("UserPoolId").map(pool_arn).unwrap_or_else(|| "*".into()),
     }
 }
 

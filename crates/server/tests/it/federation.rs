@@ -58,7 +58,7 @@ pub async fn signed_request(method: &str, url: &str, service: &str, keys: &Keys,
 }
 
 /// A signed query-protocol call (IAM, STS).
-async fn query(base_url: &str, service: &str, keys: &Keys, params: &[(&str, &str)]) -> (u16, String) {
+pub async fn query(base_url: &str, service: &str, keys: &Keys, params: &[(&str, &str)]) -> (u16, String) {
     let version = if service == "iam" { "2010-05-08" } else { "2011-06-15" };
     let mut body = format!("Version={version}");
     for (name, value) in params {
@@ -81,7 +81,7 @@ fn percent_encode(value: &str) -> String {
 }
 
 /// A signed Cognito Identity call.
-async fn identity_call(base_url: &str, keys: &Keys, operation: &str, body: Value) -> (u16, Value) {
+pub async fn identity_call(base_url: &str, keys: &Keys, operation: &str, body: Value) -> (u16, Value) {
     let target = format!("AWSCognitoIdentityService.{operation}");
     let (status, text) = signed(
         base_url,

@@ -5,6 +5,7 @@ mod harness;
 
 mod auth;
 mod clients;
+mod concurrency;
 mod cluster;
 mod federation;
 mod groups;
@@ -13,5 +14,6 @@ mod oauth;
 mod pools;
 mod sign_up;
 mod sync_push;
+mod trust;
 mod protocol;
 mod users;

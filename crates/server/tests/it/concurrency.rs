@@ -1,0 +1,187 @@
+//! Bursts of parallel requests across two nodes of one store: a one-time code has exactly one
+//! winner, no more guesses are evaluated than the lockout allows, and no acknowledged update of
+//! a user is lost.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+
+use crate::federation::root;
+use crate::harness::{database_url, raw_post, test_config, unique, Backend, TestServer};
+use crate::sign_up::latest_code;
+use crate::trust::idp_call;
+
+const BURST: usize = 60;
+
+/// Two nodes over one store (the same SQLite file, or the same PostgreSQL database), sharing
+/// a clock the test holds still.
+async fn two_nodes(backend: Backend) -> (TestServer, TestServer) {
+    two_nodes_with_clock(backend).await.0
+}
+
+async fn two_nodes_with_clock(backend: Backend) -> ((TestServer, TestServer), Arc<cognate_domain::clock::ManualClock>) {
+    let clock = Arc::new(cognate_domain::clock::ManualClock::new(
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis() as i64,
+    ));
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let url = database_url(backend, data.path()).await;
+    let first = TestServer::start_with_clock(test_config(data.path(), &url), data.clone(), clock.clone()).await;
+    let second = TestServer::start_with_clock(test_config(data.path(), &url), data, clock.clone()).await;
+    ((first, second), clock)
+}
+
+/// A pool that verifies email by code, a client for password sign-in, and a confirmed user
+/// `alice` with a verified email and the password `Initial-Pass-1`.
+async fn pool_with_user(node: &TestServer) -> (String, String) {
+    let base = node.base_url.as_str();
+    let (status, created) = idp_call(base, &root(), "CreateUserPool", json!({"PoolName": unique("p"), "AutoVerifiedAttributes": ["email"]})).await;
+    assert_eq!(status, 200, "{created}");
+    let pool = created["UserPool"]["Id"].as_str().unwrap().to_string();
+    let client = crate::harness::password_client(node, &pool).await;
+    let (status, body, _) = raw_post(
+        base,
+        "AWSCognitoIdentityProviderService.SignUp",
+        &json!({"ClientId": client, "Username": "alice", "Password": "Initial-Pass-1", "UserAttributes": [{"Name": "email", "Value": "alice@example.com"}]})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    (pool, client)
+}
+
+async fn burst(nodes: &(TestServer, TestServer), target: &str, bodies: Vec<String>) -> Vec<(u16, Value)> {
+    let target = format!("AWSCognitoIdentityProviderService.{target}");
+    let requests = bodies.into_iter().enumerate().map(|(index, body)| {
+        let base = if index % 2 == 0 { nodes.0.base_url.clone() } else { nodes.1.base_url.clone() };
+        let target = target.clone();
+        async move {
+            let (status, value, _) = raw_post(&base, &target, &body).await;
+            (status, value)
+        }
+    });
+    join_all(requests).await
+}
+
+fn winners(outcomes: &[(u16, Value)]) -> usize {
+    for (status, body) in outcomes {
+        assert!(*status < 500, "no request may fail with a server error: {status} {body}");
+    }
+    outcomes.iter().filter(|(status, _)| *status == 200).count()
+}
+
+async fn sign_in(node: &TestServer, client: &str, password: &str) -> (u16, Value) {
+    let body = json!({"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "alice", "PASSWORD": password}});
+    let (status, value, _) = raw_post(&node.base_url, "AWSCognitoIdentityProviderService.InitiateAuth", &body.to_string()).await;
+    (status, value)
+}
+
+async fn one_code_has_one_winner(backend: Backend) {
+    let (nodes, clock) = two_nodes_with_clock(backend).await;
+    let (pool, client) = pool_with_user(&nodes.0).await;
+
+    // The sign-up code, sent by 60 clients at once: one confirmation.
+    let code = latest_code(&nodes.0, &pool, "alice@example.com").await;
+    let body = json!({"ClientId": client, "Username": "alice", "ConfirmationCode": code}).to_string();
+    let outcomes = burst(&nodes, "ConfirmSignUp", vec![body; BURST]).await;
+    assert_eq!(winners(&outcomes), 1, "{outcomes:?}");
+
+    // A reset code, sent with 60 different new passwords: one is accepted, and it is the
+    // password that works. (The clock moves on so that the outbox orders the two codes.)
+    clock.advance_millis(1000);
+    let (status, body, _) = raw_post(
+        &nodes.1.base_url,
+        "AWSCognitoIdentityProviderService.ForgotPassword",
+        &json!({"ClientId": client, "Username": "alice"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let code = latest_code(&nodes.0, &pool, "alice@example.com").await;
+    let passwords: Vec<String> = (0..BURST).map(|index| format!("Reset-Pass-{index}")).collect();
+    let bodies = passwords
+        .iter()
+        .map(|password| json!({"ClientId": client, "Username": "alice", "ConfirmationCode": code, "Password": password}).to_string())
+        .collect();
+    let outcomes = burst(&nodes, "ConfirmForgotPassword", bodies).await;
+    assert_eq!(winners(&outcomes), 1, "{outcomes:?}");
+    let winner = outcomes.iter().position(|(status, _)| *status == 200).unwrap();
+    let (status, body) = sign_in(&nodes.1, &client, &passwords[winner]).await;
+    assert_eq!(status, 200, "the acknowledged new password works: {body}");
+    let loser = (winner + 1) % BURST;
+    let (status, _) = sign_in(&nodes.0, &client, &passwords[loser]).await;
+    assert_eq!(status, 400, "a refused new password does not work");
+}
+
+async fn guesses_stop_at_the_lockout(backend: Backend) {
+    let nodes = two_nodes(backend).await;
+    let (pool, client) = pool_with_user(&nodes.0).await;
+    let (status, body) = idp_call(&nodes.0.base_url, &root(), "AdminConfirmSignUp", json!({"UserPoolId": pool, "Username": "alice"})).await;
+    assert_eq!(status, 200, "{body}");
+    // 59 wrong guesses and the right password, at once.
+    let bodies = (0..BURST)
+        .map(|index| {
+            let password = if index == BURST / 2 { "Initial-Pass-1".to_string() } else { format!("Wrong-Pass-{index}") };
+            json!({"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "alice", "PASSWORD": password}}).to_string()
+        })
+        .collect();
+    let outcomes = burst(&nodes, "InitiateAuth", bodies).await;
+    let successes = winners(&outcomes);
+    let evaluated_wrong = outcomes.iter().filter(|(_, body)| body["message"] == "Incorrect username or password.").count();
+    let refused = outcomes.iter().filter(|(_, body)| body["message"] == "Password attempts exceeded").count();
+    assert!(successes + evaluated_wrong <= 5, "at most five guesses are evaluated: {successes} + {evaluated_wrong}; {outcomes:?}");
+    assert!(refused >= BURST - 5 - 1, "the others are refused by the lockout: {refused}; {outcomes:?}");
+}
+
+async fn no_acknowledged_update_is_lost(backend: Backend) {
+    let nodes = two_nodes(backend).await;
+    let base = nodes.0.base_url.as_str();
+    let custom: Vec<Value> = (0..50).map(|index| json!({"Name": format!("c{index}"), "AttributeDataType": "String"})).collect();
+    let (status, created) = idp_call(base, &root(), "CreateUserPool", json!({"PoolName": unique("p"), "Schema": custom})).await;
+    assert_eq!(status, 200, "{created}");
+    let pool = created["UserPool"]["Id"].as_str().unwrap().to_string();
+    let (status, body) =
+        idp_call(base, &root(), "AdminCreateUser", json!({"UserPoolId": pool, "Username": "bob", "MessageAction": "SUPPRESS"})).await;
+    assert_eq!(status, 200, "{body}");
+    let mut names: Vec<String> = (0..50).map(|index| format!("custom:c{index}")).collect();
+    for standard in ["given_name", "family_name", "middle_name", "nickname", "locale", "zoneinfo", "gender", "website", "profile", "picture"] {
+        names.push(standard.to_string());
+    }
+    assert_eq!(names.len(), BURST);
+    let requests = names.iter().enumerate().map(|(index, name)| {
+        let base = if index % 2 == 0 { nodes.0.base_url.clone() } else { nodes.1.base_url.clone() };
+        let body = json!({"UserPoolId": pool, "Username": "bob", "UserAttributes": [{"Name": name, "Value": format!("v{index}")}]});
+        async move { idp_call(&base, &root(), "AdminUpdateUserAttributes", body).await }
+    });
+    let outcomes = join_all(requests).await;
+    let acknowledged: Vec<&String> = names.iter().zip(&outcomes).filter(|(_, (status, _))| *status == 200).map(|(name, _)| name).collect();
+    for (status, body) in &outcomes {
+        assert!(*status == 200 || body["__type"] == "TooManyRequestsException", "{status} {body}");
+    }
+    assert!(acknowledged.len() >= BURST / 2, "most updates apply: {}", acknowledged.len());
+    let (status, user) = idp_call(base, &root(), "AdminGetUser", json!({"UserPoolId": pool, "Username": "bob"})).await;
+    assert_eq!(status, 200, "{user}");
+    let stored: Vec<&str> = user["UserAttributes"].as_array().unwrap().iter().filter_map(|attribute| attribute["Name"].as_str()).collect();
+    let lost: Vec<&&String> = acknowledged.iter().filter(|name| !stored.contains(&name.as_str())).collect();
+    assert!(lost.is_empty(), "acknowledged updates lost: {lost:?}");
+}
+
+macro_rules! on_both {
+    ($name:ident, $body:path) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body(crate::harness::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body(crate::harness::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+on_both!(one_code_has_one_winner_on, super::one_code_has_one_winner);
+on_both!(guesses_stop_at_the_lockout_on, super::guesses_stop_at_the_lockout);
+on_both!(no_acknowledged_update_is_lost_on, super::no_acknowledged_update_is_lost);

@@ -1,0 +1,72 @@
+//! A full SQLite database (`PRAGMA max_page_count` on every connection) must never lead to a
+//! write that was acknowledged and then is not there: after failed writes, every write the
+//! store acknowledged — before the failures, during them and after space came back — is found
+//! when the database is opened again, and the store reports itself unhealthy while it cannot
+//! write.
+
+use cognate_domain::store::{Store, UserRecord};
+use cognate_domain::user_pool::{Attribute, User, UserStatus};
+
+use crate::SqlStore;
+
+fn big_user(pool_id: &str, index: usize) -> UserRecord {
+    let username = format!("user{index:04}");
+    let attributes = vec![Attribute { name: "custom:blob".into(), value: format!("{index:04}").repeat(500) }];
+    let user = User::new(pool_id, username.clone(), format!("sub-{username}"), attributes, UserStatus::Confirmed, 1);
+    UserRecord { username_key: username.clone(), search: vec![("username".into(), username)], aliases: vec![], user }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_sqlite_store_loses_no_acknowledged_write() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/cognate.db", directory.path().display());
+    let pool_id = "us-east-1_full";
+    {
+        let store = SqlStore::connect(&url).await.unwrap();
+        store.insert_user_pool(&crate::conformance::pool(pool_id)).await.unwrap();
+    }
+    let store = SqlStore::connect_with_sqlite_pragma(&url, Some("PRAGMA max_page_count = 120")).await.unwrap();
+    let mut acknowledged = Vec::new();
+    let mut failures = 0;
+    let mut next = 0;
+    // Fill the database until writes fail, and keep writing for a while.
+    while failures < 40 && next < 2000 {
+        match store.insert_user(&big_user(pool_id, next)).await {
+            Ok(()) => acknowledged.push(next),
+            Err(_) => failures += 1,
+        }
+        next += 1;
+    }
+    assert!(failures >= 40, "the database filled up");
+    assert!(store.ping().await.is_err(), "a store that cannot write is unhealthy");
+    // Space comes back: some users are deleted, and writing goes on.
+    let mut deleted = Vec::new();
+    for index in acknowledged.iter().copied().take(10) {
+        assert!(store.delete_user(pool_id, &format!("user{index:04}")).await.unwrap());
+        deleted.push(index);
+    }
+    acknowledged.retain(|index| !deleted.contains(index));
+    let mut acknowledged_after = 0;
+    for _ in 0..40 {
+        if store.insert_user(&big_user(pool_id, next)).await.is_ok() {
+            acknowledged.push(next);
+            acknowledged_after += 1;
+        }
+        next += 1;
+    }
+    assert!(acknowledged_after > 0, "writes go through once there is room again");
+    drop(store);
+
+    let reopened = SqlStore::connect(&url).await.unwrap();
+    let mut lost = Vec::new();
+    for index in &acknowledged {
+        if reopened.get_user(pool_id, &format!("user{index:04}")).await.unwrap().is_none() {
+            lost.push(*index);
+        }
+    }
+    assert!(lost.is_empty(), "{} of {} acknowledged writes lost: {lost:?}", lost.len(), acknowledged.len());
+    for index in &deleted {
+        assert!(reopened.get_user(pool_id, &format!("user{index:04}")).await.unwrap().is_none(), "an acknowledged delete holds");
+    }
+    assert!(reopened.ping().await.is_ok());
+}
