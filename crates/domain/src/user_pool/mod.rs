@@ -208,8 +208,15 @@ fn remove_attribute(attributes: &mut Vec<Attribute>, name: &str) {
 /// Keeps the last value given for each name, in first-seen order.
 fn dedupe_attributes(attributes: &[Attribute]) -> Vec<Attribute> {
     let mut result: Vec<Attribute> = Vec::with_capacity(attributes.len());
+    let mut positions: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(attributes.len());
     for attribute in attributes {
-        set_attribute(&mut result, &attribute.name, &attribute.value);
+        match positions.get(attribute.name.as_str()) {
+            Some(&index) => result[index].value = attribute.value.clone(),
+            None => {
+                positions.insert(&attribute.name, result.len());
+                result.push(attribute.clone());
+            }
+        }
     }
     result
 }
@@ -1383,4 +1390,22 @@ fn check_group_changes(changes: &GroupChanges) -> DomainResult<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The last value of a repeated name wins, in first-seen order; 28,000 names (a 1 MB body)
+    /// took 0.68 s of CPU when each was looked up among all before it.
+    #[test]
+    fn dedupe_keeps_the_last_value_in_linear_time() {
+        let attribute = |name: &str, value: &str| Attribute { name: name.into(), value: value.into() };
+        let deduped = dedupe_attributes(&[attribute("a", "1"), attribute("b", "2"), attribute("a", "3")]);
+        assert_eq!(deduped, vec![attribute("a", "3"), attribute("b", "2")]);
+        let many: Vec<Attribute> = (0..28_000).map(|index| attribute(&format!("custom:n{index}"), "x")).collect();
+        let started = std::time::Instant::now();
+        assert_eq!(dedupe_attributes(&many).len(), 28_000);
+        assert!(started.elapsed() < std::time::Duration::from_millis(300), "{:?}", started.elapsed());
+    }
 }
