@@ -167,6 +167,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/identitypools/{*rest}", any(crate::sync::handle))
         .route("/sync/push", get(crate::push::websocket))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), request_deadline))
         .layer(middleware::from_fn(cors_and_log))
         .with_state(state.clone());
     // Requests on a pool's domain are routed to the pool's paths before the routing above.
@@ -312,6 +313,22 @@ async fn not_found(request: Request) -> Response {
 
 /// Gives each request an id, answers CORS preflights, adds CORS headers, and logs one line per
 /// request with its operation, status and latency.
+/// Bounds the time of one request, reading its body included (a client that trickles a body
+/// holds nothing past this): 408 RequestTimeoutException. A WebSocket upgrade answers at once,
+/// so the push connection it starts is not bounded here.
+async fn request_deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limit = state.config.connections.request_timeout;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => crate::aws::json::ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "RequestTimeoutException",
+            format!("The request did not complete within {} seconds.", limit.as_secs()),
+        )
+        .into_response_with("-"),
+    }
+}
+
 async fn cors_and_log(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();

@@ -109,6 +109,19 @@ pub struct ConfigArgs {
     /// Argon2id parallelism of new password hashes [default: 1].
     #[arg(long, env = "COGNATE_ARGON2_PARALLELISM")]
     pub argon2_parallelism: Option<u32>,
+    /// Open connections served at once; more are closed as they arrive [default: 768].
+    #[arg(long, env = "COGNATE_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a request's headers, and that a kept-alive connection may
+    /// stay idle [default: 10].
+    #[arg(long, env = "COGNATE_HEADER_TIMEOUT_SECONDS")]
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds one request may take, its body included [default: 30].
+    #[arg(long, env = "COGNATE_REQUEST_TIMEOUT_SECONDS")]
+    pub request_timeout_seconds: Option<u64>,
+    /// Seconds in-flight requests get to finish after SIGTERM before the process exits [default: 10].
+    #[arg(long, env = "COGNATE_DRAIN_SECONDS")]
+    pub drain_seconds: Option<u64>,
 }
 
 /// The same settings as read from the TOML file.
@@ -142,6 +155,33 @@ struct FileConfig {
     argon2_memory_kib: Option<u32>,
     argon2_iterations: Option<u32>,
     argon2_parallelism: Option<u32>,
+    max_connections: Option<usize>,
+    header_timeout_seconds: Option<u64>,
+    request_timeout_seconds: Option<u64>,
+    drain_seconds: Option<u64>,
+}
+
+/// Bounds on what connections may hold: how many, and for how long.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    pub max_connections: usize,
+    /// For a request's headers, and for an idle kept-alive connection.
+    pub header_timeout: std::time::Duration,
+    /// For a whole request.
+    pub request_timeout: std::time::Duration,
+    /// For in-flight requests after a shutdown signal.
+    pub drain: std::time::Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections: 768,
+            header_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(30),
+            drain: std::time::Duration::from_secs(10),
+        }
+    }
 }
 
 /// The resolved configuration handed to [`crate::app::build_app`].
@@ -175,6 +215,7 @@ pub struct Config {
     pub sms_webhook_url: Option<String>,
     /// The Argon2id cost of new password hashes.
     pub password_hashing: cognate_domain::crypto::PasswordHashing,
+    pub connections: ConnectionLimits,
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
@@ -287,7 +328,26 @@ impl Config {
                 }
             }
         }
+        let limit_defaults = ConnectionLimits::default();
+        let seconds = |flag: Option<u64>, file: Option<u64>, default: std::time::Duration, what: &str| -> Result<std::time::Duration, String> {
+            match flag.or(file) {
+                None => Ok(default),
+                Some(0) => Err(format!("{what} must be at least 1 second")),
+                Some(value) => Ok(std::time::Duration::from_secs(value)),
+            }
+        };
+        let connections = ConnectionLimits {
+            max_connections: match args.max_connections.or(file.max_connections) {
+                Some(0) => return Err("max_connections must be at least 1".into()),
+                Some(value) => value,
+                None => limit_defaults.max_connections,
+            },
+            header_timeout: seconds(args.header_timeout_seconds, file.header_timeout_seconds, limit_defaults.header_timeout, "header_timeout_seconds")?,
+            request_timeout: seconds(args.request_timeout_seconds, file.request_timeout_seconds, limit_defaults.request_timeout, "request_timeout_seconds")?,
+            drain: seconds(args.drain_seconds, file.drain_seconds, limit_defaults.drain, "drain_seconds")?,
+        };
         Ok(Config {
+            connections,
             sms_webhook_url,
             password_hashing,
             stream_sink_url,

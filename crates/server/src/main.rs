@@ -92,10 +92,8 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
         started.elapsed().as_millis()
     );
     tokio::spawn(purge_expired(app.state.clone()));
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|error| format!("serving: {error}"))?;
+    let push = app.state.push.clone();
+    cognate_server::serve::run(listener, app.router, config.connections.clone(), shutdown_signal(), move || push.close_all()).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -147,5 +145,5 @@ async fn shutdown_signal() {
         _ = interrupt => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+    tracing::info!("shutdown signal received");
 }

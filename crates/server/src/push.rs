@@ -97,6 +97,22 @@ impl PushHub {
         }
     }
 
+    /// Ends every WebSocket of this node with a close frame (1001, going away): the server is
+    /// shutting down.
+    pub fn close_all(&self) {
+        // Dropping each connection's sender ends its loop, which sends the close frame.
+        self.connections.lock().expect("push connections lock").clear();
+    }
+
+    /// Tells every WebSocket of this node to list its datasets again: notifications may have
+    /// been missed (the listener for other nodes' changes lost its connection for a while).
+    pub fn ask_to_resynchronise(&self) {
+        let message = json!({"type": "resync"}).to_string();
+        for connection in self.connections.lock().expect("push connections lock").values() {
+            let _ = connection.sender.send(message.clone());
+        }
+    }
+
     pub fn connection_count(&self) -> usize {
         self.connections.lock().expect("push connections lock").len()
     }
@@ -191,9 +207,16 @@ impl ChangeSink for HubSink {
 /// Carries changes committed on other nodes (PostgreSQL NOTIFY) to this node's connections.
 /// Reconnects after a failure.
 pub async fn listen_to_other_nodes(hub: Arc<PushHub>, database_url: String) {
+    let mut lost = false;
     loop {
         match cognate_store::SyncListener::connect(&database_url).await {
             Ok(mut listener) => loop {
+                if std::mem::take(&mut lost) {
+                    // Changes committed elsewhere while this node was not listening were not
+                    // delivered: the devices connected here list their datasets again.
+                    tracing::info!("the sync listener is back; asking connected devices to resynchronise");
+                    hub.ask_to_resynchronise();
+                }
                 match listener.next().await {
                     Ok(payload) => match serde_json::from_str::<DatasetChange>(&payload) {
                         Ok(change) if change.origin != hub.node_id => hub.deliver(change),
@@ -202,11 +225,15 @@ pub async fn listen_to_other_nodes(hub: Arc<PushHub>, database_url: String) {
                     },
                     Err(error) => {
                         tracing::warn!(%error, "the sync listener lost its connection");
+                        lost = true;
                         break;
                     }
                 }
             },
-            Err(error) => tracing::warn!(%error, "the sync listener could not connect"),
+            Err(error) => {
+                tracing::warn!(%error, "the sync listener could not connect");
+                lost = true;
+            }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
@@ -281,7 +308,11 @@ async fn serve_connection(hub: Arc<PushHub>, mut socket: WebSocket, query: PushQ
                         break;
                     }
                 }
-                None => break,
+                None => {
+                    let frame = axum::extract::ws::CloseFrame { code: 1001, reason: "the server is shutting down".into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    break;
+                }
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,

@@ -67,6 +67,7 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         stream_sink_url: None,
         sms_webhook_url: None,
         password_hashing: Default::default(),
+        connections: Default::default(),
     }
 }
 
@@ -93,15 +94,15 @@ impl TestServer {
         if config.public_url == PLACEHOLDER_PUBLIC_URL {
             config.public_url = base_url.clone();
         }
+        let limits = config.connections.clone();
         let app = build_app_with_clock(config, clock).await.expect("the server starts");
         let (shutdown, shutdown_received) = tokio::sync::oneshot::channel::<()>();
+        let push = app.state.push.clone();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app.router)
-                .with_graceful_shutdown(async {
-                    let _ = shutdown_received.await;
-                })
-                .await
-                .unwrap();
+            let stop = async {
+                let _ = shutdown_received.await;
+            };
+            cognate_server::serve::run(listener, app.router, limits, stop, move || push.close_all()).await;
         });
         let idp = idp_client(&base_url, ACCESS_KEY_ID, SECRET_ACCESS_KEY);
         TestServer { base_url, idp, _data_dir: data_dir, shutdown: Some(shutdown), task: Some(task) }

@@ -10,6 +10,7 @@ mod cluster;
 mod federation;
 mod groups;
 mod hosted;
+mod limits;
 mod oauth;
 mod pools;
 mod sign_up;
