@@ -95,6 +95,9 @@ pub enum DomainError {
     /// may try again (Cognito's TooManyRequestsException).
     #[error("{0}")]
     TooManyRequests(String),
+    /// The database cannot be reached right now; the caller may retry (503).
+    #[error("{0}")]
+    Unavailable(String),
     /// Something that is not the caller's fault: storage unreachable, corrupt data.
     #[error("internal error: {0}")]
     Internal(String),

@@ -14,5 +14,6 @@ pub mod store;
 pub mod sync;
 pub mod tokens;
 pub mod user_pool;
+pub mod work;
 
 pub use error::DomainError;

@@ -16,6 +16,22 @@ pub enum StoreError {
     Conflict(ConflictOn),
     #[error("storage error: {0}")]
     Backend(String),
+    /// The database cannot be reached now (no connection within the pool's short wait, a
+    /// connection lost): the request is answered at once as unavailable, not after a hang.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for crate::error::DomainError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "the database is unavailable");
+                crate::error::DomainError::Unavailable("The service is unavailable right now. Try again.".into())
+            }
+            other => crate::error::DomainError::internal(other),
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

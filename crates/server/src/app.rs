@@ -48,6 +48,8 @@ pub struct AppState {
     /// Outbound HTTP for webhooks and sinks (the stream sink).
     pub outbound: reqwest::Client,
     pub root: RootCredentials,
+    /// Per-address and per-client limits on guessable requests (this node's).
+    pub rate_limits: Arc<crate::rate::RateLimits>,
 }
 
 /// The assembled application.
@@ -139,8 +141,21 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .timeout(std::time::Duration::from_secs(5))
         .build()
         .map_err(|error| format!("building the HTTP client: {error}"))?;
-    let state =
-        AppState { config: Arc::new(config), store, clock, user_pools, iam, identity_pools, external, sync, push, outbound, root };
+    let rate_limits = Arc::new(crate::rate::RateLimits::new(config.rate_limit_per_address, config.rate_limit_per_client));
+    let state = AppState {
+        config: Arc::new(config),
+        store,
+        clock,
+        user_pools,
+        iam,
+        identity_pools,
+        external,
+        sync,
+        push,
+        outbound,
+        root,
+        rate_limits,
+    };
     let router = Router::new()
         .route("/health", get(health))
         .route("/_cognate/outbox", get(crate::outbox::list))
@@ -167,6 +182,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/identitypools/{*rest}", any(crate::sync::handle))
         .route("/sync/push", get(crate::push::websocket))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::rate::limit_forms))
         .layer(middleware::from_fn_with_state(state.clone(), request_deadline))
         .layer(middleware::from_fn(cors_and_log))
         .with_state(state.clone());
@@ -293,9 +309,13 @@ fn load_or_create_root_credentials(path: &Path) -> Result<(RootCredentials, bool
     }
 }
 
-/// `GET /health`: 200 when the store answers, 503 when it does not.
+/// How long `/health` waits for the store before answering 503.
+const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// `GET /health`: 200 when the store answers (and can write) within a second, 503 when not.
 async fn health(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+    let answer = tokio::time::timeout(HEALTH_TIMEOUT, state.store.ping()).await;
+    match answer.unwrap_or_else(|_| Err(cognate_domain::store::StoreError::Unavailable("no answer within a second".into()))) {
         Ok(()) => (StatusCode::OK, [("content-type", "application/json")], r#"{"status":"ok"}"#).into_response(),
         Err(error) => {
             tracing::warn!(%error, "health check: the store does not answer");

@@ -122,6 +122,13 @@ pub struct ConfigArgs {
     /// Seconds in-flight requests get to finish after SIGTERM before the process exits [default: 10].
     #[arg(long, env = "COGNATE_DRAIN_SECONDS")]
     pub drain_seconds: Option<u64>,
+    /// Guessable requests (sign-in, sign-up, codes, recovery, token endpoint, hosted forms) per
+    /// second from one address, twice that in a burst; 0 turns the limit off [default: 50].
+    #[arg(long, env = "COGNATE_RATE_LIMIT_PER_ADDRESS")]
+    pub rate_limit_per_address: Option<u32>,
+    /// The same per app client [default: 500].
+    #[arg(long, env = "COGNATE_RATE_LIMIT_PER_CLIENT")]
+    pub rate_limit_per_client: Option<u32>,
 }
 
 /// The same settings as read from the TOML file.
@@ -159,6 +166,8 @@ struct FileConfig {
     header_timeout_seconds: Option<u64>,
     request_timeout_seconds: Option<u64>,
     drain_seconds: Option<u64>,
+    rate_limit_per_address: Option<u32>,
+    rate_limit_per_client: Option<u32>,
 }
 
 /// Bounds on what connections may hold: how many, and for how long.
@@ -216,6 +225,9 @@ pub struct Config {
     /// The Argon2id cost of new password hashes.
     pub password_hashing: cognate_domain::crypto::PasswordHashing,
     pub connections: ConnectionLimits,
+    /// Guessable requests per second per address and per app client (0: off).
+    pub rate_limit_per_address: u32,
+    pub rate_limit_per_client: u32,
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
@@ -348,6 +360,8 @@ impl Config {
         };
         Ok(Config {
             connections,
+            rate_limit_per_address: args.rate_limit_per_address.or(file.rate_limit_per_address).unwrap_or(50),
+            rate_limit_per_client: args.rate_limit_per_client.or(file.rate_limit_per_client).unwrap_or(500),
             sms_webhook_url,
             password_hashing,
             stream_sink_url,

@@ -4,8 +4,10 @@
 //! temporary credentials from STS), authorises temporary credentials with the policy engine,
 //! and renders the answer in the protocol's own format.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::body::{to_bytes, Body};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
@@ -180,10 +182,12 @@ pub async fn authorize(state: &AppState, principal: &Principal, action: &str, re
 pub async fn aws_post(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(address))| address.ip());
     let span = tracing::info_span!("request", request_id = %request_id.0);
     async move {
         let body = match to_bytes(body, state.config.max_body_bytes).await {
@@ -198,7 +202,7 @@ pub async fn aws_post(
             }
         };
         if headers.contains_key("x-amz-target") {
-            let (operation_name, outcome) = handle_json(&state, &uri, &headers, &body).await;
+            let (operation_name, outcome) = handle_json(&state, peer, &uri, &headers, &body).await;
             let mut response = match outcome {
                 Ok(value) => json::success(value, &request_id.0),
                 Err(error) => error.into_response_with(&request_id.0),
@@ -219,7 +223,7 @@ pub async fn aws_get(State(state): State<AppState>, Extension(request_id): Exten
     handle_query(&state, &request_id.0, "GET", &uri, &headers, &query, b"").await
 }
 
-async fn handle_json(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> (&'static str, Result<Value, ApiError>) {
+async fn handle_json(state: &AppState, peer: Option<IpAddr>, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> (&'static str, Result<Value, ApiError>) {
     let target = headers.get("x-amz-target").and_then(|value| value.to_str().ok()).unwrap_or("");
     let Some((prefix, operation_name)) = target.split_once('.') else {
         return ("-", Err(ApiError::client("UnknownOperationException", "The request has no X-Amz-Target header naming an operation.")));
@@ -239,7 +243,18 @@ async fn handle_json(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u
                         .map_err(AuthFailure::into_json)?;
                     input
                 } else {
-                    json::parse_body(body)?
+                    let input = json::parse_body(body)?;
+                    if crate::rate::guessable_idp_operation(operation.name()) {
+                        let client_id = input.get("ClientId").and_then(Value::as_str);
+                        if !state.rate_limits.allow(peer, client_id) {
+                            return Err(ApiError::new(
+                                StatusCode::TOO_MANY_REQUESTS,
+                                "TooManyRequestsException",
+                                "Too many requests. Try again in a moment.",
+                            ));
+                        }
+                    }
+                    input
                 };
                 idp::handle(state, operation, input).await
             }

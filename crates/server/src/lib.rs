@@ -15,6 +15,7 @@ pub mod idp;
 pub mod oauth;
 pub mod outbox;
 pub mod push;
+pub mod rate;
 pub mod serve;
 pub mod smtp;
 pub mod streams;

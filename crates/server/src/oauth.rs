@@ -80,6 +80,12 @@ async fn token_response(state: &AppState, pool_id: &str, headers: &HeaderMap, bo
         Ok(credentials) => credentials,
         Err(error) => return refuse(error, false),
     };
+    if !state.rate_limits.per_client.allow(&client_id) {
+        return answer(
+            StatusCode::TOO_MANY_REQUESTS,
+            json!({"error": "slow_down", "error_description": "Too many requests for this client."}),
+        );
+    }
     match form.get("grant_type") {
         Some("client_credentials") => {
             match state.user_pools.client_credentials_grant(pool_id, &client_id, secret.as_deref(), form.get("scope")).await {

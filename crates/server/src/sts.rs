@@ -42,6 +42,7 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         DomainError::LimitExceeded(message) => QueryError::sender("PackedPolicyTooLarge", message),
         DomainError::ProviderUnreachable(message) => QueryError::sender("IDPCommunicationError", message),
         DomainError::NotImplemented(message) => QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", message),
+        DomainError::Unavailable(message) => QueryError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", message),
         DomainError::TooManyRequests(message) => QueryError::sender("Throttling", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");

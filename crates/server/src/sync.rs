@@ -73,6 +73,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::TriggerOutputInvalid(message) => ApiError::client("InvalidLambdaFunctionOutputException", message),
         DomainError::TriggerUnavailable(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "LambdaThrottledException", message),
         DomainError::NotImplemented(message) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplementedException", message),
+        DomainError::Unavailable(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableException", message),
         DomainError::TooManyRequests(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");

@@ -156,7 +156,12 @@ impl Drop for Tx {
 }
 
 fn backend(error: sqlx::Error) -> StoreError {
-    StoreError::Backend(error.to_string())
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => {
+            StoreError::Unavailable(error.to_string())
+        }
+        other => StoreError::Backend(other.to_string()),
+    }
 }
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
@@ -201,7 +206,12 @@ impl SqlStore {
                 Dialect::Sqlite => 4,
                 Dialect::Postgres => 16,
             })
-            .acquire_timeout(Duration::from_secs(10))
+            // A PostgreSQL outage answers requests within seconds, not after a long hang; SQLite
+            // waits longer (its connections are only ever busy, never unreachable).
+            .acquire_timeout(match dialect {
+                Dialect::Sqlite => Duration::from_secs(10),
+                Dialect::Postgres => Duration::from_secs(3),
+            })
             .after_connect(move |connection, _meta| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {

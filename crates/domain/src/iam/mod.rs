@@ -169,7 +169,7 @@ pub struct IamService {
 }
 
 fn store_error(error: StoreError) -> DomainError {
-    DomainError::internal(error)
+    DomainError::from(error)
 }
 
 fn decode<T: serde::de::DeserializeOwned>(data: &str) -> DomainResult<T> {

@@ -95,7 +95,7 @@ pub struct IdentityPoolService {
 }
 
 fn store_error(error: StoreError) -> DomainError {
-    DomainError::internal(error)
+    DomainError::from(error)
 }
 
 fn decode<T: serde::de::DeserializeOwned>(data: &str) -> DomainResult<T> {

@@ -176,7 +176,7 @@ struct SessionClaims {
 }
 
 fn store_error(error: StoreError) -> DomainError {
-    DomainError::internal(error)
+    DomainError::from(error)
 }
 
 fn invalid(message: impl Into<String>) -> DomainError {

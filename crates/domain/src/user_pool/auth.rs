@@ -18,7 +18,7 @@ use super::{
     attributes, password, set_attribute, store_error, validity_seconds, AppClient, Attribute, AttributeWrite, User, UserPool,
     UserPoolService, UserStatus,
 };
-use crate::crypto::{constant_time_eq, verify_password};
+use crate::crypto::constant_time_eq;
 use crate::error::{DomainError, DomainResult};
 use crate::tokens::{self, KeyPurpose, LoadedSigningKey, PublicJwk, SigningKeyRecord};
 use crate::user_pool::{AuthSessionRecord, RefreshTokenRecord};
@@ -352,11 +352,11 @@ impl UserPoolService {
         let password = parameter(parameters, "PASSWORD")?;
         let secret_hash = parameters.get("SECRET_HASH").map(String::as_str);
         let Some(mut user) = self.find_signing_in_user(pool, client, username, secret_hash).await? else {
-            verify_password(password, self.decoy_hash());
+            self.decoy_check(password).await?;
             return Err(incorrect_credentials());
         };
         self.reserve_sign_in(pool, &mut user).await?;
-        let password_ok = self.password_matches(&user, password);
+        let password_ok = self.password_matches(&user, password).await?;
         self.after_first_factor(pool, client, user, password_ok).await
     }
 
@@ -386,14 +386,12 @@ impl UserPoolService {
         }
     }
 
-    /// Whether `password` is the user's; a user without a password costs the same time.
-    fn password_matches(&self, user: &User, password: &str) -> bool {
+    /// Whether `password` is the user's; a user without a password costs the same time. The
+    /// check runs on the CPU pool (TooManyRequests when its queue is full).
+    async fn password_matches(&self, user: &User, password: &str) -> DomainResult<bool> {
         match &user.password_hash {
-            Some(hash) => verify_password(password, hash),
-            None => {
-                verify_password(password, self.decoy_hash());
-                false
-            }
+            Some(hash) => self.verify_on_pool(password, hash).await,
+            None => self.decoy_check(password).await.map(|()| false),
         }
     }
 
@@ -497,13 +495,13 @@ impl UserPoolService {
         let mut user = match self.resolve_user(pool, username).await {
             Ok(user) => user,
             Err(DomainError::UserNotFound(_)) => {
-                verify_password(password, self.decoy_hash());
+                self.decoy_check(password).await?;
                 return Err(incorrect_credentials());
             }
             Err(other) => return Err(other),
         };
         self.reserve_sign_in(pool, &mut user).await?;
-        let password_ok = self.password_matches(&user, password);
+        let password_ok = self.password_matches(&user, password).await?;
         let user = self.record_first_factor(pool, user, password_ok).await?;
         if user.status == UserStatus::ForceChangePassword {
             let AuthOutcome::Challenge { parameters, session: Some(session), .. } = self.new_password_challenge(pool, client, &user).await? else {
@@ -714,7 +712,7 @@ impl UserPoolService {
         }
         attributes::check_required(pool, &user.attributes)?;
         let now = self.now();
-        self.set_password(pool, &mut user, new_password)?;
+        self.set_password(pool, &mut user, new_password).await?;
         user.status = UserStatus::Confirmed;
         user.temporary_password_expires_ms = None;
         user.modified_ms = now;
@@ -1032,12 +1030,15 @@ impl UserPoolService {
         let (pool, mut user) = (holder.pool, holder.user);
         self.record_attempt(&pool, &mut user, "ChangePassword", 5).await?;
         let checked = user.password_hash.clone();
-        let previous_ok = checked.as_deref().is_some_and(|hash| verify_password(previous, hash));
+        let previous_ok = match checked.as_deref() {
+            Some(hash) => self.verify_on_pool(previous, hash).await?,
+            None => false,
+        };
         if !previous_ok {
             return Err(incorrect_credentials());
         }
         password::check_password(&pool.settings.password_policy, proposed)?;
-        self.set_password(&pool, &mut user, proposed)?;
+        self.set_password(&pool, &mut user, proposed).await?;
         let now = self.now();
         let key = pool.username_key(&user.username);
         self.change_user(&pool, &key, |stored| {

@@ -301,7 +301,7 @@ impl UserPoolService {
         password::check_password(&pool.settings.password_policy, password)?;
         let now = self.now();
         let mut user = User::new(&pool.id, canonical, sub.clone(), attributes, UserStatus::Unconfirmed, now);
-        self.set_password(&pool, &mut user, password)?;
+        self.set_password(&pool, &mut user, password).await?;
         let channel = Self::sign_up_channel(&pool, &user);
         // The code is recorded on the user before the insert, so a user never exists without
         // the code that was sent.
@@ -525,7 +525,7 @@ impl UserPoolService {
         password::check_password(&pool.settings.password_policy, new_password)?;
         self.count_attempt(&mut user, "ConfirmForgotPassword", 10)?;
         self.consume_code(&pool, &mut user, CodePurpose::ResetPassword, code).await?;
-        self.set_password(&pool, &mut user, new_password)?;
+        self.set_password(&pool, &mut user, new_password).await?;
         user.status = UserStatus::Confirmed;
         user.temporary_password_expires_ms = None;
         user.failed_sign_ins = 0;

@@ -93,6 +93,8 @@ pub struct UserPoolService {
     /// A hash no password matches, at the configured cost, verified for users who do not exist
     /// so that the answer takes as long as for a real user.
     decoy_hash: Arc<std::sync::OnceLock<String>>,
+    /// Where password hashes and SRP verifiers are computed, off the async workers.
+    cpu: crate::work::CpuPool,
 }
 
 /// How often a read-modify-write of a user is redone when another request changed the user
@@ -128,7 +130,7 @@ where
 }
 
 fn store_error(error: StoreError) -> DomainError {
-    DomainError::internal(error)
+    DomainError::from(error)
 }
 
 fn pool_not_found(pool_id: &str) -> DomainError {
@@ -243,6 +245,7 @@ impl UserPoolService {
             sms_channel: None,
             password_hashing: PasswordHashing::default(),
             decoy_hash: Arc::default(),
+            cpu: crate::work::CpuPool::for_this_machine(),
         }
     }
 
@@ -263,6 +266,18 @@ impl UserPoolService {
     pub fn with_sms_channel(mut self, channel: Arc<dyn messages::SmsChannel>) -> Self {
         self.sms_channel = Some(channel);
         self
+    }
+
+    /// Verifies `password` against `hash` on the CPU pool.
+    pub(super) async fn verify_on_pool(&self, password: &str, hash: &str) -> DomainResult<bool> {
+        let (password, hash) = (password.to_string(), hash.to_string());
+        self.cpu.run(move || crate::crypto::verify_password(&password, &hash)).await
+    }
+
+    /// Spends the time of one password check, for a user who does not exist or has no password.
+    pub(super) async fn decoy_check(&self, password: &str) -> DomainResult<()> {
+        let decoy = self.decoy_hash().to_string();
+        self.verify_on_pool(password, &decoy).await.map(|_| ())
     }
 
     pub(super) fn decoy_hash(&self) -> &str {
@@ -709,7 +724,7 @@ impl UserPoolService {
         let now = self.now();
         let mut user = User::new(&pool.id, username, sub, attributes, UserStatus::ForceChangePassword, now);
         user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(&pool));
-        self.set_password(&pool, &mut user, &temporary_password)?;
+        self.set_password(&pool, &mut user, &temporary_password).await?;
         if input.force_alias_creation {
             self.release_aliases(&pool, &user).await?;
         }
@@ -730,20 +745,30 @@ impl UserPoolService {
     /// Stores a new password: its Argon2id hash and its sealed SRP verifier. With
     /// PasswordHistorySize n, the password may not be the current one nor one of the n - 1
     /// before it.
-    fn set_password(&self, pool: &UserPool, user: &mut User, password: &str) -> DomainResult<()> {
+    /// Sets a user's password: checks it against the recent ones (PasswordHistorySize), hashes
+    /// it and makes its SRP verifier, all on the CPU pool.
+    async fn set_password(&self, pool: &UserPool, user: &mut User, password: &str) -> DomainResult<()> {
         let keep = pool.settings.password_policy.password_history_size.unwrap_or(0) as usize;
-        if keep > 0 {
-            let reused = user.password_hash.iter().chain(user.password_history.iter()).take(keep).any(|hash| crate::crypto::verify_password(password, hash));
-            if reused {
-                return Err(DomainError::PasswordReused("The password has been used previously.".into()));
-            }
-        }
-        let previous = user.password_hash.replace(self.password_hashing.hash(password)?);
+        let recent: Vec<String> = user.password_hash.iter().chain(user.password_history.iter()).take(keep).cloned().collect();
+        let hashing = self.password_hashing;
+        let (pool_id, username, password) = (pool.id.clone(), user.username.clone(), password.to_string());
+        let computed = self
+            .cpu
+            .run(move || -> DomainResult<Option<(String, (String, String))>> {
+                if recent.iter().any(|hash| crate::crypto::verify_password(&password, hash)) {
+                    return Ok(None);
+                }
+                Ok(Some((hashing.hash(&password)?, crate::srp::make_verifier(&pool_id, &username, &password))))
+            })
+            .await??;
+        let Some((hash, (salt, verifier))) = computed else {
+            return Err(DomainError::PasswordReused("The password has been used previously.".into()));
+        };
+        let previous = user.password_hash.replace(hash);
         if let Some(previous) = previous.filter(|_| keep > 1) {
             user.password_history.insert(0, previous);
         }
         user.password_history.truncate(keep.saturating_sub(1));
-        let (salt, verifier) = crate::srp::make_verifier(&pool.id, &user.username, password);
         user.sealed_srp_verifier =
             Some(self.master_key.seal(format!("{salt}:{verifier}").as_bytes(), &srp_seal_context(&pool.id, &user.sub)));
         Ok(())
@@ -824,7 +849,7 @@ impl UserPoolService {
         }
         let temporary_password = temporary_password(&pool, input.temporary_password.as_deref())?;
         let now = self.now();
-        self.set_password(pool, &mut user, &temporary_password)?;
+        self.set_password(pool, &mut user, &temporary_password).await?;
         user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(pool));
         user.modified_ms = now;
         self.save_user(pool, &mut user).await?;
@@ -938,7 +963,7 @@ impl UserPoolService {
         let mut user = self.resolve_user(&pool, username).await?;
         password::check_password(&pool.settings.password_policy, password)?;
         let now = self.now();
-        self.set_password(&pool, &mut user, password)?;
+        self.set_password(&pool, &mut user, password).await?;
         user.failed_sign_ins = 0;
         user.last_failed_sign_in_ms = None;
         if permanent {

@@ -75,6 +75,7 @@ impl From<DomainError> for OAuthError {
                 tracing::error!(%detail, "internal error at the token endpoint");
                 OAuthError::Server("An internal error occurred.".into())
             }
+            DomainError::Unavailable(message) | DomainError::TooManyRequests(message) => OAuthError::Server(message),
             other => OAuthError::InvalidRequest(other.to_string()),
         }
     }

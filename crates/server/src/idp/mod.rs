@@ -45,6 +45,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::ProviderUnreachable(message) => ApiError::client("InvalidOAuthFlowException", message),
         DomainError::TriggerOutputInvalid(message) => ApiError::client("InvalidLambdaResponseException", message),
         DomainError::TriggerUnavailable(message) => ApiError::client("UnexpectedLambdaException", message),
+        DomainError::Unavailable(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableException", message),
         DomainError::TooManyRequests(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");

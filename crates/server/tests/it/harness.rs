@@ -68,6 +68,8 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         sms_webhook_url: None,
         password_hashing: Default::default(),
         connections: Default::default(),
+        rate_limit_per_address: 50,
+        rate_limit_per_client: 500,
     }
 }
 

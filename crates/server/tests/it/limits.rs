@@ -142,3 +142,100 @@ async fn sigterm_with_a_half_sent_request_exits_within_the_drain_deadline() {
     }
     assert!(started.elapsed() < Duration::from_secs(4), "exited after {:?}", started.elapsed());
 }
+
+async fn server_with_rates(per_address: u32, per_client: u32) -> TestServer {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let url = database_url(Backend::Sqlite, data.path()).await;
+    let mut config = test_config(data.path(), &url);
+    config.rate_limit_per_address = per_address;
+    config.rate_limit_per_client = per_client;
+    TestServer::start_with(config, data).await
+}
+
+async fn sign_in_burst(server: &TestServer, client: &str, count: usize) -> Vec<(u16, serde_json::Value)> {
+    let requests = (0..count).map(|index| {
+        let body = serde_json::json!({"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": format!("nobody{index}"), "PASSWORD": "Wrong-Pass-1"}});
+        let base = server.base_url.clone();
+        async move {
+            let (status, value, _) = crate::harness::raw_post(&base, "AWSCognitoIdentityProviderService.InitiateAuth", &body.to_string()).await;
+            (status, value)
+        }
+    });
+    futures_util::future::join_all(requests).await
+}
+
+fn throttled(outcomes: &[(u16, serde_json::Value)]) -> usize {
+    for (status, body) in outcomes {
+        assert!(*status < 500, "{status} {body}");
+    }
+    outcomes.iter().filter(|(status, body)| *status == 429 && body["__type"] == "TooManyRequestsException").count()
+}
+
+/// Guessable requests are limited per source address and per app client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_is_rate_limited_per_address_and_per_client() {
+    let server = server_with_rates(5, 0).await;
+    let pool = crate::harness::create_pool(&server).await;
+    let client = crate::harness::password_client(&server, &pool).await;
+    let outcomes = sign_in_burst(&server, &client, 30).await;
+    let refused = throttled(&outcomes);
+    assert!((15..=20).contains(&refused), "a burst of 10 passes, the rest of 30 is refused: {refused}");
+    // The hosted forms and the token endpoint are limited by address too.
+    let login = reqwest::Client::new().post(format!("{}/{pool}/login", server.base_url)).body("username=a&password=b").send().await.unwrap();
+    assert_eq!(login.status().as_u16(), 429);
+    let token = reqwest::Client::new().post(format!("{}/{pool}/oauth2/token", server.base_url)).body("grant_type=client_credentials").send().await.unwrap();
+    assert_eq!(token.status().as_u16(), 429);
+    assert_eq!(token.json::<serde_json::Value>().await.unwrap()["error"], "slow_down");
+
+    let server = server_with_rates(0, 5).await;
+    let pool = crate::harness::create_pool(&server).await;
+    let client = crate::harness::password_client(&server, &pool).await;
+    let other = crate::harness::password_client(&server, &pool).await;
+    let refused = throttled(&sign_in_burst(&server, &client, 30).await);
+    assert!((15..=20).contains(&refused), "per client: {refused}");
+    assert_eq!(throttled(&sign_in_burst(&server, &other, 5).await), 0, "another client has its own bucket");
+}
+
+/// Password checks run on a bounded pool: a flood of sign-ins for unknown users (each costs a
+/// decoy Argon2id check) is partly shed as TooManyRequestsException, never answered with a
+/// server error, and the server keeps answering other requests meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_checks_shed_load_instead_of_blocking_the_server() {
+    let server = server_with_rates(0, 0).await;
+    let pool = crate::harness::create_pool(&server).await;
+    let (status, created) = crate::trust::idp_call(
+        &server.base_url,
+        &crate::federation::root(),
+        "CreateUserPoolClient",
+        serde_json::json!({"UserPoolId": pool, "ClientName": "hidden", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"], "PreventUserExistenceErrors": "ENABLED"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let client = created["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
+    let flood = {
+        let client = client.clone();
+        let base = server.base_url.clone();
+        tokio::spawn(async move {
+            let requests = (0..240).map(|index| {
+                let body = serde_json::json!({"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": format!("ghost{index}"), "PASSWORD": "Wrong-Pass-1"}});
+                let base = base.clone();
+                async move { crate::harness::raw_post(&base, "AWSCognitoIdentityProviderService.InitiateAuth", &body.to_string()).await }
+            });
+            futures_util::future::join_all(requests).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let health = reqwest::get(format!("{}/health", server.base_url)).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let health_took = started.elapsed();
+    let outcomes = flood.await.unwrap();
+    let shed = outcomes.iter().filter(|(status, body, _)| *status == 429 && body["__type"] == "TooManyRequestsException").count();
+    let refused = outcomes.iter().filter(|(_, body, _)| body["__type"] == "NotAuthorizedException").count();
+    for (status, body, _) in &outcomes {
+        assert!(*status < 500, "{status} {body}");
+    }
+    assert!(shed > 0, "a queue of 64 in front of the hashing threads sheds part of 240 at once: {shed} shed, {refused} refused");
+    assert_eq!(shed + refused, 240);
+    assert!(health_took < Duration::from_secs(2), "/health answered in {health_took:?} during the flood");
+}

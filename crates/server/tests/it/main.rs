@@ -12,6 +12,7 @@ mod groups;
 mod hosted;
 mod limits;
 mod oauth;
+mod outage;
 mod pools;
 mod sign_up;
 mod sync_push;

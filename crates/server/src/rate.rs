@@ -1,0 +1,133 @@
+//! Rate limits on everything a caller could guess at (sign-in, sign-up, codes, password
+//! recovery, the token endpoint and the hosted forms): a token bucket per source address and
+//! one per app client, on each node. A request over either answers TooManyRequestsException
+//! (or OAuth's and the pages' equivalents) before any work is done.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppState;
+
+/// Buckets are forgotten once this many are held and they are full again.
+const MAX_BUCKETS: usize = 100_000;
+
+/// Token buckets: `rate` tokens a second up to `burst`, per key. A rate of 0 turns it off.
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_second: u32) -> RateLimiter {
+        RateLimiter { rate: f64::from(per_second), burst: f64::from(per_second) * 2.0, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes one token for `key`; false when there is none.
+    pub fn allow(&self, key: &str) -> bool {
+        if self.rate <= 0.0 {
+            return true;
+        }
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().expect("rate limiter lock");
+        if buckets.len() >= MAX_BUCKETS {
+            let (rate, burst) = (self.rate, self.burst);
+            buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+        }
+        let (tokens, at) = buckets.entry(key.to_string()).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The per-address and per-client limiters of a node.
+pub struct RateLimits {
+    pub per_address: RateLimiter,
+    pub per_client: RateLimiter,
+}
+
+impl RateLimits {
+    pub fn new(per_address: u32, per_client: u32) -> RateLimits {
+        RateLimits { per_address: RateLimiter::new(per_address), per_client: RateLimiter::new(per_client) }
+    }
+
+    /// Whether a guessable request from `address` for `client_id` may go on.
+    pub fn allow(&self, address: Option<IpAddr>, client_id: Option<&str>) -> bool {
+        let address_ok = address.is_none_or(|address| self.per_address.allow(&address.to_string()));
+        address_ok && client_id.is_none_or(|client| self.per_client.allow(client))
+    }
+}
+
+/// The cognito-idp operations whose callers could guess: passwords, codes, usernames.
+pub fn guessable_idp_operation(name: &str) -> bool {
+    matches!(
+        name,
+        "InitiateAuth"
+            | "RespondToAuthChallenge"
+            | "SignUp"
+            | "ConfirmSignUp"
+            | "ResendConfirmationCode"
+            | "ForgotPassword"
+            | "ConfirmForgotPassword"
+            | "ChangePassword"
+            | "VerifyUserAttribute"
+            | "GetUserAttributeVerificationCode"
+            | "RevokeToken"
+    )
+}
+
+/// The address a request came from, when the server loop recorded it.
+pub fn peer_address(request: &Request) -> Option<IpAddr> {
+    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|connect| connect.0.ip())
+}
+
+/// Limits the hosted forms and the token endpoint by source address (the token endpoint also
+/// by client, where the client is known).
+pub async fn limit_forms(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let guessable = request.method() == Method::POST
+        && ["/login", "/signup", "/confirm", "/confirmForgotPassword", "/forgotPassword", "/newPassword", "/oauth2/token", "/oauth2/revoke"]
+            .iter()
+            .any(|suffix| path.ends_with(suffix));
+    if guessable && !state.rate_limits.allow(peer_address(&request), None) {
+        let oauth = path.ends_with("/oauth2/token") || path.ends_with("/oauth2/revoke");
+        let body = if oauth {
+            r#"{"error":"slow_down","error_description":"Too many requests from this address."}"#
+        } else {
+            "Too many requests from this address. Try again in a moment."
+        };
+        let content_type = if oauth { "application/json" } else { "text/plain; charset=utf-8" };
+        return (StatusCode::TOO_MANY_REQUESTS, [("content-type", content_type), ("retry-after", "1")], body).into_response();
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_refuse_past_the_burst_and_refill() {
+        let limiter = RateLimiter::new(5);
+        let taken = (0..20).filter(|_| limiter.allow("a")).count();
+        assert_eq!(taken, 10, "the burst is twice the rate");
+        assert!(limiter.allow("b"), "keys are apart");
+        std::thread::sleep(std::time::Duration::from_millis(450));
+        assert!(limiter.allow("a"), "tokens come back with time");
+        let off = RateLimiter::new(0);
+        assert!((0..1000).all(|_| off.allow("a")));
+    }
+}

@@ -1,0 +1,101 @@
+//! A PostgreSQL outage, made by cutting a loopback TCP relay between one node and the shared
+//! test server: `/health` and requests answer 503 within seconds instead of waiting out a long
+//! pool timeout, and the node recovers when the database is back.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::federation::root;
+use crate::harness::{test_config, Backend, TestServer};
+use crate::trust::idp_call;
+
+/// Forwards connections to `target` until cut; while cut, it drops every connection.
+struct Relay {
+    port: u16,
+    cut: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    async fn start(target: String) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = Arc::new(AtomicBool::new(false));
+        let links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let (cut_flag, link_list) = (cut.clone(), links.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else { return };
+                if cut_flag.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let target = target.clone();
+                let link = tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                link_list.lock().unwrap().push(link);
+            }
+        });
+        Relay { port, cut, links }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+async fn timed_health(server: &TestServer) -> (u16, Duration) {
+    let started = Instant::now();
+    let status = reqwest::get(format!("{}/health", server.base_url)).await.map(|response| response.status().as_u16()).unwrap_or(0);
+    (status, started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_answers_503_quickly_and_recovers() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let direct = crate::harness::database_url(Backend::Postgres, data.path()).await;
+    let rest = direct.strip_prefix("postgres://postgres@").unwrap();
+    let (address, database) = rest.split_once('/').unwrap();
+    let relay = Relay::start(address.to_string()).await;
+    let url = format!("postgres://postgres@127.0.0.1:{}/{database}", relay.port);
+    let server = TestServer::start_with(test_config(data.path(), &url), data).await;
+    let pool = crate::harness::create_pool(&server).await;
+    assert_eq!(timed_health(&server).await.0, 200);
+
+    relay.cut();
+    let (status, took) = timed_health(&server).await;
+    assert_eq!(status, 503, "the outage shows in /health");
+    assert!(took < Duration::from_secs(2), "/health answered after {took:?}");
+    let started = Instant::now();
+    let (status, body) = idp_call(&server.base_url, &root(), "DescribeUserPool", json!({"UserPoolId": pool})).await;
+    let took = started.elapsed();
+    assert_eq!((status, body["__type"].as_str()), (503, Some("ServiceUnavailableException")), "{body}");
+    assert!(took < Duration::from_secs(5), "a request answered after {took:?}");
+
+    relay.restore();
+    let mut recovered = false;
+    for _ in 0..50 {
+        if timed_health(&server).await.0 == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(recovered, "the node serves again once the database is back");
+    let (status, body) = idp_call(&server.base_url, &root(), "DescribeUserPool", json!({"UserPoolId": pool})).await;
+    assert_eq!(status, 200, "{body}");
+}
