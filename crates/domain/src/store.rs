@@ -79,6 +79,14 @@ pub enum RecordWrite {
     DeleteScope { kind: &'static str, scope: String },
 }
 
+/// What [`Store::purge_stale`] removes: rows whose time is before each cutoff (epoch ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurgeCutoffs {
+    pub refresh_tokens_expired_before: i64,
+    pub auth_sessions_expired_before: i64,
+    pub outbox_created_before: i64,
+}
+
 /// Which values of one searchable attribute a listing takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueMatch {
@@ -196,6 +204,9 @@ pub trait Store: Send + Sync + 'static {
     async fn write_records(&self, writes: &[RecordWrite]) -> StoreResult<()>;
     /// Removes records that expired before `now_ms`; returns how many.
     async fn purge_expired_records(&self, now_ms: i64) -> StoreResult<u64>;
+    /// Removes refresh tokens, challenge sessions and outbox messages older than the cutoffs
+    /// (which the domain chooses); returns how many.
+    async fn purge_stale(&self, cutoffs: &PurgeCutoffs) -> StoreResult<u64>;
 
     // Cognito Sync datasets and records.
     async fn get_sync_dataset(&self, identity_id: &str, name: &str) -> StoreResult<Option<DatasetRecord>>;

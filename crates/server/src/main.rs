@@ -98,8 +98,9 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Removes expired records (temporary-credential sessions a day past their expiry) every ten
-/// minutes. Every node does it; the deletes are idempotent.
+/// Every ten minutes: removes expired records (temporary-credential sessions a day past their
+/// expiry, codes, states), refresh tokens, challenge sessions and old outbox messages. Every
+/// node does it; the deletes are idempotent and batched.
 async fn purge_expired(state: cognate_server::app::AppState) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -108,6 +109,11 @@ async fn purge_expired(state: cognate_server::app::AppState) {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "purged expired records"),
             Err(error) => tracing::warn!(%error, "purging expired records"),
+        }
+        match state.user_pools.purge_stale().await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "purged expired refresh tokens, challenge sessions and old outbox messages"),
+            Err(error) => tracing::warn!(%error, "purging refresh tokens, sessions and the outbox"),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use cognate_domain::store::{ConflictOn, RecordWrite, Store, StoreError, UserCursor, UserQuery, UserRecord, ValueMatch};
+use cognate_domain::store::{ConflictOn, PurgeCutoffs, RecordWrite, Store, StoreError, UserCursor, UserQuery, UserRecord, ValueMatch};
 use cognate_domain::user_pool::{
     AdminCreateUserConfig, Attribute, AuthSessionRecord, Group, OutboxMessage, PasswordPolicy, RefreshTokenRecord, User, UserPool,
     UserPoolSettings, UserPoolShape, UserStatus,
@@ -193,6 +193,7 @@ async fn run_suite(store: SqlStore) {
         challenge_name: "NEW_PASSWORD_REQUIRED".into(),
         expires_ms: 5,
     };
+    let session_template = session.clone();
     store.insert_auth_session(&session).await.unwrap();
     assert_eq!(store.take_auth_session("session-1").await.unwrap(), Some(session));
     assert_eq!(store.take_auth_session("session-1").await.unwrap(), None, "a session is taken once");
@@ -218,6 +219,23 @@ async fn run_suite(store: SqlStore) {
     let ids = |messages: Vec<OutboxMessage>| messages.into_iter().map(|message| message.id).collect::<Vec<_>>();
     assert_eq!(ids(store.list_outbox_messages(Some("us-east-1_b"), 10).await.unwrap()), vec!["m0", "m1"]);
     assert_eq!(ids(store.list_outbox_messages(None, 2).await.unwrap()), vec!["m1", "m2"]);
+
+    // Purging: what is older than each cutoff goes, the rest stays.
+    let fresh = RefreshTokenRecord { token_hash: "hash-fresh".into(), origin_jti: "family-3".into(), username_key: "frank".into(), expires_ms: 1_000, ..token.clone() };
+    let stale = RefreshTokenRecord { token_hash: "hash-stale".into(), origin_jti: "family-4".into(), username_key: "frank".into(), expires_ms: 10, ..token.clone() };
+    store.insert_refresh_token(&fresh).await.unwrap();
+    store.insert_refresh_token(&stale).await.unwrap();
+    let abandoned = AuthSessionRecord { session_hash: "session-old".into(), expires_ms: 10, ..session_template.clone() };
+    let pending = AuthSessionRecord { session_hash: "session-new".into(), expires_ms: 1_000, ..session_template };
+    store.insert_auth_session(&abandoned).await.unwrap();
+    store.insert_auth_session(&pending).await.unwrap();
+    let cutoffs = PurgeCutoffs { refresh_tokens_expired_before: 500, auth_sessions_expired_before: 500, outbox_created_before: 1 };
+    assert_eq!(store.purge_stale(&cutoffs).await.unwrap(), 3, "one token, one session, one message");
+    assert!(store.get_refresh_token("hash-stale").await.unwrap().is_none());
+    assert!(store.get_refresh_token("hash-fresh").await.unwrap().is_some());
+    assert!(store.take_auth_session("session-old").await.unwrap().is_none());
+    assert!(store.take_auth_session("session-new").await.unwrap().is_some());
+    assert_eq!(ids(store.list_outbox_messages(None, 10).await.unwrap()), vec!["m1", "m2"]);
 
     // Cluster values: the first writer wins.
     assert_eq!(store.insert_cluster_value_if_absent("k", "first").await.unwrap(), "first");

@@ -23,7 +23,9 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
 
-use cognate_domain::store::{ConflictOn, RecordWrite, Store, StoreError, StoreResult, UserCursor, UserQuery, UserRecord, ValueMatch};
+use cognate_domain::store::{
+    ConflictOn, PurgeCutoffs, RecordWrite, Store, StoreError, StoreResult, UserCursor, UserQuery, UserRecord, ValueMatch,
+};
 use cognate_domain::sync::{DatasetRecord, SyncRecord};
 use cognate_domain::tokens::SigningKeyRecord;
 use cognate_domain::user_pool::{AppClient, AuthSessionRecord, Group, OutboxMessage, RefreshTokenRecord, User, UserPool};
@@ -804,13 +806,14 @@ impl Store for SqlStore {
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO refresh_tokens (token_hash, pool_id, username_key, origin_jti, revoked, data) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO refresh_tokens (token_hash, pool_id, username_key, origin_jti, revoked, expires_ms, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(token.token_hash.as_str())
         .bind(token.pool_id.as_str())
         .bind(token.username_key.as_str())
         .bind(token.origin_jti.as_str())
         .bind(i64::from(token.revoked))
+        .bind(token.expires_ms)
         .bind(encode(token)?)
         .execute(&self.pool)
         .await
@@ -1033,6 +1036,26 @@ impl Store for SqlStore {
             .await
             .map_err(backend)?;
         Ok(result.rows_affected())
+    }
+
+    async fn purge_stale(&self, cutoffs: &PurgeCutoffs) -> StoreResult<u64> {
+        // In batches, so that no purge holds a long lock (a write lock, on SQLite).
+        let batches = [
+            ("DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens WHERE expires_ms < $1 LIMIT 1000)", cutoffs.refresh_tokens_expired_before),
+            ("DELETE FROM auth_sessions WHERE session_hash IN (SELECT session_hash FROM auth_sessions WHERE expires_ms < $1 LIMIT 1000)", cutoffs.auth_sessions_expired_before),
+            ("DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_ms < $1 LIMIT 1000)", cutoffs.outbox_created_before),
+        ];
+        let mut removed = 0;
+        for (statement, cutoff) in batches {
+            loop {
+                let deleted = sqlx::query(statement).bind(cutoff).execute(&self.pool).await.map_err(backend)?.rows_affected();
+                removed += deleted;
+                if deleted < 1000 {
+                    break;
+                }
+            }
+        }
+        Ok(removed)
     }
 
     async fn get_sync_dataset(&self, identity_id: &str, name: &str) -> StoreResult<Option<DatasetRecord>> {

@@ -142,4 +142,22 @@ ALTER TABLE users ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
     postgres: r#"
 ALTER TABLE users ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 "#,
+},
+Migration {
+    version: 7,
+    name: "expiry_indexes",
+    // Refresh tokens carry their expiry in a column (filled from each document), so that the
+    // expired ones, abandoned challenge sessions and old outbox messages are purged by index.
+    sqlite: r#"
+ALTER TABLE refresh_tokens ADD COLUMN expires_ms BIGINT;
+UPDATE refresh_tokens SET expires_ms = json_extract(data, '$.expires_ms');
+CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_ms);
+CREATE INDEX auth_sessions_expiry ON auth_sessions (expires_ms);
+"#,
+    postgres: r#"
+ALTER TABLE refresh_tokens ADD COLUMN expires_ms BIGINT;
+UPDATE refresh_tokens SET expires_ms = (data::json->>'expires_ms')::bigint;
+CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_ms);
+CREATE INDEX auth_sessions_expiry ON auth_sessions (expires_ms);
+"#,
 }];

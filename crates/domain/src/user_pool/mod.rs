@@ -249,6 +249,20 @@ impl UserPoolService {
         }
     }
 
+    /// Removes what can no longer be used: refresh tokens a day past their expiry (a day is the
+    /// longest an access token they minted lives, so their revocation still counts until
+    /// then), challenge sessions past theirs, and outbox messages a week old (the codes in them
+    /// last a day; temporary passwords a week by default). Every node runs it; it is idempotent.
+    pub async fn purge_stale(&self) -> DomainResult<u64> {
+        let now = self.now();
+        let cutoffs = crate::store::PurgeCutoffs {
+            refresh_tokens_expired_before: now - DAY_MS,
+            auth_sessions_expired_before: now,
+            outbox_created_before: now - 7 * DAY_MS,
+        };
+        self.store.purge_stale(&cutoffs).await.map_err(store_error)
+    }
+
     /// Sends email through `channel` instead of keeping it in the outbox.
     /// The master key, for MACs the protocol edges make (the hosted pages' CSRF tokens).
     pub fn master_key(&self) -> &MasterKey {
