@@ -91,6 +91,25 @@ pub fn make_verifier(pool_id: &str, user_id: &str, password: &str) -> (String, S
     (to_hex_canonical(&salt), to_hex(&verifier))
 }
 
+/// A salt and verifier for a user who does not exist (or has no password), derived from
+/// `seed` alone: the same every time for the same seed, as a real user's are, and as cheap to
+/// produce as opening a stored one (no exponentiation). No password matches it.
+pub fn decoy_verifier(seed: &[u8; 32]) -> (String, String) {
+    let block = |label: u8, counter: u8| -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update([label, counter]);
+        hasher.update(seed);
+        hasher.finalize().into()
+    };
+    let salt = BigUint::from_bytes_be(&block(0, 0)[..16]);
+    let mut wide = Vec::with_capacity(12 * 32);
+    for counter in 0..12 {
+        wide.extend_from_slice(&block(1, counter));
+    }
+    let verifier = BigUint::from_bytes_be(&wide) % n();
+    (to_hex_canonical(&salt), to_hex(&verifier))
+}
+
 /// The salt as the canonical hex of `pad(salt)`, which both client libraries read alike.
 fn to_hex_canonical(value: &BigUint) -> String {
     hex::encode(pad(value))

@@ -531,10 +531,12 @@ impl UserPoolService {
         };
         // An unknown user (when hidden) or one without a verifier gets a decoy challenge that
         // can never be answered, so the first step looks the same for every username.
+        // The decoy's salt is derived from the pool and the username, so it is as stable from
+        // one request to the next as a real user's (a random one would tell them apart).
         let (user_id, (salt_hex, verifier_hex)) = match (&user, verifier) {
             (Some(user), Some(verifier)) => (user.username.clone(), verifier),
-            (Some(user), None) => (user.username.clone(), crate::srp::make_verifier(&pool.id, &user.username, &random_token(24))),
-            (None, _) => (username.to_string(), crate::srp::make_verifier(&pool.id, username, &random_token(24))),
+            (Some(user), None) => (user.username.clone(), crate::srp::decoy_verifier(&self.decoy_seed(pool, &user.username))),
+            (None, _) => (username.to_string(), crate::srp::decoy_verifier(&self.decoy_seed(pool, username))),
         };
         let challenge = crate::srp::server_challenge(&verifier_hex, a_hex)
             .ok_or_else(|| DomainError::InvalidParameter("SRP_A is not a valid SRP value.".into()))?;

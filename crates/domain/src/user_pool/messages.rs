@@ -267,6 +267,26 @@ impl UserPoolService {
         Ok(user.pending_codes.remove(index))
     }
 
+    /// Where a code would have gone, for a user who does not exist (PreventUserExistenceErrors):
+    /// a username that is an email or phone number is masked as a real user's would be (it is
+    /// their address in pools that sign in by email or phone); any other gets letters derived
+    /// from the decoy seed, the same on every request.
+    fn decoy_delivery(&self, pool: &UserPool, username: &str) -> CodeDeliveryDetails {
+        if attributes::is_email(username) {
+            return CodeDeliveryDetails { destination: mask_email(username), delivery_medium: "EMAIL".into(), attribute_name: "email".into() };
+        }
+        if attributes::is_phone_number(username) {
+            return CodeDeliveryDetails { destination: mask_phone(username), delivery_medium: "SMS".into(), attribute_name: "phone_number".into() };
+        }
+        let seed = self.decoy_seed(pool, username);
+        let letter = |byte: u8| char::from(b'a' + byte % 26);
+        CodeDeliveryDetails {
+            destination: format!("{}***@{}***", letter(seed[0]), letter(seed[1])),
+            delivery_medium: "EMAIL".into(),
+            attribute_name: "email".into(),
+        }
+    }
+
     /// Which attribute a sign-up code goes to: the first auto-verified attribute the user has.
     fn sign_up_channel(pool: &UserPool, user: &User) -> Option<String> {
         ["email", "phone_number"]
@@ -389,6 +409,7 @@ impl UserPoolService {
     async fn confirm_sign_up_once(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>, force_alias_creation: bool) -> DomainResult<()> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else {
+            self.decoy_write(&pool, username).await?;
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
         };
         if user.status != UserStatus::Unconfirmed {
@@ -419,7 +440,10 @@ impl UserPoolService {
     async fn resend_confirmation_code_once(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
         -> DomainResult<Option<CodeDeliveryDetails>> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
-        let Some(mut user) = user else { return Ok(None) };
+        let Some(mut user) = user else {
+            self.decoy_write(&pool, username).await?;
+            return Ok(Some(self.decoy_delivery(&pool, username)));
+        };
         if user.status != UserStatus::Unconfirmed {
             return Err(DomainError::InvalidParameter("User is already confirmed.".into()));
         }
@@ -477,11 +501,8 @@ impl UserPoolService {
         -> DomainResult<CodeDeliveryDetails> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else {
-            return Ok(CodeDeliveryDetails {
-                destination: mask_email(&format!("{username}@example.com")),
-                delivery_medium: "EMAIL".into(),
-                attribute_name: "email".into(),
-            });
+            self.decoy_write(&pool, username).await?;
+            return Ok(self.decoy_delivery(&pool, username));
         };
         if pool.settings.account_recovery.as_ref().is_some_and(|mechanisms| mechanisms.iter().any(|mechanism| mechanism.name == "admin_only")) {
             return Err(DomainError::NotAuthorized("The user pool allows account recovery by an administrator only.".into()));
@@ -520,6 +541,8 @@ impl UserPoolService {
     ) -> DomainResult<()> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else {
+            password::check_password(&pool.settings.password_policy, new_password)?;
+            self.decoy_write(&pool, username).await?;
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
         };
         password::check_password(&pool.settings.password_policy, new_password)?;

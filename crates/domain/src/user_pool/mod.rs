@@ -282,6 +282,27 @@ impl UserPoolService {
         self
     }
 
+    /// 32 bytes that stand for `username` in `pool` wherever a user who does not exist must
+    /// look like one who does (the SRP salt, a masked destination): a MAC under the master
+    /// key, so the same every time and unknowable without the key.
+    pub(super) fn decoy_seed(&self, pool: &UserPool, username: &str) -> [u8; 32] {
+        self.master_key.mac("user-existence-decoy", format!("{}:{}", pool.id, pool.username_key(username)).as_bytes())
+    }
+
+    /// Does the write a request about an existing user would do, for one about a user who
+    /// does not exist (PreventUserExistenceErrors): a short-lived record under the decoy seed,
+    /// so both take about the same time.
+    pub(super) async fn decoy_write(&self, pool: &UserPool, username: &str) -> DomainResult<()> {
+        let write = crate::store::RecordWrite::Put {
+            kind: "existence_decoy",
+            scope: pool.id.clone(),
+            key: hex::encode(self.decoy_seed(pool, username)),
+            data: self.now().to_string(),
+            expires_ms: Some(self.now() + 3_600_000),
+        };
+        self.store.write_records(&[write]).await.map_err(store_error)
+    }
+
     /// Verifies `password` against `hash` on the CPU pool.
     pub(super) async fn verify_on_pool(&self, password: &str, hash: &str) -> DomainResult<bool> {
         let (password, hash) = (password.to_string(), hash.to_string());

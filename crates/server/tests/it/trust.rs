@@ -206,3 +206,52 @@ async fn secrets_at_rest_are_private() {
     .await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// With PreventUserExistenceErrors, a user who does not exist looks like one who does: the SRP
+/// salt is as stable as a real user's, a password reset names a destination that does not give
+/// the username away, and a resent confirmation code reports a delivery.
+async fn unknown_users_look_like_known_ones(server: TestServer) {
+    let base = server.base_url.as_str();
+    let pool = crate::harness::create_pool(&server).await;
+    let (status, created) = idp_call(
+        base,
+        &root(),
+        "CreateUserPoolClient",
+        json!({"UserPoolId": pool, "ClientName": "hidden", "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH"], "PreventUserExistenceErrors": "ENABLED"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let client = created["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
+    let (status, body) = idp_call(base, &root(), "AdminCreateUser", json!({"UserPoolId": pool, "Username": "alice", "MessageAction": "SUPPRESS"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) =
+        idp_call(base, &root(), "AdminSetUserPassword", json!({"UserPoolId": pool, "Username": "alice", "Password": "Good-Pass-123", "Permanent": true})).await;
+    assert_eq!(status, 200, "{body}");
+
+    let unsigned = |target: &'static str, body: Value| async move {
+        let (status, value, _) = crate::harness::raw_post(base, &format!("AWSCognitoIdentityProviderService.{target}"), &body.to_string()).await;
+        (status, value)
+    };
+    for username in ["alice", "ghost"] {
+        let start = json!({"ClientId": client, "AuthFlow": "USER_SRP_AUTH", "AuthParameters": {"USERNAME": username, "SRP_A": "02"}});
+        let (first_status, first) = unsigned("InitiateAuth", start.clone()).await;
+        let (second_status, second) = unsigned("InitiateAuth", start).await;
+        assert_eq!((first_status, second_status), (200, 200), "{first} {second}");
+        assert_eq!(first["ChallengeParameters"]["SALT"], second["ChallengeParameters"]["SALT"], "{username}: the salt is stable");
+    }
+
+    let mut domain_letters = std::collections::BTreeSet::new();
+    for username in ["ghost1", "ghost2", "ghost3", "ghost4", "ghost5", "ghost6"] {
+        let (status, first) = unsigned("ForgotPassword", json!({"ClientId": client, "Username": username})).await;
+        assert_eq!(status, 200, "{first}");
+        let (_, again) = unsigned("ForgotPassword", json!({"ClientId": client, "Username": username})).await;
+        let destination = first["CodeDeliveryDetails"]["Destination"].as_str().unwrap().to_string();
+        assert_eq!(again["CodeDeliveryDetails"]["Destination"].as_str(), Some(destination.as_str()), "the same on every request");
+        domain_letters.insert(destination.split('@').nth(1).unwrap().chars().next().unwrap());
+    }
+    assert!(domain_letters.len() > 1, "the destinations are not all made the same way: {domain_letters:?}");
+    let (status, resent) = unsigned("ResendConfirmationCode", json!({"ClientId": client, "Username": "ghost"})).await;
+    assert_eq!(status, 200, "{resent}");
+    assert_eq!(resent["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL", "{resent}");
+}
+crate::on_both_backends!(unknown_users_look_like_known_ones_on, super::unknown_users_look_like_known_ones);
