@@ -129,6 +129,10 @@ pub struct ConfigArgs {
     /// The same per app client [default: 500].
     #[arg(long, env = "COGNATE_RATE_LIMIT_PER_CLIENT")]
     pub rate_limit_per_client: Option<u32>,
+    /// Sign users out everywhere when their password is reset (ConfirmForgotPassword,
+    /// AdminSetUserPassword, AdminResetUserPassword) [default: false, as Cognito].
+    #[arg(long, env = "COGNATE_REVOKE_TOKENS_ON_PASSWORD_RESET")]
+    pub revoke_tokens_on_password_reset: Option<bool>,
 }
 
 /// The same settings as read from the TOML file.
@@ -168,6 +172,7 @@ struct FileConfig {
     drain_seconds: Option<u64>,
     rate_limit_per_address: Option<u32>,
     rate_limit_per_client: Option<u32>,
+    revoke_tokens_on_password_reset: Option<bool>,
 }
 
 /// Bounds on what connections may hold: how many, and for how long.
@@ -228,6 +233,7 @@ pub struct Config {
     /// Guessable requests per second per address and per app client (0: off).
     pub rate_limit_per_address: u32,
     pub rate_limit_per_client: u32,
+    pub revoke_tokens_on_password_reset: bool,
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
@@ -362,6 +368,7 @@ impl Config {
             connections,
             rate_limit_per_address: args.rate_limit_per_address.or(file.rate_limit_per_address).unwrap_or(50),
             rate_limit_per_client: args.rate_limit_per_client.or(file.rate_limit_per_client).unwrap_or(500),
+            revoke_tokens_on_password_reset: args.revoke_tokens_on_password_reset.or(file.revoke_tokens_on_password_reset).unwrap_or(false),
             sms_webhook_url,
             password_hashing,
             stream_sink_url,

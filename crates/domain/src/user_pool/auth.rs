@@ -920,6 +920,12 @@ impl UserPoolService {
         if self.store.is_token_family_revoked(origin_jti).await.map_err(store_error)? {
             return Err(DomainError::NotAuthorized("Access Token has been revoked".into()));
         }
+        // The token's client must still be a client of the pool (a deleted client's tokens
+        // stop working).
+        let client_id = claims.get("client_id").and_then(Value::as_str).ok_or_else(invalid)?;
+        if self.store.get_app_client(pool_id, client_id).await.map_err(store_error)?.is_none() {
+            return Err(invalid());
+        }
         let has_scope = claims
             .get("scope")
             .and_then(Value::as_str)

@@ -554,7 +554,8 @@ impl UserPoolService {
         user.failed_sign_ins = 0;
         user.last_failed_sign_in_ms = None;
         user.modified_ms = self.now();
-        self.save_user(&pool, &mut user).await
+        self.save_user(&pool, &mut user).await?;
+        self.after_password_reset(&pool, &user).await
     }
 
     /// AdminResetUserPassword: the user must reset their password with a code before signing in.
@@ -573,7 +574,7 @@ impl UserPoolService {
         user.status = UserStatus::ResetRequired;
         user.modified_ms = self.now();
         self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel).await?;
-        Ok(())
+        self.after_password_reset(&pool, &user).await
     }
 }
 

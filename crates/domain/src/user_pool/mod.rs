@@ -95,6 +95,9 @@ pub struct UserPoolService {
     decoy_hash: Arc<std::sync::OnceLock<String>>,
     /// Where password hashes and SRP verifiers are computed, off the async workers.
     cpu: crate::work::CpuPool,
+    /// Whether a password reset (ConfirmForgotPassword, AdminSetUserPassword,
+    /// AdminResetUserPassword) signs the user out everywhere; Cognito does not.
+    revoke_on_password_reset: bool,
 }
 
 /// How often a read-modify-write of a user is redone when another request changed the user
@@ -246,7 +249,23 @@ impl UserPoolService {
             password_hashing: PasswordHashing::default(),
             decoy_hash: Arc::default(),
             cpu: crate::work::CpuPool::for_this_machine(),
+            revoke_on_password_reset: false,
         }
+    }
+
+    /// Signs users out everywhere (refresh tokens and the access tokens minted from them) when
+    /// their password is reset or set by an administrator.
+    pub fn with_revocation_on_password_reset(mut self, revoke: bool) -> Self {
+        self.revoke_on_password_reset = revoke;
+        self
+    }
+
+    /// After a password reset: revokes the user's sessions when this server is set to.
+    async fn after_password_reset(&self, pool: &UserPool, user: &User) -> DomainResult<()> {
+        if self.revoke_on_password_reset {
+            self.store.revoke_user_tokens(&pool.id, &pool.username_key(&user.username)).await.map_err(store_error)?;
+        }
+        Ok(())
     }
 
     /// Removes what can no longer be used: refresh tokens a day past their expiry (a day is the
@@ -1009,7 +1028,8 @@ impl UserPoolService {
             user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(&pool));
         }
         user.modified_ms = now;
-        self.save_user(&pool, &mut user).await
+        self.save_user(&pool, &mut user).await?;
+        self.after_password_reset(&pool, &user).await
     }
 
     /// One page of ListUsers. `attributes_to_get`, when given, restricts each user's attributes.

@@ -255,3 +255,71 @@ async fn unknown_users_look_like_known_ones(server: TestServer) {
     assert_eq!(resent["CodeDeliveryDetails"]["DeliveryMedium"], "EMAIL", "{resent}");
 }
 crate::on_both_backends!(unknown_users_look_like_known_ones_on, super::unknown_users_look_like_known_ones);
+
+async fn signed_in_tokens(base: &str, client: &str, password: &str) -> (String, String) {
+    let body = json!({"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "dora", "PASSWORD": password}});
+    let (status, value, _) = crate::harness::raw_post(base, "AWSCognitoIdentityProviderService.InitiateAuth", &body.to_string()).await;
+    assert_eq!(status, 200, "{value}");
+    let result = &value["AuthenticationResult"];
+    (result["AccessToken"].as_str().unwrap().to_string(), result["RefreshToken"].as_str().unwrap().to_string())
+}
+
+async fn get_user(base: &str, access_token: &str) -> (u16, Value) {
+    let (status, value, _) =
+        crate::harness::raw_post(base, "AWSCognitoIdentityProviderService.GetUser", &json!({"AccessToken": access_token}).to_string()).await;
+    (status, value)
+}
+
+/// A pool with a password client and the user `dora` (password `Good-Pass-123`).
+async fn pool_with_dora(server: &TestServer) -> (String, String) {
+    let pool = crate::harness::create_pool(server).await;
+    let client = crate::harness::password_client(server, &pool).await;
+    let (status, body) = idp_call(&server.base_url, &root(), "AdminCreateUser", json!({"UserPoolId": pool, "Username": "dora", "MessageAction": "SUPPRESS"})).await;
+    assert_eq!(status, 200, "{body}");
+    let set = json!({"UserPoolId": pool, "Username": "dora", "Password": "Good-Pass-123", "Permanent": true});
+    let (status, body) = idp_call(&server.base_url, &root(), "AdminSetUserPassword", set).await;
+    assert_eq!(status, 200, "{body}");
+    (pool, client)
+}
+
+/// An access token of a client that was deleted stops working; a password reset signs the
+/// user out everywhere when the server is set to (and, as in Cognito, not by default).
+async fn tokens_follow_their_client_and_optional_reset_revocation(server: TestServer) {
+    let base = server.base_url.as_str();
+    let (pool, client) = pool_with_dora(&server).await;
+    let (access, _) = signed_in_tokens(base, &client, "Good-Pass-123").await;
+    assert_eq!(get_user(base, &access).await.0, 200);
+    let (status, body) = idp_call(base, &root(), "DeleteUserPoolClient", json!({"UserPoolId": pool, "ClientId": client})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = get_user(base, &access).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("NotAuthorizedException")), "{body}");
+
+    // By default a reset leaves sessions alone.
+    let client = crate::harness::password_client(&server, &pool).await;
+    let (access, _) = signed_in_tokens(base, &client, "Good-Pass-123").await;
+    let set = json!({"UserPoolId": pool, "Username": "dora", "Password": "Other-Pass-456", "Permanent": true});
+    assert_eq!(idp_call(base, &root(), "AdminSetUserPassword", set).await.0, 200);
+    assert_eq!(get_user(base, &access).await.0, 200);
+}
+crate::on_both_backends!(tokens_follow_their_client_on, super::tokens_follow_their_client_and_optional_reset_revocation);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_reset_revokes_sessions_when_configured() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let url = crate::harness::database_url(crate::harness::Backend::Sqlite, data.path()).await;
+    let mut config = crate::harness::test_config(data.path(), &url);
+    config.revoke_tokens_on_password_reset = true;
+    let server = TestServer::start_with(config, data).await;
+    let base = server.base_url.as_str();
+    let (pool, client) = pool_with_dora(&server).await;
+    let (access, refresh) = signed_in_tokens(base, &client, "Good-Pass-123").await;
+    let set = json!({"UserPoolId": pool, "Username": "dora", "Password": "Other-Pass-456", "Permanent": true});
+    assert_eq!(idp_call(base, &root(), "AdminSetUserPassword", set).await.0, 200);
+    let (status, body) = get_user(base, &access).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("NotAuthorizedException")), "{body}");
+    let refresh_body = json!({"ClientId": client, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": refresh}});
+    let (status, body, _) = crate::harness::raw_post(base, "AWSCognitoIdentityProviderService.InitiateAuth", &refresh_body.to_string()).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("NotAuthorizedException")), "{body}");
+    // The new password signs in afresh.
+    signed_in_tokens(base, &client, "Other-Pass-456").await;
+}
