@@ -161,9 +161,8 @@ fn pool_output(pool: &IdentityPool) -> Value {
         "AllowClassicFlow": settings.allow_classic_flow,
         "IdentityPoolTags": settings.tags,
     });
-    if !settings.supported_login_providers.is_empty() {
-        output["SupportedLoginProviders"] = json!(settings.supported_login_providers);
-    }
+    // Cognito answers the map even when it is empty.
+    output["SupportedLoginProviders"] = json!(settings.supported_login_providers);
     if let Some(developer) = &settings.developer_provider_name {
         output["DeveloperProviderName"] = json!(developer);
     }

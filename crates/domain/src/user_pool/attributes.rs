@@ -195,7 +195,11 @@ fn custom_attribute(input: &SchemaAttributeInput) -> Result<SchemaAttribute, Dom
         )));
     }
     let data_type = match input.data_type.as_deref() {
-        None => AttributeDataType::String,
+        None => {
+            return Err(DomainError::InvalidParameter(format!(
+                "Custom attribute {raw_name} has no AttributeDataType (String, Number, DateTime or Boolean)."
+            )))
+        }
         Some(text) => AttributeDataType::parse(text).ok_or_else(|| {
             DomainError::InvalidParameter(format!("Invalid AttributeDataType {text} for attribute {raw_name}."))
         })?,
@@ -313,7 +317,8 @@ fn check_value(schema_attribute: &SchemaAttribute, value: &str) -> Result<(), Do
     }
     match schema_attribute.data_type {
         AttributeDataType::Boolean => {
-            if value != "true" && value != "false" {
+            // Cognito takes True/FALSE alike; values are stored lowercase (dedupe_attributes).
+            if !value.eq_ignore_ascii_case("true") && !value.eq_ignore_ascii_case("false") {
                 return Err(schema_error(name, "Attribute value must be true or false"));
             }
         }

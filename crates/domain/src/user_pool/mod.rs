@@ -215,11 +215,16 @@ fn dedupe_attributes(attributes: &[Attribute]) -> Vec<Attribute> {
     let mut result: Vec<Attribute> = Vec::with_capacity(attributes.len());
     let mut positions: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(attributes.len());
     for attribute in attributes {
+        let mut value = attribute.value.clone();
+        // Boolean values are stored as Cognito reports them: true or false, lowercase.
+        if attribute.name.ends_with("_verified") && (value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")) {
+            value = value.to_ascii_lowercase();
+        }
         match positions.get(attribute.name.as_str()) {
-            Some(&index) => result[index].value = attribute.value.clone(),
+            Some(&index) => result[index].value = value,
             None => {
                 positions.insert(&attribute.name, result.len());
-                result.push(attribute.clone());
+                result.push(Attribute { name: attribute.name.clone(), value });
             }
         }
     }

@@ -8,6 +8,7 @@ mod clients;
 mod concurrency;
 mod cluster;
 mod federation;
+mod fidelity;
 mod groups;
 mod hosted;
 mod limits;

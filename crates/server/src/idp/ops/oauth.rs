@@ -59,12 +59,16 @@ fn server_of(request: ResourceServerRequest) -> ResourceServer {
 }
 
 fn server_output(server: &ResourceServer) -> Value {
-    json!({
+    let mut output = json!({
         "UserPoolId": server.pool_id,
         "Identifier": server.identifier,
         "Name": server.name,
-        "Scopes": server.scopes.iter().map(|scope| json!({"ScopeName": scope.name, "ScopeDescription": scope.description})).collect::<Vec<_>>(),
-    })
+    });
+    // A resource server created without scopes has no Scopes member, as in Cognito.
+    if !server.scopes.is_empty() {
+        output["Scopes"] = server.scopes.iter().map(|scope| json!({"ScopeName": scope.name, "ScopeDescription": scope.description})).collect();
+    }
+    output
 }
 
 pub async fn create_resource_server(state: &AppState, input: Value) -> Result<Value, ApiError> {

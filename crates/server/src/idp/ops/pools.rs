@@ -136,6 +136,22 @@ pub fn user_pool_output(pool: &UserPool, estimated_number_of_users: i64) -> User
         policies[name] = value.clone();
     }
     let opaque = |name: &str| settings.opaque.get(name).cloned();
+    // Cognito keeps the legacy message members and VerificationMessageTemplate in step: each
+    // answers what the other was set to.
+    let template = opaque("VerificationMessageTemplate");
+    let from_template = |member: &str| template.as_ref().and_then(|template| template.get(member)).filter(|value| value.is_string()).cloned();
+    let sms_verification_message = opaque("SmsVerificationMessage").or_else(|| from_template("SmsMessage"));
+    let email_verification_message = opaque("EmailVerificationMessage").or_else(|| from_template("EmailMessage"));
+    let email_verification_subject = opaque("EmailVerificationSubject").or_else(|| from_template("EmailSubject"));
+    let verification_message_template = template.unwrap_or_else(|| {
+        let mut template = json!({"DefaultEmailOption": "CONFIRM_WITH_CODE"});
+        for (member, value) in [("SmsMessage", &sms_verification_message), ("EmailMessage", &email_verification_message), ("EmailSubject", &email_verification_subject)] {
+            if let Some(value) = value {
+                template[member] = value.clone();
+            }
+        }
+        template
+    });
     UserPoolType {
         id: pool.id.clone(),
         name: settings.name.clone(),
@@ -148,11 +164,10 @@ pub fn user_pool_output(pool: &UserPool, estimated_number_of_users: i64) -> User
         auto_verified_attributes: non_empty(&settings.auto_verified_attributes),
         alias_attributes: non_empty(&pool.shape.alias_attributes),
         username_attributes: non_empty(&pool.shape.username_attributes),
-        sms_verification_message: opaque("SmsVerificationMessage"),
-        email_verification_message: opaque("EmailVerificationMessage"),
-        email_verification_subject: opaque("EmailVerificationSubject"),
-        verification_message_template: opaque("VerificationMessageTemplate")
-            .unwrap_or_else(|| json!({"DefaultEmailOption": "CONFIRM_WITH_CODE"})),
+        sms_verification_message,
+        email_verification_message,
+        email_verification_subject,
+        verification_message_template,
         sms_authentication_message: opaque("SmsAuthenticationMessage"),
         user_attribute_update_settings: opaque("UserAttributeUpdateSettings"),
         mfa_configuration: settings.mfa_configuration.clone(),
