@@ -9,6 +9,7 @@ mod concurrency;
 mod cluster;
 mod federation;
 mod fidelity;
+mod fuzz;
 mod groups;
 mod hosted;
 mod limits;
