@@ -85,6 +85,7 @@ async fn one_code_has_one_winner(backend: Backend) {
     let code = latest_code(&nodes.0, &pool, "alice@example.com").await;
     let body = json!({"ClientId": client, "Username": "alice", "ConfirmationCode": code}).to_string();
     let outcomes = burst(&nodes, "ConfirmSignUp", vec![body; BURST]).await;
+    eprintln!("{backend:?}: {} of {BURST} parallel ConfirmSignUp with one code succeeded", winners(&outcomes));
     assert_eq!(winners(&outcomes), 1, "{outcomes:?}");
 
     // A reset code, sent with 60 different new passwords: one is accepted, and it is the
@@ -104,6 +105,7 @@ async fn one_code_has_one_winner(backend: Backend) {
         .map(|password| json!({"ClientId": client, "Username": "alice", "ConfirmationCode": code, "Password": password}).to_string())
         .collect();
     let outcomes = burst(&nodes, "ConfirmForgotPassword", bodies).await;
+    eprintln!("{backend:?}: {} of {BURST} parallel ConfirmForgotPassword with one code succeeded", winners(&outcomes));
     assert_eq!(winners(&outcomes), 1, "{outcomes:?}");
     let winner = outcomes.iter().position(|(status, _)| *status == 200).unwrap();
     let (status, body) = sign_in(&nodes.1, &client, &passwords[winner]).await;
@@ -129,6 +131,7 @@ async fn guesses_stop_at_the_lockout(backend: Backend) {
     let successes = winners(&outcomes);
     let evaluated_wrong = outcomes.iter().filter(|(_, body)| body["message"] == "Incorrect username or password.").count();
     let refused = outcomes.iter().filter(|(_, body)| body["message"] == "Password attempts exceeded").count();
+    eprintln!("{backend:?}: of {BURST} parallel guesses, {} evaluated ({successes} right), {refused} refused by the lockout", successes + evaluated_wrong);
     assert!(successes + evaluated_wrong <= 5, "at most five guesses are evaluated: {successes} + {evaluated_wrong}; {outcomes:?}");
     assert!(refused >= BURST - 5 - 1, "the others are refused by the lockout: {refused}; {outcomes:?}");
 }
@@ -163,6 +166,7 @@ async fn no_acknowledged_update_is_lost(backend: Backend) {
     assert_eq!(status, 200, "{user}");
     let stored: Vec<&str> = user["UserAttributes"].as_array().unwrap().iter().filter_map(|attribute| attribute["Name"].as_str()).collect();
     let lost: Vec<&&String> = acknowledged.iter().filter(|name| !stored.contains(&name.as_str())).collect();
+    eprintln!("{backend:?}: {} of {BURST} parallel updates acknowledged, {} of them lost", acknowledged.len(), lost.len());
     assert!(lost.is_empty(), "acknowledged updates lost: {lost:?}");
 }
 

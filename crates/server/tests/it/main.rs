@@ -17,7 +17,7 @@ mod oauth;
 mod outage;
 mod pools;
 mod sign_up;
-mod sync_push;
+pub mod sync_push;
 mod trust;
 mod protocol;
 mod users;

@@ -99,3 +99,48 @@ async fn a_database_outage_answers_503_quickly_and_recovers() {
     let (status, body) = idp_call(&server.base_url, &root(), "DescribeUserPool", json!({"UserPoolId": pool})).await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// A device connected to a node whose listener for other nodes' changes lost PostgreSQL is
+/// told to resynchronise when the listener is back (changes may have been missed meanwhile),
+/// and a node that shuts down closes its WebSockets with a close frame (1001).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_devices_resynchronise_after_an_outage_and_get_a_close_frame_at_shutdown() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    use crate::sync_push::{encode, presigned_push_url, sync_call, SYNC_POLICY};
+
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let direct = crate::harness::database_url(Backend::Postgres, data.path()).await;
+    let rest = direct.strip_prefix("postgres://postgres@").unwrap();
+    let (address, database) = rest.split_once('/').unwrap();
+    let relay = Relay::start(address.to_string()).await;
+    let url = format!("postgres://postgres@127.0.0.1:{}/{database}", relay.port);
+    let server = TestServer::start_with(test_config(data.path(), &url), data).await;
+    let base = server.base_url.clone();
+
+    let (pool_id, _) = crate::federation::guest_pool_with_policy(&base, SYNC_POLICY).await;
+    let (identity_id, keys) = crate::federation::guest_credentials(&base, &pool_id).await;
+    let device_path = format!("/identitypools/{}/identity/{}/device", encode(&pool_id), encode(&identity_id));
+    let (status, body) = sync_call(&base, &keys, "POST", &device_path, json!({"Platform": "GCM", "Token": "t"})).await;
+    assert_eq!(status, 200, "{body}");
+    let device = body["DeviceId"].as_str().unwrap().to_string();
+    let (mut socket, _) = tokio_tungstenite::connect_async(presigned_push_url(&base, &keys, &pool_id, &identity_id, &device)).await.expect("the device connects");
+    let ready = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.unwrap().unwrap().unwrap();
+    assert!(ready.to_text().unwrap().contains("ready"));
+
+    relay.cut();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    relay.restore();
+    let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("a message after the outage").unwrap().unwrap();
+    let text: serde_json::Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+    assert_eq!(text["type"], "resync", "{text}");
+
+    let stopping = tokio::spawn(server.stop());
+    let closing = tokio::time::timeout(Duration::from_secs(5), socket.next()).await.expect("a frame at shutdown").unwrap().unwrap();
+    match closing {
+        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1001),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    tokio::time::timeout(Duration::from_secs(5), stopping).await.expect("the server stops within its drain").unwrap();
+}

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::federation::{guest_credentials, guest_pool_with_policy, signed_request, Keys};
 use crate::harness::{ACCESS_KEY_ID, MASTER_KEY, SECRET_ACCESS_KEY};
 
-const SYNC_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cognito-sync:*","Resource":"arn:aws:cognito-sync:us-east-1:123456789012:identitypool/${cognito-identity.amazonaws.com:aud}/identity/${cognito-identity.amazonaws.com:sub}*"}]}"#;
+pub const SYNC_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cognito-sync:*","Resource":"arn:aws:cognito-sync:us-east-1:123456789012:identitypool/${cognito-identity.amazonaws.com:aud}/identity/${cognito-identity.amazonaws.com:sub}*"}]}"#;
 
 /// A `cognate serve` process, stopped when dropped.
 struct Node {
@@ -56,7 +56,7 @@ async fn start_node(database_url: &str) -> Node {
     panic!("cognate did not become ready");
 }
 
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|byte| if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) { (byte as char).to_string() } else { format!("%{byte:02X}") })
@@ -94,7 +94,7 @@ pub fn presigned_push_url(base_url: &str, keys: &Keys, pool_id: &str, identity_i
     signed
 }
 
-async fn sync_call(base_url: &str, keys: &Keys, method: &str, path: &str, body: Value) -> (u16, Value) {
+pub async fn sync_call(base_url: &str, keys: &Keys, method: &str, path: &str, body: Value) -> (u16, Value) {
     let body = if method == "GET" || method == "DELETE" { String::new() } else { body.to_string() };
     let (status, text) =
         signed_request(method, &format!("{base_url}{path}"), "cognito-sync", keys, &[("content-type", "application/json")], &body).await;
