@@ -149,6 +149,10 @@ pub trait Store: Send + Sync + 'static {
     /// has the next version. False when the user does not exist, `Conflict(Stale)` when it has
     /// another version (nothing is written).
     async fn update_user(&self, record: &UserRecord) -> StoreResult<bool>;
+    /// As [`Store::update_user`] for a change that leaves the user's search values and aliases
+    /// as they are (counters, pending codes, a password): one compare-and-set of the document
+    /// alone. False when the user does not exist, `Conflict(Stale)` when it has another version.
+    async fn update_user_document(&self, user: &User, username_key: &str) -> StoreResult<bool>;
     /// Deletes a user with its search values, aliases and group memberships, atomically.
     async fn delete_user(&self, pool_id: &str, username_key: &str) -> StoreResult<bool>;
     /// One page of users with the cursor of each.

@@ -125,8 +125,17 @@ async fn run_suite(store: SqlStore) {
     assert!(matches!(store.update_user(&stale).await, Err(StoreError::Conflict(ConflictOn::Stale))));
     assert!(store.find_user_by_alias(pool_id, "email", "stale@example.com").await.unwrap().is_none());
     assert!(!store.update_user(&user_record(pool_id, "nobody", "nobody@example.com")).await.unwrap());
+    // The document alone, with the same compare-and-set.
+    assert!(matches!(store.update_user_document(&stale.user, "bob").await, Err(StoreError::Conflict(ConflictOn::Stale))));
+    let mut counted = stored.clone();
+    counted.failed_sign_ins = 3;
+    assert!(store.update_user_document(&counted, "bob").await.unwrap());
+    let reread = store.get_user(pool_id, "bob").await.unwrap().unwrap();
+    assert_eq!((reread.failed_sign_ins, reread.version), (3, 2));
+    assert_eq!(store.find_user_by_alias(pool_id, "email", "robert@example.com").await.unwrap().map(|user| user.username), Some("bob".into()));
+    assert!(!store.update_user_document(&User { username: "nobody".into(), ..counted.clone() }, "nobody").await.unwrap());
     let mut taken = user_record(pool_id, "bob", "carol@example.org");
-    taken.user.version = 1;
+    taken.user.version = 2;
     assert!(matches!(store.update_user(&taken).await, Err(StoreError::Conflict(ConflictOn::Alias(_)))));
     assert_eq!(
         store.get_user(pool_id, "bob").await.unwrap().unwrap().attribute("email"),

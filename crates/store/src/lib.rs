@@ -607,6 +607,37 @@ impl Store for SqlStore {
         Ok(true)
     }
 
+    async fn update_user_document(&self, user: &User, username_key: &str) -> StoreResult<bool> {
+        let expected = user.version;
+        let next = User { version: expected + 1, ..user.clone() };
+        let updated = sqlx::query("UPDATE users SET data = $3, version = $4 WHERE pool_id = $1 AND username_key = $2 AND version = $5")
+            .bind(user.pool_id.as_str())
+            .bind(username_key)
+            .bind(encode(&next)?)
+            .bind(next.version)
+            .bind(expected)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?
+            .rows_affected()
+            > 0;
+        if updated {
+            return Ok(true);
+        }
+        let exists = sqlx::query("SELECT 1 AS hit FROM users WHERE pool_id = $1 AND username_key = $2")
+            .bind(user.pool_id.as_str())
+            .bind(username_key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .is_some();
+        if exists {
+            Err(StoreError::Conflict(ConflictOn::Stale))
+        } else {
+            Ok(false)
+        }
+    }
+
     async fn delete_user(&self, pool_id: &str, username_key: &str) -> StoreResult<bool> {
         let mut transaction = self.begin().await?;
         let deleted = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND username_key = $2")

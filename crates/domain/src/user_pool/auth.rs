@@ -405,7 +405,7 @@ impl UserPoolService {
             self.check_lockout(user)?;
             user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
             user.last_failed_sign_in_ms = Some(self.now());
-            match self.save_user(pool, user).await {
+            match self.save_user_document(pool, user).await {
                 Err(error) if super::is_stale(&error) => *user = self.reload_user(pool, user).await?,
                 other => return other,
             }
@@ -456,14 +456,22 @@ impl UserPoolService {
             });
         }
         if user.failed_sign_ins > 0 {
-            let key = pool.username_key(&user.username);
-            user = self
-                .change_user(pool, &key, |user| {
-                    user.failed_sign_ins = 0;
-                    user.last_failed_sign_in_ms = None;
-                    Ok(())
-                })
-                .await?;
+            let mut cleared = false;
+            for _ in 0..super::USER_RETRIES {
+                user.failed_sign_ins = 0;
+                user.last_failed_sign_in_ms = None;
+                match self.save_user_document(pool, &mut user).await {
+                    Err(error) if super::is_stale(&error) => user = self.reload_user(pool, &user).await?,
+                    Err(error) => return Err(error),
+                    Ok(()) => {
+                        cleared = true;
+                        break;
+                    }
+                }
+            }
+            if !cleared {
+                return Err(super::stale_user());
+            }
         }
         if !user.enabled {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));

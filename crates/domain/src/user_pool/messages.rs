@@ -223,7 +223,7 @@ impl UserPoolService {
     pub(super) async fn record_attempt(&self, pool: &UserPool, user: &mut User, action: &str, per_hour: u32) -> DomainResult<()> {
         for _ in 0..super::USER_RETRIES {
             self.count_attempt(user, action, per_hour)?;
-            match self.save_user(pool, user).await {
+            match self.save_user_document(pool, user).await {
                 Err(error) if super::is_stale(&error) => *user = self.reload_user(pool, user).await?,
                 other => return other,
             }

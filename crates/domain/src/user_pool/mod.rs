@@ -721,6 +721,21 @@ impl UserPoolService {
         }
     }
 
+    /// As [`Self::save_user`] for a change that leaves the user's indexed values (attributes,
+    /// status, enabled) alone: counters and codes. One statement instead of a transaction
+    /// that rewrites the search and alias rows.
+    async fn save_user_document(&self, pool: &UserPool, user: &mut User) -> DomainResult<()> {
+        match self.store.update_user_document(user, &pool.username_key(&user.username)).await {
+            Ok(true) => {
+                user.version += 1;
+                Ok(())
+            }
+            Ok(false) => Err(user_not_found()),
+            Err(StoreError::Conflict(ConflictOn::Stale)) => Err(stale_user()),
+            Err(error) => Err(store_error(error)),
+        }
+    }
+
     /// The user as stored now, for redoing a change that found it changed.
     async fn reload_user(&self, pool: &UserPool, user: &User) -> DomainResult<User> {
         self.store.get_user(&pool.id, &pool.username_key(&user.username)).await.map_err(store_error)?.ok_or_else(user_not_found)
