@@ -29,6 +29,16 @@ pub fn user_pool_arn(region: &str, account_id: &str, pool_id: &str) -> String {
     format!("arn:aws:cognito-idp:{region}:{account_id}:userpool/{pool_id}")
 }
 
+/// The region a user pool id (`<region>_<suffix>`) or identity pool or identity id
+/// (`<region>:<uuid>`) belongs to.
+pub fn region_of(id: &str) -> &str {
+    match (id.find('_'), id.find(':')) {
+        (Some(underscore), Some(colon)) => &id[..underscore.min(colon)],
+        (Some(at), None) | (None, Some(at)) => &id[..at],
+        (None, None) => "",
+    }
+}
+
 pub fn identity_pool_arn(region: &str, account_id: &str, pool_id: &str) -> String {
     format!("arn:aws:cognito-identity:{region}:{account_id}:identitypool/{pool_id}")
 }

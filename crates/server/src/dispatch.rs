@@ -99,6 +99,19 @@ pub async fn authenticate(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Principal, AuthFailure> {
+    authenticate_in_region(state, service, method, uri, headers, body).await.map(|(principal, _)| principal)
+}
+
+/// As [`authenticate`], with the region the request was signed for: any region is served, and
+/// what a request creates or lists belongs to its region, as in AWS.
+pub async fn authenticate_in_region(
+    state: &AppState,
+    service: &str,
+    method: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Principal, String), AuthFailure> {
     let header = headers.get("authorization").ok_or(AuthFailure::Signature(SignatureError::Missing))?;
     let header = header
         .to_str()
@@ -111,16 +124,16 @@ pub async fn authenticate(
         return Err(AuthFailure::Signature(SignatureError::UnknownAccessKey));
     }
     let parts = SignedParts { method, raw_path: uri.path(), raw_query: uri.query().unwrap_or(""), headers, body };
-    // IAM and STS are global: clients sign them for us-east-1 whatever region they use.
-    let global = matches!(service, "iam" | "sts");
     let expectation = sigv4::Expectation {
         service,
-        region: &state.config.region,
-        also_region: global.then_some("us-east-1"),
+        region: None,
+        also_region: None,
         now_seconds: state.clock.now_millis().div_euclid(1000),
     };
-    sigv4::verify(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
-    Ok(principal)
+    let caller = sigv4::verify(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
+    // IAM and STS are global: whatever region they are signed for, they answer as the default.
+    let region = if matches!(service, "iam" | "sts") || !sigv4::is_region(&caller.region) { state.config.region.clone() } else { caller.region };
+    Ok((principal, region))
 }
 
 /// The principal and secret of an access key: the root's, or an STS session's whose token
@@ -153,7 +166,7 @@ pub async fn authenticate_presigned(state: &AppState, service: &str, uri: &Uri, 
     let parts = SignedParts { method: "GET", raw_path: uri.path(), raw_query, headers, body: b"" };
     let expectation = sigv4::Expectation {
         service,
-        region: &state.config.region,
+        region: None,
         also_region: None,
         now_seconds: state.clock.now_millis().div_euclid(1000),
     };
@@ -234,8 +247,11 @@ async fn handle_json(state: &AppState, peer: Option<IpAddr>, uri: &Uri, headers:
                 return ("-", Err(ApiError::client("UnknownOperationException", format!("Unknown operation {operation_name}."))));
             };
             let outcome = async {
+                let mut region = state.config.region.clone();
                 let input = if operation.authentication() == idp::operations::Authentication::Signed {
-                    let principal = authenticate(state, "cognito-idp", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
+                    let (principal, signed_region) =
+                        authenticate_in_region(state, "cognito-idp", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
+                    region = signed_region;
                     let input = json::parse_body(body)?;
                     let resource = idp::resource_of(state, operation, &input).await;
                     authorize(state, &principal, &format!("cognito-idp:{}", operation.name()), &resource)
@@ -256,7 +272,7 @@ async fn handle_json(state: &AppState, peer: Option<IpAddr>, uri: &Uri, headers:
                     }
                     input
                 };
-                idp::handle(state, operation, input).await
+                idp::handle(state, operation, input, &region).await
             }
             .await;
             (operation.name(), outcome)
@@ -267,15 +283,17 @@ async fn handle_json(state: &AppState, peer: Option<IpAddr>, uri: &Uri, headers:
             };
             let outcome = async {
                 let input = json::parse_body(body)?;
+                let mut region = state.config.region.clone();
                 if signed {
-                    let principal =
-                        authenticate(state, "cognito-identity", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
+                    let (principal, signed_region) =
+                        authenticate_in_region(state, "cognito-identity", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
+                    region = signed_region;
                     let action = format!("cognito-identity:{name}");
                     for resource in identity::resources_of(state, name, &input).await {
                         authorize(state, &principal, &action, &resource).await.map_err(AuthFailure::into_json)?;
                     }
                 }
-                identity::handle(state, name, input).await
+                identity::handle(state, name, input, &region).await
             }
             .await;
             (name, outcome)

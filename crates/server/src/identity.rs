@@ -277,12 +277,14 @@ fn lower_first(name: &str) -> String {
 }
 
 /// Runs one operation. Signed operations have been authenticated and authorised by the caller.
-pub async fn handle(state: &AppState, operation: &str, input: Value) -> Result<Value, ApiError> {
+/// `region` is the one the request was signed for (the default for unsigned ones): identity
+/// pools are created and listed in it.
+pub async fn handle(state: &AppState, operation: &str, input: Value, region: &str) -> Result<Value, ApiError> {
     let pools = &state.identity_pools;
     match operation {
         "CreateIdentityPool" => {
             let request: PoolInput = parse_input(&input)?;
-            domain(pools.create_pool(request.settings()?).await.map(|pool| pool_output(&pool)))
+            domain(pools.create_pool_in(region, request.settings()?).await.map(|pool| pool_output(&pool)))
         }
         "DescribeIdentityPool" => {
             let pool_id = string_member(&input, "IdentityPoolId")?;
@@ -305,7 +307,7 @@ pub async fn handle(state: &AppState, operation: &str, input: Value) -> Result<V
                 ApiError::client("InvalidParameterException", "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null")
             })?;
             let next = optional_string(&input, "NextToken")?;
-            domain(pools.list_pools(max as i32, next).await.map(|(items, next)| {
+            domain(pools.list_pools_in(region, max as i32, next).await.map(|(items, next)| {
                 let summaries: Vec<Value> =
                     items.iter().map(|pool| json!({"IdentityPoolId": pool.id, "IdentityPoolName": pool.settings.name})).collect();
                 json!({"IdentityPools": summaries, "NextToken": next})
@@ -502,7 +504,7 @@ pub async fn handle(state: &AppState, operation: &str, input: Value) -> Result<V
 /// operation names, each identity's own pool (looked up here) for the operations that name
 /// identities, the tagged ARN for tagging, and `*` for the account-wide ones.
 pub async fn resources_of(state: &AppState, operation: &str, input: &Value) -> Vec<String> {
-    let pool_arn = |pool_id: &str| cognate_domain::ids::identity_pool_arn(&state.config.region, &state.config.account_id, pool_id);
+    let pool_arn = |pool_id: &str| cognate_domain::ids::identity_pool_arn(cognate_domain::ids::region_of(pool_id), &state.config.account_id, pool_id);
     let member = |name: &str| input.get(name).and_then(Value::as_str);
     match operation {
         "CreateIdentityPool" | "ListIdentityPools" => vec!["*".into()],

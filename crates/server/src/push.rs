@@ -274,7 +274,10 @@ pub async fn websocket(
         }
         let resource = format!(
             "arn:aws:cognito-sync:{}:{}:identitypool/{}/identity/{}",
-            state.config.region, state.config.account_id, query.identity_pool_id, query.identity_id
+            cognate_domain::ids::region_of(&query.identity_pool_id),
+            state.config.account_id,
+            query.identity_pool_id,
+            query.identity_id
         );
         if let Err(failure) = authorize(&state, &principal, "cognito-sync:SubscribeToDataset", &resource).await {
             let message = match failure {

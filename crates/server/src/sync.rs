@@ -230,7 +230,9 @@ fn session_identity(principal: &Principal) -> Result<Option<String>, ApiError> {
 }
 
 fn resource_arn(state: &AppState, route: &Route) -> String {
-    let mut arn = format!("arn:aws:cognito-sync:{}:{}:identitypool", state.config.region, state.config.account_id);
+    // In the identity pool's own region (the default one for account-wide operations).
+    let region = route.pool_id.as_deref().map(cognate_domain::ids::region_of).filter(|region| !region.is_empty()).unwrap_or(&state.config.region);
+    let mut arn = format!("arn:aws:cognito-sync:{region}:{}:identitypool", state.config.account_id);
     if let Some(pool) = &route.pool_id {
         arn.push_str(&format!("/{pool}"));
     } else {

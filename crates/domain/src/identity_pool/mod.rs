@@ -213,21 +213,29 @@ impl IdentityPoolService {
     }
 
     fn pool_arn(&self, pool_id: &str) -> String {
-        format!("arn:aws:cognito-identity:{}:{}:identitypool/{pool_id}", self.region, self.account_id)
+        crate::ids::identity_pool_arn(crate::ids::region_of(pool_id), &self.account_id, pool_id)
     }
 
-    /// The canonical name of this server's user pool `pool_id` as an identity provider.
+    /// The canonical name of this server's user pool `pool_id` as an identity provider (in the
+    /// user pool's own region).
     fn user_pool_provider(&self, pool_id: &str) -> String {
-        format!("cognito-idp.{}.amazonaws.com/{pool_id}", self.region)
+        format!("cognito-idp.{}.amazonaws.com/{pool_id}", crate::ids::region_of(pool_id))
     }
 
     // Pools.
 
+    /// CreateIdentityPool in this server's default region.
     pub async fn create_pool(&self, settings: IdentityPoolSettings) -> DomainResult<IdentityPool> {
-        settings.check(&self.region)?;
+        let region = self.region.clone();
+        self.create_pool_in(&region, settings).await
+    }
+
+    /// CreateIdentityPool in `region` (the one the request was signed for).
+    pub async fn create_pool_in(&self, region: &str, settings: IdentityPoolSettings) -> DomainResult<IdentityPool> {
+        settings.check()?;
         let now = self.now();
         let pool = IdentityPool {
-            id: format!("{}:{}", self.region, crate::ids::new_uuid()),
+            id: format!("{region}:{}", crate::ids::new_uuid()),
             settings,
             roles: BTreeMap::new(),
             role_mappings: BTreeMap::new(),
@@ -260,7 +268,7 @@ impl IdentityPoolService {
     /// UpdateIdentityPool replaces the settings (tags are kept unless given).
     pub async fn update_pool(&self, pool_id: &str, mut settings: IdentityPoolSettings, tags_given: bool) -> DomainResult<IdentityPool> {
         let mut pool = self.describe_pool(pool_id).await?;
-        settings.check(&self.region)?;
+        settings.check()?;
         if pool.settings.developer_provider_name.is_some() && settings.developer_provider_name != pool.settings.developer_provider_name {
             return Err(DomainError::InvalidParameter("The developer provider name cannot be changed once set.".into()));
         }
@@ -297,10 +305,19 @@ impl IdentityPoolService {
         }
     }
 
+    /// ListIdentityPools in this server's default region.
     pub async fn list_pools(&self, max: i32, next_token: Option<&str>) -> DomainResult<(Vec<IdentityPool>, Option<String>)> {
+        let region = self.region.clone();
+        self.list_pools_in(&region, max, next_token).await
+    }
+
+    /// ListIdentityPools in `region`: the pools whose ids name it (they sort together).
+    pub async fn list_pools_in(&self, region: &str, max: i32, next_token: Option<&str>) -> DomainResult<(Vec<IdentityPool>, Option<String>)> {
         let limit = max_results(max, 60)?;
-        let after = decode_page_token(next_token)?;
-        let mut rows = self.store.list_records(POOL, "", after.as_deref(), limit + 1).await.map_err(store_error)?;
+        let prefix = format!("{region}:");
+        let after = decode_page_token(next_token)?.filter(|after| after.as_str() > prefix.as_str()).unwrap_or_else(|| prefix.clone());
+        let mut rows = self.store.list_records(POOL, "", Some(&after), limit + 1).await.map_err(store_error)?;
+        rows.retain(|(key, _)| key.starts_with(&prefix));
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next = if more { rows.last().map(|(key, _)| encode_page_token(key)) } else { None };
@@ -347,8 +364,13 @@ impl IdentityPoolService {
     }
 
     pub async fn pool_of_arn(&self, arn: &str) -> DomainResult<IdentityPool> {
-        let prefix = format!("arn:aws:cognito-identity:{}:{}:identitypool/", self.region, self.account_id);
-        let pool_id = arn.strip_prefix(&prefix).ok_or_else(|| DomainError::NotFound(format!("Resource {arn} not found.")))?;
+        let not_found = || DomainError::NotFound(format!("Resource {arn} not found."));
+        let rest = arn.strip_prefix("arn:aws:cognito-identity:").ok_or_else(not_found)?;
+        let (region, rest) = rest.split_once(':').ok_or_else(not_found)?;
+        let pool_id = rest.strip_prefix(&format!("{}:identitypool/", self.account_id)).ok_or_else(not_found)?;
+        if crate::ids::region_of(pool_id) != region {
+            return Err(not_found());
+        }
         self.describe_pool(pool_id).await
     }
 
@@ -422,7 +444,7 @@ impl IdentityPoolService {
     async fn insert_identity(&self, pool_id: &str, logins: Vec<LinkedLogin>) -> Result<Identity, StoreError> {
         let now = self.now();
         let identity = Identity {
-            id: format!("{}:{}", self.region, crate::ids::new_uuid()),
+            id: format!("{}:{}", crate::ids::region_of(pool_id), crate::ids::new_uuid()),
             pool_id: pool_id.to_string(),
             logins,
             created_ms: now,
@@ -508,8 +530,7 @@ impl IdentityPoolService {
 
     async fn verify_login(&self, pool: &IdentityPool, key: &str, token: &str) -> DomainResult<VerifiedLogin> {
         // User pools: the AWS-style key, or the issuer without its scheme (as Amplify derives it).
-        let user_pool_id = key
-            .strip_prefix(&format!("cognito-idp.{}.amazonaws.com/", self.region))
+        let user_pool_id = user_pool_of_provider(key)
             .or_else(|| key.strip_prefix(&format!("{}/", issuer_key(self.user_pools.issuer_base()))))
             .filter(|rest| !rest.contains('/'));
         if let Some(user_pool_id) = user_pool_id {
@@ -1115,4 +1136,12 @@ mod tests {
         assert!(check_identity_id("us-east-1").is_err());
         assert!(check_identity_id("us-east-1:not-a-uuid!").is_err());
     }
+}
+
+/// The user pool id in a provider name `cognito-idp.<region>.amazonaws.com/<pool id>` whose
+/// region is the pool's own.
+pub(crate) fn user_pool_of_provider(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix("cognito-idp.")?;
+    let (region, pool_id) = rest.split_once(".amazonaws.com/")?;
+    (crate::ids::region_of(pool_id) == region).then_some(pool_id)
 }

@@ -105,7 +105,7 @@ fn invalid(message: impl Into<String>) -> DomainError {
 }
 
 impl IdentityPoolSettings {
-    pub(super) fn check(&self, region: &str) -> DomainResult<()> {
+    pub(super) fn check(&self) -> DomainResult<()> {
         let name_ok = !self.name.is_empty()
             && self.name.chars().count() <= 128
             && self.name.chars().all(|character| character.is_alphanumeric() || character.is_whitespace() || "_+=,.@-".contains(character));
@@ -126,10 +126,12 @@ impl IdentityPoolSettings {
             }
         }
         for provider in &self.cognito_providers {
-            let pool_id = provider
-                .provider_name
-                .strip_prefix(&format!("cognito-idp.{region}.amazonaws.com/"))
-                .ok_or_else(|| invalid(format!("Invalid Cognito Identity Provider name {}: expected cognito-idp.{region}.amazonaws.com/<user pool id>.", provider.provider_name)))?;
+            let pool_id = super::user_pool_of_provider(&provider.provider_name).ok_or_else(|| {
+                invalid(format!(
+                    "Invalid Cognito Identity Provider name {}: expected cognito-idp.<region>.amazonaws.com/<user pool id> in the pool's region.",
+                    provider.provider_name
+                ))
+            })?;
             crate::ids::check_user_pool_id(pool_id)?;
             crate::ids::check_client_id(&provider.client_id)?;
         }

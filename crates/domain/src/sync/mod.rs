@@ -522,7 +522,7 @@ impl SyncService {
         let event = serde_json::json!({
             "version": 2,
             "eventType": "SyncTrigger",
-            "region": self.region,
+            "region": if crate::ids::region_of(pool_id).is_empty() { self.region.as_str() } else { crate::ids::region_of(pool_id) },
             "identityPoolId": pool_id,
             "identityId": identity_id,
             "datasetName": dataset_name,

@@ -380,16 +380,24 @@ impl UserPoolService {
         self.store.get_user_pool(pool_id).await.map_err(store_error)?.ok_or_else(|| pool_not_found(pool_id))
     }
 
+    /// CreateUserPool in this server's default region.
     pub async fn create_user_pool(&self, input: CreateUserPoolInput) -> DomainResult<UserPool> {
+        let region = self.region.clone();
+        self.create_user_pool_in(&region, input).await
+    }
+
+    /// CreateUserPool in `region` (the one the request was signed for): the pool's id and ARN
+    /// name it, and only listings in that region show the pool.
+    pub async fn create_user_pool_in(&self, region: &str, input: CreateUserPoolInput) -> DomainResult<UserPool> {
         check_settings(&input.settings)?;
         check_sign_in_attributes(&input.alias_attributes, &input.username_attributes)?;
         let schema = attributes::build_schema(&input.schema)?;
         let now = self.now();
         // Pool ids are random; a collision is retried rather than reported.
         for _ in 0..3 {
-            let pool_id = ids::new_user_pool_id(&self.region);
+            let pool_id = ids::new_user_pool_id(region);
             let pool = UserPool {
-                arn: ids::user_pool_arn(&self.region, &self.account_id, &pool_id),
+                arn: ids::user_pool_arn(region, &self.account_id, &pool_id),
                 id: pool_id,
                 created_ms: now,
                 modified_ms: now,
@@ -458,16 +466,25 @@ impl UserPoolService {
         Ok(())
     }
 
+    /// ListUserPools in this server's default region.
     pub async fn list_user_pools(&self, next_token: Option<&str>, max_results: i32) -> DomainResult<Page<UserPool>> {
+        let region = self.region.clone();
+        self.list_user_pools_in(&region, next_token, max_results).await
+    }
+
+    /// ListUserPools in `region`: the pools whose ids name it (they sort together).
+    pub async fn list_user_pools_in(&self, region: &str, next_token: Option<&str>, max_results: i32) -> DomainResult<Page<UserPool>> {
         if !(1..=MAX_PAGE as i32).contains(&max_results) {
             return Err(ids::constraint_error(&max_results.to_string(), "maxResults", "range: [1, 60]"));
         }
-        let after = decode_key_token(next_token)?;
-        let rows = self
+        let prefix = format!("{region}_");
+        let after = decode_key_token(next_token)?.filter(|after| after.as_str() > prefix.as_str()).unwrap_or_else(|| prefix.clone());
+        let mut rows = self
             .store
-            .list_user_pools(after.as_deref(), max_results as u32 + 1)
+            .list_user_pools(Some(&after), max_results as u32 + 1)
             .await
             .map_err(store_error)?;
+        rows.retain(|pool| pool.id.starts_with(&prefix));
         let (items, more) = split_page(rows, max_results as u32);
         let next_token = if more { items.last().map(|pool| encode_token(&[&pool.id])) } else { None };
         Ok(Page { items, next_token })
@@ -486,10 +503,13 @@ impl UserPoolService {
     // ----- tags -----
 
     async fn pool_for_arn(&self, arn: &str) -> DomainResult<UserPool> {
-        let prefix = format!("arn:aws:cognito-idp:{}:{}:userpool/", self.region, self.account_id);
-        let pool_id = arn
-            .strip_prefix(&prefix)
-            .ok_or_else(|| DomainError::InvalidParameter(format!("Invalid ARN: {arn}")))?;
+        let invalid_arn = || DomainError::InvalidParameter(format!("Invalid ARN: {arn}"));
+        let rest = arn.strip_prefix("arn:aws:cognito-idp:").ok_or_else(invalid_arn)?;
+        let (region, rest) = rest.split_once(':').ok_or_else(invalid_arn)?;
+        let pool_id = rest.strip_prefix(&format!("{}:userpool/", self.account_id)).ok_or_else(invalid_arn)?;
+        if ids::region_of(pool_id) != region {
+            return Err(invalid_arn());
+        }
         self.load_pool(pool_id).await.map_err(|error| match error {
             DomainError::InvalidParameter(_) => DomainError::InvalidParameter(format!("Invalid ARN: {arn}")),
             other => other,

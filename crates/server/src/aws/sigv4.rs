@@ -221,10 +221,26 @@ fn require_signed_headers(headers: &HeaderMap, signed: &[String], exempt: &[&str
     Ok(())
 }
 
+/// Whether `region` names a region: lowercase letters, digits and hyphens, as AWS's do.
+pub fn is_region(region: &str) -> bool {
+    !region.is_empty()
+        && region.len() <= 32
+        && region.starts_with(|character: char| character.is_ascii_lowercase())
+        && region.chars().all(|character| character.is_ascii_lowercase() || character.is_ascii_digit() || character == '-')
+}
+
+fn region_accepted(region: &str, expectation: &Expectation<'_>) -> bool {
+    match expectation.region {
+        None => is_region(region),
+        Some(expected) => region == expected || Some(region) == expectation.also_region,
+    }
+}
+
 /// What the verifier needs to know about the server.
 pub struct Expectation<'a> {
     pub service: &'a str,
-    pub region: &'a str,
+    /// The region the scope must name; None: any well-formed region (each is served apart).
+    pub region: Option<&'a str>,
     /// A second region the scope may name (global services are signed for us-east-1).
     pub also_region: Option<&'a str>,
     pub now_seconds: i64,
@@ -274,7 +290,7 @@ pub fn verify(
             expectation.service
         )));
     }
-    if authorization.region != expectation.region && Some(authorization.region.as_str()) != expectation.also_region {
+    if !region_accepted(&authorization.region, expectation) {
         return Err(SignatureError::Invalid(format!(
             "Credential should be scoped to a valid region, not '{}'. ",
             authorization.region
@@ -375,7 +391,7 @@ pub fn verify_presigned(
     if !amz_date.starts_with(scope[1]) || scope[3] != expectation.service {
         return Err(SignatureError::Invalid(format!("Credential should be scoped to correct service: '{}'.", expectation.service)));
     }
-    if scope[2] != expectation.region && Some(scope[2]) != expectation.also_region {
+    if !region_accepted(scope[2], expectation) {
         return Err(SignatureError::Invalid(format!("Credential should be scoped to a valid region, not '{}'. ", scope[2])));
     }
     let secret = secret_for(scope[0]).ok_or(SignatureError::UnknownAccessKey)?;
@@ -416,7 +432,7 @@ mod tests {
         let headers = vanilla_headers();
         let parts = SignedParts { method: "GET", raw_path: "/", raw_query: "", headers: &headers, body: b"" };
         let now = parse_amz_date("20150830T123600Z").unwrap();
-        let expectation = Expectation { service: "service", region: "us-east-1", also_region: None, now_seconds: now };
+        let expectation = Expectation { service: "service", region: Some("us-east-1"), also_region: None, now_seconds: now };
         let caller = verify(&parts, &expectation, |key| (key == "AKIDEXAMPLE").then(|| SECRET.to_string()), false).unwrap();
         assert_eq!(caller.access_key_id, "AKIDEXAMPLE");
 
@@ -434,7 +450,7 @@ mod tests {
         headers.insert("x-amz-target", "AWSCognitoIdentityProviderService.DeleteGroup".parse().unwrap());
         let parts = SignedParts { method: "GET", raw_path: "/", raw_query: "", headers: &headers, body: b"" };
         let now = parse_amz_date("20150830T123600Z").unwrap();
-        let expectation = Expectation { service: "service", region: "us-east-1", also_region: None, now_seconds: now };
+        let expectation = Expectation { service: "service", region: Some("us-east-1"), also_region: None, now_seconds: now };
         let outcome = verify(&parts, &expectation, |_| Some(SECRET.into()), false);
         assert!(matches!(&outcome, Err(SignatureError::Invalid(message)) if message.contains("x-amz-target")), "{outcome:?}");
         headers.remove("x-amz-target");

@@ -60,7 +60,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
 /// and `*` for CreateUserPool and ListUserPools. Other members a caller adds are never read.
 pub async fn resource_of(state: &AppState, operation: Operation, input: &Value) -> String {
     use Operation::*;
-    let pool_arn = |pool_id: &str| cognate_domain::ids::user_pool_arn(&state.config.region, &state.config.account_id, pool_id);
+    let pool_arn = |pool_id: &str| cognate_domain::ids::user_pool_arn(cognate_domain::ids::region_of(pool_id), &state.config.account_id, pool_id);
     let member = |name: &str| input.get(name).and_then(Value::as_str);
     match operation {
         CreateUserPool | ListUserPools => "*".into(),
@@ -78,14 +78,16 @@ pub async fn resource_of(state: &AppState, operation: Operation, input: &Value) 
 }
 
 /// Runs one operation on a parsed body. Authentication has been checked by the caller.
-pub async fn handle(state: &AppState, operation: Operation, input: Value) -> Result<Value, ApiError> {
+/// `region` is the one the request was signed for (the default region for unsigned ones): pools
+/// are created and listed in it.
+pub async fn handle(state: &AppState, operation: Operation, input: Value, region: &str) -> Result<Value, ApiError> {
     use Operation::*;
     match operation {
-        CreateUserPool => ops::pools::create_user_pool(state, input).await,
+        CreateUserPool => ops::pools::create_user_pool(state, input, region).await,
         DescribeUserPool => ops::pools::describe_user_pool(state, input).await,
         UpdateUserPool => ops::pools::update_user_pool(state, input).await,
         DeleteUserPool => ops::pools::delete_user_pool(state, input).await,
-        ListUserPools => ops::pools::list_user_pools(state, input).await,
+        ListUserPools => ops::pools::list_user_pools(state, input, region).await,
         AddCustomAttributes => ops::pools::add_custom_attributes(state, input).await,
         TagResource => ops::pools::tag_resource(state, input).await,
         UntagResource => ops::pools::untag_resource(state, input).await,

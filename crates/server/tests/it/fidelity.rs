@@ -60,3 +60,112 @@ async fn wire_details(server: TestServer) {
     assert_eq!(body["SupportedLoginProviders"], json!({}), "{body}");
 }
 crate::on_both_backends!(wire_details_on, super::wire_details);
+
+/// Any region an SDK is configured for is served, and each keeps its own pools: a pool created
+/// through eu-west-1 has that region in its id and ARN and is listed there only; an identity
+/// pool of that region accepts the pool's ID tokens under `cognito-idp.eu-west-1.amazonaws.com`.
+async fn every_region_is_served_apart(server: TestServer) {
+    let base = server.base_url.as_str();
+    let client_in = |region: &str| {
+        aws_sdk_cognitoidentityprovider::Client::from_conf(
+            aws_sdk_cognitoidentityprovider::config::Builder::new()
+                .behavior_version(aws_sdk_cognitoidentityprovider::config::BehaviorVersion::latest())
+                .region(aws_sdk_cognitoidentityprovider::config::Region::new(region.to_string()))
+                .credentials_provider(aws_sdk_cognitoidentityprovider::config::Credentials::new(
+                    crate::harness::ACCESS_KEY_ID,
+                    crate::harness::SECRET_ACCESS_KEY,
+                    None,
+                    None,
+                    "tests",
+                ))
+                .endpoint_url(base)
+                .http_client(aws_smithy_http_client::Builder::new().build_http())
+                .build(),
+        )
+    };
+    let europe = client_in("eu-west-1");
+    let created = europe.create_user_pool().pool_name(unique("eu")).send().await.expect("a signature for eu-west-1 is accepted").user_pool.unwrap();
+    let pool_id = created.id.unwrap();
+    assert!(pool_id.starts_with("eu-west-1_"), "{pool_id}");
+    assert_eq!(created.arn.unwrap(), format!("arn:aws:cognito-idp:eu-west-1:123456789012:userpool/{pool_id}"));
+    let listed = |pools: Vec<aws_sdk_cognitoidentityprovider::types::UserPoolDescriptionType>| pools.into_iter().filter_map(|pool| pool.id).collect::<Vec<_>>();
+    let in_europe = listed(europe.list_user_pools().max_results(60).send().await.unwrap().user_pools.unwrap_or_default());
+    assert!(in_europe.contains(&pool_id), "{in_europe:?}");
+    assert!(in_europe.iter().all(|id| id.starts_with("eu-west-1_")), "{in_europe:?}");
+    let in_virginia = listed(server.idp.list_user_pools().max_results(60).send().await.unwrap().user_pools.unwrap_or_default());
+    assert!(!in_virginia.contains(&pool_id), "another region's pools are not listed: {in_virginia:?}");
+    // The pool works from any client, wherever the id says it lives.
+    assert!(server.idp.describe_user_pool().user_pool_id(&pool_id).send().await.is_ok());
+
+    // An identity pool in the same region takes the pool as its provider.
+    let client_id = europe
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name("app")
+        .explicit_auth_flows(aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    let provider = format!("cognito-idp.eu-west-1.amazonaws.com/{pool_id}");
+    let body = json!({"IdentityPoolName": "eu", "AllowUnauthenticatedIdentities": false, "CognitoIdentityProviders": [{"ProviderName": provider, "ClientId": client_id}]});
+    let target = "AWSCognitoIdentityService.CreateIdentityPool";
+    let identity = crate::federation::Keys { access_key_id: crate::harness::ACCESS_KEY_ID.into(), secret: crate::harness::SECRET_ACCESS_KEY.into(), session_token: None };
+    let (status, text) = signed_in_region(base, "eu-west-1", &identity, target, &body.to_string()).await;
+    assert_eq!(status, 200, "{text}");
+    let identity_pool: Value = serde_json::from_str(&text).unwrap();
+    let identity_pool_id = identity_pool["IdentityPoolId"].as_str().unwrap().to_string();
+    assert!(identity_pool_id.starts_with("eu-west-1:"), "{identity_pool}");
+    // A user of the pool signs in, and its ID token gets an identity of that region.
+    let (status, body) = idp_call(base, &root(), "AdminCreateUser", json!({"UserPoolId": pool_id, "Username": "eve", "MessageAction": "SUPPRESS"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = idp_call(base, &root(), "AdminSetUserPassword", json!({"UserPoolId": pool_id, "Username": "eve", "Password": "Good-Pass-123", "Permanent": true})).await;
+    assert_eq!(status, 200, "{body}");
+    let sign_in = json!({"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "eve", "PASSWORD": "Good-Pass-123"}});
+    let (status, tokens, _) = crate::harness::raw_post(base, "AWSCognitoIdentityProviderService.InitiateAuth", &sign_in.to_string()).await;
+    assert_eq!(status, 200, "{tokens}");
+    let id_token = tokens["AuthenticationResult"]["IdToken"].as_str().unwrap();
+    let get_id = json!({"IdentityPoolId": identity_pool_id, "Logins": {provider.clone(): id_token}});
+    let (status, got, _) = crate::harness::raw_post(base, "AWSCognitoIdentityService.GetId", &get_id.to_string()).await;
+    assert_eq!(status, 200, "{got}");
+    assert!(got["IdentityId"].as_str().unwrap().starts_with("eu-west-1:"), "{got}");
+    let wrong = json!({"IdentityPoolName": "x", "AllowUnauthenticatedIdentities": false, "CognitoIdentityProviders": [{"ProviderName": format!("cognito-idp.us-east-1.amazonaws.com/{pool_id}"), "ClientId": client_id}]});
+    let (status, _) = identity_call(base, &root(), "CreateIdentityPool", wrong).await;
+    assert_eq!(status, 400, "a provider name must name the user pool's own region");
+    let (status, listed) = identity_call(base, &root(), "ListIdentityPools", json!({"MaxResults": 60})).await;
+    assert_eq!(status, 200);
+    assert!(!listed.to_string().contains("eu-west-1:"), "{listed}");
+}
+crate::on_both_backends!(every_region_is_served_apart_on, super::every_region_is_served_apart);
+
+/// A signed Cognito Identity call for `region`.
+async fn signed_in_region(base: &str, region: &str, keys: &crate::federation::Keys, target: &str, body: &str) -> (u16, String) {
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    let identity = aws_credential_types::Credentials::new(&keys.access_key_id, &keys.secret, None, None, "tests").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name("cognito-identity")
+        .time(std::time::SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let url = format!("{base}/");
+    let headers = [("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target)];
+    let signable = SignableRequest::new("POST", &url, headers.iter().copied(), SignableBody::Bytes(body.as_bytes())).unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let (signature_headers, _) = instructions.into_parts();
+    let mut request = reqwest::Client::new().post(&url).body(body.to_string());
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    for header in signature_headers {
+        request = request.header(header.name(), header.value());
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}

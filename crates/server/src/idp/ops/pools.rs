@@ -194,7 +194,7 @@ pub fn user_pool_output(pool: &UserPool, estimated_number_of_users: i64) -> User
     }
 }
 
-pub async fn create_user_pool(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+pub async fn create_user_pool(state: &AppState, raw: Value, region: &str) -> Result<Value, ApiError> {
     let shape: CreateUserPoolShapeInput = parse_input(&raw)?;
     let settings_input: UserPoolSettingsInput = parse_input(&raw)?;
     let input = CreateUserPoolInput {
@@ -204,7 +204,7 @@ pub async fn create_user_pool(state: &AppState, raw: Value) -> Result<Value, Api
         username_attributes: shape.username_attributes.unwrap_or_default(),
         case_sensitive: shape.username_configuration.map(|configuration| configuration.case_sensitive),
     };
-    let pool = state.user_pools.create_user_pool(input).await.map_err(error_from_domain)?;
+    let pool = state.user_pools.create_user_pool_in(region, input).await.map_err(error_from_domain)?;
     to_body(&json!({ "UserPool": user_pool_output(&pool, 0) }))
 }
 
@@ -239,11 +239,11 @@ pub async fn delete_user_pool(state: &AppState, raw: Value) -> Result<Value, Api
     Ok(empty())
 }
 
-pub async fn list_user_pools(state: &AppState, raw: Value) -> Result<Value, ApiError> {
+pub async fn list_user_pools(state: &AppState, raw: Value, region: &str) -> Result<Value, ApiError> {
     let input: ListUserPoolsRequest = parse_input(&raw)?;
     let page = state
         .user_pools
-        .list_user_pools(input.next_token.as_deref(), input.max_results)
+        .list_user_pools_in(region, input.next_token.as_deref(), input.max_results)
         .await
         .map_err(error_from_domain)?;
     let pools: Vec<UserPoolDescriptionType> = page
