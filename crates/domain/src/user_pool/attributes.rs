@@ -171,7 +171,7 @@ fn add_custom(schema: &mut Vec<SchemaAttribute>, custom: Vec<SchemaAttribute>) -
         }
         schema.push(attribute);
     }
-    let n_custom = schema.iter().filter(|attribute| attribute.name.starts_with("custom:")).count();
+    let n_custom = schema.iter().filter(|attribute| attribute.name.starts_with("custom:") || attribute.name.starts_with("dev:custom:")).count();
     if n_custom > MAX_CUSTOM_ATTRIBUTES {
         return Err(DomainError::LimitExceeded(format!(
             "A user pool can have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes."
@@ -185,7 +185,8 @@ fn custom_attribute(input: &SchemaAttributeInput) -> Result<SchemaAttribute, Dom
         .name
         .as_deref()
         .ok_or_else(|| DomainError::InvalidParameter("Custom attributes must have a name.".into()))?;
-    let bare_name = raw_name.strip_prefix("custom:").unwrap_or(raw_name);
+    let bare_name = raw_name.strip_prefix("dev:").unwrap_or(raw_name);
+    let bare_name = bare_name.strip_prefix("custom:").unwrap_or(bare_name);
     let valid_name = !bare_name.is_empty()
         && bare_name.chars().count() <= 20
         && bare_name.chars().all(|character| !character.is_whitespace() && !character.is_control());
@@ -232,10 +233,12 @@ fn custom_attribute(input: &SchemaAttributeInput) -> Result<SchemaAttribute, Dom
         }
         _ => None,
     };
+    let developer_only = input.developer_only.unwrap_or(false);
     Ok(SchemaAttribute {
-        name: format!("custom:{bare_name}"),
+        // Cognito names a developer-only attribute dev:custom:<name>.
+        name: if developer_only { format!("dev:custom:{bare_name}") } else { format!("custom:{bare_name}") },
         data_type,
-        developer_only: input.developer_only.unwrap_or(false),
+        developer_only,
         mutable: input.mutable.unwrap_or(true),
         required: false,
         string_constraints,

@@ -90,6 +90,19 @@ fn legacy_code_hash(user: &User, purpose: CodePurpose, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{}:{purpose:?}:{code}", user.sub).as_bytes()))
 }
 
+/// What an app client may write: the attributes in its WriteAttributes (all when unset), never
+/// a developer-only one (`dev:custom:…`, written by administrators alone).
+fn check_client_writes(client: &super::AppClient, attributes: &[Attribute]) -> DomainResult<()> {
+    let refused = attributes.iter().find(|attribute| {
+        attribute.name.starts_with("dev:")
+            || client.settings.write_attributes.as_ref().is_some_and(|writable| !writable.contains(&attribute.name))
+    });
+    match refused {
+        Some(refused) => Err(DomainError::NotAuthorized(format!("A client attempted to write unauthorized attribute {}", refused.name))),
+        None => Ok(()),
+    }
+}
+
 fn template_text(value: Option<&Value>, name: &str) -> Option<String> {
     value.and_then(|template| template.get(name)).and_then(Value::as_str).map(str::to_string)
 }
@@ -312,11 +325,7 @@ impl UserPoolService {
         }
         crate::ids::check_name(username, "username")?;
         self.check_secret_hash(&client, &[username], secret_hash)?;
-        if let Some(writable) = &client.settings.write_attributes {
-            if let Some(refused) = raw_attributes.iter().find(|attribute| !writable.contains(&attribute.name)) {
-                return Err(DomainError::NotAuthorized(format!("A client attempted to write unauthorized attribute {}", refused.name)));
-            }
-        }
+        check_client_writes(&client, raw_attributes)?;
         let (canonical, attributes, sub) = self.prepare_new_user(&pool, username, raw_attributes)?;
         password::check_password(&pool.settings.password_policy, password)?;
         let now = self.now();
@@ -585,11 +594,7 @@ impl UserPoolService {
         let holder = self.authenticate_access_token(access_token).await?;
         let client_id = holder.claims.get("client_id").and_then(Value::as_str).unwrap_or("").to_string();
         let (pool, client) = self.client_for(&client_id, &Caller::Client).await?;
-        if let Some(writable) = &client.settings.write_attributes {
-            if let Some(refused) = changes.iter().find(|attribute| !writable.contains(&attribute.name)) {
-                return Err(DomainError::NotAuthorized(format!("A client attempted to write unauthorized attribute {}", refused.name)));
-            }
-        }
+        check_client_writes(&client, changes)?;
         if changes.iter().any(|change| change.name.ends_with("_verified")) {
             return Err(DomainError::NotAuthorized("A user may not mark an attribute verified.".into()));
         }

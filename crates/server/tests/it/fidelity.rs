@@ -169,3 +169,33 @@ async fn signed_in_region(base: &str, region: &str, keys: &crate::federation::Ke
     let response = request.send().await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
 }
+
+/// A developer-only attribute is named `dev:custom:<name>`; administrators write it, clients
+/// may not, and the user does not read it.
+async fn developer_only_attributes(server: TestServer) {
+    let base = server.base_url.as_str();
+    let schema = json!([{"Name": "secret", "AttributeDataType": "String", "DeveloperOnlyAttribute": true}]);
+    let (status, body) = created_pool(base, json!({"PoolName": unique("p"), "Schema": schema})).await;
+    assert_eq!(status, 200, "{body}");
+    let names: Vec<&str> = body["UserPool"]["SchemaAttributes"].as_array().unwrap().iter().filter_map(|attribute| attribute["Name"].as_str()).collect();
+    assert!(names.contains(&"dev:custom:secret"), "{names:?}");
+    let pool = body["UserPool"]["Id"].as_str().unwrap().to_string();
+    let client = crate::harness::password_client(&server, &pool).await;
+    let sign_up = json!({"ClientId": client, "Username": "mallory", "Password": "Good-Pass-123", "UserAttributes": [{"Name": "dev:custom:secret", "Value": "x"}]});
+    let (status, body, _) = crate::harness::raw_post(base, "AWSCognitoIdentityProviderService.SignUp", &sign_up.to_string()).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("NotAuthorizedException")), "{body}");
+    let create = json!({"UserPoolId": pool, "Username": "walt", "MessageAction": "SUPPRESS", "UserAttributes": [{"Name": "dev:custom:secret", "Value": "tier-1"}]});
+    assert_eq!(idp_call(base, &root(), "AdminCreateUser", create).await.0, 200);
+    let set = json!({"UserPoolId": pool, "Username": "walt", "Password": "Good-Pass-123", "Permanent": true});
+    assert_eq!(idp_call(base, &root(), "AdminSetUserPassword", set).await.0, 200);
+    let (_, admin_view) = idp_call(base, &root(), "AdminGetUser", json!({"UserPoolId": pool, "Username": "walt"})).await;
+    assert!(admin_view.to_string().contains("tier-1"), "{admin_view}");
+    let sign_in = json!({"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "walt", "PASSWORD": "Good-Pass-123"}});
+    let (status, tokens, _) = crate::harness::raw_post(base, "AWSCognitoIdentityProviderService.InitiateAuth", &sign_in.to_string()).await;
+    assert_eq!(status, 200, "{tokens}");
+    let access = tokens["AuthenticationResult"]["AccessToken"].as_str().unwrap();
+    let (status, user, _) = crate::harness::raw_post(base, "AWSCognitoIdentityProviderService.GetUser", &json!({"AccessToken": access}).to_string()).await;
+    assert_eq!(status, 200, "{user}");
+    assert!(!user.to_string().contains("dev:custom:secret"), "{user}");
+}
+crate::on_both_backends!(developer_only_attributes_on, super::developer_only_attributes);

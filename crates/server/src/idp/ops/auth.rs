@@ -78,6 +78,8 @@ pub async fn get_user(state: &AppState, raw: Value) -> Result<Value, ApiError> {
         .user
         .attributes
         .iter()
+        // Developer-only attributes are for administrators; the user does not read them.
+        .filter(|attribute| !attribute.name.starts_with("dev:"))
         .map(|attribute| AttributeType { name: attribute.name.clone(), value: Some(attribute.value.clone()) })
         .collect();
     to_body(&json!({ "Username": holder.user.username, "UserAttributes": attributes }))
