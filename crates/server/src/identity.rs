@@ -54,6 +54,12 @@ pub fn operation(name: &str) -> Option<(&'static str, bool)> {
 pub fn error_from_domain(error: DomainError) -> ApiError {
     match error {
         DomainError::NotFound(message) | DomainError::UserNotFound(message) => ApiError::client("ResourceNotFoundException", message),
+        // A member outside the model's constraints (length, pattern, range, required) is the
+        // protocol's ValidationException, as the service answers it; other refusals of a
+        // parameter are InvalidParameterException.
+        DomainError::InvalidParameter(message) if message.starts_with("1 validation error detected") => {
+            ApiError::client("ValidationException", message)
+        }
         DomainError::InvalidParameter(message)
         | DomainError::InvalidPassword(message)
         | DomainError::PasswordReused(message)
@@ -232,7 +238,7 @@ fn string_member<'a>(input: &'a Value, name: &str) -> Result<&'a str, ApiError> 
     match input.get(name) {
         Some(Value::String(text)) => Ok(text),
         None | Some(Value::Null) => Err(ApiError::client(
-            "InvalidParameterException",
+            "ValidationException",
             format!("1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null", lower_first(name)),
         )),
         Some(_) => Err(ApiError::serialization(format!("{name} must be a string."))),
@@ -293,7 +299,7 @@ pub async fn handle(state: &AppState, operation: &str, input: Value, region: &st
         "UpdateIdentityPool" => {
             let request: PoolInput = parse_input(&input)?;
             let pool_id = request.identity_pool_id.clone().ok_or_else(|| {
-                ApiError::client("InvalidParameterException", "1 validation error detected: Value null at 'identityPoolId' failed to satisfy constraint: Member must not be null")
+                ApiError::client("ValidationException", "1 validation error detected: Value null at 'identityPoolId' failed to satisfy constraint: Member must not be null")
             })?;
             let tags_given = request.identity_pool_tags.is_some();
             domain(pools.update_pool(&pool_id, request.settings()?, tags_given).await.map(|pool| pool_output(&pool)))
@@ -304,7 +310,7 @@ pub async fn handle(state: &AppState, operation: &str, input: Value, region: &st
         }
         "ListIdentityPools" => {
             let max = integer(&input, "MaxResults")?.ok_or_else(|| {
-                ApiError::client("InvalidParameterException", "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null")
+                ApiError::client("ValidationException", "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null")
             })?;
             let next = optional_string(&input, "NextToken")?;
             domain(pools.list_pools_in(region, max as i32, next).await.map(|(items, next)| {
@@ -471,7 +477,7 @@ pub async fn handle(state: &AppState, operation: &str, input: Value, region: &st
         "ListIdentities" => {
             let pool_id = string_member(&input, "IdentityPoolId")?;
             let max = integer(&input, "MaxResults")?.ok_or_else(|| {
-                ApiError::client("InvalidParameterException", "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null")
+                ApiError::client("ValidationException", "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null")
             })?;
             let next = optional_string(&input, "NextToken")?;
             domain(pools.list_identities(pool_id, max as i32, next).await.map(|(identities, next)| {

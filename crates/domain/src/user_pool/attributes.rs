@@ -139,6 +139,26 @@ pub fn build_schema(inputs: &[SchemaAttributeInput]) -> Result<Vec<SchemaAttribu
             if let Some(mutable) = input.mutable {
                 standard.mutable = mutable;
             }
+            // Constraints given for a standard attribute are kept and enforced, as for a
+            // custom one (StringAttributeConstraints on email, NumberAttributeConstraints on
+            // updated_at).
+            match standard.data_type {
+                AttributeDataType::String | AttributeDataType::DateTime => {
+                    if let Some((min, max)) = input.string_constraints.clone() {
+                        check_bound(&min, 0, 2048, name, "MinLength")?;
+                        check_bound(&max, 0, 2048, name, "MaxLength")?;
+                        standard.string_constraints = Some((min, max));
+                    }
+                }
+                AttributeDataType::Number => {
+                    if let Some((min, max)) = input.number_constraints.clone() {
+                        check_bound(&min, i64::MIN, i64::MAX, name, "MinValue")?;
+                        check_bound(&max, i64::MIN, i64::MAX, name, "MaxValue")?;
+                        standard.number_constraints = Some((min, max));
+                    }
+                }
+                AttributeDataType::Boolean => {}
+            }
             if standard.required && !standard.mutable {
                 // Cognito allows it; nothing to reject.
             }

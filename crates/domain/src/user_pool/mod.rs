@@ -735,7 +735,13 @@ impl UserPoolService {
                 Ok(())
             }
             Ok(false) => Err(user_not_found()),
-            Err(StoreError::Conflict(ConflictOn::Alias(attribute))) => Err(Self::alias_error(pool, &attribute)),
+            // Changing a user onto a value another user holds is an alias conflict, whether
+            // the attribute is an alias or the pool's username attribute (Cognito answers
+            // AliasExistsException there; creating such a user is UsernameExistsException).
+            Err(StoreError::Conflict(ConflictOn::Alias(attribute))) => {
+                let noun = if attribute == "phone_number" { "phone_number" } else { attribute.as_str() };
+                Err(DomainError::AliasExists(format!("An account with the given {noun} already exists.")))
+            }
             Err(StoreError::Conflict(ConflictOn::Stale)) => Err(stale_user()),
             Err(error) => Err(store_error(error)),
         }
@@ -917,6 +923,8 @@ impl UserPoolService {
                 };
                 return Err(DomainError::InvalidParameter(expected.into()));
             };
+            // The username becomes the attribute: it meets the attribute's constraints too.
+            attributes::check_attributes(pool, &[Attribute { name: attribute.to_string(), value: username.to_string() }], AttributeWrite::Create)?;
             set_attribute(&mut attributes, attribute, username);
             sub.clone()
         };

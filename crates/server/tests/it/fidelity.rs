@@ -199,3 +199,37 @@ async fn developer_only_attributes(server: TestServer) {
     assert!(!user.to_string().contains("dev:custom:secret"), "{user}");
 }
 crate::on_both_backends!(developer_only_attributes_on, super::developer_only_attributes);
+
+/// Constraints given for standard attributes are kept and enforced; changing a user's email
+/// onto another user's in an email-username pool is AliasExistsException; a Cognito Identity
+/// member outside the model's constraints is ValidationException.
+async fn constraints_and_conflicts(server: TestServer) {
+    let base = server.base_url.as_str();
+    let schema = json!([
+        {"Name": "email", "AttributeDataType": "String", "StringAttributeConstraints": {"MaxLength": "20"}},
+        {"Name": "updated_at", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MinValue": "100"}},
+    ]);
+    let (status, body) = created_pool(base, json!({"PoolName": unique("p"), "Schema": schema, "UsernameAttributes": ["email"]})).await;
+    assert_eq!(status, 200, "{body}");
+    let pool = body["UserPool"]["Id"].as_str().unwrap().to_string();
+    let email = body["UserPool"]["SchemaAttributes"].as_array().unwrap().iter().find(|attribute| attribute["Name"] == "email").cloned().unwrap();
+    assert_eq!(email["StringAttributeConstraints"]["MaxLength"], "20", "{email}");
+    let create = |username: &str| json!({"UserPoolId": pool, "Username": username, "MessageAction": "SUPPRESS"});
+    let (status, body) = idp_call(base, &root(), "AdminCreateUser", create("a-very-long-address@example.com")).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("InvalidParameterException")), "an email over MaxLength: {body}");
+    for username in ["ann@example.com", "ben@example.com"] {
+        let (status, body) = idp_call(base, &root(), "AdminCreateUser", create(username)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let stale = json!({"UserPoolId": pool, "Username": "ann@example.com", "UserAttributes": [{"Name": "updated_at", "Value": "5"}]});
+    assert_eq!(idp_call(base, &root(), "AdminUpdateUserAttributes", stale).await.0, 400, "updated_at under MinValue");
+    let onto = json!({"UserPoolId": pool, "Username": "ann@example.com", "UserAttributes": [{"Name": "email", "Value": "ben@example.com"}]});
+    let (status, body) = idp_call(base, &root(), "AdminUpdateUserAttributes", onto).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("AliasExistsException")), "{body}");
+
+    let (status, body) = identity_call(base, &root(), "ListIdentityPools", json!({"MaxResults": 500})).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("ValidationException")), "{body}");
+    let (status, body) = identity_call(base, &root(), "DescribeIdentityPool", json!({})).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("ValidationException")), "{body}");
+}
+crate::on_both_backends!(constraints_and_conflicts_on, super::constraints_and_conflicts);
