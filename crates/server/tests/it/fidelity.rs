@@ -98,18 +98,7 @@ async fn every_region_is_served_apart(server: TestServer) {
     assert!(server.idp.describe_user_pool().user_pool_id(&pool_id).send().await.is_ok());
 
     // An identity pool in the same region takes the pool as its provider.
-    let client_id = europe
-        .create_user_pool_client()
-        .user_pool_id(&pool_id)
-        .client_name("app")
-        .explicit_auth_flows(aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client
-        .unwrap()
-        .client_id
-        .unwrap();
+    let client_id = crate::harness::password_client(&server, &pool_id).await;
     let provider = format!("cognito-idp.eu-west-1.amazonaws.com/{pool_id}");
     let body = json!({"IdentityPoolName": "eu", "AllowUnauthenticatedIdentities": false, "CognitoIdentityProviders": [{"ProviderName": provider, "ClientId": client_id}]});
     let target = "AWSCognitoIdentityService.CreateIdentityPool";

@@ -64,15 +64,20 @@ async fn timed_health(server: &TestServer) -> (u16, Duration) {
     (status, started.elapsed())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_database_outage_answers_503_quickly_and_recovers() {
+/// A node whose PostgreSQL connections all go through a relay the test can cut.
+async fn node_behind_relay() -> (TestServer, Relay) {
     let data = Arc::new(tempfile::tempdir().unwrap());
     let direct = crate::harness::database_url(Backend::Postgres, data.path()).await;
     let rest = direct.strip_prefix("postgres://postgres@").unwrap();
     let (address, database) = rest.split_once('/').unwrap();
     let relay = Relay::start(address.to_string()).await;
     let url = format!("postgres://postgres@127.0.0.1:{}/{database}", relay.port);
-    let server = TestServer::start_with(test_config(data.path(), &url), data).await;
+    (TestServer::start_with(test_config(data.path(), &url), data).await, relay)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_answers_503_quickly_and_recovers() {
+    let (server, relay) = node_behind_relay().await;
     let pool = crate::harness::create_pool(&server).await;
     assert_eq!(timed_health(&server).await.0, 200);
 
@@ -110,13 +115,7 @@ async fn push_devices_resynchronise_after_an_outage_and_get_a_close_frame_at_shu
 
     use crate::sync_push::{encode, presigned_push_url, sync_call, SYNC_POLICY};
 
-    let data = Arc::new(tempfile::tempdir().unwrap());
-    let direct = crate::harness::database_url(Backend::Postgres, data.path()).await;
-    let rest = direct.strip_prefix("postgres://postgres@").unwrap();
-    let (address, database) = rest.split_once('/').unwrap();
-    let relay = Relay::start(address.to_string()).await;
-    let url = format!("postgres://postgres@127.0.0.1:{}/{database}", relay.port);
-    let server = TestServer::start_with(test_config(data.path(), &url), data).await;
+    let (server, relay) = node_behind_relay().await;
     let base = server.base_url.clone();
 
     let (pool_id, _) = crate::federation::guest_pool_with_policy(&base, SYNC_POLICY).await;
