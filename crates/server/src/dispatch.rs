@@ -90,21 +90,10 @@ impl AuthFailure {
 }
 
 /// Authenticates a SigV4-signed request: by the root credentials, or by temporary credentials
-/// whose session token (`X-Amz-Security-Token`) matches and has not expired.
+/// whose session token (`X-Amz-Security-Token`) matches and has not expired. Also answers the
+/// region the request was signed for: any region is served, and what a request creates or
+/// lists belongs to its region, as in AWS.
 pub async fn authenticate(
-    state: &AppState,
-    service: &str,
-    method: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Principal, AuthFailure> {
-    authenticate_in_region(state, service, method, uri, headers, body).await.map(|(principal, _)| principal)
-}
-
-/// As [`authenticate`], with the region the request was signed for: any region is served, and
-/// what a request creates or lists belongs to its region, as in AWS.
-pub async fn authenticate_in_region(
     state: &AppState,
     service: &str,
     method: &str,
@@ -250,7 +239,7 @@ async fn handle_json(state: &AppState, peer: Option<IpAddr>, uri: &Uri, headers:
                 let mut region = state.config.region.clone();
                 let input = if operation.authentication() == idp::operations::Authentication::Signed {
                     let (principal, signed_region) =
-                        authenticate_in_region(state, "cognito-idp", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
+                        authenticate(state, "cognito-idp", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
                     region = signed_region;
                     let input = json::parse_body(body)?;
                     let resource = idp::resource_of(state, operation, &input).await;
@@ -286,7 +275,7 @@ async fn handle_json(state: &AppState, peer: Option<IpAddr>, uri: &Uri, headers:
                 let mut region = state.config.region.clone();
                 if signed {
                     let (principal, signed_region) =
-                        authenticate_in_region(state, "cognito-identity", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
+                        authenticate(state, "cognito-identity", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
                     region = signed_region;
                     let action = format!("cognito-identity:{name}");
                     for resource in identity::resources_of(state, name, &input).await {
@@ -342,7 +331,7 @@ async fn handle_query(
             let signed = sts::ACTIONS.iter().find(|(known, _)| *known == action).is_none_or(|(_, signed)| *signed);
             let outcome = async {
                 let principal = if signed {
-                    Some(authenticate(state, "sts", method, uri, headers, body).await.map_err(AuthFailure::into_query)?)
+                    Some(authenticate(state, "sts", method, uri, headers, body).await.map_err(AuthFailure::into_query)?.0)
                 } else {
                     None
                 };
@@ -359,7 +348,7 @@ async fn handle_query(
                 if !iam::MODEL_ACTIONS.contains(&action.as_str()) {
                     return Err(QueryError::sender("InvalidAction", format!("Could not find operation {action} for version {}", iam::VERSION)));
                 }
-                let principal = authenticate(state, "iam", method, uri, headers, body).await.map_err(AuthFailure::into_query)?;
+                let (principal, _) = authenticate(state, "iam", method, uri, headers, body).await.map_err(AuthFailure::into_query)?;
                 let resource = iam::resource_of(state, &action, &input);
                 authorize(state, &principal, &format!("iam:{action}"), &resource).await.map_err(AuthFailure::into_query)?;
                 iam::handle(state, &action, &input).await

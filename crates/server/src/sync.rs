@@ -265,7 +265,7 @@ pub async fn handle(
         let body = to_bytes(body, state.config.max_body_bytes).await.map_err(|_| {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLargeException", "The request body is too large.")
         })?;
-        let principal = authenticate(&state, "cognito-sync", method.as_str(), &uri, &headers, &body).await.map_err(AuthFailure::into_json)?;
+        let (principal, _) = authenticate(&state, "cognito-sync", method.as_str(), &uri, &headers, &body).await.map_err(AuthFailure::into_json)?;
         let acting_identity = session_identity(&principal)?;
         let forbidden = |message: String| ApiError::new(StatusCode::FORBIDDEN, "NotAuthorizedException", message);
         match &acting_identity {
