@@ -418,7 +418,7 @@ impl UserPoolService {
     async fn confirm_sign_up_once(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>, force_alias_creation: bool) -> DomainResult<()> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else {
-            self.decoy_write(&pool, username).await?;
+            self.decoy_write(&pool, username, false).await?;
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
         };
         if user.status != UserStatus::Unconfirmed {
@@ -450,7 +450,7 @@ impl UserPoolService {
         -> DomainResult<Option<CodeDeliveryDetails>> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else {
-            self.decoy_write(&pool, username).await?;
+            self.decoy_write(&pool, username, true).await?;
             return Ok(Some(self.decoy_delivery(&pool, username)));
         };
         if user.status != UserStatus::Unconfirmed {
@@ -510,7 +510,7 @@ impl UserPoolService {
         -> DomainResult<CodeDeliveryDetails> {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else {
-            self.decoy_write(&pool, username).await?;
+            self.decoy_write(&pool, username, true).await?;
             return Ok(self.decoy_delivery(&pool, username));
         };
         if pool.settings.account_recovery.as_ref().is_some_and(|mechanisms| mechanisms.iter().any(|mechanism| mechanism.name == "admin_only")) {
@@ -551,7 +551,7 @@ impl UserPoolService {
         let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
         let Some(mut user) = user else {
             password::check_password(&pool.settings.password_policy, new_password)?;
-            self.decoy_write(&pool, username).await?;
+            self.decoy_write(&pool, username, false).await?;
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
         };
         password::check_password(&pool.settings.password_policy, new_password)?;

@@ -314,17 +314,24 @@ impl UserPoolService {
     }
 
     /// Does the write a request about an existing user would do, for one about a user who
-    /// does not exist (PreventUserExistenceErrors): a short-lived record under the decoy seed,
-    /// so both take about the same time.
-    pub(super) async fn decoy_write(&self, pool: &UserPool, username: &str) -> DomainResult<()> {
-        let write = crate::store::RecordWrite::Put {
-            kind: "existence_decoy",
-            scope: pool.id.clone(),
-            key: hex::encode(self.decoy_seed(pool, username)),
-            data: self.now().to_string(),
-            expires_ms: Some(self.now() + 3_600_000),
-        };
-        self.store.write_records(&[write]).await.map_err(store_error)
+    /// does not exist (PreventUserExistenceErrors): one transaction of as many statements as
+    /// the user's own write (its document, search and alias rows; `with_message` adds the
+    /// outbox row a code would take), on short-lived records under the decoy seed, so both take
+    /// about the same time.
+    pub(super) async fn decoy_write(&self, pool: &UserPool, username: &str, with_message: bool) -> DomainResult<()> {
+        let seed = hex::encode(self.decoy_seed(pool, username));
+        let data = self.master_key.seal(self.now().to_string().as_bytes(), "existence-decoy");
+        let rows = if with_message { 5 } else { 4 };
+        let writes: Vec<crate::store::RecordWrite> = (0..rows)
+            .map(|row| crate::store::RecordWrite::Put {
+                kind: "existence_decoy",
+                scope: pool.id.clone(),
+                key: format!("{seed}-{row}"),
+                data: data.clone(),
+                expires_ms: Some(self.now() + 3_600_000),
+            })
+            .collect();
+        self.store.write_records(&writes).await.map_err(store_error)
     }
 
     /// Verifies `password` against `hash` on the CPU pool.
