@@ -7,20 +7,9 @@ python3 bounded_work.py BINARY [--new-flags]   (--new-flags: pass the rate-limit
 import http.client, json, os, re, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 import boto3
 
-binary = sys.argv[1]
-new_flags = "--new-flags" in sys.argv
-port = 19000 + os.getpid() % 1000
-data = tempfile.mkdtemp()
-args = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data]
-if new_flags:
-    args += ["--rate-limit-per-address", "0", "--rate-limit-per-client", "0"]
-server = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "COGNATE_LOG": "error"})
-key = secret = None
-for line in server.stdout:
-    line = line.decode()
-    if "AWS_ACCESS_KEY_ID=" in line: key = line.split("=", 1)[1].strip()
-    if "AWS_SECRET_ACCESS_KEY=" in line: secret = line.split("=", 1)[1].strip()
-    if "listening" in line: break
+import cognate_server
+
+server, port, key, secret = cognate_server.start(sys.argv[1], "--new-flags" in sys.argv)
 base = f"http://127.0.0.1:{port}"
 idp = boto3.client("cognito-idp", endpoint_url=base, region_name="us-east-1", aws_access_key_id=key, aws_secret_access_key=secret)
 pool = idp.create_user_pool(PoolName="m")["UserPool"]["Id"]
