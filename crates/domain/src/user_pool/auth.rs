@@ -401,16 +401,13 @@ impl UserPoolService {
     /// more of them are evaluated than the lockout allows. A first factor that then succeeds
     /// clears the count ([`Self::record_first_factor`]). `user` is then the stored user.
     async fn reserve_sign_in(&self, pool: &UserPool, user: &mut User) -> DomainResult<()> {
-        for _ in 0..super::USER_RETRIES {
+        self.change_user_document(pool, user, |user| {
             self.check_lockout(user)?;
             user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
             user.last_failed_sign_in_ms = Some(self.now());
-            match self.save_user_document(pool, user).await {
-                Err(error) if super::is_stale(&error) => *user = self.reload_user(pool, user).await?,
-                other => return other,
-            }
-        }
-        Err(super::stale_user())
+            Ok(())
+        })
+        .await
     }
 
     /// Refuses a sign-in while the user is locked out; forgets failures older than 15 minutes.
@@ -456,22 +453,12 @@ impl UserPoolService {
             });
         }
         if user.failed_sign_ins > 0 {
-            let mut cleared = false;
-            for _ in 0..super::USER_RETRIES {
+            self.change_user_document(pool, &mut user, |user| {
                 user.failed_sign_ins = 0;
                 user.last_failed_sign_in_ms = None;
-                match self.save_user_document(pool, &mut user).await {
-                    Err(error) if super::is_stale(&error) => user = self.reload_user(pool, &user).await?,
-                    Err(error) => return Err(error),
-                    Ok(()) => {
-                        cleared = true;
-                        break;
-                    }
-                }
-            }
-            if !cleared {
-                return Err(super::stale_user());
-            }
+                Ok(())
+            })
+            .await?;
         }
         if !user.enabled {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));

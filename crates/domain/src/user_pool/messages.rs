@@ -234,14 +234,7 @@ impl UserPoolService {
     /// attempts are each counted); refuses the attempt once the user has made `per_hour` of
     /// them within the hour. `user` is then the stored user.
     pub(super) async fn record_attempt(&self, pool: &UserPool, user: &mut User, action: &str, per_hour: u32) -> DomainResult<()> {
-        for _ in 0..super::USER_RETRIES {
-            self.count_attempt(user, action, per_hour)?;
-            match self.save_user_document(pool, user).await {
-                Err(error) if super::is_stale(&error) => *user = self.reload_user(pool, user).await?,
-                other => return other,
-            }
-        }
-        Err(super::stale_user())
+        self.change_user_document(pool, user, |user| self.count_attempt(user, action, per_hour)).await
     }
 
     /// Checks a code; on success removes it and returns the attribute it was sent to. Wrong

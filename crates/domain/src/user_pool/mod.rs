@@ -774,13 +774,31 @@ impl UserPoolService {
         self.store.get_user(&pool.id, &pool.username_key(&user.username)).await.map_err(store_error)?.ok_or_else(user_not_found)
     }
 
+    /// Applies `change` to `user` (a copy already read) and writes the document back with
+    /// [`Self::save_user_document`], redoing it on a fresh read whenever another request
+    /// changed the user first; `user` is then the stored user. For counters and codes only.
+    async fn change_user_document(&self, pool: &UserPool, user: &mut User, mut change: impl FnMut(&mut User) -> DomainResult<()>) -> DomainResult<()> {
+        for _ in 0..USER_RETRIES {
+            change(user)?;
+            match self.save_user_document(pool, user).await {
+                Err(error) if is_stale(&error) => *user = self.reload_user(pool, user).await?,
+                other => return other,
+            }
+        }
+        Err(stale_user())
+    }
+
     /// Applies `change` to the user stored under `username_key` and writes it back, redoing it
     /// on a fresh read whenever another request changed the user first. Returns the user as
-    /// written.
+    /// written (as read, when `change` left it as it was: then nothing is written).
     async fn change_user(&self, pool: &UserPool, username_key: &str, mut change: impl FnMut(&mut User) -> DomainResult<()>) -> DomainResult<User> {
         for _ in 0..USER_RETRIES {
             let mut user = self.store.get_user(&pool.id, username_key).await.map_err(store_error)?.ok_or_else(user_not_found)?;
+            let before = user.clone();
             change(&mut user)?;
+            if user == before {
+                return Ok(user);
+            }
             match self.save_user(pool, &mut user).await {
                 Err(error) if is_stale(&error) => continue,
                 Err(error) => return Err(error),
@@ -849,11 +867,9 @@ impl UserPoolService {
         Ok(user)
     }
 
-    /// Stores a new password: its Argon2id hash and its sealed SRP verifier. With
-    /// PasswordHistorySize n, the password may not be the current one nor one of the n - 1
-    /// before it.
-    /// Sets a user's password: checks it against the recent ones (PasswordHistorySize), hashes
-    /// it and makes its SRP verifier, all on the CPU pool.
+    /// Stores a new password: its Argon2id hash and its sealed SRP verifier, computed on the
+    /// CPU pool. With PasswordHistorySize n, the password may not be the current one nor one of
+    /// the n - 1 before it.
     async fn set_password(&self, pool: &UserPool, user: &mut User, password: &str) -> DomainResult<()> {
         let keep = pool.settings.password_policy.password_history_size.unwrap_or(0) as usize;
         let recent: Vec<String> = user.password_hash.iter().chain(user.password_history.iter()).take(keep).cloned().collect();
