@@ -179,6 +179,23 @@ fn decode<T: DeserializeOwned>(row: &AnyRow, column: &str) -> StoreResult<T> {
     serde_json::from_str(&text).map_err(|error| StoreError::Backend(format!("decoding a stored {column}: {error}")))
 }
 
+/// The UPDATE that writes `user`'s document at the next version, only if the stored row is
+/// still at the version `user` was read at.
+fn user_compare_and_set<'q>(user: &'q User, username_key: &'q str) -> StoreResult<sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>> {
+    let next = User { version: user.version + 1, ..user.clone() };
+    Ok(sqlx::query("UPDATE users SET data = $3, version = $4 WHERE pool_id = $1 AND username_key = $2 AND version = $5")
+        .bind(user.pool_id.as_str())
+        .bind(username_key)
+        .bind(encode(&next)?)
+        .bind(next.version)
+        .bind(user.version))
+}
+
+/// Whether the row a refused compare-and-set aimed at exists (stale) or not (gone).
+fn user_exists<'q>(user: &'q User, username_key: &'q str) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query("SELECT 1 AS hit FROM users WHERE pool_id = $1 AND username_key = $2").bind(user.pool_id.as_str()).bind(username_key)
+}
+
 fn limit(value: u32) -> i64 {
     value as i64
 }
@@ -574,28 +591,15 @@ impl Store for SqlStore {
     }
 
     async fn update_user(&self, record: &UserRecord) -> StoreResult<bool> {
-        let expected = record.user.version;
-        let next = User { version: expected + 1, ..record.user.clone() };
         let mut transaction = self.begin().await?;
-        let updated = sqlx::query("UPDATE users SET data = $3, version = $4 WHERE pool_id = $1 AND username_key = $2 AND version = $5")
-            .bind(record.user.pool_id.as_str())
-            .bind(record.username_key.as_str())
-            .bind(encode(&next)?)
-            .bind(next.version)
-            .bind(expected)
+        let updated = user_compare_and_set(&record.user, &record.username_key)?
             .execute(transaction.conn())
             .await
             .map_err(backend)?
             .rows_affected()
             > 0;
         if !updated {
-            let exists = sqlx::query("SELECT 1 AS hit FROM users WHERE pool_id = $1 AND username_key = $2")
-                .bind(record.user.pool_id.as_str())
-                .bind(record.username_key.as_str())
-                .fetch_optional(transaction.conn())
-                .await
-                .map_err(backend)?
-                .is_some();
+            let exists = user_exists(&record.user, &record.username_key).fetch_optional(transaction.conn()).await.map_err(backend)?.is_some();
             transaction.rollback().await?;
             return if exists { Err(StoreError::Conflict(ConflictOn::Stale)) } else { Ok(false) };
         }
@@ -608,30 +612,11 @@ impl Store for SqlStore {
     }
 
     async fn update_user_document(&self, user: &User, username_key: &str) -> StoreResult<bool> {
-        let expected = user.version;
-        let next = User { version: expected + 1, ..user.clone() };
-        let updated = sqlx::query("UPDATE users SET data = $3, version = $4 WHERE pool_id = $1 AND username_key = $2 AND version = $5")
-            .bind(user.pool_id.as_str())
-            .bind(username_key)
-            .bind(encode(&next)?)
-            .bind(next.version)
-            .bind(expected)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?
-            .rows_affected()
-            > 0;
+        let updated = user_compare_and_set(user, username_key)?.execute(&self.pool).await.map_err(backend)?.rows_affected() > 0;
         if updated {
             return Ok(true);
         }
-        let exists = sqlx::query("SELECT 1 AS hit FROM users WHERE pool_id = $1 AND username_key = $2")
-            .bind(user.pool_id.as_str())
-            .bind(username_key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?
-            .is_some();
-        if exists {
+        if user_exists(user, username_key).fetch_optional(&self.pool).await.map_err(backend)?.is_some() {
             Err(StoreError::Conflict(ConflictOn::Stale))
         } else {
             Ok(false)
