@@ -331,8 +331,6 @@ async fn not_found(request: Request) -> Response {
         .into_response_with(&request_id)
 }
 
-/// Gives each request an id, answers CORS preflights, adds CORS headers, and logs one line per
-/// request with its operation, status and latency.
 /// Bounds the time of one request, reading its body included (a client that trickles a body
 /// holds nothing past this): 408 RequestTimeoutException. A WebSocket upgrade answers at once,
 /// so the push connection it starts is not bounded here.
@@ -349,6 +347,8 @@ async fn request_deadline(State(state): State<AppState>, request: Request, next:
     }
 }
 
+/// Gives each request an id, answers CORS preflights, adds CORS headers, and logs one line per
+/// request with its operation, status and latency.
 async fn cors_and_log(mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
