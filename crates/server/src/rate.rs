@@ -15,7 +15,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
 
-/// Buckets are forgotten once this many are held and they are full again.
+/// Buckets kept at most: past this, full ones are forgotten, and if every one is in use they
+/// all are (memory stays bounded whatever the number of addresses).
 const MAX_BUCKETS: usize = 100_000;
 
 /// Token buckets: `rate` tokens a second up to `burst`, per key. A rate of 0 turns it off.
@@ -40,6 +41,10 @@ impl RateLimiter {
         if buckets.len() >= MAX_BUCKETS {
             let (rate, burst) = (self.rate, self.burst);
             buckets.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+            if buckets.len() >= MAX_BUCKETS {
+                tracing::warn!(buckets = buckets.len(), "rate limiter full of active buckets; starting afresh");
+                buckets.clear();
+            }
         }
         let (tokens, at) = buckets.entry(key.to_string()).or_insert((self.burst, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
@@ -64,10 +69,24 @@ impl RateLimits {
         RateLimits { per_address: RateLimiter::new(per_address), per_client: RateLimiter::new(per_client) }
     }
 
-    /// Whether a guessable request from `address` for `client_id` may go on.
+    /// Whether a guessable request from `address` for `client_id` may go on. IPv6 addresses
+    /// count by their /64 (one host can hold a whole /64).
     pub fn allow(&self, address: Option<IpAddr>, client_id: Option<&str>) -> bool {
-        let address_ok = address.is_none_or(|address| self.per_address.allow(&address.to_string()));
+        let address_ok = address.is_none_or(|address| self.per_address.allow(&address_key(address)));
         address_ok && client_id.is_none_or(|client| self.per_client.allow(client))
+    }
+}
+
+fn address_key(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let segments = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", segments[0], segments[1], segments[2], segments[3])
+            }
+        },
     }
 }
 
@@ -129,5 +148,17 @@ mod tests {
         assert!(limiter.allow("a"), "tokens come back with time");
         let off = RateLimiter::new(0);
         assert!((0..1000).all(|_| off.allow("a")));
+    }
+
+    #[test]
+    fn ipv6_addresses_share_their_64() {
+        let limits = RateLimits::new(1, 0);
+        let first: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let same_64: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(limits.allow(Some(first), None) && limits.allow(Some(first), None));
+        assert!(!limits.allow(Some(same_64), None), "the /64's burst is spent");
+        assert!(limits.allow(Some(other_64), None));
+        assert_eq!(address_key("::ffff:10.0.0.1".parse().unwrap()), "10.0.0.1");
     }
 }
