@@ -332,18 +332,22 @@ async fn not_found(request: Request) -> Response {
 }
 
 /// Bounds the time of one request, reading its body included (a client that trickles a body
-/// holds nothing past this): 408 RequestTimeoutException. A WebSocket upgrade answers at once,
-/// so the push connection it starts is not bounded here.
+/// holds nothing past this): 408 RequestTimeout, in the protocol's own format (AWS JSON, the
+/// query protocol's XML, plain text for pages). A WebSocket upgrade answers at once, so the
+/// push connection it starts is not bounded here.
 async fn request_deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let limit = state.config.connections.request_timeout;
+    let aws_root = request.uri().path() == "/";
+    let json = request.headers().contains_key("x-amz-target") || request.uri().path().starts_with("/identitypools");
+    let message = format!("The request did not complete within {} seconds.", limit.as_secs());
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => crate::aws::json::ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "RequestTimeoutException",
-            format!("The request did not complete within {} seconds.", limit.as_secs()),
-        )
-        .into_response_with("-"),
+        Err(_) if json => {
+            crate::aws::json::ApiError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException", message).into_response_with("-")
+        }
+        Err(_) if aws_root => crate::aws::query::QueryError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeout", message)
+            .render(crate::sts::NAMESPACE, "-"),
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, [("content-type", "text/plain; charset=utf-8")], message).into_response(),
     }
 }
 

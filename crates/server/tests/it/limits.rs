@@ -80,6 +80,15 @@ async fn a_trickling_body_gets_a_timeout() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("RequestTimeoutException"), "{answer}");
     assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    // The query protocol's answer is its XML error.
+    let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+    stream
+        .write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nAction=GetCallerIdentity")
+        .await
+        .unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer)).await.expect("an answer within 10 s").unwrap();
+    let answer = String::from_utf8_lossy(&buffer[..read]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 408") && answer.contains("<Code>RequestTimeout</Code>"), "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
