@@ -3,11 +3,11 @@ measurement scripts beside this file; answers the process, base URL and root key
 import os, socket, subprocess, tempfile
 
 
-def start(binary, limits_off):
+def start(binary, limits_off, data_dir=None):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    args = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", tempfile.mkdtemp()]
+    args = [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir or tempfile.mkdtemp()]
     if limits_off:
         args += ["--rate-limit-per-address", "0", "--rate-limit-per-client", "0"]
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "COGNATE_LOG": "error"})
