@@ -98,7 +98,27 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
             tracing::error!(%detail, "internal error");
             QueryError::new(StatusCode::INTERNAL_SERVER_ERROR, "ServiceFailure", "The request processing has failed because of an unknown error.")
         }
-        other => QueryError::sender("InvalidInput", other.to_string()),
+        error @ (DomainError::UserNotFound(_)
+        | DomainError::GroupExists(_)
+        | DomainError::UsernameExists(_)
+        | DomainError::AliasExists(_)
+        | DomainError::InvalidPassword(_)
+        | DomainError::PasswordReused(_)
+        | DomainError::NotAuthorized(_)
+        | DomainError::UnsupportedUserState(_)
+        | DomainError::UserNotConfirmed(_)
+        | DomainError::PasswordResetRequired(_)
+        | DomainError::CodeMismatch(_)
+        | DomainError::ExpiredCode(_)
+        | DomainError::UnsupportedOperation(_)
+        | DomainError::UnauthorizedClient(_)
+        | DomainError::InvalidIdentityToken(_)
+        | DomainError::AccessDenied(_)
+        | DomainError::ExpiredToken(_)
+        | DomainError::InvalidConfiguration(_)
+        | DomainError::ProviderUnreachable(_)
+        | DomainError::TriggerOutputInvalid(_)
+        | DomainError::TriggerUnavailable(_)) => QueryError::sender("InvalidInput", error.to_string()),
     }
 }
 

@@ -48,7 +48,25 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
             tracing::error!(%detail, "internal error");
             QueryError::internal()
         }
-        other => QueryError::validation(other.to_string()),
+        error @ (DomainError::UserNotFound(_)
+        | DomainError::GroupExists(_)
+        | DomainError::UsernameExists(_)
+        | DomainError::AliasExists(_)
+        | DomainError::InvalidParameter(_)
+        | DomainError::InvalidPassword(_)
+        | DomainError::PasswordReused(_)
+        | DomainError::UnsupportedUserState(_)
+        | DomainError::UserNotConfirmed(_)
+        | DomainError::PasswordResetRequired(_)
+        | DomainError::CodeMismatch(_)
+        | DomainError::ExpiredCode(_)
+        | DomainError::UnsupportedOperation(_)
+        | DomainError::UnauthorizedClient(_)
+        | DomainError::Conflict(_)
+        | DomainError::InUse(_)
+        | DomainError::InvalidConfiguration(_)
+        | DomainError::TriggerOutputInvalid(_)
+        | DomainError::TriggerUnavailable(_)) => QueryError::validation(error.to_string()),
     }
 }
 

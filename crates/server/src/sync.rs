@@ -79,7 +79,20 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
             tracing::error!(%detail, "internal error");
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException", "An internal error occurred.")
         }
-        other => ApiError::client("InvalidParameterException", other.to_string()),
+        error @ (DomainError::GroupExists(_)
+        | DomainError::UsernameExists(_)
+        | DomainError::AliasExists(_)
+        | DomainError::InvalidParameter(_)
+        | DomainError::InvalidPassword(_)
+        | DomainError::PasswordReused(_)
+        | DomainError::UnsupportedUserState(_)
+        | DomainError::UserNotConfirmed(_)
+        | DomainError::PasswordResetRequired(_)
+        | DomainError::CodeMismatch(_)
+        | DomainError::ExpiredCode(_)
+        | DomainError::UnsupportedOperation(_)
+        | DomainError::MalformedPolicy(_)
+        | DomainError::ProviderUnreachable(_)) => ApiError::client("InvalidParameterException", error.to_string()),
     }
 }
 
