@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use cognate_domain::store::{ConflictOn, PurgeCutoffs, RecordWrite, Store, StoreError, UserCursor, UserQuery, UserRecord, ValueMatch};
+use cognate_domain::store::{ClusterStore, ConflictOn, GroupStore, OutboxStore, PoolStore, PurgeCutoffs, RecordStore, RecordWrite, StoreError, SyncStore, TokenStore, UserStore, UserCursor, UserQuery, UserRecord, ValueMatch};
 use cognate_domain::user_pool::{
     AdminCreateUserConfig, Attribute, AuthSessionRecord, Group, OutboxMessage, PasswordPolicy, RefreshTokenRecord, User, UserPool,
     UserPoolSettings, UserPoolShape, UserStatus,

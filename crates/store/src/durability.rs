@@ -4,7 +4,7 @@
 //! when the database is opened again, and the store reports itself unhealthy while it cannot
 //! write.
 
-use cognate_domain::store::{Store, UserRecord};
+use cognate_domain::store::{ClusterStore, PoolStore, UserRecord, UserStore};
 use cognate_domain::user_pool::{Attribute, User, UserStatus};
 
 use crate::SqlStore;

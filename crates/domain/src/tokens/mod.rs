@@ -3,6 +3,8 @@
 //! Verification is strict: the algorithm is pinned to RS256, the key must be one of the pool's,
 //! and `iss`, `exp` and `token_use` are checked by the caller's expectations.
 
+pub mod store;
+
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
 use rand::rngs::OsRng;

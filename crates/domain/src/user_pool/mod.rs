@@ -9,6 +9,7 @@ pub mod messages;
 pub mod oauth;
 pub mod password;
 pub mod providers;
+pub mod store;
 pub mod types;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,29 @@
+//! The tokens' storage port: per-pool signing keys, refresh-token families and the pending
+//! challenge sessions of a sign-in.
+
+use async_trait::async_trait;
+
+use crate::store::error::StoreResult;
+use crate::tokens::SigningKeyRecord;
+use crate::user_pool::types::{AuthSessionRecord, RefreshTokenRecord};
+
+#[async_trait]
+pub trait TokenStore: Send + Sync + 'static {
+    // Signing keys.
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
+    /// Every key of a pool, oldest first.
+    async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>>;
+
+    // Refresh tokens and challenge sessions.
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
+    async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Revokes every refresh token of one sign-in (and so the access tokens minted from it).
+    async fn revoke_token_family(&self, origin_jti: &str) -> StoreResult<()>;
+    /// Revokes every refresh token of a user.
+    async fn revoke_user_tokens(&self, pool_id: &str, username_key: &str) -> StoreResult<()>;
+    /// Whether the sign-in `origin_jti` has been revoked.
+    async fn is_token_family_revoked(&self, origin_jti: &str) -> StoreResult<bool>;
+    async fn insert_auth_session(&self, session: &AuthSessionRecord) -> StoreResult<()>;
+    /// Removes and returns a session, atomically: of two concurrent answers only one gets it.
+    async fn take_auth_session(&self, session_hash: &str) -> StoreResult<Option<AuthSessionRecord>>;
+}

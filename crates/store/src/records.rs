@@ -1,0 +1,120 @@
+//! `SqlStore` as the domain's `RecordStore`: the keyed records `(kind, scope, key) → data`, written in atomic batches.
+
+use super::*;
+
+#[async_trait]
+impl RecordStore for SqlStore {
+    async fn get_record(&self, kind: &str, scope: &str, key: &str, now_ms: i64) -> StoreResult<Option<String>> {
+        let row = sqlx::query(
+            "SELECT data FROM records WHERE kind = $1 AND scope = $2 AND key = $3 AND (expires_ms IS NULL OR expires_ms > $4)",
+        )
+        .bind(kind)
+        .bind(scope)
+        .bind(key)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|row| row.try_get::<String, _>(0).map_err(backend)).transpose()
+    }
+
+    async fn list_records(&self, kind: &str, scope: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT key, data FROM records WHERE kind = $1 AND scope = $2 AND key > $3 ORDER BY key LIMIT $4",
+        )
+        .bind(kind)
+        .bind(scope)
+        .bind(after.unwrap_or(""))
+        .bind(self::limit(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| Ok((row.try_get::<String, _>(0).map_err(backend)?, row.try_get::<String, _>(1).map_err(backend)?)))
+            .collect()
+    }
+
+    async fn write_records(&self, writes: &[RecordWrite]) -> StoreResult<()> {
+        let mut transaction = self.begin().await?;
+        for write in writes {
+            match write {
+                RecordWrite::Insert { kind, scope, key, data, expires_ms } => {
+                    let inserted = sqlx::query(
+                        "INSERT INTO records (kind, scope, key, expires_ms, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(*kind)
+                    .bind(scope)
+                    .bind(key)
+                    .bind(*expires_ms)
+                    .bind(data)
+                    .execute(transaction.conn())
+                    .await
+                    .map_err(backend)?
+                    .rows_affected();
+                    if inserted == 0 {
+                        return Self::abandon(transaction, StoreError::Conflict(ConflictOn::Key)).await;
+                    }
+                }
+                RecordWrite::Put { kind, scope, key, data, expires_ms } => {
+                    sqlx::query("DELETE FROM records WHERE kind = $1 AND scope = $2 AND key = $3")
+                        .bind(*kind)
+                        .bind(scope)
+                        .bind(key)
+                        .execute(transaction.conn())
+                        .await
+                        .map_err(backend)?;
+                    sqlx::query("INSERT INTO records (kind, scope, key, expires_ms, data) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(*kind)
+                        .bind(scope)
+                        .bind(key)
+                        .bind(*expires_ms)
+                        .bind(data)
+                        .execute(transaction.conn())
+                        .await
+                        .map_err(|error| if is_unique_violation(&error) { StoreError::Conflict(ConflictOn::Key) } else { backend(error) })?;
+                }
+                RecordWrite::Replace { kind, scope, key, data } => {
+                    let updated = sqlx::query("UPDATE records SET data = $4 WHERE kind = $1 AND scope = $2 AND key = $3")
+                        .bind(*kind)
+                        .bind(scope)
+                        .bind(key)
+                        .bind(data)
+                        .execute(transaction.conn())
+                        .await
+                        .map_err(backend)?
+                        .rows_affected();
+                    if updated == 0 {
+                        return Self::abandon(transaction, StoreError::Conflict(ConflictOn::Absent)).await;
+                    }
+                }
+                RecordWrite::Delete { kind, scope, key } => {
+                    sqlx::query("DELETE FROM records WHERE kind = $1 AND scope = $2 AND key = $3")
+                        .bind(*kind)
+                        .bind(scope)
+                        .bind(key)
+                        .execute(transaction.conn())
+                        .await
+                        .map_err(backend)?;
+                }
+                RecordWrite::DeleteScope { kind, scope } => {
+                    sqlx::query("DELETE FROM records WHERE kind = $1 AND scope = $2")
+                        .bind(*kind)
+                        .bind(scope)
+                        .execute(transaction.conn())
+                        .await
+                        .map_err(backend)?;
+                }
+            }
+        }
+        transaction.commit().await
+    }
+
+    async fn purge_expired_records(&self, now_ms: i64) -> StoreResult<u64> {
+        let result = sqlx::query("DELETE FROM records WHERE expires_ms IS NOT NULL AND expires_ms <= $1")
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(result.rows_affected())
+    }
+}

@@ -1,0 +1,94 @@
+//! `SqlStore` as the domain's `TokenStore`: signing keys, refresh-token families and challenge sessions (taken with DELETE … RETURNING, so each answers once across all nodes).
+
+use super::*;
+
+#[async_trait]
+impl TokenStore for SqlStore {
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()> {
+        sqlx::query("INSERT INTO signing_keys (pool_id, kid, created_ms, data) VALUES ($1, $2, $3, $4)")
+            .bind(key.pool_id.as_str())
+            .bind(key.kid.as_str())
+            .bind(key.created_ms)
+            .bind(encode(key)?)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn list_signing_keys(&self, pool_id: &str) -> StoreResult<Vec<SigningKeyRecord>> {
+        self.fetch_page("SELECT data FROM signing_keys WHERE pool_id = $1 ORDER BY created_ms, kid LIMIT $2", &[pool_id], 1000)
+            .await
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, pool_id, username_key, origin_jti, revoked, expires_ms, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(token.token_hash.as_str())
+        .bind(token.pool_id.as_str())
+        .bind(token.username_key.as_str())
+        .bind(token.origin_jti.as_str())
+        .bind(i64::from(token.revoked))
+        .bind(token.expires_ms)
+        .bind(encode(token)?)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
+        let row = sqlx::query("SELECT revoked, data FROM refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| {
+            let mut token: RefreshTokenRecord = decode(&row, "data")?;
+            token.revoked = row.try_get::<i64, _>("revoked").map_err(backend)? != 0;
+            Ok(token)
+        })
+        .transpose()
+    }
+
+    async fn revoke_token_family(&self, origin_jti: &str) -> StoreResult<()> {
+        self.touch("UPDATE refresh_tokens SET revoked = 1 WHERE origin_jti = $1", &[origin_jti]).await.map(|_| ())
+    }
+
+    async fn revoke_user_tokens(&self, pool_id: &str, username_key: &str) -> StoreResult<()> {
+        self.touch("UPDATE refresh_tokens SET revoked = 1 WHERE pool_id = $1 AND username_key = $2", &[pool_id, username_key])
+            .await
+            .map(|_| ())
+    }
+
+    async fn is_token_family_revoked(&self, origin_jti: &str) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 AS hit FROM refresh_tokens WHERE origin_jti = $1 AND revoked = 1 LIMIT 1")
+            .bind(origin_jti)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(row.is_some())
+    }
+
+    async fn insert_auth_session(&self, session: &AuthSessionRecord) -> StoreResult<()> {
+        sqlx::query("INSERT INTO auth_sessions (session_hash, pool_id, expires_ms, data) VALUES ($1, $2, $3, $4)")
+            .bind(session.session_hash.as_str())
+            .bind(session.pool_id.as_str())
+            .bind(session.expires_ms)
+            .bind(encode(session)?)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn take_auth_session(&self, session_hash: &str) -> StoreResult<Option<AuthSessionRecord>> {
+        let row = sqlx::query("DELETE FROM auth_sessions WHERE session_hash = $1 RETURNING data")
+            .bind(session_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|row| decode(&row, "data")).transpose()
+    }
+}

@@ -1,0 +1,146 @@
+//! `SqlStore` as the domain's `UserStore`: users with their search values and aliases; update_user is a compare-and-set on the version.
+
+use super::*;
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn insert_user(&self, record: &UserRecord) -> StoreResult<()> {
+        let mut transaction = self.begin().await?;
+        let inserted = sqlx::query("INSERT INTO users (pool_id, username_key, sub, version, data) VALUES ($1, $2, $3, $4, $5)")
+            .bind(record.user.pool_id.as_str())
+            .bind(record.username_key.as_str())
+            .bind(record.user.sub.as_str())
+            .bind(record.user.version)
+            .bind(encode(&record.user)?)
+            .execute(transaction.conn())
+            .await;
+        match inserted {
+            Ok(_) => {}
+            Err(error) if is_unique_violation(&error) => {
+                transaction.rollback().await?;
+                return Err(StoreError::Conflict(ConflictOn::Key));
+            }
+            Err(error) => return Err(backend(error)),
+        }
+        if let Err(error) = Self::write_user_rows(&mut transaction, record).await {
+            return Self::abandon(transaction, error).await;
+        }
+        transaction.commit().await
+    }
+
+    async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>> {
+        self.fetch_document("SELECT data FROM users WHERE pool_id = $1 AND username_key = $2", &[pool_id, username_key]).await
+    }
+
+    async fn find_user_by_alias(&self, pool_id: &str, attribute: &str, value: &str) -> StoreResult<Option<User>> {
+        self.fetch_document(
+            "SELECT u.data FROM user_aliases a JOIN users u ON u.pool_id = a.pool_id AND u.username_key = a.username_key \
+             WHERE a.pool_id = $1 AND a.attribute = $2 AND a.value = $3",
+            &[pool_id, attribute, value],
+        )
+        .await
+    }
+
+    async fn update_user(&self, record: &UserRecord) -> StoreResult<bool> {
+        let mut transaction = self.begin().await?;
+        let updated = user_compare_and_set(&record.user, &record.username_key)?
+            .execute(transaction.conn())
+            .await
+            .map_err(backend)?
+            .rows_affected()
+            > 0;
+        if !updated {
+            let exists = user_exists(&record.user, &record.username_key).fetch_optional(transaction.conn()).await.map_err(backend)?.is_some();
+            transaction.rollback().await?;
+            return if exists { Err(StoreError::Conflict(ConflictOn::Stale)) } else { Ok(false) };
+        }
+        Self::delete_user_rows(&mut transaction, &record.user.pool_id, &record.username_key).await?;
+        if let Err(error) = Self::write_user_rows(&mut transaction, record).await {
+            return Self::abandon(transaction, error).await;
+        }
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    async fn update_user_document(&self, user: &User, username_key: &str) -> StoreResult<bool> {
+        let updated = user_compare_and_set(user, username_key)?.execute(&self.pool).await.map_err(backend)?.rows_affected() > 0;
+        if updated {
+            return Ok(true);
+        }
+        if user_exists(user, username_key).fetch_optional(&self.pool).await.map_err(backend)?.is_some() {
+            Err(StoreError::Conflict(ConflictOn::Stale))
+        } else {
+            Ok(false)
+        }
+    }
+
+    async fn delete_user(&self, pool_id: &str, username_key: &str) -> StoreResult<bool> {
+        let mut transaction = self.begin().await?;
+        let deleted = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND username_key = $2")
+            .bind(pool_id)
+            .bind(username_key)
+            .execute(transaction.conn())
+            .await
+            .map_err(backend)?
+            .rows_affected()
+            > 0;
+        Self::delete_user_rows(&mut transaction, pool_id, username_key).await?;
+        for statement in [
+            "DELETE FROM group_members WHERE pool_id = $1 AND username_key = $2",
+            "DELETE FROM refresh_tokens WHERE pool_id = $1 AND username_key = $2",
+        ] {
+            sqlx::query(statement).bind(pool_id).bind(username_key).execute(transaction.conn()).await.map_err(backend)?;
+        }
+        transaction.commit().await?;
+        Ok(deleted)
+    }
+
+    async fn list_users(&self, pool_id: &str, query: &UserQuery) -> StoreResult<Vec<(User, UserCursor)>> {
+        let (low, high) = match &query.value_match {
+            ValueMatch::Exact(value) => {
+                let value = truncate_search_value(value).to_string();
+                (value.clone(), value)
+            }
+            ValueMatch::Prefix(prefix) => {
+                let prefix = truncate_search_value(prefix).to_string();
+                let ceiling = format!("{prefix}{PREFIX_CEILING}");
+                (prefix, ceiling)
+            }
+        };
+        // Resume strictly after (value, username_key). The row comparison alone would be the
+        // exact condition, but neither database can be trusted to start its index scan there
+        // when a plain range bound is also present (PostgreSQL may start at whichever bound it
+        // sees first; an OR of the two makes SQLite scan), so both bounds start at the cursor:
+        // a deep page is then one index seek, like the first page.
+        let (start_value, start_key) = match query.after.clone() {
+            Some(cursor) if cursor.value >= low => (cursor.value, cursor.username_key),
+            _ => (low, String::new()),
+        };
+        let rows = sqlx::query(
+            "SELECT u.data, s.value, s.username_key FROM user_search s \
+             JOIN users u ON u.pool_id = s.pool_id AND u.username_key = s.username_key \
+             WHERE s.pool_id = $1 AND s.attribute = $2 AND s.value >= $3 AND s.value <= $4 \
+             AND (s.value, s.username_key) > ($3, $5) \
+             ORDER BY s.value, s.username_key LIMIT $6",
+        )
+        .bind(pool_id)
+        .bind(query.attribute.as_str())
+        .bind(start_value)
+        .bind(high)
+        .bind(start_key)
+        .bind(limit(query.limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                let user: User = decode(row, "data")?;
+                let cursor = UserCursor {
+                    value: row.try_get("value").map_err(backend)?,
+                    username_key: row.try_get("username_key").map_err(backend)?,
+                };
+                Ok((user, cursor))
+            })
+            .collect()
+    }
+}
