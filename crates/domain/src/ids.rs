@@ -39,6 +39,14 @@ pub fn region_of(id: &str) -> &str {
     }
 }
 
+/// The user pool id in a provider name `cognito-idp.<region>.amazonaws.com/<pool id>` whose
+/// region is the pool's own.
+pub fn user_pool_of_provider(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix("cognito-idp.")?;
+    let (region, pool_id) = rest.split_once(".amazonaws.com/")?;
+    (region_of(pool_id) == region).then_some(pool_id)
+}
+
 pub fn identity_pool_arn(region: &str, account_id: &str, pool_id: &str) -> String {
     format!("arn:aws:cognito-identity:{region}:{account_id}:identitypool/{pool_id}")
 }

@@ -25,32 +25,7 @@ use cognate_store::SqlStore;
 
 use crate::aws::json::ApiError;
 use crate::config::{Config, Secret};
-
-/// The access key pair that signs administrative requests.
-#[derive(Clone)]
-pub struct RootCredentials {
-    pub access_key_id: String,
-    pub secret_access_key: Secret,
-}
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    pub user_pools: UserPoolService,
-    pub iam: IamService,
-    pub identity_pools: IdentityPoolService,
-    pub external: ExternalVerifier,
-    pub sync: SyncService,
-    pub push: Arc<crate::push::PushHub>,
-    /// Outbound HTTP for webhooks and sinks (the stream sink).
-    pub outbound: reqwest::Client,
-    pub root: RootCredentials,
-    /// Per-address and per-client limits on guessable requests (this node's).
-    pub rate_limits: Arc<crate::rate::RateLimits>,
-}
+use crate::state::{AppState, OperationName, RequestId, RootCredentials};
 
 /// The assembled application.
 pub struct App {
@@ -59,14 +34,6 @@ pub struct App {
     /// Set when this start generated the root credentials; the caller prints them once.
     pub generated_root_credentials: bool,
 }
-
-/// The request id of the request being handled, put in its extensions by the logging layer.
-#[derive(Clone)]
-pub struct RequestId(pub String);
-
-/// The operation a handler served, put in the response extensions for the request log.
-#[derive(Clone)]
-pub struct OperationName(pub &'static str);
 
 const MASTER_KEY_CHECK: &str = "master-key-check";
 
@@ -117,7 +84,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         master_key.clone(),
         config.region.clone(),
         config.account_id.clone(),
-        format!("{}/{}", config.public_url, crate::wellknown::IDENTITY_PATH),
+        format!("{}/{}", config.public_url, crate::web::wellknown::IDENTITY_PATH),
         user_pools.clone(),
         iam.clone(),
         external.clone(),
@@ -160,36 +127,36 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/health", get(health))
         .route("/_cognate/outbox", get(crate::outbox::list))
         .route("/_cognate/signing-keys/rotate", post(crate::keys::rotate))
-        .route("/{pool_id}/.well-known/jwks.json", get(crate::wellknown::jwks))
-        .route("/cognito-identity/.well-known/jwks_uri", get(crate::wellknown::identity_jwks))
-        .route("/{pool_id}/oauth2/token", post(crate::oauth::token))
-        .route("/{pool_id}/oauth2/revoke", post(crate::oauth::revoke))
-        .route("/{pool_id}/oauth2/userInfo", get(crate::oauth::user_info).post(crate::oauth::user_info))
-        .route("/{pool_id}/.well-known/openid-configuration", get(crate::wellknown::openid_configuration))
-        .route("/{pool_id}/oauth2/authorize", get(crate::hosted::authorize))
-        .route("/{pool_id}/oauth2/idpresponse", get(crate::hosted::idp_response).post(crate::hosted::idp_response))
-        .route("/{pool_id}/login", get(crate::hosted::login_page).post(crate::hosted::login_submit))
-        .route("/{pool_id}/signup", get(crate::hosted::signup_page).post(crate::hosted::signup_submit))
-        .route("/{pool_id}/confirm", get(crate::hosted::code_page).post(crate::hosted::code_submit))
-        .route("/{pool_id}/confirmForgotPassword", get(crate::hosted::code_page).post(crate::hosted::code_submit))
-        .route("/{pool_id}/forgotPassword", get(crate::hosted::forgot_page).post(crate::hosted::forgot_submit))
-        .route("/{pool_id}/newPassword", post(crate::hosted::new_password_submit))
-        .route("/{pool_id}/logout", get(crate::hosted::logout))
-        .route("/{pool_id}/error", get(crate::hosted::error))
-        .route("/{pool_id}/_ui/{client_id}/logo", get(crate::hosted::logo))
+        .route("/{pool_id}/.well-known/jwks.json", get(crate::web::wellknown::jwks))
+        .route("/cognito-identity/.well-known/jwks_uri", get(crate::web::wellknown::identity_jwks))
+        .route("/{pool_id}/oauth2/token", post(crate::web::oauth::token))
+        .route("/{pool_id}/oauth2/revoke", post(crate::web::oauth::revoke))
+        .route("/{pool_id}/oauth2/userInfo", get(crate::web::oauth::user_info).post(crate::web::oauth::user_info))
+        .route("/{pool_id}/.well-known/openid-configuration", get(crate::web::wellknown::openid_configuration))
+        .route("/{pool_id}/oauth2/authorize", get(crate::web::hosted::authorize))
+        .route("/{pool_id}/oauth2/idpresponse", get(crate::web::hosted::idp_response).post(crate::web::hosted::idp_response))
+        .route("/{pool_id}/login", get(crate::web::hosted::login_page).post(crate::web::hosted::login_submit))
+        .route("/{pool_id}/signup", get(crate::web::hosted::signup_page).post(crate::web::hosted::signup_submit))
+        .route("/{pool_id}/confirm", get(crate::web::hosted::code_page).post(crate::web::hosted::code_submit))
+        .route("/{pool_id}/confirmForgotPassword", get(crate::web::hosted::code_page).post(crate::web::hosted::code_submit))
+        .route("/{pool_id}/forgotPassword", get(crate::web::hosted::forgot_page).post(crate::web::hosted::forgot_submit))
+        .route("/{pool_id}/newPassword", post(crate::web::hosted::new_password_submit))
+        .route("/{pool_id}/logout", get(crate::web::hosted::logout))
+        .route("/{pool_id}/error", get(crate::web::hosted::error))
+        .route("/{pool_id}/_ui/{client_id}/logo", get(crate::web::hosted::logo))
         .route("/", post(crate::dispatch::aws_post).get(crate::dispatch::aws_get))
-        .route("/identitypools", any(crate::sync::handle))
-        .route("/identitypools/{*rest}", any(crate::sync::handle))
+        .route("/identitypools", any(crate::api::sync::handle))
+        .route("/identitypools/{*rest}", any(crate::api::sync::handle))
         .route("/sync/push", get(crate::push::websocket))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), crate::rate::limit_forms))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::web::rate_limit::limit_forms))
         .layer(middleware::from_fn_with_state(state.clone(), request_deadline))
         .layer(middleware::from_fn(cors_and_log))
         .with_state(state.clone());
     // Requests on a pool's domain are routed to the pool's paths before the routing above.
     let router = Router::new()
         .fallback_service(router)
-        .layer(middleware::from_fn_with_state(state.clone(), crate::hosted::route_domains));
+        .layer(middleware::from_fn_with_state(state.clone(), crate::web::hosted::route_domains));
     Ok(App { router, state, generated_root_credentials })
 }
 
@@ -346,7 +313,7 @@ async fn request_deadline(State(state): State<AppState>, request: Request, next:
             crate::aws::json::ApiError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException", message).into_response_with("-")
         }
         Err(_) if aws_root => crate::aws::query::QueryError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeout", message)
-            .render(crate::sts::NAMESPACE, "-"),
+            .render(crate::api::sts::NAMESPACE, "-"),
         Err(_) => (StatusCode::REQUEST_TIMEOUT, [("content-type", "text/plain; charset=utf-8")], message).into_response(),
     }
 }

@@ -12,10 +12,10 @@ use serde_json::json;
 
 use cognate_domain::DomainError;
 
-use crate::app::{AppState, OperationName};
+use crate::state::{AppState, OperationName};
 
 pub async fn rotate(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
-    let mut response = if !crate::outbox::authorised(&state, &headers) {
+    let mut response = if !crate::auth::root_basic::authorised(&state, &headers) {
         (
             StatusCode::UNAUTHORIZED,
             [("www-authenticate", "Basic realm=\"cognate\"")],

@@ -101,7 +101,7 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
 /// Every ten minutes: removes expired records (temporary-credential sessions a day past their
 /// expiry, codes, states), refresh tokens, challenge sessions and old outbox messages. Every
 /// node does it; the deletes are idempotent and batched.
-async fn purge_expired(state: cognate_server::app::AppState) {
+async fn purge_expired(state: cognate_server::state::AppState) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         interval.tick().await;

@@ -8,31 +8,16 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine;
 use serde_json::json;
 
-use cognate_domain::crypto::constant_time_eq;
 use cognate_domain::DomainError;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::timestamp;
 
-pub(crate) fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(encoded) = headers.get("authorization").and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Basic "))
-    else {
-        return false;
-    };
-    let Ok(decoded) = BASE64.decode(encoded.trim()) else { return false };
-    let Ok(text) = String::from_utf8(decoded) else { return false };
-    let Some((key_id, secret)) = text.split_once(':') else { return false };
-    let key_ok = constant_time_eq(key_id.as_bytes(), state.root.access_key_id.as_bytes());
-    let secret_ok = constant_time_eq(secret.as_bytes(), state.root.secret_access_key.0.as_bytes());
-    key_ok & secret_ok
-}
 
 pub async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
-    if !authorised(&state, &headers) {
+    if !crate::auth::root_basic::authorised(&state, &headers) {
         return (
             StatusCode::UNAUTHORIZED,
             [("www-authenticate", "Basic realm=\"cognate\"")],

@@ -8,12 +8,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{ConnectInfo, Request};
 
-use crate::app::AppState;
 
 /// Buckets kept at most: past this, full ones are forgotten, and if every one is in use they
 /// all are (memory stays bounded whatever the number of addresses).
@@ -111,27 +107,6 @@ pub fn guessable_idp_operation(name: &str) -> bool {
 /// The address a request came from, when the server loop recorded it.
 pub fn peer_address(request: &Request) -> Option<IpAddr> {
     request.extensions().get::<ConnectInfo<SocketAddr>>().map(|connect| connect.0.ip())
-}
-
-/// Limits the hosted forms and the token endpoint by source address (the token endpoint also
-/// by client, where the client is known).
-pub async fn limit_forms(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let guessable = request.method() == Method::POST
-        && ["/login", "/signup", "/confirm", "/confirmForgotPassword", "/forgotPassword", "/newPassword", "/oauth2/token", "/oauth2/revoke"]
-            .iter()
-            .any(|suffix| path.ends_with(suffix));
-    if guessable && !state.rate_limits.allow(peer_address(&request), None) {
-        let oauth = path.ends_with("/oauth2/token") || path.ends_with("/oauth2/revoke");
-        let body = if oauth {
-            r#"{"error":"slow_down","error_description":"Too many requests from this address."}"#
-        } else {
-            "Too many requests from this address. Try again in a moment."
-        };
-        let content_type = if oauth { "application/json" } else { "text/plain; charset=utf-8" };
-        return (StatusCode::TOO_MANY_REQUESTS, [("content-type", content_type), ("retry-after", "1")], body).into_response();
-    }
-    next.run(request).await
 }
 
 #[cfg(test)]

@@ -56,6 +56,12 @@ struct VerifiedLogin {
     claims: Value,
 }
 
+impl VerifiedLogin {
+    fn linked(&self) -> LinkedLogin {
+        LinkedLogin { provider: self.provider.clone(), subject: self.subject.clone() }
+    }
+}
+
 /// What the Logins map proved.
 #[derive(Debug, Default)]
 struct ProvenLogins {
@@ -530,7 +536,7 @@ impl IdentityPoolService {
 
     async fn verify_login(&self, pool: &IdentityPool, key: &str, token: &str) -> DomainResult<VerifiedLogin> {
         // User pools: the AWS-style key, or the issuer without its scheme (as Amplify derives it).
-        let user_pool_id = user_pool_of_provider(key)
+        let user_pool_id = crate::ids::user_pool_of_provider(key)
             .or_else(|| key.strip_prefix(&format!("{}/", issuer_key(self.user_pools.issuer_base()))))
             .filter(|rest| !rest.contains('/'));
         if let Some(user_pool_id) = user_pool_id {
@@ -631,7 +637,7 @@ impl IdentityPoolService {
         let proven = self.prove(&pool, logins).await?;
         if let Some((identity_id, _)) = &proven.token_identity {
             let mut identity = self.describe_identity(identity_id).await?;
-            let links: Vec<LinkedLogin> = proven.logins.iter().map(LinkedLogin::of).collect();
+            let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
             self.link_logins(&mut identity, &links).await?;
             return Ok(identity.id);
         }
@@ -641,7 +647,7 @@ impl IdentityPoolService {
             }
             return self.insert_identity(&pool.id, Vec::new()).await.map(|identity| identity.id).map_err(store_error);
         }
-        let links: Vec<LinkedLogin> = proven.logins.iter().map(LinkedLogin::of).collect();
+        let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
         for _ in 0..3 {
             let mut owners = Vec::new();
             for login in &links {
@@ -683,11 +689,11 @@ impl IdentityPoolService {
                 return Err(logins_dont_match());
             }
             let amr = amr.clone();
-            let links: Vec<LinkedLogin> = proven.logins.iter().map(LinkedLogin::of).collect();
+            let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
             self.link_logins(&mut identity, &links).await?;
             return Ok((pool, identity, proven, amr));
         }
-        let links: Vec<LinkedLogin> = proven.logins.iter().map(LinkedLogin::of).collect();
+        let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
         if identity.logins.is_empty() {
             if links.is_empty() {
                 if !pool.settings.allow_unauthenticated_identities {
@@ -832,7 +838,7 @@ impl IdentityPoolService {
         let others: BTreeMap<String, String> = logins.iter().filter(|(key, _)| **key != developer).map(|(k, v)| (k.clone(), v.clone())).collect();
         let proven = self.prove(&pool, &others).await?;
         let mut links = vec![LinkedLogin { provider: developer.clone(), subject: user_id.clone() }];
-        links.extend(proven.logins.iter().map(LinkedLogin::of));
+        links.extend(proven.logins.iter().map(VerifiedLogin::linked));
         let owner = self.identity_of_login(&pool.id, &developer, user_id).await?;
         let identity = match (owner, identity_id) {
             (Some(owner), Some(requested)) if owner != requested => return Err(already_linked()),
@@ -951,7 +957,7 @@ impl IdentityPoolService {
         let identity = self.describe_identity(identity_id).await?;
         let pool = self.describe_pool(&identity.pool_id).await?;
         let proven = self.prove(&pool, logins).await?;
-        let links: Vec<LinkedLogin> = proven.logins.iter().map(LinkedLogin::of).collect();
+        let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
         if !links.iter().any(|login| identity.logins.contains(login)) {
             return Err(logins_dont_match());
         }
@@ -1138,10 +1144,3 @@ mod tests {
     }
 }
 
-/// The user pool id in a provider name `cognito-idp.<region>.amazonaws.com/<pool id>` whose
-/// region is the pool's own.
-pub(crate) fn user_pool_of_provider(name: &str) -> Option<&str> {
-    let rest = name.strip_prefix("cognito-idp.")?;
-    let (region, pool_id) = rest.split_once(".amazonaws.com/")?;
-    (crate::ids::region_of(pool_id) == region).then_some(pool_id)
-}

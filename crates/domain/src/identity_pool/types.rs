@@ -71,12 +71,6 @@ pub struct LinkedLogin {
     pub subject: String,
 }
 
-impl LinkedLogin {
-    pub(super) fn of(login: &super::VerifiedLogin) -> LinkedLogin {
-        LinkedLogin { provider: login.provider.clone(), subject: login.subject.clone() }
-    }
-}
-
 /// An identity: a guest when it has no logins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
@@ -126,7 +120,7 @@ impl IdentityPoolSettings {
             }
         }
         for provider in &self.cognito_providers {
-            let pool_id = super::user_pool_of_provider(&provider.provider_name).ok_or_else(|| {
+            let pool_id = crate::ids::user_pool_of_provider(&provider.provider_name).ok_or_else(|| {
                 invalid(format!(
                     "Invalid Cognito Identity Provider name {}: expected cognito-idp.<region>.amazonaws.com/<user pool id> in the pool's region.",
                     provider.provider_name

@@ -17,6 +17,7 @@ mod oauth;
 mod outage;
 mod pools;
 mod sign_up;
+mod tidy;
 pub mod sync_push;
 mod trust;
 mod protocol;

@@ -11,10 +11,10 @@ use cognate_domain::user_pool::auth::{AuthOutcome, Caller};
 
 use super::empty;
 use super::sign_up::delivery;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::{parse_input, to_body, ApiError};
-use crate::idp::error_from_domain;
-use crate::idp::wire::*;
+use crate::api::idp::error_from_domain;
+use crate::api::idp::wire::*;
 
 fn caller(admin: bool, user_pool_id: Option<String>) -> Result<Caller, ApiError> {
     if !admin {

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use cognate_domain::user_pool::oauth::OAuthError;
 
-use crate::app::{AppState, OperationName};
+use crate::state::{AppState, OperationName};
 use crate::aws::query::QueryInput;
 
 fn answer(status: StatusCode, body: serde_json::Value) -> Response {

@@ -6,10 +6,10 @@ use serde_json::{json, Value};
 use cognate_domain::user_pool::{AppClient, AppClientSettings, ClientOAuthSettings, TokenValidityUnits};
 
 use super::{empty, opaque_members};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
-use crate::idp::error_from_domain;
-use crate::idp::wire::*;
+use crate::api::idp::error_from_domain;
+use crate::api::idp::wire::*;
 
 const CLIENT_OPAQUE_MEMBERS: &[(&str, bool)] = &[("AnalyticsConfiguration", true), ("RefreshTokenRotation", true)];
 

@@ -7,9 +7,9 @@ use serde_json::{json, Value};
 use cognate_domain::user_pool::oauth::{ResourceServer, ResourceServerScope};
 
 use super::empty;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::{parse_input, ApiError};
-use crate::idp::error_from_domain;
+use crate::api::idp::error_from_domain;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -9,9 +9,9 @@ use cognate_domain::iam::WebIdentity;
 use cognate_domain::tokens;
 use cognate_domain::DomainError;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::query::{QueryError, QueryInput, Xml};
-use crate::dispatch::Principal;
+use crate::auth::Principal;
 
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 pub const VERSION: &str = "2011-06-15";

@@ -8,10 +8,10 @@ use cognate_domain::user_pool::{Group, GroupChanges};
 
 use super::empty;
 use super::users::user_output;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
-use crate::idp::error_from_domain;
-use crate::idp::wire::*;
+use crate::api::idp::error_from_domain;
+use crate::api::idp::wire::*;
 
 fn group_output(group: &Group) -> GroupType {
     GroupType {

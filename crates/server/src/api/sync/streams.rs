@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use cognate_domain::sync::{BulkPublishState, SyncRecord};
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::{timestamp, ApiError};
 
 const SINK_ATTEMPTS: u32 = 4;
@@ -91,7 +91,7 @@ pub fn after_write(state: &AppState, pool_id: &str, identity_id: &str, dataset_n
 /// BulkPublish: refuses a second run while one is in progress and a second success within a
 /// day; otherwise starts publishing every dataset of the pool in the background.
 pub async fn bulk_publish(state: &AppState, pool_id: &str) -> Result<Value, ApiError> {
-    let domain = crate::sync::error_from_domain;
+    let domain = crate::api::sync::error::error_from_domain;
     let configuration = state.sync.configuration(pool_id).await.map_err(domain)?;
     let (Some(stream), Some(url)) = (configuration.stream_name.clone(), state.config.stream_sink_url.clone()) else {
         return Err(ApiError::client("InvalidConfigurationException", "Configure CognitoStreams for this pool (and start cognate with a stream sink) first."));
@@ -136,7 +136,7 @@ async fn publish_all(state: &AppState, pool_id: &str, stream: &str, url: &str) -
 }
 
 pub async fn bulk_publish_details(state: &AppState, pool_id: &str) -> Result<Value, ApiError> {
-    let details = state.sync.bulk_publish_state(pool_id).await.map_err(crate::sync::error_from_domain)?;
+    let details = state.sync.bulk_publish_state(pool_id).await.map_err(crate::api::sync::error::error_from_domain)?;
     Ok(json!({
         "IdentityPoolId": pool_id,
         "BulkPublishStartTime": details.started_ms.map(timestamp),

@@ -9,10 +9,10 @@ use cognate_domain::user_pool::messages::CodeDeliveryDetails;
 use cognate_domain::user_pool::Attribute;
 
 use super::empty;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::{parse_input, to_body, ApiError};
-use crate::idp::error_from_domain;
-use crate::idp::wire::*;
+use crate::api::idp::error_from_domain;
+use crate::api::idp::wire::*;
 
 /// The wire form of where a code went.
 pub(super) fn delivery(details: &CodeDeliveryDetails) -> CodeDeliveryDetailsType {

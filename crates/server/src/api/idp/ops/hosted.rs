@@ -14,9 +14,9 @@ use cognate_domain::user_pool::hosted::{UiCustomization, UserPoolDomain};
 use cognate_domain::user_pool::providers::IdentityProvider;
 
 use super::empty;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::{parse_input, ApiError};
-use crate::idp::error_from_domain;
+use crate::api::idp::error_from_domain;
 
 fn seconds(ms: i64) -> f64 {
     ms as f64 / 1000.0

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use cognate_domain::DomainError;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::ApiError;
 use operations::Operation;
 

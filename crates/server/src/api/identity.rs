@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use cognate_domain::identity_pool::{CognitoProvider, Identity, IdentityPool, IdentityPoolSettings, MappingRule, RoleMapping};
 use cognate_domain::DomainError;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, ApiError};
 
 /// Every operation of the cognito-identity model, and whether it is signed.
@@ -578,13 +578,13 @@ mod tests {
     #[test]
     fn sts_and_iam_tables_match_the_routers() {
         let table = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/compat/sts-iam.md")).unwrap();
-        for (action, _) in crate::sts::ACTIONS {
+        for (action, _) in crate::api::sts::ACTIONS {
             let implemented = matches!(*action, "AssumeRoleWithWebIdentity" | "GetCallerIdentity");
             assert_eq!(status_in(&table, action) != "not yet", implemented, "{action}");
         }
-        for action in crate::iam::MODEL_ACTIONS {
-            assert_eq!(status_in(&table, action) != "not yet", crate::iam::ACTIONS.contains(action), "{action}");
+        for action in crate::api::iam::MODEL_ACTIONS {
+            assert_eq!(status_in(&table, action) != "not yet", crate::api::iam::ACTIONS.contains(action), "{action}");
         }
-        assert_eq!(crate::iam::MODEL_ACTIONS.len(), 176);
+        assert_eq!(crate::api::iam::MODEL_ACTIONS.len(), 176);
     }
 }

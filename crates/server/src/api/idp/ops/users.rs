@@ -7,10 +7,10 @@ use serde_json::{json, Value};
 use cognate_domain::user_pool::{AdminCreateUserInput, Attribute, MessageAction, User};
 
 use super::empty;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
-use crate::idp::error_from_domain;
-use crate::idp::wire::*;
+use crate::api::idp::error_from_domain;
+use crate::api::idp::wire::*;
 
 fn attributes_input(attributes: Vec<AttributeType>) -> Vec<Attribute> {
     attributes

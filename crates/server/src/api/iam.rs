@@ -8,7 +8,7 @@ use cognate_domain::clock::format_iso8601;
 use cognate_domain::iam::{OidcProvider, Role};
 use cognate_domain::DomainError;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::aws::query::{url_encode, QueryError, QueryInput, Xml};
 
 pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";

@@ -10,7 +10,7 @@ use serde_json::json;
 use cognate_domain::tokens::PublicJwk;
 use cognate_domain::DomainError;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 fn failure(error: DomainError) -> Response {
     match error {

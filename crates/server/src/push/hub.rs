@@ -1,29 +1,18 @@
-//! Push notifications for Cognito Sync: the WebSocket endpoint `/sync/push` (authenticated by a
-//! SigV4-presigned URL for `cognito-sync`), the hub that tells connected devices when a dataset
-//! they subscribed to changes, the HTTP push gateway for platform devices (GCM, APNS, ADM), and
-//! the PostgreSQL listener that carries changes committed on other nodes.
-//!
-//! A change is delivered to every subscribed device of the identity except the one that made it.
-//! Each node delivers to its own WebSocket connections; only the node that committed a change
-//! posts it to the push gateway, so a platform device hears of it once.
+//! `PushHub`: this node's WebSocket connections, the one delivery task that keeps changes in
+//! commit order, the HTTP push gateway with retries, and the listener for changes committed on
+//! other nodes.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use axum::extract::ws::{Message, WebSocket};
 use serde_json::json;
 use tokio::sync::mpsc;
 
 use cognate_domain::sync::{ChangeSink, DatasetChange, Device, SyncService};
 
-use crate::app::AppState;
-use crate::dispatch::{authenticate_presigned, authorize, AuthFailure, Principal};
 
 /// How often the gateway is tried for one notification, and the first pause between tries.
 const GATEWAY_ATTEMPTS: u32 = 4;
@@ -239,68 +228,13 @@ pub async fn listen_to_other_nodes(hub: Arc<PushHub>, database_url: String) {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PushQuery {
-    identity_pool_id: String,
-    identity_id: String,
-    device_id: String,
-}
-
-fn refuse(status: StatusCode, code: &str, message: String) -> Response {
-    (status, [("content-type", "application/json"), ("x-amzn-errortype", code)], json!({"__type": code, "message": message}).to_string())
-        .into_response()
-}
-
-/// `GET /sync/push`: authenticates before the upgrade, then streams notifications.
-pub async fn websocket(
-    State(state): State<AppState>,
-    Query(query): Query<PushQuery>,
-    uri: Uri,
-    headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let principal = match authenticate_presigned(&state, "cognito-sync", &uri, &headers).await {
-        Ok(principal) => principal,
-        Err(failure) => {
-            let error = failure.into_json();
-            return refuse(error.status, error.type_name, error.message);
-        }
-    };
-    if let Principal::Session(session) = &principal {
-        let own = session.context.get("cognito-identity.amazonaws.com:sub").and_then(|values| values.first());
-        if own != Some(&query.identity_id) {
-            return refuse(StatusCode::FORBIDDEN, "NotAuthorizedException", format!("Access to Identity '{}' is forbidden.", query.identity_id));
-        }
-        let resource = format!(
-            "arn:aws:cognito-sync:{}:{}:identitypool/{}/identity/{}",
-            cognate_domain::ids::region_of(&query.identity_pool_id),
-            state.config.account_id,
-            query.identity_pool_id,
-            query.identity_id
-        );
-        if let Err(failure) = authorize(&state, &principal, "cognito-sync:SubscribeToDataset", &resource).await {
-            let message = match failure {
-                AuthFailure::Denied(message) => message,
-                _ => "Not authorized.".into(),
-            };
-            return refuse(StatusCode::FORBIDDEN, "NotAuthorizedException", message);
-        }
-    }
-    if let Err(error) = state.sync.device(&query.identity_pool_id, &query.identity_id, &query.device_id).await {
-        let error = crate::sync::error_from_domain(error);
-        return refuse(error.status, error.type_name, error.message);
-    }
-    let hub = state.push.clone();
-    upgrade.on_upgrade(move |socket| serve_connection(hub, socket, query))
-}
-
-async fn serve_connection(hub: Arc<PushHub>, mut socket: WebSocket, query: PushQuery) {
+/// Streams one device's notifications to its WebSocket until either side closes.
+pub async fn serve_connection(hub: Arc<PushHub>, mut socket: WebSocket, pool_id: String, identity_id: String, device_id: String) {
     let (sender, mut receiver) = mpsc::unbounded_channel();
     let id = hub.next_connection.fetch_add(1, Ordering::Relaxed);
     hub.connections.lock().expect("push connections lock").insert(
         id,
-        Connection { pool_id: query.identity_pool_id, identity_id: query.identity_id, device_id: query.device_id, sender },
+        Connection { pool_id, identity_id, device_id, sender },
     );
     let _ = socket.send(Message::Text(json!({"type": "ready"}).to_string().into())).await;
     loop {

@@ -24,7 +24,7 @@ use cognate_domain::user_pool::hosted::{with_parameters, AuthorizeError, Authori
 use cognate_domain::user_pool::{Attribute, User};
 use cognate_domain::DomainError;
 
-use crate::app::{AppState, OperationName};
+use crate::state::{AppState, OperationName};
 use crate::aws::query::QueryInput;
 
 const SESSION_COOKIE: &str = "cognate-session";

@@ -5,6 +5,11 @@
 //! role's policies; the operations for developers (pool configuration, events, bulk publish,
 //! pool usage) take the root credentials.
 
+pub mod error;
+pub mod streams;
+
+pub use error::error_from_domain;
+
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -15,9 +20,9 @@ use serde_json::{json, Value};
 use cognate_domain::sync::{DatasetRecord, PoolSyncConfiguration, RecordPatch, SyncRecord};
 use cognate_domain::DomainError;
 
-use crate::app::{AppState, OperationName, RequestId};
+use crate::state::{AppState, OperationName, RequestId};
 use crate::aws::json::{self, timestamp, ApiError};
-use crate::dispatch::{authenticate, AuthFailure, Principal};
+use crate::auth::{authenticate, AuthFailure, Principal};
 
 /// Every operation of the cognito-sync model.
 pub const OPERATIONS: &[&str] = &[
@@ -57,44 +62,6 @@ const DEVELOPER_ONLY: &[&str] = &[
 /// Operations only identity credentials may call.
 const IDENTITY_ONLY: &[&str] = &["RegisterDevice", "SubscribeToDataset", "UnsubscribeFromDataset"];
 
-pub fn error_from_domain(error: DomainError) -> ApiError {
-    match error {
-        DomainError::NotFound(message) | DomainError::UserNotFound(message) => {
-            ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", message)
-        }
-        DomainError::Conflict(message) | DomainError::InUse(message) => ApiError::new(StatusCode::CONFLICT, "ResourceConflictException", message),
-        DomainError::NotAuthorized(message)
-        | DomainError::AccessDenied(message)
-        | DomainError::InvalidIdentityToken(message)
-        | DomainError::ExpiredToken(message)
-        | DomainError::UnauthorizedClient(message) => ApiError::new(StatusCode::FORBIDDEN, "NotAuthorizedException", message),
-        DomainError::LimitExceeded(message) => ApiError::client("LimitExceededException", message),
-        DomainError::InvalidConfiguration(message) => ApiError::client("InvalidConfigurationException", message),
-        DomainError::TriggerOutputInvalid(message) => ApiError::client("InvalidLambdaFunctionOutputException", message),
-        DomainError::TriggerUnavailable(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "LambdaThrottledException", message),
-        DomainError::NotImplemented(message) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplementedException", message),
-        DomainError::Unavailable(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableException", message),
-        DomainError::TooManyRequests(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", message),
-        DomainError::Internal(detail) => {
-            tracing::error!(%detail, "internal error");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException", "An internal error occurred.")
-        }
-        error @ (DomainError::GroupExists(_)
-        | DomainError::UsernameExists(_)
-        | DomainError::AliasExists(_)
-        | DomainError::InvalidParameter(_)
-        | DomainError::InvalidPassword(_)
-        | DomainError::PasswordReused(_)
-        | DomainError::UnsupportedUserState(_)
-        | DomainError::UserNotConfirmed(_)
-        | DomainError::PasswordResetRequired(_)
-        | DomainError::CodeMismatch(_)
-        | DomainError::ExpiredCode(_)
-        | DomainError::UnsupportedOperation(_)
-        | DomainError::MalformedPolicy(_)
-        | DomainError::ProviderUnreachable(_)) => ApiError::client("InvalidParameterException", error.to_string()),
-    }
-}
 
 /// A request matched to an operation, with its path parameters decoded.
 struct Route {
@@ -293,7 +260,7 @@ pub async fn handle(
                     return Err(forbidden(format!("{operation} needs developer credentials.")));
                 }
                 let resource = resource_arn(&state, &route);
-                crate::dispatch::authorize(&state, &principal, &format!("cognito-sync:{operation}"), &resource)
+                crate::auth::authorize(&state, &principal, &format!("cognito-sync:{operation}"), &resource)
                     .await
                     .map_err(|failure| match failure {
                         AuthFailure::Denied(message) => forbidden(message),
@@ -383,17 +350,17 @@ async fn run(
             let records =
                 sync.update_records(&pool, &identity, &dataset, device_id, &patches, token, modified_by, by_identity).await.map_err(domain)?;
             let output = json!({"Records": records.iter().map(record_output).collect::<Vec<_>>()});
-            crate::streams::after_write(state, &pool, &identity, &dataset, "replace", records);
+            crate::api::sync::streams::after_write(state, &pool, &identity, &dataset, "replace", records);
             Ok(output)
         }
         "DescribeDataset" => Ok(json!({"Dataset": dataset_output(&sync.describe_dataset(&pool, &identity, &dataset).await.map_err(domain)?)})),
         "DeleteDataset" => {
             let deleted = sync.delete_dataset(&pool, &identity, &dataset, modified_by).await.map_err(domain)?;
-            crate::streams::after_write(state, &pool, &identity, &dataset, "remove", Vec::new());
+            crate::api::sync::streams::after_write(state, &pool, &identity, &dataset, "remove", Vec::new());
             Ok(json!({"Dataset": dataset_output(&deleted)}))
         }
-        "BulkPublish" => crate::streams::bulk_publish(state, &pool).await,
-        "GetBulkPublishDetails" => crate::streams::bulk_publish_details(state, &pool).await,
+        "BulkPublish" => crate::api::sync::streams::bulk_publish(state, &pool).await,
+        "GetBulkPublishDetails" => crate::api::sync::streams::bulk_publish_details(state, &pool).await,
         "ListDatasets" => {
             let (datasets, next) = sync
                 .list_datasets(&pool, &identity, query_param(uri, "nextToken").as_deref(), integer_param(uri, "maxResults")?)

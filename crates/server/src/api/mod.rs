@@ -1,0 +1,10 @@
+//! The AWS front ends, one module per service: cognito-idp and cognito-identity (AWS JSON 1.1
+//! on `POST /`), STS and IAM (the query protocol), and cognito-sync (REST-JSON under
+//! `/identitypools`). Each parses the wire, calls the domain once per operation and renders the
+//! answer; authorisation comes from [`crate::auth`].
+
+pub mod iam;
+pub mod identity;
+pub mod idp;
+pub mod sts;
+pub mod sync;

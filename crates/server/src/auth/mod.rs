@@ -1,0 +1,171 @@
+//! Who sent a request and whether they may: SigV4 verification against the root credentials or
+//! an STS session's ([`authenticate`], [`authenticate_presigned`]), the policy check of a
+//! session ([`authorize`]), and HTTP Basic with the root credentials for the operator's
+//! endpoints ([`root_basic`]). A leaf: it imports no API and no page.
+
+pub mod root_basic;
+
+use axum::http::{HeaderMap, StatusCode, Uri};
+
+use cognate_domain::iam::StsSession;
+use cognate_domain::DomainError;
+
+use crate::aws::json::ApiError;
+use crate::aws::query::QueryError;
+use crate::aws::sigv4::{self, SignatureError, SignedParts};
+use crate::state::AppState;
+
+/// Who signed a request.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// The root credentials: may do anything.
+    Root,
+    /// Temporary credentials of an assumed role: may do what the role's policies allow.
+    Session(Box<StsSession>),
+}
+
+/// Why a signed request was refused.
+#[derive(Debug, Clone)]
+pub enum AuthFailure {
+    Signature(SignatureError),
+    Expired(String),
+    Internal,
+    /// Authenticated, but the policy engine denies the action.
+    Denied(String),
+}
+
+impl AuthFailure {
+    pub fn into_json(self) -> ApiError {
+        match self {
+            AuthFailure::Signature(SignatureError::Missing) => {
+                ApiError::new(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")
+            }
+            AuthFailure::Signature(SignatureError::Incomplete(message)) => {
+                ApiError::new(StatusCode::FORBIDDEN, "IncompleteSignatureException", message)
+            }
+            AuthFailure::Signature(SignatureError::UnknownAccessKey) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ),
+            AuthFailure::Signature(SignatureError::Invalid(message)) => {
+                ApiError::new(StatusCode::FORBIDDEN, "InvalidSignatureException", message)
+            }
+            AuthFailure::Expired(message) => ApiError::new(StatusCode::BAD_REQUEST, "ExpiredTokenException", message),
+            AuthFailure::Denied(message) => ApiError::new(StatusCode::FORBIDDEN, "AccessDeniedException", message),
+            AuthFailure::Internal => ApiError::internal(),
+        }
+    }
+
+    pub fn into_query(self) -> QueryError {
+        match self {
+            AuthFailure::Signature(SignatureError::Missing) => {
+                QueryError::new(StatusCode::FORBIDDEN, "MissingAuthenticationToken", "Request is missing Authentication Token")
+            }
+            AuthFailure::Signature(SignatureError::Incomplete(message)) => QueryError::sender("IncompleteSignature", message),
+            AuthFailure::Signature(SignatureError::UnknownAccessKey) => QueryError::new(
+                StatusCode::FORBIDDEN,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+            AuthFailure::Signature(SignatureError::Invalid(message)) => {
+                QueryError::new(StatusCode::FORBIDDEN, "SignatureDoesNotMatch", message)
+            }
+            AuthFailure::Expired(message) => QueryError::sender("ExpiredToken", message),
+            AuthFailure::Denied(message) => QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", message),
+            AuthFailure::Internal => QueryError::internal(),
+        }
+    }
+}
+
+/// Authenticates a SigV4-signed request: by the root credentials, or by temporary credentials
+/// whose session token (`X-Amz-Security-Token`) matches and has not expired. Also answers the
+/// region the request was signed for: any region is served, and what a request creates or
+/// lists belongs to its region, as in AWS.
+pub async fn authenticate(
+    state: &AppState,
+    service: &str,
+    method: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Principal, String), AuthFailure> {
+    let header = headers.get("authorization").ok_or(AuthFailure::Signature(SignatureError::Missing))?;
+    let header = header
+        .to_str()
+        .map_err(|_| AuthFailure::Signature(SignatureError::Incomplete("The Authorization header is not ASCII.".into())))?;
+    let access_key_id = sigv4::parse_authorization(header).map_err(AuthFailure::Signature)?.access_key_id;
+    let token = headers.get("x-amz-security-token").and_then(|value| value.to_str().ok());
+    let (principal, secret) = resolve_key(state, &access_key_id, token).await?;
+    let accept_any = state.config.insecure_accept_any_signature;
+    if secret.is_none() && !accept_any {
+        return Err(AuthFailure::Signature(SignatureError::UnknownAccessKey));
+    }
+    let parts = SignedParts { method, raw_path: uri.path(), raw_query: uri.query().unwrap_or(""), headers, body };
+    let expectation = sigv4::Expectation {
+        service,
+        region: None,
+        also_region: None,
+        now_seconds: state.clock.now_millis().div_euclid(1000),
+    };
+    let caller = sigv4::verify(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
+    // IAM and STS are global: whatever region they are signed for, they answer as the default.
+    let region = if matches!(service, "iam" | "sts") || !sigv4::is_region(&caller.region) { state.config.region.clone() } else { caller.region };
+    Ok((principal, region))
+}
+
+/// The principal and secret of an access key: the root's, or an STS session's whose token
+/// matches. `(Root, None)` when the key is unknown.
+async fn resolve_key(state: &AppState, access_key_id: &str, session_token: Option<&str>) -> Result<(Principal, Option<String>), AuthFailure> {
+    let root = &state.root;
+    if cognate_domain::crypto::constant_time_eq(access_key_id.as_bytes(), root.access_key_id.as_bytes()) {
+        return Ok((Principal::Root, Some(root.secret_access_key.0.clone())));
+    }
+    match state.iam.open_session(access_key_id, session_token).await {
+        Ok(Some((session, secret))) => Ok((Principal::Session(Box::new(session)), Some(secret))),
+        Ok(None) => Ok((Principal::Root, None)),
+        Err(DomainError::ExpiredToken(message)) => Err(AuthFailure::Expired(message)),
+        Err(error) => {
+            tracing::error!(%error, "opening a session");
+            Err(AuthFailure::Internal)
+        }
+    }
+}
+
+/// Authenticates a GET presigned with SigV4 query parameters (the push WebSocket).
+pub async fn authenticate_presigned(state: &AppState, service: &str, uri: &Uri, headers: &HeaderMap) -> Result<Principal, AuthFailure> {
+    let raw_query = uri.query().unwrap_or("");
+    let caller = sigv4::presigned_caller(raw_query).map_err(AuthFailure::Signature)?;
+    let (principal, secret) = resolve_key(state, &caller.access_key_id, caller.session_token.as_deref()).await?;
+    let accept_any = state.config.insecure_accept_any_signature;
+    if secret.is_none() && !accept_any {
+        return Err(AuthFailure::Signature(SignatureError::UnknownAccessKey));
+    }
+    let parts = SignedParts { method: "GET", raw_path: uri.path(), raw_query, headers, body: b"" };
+    let expectation = sigv4::Expectation {
+        service,
+        region: None,
+        also_region: None,
+        now_seconds: state.clock.now_millis().div_euclid(1000),
+    };
+    sigv4::verify_presigned(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
+    Ok(principal)
+}
+
+/// Lets the root do anything, and a role session what its policies allow.
+pub async fn authorize(state: &AppState, principal: &Principal, action: &str, resource: &str) -> Result<(), AuthFailure> {
+    let Principal::Session(session) = principal else {
+        return Ok(());
+    };
+    match state.iam.authorize(session, action, resource, &[]).await {
+        Ok(decision) if decision.is_allowed() => Ok(()),
+        Ok(_) => Err(AuthFailure::Denied(format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource}",
+            session.assumed_role_arn(&state.config.account_id)
+        ))),
+        Err(error) => {
+            tracing::error!(%error, "authorising a request");
+            Err(AuthFailure::Internal)
+        }
+    }
+}
