@@ -311,7 +311,7 @@ impl UserPoolService {
         let keys = self.pool_keys(&client.pool_id).await?;
         let settings = &client.settings;
         let units = settings.token_validity_units.clone().unwrap_or_default();
-        let expires_in = super::validity_seconds(
+        let expires_in = super::validation::validity_seconds(
             settings.access_token_validity.unwrap_or(60),
             units.access_token.as_deref(),
             if settings.access_token_validity.is_some() { "hours" } else { "minutes" },

@@ -26,15 +26,13 @@ const OVER_BUDGET: &[(&str, usize)] = &[
     ("crates/domain/src/user_pool/auth.rs", 1072),
     ("crates/domain/src/user_pool/hosted.rs", 650),
     ("crates/domain/src/user_pool/messages.rs", 698),
-    ("crates/domain/src/user_pool/mod.rs", 1546),
     ("crates/domain/src/user_pool/providers.rs", 685),
-    ("crates/domain/src/user_pool/types.rs", 413),
+    ("crates/domain/src/user_pool/types.rs", 414),
     ("crates/server/src/api/identity.rs", 549),
-    ("crates/server/src/api/idp/wire.rs", 591),
+    ("crates/server/src/api/idp/wire.rs", 592),
     ("crates/server/src/api/sync/mod.rs", 455),
     ("crates/server/src/aws/sigv4.rs", 408),
-    ("crates/server/src/web/hosted.rs", 963),
-    ("crates/store/src/conformance.rs", 404),
+    ("crates/server/src/web/hosted.rs", 964),
 ];
 
 struct SourceFile {
@@ -61,16 +59,43 @@ fn rust_files(directory: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
+/// A file's text above its inline test module (a column-0 `#[cfg(test)]` over `mod … {`).
 fn production_part(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
     let mut kept = String::new();
-    for line in text.lines() {
-        if line.starts_with("#[cfg(test)]") {
+    for (index, line) in lines.iter().enumerate() {
+        let next = lines.get(index + 1).copied().unwrap_or("");
+        if line.starts_with("#[cfg(test)]") && next.starts_with("mod ") && next.trim_end().ends_with('{') {
             break;
         }
         kept.push_str(line);
         kept.push('\n');
     }
     kept
+}
+
+/// The files of modules declared behind `#[cfg(test)]` (`#[cfg(test)] mod conformance;`): test
+/// code as a whole.
+fn test_only_modules(files: &[SourceFile]) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for file in files {
+        let lines: Vec<&str> = file.production.lines().collect();
+        for pair in lines.windows(2) {
+            if pair[0].trim() == "#[cfg(test)]" {
+                if let Some(name) = pair[1].trim().strip_prefix("mod ").and_then(|rest| rest.strip_suffix(';')) {
+                    let directory = Path::new(&file.path).parent().unwrap().to_path_buf();
+                    let own_directory = if file.path.ends_with("/mod.rs") || file.path.ends_with("/lib.rs") || file.path.ends_with("/main.rs") {
+                        directory
+                    } else {
+                        directory.join(Path::new(&file.path).file_stem().unwrap())
+                    };
+                    found.insert(own_directory.join(format!("{name}.rs")).display().to_string());
+                    found.insert(own_directory.join(name).join("mod.rs").display().to_string());
+                }
+            }
+        }
+    }
+    found
 }
 
 fn source_files() -> Vec<SourceFile> {
@@ -310,7 +335,12 @@ fn every_module_opens_with_a_doc() {
 #[test]
 fn no_production_file_is_over_the_size_budget() {
     let mut over = Vec::new();
-    for file in source_files() {
+    let files = source_files();
+    let test_only = test_only_modules(&files);
+    for file in files {
+        if test_only.contains(&file.path) {
+            continue;
+        }
         let lines = file.production.lines().count();
         match OVER_BUDGET.iter().find(|(path, _)| *path == file.path) {
             Some((_, allowed)) => {

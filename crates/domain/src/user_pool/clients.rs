@@ -1,0 +1,130 @@
+//! App clients: create, describe, update, delete and list, with their sealed secrets.
+
+use super::validation::*;
+use super::*;
+
+impl UserPoolService {
+    /// Creates a client; the secret is generated, or taken from `client_secret` when given.
+    /// Returns the client and its secret in clear.
+    pub async fn create_user_pool_client(
+        &self,
+        pool_id: &str,
+        settings: AppClientSettings,
+        generate_secret: bool,
+        client_secret: Option<String>,
+    ) -> DomainResult<(AppClient, Option<String>)> {
+        let pool = self.load_pool(pool_id).await?;
+        check_client_settings(&pool, &settings)?;
+        let secret = match (generate_secret, client_secret) {
+            (_, Some(given)) => {
+                let valid = (24..=64).contains(&given.len())
+                    && given.chars().all(|character| character.is_alphanumeric() || character == '_' || character == '+');
+                if !valid {
+                    return Err(ids::constraint_error("***", "clientSecret", "length between 24 and 64 of [\\w+]"));
+                }
+                Some(given)
+            }
+            (true, None) => Some(ids::new_client_secret()),
+            (false, None) => None,
+        };
+        let now = self.now();
+        for _ in 0..3 {
+            let client_id = ids::new_client_id();
+            let client = AppClient {
+                pool_id: pool_id.to_string(),
+                sealed_secret: secret.as_ref().map(|secret| self.master_key.seal(secret.as_bytes(), &client_seal_context(&client_id))),
+                client_id,
+                created_ms: now,
+                modified_ms: now,
+                settings: settings.clone(),
+            };
+            match self.store.insert_app_client(&client).await {
+                Ok(()) => return Ok((client, secret)),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(error) => return Err(store_error(error)),
+            }
+        }
+        Err(DomainError::internal("could not allocate a unique client id"))
+    }
+
+    /// The client and its secret in clear.
+    pub async fn describe_user_pool_client(&self, pool_id: &str, client_id: &str) -> DomainResult<(AppClient, Option<String>)> {
+        let client = self.load_client(pool_id, client_id).await?;
+        let secret = self.client_secret(&client)?;
+        Ok((client, secret))
+    }
+
+    /// The client secret in clear, if the client has one.
+    pub fn client_secret(&self, client: &AppClient) -> DomainResult<Option<String>> {
+        client
+            .sealed_secret
+            .as_ref()
+            .map(|sealed| {
+                let bytes = self.master_key.open(sealed, &client_seal_context(&client.client_id))?;
+                String::from_utf8(bytes).map_err(DomainError::internal)
+            })
+            .transpose()
+    }
+
+    pub(super) async fn load_client(&self, pool_id: &str, client_id: &str) -> DomainResult<AppClient> {
+        ids::check_client_id(client_id)?;
+        self.load_pool(pool_id).await?;
+        self.store
+            .get_app_client(pool_id, client_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| client_not_found(client_id))
+    }
+
+    /// Replaces a client's settings; a name left out keeps the current one.
+    pub async fn update_user_pool_client(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+        mut settings: AppClientSettings,
+    ) -> DomainResult<(AppClient, Option<String>)> {
+        let pool = self.load_pool(pool_id).await?;
+        let mut client = self.load_client(pool_id, client_id).await?;
+        if settings.name.is_empty() {
+            settings.name = client.settings.name.clone();
+        }
+        check_client_settings(&pool, &settings)?;
+        client.settings = settings;
+        client.modified_ms = self.now();
+        if !self.store.update_app_client(&client).await.map_err(store_error)? {
+            return Err(client_not_found(client_id));
+        }
+        let secret = self.client_secret(&client)?;
+        Ok((client, secret))
+    }
+
+    pub async fn delete_user_pool_client(&self, pool_id: &str, client_id: &str) -> DomainResult<()> {
+        ids::check_client_id(client_id)?;
+        self.load_pool(pool_id).await?;
+        if !self.store.delete_app_client(pool_id, client_id).await.map_err(store_error)? {
+            return Err(client_not_found(client_id));
+        }
+        Ok(())
+    }
+
+    pub async fn list_user_pool_clients(
+        &self,
+        pool_id: &str,
+        next_token: Option<&str>,
+        max_results: Option<i32>,
+    ) -> DomainResult<Page<AppClient>> {
+        let limit = page_limit(max_results, "maxResults")?;
+        self.load_pool(pool_id).await?;
+        let after = decode_key_token(next_token)?;
+        let rows = self
+            .store
+            .list_app_clients(pool_id, after.as_deref(), limit + 1)
+            .await
+            .map_err(store_error)?;
+        let (items, more) = split_page(rows, limit);
+        let next_token = if more { items.last().map(|client| encode_token(&[&client.client_id])) } else { None };
+        Ok(Page { items, next_token })
+    }
+
+    // ----- users -----
+}

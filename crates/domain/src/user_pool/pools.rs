@@ -1,0 +1,169 @@
+//! User pools: CreateUserPool, DescribeUserPool, UpdateUserPool, DeleteUserPool, ListUserPools,
+//! custom attributes and tags.
+
+use super::validation::*;
+use super::*;
+
+impl UserPoolService {
+    /// CreateUserPool in this server's default region.
+    pub async fn create_user_pool(&self, input: CreateUserPoolInput) -> DomainResult<UserPool> {
+        let region = self.region.clone();
+        self.create_user_pool_in(&region, input).await
+    }
+
+    /// CreateUserPool in `region` (the one the request was signed for): the pool's id and ARN
+    /// name it, and only listings in that region show the pool.
+    pub async fn create_user_pool_in(&self, region: &str, input: CreateUserPoolInput) -> DomainResult<UserPool> {
+        check_settings(&input.settings)?;
+        check_sign_in_attributes(&input.alias_attributes, &input.username_attributes)?;
+        let schema = attributes::build_schema(&input.schema)?;
+        let now = self.now();
+        // Pool ids are random; a collision is retried rather than reported.
+        for _ in 0..3 {
+            let pool_id = ids::new_user_pool_id(region);
+            let pool = UserPool {
+                arn: ids::user_pool_arn(region, &self.account_id, &pool_id),
+                id: pool_id,
+                created_ms: now,
+                modified_ms: now,
+                settings: input.settings.clone(),
+                shape: UserPoolShape {
+                    schema: schema.clone(),
+                    alias_attributes: input.alias_attributes.clone(),
+                    username_attributes: input.username_attributes.clone(),
+                    case_sensitive: input.case_sensitive,
+                },
+            };
+            match self.store.insert_user_pool(&pool).await {
+                Ok(()) => return Ok(pool),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(error) => return Err(store_error(error)),
+            }
+        }
+        Err(DomainError::internal("could not allocate a unique user pool id"))
+    }
+
+    /// The pool and its estimated number of users.
+    pub async fn describe_user_pool(&self, pool_id: &str) -> DomainResult<(UserPool, i64)> {
+        let pool = self.load_pool(pool_id).await?;
+        let n_users = self.store.count_users(pool_id).await.map_err(store_error)?;
+        Ok((pool, n_users))
+    }
+
+    /// Replaces the pool's settings; a name left out keeps the current one.
+    pub async fn update_user_pool(&self, pool_id: &str, mut settings: UserPoolSettings, tags_given: bool) -> DomainResult<()> {
+        let mut pool = self.load_pool(pool_id).await?;
+        if settings.name.is_empty() {
+            settings.name = pool.settings.name.clone();
+        }
+        if !tags_given {
+            settings.tags = pool.settings.tags.clone();
+        }
+        check_settings(&settings)?;
+        pool.settings = settings;
+        pool.modified_ms = self.now();
+        self.save_pool(&pool).await
+    }
+
+    pub(super) async fn save_pool(&self, pool: &UserPool) -> DomainResult<()> {
+        if self.store.update_user_pool(pool).await.map_err(store_error)? {
+            Ok(())
+        } else {
+            Err(pool_not_found(&pool.id))
+        }
+    }
+
+    pub async fn delete_user_pool(&self, pool_id: &str) -> DomainResult<()> {
+        let pool = self.load_pool(pool_id).await?;
+        if pool.settings.deletion_protection == "ACTIVE" {
+            return Err(DomainError::InvalidParameter(
+                "The user pool cannot be deleted because deletion protection is activated.".into(),
+            ));
+        }
+        if self.pool_domains(pool_id).await? != (None, None) {
+            return Err(DomainError::InvalidParameter(
+                "User pool cannot be deleted. It has a domain configured that should be deleted first.".into(),
+            ));
+        }
+        if !self.store.delete_user_pool(pool_id).await.map_err(store_error)? {
+            return Err(pool_not_found(pool_id));
+        }
+        Ok(())
+    }
+
+    /// ListUserPools in this server's default region.
+    pub async fn list_user_pools(&self, next_token: Option<&str>, max_results: i32) -> DomainResult<Page<UserPool>> {
+        let region = self.region.clone();
+        self.list_user_pools_in(&region, next_token, max_results).await
+    }
+
+    /// ListUserPools in `region`: the pools whose ids name it (they sort together).
+    pub async fn list_user_pools_in(&self, region: &str, next_token: Option<&str>, max_results: i32) -> DomainResult<Page<UserPool>> {
+        if !(1..=MAX_PAGE as i32).contains(&max_results) {
+            return Err(ids::constraint_error(&max_results.to_string(), "maxResults", "range: [1, 60]"));
+        }
+        let prefix = format!("{region}_");
+        let after = decode_key_token(next_token)?.filter(|after| after.as_str() > prefix.as_str()).unwrap_or_else(|| prefix.clone());
+        let mut rows = self
+            .store
+            .list_user_pools(Some(&after), max_results as u32 + 1)
+            .await
+            .map_err(store_error)?;
+        rows.retain(|pool| pool.id.starts_with(&prefix));
+        let (items, more) = split_page(rows, max_results as u32);
+        let next_token = if more { items.last().map(|pool| encode_token(&[&pool.id])) } else { None };
+        Ok(Page { items, next_token })
+    }
+
+    pub async fn add_custom_attributes(&self, pool_id: &str, inputs: &[SchemaAttributeInput]) -> DomainResult<()> {
+        if inputs.is_empty() || inputs.len() > 25 {
+            return Err(ids::constraint_error("[]", "customAttributes", "length between 1 and 25"));
+        }
+        let mut pool = self.load_pool(pool_id).await?;
+        pool.shape.schema = attributes::add_custom_attributes(&pool, inputs)?;
+        pool.modified_ms = self.now();
+        self.save_pool(&pool).await
+    }
+
+    // ----- tags -----
+
+    pub(super) async fn pool_for_arn(&self, arn: &str) -> DomainResult<UserPool> {
+        let invalid_arn = || DomainError::InvalidParameter(format!("Invalid ARN: {arn}"));
+        let rest = arn.strip_prefix("arn:aws:cognito-idp:").ok_or_else(invalid_arn)?;
+        let (region, rest) = rest.split_once(':').ok_or_else(invalid_arn)?;
+        let pool_id = rest.strip_prefix(&format!("{}:userpool/", self.account_id)).ok_or_else(invalid_arn)?;
+        if ids::region_of(pool_id) != region {
+            return Err(invalid_arn());
+        }
+        self.load_pool(pool_id).await.map_err(|error| match error {
+            DomainError::InvalidParameter(_) => DomainError::InvalidParameter(format!("Invalid ARN: {arn}")),
+            other => other,
+        })
+    }
+
+    pub async fn tag_resource(&self, arn: &str, tags: BTreeMap<String, String>) -> DomainResult<()> {
+        let mut pool = self.pool_for_arn(arn).await?;
+        for (key, value) in tags {
+            check_tag(&key, &value)?;
+            pool.settings.tags.insert(key, value);
+        }
+        if pool.settings.tags.len() > MAX_TAGS {
+            return Err(DomainError::InvalidParameter(format!("A user pool can have at most {MAX_TAGS} tags.")));
+        }
+        self.save_pool(&pool).await
+    }
+
+    pub async fn untag_resource(&self, arn: &str, keys: &[String]) -> DomainResult<()> {
+        let mut pool = self.pool_for_arn(arn).await?;
+        for key in keys {
+            pool.settings.tags.remove(key);
+        }
+        self.save_pool(&pool).await
+    }
+
+    pub async fn list_tags_for_resource(&self, arn: &str) -> DomainResult<BTreeMap<String, String>> {
+        Ok(self.pool_for_arn(arn).await?.settings.tags)
+    }
+
+    // ----- app clients -----
+}
