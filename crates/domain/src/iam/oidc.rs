@@ -1,0 +1,85 @@
+//! IAM OpenID Connect providers: the issuers whose ID tokens STS and identity pools trust.
+
+use super::*;
+
+impl IamService {
+    // OpenID Connect providers.
+
+    pub async fn create_oidc_provider(
+        &self,
+        url: &str,
+        client_ids: Vec<String>,
+        thumbprints: Vec<String>,
+        tags: BTreeMap<String, String>,
+    ) -> DomainResult<OidcProvider> {
+        let issuer = url.trim_end_matches('/').to_string();
+        if !acceptable_issuer(&issuer) || issuer.contains(['?', '#']) {
+            return Err(validation(format!(
+                "Invalid OpenID Connect provider URL {url}: it must start with https:// (or http:// on a loopback address)."
+            )));
+        }
+        if client_ids.len() > 100 || client_ids.iter().any(|id| id.is_empty() || id.len() > 255) {
+            return Err(validation("Each client id must be 1 to 255 characters, at most 100 of them."));
+        }
+        if thumbprints.len() > 5 || thumbprints.iter().any(|print| print.len() != 40 || !print.bytes().all(|byte| byte.is_ascii_hexdigit())) {
+            return Err(validation("Each thumbprint must be 40 hexadecimal characters, at most 5 of them."));
+        }
+        let key = issuer_key(&issuer).to_string();
+        let provider = OidcProvider {
+            arn: format!("arn:aws:iam::{}:oidc-provider/{key}", self.account_id),
+            issuer,
+            client_ids,
+            thumbprints,
+            created_ms: self.now(),
+            tags,
+        };
+        let write = RecordWrite::Insert { kind: OIDC_PROVIDER, scope: String::new(), key: key.clone(), data: encode(&provider)?, expires_ms: None };
+        match self.store.write_records(&[write]).await {
+            Ok(()) => Ok(provider),
+            Err(StoreError::Conflict(_)) => Err(DomainError::Conflict(format!("Provider with url {url} already exists."))),
+            Err(other) => Err(store_error(other)),
+        }
+    }
+
+    pub(super) fn provider_key_of_arn<'a>(&self, arn: &'a str) -> Option<&'a str> {
+        arn.strip_prefix(&format!("arn:aws:iam::{}:oidc-provider/", self.account_id))
+    }
+
+    pub async fn get_oidc_provider(&self, arn: &str) -> DomainResult<OidcProvider> {
+        let not_found = || DomainError::NotFound(format!("OpenIDConnect Provider not found for arn {arn}"));
+        let key = self.provider_key_of_arn(arn).ok_or_else(not_found)?;
+        let data = self.store.get_record(OIDC_PROVIDER, "", key, 0).await.map_err(store_error)?;
+        data.map(|data| decode(&data)).transpose()?.ok_or_else(not_found)
+    }
+
+    /// The provider registered for an issuer (`iss`), if any.
+    pub async fn find_oidc_provider_by_issuer(&self, issuer: &str) -> DomainResult<Option<OidcProvider>> {
+        let data = self.store.get_record(OIDC_PROVIDER, "", issuer_key(issuer), 0).await.map_err(store_error)?;
+        let provider: Option<OidcProvider> = data.map(|data| decode(&data)).transpose()?;
+        Ok(provider.filter(|provider| provider.issuer == issuer.trim_end_matches('/')))
+    }
+
+    pub async fn list_oidc_providers(&self) -> DomainResult<Vec<OidcProvider>> {
+        let rows = self.store.list_records(OIDC_PROVIDER, "", None, 1000).await.map_err(store_error)?;
+        rows.into_iter().map(|(_, data)| decode(&data)).collect()
+    }
+
+    pub async fn delete_oidc_provider(&self, arn: &str) -> DomainResult<()> {
+        let provider = self.get_oidc_provider(arn).await?;
+        self.store
+            .write_records(&[RecordWrite::Delete { kind: OIDC_PROVIDER, scope: String::new(), key: provider.url().to_string() }])
+            .await
+            .map_err(store_error)
+    }
+
+    pub async fn update_oidc_provider(&self, provider: &OidcProvider) -> DomainResult<()> {
+        let write = RecordWrite::Replace { kind: OIDC_PROVIDER, scope: String::new(), key: provider.url().to_string(), data: encode(provider)? };
+        match self.store.write_records(&[write]).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict(ConflictOn::Absent)) => {
+                Err(DomainError::NotFound(format!("OpenIDConnect Provider not found for arn {}", provider.arn)))
+            }
+            Err(other) => Err(store_error(other)),
+        }
+    }
+}

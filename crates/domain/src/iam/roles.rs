@@ -1,0 +1,151 @@
+//! Roles: create, get, find by ARN, list, delete, the trust policy and tags.
+
+use super::*;
+
+impl IamService {
+    // Roles.
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_role(
+        &self,
+        name: &str,
+        path: Option<&str>,
+        trust_policy: &str,
+        description: Option<&str>,
+        max_session_duration: Option<i64>,
+        tags: BTreeMap<String, String>,
+    ) -> DomainResult<Role> {
+        check_iam_name(name, "roleName", 64)?;
+        let path = path.unwrap_or("/");
+        check_path(path)?;
+        if trust_policy.chars().count() > MAX_TRUST_POLICY_CHARS {
+            return Err(DomainError::LimitExceeded(format!("Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_CHARS}")));
+        }
+        parse_policy(trust_policy, PolicyKind::Trust)?;
+        let max_session_duration = max_session_duration.unwrap_or(3600);
+        if !(3600..=43_200).contains(&max_session_duration) {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{max_session_duration}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200"
+            )));
+        }
+        if description.is_some_and(|text| text.chars().count() > 1000) {
+            return Err(validation("The description may be at most 1000 characters."));
+        }
+        if tags.len() > 50 {
+            return Err(DomainError::LimitExceeded("A role may have at most 50 tags.".into()));
+        }
+        let role = Role {
+            name: name.to_string(),
+            role_id: format!("AROA{}", random_string(UPPER_ALPHANUMERIC, 17)),
+            path: path.to_string(),
+            arn: format!("arn:aws:iam::{}:role{path}{name}", self.account_id),
+            created_ms: self.now(),
+            assume_role_policy_document: trust_policy.to_string(),
+            description: description.map(str::to_string),
+            max_session_duration,
+            tags,
+        };
+        let write = RecordWrite::Insert { kind: ROLE, scope: String::new(), key: role_key(name), data: encode(&role)?, expires_ms: None };
+        match self.store.write_records(&[write]).await {
+            Ok(()) => Ok(role),
+            Err(StoreError::Conflict(_)) => Err(DomainError::Conflict(format!("Role with name {name} already exists."))),
+            Err(other) => Err(store_error(other)),
+        }
+    }
+
+    pub async fn get_role(&self, name: &str) -> DomainResult<Role> {
+        check_iam_name(name, "roleName", 64)?;
+        let data = self.store.get_record(ROLE, "", &role_key(name), 0).await.map_err(store_error)?;
+        match data {
+            Some(data) => decode(&data),
+            None => Err(DomainError::NotFound(format!("The role with name {name} cannot be found."))),
+        }
+    }
+
+    /// The role an ARN names, if it exists and the ARN is exactly its ARN.
+    pub async fn find_role_by_arn(&self, arn: &str) -> DomainResult<Option<Role>> {
+        let Some(name) = role_name_from_arn(arn) else {
+            return Ok(None);
+        };
+        let data = self.store.get_record(ROLE, "", &role_key(name), 0).await.map_err(store_error)?;
+        let role: Option<Role> = data.map(|data| decode(&data)).transpose()?;
+        Ok(role.filter(|role| role.arn == arn))
+    }
+
+    pub async fn list_roles(&self, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<Role>> {
+        let limit = marker_limit(max_items)?;
+        let prefix = path_prefix.unwrap_or("/");
+        let mut after = marker.map(str::to_string);
+        let mut items = Vec::new();
+        loop {
+            let rows = self.store.list_records(ROLE, "", after.as_deref(), 200).await.map_err(store_error)?;
+            let exhausted = rows.len() < 200;
+            for (key, data) in rows {
+                after = Some(key.clone());
+                let role: Role = decode(&data)?;
+                if role.path.starts_with(prefix) {
+                    if items.len() == limit as usize {
+                        let marker = items.last().map(|role: &Role| role_key(&role.name));
+                        return Ok(MarkerPage { items, marker });
+                    }
+                    items.push(role);
+                }
+            }
+            if exhausted {
+                return Ok(MarkerPage { items, marker: None });
+            }
+        }
+    }
+
+    pub async fn delete_role(&self, name: &str) -> DomainResult<()> {
+        let role = self.get_role(name).await?;
+        let policies = self.store.list_records(ROLE_POLICY, &role_key(&role.name), None, 1).await.map_err(store_error)?;
+        if !policies.is_empty() {
+            return Err(DomainError::InUse("Cannot delete entity, must delete policies first.".into()));
+        }
+        self.store
+            .write_records(&[RecordWrite::Delete { kind: ROLE, scope: String::new(), key: role_key(&role.name) }])
+            .await
+            .map_err(store_error)?;
+        self.forget_policies(&role.name);
+        Ok(())
+    }
+
+    pub(super) async fn replace_role(&self, role: &Role) -> DomainResult<()> {
+        let write = RecordWrite::Replace { kind: ROLE, scope: String::new(), key: role_key(&role.name), data: encode(role)? };
+        match self.store.write_records(&[write]).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict(ConflictOn::Absent)) => {
+                Err(DomainError::NotFound(format!("The role with name {} cannot be found.", role.name)))
+            }
+            Err(other) => Err(store_error(other)),
+        }
+    }
+
+    pub async fn update_assume_role_policy(&self, name: &str, document: &str) -> DomainResult<()> {
+        let mut role = self.get_role(name).await?;
+        if document.chars().count() > MAX_TRUST_POLICY_CHARS {
+            return Err(DomainError::LimitExceeded(format!("Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_CHARS}")));
+        }
+        parse_policy(document, PolicyKind::Trust)?;
+        role.assume_role_policy_document = document.to_string();
+        self.replace_role(&role).await
+    }
+
+    pub async fn tag_role(&self, name: &str, tags: BTreeMap<String, String>) -> DomainResult<()> {
+        let mut role = self.get_role(name).await?;
+        role.tags.extend(tags);
+        if role.tags.len() > 50 {
+            return Err(DomainError::LimitExceeded("A role may have at most 50 tags.".into()));
+        }
+        self.replace_role(&role).await
+    }
+
+    pub async fn untag_role(&self, name: &str, keys: &[String]) -> DomainResult<()> {
+        let mut role = self.get_role(name).await?;
+        for key in keys {
+            role.tags.remove(key);
+        }
+        self.replace_role(&role).await
+    }
+}

@@ -1,0 +1,192 @@
+//! STS: AssumeRoleWithWebIdentity and the minting of temporary credentials for a role, opening
+//! a session from its access key, and the policy decisions for it (authorize,
+//! SimulatePrincipalPolicy, the trust check).
+
+use super::*;
+
+impl IamService {
+    // STS.
+
+    /// AssumeRoleWithWebIdentity once the token is verified: the role must exist and trust the
+    /// identity, the duration must fit the role, and an inline session policy must parse.
+    pub async fn assume_role_with_web_identity(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        identity: &WebIdentity,
+        duration_seconds: Option<i64>,
+        session_policy: Option<&str>,
+    ) -> DomainResult<AssumedRole> {
+        check_session_name(session_name)?;
+        let denied = || DomainError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".into());
+        let role = self.find_role_by_arn(role_arn).await?.ok_or_else(denied)?;
+        let duration = duration_seconds.unwrap_or(3600);
+        if duration < 900 || duration > role.max_session_duration {
+            return Err(validation(format!(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role. It must be between 900 and {} seconds.",
+                role.max_session_duration
+            )));
+        }
+        let packed_policy_size = match session_policy {
+            Some(document) => {
+                if document.chars().count() > MAX_SESSION_POLICY_CHARS {
+                    return Err(DomainError::LimitExceeded(format!(
+                        "Packed policy consumes {}% of allotted space, please use smaller policy for this session.",
+                        document.chars().count() * 100 / MAX_SESSION_POLICY_CHARS
+                    )));
+                }
+                parse_policy(document, PolicyKind::Identity)?;
+                let compact = document.chars().filter(|character| !character.is_whitespace()).count();
+                Some((compact * 100 / MAX_SESSION_POLICY_CHARS).max(1) as i64)
+            }
+            None => None,
+        };
+        if !self.check_trust(&role, identity)? {
+            return Err(denied());
+        }
+        let context = web_identity_context(identity);
+        let (credentials, session) = self.mint_for_role(&role, session_name, duration, session_policy.map(str::to_string), context).await?;
+        Ok(AssumedRole {
+            assumed_role_id: session.assumed_role_id(),
+            arn: session.assumed_role_arn(&self.account_id),
+            credentials,
+            packed_policy_size,
+            subject: identity.subject.clone(),
+            audience: identity.audience.clone(),
+            provider: identity.provider.clone(),
+        })
+    }
+
+    /// Mints credentials for a role and records the session. No trust check: callers make their
+    /// own (AssumeRoleWithWebIdentity here, GetCredentialsForIdentity through [`Self::check_trust`]).
+    pub async fn mint_for_role(
+        &self,
+        role: &Role,
+        session_name: &str,
+        duration_seconds: i64,
+        session_policy: Option<String>,
+        context: BTreeMap<String, Vec<String>>,
+    ) -> DomainResult<(TemporaryCredentials, StsSession)> {
+        let (credentials, sealed_secret, token_hash) = mint_material(&self.master_key, self.now(), duration_seconds);
+        let session = StsSession {
+            access_key_id: credentials.access_key_id.clone(),
+            sealed_secret,
+            token_hash,
+            created_ms: self.now(),
+            expires_ms: credentials.expiration_ms,
+            role_arn: role.arn.clone(),
+            role_id: role.role_id.clone(),
+            role_name: role.name.clone(),
+            session_name: session_name.to_string(),
+            session_policy,
+            context,
+        };
+        self.store
+            .write_records(&[RecordWrite::Insert {
+                kind: STS_SESSION,
+                scope: String::new(),
+                key: session.access_key_id.clone(),
+                data: encode(&session)?,
+                expires_ms: Some(session.expires_ms + EXPIRED_SESSION_GRACE_MS),
+            }])
+            .await
+            .map_err(store_error)?;
+        Ok((credentials, session))
+    }
+
+    /// The session of a temporary access key and its secret, once the session token matches.
+    /// `Ok(None)` when the key is unknown; `ExpiredToken` when it has expired.
+    pub async fn open_session(&self, access_key_id: &str, session_token: Option<&str>) -> DomainResult<Option<(StsSession, String)>> {
+        let Some(data) = self.store.get_record(STS_SESSION, "", access_key_id, 0).await.map_err(store_error)? else {
+            return Ok(None);
+        };
+        let session: StsSession = decode(&data)?;
+        let Some(token) = session_token else {
+            return Ok(None);
+        };
+        if !constant_time_eq(sha256_hex(token).as_bytes(), session.token_hash.as_bytes()) {
+            return Ok(None);
+        }
+        if session.expires_ms <= self.now() {
+            return Err(DomainError::ExpiredToken("The security token included in the request is expired".into()));
+        }
+        let secret = self.master_key.open(&session.sealed_secret, &secret_context(access_key_id))?;
+        let secret = String::from_utf8(secret).map_err(DomainError::internal)?;
+        Ok(Some((session, secret)))
+    }
+
+    /// Decides whether a session may perform `action` on `resource`: the role's inline policies,
+    /// narrowed by the session policy, with the session's context keys and `extra` ones.
+    pub async fn authorize(&self, session: &StsSession, action: &str, resource: &str, extra: &[(&str, String)]) -> DomainResult<Decision> {
+        let identity_policies = self.role_policies(&session.role_name).await?;
+        let session_policies = match &session.session_policy {
+            Some(document) => vec![parse_policy(document, PolicyKind::Identity)?],
+            None => Vec::new(),
+        };
+        let mut request = RequestContext::new(action, resource);
+        for (key, values) in &session.context {
+            request.set_all(key, values.clone());
+        }
+        let now = self.now();
+        request.set("aws:CurrentTime", format_iso8601(now.div_euclid(1000)));
+        request.set("aws:EpochTime", now.div_euclid(1000).to_string());
+        request.set("aws:PrincipalArn", session.role_arn.clone());
+        request.set("aws:userid", session.assumed_role_id());
+        request.set("aws:PrincipalAccount", self.account_id.clone());
+        request.set("aws:TokenIssueTime", format_iso8601(session.created_ms.div_euclid(1000)));
+        for (key, value) in extra {
+            request.set(key, value.clone());
+        }
+        Ok(policy::evaluate(&identity_policies, &session_policies, &request))
+    }
+
+    /// SimulatePrincipalPolicy for a role: every action on every resource, with the given
+    /// context entries and any extra policies.
+    pub async fn simulate_role(
+        &self,
+        role_arn: &str,
+        actions: &[String],
+        resources: &[String],
+        context: &[(String, Vec<String>)],
+        extra_policies: &[String],
+    ) -> DomainResult<Vec<SimulationResult>> {
+        let role = self
+            .find_role_by_arn(role_arn)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("Role {role_arn} does not exist.")))?;
+        let mut policies: Vec<Policy> = self.role_policies(&role.name).await?.as_ref().clone();
+        for document in extra_policies {
+            policies.push(parse_policy(document, PolicyKind::Identity)?);
+        }
+        if actions.is_empty() {
+            return Err(validation("ActionNames must name at least one action."));
+        }
+        let resources: Vec<String> = if resources.is_empty() { vec!["*".into()] } else { resources.to_vec() };
+        let mut results = Vec::new();
+        for action in actions {
+            for resource in &resources {
+                let mut request = RequestContext::new(action.clone(), resource.clone());
+                for (key, values) in context {
+                    request.set_all(key, values.clone());
+                }
+                results.push(SimulationResult {
+                    action: action.clone(),
+                    resource: resource.clone(),
+                    decision: policy::evaluate(&policies, &[], &request),
+                });
+            }
+        }
+        Ok(results)
+    }
+
+    /// Whether a role's trust policy lets `identity` assume it with web identity.
+    pub fn check_trust(&self, role: &Role, identity: &WebIdentity) -> DomainResult<bool> {
+        let trust = parse_policy(&role.assume_role_policy_document, PolicyKind::Trust)?;
+        let mut request = RequestContext::new("sts:AssumeRoleWithWebIdentity", role.arn.clone())
+            .with_principal("Federated", &identity.principal);
+        for (key, values) in web_identity_context(identity) {
+            request.set_all(&key, values);
+        }
+        Ok(trust.decide(&request).is_allowed())
+    }
+}

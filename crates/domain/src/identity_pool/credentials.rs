@@ -1,0 +1,177 @@
+//! The enhanced and basic flows: GetId, GetCredentialsForIdentity with the role chosen by the
+//! pool's rules, and GetOpenIdToken.
+
+use super::*;
+
+impl IdentityPoolService {
+    /// GetId: a new guest identity without logins; with logins, the identity they are linked
+    /// to, or a new identity linked to them.
+    pub async fn get_id(&self, pool_id: &str, logins: &BTreeMap<String, String>) -> DomainResult<String> {
+        let pool = self.describe_pool(pool_id).await?;
+        let proven = self.prove(&pool, logins).await?;
+        if let Some((identity_id, _)) = &proven.token_identity {
+            let mut identity = self.describe_identity(identity_id).await?;
+            let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
+            self.link_logins(&mut identity, &links).await?;
+            return Ok(identity.id);
+        }
+        if proven.logins.is_empty() {
+            if !pool.settings.allow_unauthenticated_identities {
+                return Err(DomainError::NotAuthorized("Unauthenticated access is not supported for this identity pool.".into()));
+            }
+            return self.insert_identity(&pool.id, Vec::new()).await.map(|identity| identity.id).map_err(store_error);
+        }
+        let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
+        for _ in 0..3 {
+            let mut owners = Vec::new();
+            for login in &links {
+                if let Some(owner) = self.identity_of_login(&pool.id, &login.provider, &login.subject).await? {
+                    if !owners.contains(&owner) {
+                        owners.push(owner);
+                    }
+                }
+            }
+            match owners.as_slice() {
+                [] => match self.insert_identity(&pool.id, links.clone()).await {
+                    Ok(identity) => return Ok(identity.id),
+                    Err(StoreError::Conflict(_)) => continue,
+                    Err(other) => return Err(store_error(other)),
+                },
+                [owner] => {
+                    let mut identity = self.describe_identity(owner).await?;
+                    self.link_logins(&mut identity, &links).await?;
+                    return Ok(identity.id);
+                }
+                _ => return Err(already_linked()),
+            }
+        }
+        Err(DomainError::internal("identity creation kept conflicting"))
+    }
+
+    /// The identity and the roles' `amr` of a credentials or token request: checks the logins
+    /// against the identity, links new ones, and refuses guests where the pool does.
+    pub(super) async fn authenticate_identity(
+        &self,
+        identity_id: &str,
+        logins: &BTreeMap<String, String>,
+    ) -> DomainResult<(IdentityPool, Identity, ProvenLogins, Vec<String>)> {
+        let mut identity = self.describe_identity(identity_id).await?;
+        let pool = self.describe_pool(&identity.pool_id).await?;
+        let proven = self.prove(&pool, logins).await?;
+        if let Some((token_identity, amr)) = &proven.token_identity {
+            if token_identity != &identity.id {
+                return Err(logins_dont_match());
+            }
+            let amr = amr.clone();
+            let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
+            self.link_logins(&mut identity, &links).await?;
+            return Ok((pool, identity, proven, amr));
+        }
+        let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
+        if identity.logins.is_empty() {
+            if links.is_empty() {
+                if !pool.settings.allow_unauthenticated_identities {
+                    return Err(DomainError::NotAuthorized("Unauthenticated access is not supported for this identity pool.".into()));
+                }
+                return Ok((pool, identity, proven, vec!["unauthenticated".into()]));
+            }
+            // A guest who signs in keeps its identity id.
+            for login in &links {
+                if let Some(owner) = self.identity_of_login(&pool.id, &login.provider, &login.subject).await? {
+                    if owner != identity.id {
+                        return Err(already_linked());
+                    }
+                }
+            }
+            self.link_logins(&mut identity, &links).await?;
+        } else {
+            if !links.iter().any(|login| identity.logins.contains(login)) {
+                return Err(logins_dont_match());
+            }
+            for login in &links {
+                if let Some(owner) = self.identity_of_login(&pool.id, &login.provider, &login.subject).await? {
+                    if owner != identity.id {
+                        return Err(already_linked());
+                    }
+                }
+            }
+            self.link_logins(&mut identity, &links).await?;
+        }
+        let primary = &proven.logins[0];
+        let amr = vec!["authenticated".to_string(), primary.provider.clone(), primary.amr_entry.clone()];
+        Ok((pool, identity, proven, amr))
+    }
+
+    /// GetCredentialsForIdentity (the enhanced flow).
+    pub async fn get_credentials_for_identity(
+        &self,
+        identity_id: &str,
+        logins: &BTreeMap<String, String>,
+        custom_role_arn: Option<&str>,
+    ) -> DomainResult<IdentityCredentials> {
+        let (pool, identity, proven, amr) = self.authenticate_identity(identity_id, logins).await?;
+        let authenticated = amr.first().map(String::as_str) == Some("authenticated");
+        let role_arn = if authenticated {
+            self.choose_role(&pool, proven.logins.first(), custom_role_arn)?
+        } else {
+            pool.roles.get("unauthenticated").cloned().ok_or_else(bad_configuration)?
+        };
+        let role = self.iam.find_role_by_arn(&role_arn).await?.ok_or_else(bad_configuration)?;
+        let web_identity = WebIdentity {
+            principal: COGNITO_IDENTITY.into(),
+            key_prefix: COGNITO_IDENTITY.into(),
+            provider: COGNITO_IDENTITY.into(),
+            subject: identity.id.clone(),
+            audience: pool.id.clone(),
+            amr: Some(amr),
+        };
+        if !self.iam.check_trust(&role, &web_identity)? {
+            return Err(bad_configuration());
+        }
+        let context = crate::iam::web_identity_context(&web_identity);
+        let (credentials, _) = self.iam.mint_for_role(&role, "CognitoIdentityCredentials", CREDENTIAL_SECONDS, None, context).await?;
+        Ok(IdentityCredentials { identity_id: identity.id, credentials })
+    }
+
+    /// The role for an authenticated identity: the role mapping of its login's provider, else
+    /// the pool's authenticated role.
+    pub(super) fn choose_role(&self, pool: &IdentityPool, login: Option<&VerifiedLogin>, custom_role_arn: Option<&str>) -> DomainResult<String> {
+        let default = || pool.roles.get("authenticated").cloned().ok_or_else(bad_configuration);
+        let Some(login) = login else {
+            return default();
+        };
+        let Some(mapping) = pool.role_mappings.get(&login.mapping_key).or_else(|| pool.role_mappings.get(&login.provider)) else {
+            return default();
+        };
+        let chosen = match mapping.kind.as_str() {
+            "Token" => {
+                let roles = string_list_claim(&login.claims, "cognito:roles");
+                match custom_role_arn {
+                    Some(custom) if roles.iter().any(|role| role == custom) => Some(custom.to_string()),
+                    Some(_) => {
+                        return Err(DomainError::NotAuthorized("The role ARN is not one of the roles the token allows.".into()))
+                    }
+                    None => login.claims.get("cognito:preferred_role").and_then(Value::as_str).map(str::to_string),
+                }
+            }
+            _ => mapping.rules.iter().find(|rule| rule_matches(rule, &login.claims)).map(|rule| rule.role_arn.clone()),
+        };
+        match chosen {
+            Some(role) => Ok(role),
+            None if mapping.ambiguous_role_resolution.as_deref() == Some("AuthenticatedRole") => default(),
+            None => Err(DomainError::InvalidConfiguration(
+                "No role matched the login and the role mapping's AmbiguousRoleResolution is Deny.".into(),
+            )),
+        }
+    }
+
+    /// GetOpenIdToken (the basic flow); the pool must allow the classic flow.
+    pub async fn get_open_id_token(&self, identity_id: &str, logins: &BTreeMap<String, String>) -> DomainResult<(String, String)> {
+        let (pool, identity, _, amr) = self.authenticate_identity(identity_id, logins).await?;
+        if !pool.settings.allow_classic_flow {
+            return Err(DomainError::InvalidParameter("Basic (classic) flow is not enabled for this identity pool.".into()));
+        }
+        let token = self.sign_openid_token(&pool, &identity.id, amr, OPENID_TOKEN_SECONDS).await?;
+        Ok((identity.id, token))
+    }
+}

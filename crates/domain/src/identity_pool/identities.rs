@@ -1,0 +1,135 @@
+//! Identities and their linked logins: describe, list, delete, and the writes that create an
+//! identity or link logins to it (each login is linked to one identity per pool).
+
+use super::*;
+
+impl IdentityPoolService {
+    // Identities.
+
+    /// The identity pool an identity belongs to, for authorising operations that name only the
+    /// identity; None when it is unknown or cannot be read.
+    pub async fn pool_of_identity(&self, identity_id: &str) -> Option<String> {
+        check_identity_id(identity_id).ok()?;
+        let data = self.store.get_record(IDENTITY, "", identity_id, 0).await.ok()??;
+        decode::<Identity>(&data).ok().map(|identity| identity.pool_id)
+    }
+
+    pub async fn describe_identity(&self, identity_id: &str) -> DomainResult<Identity> {
+        check_identity_id(identity_id)?;
+        let data = self.store.get_record(IDENTITY, "", identity_id, 0).await.map_err(store_error)?;
+        let identity: Identity = data.map(|data| decode(&data)).transpose()?.ok_or_else(|| identity_not_found(identity_id))?;
+        if self.store.get_record(POOL, "", &identity.pool_id, 0).await.map_err(store_error)?.is_none() {
+            return Err(identity_not_found(identity_id));
+        }
+        Ok(identity)
+    }
+
+    pub async fn list_identities(&self, pool_id: &str, max: i32, next_token: Option<&str>) -> DomainResult<(Vec<Identity>, Option<String>)> {
+        self.describe_pool(pool_id).await?;
+        let limit = max_results(max, 60)?;
+        let after = decode_page_token(next_token)?;
+        let mut rows = self.store.list_records(POOL_IDENTITY, pool_id, after.as_deref(), limit + 1).await.map_err(store_error)?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = if more { rows.last().map(|(key, _)| encode_page_token(key)) } else { None };
+        let mut identities = Vec::with_capacity(rows.len());
+        for (identity_id, _) in rows {
+            if let Some(data) = self.store.get_record(IDENTITY, "", &identity_id, 0).await.map_err(store_error)? {
+                identities.push(decode(&data)?);
+            }
+        }
+        Ok((identities, next))
+    }
+
+    /// DeleteIdentities: removes each identity with its login links; ids that are not found are
+    /// skipped, as Cognito does. Returns the ids it could not process.
+    pub async fn delete_identities(&self, identity_ids: &[String]) -> DomainResult<Vec<String>> {
+        if identity_ids.is_empty() || identity_ids.len() > 60 {
+            return Err(DomainError::InvalidParameter("IdentityIdsToDelete must name 1 to 60 identities.".into()));
+        }
+        let mut unprocessed = Vec::new();
+        for identity_id in identity_ids {
+            if check_identity_id(identity_id).is_err() {
+                unprocessed.push(identity_id.clone());
+                continue;
+            }
+            let Some(data) = self.store.get_record(IDENTITY, "", identity_id, 0).await.map_err(store_error)? else {
+                continue;
+            };
+            let identity: Identity = decode(&data)?;
+            let mut writes = vec![
+                RecordWrite::Delete { kind: IDENTITY, scope: String::new(), key: identity.id.clone() },
+                RecordWrite::Delete { kind: POOL_IDENTITY, scope: identity.pool_id.clone(), key: identity.id.clone() },
+            ];
+            for login in &identity.logins {
+                writes.push(RecordWrite::Delete { kind: LOGIN, scope: identity.pool_id.clone(), key: login_key(&login.provider, &login.subject) });
+            }
+            self.store.write_records(&writes).await.map_err(store_error)?;
+        }
+        Ok(unprocessed)
+    }
+
+    /// Creates an identity linked to `logins`, atomically with its links; `Conflict(Key)` when
+    /// one of the logins was linked meanwhile.
+    pub(super) async fn insert_identity(&self, pool_id: &str, logins: Vec<LinkedLogin>) -> Result<Identity, StoreError> {
+        let now = self.now();
+        let identity = Identity {
+            id: format!("{}:{}", crate::ids::region_of(pool_id), crate::ids::new_uuid()),
+            pool_id: pool_id.to_string(),
+            logins,
+            created_ms: now,
+            modified_ms: now,
+        };
+        let data = serde_json::to_string(&identity).map_err(|error| StoreError::Backend(error.to_string()))?;
+        let mut writes = vec![
+            RecordWrite::Insert { kind: IDENTITY, scope: String::new(), key: identity.id.clone(), data, expires_ms: None },
+            RecordWrite::Insert { kind: POOL_IDENTITY, scope: pool_id.to_string(), key: identity.id.clone(), data: String::new(), expires_ms: None },
+        ];
+        for login in &identity.logins {
+            writes.push(RecordWrite::Insert {
+                kind: LOGIN,
+                scope: pool_id.to_string(),
+                key: login_key(&login.provider, &login.subject),
+                data: identity.id.clone(),
+                expires_ms: None,
+            });
+        }
+        self.store.write_records(&writes).await?;
+        Ok(identity)
+    }
+
+    /// Links `logins` to an existing identity, atomically; a login linked meanwhile to another
+    /// identity makes it a conflict.
+    pub(super) async fn link_logins(&self, identity: &mut Identity, logins: &[LinkedLogin]) -> DomainResult<()> {
+        let fresh: Vec<&LinkedLogin> = logins.iter().filter(|login| !identity.logins.contains(login)).collect();
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let mut updated = identity.clone();
+        updated.logins.extend(fresh.iter().map(|login| (*login).clone()));
+        updated.modified_ms = self.now();
+        let mut writes = vec![RecordWrite::Replace { kind: IDENTITY, scope: String::new(), key: updated.id.clone(), data: encode(&updated)? }];
+        for login in fresh {
+            writes.push(RecordWrite::Insert {
+                kind: LOGIN,
+                scope: updated.pool_id.clone(),
+                key: login_key(&login.provider, &login.subject),
+                data: updated.id.clone(),
+                expires_ms: None,
+            });
+        }
+        match self.store.write_records(&writes).await {
+            Ok(()) => {
+                *identity = updated;
+                Ok(())
+            }
+            Err(StoreError::Conflict(ConflictOn::Key)) => Err(already_linked()),
+            Err(StoreError::Conflict(ConflictOn::Absent)) => Err(identity_not_found(&identity.id)),
+            Err(other) => Err(store_error(other)),
+        }
+    }
+
+    pub(super) async fn identity_of_login(&self, pool_id: &str, provider: &str, subject: &str) -> DomainResult<Option<String>> {
+        self.store.get_record(LOGIN, pool_id, &login_key(provider, subject), 0).await.map_err(store_error)
+    }
+}

@@ -1,0 +1,157 @@
+//! Identity pools: create, describe, update, delete and list, roles and role mappings, tags.
+
+use super::*;
+
+impl IdentityPoolService {
+    // Pools.
+
+    /// CreateIdentityPool in this server's default region.
+    pub async fn create_pool(&self, settings: IdentityPoolSettings) -> DomainResult<IdentityPool> {
+        let region = self.region.clone();
+        self.create_pool_in(&region, settings).await
+    }
+
+    /// CreateIdentityPool in `region` (the one the request was signed for).
+    pub async fn create_pool_in(&self, region: &str, settings: IdentityPoolSettings) -> DomainResult<IdentityPool> {
+        settings.check()?;
+        let now = self.now();
+        let pool = IdentityPool {
+            id: format!("{region}:{}", crate::ids::new_uuid()),
+            settings,
+            roles: BTreeMap::new(),
+            role_mappings: BTreeMap::new(),
+            created_ms: now,
+        };
+        self.store
+            .write_records(&[RecordWrite::Insert { kind: POOL, scope: String::new(), key: pool.id.clone(), data: encode(&pool)?, expires_ms: None }])
+            .await
+            .map_err(store_error)?;
+        Ok(pool)
+    }
+
+    pub async fn describe_pool(&self, pool_id: &str) -> DomainResult<IdentityPool> {
+        check_pool_id(pool_id)?;
+        let data = self.store.get_record(POOL, "", pool_id, 0).await.map_err(store_error)?;
+        data.map(|data| decode(&data))
+            .transpose()?
+            .ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
+    }
+
+    pub(super) async fn replace_pool(&self, pool: &IdentityPool) -> DomainResult<()> {
+        let write = RecordWrite::Replace { kind: POOL, scope: String::new(), key: pool.id.clone(), data: encode(pool)? };
+        match self.store.write_records(&[write]).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict(ConflictOn::Absent)) => Err(DomainError::NotFound(format!("IdentityPool '{}' not found.", pool.id))),
+            Err(other) => Err(store_error(other)),
+        }
+    }
+
+    /// UpdateIdentityPool replaces the settings (tags are kept unless given).
+    pub async fn update_pool(&self, pool_id: &str, mut settings: IdentityPoolSettings, tags_given: bool) -> DomainResult<IdentityPool> {
+        let mut pool = self.describe_pool(pool_id).await?;
+        settings.check()?;
+        if pool.settings.developer_provider_name.is_some() && settings.developer_provider_name != pool.settings.developer_provider_name {
+            return Err(DomainError::InvalidParameter("The developer provider name cannot be changed once set.".into()));
+        }
+        if !tags_given {
+            settings.tags = pool.settings.tags.clone();
+        }
+        pool.settings = settings;
+        self.replace_pool(&pool).await?;
+        Ok(pool)
+    }
+
+    pub async fn delete_pool(&self, pool_id: &str) -> DomainResult<()> {
+        self.describe_pool(pool_id).await?;
+        // The pool, its login links and its identity index go at once; the identity records
+        // themselves follow in batches (an identity whose pool is gone is never served).
+        self.store
+            .write_records(&[
+                RecordWrite::Delete { kind: POOL, scope: String::new(), key: pool_id.to_string() },
+                RecordWrite::DeleteScope { kind: LOGIN, scope: pool_id.to_string() },
+            ])
+            .await
+            .map_err(store_error)?;
+        loop {
+            let page = self.store.list_records(POOL_IDENTITY, pool_id, None, 500).await.map_err(store_error)?;
+            if page.is_empty() {
+                return Ok(());
+            }
+            let mut writes = Vec::with_capacity(page.len() * 2);
+            for (identity_id, _) in page {
+                writes.push(RecordWrite::Delete { kind: IDENTITY, scope: String::new(), key: identity_id.clone() });
+                writes.push(RecordWrite::Delete { kind: POOL_IDENTITY, scope: pool_id.to_string(), key: identity_id });
+            }
+            self.store.write_records(&writes).await.map_err(store_error)?;
+        }
+    }
+
+    /// ListIdentityPools in this server's default region.
+    pub async fn list_pools(&self, max: i32, next_token: Option<&str>) -> DomainResult<(Vec<IdentityPool>, Option<String>)> {
+        let region = self.region.clone();
+        self.list_pools_in(&region, max, next_token).await
+    }
+
+    /// ListIdentityPools in `region`: the pools whose ids name it (they sort together).
+    pub async fn list_pools_in(&self, region: &str, max: i32, next_token: Option<&str>) -> DomainResult<(Vec<IdentityPool>, Option<String>)> {
+        let limit = max_results(max, 60)?;
+        let prefix = format!("{region}:");
+        let after = decode_page_token(next_token)?.filter(|after| after.as_str() > prefix.as_str()).unwrap_or_else(|| prefix.clone());
+        let mut rows = self.store.list_records(POOL, "", Some(&after), limit + 1).await.map_err(store_error)?;
+        rows.retain(|(key, _)| key.starts_with(&prefix));
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = if more { rows.last().map(|(key, _)| encode_page_token(key)) } else { None };
+        let pools = rows.into_iter().map(|(_, data)| decode(&data)).collect::<DomainResult<Vec<_>>>()?;
+        Ok((pools, next))
+    }
+
+    pub async fn set_roles(&self, pool_id: &str, roles: BTreeMap<String, String>, mappings: BTreeMap<String, RoleMapping>) -> DomainResult<()> {
+        let mut pool = self.describe_pool(pool_id).await?;
+        for (kind, arn) in &roles {
+            if kind != "authenticated" && kind != "unauthenticated" {
+                return Err(DomainError::InvalidParameter(format!("Roles may only be 'authenticated' or 'unauthenticated', not '{kind}'.")));
+            }
+            if crate::iam::role_name_from_arn(arn).is_none() {
+                return Err(DomainError::InvalidParameter(format!("'{arn}' is not a role ARN.")));
+            }
+        }
+        if mappings.len() > 10 {
+            return Err(DomainError::LimitExceeded("An identity pool may have at most 10 role mappings.".into()));
+        }
+        for (provider, mapping) in &mappings {
+            mapping.check(provider)?;
+        }
+        pool.roles = roles;
+        pool.role_mappings = mappings;
+        self.replace_pool(&pool).await
+    }
+
+    pub async fn tag_pool(&self, arn: &str, tags: BTreeMap<String, String>) -> DomainResult<()> {
+        let mut pool = self.pool_of_arn(arn).await?;
+        pool.settings.tags.extend(tags);
+        if pool.settings.tags.len() > 50 {
+            return Err(DomainError::LimitExceeded("An identity pool may have at most 50 tags.".into()));
+        }
+        self.replace_pool(&pool).await
+    }
+
+    pub async fn untag_pool(&self, arn: &str, keys: &[String]) -> DomainResult<()> {
+        let mut pool = self.pool_of_arn(arn).await?;
+        for key in keys {
+            pool.settings.tags.remove(key);
+        }
+        self.replace_pool(&pool).await
+    }
+
+    pub async fn pool_of_arn(&self, arn: &str) -> DomainResult<IdentityPool> {
+        let not_found = || DomainError::NotFound(format!("Resource {arn} not found."));
+        let rest = arn.strip_prefix("arn:aws:cognito-identity:").ok_or_else(not_found)?;
+        let (region, rest) = rest.split_once(':').ok_or_else(not_found)?;
+        let pool_id = rest.strip_prefix(&format!("{}:identitypool/", self.account_id)).ok_or_else(not_found)?;
+        if crate::ids::region_of(pool_id) != region {
+            return Err(not_found());
+        }
+        self.describe_pool(pool_id).await
+    }
+}

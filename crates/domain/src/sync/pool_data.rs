@@ -1,0 +1,129 @@
+//! What acts on a whole identity or pool: the merge of an identity's datasets into another's,
+//! the pool's datasets and records for Cognito Streams, the bulk-publish state and the pool's
+//! configuration.
+
+use super::*;
+
+impl SyncService {
+    /// After an identity merge: the source identity's datasets move to the destination. A name
+    /// the destination already uses is kept as `<name>.<source identity id>`, which ListRecords
+    /// reports under MergedDatasetNames. Each dataset moves in its own transaction (copied, then
+    /// removed from the source), so a failure part-way loses nothing.
+    pub async fn merge_identity_datasets(&self, pool_id: &str, source_id: &str, destination_id: &str) -> DomainResult<()> {
+        if source_id == destination_id {
+            return Ok(());
+        }
+        let source_datasets = self.store.list_sync_datasets(source_id).await.map_err(store_error)?;
+        for dataset in source_datasets.into_iter().filter(|dataset| dataset.exists && dataset.pool_id == pool_id) {
+            let taken = self
+                .store
+                .get_sync_dataset(destination_id, &dataset.name)
+                .await
+                .map_err(store_error)?
+                .is_some_and(|existing| existing.exists);
+            let mut name = if taken { format!("{}.{source_id}", dataset.name) } else { dataset.name.clone() };
+            name.truncate(limits::MAX_NAME_CHARS);
+            let records = self.all_records(source_id, &dataset.name).await?;
+            let now = self.now();
+            let existing_target = self.store.get_sync_dataset(destination_id, &name).await.map_err(store_error)?;
+            let base = existing_target.as_ref().map(|target| target.sync_count).unwrap_or(0);
+            let moved: Vec<SyncRecord> = records
+                .into_iter()
+                .filter(|record| record.value.is_some())
+                .map(|record| SyncRecord { sync_count: base + 1, ..record })
+                .collect();
+            let target = DatasetRecord {
+                identity_id: destination_id.into(),
+                name: name.clone(),
+                pool_id: pool_id.into(),
+                sync_count: base + 1,
+                created_ms: dataset.created_ms,
+                modified_ms: now,
+                last_modified_by: dataset.last_modified_by.clone(),
+                storage_bytes: moved.iter().map(SyncRecord::storage).sum(),
+                record_count: moved.len() as i64,
+                exists: true,
+                deleted_at_count: existing_target.as_ref().map(|target| target.deleted_at_count).unwrap_or(0),
+            };
+            let expected = existing_target.as_ref().map(|target| target.sync_count);
+            self.store.write_sync_dataset(expected, &target, &moved, expected.is_some(), None).await.map_err(store_error)?;
+            let mut emptied = dataset.clone();
+            emptied.sync_count += 1;
+            emptied.deleted_at_count = emptied.sync_count;
+            emptied.exists = false;
+            emptied.storage_bytes = 0;
+            emptied.record_count = 0;
+            self.store.write_sync_dataset(Some(dataset.sync_count), &emptied, &[], true, None).await.map_err(store_error)?;
+        }
+        Ok(())
+    }
+
+    /// Datasets of an identity that were merged in under `<name>.<identity id>`.
+    pub(super) async fn merged_names(&self, identity_id: &str, dataset_name: &str) -> DomainResult<Vec<String>> {
+        let prefix = format!("{dataset_name}.");
+        let datasets = self.store.list_sync_datasets(identity_id).await.map_err(store_error)?;
+        Ok(datasets
+            .into_iter()
+            .filter(|dataset| dataset.exists && dataset.name.starts_with(&prefix) && dataset.name[prefix.len()..].contains(':'))
+            .map(|dataset| dataset.name)
+            .collect())
+    }
+
+    /// Every live dataset of a pool, for streams and bulk publish.
+    pub async fn pool_datasets(&self, pool_id: &str) -> DomainResult<Vec<DatasetRecord>> {
+        let datasets = self.store.list_pool_sync_datasets(pool_id).await.map_err(store_error)?;
+        Ok(datasets.into_iter().filter(|dataset| dataset.exists).collect())
+    }
+
+    /// Every record of a dataset (tombstones included), in count order.
+    pub async fn all_records(&self, identity_id: &str, dataset_name: &str) -> DomainResult<Vec<SyncRecord>> {
+        let mut records = Vec::new();
+        let mut after = (0i64, String::new());
+        loop {
+            let page = self.store.list_sync_records(identity_id, dataset_name, (after.0, &after.1), 500).await.map_err(store_error)?;
+            let done = page.len() < 500;
+            if let Some(last) = page.last() {
+                after = (last.sync_count, last.key.clone());
+            }
+            records.extend(page);
+            if done {
+                return Ok(records);
+            }
+        }
+    }
+
+    pub async fn bulk_publish_state(&self, pool_id: &str) -> DomainResult<BulkPublishState> {
+        self.identity_pools.describe_pool(pool_id).await?;
+        let data = self.store.get_record(BULK_PUBLISH, "", pool_id, 0).await.map_err(store_error)?;
+        Ok(data
+            .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
+            .transpose()?
+            .unwrap_or(BulkPublishState { status: "NOT_STARTED".into(), ..Default::default() }))
+    }
+
+    pub async fn set_bulk_publish_state(&self, pool_id: &str, state: &BulkPublishState) -> DomainResult<()> {
+        let data = serde_json::to_string(state).map_err(DomainError::internal)?;
+        self.store
+            .write_records(&[RecordWrite::Put { kind: BULK_PUBLISH, scope: String::new(), key: pool_id.into(), data, expires_ms: None }])
+            .await
+            .map_err(store_error)
+    }
+
+    pub async fn configuration(&self, pool_id: &str) -> DomainResult<PoolSyncConfiguration> {
+        self.identity_pools.describe_pool(pool_id).await?;
+        let data = self.store.get_record(CONFIGURATION, "", pool_id, 0).await.map_err(store_error)?;
+        Ok(data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?.unwrap_or_default())
+    }
+
+    pub async fn set_configuration(&self, pool_id: &str, configuration: &PoolSyncConfiguration) -> DomainResult<()> {
+        self.identity_pools.describe_pool(pool_id).await?;
+        let data = serde_json::to_string(configuration).map_err(DomainError::internal)?;
+        self.store
+            .write_records(&[RecordWrite::Put { kind: CONFIGURATION, scope: String::new(), key: pool_id.into(), data, expires_ms: None }])
+            .await
+            .map_err(|error| match error {
+                StoreError::Conflict(ConflictOn::Key) => DomainError::Conflict("The configuration changed meanwhile.".into()),
+                other => store_error(other),
+            })
+    }
+}

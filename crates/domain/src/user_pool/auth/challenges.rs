@@ -1,0 +1,112 @@
+//! Challenges: NEW_PASSWORD_REQUIRED, RespondToAuthChallenge and the completion of a new
+//! password.
+
+use super::*;
+
+impl UserPoolService {
+    pub(crate) async fn new_password_challenge(&self, pool: &UserPool, client: &AppClient, user: &User) -> DomainResult<AuthOutcome> {
+        let session = random_token(48);
+        let validity_minutes = i64::from(client.settings.auth_session_validity.clamp(3, 15));
+        self.store
+            .insert_auth_session(&AuthSessionRecord {
+                session_hash: sha256_hex(&session),
+                pool_id: pool.id.clone(),
+                client_id: client.client_id.clone(),
+                username_key: pool.username_key(&user.username),
+                challenge_name: "NEW_PASSWORD_REQUIRED".into(),
+                expires_ms: self.now() + validity_minutes * 60_000,
+            })
+            .await
+            .map_err(store_error)?;
+        let current: Map<String, Value> = user
+            .attributes
+            .iter()
+            .filter(|attribute| attribute.name != "sub")
+            .map(|attribute| (attribute.name.clone(), Value::String(attribute.value.clone())))
+            .collect();
+        let required: Vec<String> = pool
+            .shape
+            .schema
+            .iter()
+            .filter(|attribute| attribute.required && attribute.name != "sub" && user.attribute(&attribute.name).is_none())
+            .map(|attribute| format!("userAttributes.{}", attribute.name))
+            .collect();
+        let mut parameters = BTreeMap::new();
+        parameters.insert("USER_ID_FOR_SRP".into(), user.username.clone());
+        parameters.insert("userAttributes".into(), Value::Object(current).to_string());
+        parameters.insert("requiredAttributes".into(), json!(required).to_string());
+        Ok(AuthOutcome::Challenge { name: "NEW_PASSWORD_REQUIRED".into(), parameters, session: Some(session) })
+    }
+
+    /// RespondToAuthChallenge and AdminRespondToAuthChallenge.
+    pub async fn respond_to_auth_challenge(
+        &self,
+        caller: Caller,
+        client_id: &str,
+        challenge_name: &str,
+        responses: &BTreeMap<String, String>,
+        session: Option<&str>,
+    ) -> DomainResult<AuthOutcome> {
+        let (pool, client) = self.client_for(client_id, &caller).await?;
+        if challenge_name == "PASSWORD_VERIFIER" {
+            return self.srp_finish(&pool, &client, responses).await;
+        }
+        if challenge_name != "NEW_PASSWORD_REQUIRED" {
+            return Err(DomainError::NotImplemented(format!(
+                "The {challenge_name} challenge is not implemented by cognate yet."
+            )));
+        }
+        let username = parameter(responses, "USERNAME")?;
+        let new_password = parameter(responses, "NEW_PASSWORD")?;
+        let changes: Vec<Attribute> = responses
+            .iter()
+            .filter_map(|(name, value)| {
+                name.strip_prefix("userAttributes.").map(|name| Attribute { name: name.to_string(), value: value.clone() })
+            })
+            .collect();
+        let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
+        let user = self.complete_new_password(&pool, &client, session, username, new_password, &changes, Some(secret_hash)).await?;
+        self.issue_tokens(&pool, &client, &user, self.now(), None, None).await.map(AuthOutcome::Authenticated)
+    }
+
+    /// Answers NEW_PASSWORD_REQUIRED: the session must be this client's and this user's, the
+    /// password must meet the policy, and the required attributes must be given. `secret_hash`
+    /// is None when the caller has authenticated the client itself (the hosted pages).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn complete_new_password(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        session: Option<&str>,
+        username: &str,
+        new_password: &str,
+        changes: &[Attribute],
+        secret_hash: Option<Option<&str>>,
+    ) -> DomainResult<User> {
+        let session = session.filter(|session| !session.is_empty()).ok_or_else(invalid_session)?;
+        let record = self.store.take_auth_session(&sha256_hex(session)).await.map_err(store_error)?.ok_or_else(invalid_session)?;
+        if record.expires_ms < self.now() || record.client_id != client.client_id || record.challenge_name != "NEW_PASSWORD_REQUIRED" {
+            return Err(invalid_session());
+        }
+        let mut user = self.resolve_user(pool, username).await.map_err(|_| invalid_session())?;
+        if pool.username_key(&user.username) != record.username_key {
+            return Err(invalid_session());
+        }
+        if let Some(given) = secret_hash {
+            self.check_secret_hash(client, &[username, user.username.as_str()], given)?;
+        }
+        password::check_password(&pool.settings.password_policy, new_password)?;
+        attributes::check_attributes(pool, changes, AttributeWrite::Update)?;
+        for change in changes {
+            set_attribute(&mut user.attributes, &change.name, &change.value);
+        }
+        attributes::check_required(pool, &user.attributes)?;
+        let now = self.now();
+        self.set_password(pool, &mut user, new_password).await?;
+        user.status = UserStatus::Confirmed;
+        user.temporary_password_expires_ms = None;
+        user.modified_ms = now;
+        self.save_user(pool, &mut user).await?;
+        Ok(user)
+    }
+}

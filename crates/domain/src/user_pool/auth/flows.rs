@@ -1,0 +1,212 @@
+//! InitiateAuth's first factors: the flow a client may use, the password sign-in with its
+//! lockout (an attempt is counted before the password is checked), and the hosted page's
+//! sign-in.
+
+use super::*;
+
+impl UserPoolService {
+    /// InitiateAuth and AdminInitiateAuth.
+    pub async fn initiate_auth(
+        &self,
+        caller: Caller,
+        client_id: &str,
+        flow: &str,
+        parameters: &BTreeMap<String, String>,
+    ) -> DomainResult<AuthOutcome> {
+        let (pool, client) = self.client_for(client_id, &caller).await?;
+        match (flow, &caller) {
+            ("USER_PASSWORD_AUTH", _) => {
+                require_flow(&client, "ALLOW_USER_PASSWORD_AUTH")?;
+                self.password_sign_in(&pool, &client, parameters).await
+            }
+            ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", Caller::Admin { .. }) => {
+                require_flow(&client, "ALLOW_ADMIN_USER_PASSWORD_AUTH")?;
+                self.password_sign_in(&pool, &client, parameters).await
+            }
+            ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => {
+                require_flow(&client, "ALLOW_REFRESH_TOKEN_AUTH")?;
+                self.refresh(&pool, &client, parameters).await
+            }
+            ("USER_SRP_AUTH", _) => {
+                require_flow(&client, "ALLOW_USER_SRP_AUTH")?;
+                self.srp_start(&pool, &client, parameters).await
+            }
+            ("CUSTOM_AUTH" | "USER_AUTH", _) => {
+                Err(DomainError::NotImplemented(format!("The {flow} flow is not implemented by cognate yet.")))
+            }
+            _ => Err(DomainError::InvalidParameter(format!("Invalid AuthFlow {flow} for this operation."))),
+        }
+    }
+
+    pub(crate) async fn password_sign_in(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        parameters: &BTreeMap<String, String>,
+    ) -> DomainResult<AuthOutcome> {
+        let username = parameter(parameters, "USERNAME")?;
+        let password = parameter(parameters, "PASSWORD")?;
+        let secret_hash = parameters.get("SECRET_HASH").map(String::as_str);
+        let Some(mut user) = self.find_signing_in_user(pool, client, username, secret_hash).await? else {
+            self.decoy_check(password).await?;
+            return Err(incorrect_credentials());
+        };
+        self.reserve_sign_in(pool, &mut user).await?;
+        let password_ok = self.password_matches(&user, password).await?;
+        self.after_first_factor(pool, client, user, password_ok).await
+    }
+
+    /// The user a sign-in names, after the SECRET_HASH check. None when the user does not exist
+    /// and the client hides that; UserNotFoundException when it does not.
+    pub(crate) async fn find_signing_in_user(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        username: &str,
+        secret_hash: Option<&str>,
+    ) -> DomainResult<Option<User>> {
+        match self.resolve_user(pool, username).await {
+            Ok(user) => {
+                self.check_secret_hash(client, &[username, user.username.as_str()], secret_hash)?;
+                Ok(Some(user))
+            }
+            Err(DomainError::UserNotFound(message)) => {
+                self.check_secret_hash(client, &[username], secret_hash)?;
+                if client.settings.prevent_user_existence_errors == "ENABLED" {
+                    Ok(None)
+                } else {
+                    Err(DomainError::UserNotFound(message))
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Whether `password` is the user's; a user without a password costs the same time. The
+    /// check runs on the CPU pool (TooManyRequests when its queue is full).
+    pub(crate) async fn password_matches(&self, user: &User, password: &str) -> DomainResult<bool> {
+        match &user.password_hash {
+            Some(hash) => self.verify_on_pool(password, hash).await,
+            None => self.decoy_check(password).await.map(|()| false),
+        }
+    }
+
+    /// Counts this sign-in attempt as a failure before its password or SRP claim is checked,
+    /// refusing it while the user is locked out: parallel guesses each take a place in the
+    /// count (redone on a fresh read when another request changed the user meanwhile), so no
+    /// more of them are evaluated than the lockout allows. A first factor that then succeeds
+    /// clears the count ([`Self::record_first_factor`]). `user` is then the stored user.
+    pub(crate) async fn reserve_sign_in(&self, pool: &UserPool, user: &mut User) -> DomainResult<()> {
+        self.change_user_document(pool, user, |user| {
+            self.check_lockout(user)?;
+            user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
+            user.last_failed_sign_in_ms = Some(self.now());
+            Ok(())
+        })
+        .await
+    }
+
+    /// Refuses a sign-in while the user is locked out; forgets failures older than 15 minutes.
+    pub(crate) fn check_lockout(&self, user: &mut User) -> DomainResult<()> {
+        let now = self.now();
+        if user.last_failed_sign_in_ms.is_some_and(|last| now - last > FAILURE_MEMORY_MS) {
+            user.failed_sign_ins = 0;
+        }
+        match lockout_end(user) {
+            Some(locked_until) if now < locked_until => Err(DomainError::NotAuthorized("Password attempts exceeded".into())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records the outcome of the first factor and, when it succeeded, continues the sign-in:
+    /// a challenge, an error for the user's state, or tokens.
+    pub(crate) async fn after_first_factor(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: User,
+        first_factor_ok: bool,
+    ) -> DomainResult<AuthOutcome> {
+        let user = self.record_first_factor(pool, user, first_factor_ok).await?;
+        match user.status {
+            UserStatus::Confirmed => self.issue_tokens(pool, client, &user, self.now(), None, None).await.map(AuthOutcome::Authenticated),
+            UserStatus::ForceChangePassword => self.new_password_challenge(pool, client, &user).await,
+            _ => Err(DomainError::internal("record_first_factor let through a user who cannot sign in")),
+        }
+    }
+
+    /// After [`Self::reserve_sign_in`] counted the attempt as a failure: keeps that count when
+    /// the first factor failed, or clears the failures when it succeeded, and refuses users who
+    /// may not sign in: disabled, unconfirmed, reset required, or with an expired temporary
+    /// password. What passes is Confirmed or ForceChangePassword.
+    pub(crate) async fn record_first_factor(&self, pool: &UserPool, mut user: User, first_factor_ok: bool) -> DomainResult<User> {
+        let now = self.now();
+        if !first_factor_ok {
+            return Err(if user.failed_sign_ins > FREE_ATTEMPTS {
+                DomainError::NotAuthorized("Password attempts exceeded".into())
+            } else {
+                incorrect_credentials()
+            });
+        }
+        if user.failed_sign_ins > 0 {
+            self.change_user_document(pool, &mut user, |user| {
+                user.failed_sign_ins = 0;
+                user.last_failed_sign_in_ms = None;
+                Ok(())
+            })
+            .await?;
+        }
+        if !user.enabled {
+            return Err(DomainError::NotAuthorized("User is disabled.".into()));
+        }
+        match user.status {
+            UserStatus::Confirmed => Ok(user),
+            UserStatus::ForceChangePassword => {
+                if user.temporary_password_expires_ms.is_some_and(|expires| now > expires) {
+                    return Err(DomainError::NotAuthorized(
+                        "Temporary password has expired and must be reset by an administrator.".into(),
+                    ));
+                }
+                Ok(user)
+            }
+            UserStatus::Unconfirmed => Err(DomainError::UserNotConfirmed("User is not confirmed.".into())),
+            UserStatus::ResetRequired => {
+                Err(DomainError::PasswordResetRequired("Password reset required for the user".into()))
+            }
+            UserStatus::Archived | UserStatus::Compromised | UserStatus::Unknown | UserStatus::ExternalProvider => {
+                Err(incorrect_credentials())
+            }
+        }
+    }
+
+    /// The hosted sign-in page's password check: the user when the password is right (with the
+    /// lockout and the user-state refusals of InitiateAuth), or NEW_PASSWORD_REQUIRED's session.
+    /// Whether the user exists is never told.
+    pub async fn hosted_password_sign_in(&self, pool: &UserPool, client: &AppClient, username: &str, password: &str) -> DomainResult<HostedStep> {
+        let mut user = match self.resolve_user(pool, username).await {
+            Ok(user) => user,
+            Err(DomainError::UserNotFound(_)) => {
+                self.decoy_check(password).await?;
+                return Err(incorrect_credentials());
+            }
+            Err(other) => return Err(other),
+        };
+        self.reserve_sign_in(pool, &mut user).await?;
+        let password_ok = self.password_matches(&user, password).await?;
+        let user = self.record_first_factor(pool, user, password_ok).await?;
+        if user.status == UserStatus::ForceChangePassword {
+            let AuthOutcome::Challenge { parameters, session: Some(session), .. } = self.new_password_challenge(pool, client, &user).await? else {
+                return Err(DomainError::internal("the new-password challenge has no session"));
+            };
+            let required = parameters
+                .get("requiredAttributes")
+                .and_then(|text| serde_json::from_str::<Vec<String>>(text).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|name| name.strip_prefix("userAttributes.").map(str::to_string))
+                .collect();
+            return Ok(HostedStep::NewPasswordRequired { username: user.username, session, required });
+        }
+        Ok(HostedStep::SignedIn(user))
+    }
+}

@@ -1,0 +1,116 @@
+//! The pool's signing keys as sign-in sees them: the issuer, the JWKS (current keys and the ones
+//! they replaced less than a token lifetime ago), rotation, and the cache of opened keys.
+
+use super::*;
+
+impl UserPoolService {
+    pub(crate) fn issuer(&self, pool_id: &str) -> String {
+        format!("{}/{pool_id}", self.issuer_base)
+    }
+
+    /// The opened keys of a pool, creating them on first use.
+    pub(crate) async fn pool_keys(&self, pool_id: &str) -> DomainResult<Arc<CachedKeys>> {
+        if let Some(cached) = self.signing_keys.pools.lock().expect("key cache lock").get(pool_id) {
+            if cached.loaded_at.elapsed() < KEY_CACHE_TTL {
+                return Ok(cached.clone());
+            }
+        }
+        let mut records = self.store.list_signing_keys(pool_id).await.map_err(store_error)?;
+        for purpose in [KeyPurpose::IdToken, KeyPurpose::AccessToken] {
+            if !records.iter().any(|record| record.purpose == purpose) {
+                // RSA key generation takes tens of milliseconds; it happens once per pool.
+                let record = tokens::generate_signing_key(&self.master_key, pool_id, purpose, self.now())?;
+                self.store.insert_signing_key(&record).await.map_err(store_error)?;
+                // Two nodes may race to create a key; both keys are published and the oldest
+                // signs, so every node signs with the same one.
+                records = self.store.list_signing_keys(pool_id).await.map_err(store_error)?;
+            }
+        }
+        // The newest key of each purpose signs; older ones still verify until retired.
+        let active = |purpose: KeyPurpose| -> DomainResult<Arc<LoadedSigningKey>> {
+            let record = records
+                .iter()
+                .filter(|record| record.purpose == purpose)
+                .max_by_key(|record| (record.created_ms, record.kid.clone()))
+                .ok_or_else(|| DomainError::internal("a pool lost its signing key"))?;
+            Ok(Arc::new(tokens::load_signing_key(&self.master_key, record)?))
+        };
+        let cached = Arc::new(CachedKeys {
+            loaded_at: Instant::now(),
+            id_key: active(KeyPurpose::IdToken)?,
+            access_key: active(KeyPurpose::AccessToken)?,
+            records,
+        });
+        self.signing_keys.pools.lock().expect("key cache lock").insert(pool_id.to_string(), cached.clone());
+        Ok(cached)
+    }
+
+    /// The public keys of a pool, for `/<pool id>/.well-known/jwks.json`: the signing keys and
+    /// the keys they replaced less than a token lifetime ago.
+    pub async fn jwks(&self, pool_id: &str) -> DomainResult<Vec<PublicJwk>> {
+        self.load_pool(pool_id).await?;
+        let keys = self.pool_keys(pool_id).await?;
+        Ok(live_keys(&keys.records, None, self.now()).map(SigningKeyRecord::public_jwk).collect())
+    }
+
+    /// Rotates a pool's signing keys: new ID-token and access-token keys sign from now on (on
+    /// this node at once, on other nodes within a minute); the old keys stay in the JWKS and
+    /// keep verifying until every token they signed has expired. Returns the new key ids.
+    pub async fn rotate_signing_keys(&self, pool_id: &str) -> DomainResult<Vec<String>> {
+        self.load_pool(pool_id).await?;
+        // Strictly newer than every key there is, so the new keys sign even within the same
+        // millisecond (or under a clock that stands still).
+        let newest = self.store.list_signing_keys(pool_id).await.map_err(store_error)?.iter().map(|record| record.created_ms).max();
+        let created_ms = newest.map_or(self.now(), |newest| self.now().max(newest + 1));
+        let mut kids = Vec::new();
+        for purpose in [KeyPurpose::IdToken, KeyPurpose::AccessToken] {
+            let record = tokens::generate_signing_key(&self.master_key, pool_id, purpose, created_ms)?;
+            self.store.insert_signing_key(&record).await.map_err(store_error)?;
+            kids.push(record.kid);
+        }
+        self.signing_keys.pools.lock().expect("key cache lock").remove(pool_id);
+        Ok(kids)
+    }
+
+    /// The issuer URL of a pool that exists.
+    pub async fn pool_issuer(&self, pool_id: &str) -> DomainResult<String> {
+        self.load_pool(pool_id).await?;
+        Ok(self.issuer(pool_id))
+    }
+
+    pub(crate) async fn client_for(&self, client_id: &str, caller: &Caller) -> DomainResult<(UserPool, AppClient)> {
+        crate::ids::check_client_id(client_id)?;
+        let client = self
+            .store
+            .find_app_client(client_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| DomainError::NotFound(format!("User pool client {client_id} does not exist.")))?;
+        if let Caller::Admin { pool_id } = caller {
+            self.load_pool(pool_id).await?;
+            if &client.pool_id != pool_id {
+                return Err(DomainError::NotFound(format!("User pool client {client_id} does not exist.")));
+            }
+        }
+        let pool = self.load_pool(&client.pool_id).await?;
+        Ok((pool, client))
+    }
+
+    pub(crate) fn check_secret_hash(&self, client: &AppClient, usernames: &[&str], given: Option<&str>) -> DomainResult<()> {
+        let Some(secret) = self.client_secret(client)? else { return Ok(()) };
+        let given = given.ok_or_else(|| {
+            DomainError::NotAuthorized(format!(
+                "Client {} is configured with secret but SECRET_HASH was not received",
+                client.client_id
+            ))
+        })?;
+        let matches = usernames
+            .iter()
+            .any(|username| constant_time_eq(secret_hash(&secret, username, &client.client_id).as_bytes(), given.as_bytes()));
+        if matches {
+            Ok(())
+        } else {
+            Err(DomainError::NotAuthorized(format!("Unable to verify secret hash for client {}", client.client_id)))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Ending sessions and changing a signed-in user's password: GlobalSignOut,
+//! AdminUserGlobalSignOut, RevokeToken and ChangePassword.
+
+use super::*;
+
+impl UserPoolService {
+    /// GlobalSignOut: every refresh token of the user is revoked, and with them every access
+    /// token minted from those sign-ins.
+    pub async fn global_sign_out(&self, access_token: &str) -> DomainResult<()> {
+        let holder = self.authenticate_access_token(access_token).await?;
+        self.store
+            .revoke_user_tokens(&holder.pool.id, &holder.pool.username_key(&holder.user.username))
+            .await
+            .map_err(store_error)
+    }
+
+    /// AdminUserGlobalSignOut.
+    pub async fn admin_user_global_sign_out(&self, pool_id: &str, username: &str) -> DomainResult<()> {
+        let pool = self.load_pool(pool_id).await?;
+        let user = self.resolve_user(&pool, username).await?;
+        self.store.revoke_user_tokens(&pool.id, &pool.username_key(&user.username)).await.map_err(store_error)
+    }
+
+    /// RevokeToken: revokes a refresh token and the access tokens of its sign-in.
+    pub async fn revoke_token(&self, token: &str, client_id: &str, client_secret: Option<&str>) -> DomainResult<()> {
+        let (_, client) = self.client_for(client_id, &Caller::Client).await?;
+        if let Some(secret) = self.client_secret(&client)? {
+            let given = client_secret.unwrap_or("");
+            if !constant_time_eq(secret.as_bytes(), given.as_bytes()) {
+                return Err(DomainError::NotAuthorized("Invalid client secret.".into()));
+            }
+        }
+        if !client.settings.enable_token_revocation {
+            return Err(DomainError::UnsupportedOperation("Token revocation is not enabled for this client.".into()));
+        }
+        let record = self.store.get_refresh_token(&sha256_hex(token)).await.map_err(store_error)?;
+        match record {
+            Some(record) if record.client_id == client.client_id => {
+                self.store.revoke_token_family(&record.origin_jti).await.map_err(store_error)
+            }
+            Some(_) => Err(DomainError::UnauthorizedClient("The token was not issued to this client.".into())),
+            None => Ok(()),
+        }
+    }
+
+    /// ChangePassword, by the holder of an access token.
+    /// The attempt is counted (and stored) before the previous password is checked, so
+    /// parallel guesses cannot outrun the hourly limit; the new password is then written only
+    /// if the password checked is still the user's.
+    pub async fn change_password(&self, access_token: &str, previous: &str, proposed: &str) -> DomainResult<()> {
+        let holder = self.authenticate_access_token(access_token).await?;
+        let (pool, mut user) = (holder.pool, holder.user);
+        self.record_attempt(&pool, &mut user, "ChangePassword", 5).await?;
+        let checked = user.password_hash.clone();
+        let previous_ok = match checked.as_deref() {
+            Some(hash) => self.verify_on_pool(previous, hash).await?,
+            None => false,
+        };
+        if !previous_ok {
+            return Err(incorrect_credentials());
+        }
+        password::check_password(&pool.settings.password_policy, proposed)?;
+        self.set_password(&pool, &mut user, proposed).await?;
+        let now = self.now();
+        let key = pool.username_key(&user.username);
+        self.change_user(&pool, &key, |stored| {
+            if stored.password_hash != checked {
+                return Err(incorrect_credentials());
+            }
+            stored.password_hash = user.password_hash.clone();
+            stored.password_history = user.password_history.clone();
+            stored.sealed_srp_verifier = user.sealed_srp_verifier.clone();
+            stored.modified_ms = now;
+            Ok(())
+        })
+        .await
+        .map(|_| ())
+    }
+}
