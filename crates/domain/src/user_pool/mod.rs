@@ -3,12 +3,15 @@
 
 pub mod attributes;
 pub mod auth;
+pub mod channels;
 pub mod filter;
 pub mod hosted;
+pub mod inputs;
 pub mod messages;
 pub mod oauth;
 pub mod password;
 pub mod providers;
+pub mod signing_key_cache;
 pub mod store;
 pub mod types;
 mod clients;
@@ -23,6 +26,7 @@ use std::sync::Arc;
 
 
 pub use attributes::{AttributeWrite, SchemaAttributeInput};
+pub use inputs::*;
 pub use types::*;
 
 use crate::clock::Clock;
@@ -33,52 +37,9 @@ use crate::paging::{decode_key_token, decode_token, encode_token, page_limit, sp
 use crate::store::{ConflictOn, Store, StoreError, UserCursor, UserQuery, UserRecord, ValueMatch};
 
 
-const MAX_TAGS: usize = 50;
 const MAX_GROUPS_PER_USER: i64 = 100;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// What CreateUserPool receives, with the settings already defaulted by the caller.
-#[derive(Debug, Clone)]
-pub struct CreateUserPoolInput {
-    pub settings: UserPoolSettings,
-    pub schema: Vec<SchemaAttributeInput>,
-    pub alias_attributes: Vec<String>,
-    pub username_attributes: Vec<String>,
-    pub case_sensitive: Option<bool>,
-}
-
-/// How AdminCreateUser should treat the invitation message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageAction {
-    Send,
-    Resend,
-    Suppress,
-}
-
-#[derive(Debug, Clone)]
-pub struct AdminCreateUserInput {
-    pub username: String,
-    pub attributes: Vec<Attribute>,
-    pub temporary_password: Option<String>,
-    pub message_action: MessageAction,
-    pub force_alias_creation: bool,
-    pub desired_delivery_mediums: Vec<String>,
-}
-
-/// Optional members of UpdateGroup: only the ones given change.
-#[derive(Debug, Clone, Default)]
-pub struct GroupChanges {
-    pub description: Option<String>,
-    pub role_arn: Option<String>,
-    pub precedence: Option<u32>,
-}
-
-/// A page of results and the token for the next page, if there is one.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_token: Option<String>,
-}
 
 /// The user-pool service. Cheap to clone; every clone shares the store.
 #[derive(Clone)]
@@ -90,11 +51,11 @@ pub struct UserPoolService {
     account_id: String,
     /// Token issuers are `<issuer_base>/<pool id>`.
     issuer_base: String,
-    signing_keys: Arc<auth::SigningKeyCache>,
-    email_channel: Option<Arc<dyn messages::EmailChannel>>,
+    signing_keys: Arc<signing_key_cache::SigningKeyCache>,
+    email_channel: Option<Arc<dyn channels::EmailChannel>>,
     /// Reaches upstream identity providers for the hosted pages' federated sign-in.
     external: Option<crate::federation::ExternalVerifier>,
-    sms_channel: Option<Arc<dyn messages::SmsChannel>>,
+    sms_channel: Option<Arc<dyn channels::SmsChannel>>,
     password_hashing: PasswordHashing,
     /// A hash no password matches, at the configured cost, verified for users who do not exist
     /// so that the answer takes as long as for a real user.
@@ -268,7 +229,7 @@ impl UserPoolService {
     }
 
     /// Sends SMS messages (codes, invitations) through `channel` instead of the outbox.
-    pub fn with_sms_channel(mut self, channel: Arc<dyn messages::SmsChannel>) -> Self {
+    pub fn with_sms_channel(mut self, channel: Arc<dyn channels::SmsChannel>) -> Self {
         self.sms_channel = Some(channel);
         self
     }
@@ -326,7 +287,7 @@ impl UserPoolService {
         self
     }
 
-    pub fn with_email_channel(mut self, channel: Arc<dyn messages::EmailChannel>) -> Self {
+    pub fn with_email_channel(mut self, channel: Arc<dyn channels::EmailChannel>) -> Self {
         self.email_channel = Some(channel);
         self
     }

@@ -1,7 +1,13 @@
 //! The checks of pool, client and group settings, with Cognito's wording: sign-in attributes,
 //! enumerated members, token validities, callback URLs and tags.
 
-use super::*;
+use super::types::{AppClientSettings, UserPool, UserPoolSettings};
+use super::inputs::GroupChanges;
+use crate::error::{DomainError, DomainResult};
+use crate::ids;
+
+/// Tags a pool may carry.
+pub(super) const MAX_TAGS: usize = 50;
 
 pub(super) fn check_tag(key: &str, value: &str) -> DomainResult<()> {
     let key_length = key.chars().count();

@@ -2,6 +2,9 @@
 //! refresh tokens, the NEW_PASSWORD_REQUIRED challenge, access-token checks for the token-holder
 //! operations, sign-out and revocation, and the per-pool signing keys behind the JWKS.
 
+pub use super::signing_key_cache::SigningKeyCache;
+pub(crate) use super::signing_key_cache::{CachedKeys, KEY_CACHE_TTL};
+
 mod challenges;
 mod flows;
 mod issue;
@@ -10,9 +13,9 @@ mod sessions;
 mod srp_flow;
 mod verify;
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -34,7 +37,6 @@ use crate::user_pool::{AuthSessionRecord, RefreshTokenRecord};
 /// The scope of tokens issued through the API (as opposed to OAuth).
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
 /// How long a node trusts its cached copy of a pool's keys before reading them again.
-const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
 /// How long a replaced signing key keeps verifying: the longest ID or access token lifetime
 /// (one day) and a margin for clocks.
 const RETIRED_KEY_GRACE_MS: i64 = 24 * 60 * 60 * 1000 + 5 * 60 * 1000;
@@ -87,20 +89,6 @@ pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> Stri
     BASE64.encode(mac.finalize().into_bytes())
 }
 
-/// The keys a node has opened for one pool.
-pub(crate) struct CachedKeys {
-    loaded_at: Instant,
-    records: Vec<SigningKeyRecord>,
-    pub(crate) id_key: Arc<LoadedSigningKey>,
-    pub(crate) access_key: Arc<LoadedSigningKey>,
-}
-
-/// Opened signing keys per pool, re-read from the store after [`KEY_CACHE_TTL`] so that a key
-/// added by another node is picked up.
-#[derive(Default)]
-pub struct SigningKeyCache {
-    pools: Mutex<HashMap<String, Arc<CachedKeys>>>,
-}
 
 /// Tokens handed to a client.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use super::empty;
 use super::sign_up::delivery;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, to_body, ApiError};
-use crate::api::idp::error_from_domain;
+use crate::api::idp::error::error_from_domain;
 use crate::api::idp::wire::*;
 
 fn caller(admin: bool, user_pool_id: Option<String>) -> Result<Caller, ApiError> {

@@ -8,7 +8,7 @@ use cognate_domain::user_pool::{AppClient, AppClientSettings, ClientOAuthSetting
 use super::{empty, opaque_members};
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
-use crate::api::idp::error_from_domain;
+use crate::api::idp::error::error_from_domain;
 use crate::api::idp::wire::*;
 
 const CLIENT_OPAQUE_MEMBERS: &[(&str, bool)] = &[("AnalyticsConfiguration", true), ("RefreshTokenRotation", true)];

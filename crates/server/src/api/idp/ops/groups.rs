@@ -10,7 +10,7 @@ use super::empty;
 use super::users::user_output;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
-use crate::api::idp::error_from_domain;
+use crate::api::idp::error::error_from_domain;
 use crate::api::idp::wire::*;
 
 fn group_output(group: &Group) -> GroupType {

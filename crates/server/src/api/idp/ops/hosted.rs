@@ -16,7 +16,7 @@ use cognate_domain::user_pool::providers::IdentityProvider;
 use super::empty;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, ApiError};
-use crate::api::idp::error_from_domain;
+use crate::api::idp::error::error_from_domain;
 
 fn seconds(ms: i64) -> f64 {
     ms as f64 / 1000.0

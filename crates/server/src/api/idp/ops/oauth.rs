@@ -9,7 +9,7 @@ use cognate_domain::user_pool::oauth::{ResourceServer, ResourceServerScope};
 use super::empty;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, ApiError};
-use crate::api::idp::error_from_domain;
+use crate::api::idp::error::error_from_domain;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

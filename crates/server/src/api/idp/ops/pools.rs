@@ -11,7 +11,7 @@ use cognate_domain::user_pool::{
 use super::{empty, opaque_members};
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
-use crate::api::idp::error_from_domain;
+use crate::api::idp::error::error_from_domain;
 use crate::api::idp::wire::*;
 
 const POOL_OPAQUE_MEMBERS: &[(&str, bool)] = &[

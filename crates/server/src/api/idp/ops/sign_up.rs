@@ -11,7 +11,7 @@ use cognate_domain::user_pool::Attribute;
 use super::empty;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, to_body, ApiError};
-use crate::api::idp::error_from_domain;
+use crate::api::idp::error::error_from_domain;
 use crate::api::idp::wire::*;
 
 /// The wire form of where a code went.

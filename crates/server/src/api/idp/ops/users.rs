@@ -9,7 +9,7 @@ use cognate_domain::user_pool::{AdminCreateUserInput, Attribute, MessageAction, 
 use super::empty;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
-use crate::api::idp::error_from_domain;
+use crate::api::idp::error::error_from_domain;
 use crate::api::idp::wire::*;
 
 fn attributes_input(attributes: Vec<AttributeType>) -> Vec<Attribute> {

@@ -1,0 +1,359 @@
+//! Messages to users and the one-time codes they carry: invitations, sign-up confirmation
+//! (SignUp, ConfirmSignUp, ResendConfirmationCode, AdminConfirmSignUp) and account recovery
+//! (ForgotPassword, ConfirmForgotPassword, AdminResetUserPassword). Messages go to the outbox,
+//! sealed under the master key, where the root credentials can read them.
+
+use rand::rngs::OsRng;
+use rand::Rng;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::auth::Caller;
+use super::retrying;
+use super::{
+    attributes, password, set_attribute, store_error, Attribute, CodePurpose, OutboxMessage, PendingCode, User, UserPool,
+    UserPoolService, UserStatus,
+};
+use crate::crypto::constant_time_eq;
+use crate::error::{DomainError, DomainResult};
+use crate::store::{ConflictOn, StoreError};
+
+pub use super::channels::{EmailChannel, SmsChannel};
+
+mod account;
+mod recovery;
+mod sign_up;
+
+const SIGN_UP_CODE_VALIDITY_MS: i64 = 24 * 60 * 60 * 1000;
+const RESET_CODE_VALIDITY_MS: i64 = 60 * 60 * 1000;
+/// Wrong guesses a code survives before it is withdrawn.
+const MAX_CODE_ATTEMPTS: u32 = 5;
+const OUTBOX_CONTEXT: &str = "outbox-message";
+const HOUR_MS: i64 = 60 * 60 * 1000;
+
+
+/// Where a code went, as Cognito reports it (destination masked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeDeliveryDetails {
+    pub destination: String,
+    pub delivery_medium: String,
+    pub attribute_name: String,
+}
+
+/// What SignUp answers.
+#[derive(Debug, Clone)]
+pub struct SignUpOutcome {
+    pub user_confirmed: bool,
+    pub user_sub: String,
+    pub code_delivery: Option<CodeDeliveryDetails>,
+}
+
+fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first = local.chars().next().unwrap_or('*');
+            let domain_first = domain.chars().next().unwrap_or('*');
+            format!("{first}***@{domain_first}***")
+        }
+        None => "***".into(),
+    }
+}
+
+fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().collect();
+    let tail: String = digits.iter().rev().take(4).rev().collect();
+    format!("+{}{tail}", "*".repeat(digits.len().saturating_sub(5)))
+}
+
+fn new_code() -> String {
+    format!("{:06}", OsRng.gen_range(0..1_000_000u32))
+}
+
+/// A pending code as stored: a MAC under the master key of the user's sub, the purpose and the
+/// code, so a copy of the database alone cannot be searched for the code.
+fn code_hash(master_key: &crate::crypto::MasterKey, user: &User, purpose: CodePurpose, code: &str) -> String {
+    hex::encode(master_key.mac("one-time-code", format!("{}:{purpose:?}:{code}", user.sub).as_bytes()))
+}
+
+/// How codes issued before they were MACed were stored (plain SHA-256); such a code still
+/// works until it expires (a day at most), and none is issued any more.
+fn legacy_code_hash(user: &User, purpose: CodePurpose, code: &str) -> String {
+    hex::encode(Sha256::digest(format!("{}:{purpose:?}:{code}", user.sub).as_bytes()))
+}
+
+/// What an app client may write: the attributes in its WriteAttributes (all when unset), never
+/// a developer-only one (`dev:custom:…`, written by administrators alone).
+fn check_client_writes(client: &super::AppClient, attributes: &[Attribute]) -> DomainResult<()> {
+    let refused = attributes.iter().find(|attribute| {
+        attribute.name.starts_with("dev:")
+            || client.settings.write_attributes.as_ref().is_some_and(|writable| !writable.contains(&attribute.name))
+    });
+    match refused {
+        Some(refused) => Err(DomainError::NotAuthorized(format!("A client attempted to write unauthorized attribute {}", refused.name))),
+        None => Ok(()),
+    }
+}
+
+fn template_text(value: Option<&Value>, name: &str) -> Option<String> {
+    value.and_then(|template| template.get(name)).and_then(Value::as_str).map(str::to_string)
+}
+
+impl UserPoolService {
+    /// Sends a message to `user`: by email through the configured channel when there is one,
+    /// otherwise (and when sending fails) sealed into the outbox.
+    async fn send_message(&self, pool: &UserPool, user: &User, medium: &str, destination: &str, subject: Option<String>, body: String)
+        -> DomainResult<()> {
+        if medium == "SMS" {
+            if let Some(channel) = &self.sms_channel {
+                match channel.send_sms(&pool.id, &user.username, destination, &body).await {
+                    Ok(()) => {
+                        tracing::info!(pool_id = %pool.id, username = %user.username, "SMS sent");
+                        return Ok(());
+                    }
+                    Err(error) => {
+                        tracing::error!(pool_id = %pool.id, username = %user.username, %error, "SMS not sent; kept in the outbox");
+                    }
+                }
+            }
+        }
+        if medium == "EMAIL" {
+            if let Some(channel) = &self.email_channel {
+                match channel.send_email(destination, subject.as_deref().unwrap_or(""), &body).await {
+                    Ok(()) => {
+                        tracing::info!(pool_id = %pool.id, username = %user.username, "email sent");
+                        return Ok(());
+                    }
+                    Err(error) => {
+                        tracing::error!(pool_id = %pool.id, username = %user.username, %error, "email not sent; kept in the outbox");
+                    }
+                }
+            }
+        }
+        let message = OutboxMessage {
+            id: format!("{:016x}-{}", self.now(), crate::ids::new_uuid()),
+            pool_id: pool.id.clone(),
+            username: user.username.clone(),
+            medium: medium.to_string(),
+            destination: destination.to_string(),
+            subject,
+            body: self.master_key.seal(body.as_bytes(), OUTBOX_CONTEXT),
+            created_ms: self.now(),
+        };
+        self.store.insert_outbox_message(&message).await.map_err(store_error)?;
+        tracing::info!(pool_id = %pool.id, username = %user.username, medium, "message queued in the outbox");
+        Ok(())
+    }
+
+    /// The newest messages, opened, for the root credentials.
+    pub async fn outbox(&self, pool_id: Option<&str>, limit: u32) -> DomainResult<Vec<OutboxMessage>> {
+        if let Some(pool_id) = pool_id {
+            self.load_pool(pool_id).await?;
+        }
+        let messages = self.store.list_outbox_messages(pool_id, limit.clamp(1, 1000)).await.map_err(store_error)?;
+        messages
+            .into_iter()
+            .map(|mut message| {
+                let body = self.master_key.open(&message.body, OUTBOX_CONTEXT)?;
+                message.body = String::from_utf8(body).map_err(DomainError::internal)?;
+                Ok(message)
+            })
+            .collect()
+    }
+
+    /// The invitation AdminCreateUser sends, by the desired media (SMS by default, as in
+    /// Cognito), falling back to whichever contact the user has.
+    pub(super) async fn send_invitation(&self, pool: &UserPool, user: &User, temporary_password: &str, desired: &[String])
+        -> DomainResult<()> {
+        let template = pool.settings.admin_create_user.invite_message_template.as_ref();
+        let fill = |text: String| text.replace("{username}", &user.username).replace("{####}", temporary_password);
+        let mut media: Vec<&str> = desired.iter().map(String::as_str).collect();
+        if media.is_empty() {
+            media.push(if user.attribute("phone_number").is_some() { "SMS" } else { "EMAIL" });
+        }
+        for medium in media {
+            let (attribute, body, subject) = if medium == "EMAIL" {
+                let body = template_text(template, "EmailMessage")
+                    .unwrap_or_else(|| "Your username is {username} and temporary password is {####}.".into());
+                let subject = template_text(template, "EmailSubject").unwrap_or_else(|| "Your temporary password".into());
+                ("email", body, Some(subject))
+            } else {
+                let body = template_text(template, "SMSMessage")
+                    .unwrap_or_else(|| "Your username is {username} and temporary password is {####}.".into());
+                ("phone_number", body, None)
+            };
+            if let Some(destination) = user.attribute(attribute) {
+                self.send_message(pool, user, medium, destination, subject.map(fill), fill(body)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Issues a code for `purpose`, saves it on the user and only then sends it to `attribute`,
+    /// so a code that was sent is always the one stored.
+    async fn send_code(&self, pool: &UserPool, user: &mut User, purpose: CodePurpose, attribute: &str) -> DomainResult<CodeDeliveryDetails> {
+        if user.attribute(attribute).is_none() {
+            return Err(DomainError::InvalidParameter(format!("The user has no {attribute} to send a code to.")));
+        }
+        let (attribute, code) = self.prepare_code(user, purpose, attribute);
+        self.save_user(pool, user).await?;
+        self.deliver_code(pool, user, &attribute, &code).await
+    }
+
+    /// Counts one attempt at `action` on `user` in memory, to be stored by the same write as the
+    /// attempt's outcome (one compare-and-set: an attempt whose write finds the user changed is
+    /// redone from a fresh read, counted again); refuses it once the user has made `per_hour`
+    /// of them within the hour.
+    fn count_attempt(&self, user: &mut User, action: &str, per_hour: u32) -> DomainResult<()> {
+        let now = self.now();
+        user.hourly_attempts.retain(|attempts| now - attempts.window_start_ms < HOUR_MS);
+        let index = match user.hourly_attempts.iter().position(|attempts| attempts.action == action) {
+            Some(index) => index,
+            None => {
+                user.hourly_attempts.push(super::HourlyAttempts { action: action.to_string(), window_start_ms: now, count: 0 });
+                user.hourly_attempts.len() - 1
+            }
+        };
+        if user.hourly_attempts[index].count >= per_hour {
+            return Err(DomainError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
+        }
+        user.hourly_attempts[index].count += 1;
+        Ok(())
+    }
+
+    /// Counts one attempt at `action` by `user` before the attempt is evaluated, and stores the
+    /// count (on a fresh read when another request changed the user meanwhile, so parallel
+    /// attempts are each counted); refuses the attempt once the user has made `per_hour` of
+    /// them within the hour. `user` is then the stored user.
+    pub(super) async fn record_attempt(&self, pool: &UserPool, user: &mut User, action: &str, per_hour: u32) -> DomainResult<()> {
+        self.change_user_document(pool, user, |user| self.count_attempt(user, action, per_hour)).await
+    }
+
+    /// Checks a code; on success removes it and returns the attribute it was sent to. Wrong
+    /// guesses are counted and the code withdrawn after [`MAX_CODE_ATTEMPTS`].
+    async fn consume_code(&self, pool: &UserPool, user: &mut User, purpose: CodePurpose, code: &str) -> DomainResult<Option<String>> {
+        Ok(self.consume_pending_code(pool, user, purpose, code).await?.attribute)
+    }
+
+    /// As [`Self::consume_code`], returning the whole pending code (with any value it holds).
+    async fn consume_pending_code(&self, pool: &UserPool, user: &mut User, purpose: CodePurpose, code: &str) -> DomainResult<PendingCode> {
+        let now = self.now();
+        let Some(index) = user.pending_codes.iter().position(|pending| pending.purpose == purpose) else {
+            return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
+        };
+        if user.pending_codes[index].expires_ms < now {
+            user.pending_codes.remove(index);
+            self.save_user(pool, user).await?;
+            return Err(DomainError::ExpiredCode("Invalid code provided, please request a code again.".into()));
+        }
+        let expected = user.pending_codes[index].code_hash.clone();
+        let matches = constant_time_eq(expected.as_bytes(), code_hash(&self.master_key, user, purpose, code.trim()).as_bytes())
+            | constant_time_eq(expected.as_bytes(), legacy_code_hash(user, purpose, code.trim()).as_bytes());
+        if !matches {
+            user.pending_codes[index].failed_attempts += 1;
+            let exhausted = user.pending_codes[index].failed_attempts >= MAX_CODE_ATTEMPTS;
+            if exhausted {
+                user.pending_codes.remove(index);
+            }
+            self.save_user(pool, user).await?;
+            return Err(if exhausted {
+                DomainError::LimitExceeded("Attempt limit exceeded, please try after some time.".into())
+            } else {
+                DomainError::CodeMismatch("Invalid verification code provided, please try again.".into())
+            });
+        }
+        Ok(user.pending_codes.remove(index))
+    }
+
+    /// Where a code would have gone, for a user who does not exist (PreventUserExistenceErrors):
+    /// a username that is an email or phone number is masked as a real user's would be (it is
+    /// their address in pools that sign in by email or phone); any other gets letters derived
+    /// from the decoy seed, the same on every request.
+    fn decoy_delivery(&self, pool: &UserPool, username: &str) -> CodeDeliveryDetails {
+        if attributes::is_email(username) {
+            return CodeDeliveryDetails { destination: mask_email(username), delivery_medium: "EMAIL".into(), attribute_name: "email".into() };
+        }
+        if attributes::is_phone_number(username) {
+            return CodeDeliveryDetails { destination: mask_phone(username), delivery_medium: "SMS".into(), attribute_name: "phone_number".into() };
+        }
+        let seed = self.decoy_seed(pool, username);
+        let letter = |byte: u8| char::from(b'a' + byte % 26);
+        CodeDeliveryDetails {
+            destination: format!("{}***@{}***", letter(seed[0]), letter(seed[1])),
+            delivery_medium: "EMAIL".into(),
+            attribute_name: "email".into(),
+        }
+    }
+
+    /// Records a new code on the user without sending it; returns the attribute and the code.
+    fn prepare_code(&self, user: &mut User, purpose: CodePurpose, attribute: &str) -> (String, String) {
+        let code = new_code();
+        user.pending_codes.retain(|pending| pending.purpose != purpose);
+        let validity = match purpose {
+            CodePurpose::ConfirmSignUp | CodePurpose::VerifyEmail | CodePurpose::VerifyPhoneNumber => SIGN_UP_CODE_VALIDITY_MS,
+            CodePurpose::ResetPassword => RESET_CODE_VALIDITY_MS,
+        };
+        user.pending_codes.push(PendingCode {
+            purpose,
+            code_hash: code_hash(&self.master_key, user, purpose, &code),
+            expires_ms: self.now() + validity,
+            failed_attempts: 0,
+            attribute: Some(attribute.to_string()),
+            pending_value: None,
+        });
+        (attribute.to_string(), code)
+    }
+
+    async fn deliver_code(&self, pool: &UserPool, user: &User, attribute: &str, code: &str) -> DomainResult<CodeDeliveryDetails> {
+        let destination = user.attribute(attribute).unwrap_or_default().to_string();
+        self.deliver_code_to(pool, user, attribute, &destination, code).await
+    }
+
+    async fn deliver_code_to(&self, pool: &UserPool, user: &User, attribute: &str, destination: &str, code: &str) -> DomainResult<CodeDeliveryDetails> {
+        let destination = destination.to_string();
+        let opaque = &pool.settings.opaque;
+        let template = opaque.get("VerificationMessageTemplate");
+        let email = attribute == "email";
+        let body = if email {
+            template_text(template, "EmailMessage")
+                .or_else(|| opaque.get("EmailVerificationMessage").and_then(Value::as_str).map(str::to_string))
+        } else {
+            template_text(template, "SmsMessage").or_else(|| opaque.get("SmsVerificationMessage").and_then(Value::as_str).map(str::to_string))
+        }
+        .unwrap_or_else(|| "Your verification code is {####}.".into());
+        let subject = email.then(|| {
+            template_text(template, "EmailSubject")
+                .or_else(|| opaque.get("EmailVerificationSubject").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or_else(|| "Your verification code".into())
+        });
+        let medium = if email { "EMAIL" } else { "SMS" };
+        self.send_message(pool, user, medium, &destination, subject, body.replace("{####}", code).replace("{username}", &user.username))
+            .await?;
+        Ok(CodeDeliveryDetails {
+            destination: if email { mask_email(&destination) } else { mask_phone(&destination) },
+            delivery_medium: medium.into(),
+            attribute_name: attribute.into(),
+        })
+    }
+
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_are_masked() {
+        assert_eq!(mask_email("alice@example.com"), "a***@e***");
+        assert_eq!(mask_phone("+14155550100"), "+*******0100");
+    }
+
+    #[test]
+    fn codes_are_six_digits() {
+        for _ in 0..100 {
+            let code = new_code();
+            assert_eq!(code.len(), 6);
+            assert!(code.bytes().all(|byte| byte.is_ascii_digit()));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! SignUp and its confirmation: the code sent at sign-up, ConfirmSignUp, ResendConfirmationCode
+//! and AdminConfirmSignUp.
+
+use super::*;
+
+impl UserPoolService {
+    /// Which attribute a sign-up code goes to: the first auto-verified attribute the user has.
+    pub(crate) fn sign_up_channel(pool: &UserPool, user: &User) -> Option<String> {
+        ["email", "phone_number"]
+            .into_iter()
+            .find(|attribute| {
+                pool.settings.auto_verified_attributes.iter().any(|name| name == attribute) && user.attribute(attribute).is_some()
+            })
+            .map(str::to_string)
+    }
+
+    /// SignUp. Authorisation: the app client (and its SECRET_HASH).
+    pub async fn sign_up(
+        &self,
+        client_id: &str,
+        username: &str,
+        password: &str,
+        raw_attributes: &[Attribute],
+        secret_hash: Option<&str>,
+    ) -> DomainResult<SignUpOutcome> {
+        let (pool, client) = self.client_for(client_id, &Caller::Client).await?;
+        if pool.settings.admin_create_user.allow_admin_create_user_only {
+            return Err(DomainError::NotAuthorized("SignUp is not permitted for this user pool".into()));
+        }
+        crate::ids::check_name(username, "username")?;
+        self.check_secret_hash(&client, &[username], secret_hash)?;
+        check_client_writes(&client, raw_attributes)?;
+        let (canonical, attributes, sub) = self.prepare_new_user(&pool, username, raw_attributes)?;
+        password::check_password(&pool.settings.password_policy, password)?;
+        let now = self.now();
+        let mut user = User::new(&pool.id, canonical, sub.clone(), attributes, UserStatus::Unconfirmed, now);
+        self.set_password(&pool, &mut user, password).await?;
+        let channel = Self::sign_up_channel(&pool, &user);
+        // The code is recorded on the user before the insert, so a user never exists without
+        // the code that was sent.
+        let code_delivery = match &channel {
+            Some(attribute) => Some(self.prepare_code(&mut user, CodePurpose::ConfirmSignUp, attribute)),
+            None => None,
+        };
+        match self.store.insert_user(&self.user_record(&pool, &user)).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(ConflictOn::Key)) => return Err(DomainError::UsernameExists("User already exists".into())),
+            Err(StoreError::Conflict(ConflictOn::Alias(attribute))) => return Err(Self::alias_error(&pool, &attribute)),
+            Err(error) => return Err(store_error(error)),
+        }
+        let code_delivery = match code_delivery {
+            Some((attribute, code)) => Some(self.deliver_code(&pool, &user, &attribute, &code).await?),
+            None => None,
+        };
+        Ok(SignUpOutcome { user_confirmed: false, user_sub: sub, code_delivery })
+    }
+
+    pub(crate) async fn client_user(&self, client_id: &str, username: &str, secret_hash: Option<&str>) -> DomainResult<(UserPool, crate::user_pool::AppClient, Option<User>)> {
+        let (pool, client) = self.client_for(client_id, &Caller::Client).await?;
+        let user = self.find_signing_in_user(&pool, &client, username, secret_hash).await?;
+        Ok((pool, client, user))
+    }
+
+    /// ConfirmSignUp. The verified email or phone becomes an alias; when another user holds it,
+    /// AliasExistsException, unless `force_alias_creation` moves it here (the other user's
+    /// value becomes unverified).
+    pub async fn confirm_sign_up(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>, force_alias_creation: bool) -> DomainResult<()> {
+        retrying(|| self.confirm_sign_up_once(client_id, username, code, secret_hash, force_alias_creation)).await
+    }
+
+    pub(crate) async fn confirm_sign_up_once(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>, force_alias_creation: bool) -> DomainResult<()> {
+        let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
+        let Some(mut user) = user else {
+            self.decoy_write(&pool, username, false).await?;
+            return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
+        };
+        if user.status != UserStatus::Unconfirmed {
+            return Err(DomainError::NotAuthorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status.as_str()
+            )));
+        }
+        self.count_attempt(&mut user, "ConfirmSignUp", 15)?;
+        let attribute = self.consume_code(&pool, &mut user, CodePurpose::ConfirmSignUp, code).await?;
+        if let Some(attribute) = attribute {
+            set_attribute(&mut user.attributes, &format!("{attribute}_verified"), "true");
+        }
+        user.status = UserStatus::Confirmed;
+        user.modified_ms = self.now();
+        if force_alias_creation {
+            self.release_aliases(&pool, &user).await?;
+        }
+        self.save_user(&pool, &mut user).await
+    }
+
+    /// ResendConfirmationCode.
+    pub async fn resend_confirmation_code(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
+        -> DomainResult<Option<CodeDeliveryDetails>> {
+        retrying(|| self.resend_confirmation_code_once(client_id, username, secret_hash)).await
+    }
+
+    pub(crate) async fn resend_confirmation_code_once(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
+        -> DomainResult<Option<CodeDeliveryDetails>> {
+        let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
+        let Some(mut user) = user else {
+            self.decoy_write(&pool, username, true).await?;
+            return Ok(Some(self.decoy_delivery(&pool, username)));
+        };
+        if user.status != UserStatus::Unconfirmed {
+            return Err(DomainError::InvalidParameter("User is already confirmed.".into()));
+        }
+        let channel = Self::sign_up_channel(&pool, &user)
+            .ok_or_else(|| DomainError::InvalidParameter("The user has no auto-verified attribute to send a code to.".into()))?;
+        self.count_attempt(&mut user, "ResendConfirmationCode", 5)?;
+        let details = self.send_code(&pool, &mut user, CodePurpose::ConfirmSignUp, &channel).await?;
+        Ok(Some(details))
+    }
+
+    /// AdminConfirmSignUp.
+    pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> DomainResult<()> {
+        retrying(|| self.admin_confirm_sign_up_once(pool_id, username)).await
+    }
+
+    pub(crate) async fn admin_confirm_sign_up_once(&self, pool_id: &str, username: &str) -> DomainResult<()> {
+        let pool = self.load_pool(pool_id).await?;
+        let mut user = self.resolve_user(&pool, username).await?;
+        if user.status != UserStatus::Unconfirmed {
+            return Err(DomainError::NotAuthorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status.as_str()
+            )));
+        }
+        user.status = UserStatus::Confirmed;
+        user.pending_codes.retain(|pending| pending.purpose != CodePurpose::ConfirmSignUp);
+        user.modified_ms = self.now();
+        self.save_user(&pool, &mut user).await
+    }
+}
