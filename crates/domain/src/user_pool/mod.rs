@@ -134,7 +134,7 @@ fn set_attribute(attributes: &mut Vec<Attribute>, name: &str, value: &str) {
     }
 }
 
-fn remove_attribute(attributes: &mut Vec<Attribute>, name: &str) {
+pub(crate) fn remove_attribute(attributes: &mut Vec<Attribute>, name: &str) {
     attributes.retain(|attribute| attribute.name != name);
 }
 

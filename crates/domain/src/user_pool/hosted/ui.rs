@@ -1,0 +1,63 @@
+//! UI customization: the CSS and logo of the hosted pages, per pool or per client.
+
+use super::*;
+
+impl UserPoolService {
+    pub async fn set_ui_customization(&self, pool_id: &str, client_id: Option<&str>, css: Option<String>, image: Option<Vec<u8>>) -> DomainResult<UiCustomization> {
+        self.load_pool(pool_id).await?;
+        let client_id = match client_id.filter(|id| *id != "ALL") {
+            Some(id) => self.load_client(pool_id, id).await?.client_id,
+            None => "ALL".to_string(),
+        };
+        if let Some(css) = &css {
+            if css.chars().count() > MAX_CSS_CHARS {
+                return Err(invalid(format!("The CSS may have at most {MAX_CSS_CHARS} characters.")));
+            }
+            // The CSS goes into a <style> element of the pages: markup would escape from it.
+            if css.contains('<') {
+                return Err(invalid("The CSS may not contain '<'."));
+            }
+        }
+        let (image, image_type) = match image {
+            Some(bytes) => {
+                if bytes.len() > MAX_IMAGE_BYTES {
+                    return Err(invalid(format!("The image file may have at most {MAX_IMAGE_BYTES} bytes.")));
+                }
+                let kind = image_type(&bytes).ok_or_else(|| invalid("The image file must be a PNG or JPEG image."))?;
+                (Some(BASE64.encode(&bytes)), Some(kind.to_string()))
+            }
+            None => (None, None),
+        };
+        let now = self.now();
+        let previous: Option<UiCustomization> = Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, &client_id, 0).await.map_err(store_error)?)?;
+        let record = UiCustomization {
+            pool_id: pool_id.to_string(),
+            client_id: client_id.clone(),
+            css,
+            image,
+            image_type,
+            css_version: crate::ids::new_uuid().replace('-', "")[..16].to_string(),
+            created_ms: previous.map(|previous| previous.created_ms).unwrap_or(now),
+            modified_ms: now,
+        };
+        let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
+        self.store
+            .write_records(&[RecordWrite::Put { kind: UI_CUSTOMIZATION, scope: pool_id.to_string(), key: client_id, data, expires_ms: None }])
+            .await
+            .map_err(store_error)?;
+        Ok(record)
+    }
+
+    /// The customization a client's pages use: its own, else the pool's (`ALL`), else None.
+    pub async fn get_ui_customization(&self, pool_id: &str, client_id: Option<&str>) -> DomainResult<Option<UiCustomization>> {
+        self.load_pool(pool_id).await?;
+        if let Some(client_id) = client_id.filter(|id| *id != "ALL") {
+            self.load_client(pool_id, client_id).await?;
+            let own = Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, client_id, 0).await.map_err(store_error)?)?;
+            if own.is_some() {
+                return Ok(own);
+            }
+        }
+        Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, "ALL", 0).await.map_err(store_error)?)
+    }
+}

@@ -1,0 +1,239 @@
+//! A federated sign-in: the redirect upstream with state, nonce and PKCE, the code exchange, the
+//! check of the ID token or profile, and the federated user the claims map onto.
+
+use super::*;
+
+impl UserPoolService {
+    pub(crate) fn external(&self) -> DomainResult<&crate::federation::ExternalVerifier> {
+        self.external.as_ref().ok_or_else(|| DomainError::internal("no HTTP client for identity providers"))
+    }
+
+    /// The provider's authorization and token endpoints: from its details, else from the
+    /// discovery document of its issuer.
+    pub(crate) async fn provider_endpoints(&self, provider: &IdentityProvider) -> DomainResult<(String, String)> {
+        let given = |name: &str| provider.details.get(name).cloned();
+        if let (Some(authorize), Some(token)) = (given("authorize_url"), given("token_url")) {
+            return Ok((authorize, token));
+        }
+        let issuer = given("oidc_issuer").ok_or_else(|| DomainError::InvalidConfiguration("The provider names no endpoints.".into()))?;
+        let discovery = self.external()?.discovery(&issuer).await?;
+        let endpoint = |name: &str, detail: &str| {
+            given(detail)
+                .or_else(|| discovery.get(name).and_then(Value::as_str).map(str::to_string))
+                .filter(|url| acceptable_issuer(url))
+                .ok_or_else(|| DomainError::ProviderUnreachable(format!("The discovery document of {issuer} has no usable {name}.")))
+        };
+        Ok((endpoint("authorization_endpoint", "authorize_url")?, endpoint("token_endpoint", "token_url")?))
+    }
+
+    /// Starts a federated sign-in: remembers the app's request under a fresh `state` and sends
+    /// the browser to the provider with that state, a nonce and a PKCE challenge.
+    pub async fn start_upstream(&self, checked: &CheckedAuthorize, provider_name: &str, callback_url: &str) -> DomainResult<String> {
+        let provider = self.describe_identity_provider(&checked.pool.id, provider_name).await?;
+        let (authorize_url, _) = self.provider_endpoints(&provider).await?;
+        let state = random_token(32);
+        let request = &checked.request;
+        let record = UpstreamState {
+            provider: provider.name.clone(),
+            verifier: random_token(48),
+            nonce: random_token(24),
+            client_id: request.client_id.clone(),
+            response_type: request.response_type.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            state: request.state.clone(),
+            scope: request.scope.clone(),
+            rp_nonce: request.nonce.clone(),
+            code_challenge: request.code_challenge.clone(),
+            code_challenge_method: request.code_challenge_method.clone(),
+        };
+        let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
+        let write = RecordWrite::Insert {
+            kind: UPSTREAM_STATE,
+            scope: checked.pool.id.clone(),
+            key: sha256_hex(&state),
+            data,
+            expires_ms: Some(self.now() + STATE_VALIDITY_MS),
+        };
+        self.store.write_records(&[write]).await.map_err(store_error)?;
+        let scopes = provider.details.get("authorize_scopes").cloned().unwrap_or_default();
+        let scopes = scopes.replace(',', " ");
+        let challenge = pkce_challenge(&record.verifier);
+        let mut pairs = vec![
+            ("response_type", "code"),
+            ("client_id", provider.details.get("client_id").map(String::as_str).unwrap_or("")),
+            ("redirect_uri", callback_url),
+            ("scope", scopes.as_str()),
+            ("state", state.as_str()),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ];
+        if matches!(provider.provider_type.as_str(), "OIDC" | "Google" | "SignInWithApple") {
+            pairs.push(("nonce", record.nonce.as_str()));
+        }
+        if provider.provider_type == "SignInWithApple" && !scopes.trim().is_empty() {
+            pairs.push(("response_mode", "form_post"));
+        }
+        Ok(with_parameters(&authorize_url, &pairs, false))
+    }
+
+    /// Finishes a federated sign-in at the callback: spends the state, exchanges the code,
+    /// verifies what the provider says, and signs in (creating or updating) the user it maps to.
+    /// Returns the app's authorization request, checked again, and the user.
+    pub async fn finish_upstream(&self, pool_id: &str, state: &str, code: &str, callback_url: &str) -> DomainResult<(CheckedAuthorize, User)> {
+        let key = sha256_hex(state);
+        let data = self.store.get_record(UPSTREAM_STATE, pool_id, &key, self.now()).await.map_err(store_error)?;
+        let record: UpstreamState = data
+            .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
+            .transpose()?
+            .ok_or_else(|| DomainError::NotAuthorized("The sign-in state is unknown or expired; start again.".into()))?;
+        self.store
+            .write_records(&[RecordWrite::Delete { kind: UPSTREAM_STATE, scope: pool_id.to_string(), key }])
+            .await
+            .map_err(store_error)?;
+        let request = AuthorizeRequest {
+            client_id: record.client_id.clone(),
+            response_type: record.response_type.clone(),
+            redirect_uri: record.redirect_uri.clone(),
+            state: record.state.clone(),
+            scope: record.scope.clone(),
+            nonce: record.rp_nonce.clone(),
+            code_challenge: record.code_challenge.clone(),
+            code_challenge_method: record.code_challenge_method.clone(),
+            identity_provider: Some(record.provider.clone()),
+            idp_identifier: None,
+            prompt: None,
+        };
+        let checked = self.check_authorize(pool_id, &request).await.map_err(|error| match error {
+            crate::user_pool::hosted::AuthorizeError::Page(message) => invalid(message),
+            crate::user_pool::hosted::AuthorizeError::Redirect { description, .. } => invalid(description),
+        })?;
+        let provider = self.describe_identity_provider(pool_id, &record.provider).await?;
+        let claims = self.upstream_claims(&provider, &record, code, callback_url).await?;
+        let user = self.federated_user(&checked.pool, &provider, &claims).await?;
+        Ok((checked, user))
+    }
+
+    /// Exchanges the code and returns the provider's claims about the user.
+    pub(crate) async fn upstream_claims(&self, provider: &IdentityProvider, record: &UpstreamState, code: &str, callback_url: &str) -> DomainResult<Value> {
+        let external = self.external()?;
+        let (_, token_url) = self.provider_endpoints(provider).await?;
+        let detail = |name: &str| provider.details.get(name).cloned().unwrap_or_default();
+        let client_id = detail("client_id");
+        let client_secret = if provider.provider_type == "SignInWithApple" {
+            apple_client_secret(&detail("team_id"), &detail("key_id"), &client_id, &detail("private_key"), self.now() / 1000)?
+        } else {
+            detail("client_secret")
+        };
+        let mut fields = vec![
+            ("grant_type".to_string(), "authorization_code".to_string()),
+            ("code".to_string(), code.to_string()),
+            ("redirect_uri".to_string(), callback_url.to_string()),
+            ("client_id".to_string(), client_id.clone()),
+            ("code_verifier".to_string(), record.verifier.clone()),
+        ];
+        if !client_secret.is_empty() {
+            fields.push(("client_secret".to_string(), client_secret));
+        }
+        let refused = |what: String| {
+            tracing::info!(provider = %provider.name, %what, "identity provider refused the sign-in");
+            DomainError::NotAuthorized(format!("{} did not accept the sign-in.", provider.name))
+        };
+        let answer = external.http().post_form(&token_url, &fields).await.map_err(refused)?;
+        match provider.provider_type.as_str() {
+            "OIDC" | "Google" | "SignInWithApple" => {
+                let id_token = answer.get("id_token").and_then(Value::as_str).ok_or_else(|| refused("no id_token in the token response".into()))?;
+                let issuer = detail("oidc_issuer");
+                let verified = external.verify_oidc_token(&issuer, id_token).await.map_err(|error| match error {
+                    DomainError::InvalidIdentityToken(message) => refused(message),
+                    other => other,
+                })?;
+                if !verified.audiences.iter().any(|audience| audience == &client_id) {
+                    return Err(refused("the ID token is for another audience".into()));
+                }
+                let nonce = verified.claims.get("nonce").and_then(Value::as_str).unwrap_or("");
+                if !crate::crypto::constant_time_eq(nonce.as_bytes(), record.nonce.as_bytes()) {
+                    return Err(refused("the ID token's nonce is not the one sent".into()));
+                }
+                Ok(verified.claims)
+            }
+            "Facebook" | "LoginWithAmazon" => {
+                let access_token = answer.get("access_token").and_then(Value::as_str).ok_or_else(|| refused("no access_token in the token response".into()))?;
+                let mut url = detail("attributes_url");
+                if provider.provider_type == "Facebook" && url.ends_with("fields=") {
+                    let mut fields: Vec<String> = vec!["id".into()];
+                    fields.extend(provider.attribute_mapping.values().filter(|name| *name != "id").cloned());
+                    url.push_str(&fields.join(","));
+                }
+                let separator = if url.contains('?') { '&' } else { '?' };
+                let url = format!("{url}{separator}access_token={}", crate::federation::percent_encode(access_token));
+                let claims = external.http().get_json(&url).await.map_err(refused)?;
+                let subject_claim = if provider.provider_type == "Facebook" { "id" } else { "user_id" };
+                if claim_text(&claims, subject_claim).is_none_or(|subject| subject.is_empty()) {
+                    return Err(refused(format!("the profile has no {subject_claim}")));
+                }
+                Ok(claims)
+            }
+            other => Err(DomainError::NotImplemented(format!("{other} sign-in is not implemented by cognate."))),
+        }
+    }
+
+    /// The pool user for a provider's claims: the linked user if AdminLinkProviderForUser
+    /// linked this identity, else `<ProviderName>_<subject>`, created on first sign-in; mapped
+    /// attributes are written on every sign-in.
+    pub(crate) async fn federated_user(&self, pool: &UserPool, provider: &IdentityProvider, claims: &Value) -> DomainResult<User> {
+        let subject_claim = provider.attribute_mapping.get("username").map(String::as_str).unwrap_or("sub");
+        let subject = claim_text(claims, subject_claim)
+            .filter(|subject| !subject.is_empty())
+            .ok_or_else(|| DomainError::NotAuthorized(format!("{} sent no {subject_claim}.", provider.name)))?;
+        let mut mapped = Vec::new();
+        for (attribute, upstream) in &provider.attribute_mapping {
+            if attribute == "username" {
+                continue;
+            }
+            if let Some(value) = claim_text(claims, upstream) {
+                mapped.push(Attribute { name: attribute.clone(), value });
+            }
+        }
+        let link = self.store.get_record(PROVIDER_LINK, &format!("{}:{}", pool.id, provider.name), &subject, 0).await.map_err(store_error)?;
+        if let Some(username_key) = link {
+            let user = self.store.get_user(&pool.id, &username_key).await.map_err(store_error)?;
+            return user
+                .filter(|user| user.enabled)
+                .ok_or_else(|| DomainError::NotAuthorized("The user this identity is linked to is disabled or gone.".into()));
+        }
+        let username = format!("{}_{}", provider.name, subject);
+        let now = self.now();
+        let identity = json!({
+            "userId": subject,
+            "providerName": provider.name,
+            "providerType": provider.provider_type,
+            "issuer": Value::Null,
+            "primary": "true",
+            "dateCreated": now.to_string(),
+        });
+        match self.store.get_user(&pool.id, &pool.username_key(&username)).await.map_err(store_error)? {
+            Some(mut user) => {
+                if !user.enabled {
+                    return Err(DomainError::NotAuthorized("User is disabled.".into()));
+                }
+                for attribute in &mapped {
+                    set_attribute(&mut user.attributes, &attribute.name, &attribute.value);
+                }
+                user.modified_ms = now;
+                self.save_user(pool, &mut user).await?;
+                Ok(user)
+            }
+            None => {
+                let sub = crate::ids::new_uuid();
+                let mut attributes = vec![Attribute { name: "sub".into(), value: sub.clone() }];
+                for attribute in &mapped {
+                    set_attribute(&mut attributes, &attribute.name, &attribute.value);
+                }
+                set_attribute(&mut attributes, "identities", &json!([identity]).to_string());
+                let user = User::new(&pool.id, username, sub, attributes, UserStatus::ExternalProvider, now);
+                self.store.insert_user(&self.user_record(pool, &user)).await.map_err(store_error)?;
+                Ok(user)
+            }
+        }
+    }
+}
