@@ -11,6 +11,7 @@ pub mod messages;
 pub mod oauth;
 pub mod password;
 pub mod providers;
+pub mod sign_in_records;
 pub mod signing_key_cache;
 pub mod store;
 pub mod types;

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::sign_in_records::{AuthSessionRecord, RefreshTokenRecord};
+
 /// Settings the domain keeps and returns without interpreting them (Lambda triggers, email and
 /// SMS configuration, analytics): their wire JSON, keyed by the member name.
 pub type OpaqueSettings = BTreeMap<String, serde_json::Value>;
@@ -327,38 +329,6 @@ pub struct Group {
     pub precedence: Option<u32>,
     pub created_ms: i64,
     pub modified_ms: i64,
-}
-
-/// A refresh token as stored: only its SHA-256 is kept, so a database leak yields no usable
-/// token. Every token minted from one sign-in shares its `origin_jti`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RefreshTokenRecord {
-    pub token_hash: String,
-    pub pool_id: String,
-    pub client_id: String,
-    pub username_key: String,
-    pub sub: String,
-    pub origin_jti: String,
-    pub auth_time_ms: i64,
-    pub issued_ms: i64,
-    pub expires_ms: i64,
-    pub revoked: bool,
-    /// The scopes of a sign-in through OAuth (the hosted pages), which its refreshes keep;
-    /// None for sign-ins through the API (the admin scope).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<String>>,
-}
-
-/// A sign-in waiting for the answer to a challenge. Only the SHA-256 of the session string is
-/// stored; a session is taken (deleted) when answered, so it works once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthSessionRecord {
-    pub session_hash: String,
-    pub pool_id: String,
-    pub client_id: String,
-    pub username_key: String,
-    pub challenge_name: String,
-    pub expires_ms: i64,
 }
 
 /// A message cognate sends to a user (a code, an invitation). Without a configured channel it

@@ -19,8 +19,6 @@ const SIZE_BUDGET: usize = 400;
 /// here may shrink but not grow, and leaves the list once it is within the budget.
 const OVER_BUDGET: &[(&str, usize)] = &[
     ("crates/bench/src/main.rs", 691),
-    ("crates/domain/src/iam/policy.rs", 620),
-    ("crates/domain/src/user_pool/types.rs", 414),
     ("crates/server/src/api/identity.rs", 549),
     ("crates/server/src/api/idp/wire.rs", 592),
     ("crates/server/src/api/sync/mod.rs", 455),
