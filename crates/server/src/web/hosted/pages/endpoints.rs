@@ -1,0 +1,96 @@
+//! `/logout`, the federation callback `/oauth2/idpresponse`, the error page and the pool's logo.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+
+use cognate_domain::user_pool::hosted::AuthorizeError;
+
+use crate::state::AppState;
+use crate::web::hosted::flow::*;
+use crate::web::hosted::render::*;
+use crate::web::hosted::session::*;
+
+/// `GET /logout`: ends the browser's session, then either goes to `logout_uri` (one of the
+/// client's sign-out URLs) or, with `redirect_uri` and `response_type`, back to the sign-in page.
+pub async fn logout(State(state): State<AppState>, page: PageRequest) -> Response {
+    pub(crate) const OPERATION: &str = "logout";
+    let (pool_id, base, uri, headers) = (&page.pool_id, &page.base, &page.uri, &page.headers);
+    let query = query_of(&uri);
+    let client_id = query.get("client_id").unwrap_or("");
+    let target = if let Some(logout_uri) = query.get("logout_uri") {
+        match state.user_pools.check_logout(&pool_id, client_id, logout_uri).await {
+            Ok(()) => logout_uri.to_string(),
+            Err(_) => return finish(error_page("The client_id or logout_uri is not valid for this app.", ""), OPERATION),
+        }
+    } else {
+        let request = authorize_request(&query);
+        if let Err(error) = state.user_pools.check_authorize(&pool_id, &request).await {
+            return match error {
+                AuthorizeError::Page(_) => finish(error_page("Sign-out needs client_id with logout_uri, or with redirect_uri and response_type.", ""), OPERATION),
+                other => refused(other, &request, OPERATION),
+            };
+        }
+        format!("{}/login?{}&notice=signed_out", base.prefix, auth_query(&request))
+    };
+    if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
+        if let Err(error) = state.user_pools.end_hosted_session(&pool_id, &token).await {
+            return finish(error_page(&page_message(&error), ""), OPERATION);
+        }
+    }
+    let path = if base.prefix.is_empty() { "/".to_string() } else { base.prefix.clone() };
+    let cleared = cookie(&state, SESSION_COOKIE, "", &path, Some(0));
+    redirect(&target, vec![cleared], OPERATION)
+}
+
+/// `GET|POST /oauth2/idpresponse`: the upstream provider sends the browser back here with
+/// `code` and `state` (Sign in with Apple POSTs them).
+pub async fn idp_response(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
+    pub(crate) const OPERATION: &str = "oauth2/idpresponse";
+    let (pool_id, base, uri, headers) = (&page.pool_id, &page.base, &page.uri, &page.headers);
+    let params = read_form(&headers, &body).filter(|form| form.get("state").is_some()).unwrap_or_else(|| query_of(&uri));
+    if let Some(error) = params.get("error") {
+        let description = params.get("error_description").unwrap_or("");
+        return finish(error_page(&format!("The identity provider refused the sign-in: {error} {description}"), ""), OPERATION);
+    }
+    let (Some(upstream_state), Some(code)) = (params.get("state"), params.get("code")) else {
+        return finish(error_page("The identity provider's answer has no code or state.", ""), OPERATION);
+    };
+    let callback = format!("{}{}/oauth2/idpresponse", base.origin, base.prefix);
+    match state.user_pools.finish_upstream(&pool_id, upstream_state, code, &callback).await {
+        Ok((checked, user)) => {
+            let look = look(&state, &pool_id, &checked.client.client_id, &base).await;
+            let flow = Flow { query: auth_query(&checked.request), checked, base: base.clone(), look, token: String::new(), cookies: vec![] };
+            flow.signed_in(&state, &user, OPERATION).await
+        }
+        Err(error) => finish(error_page(&page_message(&error), ""), OPERATION),
+    }
+}
+
+/// `GET /error`.
+pub async fn error(uri: Uri) -> Response {
+    let query = query_of(&uri);
+    let message = query.get("error_description").or(query.get("error")).unwrap_or("An error occurred.");
+    finish(error_page(message, ""), "error")
+}
+
+/// `GET /<pool id>/_ui/<client id or ALL>/logo`: the logo of SetUICustomization.
+pub async fn logo(State(state): State<AppState>, Path((pool_id, client_id)): Path<(String, String)>) -> Response {
+    let found = state.user_pools.get_ui_customization(&pool_id, Some(&client_id)).await.ok().flatten();
+    match found.and_then(|custom| Some((custom.image?, custom.image_type?))) {
+        Some((image, kind)) => match base64::engine::general_purpose::STANDARD.decode(image) {
+            Ok(bytes) => {
+                let mut response = (StatusCode::OK, bytes).into_response();
+                if let Ok(value) = HeaderValue::from_str(&kind) {
+                    response.headers_mut().insert("content-type", value);
+                }
+                response.headers_mut().insert("cache-control", HeaderValue::from_static("public, max-age=86400"));
+                response
+            }
+            Err(_) => StatusCode::NOT_FOUND.into_response(),
+        },
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
