@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
-use axum::Router;
+use axum::{Extension, Router};
 
 use cognate_domain::clock::{Clock, SystemClock};
 use cognate_domain::crypto::{random_string, MasterKey};
@@ -25,6 +25,7 @@ use cognate_store::SqlStore;
 
 use crate::aws::json::ApiError;
 use crate::config::{Config, Secret};
+use crate::dispatch::AwsApis;
 use crate::state::{AppState, OperationName, RequestId, RootCredentials};
 
 /// The assembled application.
@@ -152,12 +153,23 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .layer(middleware::from_fn_with_state(state.clone(), crate::web::rate_limit::limit_forms))
         .layer(middleware::from_fn_with_state(state.clone(), request_deadline))
         .layer(middleware::from_fn(cors_and_log))
+        .layer(Extension(aws_apis()))
         .with_state(state.clone());
     // Requests on a pool's domain are routed to the pool's paths before the routing above.
     let router = Router::new()
         .fallback_service(router)
         .layer(middleware::from_fn_with_state(state.clone(), crate::web::hosted::route_domains));
     Ok(App { router, state, generated_root_credentials })
+}
+
+/// The AWS front ends served on `POST /`: this is the one place that names them all.
+fn aws_apis() -> AwsApis {
+    AwsApis(Arc::new(vec![
+        Arc::new(crate::api::idp::IdpApi),
+        Arc::new(crate::api::identity::IdentityApi),
+        Arc::new(crate::api::sts::StsApi),
+        Arc::new(crate::api::iam::IamApi),
+    ]))
 }
 
 /// Every node of a cluster must use the same master key: the first node stores a value sealed

@@ -1,11 +1,15 @@
-//! `POST /` (and `GET /?Action=…`): reads the body within the size limit, picks the API by
-//! `X-Amz-Target` (AWS JSON 1.1: cognito-idp, cognito-identity) or by the query protocol's
-//! `Action` and `Version` (IAM, STS), authenticates signed requests (the root credentials or
-//! temporary credentials from STS), authorises temporary credentials with the policy engine,
-//! and renders the answer in the protocol's own format.
+//! `POST /` (and `GET /?Action=…`): the one generic server of the AWS front ends, in the manner
+//! of garage's `ApiHandler`. Each API implements [`AwsApi`]; `app.rs` hands in the table of them
+//! ([`AwsApis`]) and this module imports none. It reads the body within the size limit, picks
+//! the API by `X-Amz-Target` (AWS JSON 1.1) or by the query protocol's `Version` and `Action`,
+//! authenticates signed operations (the root credentials or temporary credentials from STS),
+//! asks the policy engine about a session for every resource the operation acts on, and renders
+//! the answer in the API's own protocol.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
+use async_trait::async_trait;
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -14,18 +18,174 @@ use axum::Extension;
 use serde_json::Value;
 use tracing::Instrument;
 
-
-use crate::state::{AppState, OperationName, RequestId};
+use crate::auth::{authenticate, authorize, AuthFailure, Principal};
 use crate::aws::json::{self, ApiError};
+use crate::aws::operations::Authentication;
 use crate::aws::query::{self, QueryError, QueryInput};
-use crate::auth::{authenticate, authorize, AuthFailure};
-use crate::api::{iam, identity, idp, sts};
+use crate::state::{AppState, OperationName, RequestId};
 
-const IDP_TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService";
-const IDENTITY_TARGET_PREFIX: &str = "AWSCognitoIdentityService";
+/// How an API is reached and answers.
+#[derive(Debug, Clone, Copy)]
+pub enum Protocol {
+    /// AWS JSON 1.1: `X-Amz-Target: <prefix>.<Operation>`.
+    Json { target_prefix: &'static str },
+    /// The query protocol: `Action=<Operation>&Version=<version>`, answered in XML.
+    Query { version: &'static str, namespace: &'static str },
+}
+
+/// One operation of an API, as the generic server sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationRef {
+    pub name: &'static str,
+    pub authentication: Authentication,
+}
+
+/// What an API is handed for one request: the body of an AWS JSON request (bytes, parsed by
+/// the operation into its own typed request) or the parameters of a query-protocol one, who
+/// signed it, the region it was signed for, and the client's address.
+pub struct AwsRequest<'a> {
+    pub body: &'a [u8],
+    pub query: Option<&'a QueryInput>,
+    pub principal: Option<&'a Principal>,
+    pub region: &'a str,
+    pub peer: Option<IpAddr>,
+}
+
+/// A successful answer in the API's protocol: a JSON body, or the XML of a query result.
+pub enum Answer {
+    Json(Value),
+    Xml(String),
+}
+
+/// A refusal in the API's protocol.
+pub enum Refusal {
+    Json(ApiError),
+    Query(QueryError),
+}
+
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        Refusal::Json(error)
+    }
+}
+
+impl From<QueryError> for Refusal {
+    fn from(error: QueryError) -> Self {
+        Refusal::Query(error)
+    }
+}
+
+/// An AWS front end: its operations, the resources each acts on, and the handling of one.
+#[async_trait]
+pub trait AwsApi: Send + Sync + 'static {
+    /// The SigV4 service name, which is also the prefix of its IAM actions (`cognito-idp`).
+    fn service(&self) -> &'static str;
+    fn protocol(&self) -> Protocol;
+    /// The operation a name designates, if the API has it (implemented or not).
+    fn operation(&self, name: &str) -> Option<OperationRef>;
+    /// The resources a signed operation acts on, taken from the members the operation itself
+    /// acts on; a session principal must be allowed `<service>:<operation>` on each. Empty: no
+    /// policy check (STS answers any valid signature).
+    async fn resources(&self, state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String>;
+    /// Checks made before an unsigned operation runs (the rate limits of guessable ones).
+    fn admit(&self, _state: &AppState, _operation: OperationRef, _request: &AwsRequest<'_>) -> Result<(), Refusal> {
+        Ok(())
+    }
+    async fn handle(&self, state: &AppState, operation: OperationRef, request: AwsRequest<'_>) -> Result<Answer, Refusal>;
+}
+
+/// The APIs served on `POST /`, handed in by `app.rs`.
+#[derive(Clone)]
+pub struct AwsApis(pub Arc<Vec<Arc<dyn AwsApi>>>);
+
+impl AwsApis {
+    fn by_target(&self, prefix: &str) -> Option<&Arc<dyn AwsApi>> {
+        self.0.iter().find(|api| matches!(api.protocol(), Protocol::Json { target_prefix } if target_prefix == prefix))
+    }
+
+    /// The query API of a request: by its Version, else by the API that has the action.
+    fn by_query(&self, version: Option<&str>, action: &str) -> Option<&Arc<dyn AwsApi>> {
+        let query_apis = || self.0.iter().filter(|api| matches!(api.protocol(), Protocol::Query { .. }));
+        query_apis()
+            .find(|api| matches!(api.protocol(), Protocol::Query { version: own, .. } if Some(own) == version))
+            .or_else(|| query_apis().find(|api| api.operation(action).is_some()))
+    }
+
+    /// The namespace of query-protocol errors that belong to no API.
+    fn default_namespace(&self) -> &'static str {
+        self.0
+            .iter()
+            .find_map(|api| match api.protocol() {
+                Protocol::Query { namespace, .. } => Some(namespace),
+                Protocol::Json { .. } => None,
+            })
+            .unwrap_or("")
+    }
+}
+
+fn auth_refusal(protocol: Protocol, failure: AuthFailure) -> Refusal {
+    match protocol {
+        Protocol::Json { .. } => Refusal::Json(failure.into_json()),
+        Protocol::Query { .. } => Refusal::Query(failure.into_query()),
+    }
+}
+
+fn render(protocol: Protocol, action: &str, outcome: Result<Answer, Refusal>, request_id: &str) -> Response {
+    let namespace = match protocol {
+        Protocol::Query { namespace, .. } => namespace,
+        Protocol::Json { .. } => "",
+    };
+    match outcome {
+        Ok(Answer::Json(value)) => json::success(value, request_id),
+        Ok(Answer::Xml(inner)) => query::success(action, namespace, &inner, request_id),
+        Err(Refusal::Json(error)) => error.into_response_with(request_id),
+        Err(Refusal::Query(error)) => error.render(namespace, request_id),
+    }
+}
+
+/// Authenticates, admits and authorises one operation, then hands it to its API.
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    state: &AppState,
+    api: &dyn AwsApi,
+    operation: OperationRef,
+    method: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    signed_body: &[u8],
+    body: &[u8],
+    query: Option<&QueryInput>,
+    peer: Option<IpAddr>,
+) -> Result<Answer, Refusal> {
+    let protocol = api.protocol();
+    let mut principal = None;
+    let mut region = state.config.region.clone();
+    if operation.authentication == Authentication::Signed {
+        let (signer, signed_region) =
+            authenticate(state, api.service(), method, uri, headers, signed_body).await.map_err(|failure| auth_refusal(protocol, failure))?;
+        principal = Some(signer);
+        region = signed_region;
+    }
+    if matches!(protocol, Protocol::Json { .. }) {
+        // The body must be a JSON object before anything reads members from it.
+        json::check_body(body)?;
+    }
+    let request = AwsRequest { body, query, principal: principal.as_ref(), region: &region, peer };
+    match &principal {
+        Some(signer) => {
+            let action = format!("{}:{}", api.service(), operation.name);
+            for resource in api.resources(state, operation, &request).await {
+                authorize(state, signer, &action, &resource).await.map_err(|failure| auth_refusal(protocol, failure))?;
+            }
+        }
+        None => api.admit(state, operation, &request)?,
+    }
+    api.handle(state, operation, request).await
+}
 
 pub async fn aws_post(
     State(state): State<AppState>,
+    Extension(apis): Extension<AwsApis>,
     Extension(request_id): Extension<RequestId>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     uri: Uri,
@@ -47,15 +207,9 @@ pub async fn aws_post(
             }
         };
         if headers.contains_key("x-amz-target") {
-            let (operation_name, outcome) = handle_json(&state, peer, &uri, &headers, &body).await;
-            let mut response = match outcome {
-                Ok(value) => json::success(value, &request_id.0),
-                Err(error) => error.into_response_with(&request_id.0),
-            };
-            response.extensions_mut().insert(OperationName(operation_name));
-            response
+            handle_json(&state, &apis, &request_id.0, peer, &uri, &headers, &body).await
         } else {
-            handle_query(&state, &request_id.0, "POST", &uri, &headers, &body, &body).await
+            handle_query(&state, &apis, &request_id.0, peer, "POST", &uri, &headers, &body, &body).await
         }
     }
     .instrument(span)
@@ -63,147 +217,82 @@ pub async fn aws_post(
 }
 
 /// `GET /?Action=…&Version=…`: the query protocol with its parameters in the URL.
-pub async fn aws_get(State(state): State<AppState>, Extension(request_id): Extension<RequestId>, uri: Uri, headers: HeaderMap) -> Response {
+pub async fn aws_get(
+    State(state): State<AppState>,
+    Extension(apis): Extension<AwsApis>,
+    Extension(request_id): Extension<RequestId>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(address))| address.ip());
     let query = uri.query().unwrap_or("").as_bytes().to_vec();
-    handle_query(&state, &request_id.0, "GET", &uri, &headers, &query, b"").await
+    handle_query(&state, &apis, &request_id.0, peer, "GET", &uri, &headers, &query, b"").await
 }
 
-async fn handle_json(state: &AppState, peer: Option<IpAddr>, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> (&'static str, Result<Value, ApiError>) {
+fn with_operation(mut response: Response, name: &'static str) -> Response {
+    response.extensions_mut().insert(OperationName(name));
+    response
+}
+
+async fn handle_json(
+    state: &AppState,
+    apis: &AwsApis,
+    request_id: &str,
+    peer: Option<IpAddr>,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let target = headers.get("x-amz-target").and_then(|value| value.to_str().ok()).unwrap_or("");
+    let unknown = |message: String| with_operation(ApiError::client("UnknownOperationException", message).into_response_with(request_id), "-");
     let Some((prefix, operation_name)) = target.split_once('.') else {
-        return ("-", Err(ApiError::client("UnknownOperationException", "The request has no X-Amz-Target header naming an operation.")));
+        return unknown("The request has no X-Amz-Target header naming an operation.".into());
     };
-    match prefix {
-        IDP_TARGET_PREFIX => {
-            let Some(operation) = idp::operations::Operation::from_name(operation_name) else {
-                return ("-", Err(ApiError::client("UnknownOperationException", format!("Unknown operation {operation_name}."))));
-            };
-            let outcome = async {
-                let mut region = state.config.region.clone();
-                let input = if operation.authentication() == idp::operations::Authentication::Signed {
-                    let (principal, signed_region) =
-                        authenticate(state, "cognito-idp", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
-                    region = signed_region;
-                    let input = json::parse_body(body)?;
-                    let resource = idp::resource_of(state, operation, &input).await;
-                    authorize(state, &principal, &format!("cognito-idp:{}", operation.name()), &resource)
-                        .await
-                        .map_err(AuthFailure::into_json)?;
-                    input
-                } else {
-                    let input = json::parse_body(body)?;
-                    if crate::rate::guessable_idp_operation(operation.name()) {
-                        let client_id = input.get("ClientId").and_then(Value::as_str);
-                        if !state.rate_limits.allow(peer, client_id) {
-                            return Err(ApiError::new(
-                                StatusCode::TOO_MANY_REQUESTS,
-                                "TooManyRequestsException",
-                                "Too many requests. Try again in a moment.",
-                            ));
-                        }
-                    }
-                    input
-                };
-                idp::handle(state, operation, input, &region).await
-            }
-            .await;
-            (operation.name(), outcome)
-        }
-        IDENTITY_TARGET_PREFIX => {
-            let Some((name, signed)) = identity::operation(operation_name) else {
-                return ("-", Err(ApiError::client("UnknownOperationException", format!("Unknown operation {operation_name}."))));
-            };
-            let outcome = async {
-                let input = json::parse_body(body)?;
-                let mut region = state.config.region.clone();
-                if signed {
-                    let (principal, signed_region) =
-                        authenticate(state, "cognito-identity", "POST", uri, headers, body).await.map_err(AuthFailure::into_json)?;
-                    region = signed_region;
-                    let action = format!("cognito-identity:{name}");
-                    for resource in identity::resources_of(state, name, &input).await {
-                        authorize(state, &principal, &action, &resource).await.map_err(AuthFailure::into_json)?;
-                    }
-                }
-                identity::handle(state, name, input, &region).await
-            }
-            .await;
-            (name, outcome)
-        }
-        _ => ("-", Err(ApiError::client("UnknownOperationException", format!("Unknown service target {prefix}.")))),
-    }
+    let Some(api) = apis.by_target(prefix) else {
+        return unknown(format!("Unknown service target {prefix}."));
+    };
+    let Some(operation) = api.operation(operation_name) else {
+        return unknown(format!("Unknown operation {operation_name}."));
+    };
+    let outcome = serve(state, api.as_ref(), operation, "POST", uri, headers, body, body, None, peer).await;
+    with_operation(render(api.protocol(), operation.name, outcome, request_id), operation.name)
 }
 
-/// Which query-protocol service an action belongs to.
-enum QueryService {
-    Sts,
-    Iam,
-}
-
+#[allow(clippy::too_many_arguments)]
 async fn handle_query(
     state: &AppState,
+    apis: &AwsApis,
     request_id: &str,
+    peer: Option<IpAddr>,
     method: &str,
     uri: &Uri,
     headers: &HeaderMap,
     parameters: &[u8],
     body: &[u8],
 ) -> Response {
+    let namespace = apis.default_namespace();
     let input = match QueryInput::parse(parameters) {
         Ok(input) => input,
-        Err(error) => return error.render(sts::NAMESPACE, request_id),
+        Err(error) => return with_operation(error.render(namespace, request_id), "-"),
     };
     let action = input.get("Action").unwrap_or("").to_string();
-    let service = match input.get("Version") {
-        Some(sts::VERSION) => Some(QueryService::Sts),
-        Some(iam::VERSION) => Some(QueryService::Iam),
-        _ if sts::ACTIONS.iter().any(|(name, _)| *name == action) => Some(QueryService::Sts),
-        _ if iam::MODEL_ACTIONS.contains(&action.as_str()) => Some(QueryService::Iam),
-        _ => None,
+    let version = input.get("Version");
+    let invalid_action = |version: &str| {
+        with_operation(
+            QueryError::sender("InvalidAction", format!("Could not find operation {action} for version {version}")).render(namespace, request_id),
+            "-",
+        )
     };
-    let name: &'static str = sts::ACTIONS
-        .iter()
-        .map(|(name, _)| *name)
-        .chain(iam::ACTIONS.iter().copied())
-        .find(|name| *name == action)
-        .unwrap_or("-");
-    let mut response = match service {
-        None => QueryError::sender("InvalidAction", format!("Could not find operation {action} for version {}", input.get("Version").unwrap_or("")))
-            .render(sts::NAMESPACE, request_id),
-        Some(QueryService::Sts) => {
-            let signed = sts::ACTIONS.iter().find(|(known, _)| *known == action).is_none_or(|(_, signed)| *signed);
-            let outcome = async {
-                let principal = if signed {
-                    Some(authenticate(state, "sts", method, uri, headers, body).await.map_err(AuthFailure::into_query)?.0)
-                } else {
-                    None
-                };
-                sts::handle(state, principal.as_ref(), &action, &input).await
-            }
-            .await;
-            match outcome {
-                Ok(inner) => query::success(&action, sts::NAMESPACE, &inner, request_id),
-                Err(error) => error.render(sts::NAMESPACE, request_id),
-            }
-        }
-        Some(QueryService::Iam) => {
-            let outcome = async {
-                if !iam::MODEL_ACTIONS.contains(&action.as_str()) {
-                    return Err(QueryError::sender("InvalidAction", format!("Could not find operation {action} for version {}", iam::VERSION)));
-                }
-                let (principal, _) = authenticate(state, "iam", method, uri, headers, body).await.map_err(AuthFailure::into_query)?;
-                let resource = iam::resource_of(state, &action, &input);
-                authorize(state, &principal, &format!("iam:{action}"), &resource).await.map_err(AuthFailure::into_query)?;
-                iam::handle(state, &action, &input).await
-            }
-            .await;
-            match outcome {
-                Ok(inner) => query::success(&action, iam::NAMESPACE, &inner, request_id),
-                Err(error) => error.render(iam::NAMESPACE, request_id),
-            }
-        }
+    let Some(api) = apis.by_query(version, &action) else {
+        return invalid_action(version.unwrap_or(""));
     };
-    response.extensions_mut().insert(OperationName(name));
-    response
+    let protocol = api.protocol();
+    let Some(operation) = api.operation(&action) else {
+        let Protocol::Query { version: own, namespace, .. } = protocol else { return invalid_action(version.unwrap_or("")) };
+        let error = QueryError::sender("InvalidAction", format!("Could not find operation {action} for version {own}"));
+        return with_operation(error.render(namespace, request_id), "-");
+    };
+    let outcome = serve(state, api.as_ref(), operation, method, uri, headers, body, b"", Some(&input), peer).await;
+    with_operation(render(protocol, operation.name, outcome, request_id), operation.name)
 }
-

@@ -8,3 +8,13 @@ pub mod identity;
 pub mod idp;
 pub mod sts;
 pub mod sync;
+
+/// The status an operation has in a `docs/compat/` table (`implemented`, `partial`, `not yet`).
+#[cfg(test)]
+pub(crate) fn compat_status(table: &str, operation: &str) -> String {
+    let row = table
+        .lines()
+        .find(|line| line.starts_with(&format!("| {operation} |")))
+        .unwrap_or_else(|| panic!("{operation} has no row in the compatibility table"));
+    row.split('|').nth(3).unwrap().trim().to_string()
+}

@@ -78,15 +78,25 @@ pub fn without_nulls(value: Value) -> Value {
     }
 }
 
-/// Parses the request body into an object; anything else is a SerializationException.
-pub fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
-    let text = if body.iter().all(|byte| byte.is_ascii_whitespace()) { b"{}".as_slice() } else { body };
-    let value: Value = serde_json::from_slice(text)
+/// The bytes of an empty body read as `{}`, as AWS reads them.
+fn body_text(body: &[u8]) -> &[u8] {
+    if body.iter().all(|byte| byte.is_ascii_whitespace()) {
+        b"{}"
+    } else {
+        body
+    }
+}
+
+/// Checks that the request body is one JSON object (without building it); anything else is a
+/// SerializationException.
+pub fn check_body(body: &[u8]) -> Result<(), ApiError> {
+    let text = body_text(body);
+    serde_json::from_slice::<serde::de::IgnoredAny>(text)
         .map_err(|error| ApiError::serialization(format!("The request body is not valid JSON: {error}")))?;
-    if !value.is_object() {
+    if text.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::serialization("The request body must be a JSON object."));
     }
-    Ok(value)
+    Ok(())
 }
 
 /// `UserPoolId` → `userPoolId`, the way AWS validation messages name members.
@@ -98,15 +108,22 @@ fn member_label(member: &str) -> String {
     }
 }
 
-/// Deserialises an operation's input. A missing required member is an InvalidParameterException
-/// in Cognito's validation wording; a member of the wrong type is a SerializationException.
-pub fn parse_input<T: DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
-    T::deserialize(body).map_err(|error| {
+/// Deserialises an operation's input straight from the body into its typed request. A missing
+/// required member is an InvalidParameterException in Cognito's validation wording; a member of
+/// the wrong type is a SerializationException.
+pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    parse_input_as(body, "InvalidParameterException")
+}
+
+/// As [`parse_input`], with the exception a missing member is answered with (cognito-identity
+/// answers ValidationException).
+pub fn parse_input_as<T: DeserializeOwned>(body: &[u8], missing_member: &'static str) -> Result<T, ApiError> {
+    serde_json::from_slice::<T>(body_text(body)).map_err(|error| {
         let text = error.to_string();
         if let Some(rest) = text.strip_prefix("missing field `") {
             let member = rest.split('`').next().unwrap_or("");
             ApiError::client(
-                "InvalidParameterException",
+                missing_member,
                 format!(
                     "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
                     member_label(member)
@@ -145,21 +162,21 @@ mod tests {
 
     #[test]
     fn missing_members_use_cognito_validation_wording() {
-        let error = parse_input::<Sample>(&serde_json::json!({})).unwrap_err();
+        let error = parse_input::<Sample>(b"{}").unwrap_err();
         assert_eq!(error.type_name, "InvalidParameterException");
         assert_eq!(
             error.message,
             "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null"
         );
-        let wrong_type = parse_input::<Sample>(&serde_json::json!({"UserPoolId": "x", "Limit": "ten"})).unwrap_err();
+        let wrong_type = parse_input::<Sample>(br#"{"UserPoolId": "x", "Limit": "ten"}"#).unwrap_err();
         assert_eq!(wrong_type.type_name, "SerializationException");
     }
 
     #[test]
     fn bodies_must_be_objects_and_nulls_are_dropped() {
-        assert!(parse_body(b"[1]").is_err());
-        assert!(parse_body(b"{not json").is_err());
-        assert_eq!(parse_body(b"").unwrap(), serde_json::json!({}));
+        assert!(check_body(b"[1]").is_err());
+        assert!(check_body(b"{not json").is_err());
+        assert!(check_body(b"").is_ok() && check_body(b" {} ").is_ok());
         let cleaned = without_nulls(serde_json::json!({"A": null, "B": [{"C": null, "D": 1}]}));
         assert_eq!(cleaned.to_string(), r#"{"B":[{"D":1}]}"#);
     }

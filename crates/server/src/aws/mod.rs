@@ -2,5 +2,6 @@
 //! Signature Version 4 verification.
 
 pub mod json;
+pub mod operations;
 pub mod query;
 pub mod sigv4;

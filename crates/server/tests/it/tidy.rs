@@ -19,7 +19,7 @@ const SIZE_BUDGET: usize = 400;
 /// here may shrink but not grow, and leaves the list once it is within the budget.
 const OVER_BUDGET: &[(&str, usize)] = &[
     ("crates/bench/src/main.rs", 691),
-    ("crates/server/src/api/identity.rs", 549),
+    ("crates/server/src/api/identity/wire.rs", 413),
     ("crates/server/src/api/idp/wire.rs", 592),
     ("crates/server/src/api/sync/mod.rs", 455),
     ("crates/server/src/aws/sigv4.rs", 408),

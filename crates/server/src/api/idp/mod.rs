@@ -6,43 +6,101 @@ pub mod operations;
 mod ops;
 pub mod wire;
 
+use async_trait::async_trait;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-
+use crate::aws::json::{parse_input, ApiError};
+use crate::dispatch::{Answer, AwsApi, AwsRequest, OperationRef, Protocol, Refusal};
 use crate::state::AppState;
-use crate::aws::json::ApiError;
 pub use error::error_from_domain;
 use operations::Operation;
 
 
-/// The resource a signed operation acts on, for the policy engine, from the member the
-/// operation itself acts on (AWS's service authorization reference): the user pool it names in
-/// `UserPoolId`, the domain's own pool for DescribeUserPoolDomain, the tagged ARN for tagging,
-/// and `*` for CreateUserPool and ListUserPools. Other members a caller adds are never read.
-pub async fn resource_of(state: &AppState, operation: Operation, input: &Value) -> String {
-    use Operation::*;
-    let pool_arn = |pool_id: &str| cognate_domain::ids::user_pool_arn(cognate_domain::ids::region_of(pool_id), &state.config.account_id, pool_id);
-    let member = |name: &str| input.get(name).and_then(Value::as_str);
-    match operation {
-        CreateUserPool | ListUserPools => "*".into(),
-        TagResource | UntagResource | ListTagsForResource => member("ResourceArn").unwrap_or("*").to_string(),
-        DescribeUserPoolDomain => {
-            let domain = member("Domain").unwrap_or("");
-            match state.user_pools.describe_user_pool_domain(domain).await {
-                Ok(Some(found)) => pool_arn(&found.pool_id),
-                _ => "*".into(),
-            }
-        }
-        // Every other signed operation of the model names its pool in UserPoolId.
-        _ => member("UserPoolId").map(pool_arn).unwrap_or_else(|| "*".into()),
+/// The members that say which resource an operation acts on, read from the body by name and
+/// nothing else.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ResourceMembers {
+    user_pool_id: Option<String>,
+    resource_arn: Option<String>,
+    domain: Option<String>,
+    client_id: Option<String>,
+}
+
+impl ResourceMembers {
+    /// The members of a body (none when it cannot be read: the operation refuses it later).
+    fn of(body: &[u8]) -> ResourceMembers {
+        parse_input(body).unwrap_or_default()
     }
 }
 
-/// Runs one operation on a parsed body. Authentication has been checked by the caller.
+/// The cognito-idp API as the generic server serves it.
+pub struct IdpApi;
+
+#[async_trait]
+impl AwsApi for IdpApi {
+    fn service(&self) -> &'static str {
+        "cognito-idp"
+    }
+
+    fn protocol(&self) -> Protocol {
+        Protocol::Json { target_prefix: "AWSCognitoIdentityProviderService" }
+    }
+
+    fn operation(&self, name: &str) -> Option<OperationRef> {
+        Operation::from_name(name).map(|operation| OperationRef { name: operation.name(), authentication: operation.authentication() })
+    }
+
+    /// The resource a signed operation acts on, for the policy engine, from the member the
+    /// operation itself acts on (AWS's service authorization reference): the user pool it names
+    /// in `UserPoolId`, the domain's own pool for DescribeUserPoolDomain, the tagged ARN for
+    /// tagging, and `*` for CreateUserPool and ListUserPools. Other members are never read.
+    async fn resources(&self, state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String> {
+        use Operation::*;
+        let pool_arn = |pool_id: &str| cognate_domain::ids::user_pool_arn(cognate_domain::ids::region_of(pool_id), &state.config.account_id, pool_id);
+        let members = ResourceMembers::of(request.body);
+        let resource = match Operation::from_name(operation.name) {
+            Some(CreateUserPool | ListUserPools) | None => "*".into(),
+            Some(TagResource | UntagResource | ListTagsForResource) => members.resource_arn.unwrap_or_else(|| "*".into()),
+            Some(DescribeUserPoolDomain) => match state.user_pools.describe_user_pool_domain(members.domain.as_deref().unwrap_or("")).await {
+                Ok(Some(found)) => pool_arn(&found.pool_id),
+                _ => "*".into(),
+            },
+            // Every other signed operation of the model names its pool in UserPoolId.
+            Some(_) => members.user_pool_id.as_deref().map(pool_arn).unwrap_or_else(|| "*".into()),
+        };
+        vec![resource]
+    }
+
+    /// The guessable operations (passwords, codes, usernames) are limited per source address
+    /// and per app client.
+    fn admit(&self, state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Result<(), Refusal> {
+        if crate::rate::guessable_idp_operation(operation.name) {
+            let members = ResourceMembers::of(request.body);
+            if !state.rate_limits.allow(request.peer, members.client_id.as_deref()) {
+                return Err(Refusal::Json(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "TooManyRequestsException",
+                    "Too many requests. Try again in a moment.",
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle(&self, state: &AppState, operation: OperationRef, request: AwsRequest<'_>) -> Result<Answer, Refusal> {
+        let Some(operation) = Operation::from_name(operation.name) else {
+            return Err(Refusal::Json(ApiError::client("UnknownOperationException", format!("Unknown operation {}.", operation.name))));
+        };
+        run(state, operation, request.body, request.region).await.map(Answer::Json).map_err(Refusal::Json)
+    }
+}
+
+/// Runs one operation on the request body. Authentication has been checked by the caller.
 /// `region` is the one the request was signed for (the default region for unsigned ones): pools
 /// are created and listed in it.
-pub async fn handle(state: &AppState, operation: Operation, input: Value, region: &str) -> Result<Value, ApiError> {
+async fn run(state: &AppState, operation: Operation, input: &[u8], region: &str) -> Result<Value, ApiError> {
     use Operation::*;
     match operation {
         CreateUserPool => ops::pools::create_user_pool(state, input, region).await,

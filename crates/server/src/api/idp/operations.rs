@@ -2,49 +2,8 @@
 //! whether Cognito requires a SigV4 signature for it. The router knows them all; the ones not
 //! implemented yet answer one explicit error.
 
-/// How a caller authenticates to an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Authentication {
-    /// SigV4 with an access key (the `Admin*` family and pool management).
-    Signed,
-    /// No signature: by client id, access token or session (`"authtype": "none"` in the model).
-    Unsigned,
-}
-
-macro_rules! operations {
-    ($($name:ident => $auth:ident,)*) => {
-        /// A cognito-idp operation, named as in the service model.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Operation {
-            $($name,)*
-        }
-
-        impl Operation {
-            pub const ALL: &'static [Operation] = &[$(Operation::$name,)*];
-
-            pub fn from_name(name: &str) -> Option<Operation> {
-                match name {
-                    $(stringify!($name) => Some(Operation::$name),)*
-                    _ => None,
-                }
-            }
-
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Operation::$name => stringify!($name),)*
-                }
-            }
-
-            pub fn authentication(self) -> Authentication {
-                match self {
-                    $(Operation::$name => operations!(@auth $auth),)*
-                }
-            }
-        }
-    };
-    (@auth signed) => { Authentication::Signed };
-    (@auth unsigned) => { Authentication::Unsigned };
-}
+pub use crate::aws::operations::Authentication;
+use crate::aws::operations::operations;
 
 operations! {
     AddCustomAttributes => signed,

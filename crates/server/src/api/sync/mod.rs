@@ -273,7 +273,7 @@ pub async fn handle(
             None => {}
         }
         let modified_by = acting_identity.clone().unwrap_or_else(|| state.config.account_id.clone());
-        let input = if body.is_empty() { json!({}) } else { json::parse_body(&body)? };
+        let input = if body.is_empty() { json!({}) } else { json::check_body(&body).and_then(|()| serde_json::from_slice(&body).map_err(|error| ApiError::serialization(error.to_string())))? };
         run(&state, &route, &uri, input, &modified_by, acting_identity.is_some()).await
     }
     .await;

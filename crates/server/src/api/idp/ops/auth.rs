@@ -49,8 +49,8 @@ fn outcome_body(outcome: AuthOutcome) -> Result<Value, ApiError> {
     }
 }
 
-pub async fn initiate_auth(state: &AppState, raw: Value, admin: bool) -> Result<Value, ApiError> {
-    let input: InitiateAuthRequest = parse_input(&raw)?;
+pub async fn initiate_auth(state: &AppState, raw: &[u8], admin: bool) -> Result<Value, ApiError> {
+    let input: InitiateAuthRequest = parse_input(raw)?;
     let caller = caller(admin, input.user_pool_id)?;
     let outcome = state
         .user_pools
@@ -60,8 +60,8 @@ pub async fn initiate_auth(state: &AppState, raw: Value, admin: bool) -> Result<
     outcome_body(outcome)
 }
 
-pub async fn respond_to_auth_challenge(state: &AppState, raw: Value, admin: bool) -> Result<Value, ApiError> {
-    let input: RespondToAuthChallengeRequest = parse_input(&raw)?;
+pub async fn respond_to_auth_challenge(state: &AppState, raw: &[u8], admin: bool) -> Result<Value, ApiError> {
+    let input: RespondToAuthChallengeRequest = parse_input(raw)?;
     let caller = caller(admin, input.user_pool_id)?;
     let outcome = state
         .user_pools
@@ -71,8 +71,8 @@ pub async fn respond_to_auth_challenge(state: &AppState, raw: Value, admin: bool
     outcome_body(outcome)
 }
 
-pub async fn get_user(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AccessTokenInput = parse_input(&raw)?;
+pub async fn get_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AccessTokenInput = parse_input(raw)?;
     let holder = state.user_pools.authenticate_access_token(&input.access_token).await.map_err(error_from_domain)?;
     let attributes: Vec<AttributeType> = holder
         .user
@@ -85,14 +85,14 @@ pub async fn get_user(state: &AppState, raw: Value) -> Result<Value, ApiError> {
     to_body(&json!({ "Username": holder.user.username, "UserAttributes": attributes }))
 }
 
-pub async fn global_sign_out(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AccessTokenInput = parse_input(&raw)?;
+pub async fn global_sign_out(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AccessTokenInput = parse_input(raw)?;
     state.user_pools.global_sign_out(&input.access_token).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
-pub async fn admin_user_global_sign_out(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UsernameInput = parse_input(&raw)?;
+pub async fn admin_user_global_sign_out(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UsernameInput = parse_input(raw)?;
     state
         .user_pools
         .admin_user_global_sign_out(&input.user_pool_id, &input.username)
@@ -101,8 +101,8 @@ pub async fn admin_user_global_sign_out(state: &AppState, raw: Value) -> Result<
     Ok(empty())
 }
 
-pub async fn revoke_token(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: RevokeTokenRequest = parse_input(&raw)?;
+pub async fn revoke_token(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: RevokeTokenRequest = parse_input(raw)?;
     state
         .user_pools
         .revoke_token(&input.token, &input.client_id, input.client_secret.as_deref())
@@ -111,8 +111,8 @@ pub async fn revoke_token(state: &AppState, raw: Value) -> Result<Value, ApiErro
     Ok(empty())
 }
 
-pub async fn change_password(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ChangePasswordRequest = parse_input(&raw)?;
+pub async fn change_password(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ChangePasswordRequest = parse_input(raw)?;
     state
         .user_pools
         .change_password(&input.access_token, input.previous_password.as_deref().unwrap_or(""), &input.proposed_password)
@@ -121,8 +121,8 @@ pub async fn change_password(state: &AppState, raw: Value) -> Result<Value, ApiE
     Ok(empty())
 }
 
-pub async fn update_user_attributes(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UpdateUserAttributesRequest = parse_input(&raw)?;
+pub async fn update_user_attributes(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UpdateUserAttributesRequest = parse_input(raw)?;
     let changes: Vec<cognate_domain::user_pool::Attribute> = input
         .user_attributes
         .into_iter()
@@ -133,8 +133,8 @@ pub async fn update_user_attributes(state: &AppState, raw: Value) -> Result<Valu
     to_body(&json!({ "CodeDeliveryDetailsList": deliveries }))
 }
 
-pub async fn get_user_attribute_verification_code(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AttributeNameRequest = parse_input(&raw)?;
+pub async fn get_user_attribute_verification_code(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AttributeNameRequest = parse_input(raw)?;
     let details = state
         .user_pools
         .get_user_attribute_verification_code(&input.access_token, &input.attribute_name)
@@ -143,8 +143,8 @@ pub async fn get_user_attribute_verification_code(state: &AppState, raw: Value) 
     to_body(&json!({ "CodeDeliveryDetails": delivery(&details) }))
 }
 
-pub async fn verify_user_attribute(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AttributeNameRequest = parse_input(&raw)?;
+pub async fn verify_user_attribute(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AttributeNameRequest = parse_input(raw)?;
     let code = input.code.ok_or_else(|| {
         ApiError::client(
             "InvalidParameterException",
@@ -159,8 +159,8 @@ pub async fn verify_user_attribute(state: &AppState, raw: Value) -> Result<Value
     Ok(empty())
 }
 
-pub async fn delete_user_attributes(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: DeleteUserAttributesRequest = parse_input(&raw)?;
+pub async fn delete_user_attributes(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: DeleteUserAttributesRequest = parse_input(raw)?;
     state
         .user_pools
         .delete_user_attributes(&input.access_token, &input.user_attribute_names)
@@ -169,8 +169,8 @@ pub async fn delete_user_attributes(state: &AppState, raw: Value) -> Result<Valu
     Ok(empty())
 }
 
-pub async fn delete_user(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AccessTokenInput = parse_input(&raw)?;
+pub async fn delete_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AccessTokenInput = parse_input(raw)?;
     state.user_pools.delete_user(&input.access_token).await.map_err(error_from_domain)?;
     Ok(empty())
 }

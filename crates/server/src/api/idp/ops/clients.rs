@@ -13,7 +13,7 @@ use crate::api::idp::wire::*;
 
 const CLIENT_OPAQUE_MEMBERS: &[(&str, bool)] = &[("AnalyticsConfiguration", true), ("RefreshTokenRotation", true)];
 
-fn settings_from_input(input: UserPoolClientSettingsInput, raw: &Value) -> Result<AppClientSettings, ApiError> {
+fn settings_from_input(input: UserPoolClientSettingsInput, raw: &[u8]) -> Result<AppClientSettings, ApiError> {
     Ok(AppClientSettings {
         name: input.client_name.unwrap_or_default(),
         refresh_token_validity: input.refresh_token_validity.unwrap_or(30),
@@ -80,11 +80,11 @@ fn client_output(client: &AppClient, secret: Option<String>) -> UserPoolClientTy
     }
 }
 
-pub async fn create_user_pool_client(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let extra: CreateUserPoolClientExtra = parse_input(&raw)?;
-    let mut settings_input: UserPoolClientSettingsInput = parse_input(&raw)?;
+pub async fn create_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let extra: CreateUserPoolClientExtra = parse_input(raw)?;
+    let mut settings_input: UserPoolClientSettingsInput = parse_input(raw)?;
     settings_input.client_name = Some(extra.client_name);
-    let settings = settings_from_input(settings_input, &raw)?;
+    let settings = settings_from_input(settings_input, raw)?;
     let (client, secret) = state
         .user_pools
         .create_user_pool_client(&extra.user_pool_id, settings, extra.generate_secret.unwrap_or(false), extra.client_secret)
@@ -93,8 +93,8 @@ pub async fn create_user_pool_client(state: &AppState, raw: Value) -> Result<Val
     to_body(&json!({ "UserPoolClient": client_output(&client, secret) }))
 }
 
-pub async fn describe_user_pool_client(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ClientIdInput = parse_input(&raw)?;
+pub async fn describe_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ClientIdInput = parse_input(raw)?;
     let (client, secret) = state
         .user_pools
         .describe_user_pool_client(&input.user_pool_id, &input.client_id)
@@ -103,10 +103,10 @@ pub async fn describe_user_pool_client(state: &AppState, raw: Value) -> Result<V
     to_body(&json!({ "UserPoolClient": client_output(&client, secret) }))
 }
 
-pub async fn update_user_pool_client(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let ids: ClientIdInput = parse_input(&raw)?;
-    let settings_input: UserPoolClientSettingsInput = parse_input(&raw)?;
-    let settings = settings_from_input(settings_input, &raw)?;
+pub async fn update_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let ids: ClientIdInput = parse_input(raw)?;
+    let settings_input: UserPoolClientSettingsInput = parse_input(raw)?;
+    let settings = settings_from_input(settings_input, raw)?;
     let (client, secret) = state
         .user_pools
         .update_user_pool_client(&ids.user_pool_id, &ids.client_id, settings)
@@ -115,8 +115,8 @@ pub async fn update_user_pool_client(state: &AppState, raw: Value) -> Result<Val
     to_body(&json!({ "UserPoolClient": client_output(&client, secret) }))
 }
 
-pub async fn delete_user_pool_client(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ClientIdInput = parse_input(&raw)?;
+pub async fn delete_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ClientIdInput = parse_input(raw)?;
     state
         .user_pools
         .delete_user_pool_client(&input.user_pool_id, &input.client_id)
@@ -125,8 +125,8 @@ pub async fn delete_user_pool_client(state: &AppState, raw: Value) -> Result<Val
     Ok(empty())
 }
 
-pub async fn list_user_pool_clients(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ListUserPoolClientsRequest = parse_input(&raw)?;
+pub async fn list_user_pool_clients(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ListUserPoolClientsRequest = parse_input(raw)?;
     let page = state
         .user_pools
         .list_user_pool_clients(&input.user_pool_id, input.next_token.as_deref(), input.max_results)

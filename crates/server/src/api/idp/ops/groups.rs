@@ -39,8 +39,8 @@ fn changes(input: &GroupRequest) -> Result<GroupChanges, ApiError> {
     Ok(GroupChanges { description: input.description.clone(), role_arn: input.role_arn.clone(), precedence })
 }
 
-pub async fn create_group(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: GroupRequest = parse_input(&raw)?;
+pub async fn create_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: GroupRequest = parse_input(raw)?;
     let group = state
         .user_pools
         .create_group(&input.user_pool_id, &input.group_name, changes(&input)?)
@@ -49,14 +49,14 @@ pub async fn create_group(state: &AppState, raw: Value) -> Result<Value, ApiErro
     to_body(&json!({ "Group": group_output(&group) }))
 }
 
-pub async fn get_group(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: GroupNameInput = parse_input(&raw)?;
+pub async fn get_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: GroupNameInput = parse_input(raw)?;
     let group = state.user_pools.get_group(&input.user_pool_id, &input.group_name).await.map_err(error_from_domain)?;
     to_body(&json!({ "Group": group_output(&group) }))
 }
 
-pub async fn update_group(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: GroupRequest = parse_input(&raw)?;
+pub async fn update_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: GroupRequest = parse_input(raw)?;
     let group = state
         .user_pools
         .update_group(&input.user_pool_id, &input.group_name, changes(&input)?)
@@ -65,14 +65,14 @@ pub async fn update_group(state: &AppState, raw: Value) -> Result<Value, ApiErro
     to_body(&json!({ "Group": group_output(&group) }))
 }
 
-pub async fn delete_group(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: GroupNameInput = parse_input(&raw)?;
+pub async fn delete_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: GroupNameInput = parse_input(raw)?;
     state.user_pools.delete_group(&input.user_pool_id, &input.group_name).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
-pub async fn list_groups(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: PagedPoolRequest = parse_input(&raw)?;
+pub async fn list_groups(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: PagedPoolRequest = parse_input(raw)?;
     let page = state
         .user_pools
         .list_groups(&input.user_pool_id, input.limit, input.next_token.as_deref())
@@ -82,8 +82,8 @@ pub async fn list_groups(state: &AppState, raw: Value) -> Result<Value, ApiError
     to_body(&json!({ "Groups": groups, "NextToken": page.next_token }))
 }
 
-pub async fn admin_add_user_to_group(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UserGroupRequest = parse_input(&raw)?;
+pub async fn admin_add_user_to_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UserGroupRequest = parse_input(raw)?;
     state
         .user_pools
         .admin_add_user_to_group(&input.user_pool_id, &input.username, &input.group_name)
@@ -92,8 +92,8 @@ pub async fn admin_add_user_to_group(state: &AppState, raw: Value) -> Result<Val
     Ok(empty())
 }
 
-pub async fn admin_remove_user_from_group(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UserGroupRequest = parse_input(&raw)?;
+pub async fn admin_remove_user_from_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UserGroupRequest = parse_input(raw)?;
     state
         .user_pools
         .admin_remove_user_from_group(&input.user_pool_id, &input.username, &input.group_name)
@@ -102,8 +102,8 @@ pub async fn admin_remove_user_from_group(state: &AppState, raw: Value) -> Resul
     Ok(empty())
 }
 
-pub async fn admin_list_groups_for_user(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AdminListGroupsForUserRequest = parse_input(&raw)?;
+pub async fn admin_list_groups_for_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AdminListGroupsForUserRequest = parse_input(raw)?;
     let page = state
         .user_pools
         .admin_list_groups_for_user(&input.user_pool_id, &input.username, input.limit, input.next_token.as_deref())
@@ -113,8 +113,8 @@ pub async fn admin_list_groups_for_user(state: &AppState, raw: Value) -> Result<
     to_body(&json!({ "Groups": groups, "NextToken": page.next_token }))
 }
 
-pub async fn list_users_in_group(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ListUsersInGroupRequest = parse_input(&raw)?;
+pub async fn list_users_in_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ListUsersInGroupRequest = parse_input(raw)?;
     let page = state
         .user_pools
         .list_users_in_group(&input.user_pool_id, &input.group_name, input.limit, input.next_token.as_deref())

@@ -64,8 +64,8 @@ fn cloudfront_domain(state: &AppState, record: &UserPoolDomain) -> String {
     }
 }
 
-pub async fn create_user_pool_domain(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: DomainRequest = parse_input(&input)?;
+pub async fn create_user_pool_domain(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: DomainRequest = parse_input(input)?;
     let record = state
         .user_pools
         .create_user_pool_domain(&request.domain, &request.user_pool_id, request.custom_domain_config.map(|config| config.certificate_arn), request.managed_login_version)
@@ -74,8 +74,8 @@ pub async fn create_user_pool_domain(state: &AppState, input: Value) -> Result<V
     Ok(json!({"CloudFrontDomain": cloudfront_domain(state, &record), "ManagedLoginVersion": record.managed_login_version.unwrap_or(1)}))
 }
 
-pub async fn update_user_pool_domain(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: DomainRequest = parse_input(&input)?;
+pub async fn update_user_pool_domain(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: DomainRequest = parse_input(input)?;
     let record = state
         .user_pools
         .update_user_pool_domain(&request.domain, &request.user_pool_id, request.custom_domain_config.map(|config| config.certificate_arn), request.managed_login_version)
@@ -84,8 +84,8 @@ pub async fn update_user_pool_domain(state: &AppState, input: Value) -> Result<V
     Ok(json!({"CloudFrontDomain": cloudfront_domain(state, &record), "ManagedLoginVersion": record.managed_login_version.unwrap_or(1)}))
 }
 
-pub async fn describe_user_pool_domain(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: DomainOnly = parse_input(&input)?;
+pub async fn describe_user_pool_domain(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: DomainOnly = parse_input(input)?;
     let Some(record) = state.user_pools.describe_user_pool_domain(&request.domain).await.map_err(error_from_domain)? else {
         return Ok(json!({"DomainDescription": {}}));
     };
@@ -104,8 +104,8 @@ pub async fn describe_user_pool_domain(state: &AppState, input: Value) -> Result
     Ok(json!({"DomainDescription": description}))
 }
 
-pub async fn delete_user_pool_domain(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: DomainRequest = parse_input(&input)?;
+pub async fn delete_user_pool_domain(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: DomainRequest = parse_input(input)?;
     state.user_pools.delete_user_pool_domain(&request.domain, &request.user_pool_id).await.map_err(error_from_domain)?;
     Ok(empty())
 }
@@ -142,8 +142,8 @@ fn customization_output(state: &AppState, pool_id: &str, client_id: &str, record
     output
 }
 
-pub async fn set_ui_customization(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: UiRequest = parse_input(&input)?;
+pub async fn set_ui_customization(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: UiRequest = parse_input(input)?;
     let image = request
         .image_file
         .map(|encoded| BASE64.decode(encoded.as_bytes()).map_err(|_| ApiError::serialization("ImageFile is not base64.")))
@@ -156,8 +156,8 @@ pub async fn set_ui_customization(state: &AppState, input: Value) -> Result<Valu
     Ok(json!({"UICustomization": customization_output(state, &request.user_pool_id, &record.client_id, Some(&record))}))
 }
 
-pub async fn get_ui_customization(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: UiRequest = parse_input(&input)?;
+pub async fn get_ui_customization(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: UiRequest = parse_input(input)?;
     let record = state.user_pools.get_ui_customization(&request.user_pool_id, request.client_id.as_deref()).await.map_err(error_from_domain)?;
     let client_id = request.client_id.unwrap_or_else(|| "ALL".into());
     Ok(json!({"UICustomization": customization_output(state, &request.user_pool_id, &client_id, record.as_ref())}))
@@ -191,8 +191,8 @@ fn provider_output(provider: &IdentityProvider) -> Value {
     })
 }
 
-pub async fn create_identity_provider(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: ProviderRequest = parse_input(&input)?;
+pub async fn create_identity_provider(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: ProviderRequest = parse_input(input)?;
     let provider_type = request.provider_type.ok_or_else(|| ApiError::client("InvalidParameterException", "ProviderType is required."))?;
     let details = request.provider_details.ok_or_else(|| ApiError::client("InvalidParameterException", "ProviderDetails is required."))?;
     let provider = state
@@ -218,8 +218,8 @@ fn provider_error(error: cognate_domain::DomainError) -> ApiError {
     }
 }
 
-pub async fn update_identity_provider(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: ProviderRequest = parse_input(&input)?;
+pub async fn update_identity_provider(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: ProviderRequest = parse_input(input)?;
     let provider = state
         .user_pools
         .update_identity_provider(&request.user_pool_id, &request.provider_name, request.provider_details, request.attribute_mapping, request.idp_identifiers)
@@ -228,14 +228,14 @@ pub async fn update_identity_provider(state: &AppState, input: Value) -> Result<
     Ok(json!({"IdentityProvider": provider_output(&provider)}))
 }
 
-pub async fn describe_identity_provider(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: ProviderRequest = parse_input(&input)?;
+pub async fn describe_identity_provider(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: ProviderRequest = parse_input(input)?;
     let provider = state.user_pools.describe_identity_provider(&request.user_pool_id, &request.provider_name).await.map_err(error_from_domain)?;
     Ok(json!({"IdentityProvider": provider_output(&provider)}))
 }
 
-pub async fn delete_identity_provider(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: ProviderRequest = parse_input(&input)?;
+pub async fn delete_identity_provider(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: ProviderRequest = parse_input(input)?;
     state.user_pools.delete_identity_provider(&request.user_pool_id, &request.provider_name).await.map_err(error_from_domain)?;
     Ok(empty())
 }
@@ -250,8 +250,8 @@ struct ListProvidersRequest {
     next_token: Option<String>,
 }
 
-pub async fn list_identity_providers(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: ListProvidersRequest = parse_input(&input)?;
+pub async fn list_identity_providers(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: ListProvidersRequest = parse_input(input)?;
     let (providers, next) = state
         .user_pools
         .list_identity_providers(&request.user_pool_id, request.max_results, request.next_token.as_deref())
@@ -278,8 +278,8 @@ struct ByIdentifierRequest {
     idp_identifier: String,
 }
 
-pub async fn get_identity_provider_by_identifier(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: ByIdentifierRequest = parse_input(&input)?;
+pub async fn get_identity_provider_by_identifier(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: ByIdentifierRequest = parse_input(input)?;
     let provider = state
         .user_pools
         .get_identity_provider_by_identifier(&request.user_pool_id, &request.idp_identifier)
@@ -307,8 +307,8 @@ struct LinkRequest {
     source_user: ProviderUser,
 }
 
-pub async fn admin_link_provider_for_user(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: LinkRequest = parse_input(&input)?;
+pub async fn admin_link_provider_for_user(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: LinkRequest = parse_input(input)?;
     let source = &request.source_user;
     state
         .user_pools
@@ -329,8 +329,8 @@ struct DisableRequest {
     user: ProviderUser,
 }
 
-pub async fn admin_disable_provider_for_user(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: DisableRequest = parse_input(&input)?;
+pub async fn admin_disable_provider_for_user(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: DisableRequest = parse_input(input)?;
     let user = &request.user;
     state
         .user_pools

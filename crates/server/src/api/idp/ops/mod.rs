@@ -12,7 +12,7 @@ pub mod users;
 
 use serde_json::Value;
 
-use crate::aws::json::ApiError;
+use crate::aws::json::{parse_input, ApiError};
 
 /// The empty JSON object that operations without output answer.
 pub fn empty() -> Value {
@@ -22,12 +22,15 @@ pub fn empty() -> Value {
 /// Copies the members the domain keeps without interpreting, checking each has the JSON type
 /// the model gives it (`true`: structure, `false`: string).
 pub fn opaque_members(
-    raw: &Value,
+    raw: &[u8],
     members: &[(&str, bool)],
 ) -> Result<cognate_domain::user_pool::OpaqueSettings, ApiError> {
+    // The opaque settings are kept as their wire JSON (the domain stores them uninterpreted), so
+    // these members, and only these, are read as JSON values.
+    let body: std::collections::BTreeMap<String, Value> = parse_input(raw)?;
     let mut opaque = cognate_domain::user_pool::OpaqueSettings::new();
     for (name, is_structure) in members {
-        match raw.get(*name) {
+        match body.get(*name) {
             None | Some(Value::Null) => {}
             Some(value) if (*is_structure && value.is_object()) || (!*is_structure && value.is_string()) => {
                 opaque.insert(name.to_string(), value.clone());

@@ -71,32 +71,32 @@ fn server_output(server: &ResourceServer) -> Value {
     output
 }
 
-pub async fn create_resource_server(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: ResourceServerRequest = parse_input(&input)?;
+pub async fn create_resource_server(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: ResourceServerRequest = parse_input(input)?;
     let server = state.user_pools.create_resource_server(server_of(request)).await.map_err(error_from_domain)?;
     Ok(json!({"ResourceServer": server_output(&server)}))
 }
 
-pub async fn update_resource_server(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: ResourceServerRequest = parse_input(&input)?;
+pub async fn update_resource_server(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: ResourceServerRequest = parse_input(input)?;
     let server = state.user_pools.update_resource_server(server_of(request)).await.map_err(error_from_domain)?;
     Ok(json!({"ResourceServer": server_output(&server)}))
 }
 
-pub async fn describe_resource_server(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let key: ResourceServerKey = parse_input(&input)?;
+pub async fn describe_resource_server(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let key: ResourceServerKey = parse_input(input)?;
     let server = state.user_pools.describe_resource_server(&key.user_pool_id, &key.identifier).await.map_err(error_from_domain)?;
     Ok(json!({"ResourceServer": server_output(&server)}))
 }
 
-pub async fn delete_resource_server(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let key: ResourceServerKey = parse_input(&input)?;
+pub async fn delete_resource_server(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let key: ResourceServerKey = parse_input(input)?;
     state.user_pools.delete_resource_server(&key.user_pool_id, &key.identifier).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
-pub async fn list_resource_servers(state: &AppState, input: Value) -> Result<Value, ApiError> {
-    let request: ListRequest = parse_input(&input)?;
+pub async fn list_resource_servers(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: ListRequest = parse_input(input)?;
     let (servers, next) = state
         .user_pools
         .list_resource_servers(&request.user_pool_id, request.max_results, request.next_token.as_deref())

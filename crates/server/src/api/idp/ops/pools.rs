@@ -42,7 +42,7 @@ fn password_policy(given: Option<&PasswordPolicyType>) -> PasswordPolicy {
     }
 }
 
-fn settings_from_input(input: UserPoolSettingsInput, raw: &Value) -> Result<UserPoolSettings, ApiError> {
+fn settings_from_input(input: UserPoolSettingsInput, raw: &[u8]) -> Result<UserPoolSettings, ApiError> {
     let policies = input.policies.unwrap_or_default();
     let admin_create_user = match input.admin_create_user_config {
         Some(config) => AdminCreateUserConfig {
@@ -194,11 +194,11 @@ pub fn user_pool_output(pool: &UserPool, estimated_number_of_users: i64) -> User
     }
 }
 
-pub async fn create_user_pool(state: &AppState, raw: Value, region: &str) -> Result<Value, ApiError> {
-    let shape: CreateUserPoolShapeInput = parse_input(&raw)?;
-    let settings_input: UserPoolSettingsInput = parse_input(&raw)?;
+pub async fn create_user_pool(state: &AppState, raw: &[u8], region: &str) -> Result<Value, ApiError> {
+    let shape: CreateUserPoolShapeInput = parse_input(raw)?;
+    let settings_input: UserPoolSettingsInput = parse_input(raw)?;
     let input = CreateUserPoolInput {
-        settings: settings_from_input(settings_input, &raw)?,
+        settings: settings_from_input(settings_input, raw)?,
         schema: shape.schema.unwrap_or_default().iter().map(schema_input).collect(),
         alias_attributes: shape.alias_attributes.unwrap_or_default(),
         username_attributes: shape.username_attributes.unwrap_or_default(),
@@ -208,8 +208,8 @@ pub async fn create_user_pool(state: &AppState, raw: Value, region: &str) -> Res
     to_body(&json!({ "UserPool": user_pool_output(&pool, 0) }))
 }
 
-pub async fn describe_user_pool(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UserPoolIdInput = parse_input(&raw)?;
+pub async fn describe_user_pool(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UserPoolIdInput = parse_input(raw)?;
     let (pool, n_users) = state.user_pools.describe_user_pool(&input.user_pool_id).await.map_err(error_from_domain)?;
     let mut output = to_body(&user_pool_output(&pool, n_users))?;
     let (prefix, custom) = state.user_pools.pool_domains(&pool.id).await.map_err(error_from_domain)?;
@@ -224,23 +224,23 @@ pub async fn describe_user_pool(state: &AppState, raw: Value) -> Result<Value, A
     Ok(json!({ "UserPool": output }))
 }
 
-pub async fn update_user_pool(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let id: UserPoolIdInput = parse_input(&raw)?;
-    let settings_input: UserPoolSettingsInput = parse_input(&raw)?;
+pub async fn update_user_pool(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let id: UserPoolIdInput = parse_input(raw)?;
+    let settings_input: UserPoolSettingsInput = parse_input(raw)?;
     let tags_given = settings_input.user_pool_tags.is_some();
-    let settings = settings_from_input(settings_input, &raw)?;
+    let settings = settings_from_input(settings_input, raw)?;
     state.user_pools.update_user_pool(&id.user_pool_id, settings, tags_given).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
-pub async fn delete_user_pool(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UserPoolIdInput = parse_input(&raw)?;
+pub async fn delete_user_pool(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UserPoolIdInput = parse_input(raw)?;
     state.user_pools.delete_user_pool(&input.user_pool_id).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
-pub async fn list_user_pools(state: &AppState, raw: Value, region: &str) -> Result<Value, ApiError> {
-    let input: ListUserPoolsRequest = parse_input(&raw)?;
+pub async fn list_user_pools(state: &AppState, raw: &[u8], region: &str) -> Result<Value, ApiError> {
+    let input: ListUserPoolsRequest = parse_input(raw)?;
     let page = state
         .user_pools
         .list_user_pools_in(region, input.next_token.as_deref(), input.max_results)
@@ -260,27 +260,27 @@ pub async fn list_user_pools(state: &AppState, raw: Value, region: &str) -> Resu
     to_body(&json!({ "UserPools": pools, "NextToken": page.next_token }))
 }
 
-pub async fn add_custom_attributes(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AddCustomAttributesRequest = parse_input(&raw)?;
+pub async fn add_custom_attributes(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AddCustomAttributesRequest = parse_input(raw)?;
     let attributes: Vec<SchemaAttributeInput> = input.custom_attributes.iter().map(schema_input).collect();
     state.user_pools.add_custom_attributes(&input.user_pool_id, &attributes).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
-pub async fn tag_resource(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: TagResourceRequest = parse_input(&raw)?;
+pub async fn tag_resource(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: TagResourceRequest = parse_input(raw)?;
     state.user_pools.tag_resource(&input.resource_arn, input.tags).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
-pub async fn untag_resource(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UntagResourceRequest = parse_input(&raw)?;
+pub async fn untag_resource(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UntagResourceRequest = parse_input(raw)?;
     state.user_pools.untag_resource(&input.resource_arn, &input.tag_keys).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
-pub async fn list_tags_for_resource(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ResourceArnInput = parse_input(&raw)?;
+pub async fn list_tags_for_resource(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ResourceArnInput = parse_input(raw)?;
     let tags = state.user_pools.list_tags_for_resource(&input.resource_arn).await.map_err(error_from_domain)?;
     to_body(&json!({ "Tags": tags }))
 }

@@ -23,8 +23,8 @@ pub(super) fn delivery(details: &CodeDeliveryDetails) -> CodeDeliveryDetailsType
     }
 }
 
-pub async fn sign_up(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: SignUpRequest = parse_input(&raw)?;
+pub async fn sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: SignUpRequest = parse_input(raw)?;
     let password = input.password.ok_or_else(|| {
         ApiError::client("InvalidParameterException", "Password is required: passwordless sign-up is not supported by cognate yet.")
     })?;
@@ -46,8 +46,8 @@ pub async fn sign_up(state: &AppState, raw: Value) -> Result<Value, ApiError> {
     }))
 }
 
-pub async fn confirm_sign_up(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ConfirmSignUpRequest = parse_input(&raw)?;
+pub async fn confirm_sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ConfirmSignUpRequest = parse_input(raw)?;
     state
         .user_pools
         .confirm_sign_up(&input.client_id, &input.username, &input.confirmation_code, input.secret_hash.as_deref(), input.force_alias_creation.unwrap_or(false))
@@ -56,8 +56,8 @@ pub async fn confirm_sign_up(state: &AppState, raw: Value) -> Result<Value, ApiE
     Ok(empty())
 }
 
-pub async fn resend_confirmation_code(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ClientUsernameRequest = parse_input(&raw)?;
+pub async fn resend_confirmation_code(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ClientUsernameRequest = parse_input(raw)?;
     let details = state
         .user_pools
         .resend_confirmation_code(&input.client_id, &input.username, input.secret_hash.as_deref())
@@ -66,14 +66,14 @@ pub async fn resend_confirmation_code(state: &AppState, raw: Value) -> Result<Va
     to_body(&json!({ "CodeDeliveryDetails": details.as_ref().map(delivery) }))
 }
 
-pub async fn admin_confirm_sign_up(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UsernameInput = parse_input(&raw)?;
+pub async fn admin_confirm_sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UsernameInput = parse_input(raw)?;
     state.user_pools.admin_confirm_sign_up(&input.user_pool_id, &input.username).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
-pub async fn forgot_password(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ClientUsernameRequest = parse_input(&raw)?;
+pub async fn forgot_password(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ClientUsernameRequest = parse_input(raw)?;
     let details = state
         .user_pools
         .forgot_password(&input.client_id, &input.username, input.secret_hash.as_deref())
@@ -82,8 +82,8 @@ pub async fn forgot_password(state: &AppState, raw: Value) -> Result<Value, ApiE
     to_body(&json!({ "CodeDeliveryDetails": delivery(&details) }))
 }
 
-pub async fn confirm_forgot_password(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ConfirmForgotPasswordRequest = parse_input(&raw)?;
+pub async fn confirm_forgot_password(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ConfirmForgotPasswordRequest = parse_input(raw)?;
     state
         .user_pools
         .confirm_forgot_password(
@@ -98,8 +98,8 @@ pub async fn confirm_forgot_password(state: &AppState, raw: Value) -> Result<Val
     Ok(empty())
 }
 
-pub async fn admin_reset_user_password(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UsernameInput = parse_input(&raw)?;
+pub async fn admin_reset_user_password(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UsernameInput = parse_input(raw)?;
     state.user_pools.admin_reset_user_password(&input.user_pool_id, &input.username).await.map_err(error_from_domain)?;
     Ok(empty())
 }

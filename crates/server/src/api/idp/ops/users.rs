@@ -37,8 +37,8 @@ pub fn user_output(user: &User) -> UserType {
     }
 }
 
-pub async fn admin_create_user(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AdminCreateUserRequest = parse_input(&raw)?;
+pub async fn admin_create_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AdminCreateUserRequest = parse_input(raw)?;
     let message_action = match input.message_action.as_deref() {
         None => MessageAction::Send,
         Some("RESEND") => MessageAction::Resend,
@@ -77,8 +77,8 @@ pub async fn admin_create_user(state: &AppState, raw: Value) -> Result<Value, Ap
     to_body(&json!({ "User": user_output(&user) }))
 }
 
-pub async fn admin_get_user(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UsernameInput = parse_input(&raw)?;
+pub async fn admin_get_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UsernameInput = parse_input(raw)?;
     let user = state.user_pools.admin_get_user(&input.user_pool_id, &input.username).await.map_err(error_from_domain)?;
     to_body(&AdminGetUserResponse {
         username: user.username.clone(),
@@ -90,14 +90,14 @@ pub async fn admin_get_user(state: &AppState, raw: Value) -> Result<Value, ApiEr
     })
 }
 
-pub async fn admin_delete_user(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: UsernameInput = parse_input(&raw)?;
+pub async fn admin_delete_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: UsernameInput = parse_input(raw)?;
     state.user_pools.admin_delete_user(&input.user_pool_id, &input.username).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
-pub async fn admin_update_user_attributes(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AdminUpdateUserAttributesRequest = parse_input(&raw)?;
+pub async fn admin_update_user_attributes(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AdminUpdateUserAttributesRequest = parse_input(raw)?;
     state
         .user_pools
         .admin_update_user_attributes(&input.user_pool_id, &input.username, &attributes_input(input.user_attributes))
@@ -106,8 +106,8 @@ pub async fn admin_update_user_attributes(state: &AppState, raw: Value) -> Resul
     Ok(empty())
 }
 
-pub async fn admin_delete_user_attributes(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AdminDeleteUserAttributesRequest = parse_input(&raw)?;
+pub async fn admin_delete_user_attributes(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AdminDeleteUserAttributesRequest = parse_input(raw)?;
     state
         .user_pools
         .admin_delete_user_attributes(&input.user_pool_id, &input.username, &input.user_attribute_names)
@@ -116,8 +116,8 @@ pub async fn admin_delete_user_attributes(state: &AppState, raw: Value) -> Resul
     Ok(empty())
 }
 
-pub async fn admin_set_enabled(state: &AppState, raw: Value, enabled: bool) -> Result<Value, ApiError> {
-    let input: UsernameInput = parse_input(&raw)?;
+pub async fn admin_set_enabled(state: &AppState, raw: &[u8], enabled: bool) -> Result<Value, ApiError> {
+    let input: UsernameInput = parse_input(raw)?;
     state
         .user_pools
         .admin_set_user_enabled(&input.user_pool_id, &input.username, enabled)
@@ -126,8 +126,8 @@ pub async fn admin_set_enabled(state: &AppState, raw: Value, enabled: bool) -> R
     Ok(empty())
 }
 
-pub async fn admin_set_user_password(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: AdminSetUserPasswordRequest = parse_input(&raw)?;
+pub async fn admin_set_user_password(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AdminSetUserPasswordRequest = parse_input(raw)?;
     state
         .user_pools
         .admin_set_user_password(&input.user_pool_id, &input.username, &input.password, input.permanent.unwrap_or(false))
@@ -136,8 +136,8 @@ pub async fn admin_set_user_password(state: &AppState, raw: Value) -> Result<Val
     Ok(empty())
 }
 
-pub async fn list_users(state: &AppState, raw: Value) -> Result<Value, ApiError> {
-    let input: ListUsersRequest = parse_input(&raw)?;
+pub async fn list_users(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ListUsersRequest = parse_input(raw)?;
     let page = state
         .user_pools
         .list_users(

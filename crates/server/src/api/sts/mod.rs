@@ -2,6 +2,10 @@
 //! server's OpenID token or an ID token of an OIDC provider registered in IAM) and
 //! GetCallerIdentity (signed with any credentials).
 
+pub mod error;
+pub mod operations;
+
+use async_trait::async_trait;
 use axum::http::StatusCode;
 
 use cognate_domain::federation::issuer_key;
@@ -9,81 +13,60 @@ use cognate_domain::iam::WebIdentity;
 use cognate_domain::tokens;
 use cognate_domain::DomainError;
 
+use crate::dispatch::{Answer, AwsApi, AwsRequest, OperationRef, Protocol, Refusal};
 use crate::state::AppState;
+pub use error::error_from_domain;
+use operations::Operation;
 use crate::aws::query::{QueryError, QueryInput, Xml};
 use crate::auth::Principal;
 
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 pub const VERSION: &str = "2011-06-15";
 
-/// The STS actions cognate knows; `false` marks the unsigned one.
-pub const ACTIONS: &[(&str, bool)] = &[
-    ("AssumeRoleWithWebIdentity", false),
-    ("GetCallerIdentity", true),
-    ("AssumeRole", true),
-    ("AssumeRoleWithSAML", false),
-    ("AssumeRoot", true),
-    ("DecodeAuthorizationMessage", true),
-    ("GetAccessKeyInfo", true),
-    ("GetDelegatedAccessToken", true),
-    ("GetFederationToken", true),
-    ("GetSessionToken", true),
-    ("GetWebIdentityToken", true),
-];
 
-pub fn error_from_domain(error: DomainError) -> QueryError {
-    match error {
-        DomainError::InvalidIdentityToken(message) => QueryError::sender("InvalidIdentityToken", message),
-        DomainError::ExpiredToken(message) => QueryError::sender("ExpiredTokenException", message),
-        DomainError::AccessDenied(message) | DomainError::NotAuthorized(message) | DomainError::NotFound(message) => {
-            QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", message)
-        }
-        DomainError::MalformedPolicy(message) => QueryError::sender("MalformedPolicyDocument", message),
-        DomainError::LimitExceeded(message) => QueryError::sender("PackedPolicyTooLarge", message),
-        DomainError::ProviderUnreachable(message) => QueryError::sender("IDPCommunicationError", message),
-        DomainError::NotImplemented(message) => QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", message),
-        DomainError::Unavailable(message) => QueryError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", message),
-        DomainError::TooManyRequests(message) => QueryError::sender("Throttling", message),
-        DomainError::Internal(detail) => {
-            tracing::error!(%detail, "internal error");
-            QueryError::internal()
-        }
-        error @ (DomainError::UserNotFound(_)
-        | DomainError::GroupExists(_)
-        | DomainError::UsernameExists(_)
-        | DomainError::AliasExists(_)
-        | DomainError::InvalidParameter(_)
-        | DomainError::InvalidPassword(_)
-        | DomainError::PasswordReused(_)
-        | DomainError::UnsupportedUserState(_)
-        | DomainError::UserNotConfirmed(_)
-        | DomainError::PasswordResetRequired(_)
-        | DomainError::CodeMismatch(_)
-        | DomainError::ExpiredCode(_)
-        | DomainError::UnsupportedOperation(_)
-        | DomainError::UnauthorizedClient(_)
-        | DomainError::Conflict(_)
-        | DomainError::InUse(_)
-        | DomainError::InvalidConfiguration(_)
-        | DomainError::TriggerOutputInvalid(_)
-        | DomainError::TriggerUnavailable(_)) => QueryError::validation(error.to_string()),
+
+/// STS as the generic server serves it.
+pub struct StsApi;
+
+#[async_trait]
+impl AwsApi for StsApi {
+    fn service(&self) -> &'static str {
+        "sts"
+    }
+
+    fn protocol(&self) -> Protocol {
+        Protocol::Query { version: VERSION, namespace: NAMESPACE }
+    }
+
+    fn operation(&self, name: &str) -> Option<OperationRef> {
+        Operation::from_name(name).map(|operation| OperationRef { name: operation.name(), authentication: operation.authentication() })
+    }
+
+    /// STS answers any valid signature: no policy check.
+    async fn resources(&self, _state: &AppState, _operation: OperationRef, _request: &AwsRequest<'_>) -> Vec<String> {
+        Vec::new()
+    }
+
+    async fn handle(&self, state: &AppState, operation: OperationRef, request: AwsRequest<'_>) -> Result<Answer, Refusal> {
+        let Some(input) = request.query else {
+            return Err(Refusal::Query(QueryError::internal()));
+        };
+        let outcome = match Operation::from_name(operation.name) {
+            Some(Operation::AssumeRoleWithWebIdentity) => assume_role_with_web_identity(state, input).await,
+            Some(Operation::GetCallerIdentity) => Ok(get_caller_identity(state, request.principal)),
+            _ => Err(QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", format!("cognate does not implement STS {} yet.", operation.name))),
+        };
+        outcome.map(Answer::Xml).map_err(Refusal::Query)
     }
 }
 
-/// Runs one action; returns the XML of its result members.
-pub async fn handle(state: &AppState, principal: Option<&Principal>, action: &str, input: &QueryInput) -> Result<String, QueryError> {
-    match action {
-        "AssumeRoleWithWebIdentity" => assume_role_with_web_identity(state, input).await,
-        "GetCallerIdentity" => {
-            let account = &state.config.account_id;
-            let (user_id, arn) = match principal {
-                Some(Principal::Session(session)) => (session.assumed_role_id(), session.assumed_role_arn(account)),
-                _ => (account.clone(), format!("arn:aws:iam::{account}:root")),
-            };
-            Ok(Xml::new().text("UserId", &user_id).text("Account", account).text("Arn", &arn).finish())
-        }
-        other => Err(QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", format!("cognate does not implement STS {other} yet."))),
-    }
+fn get_caller_identity(state: &AppState, principal: Option<&Principal>) -> String {
+    let account = &state.config.account_id;
+    let (user_id, arn) = match principal {
+        Some(Principal::Session(session)) => (session.assumed_role_id(), session.assumed_role_arn(account)),
+        _ => (account.clone(), format!("arn:aws:iam::{account}:root")),
+    };
+    Xml::new().text("UserId", &user_id).text("Account", account).text("Arn", &arn).finish()
 }
 
 async fn assume_role_with_web_identity(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
@@ -150,4 +133,19 @@ async fn web_identity_of(state: &AppState, token: &str) -> Result<WebIdentity, D
         audience,
         amr: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operations::{Operation, IMPLEMENTED};
+
+    /// docs/compat/sts-iam.md: the implemented STS actions, and only those, are marked so.
+    #[test]
+    fn compat_table_matches_the_router() {
+        let table = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/compat/sts-iam.md")).unwrap();
+        for operation in Operation::ALL {
+            let status = crate::api::compat_status(&table, operation.name());
+            assert_eq!(status != "not yet", IMPLEMENTED.contains(operation), "{operation:?}");
+        }
+    }
 }

@@ -1,0 +1,63 @@
+//! Developer-authenticated identities: GetOpenIdTokenForDeveloperIdentity,
+//! LookupDeveloperIdentity, MergeDeveloperIdentities and UnlinkDeveloperIdentity. Authorisation:
+//! SigV4 (root, or a session the policy engine allows on the pool's ARN).
+
+use serde_json::Value;
+
+use super::{answer, empty, input};
+use crate::api::identity::error::error_from_domain;
+use crate::api::identity::wire::*;
+use crate::aws::json::ApiError;
+use crate::state::AppState;
+
+pub async fn get_open_id_token_for_developer_identity(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: GetOpenIdTokenForDeveloperIdentityRequest = input(body)?;
+    let (identity_id, token) = state
+        .identity_pools
+        .get_open_id_token_for_developer_identity(
+            &request.identity_pool_id,
+            request.identity_id.as_deref(),
+            &request.logins.unwrap_or_default(),
+            request.token_duration,
+        )
+        .await
+        .map_err(error_from_domain)?;
+    answer(&OpenIdTokenResponse { identity_id, token })
+}
+
+pub async fn lookup_developer_identity(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: LookupDeveloperIdentityRequest = input(body)?;
+    let (identity_id, developer_user_identifier_list) = state
+        .identity_pools
+        .lookup_developer_identity(&request.identity_pool_id, request.identity_id.as_deref(), request.developer_user_identifier.as_deref())
+        .await
+        .map_err(error_from_domain)?;
+    answer(&LookupDeveloperIdentityResponse { identity_id, developer_user_identifier_list })
+}
+
+pub async fn merge_developer_identities(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: MergeDeveloperIdentitiesRequest = input(body)?;
+    let (source_id, destination_id) = state
+        .identity_pools
+        .merge_developer_identities(
+            &request.identity_pool_id,
+            &request.developer_provider_name,
+            &request.source_user_identifier,
+            &request.destination_user_identifier,
+        )
+        .await
+        .map_err(error_from_domain)?;
+    // The merged-away identity's sync datasets go with it.
+    state.sync.merge_identity_datasets(&request.identity_pool_id, &source_id, &destination_id).await.map_err(error_from_domain)?;
+    answer(&IdentityIdResponse { identity_id: destination_id })
+}
+
+pub async fn unlink_developer_identity(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: UnlinkDeveloperIdentityRequest = input(body)?;
+    state
+        .identity_pools
+        .unlink_developer_identity(&request.identity_pool_id, &request.identity_id, &request.developer_provider_name, &request.developer_user_identifier)
+        .await
+        .map_err(error_from_domain)?;
+    Ok(empty())
+}

@@ -1,0 +1,35 @@
+//! The cognito-identity handlers, one family per file: each parses its typed request from the
+//! body, makes one domain call and writes its typed answer.
+
+pub mod developer;
+pub mod identities;
+pub mod pools;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::aws::json::{parse_input_as, to_body, ApiError};
+
+/// An operation's typed request; a missing required member is Cognito Identity's
+/// ValidationException.
+pub fn input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    parse_input_as(body, "ValidationException")
+}
+
+/// An operation's typed answer as the body to write.
+pub fn answer<T: Serialize>(output: &T) -> Result<Value, ApiError> {
+    to_body(output)
+}
+
+/// The empty answer of operations that return nothing.
+pub fn empty() -> Value {
+    Value::Object(Default::default())
+}
+
+/// `MaxResults`, which the listings require.
+pub fn max_results(value: Option<i64>) -> Result<i32, ApiError> {
+    value.map(|value| value as i32).ok_or_else(|| {
+        ApiError::client("ValidationException", "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null")
+    })
+}

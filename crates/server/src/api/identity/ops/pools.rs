@@ -1,0 +1,94 @@
+//! Identity pools: CreateIdentityPool, DescribeIdentityPool, UpdateIdentityPool,
+//! DeleteIdentityPool, ListIdentityPools, SetIdentityPoolRoles, GetIdentityPoolRoles and the
+//! tagging operations. Authorisation: SigV4 (root, or a session the policy engine allows on the
+//! pool's ARN).
+
+use serde_json::Value;
+
+use super::{answer, empty, input, max_results};
+use crate::api::identity::error::error_from_domain;
+use crate::api::identity::wire::*;
+use crate::aws::json::{parse_input, ApiError};
+use crate::state::AppState;
+
+pub async fn create_identity_pool(state: &AppState, body: &[u8], region: &str) -> Result<Value, ApiError> {
+    let request: IdentityPoolInput = parse_input(body)?;
+    let pool = state.identity_pools.create_pool_in(region, request.settings()?).await.map_err(error_from_domain)?;
+    answer(&IdentityPoolShape::of(&pool))
+}
+
+pub async fn describe_identity_pool(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: IdentityPoolIdInput = input(body)?;
+    let pool = state.identity_pools.describe_pool(&request.identity_pool_id).await.map_err(error_from_domain)?;
+    answer(&IdentityPoolShape::of(&pool))
+}
+
+pub async fn update_identity_pool(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: IdentityPoolInput = parse_input(body)?;
+    let pool_id = request.identity_pool_id.clone().ok_or_else(|| {
+        ApiError::client("ValidationException", "1 validation error detected: Value null at 'identityPoolId' failed to satisfy constraint: Member must not be null")
+    })?;
+    let tags_given = request.identity_pool_tags.is_some();
+    let pool = state.identity_pools.update_pool(&pool_id, request.settings()?, tags_given).await.map_err(error_from_domain)?;
+    answer(&IdentityPoolShape::of(&pool))
+}
+
+pub async fn delete_identity_pool(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: IdentityPoolIdInput = input(body)?;
+    state.identity_pools.delete_pool(&request.identity_pool_id).await.map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn list_identity_pools(state: &AppState, body: &[u8], region: &str) -> Result<Value, ApiError> {
+    let request: ListIdentityPoolsRequest = input(body)?;
+    let max = max_results(request.max_results)?;
+    let (pools, next_token) = state.identity_pools.list_pools_in(region, max, request.next_token.as_deref()).await.map_err(error_from_domain)?;
+    answer(&ListIdentityPoolsResponse {
+        identity_pools: pools
+            .iter()
+            .map(|pool| IdentityPoolShortDescription { identity_pool_id: pool.id.clone(), identity_pool_name: pool.settings.name.clone() })
+            .collect(),
+        next_token,
+    })
+}
+
+pub async fn set_identity_pool_roles(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: SetIdentityPoolRolesRequest = input(body)?;
+    let mappings = request.role_mappings.unwrap_or_default().into_iter().map(|(provider, shape)| (provider, shape.into_domain())).collect();
+    state
+        .identity_pools
+        .set_roles(&request.identity_pool_id, request.roles.unwrap_or_default(), mappings)
+        .await
+        .map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn get_identity_pool_roles(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: IdentityPoolIdInput = input(body)?;
+    let pool = state.identity_pools.describe_pool(&request.identity_pool_id).await.map_err(error_from_domain)?;
+    let mappings: std::collections::BTreeMap<String, RoleMappingShape> =
+        pool.role_mappings.iter().map(|(provider, mapping)| (provider.clone(), RoleMappingShape::of(mapping))).collect();
+    answer(&GetIdentityPoolRolesResponse {
+        identity_pool_id: pool.id.clone(),
+        roles: pool.roles.clone(),
+        role_mappings: (!mappings.is_empty()).then_some(mappings),
+    })
+}
+
+pub async fn tag_resource(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: TagResourceRequest = input(body)?;
+    state.identity_pools.tag_pool(&request.resource_arn, request.tags.unwrap_or_default()).await.map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn untag_resource(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: UntagResourceRequest = input(body)?;
+    state.identity_pools.untag_pool(&request.resource_arn, &request.tag_keys.unwrap_or_default()).await.map_err(error_from_domain)?;
+    Ok(empty())
+}
+
+pub async fn list_tags_for_resource(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: ResourceArnInput = input(body)?;
+    let pool = state.identity_pools.pool_of_arn(&request.resource_arn).await.map_err(error_from_domain)?;
+    answer(&TagsResponse { tags: pool.settings.tags.clone() })
+}
