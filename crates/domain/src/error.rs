@@ -62,6 +62,13 @@ pub enum DomainError {
     /// DeleteConflict, Cognito Identity's ResourceConflictException).
     #[error("{0}")]
     Conflict(String),
+    /// The same request is already being carried out (Cognito Sync's DuplicateRequestException:
+    /// a bulk publish in progress).
+    #[error("{0}")]
+    DuplicateRequest(String),
+    /// The pool was bulk published in the last 24 hours (AlreadyStreamedException).
+    #[error("{0}")]
+    AlreadyStreamed(String),
     /// The resource is still used by others and cannot be deleted (IAM's DeleteConflict).
     #[error("{0}")]
     InUse(String),

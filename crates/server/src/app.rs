@@ -91,6 +91,10 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         external.clone(),
     );
     let push = crate::push::PushHub::new(uuid::Uuid::new_v4().to_string(), config.push_gateway_url.clone());
+    let outbound = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|error| format!("building the HTTP client: {error}"))?;
     let sync = SyncService::new(
         store.clone(),
         clock.clone(),
@@ -101,14 +105,14 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         http,
         config.region.clone(),
     );
+    let sync = match &config.stream_sink_url {
+        Some(url) => sync.with_stream_sink(Arc::new(crate::stream_sink::HttpStreamSink { http: outbound.clone(), url: url.clone() })),
+        None => sync,
+    };
     push.attach(sync.clone());
     if cognate_store::Dialect::of_url(&config.database_url) == Some(cognate_store::Dialect::Postgres) {
         tokio::spawn(crate::push::listen_to_other_nodes(push.clone(), config.database_url.clone()));
     }
-    let outbound = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(5))
-        .build()
-        .map_err(|error| format!("building the HTTP client: {error}"))?;
     let rate_limits = Arc::new(crate::rate::RateLimits::new(config.rate_limit_per_address, config.rate_limit_per_client));
     let state = AppState {
         config: Arc::new(config),

@@ -16,4 +16,5 @@ pub mod rate;
 pub mod serve;
 pub mod smtp;
 pub mod state;
+pub mod stream_sink;
 pub mod web;

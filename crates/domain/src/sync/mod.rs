@@ -22,7 +22,10 @@ use crate::federation::HttpClient;
 use crate::identity_pool::IdentityPoolService;
 use crate::store::{ConflictOn, RecordWrite, Store, StoreError};
 
+pub mod config;
 pub mod store;
+pub mod stream_sink;
+mod streams;
 pub mod types;
 mod datasets;
 mod devices;
@@ -30,6 +33,7 @@ mod pool_data;
 mod records;
 mod trigger;
 
+pub use stream_sink::{BulkPublishState, BulkPublishStatus, StreamRecord, StreamSink};
 pub use types::{DatasetRecord, SyncRecord};
 
 pub mod limits {
@@ -133,15 +137,6 @@ const SUBSCRIPTION: &str = "sync_subscription";
 const CONFIGURATION: &str = "sync_configuration";
 const BULK_PUBLISH: &str = "sync_bulk_publish";
 
-/// The state of a pool's bulk publish (GetBulkPublishDetails).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BulkPublishState {
-    /// NOT_STARTED, IN_PROGRESS, FAILED or SUCCEEDED.
-    pub status: String,
-    pub started_ms: Option<i64>,
-    pub completed_ms: Option<i64>,
-    pub failure: Option<String>,
-}
 
 #[derive(Serialize, Deserialize)]
 struct SessionClaims {
@@ -183,6 +178,7 @@ pub struct SyncService {
     node_id: String,
     http: Arc<dyn HttpClient>,
     region: String,
+    stream_sink: Option<Arc<dyn stream_sink::StreamSink>>,
 }
 
 impl SyncService {
@@ -197,7 +193,7 @@ impl SyncService {
         http: Arc<dyn HttpClient>,
         region: impl Into<String>,
     ) -> Self {
-        SyncService { store, clock, master_key, identity_pools, sink, node_id: node_id.into(), http, region: region.into() }
+        SyncService { store, clock, master_key, identity_pools, sink, node_id: node_id.into(), http, region: region.into(), stream_sink: None }
     }
 
     fn now(&self) -> i64 {

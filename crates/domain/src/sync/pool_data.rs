@@ -98,7 +98,7 @@ impl SyncService {
         Ok(data
             .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
             .transpose()?
-            .unwrap_or(BulkPublishState { status: "NOT_STARTED".into(), ..Default::default() }))
+            .unwrap_or_default())
     }
 
     pub async fn set_bulk_publish_state(&self, pool_id: &str, state: &BulkPublishState) -> DomainResult<()> {

@@ -21,7 +21,9 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
             tracing::error!(%detail, "internal error");
             QueryError::new(StatusCode::INTERNAL_SERVER_ERROR, "ServiceFailure", "The request processing has failed because of an unknown error.")
         }
-        error @ (DomainError::UserNotFound(_)
+        error @ (DomainError::DuplicateRequest(_)
+        | DomainError::AlreadyStreamed(_)
+        | DomainError::UserNotFound(_)
         | DomainError::GroupExists(_)
         | DomainError::UsernameExists(_)
         | DomainError::AliasExists(_)

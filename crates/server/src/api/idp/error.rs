@@ -40,6 +40,8 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::TriggerUnavailable(message) => ApiError::client("UnexpectedLambdaException", message),
         DomainError::Unavailable(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableException", message),
         DomainError::TooManyRequests(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", message),
+        // Cognito Sync's refusals; no cognito-idp operation meets them.
+        DomainError::DuplicateRequest(message) | DomainError::AlreadyStreamed(message) => ApiError::client("InvalidParameterException", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             ApiError::internal()

@@ -23,7 +23,9 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
             tracing::error!(%detail, "internal error");
             QueryError::internal()
         }
-        error @ (DomainError::UserNotFound(_)
+        error @ (DomainError::DuplicateRequest(_)
+        | DomainError::AlreadyStreamed(_)
+        | DomainError::UserNotFound(_)
         | DomainError::GroupExists(_)
         | DomainError::UsernameExists(_)
         | DomainError::AliasExists(_)

@@ -24,6 +24,8 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::NotImplemented(message) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplementedException", message),
         DomainError::Unavailable(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableException", message),
         DomainError::TooManyRequests(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", message),
+        DomainError::DuplicateRequest(message) => ApiError::client("DuplicateRequestException", message),
+        DomainError::AlreadyStreamed(message) => ApiError::client("AlreadyStreamedException", message),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException", "An internal error occurred.")

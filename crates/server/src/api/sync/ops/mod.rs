@@ -1,0 +1,56 @@
+//! The cognito-sync handlers, one family per file: each takes the routed call, parses its typed
+//! request, makes one domain call and writes its typed answer.
+
+pub mod config;
+pub mod datasets;
+pub mod devices;
+pub mod usage;
+
+use axum::http::Uri;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::router::Route;
+use crate::aws::json::{parse_input, to_body, ApiError};
+use crate::state::AppState;
+
+/// One routed, authorised call.
+pub struct Call<'a> {
+    pub state: &'a AppState,
+    pub route: &'a Route,
+    pub uri: &'a Uri,
+    pub body: &'a [u8],
+    /// Who the change is recorded as made by: the identity, or the account for the developer.
+    pub modified_by: &'a str,
+    /// True for an identity's own credentials (the Sync trigger runs only for those).
+    pub by_identity: bool,
+}
+
+impl Call<'_> {
+    pub fn pool(&self) -> &str {
+        self.route.pool_id.as_deref().unwrap_or_default()
+    }
+
+    pub fn identity(&self) -> &str {
+        self.route.identity_id.as_deref().unwrap_or_default()
+    }
+
+    pub fn dataset(&self) -> &str {
+        self.route.dataset.as_deref().unwrap_or_default()
+    }
+
+    pub fn input<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        parse_input(self.body)
+    }
+}
+
+/// An operation's typed answer as the body to write.
+pub fn answer<T: Serialize>(output: &T) -> Result<Value, ApiError> {
+    to_body(output)
+}
+
+/// The empty answer of operations that return nothing.
+pub fn empty() -> Value {
+    Value::Object(Default::default())
+}
