@@ -135,7 +135,7 @@ async fn resolve_key(state: &AppState, access_key_id: &str, session_token: Optio
 /// Authenticates a GET presigned with SigV4 query parameters (the push WebSocket).
 pub async fn authenticate_presigned(state: &AppState, service: &str, uri: &Uri, headers: &HeaderMap) -> Result<Principal, AuthFailure> {
     let raw_query = uri.query().unwrap_or("");
-    let caller = sigv4::presigned_caller(raw_query).map_err(AuthFailure::Signature)?;
+    let caller = crate::aws::presigned::presigned_caller(raw_query).map_err(AuthFailure::Signature)?;
     let (principal, secret) = resolve_key(state, &caller.access_key_id, caller.session_token.as_deref()).await?;
     let accept_any = state.config.insecure_accept_any_signature;
     if secret.is_none() && !accept_any {
@@ -148,7 +148,7 @@ pub async fn authenticate_presigned(state: &AppState, service: &str, uri: &Uri, 
         also_region: None,
         now_seconds: state.clock.now_millis().div_euclid(1000),
     };
-    sigv4::verify_presigned(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
+    crate::aws::presigned::verify_presigned(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
     Ok(principal)
 }
 

@@ -3,5 +3,6 @@
 
 pub mod json;
 pub mod operations;
+pub mod presigned;
 pub mod query;
 pub mod sigv4;

@@ -95,11 +95,11 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, SignatureError>
     })
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
+pub(crate) fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(message);
     mac.finalize().into_bytes().to_vec()
@@ -119,7 +119,7 @@ pub fn uri_encode(input: &str, keep_slash: bool) -> String {
     encoded
 }
 
-fn percent_decode(input: &str) -> String {
+pub(crate) fn percent_decode(input: &str) -> String {
     percent_encoding::percent_decode_str(&input.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
@@ -139,7 +139,7 @@ pub fn canonical_query(raw_query: &str) -> String {
     pairs.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("&")
 }
 
-fn canonical_header_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn canonical_header_value(headers: &HeaderMap, name: &str) -> Option<String> {
     let values: Vec<String> = headers
         .get_all(name)
         .iter()
@@ -207,7 +207,7 @@ pub fn parse_amz_date(text: &str) -> Option<i64> {
 /// Refuses a request whose signature leaves out `host`, `content-type` or any `x-amz-*` header
 /// it carries (except those named in `exempt`): an unsigned header could be changed or added by
 /// anyone who replays the request (`X-Amz-Target` would turn one operation into another).
-fn require_signed_headers(headers: &HeaderMap, signed: &[String], exempt: &[&str]) -> Result<(), SignatureError> {
+pub(crate) fn require_signed_headers(headers: &HeaderMap, signed: &[String], exempt: &[&str]) -> Result<(), SignatureError> {
     if !signed.iter().any(|name| name == "host") {
         return Err(SignatureError::Invalid("The host header must be signed.".into()));
     }
@@ -229,7 +229,7 @@ pub fn is_region(region: &str) -> bool {
         && region.chars().all(|character| character.is_ascii_lowercase() || character.is_ascii_digit() || character == '-')
 }
 
-fn region_accepted(region: &str, expectation: &Expectation<'_>) -> bool {
+pub(crate) fn region_accepted(region: &str, expectation: &Expectation<'_>) -> bool {
     match expectation.region {
         None => is_region(region),
         Some(expected) => region == expected || Some(region) == expectation.also_region,
@@ -308,101 +308,6 @@ pub fn verify(
         Err(SignatureError::Invalid(
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into(),
         ))
-    }
-}
-
-/// The longest validity a presigned URL may claim (seven days, as AWS allows).
-pub const MAX_PRESIGN_SECONDS: i64 = 7 * 24 * 3600;
-
-/// The `X-Amz-*` parameters of a presigned URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Presigned {
-    pub access_key_id: String,
-    pub session_token: Option<String>,
-}
-
-/// Reads who signed a presigned URL (before its signature is checked).
-pub fn presigned_caller(raw_query: &str) -> Result<Presigned, SignatureError> {
-    let params = query_params(raw_query);
-    let credential = params.get("X-Amz-Credential").ok_or(SignatureError::Missing)?;
-    let access_key_id = credential.split('/').next().unwrap_or("").to_string();
-    Ok(Presigned { access_key_id, session_token: params.get("X-Amz-Security-Token").cloned() })
-}
-
-fn query_params(raw_query: &str) -> std::collections::HashMap<String, String> {
-    raw_query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(name), percent_decode(value))
-        })
-        .collect()
-}
-
-/// Verifies a URL presigned as botocore's `SigV4QueryAuth` presigns it: the `X-Amz-*` query
-/// parameters, the signed headers (at least `host`), the hash of the (empty) payload, and a
-/// validity window of `X-Amz-Date` + `X-Amz-Expires`.
-pub fn verify_presigned(
-    parts: &SignedParts<'_>,
-    expectation: &Expectation<'_>,
-    secret_for: impl Fn(&str) -> Option<String>,
-    accept_any: bool,
-) -> Result<VerifiedCaller, SignatureError> {
-    let params = query_params(parts.raw_query);
-    let get = |name: &str| {
-        params
-            .get(name)
-            .cloned()
-            .ok_or_else(|| SignatureError::Incomplete(format!("The presigned URL lacks the {name} parameter.")))
-    };
-    if !params.contains_key("X-Amz-Signature") {
-        return Err(SignatureError::Missing);
-    }
-    if get("X-Amz-Algorithm")? != "AWS4-HMAC-SHA256" {
-        return Err(SignatureError::Incomplete("X-Amz-Algorithm must be AWS4-HMAC-SHA256.".into()));
-    }
-    let credential = get("X-Amz-Credential")?;
-    let scope: Vec<&str> = credential.split('/').collect();
-    if scope.len() != 5 || scope[4] != "aws4_request" || scope[1].len() != 8 {
-        return Err(SignatureError::Incomplete(format!("Credential should be scoped to a valid region, service and date: {credential}")));
-    }
-    let amz_date = get("X-Amz-Date")?;
-    let signed_at = parse_amz_date(&amz_date).ok_or_else(|| SignatureError::Incomplete(format!("X-Amz-Date is not a valid date: {amz_date}")))?;
-    let expires: i64 = get("X-Amz-Expires")?
-        .parse()
-        .ok()
-        .filter(|seconds| (1..=MAX_PRESIGN_SECONDS).contains(seconds))
-        .ok_or_else(|| SignatureError::Incomplete("X-Amz-Expires must be between 1 and 604800 seconds.".into()))?;
-    let signed_headers: Vec<String> = get("X-Amz-SignedHeaders")?.split(';').map(|name| name.to_ascii_lowercase()).collect();
-    // A presigner leaves these two out of the signature by design (the SDKs add them after
-    // presigning); any other `x-amz-*` header must be covered.
-    require_signed_headers(parts.headers, &signed_headers, &["x-amz-user-agent", "x-amz-checksum-mode"])?;
-    let signature = get("X-Amz-Signature")?.to_ascii_lowercase();
-    if accept_any {
-        return Ok(VerifiedCaller { access_key_id: scope[0].to_string(), region: scope[2].to_string() });
-    }
-    if expectation.now_seconds > signed_at + expires {
-        return Err(SignatureError::Invalid("Request has expired".into()));
-    }
-    if signed_at - expectation.now_seconds > MAX_CLOCK_SKEW_SECONDS {
-        return Err(SignatureError::Invalid("Request is signed in the future.".into()));
-    }
-    if !amz_date.starts_with(scope[1]) || scope[3] != expectation.service {
-        return Err(SignatureError::Invalid(format!("Credential should be scoped to correct service: '{}'.", expectation.service)));
-    }
-    if !region_accepted(scope[2], expectation) {
-        return Err(SignatureError::Invalid(format!("Credential should be scoped to a valid region, not '{}'. ", scope[2])));
-    }
-    let secret = secret_for(scope[0]).ok_or(SignatureError::UnknownAccessKey)?;
-    let canonical = canonical_request(parts, &signed_headers, &sha256_hex(b""))?;
-    let scope_text = format!("{}/{}/{}/aws4_request", scope[1], scope[2], scope[3]);
-    let string_to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope_text}\n{}", sha256_hex(canonical.as_bytes()));
-    let expected = self::signature(&secret, scope[1], scope[2], scope[3], &string_to_sign);
-    if cognate_domain::crypto::constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
-        Ok(VerifiedCaller { access_key_id: scope[0].to_string(), region: scope[2].to_string() })
-    } else {
-        Err(SignatureError::Invalid("The request signature we calculated does not match the signature you provided.".into()))
     }
 }
 

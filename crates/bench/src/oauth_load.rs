@@ -1,0 +1,65 @@
+//! `cognate-load oauth`: the token endpoint under load (client_credentials, or codes from
+//! `/oauth2/authorize` exchanged with PKCE).
+
+use super::*;
+
+pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, concurrency: usize, duration: Duration) {
+    let idp = |operation: &str| format!("AWSCognitoIdentityProviderService.{operation}");
+    let identifier = format!("https://load-{}.example.com", uuid_like() % 1_000_000);
+    let target = idp("CreateResourceServer");
+    signed_setup_call(endpoint, signer, "cognito-idp", &[("x-amz-target", target.as_str())],
+        &serde_json::json!({"UserPoolId": pool, "Identifier": identifier, "Name": "load",
+            "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}]}).to_string()).await;
+    let target = idp("CreateUserPoolClient");
+    let created: serde_json::Value = serde_json::from_str(&signed_setup_call(endpoint, signer, "cognito-idp", &[("x-amz-target", target.as_str())],
+        &serde_json::json!({"UserPoolId": pool, "ClientName": "machine", "GenerateSecret": true,
+            "AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthFlowsUserPoolClient": true,
+            "AllowedOAuthScopes": [format!("{identifier}/read")]}).to_string()).await).unwrap();
+    let client_id = created["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
+    let secret = created["UserPoolClient"]["ClientSecret"].as_str().unwrap().to_string();
+    let url = format!("{endpoint}/{pool}/oauth2/token");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + duration;
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (http, url, client_id, secret) = (http.clone(), url.clone(), client_id.clone(), secret.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let response = http
+                    .post(&url)
+                    .basic_auth(&client_id, Some(&secret))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("grant_type=client_credentials")
+                    .send()
+                    .await;
+                let ok = match response {
+                    Ok(response) => {
+                        let good = response.status().is_success();
+                        let _ = response.bytes().await;
+                        good
+                    }
+                    Err(_) => false,
+                };
+                latencies.push(started.elapsed());
+                if !ok {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let (mut latencies, errors) = gather(workers).await;
+    latencies.sort();
+    let percentile = |fraction: f64| latencies[((latencies.len() as f64 * fraction) as usize).min(latencies.len() - 1)];
+    println!(
+        "client_credentials: {} tokens in {:.1} s at concurrency {concurrency}: {:.0} tokens/s, p50 {:.2} ms, p99 {:.2} ms, {errors} errors",
+        latencies.len(),
+        duration.as_secs_f64(),
+        latencies.len() as f64 / duration.as_secs_f64(),
+        percentile(0.50).as_secs_f64() * 1000.0,
+        percentile(0.99).as_secs_f64() * 1000.0,
+    );
+}

@@ -1,0 +1,22 @@
+//! cognito-idp shapes, named as the service model names them. Requests deserialise from the
+//! body; responses serialise with absent members left out (see `aws::json::success`).
+
+mod shared;
+mod pools;
+mod clients;
+mod users;
+mod groups;
+mod tags;
+mod sign_in;
+mod sign_up;
+mod attributes;
+
+pub use shared::*;
+pub use pools::*;
+pub use clients::*;
+pub use users::*;
+pub use groups::*;
+pub use tags::*;
+pub use sign_in::*;
+pub use sign_up::*;
+pub use attributes::*;
