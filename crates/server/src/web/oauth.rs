@@ -176,7 +176,38 @@ pub async fn user_info(State(state): State<AppState>, Path(pool_id): Path<String
                 tracing::error!(%detail, "internal error at userInfo");
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
             }
-            _ => (StatusCode::UNAUTHORIZED, "invalid_token"),
+            cognate_domain::DomainError::NotFound(_)
+            | cognate_domain::DomainError::UserNotFound(_)
+            | cognate_domain::DomainError::GroupExists(_)
+            | cognate_domain::DomainError::UsernameExists(_)
+            | cognate_domain::DomainError::AliasExists(_)
+            | cognate_domain::DomainError::InvalidParameter(_)
+            | cognate_domain::DomainError::InvalidPassword(_)
+            | cognate_domain::DomainError::PasswordReused(_)
+            | cognate_domain::DomainError::NotAuthorized(_)
+            | cognate_domain::DomainError::UnsupportedUserState(_)
+            | cognate_domain::DomainError::UserNotConfirmed(_)
+            | cognate_domain::DomainError::PasswordResetRequired(_)
+            | cognate_domain::DomainError::CodeMismatch(_)
+            | cognate_domain::DomainError::ExpiredCode(_)
+            | cognate_domain::DomainError::UnsupportedOperation(_)
+            | cognate_domain::DomainError::UnauthorizedClient(_)
+            | cognate_domain::DomainError::NotImplemented(_)
+            | cognate_domain::DomainError::LimitExceeded(_)
+            | cognate_domain::DomainError::Conflict(_)
+            | cognate_domain::DomainError::DuplicateRequest(_)
+            | cognate_domain::DomainError::AlreadyStreamed(_)
+            | cognate_domain::DomainError::InUse(_)
+            | cognate_domain::DomainError::MalformedPolicy(_)
+            | cognate_domain::DomainError::InvalidIdentityToken(_)
+            | cognate_domain::DomainError::AccessDenied(_)
+            | cognate_domain::DomainError::ExpiredToken(_)
+            | cognate_domain::DomainError::InvalidConfiguration(_)
+            | cognate_domain::DomainError::ProviderUnreachable(_)
+            | cognate_domain::DomainError::TriggerOutputInvalid(_)
+            | cognate_domain::DomainError::TriggerUnavailable(_)
+            | cognate_domain::DomainError::TooManyRequests(_)
+            | cognate_domain::DomainError::Unavailable(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
         }),
         None => Err((StatusCode::UNAUTHORIZED, "invalid_request")),
     };

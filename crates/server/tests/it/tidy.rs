@@ -394,7 +394,7 @@ fn error_maps_have_no_catch_all() {
         let body: Vec<&str> = if is_error_file {
             file.production.lines().collect()
         } else {
-            match function_body(&file.production, "fn error_from_domain(") {
+            match function_body(&file.production, "fn error_from_domain(").or_else(|| function_body(&file.production, "fn page_message(")) {
                 Some(body) => body,
                 None => continue,
             }

@@ -196,7 +196,7 @@ pub(super) fn substitute(text: &str, request: &RequestContext, for_pattern: bool
 /// `\*` / `\?` (from substituted variables) the literal characters.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     #[derive(Clone, Copy, PartialEq)]
-    pub(super) enum Token {
+    enum Token {
         Star,
         One,
         Literal(char),

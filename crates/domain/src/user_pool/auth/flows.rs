@@ -47,7 +47,7 @@ impl UserPoolService {
         let username = parameter(parameters, "USERNAME")?;
         let password = parameter(parameters, "PASSWORD")?;
         let secret_hash = parameters.get("SECRET_HASH").map(String::as_str);
-        let Some(mut user) = self.find_signing_in_user(pool, client, username, secret_hash).await? else {
+        let Some(mut user) = self.find_signing_in_user(pool, client, username, ClientProof::SecretHash(secret_hash)).await? else {
             self.decoy_check(password).await?;
             return Err(incorrect_credentials());
         };
@@ -63,15 +63,15 @@ impl UserPoolService {
         pool: &UserPool,
         client: &AppClient,
         username: &str,
-        secret_hash: Option<&str>,
+        proof: ClientProof<'_>,
     ) -> DomainResult<Option<User>> {
         match self.resolve_user(pool, username).await {
             Ok(user) => {
-                self.check_secret_hash(client, &[username, user.username.as_str()], secret_hash)?;
+                self.check_client_proof(client, &[username, user.username.as_str()], proof)?;
                 Ok(Some(user))
             }
             Err(DomainError::UserNotFound(message)) => {
-                self.check_secret_hash(client, &[username], secret_hash)?;
+                self.check_client_proof(client, &[username], proof)?;
                 if client.settings.prevent_user_existence_errors == "ENABLED" {
                     Ok(None)
                 } else {
@@ -179,10 +179,31 @@ impl UserPoolService {
         }
     }
 
-    /// The hosted sign-in page's password check: the user when the password is right (with the
-    /// lockout and the user-state refusals of InitiateAuth), or NEW_PASSWORD_REQUIRED's session.
-    /// Whether the user exists is never told.
+    /// The hosted sign-in page's password sign-in and what follows it: the user when the password
+    /// is right, NEW_PASSWORD_REQUIRED's session, or, for a user who must first confirm the
+    /// account or reset the password, the code sent for that (the pages act for their client, so
+    /// no SECRET_HASH is asked). Whether the user exists is never told.
     pub async fn hosted_password_sign_in(&self, pool: &UserPool, client: &AppClient, username: &str, password: &str) -> DomainResult<HostedStep> {
+        match self.hosted_password_check(pool, client, username, password).await {
+            Err(DomainError::UserNotConfirmed(_)) => {
+                if let Err(error) = self.resend_confirmation_code(&client.client_id, username, ClientProof::HostedPages).await {
+                    tracing::info!(%error, "resending a confirmation code from the sign-in page");
+                }
+                Ok(HostedStep::ConfirmationCodeSent)
+            }
+            Err(DomainError::PasswordResetRequired(_)) => {
+                if let Err(error) = self.forgot_password(&client.client_id, username, ClientProof::HostedPages).await {
+                    tracing::info!(%error, "sending a reset code from the sign-in page");
+                }
+                Ok(HostedStep::ResetCodeSent)
+            }
+            other => other,
+        }
+    }
+
+    /// The password check itself: the user when the password is right (with the lockout and the
+    /// user-state refusals of InitiateAuth), or NEW_PASSWORD_REQUIRED's session.
+    async fn hosted_password_check(&self, pool: &UserPool, client: &AppClient, username: &str, password: &str) -> DomainResult<HostedStep> {
         let mut user = match self.resolve_user(pool, username).await {
             Ok(user) => user,
             Err(DomainError::UserNotFound(_)) => {

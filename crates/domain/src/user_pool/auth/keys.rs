@@ -96,6 +96,14 @@ impl UserPoolService {
         Ok((pool, client))
     }
 
+    /// Checks a client's proof: its SECRET_HASH, or the hosted pages acting for it.
+    pub(crate) fn check_client_proof(&self, client: &AppClient, usernames: &[&str], proof: ClientProof<'_>) -> DomainResult<()> {
+        match proof {
+            ClientProof::SecretHash(given) => self.check_secret_hash(client, usernames, given),
+            ClientProof::HostedPages => Ok(()),
+        }
+    }
+
     pub(crate) fn check_secret_hash(&self, client: &AppClient, usernames: &[&str], given: Option<&str>) -> DomainResult<()> {
         let Some(secret) = self.client_secret(client)? else { return Ok(()) };
         let given = given.ok_or_else(|| {

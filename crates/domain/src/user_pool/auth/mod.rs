@@ -90,6 +90,16 @@ pub fn secret_hash(client_secret: &str, username: &str, client_id: &str) -> Stri
 }
 
 
+/// How an app client proves itself on the operations that name it by id (SignUp, its
+/// confirmation and the password recovery).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientProof<'a> {
+    /// A caller of the public API: SECRET_HASH, required when the client has a secret.
+    SecretHash(Option<&'a str>),
+    /// This server's hosted pages, which act for the client they were opened for.
+    HostedPages,
+}
+
 /// Tokens handed to a client.
 #[derive(Debug, Clone)]
 pub struct AuthenticationResult {
@@ -127,6 +137,12 @@ pub enum HostedStep {
     SignedIn(User),
     /// The user must choose a password (and give the attributes named in `required`).
     NewPasswordRequired { username: String, session: String, required: Vec<String> },
+    /// The user has not confirmed the account: a confirmation code was sent (when it could be),
+    /// and the page asks for it.
+    ConfirmationCodeSent,
+    /// The user must reset the password: a reset code was sent (when it could be), and the page
+    /// asks for it with the new password.
+    ResetCodeSent,
 }
 
 /// Who asked: a public client call (InitiateAuth) or an administrator naming the pool

@@ -9,7 +9,7 @@ impl UserPoolService {
     pub(crate) async fn srp_start(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
         let username = parameter(parameters, "USERNAME")?;
         let a_hex = parameter(parameters, "SRP_A")?;
-        let user = self.find_signing_in_user(pool, client, username, parameters.get("SECRET_HASH").map(String::as_str)).await?;
+        let user = self.find_signing_in_user(pool, client, username, ClientProof::SecretHash(parameters.get("SECRET_HASH").map(String::as_str))).await?;
         let verifier = match &user {
             Some(user) => self.srp_verifier(pool, user)?,
             None => None,

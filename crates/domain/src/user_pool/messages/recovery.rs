@@ -1,6 +1,7 @@
 //! Account recovery: ForgotPassword, ConfirmForgotPassword and AdminResetUserPassword.
 
 use super::*;
+use crate::user_pool::auth::ClientProof;
 
 impl UserPoolService {
     /// The verified channel a password-reset code goes to, by the pool's recovery setting.
@@ -21,14 +22,14 @@ impl UserPoolService {
     }
 
     /// ForgotPassword. With PreventUserExistenceErrors an unknown user gets a plausible answer.
-    pub async fn forgot_password(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
+    pub async fn forgot_password(&self, client_id: &str, username: &str, proof: ClientProof<'_>)
         -> DomainResult<CodeDeliveryDetails> {
-        retrying(|| self.forgot_password_once(client_id, username, secret_hash)).await
+        retrying(|| self.forgot_password_once(client_id, username, proof)).await
     }
 
-    pub(crate) async fn forgot_password_once(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
+    pub(crate) async fn forgot_password_once(&self, client_id: &str, username: &str, proof: ClientProof<'_>)
         -> DomainResult<CodeDeliveryDetails> {
-        let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
+        let (pool, _, user) = self.client_user(client_id, username, proof).await?;
         let Some(mut user) = user else {
             self.decoy_write(&pool, username, true).await?;
             return Ok(self.decoy_delivery(&pool, username));
@@ -55,9 +56,9 @@ impl UserPoolService {
         username: &str,
         code: &str,
         new_password: &str,
-        secret_hash: Option<&str>,
+        proof: ClientProof<'_>,
     ) -> DomainResult<()> {
-        retrying(|| self.confirm_forgot_password_once(client_id, username, code, new_password, secret_hash)).await
+        retrying(|| self.confirm_forgot_password_once(client_id, username, code, new_password, proof)).await
     }
 
     pub(crate) async fn confirm_forgot_password_once(
@@ -66,9 +67,9 @@ impl UserPoolService {
         username: &str,
         code: &str,
         new_password: &str,
-        secret_hash: Option<&str>,
+        proof: ClientProof<'_>,
     ) -> DomainResult<()> {
-        let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
+        let (pool, _, user) = self.client_user(client_id, username, proof).await?;
         let Some(mut user) = user else {
             password::check_password(&pool.settings.password_policy, new_password)?;
             self.decoy_write(&pool, username, false).await?;

@@ -2,6 +2,7 @@
 //! and AdminConfirmSignUp.
 
 use super::*;
+use crate::user_pool::auth::ClientProof;
 
 impl UserPoolService {
     /// Which attribute a sign-up code goes to: the first auto-verified attribute the user has.
@@ -21,14 +22,14 @@ impl UserPoolService {
         username: &str,
         password: &str,
         raw_attributes: &[Attribute],
-        secret_hash: Option<&str>,
+        proof: ClientProof<'_>,
     ) -> DomainResult<SignUpOutcome> {
         let (pool, client) = self.client_for(client_id, &Caller::Client).await?;
         if pool.settings.admin_create_user.allow_admin_create_user_only {
             return Err(DomainError::NotAuthorized("SignUp is not permitted for this user pool".into()));
         }
         crate::ids::check_name(username, "username")?;
-        self.check_secret_hash(&client, &[username], secret_hash)?;
+        self.check_client_proof(&client, &[username], proof)?;
         check_client_writes(&client, raw_attributes)?;
         let (canonical, attributes, sub) = self.prepare_new_user(&pool, username, raw_attributes)?;
         password::check_password(&pool.settings.password_policy, password)?;
@@ -55,21 +56,21 @@ impl UserPoolService {
         Ok(SignUpOutcome { user_confirmed: false, user_sub: sub, code_delivery })
     }
 
-    pub(crate) async fn client_user(&self, client_id: &str, username: &str, secret_hash: Option<&str>) -> DomainResult<(UserPool, crate::user_pool::AppClient, Option<User>)> {
+    pub(crate) async fn client_user(&self, client_id: &str, username: &str, proof: ClientProof<'_>) -> DomainResult<(UserPool, crate::user_pool::AppClient, Option<User>)> {
         let (pool, client) = self.client_for(client_id, &Caller::Client).await?;
-        let user = self.find_signing_in_user(&pool, &client, username, secret_hash).await?;
+        let user = self.find_signing_in_user(&pool, &client, username, proof).await?;
         Ok((pool, client, user))
     }
 
     /// ConfirmSignUp. The verified email or phone becomes an alias; when another user holds it,
     /// AliasExistsException, unless `force_alias_creation` moves it here (the other user's
     /// value becomes unverified).
-    pub async fn confirm_sign_up(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>, force_alias_creation: bool) -> DomainResult<()> {
-        retrying(|| self.confirm_sign_up_once(client_id, username, code, secret_hash, force_alias_creation)).await
+    pub async fn confirm_sign_up(&self, client_id: &str, username: &str, code: &str, proof: ClientProof<'_>, force_alias_creation: bool) -> DomainResult<()> {
+        retrying(|| self.confirm_sign_up_once(client_id, username, code, proof, force_alias_creation)).await
     }
 
-    pub(crate) async fn confirm_sign_up_once(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>, force_alias_creation: bool) -> DomainResult<()> {
-        let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
+    pub(crate) async fn confirm_sign_up_once(&self, client_id: &str, username: &str, code: &str, proof: ClientProof<'_>, force_alias_creation: bool) -> DomainResult<()> {
+        let (pool, _, user) = self.client_user(client_id, username, proof).await?;
         let Some(mut user) = user else {
             self.decoy_write(&pool, username, false).await?;
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
@@ -94,14 +95,14 @@ impl UserPoolService {
     }
 
     /// ResendConfirmationCode.
-    pub async fn resend_confirmation_code(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
+    pub async fn resend_confirmation_code(&self, client_id: &str, username: &str, proof: ClientProof<'_>)
         -> DomainResult<Option<CodeDeliveryDetails>> {
-        retrying(|| self.resend_confirmation_code_once(client_id, username, secret_hash)).await
+        retrying(|| self.resend_confirmation_code_once(client_id, username, proof)).await
     }
 
-    pub(crate) async fn resend_confirmation_code_once(&self, client_id: &str, username: &str, secret_hash: Option<&str>)
+    pub(crate) async fn resend_confirmation_code_once(&self, client_id: &str, username: &str, proof: ClientProof<'_>)
         -> DomainResult<Option<CodeDeliveryDetails>> {
-        let (pool, _, user) = self.client_user(client_id, username, secret_hash).await?;
+        let (pool, _, user) = self.client_user(client_id, username, proof).await?;
         let Some(mut user) = user else {
             self.decoy_write(&pool, username, true).await?;
             return Ok(Some(self.decoy_delivery(&pool, username)));

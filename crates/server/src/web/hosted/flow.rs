@@ -80,7 +80,37 @@ pub(crate) fn page_message(error: &DomainError) -> String {
             "An internal error occurred. Try again.".into()
         }
         DomainError::UserNotFound(_) => "Incorrect username or password.".into(),
-        other => other.to_string(),
+        error @ (DomainError::NotFound(_)
+        | DomainError::GroupExists(_)
+        | DomainError::UsernameExists(_)
+        | DomainError::AliasExists(_)
+        | DomainError::InvalidParameter(_)
+        | DomainError::InvalidPassword(_)
+        | DomainError::PasswordReused(_)
+        | DomainError::NotAuthorized(_)
+        | DomainError::UnsupportedUserState(_)
+        | DomainError::UserNotConfirmed(_)
+        | DomainError::PasswordResetRequired(_)
+        | DomainError::CodeMismatch(_)
+        | DomainError::ExpiredCode(_)
+        | DomainError::UnsupportedOperation(_)
+        | DomainError::UnauthorizedClient(_)
+        | DomainError::NotImplemented(_)
+        | DomainError::LimitExceeded(_)
+        | DomainError::Conflict(_)
+        | DomainError::DuplicateRequest(_)
+        | DomainError::AlreadyStreamed(_)
+        | DomainError::InUse(_)
+        | DomainError::MalformedPolicy(_)
+        | DomainError::InvalidIdentityToken(_)
+        | DomainError::AccessDenied(_)
+        | DomainError::ExpiredToken(_)
+        | DomainError::InvalidConfiguration(_)
+        | DomainError::ProviderUnreachable(_)
+        | DomainError::TriggerOutputInvalid(_)
+        | DomainError::TriggerUnavailable(_)
+        | DomainError::TooManyRequests(_)
+        | DomainError::Unavailable(_)) => error.to_string(),
     }
 }
 

@@ -2,11 +2,9 @@
 //! attributes a pool asks for, and the SECRET_HASH the pages compute for a client with a secret.
 
 
-use cognate_domain::user_pool::auth::secret_hash;
 use cognate_domain::federation::percent_encode;
 use cognate_domain::user_pool::Attribute;
 
-use crate::state::AppState;
 use crate::aws::query::QueryInput;
 use crate::web::hosted::flow::*;
 use crate::web::hosted::render::*;
@@ -37,13 +35,6 @@ pub(crate) fn login_content(flow: &Flow, username: &str, has_error: bool) -> Str
     content
 }
 
-/// SECRET_HASH for a client with a secret: the pages act for the client.
-pub(crate) async fn hosted_secret_hash(state: &AppState, pool_id: &str, client_id: &str, username: &str) -> Option<String> {
-    match state.user_pools.hosted_client(pool_id, client_id).await {
-        Ok((_, _, Some(secret))) => Some(secret_hash(&secret, username, client_id)),
-        _ => None,
-    }
-}
 
 pub(crate) fn new_password_content(flow: &Flow, username: &str, session: &str, required: &[String], has_error: bool) -> String {
     let mut fields = format!(

@@ -9,6 +9,8 @@ use axum::response::Response;
 use cognate_domain::federation::percent_encode;
 use cognate_domain::DomainError;
 
+use cognate_domain::user_pool::auth::ClientProof;
+
 use crate::state::AppState;
 use crate::web::hosted::flow::*;
 use crate::web::hosted::render::*;
@@ -44,10 +46,9 @@ pub async fn code_submit(State(state): State<AppState>, page: PageRequest, body:
     };
     let username = form.get("username").unwrap_or("").to_string();
     let client_id = flow.checked.client.client_id.clone();
-    let hash = hosted_secret_hash(&state, &page.pool_id, &client_id, &username).await;
     let title = if reset { "Reset your password" } else { "Confirm your account" };
     if !reset && form.get("resend").is_some() {
-        let outcome = state.user_pools.resend_confirmation_code(&client_id, &username, hash.as_deref()).await;
+        let outcome = state.user_pools.resend_confirmation_code(&client_id, &username, ClientProof::HostedPages).await;
         let content = code_content(&flow, operation, &username, false, false);
         return match outcome {
             Ok(_) => flow.render(StatusCode::OK, title, None, Some("We sent a new code."), &content, operation),
@@ -59,9 +60,9 @@ pub async fn code_submit(State(state): State<AppState>, page: PageRequest, body:
     }
     let code = form.get("code").unwrap_or("").trim();
     let outcome = if reset {
-        state.user_pools.confirm_forgot_password(&client_id, &username, code, form.get("password").unwrap_or(""), hash.as_deref()).await
+        state.user_pools.confirm_forgot_password(&client_id, &username, code, form.get("password").unwrap_or(""), ClientProof::HostedPages).await
     } else {
-        state.user_pools.confirm_sign_up(&client_id, &username, code, hash.as_deref(), false).await
+        state.user_pools.confirm_sign_up(&client_id, &username, code, ClientProof::HostedPages, false).await
     };
     match outcome {
         Ok(()) => {
@@ -79,7 +80,7 @@ pub async fn code_submit(State(state): State<AppState>, page: PageRequest, body:
 
 /// `GET /forgotPassword`.
 pub async fn forgot_page(State(state): State<AppState>, page: PageRequest) -> Response {
-    pub(crate) const OPERATION: &str = "forgotPassword";
+    const OPERATION: &str = "forgotPassword";
     let flow = match page.flow(&state, OPERATION).await {
         Ok(flow) => flow,
         Err(response) => return response,
@@ -90,15 +91,14 @@ pub async fn forgot_page(State(state): State<AppState>, page: PageRequest) -> Re
 
 /// `POST /forgotPassword`.
 pub async fn forgot_submit(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
-    pub(crate) const OPERATION: &str = "forgotPassword";
+    const OPERATION: &str = "forgotPassword";
     let (form, flow) = match page.submitted(&state, &body, OPERATION).await {
         Ok(submitted) => submitted,
         Err(response) => return response,
     };
     let username = form.get("username").unwrap_or("").trim().to_string();
     let client_id = flow.checked.client.client_id.clone();
-    let hash = hosted_secret_hash(&state, &page.pool_id, &client_id, &username).await;
-    match state.user_pools.forgot_password(&client_id, &username, hash.as_deref()).await {
+    match state.user_pools.forgot_password(&client_id, &username, ClientProof::HostedPages).await {
         // An unknown user is not told apart: the page moves on either way.
         Ok(_) | Err(DomainError::UserNotFound(_)) => {
             let location = format!("{}&username={}", flow.action("confirmForgotPassword"), percent_encode(&username));

@@ -16,7 +16,7 @@ use crate::web::hosted::session::*;
 /// `GET /logout`: ends the browser's session, then either goes to `logout_uri` (one of the
 /// client's sign-out URLs) or, with `redirect_uri` and `response_type`, back to the sign-in page.
 pub async fn logout(State(state): State<AppState>, page: PageRequest) -> Response {
-    pub(crate) const OPERATION: &str = "logout";
+    const OPERATION: &str = "logout";
     let (pool_id, base, uri, headers) = (&page.pool_id, &page.base, &page.uri, &page.headers);
     let query = query_of(&uri);
     let client_id = query.get("client_id").unwrap_or("");
@@ -48,7 +48,7 @@ pub async fn logout(State(state): State<AppState>, page: PageRequest) -> Respons
 /// `GET|POST /oauth2/idpresponse`: the upstream provider sends the browser back here with
 /// `code` and `state` (Sign in with Apple POSTs them).
 pub async fn idp_response(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
-    pub(crate) const OPERATION: &str = "oauth2/idpresponse";
+    const OPERATION: &str = "oauth2/idpresponse";
     let (pool_id, base, uri, headers) = (&page.pool_id, &page.base, &page.uri, &page.headers);
     let params = read_form(&headers, &body).filter(|form| form.get("state").is_some()).unwrap_or_else(|| query_of(&uri));
     if let Some(error) = params.get("error") {

@@ -9,7 +9,6 @@ use axum::response::Response;
 use cognate_domain::user_pool::auth::HostedStep;
 use cognate_domain::federation::percent_encode;
 use cognate_domain::user_pool::hosted::AuthorizeError;
-use cognate_domain::DomainError;
 
 use crate::state::AppState;
 use crate::web::hosted::flow::*;
@@ -19,7 +18,7 @@ use crate::web::hosted::session::*;
 
 /// `GET /oauth2/authorize`.
 pub async fn authorize(State(state): State<AppState>, page: PageRequest) -> Response {
-    pub(crate) const OPERATION: &str = "oauth2/authorize";
+    const OPERATION: &str = "oauth2/authorize";
     let (pool_id, base, uri, headers) = (&page.pool_id, &page.base, &page.uri, &page.headers);
     let request = authorize_request(&query_of(&uri));
     let checked = match state.user_pools.check_authorize(&pool_id, &request).await {
@@ -57,7 +56,7 @@ pub async fn authorize(State(state): State<AppState>, page: PageRequest) -> Resp
 
 /// `GET /login`.
 pub async fn login_page(State(state): State<AppState>, page: PageRequest) -> Response {
-    pub(crate) const OPERATION: &str = "login";
+    const OPERATION: &str = "login";
     let flow = match page.flow(&state, OPERATION).await {
         Ok(flow) => flow,
         Err(response) => return response,
@@ -75,7 +74,7 @@ pub async fn login_page(State(state): State<AppState>, page: PageRequest) -> Res
 
 /// `POST /login`.
 pub async fn login_submit(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
-    pub(crate) const OPERATION: &str = "login";
+    const OPERATION: &str = "login";
     let (form, flow) = match page.submitted(&state, &body, OPERATION).await {
         Ok(submitted) => submitted,
         Err(response) => return response,
@@ -96,21 +95,11 @@ pub async fn login_submit(State(state): State<AppState>, page: PageRequest, body
             let content = new_password_content(&flow, &username, &session, &required, false);
             flow.render(StatusCode::OK, "Change your password", None, Some("Choose a new password to continue."), &content, OPERATION)
         }
-        Err(DomainError::UserNotConfirmed(_)) => {
-            let client_id = flow.checked.client.client_id.clone();
-            let hash = hosted_secret_hash(&state, &page.pool_id, &client_id, &username).await;
-            if let Err(error) = state.user_pools.resend_confirmation_code(&client_id, &username, hash.as_deref()).await {
-                tracing::info!(%error, "resending a confirmation code from the sign-in page");
-            }
+        Ok(HostedStep::ConfirmationCodeSent) => {
             let location = format!("{}&username={}", flow.action("confirm"), percent_encode(&username));
             redirect(&location, flow.cookies, OPERATION)
         }
-        Err(DomainError::PasswordResetRequired(_)) => {
-            let client_id = flow.checked.client.client_id.clone();
-            let hash = hosted_secret_hash(&state, &page.pool_id, &client_id, &username).await;
-            if let Err(error) = state.user_pools.forgot_password(&client_id, &username, hash.as_deref()).await {
-                tracing::info!(%error, "sending a reset code from the sign-in page");
-            }
+        Ok(HostedStep::ResetCodeSent) => {
             let location = format!("{}&username={}", flow.action("confirmForgotPassword"), percent_encode(&username));
             redirect(&location, flow.cookies, OPERATION)
         }

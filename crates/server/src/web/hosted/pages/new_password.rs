@@ -18,7 +18,7 @@ use crate::web::hosted::forms::*;
 
 /// `POST /newPassword`: answers NEW_PASSWORD_REQUIRED from the sign-in page.
 pub async fn new_password_submit(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
-    pub(crate) const OPERATION: &str = "newPassword";
+    const OPERATION: &str = "newPassword";
     let (form, flow) = match page.submitted(&state, &body, OPERATION).await {
         Ok(submitted) => submitted,
         Err(response) => return response,

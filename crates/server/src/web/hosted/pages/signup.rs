@@ -7,6 +7,8 @@ use axum::response::Response;
 
 use cognate_domain::federation::percent_encode;
 
+use cognate_domain::user_pool::auth::ClientProof;
+
 use crate::state::AppState;
 use crate::web::hosted::flow::*;
 use crate::web::hosted::render::*;
@@ -16,7 +18,7 @@ use crate::web::hosted::forms::*;
 
 /// `GET /signup`.
 pub async fn signup_page(State(state): State<AppState>, page: PageRequest) -> Response {
-    pub(crate) const OPERATION: &str = "signup";
+    const OPERATION: &str = "signup";
     let flow = match page.flow(&state, OPERATION).await {
         Ok(flow) => flow,
         Err(response) => return response,
@@ -27,7 +29,7 @@ pub async fn signup_page(State(state): State<AppState>, page: PageRequest) -> Re
 
 /// `POST /signup`.
 pub async fn signup_submit(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
-    pub(crate) const OPERATION: &str = "signup";
+    const OPERATION: &str = "signup";
     let (form, flow) = match page.submitted(&state, &body, OPERATION).await {
         Ok(submitted) => submitted,
         Err(response) => return response,
@@ -35,8 +37,7 @@ pub async fn signup_submit(State(state): State<AppState>, page: PageRequest, bod
     let username = form.get("username").unwrap_or("").trim().to_string();
     let attributes = attributes_from(&form, &signup_attributes(&flow));
     let client_id = flow.checked.client.client_id.clone();
-    let hash = hosted_secret_hash(&state, &page.pool_id, &client_id, &username).await;
-    let outcome = state.user_pools.sign_up(&client_id, &username, form.get("password").unwrap_or(""), &attributes, hash.as_deref()).await;
+    let outcome = state.user_pools.sign_up(&client_id, &username, form.get("password").unwrap_or(""), &attributes, ClientProof::HostedPages).await;
     match outcome {
         Ok(outcome) if outcome.user_confirmed => {
             let location = format!("{}&notice=confirmed&username={}", flow.action("login"), percent_encode(&username));
