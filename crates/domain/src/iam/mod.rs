@@ -22,6 +22,7 @@ use crate::clock::{format_iso8601, Clock};
 use crate::crypto::{constant_time_eq, random_string, MasterKey};
 use crate::error::{DomainError, DomainResult};
 use crate::federation::{acceptable_issuer, issuer_key};
+use crate::records::{Record, Records};
 use crate::store::{ConflictOn, RecordWrite, Store, StoreError};
 use policy::{Decision, Policy, PolicyKind, RequestContext};
 
@@ -69,6 +70,30 @@ pub struct OidcProvider {
     pub thumbprints: Vec<String>,
     pub created_ms: i64,
     pub tags: BTreeMap<String, String>,
+}
+
+impl Record for Role {
+    const KIND: &'static str = ROLE;
+
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        role_key(&self.name)
+    }
+}
+
+impl Record for OidcProvider {
+    const KIND: &'static str = OIDC_PROVIDER;
+
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        self.url().to_string()
+    }
 }
 
 impl OidcProvider {
@@ -170,10 +195,6 @@ pub struct IamService {
     master_key: MasterKey,
     account_id: String,
     policy_cache: Arc<Mutex<HashMap<String, (Instant, Arc<Vec<Policy>>)>>>,
-}
-
-fn store_error(error: StoreError) -> DomainError {
-    DomainError::from(error)
 }
 
 fn decode<T: serde::de::DeserializeOwned>(data: &str) -> DomainResult<T> {

@@ -33,11 +33,11 @@ impl IamService {
             created_ms: self.now(),
             tags,
         };
-        let write = RecordWrite::Insert { kind: OIDC_PROVIDER, scope: String::new(), key: key.clone(), data: encode(&provider)?, expires_ms: None };
+        let write = provider.insert()?;
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(provider),
             Err(StoreError::Conflict(_)) => Err(DomainError::Conflict(format!("Provider with url {url} already exists."))),
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 
@@ -48,38 +48,33 @@ impl IamService {
     pub async fn get_oidc_provider(&self, arn: &str) -> DomainResult<OidcProvider> {
         let not_found = || DomainError::NotFound(format!("OpenIDConnect Provider not found for arn {arn}"));
         let key = self.provider_key_of_arn(arn).ok_or_else(not_found)?;
-        let data = self.store.get_record(OIDC_PROVIDER, "", key, 0).await.map_err(store_error)?;
-        data.map(|data| decode(&data)).transpose()?.ok_or_else(not_found)
+        let provider: Option<OidcProvider> = self.store.get_record_of("", key, 0).await?;
+        provider.ok_or_else(not_found)
     }
 
     /// The provider registered for an issuer (`iss`), if any.
     pub async fn find_oidc_provider_by_issuer(&self, issuer: &str) -> DomainResult<Option<OidcProvider>> {
-        let data = self.store.get_record(OIDC_PROVIDER, "", issuer_key(issuer), 0).await.map_err(store_error)?;
-        let provider: Option<OidcProvider> = data.map(|data| decode(&data)).transpose()?;
+        let provider: Option<OidcProvider> = self.store.get_record_of("", issuer_key(issuer), 0).await?;
         Ok(provider.filter(|provider| provider.issuer == issuer.trim_end_matches('/')))
     }
 
     pub async fn list_oidc_providers(&self) -> DomainResult<Vec<OidcProvider>> {
-        let rows = self.store.list_records(OIDC_PROVIDER, "", None, 1000).await.map_err(store_error)?;
-        rows.into_iter().map(|(_, data)| decode(&data)).collect()
+        self.store.list_records_of("", None, 1000).await
     }
 
     pub async fn delete_oidc_provider(&self, arn: &str) -> DomainResult<()> {
         let provider = self.get_oidc_provider(arn).await?;
-        self.store
-            .write_records(&[RecordWrite::Delete { kind: OIDC_PROVIDER, scope: String::new(), key: provider.url().to_string() }])
-            .await
-            .map_err(store_error)
+        self.store.write_records(&[provider.delete()]).await.map_err(DomainError::from)
     }
 
     pub async fn update_oidc_provider(&self, provider: &OidcProvider) -> DomainResult<()> {
-        let write = RecordWrite::Replace { kind: OIDC_PROVIDER, scope: String::new(), key: provider.url().to_string(), data: encode(provider)? };
+        let write = provider.replace()?;
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(()),
             Err(StoreError::Conflict(ConflictOn::Absent)) => {
                 Err(DomainError::NotFound(format!("OpenIDConnect Provider not found for arn {}", provider.arn)))
             }
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 }

@@ -33,7 +33,7 @@ impl IamService {
                 expires_ms: None,
             }])
             .await
-            .map_err(store_error)?;
+            ?;
         self.forget_policies(&role.name);
         Ok(())
     }
@@ -41,7 +41,7 @@ impl IamService {
     pub async fn get_role_policy(&self, role_name: &str, policy_name: &str) -> DomainResult<(Role, String)> {
         let role = self.get_role(role_name).await?;
         check_iam_name(policy_name, "policyName", 128)?;
-        let data = self.store.get_record(ROLE_POLICY, &role_key(&role.name), policy_name, 0).await.map_err(store_error)?;
+        let data = self.store.get_record(ROLE_POLICY, &role_key(&role.name), policy_name, 0).await?;
         match data {
             Some(data) => Ok((role, decode::<StoredRolePolicy>(&data)?.document)),
             None => Err(DomainError::NotFound(format!(
@@ -55,7 +55,7 @@ impl IamService {
         self.store
             .write_records(&[RecordWrite::Delete { kind: ROLE_POLICY, scope: role_key(&role.name), key: policy_name.to_string() }])
             .await
-            .map_err(store_error)?;
+            ?;
         self.forget_policies(&role.name);
         Ok(())
     }
@@ -63,7 +63,7 @@ impl IamService {
     pub async fn list_role_policies(&self, role_name: &str, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<String>> {
         let role = self.get_role(role_name).await?;
         let limit = marker_limit(max_items)?;
-        let rows = self.store.list_records(ROLE_POLICY, &role_key(&role.name), marker, limit + 1).await.map_err(store_error)?;
+        let rows = self.store.list_records(ROLE_POLICY, &role_key(&role.name), marker, limit + 1).await?;
         let mut names: Vec<String> = rows.into_iter().map(|(key, _)| key).collect();
         let more = names.len() > limit as usize;
         names.truncate(limit as usize);
@@ -72,7 +72,7 @@ impl IamService {
     }
 
     pub(super) async fn list_role_policy_documents(&self, role_name: &str) -> DomainResult<Vec<(String, String)>> {
-        let rows = self.store.list_records(ROLE_POLICY, &role_key(role_name), None, 1000).await.map_err(store_error)?;
+        let rows = self.store.list_records(ROLE_POLICY, &role_key(role_name), None, 1000).await?;
         rows.into_iter()
             .map(|(name, data)| Ok((name, decode::<StoredRolePolicy>(&data)?.document)))
             .collect()

@@ -45,21 +45,18 @@ impl IamService {
             max_session_duration,
             tags,
         };
-        let write = RecordWrite::Insert { kind: ROLE, scope: String::new(), key: role_key(name), data: encode(&role)?, expires_ms: None };
+        let write = role.insert()?;
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(role),
             Err(StoreError::Conflict(_)) => Err(DomainError::Conflict(format!("Role with name {name} already exists."))),
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 
     pub async fn get_role(&self, name: &str) -> DomainResult<Role> {
         check_iam_name(name, "roleName", 64)?;
-        let data = self.store.get_record(ROLE, "", &role_key(name), 0).await.map_err(store_error)?;
-        match data {
-            Some(data) => decode(&data),
-            None => Err(DomainError::NotFound(format!("The role with name {name} cannot be found."))),
-        }
+        let role: Option<Role> = self.store.get_record_of("", &role_key(name), 0).await?;
+        role.ok_or_else(|| DomainError::NotFound(format!("The role with name {name} cannot be found.")))
     }
 
     /// The role an ARN names, if it exists and the ARN is exactly its ARN.
@@ -67,8 +64,7 @@ impl IamService {
         let Some(name) = role_name_from_arn(arn) else {
             return Ok(None);
         };
-        let data = self.store.get_record(ROLE, "", &role_key(name), 0).await.map_err(store_error)?;
-        let role: Option<Role> = data.map(|data| decode(&data)).transpose()?;
+        let role: Option<Role> = self.store.get_record_of("", &role_key(name), 0).await?;
         Ok(role.filter(|role| role.arn == arn))
     }
 
@@ -78,11 +74,10 @@ impl IamService {
         let mut after = marker.map(str::to_string);
         let mut items = Vec::new();
         loop {
-            let rows = self.store.list_records(ROLE, "", after.as_deref(), 200).await.map_err(store_error)?;
+            let rows: Vec<Role> = self.store.list_records_of("", after.as_deref(), 200).await?;
             let exhausted = rows.len() < 200;
-            for (key, data) in rows {
-                after = Some(key.clone());
-                let role: Role = decode(&data)?;
+            for role in rows {
+                after = Some(role.key());
                 if role.path.starts_with(prefix) {
                     if items.len() == limit as usize {
                         let marker = items.last().map(|role: &Role| role_key(&role.name));
@@ -99,26 +94,23 @@ impl IamService {
 
     pub async fn delete_role(&self, name: &str) -> DomainResult<()> {
         let role = self.get_role(name).await?;
-        let policies = self.store.list_records(ROLE_POLICY, &role_key(&role.name), None, 1).await.map_err(store_error)?;
+        let policies = self.store.list_records(ROLE_POLICY, &role_key(&role.name), None, 1).await?;
         if !policies.is_empty() {
             return Err(DomainError::InUse("Cannot delete entity, must delete policies first.".into()));
         }
-        self.store
-            .write_records(&[RecordWrite::Delete { kind: ROLE, scope: String::new(), key: role_key(&role.name) }])
-            .await
-            .map_err(store_error)?;
+        self.store.write_records(&[role.delete()]).await?;
         self.forget_policies(&role.name);
         Ok(())
     }
 
     pub(super) async fn replace_role(&self, role: &Role) -> DomainResult<()> {
-        let write = RecordWrite::Replace { kind: ROLE, scope: String::new(), key: role_key(&role.name), data: encode(role)? };
+        let write = role.replace()?;
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(()),
             Err(StoreError::Conflict(ConflictOn::Absent)) => {
                 Err(DomainError::NotFound(format!("The role with name {} cannot be found.", role.name)))
             }
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 

@@ -90,14 +90,14 @@ impl IamService {
                 expires_ms: Some(session.expires_ms + EXPIRED_SESSION_GRACE_MS),
             }])
             .await
-            .map_err(store_error)?;
+            ?;
         Ok((credentials, session))
     }
 
     /// The session of a temporary access key and its secret, once the session token matches.
     /// `Ok(None)` when the key is unknown; `ExpiredToken` when it has expired.
     pub async fn open_session(&self, access_key_id: &str, session_token: Option<&str>) -> DomainResult<Option<(StsSession, String)>> {
-        let Some(data) = self.store.get_record(STS_SESSION, "", access_key_id, 0).await.map_err(store_error)? else {
+        let Some(data) = self.store.get_record(STS_SESSION, "", access_key_id, 0).await? else {
             return Ok(None);
         };
         let session: StsSession = decode(&data)?;

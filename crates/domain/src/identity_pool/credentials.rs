@@ -19,7 +19,7 @@ impl IdentityPoolService {
             if !pool.settings.allow_unauthenticated_identities {
                 return Err(DomainError::NotAuthorized("Unauthenticated access is not supported for this identity pool.".into()));
             }
-            return self.insert_identity(&pool.id, Vec::new()).await.map(|identity| identity.id).map_err(store_error);
+            return self.insert_identity(&pool.id, Vec::new()).await.map(|identity| identity.id).map_err(DomainError::from);
         }
         let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
         for _ in 0..3 {
@@ -35,7 +35,7 @@ impl IdentityPoolService {
                 [] => match self.insert_identity(&pool.id, links.clone()).await {
                     Ok(identity) => return Ok(identity.id),
                     Err(StoreError::Conflict(_)) => continue,
-                    Err(other) => return Err(store_error(other)),
+                    Err(other) => return Err(DomainError::from(other)),
                 },
                 [owner] => {
                     let mut identity = self.describe_identity(owner).await?;

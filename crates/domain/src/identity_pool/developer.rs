@@ -60,7 +60,7 @@ impl IdentityPoolService {
             }
             (None, None) => self.insert_identity(&pool.id, links).await.map_err(|error| match error {
                 StoreError::Conflict(_) => already_linked(),
-                other => store_error(other),
+                other => DomainError::from(other),
             })?,
         };
         let amr = vec!["authenticated".into(), developer.clone(), format!("{developer}:{}:{user_id}", pool.id)];
@@ -138,7 +138,7 @@ impl IdentityPoolService {
                 expires_ms: None,
             });
         }
-        self.store.write_records(&writes).await.map_err(store_error)?;
+        self.store.write_records(&writes).await?;
         Ok((source.id, destination.id))
     }
 
@@ -182,6 +182,6 @@ impl IdentityPoolService {
         for login in doomed {
             writes.push(RecordWrite::Delete { kind: LOGIN, scope: identity.pool_id.clone(), key: login_key(&login.provider, &login.subject) });
         }
-        self.store.write_records(&writes).await.map_err(store_error)
+        self.store.write_records(&writes).await.map_err(DomainError::from)
     }
 }

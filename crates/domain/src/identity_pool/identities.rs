@@ -16,9 +16,9 @@ impl IdentityPoolService {
 
     pub async fn describe_identity(&self, identity_id: &str) -> DomainResult<Identity> {
         check_identity_id(identity_id)?;
-        let data = self.store.get_record(IDENTITY, "", identity_id, 0).await.map_err(store_error)?;
+        let data = self.store.get_record(IDENTITY, "", identity_id, 0).await?;
         let identity: Identity = data.map(|data| decode(&data)).transpose()?.ok_or_else(|| identity_not_found(identity_id))?;
-        if self.store.get_record(POOL, "", &identity.pool_id, 0).await.map_err(store_error)?.is_none() {
+        if self.store.get_record(POOL, "", &identity.pool_id, 0).await?.is_none() {
             return Err(identity_not_found(identity_id));
         }
         Ok(identity)
@@ -28,13 +28,13 @@ impl IdentityPoolService {
         self.describe_pool(pool_id).await?;
         let limit = max_results(max, 60)?;
         let after = decode_page_token(next_token)?;
-        let mut rows = self.store.list_records(POOL_IDENTITY, pool_id, after.as_deref(), limit + 1).await.map_err(store_error)?;
+        let mut rows = self.store.list_records(POOL_IDENTITY, pool_id, after.as_deref(), limit + 1).await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next = if more { rows.last().map(|(key, _)| encode_page_token(key)) } else { None };
         let mut identities = Vec::with_capacity(rows.len());
         for (identity_id, _) in rows {
-            if let Some(data) = self.store.get_record(IDENTITY, "", &identity_id, 0).await.map_err(store_error)? {
+            if let Some(data) = self.store.get_record(IDENTITY, "", &identity_id, 0).await? {
                 identities.push(decode(&data)?);
             }
         }
@@ -53,7 +53,7 @@ impl IdentityPoolService {
                 unprocessed.push(identity_id.clone());
                 continue;
             }
-            let Some(data) = self.store.get_record(IDENTITY, "", identity_id, 0).await.map_err(store_error)? else {
+            let Some(data) = self.store.get_record(IDENTITY, "", identity_id, 0).await? else {
                 continue;
             };
             let identity: Identity = decode(&data)?;
@@ -64,7 +64,7 @@ impl IdentityPoolService {
             for login in &identity.logins {
                 writes.push(RecordWrite::Delete { kind: LOGIN, scope: identity.pool_id.clone(), key: login_key(&login.provider, &login.subject) });
             }
-            self.store.write_records(&writes).await.map_err(store_error)?;
+            self.store.write_records(&writes).await?;
         }
         Ok(unprocessed)
     }
@@ -125,11 +125,11 @@ impl IdentityPoolService {
             }
             Err(StoreError::Conflict(ConflictOn::Key)) => Err(already_linked()),
             Err(StoreError::Conflict(ConflictOn::Absent)) => Err(identity_not_found(&identity.id)),
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 
     pub(super) async fn identity_of_login(&self, pool_id: &str, provider: &str, subject: &str) -> DomainResult<Option<String>> {
-        self.store.get_record(LOGIN, pool_id, &login_key(provider, subject), 0).await.map_err(store_error)
+        self.store.get_record(LOGIN, pool_id, &login_key(provider, subject), 0).await.map_err(DomainError::from)
     }
 }

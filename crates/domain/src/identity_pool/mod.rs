@@ -106,10 +106,6 @@ pub struct IdentityPoolService {
     keys: Arc<Mutex<Option<Arc<CachedOpenIdKeys>>>>,
 }
 
-fn store_error(error: StoreError) -> DomainError {
-    DomainError::from(error)
-}
-
 fn decode<T: serde::de::DeserializeOwned>(data: &str) -> DomainResult<T> {
     serde_json::from_str(data).map_err(DomainError::internal)
 }

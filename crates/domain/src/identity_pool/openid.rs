@@ -12,11 +12,11 @@ impl IdentityPoolService {
                 return Ok(cached.clone());
             }
         }
-        let mut records = self.store.list_signing_keys(OPENID_KEY_OWNER).await.map_err(store_error)?;
+        let mut records = self.store.list_signing_keys(OPENID_KEY_OWNER).await?;
         if records.is_empty() {
             let record = tokens::generate_signing_key(&self.master_key, OPENID_KEY_OWNER, KeyPurpose::OpenIdToken, self.now())?;
-            self.store.insert_signing_key(&record).await.map_err(store_error)?;
-            records = self.store.list_signing_keys(OPENID_KEY_OWNER).await.map_err(store_error)?;
+            self.store.insert_signing_key(&record).await?;
+            records = self.store.list_signing_keys(OPENID_KEY_OWNER).await?;
         }
         let oldest = records.first().ok_or_else(|| DomainError::internal("the OpenID token key vanished"))?;
         let cached = Arc::new(CachedOpenIdKeys {

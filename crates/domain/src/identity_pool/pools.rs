@@ -25,13 +25,13 @@ impl IdentityPoolService {
         self.store
             .write_records(&[RecordWrite::Insert { kind: POOL, scope: String::new(), key: pool.id.clone(), data: encode(&pool)?, expires_ms: None }])
             .await
-            .map_err(store_error)?;
+            ?;
         Ok(pool)
     }
 
     pub async fn describe_pool(&self, pool_id: &str) -> DomainResult<IdentityPool> {
         check_pool_id(pool_id)?;
-        let data = self.store.get_record(POOL, "", pool_id, 0).await.map_err(store_error)?;
+        let data = self.store.get_record(POOL, "", pool_id, 0).await?;
         data.map(|data| decode(&data))
             .transpose()?
             .ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
@@ -42,7 +42,7 @@ impl IdentityPoolService {
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(()),
             Err(StoreError::Conflict(ConflictOn::Absent)) => Err(DomainError::NotFound(format!("IdentityPool '{}' not found.", pool.id))),
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 
@@ -71,9 +71,9 @@ impl IdentityPoolService {
                 RecordWrite::DeleteScope { kind: LOGIN, scope: pool_id.to_string() },
             ])
             .await
-            .map_err(store_error)?;
+            ?;
         loop {
-            let page = self.store.list_records(POOL_IDENTITY, pool_id, None, 500).await.map_err(store_error)?;
+            let page = self.store.list_records(POOL_IDENTITY, pool_id, None, 500).await?;
             if page.is_empty() {
                 return Ok(());
             }
@@ -82,7 +82,7 @@ impl IdentityPoolService {
                 writes.push(RecordWrite::Delete { kind: IDENTITY, scope: String::new(), key: identity_id.clone() });
                 writes.push(RecordWrite::Delete { kind: POOL_IDENTITY, scope: pool_id.to_string(), key: identity_id });
             }
-            self.store.write_records(&writes).await.map_err(store_error)?;
+            self.store.write_records(&writes).await?;
         }
     }
 
@@ -97,7 +97,7 @@ impl IdentityPoolService {
         let limit = max_results(max, 60)?;
         let prefix = format!("{region}:");
         let after = decode_page_token(next_token)?.filter(|after| after.as_str() > prefix.as_str()).unwrap_or_else(|| prefix.clone());
-        let mut rows = self.store.list_records(POOL, "", Some(&after), limit + 1).await.map_err(store_error)?;
+        let mut rows = self.store.list_records(POOL, "", Some(&after), limit + 1).await?;
         rows.retain(|(key, _)| key.starts_with(&prefix));
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);

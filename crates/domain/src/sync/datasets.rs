@@ -9,7 +9,7 @@ impl SyncService {
         self.store
             .get_sync_dataset(identity_id, dataset_name)
             .await
-            .map_err(store_error)?
+            ?
             .filter(|dataset| dataset.exists && dataset.pool_id == pool_id)
             .ok_or_else(|| DomainError::NotFound("Dataset not found.".into()))
     }
@@ -37,7 +37,7 @@ impl SyncService {
         match self.store.write_sync_dataset(Some(existing.sync_count), &deleted, &[], true, Some(&notification)).await {
             Ok(()) => {}
             Err(StoreError::Conflict(_)) => return Err(DomainError::Conflict("The dataset was changed by another request; retry.".into())),
-            Err(other) => return Err(store_error(other)),
+            Err(other) => return Err(DomainError::from(other)),
         }
         self.sink.publish(&change);
         Ok(existing)
@@ -61,7 +61,7 @@ impl SyncService {
             .store
             .list_sync_datasets(identity_id)
             .await
-            .map_err(store_error)?
+            ?
             .into_iter()
             .filter(|dataset| dataset.exists && dataset.pool_id == pool_id)
             .filter(|dataset| after.as_ref().is_none_or(|after| &dataset.name > after))
@@ -75,7 +75,7 @@ impl SyncService {
     pub async fn identity_usage(&self, pool_id: &str, identity_id: &str) -> DomainResult<IdentityUsage> {
         self.check_identity(pool_id, identity_id).await?;
         let datasets: Vec<DatasetRecord> =
-            self.store.list_sync_datasets(identity_id).await.map_err(store_error)?.into_iter().filter(|dataset| dataset.exists).collect();
+            self.store.list_sync_datasets(identity_id).await?.into_iter().filter(|dataset| dataset.exists).collect();
         Ok(IdentityUsage {
             identity_id: identity_id.into(),
             pool_id: pool_id.into(),
@@ -87,7 +87,7 @@ impl SyncService {
 
     pub async fn pool_usage(&self, pool_id: &str) -> DomainResult<PoolUsage> {
         self.identity_pools.describe_pool(pool_id).await?;
-        let datasets = self.store.list_pool_sync_datasets(pool_id).await.map_err(store_error)?;
+        let datasets = self.store.list_pool_sync_datasets(pool_id).await?;
         Ok(PoolUsage {
             pool_id: pool_id.into(),
             storage_bytes: datasets.iter().filter(|dataset| dataset.exists).map(|dataset| dataset.storage_bytes).sum(),

@@ -15,7 +15,7 @@ impl SyncService {
             return Err(invalid("The push token must be 1 to 4096 characters."));
         }
         let token_key = format!("{identity_id}\u{1}{platform}\u{1}{token}");
-        if let Some(device_id) = self.store.get_record(DEVICE_TOKEN, pool_id, &token_key, 0).await.map_err(store_error)? {
+        if let Some(device_id) = self.store.get_record(DEVICE_TOKEN, pool_id, &token_key, 0).await? {
             return Ok(device_id);
         }
         let device = Device {
@@ -42,15 +42,15 @@ impl SyncService {
                 .store
                 .get_record(DEVICE_TOKEN, pool_id, &token_key, 0)
                 .await
-                .map_err(store_error)?
+                ?
                 .ok_or_else(|| DomainError::internal("a device registration vanished")),
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 
     /// The device, if it is registered to this identity in this pool.
     pub async fn device(&self, pool_id: &str, identity_id: &str, device_id: &str) -> DomainResult<Device> {
-        let data = self.store.get_record(DEVICE, pool_id, device_id, 0).await.map_err(store_error)?;
+        let data = self.store.get_record(DEVICE, pool_id, device_id, 0).await?;
         let device: Option<Device> = data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?;
         device
             .filter(|device| device.identity_id == identity_id)
@@ -67,12 +67,12 @@ impl SyncService {
         } else {
             RecordWrite::Delete { kind: SUBSCRIPTION, scope, key: device_id.into() }
         };
-        self.store.write_records(&[write]).await.map_err(store_error)
+        self.store.write_records(&[write]).await.map_err(DomainError::from)
     }
 
     /// The devices subscribed to a dataset.
     pub async fn subscribers(&self, pool_id: &str, identity_id: &str, dataset_name: &str) -> DomainResult<Vec<Device>> {
-        let rows = self.store.list_records(SUBSCRIPTION, &subscription_scope(identity_id, dataset_name), None, 1000).await.map_err(store_error)?;
+        let rows = self.store.list_records(SUBSCRIPTION, &subscription_scope(identity_id, dataset_name), None, 1000).await?;
         let mut devices = Vec::with_capacity(rows.len());
         for (device_id, _) in rows {
             if let Ok(device) = self.device(pool_id, identity_id, &device_id).await {

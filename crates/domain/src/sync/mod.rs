@@ -145,10 +145,6 @@ struct SessionClaims {
     expires_ms: i64,
 }
 
-fn store_error(error: StoreError) -> DomainError {
-    DomainError::from(error)
-}
-
 fn invalid(message: impl Into<String>) -> DomainError {
     DomainError::InvalidParameter(message.into())
 }

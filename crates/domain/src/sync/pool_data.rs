@@ -13,19 +13,19 @@ impl SyncService {
         if source_id == destination_id {
             return Ok(());
         }
-        let source_datasets = self.store.list_sync_datasets(source_id).await.map_err(store_error)?;
+        let source_datasets = self.store.list_sync_datasets(source_id).await?;
         for dataset in source_datasets.into_iter().filter(|dataset| dataset.exists && dataset.pool_id == pool_id) {
             let taken = self
                 .store
                 .get_sync_dataset(destination_id, &dataset.name)
                 .await
-                .map_err(store_error)?
+                ?
                 .is_some_and(|existing| existing.exists);
             let mut name = if taken { format!("{}.{source_id}", dataset.name) } else { dataset.name.clone() };
             name.truncate(limits::MAX_NAME_CHARS);
             let records = self.all_records(source_id, &dataset.name).await?;
             let now = self.now();
-            let existing_target = self.store.get_sync_dataset(destination_id, &name).await.map_err(store_error)?;
+            let existing_target = self.store.get_sync_dataset(destination_id, &name).await?;
             let base = existing_target.as_ref().map(|target| target.sync_count).unwrap_or(0);
             let moved: Vec<SyncRecord> = records
                 .into_iter()
@@ -46,14 +46,14 @@ impl SyncService {
                 deleted_at_count: existing_target.as_ref().map(|target| target.deleted_at_count).unwrap_or(0),
             };
             let expected = existing_target.as_ref().map(|target| target.sync_count);
-            self.store.write_sync_dataset(expected, &target, &moved, expected.is_some(), None).await.map_err(store_error)?;
+            self.store.write_sync_dataset(expected, &target, &moved, expected.is_some(), None).await?;
             let mut emptied = dataset.clone();
             emptied.sync_count += 1;
             emptied.deleted_at_count = emptied.sync_count;
             emptied.exists = false;
             emptied.storage_bytes = 0;
             emptied.record_count = 0;
-            self.store.write_sync_dataset(Some(dataset.sync_count), &emptied, &[], true, None).await.map_err(store_error)?;
+            self.store.write_sync_dataset(Some(dataset.sync_count), &emptied, &[], true, None).await?;
         }
         Ok(())
     }
@@ -61,7 +61,7 @@ impl SyncService {
     /// Datasets of an identity that were merged in under `<name>.<identity id>`.
     pub(super) async fn merged_names(&self, identity_id: &str, dataset_name: &str) -> DomainResult<Vec<String>> {
         let prefix = format!("{dataset_name}.");
-        let datasets = self.store.list_sync_datasets(identity_id).await.map_err(store_error)?;
+        let datasets = self.store.list_sync_datasets(identity_id).await?;
         Ok(datasets
             .into_iter()
             .filter(|dataset| dataset.exists && dataset.name.starts_with(&prefix) && dataset.name[prefix.len()..].contains(':'))
@@ -71,7 +71,7 @@ impl SyncService {
 
     /// Every live dataset of a pool, for streams and bulk publish.
     pub async fn pool_datasets(&self, pool_id: &str) -> DomainResult<Vec<DatasetRecord>> {
-        let datasets = self.store.list_pool_sync_datasets(pool_id).await.map_err(store_error)?;
+        let datasets = self.store.list_pool_sync_datasets(pool_id).await?;
         Ok(datasets.into_iter().filter(|dataset| dataset.exists).collect())
     }
 
@@ -80,7 +80,7 @@ impl SyncService {
         let mut records = Vec::new();
         let mut after = (0i64, String::new());
         loop {
-            let page = self.store.list_sync_records(identity_id, dataset_name, (after.0, &after.1), 500).await.map_err(store_error)?;
+            let page = self.store.list_sync_records(identity_id, dataset_name, (after.0, &after.1), 500).await?;
             let done = page.len() < 500;
             if let Some(last) = page.last() {
                 after = (last.sync_count, last.key.clone());
@@ -94,7 +94,7 @@ impl SyncService {
 
     pub async fn bulk_publish_state(&self, pool_id: &str) -> DomainResult<BulkPublishState> {
         self.identity_pools.describe_pool(pool_id).await?;
-        let data = self.store.get_record(BULK_PUBLISH, "", pool_id, 0).await.map_err(store_error)?;
+        let data = self.store.get_record(BULK_PUBLISH, "", pool_id, 0).await?;
         Ok(data
             .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
             .transpose()?
@@ -106,12 +106,12 @@ impl SyncService {
         self.store
             .write_records(&[RecordWrite::Put { kind: BULK_PUBLISH, scope: String::new(), key: pool_id.into(), data, expires_ms: None }])
             .await
-            .map_err(store_error)
+            .map_err(DomainError::from)
     }
 
     pub async fn configuration(&self, pool_id: &str) -> DomainResult<PoolSyncConfiguration> {
         self.identity_pools.describe_pool(pool_id).await?;
-        let data = self.store.get_record(CONFIGURATION, "", pool_id, 0).await.map_err(store_error)?;
+        let data = self.store.get_record(CONFIGURATION, "", pool_id, 0).await?;
         Ok(data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?.unwrap_or_default())
     }
 
@@ -123,7 +123,7 @@ impl SyncService {
             .await
             .map_err(|error| match error {
                 StoreError::Conflict(ConflictOn::Key) => DomainError::Conflict("The configuration changed meanwhile.".into()),
-                other => store_error(other),
+                other => DomainError::from(other),
             })
     }
 }

@@ -24,7 +24,7 @@ impl SyncService {
         };
         let session_token = self.session_token(identity_id, dataset_name)?;
         let merged_dataset_names = self.merged_names(identity_id, dataset_name).await?;
-        let dataset = self.store.get_sync_dataset(identity_id, dataset_name).await.map_err(store_error)?;
+        let dataset = self.store.get_sync_dataset(identity_id, dataset_name).await?;
         let Some(dataset) = dataset.filter(|dataset| dataset.pool_id == pool_id) else {
             return Ok(RecordsPage {
                 records: Vec::new(),
@@ -55,7 +55,7 @@ impl SyncService {
             None => (last, String::new()),
         };
         let mut records =
-            self.store.list_sync_records(identity_id, dataset_name, (after.0, &after.1), limit + 1).await.map_err(store_error)?;
+            self.store.list_sync_records(identity_id, dataset_name, (after.0, &after.1), limit + 1).await?;
         let more = records.len() > limit as usize;
         records.truncate(limit as usize);
         let next_token = if more { records.last().map(|record| encode_cursor(record.sync_count, &record.key)) } else { None };
@@ -113,13 +113,13 @@ impl SyncService {
             keys.push(patch.key.clone());
         }
         let now = self.now();
-        let existing_dataset = self.store.get_sync_dataset(identity_id, dataset_name).await.map_err(store_error)?;
+        let existing_dataset = self.store.get_sync_dataset(identity_id, dataset_name).await?;
         if existing_dataset.as_ref().is_some_and(|dataset| dataset.pool_id != pool_id) {
             return Err(DomainError::NotFound("Dataset not found.".into()));
         }
         let live = existing_dataset.as_ref().is_some_and(|dataset| dataset.exists);
         if !live {
-            let datasets = self.store.list_sync_datasets(identity_id).await.map_err(store_error)?;
+            let datasets = self.store.list_sync_datasets(identity_id).await?;
             if datasets.iter().filter(|dataset| dataset.exists).count() >= limits::DATASETS_PER_IDENTITY {
                 return Err(DomainError::LimitExceeded(format!(
                     "An identity may have at most {} datasets.",
@@ -128,7 +128,7 @@ impl SyncService {
             }
         }
         let mut stored: Vec<SyncRecord> = if live {
-            self.store.get_sync_records(identity_id, dataset_name, &keys).await.map_err(store_error)?
+            self.store.get_sync_records(identity_id, dataset_name, &keys).await?
         } else {
             Vec::new()
         };
@@ -139,7 +139,7 @@ impl SyncService {
                 let added: Vec<String> =
                     rewritten.iter().map(|patch| patch.key.clone()).filter(|key| !keys.contains(key)).collect();
                 if live && !added.is_empty() {
-                    stored.extend(self.store.get_sync_records(identity_id, dataset_name, &added).await.map_err(store_error)?);
+                    stored.extend(self.store.get_sync_records(identity_id, dataset_name, &added).await?);
                 }
                 // Keys the trigger added take the count stored now.
                 let rewritten_with_counts: Vec<RecordPatch> = rewritten
@@ -224,7 +224,7 @@ impl SyncService {
             Err(StoreError::Conflict(_)) => {
                 return Err(DomainError::Conflict("The dataset was changed by another request; list its records and retry.".into()))
             }
-            Err(other) => return Err(store_error(other)),
+            Err(other) => return Err(DomainError::from(other)),
         }
         self.sink.publish(&change);
         Ok(written)

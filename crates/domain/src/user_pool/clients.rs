@@ -41,7 +41,7 @@ impl UserPoolService {
             match self.store.insert_app_client(&client).await {
                 Ok(()) => return Ok((client, secret)),
                 Err(StoreError::Conflict(_)) => continue,
-                Err(error) => return Err(store_error(error)),
+                Err(error) => return Err(DomainError::from(error)),
             }
         }
         Err(DomainError::internal("could not allocate a unique client id"))
@@ -72,7 +72,7 @@ impl UserPoolService {
         self.store
             .get_app_client(pool_id, client_id)
             .await
-            .map_err(store_error)?
+            ?
             .ok_or_else(|| client_not_found(client_id))
     }
 
@@ -91,7 +91,7 @@ impl UserPoolService {
         check_client_settings(&pool, &settings)?;
         client.settings = settings;
         client.modified_ms = self.now();
-        if !self.store.update_app_client(&client).await.map_err(store_error)? {
+        if !self.store.update_app_client(&client).await? {
             return Err(client_not_found(client_id));
         }
         let secret = self.client_secret(&client)?;
@@ -101,7 +101,7 @@ impl UserPoolService {
     pub async fn delete_user_pool_client(&self, pool_id: &str, client_id: &str) -> DomainResult<()> {
         ids::check_client_id(client_id)?;
         self.load_pool(pool_id).await?;
-        if !self.store.delete_app_client(pool_id, client_id).await.map_err(store_error)? {
+        if !self.store.delete_app_client(pool_id, client_id).await? {
             return Err(client_not_found(client_id));
         }
         Ok(())
@@ -120,7 +120,7 @@ impl UserPoolService {
             .store
             .list_app_clients(pool_id, after.as_deref(), limit + 1)
             .await
-            .map_err(store_error)?;
+            ?;
         let (items, more) = split_page(rows, limit);
         let next_token = if more { items.last().map(|client| encode_token(&[&client.client_id])) } else { None };
         Ok(Page { items, next_token })

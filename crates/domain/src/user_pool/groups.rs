@@ -23,14 +23,14 @@ impl UserPoolService {
             Err(StoreError::Conflict(_)) => {
                 Err(DomainError::GroupExists(format!("A group with the name {name} already exists.")))
             }
-            Err(error) => Err(store_error(error)),
+            Err(error) => Err(DomainError::from(error)),
         }
     }
 
     pub(super) async fn load_group(&self, pool_id: &str, name: &str) -> DomainResult<Group> {
         ids::check_name(name, "groupName")?;
         self.load_pool(pool_id).await?;
-        self.store.get_group(pool_id, name).await.map_err(store_error)?.ok_or_else(group_not_found)
+        self.store.get_group(pool_id, name).await?.ok_or_else(group_not_found)
     }
 
     pub async fn get_group(&self, pool_id: &str, name: &str) -> DomainResult<Group> {
@@ -50,7 +50,7 @@ impl UserPoolService {
             group.precedence = changes.precedence;
         }
         group.modified_ms = self.now();
-        if !self.store.update_group(&group).await.map_err(store_error)? {
+        if !self.store.update_group(&group).await? {
             return Err(group_not_found());
         }
         Ok(group)
@@ -59,7 +59,7 @@ impl UserPoolService {
     pub async fn delete_group(&self, pool_id: &str, name: &str) -> DomainResult<()> {
         ids::check_name(name, "groupName")?;
         self.load_pool(pool_id).await?;
-        if !self.store.delete_group(pool_id, name).await.map_err(store_error)? {
+        if !self.store.delete_group(pool_id, name).await? {
             return Err(group_not_found());
         }
         Ok(())
@@ -69,7 +69,7 @@ impl UserPoolService {
         let limit = page_limit(limit, "limit")?;
         self.load_pool(pool_id).await?;
         let after = decode_key_token(next_token)?;
-        let rows = self.store.list_groups(pool_id, after.as_deref(), limit + 1).await.map_err(store_error)?;
+        let rows = self.store.list_groups(pool_id, after.as_deref(), limit + 1).await?;
         let (items, more) = split_page(rows, limit);
         let next_token = if more { items.last().map(|group| encode_token(&[&group.name])) } else { None };
         Ok(Page { items, next_token })
@@ -80,13 +80,13 @@ impl UserPoolService {
         let pool = self.load_pool(pool_id).await?;
         let user = self.resolve_user(&pool, username).await?;
         let username_key = pool.username_key(&user.username);
-        let n_groups = self.store.count_groups_for_user(pool_id, &username_key).await.map_err(store_error)?;
+        let n_groups = self.store.count_groups_for_user(pool_id, &username_key).await?;
         if n_groups >= MAX_GROUPS_PER_USER {
             return Err(DomainError::LimitExceeded(format!(
                 "A user can belong to at most {MAX_GROUPS_PER_USER} groups."
             )));
         }
-        self.store.add_group_member(pool_id, &group.name, &username_key).await.map_err(store_error)
+        self.store.add_group_member(pool_id, &group.name, &username_key).await.map_err(DomainError::from)
     }
 
     pub async fn admin_remove_user_from_group(&self, pool_id: &str, username: &str, group_name: &str) -> DomainResult<()> {
@@ -96,7 +96,7 @@ impl UserPoolService {
         self.store
             .remove_group_member(pool_id, &group.name, &pool.username_key(&user.username))
             .await
-            .map_err(store_error)
+            .map_err(DomainError::from)
     }
 
     pub async fn admin_list_groups_for_user(
@@ -114,7 +114,7 @@ impl UserPoolService {
             .store
             .list_groups_for_user(pool_id, &pool.username_key(&user.username), after.as_deref(), limit + 1)
             .await
-            .map_err(store_error)?;
+            ?;
         let (items, more) = split_page(rows, limit);
         let next_token = if more { items.last().map(|group| encode_token(&[&group.name])) } else { None };
         Ok(Page { items, next_token })
@@ -134,7 +134,7 @@ impl UserPoolService {
             .store
             .list_group_members(pool_id, &group.name, after.as_deref(), limit + 1)
             .await
-            .map_err(store_error)?;
+            ?;
         let (rows, more) = split_page(rows, limit);
         let next_token = if more { rows.last().map(|(_, key)| encode_token(&[key])) } else { None };
         Ok(Page { items: rows.into_iter().map(|(user, _)| user).collect(), next_token })

@@ -100,10 +100,6 @@ where
     Err(stale_user())
 }
 
-fn store_error(error: StoreError) -> DomainError {
-    DomainError::from(error)
-}
-
 fn pool_not_found(pool_id: &str) -> DomainError {
     DomainError::NotFound(format!("User pool {pool_id} does not exist."))
 }
@@ -197,7 +193,7 @@ impl UserPoolService {
     /// After a password reset: revokes the user's sessions when this server is set to.
     async fn after_password_reset(&self, pool: &UserPool, user: &User) -> DomainResult<()> {
         if self.revoke_on_password_reset {
-            self.store.revoke_user_tokens(&pool.id, &pool.username_key(&user.username)).await.map_err(store_error)?;
+            self.store.revoke_user_tokens(&pool.id, &pool.username_key(&user.username)).await?;
         }
         Ok(())
     }
@@ -213,7 +209,7 @@ impl UserPoolService {
             auth_sessions_expired_before: now,
             outbox_created_before: now - 7 * DAY_MS,
         };
-        self.store.purge_stale(&cutoffs).await.map_err(store_error)
+        self.store.purge_stale(&cutoffs).await.map_err(DomainError::from)
     }
 
     /// Sends email through `channel` instead of keeping it in the outbox.
@@ -260,7 +256,7 @@ impl UserPoolService {
                 expires_ms: Some(self.now() + 3_600_000),
             })
             .collect();
-        self.store.write_records(&writes).await.map_err(store_error)
+        self.store.write_records(&writes).await.map_err(DomainError::from)
     }
 
     /// Verifies `password` against `hash` on the CPU pool.
@@ -313,7 +309,7 @@ impl UserPoolService {
 
     async fn load_pool(&self, pool_id: &str) -> DomainResult<UserPool> {
         ids::check_user_pool_id(pool_id)?;
-        self.store.get_user_pool(pool_id).await.map_err(store_error)?.ok_or_else(|| pool_not_found(pool_id))
+        self.store.get_user_pool(pool_id).await?.ok_or_else(|| pool_not_found(pool_id))
     }
 
 }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{store_error, UserPoolService};
+use super::{UserPoolService};
 use crate::crypto::constant_time_eq;
 use crate::error::{DomainError, DomainResult};
 use crate::store::{ConflictOn, RecordWrite, StoreError};
@@ -65,6 +65,12 @@ impl OAuthError {
             | OAuthError::InvalidGrant(text)
             | OAuthError::Server(text) => text,
         }
+    }
+}
+
+impl From<crate::store::StoreError> for OAuthError {
+    fn from(error: crate::store::StoreError) -> Self {
+        OAuthError::from(DomainError::from(error))
     }
 }
 
@@ -135,13 +141,13 @@ impl UserPoolService {
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(server),
             Err(StoreError::Conflict(_)) => Err(invalid(format!("{} already exists in pool {}.", server.identifier, server.pool_id))),
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 
     pub async fn describe_resource_server(&self, pool_id: &str, identifier: &str) -> DomainResult<ResourceServer> {
         self.load_pool(pool_id).await?;
-        let data = self.store.get_record(RESOURCE_SERVER, pool_id, identifier, 0).await.map_err(store_error)?;
+        let data = self.store.get_record(RESOURCE_SERVER, pool_id, identifier, 0).await?;
         data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
             .transpose()?
             .ok_or_else(|| DomainError::NotFound(format!("Resource server {identifier} does not exist.")))
@@ -155,7 +161,7 @@ impl UserPoolService {
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(server),
             Err(StoreError::Conflict(ConflictOn::Absent)) => Err(DomainError::NotFound(format!("Resource server {} does not exist.", server.identifier))),
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 
@@ -164,7 +170,7 @@ impl UserPoolService {
         self.store
             .write_records(&[RecordWrite::Delete { kind: RESOURCE_SERVER, scope: pool_id.into(), key: identifier.into() }])
             .await
-            .map_err(store_error)
+            .map_err(DomainError::from)
     }
 
     pub async fn list_resource_servers(&self, pool_id: &str, max_results: i32, next_token: Option<&str>) -> DomainResult<(Vec<ResourceServer>, Option<String>)> {
@@ -175,7 +181,7 @@ impl UserPoolService {
             )));
         }
         let after = super::decode_key_token(next_token)?;
-        let rows = self.store.list_records(RESOURCE_SERVER, pool_id, after.as_deref(), max_results as u32 + 1).await.map_err(store_error)?;
+        let rows = self.store.list_records(RESOURCE_SERVER, pool_id, after.as_deref(), max_results as u32 + 1).await?;
         let (rows, more) = super::split_page(rows, max_results as u32);
         let next = if more { rows.last().map(|(key, _)| super::encode_token(&[key])) } else { None };
         let servers = rows.into_iter().map(|(_, data)| serde_json::from_str(&data).map_err(DomainError::internal)).collect::<DomainResult<Vec<_>>>()?;
@@ -193,7 +199,7 @@ impl UserPoolService {
             .store
             .find_app_client(client_id)
             .await
-            .map_err(store_error)?
+            ?
             .filter(|client| client.pool_id == pool_id)
             .ok_or_else(unknown)?;
         match (self.client_secret(&client)?, client_secret) {
@@ -246,7 +252,7 @@ impl UserPoolService {
         }
         let granted: Vec<&str> = holder.claims.get("scope").and_then(Value::as_str).unwrap_or("").split(' ').collect();
         let everything = granted.contains(&super::auth::ADMIN_SCOPE) || granted.contains(&"profile");
-        let client = self.store.find_app_client(holder.claims.get("client_id").and_then(Value::as_str).unwrap_or("")).await.map_err(store_error)?;
+        let client = self.store.find_app_client(holder.claims.get("client_id").and_then(Value::as_str).unwrap_or("")).await?;
         let readable = client.and_then(|client| client.settings.read_attributes);
         let mut info = serde_json::Map::new();
         info.insert("sub".into(), json!(holder.user.sub));
@@ -302,7 +308,7 @@ impl UserPoolService {
                 return Err(OAuthError::InvalidScope(format!("The scope {wanted} is not allowed for this client.")));
             }
             let (identifier, name) = wanted.rsplit_once('/').ok_or_else(|| OAuthError::InvalidScope(format!("{wanted} is not a custom scope.")))?;
-            let server = self.store.get_record(RESOURCE_SERVER, &client.pool_id, identifier, 0).await.map_err(store_error)?;
+            let server = self.store.get_record(RESOURCE_SERVER, &client.pool_id, identifier, 0).await?;
             let server: Option<ResourceServer> = server.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?;
             if !server.is_some_and(|server| server.scopes.iter().any(|scope| scope.name == name)) {
                 return Err(OAuthError::InvalidScope(format!("The scope {wanted} does not exist.")));

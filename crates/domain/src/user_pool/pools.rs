@@ -37,7 +37,7 @@ impl UserPoolService {
             match self.store.insert_user_pool(&pool).await {
                 Ok(()) => return Ok(pool),
                 Err(StoreError::Conflict(_)) => continue,
-                Err(error) => return Err(store_error(error)),
+                Err(error) => return Err(DomainError::from(error)),
             }
         }
         Err(DomainError::internal("could not allocate a unique user pool id"))
@@ -46,7 +46,7 @@ impl UserPoolService {
     /// The pool and its estimated number of users.
     pub async fn describe_user_pool(&self, pool_id: &str) -> DomainResult<(UserPool, i64)> {
         let pool = self.load_pool(pool_id).await?;
-        let n_users = self.store.count_users(pool_id).await.map_err(store_error)?;
+        let n_users = self.store.count_users(pool_id).await?;
         Ok((pool, n_users))
     }
 
@@ -66,7 +66,7 @@ impl UserPoolService {
     }
 
     pub(super) async fn save_pool(&self, pool: &UserPool) -> DomainResult<()> {
-        if self.store.update_user_pool(pool).await.map_err(store_error)? {
+        if self.store.update_user_pool(pool).await? {
             Ok(())
         } else {
             Err(pool_not_found(&pool.id))
@@ -85,7 +85,7 @@ impl UserPoolService {
                 "User pool cannot be deleted. It has a domain configured that should be deleted first.".into(),
             ));
         }
-        if !self.store.delete_user_pool(pool_id).await.map_err(store_error)? {
+        if !self.store.delete_user_pool(pool_id).await? {
             return Err(pool_not_found(pool_id));
         }
         Ok(())
@@ -108,7 +108,7 @@ impl UserPoolService {
             .store
             .list_user_pools(Some(&after), max_results as u32 + 1)
             .await
-            .map_err(store_error)?;
+            ?;
         rows.retain(|pool| pool.id.starts_with(&prefix));
         let (items, more) = split_page(rows, max_results as u32);
         let next_token = if more { items.last().map(|pool| encode_token(&[&pool.id])) } else { None };

@@ -8,7 +8,7 @@ impl UserPoolService {
     /// Finds a user by username, or by a username attribute or verified alias.
     pub async fn resolve_user(&self, pool: &UserPool, name: &str) -> DomainResult<User> {
         ids::check_name(name, "username")?;
-        if let Some(user) = self.store.get_user(&pool.id, &pool.username_key(name)).await.map_err(store_error)? {
+        if let Some(user) = self.store.get_user(&pool.id, &pool.username_key(name)).await? {
             return Ok(user);
         }
         for attribute in ["email", "phone_number", "preferred_username"] {
@@ -19,7 +19,7 @@ impl UserPoolService {
                     .store
                     .find_user_by_alias(&pool.id, attribute, &normalise_alias(attribute, name))
                     .await
-                    .map_err(store_error)?;
+                    ?;
                 if let Some(user) = found {
                     return Ok(user);
                 }
@@ -82,7 +82,7 @@ impl UserPoolService {
                 Err(DomainError::AliasExists(format!("An account with the given {noun} already exists.")))
             }
             Err(StoreError::Conflict(ConflictOn::Stale)) => Err(stale_user()),
-            Err(error) => Err(store_error(error)),
+            Err(error) => Err(DomainError::from(error)),
         }
     }
 
@@ -97,13 +97,13 @@ impl UserPoolService {
             }
             Ok(false) => Err(user_not_found()),
             Err(StoreError::Conflict(ConflictOn::Stale)) => Err(stale_user()),
-            Err(error) => Err(store_error(error)),
+            Err(error) => Err(DomainError::from(error)),
         }
     }
 
     /// The user as stored now, for redoing a change that found it changed.
     pub(super) async fn reload_user(&self, pool: &UserPool, user: &User) -> DomainResult<User> {
-        self.store.get_user(&pool.id, &pool.username_key(&user.username)).await.map_err(store_error)?.ok_or_else(user_not_found)
+        self.store.get_user(&pool.id, &pool.username_key(&user.username)).await?.ok_or_else(user_not_found)
     }
 
     /// Applies `change` to `user` (a copy already read) and writes the document back with
@@ -125,7 +125,7 @@ impl UserPoolService {
     /// written (as read, when `change` left it as it was: then nothing is written).
     pub(super) async fn change_user(&self, pool: &UserPool, username_key: &str, mut change: impl FnMut(&mut User) -> DomainResult<()>) -> DomainResult<User> {
         for _ in 0..USER_RETRIES {
-            let mut user = self.store.get_user(&pool.id, username_key).await.map_err(store_error)?.ok_or_else(user_not_found)?;
+            let mut user = self.store.get_user(&pool.id, username_key).await?.ok_or_else(user_not_found)?;
             let before = user.clone();
             change(&mut user)?;
             if user == before {
@@ -146,7 +146,7 @@ impl UserPoolService {
             if pool.shape.username_attributes.iter().any(|name| name == &attribute) {
                 continue;
             }
-            let holder = self.store.find_user_by_alias(&pool.id, &attribute, &value).await.map_err(store_error)?;
+            let holder = self.store.find_user_by_alias(&pool.id, &attribute, &value).await?;
             if let Some(mut holder) = holder {
                 if holder.sub != user.sub {
                     set_attribute(&mut holder.attributes, &format!("{attribute}_verified"), "false");

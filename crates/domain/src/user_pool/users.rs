@@ -37,7 +37,7 @@ impl UserPoolService {
                 return Err(DomainError::UsernameExists("User account already exists".into()))
             }
             Err(StoreError::Conflict(ConflictOn::Alias(attribute))) => return Err(Self::alias_error(&pool, &attribute)),
-            Err(error) => return Err(store_error(error)),
+            Err(error) => return Err(DomainError::from(error)),
         }
         if input.message_action == MessageAction::Send {
             self.send_invitation(&pool, &user, &temporary_password, &input.desired_delivery_mediums).await?;
@@ -168,7 +168,7 @@ impl UserPoolService {
     pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let user = self.resolve_user(&pool, username).await?;
-        if !self.store.delete_user(&pool.id, &pool.username_key(&user.username)).await.map_err(store_error)? {
+        if !self.store.delete_user(&pool.id, &pool.username_key(&user.username)).await? {
             return Err(user_not_found());
         }
         Ok(())
@@ -311,7 +311,7 @@ impl UserPoolService {
             .transpose()?
             .map(|parts| UserCursor { value: parts[0].clone(), username_key: parts[1].clone() });
         let query = UserQuery { attribute, value_match, after, limit: limit + 1 };
-        let rows = self.store.list_users(&pool.id, &query).await.map_err(store_error)?;
+        let rows = self.store.list_users(&pool.id, &query).await?;
         let (rows, more) = split_page(rows, limit);
         let next_token = if more {
             rows.last().map(|(_, cursor)| encode_token(&[&cursor.value, &cursor.username_key]))

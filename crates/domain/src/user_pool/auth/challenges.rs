@@ -17,7 +17,7 @@ impl UserPoolService {
                 expires_ms: self.now() + validity_minutes * 60_000,
             })
             .await
-            .map_err(store_error)?;
+            ?;
         let current: Map<String, Value> = user
             .attributes
             .iter()
@@ -84,7 +84,7 @@ impl UserPoolService {
         secret_hash: Option<Option<&str>>,
     ) -> DomainResult<User> {
         let session = session.filter(|session| !session.is_empty()).ok_or_else(invalid_session)?;
-        let record = self.store.take_auth_session(&sha256_hex(session)).await.map_err(store_error)?.ok_or_else(invalid_session)?;
+        let record = self.store.take_auth_session(&sha256_hex(session)).await?.ok_or_else(invalid_session)?;
         if record.expires_ms < self.now() || record.client_id != client.client_id || record.challenge_name != "NEW_PASSWORD_REQUIRED" {
             return Err(invalid_session());
         }

@@ -20,7 +20,7 @@ impl UserPoolService {
         secret_hash: Option<Option<&str>>,
     ) -> DomainResult<AuthOutcome> {
         let invalid = || DomainError::NotAuthorized("Invalid Refresh Token".into());
-        let record = self.store.get_refresh_token(&sha256_hex(token)).await.map_err(store_error)?.ok_or_else(invalid)?;
+        let record = self.store.get_refresh_token(&sha256_hex(token)).await?.ok_or_else(invalid)?;
         if record.client_id != client.client_id || record.pool_id != pool.id {
             return Err(invalid());
         }
@@ -30,7 +30,7 @@ impl UserPoolService {
         if record.expires_ms < self.now() {
             return Err(DomainError::NotAuthorized("Refresh Token has expired".into()));
         }
-        let user = self.store.get_user(&pool.id, &record.username_key).await.map_err(store_error)?.ok_or_else(invalid)?;
+        let user = self.store.get_user(&pool.id, &record.username_key).await?.ok_or_else(invalid)?;
         if user.sub != record.sub {
             return Err(invalid());
         }
@@ -68,7 +68,7 @@ impl UserPoolService {
         let id_seconds = validity_seconds(settings.id_token_validity.unwrap_or(60), units.id_token.as_deref(), if settings.id_token_validity.is_some() { "hours" } else { "minutes" })? as i64;
         let refresh_seconds = validity_seconds(settings.refresh_token_validity, units.refresh_token.as_deref(), "days")? as i64;
         let username_key = pool.username_key(&user.username);
-        let groups = self.store.list_groups_for_user(&pool.id, &username_key, None, 100).await.map_err(store_error)?;
+        let groups = self.store.list_groups_for_user(&pool.id, &username_key, None, 100).await?;
         let new_sign_in = origin_jti.is_none();
         let origin_jti = origin_jti.or_else(|| grant.and_then(|grant| grant.sign_in_id.clone())).unwrap_or_else(crate::ids::new_uuid);
         let event_id = crate::ids::new_uuid();
@@ -159,7 +159,7 @@ impl UserPoolService {
                     scopes: grant.map(|grant| grant.scopes.clone()),
                 })
                 .await
-                .map_err(store_error)?;
+                ?;
             Some(token)
         } else {
             None

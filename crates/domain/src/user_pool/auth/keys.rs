@@ -15,15 +15,15 @@ impl UserPoolService {
                 return Ok(cached.clone());
             }
         }
-        let mut records = self.store.list_signing_keys(pool_id).await.map_err(store_error)?;
+        let mut records = self.store.list_signing_keys(pool_id).await?;
         for purpose in [KeyPurpose::IdToken, KeyPurpose::AccessToken] {
             if !records.iter().any(|record| record.purpose == purpose) {
                 // RSA key generation takes tens of milliseconds; it happens once per pool.
                 let record = tokens::generate_signing_key(&self.master_key, pool_id, purpose, self.now())?;
-                self.store.insert_signing_key(&record).await.map_err(store_error)?;
+                self.store.insert_signing_key(&record).await?;
                 // Two nodes may race to create a key; both keys are published and the oldest
                 // signs, so every node signs with the same one.
-                records = self.store.list_signing_keys(pool_id).await.map_err(store_error)?;
+                records = self.store.list_signing_keys(pool_id).await?;
             }
         }
         // The newest key of each purpose signs; older ones still verify until retired.
@@ -60,12 +60,12 @@ impl UserPoolService {
         self.load_pool(pool_id).await?;
         // Strictly newer than every key there is, so the new keys sign even within the same
         // millisecond (or under a clock that stands still).
-        let newest = self.store.list_signing_keys(pool_id).await.map_err(store_error)?.iter().map(|record| record.created_ms).max();
+        let newest = self.store.list_signing_keys(pool_id).await?.iter().map(|record| record.created_ms).max();
         let created_ms = newest.map_or(self.now(), |newest| self.now().max(newest + 1));
         let mut kids = Vec::new();
         for purpose in [KeyPurpose::IdToken, KeyPurpose::AccessToken] {
             let record = tokens::generate_signing_key(&self.master_key, pool_id, purpose, created_ms)?;
-            self.store.insert_signing_key(&record).await.map_err(store_error)?;
+            self.store.insert_signing_key(&record).await?;
             kids.push(record.kid);
         }
         self.signing_keys.pools.lock().expect("key cache lock").remove(pool_id);
@@ -84,7 +84,7 @@ impl UserPoolService {
             .store
             .find_app_client(client_id)
             .await
-            .map_err(store_error)?
+            ?
             .ok_or_else(|| DomainError::NotFound(format!("User pool client {client_id} does not exist.")))?;
         if let Caller::Admin { pool_id } = caller {
             self.load_pool(pool_id).await?;

@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::{
-    attributes, password, set_attribute, store_error, validation::validity_seconds, AppClient, Attribute, AttributeWrite, User, UserPool,
+    attributes, password, set_attribute, validation::validity_seconds, AppClient, Attribute, AttributeWrite, User, UserPool,
     UserPoolService, UserStatus,
 };
 use crate::crypto::constant_time_eq;

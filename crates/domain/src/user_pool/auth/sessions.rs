@@ -11,14 +11,14 @@ impl UserPoolService {
         self.store
             .revoke_user_tokens(&holder.pool.id, &holder.pool.username_key(&holder.user.username))
             .await
-            .map_err(store_error)
+            .map_err(DomainError::from)
     }
 
     /// AdminUserGlobalSignOut.
     pub async fn admin_user_global_sign_out(&self, pool_id: &str, username: &str) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let user = self.resolve_user(&pool, username).await?;
-        self.store.revoke_user_tokens(&pool.id, &pool.username_key(&user.username)).await.map_err(store_error)
+        self.store.revoke_user_tokens(&pool.id, &pool.username_key(&user.username)).await.map_err(DomainError::from)
     }
 
     /// RevokeToken: revokes a refresh token and the access tokens of its sign-in.
@@ -33,10 +33,10 @@ impl UserPoolService {
         if !client.settings.enable_token_revocation {
             return Err(DomainError::UnsupportedOperation("Token revocation is not enabled for this client.".into()));
         }
-        let record = self.store.get_refresh_token(&sha256_hex(token)).await.map_err(store_error)?;
+        let record = self.store.get_refresh_token(&sha256_hex(token)).await?;
         match record {
             Some(record) if record.client_id == client.client_id => {
-                self.store.revoke_token_family(&record.origin_jti).await.map_err(store_error)
+                self.store.revoke_token_family(&record.origin_jti).await.map_err(DomainError::from)
             }
             Some(_) => Err(DomainError::UnauthorizedClient("The token was not issued to this client.".into())),
             None => Ok(()),

@@ -47,7 +47,7 @@ impl UserPoolService {
                 expires_ms,
             })
             .await
-            .map_err(store_error)?;
+            ?;
         let mut challenge_parameters = BTreeMap::new();
         challenge_parameters.insert("SALT".into(), salt_hex);
         challenge_parameters.insert("SRP_B".into(), crate::srp::to_hex(&challenge.big_b));
@@ -64,7 +64,7 @@ impl UserPoolService {
         let timestamp = parameter(responses, "TIMESTAMP")?;
         let username = parameter(responses, "USERNAME")?;
         // Taking the attempt first makes it single-use, whatever happens next.
-        let attempt = self.store.take_auth_session(&sha256_hex(secret_block)).await.map_err(store_error)?.ok_or_else(invalid_session)?;
+        let attempt = self.store.take_auth_session(&sha256_hex(secret_block)).await?.ok_or_else(invalid_session)?;
         let block_bytes = BASE64.decode(secret_block).map_err(|_| invalid_session())?;
         let sealed = std::str::from_utf8(&block_bytes).map_err(|_| invalid_session())?;
         let state: Value = serde_json::from_slice(&self.master_key.open(sealed, SRP_BLOCK_CONTEXT).map_err(|_| invalid_session())?)

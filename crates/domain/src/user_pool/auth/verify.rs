@@ -36,13 +36,13 @@ impl UserPoolService {
             return Err(DomainError::NotAuthorized("Access Token has expired".into()));
         }
         let origin_jti = claims.get("origin_jti").and_then(Value::as_str).ok_or_else(invalid)?;
-        if self.store.is_token_family_revoked(origin_jti).await.map_err(store_error)? {
+        if self.store.is_token_family_revoked(origin_jti).await? {
             return Err(DomainError::NotAuthorized("Access Token has been revoked".into()));
         }
         // The token's client must still be a client of the pool (a deleted client's tokens
         // stop working).
         let client_id = claims.get("client_id").and_then(Value::as_str).ok_or_else(invalid)?;
-        if self.store.get_app_client(pool_id, client_id).await.map_err(store_error)?.is_none() {
+        if self.store.get_app_client(pool_id, client_id).await?.is_none() {
             return Err(invalid());
         }
         let has_scope = claims
@@ -57,7 +57,7 @@ impl UserPoolService {
             .store
             .get_user(pool_id, &pool.username_key(username))
             .await
-            .map_err(store_error)?
+            ?
             .ok_or_else(|| DomainError::UserNotFound("User does not exist.".into()))?;
         if Some(user.sub.as_str()) != claims.get("sub").and_then(Value::as_str) {
             return Err(DomainError::UserNotFound("User does not exist.".into()));
@@ -86,7 +86,7 @@ impl UserPoolService {
         if unverified.get("aud").is_none() {
             return Err(invalid("Missing a required claim: aud"));
         }
-        if self.store.get_user_pool(pool_id).await.map_err(store_error)?.is_none() {
+        if self.store.get_user_pool(pool_id).await?.is_none() {
             return Err(invalid("Couldn't verify signed token."));
         }
         let keys = self.pool_keys(pool_id).await?;
@@ -102,7 +102,7 @@ impl UserPoolService {
         }
         if check_revocation {
             let origin_jti = claims.get("origin_jti").and_then(Value::as_str).ok_or_else(|| invalid("Token has been revoked."))?;
-            if self.store.is_token_family_revoked(origin_jti).await.map_err(store_error)? {
+            if self.store.is_token_family_revoked(origin_jti).await? {
                 return Err(invalid("Token has been revoked."));
             }
         }

@@ -18,7 +18,7 @@ impl UserPoolService {
             .store
             .find_app_client(&request.client_id)
             .await
-            .map_err(|error| internal(store_error(error)))?
+            .map_err(|error| internal(DomainError::from(error)))?
             .filter(|client| client.pool_id == pool_id)
             .ok_or_else(|| page("The client_id is missing or unknown."))?;
         let pool = self.load_pool(pool_id).await.map_err(internal)?;
@@ -102,16 +102,16 @@ impl UserPoolService {
             data,
             expires_ms: Some(self.now() + HOSTED_SESSION_MS),
         };
-        self.store.write_records(&[write]).await.map_err(store_error)?;
+        self.store.write_records(&[write]).await?;
         Ok(token)
     }
 
     /// The user of a live session cookie, with the time they signed in; None when the session
     /// is unknown, expired, or its user is gone or disabled.
     pub async fn hosted_session_user(&self, pool_id: &str, token: &str) -> DomainResult<Option<(User, i64)>> {
-        let record: Option<SessionRecord> = Self::decode(self.store.get_record(HOSTED_SESSION, pool_id, &sha256_hex(token), self.now()).await.map_err(store_error)?)?;
+        let record: Option<SessionRecord> = Self::decode(self.store.get_record(HOSTED_SESSION, pool_id, &sha256_hex(token), self.now()).await?)?;
         let Some(record) = record else { return Ok(None) };
-        let user = self.store.get_user(pool_id, &record.username_key).await.map_err(store_error)?;
+        let user = self.store.get_user(pool_id, &record.username_key).await?;
         Ok(user.filter(|user| user.sub == record.sub && user.enabled).map(|user| (user, record.auth_time_ms)))
     }
 
@@ -119,7 +119,7 @@ impl UserPoolService {
         self.store
             .write_records(&[RecordWrite::Delete { kind: HOSTED_SESSION, scope: pool_id.to_string(), key: sha256_hex(token) }])
             .await
-            .map_err(store_error)
+            .map_err(DomainError::from)
     }
 
     /// Finishes an authorization for a signed-in user: a code for the code flow, tokens in the
@@ -148,7 +148,7 @@ impl UserPoolService {
                     data,
                     expires_ms: Some(self.now() + CODE_VALIDITY_MS),
                 };
-                self.store.write_records(&[write]).await.map_err(store_error)?;
+                self.store.write_records(&[write]).await?;
                 let mut pairs = vec![("code", code.as_str())];
                 if let Some(state) = state {
                     pairs.push(("state", state));

@@ -19,7 +19,7 @@ impl UserPoolService {
         let client = self.token_client(pool_id, client_id, client_secret).await?;
         let bad = |message: &str| OAuthError::InvalidGrant(message.to_string());
         let key = sha256_hex(code);
-        let data = self.store.get_record(AUTH_CODE, pool_id, &key, self.now()).await.map_err(store_error)?;
+        let data = self.store.get_record(AUTH_CODE, pool_id, &key, self.now()).await?;
         let Some(record) = Self::decode::<CodeRecord>(data)? else {
             return Err(self.refuse_replayed_code(pool_id, &key).await?);
         };
@@ -54,7 +54,7 @@ impl UserPoolService {
         match self.store.write_records(&spend).await {
             Ok(()) => {}
             Err(StoreError::Conflict(ConflictOn::Key)) => return Err(self.refuse_replayed_code(pool_id, &key).await?),
-            Err(other) => return Err(store_error(other).into()),
+            Err(other) => return Err(DomainError::from(other).into()),
         }
         if let Some(message) = refusal {
             return Err(bad(message));
@@ -65,7 +65,7 @@ impl UserPoolService {
             .store
             .get_user(pool_id, &record.username_key)
             .await
-            .map_err(store_error)?
+            ?
             .filter(|user| user.sub == record.sub && user.enabled)
             .ok_or_else(|| bad("The user of the code no longer exists or is disabled."))?;
         let tokens = self.issue_tokens(&pool, &client, &user, record.auth_time_ms, None, Some(&grant)).await?;
@@ -80,10 +80,10 @@ impl UserPoolService {
     /// The answer to a code that is not (or no longer) there. A code spent already is a replay:
     /// as RFC 6749 §4.1.2 advises, the tokens issued for it are revoked.
     pub(crate) async fn refuse_replayed_code(&self, pool_id: &str, key: &str) -> DomainResult<OAuthError> {
-        let spent = self.store.get_record(AUTH_CODE_USED, pool_id, key, self.now()).await.map_err(store_error)?;
+        let spent = self.store.get_record(AUTH_CODE_USED, pool_id, key, self.now()).await?;
         match spent.filter(|sign_in_id| !sign_in_id.is_empty()) {
             Some(sign_in_id) => {
-                self.store.revoke_token_family(&sign_in_id).await.map_err(store_error)?;
+                self.store.revoke_token_family(&sign_in_id).await?;
                 tracing::warn!(pool_id, "an authorization code was replayed; the tokens issued for it are revoked");
                 Ok(OAuthError::InvalidGrant("The code has already been used.".into()))
             }

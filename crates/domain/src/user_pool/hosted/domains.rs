@@ -29,7 +29,7 @@ impl UserPoolService {
             created_ms: self.now(),
         };
         let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
-        if self.store.get_record(POOL_DOMAIN, pool_id, kind_key, 0).await.map_err(store_error)?.is_some() {
+        if self.store.get_record(POOL_DOMAIN, pool_id, kind_key, 0).await?.is_some() {
             return Err(invalid(format!("User pool {pool_id} already has a {kind_key} domain configured.")));
         }
         let writes = [
@@ -39,13 +39,13 @@ impl UserPoolService {
         match self.store.write_records(&writes).await {
             Ok(()) => Ok(record),
             Err(StoreError::Conflict(_)) => Err(invalid("Domain already associated with another user pool.")),
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 
     /// The domain, if any pool has it.
     pub async fn describe_user_pool_domain(&self, domain: &str) -> DomainResult<Option<UserPoolDomain>> {
-        Self::decode(self.store.get_record(DOMAIN, "", domain, 0).await.map_err(store_error)?)
+        Self::decode(self.store.get_record(DOMAIN, "", domain, 0).await?)
     }
 
     pub(crate) async fn owned_domain(&self, domain: &str, pool_id: &str) -> DomainResult<UserPoolDomain> {
@@ -80,7 +80,7 @@ impl UserPoolService {
         self.store
             .write_records(&[RecordWrite::Replace { kind: DOMAIN, scope: String::new(), key: domain.to_string(), data }])
             .await
-            .map_err(store_error)?;
+            ?;
         Ok(record)
     }
 
@@ -93,13 +93,13 @@ impl UserPoolService {
                 RecordWrite::Delete { kind: POOL_DOMAIN, scope: pool_id.to_string(), key: kind_key.into() },
             ])
             .await
-            .map_err(store_error)
+            .map_err(DomainError::from)
     }
 
     /// The prefix and custom domains of a pool, for DescribeUserPool.
     pub async fn pool_domains(&self, pool_id: &str) -> DomainResult<(Option<String>, Option<String>)> {
-        let prefix = self.store.get_record(POOL_DOMAIN, pool_id, "prefix", 0).await.map_err(store_error)?;
-        let custom = self.store.get_record(POOL_DOMAIN, pool_id, "custom", 0).await.map_err(store_error)?;
+        let prefix = self.store.get_record(POOL_DOMAIN, pool_id, "prefix", 0).await?;
+        let custom = self.store.get_record(POOL_DOMAIN, pool_id, "custom", 0).await?;
         Ok((prefix, custom))
     }
 }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::{random_token, sha256_hex, OAuthGrant};
 use super::oauth::OAuthError;
-use super::{store_error, AppClient, User, UserPool, UserPoolService};
+use super::{AppClient, User, UserPool, UserPoolService};
 use crate::crypto::constant_time_eq;
 use crate::federation::percent_encode;
 use crate::error::{DomainError, DomainResult};

@@ -29,7 +29,7 @@ impl UserPoolService {
             None => (None, None),
         };
         let now = self.now();
-        let previous: Option<UiCustomization> = Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, &client_id, 0).await.map_err(store_error)?)?;
+        let previous: Option<UiCustomization> = Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, &client_id, 0).await?)?;
         let record = UiCustomization {
             pool_id: pool_id.to_string(),
             client_id: client_id.clone(),
@@ -44,7 +44,7 @@ impl UserPoolService {
         self.store
             .write_records(&[RecordWrite::Put { kind: UI_CUSTOMIZATION, scope: pool_id.to_string(), key: client_id, data, expires_ms: None }])
             .await
-            .map_err(store_error)?;
+            ?;
         Ok(record)
     }
 
@@ -53,11 +53,11 @@ impl UserPoolService {
         self.load_pool(pool_id).await?;
         if let Some(client_id) = client_id.filter(|id| *id != "ALL") {
             self.load_client(pool_id, client_id).await?;
-            let own = Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, client_id, 0).await.map_err(store_error)?)?;
+            let own = Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, client_id, 0).await?)?;
             if own.is_some() {
                 return Ok(own);
             }
         }
-        Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, "ALL", 0).await.map_err(store_error)?)
+        Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, "ALL", 0).await?)
     }
 }

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::auth::Caller;
 use super::retrying;
 use super::{
-    attributes, password, set_attribute, store_error, Attribute, CodePurpose, OutboxMessage, PendingCode, User, UserPool,
+    attributes, password, set_attribute, Attribute, CodePurpose, OutboxMessage, PendingCode, User, UserPool,
     UserPoolService, UserStatus,
 };
 use crate::crypto::constant_time_eq;
@@ -139,7 +139,7 @@ impl UserPoolService {
             body: self.master_key.seal(body.as_bytes(), OUTBOX_CONTEXT),
             created_ms: self.now(),
         };
-        self.store.insert_outbox_message(&message).await.map_err(store_error)?;
+        self.store.insert_outbox_message(&message).await?;
         tracing::info!(pool_id = %pool.id, username = %user.username, medium, "message queued in the outbox");
         Ok(())
     }
@@ -149,7 +149,7 @@ impl UserPoolService {
         if let Some(pool_id) = pool_id {
             self.load_pool(pool_id).await?;
         }
-        let messages = self.store.list_outbox_messages(pool_id, limit.clamp(1, 1000)).await.map_err(store_error)?;
+        let messages = self.store.list_outbox_messages(pool_id, limit.clamp(1, 1000)).await?;
         messages
             .into_iter()
             .map(|mut message| {

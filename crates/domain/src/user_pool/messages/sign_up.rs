@@ -47,7 +47,7 @@ impl UserPoolService {
             Ok(()) => {}
             Err(StoreError::Conflict(ConflictOn::Key)) => return Err(DomainError::UsernameExists("User already exists".into())),
             Err(StoreError::Conflict(ConflictOn::Alias(attribute))) => return Err(Self::alias_error(&pool, &attribute)),
-            Err(error) => return Err(store_error(error)),
+            Err(error) => return Err(DomainError::from(error)),
         }
         let code_delivery = match code_delivery {
             Some((attribute, code)) => Some(self.deliver_code(&pool, &user, &attribute, &code).await?),

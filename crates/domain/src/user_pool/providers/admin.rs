@@ -57,7 +57,7 @@ impl UserPoolService {
 
     pub async fn describe_identity_provider(&self, pool_id: &str, name: &str) -> DomainResult<IdentityProvider> {
         self.load_pool(pool_id).await?;
-        let data = self.store.get_record(PROVIDER, pool_id, name, 0).await.map_err(store_error)?;
+        let data = self.store.get_record(PROVIDER, pool_id, name, 0).await?;
         let mut provider: IdentityProvider = data
             .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
             .transpose()?
@@ -102,11 +102,11 @@ impl UserPoolService {
                 RecordWrite::DeleteScope { kind: PROVIDER_LINK, scope: format!("{pool_id}:{name}") },
             ])
             .await
-            .map_err(store_error)
+            .map_err(DomainError::from)
     }
 
     pub(crate) async fn all_providers(&self, pool_id: &str) -> DomainResult<Vec<IdentityProvider>> {
-        let rows = self.store.list_records(PROVIDER, pool_id, None, 1000).await.map_err(store_error)?;
+        let rows = self.store.list_records(PROVIDER, pool_id, None, 1000).await?;
         rows.into_iter().map(|(_, data)| serde_json::from_str(&data).map_err(DomainError::internal)).collect()
     }
 
@@ -115,7 +115,7 @@ impl UserPoolService {
         self.load_pool(pool_id).await?;
         let limit = crate::paging::page_limit(max_results, "maxResults")?;
         let after = crate::paging::decode_key_token(next_token)?;
-        let rows = self.store.list_records(PROVIDER, pool_id, after.as_deref(), limit + 1).await.map_err(store_error)?;
+        let rows = self.store.list_records(PROVIDER, pool_id, after.as_deref(), limit + 1).await?;
         let (rows, more) = crate::paging::split_page(rows, limit);
         let next = if more { rows.last().map(|(key, _)| crate::paging::encode_token(&[key])) } else { None };
         let providers = rows.into_iter().map(|(_, data)| serde_json::from_str(&data).map_err(DomainError::internal)).collect::<DomainResult<Vec<_>>>()?;

@@ -22,7 +22,7 @@ impl UserPoolService {
             return Err(invalid("The destination user must be a native user of the pool."));
         }
         let federated = format!("{}_{}", provider.name, source_value);
-        if self.store.get_user(pool_id, &pool.username_key(&federated)).await.map_err(store_error)?.is_some() {
+        if self.store.get_user(pool_id, &pool.username_key(&federated)).await?.is_some() {
             return Err(invalid("Merging is not currently supported, provide a SourceUser that has not been used to sign-in before."));
         }
         let scope = format!("{pool_id}:{}", provider.name);
@@ -30,7 +30,7 @@ impl UserPoolService {
         match self.store.write_records(&[write]).await {
             Ok(()) => {}
             Err(StoreError::Conflict(_)) => return Err(DomainError::AliasExists("This identity is already linked to a user.".into())),
-            Err(other) => return Err(store_error(other)),
+            Err(other) => return Err(DomainError::from(other)),
         }
         let link = json!({
             "userId": source_value,
@@ -59,8 +59,8 @@ impl UserPoolService {
             return Err(invalid("User.ProviderAttributeName must be Cognito_Subject."));
         }
         let scope = format!("{pool_id}:{provider_name}");
-        if let Some(username_key) = self.store.get_record(PROVIDER_LINK, &scope, value, 0).await.map_err(store_error)? {
-            self.store.write_records(&[RecordWrite::Delete { kind: PROVIDER_LINK, scope, key: value.to_string() }]).await.map_err(store_error)?;
+        if let Some(username_key) = self.store.get_record(PROVIDER_LINK, &scope, value, 0).await? {
+            self.store.write_records(&[RecordWrite::Delete { kind: PROVIDER_LINK, scope, key: value.to_string() }]).await?;
             let unlinked = self
                 .change_user(&pool, &username_key, |user| {
                     let identities: Vec<Value> = user.attribute("identities").and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default();

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::auth::{random_token, sha256_hex};
 use super::hosted::{pkce_challenge, with_parameters, AuthorizeRequest, CheckedAuthorize};
-use super::{set_attribute, store_error, Attribute, User, UserPool, UserPoolService, UserStatus};
+use super::{set_attribute, Attribute, User, UserPool, UserPoolService, UserStatus};
 use crate::error::{DomainError, DomainResult};
 use crate::federation::acceptable_issuer;
 use crate::store::{RecordWrite, StoreError};
@@ -229,7 +229,7 @@ impl UserPoolService {
             Ok(()) => Ok(shown),
             Err(StoreError::Conflict(_)) if insert => Err(DomainError::Conflict(format!("A provider named {} already exists.", shown.name))),
             Err(StoreError::Conflict(_)) => Err(DomainError::NotFound(format!("Identity provider {} does not exist.", shown.name))),
-            Err(other) => Err(store_error(other)),
+            Err(other) => Err(DomainError::from(other)),
         }
     }
 

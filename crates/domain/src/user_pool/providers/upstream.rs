@@ -54,7 +54,7 @@ impl UserPoolService {
             data,
             expires_ms: Some(self.now() + STATE_VALIDITY_MS),
         };
-        self.store.write_records(&[write]).await.map_err(store_error)?;
+        self.store.write_records(&[write]).await?;
         let scopes = provider.details.get("authorize_scopes").cloned().unwrap_or_default();
         let scopes = scopes.replace(',', " ");
         let challenge = pkce_challenge(&record.verifier);
@@ -81,7 +81,7 @@ impl UserPoolService {
     /// Returns the app's authorization request, checked again, and the user.
     pub async fn finish_upstream(&self, pool_id: &str, state: &str, code: &str, callback_url: &str) -> DomainResult<(CheckedAuthorize, User)> {
         let key = sha256_hex(state);
-        let data = self.store.get_record(UPSTREAM_STATE, pool_id, &key, self.now()).await.map_err(store_error)?;
+        let data = self.store.get_record(UPSTREAM_STATE, pool_id, &key, self.now()).await?;
         let record: UpstreamState = data
             .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
             .transpose()?
@@ -89,7 +89,7 @@ impl UserPoolService {
         self.store
             .write_records(&[RecordWrite::Delete { kind: UPSTREAM_STATE, scope: pool_id.to_string(), key }])
             .await
-            .map_err(store_error)?;
+            ?;
         let request = AuthorizeRequest {
             client_id: record.client_id.clone(),
             response_type: record.response_type.clone(),
@@ -194,9 +194,9 @@ impl UserPoolService {
                 mapped.push(Attribute { name: attribute.clone(), value });
             }
         }
-        let link = self.store.get_record(PROVIDER_LINK, &format!("{}:{}", pool.id, provider.name), &subject, 0).await.map_err(store_error)?;
+        let link = self.store.get_record(PROVIDER_LINK, &format!("{}:{}", pool.id, provider.name), &subject, 0).await?;
         if let Some(username_key) = link {
-            let user = self.store.get_user(&pool.id, &username_key).await.map_err(store_error)?;
+            let user = self.store.get_user(&pool.id, &username_key).await?;
             return user
                 .filter(|user| user.enabled)
                 .ok_or_else(|| DomainError::NotAuthorized("The user this identity is linked to is disabled or gone.".into()));
@@ -211,7 +211,7 @@ impl UserPoolService {
             "primary": "true",
             "dateCreated": now.to_string(),
         });
-        match self.store.get_user(&pool.id, &pool.username_key(&username)).await.map_err(store_error)? {
+        match self.store.get_user(&pool.id, &pool.username_key(&username)).await? {
             Some(mut user) => {
                 if !user.enabled {
                     return Err(DomainError::NotAuthorized("User is disabled.".into()));
@@ -231,7 +231,7 @@ impl UserPoolService {
                 }
                 set_attribute(&mut attributes, "identities", &json!([identity]).to_string());
                 let user = User::new(&pool.id, username, sub, attributes, UserStatus::ExternalProvider, now);
-                self.store.insert_user(&self.user_record(pool, &user)).await.map_err(store_error)?;
+                self.store.insert_user(&self.user_record(pool, &user)).await?;
                 Ok(user)
             }
         }
