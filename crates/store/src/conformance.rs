@@ -301,6 +301,20 @@ async fn run_sync(store: &SqlStore) {
     deleted.exists = false;
     store.write_sync_dataset(Some(2), &deleted, &[], true, None).await.unwrap();
     assert!(store.list_sync_records("us-east-1:i", "settings", (0, ""), 10).await.unwrap().is_empty());
+
+    // An identity merge writes records and datasets in one transaction: a stale dataset count
+    // leaves the records untouched too, and a current one applies all of it.
+    use cognate_domain::sync::store::DatasetWrite;
+    let login = |data: &str| RecordWrite::Put { kind: "identity_login", scope: "merge".into(), key: "k".into(), data: data.into(), expires_ms: None };
+    let mut revived = dataset(4);
+    revived.exists = true;
+    let stale = DatasetWrite { expected_count: Some(2), dataset: revived.clone(), records: vec![record("m", 4, Some("v"))], clear: false };
+    assert!(matches!(store.write_merge(&[login("first")], &[stale]).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.get_record("identity_login", "merge", "k", 0).await.unwrap(), None, "a refused merge writes no record");
+    let current = DatasetWrite { expected_count: Some(3), dataset: revived, records: vec![record("m", 4, Some("v"))], clear: false };
+    store.write_merge(&[login("second")], &[current]).await.unwrap();
+    assert_eq!(store.get_record("identity_login", "merge", "k", 0).await.unwrap().as_deref(), Some("second"));
+    assert_eq!(store.get_sync_dataset("us-east-1:i", "settings").await.unwrap().unwrap().sync_count, 4);
 }
 
 async fn run_records(store: &SqlStore) {

@@ -199,6 +199,17 @@ impl SqlStore {
     }
 
     /// Begins a transaction on a connection of its own (see [`Tx`]).
+    /// Ends a transaction by its outcome: COMMIT when every statement applied, ROLLBACK on a
+    /// conflict (nothing was written), and on any other error the connection is closed with the
+    /// transaction unfinished (see [`Tx`]).
+    async fn finish(transaction: Tx, applied: StoreResult<()>) -> StoreResult<()> {
+        match applied {
+            Ok(()) => transaction.commit().await,
+            Err(error @ StoreError::Conflict(_)) => Self::abandon(transaction, error).await,
+            Err(error) => Err(error),
+        }
+    }
+
     async fn begin(&self) -> StoreResult<Tx> {
         let mut connection = self.pool.acquire().await.map_err(backend)?;
         let statement = match self.dialect {

@@ -36,6 +36,24 @@ impl RecordStore for SqlStore {
 
     async fn write_records(&self, writes: &[RecordWrite]) -> StoreResult<()> {
         let mut transaction = self.begin().await?;
+        let applied = Self::apply_record_writes(&mut transaction, writes).await;
+        Self::finish(transaction, applied).await
+    }
+
+    async fn purge_expired_records(&self, now_ms: i64) -> StoreResult<u64> {
+        let result = sqlx::query("DELETE FROM records WHERE expires_ms IS NOT NULL AND expires_ms <= $1")
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(result.rows_affected())
+    }
+}
+
+impl SqlStore {
+    /// Applies record writes inside a transaction; a conflict is answered as
+    /// `Err(Conflict(..))`, for the caller to roll back.
+    pub(crate) async fn apply_record_writes(transaction: &mut Tx, writes: &[RecordWrite]) -> StoreResult<()> {
         for write in writes {
             match write {
                 RecordWrite::Insert { kind, scope, key, data, expires_ms } => {
@@ -52,7 +70,7 @@ impl RecordStore for SqlStore {
                     .map_err(backend)?
                     .rows_affected();
                     if inserted == 0 {
-                        return Self::abandon(transaction, StoreError::Conflict(ConflictOn::Key)).await;
+                        return Err(StoreError::Conflict(ConflictOn::Key));
                     }
                 }
                 RecordWrite::Put { kind, scope, key, data, expires_ms } => {
@@ -84,7 +102,7 @@ impl RecordStore for SqlStore {
                         .map_err(backend)?
                         .rows_affected();
                     if updated == 0 {
-                        return Self::abandon(transaction, StoreError::Conflict(ConflictOn::Absent)).await;
+                        return Err(StoreError::Conflict(ConflictOn::Absent));
                     }
                 }
                 RecordWrite::Delete { kind, scope, key } => {
@@ -106,15 +124,6 @@ impl RecordStore for SqlStore {
                 }
             }
         }
-        transaction.commit().await
-    }
-
-    async fn purge_expired_records(&self, now_ms: i64) -> StoreResult<u64> {
-        let result = sqlx::query("DELETE FROM records WHERE expires_ms IS NOT NULL AND expires_ms <= $1")
-            .bind(now_ms)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(result.rows_affected())
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! `SqlStore` as the domain's `SyncStore`: Cognito Sync datasets and records: a dataset and its records written in one transaction, on the condition that its counter is unchanged, announced with pg_notify on PostgreSQL.
 
 use super::*;
+use cognate_domain::sync::store::DatasetWrite;
 
 /// The PostgreSQL channel on which committed sync changes are announced to every node.
 pub const SYNC_CHANNEL: &str = "cognate_sync";
@@ -97,6 +98,37 @@ impl SyncStore for SqlStore {
         notification: Option<&str>,
     ) -> StoreResult<()> {
         let mut transaction = self.begin().await?;
+        let mut applied = Self::apply_dataset_write(&mut transaction, expected_count, dataset, records, clear).await;
+        if applied.is_ok() {
+            applied = self.notify(&mut transaction, notification).await;
+        }
+        Self::finish(transaction, applied).await
+    }
+
+    async fn write_merge(&self, writes: &[RecordWrite], datasets: &[DatasetWrite]) -> StoreResult<()> {
+        let mut transaction = self.begin().await?;
+        let mut applied = Self::apply_record_writes(&mut transaction, writes).await;
+        for write in datasets {
+            if applied.is_err() {
+                break;
+            }
+            applied = Self::apply_dataset_write(&mut transaction, write.expected_count, &write.dataset, &write.records, write.clear).await;
+        }
+        Self::finish(transaction, applied).await
+    }
+}
+
+impl SqlStore {
+    /// Writes a dataset and records inside a transaction, on the condition that the dataset's
+    /// stored count is `expected_count`; otherwise `Err(Conflict(Key))`, for the caller to roll
+    /// back.
+    pub(crate) async fn apply_dataset_write(
+        transaction: &mut Tx,
+        expected_count: Option<i64>,
+        dataset: &DatasetRecord,
+        records: &[SyncRecord],
+        clear: bool,
+    ) -> StoreResult<()> {
         let data = encode(dataset)?;
         let written = match expected_count {
             None => sqlx::query(
@@ -125,7 +157,7 @@ impl SyncStore for SqlStore {
             .rows_affected(),
         };
         if written == 0 {
-            return Self::abandon(transaction, StoreError::Conflict(ConflictOn::Key)).await;
+            return Err(StoreError::Conflict(ConflictOn::Key));
         }
         if clear {
             sqlx::query("DELETE FROM sync_records WHERE identity_id = $1 AND dataset = $2")
@@ -153,6 +185,11 @@ impl SyncStore for SqlStore {
                 .await
                 .map_err(backend)?;
         }
+        Ok(())
+    }
+
+    /// Announces a committed change to the other nodes, in the transaction (PostgreSQL only).
+    async fn notify(&self, transaction: &mut Tx, notification: Option<&str>) -> StoreResult<()> {
         if let (Some(payload), Dialect::Postgres) = (notification, self.dialect) {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(SYNC_CHANNEL)
@@ -161,6 +198,6 @@ impl SyncStore for SqlStore {
                 .await
                 .map_err(backend)?;
         }
-        transaction.commit().await
+        Ok(())
     }
 }

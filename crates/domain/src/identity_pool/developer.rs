@@ -96,16 +96,17 @@ impl IdentityPoolService {
         Ok((identity.id, ids))
     }
 
-    /// MergeDeveloperIdentities: the source user's identity gives its logins to the
-    /// destination user's identity and is deleted. Returns the source and destination identity
-    /// ids (the same when both users already share one identity).
-    pub async fn merge_developer_identities(
+    /// MergeDeveloperIdentities, planned: the source user's identity gives its logins to the
+    /// destination user's identity and is deleted. Answers the two identity ids (the same when
+    /// both users already share one identity) and the record writes that do it, which the
+    /// caller applies together with the identities' datasets (`SyncService`).
+    pub async fn plan_developer_merge(
         &self,
         pool_id: &str,
         provider: &str,
         source_user: &str,
         destination_user: &str,
-    ) -> DomainResult<(String, String)> {
+    ) -> DomainResult<DeveloperMerge> {
         let pool = self.describe_pool(pool_id).await?;
         let developer = self.developer_provider(&pool, provider)?.to_string();
         let mut found = Vec::with_capacity(2);
@@ -118,7 +119,7 @@ impl IdentityPoolService {
         }
         let (source_id, destination_id) = (found[0].clone(), found[1].clone());
         if source_id == destination_id {
-            return Ok((source_id, destination_id));
+            return Ok(DeveloperMerge { source_id, destination_id, writes: Vec::new() });
         }
         let source = self.describe_identity(&source_id).await?;
         let mut destination = self.describe_identity(&destination_id).await?;
@@ -138,8 +139,7 @@ impl IdentityPoolService {
                 expires_ms: None,
             });
         }
-        self.store.write_records(&writes).await?;
-        Ok((source.id, destination.id))
+        Ok(DeveloperMerge { source_id: source.id, destination_id: destination.id, writes })
     }
 
     /// UnlinkDeveloperIdentity (signed).

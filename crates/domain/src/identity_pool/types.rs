@@ -174,3 +174,11 @@ impl RoleMapping {
         }
     }
 }
+
+/// The record writes of a MergeDeveloperIdentities, to be applied in one transaction.
+#[derive(Debug, Clone)]
+pub struct DeveloperMerge {
+    pub source_id: String,
+    pub destination_id: String,
+    pub writes: Vec<crate::records::RecordWrite>,
+}

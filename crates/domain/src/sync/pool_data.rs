@@ -2,25 +2,42 @@
 //! the pool's datasets and records for Cognito Streams, the bulk-publish state and the pool's
 //! configuration.
 
+use super::store::DatasetWrite;
 use super::*;
 
+/// How often a merge that met a concurrent change is planned again.
+const MERGE_ATTEMPTS: usize = 8;
+
 impl SyncService {
-    /// After an identity merge: the source identity's datasets move to the destination. A name
-    /// the destination already uses is kept as `<name>.<source identity id>`, which ListRecords
-    /// reports under MergedDatasetNames. Each dataset moves in its own transaction (copied, then
-    /// removed from the source), so a failure part-way loses nothing.
-    pub async fn merge_identity_datasets(&self, pool_id: &str, source_id: &str, destination_id: &str) -> DomainResult<()> {
-        if source_id == destination_id {
-            return Ok(());
+    /// MergeDeveloperIdentities: the source user's identity gives its logins to the
+    /// destination user's identity and is deleted, and its datasets move to the destination, in
+    /// one transaction (all of it, or nothing). A dataset name the destination already uses is
+    /// kept as `<name>.<source identity id>`, which ListRecords reports under
+    /// MergedDatasetNames. A merge that meets a concurrent change is planned again. Answers the
+    /// destination identity id.
+    pub async fn merge_developer_identities(&self, pool_id: &str, provider: &str, source_user: &str, destination_user: &str) -> DomainResult<String> {
+        for _ in 0..MERGE_ATTEMPTS {
+            let merge = self.identity_pools.plan_developer_merge(pool_id, provider, source_user, destination_user).await?;
+            if merge.source_id == merge.destination_id {
+                return Ok(merge.destination_id);
+            }
+            let datasets = self.plan_dataset_merge(pool_id, &merge.source_id, &merge.destination_id).await?;
+            match self.store.write_merge(&merge.writes, &datasets).await {
+                Ok(()) => return Ok(merge.destination_id),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(other) => return Err(other.into()),
+            }
         }
+        Err(DomainError::TooManyRequests("The identities changed while they were merged. Try again.".into()))
+    }
+
+    /// The dataset writes that move the source identity's datasets to the destination: each
+    /// copied under its name (or `<name>.<source id>` when taken) and emptied at the source.
+    async fn plan_dataset_merge(&self, pool_id: &str, source_id: &str, destination_id: &str) -> DomainResult<Vec<DatasetWrite>> {
+        let mut writes = Vec::new();
         let source_datasets = self.store.list_sync_datasets(source_id).await?;
         for dataset in source_datasets.into_iter().filter(|dataset| dataset.exists && dataset.pool_id == pool_id) {
-            let taken = self
-                .store
-                .get_sync_dataset(destination_id, &dataset.name)
-                .await
-                ?
-                .is_some_and(|existing| existing.exists);
+            let taken = self.store.get_sync_dataset(destination_id, &dataset.name).await?.is_some_and(|existing| existing.exists);
             let mut name = if taken { format!("{}.{source_id}", dataset.name) } else { dataset.name.clone() };
             name.truncate(limits::MAX_NAME_CHARS);
             let records = self.all_records(source_id, &dataset.name).await?;
@@ -46,16 +63,16 @@ impl SyncService {
                 deleted_at_count: existing_target.as_ref().map(|target| target.deleted_at_count).unwrap_or(0),
             };
             let expected = existing_target.as_ref().map(|target| target.sync_count);
-            self.store.write_sync_dataset(expected, &target, &moved, expected.is_some(), None).await?;
+            writes.push(DatasetWrite { expected_count: expected, dataset: target, records: moved, clear: expected.is_some() });
             let mut emptied = dataset.clone();
             emptied.sync_count += 1;
             emptied.deleted_at_count = emptied.sync_count;
             emptied.exists = false;
             emptied.storage_bytes = 0;
             emptied.record_count = 0;
-            self.store.write_sync_dataset(Some(dataset.sync_count), &emptied, &[], true, None).await?;
+            writes.push(DatasetWrite { expected_count: Some(dataset.sync_count), dataset: emptied, records: Vec::new(), clear: true });
         }
-        Ok(())
+        Ok(writes)
     }
 
     /// Datasets of an identity that were merged in under `<name>.<identity id>`.

@@ -3,8 +3,20 @@
 
 use async_trait::async_trait;
 
+use crate::records::RecordWrite;
 use crate::store::error::StoreResult;
 use crate::sync::types::{DatasetRecord, SyncRecord};
+
+/// One dataset write of a batch: the dataset and its records, on the condition that the stored
+/// count is `expected_count` (None: that the dataset does not exist yet); with `clear`, the
+/// dataset's records are removed first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetWrite {
+    pub expected_count: Option<i64>,
+    pub dataset: DatasetRecord,
+    pub records: Vec<SyncRecord>,
+    pub clear: bool,
+}
 
 #[async_trait]
 pub trait SyncStore: Send + Sync + 'static {
@@ -30,4 +42,7 @@ pub trait SyncStore: Send + Sync + 'static {
         clear: bool,
         notification: Option<&str>,
     ) -> StoreResult<()>;
+    /// Applies record writes and dataset writes in one transaction (an identity merge: the
+    /// identities' records and their datasets move together), or nothing when one conflicts.
+    async fn write_merge(&self, writes: &[RecordWrite], datasets: &[DatasetWrite]) -> StoreResult<()>;
 }

@@ -37,8 +37,9 @@ pub async fn lookup_developer_identity(state: &AppState, body: &[u8]) -> Result<
 
 pub async fn merge_developer_identities(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: MergeDeveloperIdentitiesRequest = input(body)?;
-    let (source_id, destination_id) = state
-        .identity_pools
+    // The merged-away identity's sync datasets go with it, in the same transaction.
+    let identity_id = state
+        .sync
         .merge_developer_identities(
             &request.identity_pool_id,
             &request.developer_provider_name,
@@ -47,9 +48,7 @@ pub async fn merge_developer_identities(state: &AppState, body: &[u8]) -> Result
         )
         .await
         .map_err(error_from_domain)?;
-    // The merged-away identity's sync datasets go with it.
-    state.sync.merge_identity_datasets(&request.identity_pool_id, &source_id, &destination_id).await.map_err(error_from_domain)?;
-    answer(&IdentityIdResponse { identity_id: destination_id })
+    answer(&IdentityIdResponse { identity_id })
 }
 
 pub async fn unlink_developer_identity(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
