@@ -9,6 +9,7 @@ pub mod federation;
 pub mod iam;
 pub mod identity_pool;
 pub mod ids;
+mod named;
 pub mod paging;
 pub mod records;
 pub mod srp;

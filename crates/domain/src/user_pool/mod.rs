@@ -11,6 +11,7 @@ pub mod messages;
 pub mod oauth;
 pub mod password;
 pub mod providers;
+pub mod settings_enums;
 pub mod sign_in_records;
 pub mod signing_key_cache;
 pub mod store;
@@ -28,6 +29,7 @@ use std::sync::Arc;
 
 pub use attributes::{AttributeWrite, SchemaAttributeInput};
 pub use inputs::*;
+pub use settings_enums::{AuthFlow, DeletionProtection, MfaConfiguration, PreventUserExistenceErrors};
 pub use types::*;
 
 use crate::clock::Clock;

@@ -75,7 +75,7 @@ impl UserPoolService {
 
     pub async fn delete_user_pool(&self, pool_id: &str) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
-        if pool.settings.deletion_protection == "ACTIVE" {
+        if pool.settings.deletion_protection == DeletionProtection::Active {
             return Err(DomainError::InvalidParameter(
                 "The user pool cannot be deleted because deletion protection is activated.".into(),
             ));

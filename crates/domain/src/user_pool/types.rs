@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::settings_enums::{DeletionProtection, MfaConfiguration, PreventUserExistenceErrors};
+
 pub use super::sign_in_records::{AuthSessionRecord, RefreshTokenRecord};
 
 /// Settings the domain keeps and returns without interpreting them (Lambda triggers, email and
@@ -111,9 +113,9 @@ pub struct UserPoolSettings {
     pub password_policy: PasswordPolicy,
     /// The rest of `Policies` (for example `SignInPolicy`), as given.
     pub other_policies: OpaqueSettings,
-    pub deletion_protection: String,
+    pub deletion_protection: DeletionProtection,
     pub auto_verified_attributes: Vec<String>,
-    pub mfa_configuration: String,
+    pub mfa_configuration: MfaConfiguration,
     pub account_recovery: Option<Vec<RecoveryMechanism>>,
     pub admin_create_user: AdminCreateUserConfig,
     pub tags: BTreeMap<String, String>,
@@ -192,7 +194,7 @@ pub struct AppClientSettings {
     pub read_attributes: Option<Vec<String>>,
     pub write_attributes: Option<Vec<String>>,
     pub explicit_auth_flows: Option<Vec<String>>,
-    pub prevent_user_existence_errors: String,
+    pub prevent_user_existence_errors: PreventUserExistenceErrors,
     pub enable_token_revocation: bool,
     pub enable_propagate_additional_user_context_data: bool,
     pub auth_session_validity: u32,

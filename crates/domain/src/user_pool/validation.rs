@@ -53,8 +53,6 @@ pub(super) fn check_settings(settings: &UserPoolSettings) -> DomainResult<()> {
             return Err(DomainError::InvalidParameter("PasswordHistorySize must be between 0 and 24.".into()));
         }
     }
-    check_one_of(&settings.deletion_protection, &["ACTIVE", "INACTIVE"], "deletionProtection")?;
-    check_one_of(&settings.mfa_configuration, &["OFF", "ON", "OPTIONAL"], "mfaConfiguration")?;
     check_one_of(&settings.tier, &["LITE", "ESSENTIALS", "PLUS"], "userPoolTier")?;
     for attribute in &settings.auto_verified_attributes {
         check_one_of(attribute, &["email", "phone_number"], "autoVerifiedAttributes")?;
@@ -165,7 +163,6 @@ pub(super) fn check_client_settings(pool: &UserPool, settings: &AppClientSetting
     within(settings.access_token_validity, units.access_token.as_deref(), "hours", 300, 86_400, "AccessTokenValidity")?;
     within(settings.id_token_validity, units.id_token.as_deref(), "hours", 300, 86_400, "IdTokenValidity")?;
     within(Some(settings.refresh_token_validity), units.refresh_token.as_deref(), "days", 3_600, 315_360_000, "RefreshTokenValidity")?;
-    check_one_of(&settings.prevent_user_existence_errors, &["LEGACY", "ENABLED"], "preventUserExistenceErrors")?;
     if !(3..=15).contains(&settings.auth_session_validity) {
         return Err(ids::constraint_error(&settings.auth_session_validity.to_string(), "authSessionValidity", "range: [3, 15]"));
     }

@@ -3,38 +3,45 @@
 //! sign-in.
 
 use super::*;
+use crate::user_pool::settings_enums::AuthFlow;
 
 impl UserPoolService {
-    /// InitiateAuth and AdminInitiateAuth.
+    /// InitiateAuth and AdminInitiateAuth. `flow` is the parsed `AuthFlow` (None when the name,
+    /// `flow_name`, is none of the model's), refused only after the client is found, as
+    /// Cognito does.
     pub async fn initiate_auth(
         &self,
         caller: Caller,
         client_id: &str,
-        flow: &str,
+        flow: Option<AuthFlow>,
+        flow_name: &str,
         parameters: &BTreeMap<String, String>,
     ) -> DomainResult<AuthOutcome> {
         let (pool, client) = self.client_for(client_id, &caller).await?;
         match (flow, &caller) {
-            ("USER_PASSWORD_AUTH", _) => {
+            (Some(AuthFlow::UserPasswordAuth), _) => {
                 require_flow(&client, "ALLOW_USER_PASSWORD_AUTH")?;
                 self.password_sign_in(&pool, &client, parameters).await
             }
-            ("ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH", Caller::Admin { .. }) => {
+            (Some(AuthFlow::AdminUserPasswordAuth | AuthFlow::AdminNoSrpAuth), Caller::Admin { .. }) => {
                 require_flow(&client, "ALLOW_ADMIN_USER_PASSWORD_AUTH")?;
                 self.password_sign_in(&pool, &client, parameters).await
             }
-            ("REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN", _) => {
+            (Some(AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken), _) => {
                 require_flow(&client, "ALLOW_REFRESH_TOKEN_AUTH")?;
                 self.refresh(&pool, &client, parameters).await
             }
-            ("USER_SRP_AUTH", _) => {
+            (Some(AuthFlow::UserSrpAuth), _) => {
                 require_flow(&client, "ALLOW_USER_SRP_AUTH")?;
                 self.srp_start(&pool, &client, parameters).await
             }
-            ("CUSTOM_AUTH" | "USER_AUTH", _) => {
-                Err(DomainError::NotImplemented(format!("The {flow} flow is not implemented by cognate yet.")))
+            (Some(flow @ (AuthFlow::CustomAuth | AuthFlow::UserAuth)), _) => {
+                Err(DomainError::NotImplemented(format!("The {} flow is not implemented by cognate yet.", flow.as_str())))
             }
-            _ => Err(DomainError::InvalidParameter(format!("Invalid AuthFlow {flow} for this operation."))),
+            // An admin flow through InitiateAuth, or a name that is no flow.
+            (Some(AuthFlow::AdminUserPasswordAuth | AuthFlow::AdminNoSrpAuth), Caller::Client) | (None, _) => {
+                Err(DomainError::InvalidParameter(format!("Invalid AuthFlow {flow_name} for this operation.")))
+            }
         }
     }
 
@@ -72,7 +79,7 @@ impl UserPoolService {
             }
             Err(DomainError::UserNotFound(message)) => {
                 self.check_client_proof(client, &[username], proof)?;
-                if client.settings.prevent_user_existence_errors == "ENABLED" {
+                if client.settings.prevent_user_existence_errors == crate::user_pool::settings_enums::PreventUserExistenceErrors::Enabled {
                     Ok(None)
                 } else {
                     Err(DomainError::UserNotFound(message))

@@ -11,6 +11,7 @@ use cognate_domain::user_pool::auth::{AuthOutcome, Caller};
 
 use super::empty;
 use super::sign_up::delivery;
+use cognate_domain::user_pool::AuthFlow;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, to_body, ApiError};
 use crate::api::idp::error::error_from_domain;
@@ -54,7 +55,7 @@ pub async fn initiate_auth(state: &AppState, raw: &[u8], admin: bool) -> Result<
     let caller = caller(admin, input.user_pool_id)?;
     let outcome = state
         .user_pools
-        .initiate_auth(caller, &input.client_id, &input.auth_flow, &input.auth_parameters)
+        .initiate_auth(caller, &input.client_id, AuthFlow::from_name(&input.auth_flow), &input.auth_flow, &input.auth_parameters)
         .await
         .map_err(error_from_domain)?;
     outcome_body(outcome)

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use cognate_domain::user_pool::{AppClient, AppClientSettings, ClientOAuthSettings, TokenValidityUnits};
 
 use super::{empty, opaque_members};
+use cognate_domain::user_pool::PreventUserExistenceErrors;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
 use crate::api::idp::error::error_from_domain;
@@ -27,7 +28,13 @@ fn settings_from_input(input: UserPoolClientSettingsInput, raw: &[u8]) -> Result
         read_attributes: input.read_attributes,
         write_attributes: input.write_attributes,
         explicit_auth_flows: input.explicit_auth_flows,
-        prevent_user_existence_errors: input.prevent_user_existence_errors.unwrap_or_else(|| "LEGACY".into()),
+        prevent_user_existence_errors: input
+            .prevent_user_existence_errors
+            .as_deref()
+            .map(PreventUserExistenceErrors::parse)
+            .transpose()
+            .map_err(error_from_domain)?
+            .unwrap_or(PreventUserExistenceErrors::Legacy),
         enable_token_revocation: input.enable_token_revocation.unwrap_or(true),
         enable_propagate_additional_user_context_data: input.enable_propagate_additional_user_context_data.unwrap_or(false),
         auth_session_validity: input.auth_session_validity.unwrap_or(3),
@@ -72,7 +79,7 @@ fn client_output(client: &AppClient, secret: Option<String>) -> UserPoolClientTy
         allowed_oauth_scopes: settings.oauth.allowed_oauth_scopes.clone(),
         allowed_oauth_flows_user_pool_client: settings.oauth.allowed_oauth_flows_user_pool_client,
         analytics_configuration: settings.opaque.get("AnalyticsConfiguration").cloned(),
-        prevent_user_existence_errors: settings.prevent_user_existence_errors.clone(),
+        prevent_user_existence_errors: settings.prevent_user_existence_errors.as_str().to_string(),
         enable_token_revocation: settings.enable_token_revocation,
         enable_propagate_additional_user_context_data: settings.enable_propagate_additional_user_context_data,
         auth_session_validity: settings.auth_session_validity,

@@ -9,6 +9,7 @@ use cognate_domain::user_pool::{
 };
 
 use super::{empty, opaque_members};
+use cognate_domain::user_pool::{DeletionProtection, MfaConfiguration};
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
 use crate::api::idp::error::error_from_domain;
@@ -56,9 +57,9 @@ fn settings_from_input(input: UserPoolSettingsInput, raw: &[u8]) -> Result<UserP
         name: input.pool_name.unwrap_or_default(),
         password_policy: password_policy(policies.password_policy.as_ref()),
         other_policies: policies.other.into_iter().collect(),
-        deletion_protection: input.deletion_protection.unwrap_or_else(|| "INACTIVE".into()),
+        deletion_protection: input.deletion_protection.as_deref().map(DeletionProtection::parse).transpose().map_err(error_from_domain)?.unwrap_or(DeletionProtection::Inactive),
         auto_verified_attributes: input.auto_verified_attributes.unwrap_or_default(),
-        mfa_configuration: input.mfa_configuration.unwrap_or_else(|| "OFF".into()),
+        mfa_configuration: input.mfa_configuration.as_deref().map(MfaConfiguration::parse).transpose().map_err(error_from_domain)?.unwrap_or(MfaConfiguration::Off),
         account_recovery: input.account_recovery_setting.map(|setting| {
             setting
                 .recovery_mechanisms
@@ -156,7 +157,7 @@ pub fn user_pool_output(pool: &UserPool, estimated_number_of_users: i64) -> User
         id: pool.id.clone(),
         name: settings.name.clone(),
         policies,
-        deletion_protection: settings.deletion_protection.clone(),
+        deletion_protection: settings.deletion_protection.as_str().to_string(),
         lambda_config: opaque("LambdaConfig").unwrap_or_else(|| json!({})),
         last_modified_date: timestamp(pool.modified_ms),
         creation_date: timestamp(pool.created_ms),
@@ -170,7 +171,7 @@ pub fn user_pool_output(pool: &UserPool, estimated_number_of_users: i64) -> User
         verification_message_template,
         sms_authentication_message: opaque("SmsAuthenticationMessage"),
         user_attribute_update_settings: opaque("UserAttributeUpdateSettings"),
-        mfa_configuration: settings.mfa_configuration.clone(),
+        mfa_configuration: settings.mfa_configuration.as_str().to_string(),
         device_configuration: opaque("DeviceConfiguration"),
         estimated_number_of_users,
         email_configuration: opaque("EmailConfiguration").unwrap_or_else(|| json!({"EmailSendingAccount": "COGNITO_DEFAULT"})),
