@@ -20,6 +20,7 @@ use tracing::Instrument;
 
 use crate::auth::{authenticate, authorize, AuthFailure, Principal};
 use crate::aws::json::{self, ApiError};
+pub use crate::aws::operations::OperationRef;
 use crate::aws::operations::Authentication;
 use crate::aws::query::{self, QueryError, QueryInput};
 use crate::state::{AppState, OperationName, RequestId};
@@ -31,13 +32,6 @@ pub enum Protocol {
     Json { target_prefix: &'static str },
     /// The query protocol: `Action=<Operation>&Version=<version>`, answered in XML.
     Query { version: &'static str, namespace: &'static str },
-}
-
-/// One operation of an API, as the generic server sees it.
-#[derive(Debug, Clone, Copy)]
-pub struct OperationRef {
-    pub name: &'static str,
-    pub authentication: Authentication,
 }
 
 /// What an API is handed for one request: the body of an AWS JSON request (bytes, parsed by

@@ -12,6 +12,13 @@ pub enum Authentication {
     Unsigned,
 }
 
+/// One operation of an API, as the generic server (`dispatch`) sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationRef {
+    pub name: &'static str,
+    pub authentication: Authentication,
+}
+
 /// `operations! { Name => signed, Other => unsigned, … }`: the `Operation` enum of one service.
 macro_rules! operations {
     ($($name:ident => $auth:ident,)*) => {
@@ -35,6 +42,12 @@ macro_rules! operations {
                 match self {
                     $(Operation::$name => stringify!($name),)*
                 }
+            }
+
+            /// The operation a name designates, as the generic server sees it.
+            pub fn lookup(name: &str) -> Option<$crate::aws::operations::OperationRef> {
+                Operation::from_name(name)
+                    .map(|operation| $crate::aws::operations::OperationRef { name: operation.name(), authentication: operation.authentication() })
             }
 
             pub fn authentication(self) -> $crate::aws::operations::Authentication {

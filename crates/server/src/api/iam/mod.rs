@@ -20,9 +20,6 @@ use crate::aws::query::{url_encode, QueryError, QueryInput, Xml};
 pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 pub const VERSION: &str = "2010-05-08";
 
-
-
-
 /// IAM as the generic server serves it.
 pub struct IamApi;
 
@@ -37,7 +34,7 @@ impl AwsApi for IamApi {
     }
 
     fn operation(&self, name: &str) -> Option<OperationRef> {
-        Operation::from_name(name).map(|operation| OperationRef { name: operation.name(), authentication: operation.authentication() })
+        Operation::lookup(name)
     }
 
     async fn resources(&self, state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String> {

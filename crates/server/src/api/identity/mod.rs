@@ -44,7 +44,7 @@ impl AwsApi for IdentityApi {
     }
 
     fn operation(&self, name: &str) -> Option<OperationRef> {
-        Operation::from_name(name).map(|operation| OperationRef { name: operation.name(), authentication: operation.authentication() })
+        Operation::lookup(name)
     }
 
     /// The resources a signed operation acts on, each of which the policy engine must allow.
@@ -134,7 +134,6 @@ async fn run(state: &AppState, operation: Operation, body: &[u8], region: &str) 
 mod tests {
     use super::operations::NOT_IMPLEMENTED;
     use super::*;
-
 
     /// docs/compat/cognito-identity.md lists every operation with the right status.
     #[test]

@@ -16,7 +16,6 @@ use crate::state::AppState;
 pub use error::error_from_domain;
 use operations::Operation;
 
-
 /// The members that say which resource an operation acts on, read from the body by name and
 /// nothing else.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -49,7 +48,7 @@ impl AwsApi for IdpApi {
     }
 
     fn operation(&self, name: &str) -> Option<OperationRef> {
-        Operation::from_name(name).map(|operation| OperationRef { name: operation.name(), authentication: operation.authentication() })
+        Operation::lookup(name)
     }
 
     /// The resource a signed operation acts on, for the policy engine, from the member the

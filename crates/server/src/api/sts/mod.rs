@@ -23,8 +23,6 @@ use crate::auth::Principal;
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 pub const VERSION: &str = "2011-06-15";
 
-
-
 /// STS as the generic server serves it.
 pub struct StsApi;
 
@@ -39,7 +37,7 @@ impl AwsApi for StsApi {
     }
 
     fn operation(&self, name: &str) -> Option<OperationRef> {
-        Operation::from_name(name).map(|operation| OperationRef { name: operation.name(), authentication: operation.authentication() })
+        Operation::lookup(name)
     }
 
     /// STS answers any valid signature: no policy check.
