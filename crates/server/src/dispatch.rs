@@ -32,12 +32,16 @@ pub enum Protocol {
     Json { target_prefix: &'static str },
     /// The query protocol: `Action=<Operation>&Version=<version>`, answered in XML.
     Query { version: &'static str, namespace: &'static str },
+    /// REST-JSON: the operation is the method and path (Cognito Sync), answered in JSON.
+    RestJson,
 }
 
 /// What an API is handed for one request: the body of an AWS JSON request (bytes, parsed by
 /// the operation into its own typed request) or the parameters of a query-protocol one, who
 /// signed it, the region it was signed for, and the client's address.
 pub struct AwsRequest<'a> {
+    pub method: &'a str,
+    pub uri: &'a Uri,
     pub body: &'a [u8],
     pub query: Option<&'a QueryInput>,
     pub principal: Option<&'a Principal>,
@@ -81,6 +85,15 @@ pub trait AwsApi: Send + Sync + 'static {
     /// acts on; a session principal must be allowed `<service>:<operation>` on each. Empty: no
     /// policy check (STS answers any valid signature).
     async fn resources(&self, state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String>;
+    /// Checks of who signed, before the policy engine is asked (Cognito Sync: whose data an
+    /// identity's credentials may reach at all).
+    fn check_principal(&self, _state: &AppState, _operation: OperationRef, _principal: &Principal, _request: &AwsRequest<'_>) -> Result<(), Refusal> {
+        Ok(())
+    }
+    /// How a refusal of the policy engine is answered.
+    fn policy_refusal(&self, failure: AuthFailure) -> Refusal {
+        auth_refusal(self.protocol(), failure)
+    }
     /// Checks made before an unsigned operation runs (the rate limits of guessable ones).
     fn admit(&self, _state: &AppState, _operation: OperationRef, _request: &AwsRequest<'_>) -> Result<(), Refusal> {
         Ok(())
@@ -111,15 +124,16 @@ impl AwsApis {
             .iter()
             .find_map(|api| match api.protocol() {
                 Protocol::Query { namespace, .. } => Some(namespace),
-                Protocol::Json { .. } => None,
+                Protocol::Json { .. } | Protocol::RestJson => None,
             })
             .unwrap_or("")
     }
 }
 
-fn auth_refusal(protocol: Protocol, failure: AuthFailure) -> Refusal {
+/// A refusal of authentication or authorisation in a protocol's own format.
+pub fn auth_refusal(protocol: Protocol, failure: AuthFailure) -> Refusal {
     match protocol {
-        Protocol::Json { .. } => Refusal::Json(failure.into_json()),
+        Protocol::Json { .. } | Protocol::RestJson => Refusal::Json(failure.into_json()),
         Protocol::Query { .. } => Refusal::Query(failure.into_query()),
     }
 }
@@ -127,7 +141,7 @@ fn auth_refusal(protocol: Protocol, failure: AuthFailure) -> Refusal {
 fn render(protocol: Protocol, action: &str, outcome: Result<Answer, Refusal>, request_id: &str) -> Response {
     let namespace = match protocol {
         Protocol::Query { namespace, .. } => namespace,
-        Protocol::Json { .. } => "",
+        Protocol::Json { .. } | Protocol::RestJson => "",
     };
     match outcome {
         Ok(Answer::Json(value)) => json::success(value, request_id),
@@ -160,16 +174,17 @@ async fn serve(
         principal = Some(signer);
         region = signed_region;
     }
-    if matches!(protocol, Protocol::Json { .. }) {
+    if matches!(protocol, Protocol::Json { .. } | Protocol::RestJson) {
         // The body must be a JSON object before anything reads members from it.
         json::check_body(body)?;
     }
-    let request = AwsRequest { body, query, principal: principal.as_ref(), region: &region, peer };
+    let request = AwsRequest { method, uri, body, query, principal: principal.as_ref(), region: &region, peer };
     match &principal {
         Some(signer) => {
+            api.check_principal(state, operation, signer, &request)?;
             let action = format!("{}:{}", api.service(), operation.name);
             for resource in api.resources(state, operation, &request).await {
-                authorize(state, signer, &action, &resource).await.map_err(|failure| auth_refusal(protocol, failure))?;
+                authorize(state, signer, &action, &resource).await.map_err(|failure| api.policy_refusal(failure))?;
             }
         }
         None => api.admit(state, operation, &request)?,
@@ -208,6 +223,23 @@ pub async fn aws_post(
     }
     .instrument(span)
     .await
+}
+
+/// Serves one REST-JSON operation an API has routed by its method and path (Cognito Sync).
+#[allow(clippy::too_many_arguments)]
+pub async fn serve_rest(
+    state: &AppState,
+    api: &dyn AwsApi,
+    operation: OperationRef,
+    request_id: &str,
+    peer: Option<IpAddr>,
+    method: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let outcome = serve(state, api, operation, method, uri, headers, body, body, None, peer).await;
+    with_operation(render(api.protocol(), operation.name, outcome, request_id), operation.name)
 }
 
 /// `GET /?Action=…&Version=…`: the query protocol with its parameters in the URL.

@@ -13,15 +13,19 @@ pub mod wire;
 
 pub use error::error_from_domain;
 
+use std::net::SocketAddr;
+
+use async_trait::async_trait;
 use axum::body::{to_bytes, Body};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::Extension;
 use serde_json::Value;
 
-use crate::auth::{authenticate, AuthFailure, Principal};
-use crate::aws::json::{self, ApiError};
+use crate::auth::{AuthFailure, Principal};
+use crate::dispatch::{serve_rest, Answer, AwsApi, AwsRequest, OperationRef, Protocol, Refusal};
+use crate::aws::json::ApiError;
 use crate::state::{AppState, OperationName, RequestId};
 use operations::{Operation, DEVELOPER_ONLY, IDENTITY_ONLY};
 use ops::Call;
@@ -60,10 +64,87 @@ fn resource_arn(state: &AppState, route: &Route) -> String {
     arn
 }
 
-/// Every `/identitypools…` request.
+/// Cognito Sync as the generic server serves it: routed by method and path.
+pub struct SyncApi;
+
+impl SyncApi {
+    fn route_of(request: &AwsRequest<'_>) -> Option<Route> {
+        route(&Method::from_bytes(request.method.as_bytes()).ok()?, request.uri.path())
+    }
+}
+
+#[async_trait]
+impl AwsApi for SyncApi {
+    fn service(&self) -> &'static str {
+        "cognito-sync"
+    }
+
+    fn protocol(&self) -> Protocol {
+        Protocol::RestJson
+    }
+
+    fn operation(&self, name: &str) -> Option<OperationRef> {
+        Operation::lookup(name)
+    }
+
+    /// An identity's credentials reach only that identity's data, and never the developer's
+    /// operations; the developer's reach neither the device operations.
+    fn check_principal(&self, _state: &AppState, operation: OperationRef, principal: &Principal, request: &AwsRequest<'_>) -> Result<(), Refusal> {
+        let forbidden = |message: String| Refusal::Json(ApiError::new(StatusCode::FORBIDDEN, "NotAuthorizedException", message));
+        let (Some(route), Some(acting)) = (Self::route_of(request), Operation::from_name(operation.name)) else {
+            return Err(Refusal::Json(ApiError::internal()));
+        };
+        let name = operation.name;
+        match session_identity(principal).map_err(Refusal::Json)? {
+            Some(own) => {
+                if DEVELOPER_ONLY.contains(&acting) || route.identity_id.is_none() {
+                    return Err(forbidden(format!("{name} needs developer credentials.")));
+                }
+                if route.identity_id.as_deref().is_some_and(|identity| identity != own) {
+                    return Err(forbidden(format!("Access to Identity '{}' is forbidden.", route.identity_id.clone().unwrap_or_default())));
+                }
+                Ok(())
+            }
+            None if IDENTITY_ONLY.contains(&acting) => Err(forbidden(format!("{name} needs the identity's own credentials."))),
+            None => Ok(()),
+        }
+    }
+
+    /// The dataset, identity or pool of the path.
+    async fn resources(&self, state: &AppState, _operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String> {
+        match Self::route_of(request) {
+            Some(route) => vec![resource_arn(state, &route)],
+            None => vec!["*".into()],
+        }
+    }
+
+    /// A policy's refusal is Cognito Sync's NotAuthorizedException.
+    fn policy_refusal(&self, failure: AuthFailure) -> Refusal {
+        match failure {
+            AuthFailure::Denied(message) => Refusal::Json(ApiError::new(StatusCode::FORBIDDEN, "NotAuthorizedException", message)),
+            other => Refusal::Json(other.into_json()),
+        }
+    }
+
+    async fn handle(&self, state: &AppState, _operation: OperationRef, request: AwsRequest<'_>) -> Result<Answer, Refusal> {
+        let Some(route) = Self::route_of(&request) else {
+            return Err(Refusal::Json(ApiError::internal()));
+        };
+        let acting_identity = match request.principal {
+            Some(principal) => session_identity(principal).map_err(Refusal::Json)?,
+            None => None,
+        };
+        let modified_by = acting_identity.clone().unwrap_or_else(|| state.config.account_id.clone());
+        let call = Call { state, route: &route, uri: request.uri, body: request.body, modified_by: &modified_by, by_identity: acting_identity.is_some() };
+        run(&call).await.map(Answer::Json).map_err(Refusal::Json)
+    }
+}
+
+/// Every `/identitypools…` request: routed here, then served by the generic server.
 pub async fn handle(
     State(state): State<AppState>,
     Extension(request_id): Extension<RequestId>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -74,50 +155,15 @@ pub async fn handle(
         return error.into_response_with(&request_id.0);
     };
     let operation = route.operation;
-    let name = operation.name();
-    let outcome = async {
-        let body = to_bytes(body, state.config.max_body_bytes).await.map_err(|_| {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLargeException", "The request body is too large.")
-        })?;
-        let (principal, _) = authenticate(&state, "cognito-sync", method.as_str(), &uri, &headers, &body).await.map_err(AuthFailure::into_json)?;
-        let acting_identity = session_identity(&principal)?;
-        let forbidden = |message: String| ApiError::new(StatusCode::FORBIDDEN, "NotAuthorizedException", message);
-        match &acting_identity {
-            Some(own) => {
-                if DEVELOPER_ONLY.contains(&operation) {
-                    return Err(forbidden(format!("{name} needs developer credentials.")));
-                }
-                if route.identity_id.as_deref().is_some_and(|identity| identity != own) {
-                    return Err(forbidden(format!("Access to Identity '{}' is forbidden.", route.identity_id.clone().unwrap_or_default())));
-                }
-                if route.identity_id.is_none() {
-                    return Err(forbidden(format!("{name} needs developer credentials.")));
-                }
-                let resource = resource_arn(&state, &route);
-                crate::auth::authorize(&state, &principal, &format!("cognito-sync:{name}"), &resource)
-                    .await
-                    .map_err(|failure| match failure {
-                        AuthFailure::Denied(message) => forbidden(message),
-                        other => other.into_json(),
-                    })?;
-            }
-            None if IDENTITY_ONLY.contains(&operation) => {
-                return Err(forbidden(format!("{name} needs the identity's own credentials.")));
-            }
-            None => {}
-        }
-        let modified_by = acting_identity.clone().unwrap_or_else(|| state.config.account_id.clone());
-        json::check_body(&body)?;
-        let call = Call { state: &state, route: &route, uri: &uri, body: &body, modified_by: &modified_by, by_identity: acting_identity.is_some() };
-        run(&call).await
-    }
-    .await;
-    let mut response = match outcome {
-        Ok(value) => json::success(value, &request_id.0),
-        Err(error) => error.into_response_with(&request_id.0),
+    let Ok(body) = to_bytes(body, state.config.max_body_bytes).await else {
+        let error = ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLargeException", "The request body is too large.");
+        let mut response = error.into_response_with(&request_id.0);
+        response.extensions_mut().insert(OperationName(operation.name()));
+        return response;
     };
-    response.extensions_mut().insert(OperationName(name));
-    response
+    let peer = peer.map(|Extension(ConnectInfo(address))| address.ip());
+    let reference = OperationRef { name: operation.name(), authentication: operation.authentication() };
+    serve_rest(&state, &SyncApi, reference, &request_id.0, peer, method.as_str(), &uri, &headers, &body).await
 }
 
 /// Runs one routed, authorised call.
