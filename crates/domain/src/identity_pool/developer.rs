@@ -126,8 +126,8 @@ impl IdentityPoolService {
         destination.logins.extend(source.logins.iter().cloned());
         destination.modified_ms = self.now();
         let mut writes = vec![
-            RecordWrite::Replace { kind: IDENTITY, scope: String::new(), key: destination.id.clone(), data: encode(&destination)? },
-            RecordWrite::Delete { kind: IDENTITY, scope: String::new(), key: source.id.clone() },
+            destination.replace()?,
+            source.delete(),
             RecordWrite::Delete { kind: POOL_IDENTITY, scope: pool.id.clone(), key: source.id.clone() },
         ];
         for login in &source.logins {
@@ -178,7 +178,7 @@ impl IdentityPoolService {
     pub(super) async fn unlink(&self, mut identity: Identity, doomed: &[LinkedLogin]) -> DomainResult<()> {
         identity.logins.retain(|login| !doomed.contains(login));
         identity.modified_ms = self.now();
-        let mut writes = vec![RecordWrite::Replace { kind: IDENTITY, scope: String::new(), key: identity.id.clone(), data: encode(&identity)? }];
+        let mut writes = vec![identity.replace()?];
         for login in doomed {
             writes.push(RecordWrite::Delete { kind: LOGIN, scope: identity.pool_id.clone(), key: login_key(&login.provider, &login.subject) });
         }

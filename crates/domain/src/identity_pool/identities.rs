@@ -10,14 +10,13 @@ impl IdentityPoolService {
     /// identity; None when it is unknown or cannot be read.
     pub async fn pool_of_identity(&self, identity_id: &str) -> Option<String> {
         check_identity_id(identity_id).ok()?;
-        let data = self.store.get_record(IDENTITY, "", identity_id, 0).await.ok()??;
-        decode::<Identity>(&data).ok().map(|identity| identity.pool_id)
+        let identity: Identity = self.store.get_record_of("", identity_id, 0).await.ok()??;
+        Some(identity.pool_id)
     }
 
     pub async fn describe_identity(&self, identity_id: &str) -> DomainResult<Identity> {
         check_identity_id(identity_id)?;
-        let data = self.store.get_record(IDENTITY, "", identity_id, 0).await?;
-        let identity: Identity = data.map(|data| decode(&data)).transpose()?.ok_or_else(|| identity_not_found(identity_id))?;
+        let identity: Identity = self.store.get_record_of("", identity_id, 0).await?.ok_or_else(|| identity_not_found(identity_id))?;
         if self.store.get_record(POOL, "", &identity.pool_id, 0).await?.is_none() {
             return Err(identity_not_found(identity_id));
         }
@@ -34,8 +33,8 @@ impl IdentityPoolService {
         let next = if more { rows.last().map(|(key, _)| encode_page_token(key)) } else { None };
         let mut identities = Vec::with_capacity(rows.len());
         for (identity_id, _) in rows {
-            if let Some(data) = self.store.get_record(IDENTITY, "", &identity_id, 0).await? {
-                identities.push(decode(&data)?);
+            if let Some(identity) = self.store.get_record_of::<Identity>("", &identity_id, 0).await? {
+                identities.push(identity);
             }
         }
         Ok((identities, next))
@@ -53,12 +52,11 @@ impl IdentityPoolService {
                 unprocessed.push(identity_id.clone());
                 continue;
             }
-            let Some(data) = self.store.get_record(IDENTITY, "", identity_id, 0).await? else {
+            let Some(identity) = self.store.get_record_of::<Identity>("", identity_id, 0).await? else {
                 continue;
             };
-            let identity: Identity = decode(&data)?;
             let mut writes = vec![
-                RecordWrite::Delete { kind: IDENTITY, scope: String::new(), key: identity.id.clone() },
+                identity.delete(),
                 RecordWrite::Delete { kind: POOL_IDENTITY, scope: identity.pool_id.clone(), key: identity.id.clone() },
             ];
             for login in &identity.logins {
@@ -108,7 +106,7 @@ impl IdentityPoolService {
         let mut updated = identity.clone();
         updated.logins.extend(fresh.iter().map(|login| (*login).clone()));
         updated.modified_ms = self.now();
-        let mut writes = vec![RecordWrite::Replace { kind: IDENTITY, scope: String::new(), key: updated.id.clone(), data: encode(&updated)? }];
+        let mut writes = vec![updated.replace()?];
         for login in fresh {
             writes.push(RecordWrite::Insert {
                 kind: LOGIN,

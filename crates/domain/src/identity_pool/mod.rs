@@ -28,6 +28,7 @@ use crate::crypto::MasterKey;
 use crate::error::{DomainError, DomainResult};
 use crate::federation::{issuer_key, ExternalVerifier};
 use crate::iam::{IamService, TemporaryCredentials, WebIdentity};
+use crate::records::{Record, Records};
 use crate::store::{ConflictOn, RecordWrite, Store, StoreError};
 use crate::tokens::{self, JwsAlgorithm, KeyPurpose, LoadedSigningKey, PublicJwk, SigningKeyRecord};
 use crate::user_pool::UserPoolService;
@@ -60,6 +61,30 @@ struct VerifiedLogin {
     /// The key of the pool's role mapping for this login.
     mapping_key: String,
     claims: Value,
+}
+
+impl Record for IdentityPool {
+    const KIND: &'static str = POOL;
+
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+impl Record for Identity {
+    const KIND: &'static str = IDENTITY;
+
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
 }
 
 impl VerifiedLogin {
@@ -108,10 +133,6 @@ pub struct IdentityPoolService {
 
 fn decode<T: serde::de::DeserializeOwned>(data: &str) -> DomainResult<T> {
     serde_json::from_str(data).map_err(DomainError::internal)
-}
-
-fn encode<T: serde::Serialize>(value: &T) -> DomainResult<String> {
-    serde_json::to_string(value).map_err(DomainError::internal)
 }
 
 fn login_key(provider: &str, subject: &str) -> String {

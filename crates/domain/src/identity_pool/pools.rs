@@ -22,23 +22,18 @@ impl IdentityPoolService {
             role_mappings: BTreeMap::new(),
             created_ms: now,
         };
-        self.store
-            .write_records(&[RecordWrite::Insert { kind: POOL, scope: String::new(), key: pool.id.clone(), data: encode(&pool)?, expires_ms: None }])
-            .await
-            ?;
+        self.store.write_records(&[pool.insert()?]).await?;
         Ok(pool)
     }
 
     pub async fn describe_pool(&self, pool_id: &str) -> DomainResult<IdentityPool> {
         check_pool_id(pool_id)?;
-        let data = self.store.get_record(POOL, "", pool_id, 0).await?;
-        data.map(|data| decode(&data))
-            .transpose()?
-            .ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
+        let pool: Option<IdentityPool> = self.store.get_record_of("", pool_id, 0).await?;
+        pool.ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
     }
 
     pub(super) async fn replace_pool(&self, pool: &IdentityPool) -> DomainResult<()> {
-        let write = RecordWrite::Replace { kind: POOL, scope: String::new(), key: pool.id.clone(), data: encode(pool)? };
+        let write = pool.replace()?;
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(()),
             Err(StoreError::Conflict(ConflictOn::Absent)) => Err(DomainError::NotFound(format!("IdentityPool '{}' not found.", pool.id))),
