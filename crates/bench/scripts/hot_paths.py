@@ -15,6 +15,7 @@ parser.add_argument("after")
 parser.add_argument("--rounds", type=int, default=3)
 parser.add_argument("--seconds", type=int, default=10)
 parser.add_argument("--concurrency", type=int, default=8)
+parser.add_argument("--only", choices=["refresh", "identity", "sync"], help="measure one path only")
 options = parser.parse_args()
 
 RATE = re.compile(r"([0-9.]+) (?:req|pairs)/s, p50 ([0-9.]+) ms, p99 ([0-9.]+) ms")
@@ -38,16 +39,20 @@ def measure(build):
     server, port, key, secret = cognate_server.start(os.path.join(build, "cognate"), True, data_dir)
     endpoint = f"http://127.0.0.1:{port}"
     common = ["--endpoint", endpoint, "--concurrency", str(options.concurrency), "--seconds", str(options.seconds)]
+    figures = {}
     try:
-        refresh = load(build, key, secret, "run", *common, "--target", "InitiateAuth",
+        if options.only in (None, "refresh"):
+            figures["refresh"] = load(build, key, secret, "run", *common, "--target", "InitiateAuth",
                        "--refresh-from", f"{client}:user0000001:Bench-Pass-123",
                        "--body", '{"ClientId":"%s","AuthFlow":"REFRESH_TOKEN_AUTH","AuthParameters":{"REFRESH_TOKEN":"{refresh}"}}' % client)
-        identity = load(build, key, secret, "identity", *common, "--pool", pool, "--client", client, "--users", "200")
-        sync = load(build, key, secret, "sync", *common, "--writes", "50")
+        if options.only in (None, "identity"):
+            figures["GetId+GetCredentialsForIdentity"] = load(build, key, secret, "identity", *common, "--pool", pool, "--client", client, "--users", "200")
+        if options.only in (None, "sync"):
+            figures["UpdateRecords"] = load(build, key, secret, "sync", *common, "--writes", "50")
     finally:
         server.terminate()
         server.wait()
-    return {"refresh": refresh, "GetId+GetCredentialsForIdentity": identity, "UpdateRecords": sync}
+    return figures
 
 
 results = {options.before: [], options.after: []}
