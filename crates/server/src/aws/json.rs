@@ -143,6 +143,11 @@ pub fn to_body<T: Serialize>(output: &T) -> Result<Value, ApiError> {
     })
 }
 
+/// The empty answer of operations that return nothing.
+pub fn empty() -> Value {
+    Value::Object(Default::default())
+}
+
 /// Epoch milliseconds as the epoch seconds AWS JSON uses for timestamps.
 pub fn timestamp(millis: i64) -> f64 {
     millis as f64 / 1000.0

@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::{answer, empty, input};
+use super::input;
+use crate::aws::json::{empty, to_body};
 use crate::api::identity::error::error_from_domain;
 use crate::api::identity::wire::*;
 use crate::aws::json::ApiError;
@@ -22,7 +23,7 @@ pub async fn get_open_id_token_for_developer_identity(state: &AppState, body: &[
         )
         .await
         .map_err(error_from_domain)?;
-    answer(&OpenIdTokenResponse { identity_id, token })
+    to_body(&OpenIdTokenResponse { identity_id, token })
 }
 
 pub async fn lookup_developer_identity(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
@@ -32,7 +33,7 @@ pub async fn lookup_developer_identity(state: &AppState, body: &[u8]) -> Result<
         .lookup_developer_identity(&request.identity_pool_id, request.identity_id.as_deref(), request.developer_user_identifier.as_deref())
         .await
         .map_err(error_from_domain)?;
-    answer(&LookupDeveloperIdentityResponse { identity_id, developer_user_identifier_list })
+    to_body(&LookupDeveloperIdentityResponse { identity_id, developer_user_identifier_list })
 }
 
 pub async fn merge_developer_identities(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
@@ -48,7 +49,7 @@ pub async fn merge_developer_identities(state: &AppState, body: &[u8]) -> Result
         )
         .await
         .map_err(error_from_domain)?;
-    answer(&IdentityIdResponse { identity_id })
+    to_body(&IdentityIdResponse { identity_id })
 }
 
 pub async fn unlink_developer_identity(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {

@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::{answer, empty, input, max_results};
+use super::{input, max_results};
+use crate::aws::json::{empty, to_body};
 use crate::api::identity::error::error_from_domain;
 use crate::api::identity::wire::*;
 use crate::aws::json::ApiError;
@@ -19,7 +20,7 @@ pub async fn get_id(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     }
     let identity_id =
         state.identity_pools.get_id(&request.identity_pool_id, &request.logins.unwrap_or_default()).await.map_err(error_from_domain)?;
-    answer(&IdentityIdResponse { identity_id })
+    to_body(&IdentityIdResponse { identity_id })
 }
 
 pub async fn get_credentials_for_identity(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
@@ -29,7 +30,7 @@ pub async fn get_credentials_for_identity(state: &AppState, body: &[u8]) -> Resu
         .get_credentials_for_identity(&request.identity_id, &request.logins.unwrap_or_default(), request.custom_role_arn.as_deref())
         .await
         .map_err(error_from_domain)?;
-    answer(&GetCredentialsForIdentityResponse {
+    to_body(&GetCredentialsForIdentityResponse {
         identity_id: result.identity_id,
         credentials: CredentialsShape {
             access_key_id: result.credentials.access_key_id,
@@ -44,7 +45,7 @@ pub async fn get_open_id_token(state: &AppState, body: &[u8]) -> Result<Value, A
     let request: GetOpenIdTokenRequest = input(body)?;
     let (identity_id, token) =
         state.identity_pools.get_open_id_token(&request.identity_id, &request.logins.unwrap_or_default()).await.map_err(error_from_domain)?;
-    answer(&OpenIdTokenResponse { identity_id, token })
+    to_body(&OpenIdTokenResponse { identity_id, token })
 }
 
 pub async fn unlink_identity(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
@@ -60,7 +61,7 @@ pub async fn unlink_identity(state: &AppState, body: &[u8]) -> Result<Value, Api
 pub async fn describe_identity(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: IdentityIdInput = input(body)?;
     let identity = state.identity_pools.describe_identity(&request.identity_id).await.map_err(error_from_domain)?;
-    answer(&IdentityDescription::of(&identity))
+    to_body(&IdentityDescription::of(&identity))
 }
 
 pub async fn list_identities(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
@@ -71,7 +72,7 @@ pub async fn list_identities(state: &AppState, body: &[u8]) -> Result<Value, Api
         .list_identities(&request.identity_pool_id, max, request.next_token.as_deref())
         .await
         .map_err(error_from_domain)?;
-    answer(&ListIdentitiesResponse {
+    to_body(&ListIdentitiesResponse {
         identity_pool_id: request.identity_pool_id,
         identities: identities.iter().map(IdentityDescription::of).collect(),
         next_token,
@@ -81,7 +82,7 @@ pub async fn list_identities(state: &AppState, body: &[u8]) -> Result<Value, Api
 pub async fn delete_identities(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: DeleteIdentitiesRequest = input(body)?;
     let unprocessed = state.identity_pools.delete_identities(&request.identity_ids_to_delete.unwrap_or_default()).await.map_err(error_from_domain)?;
-    answer(&DeleteIdentitiesResponse {
+    to_body(&DeleteIdentitiesResponse {
         unprocessed_identity_ids: unprocessed
             .into_iter()
             .map(|identity_id| UnprocessedIdentityId { identity_id, error_code: "InternalServerError" })

@@ -6,10 +6,8 @@ pub mod identities;
 pub mod pools;
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
-use serde_json::Value;
 
-use crate::aws::json::{parse_input_as, to_body, ApiError};
+use crate::aws::json::{parse_input_as, ApiError};
 
 /// An operation's typed request; a missing required member is Cognito Identity's
 /// ValidationException.
@@ -17,15 +15,6 @@ pub fn input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     parse_input_as(body, "ValidationException")
 }
 
-/// An operation's typed answer as the body to write.
-pub fn answer<T: Serialize>(output: &T) -> Result<Value, ApiError> {
-    to_body(output)
-}
-
-/// The empty answer of operations that return nothing.
-pub fn empty() -> Value {
-    Value::Object(Default::default())
-}
 
 /// `MaxResults`, which the listings require.
 pub fn max_results(value: Option<i64>) -> Result<i32, ApiError> {

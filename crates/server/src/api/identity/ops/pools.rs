@@ -5,7 +5,8 @@
 
 use serde_json::Value;
 
-use super::{answer, empty, input, max_results};
+use super::{input, max_results};
+use crate::aws::json::{empty, to_body};
 use crate::api::identity::error::error_from_domain;
 use crate::api::identity::wire::*;
 use crate::aws::json::{parse_input, ApiError};
@@ -14,13 +15,13 @@ use crate::state::AppState;
 pub async fn create_identity_pool(state: &AppState, body: &[u8], region: &str) -> Result<Value, ApiError> {
     let request: IdentityPoolInput = parse_input(body)?;
     let pool = state.identity_pools.create_pool_in(region, request.settings()?).await.map_err(error_from_domain)?;
-    answer(&IdentityPoolShape::of(&pool))
+    to_body(&IdentityPoolShape::of(&pool))
 }
 
 pub async fn describe_identity_pool(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: IdentityPoolIdInput = input(body)?;
     let pool = state.identity_pools.describe_pool(&request.identity_pool_id).await.map_err(error_from_domain)?;
-    answer(&IdentityPoolShape::of(&pool))
+    to_body(&IdentityPoolShape::of(&pool))
 }
 
 pub async fn update_identity_pool(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
@@ -30,7 +31,7 @@ pub async fn update_identity_pool(state: &AppState, body: &[u8]) -> Result<Value
     })?;
     let tags_given = request.identity_pool_tags.is_some();
     let pool = state.identity_pools.update_pool(&pool_id, request.settings()?, tags_given).await.map_err(error_from_domain)?;
-    answer(&IdentityPoolShape::of(&pool))
+    to_body(&IdentityPoolShape::of(&pool))
 }
 
 pub async fn delete_identity_pool(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
@@ -43,7 +44,7 @@ pub async fn list_identity_pools(state: &AppState, body: &[u8], region: &str) ->
     let request: ListIdentityPoolsRequest = input(body)?;
     let max = max_results(request.max_results)?;
     let (pools, next_token) = state.identity_pools.list_pools_in(region, max, request.next_token.as_deref()).await.map_err(error_from_domain)?;
-    answer(&ListIdentityPoolsResponse {
+    to_body(&ListIdentityPoolsResponse {
         identity_pools: pools
             .iter()
             .map(|pool| IdentityPoolShortDescription { identity_pool_id: pool.id.clone(), identity_pool_name: pool.settings.name.clone() })
@@ -68,7 +69,7 @@ pub async fn get_identity_pool_roles(state: &AppState, body: &[u8]) -> Result<Va
     let pool = state.identity_pools.describe_pool(&request.identity_pool_id).await.map_err(error_from_domain)?;
     let mappings: std::collections::BTreeMap<String, RoleMappingShape> =
         pool.role_mappings.iter().map(|(provider, mapping)| (provider.clone(), RoleMappingShape::of(mapping))).collect();
-    answer(&GetIdentityPoolRolesResponse {
+    to_body(&GetIdentityPoolRolesResponse {
         identity_pool_id: pool.id.clone(),
         roles: pool.roles.clone(),
         role_mappings: (!mappings.is_empty()).then_some(mappings),
@@ -90,5 +91,5 @@ pub async fn untag_resource(state: &AppState, body: &[u8]) -> Result<Value, ApiE
 pub async fn list_tags_for_resource(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: ResourceArnInput = input(body)?;
     let pool = state.identity_pools.pool_of_arn(&request.resource_arn).await.map_err(error_from_domain)?;
-    answer(&TagsResponse { tags: pool.settings.tags.clone() })
+    to_body(&TagsResponse { tags: pool.settings.tags.clone() })
 }

@@ -14,10 +14,7 @@ use serde_json::Value;
 
 use crate::aws::json::{parse_input, ApiError};
 
-/// The empty JSON object that operations without output answer.
-pub fn empty() -> Value {
-    Value::Object(Default::default())
-}
+pub use crate::aws::json::empty;
 
 /// Copies the members the domain keeps without interpreting, checking each has the JSON type
 /// the model gives it (`true`: structure, `false`: string).

@@ -5,14 +5,15 @@ use serde_json::Value;
 
 use cognate_domain::sync::config::ConfigurationChanges;
 
-use super::{answer, empty, Call};
+use super::Call;
+use crate::aws::json::{empty, to_body};
 use crate::api::sync::error::error_from_domain;
 use crate::api::sync::wire::*;
 use crate::aws::json::{parse_input, timestamp, ApiError};
 
 pub async fn get_identity_pool_configuration(call: &Call<'_>) -> Result<Value, ApiError> {
     let configuration = call.state.sync.configuration(call.pool()).await.map_err(error_from_domain)?;
-    answer(&ConfigurationResponse::of(call.pool(), &configuration))
+    to_body(&ConfigurationResponse::of(call.pool(), &configuration))
 }
 
 pub async fn set_identity_pool_configuration(call: &Call<'_>) -> Result<Value, ApiError> {
@@ -22,12 +23,12 @@ pub async fn set_identity_pool_configuration(call: &Call<'_>) -> Result<Value, A
         streams: request.cognito_streams.map(|streams| (streams.stream_name, streams.role_arn, streams.streaming_status)),
     };
     let configuration = call.state.sync.update_configuration(call.pool(), changes).await.map_err(error_from_domain)?;
-    answer(&ConfigurationResponse::of(call.pool(), &configuration))
+    to_body(&ConfigurationResponse::of(call.pool(), &configuration))
 }
 
 pub async fn get_cognito_events(call: &Call<'_>) -> Result<Value, ApiError> {
     let configuration = call.state.sync.configuration(call.pool()).await.map_err(error_from_domain)?;
-    answer(&EventsResponse { events: configuration.events })
+    to_body(&EventsResponse { events: configuration.events })
 }
 
 pub async fn set_cognito_events(call: &Call<'_>) -> Result<Value, ApiError> {
@@ -39,12 +40,12 @@ pub async fn set_cognito_events(call: &Call<'_>) -> Result<Value, ApiError> {
 
 pub async fn bulk_publish(call: &Call<'_>) -> Result<Value, ApiError> {
     call.state.sync.bulk_publish(call.pool()).await.map_err(error_from_domain)?;
-    answer(&IdentityPoolIdResponse { identity_pool_id: call.pool().to_string() })
+    to_body(&IdentityPoolIdResponse { identity_pool_id: call.pool().to_string() })
 }
 
 pub async fn get_bulk_publish_details(call: &Call<'_>) -> Result<Value, ApiError> {
     let details = call.state.sync.bulk_publish_state(call.pool()).await.map_err(error_from_domain)?;
-    answer(&BulkPublishDetailsResponse {
+    to_body(&BulkPublishDetailsResponse {
         identity_pool_id: call.pool().to_string(),
         bulk_publish_start_time: details.started_ms.map(timestamp),
         bulk_publish_complete_time: details.completed_ms.map(timestamp),

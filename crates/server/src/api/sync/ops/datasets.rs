@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use cognate_domain::sync::RecordPatch;
 
-use super::{answer, Call};
+use super::Call;
+use crate::aws::json::to_body;
 use crate::api::sync::error::error_from_domain;
 use crate::api::sync::router::{integer_param, query_param};
 use crate::api::sync::wire::*;
@@ -26,7 +27,7 @@ pub async fn list_records(call: &Call<'_>) -> Result<Value, ApiError> {
         )
         .await
         .map_err(error_from_domain)?;
-    answer(&ListRecordsResponse {
+    to_body(&ListRecordsResponse {
         records: page.records.iter().map(RecordShape::of).collect(),
         next_token: page.next_token,
         count: page.records.len(),
@@ -65,21 +66,21 @@ pub async fn update_records(call: &Call<'_>) -> Result<Value, ApiError> {
         .update_records(call.pool(), call.identity(), call.dataset(), request.device_id.as_deref(), &patches, &token, call.modified_by, call.by_identity)
         .await
         .map_err(error_from_domain)?;
-    let output = answer(&RecordsResponse { records: records.iter().map(RecordShape::of).collect() });
+    let output = to_body(&RecordsResponse { records: records.iter().map(RecordShape::of).collect() });
     sync.after_write(call.pool(), call.identity(), call.dataset(), "replace", records);
     output
 }
 
 pub async fn describe_dataset(call: &Call<'_>) -> Result<Value, ApiError> {
     let dataset = call.state.sync.describe_dataset(call.pool(), call.identity(), call.dataset()).await.map_err(error_from_domain)?;
-    answer(&DatasetResponse { dataset: DatasetShape::of(&dataset) })
+    to_body(&DatasetResponse { dataset: DatasetShape::of(&dataset) })
 }
 
 pub async fn delete_dataset(call: &Call<'_>) -> Result<Value, ApiError> {
     let sync = &call.state.sync;
     let deleted = sync.delete_dataset(call.pool(), call.identity(), call.dataset(), call.modified_by).await.map_err(error_from_domain)?;
     sync.after_write(call.pool(), call.identity(), call.dataset(), "remove", Vec::new());
-    answer(&DatasetResponse { dataset: DatasetShape::of(&deleted) })
+    to_body(&DatasetResponse { dataset: DatasetShape::of(&deleted) })
 }
 
 pub async fn list_datasets(call: &Call<'_>) -> Result<Value, ApiError> {
@@ -89,5 +90,5 @@ pub async fn list_datasets(call: &Call<'_>) -> Result<Value, ApiError> {
         .list_datasets(call.pool(), call.identity(), query_param(call.uri, "nextToken").as_deref(), integer_param(call.uri, "maxResults")?)
         .await
         .map_err(error_from_domain)?;
-    answer(&ListDatasetsResponse { datasets: datasets.iter().map(DatasetShape::of).collect(), count: datasets.len(), next_token })
+    to_body(&ListDatasetsResponse { datasets: datasets.iter().map(DatasetShape::of).collect(), count: datasets.len(), next_token })
 }

@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::{answer, empty, Call};
+use super::Call;
+use crate::aws::json::{empty, to_body};
 use crate::api::sync::error::error_from_domain;
 use crate::api::sync::wire::*;
 use crate::aws::json::ApiError;
@@ -16,7 +17,7 @@ pub async fn register_device(call: &Call<'_>) -> Result<Value, ApiError> {
         .register_device(call.pool(), call.identity(), request.platform.as_deref().unwrap_or(""), request.token.as_deref().unwrap_or(""))
         .await
         .map_err(error_from_domain)?;
-    answer(&RegisterDeviceResponse { device_id })
+    to_body(&RegisterDeviceResponse { device_id })
 }
 
 pub async fn subscribe_to_dataset(call: &Call<'_>, subscribe: bool) -> Result<Value, ApiError> {

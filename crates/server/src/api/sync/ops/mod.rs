@@ -8,11 +8,9 @@ pub mod usage;
 
 use axum::http::Uri;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
-use serde_json::Value;
 
 use super::router::Route;
-use crate::aws::json::{parse_input, to_body, ApiError};
+use crate::aws::json::{parse_input, ApiError};
 use crate::state::AppState;
 
 /// One routed, authorised call.
@@ -45,12 +43,3 @@ impl Call<'_> {
     }
 }
 
-/// An operation's typed answer as the body to write.
-pub fn answer<T: Serialize>(output: &T) -> Result<Value, ApiError> {
-    to_body(output)
-}
-
-/// The empty answer of operations that return nothing.
-pub fn empty() -> Value {
-    Value::Object(Default::default())
-}
