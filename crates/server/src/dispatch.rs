@@ -40,7 +40,6 @@ pub enum Protocol {
 /// the operation into its own typed request) or the parameters of a query-protocol one, who
 /// signed it, the region it was signed for, and the client's address.
 pub struct AwsRequest<'a> {
-    pub method: &'a str,
     pub uri: &'a Uri,
     pub body: &'a [u8],
     pub query: Option<&'a QueryInput>,
@@ -178,7 +177,7 @@ async fn serve(
         // The body must be a JSON object before anything reads members from it.
         json::check_body(body)?;
     }
-    let request = AwsRequest { method, uri, body, query, principal: principal.as_ref(), region: &region, peer };
+    let request = AwsRequest { uri, body, query, principal: principal.as_ref(), region: &region, peer };
     match &principal {
         Some(signer) => {
             api.check_principal(state, operation, signer, &request)?;

@@ -64,13 +64,10 @@ fn resource_arn(state: &AppState, route: &Route) -> String {
     arn
 }
 
-/// Cognito Sync as the generic server serves it: routed by method and path.
-pub struct SyncApi;
-
-impl SyncApi {
-    fn route_of(request: &AwsRequest<'_>) -> Option<Route> {
-        route(&Method::from_bytes(request.method.as_bytes()).ok()?, request.uri.path())
-    }
+/// Cognito Sync as the generic server serves it, for one request already routed by its method
+/// and path.
+pub struct SyncApi {
+    route: Route,
 }
 
 #[async_trait]
@@ -89,12 +86,9 @@ impl AwsApi for SyncApi {
 
     /// An identity's credentials reach only that identity's data, and never the developer's
     /// operations; the developer's reach neither the device operations.
-    fn check_principal(&self, _state: &AppState, operation: OperationRef, principal: &Principal, request: &AwsRequest<'_>) -> Result<(), Refusal> {
+    fn check_principal(&self, _state: &AppState, operation: OperationRef, principal: &Principal, _request: &AwsRequest<'_>) -> Result<(), Refusal> {
         let forbidden = |message: String| Refusal::Json(ApiError::new(StatusCode::FORBIDDEN, "NotAuthorizedException", message));
-        let (Some(route), Some(acting)) = (Self::route_of(request), Operation::from_name(operation.name)) else {
-            return Err(Refusal::Json(ApiError::internal()));
-        };
-        let name = operation.name;
+        let (route, acting, name) = (&self.route, self.route.operation, operation.name);
         match session_identity(principal).map_err(Refusal::Json)? {
             Some(own) => {
                 if DEVELOPER_ONLY.contains(&acting) || route.identity_id.is_none() {
@@ -111,11 +105,8 @@ impl AwsApi for SyncApi {
     }
 
     /// The dataset, identity or pool of the path.
-    async fn resources(&self, state: &AppState, _operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String> {
-        match Self::route_of(request) {
-            Some(route) => vec![resource_arn(state, &route)],
-            None => vec!["*".into()],
-        }
+    async fn resources(&self, state: &AppState, _operation: OperationRef, _request: &AwsRequest<'_>) -> Vec<String> {
+        vec![resource_arn(state, &self.route)]
     }
 
     /// A policy's refusal is Cognito Sync's NotAuthorizedException.
@@ -127,15 +118,12 @@ impl AwsApi for SyncApi {
     }
 
     async fn handle(&self, state: &AppState, _operation: OperationRef, request: AwsRequest<'_>) -> Result<Answer, Refusal> {
-        let Some(route) = Self::route_of(&request) else {
-            return Err(Refusal::Json(ApiError::internal()));
-        };
         let acting_identity = match request.principal {
             Some(principal) => session_identity(principal).map_err(Refusal::Json)?,
             None => None,
         };
         let modified_by = acting_identity.clone().unwrap_or_else(|| state.config.account_id.clone());
-        let call = Call { state, route: &route, uri: request.uri, body: request.body, modified_by: &modified_by, by_identity: acting_identity.is_some() };
+        let call = Call { state, route: &self.route, uri: request.uri, body: request.body, modified_by: &modified_by, by_identity: acting_identity.is_some() };
         run(&call).await.map(Answer::Json).map_err(Refusal::Json)
     }
 }
@@ -163,7 +151,7 @@ pub async fn handle(
     };
     let peer = peer.map(|Extension(ConnectInfo(address))| address.ip());
     let reference = OperationRef { name: operation.name(), authentication: operation.authentication() };
-    serve_rest(&state, &SyncApi, reference, &request_id.0, peer, method.as_str(), &uri, &headers, &body).await
+    serve_rest(&state, &SyncApi { route }, reference, &request_id.0, peer, method.as_str(), &uri, &headers, &body).await
 }
 
 /// Runs one routed, authorised call.
