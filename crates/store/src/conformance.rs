@@ -14,7 +14,7 @@ use crate::{Dialect, SqlStore};
 pub(crate) fn pool(id: &str) -> UserPool {
     UserPool {
         id: id.into(),
-        arn: format!("arn:aws:cognito-idp:us-east-1:000000000000:userpool/{id}"),
+        arn: cognate_domain::ids::arn::user_pool("us-east-1", "000000000000", id),
         created_ms: 1,
         modified_ms: 1,
         settings: UserPoolSettings {

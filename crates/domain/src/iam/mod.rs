@@ -128,7 +128,7 @@ pub struct StsSession {
 
 impl StsSession {
     pub fn assumed_role_arn(&self, account_id: &str) -> String {
-        format!("arn:aws:sts::{account_id}:assumed-role/{}/{}", self.role_name, self.session_name)
+        crate::ids::arn::assumed_role(account_id, &self.role_name, &self.session_name)
     }
 
     pub fn assumed_role_id(&self) -> String {
@@ -246,14 +246,6 @@ fn role_key(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
-/// The role name of a role ARN `arn:aws:iam::<account>:role/<path>/<name>`.
-pub fn role_name_from_arn(arn: &str) -> Option<&str> {
-    let rest = arn.strip_prefix("arn:aws:iam::")?;
-    let (_, resource) = rest.split_once(':')?;
-    let path_and_name = resource.strip_prefix("role/")?;
-    path_and_name.rsplit('/').next().filter(|name| !name.is_empty())
-}
-
 fn marker_limit(max_items: Option<i32>) -> DomainResult<u32> {
     match max_items {
         None => Ok(100),
@@ -339,14 +331,6 @@ pub fn new_credentials(now_ms: i64, duration_seconds: i64) -> TemporaryCredentia
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn role_names_come_from_role_arns() {
-        assert_eq!(role_name_from_arn("arn:aws:iam::123456789012:role/app/Reader"), Some("Reader"));
-        assert_eq!(role_name_from_arn("arn:aws:iam::123456789012:role/Reader"), Some("Reader"));
-        assert_eq!(role_name_from_arn("arn:aws:iam::123456789012:user/Reader"), None);
-        assert_eq!(role_name_from_arn("Reader"), None);
-    }
 
     #[test]
     fn credentials_have_aws_shapes() {

@@ -26,7 +26,7 @@ impl IamService {
         }
         let key = issuer_key(&issuer).to_string();
         let provider = OidcProvider {
-            arn: format!("arn:aws:iam::{}:oidc-provider/{key}", self.account_id),
+            arn: crate::ids::arn::oidc_provider(&self.account_id, &key),
             issuer,
             client_ids,
             thumbprints,
@@ -42,7 +42,7 @@ impl IamService {
     }
 
     pub(super) fn provider_key_of_arn<'a>(&self, arn: &'a str) -> Option<&'a str> {
-        arn.strip_prefix(&format!("arn:aws:iam::{}:oidc-provider/", self.account_id))
+        crate::ids::arn::oidc_provider_of(arn, &self.account_id)
     }
 
     pub async fn get_oidc_provider(&self, arn: &str) -> DomainResult<OidcProvider> {

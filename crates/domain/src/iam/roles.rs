@@ -38,7 +38,7 @@ impl IamService {
             name: name.to_string(),
             role_id: format!("AROA{}", random_string(UPPER_ALPHANUMERIC, 17)),
             path: path.to_string(),
-            arn: format!("arn:aws:iam::{}:role{path}{name}", self.account_id),
+            arn: crate::ids::arn::iam_role(&self.account_id, path, name),
             created_ms: self.now(),
             assume_role_policy_document: trust_policy.to_string(),
             description: description.map(str::to_string),
@@ -61,7 +61,7 @@ impl IamService {
 
     /// The role an ARN names, if it exists and the ARN is exactly its ARN.
     pub async fn find_role_by_arn(&self, arn: &str) -> DomainResult<Option<Role>> {
-        let Some(name) = role_name_from_arn(arn) else {
+        let Some(name) = crate::ids::arn::role_name_of(arn) else {
             return Ok(None);
         };
         let role: Option<Role> = self.store.get_record_of("", &role_key(name), 0).await?;

@@ -242,7 +242,7 @@ impl IdentityPoolService {
     }
 
     fn pool_arn(&self, pool_id: &str) -> String {
-        crate::ids::identity_pool_arn(crate::ids::region_of(pool_id), &self.account_id, pool_id)
+        crate::ids::arn::identity_pool(crate::ids::region_of(pool_id), &self.account_id, pool_id)
     }
 
     /// The canonical name of this server's user pool `pool_id` as an identity provider (in the

@@ -107,7 +107,7 @@ impl IdentityPoolService {
             if kind != "authenticated" && kind != "unauthenticated" {
                 return Err(DomainError::InvalidParameter(format!("Roles may only be 'authenticated' or 'unauthenticated', not '{kind}'.")));
             }
-            if crate::iam::role_name_from_arn(arn).is_none() {
+            if crate::ids::arn::role_name_of(arn).is_none() {
                 return Err(DomainError::InvalidParameter(format!("'{arn}' is not a role ARN.")));
             }
         }
@@ -141,12 +141,7 @@ impl IdentityPoolService {
 
     pub async fn pool_of_arn(&self, arn: &str) -> DomainResult<IdentityPool> {
         let not_found = || DomainError::NotFound(format!("Resource {arn} not found."));
-        let rest = arn.strip_prefix("arn:aws:cognito-identity:").ok_or_else(not_found)?;
-        let (region, rest) = rest.split_once(':').ok_or_else(not_found)?;
-        let pool_id = rest.strip_prefix(&format!("{}:identitypool/", self.account_id)).ok_or_else(not_found)?;
-        if crate::ids::region_of(pool_id) != region {
-            return Err(not_found());
-        }
+        let pool_id = crate::ids::arn::identity_pool_id_of(arn, &self.account_id).ok_or_else(not_found)?;
         self.describe_pool(pool_id).await
     }
 }

@@ -138,7 +138,7 @@ impl IdentityPoolSettings {
             }
         }
         for arn in &self.open_id_connect_provider_arns {
-            if !arn.starts_with("arn:aws:iam::") || !arn.contains(":oidc-provider/") {
+            if !crate::ids::arn::is_oidc_provider(arn) {
                 return Err(invalid(format!("Invalid OpenIdConnectProviderARN {arn}.")));
             }
         }
@@ -161,7 +161,7 @@ impl RoleMapping {
                     if !matches!(rule.match_type.as_str(), "Equals" | "Contains" | "StartsWith" | "NotEqual") {
                         return Err(invalid(format!("Invalid MatchType {}.", rule.match_type)));
                     }
-                    if rule.claim.is_empty() || crate::iam::role_name_from_arn(&rule.role_arn).is_none() {
+                    if rule.claim.is_empty() || crate::ids::arn::role_name_of(&rule.role_arn).is_none() {
                         return Err(invalid("Each rule needs a claim and a role ARN."));
                     }
                 }

@@ -22,7 +22,7 @@ impl UserPoolService {
         for _ in 0..3 {
             let pool_id = ids::new_user_pool_id(region);
             let pool = UserPool {
-                arn: ids::user_pool_arn(region, &self.account_id, &pool_id),
+                arn: ids::arn::user_pool(region, &self.account_id, &pool_id),
                 id: pool_id,
                 created_ms: now,
                 modified_ms: now,
@@ -129,12 +129,7 @@ impl UserPoolService {
 
     pub(super) async fn pool_for_arn(&self, arn: &str) -> DomainResult<UserPool> {
         let invalid_arn = || DomainError::InvalidParameter(format!("Invalid ARN: {arn}"));
-        let rest = arn.strip_prefix("arn:aws:cognito-idp:").ok_or_else(invalid_arn)?;
-        let (region, rest) = rest.split_once(':').ok_or_else(invalid_arn)?;
-        let pool_id = rest.strip_prefix(&format!("{}:userpool/", self.account_id)).ok_or_else(invalid_arn)?;
-        if ids::region_of(pool_id) != region {
-            return Err(invalid_arn());
-        }
+        let pool_id = ids::arn::user_pool_id_of(arn, &self.account_id).ok_or_else(invalid_arn)?;
         self.load_pool(pool_id).await.map_err(|error| match error {
             DomainError::InvalidParameter(_) => DomainError::InvalidParameter(format!("Invalid ARN: {arn}")),
             other => other,

@@ -46,12 +46,12 @@ pub async fn websocket(
         if own != Some(&query.identity_id) {
             return refuse(StatusCode::FORBIDDEN, "NotAuthorizedException", format!("Access to Identity '{}' is forbidden.", query.identity_id));
         }
-        let resource = format!(
-            "arn:aws:cognito-sync:{}:{}:identitypool/{}/identity/{}",
+        let resource = cognate_domain::ids::arn::sync_resource(
             cognate_domain::ids::region_of(&query.identity_pool_id),
-            state.config.account_id,
-            query.identity_pool_id,
-            query.identity_id
+            &state.config.account_id,
+            Some(&query.identity_pool_id),
+            Some(&query.identity_id),
+            None,
         );
         if let Err(failure) = authorize(&state, &principal, "cognito-sync:SubscribeToDataset", &resource).await {
             let message = match failure {

@@ -7,7 +7,9 @@
 //!   `super::` paths, resolved to the file that defines the module they name);
 //! - the shared leaves of the server (`state.rs`, `auth/`) and the generic server (`dispatch.rs`)
 //!   import nothing from the APIs (`api/`) or the pages (`web/`);
-//! - no `error_from_domain` and no `error.rs` of an API ends in a catch-all arm.
+//! - no `error_from_domain` and no `error.rs` of an API ends in a catch-all arm;
+//! - every ARN is written by `ids/arn.rs`: no other production file of the domain, the server
+//!   or the store spells one out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -329,6 +331,20 @@ fn no_production_file_is_over_the_size_budget() {
         }
     }
     assert!(over.is_empty(), "files over {SIZE_BUDGET} production lines: {over:#?}");
+}
+
+#[test]
+fn arns_are_built_in_one_place() {
+    let files = source_files();
+    let test_only = test_only_modules(&files);
+    let spelled: Vec<String> = files
+        .iter()
+        .filter(|file| ["crates/domain/", "crates/server/", "crates/store/"].iter().any(|root| file.path.starts_with(root)))
+        .filter(|file| !test_only.contains(&file.path) && !file.path.ends_with("domain/src/ids/arn.rs"))
+        .filter(|file| file.production.contains("\"arn:aws:") || file.production.contains("\"arn:{"))
+        .map(|file| file.path.clone())
+        .collect();
+    assert!(spelled.is_empty(), "files that spell out an ARN instead of asking ids::arn: {spelled:#?}");
 }
 
 #[test]

@@ -105,7 +105,7 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput) -> St
     match operation {
         CreateRole | GetRole | DeleteRole | UpdateAssumeRolePolicy | TagRole | UntagRole | PutRolePolicy
         | GetRolePolicy | DeleteRolePolicy | ListRolePolicies => match input.get("RoleName") {
-            Some(role) => format!("arn:aws:iam::{account}:role/{role}"),
+            Some(role) => cognate_domain::ids::arn::iam_role(account, "/", role),
             None => "*".into(),
         },
         GetOpenIDConnectProvider | DeleteOpenIDConnectProvider | AddClientIDToOpenIDConnectProvider
@@ -113,7 +113,7 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput) -> St
         CreateOpenIDConnectProvider => match input.get("Url") {
             Some(url) => {
                 let host_and_path = url.strip_prefix("https://").unwrap_or(url).trim_end_matches('/');
-                format!("arn:aws:iam::{account}:oidc-provider/{host_and_path}")
+                cognate_domain::ids::arn::oidc_provider(account, host_and_path)
             }
             None => "*".into(),
         },

@@ -56,7 +56,7 @@ impl AwsApi for IdentityApi {
     async fn resources(&self, state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String> {
         use Operation::*;
         let pool_arn =
-            |pool_id: &str| cognate_domain::ids::identity_pool_arn(cognate_domain::ids::region_of(pool_id), &state.config.account_id, pool_id);
+            |pool_id: &str| cognate_domain::ids::arn::identity_pool(cognate_domain::ids::region_of(pool_id), &state.config.account_id, pool_id);
         let members: ResourceMembers = parse_input(request.body).unwrap_or_default();
         match Operation::from_name(operation.name) {
             Some(CreateIdentityPool | ListIdentityPools) | None => vec!["*".into()],

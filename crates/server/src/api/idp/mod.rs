@@ -57,7 +57,7 @@ impl AwsApi for IdpApi {
     /// tagging, and `*` for CreateUserPool and ListUserPools. Other members are never read.
     async fn resources(&self, state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String> {
         use Operation::*;
-        let pool_arn = |pool_id: &str| cognate_domain::ids::user_pool_arn(cognate_domain::ids::region_of(pool_id), &state.config.account_id, pool_id);
+        let pool_arn = |pool_id: &str| cognate_domain::ids::arn::user_pool(cognate_domain::ids::region_of(pool_id), &state.config.account_id, pool_id);
         let members = ResourceMembers::of(request.body);
         let resource = match Operation::from_name(operation.name) {
             Some(CreateUserPool | ListUserPools) | None => "*".into(),

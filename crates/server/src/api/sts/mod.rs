@@ -62,7 +62,7 @@ fn get_caller_identity(state: &AppState, principal: Option<&Principal>) -> Strin
     let account = &state.config.account_id;
     let (user_id, arn) = match principal {
         Some(Principal::Session(session)) => (session.assumed_role_id(), session.assumed_role_arn(account)),
-        _ => (account.clone(), format!("arn:aws:iam::{account}:root")),
+        _ => (account.clone(), cognate_domain::ids::arn::iam_root(account)),
     };
     Xml::new().text("UserId", &user_id).text("Account", account).text("Arn", &arn).finish()
 }

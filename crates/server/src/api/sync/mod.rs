@@ -49,19 +49,13 @@ fn session_identity(principal: &Principal) -> Result<Option<String>, ApiError> {
 fn resource_arn(state: &AppState, route: &Route) -> String {
     // In the identity pool's own region (the default one for account-wide operations).
     let region = route.pool_id.as_deref().map(cognate_domain::ids::region_of).filter(|region| !region.is_empty()).unwrap_or(&state.config.region);
-    let mut arn = format!("arn:aws:cognito-sync:{region}:{}:identitypool", state.config.account_id);
-    if let Some(pool) = &route.pool_id {
-        arn.push_str(&format!("/{pool}"));
-    } else {
-        arn.push_str("/*");
-    }
-    if let Some(identity) = &route.identity_id {
-        arn.push_str(&format!("/identity/{identity}"));
-    }
-    if let Some(dataset) = &route.dataset {
-        arn.push_str(&format!("/dataset/{dataset}"));
-    }
-    arn
+    cognate_domain::ids::arn::sync_resource(
+        region,
+        &state.config.account_id,
+        route.pool_id.as_deref(),
+        route.identity_id.as_deref(),
+        route.dataset.as_deref(),
+    )
 }
 
 /// Cognito Sync as the generic server serves it, for one request already routed by its method

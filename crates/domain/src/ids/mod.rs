@@ -1,5 +1,7 @@
 //! Identifiers as Cognito makes them, and the checks that parse them at the edge.
 
+pub mod arn;
+
 use crate::crypto::random_string;
 use crate::error::DomainError;
 
@@ -25,10 +27,6 @@ pub fn new_uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-pub fn user_pool_arn(region: &str, account_id: &str, pool_id: &str) -> String {
-    format!("arn:aws:cognito-idp:{region}:{account_id}:userpool/{pool_id}")
-}
-
 /// The region a user pool id (`<region>_<suffix>`) or identity pool or identity id
 /// (`<region>:<uuid>`) belongs to.
 pub fn region_of(id: &str) -> &str {
@@ -45,10 +43,6 @@ pub fn user_pool_of_provider(name: &str) -> Option<&str> {
     let rest = name.strip_prefix("cognito-idp.")?;
     let (region, pool_id) = rest.split_once(".amazonaws.com/")?;
     (region_of(pool_id) == region).then_some(pool_id)
-}
-
-pub fn identity_pool_arn(region: &str, account_id: &str, pool_id: &str) -> String {
-    format!("arn:aws:cognito-identity:{region}:{account_id}:identitypool/{pool_id}")
 }
 
 /// A pool id must match `[\w-]+_[0-9a-zA-Z]+` and be at most 55 characters.
