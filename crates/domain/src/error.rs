@@ -19,7 +19,11 @@ pub enum DomainError {
     /// An alias (email, phone) is already used by another user.
     #[error("{0}")]
     AliasExists(String),
-    /// A parameter is out of range, malformed or contradicts the pool's settings.
+    /// A request member outside its constraint in the service model (pattern, length, range,
+    /// enumeration, required). Each edge writes it in its protocol's validation wording.
+    #[error("{0}")]
+    InvalidMember(InvalidMember),
+    /// A parameter that contradicts the resource's settings or the service's rules.
     #[error("{0}")]
     InvalidParameter(String),
     /// A password does not satisfy the pool's password policy.
@@ -108,6 +112,57 @@ pub enum DomainError {
     /// Something that is not the caller's fault: storage unreachable, corrupt data.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A member that fails its constraint: the member's model name (`userPoolId`), the value given
+/// (`None` when it is missing) and the constraint it fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidMember {
+    pub member: String,
+    pub value: Option<String>,
+    pub constraint: Constraint,
+}
+
+/// A constraint of the service model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Constraint {
+    /// Must be given.
+    Required,
+    /// Must match a regular expression (as the model writes it).
+    Pattern(&'static str),
+    /// Must match a regular expression and have a length in `min..=max` characters.
+    PatternAndLength { pattern: &'static str, min: usize, max: usize },
+    /// Must have a length in `min..=max` characters (or items).
+    Length { min: usize, max: usize },
+    /// Must have at most this many characters.
+    MaxLength(usize),
+    /// Must be a number in `min..=max`.
+    Range { min: i64, max: i64 },
+    /// Must be a number of at least this.
+    AtLeast(i64),
+    /// Must be one of these names.
+    OneOf(Vec<&'static str>),
+}
+
+impl InvalidMember {
+    /// The error for `value` at `member` failing `constraint`.
+    pub fn error(member: &str, value: impl Into<String>, constraint: Constraint) -> DomainError {
+        DomainError::InvalidMember(InvalidMember { member: member.to_string(), value: Some(value.into()), constraint })
+    }
+
+    /// The error for a required `member` that is missing.
+    pub fn missing(member: &str) -> DomainError {
+        DomainError::InvalidMember(InvalidMember { member: member.to_string(), value: None, constraint: Constraint::Required })
+    }
+}
+
+impl std::fmt::Display for InvalidMember {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.value {
+            None => write!(formatter, "{} is required", self.member),
+            Some(value) => write!(formatter, "'{value}' is not a valid {}", self.member),
+        }
+    }
 }
 
 impl DomainError {

@@ -33,7 +33,7 @@ macro_rules! named_enum {
             pub fn parse(value: &str) -> $crate::error::DomainResult<$name> {
                 match value {
                     $($text => Ok($name::$variant),)*
-                    other => Err($crate::ids::constraint_error(other, $member, &format!("enum value set: [{}]", [$($text),*].join(", ")))),
+                    other => Err($crate::error::InvalidMember::error($member, other, $crate::error::Constraint::OneOf(vec![$($text),*]))),
                 }
             }
         }

@@ -1,11 +1,11 @@
 //! Pagination as Cognito does it: opaque tokens (the resume keys, base64url), page sizes with the
 //! service's limits, and the split of `limit + 1` fetched rows into a page and whether more follow.
 
+use crate::error::{Constraint, InvalidMember};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::error::{DomainError, DomainResult};
-use crate::ids;
 
 /// The largest page a listing answers.
 pub const MAX_PAGE: u32 = 60;
@@ -34,11 +34,7 @@ pub fn page_limit(limit: Option<i32>, member: &str) -> DomainResult<u32> {
     match limit {
         None | Some(0) => Ok(MAX_PAGE),
         Some(value) if (1..=MAX_PAGE as i32).contains(&value) => Ok(value as u32),
-        Some(value) => Err(ids::constraint_error(
-            &value.to_string(),
-            member,
-            &format!("range: [0, {MAX_PAGE}]"),
-        )),
+        Some(value) => Err(InvalidMember::error(member, value.to_string(), Constraint::Range { min: 0, max: MAX_PAGE.into() })),
     }
 }
 

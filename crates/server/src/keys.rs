@@ -28,6 +28,7 @@ pub async fn rotate(State(state): State<AppState>, headers: HeaderMap, Query(que
             Err(DomainError::NotFound(message) | DomainError::InvalidParameter(message)) => {
                 (StatusCode::NOT_FOUND, axum::Json(json!({ "message": message }))).into_response()
             }
+            Err(DomainError::InvalidMember(invalid)) => (StatusCode::NOT_FOUND, axum::Json(json!({ "message": invalid.to_string() }))).into_response(),
             Err(other) => {
                 tracing::error!(error = %other, "rotating signing keys");
                 (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({ "message": "Internal server error." }))).into_response()

@@ -11,6 +11,7 @@ mod role_policies;
 mod roles;
 mod sts;
 
+use crate::error::{Constraint, InvalidMember};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -221,9 +222,7 @@ fn check_iam_name(value: &str, member: &str, max: usize) -> DomainResult<()> {
     if valid {
         Ok(())
     } else {
-        Err(validation(format!(
-            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+ and length 1 to {max}"
-        )))
+        Err(InvalidMember::error(member, value, Constraint::PatternAndLength { pattern: "[\\w+=,.@-]+", min: 1, max }))
     }
 }
 
@@ -232,9 +231,7 @@ fn check_path(path: &str) -> DomainResult<()> {
     if valid {
         Ok(())
     } else {
-        Err(validation(format!(
-            "1 validation error detected: Value '{path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)"
-        )))
+        Err(InvalidMember::error("path", path, Constraint::Pattern("(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)")))
     }
 }
 
@@ -250,9 +247,7 @@ fn marker_limit(max_items: Option<i32>) -> DomainResult<u32> {
     match max_items {
         None => Ok(100),
         Some(value) if (1..=1000).contains(&value) => Ok(value as u32),
-        Some(value) => Err(validation(format!(
-            "1 validation error detected: Value '{value}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000"
-        ))),
+        Some(value) => Err(InvalidMember::error("maxItems", value.to_string(), Constraint::Range { min: 1, max: 1000 })),
     }
 }
 
@@ -297,9 +292,7 @@ fn check_session_name(name: &str) -> DomainResult<()> {
     if valid {
         Ok(())
     } else {
-        Err(validation(format!(
-            "1 validation error detected: Value '{name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and length 2 to 64"
-        )))
+        Err(InvalidMember::error("roleSessionName", name, Constraint::PatternAndLength { pattern: "[\\w+=,.@-]*", min: 2, max: 64 }))
     }
 }
 

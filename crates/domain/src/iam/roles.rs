@@ -1,5 +1,6 @@
 //! Roles: create, get, find by ARN, list, delete, the trust policy and tags.
 
+use crate::error::{Constraint, InvalidMember};
 use super::*;
 
 impl IamService {
@@ -24,9 +25,7 @@ impl IamService {
         parse_policy(trust_policy, PolicyKind::Trust)?;
         let max_session_duration = max_session_duration.unwrap_or(3600);
         if !(3600..=43_200).contains(&max_session_duration) {
-            return Err(validation(format!(
-                "1 validation error detected: Value '{max_session_duration}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200"
-            )));
+            return Err(InvalidMember::error("maxSessionDuration", max_session_duration.to_string(), Constraint::Range { min: 3600, max: 43_200 }));
         }
         if description.is_some_and(|text| text.chars().count() > 1000) {
             return Err(validation("The description may be at most 1000 characters."));

@@ -15,6 +15,7 @@ mod logins;
 mod openid;
 mod pools;
 
+use crate::error::{Constraint, InvalidMember};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -175,9 +176,7 @@ fn max_results(value: i32, max: i32) -> DomainResult<u32> {
     if (1..=max).contains(&value) {
         Ok(value as u32)
     } else {
-        Err(DomainError::InvalidParameter(format!(
-            "1 validation error detected: Value '{value}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and {max}"
-        )))
+        Err(InvalidMember::error("maxResults", value.to_string(), Constraint::Range { min: 1, max: max.into() }))
     }
 }
 
@@ -297,9 +296,7 @@ fn check_region_uuid(value: &str, member: &str) -> DomainResult<()> {
     if valid {
         Ok(())
     } else {
-        Err(DomainError::InvalidParameter(format!(
-            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+"
-        )))
+        Err(InvalidMember::error(member, value, Constraint::Pattern("[\\w-]+:[0-9a-f-]+")))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The records of identity pools: the pool with its providers and roles, role mappings, and
 //! identities with their linked logins.
 
+use crate::error::{Constraint, InvalidMember};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -104,19 +105,14 @@ impl IdentityPoolSettings {
             && self.name.chars().count() <= 128
             && self.name.chars().all(|character| character.is_alphanumeric() || character.is_whitespace() || "_+=,.@-".contains(character));
         if !name_ok {
-            return Err(invalid(format!(
-                "1 validation error detected: Value '{}' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+",
-                self.name
-            )));
+            return Err(InvalidMember::error("identityPoolName", &self.name, Constraint::Pattern("[\\w\\s+=,.@-]+")));
         }
         if let Some(developer) = &self.developer_provider_name {
             let ok = !developer.is_empty()
                 && developer.len() <= 128
                 && developer.chars().all(|character| character.is_ascii_alphanumeric() || "_.-".contains(character));
             if !ok {
-                return Err(invalid(format!(
-                    "1 validation error detected: Value '{developer}' at 'developerProviderName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w._-]+"
-                )));
+                return Err(InvalidMember::error("developerProviderName", developer, Constraint::Pattern("[\\w._-]+")));
             }
         }
         for provider in &self.cognito_providers {

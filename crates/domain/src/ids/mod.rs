@@ -3,7 +3,7 @@
 pub mod arn;
 
 use crate::crypto::random_string;
-use crate::error::DomainError;
+use crate::error::{Constraint, DomainError, InvalidMember};
 
 const ALPHANUMERIC: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const BASE32_LOWER: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
@@ -60,7 +60,7 @@ pub fn check_user_pool_id(pool_id: &str) -> Result<(), DomainError> {
     if valid {
         Ok(())
     } else {
-        Err(constraint_error(pool_id, "userPoolId", "regular expression pattern: [\\w-]+_[0-9a-zA-Z]+"))
+        Err(InvalidMember::error("userPoolId", pool_id, Constraint::Pattern("[\\w-]+_[0-9a-zA-Z]+")))
     }
 }
 
@@ -72,7 +72,7 @@ pub fn check_client_id(client_id: &str) -> Result<(), DomainError> {
     if valid {
         Ok(())
     } else {
-        Err(constraint_error(client_id, "clientId", "regular expression pattern: [\\w+]+"))
+        Err(InvalidMember::error("clientId", client_id, Constraint::Pattern("[\\w+]+")))
     }
 }
 
@@ -84,16 +84,10 @@ pub fn check_name(value: &str, member: &str) -> Result<(), DomainError> {
     if valid {
         Ok(())
     } else {
-        Err(constraint_error(value, member, "regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"))
+        Err(InvalidMember::error(member, value, Constraint::Pattern("[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+")))
     }
 }
 
-/// A message in the form Cognito uses for a member that fails its model constraint.
-pub fn constraint_error(value: &str, member: &str, constraint: &str) -> DomainError {
-    DomainError::InvalidParameter(format!(
-        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy {constraint}"
-    ))
-}
 
 #[cfg(test)]
 mod tests {

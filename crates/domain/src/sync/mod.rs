@@ -8,6 +8,7 @@
 //! two nodes cannot both win. Removed records stay as tombstones so that other devices learn of
 //! the removal; a deleted dataset remembers the count at which it was deleted.
 
+use crate::error::{Constraint, InvalidMember};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -157,9 +158,7 @@ pub fn check_dataset_name(name: &str) -> DomainResult<()> {
     if valid {
         Ok(())
     } else {
-        Err(invalid(format!(
-            "1 validation error detected: Value '{name}' at 'datasetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.:-]+ and length 1 to 128"
-        )))
+        Err(InvalidMember::error("datasetName", name, Constraint::PatternAndLength { pattern: "[a-zA-Z0-9_.:-]+", min: 1, max: 128 }))
     }
 }
 

@@ -1,5 +1,6 @@
 //! App clients: create, describe, update, delete and list, with their sealed secrets.
 
+use crate::error::{Constraint, InvalidMember};
 use super::validation::*;
 use super::*;
 
@@ -20,7 +21,7 @@ impl UserPoolService {
                 let valid = (24..=64).contains(&given.len())
                     && given.chars().all(|character| character.is_alphanumeric() || character == '_' || character == '+');
                 if !valid {
-                    return Err(ids::constraint_error("***", "clientSecret", "length between 24 and 64 of [\\w+]"));
+                    return Err(InvalidMember::error("clientSecret", "***", Constraint::PatternAndLength { pattern: "[\\w+]+", min: 24, max: 64 }));
                 }
                 Some(given)
             }

@@ -2,6 +2,7 @@
 //! client_credentials grant of the token endpoint (access tokens for machine clients, scoped to
 //! `<resource server identifier>/<scope name>`).
 
+use crate::error::{Constraint, InvalidMember};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -106,25 +107,23 @@ fn invalid(message: impl Into<String>) -> DomainError {
     DomainError::InvalidParameter(message.into())
 }
 
-fn check_text(value: &str, member: &str, allowed: impl Fn(char) -> bool) -> DomainResult<()> {
+fn check_text(value: &str, member: &str, pattern: &'static str, allowed: impl Fn(char) -> bool) -> DomainResult<()> {
     if value.is_empty() || value.chars().count() > 256 || !value.chars().all(allowed) {
-        return Err(invalid(format!(
-            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must have length between 1 and 256 and use the allowed characters"
-        )));
+        return Err(InvalidMember::error(member, value, Constraint::PatternAndLength { pattern, min: 1, max: 256 }));
     }
     Ok(())
 }
 
 /// Identifier: `[\x21\x23-\x5B\x5D-\x7E]+`; scope names: `[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+`.
 fn check_resource_server(server: &ResourceServer) -> DomainResult<()> {
-    check_text(&server.identifier, "identifier", |c| c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c))?;
-    check_text(&server.name, "name", |c| c.is_alphanumeric() || c.is_whitespace() || "_+=,.@-".contains(c))?;
+    check_text(&server.identifier, "identifier", "[\\x21\\x23-\\x5B\\x5D-\\x7E]+", |c| c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c))?;
+    check_text(&server.name, "name", "[\\w\\s+=,.@-]+", |c| c.is_alphanumeric() || c.is_whitespace() || "_+=,.@-".contains(c))?;
     if server.scopes.len() > MAX_SCOPES {
         return Err(DomainError::LimitExceeded(format!("A resource server may have at most {MAX_SCOPES} scopes.")));
     }
     for (index, scope) in server.scopes.iter().enumerate() {
-        check_text(&scope.name, "scopeName", |c| c == '!' || ('#'..='.').contains(&c) || ('0'..='[').contains(&c) || (']'..='~').contains(&c))?;
-        check_text(&scope.description, "scopeDescription", |_| true)?;
+        check_text(&scope.name, "scopeName", "[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+", |c| c == '!' || ('#'..='.').contains(&c) || ('0'..='[').contains(&c) || (']'..='~').contains(&c))?;
+        check_text(&scope.description, "scopeDescription", "[\\P{C}\\s]+", |_| true)?;
         if server.scopes[..index].iter().any(|earlier| earlier.name == scope.name) {
             return Err(invalid(format!("The scope {} is listed twice.", scope.name)));
         }
@@ -176,9 +175,7 @@ impl UserPoolService {
     pub async fn list_resource_servers(&self, pool_id: &str, max_results: i32, next_token: Option<&str>) -> DomainResult<(Vec<ResourceServer>, Option<String>)> {
         self.load_pool(pool_id).await?;
         if !(1..=50).contains(&max_results) {
-            return Err(invalid(format!(
-                "1 validation error detected: Value '{max_results}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 50"
-            )));
+            return Err(InvalidMember::error("maxResults", max_results.to_string(), Constraint::Range { min: 1, max: 50 }));
         }
         let after = super::decode_key_token(next_token)?;
         let rows = self.store.list_records(RESOURCE_SERVER, pool_id, after.as_deref(), max_results as u32 + 1).await?;

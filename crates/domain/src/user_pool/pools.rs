@@ -1,6 +1,7 @@
 //! User pools: CreateUserPool, DescribeUserPool, UpdateUserPool, DeleteUserPool, ListUserPools,
 //! custom attributes and tags.
 
+use crate::error::{Constraint, InvalidMember};
 use super::validation::*;
 use super::*;
 
@@ -100,7 +101,7 @@ impl UserPoolService {
     /// ListUserPools in `region`: the pools whose ids name it (they sort together).
     pub async fn list_user_pools_in(&self, region: &str, next_token: Option<&str>, max_results: i32) -> DomainResult<Page<UserPool>> {
         if !(1..=MAX_PAGE as i32).contains(&max_results) {
-            return Err(ids::constraint_error(&max_results.to_string(), "maxResults", "range: [1, 60]"));
+            return Err(InvalidMember::error("maxResults", max_results.to_string(), Constraint::Range { min: 1, max: 60 }));
         }
         let prefix = format!("{region}_");
         let after = decode_key_token(next_token)?.filter(|after| after.as_str() > prefix.as_str()).unwrap_or_else(|| prefix.clone());
@@ -117,7 +118,7 @@ impl UserPoolService {
 
     pub async fn add_custom_attributes(&self, pool_id: &str, inputs: &[SchemaAttributeInput]) -> DomainResult<()> {
         if inputs.is_empty() || inputs.len() > 25 {
-            return Err(ids::constraint_error("[]", "customAttributes", "length between 1 and 25"));
+            return Err(InvalidMember::error("customAttributes", "[]", Constraint::Length { min: 1, max: 25 }));
         }
         let mut pool = self.load_pool(pool_id).await?;
         pool.shape.schema = attributes::add_custom_attributes(&pool, inputs)?;

@@ -35,6 +35,7 @@ named_enum! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::DomainError;
 
     #[test]
     fn stored_names_are_read_and_written_as_before() {
@@ -44,7 +45,12 @@ mod tests {
         assert_eq!(serde_json::to_string(&MfaConfiguration::Optional).unwrap(), "\"OPTIONAL\"");
         assert_eq!(AuthFlow::from_name("REFRESH_TOKEN"), Some(AuthFlow::RefreshToken));
         assert_eq!(AuthFlow::from_name("PASSWORD"), None);
-        let refused = DeletionProtection::parse("ON").unwrap_err().to_string();
-        assert!(refused.contains("deletionProtection") && refused.contains("[ACTIVE, INACTIVE]"), "{refused}");
+        let refused = DeletionProtection::parse("ON").unwrap_err();
+        let expected = crate::error::InvalidMember {
+            member: "deletionProtection".into(),
+            value: Some("ON".into()),
+            constraint: crate::error::Constraint::OneOf(vec!["ACTIVE", "INACTIVE"]),
+        };
+        assert_eq!(refused, DomainError::InvalidMember(expected));
     }
 }

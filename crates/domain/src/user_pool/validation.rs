@@ -1,10 +1,10 @@
 //! The checks of pool, client and group settings, with Cognito's wording: sign-in attributes,
 //! enumerated members, token validities, callback URLs and tags.
 
+use crate::error::{Constraint, InvalidMember};
 use super::types::{AppClientSettings, UserPool, UserPoolSettings};
 use super::inputs::GroupChanges;
 use crate::error::{DomainError, DomainResult};
-use crate::ids;
 
 /// Tags a pool may carry.
 pub(super) const MAX_TAGS: usize = 50;
@@ -19,11 +19,11 @@ pub(super) fn check_tag(key: &str, value: &str) -> DomainResult<()> {
     Ok(())
 }
 
-pub(super) fn check_one_of(value: &str, allowed: &[&str], member: &str) -> DomainResult<()> {
+pub(super) fn check_one_of(value: &str, allowed: &[&'static str], member: &str) -> DomainResult<()> {
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(ids::constraint_error(value, member, &format!("enum value set: [{}]", allowed.join(", "))))
+        Err(InvalidMember::error(member, value, Constraint::OneOf(allowed.to_vec())))
     }
 }
 
@@ -35,7 +35,7 @@ pub(super) fn check_settings(settings: &UserPoolSettings) -> DomainResult<()> {
             .chars()
             .all(|character| character.is_alphanumeric() || " _+=,.@-\t".contains(character));
     if !name_valid {
-        return Err(ids::constraint_error(&settings.name, "poolName", "regular expression pattern: [\\w\\s+=,.@-]+"));
+        return Err(InvalidMember::error("poolName", &settings.name, Constraint::Pattern("[\\w\\s+=,.@-]+")));
     }
     let policy = &settings.password_policy;
     if !(6..=99).contains(&policy.minimum_length) {
@@ -124,7 +124,7 @@ pub(super) fn validity_seconds(value: u32, unit: Option<&str>, default_unit: &st
         "minutes" => 60,
         "hours" => 3600,
         "days" => 86400,
-        other => return Err(ids::constraint_error(other, "tokenValidityUnits", "enum value set: [seconds, minutes, hours, days]")),
+        other => return Err(InvalidMember::error("tokenValidityUnits", other, Constraint::OneOf(vec!["seconds", "minutes", "hours", "days"]))),
     };
     Ok(value as u64 * factor)
 }
@@ -134,7 +134,7 @@ pub(super) fn check_client_settings(pool: &UserPool, settings: &AppClientSetting
     let name_valid = (1..=128).contains(&name_length)
         && settings.name.chars().all(|character| character.is_alphanumeric() || " _+=,.@-\t".contains(character));
     if !name_valid {
-        return Err(ids::constraint_error(&settings.name, "clientName", "regular expression pattern: [\\w\\s+=,.@-]+"));
+        return Err(InvalidMember::error("clientName", &settings.name, Constraint::Pattern("[\\w\\s+=,.@-]+")));
     }
     if let Some(flows) = &settings.explicit_auth_flows {
         for flow in flows {
@@ -164,7 +164,7 @@ pub(super) fn check_client_settings(pool: &UserPool, settings: &AppClientSetting
     within(settings.id_token_validity, units.id_token.as_deref(), "hours", 300, 86_400, "IdTokenValidity")?;
     within(Some(settings.refresh_token_validity), units.refresh_token.as_deref(), "days", 3_600, 315_360_000, "RefreshTokenValidity")?;
     if !(3..=15).contains(&settings.auth_session_validity) {
-        return Err(ids::constraint_error(&settings.auth_session_validity.to_string(), "authSessionValidity", "range: [3, 15]"));
+        return Err(InvalidMember::error("authSessionValidity", settings.auth_session_validity.to_string(), Constraint::Range { min: 3, max: 15 }));
     }
     for names in [&settings.read_attributes, &settings.write_attributes].into_iter().flatten() {
         for name in names {
@@ -227,13 +227,13 @@ pub(super) fn check_redirect_url(url: &str) -> DomainResult<()> {
 pub(super) fn check_group_changes(changes: &GroupChanges) -> DomainResult<()> {
     if let Some(description) = &changes.description {
         if description.chars().count() > 2048 {
-            return Err(ids::constraint_error("…", "description", "length less than or equal to 2048"));
+            return Err(InvalidMember::error("description", "…", Constraint::MaxLength(2048)));
         }
     }
     if let Some(role_arn) = &changes.role_arn {
         let valid = role_arn.starts_with("arn:") && (20..=2048).contains(&role_arn.len()) && role_arn.split(':').count() >= 6;
         if !valid {
-            return Err(ids::constraint_error(role_arn, "roleArn", "regular expression pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?"));
+            return Err(InvalidMember::error("roleArn", role_arn, Constraint::Pattern("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?")));
         }
     }
     Ok(())

@@ -122,13 +122,7 @@ pub fn parse_input_as<T: DeserializeOwned>(body: &[u8], missing_member: &'static
         let text = error.to_string();
         if let Some(rest) = text.strip_prefix("missing field `") {
             let member = rest.split('`').next().unwrap_or("");
-            ApiError::client(
-                missing_member,
-                format!(
-                    "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-                    member_label(member)
-                ),
-            )
+            ApiError::client(missing_member, super::validation::missing(&member_label(member)))
         } else {
             ApiError::serialization(format!("Could not read the request: {text}"))
         }

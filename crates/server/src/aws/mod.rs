@@ -6,3 +6,4 @@ pub mod operations;
 pub mod presigned;
 pub mod query;
 pub mod sigv4;
+pub mod validation;

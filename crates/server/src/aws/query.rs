@@ -140,10 +140,7 @@ impl QueryInput {
 
     pub fn required(&self, name: &str) -> Result<&str, QueryError> {
         self.get(name).ok_or_else(|| {
-            QueryError::validation(format!(
-                "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-                lower_first(name)
-            ))
+            QueryError::validation(super::validation::missing(&lower_first(name)))
         })
     }
 

@@ -182,6 +182,7 @@ pub async fn user_info(State(state): State<AppState>, Path(pool_id): Path<String
             | cognate_domain::DomainError::UsernameExists(_)
             | cognate_domain::DomainError::AliasExists(_)
             | cognate_domain::DomainError::InvalidParameter(_)
+            | cognate_domain::DomainError::InvalidMember(_)
             | cognate_domain::DomainError::InvalidPassword(_)
             | cognate_domain::DomainError::PasswordReused(_)
             | cognate_domain::DomainError::NotAuthorized(_)

@@ -17,6 +17,7 @@ fn failure(error: DomainError) -> Response {
         DomainError::NotFound(message) | DomainError::InvalidParameter(message) => {
             (StatusCode::NOT_FOUND, axum::Json(json!({ "message": message }))).into_response()
         }
+        DomainError::InvalidMember(invalid) => (StatusCode::NOT_FOUND, axum::Json(json!({ "message": invalid.to_string() }))).into_response(),
         other => {
             tracing::error!(error = %other, "serving a well-known document");
             (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({ "message": "Internal server error." }))).into_response()

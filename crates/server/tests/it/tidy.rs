@@ -9,7 +9,9 @@
 //!   import nothing from the APIs (`api/`) or the pages (`web/`);
 //! - no `error_from_domain` and no `error.rs` of an API ends in a catch-all arm;
 //! - every ARN is written by `ids/arn.rs`: no other production file of the domain, the server
-//!   or the store spells one out.
+//!   or the store spells one out;
+//! - AWS's validation wording is written once, by the server's `aws/validation.rs`: the domain
+//!   says which member fails which constraint (`DomainError::InvalidMember`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -345,6 +347,19 @@ fn arns_are_built_in_one_place() {
         .map(|file| file.path.clone())
         .collect();
     assert!(spelled.is_empty(), "files that spell out an ARN instead of asking ids::arn: {spelled:#?}");
+}
+
+#[test]
+fn validation_wording_is_written_at_the_edge() {
+    let files = source_files();
+    let test_only = test_only_modules(&files);
+    let worded: Vec<String> = files
+        .iter()
+        .filter(|file| !test_only.contains(&file.path) && !file.path.ends_with("server/src/aws/validation.rs"))
+        .filter(|file| file.production.contains("validation error detected"))
+        .map(|file| file.path.clone())
+        .collect();
+    assert!(worded.is_empty(), "files that write AWS's validation wording themselves: {worded:#?}");
 }
 
 #[test]

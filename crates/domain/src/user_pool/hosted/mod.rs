@@ -2,6 +2,7 @@
 //! authorization endpoint, the browser's signed-in session, and authorization codes with their
 //! exchange at the token endpoint (PKCE S256). The pages themselves are the server's.
 
+use crate::error::{Constraint, InvalidMember};
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -167,9 +168,7 @@ fn check_prefix_domain(domain: &str) -> DomainResult<()> {
         && bytes[0] != b'-'
         && bytes[bytes.len() - 1] != b'-';
     if !well_formed {
-        return Err(invalid(format!(
-            "1 validation error detected: Value '{domain}' at 'domain' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-z0-9](?:[a-z0-9\\-]{{0,61}}[a-z0-9])?$"
-        )));
+        return Err(InvalidMember::error("domain", domain, Constraint::Pattern("^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$")));
     }
     for reserved in ["aws", "amazon", "cognito"] {
         if domain.contains(reserved) {

@@ -4,6 +4,7 @@
 //! mapping onto the user `<ProviderName>_<subject>`, and links to existing users
 //! (AdminLinkProviderForUser).
 
+use crate::error::{Constraint, InvalidMember};
 use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
@@ -120,10 +121,7 @@ fn check_provider(provider: &IdentityProvider) -> DomainResult<()> {
         return Err(invalid(format!("{name} is not a valid provider name.")));
     }
     if !PROVIDER_TYPES.contains(&provider.provider_type.as_str()) {
-        return Err(invalid(format!(
-            "1 validation error detected: Value '{}' at 'providerType' failed to satisfy constraint: Member must satisfy enum value set: [SAML, Facebook, Google, LoginWithAmazon, SignInWithApple, OIDC]",
-            provider.provider_type
-        )));
+        return Err(InvalidMember::error("providerType", &provider.provider_type, Constraint::OneOf(PROVIDER_TYPES.to_vec())));
     }
     if provider.provider_type == "SAML" {
         return Err(DomainError::NotImplemented("SAML identity providers are not implemented by cognate.".into()));

@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 
 use cognate_domain::DomainError;
 
+use crate::aws::validation;
 use crate::aws::query::QueryError;
 
 pub fn error_from_domain(error: DomainError) -> QueryError {
@@ -13,6 +14,7 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         DomainError::InUse(message) => QueryError::new(StatusCode::CONFLICT, "DeleteConflict", message),
         DomainError::MalformedPolicy(message) => QueryError::sender("MalformedPolicyDocument", message),
         DomainError::LimitExceeded(message) => QueryError::new(StatusCode::CONFLICT, "LimitExceeded", message),
+        DomainError::InvalidMember(invalid) => QueryError::validation(validation::message(&invalid)),
         DomainError::InvalidParameter(message) => QueryError::validation(message),
         DomainError::NotImplemented(message) => QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", message),
         DomainError::Unavailable(message) => QueryError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", message),

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 
 use cognate_domain::DomainError;
 
+use crate::aws::validation;
 use crate::aws::json::ApiError;
 
 /// Maps a domain error to the Cognito Identity exception a client expects.
@@ -14,9 +15,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         // A member outside the model's constraints (length, pattern, range, required) is the
         // protocol's ValidationException, as the service answers it; other refusals of a
         // parameter are InvalidParameterException.
-        DomainError::InvalidParameter(message) if message.starts_with("1 validation error detected") => {
-            ApiError::client("ValidationException", message)
-        }
+        DomainError::InvalidMember(invalid) => ApiError::client("ValidationException", validation::message(&invalid)),
         DomainError::InvalidParameter(message)
         | DomainError::InvalidPassword(message)
         | DomainError::PasswordReused(message)

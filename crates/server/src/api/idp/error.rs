@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 
 use cognate_domain::DomainError;
 
+use crate::aws::validation;
 use crate::aws::json::ApiError;
 
 /// Maps a domain error to the Cognito exception a client expects.
@@ -15,6 +16,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::GroupExists(message) => ApiError::client("GroupExistsException", message),
         DomainError::UsernameExists(message) => ApiError::client("UsernameExistsException", message),
         DomainError::AliasExists(message) => ApiError::client("AliasExistsException", message),
+        DomainError::InvalidMember(invalid) => ApiError::client("InvalidParameterException", validation::message(&invalid)),
         DomainError::InvalidParameter(message) => ApiError::client("InvalidParameterException", message),
         DomainError::InvalidPassword(message) => ApiError::client("InvalidPasswordException", message),
         DomainError::PasswordReused(message) => ApiError::client("PasswordHistoryPolicyViolationException", message),

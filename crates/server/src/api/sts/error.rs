@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 
 use cognate_domain::DomainError;
 
+use crate::aws::validation;
 use crate::aws::query::QueryError;
 
 pub fn error_from_domain(error: DomainError) -> QueryError {
@@ -19,6 +20,7 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         DomainError::NotImplemented(message) => QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", message),
         DomainError::Unavailable(message) => QueryError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", message),
         DomainError::TooManyRequests(message) => QueryError::sender("Throttling", message),
+        DomainError::InvalidMember(invalid) => QueryError::validation(validation::message(&invalid)),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             QueryError::internal()

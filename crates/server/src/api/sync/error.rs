@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 
 use cognate_domain::DomainError;
 
+use crate::aws::validation;
 use crate::aws::json::ApiError;
 
 pub fn error_from_domain(error: DomainError) -> ApiError {
@@ -26,6 +27,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::TooManyRequests(message) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequestsException", message),
         DomainError::DuplicateRequest(message) => ApiError::client("DuplicateRequestException", message),
         DomainError::AlreadyStreamed(message) => ApiError::client("AlreadyStreamedException", message),
+        DomainError::InvalidMember(invalid) => ApiError::client("InvalidParameterException", validation::message(&invalid)),
         DomainError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalErrorException", "An internal error occurred.")

@@ -85,6 +85,7 @@ pub(crate) fn page_message(error: &DomainError) -> String {
         | DomainError::UsernameExists(_)
         | DomainError::AliasExists(_)
         | DomainError::InvalidParameter(_)
+        | DomainError::InvalidMember(_)
         | DomainError::InvalidPassword(_)
         | DomainError::PasswordReused(_)
         | DomainError::NotAuthorized(_)

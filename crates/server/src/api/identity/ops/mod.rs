@@ -19,6 +19,6 @@ pub fn input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 /// `MaxResults`, which the listings require.
 pub fn max_results(value: Option<i64>) -> Result<i32, ApiError> {
     value.map(|value| value as i32).ok_or_else(|| {
-        ApiError::client("ValidationException", "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null")
+        ApiError::client("ValidationException", crate::aws::validation::missing("maxResults"))
     })
 }

@@ -27,7 +27,7 @@ pub async fn describe_identity_pool(state: &AppState, body: &[u8]) -> Result<Val
 pub async fn update_identity_pool(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: IdentityPoolInput = parse_input(body)?;
     let pool_id = request.identity_pool_id.clone().ok_or_else(|| {
-        ApiError::client("ValidationException", "1 validation error detected: Value null at 'identityPoolId' failed to satisfy constraint: Member must not be null")
+        ApiError::client("ValidationException", crate::aws::validation::missing("identityPoolId"))
     })?;
     let tags_given = request.identity_pool_tags.is_some();
     let pool = state.identity_pools.update_pool(&pool_id, request.settings()?, tags_given).await.map_err(error_from_domain)?;

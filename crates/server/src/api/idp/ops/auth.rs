@@ -22,10 +22,7 @@ fn caller(admin: bool, user_pool_id: Option<String>) -> Result<Caller, ApiError>
         return Ok(Caller::Client);
     }
     let pool_id = user_pool_id.ok_or_else(|| {
-        ApiError::client(
-            "InvalidParameterException",
-            "1 validation error detected: Value null at 'userPoolId' failed to satisfy constraint: Member must not be null",
-        )
+        ApiError::client("InvalidParameterException", crate::aws::validation::missing("userPoolId"))
     })?;
     Ok(Caller::Admin { pool_id })
 }
@@ -147,10 +144,7 @@ pub async fn get_user_attribute_verification_code(state: &AppState, raw: &[u8]) 
 pub async fn verify_user_attribute(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: AttributeNameRequest = parse_input(raw)?;
     let code = input.code.ok_or_else(|| {
-        ApiError::client(
-            "InvalidParameterException",
-            "1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null",
-        )
+        ApiError::client("InvalidParameterException", crate::aws::validation::missing("code"))
     })?;
     state
         .user_pools

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use cognate_domain::{Constraint, InvalidMember};
 use cognate_domain::user_pool::{Group, GroupChanges};
 
 use super::empty;
@@ -30,10 +31,7 @@ fn changes(input: &GroupRequest) -> Result<GroupChanges, ApiError> {
         None => None,
         Some(value) if (0..=i64::from(i32::MAX)).contains(&value) => Some(value as u32),
         Some(value) => {
-            return Err(ApiError::client(
-                "InvalidParameterException",
-                format!("1 validation error detected: Value '{value}' at 'precedence' failed to satisfy constraint: Member must have value greater than or equal to 0"),
-            ))
+            return Err(error_from_domain(InvalidMember::error("precedence", value.to_string(), Constraint::AtLeast(0))))
         }
     };
     Ok(GroupChanges { description: input.description.clone(), role_arn: input.role_arn.clone(), precedence })

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use cognate_domain::{Constraint, InvalidMember};
 use cognate_domain::user_pool::{AdminCreateUserInput, Attribute, MessageAction, User};
 
 use super::empty;
@@ -44,19 +45,13 @@ pub async fn admin_create_user(state: &AppState, raw: &[u8]) -> Result<Value, Ap
         Some("RESEND") => MessageAction::Resend,
         Some("SUPPRESS") => MessageAction::Suppress,
         Some(other) => {
-            return Err(ApiError::client(
-                "InvalidParameterException",
-                format!("1 validation error detected: Value '{other}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]"),
-            ))
+            return Err(error_from_domain(InvalidMember::error("messageAction", other, Constraint::OneOf(vec!["RESEND", "SUPPRESS"]))))
         }
     };
     let desired_delivery_mediums = input.desired_delivery_mediums.unwrap_or_default();
     for medium in &desired_delivery_mediums {
         if medium != "EMAIL" && medium != "SMS" {
-            return Err(ApiError::client(
-                "InvalidParameterException",
-                format!("1 validation error detected: Value '{medium}' at 'desiredDeliveryMediums' failed to satisfy constraint: Member must satisfy enum value set: [SMS, EMAIL]"),
-            ));
+            return Err(error_from_domain(InvalidMember::error("desiredDeliveryMediums", medium, Constraint::OneOf(vec!["SMS", "EMAIL"]))));
         }
     }
     let user = state

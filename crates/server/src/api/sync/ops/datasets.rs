@@ -43,7 +43,7 @@ pub async fn list_records(call: &Call<'_>) -> Result<Value, ApiError> {
 pub async fn update_records(call: &Call<'_>) -> Result<Value, ApiError> {
     let request: UpdateRecordsRequest = call.input()?;
     let token = request.sync_session_token.ok_or_else(|| {
-        ApiError::client("InvalidParameterException", "1 validation error detected: Value null at 'syncSessionToken' failed to satisfy constraint: Member must not be null")
+        ApiError::client("InvalidParameterException", crate::aws::validation::missing("syncSessionToken"))
     })?;
     let mut patches = Vec::new();
     for patch in request.record_patches.unwrap_or_default() {
