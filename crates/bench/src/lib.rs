@@ -7,7 +7,7 @@ use cognate_domain::clock::SystemClock;
 use cognate_domain::crypto::{hash_password, MasterKey};
 use cognate_domain::ids::new_uuid;
 use cognate_domain::store::Store;
-use cognate_domain::user_pool::{
+use cognate_domain::user_pool::{ExplicitAuthFlow, 
     AppClientSettings, Attribute, CreateUserPoolInput, User, UserPoolService, UserPoolSettings, UserStatus,
 };
 
@@ -28,7 +28,7 @@ pub fn default_settings(name: &str) -> UserPoolSettings {
         account_recovery: None,
         admin_create_user: Default::default(),
         tags: Default::default(),
-        tier: "ESSENTIALS".into(),
+        tier: cognate_domain::user_pool::UserPoolTier::Essentials,
         opaque: Default::default(),
     }
 }
@@ -77,7 +77,7 @@ pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) 
                 token_validity_units: None,
                 read_attributes: None,
                 write_attributes: None,
-                explicit_auth_flows: Some(vec!["ALLOW_USER_PASSWORD_AUTH".into(), "ALLOW_REFRESH_TOKEN_AUTH".into()]),
+                explicit_auth_flows: Some(vec![ExplicitAuthFlow::AllowUserPasswordAuth, ExplicitAuthFlow::AllowRefreshTokenAuth]),
                 prevent_user_existence_errors: cognate_domain::user_pool::PreventUserExistenceErrors::Enabled,
                 enable_token_revocation: true,
                 enable_propagate_additional_user_context_data: false,

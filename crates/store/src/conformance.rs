@@ -27,7 +27,7 @@ pub(crate) fn pool(id: &str) -> UserPool {
             account_recovery: None,
             admin_create_user: AdminCreateUserConfig::default(),
             tags: Default::default(),
-            tier: "ESSENTIALS".into(),
+            tier: cognate_domain::user_pool::UserPoolTier::Essentials,
             opaque: Default::default(),
         },
         shape: UserPoolShape { schema: vec![], alias_attributes: vec![], username_attributes: vec![], case_sensitive: None },
@@ -199,7 +199,7 @@ async fn run_suite(store: SqlStore) {
         pool_id: "us-east-1_b".into(),
         client_id: "client".into(),
         username_key: "erin".into(),
-        challenge_name: "NEW_PASSWORD_REQUIRED".into(),
+        challenge_name: cognate_domain::user_pool::ChallengeName::NewPasswordRequired,
         expires_ms: 5,
     };
     let session_template = session.clone();

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{PoolSyncConfiguration, PoolUsage, SyncService};
+use super::{PoolSyncConfiguration, PoolUsage, StreamingStatus, SyncService};
 use crate::error::{DomainError, DomainResult};
 
 /// What SetIdentityPoolConfiguration changes: each part given replaces that part.
@@ -13,7 +13,7 @@ pub struct ConfigurationChanges {
     /// `PushSync`: the platform application ARNs and the role.
     pub push: Option<(Option<Vec<String>>, Option<String>)>,
     /// `CognitoStreams`: the stream name, role and streaming status.
-    pub streams: Option<(Option<String>, Option<String>, Option<String>)>,
+    pub streams: Option<(Option<String>, Option<String>, Option<StreamingStatus>)>,
 }
 
 impl SyncService {

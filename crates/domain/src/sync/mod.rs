@@ -34,7 +34,7 @@ mod pool_data;
 mod records;
 mod trigger;
 
-pub use stream_sink::{BulkPublishState, BulkPublishStatus, StreamRecord, StreamSink};
+pub use stream_sink::{BulkPublishState, BulkPublishStatus, StreamRecord, StreamSink, StreamingStatus};
 pub use types::{DatasetRecord, SyncRecord};
 
 pub mod limits {
@@ -128,7 +128,8 @@ pub struct PoolSyncConfiguration {
     pub push_role_arn: Option<String>,
     pub stream_name: Option<String>,
     pub stream_role_arn: Option<String>,
-    pub streaming_status: Option<String>,
+    #[serde(default, deserialize_with = "stream_sink::lenient_streaming_status")]
+    pub streaming_status: Option<StreamingStatus>,
     pub events: BTreeMap<String, String>,
 }
 

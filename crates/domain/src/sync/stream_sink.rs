@@ -1,5 +1,6 @@
 //! Cognito Streams' port and shapes: the `StreamSink` the server hands in, the stream record of a
-//! change as Cognito writes it, and the stored state of a pool's bulk publish.
+//! change as Cognito writes it, whether a pool streams, and the stored state of a pool's bulk
+//! publish.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,18 @@ use super::types::SyncRecord;
 pub trait StreamSink: Send + Sync + 'static {
     /// Delivers one record; false when the sink did not take it after its retries.
     async fn put(&self, record: &StreamRecord) -> bool;
+}
+
+crate::named::named_enum! {
+    /// Whether a pool's changes are streamed (`CognitoStreams.StreamingStatus`).
+    StreamingStatus, "streamingStatus" { Enabled => "ENABLED", Disabled => "DISABLED" }
+}
+
+/// Reads a stored streaming status; a value stored before statuses were checked that names
+/// neither reads as none (it never switched streaming on).
+pub(super) fn lenient_streaming_status<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<StreamingStatus>, D::Error> {
+    let stored: Option<String> = Option::deserialize(deserializer)?;
+    Ok(stored.as_deref().and_then(StreamingStatus::from_name))
 }
 
 /// Where a bulk publish stands. The stored names are the wire's (`IN_PROGRESS`, …).
@@ -107,5 +120,22 @@ impl StreamRecord {
             payload_type: "Inline",
             sync_count,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::PoolSyncConfiguration;
+    use super::*;
+
+    #[test]
+    fn stored_streaming_statuses_read_as_before() {
+        let enabled: PoolSyncConfiguration = serde_json::from_str(r#"{"streaming_status":"ENABLED","events":{}}"#).unwrap();
+        assert_eq!(enabled.streaming_status, Some(StreamingStatus::Enabled));
+        assert_eq!(serde_json::to_value(&enabled).unwrap()["streaming_status"], "ENABLED");
+        let unchecked: PoolSyncConfiguration = serde_json::from_str(r#"{"streaming_status":"on","events":{}}"#).unwrap();
+        assert_eq!(unchecked.streaming_status, None);
+        let absent: PoolSyncConfiguration = serde_json::from_str(r#"{"events":{}}"#).unwrap();
+        assert_eq!(absent.streaming_status, None);
     }
 }

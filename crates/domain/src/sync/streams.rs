@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::stream_sink::{BulkPublishState, BulkPublishStatus, StreamRecord, StreamSink};
+use super::stream_sink::{BulkPublishState, BulkPublishStatus, StreamRecord, StreamSink, StreamingStatus};
 use super::types::SyncRecord;
 use super::SyncService;
 use crate::error::{DomainError, DomainResult};
@@ -30,7 +30,7 @@ impl SyncService {
             let Ok(configuration) = service.configuration(&pool_id).await else {
                 return;
             };
-            let (Some(stream), Some("ENABLED")) = (configuration.stream_name.as_deref(), configuration.streaming_status.as_deref()) else {
+            let (Some(stream), Some(StreamingStatus::Enabled)) = (configuration.stream_name.as_deref(), configuration.streaming_status) else {
                 return;
             };
             let sync_count = records.iter().map(|record| record.sync_count).max().unwrap_or(0);

@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 pub use attributes::{AttributeWrite, SchemaAttributeInput};
 pub use inputs::*;
-pub use settings_enums::{AuthFlow, DeletionProtection, MfaConfiguration, PreventUserExistenceErrors};
+pub use settings_enums::{AuthFlow, ChallengeName, DeletionProtection, ExplicitAuthFlow, MfaConfiguration, PreventUserExistenceErrors, UserPoolTier};
 pub use types::*;
 
 use crate::clock::Clock;

@@ -1,11 +1,17 @@
-//! The enumerated settings and requests of user pools, as closed types: MFA, deletion
-//! protection, the answer to unknown users, and InitiateAuth's flows.
+//! The enumerated settings and requests of user pools, as closed types: MFA, tier, deletion
+//! protection, the answer to unknown users, InitiateAuth's flows, the flows a client allows and
+//! the challenges of a sign-in.
 
 use crate::named::named_enum;
 
 named_enum! {
     /// A pool's `MfaConfiguration`.
     MfaConfiguration, "mfaConfiguration" { Off => "OFF", On => "ON", Optional => "OPTIONAL" }
+}
+
+named_enum! {
+    /// A pool's `UserPoolTier`.
+    UserPoolTier, "userPoolTier" { Lite => "LITE", Essentials => "ESSENTIALS", Plus => "PLUS" }
 }
 
 named_enum! {
@@ -32,6 +38,61 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// A client's `ExplicitAuthFlows`: the `ALLOW_` names, and the legacy names each standing
+    /// for one of them.
+    ExplicitAuthFlow, "explicitAuthFlows" {
+        AdminNoSrpAuth => "ADMIN_NO_SRP_AUTH",
+        CustomAuthFlowOnly => "CUSTOM_AUTH_FLOW_ONLY",
+        UserPasswordAuth => "USER_PASSWORD_AUTH",
+        AllowAdminUserPasswordAuth => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        AllowCustomAuth => "ALLOW_CUSTOM_AUTH",
+        AllowUserPasswordAuth => "ALLOW_USER_PASSWORD_AUTH",
+        AllowUserSrpAuth => "ALLOW_USER_SRP_AUTH",
+        AllowRefreshTokenAuth => "ALLOW_REFRESH_TOKEN_AUTH",
+        AllowUserAuth => "ALLOW_USER_AUTH",
+    }
+}
+
+impl ExplicitAuthFlow {
+    /// Whether this is one of the legacy names (without `ALLOW_`).
+    pub fn is_legacy(self) -> bool {
+        matches!(self, ExplicitAuthFlow::AdminNoSrpAuth | ExplicitAuthFlow::CustomAuthFlowOnly | ExplicitAuthFlow::UserPasswordAuth)
+    }
+
+    /// The `ALLOW_` flow a name allows (a legacy name its modern equivalent).
+    pub fn allowed(self) -> ExplicitAuthFlow {
+        match self {
+            ExplicitAuthFlow::AdminNoSrpAuth => ExplicitAuthFlow::AllowAdminUserPasswordAuth,
+            ExplicitAuthFlow::CustomAuthFlowOnly => ExplicitAuthFlow::AllowCustomAuth,
+            ExplicitAuthFlow::UserPasswordAuth => ExplicitAuthFlow::AllowUserPasswordAuth,
+            modern => modern,
+        }
+    }
+}
+
+named_enum! {
+    /// A sign-in's `ChallengeName`.
+    ChallengeName, "challengeName" {
+        SmsMfa => "SMS_MFA",
+        EmailOtp => "EMAIL_OTP",
+        SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
+        SelectMfaType => "SELECT_MFA_TYPE",
+        MfaSetup => "MFA_SETUP",
+        PasswordVerifier => "PASSWORD_VERIFIER",
+        CustomChallenge => "CUSTOM_CHALLENGE",
+        SelectChallenge => "SELECT_CHALLENGE",
+        DeviceSrpAuth => "DEVICE_SRP_AUTH",
+        DevicePasswordVerifier => "DEVICE_PASSWORD_VERIFIER",
+        AdminNoSrpAuth => "ADMIN_NO_SRP_AUTH",
+        NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
+        SmsOtp => "SMS_OTP",
+        Password => "PASSWORD",
+        WebAuthn => "WEB_AUTHN",
+        PasswordSrp => "PASSWORD_SRP",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +106,10 @@ mod tests {
         assert_eq!(serde_json::to_string(&MfaConfiguration::Optional).unwrap(), "\"OPTIONAL\"");
         assert_eq!(AuthFlow::from_name("REFRESH_TOKEN"), Some(AuthFlow::RefreshToken));
         assert_eq!(AuthFlow::from_name("PASSWORD"), None);
+        let session: ChallengeName = serde_json::from_str("\"NEW_PASSWORD_REQUIRED\"").unwrap();
+        assert_eq!(session, ChallengeName::NewPasswordRequired);
+        assert_eq!(ExplicitAuthFlow::UserPasswordAuth.allowed(), ExplicitAuthFlow::AllowUserPasswordAuth);
+        assert!(ExplicitAuthFlow::AdminNoSrpAuth.is_legacy() && !ExplicitAuthFlow::AllowUserAuth.is_legacy());
         let refused = DeletionProtection::parse("ON").unwrap_err();
         let expected = crate::error::InvalidMember {
             member: "deletionProtection".into(),

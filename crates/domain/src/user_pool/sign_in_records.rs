@@ -2,6 +2,7 @@
 //! family, revocation) and the sessions of challenges waiting for an answer.
 
 use serde::{Deserialize, Serialize};
+use super::settings_enums::ChallengeName;
 
 /// A refresh token as stored: only its SHA-256 is kept, so a database leak yields no usable
 /// token. Every token minted from one sign-in shares its `origin_jti`.
@@ -31,6 +32,6 @@ pub struct AuthSessionRecord {
     pub pool_id: String,
     pub client_id: String,
     pub username_key: String,
-    pub challenge_name: String,
+    pub challenge_name: ChallengeName,
     pub expires_ms: i64,
 }

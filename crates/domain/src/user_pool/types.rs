@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::settings_enums::{DeletionProtection, MfaConfiguration, PreventUserExistenceErrors};
+use super::settings_enums::{DeletionProtection, ExplicitAuthFlow, MfaConfiguration, PreventUserExistenceErrors, UserPoolTier};
 
 pub use super::sign_in_records::{AuthSessionRecord, RefreshTokenRecord};
 
@@ -119,7 +119,7 @@ pub struct UserPoolSettings {
     pub account_recovery: Option<Vec<RecoveryMechanism>>,
     pub admin_create_user: AdminCreateUserConfig,
     pub tags: BTreeMap<String, String>,
-    pub tier: String,
+    pub tier: UserPoolTier,
     pub opaque: OpaqueSettings,
 }
 
@@ -193,7 +193,7 @@ pub struct AppClientSettings {
     pub token_validity_units: Option<TokenValidityUnits>,
     pub read_attributes: Option<Vec<String>>,
     pub write_attributes: Option<Vec<String>>,
-    pub explicit_auth_flows: Option<Vec<String>>,
+    pub explicit_auth_flows: Option<Vec<ExplicitAuthFlow>>,
     pub prevent_user_existence_errors: PreventUserExistenceErrors,
     pub enable_token_revocation: bool,
     pub enable_propagate_additional_user_context_data: bool,

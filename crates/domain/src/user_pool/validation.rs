@@ -53,7 +53,6 @@ pub(super) fn check_settings(settings: &UserPoolSettings) -> DomainResult<()> {
             return Err(DomainError::InvalidParameter("PasswordHistorySize must be between 0 and 24.".into()));
         }
     }
-    check_one_of(&settings.tier, &["LITE", "ESSENTIALS", "PLUS"], "userPoolTier")?;
     for attribute in &settings.auto_verified_attributes {
         check_one_of(attribute, &["email", "phone_number"], "autoVerifiedAttributes")?;
     }
@@ -104,18 +103,6 @@ pub(super) fn check_sign_in_attributes(alias_attributes: &[String], username_att
     Ok(())
 }
 
-pub(super) const EXPLICIT_AUTH_FLOWS: &[&str] = &[
-    "ADMIN_NO_SRP_AUTH",
-    "CUSTOM_AUTH_FLOW_ONLY",
-    "USER_PASSWORD_AUTH",
-    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-    "ALLOW_CUSTOM_AUTH",
-    "ALLOW_USER_PASSWORD_AUTH",
-    "ALLOW_USER_SRP_AUTH",
-    "ALLOW_REFRESH_TOKEN_AUTH",
-    "ALLOW_USER_AUTH",
-];
-
 /// A validity in seconds, given its value and unit.
 pub(super) fn validity_seconds(value: u32, unit: Option<&str>, default_unit: &str) -> DomainResult<u64> {
     let unit = unit.unwrap_or(default_unit);
@@ -137,11 +124,8 @@ pub(super) fn check_client_settings(pool: &UserPool, settings: &AppClientSetting
         return Err(InvalidMember::error("clientName", &settings.name, Constraint::Pattern("[\\w\\s+=,.@-]+")));
     }
     if let Some(flows) = &settings.explicit_auth_flows {
-        for flow in flows {
-            check_one_of(flow, EXPLICIT_AUTH_FLOWS, "explicitAuthFlows")?;
-        }
-        let legacy = flows.iter().any(|flow| !flow.starts_with("ALLOW_"));
-        let modern = flows.iter().any(|flow| flow.starts_with("ALLOW_"));
+        let legacy = flows.iter().any(|flow| flow.is_legacy());
+        let modern = flows.iter().any(|flow| !flow.is_legacy());
         if legacy && modern {
             return Err(DomainError::InvalidParameter(
                 "The combination of old and new ExplicitAuthFlows values is not supported.".into(),

@@ -111,6 +111,14 @@ async fn signed_malformed_bodies_are_client_errors() {
     check(post("CreateUserPool", r#"{"PoolName": 42}"#).await.unwrap(), 400, "SerializationException").await;
     check(post("ListUsers", r#"{"UserPoolId": "us-east-1_abc", "Limit": "ten"}"#).await.unwrap(), 400, "SerializationException").await;
     check(post("CreateUserPool", r#"{"PoolName": "p", "LambdaConfig": "nope"}"#).await.unwrap(), 400, "SerializationException").await;
+    // Enumerated and bounded members are refused in AWS's validation wording.
+    let body = check(post("RespondToAuthChallenge", r#"{"ClientId": "abc", "ChallengeName": "NOPE"}"#).await.unwrap(), 400, "InvalidParameterException").await;
+    assert!(body["message"].as_str().unwrap().starts_with("1 validation error detected: Value 'NOPE' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set: [SMS_MFA, "), "{body}");
+    let body = check(post("ListUserPools", r#"{"MaxResults": 61}"#).await.unwrap(), 400, "InvalidParameterException").await;
+    assert_eq!(
+        body["message"],
+        "1 validation error detected: Value '61' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 60"
+    );
     let listed = post("ListUserPools", r#"{"MaxResults": 60}"#).await.unwrap();
     let listed: serde_json::Value = listed.json().await.unwrap();
     assert_eq!(listed["UserPools"].as_array().map(Vec::len), Some(0), "nothing was half-created");

@@ -13,7 +13,7 @@ impl UserPoolService {
                 pool_id: pool.id.clone(),
                 client_id: client.client_id.clone(),
                 username_key: pool.username_key(&user.username),
-                challenge_name: "NEW_PASSWORD_REQUIRED".into(),
+                challenge_name: ChallengeName::NewPasswordRequired,
                 expires_ms: self.now() + validity_minutes * 60_000,
             })
             .await
@@ -35,7 +35,7 @@ impl UserPoolService {
         parameters.insert("USER_ID_FOR_SRP".into(), user.username.clone());
         parameters.insert("userAttributes".into(), Value::Object(current).to_string());
         parameters.insert("requiredAttributes".into(), json!(required).to_string());
-        Ok(AuthOutcome::Challenge { name: "NEW_PASSWORD_REQUIRED".into(), parameters, session: Some(session) })
+        Ok(AuthOutcome::Challenge { name: ChallengeName::NewPasswordRequired, parameters, session: Some(session) })
     }
 
     /// RespondToAuthChallenge and AdminRespondToAuthChallenge.
@@ -43,18 +43,20 @@ impl UserPoolService {
         &self,
         caller: Caller,
         client_id: &str,
-        challenge_name: &str,
+        challenge_name: ChallengeName,
         responses: &BTreeMap<String, String>,
         session: Option<&str>,
     ) -> DomainResult<AuthOutcome> {
         let (pool, client) = self.client_for(client_id, &caller).await?;
-        if challenge_name == "PASSWORD_VERIFIER" {
-            return self.srp_finish(&pool, &client, responses).await;
-        }
-        if challenge_name != "NEW_PASSWORD_REQUIRED" {
-            return Err(DomainError::NotImplemented(format!(
-                "The {challenge_name} challenge is not implemented by cognate yet."
-            )));
+        match challenge_name {
+            ChallengeName::PasswordVerifier => return self.srp_finish(&pool, &client, responses).await,
+            ChallengeName::NewPasswordRequired => {}
+            other => {
+                return Err(DomainError::NotImplemented(format!(
+                    "The {} challenge is not implemented by cognate yet.",
+                    other.as_str()
+                )))
+            }
         }
         let username = parameter(responses, "USERNAME")?;
         let new_password = parameter(responses, "NEW_PASSWORD")?;
@@ -85,7 +87,7 @@ impl UserPoolService {
     ) -> DomainResult<User> {
         let session = session.filter(|session| !session.is_empty()).ok_or_else(invalid_session)?;
         let record = self.store.take_auth_session(&sha256_hex(session)).await?.ok_or_else(invalid_session)?;
-        if record.expires_ms < self.now() || record.client_id != client.client_id || record.challenge_name != "NEW_PASSWORD_REQUIRED" {
+        if record.expires_ms < self.now() || record.client_id != client.client_id || record.challenge_name != ChallengeName::NewPasswordRequired {
             return Err(invalid_session());
         }
         let mut user = self.resolve_user(pool, username).await.map_err(|_| invalid_session())?;

@@ -20,19 +20,19 @@ impl UserPoolService {
         let (pool, client) = self.client_for(client_id, &caller).await?;
         match (flow, &caller) {
             (Some(AuthFlow::UserPasswordAuth), _) => {
-                require_flow(&client, "ALLOW_USER_PASSWORD_AUTH")?;
+                require_flow(&client, ExplicitAuthFlow::AllowUserPasswordAuth)?;
                 self.password_sign_in(&pool, &client, parameters).await
             }
             (Some(AuthFlow::AdminUserPasswordAuth | AuthFlow::AdminNoSrpAuth), Caller::Admin { .. }) => {
-                require_flow(&client, "ALLOW_ADMIN_USER_PASSWORD_AUTH")?;
+                require_flow(&client, ExplicitAuthFlow::AllowAdminUserPasswordAuth)?;
                 self.password_sign_in(&pool, &client, parameters).await
             }
             (Some(AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken), _) => {
-                require_flow(&client, "ALLOW_REFRESH_TOKEN_AUTH")?;
+                require_flow(&client, ExplicitAuthFlow::AllowRefreshTokenAuth)?;
                 self.refresh(&pool, &client, parameters).await
             }
             (Some(AuthFlow::UserSrpAuth), _) => {
-                require_flow(&client, "ALLOW_USER_SRP_AUTH")?;
+                require_flow(&client, ExplicitAuthFlow::AllowUserSrpAuth)?;
                 self.srp_start(&pool, &client, parameters).await
             }
             (Some(flow @ (AuthFlow::CustomAuth | AuthFlow::UserAuth)), _) => {

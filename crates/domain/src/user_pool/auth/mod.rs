@@ -32,7 +32,7 @@ use super::{
 use crate::crypto::constant_time_eq;
 use crate::error::{DomainError, DomainResult};
 use crate::tokens::{self, KeyPurpose, LoadedSigningKey, PublicJwk, SigningKeyRecord};
-use crate::user_pool::{AuthSessionRecord, RefreshTokenRecord};
+use crate::user_pool::{AuthSessionRecord, ChallengeName, ExplicitAuthFlow, RefreshTokenRecord};
 
 /// The scope of tokens issued through the API (as opposed to OAuth).
 pub const ADMIN_SCOPE: &str = "aws.cognito.signin.user.admin";
@@ -113,7 +113,7 @@ pub struct AuthenticationResult {
 #[derive(Debug, Clone)]
 pub enum AuthOutcome {
     Authenticated(AuthenticationResult),
-    Challenge { name: String, parameters: BTreeMap<String, String>, session: Option<String> },
+    Challenge { name: ChallengeName, parameters: BTreeMap<String, String>, session: Option<String> },
 }
 
 /// What an OAuth authorization granted: the scopes, the RP's nonce, and whether a refresh
@@ -161,30 +161,22 @@ pub struct AccessTokenHolder {
     pub claims: Value,
 }
 
-fn allowed_flows(client: &AppClient) -> Vec<&'static str> {
+/// The `ALLOW_` flows a client allows: Cognito's defaults when it names none, and refresh and
+/// SRP besides its own when it names legacy flows.
+fn allowed_flows(client: &AppClient) -> Vec<ExplicitAuthFlow> {
+    use ExplicitAuthFlow::*;
     let Some(flows) = &client.settings.explicit_auth_flows else {
-        return vec!["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"];
+        return vec![AllowRefreshTokenAuth, AllowUserSrpAuth, AllowCustomAuth];
     };
     let mut allowed = Vec::new();
-    let legacy = flows.iter().any(|flow| !flow.starts_with("ALLOW_"));
-    if legacy {
-        allowed.extend(["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]);
+    if flows.iter().any(|flow| flow.is_legacy()) {
+        allowed.extend([AllowRefreshTokenAuth, AllowUserSrpAuth]);
     }
-    for flow in flows {
-        allowed.push(match flow.as_str() {
-            "ADMIN_NO_SRP_AUTH" | "ALLOW_ADMIN_USER_PASSWORD_AUTH" => "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-            "USER_PASSWORD_AUTH" | "ALLOW_USER_PASSWORD_AUTH" => "ALLOW_USER_PASSWORD_AUTH",
-            "CUSTOM_AUTH_FLOW_ONLY" | "ALLOW_CUSTOM_AUTH" => "ALLOW_CUSTOM_AUTH",
-            "ALLOW_USER_SRP_AUTH" => "ALLOW_USER_SRP_AUTH",
-            "ALLOW_REFRESH_TOKEN_AUTH" => "ALLOW_REFRESH_TOKEN_AUTH",
-            "ALLOW_USER_AUTH" => "ALLOW_USER_AUTH",
-            _ => continue,
-        });
-    }
+    allowed.extend(flows.iter().map(|flow| flow.allowed()));
     allowed
 }
 
-fn require_flow(client: &AppClient, flow: &str) -> DomainResult<()> {
+fn require_flow(client: &AppClient, flow: ExplicitAuthFlow) -> DomainResult<()> {
     if allowed_flows(client).contains(&flow) {
         Ok(())
     } else {

@@ -43,7 +43,7 @@ impl UserPoolService {
                 pool_id: pool.id.clone(),
                 client_id: client.client_id.clone(),
                 username_key: pool.username_key(&user_id),
-                challenge_name: "PASSWORD_VERIFIER".into(),
+                challenge_name: ChallengeName::PasswordVerifier,
                 expires_ms,
             })
             .await
@@ -54,7 +54,7 @@ impl UserPoolService {
         challenge_parameters.insert("SECRET_BLOCK".into(), secret_block);
         challenge_parameters.insert("USER_ID_FOR_SRP".into(), user_id.clone());
         challenge_parameters.insert("USERNAME".into(), user_id);
-        Ok(AuthOutcome::Challenge { name: "PASSWORD_VERIFIER".into(), parameters: challenge_parameters, session: None })
+        Ok(AuthOutcome::Challenge { name: ChallengeName::PasswordVerifier, parameters: challenge_parameters, session: None })
     }
 
     /// PASSWORD_VERIFIER: checks the claim signature against the attempt sealed in SECRET_BLOCK.

@@ -236,7 +236,7 @@ impl ConfigurationResponse {
             cognito_streams: streams.then(|| CognitoStreamsShape {
                 stream_name: configuration.stream_name.clone(),
                 role_arn: configuration.stream_role_arn.clone(),
-                streaming_status: configuration.streaming_status.clone(),
+                streaming_status: configuration.streaming_status.map(|status| status.as_str().to_string()),
             }),
         }
     }

@@ -11,7 +11,7 @@ use cognate_domain::user_pool::auth::{AuthOutcome, Caller};
 
 use super::empty;
 use super::sign_up::delivery;
-use cognate_domain::user_pool::AuthFlow;
+use cognate_domain::user_pool::{AuthFlow, ChallengeName};
 use crate::state::AppState;
 use crate::aws::json::{parse_input, to_body, ApiError};
 use crate::api::idp::error::error_from_domain;
@@ -40,7 +40,7 @@ fn outcome_body(outcome: AuthOutcome) -> Result<Value, ApiError> {
             "ChallengeParameters": {},
         })),
         AuthOutcome::Challenge { name, parameters, session } => to_body(&json!({
-            "ChallengeName": name,
+            "ChallengeName": name.as_str(),
             "ChallengeParameters": parameters,
             "Session": session,
         })),
@@ -61,9 +61,10 @@ pub async fn initiate_auth(state: &AppState, raw: &[u8], admin: bool) -> Result<
 pub async fn respond_to_auth_challenge(state: &AppState, raw: &[u8], admin: bool) -> Result<Value, ApiError> {
     let input: RespondToAuthChallengeRequest = parse_input(raw)?;
     let caller = caller(admin, input.user_pool_id)?;
+    let challenge_name = ChallengeName::parse(&input.challenge_name).map_err(error_from_domain)?;
     let outcome = state
         .user_pools
-        .respond_to_auth_challenge(caller, &input.client_id, &input.challenge_name, &input.challenge_responses, input.session.as_deref())
+        .respond_to_auth_challenge(caller, &input.client_id, challenge_name, &input.challenge_responses, input.session.as_deref())
         .await
         .map_err(error_from_domain)?;
     outcome_body(outcome)

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use cognate_domain::user_pool::{AppClient, AppClientSettings, ClientOAuthSettings, TokenValidityUnits};
 
 use super::{empty, opaque_members};
-use cognate_domain::user_pool::PreventUserExistenceErrors;
+use cognate_domain::user_pool::{ExplicitAuthFlow, PreventUserExistenceErrors};
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
 use crate::api::idp::error::error_from_domain;
@@ -27,7 +27,11 @@ fn settings_from_input(input: UserPoolClientSettingsInput, raw: &[u8]) -> Result
         }),
         read_attributes: input.read_attributes,
         write_attributes: input.write_attributes,
-        explicit_auth_flows: input.explicit_auth_flows,
+        explicit_auth_flows: input
+            .explicit_auth_flows
+            .map(|flows| flows.iter().map(|flow| ExplicitAuthFlow::parse(flow)).collect::<Result<Vec<_>, _>>())
+            .transpose()
+            .map_err(error_from_domain)?,
         prevent_user_existence_errors: input
             .prevent_user_existence_errors
             .as_deref()
@@ -70,7 +74,10 @@ fn client_output(client: &AppClient, secret: Option<String>) -> UserPoolClientTy
         }),
         read_attributes: settings.read_attributes.clone(),
         write_attributes: settings.write_attributes.clone(),
-        explicit_auth_flows: settings.explicit_auth_flows.clone(),
+        explicit_auth_flows: settings
+            .explicit_auth_flows
+            .as_ref()
+            .map(|flows| flows.iter().map(|flow| flow.as_str().to_string()).collect()),
         supported_identity_providers: settings.oauth.supported_identity_providers.clone(),
         callback_urls: settings.oauth.callback_urls.clone(),
         logout_urls: settings.oauth.logout_urls.clone(),

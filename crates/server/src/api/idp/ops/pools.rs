@@ -9,7 +9,7 @@ use cognate_domain::user_pool::{
 };
 
 use super::{empty, opaque_members};
-use cognate_domain::user_pool::{DeletionProtection, MfaConfiguration};
+use cognate_domain::user_pool::{DeletionProtection, MfaConfiguration, UserPoolTier};
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
 use crate::api::idp::error::error_from_domain;
@@ -69,7 +69,7 @@ fn settings_from_input(input: UserPoolSettingsInput, raw: &[u8]) -> Result<UserP
         }),
         admin_create_user,
         tags: input.user_pool_tags.unwrap_or_default(),
-        tier: input.user_pool_tier.unwrap_or_else(|| "ESSENTIALS".into()),
+        tier: input.user_pool_tier.as_deref().map(UserPoolTier::parse).transpose().map_err(error_from_domain)?.unwrap_or(UserPoolTier::Essentials),
         opaque: opaque_members(raw, POOL_OPAQUE_MEMBERS)?,
     })
 }
@@ -191,7 +191,7 @@ pub fn user_pool_output(pool: &UserPool, estimated_number_of_users: i64) -> User
                 .map(|mechanism| RecoveryOptionType { priority: mechanism.priority, name: mechanism.name.clone() })
                 .collect(),
         }),
-        user_pool_tier: settings.tier.clone(),
+        user_pool_tier: settings.tier.as_str().to_string(),
     }
 }
 

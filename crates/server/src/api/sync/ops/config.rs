@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use cognate_domain::sync::config::ConfigurationChanges;
+use cognate_domain::sync::StreamingStatus;
 
 use super::Call;
 use crate::aws::json::{empty, to_body};
@@ -18,10 +19,14 @@ pub async fn get_identity_pool_configuration(call: &Call<'_>) -> Result<Value, A
 
 pub async fn set_identity_pool_configuration(call: &Call<'_>) -> Result<Value, ApiError> {
     let request: SetIdentityPoolConfigurationRequest = call.input()?;
-    let changes = ConfigurationChanges {
-        push: request.push_sync.map(|push| (push.application_arns, push.role_arn)),
-        streams: request.cognito_streams.map(|streams| (streams.stream_name, streams.role_arn, streams.streaming_status)),
+    let streams = match request.cognito_streams {
+        None => None,
+        Some(streams) => {
+            let status = streams.streaming_status.as_deref().map(StreamingStatus::parse).transpose().map_err(error_from_domain)?;
+            Some((streams.stream_name, streams.role_arn, status))
+        }
     };
+    let changes = ConfigurationChanges { push: request.push_sync.map(|push| (push.application_arns, push.role_arn)), streams };
     let configuration = call.state.sync.update_configuration(call.pool(), changes).await.map_err(error_from_domain)?;
     to_body(&ConfigurationResponse::of(call.pool(), &configuration))
 }
