@@ -19,4 +19,4 @@ pub mod tokens;
 pub mod user_pool;
 pub mod work;
 
-pub use error::{Constraint, DomainError, InvalidMember};
+pub use error::{Constraint, DomainError, DomainResult, InvalidMember};

@@ -1,11 +1,10 @@
 //! Pagination as Cognito does it: opaque tokens (the resume keys, base64url), page sizes with the
 //! service's limits, and the split of `limit + 1` fetched rows into a page and whether more follow.
 
-use crate::error::{Constraint, InvalidMember};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use crate::error::{DomainError, DomainResult};
+use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 
 /// The largest page a listing answers.
 pub const MAX_PAGE: u32 = 60;

@@ -11,7 +11,6 @@ mod role_policies;
 mod roles;
 mod sts;
 
-use crate::error::{Constraint, InvalidMember};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::{format_iso8601, Clock};
 use crate::crypto::{constant_time_eq, random_string, MasterKey};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::{acceptable_issuer, issuer_key};
 use crate::records::{Record, Records};
 use crate::store::{ConflictOn, RecordWrite, Store, StoreError};

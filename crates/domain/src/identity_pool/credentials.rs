@@ -143,8 +143,8 @@ impl IdentityPoolService {
         let Some(mapping) = pool.role_mappings.get(&login.mapping_key).or_else(|| pool.role_mappings.get(&login.provider)) else {
             return default();
         };
-        let chosen = match mapping.kind.as_str() {
-            "Token" => {
+        let chosen = match mapping.kind {
+            RoleMappingType::Token => {
                 let roles = string_list_claim(&login.claims, "cognito:roles");
                 match custom_role_arn {
                     Some(custom) if roles.iter().any(|role| role == custom) => Some(custom.to_string()),
@@ -154,11 +154,11 @@ impl IdentityPoolService {
                     None => login.claims.get("cognito:preferred_role").and_then(Value::as_str).map(str::to_string),
                 }
             }
-            _ => mapping.rules.iter().find(|rule| rule_matches(rule, &login.claims)).map(|rule| rule.role_arn.clone()),
+            RoleMappingType::Rules => mapping.rules.iter().find(|rule| rule_matches(rule, &login.claims)).map(|rule| rule.role_arn.clone()),
         };
         match chosen {
             Some(role) => Ok(role),
-            None if mapping.ambiguous_role_resolution.as_deref() == Some("AuthenticatedRole") => default(),
+            None if mapping.ambiguous_role_resolution == Some(AmbiguousRoleResolution::AuthenticatedRole) => default(),
             None => Err(DomainError::InvalidConfiguration(
                 "No role matched the login and the role mapping's AmbiguousRoleResolution is Deny.".into(),
             )),

@@ -15,7 +15,6 @@ mod logins;
 mod openid;
 mod pools;
 
-use crate::error::{Constraint, InvalidMember};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,7 +25,7 @@ use serde_json::{json, Value};
 
 use crate::clock::Clock;
 use crate::crypto::MasterKey;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::{issuer_key, ExternalVerifier};
 use crate::iam::{IamService, TemporaryCredentials, WebIdentity};
 use crate::records::{Record, Records};
@@ -189,19 +188,18 @@ fn rule_matches(rule: &MappingRule, claims: &Value) -> bool {
     let text = match claim {
         Value::String(text) => text.clone(),
         Value::Array(items) => {
-            if rule.match_type == "Contains" {
+            if rule.match_type == MatchType::Contains {
                 return items.iter().any(|item| item.as_str() == Some(rule.value.as_str()));
             }
             items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")
         }
         other => other.to_string(),
     };
-    match rule.match_type.as_str() {
-        "Equals" => text == rule.value,
-        "Contains" => text.contains(&rule.value),
-        "StartsWith" => text.starts_with(&rule.value),
-        "NotEqual" => text != rule.value,
-        _ => false,
+    match rule.match_type {
+        MatchType::Equals => text == rule.value,
+        MatchType::Contains => text.contains(&rule.value),
+        MatchType::StartsWith => text.starts_with(&rule.value),
+        MatchType::NotEqual => text != rule.value,
     }
 }
 
@@ -308,7 +306,7 @@ mod tests {
     fn rules_match_claims() {
         let rule = |claim: &str, match_type: &str, value: &str| MappingRule {
             claim: claim.into(),
-            match_type: match_type.into(),
+            match_type: MatchType::parse(match_type).unwrap(),
             value: value.into(),
             role_arn: "arn:aws:iam::000000000000:role/r".into(),
         };

@@ -1,12 +1,11 @@
 //! The records of identity pools: the pool with its providers and roles, role mappings, and
 //! identities with their linked logins.
 
-use crate::error::{Constraint, InvalidMember};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{DomainError, DomainResult};
+use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 
 /// A user pool app client accepted as a login provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,13 +44,28 @@ pub struct IdentityPool {
     pub created_ms: i64,
 }
 
+crate::named::named_enum! {
+    /// How a role mapping chooses: by the token's `cognito:preferred_role` / `cognito:roles`, or
+    /// by claim rules.
+    RoleMappingType, "type" { Token => "Token", Rules => "Rules" }
+}
+
+crate::named::named_enum! {
+    /// What a role mapping does when nothing matches.
+    AmbiguousRoleResolution, "ambiguousRoleResolution" { AuthenticatedRole => "AuthenticatedRole", Deny => "Deny" }
+}
+
+crate::named::named_enum! {
+    /// How a rule compares its claim with its value.
+    MatchType, "matchType" { Equals => "Equals", Contains => "Contains", StartsWith => "StartsWith", NotEqual => "NotEqual" }
+}
+
 /// How roles are chosen for logins of one provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleMapping {
-    /// `Token` (the token's `cognito:preferred_role` / `cognito:roles`) or `Rules`.
-    pub kind: String,
-    /// `AuthenticatedRole` or `Deny` when nothing matches.
-    pub ambiguous_role_resolution: Option<String>,
+    pub kind: RoleMappingType,
+    /// Required by every mapping the pool accepts.
+    pub ambiguous_role_resolution: Option<AmbiguousRoleResolution>,
     pub rules: Vec<MappingRule>,
 }
 
@@ -59,8 +73,7 @@ pub struct RoleMapping {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MappingRule {
     pub claim: String,
-    /// `Equals`, `Contains`, `StartsWith` or `NotEqual`.
-    pub match_type: String,
+    pub match_type: MatchType,
     pub value: String,
     pub role_arn: String,
 }
@@ -147,26 +160,19 @@ impl IdentityPoolSettings {
 
 impl RoleMapping {
     pub(super) fn check(&self, provider: &str) -> DomainResult<()> {
-        match self.kind.as_str() {
-            "Token" => {}
-            "Rules" => {
-                if self.rules.is_empty() || self.rules.len() > 25 {
-                    return Err(invalid(format!("The Rules mapping for {provider} needs 1 to 25 rules.")));
-                }
-                for rule in &self.rules {
-                    if !matches!(rule.match_type.as_str(), "Equals" | "Contains" | "StartsWith" | "NotEqual") {
-                        return Err(invalid(format!("Invalid MatchType {}.", rule.match_type)));
-                    }
-                    if rule.claim.is_empty() || crate::ids::arn::role_name_of(&rule.role_arn).is_none() {
-                        return Err(invalid("Each rule needs a claim and a role ARN."));
-                    }
+        if self.kind == RoleMappingType::Rules {
+            if self.rules.is_empty() || self.rules.len() > 25 {
+                return Err(invalid(format!("The Rules mapping for {provider} needs 1 to 25 rules.")));
+            }
+            for rule in &self.rules {
+                if rule.claim.is_empty() || crate::ids::arn::role_name_of(&rule.role_arn).is_none() {
+                    return Err(invalid("Each rule needs a claim and a role ARN."));
                 }
             }
-            other => return Err(invalid(format!("Invalid role mapping type {other}; use Token or Rules."))),
         }
-        match self.ambiguous_role_resolution.as_deref() {
-            Some("AuthenticatedRole") | Some("Deny") => Ok(()),
-            _ => Err(invalid(format!("The role mapping for {provider} needs AmbiguousRoleResolution AuthenticatedRole or Deny."))),
+        match self.ambiguous_role_resolution {
+            Some(_) => Ok(()),
+            None => Err(invalid(format!("The role mapping for {provider} needs AmbiguousRoleResolution AuthenticatedRole or Deny."))),
         }
     }
 }

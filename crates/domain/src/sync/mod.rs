@@ -8,7 +8,6 @@
 //! two nodes cannot both win. Removed records stay as tombstones so that other devices learn of
 //! the removal; a deleted dataset remembers the count at which it was deleted.
 
-use crate::error::{Constraint, InvalidMember};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -18,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::crypto::MasterKey;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::HttpClient;
 use crate::identity_pool::IdentityPoolService;
 use crate::store::{ConflictOn, RecordWrite, Store, StoreError};

@@ -2,13 +2,12 @@
 //! client_credentials grant of the token endpoint (access tokens for machine clients, scoped to
 //! `<resource server identifier>/<scope name>`).
 
-use crate::error::{Constraint, InvalidMember};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{UserPoolService};
 use crate::crypto::constant_time_eq;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::store::{ConflictOn, RecordWrite, StoreError};
 use crate::tokens;
 

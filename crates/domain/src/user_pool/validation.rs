@@ -1,10 +1,9 @@
 //! The checks of pool, client and group settings, with Cognito's wording: sign-in attributes,
 //! enumerated members, token validities, callback URLs and tags.
 
-use crate::error::{Constraint, InvalidMember};
 use super::types::{AppClientSettings, UserPool, UserPoolSettings};
 use super::inputs::GroupChanges;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 
 /// Tags a pool may carry.
 pub(super) const MAX_TAGS: usize = 50;

@@ -2,7 +2,6 @@
 //! authorization endpoint, the browser's signed-in session, and authorization codes with their
 //! exchange at the token endpoint (PKCE S256). The pages themselves are the server's.
 
-use crate::error::{Constraint, InvalidMember};
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -13,7 +12,7 @@ use super::oauth::OAuthError;
 use super::{AppClient, User, UserPool, UserPoolService};
 use crate::crypto::constant_time_eq;
 use crate::federation::percent_encode;
-use crate::error::{DomainError, DomainResult};
+use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::store::{ConflictOn, RecordWrite, StoreError};
 
 mod authorize;

@@ -4,7 +4,6 @@
 //! mapping onto the user `<ProviderName>_<subject>`, and links to existing users
 //! (AdminLinkProviderForUser).
 
-use crate::error::{Constraint, InvalidMember};
 use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
@@ -15,7 +14,7 @@ use serde_json::{json, Value};
 use super::auth::{random_token, sha256_hex};
 use super::hosted::{pkce_challenge, with_parameters, AuthorizeRequest, CheckedAuthorize};
 use super::{set_attribute, Attribute, User, UserPool, UserPoolService, UserStatus};
-use crate::error::{DomainError, DomainResult};
+use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::acceptable_issuer;
 use crate::store::{RecordWrite, StoreError};
 

@@ -5,6 +5,8 @@
 
 use serde_json::Value;
 
+use cognate_domain::DomainResult;
+
 use super::{input, max_results};
 use crate::aws::json::{empty, to_body};
 use crate::api::identity::error::error_from_domain;
@@ -55,7 +57,13 @@ pub async fn list_identity_pools(state: &AppState, body: &[u8], region: &str) ->
 
 pub async fn set_identity_pool_roles(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: SetIdentityPoolRolesRequest = input(body)?;
-    let mappings = request.role_mappings.unwrap_or_default().into_iter().map(|(provider, shape)| (provider, shape.into_domain())).collect();
+    let mappings = request
+        .role_mappings
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(provider, shape)| Ok((provider, shape.into_domain()?)))
+        .collect::<DomainResult<_>>()
+        .map_err(error_from_domain)?;
     state
         .identity_pools
         .set_roles(&request.identity_pool_id, request.roles.unwrap_or_default(), mappings)

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use cognate_domain::identity_pool::{CognitoProvider, IdentityPoolSettings, MappingRule, RoleMapping};
+use cognate_domain::identity_pool::{AmbiguousRoleResolution, CognitoProvider, IdentityPoolSettings, MappingRule, MatchType, RoleMapping, RoleMappingType};
+use cognate_domain::DomainResult;
 
 use crate::aws::json::ApiError;
 
@@ -123,34 +124,43 @@ pub struct RoleMappingShape {
 }
 
 impl RoleMappingShape {
-    pub fn into_domain(self) -> RoleMapping {
+    /// The mapping, its names parsed.
+    pub fn into_domain(self) -> DomainResult<RoleMapping> {
         let rules = self
             .rules_configuration
-            .map(|config| {
-                config
-                    .rules
-                    .into_iter()
-                    .map(|rule| MappingRule { claim: rule.claim, match_type: rule.match_type, value: rule.value, role_arn: rule.role_arn })
-                    .collect()
+            .map(|config| config.rules)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|rule| {
+                let match_type = MatchType::parse(&rule.match_type)?;
+                Ok(MappingRule { claim: rule.claim, match_type, value: rule.value, role_arn: rule.role_arn })
             })
-            .unwrap_or_default();
-        RoleMapping { kind: self.kind, ambiguous_role_resolution: self.ambiguous_role_resolution, rules }
+            .collect::<DomainResult<Vec<_>>>()?;
+        Ok(RoleMapping {
+            kind: RoleMappingType::parse(&self.kind)?,
+            ambiguous_role_resolution: self.ambiguous_role_resolution.as_deref().map(AmbiguousRoleResolution::parse).transpose()?,
+            rules,
+        })
     }
 
     pub fn of(mapping: &RoleMapping) -> RoleMappingShape {
-        let rules_configuration = (mapping.kind == "Rules").then(|| RulesConfigurationShape {
+        let rules_configuration = (mapping.kind == RoleMappingType::Rules).then(|| RulesConfigurationShape {
             rules: mapping
                 .rules
                 .iter()
                 .map(|rule| MappingRuleShape {
                     claim: rule.claim.clone(),
-                    match_type: rule.match_type.clone(),
+                    match_type: rule.match_type.as_str().to_string(),
                     value: rule.value.clone(),
                     role_arn: rule.role_arn.clone(),
                 })
                 .collect(),
         });
-        RoleMappingShape { kind: mapping.kind.clone(), ambiguous_role_resolution: mapping.ambiguous_role_resolution.clone(), rules_configuration }
+        RoleMappingShape {
+            kind: mapping.kind.as_str().to_string(),
+            ambiguous_role_resolution: mapping.ambiguous_role_resolution.map(|resolution| resolution.as_str().to_string()),
+            rules_configuration,
+        }
     }
 }
 
