@@ -39,7 +39,7 @@ pub const SEEDED_PASSWORD: &str = "Bench-Pass-123";
 /// A seeded pool: its id and an app client that allows password and refresh sign-in.
 pub struct SeededPool {
     pub service: UserPoolService,
-    pub pool_id: String,
+    pub pool_id: cognate_domain::ids::UserPoolId,
     pub client_id: String,
 }
 

@@ -23,7 +23,12 @@ pub async fn rotate(State(state): State<AppState>, headers: HeaderMap, Query(que
         )
             .into_response()
     } else {
-        match state.user_pools.rotate_signing_keys(query.get("UserPoolId").map(String::as_str).unwrap_or("")).await {
+        let pool_id = cognate_domain::ids::UserPoolId::parse(query.get("UserPoolId").map(String::as_str).unwrap_or(""));
+        let rotated = match pool_id {
+            Ok(pool_id) => state.user_pools.rotate_signing_keys(&pool_id).await,
+            Err(error) => Err(error),
+        };
+        match rotated {
             Ok(kids) => axum::Json(json!({ "Kids": kids })).into_response(),
             Err(DomainError::NotFound(message) | DomainError::InvalidParameter(message)) => {
                 (StatusCode::NOT_FOUND, axum::Json(json!({ "message": message }))).into_response()

@@ -13,7 +13,7 @@ use crate::{Dialect, SqlStore};
 
 pub(crate) fn pool(id: &str) -> UserPool {
     UserPool {
-        id: id.into(),
+        id: cognate_domain::ids::UserPoolId::parse(id).unwrap(),
         arn: cognate_domain::ids::arn::user_pool("us-east-1", "000000000000", id),
         created_ms: 1,
         modified_ms: 1,
@@ -68,9 +68,9 @@ async fn run_suite(store: SqlStore) {
     store.insert_user_pool(&pool("us-east-1_b")).await.unwrap();
     store.insert_user_pool(&pool("us-east-1_a")).await.unwrap();
     assert!(matches!(store.insert_user_pool(&pool("us-east-1_a")).await, Err(StoreError::Conflict(ConflictOn::Key))));
-    let listed: Vec<String> = store.list_user_pools(None, 10).await.unwrap().into_iter().map(|pool| pool.id).collect();
+    let listed: Vec<String> = store.list_user_pools(None, 10).await.unwrap().into_iter().map(|pool| pool.id.into_string()).collect();
     assert_eq!(listed, vec!["us-east-1_a", "us-east-1_b"]);
-    let after: Vec<String> = store.list_user_pools(Some("us-east-1_a"), 10).await.unwrap().into_iter().map(|pool| pool.id).collect();
+    let after: Vec<String> = store.list_user_pools(Some("us-east-1_a"), 10).await.unwrap().into_iter().map(|pool| pool.id.into_string()).collect();
     assert_eq!(after, vec!["us-east-1_b"]);
     let mut renamed = pool("us-east-1_a");
     renamed.settings.name = "renamed".into();

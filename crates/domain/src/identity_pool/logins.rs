@@ -2,6 +2,7 @@
 //! pools, IAM OIDC providers, the social providers, developer tokens).
 
 use super::*;
+use crate::ids::UserPoolId;
 
 impl IdentityPoolService {
     /// Verifies every login of a Logins map against the pool's providers.
@@ -42,7 +43,7 @@ impl IdentityPoolService {
                 return Err(not_supported());
             }
             let check = configured.iter().any(|entry| entry.server_side_token_check);
-            let claims = self.user_pools.verify_id_token_for_login(user_pool_id, token, check).await?;
+            let claims = self.user_pools.verify_id_token_for_login(&UserPoolId::parse(user_pool_id)?, token, check).await?;
             let audience = claims.get("aud").and_then(Value::as_str).unwrap_or_default().to_string();
             if !configured.iter().any(|entry| entry.client_id == audience) {
                 return Err(not_supported());

@@ -276,26 +276,11 @@ fn as_login_error(error: DomainError) -> DomainError {
 
 /// `<region>:<uuid>`.
 pub fn check_pool_id(pool_id: &str) -> DomainResult<()> {
-    check_region_uuid(pool_id, "identityPoolId")
+    crate::ids::check_identity_pool_id(pool_id)
 }
 
 pub fn check_identity_id(identity_id: &str) -> DomainResult<()> {
-    check_region_uuid(identity_id, "identityId")
-}
-
-fn check_region_uuid(value: &str, member: &str) -> DomainResult<()> {
-    let valid = value.len() <= 55
-        && value.split_once(':').is_some_and(|(region, id)| {
-            !region.is_empty()
-                && region.chars().all(|character| character.is_ascii_alphanumeric() || character == '-')
-                && !id.is_empty()
-                && id.chars().all(|character| character.is_ascii_hexdigit() || character == '-')
-        });
-    if valid {
-        Ok(())
-    } else {
-        Err(InvalidMember::error(member, value, Constraint::Pattern("[\\w-]+:[0-9a-f-]+")))
-    }
+    crate::ids::check_identity_id(identity_id)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ impl UserPoolService {
     /// Returns the client and its secret in clear.
     pub async fn create_user_pool_client(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         settings: AppClientSettings,
         generate_secret: bool,
         client_secret: Option<String>,
@@ -49,7 +49,7 @@ impl UserPoolService {
     }
 
     /// The client and its secret in clear.
-    pub async fn describe_user_pool_client(&self, pool_id: &str, client_id: &str) -> DomainResult<(AppClient, Option<String>)> {
+    pub async fn describe_user_pool_client(&self, pool_id: &UserPoolId, client_id: &str) -> DomainResult<(AppClient, Option<String>)> {
         let client = self.load_client(pool_id, client_id).await?;
         let secret = self.client_secret(&client)?;
         Ok((client, secret))
@@ -80,7 +80,7 @@ impl UserPoolService {
     /// Replaces a client's settings; a name left out keeps the current one.
     pub async fn update_user_pool_client(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         client_id: &str,
         mut settings: AppClientSettings,
     ) -> DomainResult<(AppClient, Option<String>)> {
@@ -99,7 +99,7 @@ impl UserPoolService {
         Ok((client, secret))
     }
 
-    pub async fn delete_user_pool_client(&self, pool_id: &str, client_id: &str) -> DomainResult<()> {
+    pub async fn delete_user_pool_client(&self, pool_id: &UserPoolId, client_id: &str) -> DomainResult<()> {
         ids::check_client_id(client_id)?;
         self.load_pool(pool_id).await?;
         if !self.store.delete_app_client(pool_id, client_id).await? {
@@ -110,7 +110,7 @@ impl UserPoolService {
 
     pub async fn list_user_pool_clients(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         next_token: Option<&str>,
         max_results: Option<i32>,
     ) -> DomainResult<Page<AppClient>> {

@@ -4,7 +4,7 @@ use super::validation::*;
 use super::*;
 
 impl UserPoolService {
-    pub async fn create_group(&self, pool_id: &str, name: &str, changes: GroupChanges) -> DomainResult<Group> {
+    pub async fn create_group(&self, pool_id: &UserPoolId, name: &str, changes: GroupChanges) -> DomainResult<Group> {
         ids::check_name(name, "groupName")?;
         check_group_changes(&changes)?;
         self.load_pool(pool_id).await?;
@@ -33,11 +33,11 @@ impl UserPoolService {
         self.store.get_group(pool_id, name).await?.ok_or_else(group_not_found)
     }
 
-    pub async fn get_group(&self, pool_id: &str, name: &str) -> DomainResult<Group> {
+    pub async fn get_group(&self, pool_id: &UserPoolId, name: &str) -> DomainResult<Group> {
         self.load_group(pool_id, name).await
     }
 
-    pub async fn update_group(&self, pool_id: &str, name: &str, changes: GroupChanges) -> DomainResult<Group> {
+    pub async fn update_group(&self, pool_id: &UserPoolId, name: &str, changes: GroupChanges) -> DomainResult<Group> {
         check_group_changes(&changes)?;
         let mut group = self.load_group(pool_id, name).await?;
         if changes.description.is_some() {
@@ -56,7 +56,7 @@ impl UserPoolService {
         Ok(group)
     }
 
-    pub async fn delete_group(&self, pool_id: &str, name: &str) -> DomainResult<()> {
+    pub async fn delete_group(&self, pool_id: &UserPoolId, name: &str) -> DomainResult<()> {
         ids::check_name(name, "groupName")?;
         self.load_pool(pool_id).await?;
         if !self.store.delete_group(pool_id, name).await? {
@@ -65,7 +65,7 @@ impl UserPoolService {
         Ok(())
     }
 
-    pub async fn list_groups(&self, pool_id: &str, limit: Option<i32>, next_token: Option<&str>) -> DomainResult<Page<Group>> {
+    pub async fn list_groups(&self, pool_id: &UserPoolId, limit: Option<i32>, next_token: Option<&str>) -> DomainResult<Page<Group>> {
         let limit = page_limit(limit, "limit")?;
         self.load_pool(pool_id).await?;
         let after = decode_key_token(next_token)?;
@@ -75,7 +75,7 @@ impl UserPoolService {
         Ok(Page { items, next_token })
     }
 
-    pub async fn admin_add_user_to_group(&self, pool_id: &str, username: &str, group_name: &str) -> DomainResult<()> {
+    pub async fn admin_add_user_to_group(&self, pool_id: &UserPoolId, username: &str, group_name: &str) -> DomainResult<()> {
         let group = self.load_group(pool_id, group_name).await?;
         let pool = self.load_pool(pool_id).await?;
         let user = self.resolve_user(&pool, username).await?;
@@ -89,7 +89,7 @@ impl UserPoolService {
         self.store.add_group_member(pool_id, &group.name, &username_key).await.map_err(DomainError::from)
     }
 
-    pub async fn admin_remove_user_from_group(&self, pool_id: &str, username: &str, group_name: &str) -> DomainResult<()> {
+    pub async fn admin_remove_user_from_group(&self, pool_id: &UserPoolId, username: &str, group_name: &str) -> DomainResult<()> {
         let group = self.load_group(pool_id, group_name).await?;
         let pool = self.load_pool(pool_id).await?;
         let user = self.resolve_user(&pool, username).await?;
@@ -101,7 +101,7 @@ impl UserPoolService {
 
     pub async fn admin_list_groups_for_user(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         username: &str,
         limit: Option<i32>,
         next_token: Option<&str>,
@@ -122,7 +122,7 @@ impl UserPoolService {
 
     pub async fn list_users_in_group(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         group_name: &str,
         limit: Option<i32>,
         next_token: Option<&str>,

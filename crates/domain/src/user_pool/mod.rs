@@ -32,6 +32,7 @@ pub use inputs::*;
 pub use settings_enums::{AuthFlow, ChallengeName, DeletionProtection, ExplicitAuthFlow, MfaConfiguration, PreventUserExistenceErrors, UserPoolTier};
 pub use types::*;
 
+use crate::ids::UserPoolId;
 use crate::clock::Clock;
 use crate::crypto::{MasterKey, PasswordHashing};
 use crate::error::{DomainError, DomainResult};
@@ -252,7 +253,7 @@ impl UserPoolService {
         let writes: Vec<crate::store::RecordWrite> = (0..rows)
             .map(|row| crate::store::RecordWrite::Put {
                 kind: "existence_decoy",
-                scope: pool.id.clone(),
+                scope: pool.id.to_string(),
                 key: format!("{seed}-{row}"),
                 data: data.clone(),
                 expires_ms: Some(self.now() + 3_600_000),

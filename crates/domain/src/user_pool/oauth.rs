@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{UserPoolService};
+use super::UserPoolService;
+use crate::ids::UserPoolId;
 use crate::crypto::constant_time_eq;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::store::{ConflictOn, RecordWrite, StoreError};
@@ -24,7 +25,7 @@ pub struct ResourceServerScope {
 /// A resource server: an API whose scopes clients may be granted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceServer {
-    pub pool_id: String,
+    pub pool_id: UserPoolId,
     pub identifier: String,
     pub name: String,
     pub scopes: Vec<ResourceServerScope>,
@@ -135,7 +136,7 @@ impl UserPoolService {
         self.load_pool(&server.pool_id).await?;
         check_resource_server(&server)?;
         let data = serde_json::to_string(&server).map_err(DomainError::internal)?;
-        let write = RecordWrite::Insert { kind: RESOURCE_SERVER, scope: server.pool_id.clone(), key: server.identifier.clone(), data, expires_ms: None };
+        let write = RecordWrite::Insert { kind: RESOURCE_SERVER, scope: server.pool_id.to_string(), key: server.identifier.clone(), data, expires_ms: None };
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(server),
             Err(StoreError::Conflict(_)) => Err(invalid(format!("{} already exists in pool {}.", server.identifier, server.pool_id))),
@@ -143,7 +144,7 @@ impl UserPoolService {
         }
     }
 
-    pub async fn describe_resource_server(&self, pool_id: &str, identifier: &str) -> DomainResult<ResourceServer> {
+    pub async fn describe_resource_server(&self, pool_id: &UserPoolId, identifier: &str) -> DomainResult<ResourceServer> {
         self.load_pool(pool_id).await?;
         let data = self.store.get_record(RESOURCE_SERVER, pool_id, identifier, 0).await?;
         data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
@@ -155,7 +156,7 @@ impl UserPoolService {
         self.describe_resource_server(&server.pool_id, &server.identifier).await?;
         check_resource_server(&server)?;
         let data = serde_json::to_string(&server).map_err(DomainError::internal)?;
-        let write = RecordWrite::Replace { kind: RESOURCE_SERVER, scope: server.pool_id.clone(), key: server.identifier.clone(), data };
+        let write = RecordWrite::Replace { kind: RESOURCE_SERVER, scope: server.pool_id.to_string(), key: server.identifier.clone(), data };
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(server),
             Err(StoreError::Conflict(ConflictOn::Absent)) => Err(DomainError::NotFound(format!("Resource server {} does not exist.", server.identifier))),
@@ -163,15 +164,15 @@ impl UserPoolService {
         }
     }
 
-    pub async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> DomainResult<()> {
+    pub async fn delete_resource_server(&self, pool_id: &UserPoolId, identifier: &str) -> DomainResult<()> {
         self.describe_resource_server(pool_id, identifier).await?;
         self.store
-            .write_records(&[RecordWrite::Delete { kind: RESOURCE_SERVER, scope: pool_id.into(), key: identifier.into() }])
+            .write_records(&[RecordWrite::Delete { kind: RESOURCE_SERVER, scope: pool_id.to_string(), key: identifier.into() }])
             .await
             .map_err(DomainError::from)
     }
 
-    pub async fn list_resource_servers(&self, pool_id: &str, max_results: i32, next_token: Option<&str>) -> DomainResult<(Vec<ResourceServer>, Option<String>)> {
+    pub async fn list_resource_servers(&self, pool_id: &UserPoolId, max_results: i32, next_token: Option<&str>) -> DomainResult<(Vec<ResourceServer>, Option<String>)> {
         self.load_pool(pool_id).await?;
         if !(1..=50).contains(&max_results) {
             return Err(InvalidMember::error("maxResults", max_results.to_string(), Constraint::Range { min: 1, max: 50 }));
@@ -209,7 +210,7 @@ impl UserPoolService {
     /// client (no new refresh token).
     pub async fn refresh_token_grant(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         client_id: &str,
         client_secret: Option<&str>,
         refresh_token: &str,
@@ -229,7 +230,7 @@ impl UserPoolService {
 
     /// The revocation endpoint (RFC 7009): revokes a refresh token of this client and the
     /// access tokens of its sign-in; an unknown token is not an error.
-    pub async fn revoke_grant(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>, token: &str) -> Result<(), OAuthError> {
+    pub async fn revoke_grant(&self, pool_id: &UserPoolId, client_id: &str, client_secret: Option<&str>, token: &str) -> Result<(), OAuthError> {
         let client = self.token_client(pool_id, client_id, client_secret).await?;
         match self.revoke_token(token, &client.client_id, client_secret).await {
             Ok(()) => Ok(()),
@@ -241,9 +242,9 @@ impl UserPoolService {
 
     /// The userInfo endpoint: the claims of the access token's user that its scopes reach
     /// (`email`, `phone`, `profile`; all readable attributes with the admin scope).
-    pub async fn user_info(&self, pool_id: &str, access_token: &str) -> DomainResult<Value> {
+    pub async fn user_info(&self, pool_id: &UserPoolId, access_token: &str) -> DomainResult<Value> {
         let holder = self.verify_access_token(access_token, &["openid", super::auth::ADMIN_SCOPE]).await?;
-        if holder.pool.id != pool_id {
+        if holder.pool.id != *pool_id {
             return Err(DomainError::NotAuthorized("Invalid Access Token".into()));
         }
         let granted: Vec<&str> = holder.claims.get("scope").and_then(Value::as_str).unwrap_or("").split(' ').collect();
@@ -276,7 +277,7 @@ impl UserPoolService {
     /// an access token for the custom scopes it asks for (by default all it is allowed).
     pub async fn client_credentials_grant(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         client_id: &str,
         client_secret: Option<&str>,
         scope: Option<&str>,
@@ -341,7 +342,7 @@ mod tests {
 
     fn server(identifier: &str, scopes: &[&str]) -> ResourceServer {
         ResourceServer {
-            pool_id: "us-east-1_x".into(),
+            pool_id: UserPoolId::parse("us-east-1_x").unwrap(),
             identifier: identifier.into(),
             name: "API".into(),
             scopes: scopes.iter().map(|name| ResourceServerScope { name: name.to_string(), description: "d".into() }).collect(),

@@ -21,7 +21,7 @@ impl UserPoolService {
         let now = self.now();
         // Pool ids are random; a collision is retried rather than reported.
         for _ in 0..3 {
-            let pool_id = ids::new_user_pool_id(region);
+            let pool_id = UserPoolId::generate(region);
             let pool = UserPool {
                 arn: ids::arn::user_pool(region, &self.account_id, &pool_id),
                 id: pool_id,
@@ -45,14 +45,14 @@ impl UserPoolService {
     }
 
     /// The pool and its estimated number of users.
-    pub async fn describe_user_pool(&self, pool_id: &str) -> DomainResult<(UserPool, i64)> {
+    pub async fn describe_user_pool(&self, pool_id: &UserPoolId) -> DomainResult<(UserPool, i64)> {
         let pool = self.load_pool(pool_id).await?;
         let n_users = self.store.count_users(pool_id).await?;
         Ok((pool, n_users))
     }
 
     /// Replaces the pool's settings; a name left out keeps the current one.
-    pub async fn update_user_pool(&self, pool_id: &str, mut settings: UserPoolSettings, tags_given: bool) -> DomainResult<()> {
+    pub async fn update_user_pool(&self, pool_id: &UserPoolId, mut settings: UserPoolSettings, tags_given: bool) -> DomainResult<()> {
         let mut pool = self.load_pool(pool_id).await?;
         if settings.name.is_empty() {
             settings.name = pool.settings.name.clone();
@@ -74,7 +74,7 @@ impl UserPoolService {
         }
     }
 
-    pub async fn delete_user_pool(&self, pool_id: &str) -> DomainResult<()> {
+    pub async fn delete_user_pool(&self, pool_id: &UserPoolId) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         if pool.settings.deletion_protection == DeletionProtection::Active {
             return Err(DomainError::InvalidParameter(
@@ -116,7 +116,7 @@ impl UserPoolService {
         Ok(Page { items, next_token })
     }
 
-    pub async fn add_custom_attributes(&self, pool_id: &str, inputs: &[SchemaAttributeInput]) -> DomainResult<()> {
+    pub async fn add_custom_attributes(&self, pool_id: &UserPoolId, inputs: &[SchemaAttributeInput]) -> DomainResult<()> {
         if inputs.is_empty() || inputs.len() > 25 {
             return Err(InvalidMember::error("customAttributes", "[]", Constraint::Length { min: 1, max: 25 }));
         }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::settings_enums::{DeletionProtection, ExplicitAuthFlow, MfaConfiguration, PreventUserExistenceErrors, UserPoolTier};
+use crate::ids::UserPoolId;
 
 pub use super::sign_in_records::{AuthSessionRecord, RefreshTokenRecord};
 
@@ -136,7 +137,7 @@ pub struct UserPoolShape {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserPool {
-    pub id: String,
+    pub id: UserPoolId,
     pub arn: String,
     pub created_ms: i64,
     pub modified_ms: i64,

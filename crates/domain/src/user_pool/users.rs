@@ -4,7 +4,7 @@
 use super::*;
 
 impl UserPoolService {
-    pub async fn admin_create_user(&self, pool_id: &str, input: AdminCreateUserInput) -> DomainResult<User> {
+    pub async fn admin_create_user(&self, pool_id: &UserPoolId, input: AdminCreateUserInput) -> DomainResult<User> {
         retrying(|| self.admin_create_user_once(pool_id, input.clone())).await
     }
 
@@ -160,12 +160,12 @@ impl UserPoolService {
         Ok(user)
     }
 
-    pub async fn admin_get_user(&self, pool_id: &str, username: &str) -> DomainResult<User> {
+    pub async fn admin_get_user(&self, pool_id: &UserPoolId, username: &str) -> DomainResult<User> {
         let pool = self.load_pool(pool_id).await?;
         self.resolve_user(&pool, username).await
     }
 
-    pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> DomainResult<()> {
+    pub async fn admin_delete_user(&self, pool_id: &UserPoolId, username: &str) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let user = self.resolve_user(&pool, username).await?;
         if !self.store.delete_user(&pool.id, &pool.username_key(&user.username)).await? {
@@ -174,7 +174,7 @@ impl UserPoolService {
         Ok(())
     }
 
-    pub async fn admin_update_user_attributes(&self, pool_id: &str, username: &str, changes: &[Attribute]) -> DomainResult<()> {
+    pub async fn admin_update_user_attributes(&self, pool_id: &UserPoolId, username: &str, changes: &[Attribute]) -> DomainResult<()> {
         retrying(|| self.admin_update_user_attributes_once(pool_id, username, changes)).await
     }
 
@@ -212,7 +212,7 @@ impl UserPoolService {
         self.save_user(&pool, &mut user).await
     }
 
-    pub async fn admin_delete_user_attributes(&self, pool_id: &str, username: &str, names: &[String]) -> DomainResult<()> {
+    pub async fn admin_delete_user_attributes(&self, pool_id: &UserPoolId, username: &str, names: &[String]) -> DomainResult<()> {
         retrying(|| self.admin_delete_user_attributes_once(pool_id, username, names)).await
     }
 
@@ -242,7 +242,7 @@ impl UserPoolService {
         self.save_user(&pool, &mut user).await
     }
 
-    pub async fn admin_set_user_enabled(&self, pool_id: &str, username: &str, enabled: bool) -> DomainResult<()> {
+    pub async fn admin_set_user_enabled(&self, pool_id: &UserPoolId, username: &str, enabled: bool) -> DomainResult<()> {
         retrying(|| self.admin_set_user_enabled_once(pool_id, username, enabled)).await
     }
 
@@ -257,7 +257,7 @@ impl UserPoolService {
         Ok(())
     }
 
-    pub async fn admin_set_user_password(&self, pool_id: &str, username: &str, password: &str, permanent: bool) -> DomainResult<()> {
+    pub async fn admin_set_user_password(&self, pool_id: &UserPoolId, username: &str, password: &str, permanent: bool) -> DomainResult<()> {
         retrying(|| self.admin_set_user_password_once(pool_id, username, password, permanent)).await
     }
 
@@ -284,7 +284,7 @@ impl UserPoolService {
     /// One page of ListUsers. `attributes_to_get`, when given, restricts each user's attributes.
     pub async fn list_users(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         filter: Option<&str>,
         limit: Option<i32>,
         pagination_token: Option<&str>,

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::json;
 
+use cognate_domain::ids::UserPoolId;
 use cognate_domain::user_pool::oauth::OAuthError;
 
 use crate::state::{AppState, OperationName};
@@ -72,6 +73,10 @@ pub async fn token(State(state): State<AppState>, Path(pool_id): Path<String>, h
 }
 
 async fn token_response(state: &AppState, pool_id: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    let pool_id = &match UserPoolId::parse(pool_id) {
+        Ok(pool_id) => pool_id,
+        Err(error) => return refuse(error.into(), false),
+    };
     let form = match form_of(headers, body) {
         Ok(form) => form,
         Err(error) => return refuse(error, false),
@@ -153,6 +158,7 @@ pub async fn revoke(State(state): State<AppState>, Path(pool_id): Path<String>, 
         let form = form_of(&headers, &body).map_err(|error| (error, false))?;
         let (client_id, secret, basic) = client_credentials(&headers, &form).map_err(|error| (error, false))?;
         let token = form.get("token").ok_or((OAuthError::InvalidRequest("token is required.".into()), basic))?;
+        let pool_id = UserPoolId::parse(pool_id.as_str()).map_err(|error| (error.into(), basic))?;
         state.user_pools.revoke_grant(&pool_id, &client_id, secret.as_deref(), token).await.map_err(|error| (error, basic))
     }
     .await;
@@ -171,7 +177,11 @@ pub async fn user_info(State(state): State<AppState>, Path(pool_id): Path<String
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
     let outcome = match token {
-        Some(token) => state.user_pools.user_info(&pool_id, token.trim()).await.map_err(|error| match error {
+        Some(token) => match UserPoolId::parse(pool_id) {
+            Ok(pool_id) => state.user_pools.user_info(&pool_id, token.trim()).await,
+            Err(error) => Err(error),
+        }
+        .map_err(|error| match error {
             cognate_domain::DomainError::Internal(detail) => {
                 tracing::error!(%detail, "internal error at userInfo");
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error")

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use cognate_domain::ids::UserPoolId;
 use cognate_domain::tokens::PublicJwk;
 use cognate_domain::DomainError;
 
@@ -41,6 +42,10 @@ fn jwks_document(keys: &[PublicJwk]) -> Response {
 }
 
 pub async fn jwks(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
+    let pool_id = match UserPoolId::parse(pool_id) {
+        Ok(pool_id) => pool_id,
+        Err(error) => return failure(error),
+    };
     match state.user_pools.jwks(&pool_id).await {
         Ok(keys) => jwks_document(&keys),
         Err(error) => failure(error),
@@ -68,6 +73,10 @@ pub async fn openid_configuration(State(state): State<AppState>, Path(pool_id): 
         }))
         .into_response();
     }
+    let pool_id = match UserPoolId::parse(pool_id) {
+        Ok(pool_id) => pool_id,
+        Err(error) => return failure(error),
+    };
     match state.user_pools.pool_issuer(&pool_id).await {
         Ok(issuer) => axum::Json(json!({
             "issuer": issuer,

@@ -10,7 +10,7 @@ impl UserPoolService {
         self.store
             .insert_auth_session(&AuthSessionRecord {
                 session_hash: sha256_hex(&session),
-                pool_id: pool.id.clone(),
+                pool_id: pool.id.to_string(),
                 client_id: client.client_id.clone(),
                 username_key: pool.username_key(&user.username),
                 challenge_name: ChallengeName::NewPasswordRequired,

@@ -147,7 +147,7 @@ impl UserPoolService {
             self.store
                 .insert_refresh_token(&RefreshTokenRecord {
                     token_hash: sha256_hex(&token),
-                    pool_id: pool.id.clone(),
+                    pool_id: pool.id.to_string(),
                     client_id: client.client_id.clone(),
                     username_key,
                     sub: user.sub.clone(),

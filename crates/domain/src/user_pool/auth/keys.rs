@@ -47,7 +47,7 @@ impl UserPoolService {
 
     /// The public keys of a pool, for `/<pool id>/.well-known/jwks.json`: the signing keys and
     /// the keys they replaced less than a token lifetime ago.
-    pub async fn jwks(&self, pool_id: &str) -> DomainResult<Vec<PublicJwk>> {
+    pub async fn jwks(&self, pool_id: &UserPoolId) -> DomainResult<Vec<PublicJwk>> {
         self.load_pool(pool_id).await?;
         let keys = self.pool_keys(pool_id).await?;
         Ok(live_keys(&keys.records, None, self.now()).map(SigningKeyRecord::public_jwk).collect())
@@ -56,7 +56,7 @@ impl UserPoolService {
     /// Rotates a pool's signing keys: new ID-token and access-token keys sign from now on (on
     /// this node at once, on other nodes within a minute); the old keys stay in the JWKS and
     /// keep verifying until every token they signed has expired. Returns the new key ids.
-    pub async fn rotate_signing_keys(&self, pool_id: &str) -> DomainResult<Vec<String>> {
+    pub async fn rotate_signing_keys(&self, pool_id: &UserPoolId) -> DomainResult<Vec<String>> {
         self.load_pool(pool_id).await?;
         // Strictly newer than every key there is, so the new keys sign even within the same
         // millisecond (or under a clock that stands still).
@@ -68,12 +68,12 @@ impl UserPoolService {
             self.store.insert_signing_key(&record).await?;
             kids.push(record.kid);
         }
-        self.signing_keys.pools.lock().expect("key cache lock").remove(pool_id);
+        self.signing_keys.pools.lock().expect("key cache lock").remove(pool_id.as_str());
         Ok(kids)
     }
 
     /// The issuer URL of a pool that exists.
-    pub async fn pool_issuer(&self, pool_id: &str) -> DomainResult<String> {
+    pub async fn pool_issuer(&self, pool_id: &UserPoolId) -> DomainResult<String> {
         self.load_pool(pool_id).await?;
         Ok(self.issuer(pool_id))
     }

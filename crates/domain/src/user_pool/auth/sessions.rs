@@ -15,7 +15,7 @@ impl UserPoolService {
     }
 
     /// AdminUserGlobalSignOut.
-    pub async fn admin_user_global_sign_out(&self, pool_id: &str, username: &str) -> DomainResult<()> {
+    pub async fn admin_user_global_sign_out(&self, pool_id: &UserPoolId, username: &str) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let user = self.resolve_user(&pool, username).await?;
         self.store.revoke_user_tokens(&pool.id, &pool.username_key(&user.username)).await.map_err(DomainError::from)

@@ -40,7 +40,7 @@ impl UserPoolService {
         self.store
             .insert_auth_session(&AuthSessionRecord {
                 session_hash: sha256_hex(&secret_block),
-                pool_id: pool.id.clone(),
+                pool_id: pool.id.to_string(),
                 client_id: client.client_id.clone(),
                 username_key: pool.username_key(&user_id),
                 challenge_name: ChallengeName::PasswordVerifier,

@@ -77,7 +77,7 @@ impl UserPoolService {
     /// one of the pool's ID-token keys, `iss`, `token_use` = id, `exp`, and, with
     /// `check_revocation` (ServerSideTokenCheck), that its sign-in was not signed out. Messages
     /// are Cognito Identity's.
-    pub async fn verify_id_token_for_login(&self, pool_id: &str, token: &str, check_revocation: bool) -> DomainResult<Value> {
+    pub async fn verify_id_token_for_login(&self, pool_id: &UserPoolId, token: &str, check_revocation: bool) -> DomainResult<Value> {
         let invalid = |reason: &str| DomainError::NotAuthorized(format!("Invalid login token. {reason}"));
         let unverified = tokens::peek_claims(token).map_err(|_| invalid("Not a valid OpenId Connect identity token."))?;
         if unverified.get("iss").and_then(Value::as_str) != Some(self.issuer(pool_id).as_str()) {

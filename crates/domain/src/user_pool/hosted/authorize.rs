@@ -5,7 +5,7 @@ use super::*;
 
 impl UserPoolService {
     /// Checks an authorization request against the client's OAuth settings.
-    pub async fn check_authorize(&self, pool_id: &str, request: &AuthorizeRequest) -> Result<CheckedAuthorize, AuthorizeError> {
+    pub async fn check_authorize(&self, pool_id: &UserPoolId, request: &AuthorizeRequest) -> Result<CheckedAuthorize, AuthorizeError> {
         let page = |message: &str| AuthorizeError::Page(message.to_string());
         let internal = |error: DomainError| {
             tracing::error!(%error, "checking an authorization request");
@@ -19,7 +19,7 @@ impl UserPoolService {
             .find_app_client(&request.client_id)
             .await
             .map_err(|error| internal(DomainError::from(error)))?
-            .filter(|client| client.pool_id == pool_id)
+            .filter(|client| client.pool_id == *pool_id)
             .ok_or_else(|| page("The client_id is missing or unknown."))?;
         let pool = self.load_pool(pool_id).await.map_err(internal)?;
         let oauth = &client.settings.oauth;
@@ -90,7 +90,7 @@ impl UserPoolService {
     }
 
     /// Starts the browser's signed-in session; the token goes in a cookie.
-    pub async fn start_hosted_session(&self, pool_id: &str, user: &User, auth_time_ms: i64) -> DomainResult<String> {
+    pub async fn start_hosted_session(&self, pool_id: &UserPoolId, user: &User, auth_time_ms: i64) -> DomainResult<String> {
         let token = random_token(32);
         let pool = self.load_pool(pool_id).await?;
         let record = SessionRecord { username_key: pool.username_key(&user.username), sub: user.sub.clone(), auth_time_ms };
@@ -108,14 +108,14 @@ impl UserPoolService {
 
     /// The user of a live session cookie, with the time they signed in; None when the session
     /// is unknown, expired, or its user is gone or disabled.
-    pub async fn hosted_session_user(&self, pool_id: &str, token: &str) -> DomainResult<Option<(User, i64)>> {
+    pub async fn hosted_session_user(&self, pool_id: &UserPoolId, token: &str) -> DomainResult<Option<(User, i64)>> {
         let record: Option<SessionRecord> = Self::decode(self.store.get_record(HOSTED_SESSION, pool_id, &sha256_hex(token), self.now()).await?)?;
         let Some(record) = record else { return Ok(None) };
         let user = self.store.get_user(pool_id, &record.username_key).await?;
         Ok(user.filter(|user| user.sub == record.sub && user.enabled).map(|user| (user, record.auth_time_ms)))
     }
 
-    pub async fn end_hosted_session(&self, pool_id: &str, token: &str) -> DomainResult<()> {
+    pub async fn end_hosted_session(&self, pool_id: &UserPoolId, token: &str) -> DomainResult<()> {
         self.store
             .write_records(&[RecordWrite::Delete { kind: HOSTED_SESSION, scope: pool_id.to_string(), key: sha256_hex(token) }])
             .await
@@ -143,7 +143,7 @@ impl UserPoolService {
                 let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
                 let write = RecordWrite::Insert {
                     kind: AUTH_CODE,
-                    scope: checked.pool.id.clone(),
+                    scope: checked.pool.id.to_string(),
                     key: sha256_hex(&code),
                     data,
                     expires_ms: Some(self.now() + CODE_VALIDITY_MS),

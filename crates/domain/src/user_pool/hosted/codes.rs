@@ -9,7 +9,7 @@ impl UserPoolService {
     /// fails), bound to its client and redirect URI, and to the PKCE challenge if one was given.
     pub async fn authorization_code_grant(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         client_id: &str,
         client_secret: Option<&str>,
         code: &str,
@@ -92,7 +92,7 @@ impl UserPoolService {
     }
 
     /// The logout endpoint's check: `logout_uri` must be one of the client's LogoutURLs.
-    pub async fn check_logout(&self, pool_id: &str, client_id: &str, logout_uri: &str) -> DomainResult<()> {
+    pub async fn check_logout(&self, pool_id: &UserPoolId, client_id: &str, logout_uri: &str) -> DomainResult<()> {
         let client = self.load_client(pool_id, client_id).await?;
         let allowed = client.settings.oauth.logout_urls.unwrap_or_default();
         if allowed.iter().any(|url| url == logout_uri) {
@@ -103,7 +103,7 @@ impl UserPoolService {
     }
 
     /// The app client of a pool, for the pages (the secret lets them compute SECRET_HASH).
-    pub async fn hosted_client(&self, pool_id: &str, client_id: &str) -> DomainResult<(UserPool, AppClient, Option<String>)> {
+    pub async fn hosted_client(&self, pool_id: &UserPoolId, client_id: &str) -> DomainResult<(UserPool, AppClient, Option<String>)> {
         let pool = self.load_pool(pool_id).await?;
         let client = self.load_client(pool_id, client_id).await?;
         let secret = self.client_secret(&client)?;

@@ -7,7 +7,7 @@ impl UserPoolService {
     pub async fn create_user_pool_domain(
         &self,
         domain: &str,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         certificate_arn: Option<String>,
         managed_login_version: Option<i32>,
     ) -> DomainResult<UserPoolDomain> {
@@ -59,7 +59,7 @@ impl UserPoolService {
     pub async fn update_user_pool_domain(
         &self,
         domain: &str,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         certificate_arn: Option<String>,
         managed_login_version: Option<i32>,
     ) -> DomainResult<UserPoolDomain> {
@@ -84,7 +84,7 @@ impl UserPoolService {
         Ok(record)
     }
 
-    pub async fn delete_user_pool_domain(&self, domain: &str, pool_id: &str) -> DomainResult<()> {
+    pub async fn delete_user_pool_domain(&self, domain: &str, pool_id: &UserPoolId) -> DomainResult<()> {
         let record = self.owned_domain(domain, pool_id).await?;
         let kind_key = if record.certificate_arn.is_some() { "custom" } else { "prefix" };
         self.store
@@ -97,7 +97,7 @@ impl UserPoolService {
     }
 
     /// The prefix and custom domains of a pool, for DescribeUserPool.
-    pub async fn pool_domains(&self, pool_id: &str) -> DomainResult<(Option<String>, Option<String>)> {
+    pub async fn pool_domains(&self, pool_id: &UserPoolId) -> DomainResult<(Option<String>, Option<String>)> {
         let prefix = self.store.get_record(POOL_DOMAIN, pool_id, "prefix", 0).await?;
         let custom = self.store.get_record(POOL_DOMAIN, pool_id, "custom", 0).await?;
         Ok((prefix, custom))

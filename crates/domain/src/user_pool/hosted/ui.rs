@@ -3,7 +3,7 @@
 use super::*;
 
 impl UserPoolService {
-    pub async fn set_ui_customization(&self, pool_id: &str, client_id: Option<&str>, css: Option<String>, image: Option<Vec<u8>>) -> DomainResult<UiCustomization> {
+    pub async fn set_ui_customization(&self, pool_id: &UserPoolId, client_id: Option<&str>, css: Option<String>, image: Option<Vec<u8>>) -> DomainResult<UiCustomization> {
         self.load_pool(pool_id).await?;
         let client_id = match client_id.filter(|id| *id != "ALL") {
             Some(id) => self.load_client(pool_id, id).await?.client_id,
@@ -49,7 +49,7 @@ impl UserPoolService {
     }
 
     /// The customization a client's pages use: its own, else the pool's (`ALL`), else None.
-    pub async fn get_ui_customization(&self, pool_id: &str, client_id: Option<&str>) -> DomainResult<Option<UiCustomization>> {
+    pub async fn get_ui_customization(&self, pool_id: &UserPoolId, client_id: Option<&str>) -> DomainResult<Option<UiCustomization>> {
         self.load_pool(pool_id).await?;
         if let Some(client_id) = client_id.filter(|id| *id != "ALL") {
             self.load_client(pool_id, client_id).await?;

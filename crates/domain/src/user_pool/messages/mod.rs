@@ -14,6 +14,7 @@ use super::{
     attributes, password, set_attribute, Attribute, CodePurpose, OutboxMessage, PendingCode, User, UserPool,
     UserPoolService, UserStatus,
 };
+use crate::ids::UserPoolId;
 use crate::crypto::constant_time_eq;
 use crate::error::{DomainError, DomainResult};
 use crate::store::{ConflictOn, StoreError};
@@ -131,7 +132,7 @@ impl UserPoolService {
         }
         let message = OutboxMessage {
             id: format!("{:016x}-{}", self.now(), crate::ids::new_uuid()),
-            pool_id: pool.id.clone(),
+            pool_id: pool.id.to_string(),
             username: user.username.clone(),
             medium: medium.to_string(),
             destination: destination.to_string(),

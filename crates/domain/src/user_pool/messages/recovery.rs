@@ -89,7 +89,7 @@ impl UserPoolService {
     }
 
     /// AdminResetUserPassword: the user must reset their password with a code before signing in.
-    pub async fn admin_reset_user_password(&self, pool_id: &str, username: &str) -> DomainResult<()> {
+    pub async fn admin_reset_user_password(&self, pool_id: &UserPoolId, username: &str) -> DomainResult<()> {
         retrying(|| self.admin_reset_user_password_once(pool_id, username)).await
     }
 

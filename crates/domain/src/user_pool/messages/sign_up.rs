@@ -118,7 +118,7 @@ impl UserPoolService {
     }
 
     /// AdminConfirmSignUp.
-    pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> DomainResult<()> {
+    pub async fn admin_confirm_sign_up(&self, pool_id: &UserPoolId, username: &str) -> DomainResult<()> {
         retrying(|| self.admin_confirm_sign_up_once(pool_id, username)).await
     }
 

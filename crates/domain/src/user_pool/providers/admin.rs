@@ -6,7 +6,7 @@ use super::*;
 impl UserPoolService {
     pub async fn create_identity_provider(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         name: &str,
         provider_type: &str,
         details: BTreeMap<String, String>,
@@ -55,7 +55,7 @@ impl UserPoolService {
         Ok(())
     }
 
-    pub async fn describe_identity_provider(&self, pool_id: &str, name: &str) -> DomainResult<IdentityProvider> {
+    pub async fn describe_identity_provider(&self, pool_id: &UserPoolId, name: &str) -> DomainResult<IdentityProvider> {
         self.load_pool(pool_id).await?;
         let data = self.store.get_record(PROVIDER, pool_id, name, 0).await?;
         let mut provider: IdentityProvider = data
@@ -68,7 +68,7 @@ impl UserPoolService {
 
     pub async fn update_identity_provider(
         &self,
-        pool_id: &str,
+        pool_id: &UserPoolId,
         name: &str,
         details: Option<BTreeMap<String, String>>,
         attribute_mapping: Option<BTreeMap<String, String>>,
@@ -94,7 +94,7 @@ impl UserPoolService {
         self.save_provider(provider, false).await
     }
 
-    pub async fn delete_identity_provider(&self, pool_id: &str, name: &str) -> DomainResult<()> {
+    pub async fn delete_identity_provider(&self, pool_id: &UserPoolId, name: &str) -> DomainResult<()> {
         self.describe_identity_provider(pool_id, name).await?;
         self.store
             .write_records(&[
@@ -111,7 +111,7 @@ impl UserPoolService {
     }
 
     /// One page of a pool's providers (secrets not opened: the listing shows none).
-    pub async fn list_identity_providers(&self, pool_id: &str, max_results: Option<i32>, next_token: Option<&str>) -> DomainResult<(Vec<IdentityProvider>, Option<String>)> {
+    pub async fn list_identity_providers(&self, pool_id: &UserPoolId, max_results: Option<i32>, next_token: Option<&str>) -> DomainResult<(Vec<IdentityProvider>, Option<String>)> {
         self.load_pool(pool_id).await?;
         let limit = crate::paging::page_limit(max_results, "maxResults")?;
         let after = crate::paging::decode_key_token(next_token)?;
@@ -123,11 +123,11 @@ impl UserPoolService {
     }
 
     /// The name of the provider with this IdpIdentifier.
-    pub async fn provider_by_identifier(&self, pool_id: &str, identifier: &str) -> DomainResult<Option<String>> {
+    pub async fn provider_by_identifier(&self, pool_id: &UserPoolId, identifier: &str) -> DomainResult<Option<String>> {
         Ok(self.all_providers(pool_id).await?.into_iter().find(|provider| provider.idp_identifiers.iter().any(|known| known == identifier)).map(|provider| provider.name))
     }
 
-    pub async fn get_identity_provider_by_identifier(&self, pool_id: &str, identifier: &str) -> DomainResult<IdentityProvider> {
+    pub async fn get_identity_provider_by_identifier(&self, pool_id: &UserPoolId, identifier: &str) -> DomainResult<IdentityProvider> {
         self.load_pool(pool_id).await?;
         let name = self
             .provider_by_identifier(pool_id, identifier)

@@ -6,7 +6,7 @@ use super::*;
 impl UserPoolService {
     /// AdminLinkProviderForUser: future sign-ins of the source identity become sign-ins of
     /// the destination user, whose `identities` attribute records the link.
-    pub async fn admin_link_provider_for_user(&self, pool_id: &str, destination: (&str, &str), source: (&str, &str, &str)) -> DomainResult<()> {
+    pub async fn admin_link_provider_for_user(&self, pool_id: &UserPoolId, destination: (&str, &str), source: (&str, &str, &str)) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let (destination_provider, destination_username) = destination;
         let (source_provider, source_attribute, source_value) = source;
@@ -53,7 +53,7 @@ impl UserPoolService {
 
     /// AdminDisableProviderForUser: removes a link made by AdminLinkProviderForUser, or, for a
     /// user created by a federated sign-in, disables that user.
-    pub async fn admin_disable_provider_for_user(&self, pool_id: &str, provider_name: &str, attribute: &str, value: &str) -> DomainResult<()> {
+    pub async fn admin_disable_provider_for_user(&self, pool_id: &UserPoolId, provider_name: &str, attribute: &str, value: &str) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         if attribute != "Cognito_Subject" {
             return Err(invalid("User.ProviderAttributeName must be Cognito_Subject."));

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use super::auth::{random_token, sha256_hex};
 use super::hosted::{pkce_challenge, with_parameters, AuthorizeRequest, CheckedAuthorize};
 use super::{set_attribute, Attribute, User, UserPool, UserPoolService, UserStatus};
+use crate::ids::UserPoolId;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::acceptable_issuer;
 use crate::store::{RecordWrite, StoreError};

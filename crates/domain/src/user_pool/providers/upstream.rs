@@ -49,7 +49,7 @@ impl UserPoolService {
         let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
         let write = RecordWrite::Insert {
             kind: UPSTREAM_STATE,
-            scope: checked.pool.id.clone(),
+            scope: checked.pool.id.to_string(),
             key: sha256_hex(&state),
             data,
             expires_ms: Some(self.now() + STATE_VALIDITY_MS),
@@ -79,7 +79,7 @@ impl UserPoolService {
     /// Finishes a federated sign-in at the callback: spends the state, exchanges the code,
     /// verifies what the provider says, and signs in (creating or updating) the user it maps to.
     /// Returns the app's authorization request, checked again, and the user.
-    pub async fn finish_upstream(&self, pool_id: &str, state: &str, code: &str, callback_url: &str) -> DomainResult<(CheckedAuthorize, User)> {
+    pub async fn finish_upstream(&self, pool_id: &UserPoolId, state: &str, code: &str, callback_url: &str) -> DomainResult<(CheckedAuthorize, User)> {
         let key = sha256_hex(state);
         let data = self.store.get_record(UPSTREAM_STATE, pool_id, &key, self.now()).await?;
         let record: UpstreamState = data

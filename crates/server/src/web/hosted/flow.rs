@@ -6,6 +6,7 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use cognate_domain::ids::UserPoolId;
 use cognate_domain::user_pool::hosted::{with_parameters, AuthorizeError, AuthorizeRequest, CheckedAuthorize};
 use cognate_domain::user_pool::User;
 use cognate_domain::DomainError;
@@ -125,7 +126,7 @@ pub(crate) struct Flow {
     pub(crate) cookies: Vec<String>,
 }
 
-pub(crate) async fn flow(state: &AppState, pool_id: &str, base: HostedBase, uri: &Uri, headers: &HeaderMap, operation: &'static str) -> Result<Flow, Response> {
+pub(crate) async fn flow(state: &AppState, pool_id: &UserPoolId, base: HostedBase, uri: &Uri, headers: &HeaderMap, operation: &'static str) -> Result<Flow, Response> {
     let request = authorize_request(&query_of(uri));
     let checked = state.user_pools.check_authorize(pool_id, &request).await.map_err(|error| refused(error, &request, operation))?;
     let look = look(state, pool_id, &request.client_id, &base).await;
@@ -179,7 +180,7 @@ impl Flow {
 /// What every page handler takes from the request: the pool, how the request reached the
 /// pages, the URI (the authorization request's parameters ride in its query) and the headers.
 pub struct PageRequest {
-    pub(crate) pool_id: String,
+    pub(crate) pool_id: UserPoolId,
     pub(crate) base: HostedBase,
     pub(crate) uri: Uri,
     pub(crate) headers: HeaderMap,
@@ -190,6 +191,7 @@ impl axum::extract::FromRequestParts<AppState> for PageRequest {
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Path(pool_id) = Path::<String>::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let pool_id = UserPoolId::parse(pool_id).map_err(|error| finish(error_page(&page_message(&error), ""), "hosted"))?;
         let base = base_of(state, parts.extensions.get::<HostedBase>(), &pool_id);
         Ok(PageRequest { pool_id, base, uri: parts.uri.clone(), headers: parts.headers.clone() })
     }

@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 
+use cognate_domain::ids::UserPoolId;
 use crate::state::{AppState, OperationName};
 use crate::web::hosted::domains::*;
 
@@ -85,7 +86,7 @@ pub(crate) struct Look {
     pub(crate) logo: Option<String>,
 }
 
-pub(crate) async fn look(state: &AppState, pool_id: &str, client_id: &str, base: &HostedBase) -> Look {
+pub(crate) async fn look(state: &AppState, pool_id: &UserPoolId, client_id: &str, base: &HostedBase) -> Look {
     match state.user_pools.get_ui_customization(pool_id, Some(client_id)).await {
         Ok(Some(custom)) => Look {
             css: custom.css.clone().unwrap_or_default(),

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use cognate_domain::user_pool::auth::{AuthOutcome, Caller};
 
+use super::pool_id;
 use super::empty;
 use super::sign_up::delivery;
 use cognate_domain::user_pool::{AuthFlow, ChallengeName};
@@ -94,7 +95,7 @@ pub async fn admin_user_global_sign_out(state: &AppState, raw: &[u8]) -> Result<
     let input: UsernameInput = parse_input(raw)?;
     state
         .user_pools
-        .admin_user_global_sign_out(&input.user_pool_id, &input.username)
+        .admin_user_global_sign_out(&pool_id(&input.user_pool_id)?, &input.username)
         .await
         .map_err(error_from_domain)?;
     Ok(empty())

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use cognate_domain::user_pool::{AppClient, AppClientSettings, ClientOAuthSettings, TokenValidityUnits};
 
+use super::pool_id;
 use super::{empty, opaque_members};
 use cognate_domain::user_pool::{ExplicitAuthFlow, PreventUserExistenceErrors};
 use crate::state::AppState;
@@ -101,7 +102,7 @@ pub async fn create_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Val
     let settings = settings_from_input(settings_input, raw)?;
     let (client, secret) = state
         .user_pools
-        .create_user_pool_client(&extra.user_pool_id, settings, extra.generate_secret.unwrap_or(false), extra.client_secret)
+        .create_user_pool_client(&pool_id(&extra.user_pool_id)?, settings, extra.generate_secret.unwrap_or(false), extra.client_secret)
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({ "UserPoolClient": client_output(&client, secret) }))
@@ -111,7 +112,7 @@ pub async fn describe_user_pool_client(state: &AppState, raw: &[u8]) -> Result<V
     let input: ClientIdInput = parse_input(raw)?;
     let (client, secret) = state
         .user_pools
-        .describe_user_pool_client(&input.user_pool_id, &input.client_id)
+        .describe_user_pool_client(&pool_id(&input.user_pool_id)?, &input.client_id)
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({ "UserPoolClient": client_output(&client, secret) }))
@@ -123,7 +124,7 @@ pub async fn update_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Val
     let settings = settings_from_input(settings_input, raw)?;
     let (client, secret) = state
         .user_pools
-        .update_user_pool_client(&ids.user_pool_id, &ids.client_id, settings)
+        .update_user_pool_client(&pool_id(&ids.user_pool_id)?, &ids.client_id, settings)
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({ "UserPoolClient": client_output(&client, secret) }))
@@ -133,7 +134,7 @@ pub async fn delete_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Val
     let input: ClientIdInput = parse_input(raw)?;
     state
         .user_pools
-        .delete_user_pool_client(&input.user_pool_id, &input.client_id)
+        .delete_user_pool_client(&pool_id(&input.user_pool_id)?, &input.client_id)
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -143,7 +144,7 @@ pub async fn list_user_pool_clients(state: &AppState, raw: &[u8]) -> Result<Valu
     let input: ListUserPoolClientsRequest = parse_input(raw)?;
     let page = state
         .user_pools
-        .list_user_pool_clients(&input.user_pool_id, input.next_token.as_deref(), input.max_results)
+        .list_user_pool_clients(&pool_id(&input.user_pool_id)?, input.next_token.as_deref(), input.max_results)
         .await
         .map_err(error_from_domain)?;
     let clients: Vec<UserPoolClientDescription> = page

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use cognate_domain::{Constraint, InvalidMember};
 use cognate_domain::user_pool::{Group, GroupChanges};
 
+use super::pool_id;
 use super::empty;
 use super::users::user_output;
 use crate::state::AppState;
@@ -41,7 +42,7 @@ pub async fn create_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiErro
     let input: GroupRequest = parse_input(raw)?;
     let group = state
         .user_pools
-        .create_group(&input.user_pool_id, &input.group_name, changes(&input)?)
+        .create_group(&pool_id(&input.user_pool_id)?, &input.group_name, changes(&input)?)
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({ "Group": group_output(&group) }))
@@ -49,7 +50,7 @@ pub async fn create_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiErro
 
 pub async fn get_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: GroupNameInput = parse_input(raw)?;
-    let group = state.user_pools.get_group(&input.user_pool_id, &input.group_name).await.map_err(error_from_domain)?;
+    let group = state.user_pools.get_group(&pool_id(&input.user_pool_id)?, &input.group_name).await.map_err(error_from_domain)?;
     to_body(&json!({ "Group": group_output(&group) }))
 }
 
@@ -57,7 +58,7 @@ pub async fn update_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiErro
     let input: GroupRequest = parse_input(raw)?;
     let group = state
         .user_pools
-        .update_group(&input.user_pool_id, &input.group_name, changes(&input)?)
+        .update_group(&pool_id(&input.user_pool_id)?, &input.group_name, changes(&input)?)
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({ "Group": group_output(&group) }))
@@ -65,7 +66,7 @@ pub async fn update_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiErro
 
 pub async fn delete_group(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: GroupNameInput = parse_input(raw)?;
-    state.user_pools.delete_group(&input.user_pool_id, &input.group_name).await.map_err(error_from_domain)?;
+    state.user_pools.delete_group(&pool_id(&input.user_pool_id)?, &input.group_name).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
@@ -73,7 +74,7 @@ pub async fn list_groups(state: &AppState, raw: &[u8]) -> Result<Value, ApiError
     let input: PagedPoolRequest = parse_input(raw)?;
     let page = state
         .user_pools
-        .list_groups(&input.user_pool_id, input.limit, input.next_token.as_deref())
+        .list_groups(&pool_id(&input.user_pool_id)?, input.limit, input.next_token.as_deref())
         .await
         .map_err(error_from_domain)?;
     let groups: Vec<GroupType> = page.items.iter().map(group_output).collect();
@@ -84,7 +85,7 @@ pub async fn admin_add_user_to_group(state: &AppState, raw: &[u8]) -> Result<Val
     let input: UserGroupRequest = parse_input(raw)?;
     state
         .user_pools
-        .admin_add_user_to_group(&input.user_pool_id, &input.username, &input.group_name)
+        .admin_add_user_to_group(&pool_id(&input.user_pool_id)?, &input.username, &input.group_name)
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -94,7 +95,7 @@ pub async fn admin_remove_user_from_group(state: &AppState, raw: &[u8]) -> Resul
     let input: UserGroupRequest = parse_input(raw)?;
     state
         .user_pools
-        .admin_remove_user_from_group(&input.user_pool_id, &input.username, &input.group_name)
+        .admin_remove_user_from_group(&pool_id(&input.user_pool_id)?, &input.username, &input.group_name)
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -104,7 +105,7 @@ pub async fn admin_list_groups_for_user(state: &AppState, raw: &[u8]) -> Result<
     let input: AdminListGroupsForUserRequest = parse_input(raw)?;
     let page = state
         .user_pools
-        .admin_list_groups_for_user(&input.user_pool_id, &input.username, input.limit, input.next_token.as_deref())
+        .admin_list_groups_for_user(&pool_id(&input.user_pool_id)?, &input.username, input.limit, input.next_token.as_deref())
         .await
         .map_err(error_from_domain)?;
     let groups: Vec<GroupType> = page.items.iter().map(group_output).collect();
@@ -115,7 +116,7 @@ pub async fn list_users_in_group(state: &AppState, raw: &[u8]) -> Result<Value, 
     let input: ListUsersInGroupRequest = parse_input(raw)?;
     let page = state
         .user_pools
-        .list_users_in_group(&input.user_pool_id, &input.group_name, input.limit, input.next_token.as_deref())
+        .list_users_in_group(&pool_id(&input.user_pool_id)?, &input.group_name, input.limit, input.next_token.as_deref())
         .await
         .map_err(error_from_domain)?;
     let users: Vec<UserType> = page.items.iter().map(user_output).collect();

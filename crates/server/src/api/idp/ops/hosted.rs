@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use cognate_domain::user_pool::hosted::{UiCustomization, UserPoolDomain};
 use cognate_domain::user_pool::providers::IdentityProvider;
 
+use super::pool_id;
 use super::empty;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, ApiError};
@@ -68,7 +69,7 @@ pub async fn create_user_pool_domain(state: &AppState, input: &[u8]) -> Result<V
     let request: DomainRequest = parse_input(input)?;
     let record = state
         .user_pools
-        .create_user_pool_domain(&request.domain, &request.user_pool_id, request.custom_domain_config.map(|config| config.certificate_arn), request.managed_login_version)
+        .create_user_pool_domain(&request.domain, &pool_id(&request.user_pool_id)?, request.custom_domain_config.map(|config| config.certificate_arn), request.managed_login_version)
         .await
         .map_err(error_from_domain)?;
     Ok(json!({"CloudFrontDomain": cloudfront_domain(state, &record), "ManagedLoginVersion": record.managed_login_version.unwrap_or(1)}))
@@ -78,7 +79,7 @@ pub async fn update_user_pool_domain(state: &AppState, input: &[u8]) -> Result<V
     let request: DomainRequest = parse_input(input)?;
     let record = state
         .user_pools
-        .update_user_pool_domain(&request.domain, &request.user_pool_id, request.custom_domain_config.map(|config| config.certificate_arn), request.managed_login_version)
+        .update_user_pool_domain(&request.domain, &pool_id(&request.user_pool_id)?, request.custom_domain_config.map(|config| config.certificate_arn), request.managed_login_version)
         .await
         .map_err(error_from_domain)?;
     Ok(json!({"CloudFrontDomain": cloudfront_domain(state, &record), "ManagedLoginVersion": record.managed_login_version.unwrap_or(1)}))
@@ -106,7 +107,7 @@ pub async fn describe_user_pool_domain(state: &AppState, input: &[u8]) -> Result
 
 pub async fn delete_user_pool_domain(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
     let request: DomainRequest = parse_input(input)?;
-    state.user_pools.delete_user_pool_domain(&request.domain, &request.user_pool_id).await.map_err(error_from_domain)?;
+    state.user_pools.delete_user_pool_domain(&request.domain, &pool_id(&request.user_pool_id)?).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
@@ -150,17 +151,17 @@ pub async fn set_ui_customization(state: &AppState, input: &[u8]) -> Result<Valu
         .transpose()?;
     let record = state
         .user_pools
-        .set_ui_customization(&request.user_pool_id, request.client_id.as_deref(), request.css, image)
+        .set_ui_customization(&pool_id(&request.user_pool_id)?, request.client_id.as_deref(), request.css, image)
         .await
         .map_err(error_from_domain)?;
-    Ok(json!({"UICustomization": customization_output(state, &request.user_pool_id, &record.client_id, Some(&record))}))
+    Ok(json!({"UICustomization": customization_output(state, &pool_id(&request.user_pool_id)?, &record.client_id, Some(&record))}))
 }
 
 pub async fn get_ui_customization(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
     let request: UiRequest = parse_input(input)?;
-    let record = state.user_pools.get_ui_customization(&request.user_pool_id, request.client_id.as_deref()).await.map_err(error_from_domain)?;
+    let record = state.user_pools.get_ui_customization(&pool_id(&request.user_pool_id)?, request.client_id.as_deref()).await.map_err(error_from_domain)?;
     let client_id = request.client_id.unwrap_or_else(|| "ALL".into());
-    Ok(json!({"UICustomization": customization_output(state, &request.user_pool_id, &client_id, record.as_ref())}))
+    Ok(json!({"UICustomization": customization_output(state, &pool_id(&request.user_pool_id)?, &client_id, record.as_ref())}))
 }
 
 #[derive(Debug, Deserialize)]
@@ -198,7 +199,7 @@ pub async fn create_identity_provider(state: &AppState, input: &[u8]) -> Result<
     let provider = state
         .user_pools
         .create_identity_provider(
-            &request.user_pool_id,
+            &pool_id(&request.user_pool_id)?,
             &request.provider_name,
             &provider_type,
             details,
@@ -222,7 +223,7 @@ pub async fn update_identity_provider(state: &AppState, input: &[u8]) -> Result<
     let request: ProviderRequest = parse_input(input)?;
     let provider = state
         .user_pools
-        .update_identity_provider(&request.user_pool_id, &request.provider_name, request.provider_details, request.attribute_mapping, request.idp_identifiers)
+        .update_identity_provider(&pool_id(&request.user_pool_id)?, &request.provider_name, request.provider_details, request.attribute_mapping, request.idp_identifiers)
         .await
         .map_err(provider_error)?;
     Ok(json!({"IdentityProvider": provider_output(&provider)}))
@@ -230,13 +231,13 @@ pub async fn update_identity_provider(state: &AppState, input: &[u8]) -> Result<
 
 pub async fn describe_identity_provider(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
     let request: ProviderRequest = parse_input(input)?;
-    let provider = state.user_pools.describe_identity_provider(&request.user_pool_id, &request.provider_name).await.map_err(error_from_domain)?;
+    let provider = state.user_pools.describe_identity_provider(&pool_id(&request.user_pool_id)?, &request.provider_name).await.map_err(error_from_domain)?;
     Ok(json!({"IdentityProvider": provider_output(&provider)}))
 }
 
 pub async fn delete_identity_provider(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
     let request: ProviderRequest = parse_input(input)?;
-    state.user_pools.delete_identity_provider(&request.user_pool_id, &request.provider_name).await.map_err(error_from_domain)?;
+    state.user_pools.delete_identity_provider(&pool_id(&request.user_pool_id)?, &request.provider_name).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
@@ -254,7 +255,7 @@ pub async fn list_identity_providers(state: &AppState, input: &[u8]) -> Result<V
     let request: ListProvidersRequest = parse_input(input)?;
     let (providers, next) = state
         .user_pools
-        .list_identity_providers(&request.user_pool_id, request.max_results, request.next_token.as_deref())
+        .list_identity_providers(&pool_id(&request.user_pool_id)?, request.max_results, request.next_token.as_deref())
         .await
         .map_err(error_from_domain)?;
     let providers: Vec<Value> = providers
@@ -282,7 +283,7 @@ pub async fn get_identity_provider_by_identifier(state: &AppState, input: &[u8])
     let request: ByIdentifierRequest = parse_input(input)?;
     let provider = state
         .user_pools
-        .get_identity_provider_by_identifier(&request.user_pool_id, &request.idp_identifier)
+        .get_identity_provider_by_identifier(&pool_id(&request.user_pool_id)?, &request.idp_identifier)
         .await
         .map_err(error_from_domain)?;
     Ok(json!({"IdentityProvider": provider_output(&provider)}))
@@ -313,7 +314,7 @@ pub async fn admin_link_provider_for_user(state: &AppState, input: &[u8]) -> Res
     state
         .user_pools
         .admin_link_provider_for_user(
-            &request.user_pool_id,
+            &pool_id(&request.user_pool_id)?,
             (&request.destination_user.provider_name, &request.destination_user.provider_attribute_value),
             (&source.provider_name, source.provider_attribute_name.as_deref().unwrap_or(""), &source.provider_attribute_value),
         )
@@ -334,7 +335,7 @@ pub async fn admin_disable_provider_for_user(state: &AppState, input: &[u8]) -> 
     let user = &request.user;
     state
         .user_pools
-        .admin_disable_provider_for_user(&request.user_pool_id, &user.provider_name, user.provider_attribute_name.as_deref().unwrap_or(""), &user.provider_attribute_value)
+        .admin_disable_provider_for_user(&pool_id(&request.user_pool_id)?, &user.provider_name, user.provider_attribute_name.as_deref().unwrap_or(""), &user.provider_attribute_value)
         .await
         .map_err(error_from_domain)?;
     Ok(empty())

@@ -16,6 +16,11 @@ use crate::aws::json::{parse_input, ApiError};
 
 pub use crate::aws::json::empty;
 
+/// A `UserPoolId` member, parsed where it enters.
+pub fn pool_id(value: &str) -> Result<cognate_domain::ids::UserPoolId, ApiError> {
+    cognate_domain::ids::UserPoolId::parse(value).map_err(crate::api::idp::error::error_from_domain)
+}
+
 /// Copies the members the domain keeps without interpreting, checking each has the JSON type
 /// the model gives it (`true`: structure, `false`: string).
 pub fn opaque_members(

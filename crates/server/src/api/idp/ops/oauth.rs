@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use cognate_domain::user_pool::oauth::{ResourceServer, ResourceServerScope};
 
+use super::pool_id;
 use super::empty;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, ApiError};
@@ -44,9 +45,9 @@ struct ListRequest {
     next_token: Option<String>,
 }
 
-fn server_of(request: ResourceServerRequest) -> ResourceServer {
-    ResourceServer {
-        pool_id: request.user_pool_id,
+fn server_of(request: ResourceServerRequest) -> Result<ResourceServer, ApiError> {
+    Ok(ResourceServer {
+        pool_id: pool_id(&request.user_pool_id)?,
         identifier: request.identifier,
         name: request.name,
         scopes: request
@@ -55,7 +56,7 @@ fn server_of(request: ResourceServerRequest) -> ResourceServer {
             .into_iter()
             .map(|scope| ResourceServerScope { name: scope.scope_name, description: scope.scope_description })
             .collect(),
-    }
+    })
 }
 
 fn server_output(server: &ResourceServer) -> Value {
@@ -73,25 +74,25 @@ fn server_output(server: &ResourceServer) -> Value {
 
 pub async fn create_resource_server(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
     let request: ResourceServerRequest = parse_input(input)?;
-    let server = state.user_pools.create_resource_server(server_of(request)).await.map_err(error_from_domain)?;
+    let server = state.user_pools.create_resource_server(server_of(request)?).await.map_err(error_from_domain)?;
     Ok(json!({"ResourceServer": server_output(&server)}))
 }
 
 pub async fn update_resource_server(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
     let request: ResourceServerRequest = parse_input(input)?;
-    let server = state.user_pools.update_resource_server(server_of(request)).await.map_err(error_from_domain)?;
+    let server = state.user_pools.update_resource_server(server_of(request)?).await.map_err(error_from_domain)?;
     Ok(json!({"ResourceServer": server_output(&server)}))
 }
 
 pub async fn describe_resource_server(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
     let key: ResourceServerKey = parse_input(input)?;
-    let server = state.user_pools.describe_resource_server(&key.user_pool_id, &key.identifier).await.map_err(error_from_domain)?;
+    let server = state.user_pools.describe_resource_server(&pool_id(&key.user_pool_id)?, &key.identifier).await.map_err(error_from_domain)?;
     Ok(json!({"ResourceServer": server_output(&server)}))
 }
 
 pub async fn delete_resource_server(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
     let key: ResourceServerKey = parse_input(input)?;
-    state.user_pools.delete_resource_server(&key.user_pool_id, &key.identifier).await.map_err(error_from_domain)?;
+    state.user_pools.delete_resource_server(&pool_id(&key.user_pool_id)?, &key.identifier).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
@@ -99,7 +100,7 @@ pub async fn list_resource_servers(state: &AppState, input: &[u8]) -> Result<Val
     let request: ListRequest = parse_input(input)?;
     let (servers, next) = state
         .user_pools
-        .list_resource_servers(&request.user_pool_id, request.max_results, request.next_token.as_deref())
+        .list_resource_servers(&pool_id(&request.user_pool_id)?, request.max_results, request.next_token.as_deref())
         .await
         .map_err(error_from_domain)?;
     Ok(json!({"ResourceServers": servers.iter().map(server_output).collect::<Vec<_>>(), "NextToken": next}))

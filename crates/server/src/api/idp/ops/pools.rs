@@ -8,6 +8,7 @@ use cognate_domain::user_pool::{
     UserPool, UserPoolSettings,
 };
 
+use super::pool_id;
 use super::{empty, opaque_members};
 use cognate_domain::user_pool::{DeletionProtection, MfaConfiguration, UserPoolTier};
 use crate::state::AppState;
@@ -154,7 +155,7 @@ pub fn user_pool_output(pool: &UserPool, estimated_number_of_users: i64) -> User
         template
     });
     UserPoolType {
-        id: pool.id.clone(),
+        id: pool.id.to_string(),
         name: settings.name.clone(),
         policies,
         deletion_protection: settings.deletion_protection.as_str().to_string(),
@@ -211,7 +212,7 @@ pub async fn create_user_pool(state: &AppState, raw: &[u8], region: &str) -> Res
 
 pub async fn describe_user_pool(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: UserPoolIdInput = parse_input(raw)?;
-    let (pool, n_users) = state.user_pools.describe_user_pool(&input.user_pool_id).await.map_err(error_from_domain)?;
+    let (pool, n_users) = state.user_pools.describe_user_pool(&pool_id(&input.user_pool_id)?).await.map_err(error_from_domain)?;
     let mut output = to_body(&user_pool_output(&pool, n_users))?;
     let (prefix, custom) = state.user_pools.pool_domains(&pool.id).await.map_err(error_from_domain)?;
     if let Some(object) = output.as_object_mut() {
@@ -230,13 +231,13 @@ pub async fn update_user_pool(state: &AppState, raw: &[u8]) -> Result<Value, Api
     let settings_input: UserPoolSettingsInput = parse_input(raw)?;
     let tags_given = settings_input.user_pool_tags.is_some();
     let settings = settings_from_input(settings_input, raw)?;
-    state.user_pools.update_user_pool(&id.user_pool_id, settings, tags_given).await.map_err(error_from_domain)?;
+    state.user_pools.update_user_pool(&pool_id(&id.user_pool_id)?, settings, tags_given).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
 pub async fn delete_user_pool(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: UserPoolIdInput = parse_input(raw)?;
-    state.user_pools.delete_user_pool(&input.user_pool_id).await.map_err(error_from_domain)?;
+    state.user_pools.delete_user_pool(&pool_id(&input.user_pool_id)?).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
@@ -251,7 +252,7 @@ pub async fn list_user_pools(state: &AppState, raw: &[u8], region: &str) -> Resu
         .items
         .iter()
         .map(|pool| UserPoolDescriptionType {
-            id: pool.id.clone(),
+            id: pool.id.to_string(),
             name: pool.settings.name.clone(),
             lambda_config: pool.settings.opaque.get("LambdaConfig").cloned().unwrap_or_else(|| json!({})),
             last_modified_date: timestamp(pool.modified_ms),
@@ -264,7 +265,7 @@ pub async fn list_user_pools(state: &AppState, raw: &[u8], region: &str) -> Resu
 pub async fn add_custom_attributes(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: AddCustomAttributesRequest = parse_input(raw)?;
     let attributes: Vec<SchemaAttributeInput> = input.custom_attributes.iter().map(schema_input).collect();
-    state.user_pools.add_custom_attributes(&input.user_pool_id, &attributes).await.map_err(error_from_domain)?;
+    state.user_pools.add_custom_attributes(&pool_id(&input.user_pool_id)?, &attributes).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use cognate_domain::user_pool::messages::CodeDeliveryDetails;
 use cognate_domain::user_pool::Attribute;
 
+use super::pool_id;
 use super::empty;
 use cognate_domain::user_pool::auth::ClientProof;
 
@@ -70,7 +71,7 @@ pub async fn resend_confirmation_code(state: &AppState, raw: &[u8]) -> Result<Va
 
 pub async fn admin_confirm_sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: UsernameInput = parse_input(raw)?;
-    state.user_pools.admin_confirm_sign_up(&input.user_pool_id, &input.username).await.map_err(error_from_domain)?;
+    state.user_pools.admin_confirm_sign_up(&pool_id(&input.user_pool_id)?, &input.username).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
@@ -102,6 +103,6 @@ pub async fn confirm_forgot_password(state: &AppState, raw: &[u8]) -> Result<Val
 
 pub async fn admin_reset_user_password(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: UsernameInput = parse_input(raw)?;
-    state.user_pools.admin_reset_user_password(&input.user_pool_id, &input.username).await.map_err(error_from_domain)?;
+    state.user_pools.admin_reset_user_password(&pool_id(&input.user_pool_id)?, &input.username).await.map_err(error_from_domain)?;
     Ok(empty())
 }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use cognate_domain::{Constraint, InvalidMember};
 use cognate_domain::user_pool::{AdminCreateUserInput, Attribute, MessageAction, User};
 
+use super::pool_id;
 use super::empty;
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
@@ -57,7 +58,7 @@ pub async fn admin_create_user(state: &AppState, raw: &[u8]) -> Result<Value, Ap
     let user = state
         .user_pools
         .admin_create_user(
-            &input.user_pool_id,
+            &pool_id(&input.user_pool_id)?,
             AdminCreateUserInput {
                 username: input.username,
                 attributes: attributes_input(input.user_attributes.unwrap_or_default()),
@@ -74,7 +75,7 @@ pub async fn admin_create_user(state: &AppState, raw: &[u8]) -> Result<Value, Ap
 
 pub async fn admin_get_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: UsernameInput = parse_input(raw)?;
-    let user = state.user_pools.admin_get_user(&input.user_pool_id, &input.username).await.map_err(error_from_domain)?;
+    let user = state.user_pools.admin_get_user(&pool_id(&input.user_pool_id)?, &input.username).await.map_err(error_from_domain)?;
     to_body(&AdminGetUserResponse {
         username: user.username.clone(),
         user_attributes: attributes_output(&user),
@@ -87,7 +88,7 @@ pub async fn admin_get_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiEr
 
 pub async fn admin_delete_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: UsernameInput = parse_input(raw)?;
-    state.user_pools.admin_delete_user(&input.user_pool_id, &input.username).await.map_err(error_from_domain)?;
+    state.user_pools.admin_delete_user(&pool_id(&input.user_pool_id)?, &input.username).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
@@ -95,7 +96,7 @@ pub async fn admin_update_user_attributes(state: &AppState, raw: &[u8]) -> Resul
     let input: AdminUpdateUserAttributesRequest = parse_input(raw)?;
     state
         .user_pools
-        .admin_update_user_attributes(&input.user_pool_id, &input.username, &attributes_input(input.user_attributes))
+        .admin_update_user_attributes(&pool_id(&input.user_pool_id)?, &input.username, &attributes_input(input.user_attributes))
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -105,7 +106,7 @@ pub async fn admin_delete_user_attributes(state: &AppState, raw: &[u8]) -> Resul
     let input: AdminDeleteUserAttributesRequest = parse_input(raw)?;
     state
         .user_pools
-        .admin_delete_user_attributes(&input.user_pool_id, &input.username, &input.user_attribute_names)
+        .admin_delete_user_attributes(&pool_id(&input.user_pool_id)?, &input.username, &input.user_attribute_names)
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -115,7 +116,7 @@ pub async fn admin_set_enabled(state: &AppState, raw: &[u8], enabled: bool) -> R
     let input: UsernameInput = parse_input(raw)?;
     state
         .user_pools
-        .admin_set_user_enabled(&input.user_pool_id, &input.username, enabled)
+        .admin_set_user_enabled(&pool_id(&input.user_pool_id)?, &input.username, enabled)
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -125,7 +126,7 @@ pub async fn admin_set_user_password(state: &AppState, raw: &[u8]) -> Result<Val
     let input: AdminSetUserPasswordRequest = parse_input(raw)?;
     state
         .user_pools
-        .admin_set_user_password(&input.user_pool_id, &input.username, &input.password, input.permanent.unwrap_or(false))
+        .admin_set_user_password(&pool_id(&input.user_pool_id)?, &input.username, &input.password, input.permanent.unwrap_or(false))
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -136,7 +137,7 @@ pub async fn list_users(state: &AppState, raw: &[u8]) -> Result<Value, ApiError>
     let page = state
         .user_pools
         .list_users(
-            &input.user_pool_id,
+            &pool_id(&input.user_pool_id)?,
             input.filter.as_deref(),
             input.limit,
             input.pagination_token.as_deref(),

@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 
+use cognate_domain::ids::UserPoolId;
 use cognate_domain::user_pool::hosted::AuthorizeError;
 
 use crate::state::AppState;
@@ -78,6 +79,9 @@ pub async fn error(uri: Uri) -> Response {
 
 /// `GET /<pool id>/_ui/<client id or ALL>/logo`: the logo of SetUICustomization.
 pub async fn logo(State(state): State<AppState>, Path((pool_id, client_id)): Path<(String, String)>) -> Response {
+    let Ok(pool_id) = UserPoolId::parse(pool_id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let found = state.user_pools.get_ui_customization(&pool_id, Some(&client_id)).await.ok().flatten();
     match found.and_then(|custom| Some((custom.image?, custom.image_type?))) {
         Some((image, kind)) => match base64::engine::general_purpose::STANDARD.decode(image) {
