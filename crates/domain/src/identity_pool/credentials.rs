@@ -6,20 +6,20 @@ use super::*;
 impl IdentityPoolService {
     /// GetId: a new guest identity without logins; with logins, the identity they are linked
     /// to, or a new identity linked to them.
-    pub async fn get_id(&self, pool_id: &str, logins: &BTreeMap<String, String>) -> DomainResult<String> {
-        let pool = self.describe_pool(pool_id).await?;
+    pub async fn get_id(&self, pool_id: &IdentityPoolId, logins: &BTreeMap<String, String>) -> DomainResult<String> {
+        let pool = self.pool(pool_id).await?;
         let proven = self.prove(&pool, logins).await?;
         if let Some((identity_id, _)) = &proven.token_identity {
-            let mut identity = self.describe_identity(identity_id).await?;
+            let mut identity = self.identity(identity_id).await?;
             let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
             self.link_logins(&mut identity, &links).await?;
-            return Ok(identity.id);
+            return Ok(identity.id.into_string());
         }
         if proven.logins.is_empty() {
             if !pool.settings.allow_unauthenticated_identities {
                 return Err(DomainError::NotAuthorized("Unauthenticated access is not supported for this identity pool.".into()));
             }
-            return self.insert_identity(&pool.id, Vec::new()).await.map(|identity| identity.id).map_err(DomainError::from);
+            return self.insert_identity(&pool.id, Vec::new()).await.map(|identity| identity.id.into_string()).map_err(DomainError::from);
         }
         let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
         for _ in 0..3 {
@@ -33,14 +33,14 @@ impl IdentityPoolService {
             }
             match owners.as_slice() {
                 [] => match self.insert_identity(&pool.id, links.clone()).await {
-                    Ok(identity) => return Ok(identity.id),
+                    Ok(identity) => return Ok(identity.id.into_string()),
                     Err(StoreError::Conflict(_)) => continue,
                     Err(other) => return Err(DomainError::from(other)),
                 },
                 [owner] => {
-                    let mut identity = self.describe_identity(owner).await?;
+                    let mut identity = self.identity(owner).await?;
                     self.link_logins(&mut identity, &links).await?;
-                    return Ok(identity.id);
+                    return Ok(identity.id.into_string());
                 }
                 _ => return Err(already_linked()),
             }
@@ -55,8 +55,8 @@ impl IdentityPoolService {
         identity_id: &str,
         logins: &BTreeMap<String, String>,
     ) -> DomainResult<(IdentityPool, Identity, ProvenLogins, Vec<String>)> {
-        let mut identity = self.describe_identity(identity_id).await?;
-        let pool = self.describe_pool(&identity.pool_id).await?;
+        let mut identity = self.identity(identity_id).await?;
+        let pool = self.pool(&identity.pool_id).await?;
         let proven = self.prove(&pool, logins).await?;
         if let Some((token_identity, amr)) = &proven.token_identity {
             if token_identity != &identity.id {
@@ -105,7 +105,7 @@ impl IdentityPoolService {
     /// GetCredentialsForIdentity (the enhanced flow).
     pub async fn get_credentials_for_identity(
         &self,
-        identity_id: &str,
+        identity_id: &IdentityId,
         logins: &BTreeMap<String, String>,
         custom_role_arn: Option<&str>,
     ) -> DomainResult<IdentityCredentials> {
@@ -121,8 +121,8 @@ impl IdentityPoolService {
             principal: COGNITO_IDENTITY.into(),
             key_prefix: COGNITO_IDENTITY.into(),
             provider: COGNITO_IDENTITY.into(),
-            subject: identity.id.clone(),
-            audience: pool.id.clone(),
+            subject: identity.id.to_string(),
+            audience: pool.id.to_string(),
             amr: Some(amr),
         };
         if !self.iam.check_trust(&role, &web_identity)? {
@@ -130,7 +130,7 @@ impl IdentityPoolService {
         }
         let context = crate::iam::web_identity_context(&web_identity);
         let (credentials, _) = self.iam.mint_for_role(&role, "CognitoIdentityCredentials", CREDENTIAL_SECONDS, None, context).await?;
-        Ok(IdentityCredentials { identity_id: identity.id, credentials })
+        Ok(IdentityCredentials { identity_id: identity.id.into_string(), credentials })
     }
 
     /// The role for an authenticated identity: the role mapping of its login's provider, else
@@ -166,12 +166,12 @@ impl IdentityPoolService {
     }
 
     /// GetOpenIdToken (the basic flow); the pool must allow the classic flow.
-    pub async fn get_open_id_token(&self, identity_id: &str, logins: &BTreeMap<String, String>) -> DomainResult<(String, String)> {
+    pub async fn get_open_id_token(&self, identity_id: &IdentityId, logins: &BTreeMap<String, String>) -> DomainResult<(String, String)> {
         let (pool, identity, _, amr) = self.authenticate_identity(identity_id, logins).await?;
         if !pool.settings.allow_classic_flow {
             return Err(DomainError::InvalidParameter("Basic (classic) flow is not enabled for this identity pool.".into()));
         }
         let token = self.sign_openid_token(&pool, &identity.id, amr, OPENID_TOKEN_SECONDS).await?;
-        Ok((identity.id, token))
+        Ok((identity.id.into_string(), token))
     }
 }

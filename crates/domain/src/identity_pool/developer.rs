@@ -17,12 +17,12 @@ impl IdentityPoolService {
     /// logins) to an identity, creating it when needed, and returns an OpenID token for it.
     pub async fn get_open_id_token_for_developer_identity(
         &self,
-        pool_id: &str,
+        pool_id: &IdentityPoolId,
         identity_id: Option<&str>,
         logins: &BTreeMap<String, String>,
         token_duration: Option<i64>,
     ) -> DomainResult<(String, String)> {
-        let pool = self.describe_pool(pool_id).await?;
+        let pool = self.pool(pool_id).await?;
         let developer = pool
             .settings
             .developer_provider_name
@@ -46,12 +46,12 @@ impl IdentityPoolService {
         let identity = match (owner, identity_id) {
             (Some(owner), Some(requested)) if owner != requested => return Err(already_linked()),
             (Some(owner), _) => {
-                let mut identity = self.describe_identity(&owner).await?;
+                let mut identity = self.identity(&owner).await?;
                 self.link_logins(&mut identity, &links).await?;
                 identity
             }
             (None, Some(requested)) => {
-                let mut identity = self.describe_identity(requested).await?;
+                let mut identity = self.identity(requested).await?;
                 if identity.pool_id != pool.id {
                     return Err(identity_not_found(requested));
                 }
@@ -65,18 +65,18 @@ impl IdentityPoolService {
         };
         let amr = vec!["authenticated".into(), developer.clone(), format!("{developer}:{}:{user_id}", pool.id)];
         let token = self.sign_openid_token(&pool, &identity.id, amr, duration).await?;
-        Ok((identity.id, token))
+        Ok((identity.id.into_string(), token))
     }
 
     /// LookupDeveloperIdentity: by identity id or developer user id, the identity and its
     /// developer user ids.
     pub async fn lookup_developer_identity(
         &self,
-        pool_id: &str,
+        pool_id: &IdentityPoolId,
         identity_id: Option<&str>,
         developer_user_id: Option<&str>,
     ) -> DomainResult<(String, Vec<String>)> {
-        let pool = self.describe_pool(pool_id).await?;
+        let pool = self.pool(pool_id).await?;
         let developer = pool.settings.developer_provider_name.clone().unwrap_or_default();
         let identity_id = match (identity_id, developer_user_id) {
             (Some(identity_id), _) => identity_id.to_string(),
@@ -88,12 +88,12 @@ impl IdentityPoolService {
                 return Err(DomainError::InvalidParameter("Give an IdentityId or a DeveloperUserIdentifier.".into()))
             }
         };
-        let identity = self.describe_identity(&identity_id).await?;
+        let identity = self.identity(&identity_id).await?;
         if identity.pool_id != pool.id {
             return Err(identity_not_found(&identity_id));
         }
         let ids = identity.logins.iter().filter(|login| login.provider == developer).map(|login| login.subject.clone()).collect();
-        Ok((identity.id, ids))
+        Ok((identity.id.into_string(), ids))
     }
 
     /// MergeDeveloperIdentities, planned: the source user's identity gives its logins to the
@@ -102,12 +102,12 @@ impl IdentityPoolService {
     /// caller applies together with the identities' datasets (`SyncService`).
     pub async fn plan_developer_merge(
         &self,
-        pool_id: &str,
+        pool_id: &IdentityPoolId,
         provider: &str,
         source_user: &str,
         destination_user: &str,
     ) -> DomainResult<DeveloperMerge> {
-        let pool = self.describe_pool(pool_id).await?;
+        let pool = self.pool(pool_id).await?;
         let developer = self.developer_provider(&pool, provider)?.to_string();
         let mut found = Vec::with_capacity(2);
         for user in [source_user, destination_user] {
@@ -121,32 +121,32 @@ impl IdentityPoolService {
         if source_id == destination_id {
             return Ok(DeveloperMerge { source_id, destination_id, writes: Vec::new() });
         }
-        let source = self.describe_identity(&source_id).await?;
-        let mut destination = self.describe_identity(&destination_id).await?;
+        let source = self.identity(&source_id).await?;
+        let mut destination = self.identity(&destination_id).await?;
         destination.logins.extend(source.logins.iter().cloned());
         destination.modified_ms = self.now();
         let mut writes = vec![
             destination.replace()?,
             source.delete(),
-            RecordWrite::Delete { kind: POOL_IDENTITY, scope: pool.id.clone(), key: source.id.clone() },
+            RecordWrite::Delete { kind: POOL_IDENTITY, scope: pool.id.to_string(), key: source.id.to_string() },
         ];
         for login in &source.logins {
             writes.push(RecordWrite::Put {
                 kind: LOGIN,
-                scope: pool.id.clone(),
+                scope: pool.id.to_string(),
                 key: login_key(&login.provider, &login.subject),
-                data: destination.id.clone(),
+                data: destination.id.to_string(),
                 expires_ms: None,
             });
         }
-        Ok(DeveloperMerge { source_id: source.id, destination_id: destination.id, writes })
+        Ok(DeveloperMerge { source_id: source.id.into_string(), destination_id: destination.id.into_string(), writes })
     }
 
     /// UnlinkDeveloperIdentity (signed).
-    pub async fn unlink_developer_identity(&self, pool_id: &str, identity_id: &str, provider: &str, user_id: &str) -> DomainResult<()> {
-        let pool = self.describe_pool(pool_id).await?;
+    pub async fn unlink_developer_identity(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId, provider: &str, user_id: &str) -> DomainResult<()> {
+        let pool = self.pool(pool_id).await?;
         let developer = self.developer_provider(&pool, provider)?.to_string();
-        let identity = self.describe_identity(identity_id).await?;
+        let identity = self.identity(identity_id).await?;
         let link = LinkedLogin { provider: developer, subject: user_id.to_string() };
         if identity.pool_id != pool.id || !identity.logins.contains(&link) {
             return Err(DomainError::NotFound(format!("Developer user identifier {user_id} is not linked to {identity_id}.")));
@@ -156,9 +156,9 @@ impl IdentityPoolService {
 
     /// UnlinkIdentity (unsigned): the caller proves a login of the identity and removes the
     /// links of the providers it names.
-    pub async fn unlink_identity(&self, identity_id: &str, logins: &BTreeMap<String, String>, remove: &[String]) -> DomainResult<()> {
-        let identity = self.describe_identity(identity_id).await?;
-        let pool = self.describe_pool(&identity.pool_id).await?;
+    pub async fn unlink_identity(&self, identity_id: &IdentityId, logins: &BTreeMap<String, String>, remove: &[String]) -> DomainResult<()> {
+        let identity = self.identity(identity_id).await?;
+        let pool = self.pool(&identity.pool_id).await?;
         let proven = self.prove(&pool, logins).await?;
         let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
         if !links.iter().any(|login| identity.logins.contains(login)) {
@@ -180,7 +180,7 @@ impl IdentityPoolService {
         identity.modified_ms = self.now();
         let mut writes = vec![identity.replace()?];
         for login in doomed {
-            writes.push(RecordWrite::Delete { kind: LOGIN, scope: identity.pool_id.clone(), key: login_key(&login.provider, &login.subject) });
+            writes.push(RecordWrite::Delete { kind: LOGIN, scope: identity.pool_id.to_string(), key: login_key(&login.provider, &login.subject) });
         }
         self.store.write_records(&writes).await.map_err(DomainError::from)
     }

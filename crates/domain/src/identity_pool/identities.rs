@@ -11,10 +11,15 @@ impl IdentityPoolService {
     pub async fn pool_of_identity(&self, identity_id: &str) -> Option<String> {
         check_identity_id(identity_id).ok()?;
         let identity: Identity = self.store.get_record_of("", identity_id, 0).await.ok()??;
-        Some(identity.pool_id)
+        Some(identity.pool_id.into_string())
     }
 
-    pub async fn describe_identity(&self, identity_id: &str) -> DomainResult<Identity> {
+    pub async fn describe_identity(&self, identity_id: &IdentityId) -> DomainResult<Identity> {
+        self.identity(identity_id).await
+    }
+
+    /// The identity an id read from a record or a token names.
+    pub(crate) async fn identity(&self, identity_id: &str) -> DomainResult<Identity> {
         check_identity_id(identity_id)?;
         let identity: Identity = self.store.get_record_of("", identity_id, 0).await?.ok_or_else(|| identity_not_found(identity_id))?;
         if self.store.get_record(POOL, "", &identity.pool_id, 0).await?.is_none() {
@@ -23,8 +28,8 @@ impl IdentityPoolService {
         Ok(identity)
     }
 
-    pub async fn list_identities(&self, pool_id: &str, max: i32, next_token: Option<&str>) -> DomainResult<(Vec<Identity>, Option<String>)> {
-        self.describe_pool(pool_id).await?;
+    pub async fn list_identities(&self, pool_id: &IdentityPoolId, max: i32, next_token: Option<&str>) -> DomainResult<(Vec<Identity>, Option<String>)> {
+        self.pool(pool_id).await?;
         let limit = max_results(max, 60)?;
         let after = decode_page_token(next_token)?;
         let mut rows = self.store.list_records(POOL_IDENTITY, pool_id, after.as_deref(), limit + 1).await?;
@@ -57,10 +62,10 @@ impl IdentityPoolService {
             };
             let mut writes = vec![
                 identity.delete(),
-                RecordWrite::Delete { kind: POOL_IDENTITY, scope: identity.pool_id.clone(), key: identity.id.clone() },
+                RecordWrite::Delete { kind: POOL_IDENTITY, scope: identity.pool_id.to_string(), key: identity.id.to_string() },
             ];
             for login in &identity.logins {
-                writes.push(RecordWrite::Delete { kind: LOGIN, scope: identity.pool_id.clone(), key: login_key(&login.provider, &login.subject) });
+                writes.push(RecordWrite::Delete { kind: LOGIN, scope: identity.pool_id.to_string(), key: login_key(&login.provider, &login.subject) });
             }
             self.store.write_records(&writes).await?;
         }
@@ -69,26 +74,26 @@ impl IdentityPoolService {
 
     /// Creates an identity linked to `logins`, atomically with its links; `Conflict(Key)` when
     /// one of the logins was linked meanwhile.
-    pub(super) async fn insert_identity(&self, pool_id: &str, logins: Vec<LinkedLogin>) -> Result<Identity, StoreError> {
+    pub(super) async fn insert_identity(&self, pool_id: &IdentityPoolId, logins: Vec<LinkedLogin>) -> Result<Identity, StoreError> {
         let now = self.now();
         let identity = Identity {
-            id: format!("{}:{}", crate::ids::region_of(pool_id), crate::ids::new_uuid()),
-            pool_id: pool_id.to_string(),
+            id: IdentityId::generate(pool_id.region()),
+            pool_id: pool_id.clone(),
             logins,
             created_ms: now,
             modified_ms: now,
         };
         let data = serde_json::to_string(&identity).map_err(|error| StoreError::Backend(error.to_string()))?;
         let mut writes = vec![
-            RecordWrite::Insert { kind: IDENTITY, scope: String::new(), key: identity.id.clone(), data, expires_ms: None },
-            RecordWrite::Insert { kind: POOL_IDENTITY, scope: pool_id.to_string(), key: identity.id.clone(), data: String::new(), expires_ms: None },
+            RecordWrite::Insert { kind: IDENTITY, scope: String::new(), key: identity.id.to_string(), data, expires_ms: None },
+            RecordWrite::Insert { kind: POOL_IDENTITY, scope: pool_id.to_string(), key: identity.id.to_string(), data: String::new(), expires_ms: None },
         ];
         for login in &identity.logins {
             writes.push(RecordWrite::Insert {
                 kind: LOGIN,
                 scope: pool_id.to_string(),
                 key: login_key(&login.provider, &login.subject),
-                data: identity.id.clone(),
+                data: identity.id.to_string(),
                 expires_ms: None,
             });
         }
@@ -110,9 +115,9 @@ impl IdentityPoolService {
         for login in fresh {
             writes.push(RecordWrite::Insert {
                 kind: LOGIN,
-                scope: updated.pool_id.clone(),
+                scope: updated.pool_id.to_string(),
                 key: login_key(&login.provider, &login.subject),
-                data: updated.id.clone(),
+                data: updated.id.to_string(),
                 expires_ms: None,
             });
         }

@@ -23,6 +23,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
 
+use crate::ids::{IdentityId, IdentityPoolId};
 use crate::clock::Clock;
 use crate::crypto::MasterKey;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
@@ -71,7 +72,7 @@ impl Record for IdentityPool {
     }
 
     fn key(&self) -> String {
-        self.id.clone()
+        self.id.to_string()
     }
 }
 
@@ -83,7 +84,7 @@ impl Record for Identity {
     }
 
     fn key(&self) -> String {
-        self.id.clone()
+        self.id.to_string()
     }
 }
 

@@ -70,7 +70,7 @@ impl IdentityPoolService {
     pub async fn web_identity_of_openid_token(&self, token: &str) -> DomainResult<WebIdentity> {
         let claims = self.verify_openid_token(token).await?;
         let pool_id = claims.get("aud").and_then(Value::as_str).unwrap_or_default();
-        let pool = self.describe_pool(pool_id).await.map_err(|_| DomainError::InvalidIdentityToken("The identity pool of this token does not exist.".into()))?;
+        let pool = self.pool(pool_id).await.map_err(|_| DomainError::InvalidIdentityToken("The identity pool of this token does not exist.".into()))?;
         let identity_id = claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_string();
         let amr = string_list_claim(&claims, "amr");
         Ok(WebIdentity {
@@ -78,7 +78,7 @@ impl IdentityPoolService {
             key_prefix: COGNITO_IDENTITY.into(),
             provider: COGNITO_IDENTITY.into(),
             subject: identity_id,
-            audience: pool.id,
+            audience: pool.id.into_string(),
             amr: Some(amr),
         })
     }

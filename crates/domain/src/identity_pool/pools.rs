@@ -16,7 +16,7 @@ impl IdentityPoolService {
         settings.check()?;
         let now = self.now();
         let pool = IdentityPool {
-            id: format!("{region}:{}", crate::ids::new_uuid()),
+            id: IdentityPoolId::generate(region),
             settings,
             roles: BTreeMap::new(),
             role_mappings: BTreeMap::new(),
@@ -26,7 +26,12 @@ impl IdentityPoolService {
         Ok(pool)
     }
 
-    pub async fn describe_pool(&self, pool_id: &str) -> DomainResult<IdentityPool> {
+    pub async fn describe_pool(&self, pool_id: &IdentityPoolId) -> DomainResult<IdentityPool> {
+        self.pool(pool_id).await
+    }
+
+    /// The pool an id read from a record or a token names.
+    pub(crate) async fn pool(&self, pool_id: &str) -> DomainResult<IdentityPool> {
         check_pool_id(pool_id)?;
         let pool: Option<IdentityPool> = self.store.get_record_of("", pool_id, 0).await?;
         pool.ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
@@ -42,8 +47,8 @@ impl IdentityPoolService {
     }
 
     /// UpdateIdentityPool replaces the settings (tags are kept unless given).
-    pub async fn update_pool(&self, pool_id: &str, mut settings: IdentityPoolSettings, tags_given: bool) -> DomainResult<IdentityPool> {
-        let mut pool = self.describe_pool(pool_id).await?;
+    pub async fn update_pool(&self, pool_id: &IdentityPoolId, mut settings: IdentityPoolSettings, tags_given: bool) -> DomainResult<IdentityPool> {
+        let mut pool = self.pool(pool_id).await?;
         settings.check()?;
         if pool.settings.developer_provider_name.is_some() && settings.developer_provider_name != pool.settings.developer_provider_name {
             return Err(DomainError::InvalidParameter("The developer provider name cannot be changed once set.".into()));
@@ -56,8 +61,8 @@ impl IdentityPoolService {
         Ok(pool)
     }
 
-    pub async fn delete_pool(&self, pool_id: &str) -> DomainResult<()> {
-        self.describe_pool(pool_id).await?;
+    pub async fn delete_pool(&self, pool_id: &IdentityPoolId) -> DomainResult<()> {
+        self.pool(pool_id).await?;
         // The pool, its login links and its identity index go at once; the identity records
         // themselves follow in batches (an identity whose pool is gone is never served).
         self.store
@@ -101,8 +106,8 @@ impl IdentityPoolService {
         Ok((pools, next))
     }
 
-    pub async fn set_roles(&self, pool_id: &str, roles: BTreeMap<String, String>, mappings: BTreeMap<String, RoleMapping>) -> DomainResult<()> {
-        let mut pool = self.describe_pool(pool_id).await?;
+    pub async fn set_roles(&self, pool_id: &IdentityPoolId, roles: BTreeMap<String, String>, mappings: BTreeMap<String, RoleMapping>) -> DomainResult<()> {
+        let mut pool = self.pool(pool_id).await?;
         for (kind, arn) in &roles {
             if kind != "authenticated" && kind != "unauthenticated" {
                 return Err(DomainError::InvalidParameter(format!("Roles may only be 'authenticated' or 'unauthenticated', not '{kind}'.")));
@@ -142,6 +147,6 @@ impl IdentityPoolService {
     pub async fn pool_of_arn(&self, arn: &str) -> DomainResult<IdentityPool> {
         let not_found = || DomainError::NotFound(format!("Resource {arn} not found."));
         let pool_id = crate::ids::arn::identity_pool_id_of(arn, &self.account_id).ok_or_else(not_found)?;
-        self.describe_pool(pool_id).await
+        self.pool(pool_id).await
     }
 }

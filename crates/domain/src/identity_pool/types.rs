@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
+use crate::ids::{IdentityId, IdentityPoolId};
 
 /// A user pool app client accepted as a login provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +36,7 @@ pub struct IdentityPoolSettings {
 /// An identity pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityPool {
-    pub id: String,
+    pub id: IdentityPoolId,
     pub settings: IdentityPoolSettings,
     /// `authenticated` / `unauthenticated` → role ARN.
     pub roles: BTreeMap<String, String>,
@@ -88,8 +89,8 @@ pub struct LinkedLogin {
 /// An identity: a guest when it has no logins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
-    pub id: String,
-    pub pool_id: String,
+    pub id: IdentityId,
+    pub pool_id: IdentityPoolId,
     pub logins: Vec<LinkedLogin>,
     pub created_ms: i64,
     pub modified_ms: i64,

@@ -78,6 +78,30 @@ macro_rules! id_type {
             }
         }
 
+        impl PartialEq<&$name> for String {
+            fn eq(&self, other: &&$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl From<&$name> for String {
+            fn from(id: &$name) -> String {
+                id.0.clone()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
         /// Stored ids are read back through the same check.
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
@@ -121,12 +145,22 @@ impl UserPoolId {
 }
 
 impl IdentityPoolId {
+    /// A new identity pool id in `region`.
+    pub fn generate(region: &str) -> IdentityPoolId {
+        IdentityPoolId(format!("{region}:{}", super::shape::new_uuid()))
+    }
+
     pub fn region(&self) -> &str {
         super::shape::region_of(&self.0)
     }
 }
 
 impl IdentityId {
+    /// A new identity id in `region`.
+    pub fn generate(region: &str) -> IdentityId {
+        IdentityId(format!("{region}:{}", super::shape::new_uuid()))
+    }
+
     pub fn region(&self) -> &str {
         super::shape::region_of(&self.0)
     }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{PoolSyncConfiguration, PoolUsage, StreamingStatus, SyncService};
+use crate::ids::IdentityPoolId;
 use crate::error::{DomainError, DomainResult};
 
 /// What SetIdentityPoolConfiguration changes: each part given replaces that part.
@@ -18,7 +19,7 @@ pub struct ConfigurationChanges {
 
 impl SyncService {
     /// SetIdentityPoolConfiguration: applies the parts given and answers the configuration.
-    pub async fn update_configuration(&self, pool_id: &str, changes: ConfigurationChanges) -> DomainResult<PoolSyncConfiguration> {
+    pub async fn update_configuration(&self, pool_id: &IdentityPoolId, changes: ConfigurationChanges) -> DomainResult<PoolSyncConfiguration> {
         let mut configuration = self.configuration(pool_id).await?;
         if let Some((application_arns, role_arn)) = changes.push {
             configuration.push_application_arns = application_arns;
@@ -34,7 +35,7 @@ impl SyncService {
     }
 
     /// SetCognitoEvents: the only event is SyncTrigger; an empty target removes it.
-    pub async fn set_cognito_events(&self, pool_id: &str, events: BTreeMap<String, String>) -> DomainResult<()> {
+    pub async fn set_cognito_events(&self, pool_id: &IdentityPoolId, events: BTreeMap<String, String>) -> DomainResult<()> {
         if events.keys().any(|name| name != "SyncTrigger") {
             return Err(DomainError::InvalidParameter("The only event is SyncTrigger.".into()));
         }

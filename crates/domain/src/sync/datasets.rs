@@ -3,7 +3,7 @@
 use super::*;
 
 impl SyncService {
-    pub async fn describe_dataset(&self, pool_id: &str, identity_id: &str, dataset_name: &str) -> DomainResult<DatasetRecord> {
+    pub async fn describe_dataset(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId, dataset_name: &str) -> DomainResult<DatasetRecord> {
         check_dataset_name(dataset_name)?;
         self.check_identity(pool_id, identity_id).await?;
         self.store
@@ -15,7 +15,7 @@ impl SyncService {
     }
 
     /// DeleteDataset: the records go, the dataset remembers the count at which it was deleted.
-    pub async fn delete_dataset(&self, pool_id: &str, identity_id: &str, dataset_name: &str, modified_by: &str) -> DomainResult<DatasetRecord> {
+    pub async fn delete_dataset(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId, dataset_name: &str, modified_by: &str) -> DomainResult<DatasetRecord> {
         let existing = self.describe_dataset(pool_id, identity_id, dataset_name).await?;
         let mut deleted = existing.clone();
         deleted.sync_count += 1;
@@ -45,8 +45,8 @@ impl SyncService {
 
     pub async fn list_datasets(
         &self,
-        pool_id: &str,
-        identity_id: &str,
+        pool_id: &IdentityPoolId,
+        identity_id: &IdentityId,
         next_token: Option<&str>,
         max_results: Option<i64>,
     ) -> DomainResult<(Vec<DatasetRecord>, Option<String>)> {
@@ -72,7 +72,7 @@ impl SyncService {
         Ok((datasets, next))
     }
 
-    pub async fn identity_usage(&self, pool_id: &str, identity_id: &str) -> DomainResult<IdentityUsage> {
+    pub async fn identity_usage(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId) -> DomainResult<IdentityUsage> {
         self.check_identity(pool_id, identity_id).await?;
         let datasets: Vec<DatasetRecord> =
             self.store.list_sync_datasets(identity_id).await?.into_iter().filter(|dataset| dataset.exists).collect();
@@ -85,8 +85,8 @@ impl SyncService {
         })
     }
 
-    pub async fn pool_usage(&self, pool_id: &str) -> DomainResult<PoolUsage> {
-        self.identity_pools.describe_pool(pool_id).await?;
+    pub async fn pool_usage(&self, pool_id: &IdentityPoolId) -> DomainResult<PoolUsage> {
+        self.identity_pools.pool(pool_id).await?;
         let datasets = self.store.list_pool_sync_datasets(pool_id).await?;
         Ok(PoolUsage {
             pool_id: pool_id.into(),

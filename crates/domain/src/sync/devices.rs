@@ -6,7 +6,7 @@ impl SyncService {
     // Devices, subscriptions and pool configuration.
 
     /// RegisterDevice: the same identity, platform and token always give the same device id.
-    pub async fn register_device(&self, pool_id: &str, identity_id: &str, platform: &str, token: &str) -> DomainResult<String> {
+    pub async fn register_device(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId, platform: &str, token: &str) -> DomainResult<String> {
         self.check_identity(pool_id, identity_id).await?;
         if !matches!(platform, "APNS" | "APNS_SANDBOX" | "GCM" | "ADM") {
             return Err(invalid(format!("Platform must be APNS, APNS_SANDBOX, GCM or ADM, not {platform}.")));
@@ -49,7 +49,7 @@ impl SyncService {
     }
 
     /// The device, if it is registered to this identity in this pool.
-    pub async fn device(&self, pool_id: &str, identity_id: &str, device_id: &str) -> DomainResult<Device> {
+    pub async fn device(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId, device_id: &str) -> DomainResult<Device> {
         let data = self.store.get_record(DEVICE, pool_id, device_id, 0).await?;
         let device: Option<Device> = data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?;
         device
@@ -57,7 +57,7 @@ impl SyncService {
             .ok_or_else(|| DomainError::NotFound(format!("Device {device_id} is not registered to this identity.")))
     }
 
-    pub async fn subscribe(&self, pool_id: &str, identity_id: &str, dataset_name: &str, device_id: &str, subscribe: bool) -> DomainResult<()> {
+    pub async fn subscribe(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId, dataset_name: &str, device_id: &str, subscribe: bool) -> DomainResult<()> {
         check_dataset_name(dataset_name)?;
         self.check_identity(pool_id, identity_id).await?;
         self.device(pool_id, identity_id, device_id).await?;
@@ -71,7 +71,7 @@ impl SyncService {
     }
 
     /// The devices subscribed to a dataset.
-    pub async fn subscribers(&self, pool_id: &str, identity_id: &str, dataset_name: &str) -> DomainResult<Vec<Device>> {
+    pub async fn subscribers(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId, dataset_name: &str) -> DomainResult<Vec<Device>> {
         let rows = self.store.list_records(SUBSCRIPTION, &subscription_scope(identity_id, dataset_name), None, 1000).await?;
         let mut devices = Vec::with_capacity(rows.len());
         for (device_id, _) in rows {

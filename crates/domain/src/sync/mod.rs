@@ -15,6 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{IdentityId, IdentityPoolId};
 use crate::clock::Clock;
 use crate::crypto::MasterKey;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
@@ -198,7 +199,7 @@ impl SyncService {
     /// The identity must exist and belong to the pool.
     async fn check_identity(&self, pool_id: &str, identity_id: &str) -> DomainResult<()> {
         crate::identity_pool::check_pool_id(pool_id)?;
-        let identity = self.identity_pools.describe_identity(identity_id).await?;
+        let identity = self.identity_pools.identity(identity_id).await?;
         if identity.pool_id != pool_id {
             return Err(DomainError::NotFound(format!("Identity '{identity_id}' not found in identity pool '{pool_id}'.")));
         }

@@ -15,7 +15,7 @@ impl SyncService {
     /// kept as `<name>.<source identity id>`, which ListRecords reports under
     /// MergedDatasetNames. A merge that meets a concurrent change is planned again. Answers the
     /// destination identity id.
-    pub async fn merge_developer_identities(&self, pool_id: &str, provider: &str, source_user: &str, destination_user: &str) -> DomainResult<String> {
+    pub async fn merge_developer_identities(&self, pool_id: &IdentityPoolId, provider: &str, source_user: &str, destination_user: &str) -> DomainResult<String> {
         for _ in 0..MERGE_ATTEMPTS {
             let merge = self.identity_pools.plan_developer_merge(pool_id, provider, source_user, destination_user).await?;
             if merge.source_id == merge.destination_id {
@@ -87,13 +87,13 @@ impl SyncService {
     }
 
     /// Every live dataset of a pool, for streams and bulk publish.
-    pub async fn pool_datasets(&self, pool_id: &str) -> DomainResult<Vec<DatasetRecord>> {
+    pub(super) async fn pool_datasets(&self, pool_id: &str) -> DomainResult<Vec<DatasetRecord>> {
         let datasets = self.store.list_pool_sync_datasets(pool_id).await?;
         Ok(datasets.into_iter().filter(|dataset| dataset.exists).collect())
     }
 
     /// Every record of a dataset (tombstones included), in count order.
-    pub async fn all_records(&self, identity_id: &str, dataset_name: &str) -> DomainResult<Vec<SyncRecord>> {
+    pub(super) async fn all_records(&self, identity_id: &str, dataset_name: &str) -> DomainResult<Vec<SyncRecord>> {
         let mut records = Vec::new();
         let mut after = (0i64, String::new());
         loop {
@@ -109,8 +109,8 @@ impl SyncService {
         }
     }
 
-    pub async fn bulk_publish_state(&self, pool_id: &str) -> DomainResult<BulkPublishState> {
-        self.identity_pools.describe_pool(pool_id).await?;
+    pub async fn bulk_publish_state(&self, pool_id: &IdentityPoolId) -> DomainResult<BulkPublishState> {
+        self.identity_pools.pool(pool_id).await?;
         let data = self.store.get_record(BULK_PUBLISH, "", pool_id, 0).await?;
         Ok(data
             .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
@@ -118,7 +118,7 @@ impl SyncService {
             .unwrap_or_default())
     }
 
-    pub async fn set_bulk_publish_state(&self, pool_id: &str, state: &BulkPublishState) -> DomainResult<()> {
+    pub(super) async fn set_bulk_publish_state(&self, pool_id: &str, state: &BulkPublishState) -> DomainResult<()> {
         let data = serde_json::to_string(state).map_err(DomainError::internal)?;
         self.store
             .write_records(&[RecordWrite::Put { kind: BULK_PUBLISH, scope: String::new(), key: pool_id.into(), data, expires_ms: None }])
@@ -126,14 +126,14 @@ impl SyncService {
             .map_err(DomainError::from)
     }
 
-    pub async fn configuration(&self, pool_id: &str) -> DomainResult<PoolSyncConfiguration> {
-        self.identity_pools.describe_pool(pool_id).await?;
+    pub async fn configuration(&self, pool_id: &IdentityPoolId) -> DomainResult<PoolSyncConfiguration> {
+        self.identity_pools.pool(pool_id).await?;
         let data = self.store.get_record(CONFIGURATION, "", pool_id, 0).await?;
         Ok(data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?.unwrap_or_default())
     }
 
-    pub async fn set_configuration(&self, pool_id: &str, configuration: &PoolSyncConfiguration) -> DomainResult<()> {
-        self.identity_pools.describe_pool(pool_id).await?;
+    pub(super) async fn set_configuration(&self, pool_id: &str, configuration: &PoolSyncConfiguration) -> DomainResult<()> {
+        self.identity_pools.pool(pool_id).await?;
         let data = serde_json::to_string(configuration).map_err(DomainError::internal)?;
         self.store
             .write_records(&[RecordWrite::Put { kind: CONFIGURATION, scope: String::new(), key: pool_id.into(), data, expires_ms: None }])

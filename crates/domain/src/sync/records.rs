@@ -7,8 +7,8 @@ use super::*;
 impl SyncService {
     pub async fn list_records(
         &self,
-        pool_id: &str,
-        identity_id: &str,
+        pool_id: &IdentityPoolId,
+        identity_id: &IdentityId,
         dataset_name: &str,
         last_sync_count: Option<i64>,
         next_token: Option<&str>,
@@ -77,8 +77,8 @@ impl SyncService {
     #[allow(clippy::too_many_arguments)]
     pub async fn update_records(
         &self,
-        pool_id: &str,
-        identity_id: &str,
+        pool_id: &IdentityPoolId,
+        identity_id: &IdentityId,
         dataset_name: &str,
         device_id: Option<&str>,
         patches: &[RecordPatch],

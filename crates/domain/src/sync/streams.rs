@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::stream_sink::{BulkPublishState, BulkPublishStatus, StreamRecord, StreamSink, StreamingStatus};
 use super::types::SyncRecord;
 use super::SyncService;
+use crate::ids::{IdentityId, IdentityPoolId};
 use crate::error::{DomainError, DomainResult};
 
 /// A pool may bulk publish successfully once a day.
@@ -21,11 +22,11 @@ impl SyncService {
 
     /// After a committed change: streams it when the pool's streaming is enabled and a sink is
     /// set. Runs in the background; the request does not wait.
-    pub fn after_write(&self, pool_id: &str, identity_id: &str, dataset_name: &str, operation: &'static str, records: Vec<SyncRecord>) {
+    pub fn after_write(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId, dataset_name: &str, operation: &'static str, records: Vec<SyncRecord>) {
         let Some(sink) = self.stream_sink.clone() else {
             return;
         };
-        let (service, pool_id, identity_id, dataset_name) = (self.clone(), pool_id.to_string(), identity_id.to_string(), dataset_name.to_string());
+        let (service, pool_id, identity_id, dataset_name) = (self.clone(), pool_id.clone(), identity_id.to_string(), dataset_name.to_string());
         tokio::spawn(async move {
             let Ok(configuration) = service.configuration(&pool_id).await else {
                 return;
@@ -43,7 +44,7 @@ impl SyncService {
 
     /// BulkPublish: refuses a second run while one is in progress and a second success within
     /// a day; otherwise starts publishing every dataset of the pool in the background.
-    pub async fn bulk_publish(&self, pool_id: &str) -> DomainResult<()> {
+    pub async fn bulk_publish(&self, pool_id: &IdentityPoolId) -> DomainResult<()> {
         let configuration = self.configuration(pool_id).await?;
         let (Some(stream), Some(sink)) = (configuration.stream_name.clone(), self.stream_sink.clone()) else {
             return Err(DomainError::InvalidConfiguration(

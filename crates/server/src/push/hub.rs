@@ -11,6 +11,7 @@ use axum::extract::ws::{Message, WebSocket};
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use cognate_domain::ids::{IdentityId, IdentityPoolId};
 use cognate_domain::sync::{ChangeSink, DatasetChange, Device, SyncService};
 
 
@@ -129,7 +130,10 @@ impl PushHub {
         let Some(sync) = self.sync.get() else {
             return;
         };
-        let devices = match sync.subscribers(&change.identity_pool_id, &change.identity_id, &change.dataset_name).await {
+        let (Ok(pool_id), Ok(identity_id)) = (IdentityPoolId::parse(change.identity_pool_id.as_str()), IdentityId::parse(change.identity_id.as_str())) else {
+            return;
+        };
+        let devices = match sync.subscribers(&pool_id, &identity_id, &change.dataset_name).await {
             Ok(devices) => devices,
             Err(error) => {
                 tracing::warn!(%error, "reading the subscribers of a dataset");

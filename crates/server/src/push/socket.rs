@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use cognate_domain::ids::{IdentityId, IdentityPoolId};
 use crate::auth::{authenticate_presigned, authorize, AuthFailure, Principal};
 use crate::push::hub::serve_connection;
 use crate::state::AppState;
@@ -61,7 +62,12 @@ pub async fn websocket(
             return refuse(StatusCode::FORBIDDEN, "NotAuthorizedException", message);
         }
     }
-    if let Err(error) = state.sync.device(&query.identity_pool_id, &query.identity_id, &query.device_id).await {
+    let ids = IdentityPoolId::parse(query.identity_pool_id.as_str()).and_then(|pool_id| Ok((pool_id, IdentityId::parse(query.identity_id.as_str())?)));
+    let found = match ids {
+        Ok((pool_id, identity_id)) => state.sync.device(&pool_id, &identity_id, &query.device_id).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = found {
         let error = crate::api::sync::error::error_from_domain(error);
         return refuse(error.status, error.type_name, error.message);
     }

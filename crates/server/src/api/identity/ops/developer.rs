@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::{identity_id, pool_id};
 use super::input;
 use crate::aws::json::{empty, to_body};
 use crate::api::identity::error::error_from_domain;
@@ -16,7 +17,7 @@ pub async fn get_open_id_token_for_developer_identity(state: &AppState, body: &[
     let (identity_id, token) = state
         .identity_pools
         .get_open_id_token_for_developer_identity(
-            &request.identity_pool_id,
+            &pool_id(&request.identity_pool_id)?,
             request.identity_id.as_deref(),
             &request.logins.unwrap_or_default(),
             request.token_duration,
@@ -30,7 +31,7 @@ pub async fn lookup_developer_identity(state: &AppState, body: &[u8]) -> Result<
     let request: LookupDeveloperIdentityRequest = input(body)?;
     let (identity_id, developer_user_identifier_list) = state
         .identity_pools
-        .lookup_developer_identity(&request.identity_pool_id, request.identity_id.as_deref(), request.developer_user_identifier.as_deref())
+        .lookup_developer_identity(&pool_id(&request.identity_pool_id)?, request.identity_id.as_deref(), request.developer_user_identifier.as_deref())
         .await
         .map_err(error_from_domain)?;
     to_body(&LookupDeveloperIdentityResponse { identity_id, developer_user_identifier_list })
@@ -42,7 +43,7 @@ pub async fn merge_developer_identities(state: &AppState, body: &[u8]) -> Result
     let identity_id = state
         .sync
         .merge_developer_identities(
-            &request.identity_pool_id,
+            &pool_id(&request.identity_pool_id)?,
             &request.developer_provider_name,
             &request.source_user_identifier,
             &request.destination_user_identifier,
@@ -56,7 +57,7 @@ pub async fn unlink_developer_identity(state: &AppState, body: &[u8]) -> Result<
     let request: UnlinkDeveloperIdentityRequest = input(body)?;
     state
         .identity_pools
-        .unlink_developer_identity(&request.identity_pool_id, &request.identity_id, &request.developer_provider_name, &request.developer_user_identifier)
+        .unlink_developer_identity(&pool_id(&request.identity_pool_id)?, &identity_id(&request.identity_id)?, &request.developer_provider_name, &request.developer_user_identifier)
         .await
         .map_err(error_from_domain)?;
     Ok(empty())

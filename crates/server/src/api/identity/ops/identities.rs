@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::{identity_id, pool_id};
 use super::{input, max_results};
 use crate::aws::json::{empty, to_body};
 use crate::api::identity::error::error_from_domain;
@@ -19,7 +20,7 @@ pub async fn get_id(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
         }
     }
     let identity_id =
-        state.identity_pools.get_id(&request.identity_pool_id, &request.logins.unwrap_or_default()).await.map_err(error_from_domain)?;
+        state.identity_pools.get_id(&pool_id(&request.identity_pool_id)?, &request.logins.unwrap_or_default()).await.map_err(error_from_domain)?;
     to_body(&IdentityIdResponse { identity_id })
 }
 
@@ -27,7 +28,7 @@ pub async fn get_credentials_for_identity(state: &AppState, body: &[u8]) -> Resu
     let request: GetCredentialsForIdentityRequest = input(body)?;
     let result = state
         .identity_pools
-        .get_credentials_for_identity(&request.identity_id, &request.logins.unwrap_or_default(), request.custom_role_arn.as_deref())
+        .get_credentials_for_identity(&identity_id(&request.identity_id)?, &request.logins.unwrap_or_default(), request.custom_role_arn.as_deref())
         .await
         .map_err(error_from_domain)?;
     to_body(&GetCredentialsForIdentityResponse {
@@ -44,7 +45,7 @@ pub async fn get_credentials_for_identity(state: &AppState, body: &[u8]) -> Resu
 pub async fn get_open_id_token(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: GetOpenIdTokenRequest = input(body)?;
     let (identity_id, token) =
-        state.identity_pools.get_open_id_token(&request.identity_id, &request.logins.unwrap_or_default()).await.map_err(error_from_domain)?;
+        state.identity_pools.get_open_id_token(&identity_id(&request.identity_id)?, &request.logins.unwrap_or_default()).await.map_err(error_from_domain)?;
     to_body(&OpenIdTokenResponse { identity_id, token })
 }
 
@@ -52,7 +53,7 @@ pub async fn unlink_identity(state: &AppState, body: &[u8]) -> Result<Value, Api
     let request: UnlinkIdentityRequest = input(body)?;
     state
         .identity_pools
-        .unlink_identity(&request.identity_id, &request.logins.unwrap_or_default(), &request.logins_to_remove.unwrap_or_default())
+        .unlink_identity(&identity_id(&request.identity_id)?, &request.logins.unwrap_or_default(), &request.logins_to_remove.unwrap_or_default())
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -60,7 +61,7 @@ pub async fn unlink_identity(state: &AppState, body: &[u8]) -> Result<Value, Api
 
 pub async fn describe_identity(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: IdentityIdInput = input(body)?;
-    let identity = state.identity_pools.describe_identity(&request.identity_id).await.map_err(error_from_domain)?;
+    let identity = state.identity_pools.describe_identity(&identity_id(&request.identity_id)?).await.map_err(error_from_domain)?;
     to_body(&IdentityDescription::of(&identity))
 }
 
@@ -69,7 +70,7 @@ pub async fn list_identities(state: &AppState, body: &[u8]) -> Result<Value, Api
     let max = max_results(request.max_results)?;
     let (identities, next_token) = state
         .identity_pools
-        .list_identities(&request.identity_pool_id, max, request.next_token.as_deref())
+        .list_identities(&pool_id(&request.identity_pool_id)?, max, request.next_token.as_deref())
         .await
         .map_err(error_from_domain)?;
     to_body(&ListIdentitiesResponse {

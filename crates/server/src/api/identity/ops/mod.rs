@@ -15,6 +15,15 @@ pub fn input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     parse_input_as(body, "ValidationException")
 }
 
+/// An `IdentityPoolId` member, parsed where it enters.
+pub fn pool_id(value: &str) -> Result<cognate_domain::ids::IdentityPoolId, ApiError> {
+    cognate_domain::ids::IdentityPoolId::parse(value).map_err(crate::api::identity::error::error_from_domain)
+}
+
+/// An `IdentityId` member, parsed where it enters.
+pub fn identity_id(value: &str) -> Result<cognate_domain::ids::IdentityId, ApiError> {
+    cognate_domain::ids::IdentityId::parse(value).map_err(crate::api::identity::error::error_from_domain)
+}
 
 /// `MaxResults`, which the listings require.
 pub fn max_results(value: Option<i64>) -> Result<i32, ApiError> {

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use cognate_domain::DomainResult;
 
+use super::pool_id;
 use super::{input, max_results};
 use crate::aws::json::{empty, to_body};
 use crate::api::identity::error::error_from_domain;
@@ -22,15 +23,16 @@ pub async fn create_identity_pool(state: &AppState, body: &[u8], region: &str) -
 
 pub async fn describe_identity_pool(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: IdentityPoolIdInput = input(body)?;
-    let pool = state.identity_pools.describe_pool(&request.identity_pool_id).await.map_err(error_from_domain)?;
+    let pool = state.identity_pools.describe_pool(&pool_id(&request.identity_pool_id)?).await.map_err(error_from_domain)?;
     to_body(&IdentityPoolShape::of(&pool))
 }
 
 pub async fn update_identity_pool(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: IdentityPoolInput = parse_input(body)?;
-    let pool_id = request.identity_pool_id.clone().ok_or_else(|| {
+    let given = request.identity_pool_id.as_deref().ok_or_else(|| {
         ApiError::client("ValidationException", crate::aws::validation::missing("identityPoolId"))
     })?;
+    let pool_id = pool_id(given)?;
     let tags_given = request.identity_pool_tags.is_some();
     let pool = state.identity_pools.update_pool(&pool_id, request.settings()?, tags_given).await.map_err(error_from_domain)?;
     to_body(&IdentityPoolShape::of(&pool))
@@ -38,7 +40,7 @@ pub async fn update_identity_pool(state: &AppState, body: &[u8]) -> Result<Value
 
 pub async fn delete_identity_pool(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: IdentityPoolIdInput = input(body)?;
-    state.identity_pools.delete_pool(&request.identity_pool_id).await.map_err(error_from_domain)?;
+    state.identity_pools.delete_pool(&pool_id(&request.identity_pool_id)?).await.map_err(error_from_domain)?;
     Ok(empty())
 }
 
@@ -49,7 +51,7 @@ pub async fn list_identity_pools(state: &AppState, body: &[u8], region: &str) ->
     to_body(&ListIdentityPoolsResponse {
         identity_pools: pools
             .iter()
-            .map(|pool| IdentityPoolShortDescription { identity_pool_id: pool.id.clone(), identity_pool_name: pool.settings.name.clone() })
+            .map(|pool| IdentityPoolShortDescription { identity_pool_id: pool.id.to_string(), identity_pool_name: pool.settings.name.clone() })
             .collect(),
         next_token,
     })
@@ -66,7 +68,7 @@ pub async fn set_identity_pool_roles(state: &AppState, body: &[u8]) -> Result<Va
         .map_err(error_from_domain)?;
     state
         .identity_pools
-        .set_roles(&request.identity_pool_id, request.roles.unwrap_or_default(), mappings)
+        .set_roles(&pool_id(&request.identity_pool_id)?, request.roles.unwrap_or_default(), mappings)
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -74,11 +76,11 @@ pub async fn set_identity_pool_roles(state: &AppState, body: &[u8]) -> Result<Va
 
 pub async fn get_identity_pool_roles(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: IdentityPoolIdInput = input(body)?;
-    let pool = state.identity_pools.describe_pool(&request.identity_pool_id).await.map_err(error_from_domain)?;
+    let pool = state.identity_pools.describe_pool(&pool_id(&request.identity_pool_id)?).await.map_err(error_from_domain)?;
     let mappings: std::collections::BTreeMap<String, RoleMappingShape> =
         pool.role_mappings.iter().map(|(provider, mapping)| (provider.clone(), RoleMappingShape::of(mapping))).collect();
     to_body(&GetIdentityPoolRolesResponse {
-        identity_pool_id: pool.id.clone(),
+        identity_pool_id: pool.id.to_string(),
         roles: pool.roles.clone(),
         role_mappings: (!mappings.is_empty()).then_some(mappings),
     })

@@ -35,7 +35,7 @@ impl IdentityPoolShape {
         let settings = &pool.settings;
         let non_empty = |list: &Vec<String>| (!list.is_empty()).then(|| list.clone());
         IdentityPoolShape {
-            identity_pool_id: pool.id.clone(),
+            identity_pool_id: pool.id.to_string(),
             identity_pool_name: settings.name.clone(),
             allow_unauthenticated_identities: settings.allow_unauthenticated_identities,
             allow_classic_flow: settings.allow_classic_flow,
@@ -136,7 +136,7 @@ pub struct IdentityDescription {
 impl IdentityDescription {
     pub fn of(identity: &Identity) -> IdentityDescription {
         IdentityDescription {
-            identity_id: identity.id.clone(),
+            identity_id: identity.id.to_string(),
             logins: identity.login_providers(),
             creation_date: timestamp(identity.created_ms),
             last_modified_date: timestamp(identity.modified_ms),

@@ -18,8 +18,8 @@ pub async fn list_records(call: &Call<'_>) -> Result<Value, ApiError> {
         .state
         .sync
         .list_records(
-            call.pool(),
-            call.identity(),
+            &call.pool()?,
+            &call.identity()?,
             call.dataset(),
             integer_param(call.uri, "lastSyncCount")?,
             query_param(call.uri, "nextToken").as_deref(),
@@ -63,23 +63,23 @@ pub async fn update_records(call: &Call<'_>) -> Result<Value, ApiError> {
     }
     let sync = &call.state.sync;
     let records = sync
-        .update_records(call.pool(), call.identity(), call.dataset(), request.device_id.as_deref(), &patches, &token, call.modified_by, call.by_identity)
+        .update_records(&call.pool()?, &call.identity()?, call.dataset(), request.device_id.as_deref(), &patches, &token, call.modified_by, call.by_identity)
         .await
         .map_err(error_from_domain)?;
     let output = to_body(&RecordsResponse { records: records.iter().map(RecordShape::of).collect() });
-    sync.after_write(call.pool(), call.identity(), call.dataset(), "replace", records);
+    sync.after_write(&call.pool()?, &call.identity()?, call.dataset(), "replace", records);
     output
 }
 
 pub async fn describe_dataset(call: &Call<'_>) -> Result<Value, ApiError> {
-    let dataset = call.state.sync.describe_dataset(call.pool(), call.identity(), call.dataset()).await.map_err(error_from_domain)?;
+    let dataset = call.state.sync.describe_dataset(&call.pool()?, &call.identity()?, call.dataset()).await.map_err(error_from_domain)?;
     to_body(&DatasetResponse { dataset: DatasetShape::of(&dataset) })
 }
 
 pub async fn delete_dataset(call: &Call<'_>) -> Result<Value, ApiError> {
     let sync = &call.state.sync;
-    let deleted = sync.delete_dataset(call.pool(), call.identity(), call.dataset(), call.modified_by).await.map_err(error_from_domain)?;
-    sync.after_write(call.pool(), call.identity(), call.dataset(), "remove", Vec::new());
+    let deleted = sync.delete_dataset(&call.pool()?, &call.identity()?, call.dataset(), call.modified_by).await.map_err(error_from_domain)?;
+    sync.after_write(&call.pool()?, &call.identity()?, call.dataset(), "remove", Vec::new());
     to_body(&DatasetResponse { dataset: DatasetShape::of(&deleted) })
 }
 
@@ -87,7 +87,7 @@ pub async fn list_datasets(call: &Call<'_>) -> Result<Value, ApiError> {
     let (datasets, next_token) = call
         .state
         .sync
-        .list_datasets(call.pool(), call.identity(), query_param(call.uri, "nextToken").as_deref(), integer_param(call.uri, "maxResults")?)
+        .list_datasets(&call.pool()?, &call.identity()?, query_param(call.uri, "nextToken").as_deref(), integer_param(call.uri, "maxResults")?)
         .await
         .map_err(error_from_domain)?;
     to_body(&ListDatasetsResponse { datasets: datasets.iter().map(DatasetShape::of).collect(), count: datasets.len(), next_token })

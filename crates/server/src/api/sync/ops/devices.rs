@@ -14,7 +14,7 @@ pub async fn register_device(call: &Call<'_>) -> Result<Value, ApiError> {
     let device_id = call
         .state
         .sync
-        .register_device(call.pool(), call.identity(), request.platform.as_deref().unwrap_or(""), request.token.as_deref().unwrap_or(""))
+        .register_device(&call.pool()?, &call.identity()?, request.platform.as_deref().unwrap_or(""), request.token.as_deref().unwrap_or(""))
         .await
         .map_err(error_from_domain)?;
     to_body(&RegisterDeviceResponse { device_id })
@@ -22,6 +22,6 @@ pub async fn register_device(call: &Call<'_>) -> Result<Value, ApiError> {
 
 pub async fn subscribe_to_dataset(call: &Call<'_>, subscribe: bool) -> Result<Value, ApiError> {
     let device = call.route.device_id.as_deref().unwrap_or_default();
-    call.state.sync.subscribe(call.pool(), call.identity(), call.dataset(), device, subscribe).await.map_err(error_from_domain)?;
+    call.state.sync.subscribe(&call.pool()?, &call.identity()?, call.dataset(), device, subscribe).await.map_err(error_from_domain)?;
     Ok(empty())
 }

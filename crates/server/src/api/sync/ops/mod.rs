@@ -9,6 +9,9 @@ pub mod usage;
 use axum::http::Uri;
 use serde::de::DeserializeOwned;
 
+use cognate_domain::ids::{IdentityId, IdentityPoolId};
+
+use super::error::error_from_domain;
 use super::router::Route;
 use crate::aws::json::{parse_input, ApiError};
 use crate::state::AppState;
@@ -26,12 +29,14 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
-    pub fn pool(&self) -> &str {
-        self.route.pool_id.as_deref().unwrap_or_default()
+    /// The identity pool of the path, parsed where it enters.
+    pub fn pool(&self) -> Result<IdentityPoolId, ApiError> {
+        IdentityPoolId::parse(self.route.pool_id.as_deref().unwrap_or_default()).map_err(error_from_domain)
     }
 
-    pub fn identity(&self) -> &str {
-        self.route.identity_id.as_deref().unwrap_or_default()
+    /// The identity of the path, parsed where it enters.
+    pub fn identity(&self) -> Result<IdentityId, ApiError> {
+        IdentityId::parse(self.route.identity_id.as_deref().unwrap_or_default()).map_err(error_from_domain)
     }
 
     pub fn dataset(&self) -> &str {

@@ -11,12 +11,12 @@ use crate::api::sync::wire::*;
 use crate::aws::json::ApiError;
 
 pub async fn describe_identity_usage(call: &Call<'_>) -> Result<Value, ApiError> {
-    let usage = call.state.sync.identity_usage(call.pool(), call.identity()).await.map_err(error_from_domain)?;
+    let usage = call.state.sync.identity_usage(&call.pool()?, &call.identity()?).await.map_err(error_from_domain)?;
     to_body(&IdentityUsageResponse { identity_usage: IdentityUsageShape::of(&usage) })
 }
 
 pub async fn describe_identity_pool_usage(call: &Call<'_>) -> Result<Value, ApiError> {
-    let usage = call.state.sync.pool_usage(call.pool()).await.map_err(error_from_domain)?;
+    let usage = call.state.sync.pool_usage(&call.pool()?).await.map_err(error_from_domain)?;
     to_body(&PoolUsageResponse { identity_pool_usage: PoolUsageShape::of(&usage) })
 }
 
