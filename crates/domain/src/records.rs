@@ -8,33 +8,64 @@ use serde::Serialize;
 use crate::error::{DomainError, DomainResult};
 use crate::store::error::StoreResult;
 
-/// A document kept in the records table, in the manner of a table schema: its kind, and the scope
-/// and key it is filed under. Its encoding (JSON) and key scheme are written once, here.
-pub trait Record: Serialize + DeserializeOwned + Send + Sync {
+/// A JSON document of one kind in the records table. Its encoding is written once, here; where
+/// it is filed is given with each write (a document filed under a secret's hash or its owner's
+/// id), or by the document itself when it is a [`Record`].
+pub trait Document: Serialize + DeserializeOwned + Send + Sync {
     const KIND: &'static str;
+
+    /// A write that adds the document under `(scope, key)`, to be purged after `expires_ms`;
+    /// `Conflict(Key)` when the key is taken.
+    fn insert_at(&self, scope: &str, key: &str, expires_ms: Option<i64>) -> DomainResult<RecordWrite> {
+        Ok(RecordWrite::Insert { kind: Self::KIND, scope: scope.to_string(), key: key.to_string(), data: encode(self)?, expires_ms })
+    }
+
+    /// A write that adds or replaces the document under `(scope, key)`.
+    fn put_at(&self, scope: &str, key: &str, expires_ms: Option<i64>) -> DomainResult<RecordWrite> {
+        Ok(RecordWrite::Put { kind: Self::KIND, scope: scope.to_string(), key: key.to_string(), data: encode(self)?, expires_ms })
+    }
+
+    /// A write that replaces the document under `(scope, key)`, which must exist.
+    fn replace_at(&self, scope: &str, key: &str) -> DomainResult<RecordWrite> {
+        Ok(RecordWrite::Replace { kind: Self::KIND, scope: scope.to_string(), key: key.to_string(), data: encode(self)? })
+    }
+
+    /// A write that removes the document of this kind under `(scope, key)`.
+    fn delete_at(scope: &str, key: &str) -> RecordWrite {
+        RecordWrite::Delete { kind: Self::KIND, scope: scope.to_string(), key: key.to_string() }
+    }
+}
+
+/// A document that knows where it is filed, in the manner of a table schema: the scope it is
+/// listed in and its key there (and, for a record that lapses, when it may be purged).
+pub trait Record: Document {
     /// The partition the record is listed in (`""` for account-wide kinds).
     fn scope(&self) -> String;
     /// The record's key within its scope.
     fn key(&self) -> String;
+    /// When the record may be purged; None for one that lasts.
+    fn expires_ms(&self) -> Option<i64> {
+        None
+    }
 
     /// A write that adds the record; `Conflict(Key)` when its key is taken.
     fn insert(&self) -> DomainResult<RecordWrite> {
-        Ok(RecordWrite::Insert { kind: Self::KIND, scope: self.scope(), key: self.key(), data: encode(self)?, expires_ms: None })
+        self.insert_at(&self.scope(), &self.key(), self.expires_ms())
     }
 
     /// A write that adds or replaces the record.
     fn put(&self) -> DomainResult<RecordWrite> {
-        Ok(RecordWrite::Put { kind: Self::KIND, scope: self.scope(), key: self.key(), data: encode(self)?, expires_ms: None })
+        self.put_at(&self.scope(), &self.key(), self.expires_ms())
     }
 
     /// A write that replaces the record, which must exist.
     fn replace(&self) -> DomainResult<RecordWrite> {
-        Ok(RecordWrite::Replace { kind: Self::KIND, scope: self.scope(), key: self.key(), data: encode(self)? })
+        self.replace_at(&self.scope(), &self.key())
     }
 
     /// A write that removes the record.
     fn delete(&self) -> RecordWrite {
-        RecordWrite::Delete { kind: Self::KIND, scope: self.scope(), key: self.key() }
+        Self::delete_at(&self.scope(), &self.key())
     }
 }
 
@@ -50,18 +81,18 @@ fn decode<R: DeserializeOwned>(data: &str) -> DomainResult<R> {
 #[async_trait]
 pub trait Records {
     /// The record filed under `(scope, key)`, unless it has expired by `now_ms`.
-    async fn get_record_of<R: Record>(&self, scope: &str, key: &str, now_ms: i64) -> DomainResult<Option<R>>;
+    async fn get_record_of<R: Document>(&self, scope: &str, key: &str, now_ms: i64) -> DomainResult<Option<R>>;
     /// Records of one scope ordered by key, after `after`.
-    async fn list_records_of<R: Record>(&self, scope: &str, after: Option<&str>, limit: u32) -> DomainResult<Vec<R>>;
+    async fn list_records_of<R: Document>(&self, scope: &str, after: Option<&str>, limit: u32) -> DomainResult<Vec<R>>;
 }
 
 #[async_trait]
 impl<S: RecordStore + ?Sized> Records for S {
-    async fn get_record_of<R: Record>(&self, scope: &str, key: &str, now_ms: i64) -> DomainResult<Option<R>> {
+    async fn get_record_of<R: Document>(&self, scope: &str, key: &str, now_ms: i64) -> DomainResult<Option<R>> {
         self.get_record(R::KIND, scope, key, now_ms).await?.map(|data| decode(&data)).transpose()
     }
 
-    async fn list_records_of<R: Record>(&self, scope: &str, after: Option<&str>, limit: u32) -> DomainResult<Vec<R>> {
+    async fn list_records_of<R: Document>(&self, scope: &str, after: Option<&str>, limit: u32) -> DomainResult<Vec<R>> {
         self.list_records(R::KIND, scope, after, limit).await?.iter().map(|(_, data)| decode(data)).collect()
     }
 }

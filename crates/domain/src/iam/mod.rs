@@ -22,8 +22,8 @@ use crate::clock::{format_iso8601, Clock};
 use crate::crypto::{constant_time_eq, random_string, MasterKey};
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::{acceptable_issuer, issuer_key};
-use crate::records::{Record, Records};
-use crate::store::{ConflictOn, RecordWrite, Store, StoreError};
+use crate::records::{Document, Record, Records};
+use crate::store::{ConflictOn, Store, StoreError};
 use policy::{Decision, Policy, PolicyKind, RequestContext};
 
 const ROLE: &str = "iam_role";
@@ -72,9 +72,11 @@ pub struct OidcProvider {
     pub tags: BTreeMap<String, String>,
 }
 
-impl Record for Role {
+impl Document for Role {
     const KIND: &'static str = ROLE;
+}
 
+impl Record for Role {
     fn scope(&self) -> String {
         String::new()
     }
@@ -84,9 +86,11 @@ impl Record for Role {
     }
 }
 
-impl Record for OidcProvider {
+impl Document for OidcProvider {
     const KIND: &'static str = OIDC_PROVIDER;
+}
 
+impl Record for OidcProvider {
     fn scope(&self) -> String {
         String::new()
     }
@@ -107,6 +111,29 @@ impl OidcProvider {
 struct StoredRolePolicy {
     name: String,
     document: String,
+}
+
+impl Document for StoredRolePolicy {
+    const KIND: &'static str = ROLE_POLICY;
+}
+
+impl Document for StsSession {
+    const KIND: &'static str = STS_SESSION;
+}
+
+impl Record for StsSession {
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        self.access_key_id.clone()
+    }
+
+    /// A session is kept a day past its expiry, so that its key is answered as expired.
+    fn expires_ms(&self) -> Option<i64> {
+        Some(self.expires_ms + EXPIRED_SESSION_GRACE_MS)
+    }
 }
 
 /// Temporary credentials for an assumed role.
@@ -197,13 +224,6 @@ pub struct IamService {
     policy_cache: Arc<Mutex<HashMap<String, (Instant, Arc<Vec<Policy>>)>>>,
 }
 
-fn decode<T: serde::de::DeserializeOwned>(data: &str) -> DomainResult<T> {
-    serde_json::from_str(data).map_err(DomainError::internal)
-}
-
-fn encode<T: Serialize>(value: &T) -> DomainResult<String> {
-    serde_json::to_string(value).map_err(DomainError::internal)
-}
 
 fn validation(message: impl Into<String>) -> DomainError {
     DomainError::InvalidParameter(message.into())

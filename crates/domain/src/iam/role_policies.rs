@@ -25,13 +25,7 @@ impl IamService {
         }
         let stored = StoredRolePolicy { name: policy_name.to_string(), document: document.to_string() };
         self.store
-            .write_records(&[RecordWrite::Put {
-                kind: ROLE_POLICY,
-                scope: role_key(&role.name),
-                key: policy_name.to_string(),
-                data: encode(&stored)?,
-                expires_ms: None,
-            }])
+            .write_records(&[stored.put_at(&role_key(&role.name), policy_name, None)?])
             .await
             ?;
         self.forget_policies(&role.name);
@@ -41,9 +35,9 @@ impl IamService {
     pub async fn get_role_policy(&self, role_name: &str, policy_name: &str) -> DomainResult<(Role, String)> {
         let role = self.get_role(role_name).await?;
         check_iam_name(policy_name, "policyName", 128)?;
-        let data = self.store.get_record(ROLE_POLICY, &role_key(&role.name), policy_name, 0).await?;
-        match data {
-            Some(data) => Ok((role, decode::<StoredRolePolicy>(&data)?.document)),
+        let stored: Option<StoredRolePolicy> = self.store.get_record_of(&role_key(&role.name), policy_name, 0).await?;
+        match stored {
+            Some(stored) => Ok((role, stored.document)),
             None => Err(DomainError::NotFound(format!(
                 "The role policy with name {policy_name} cannot be found."
             ))),
@@ -53,7 +47,7 @@ impl IamService {
     pub async fn delete_role_policy(&self, role_name: &str, policy_name: &str) -> DomainResult<()> {
         let (role, _) = self.get_role_policy(role_name, policy_name).await?;
         self.store
-            .write_records(&[RecordWrite::Delete { kind: ROLE_POLICY, scope: role_key(&role.name), key: policy_name.to_string() }])
+            .write_records(&[StoredRolePolicy::delete_at(&role_key(&role.name), policy_name)])
             .await
             ?;
         self.forget_policies(&role.name);
@@ -72,10 +66,8 @@ impl IamService {
     }
 
     pub(super) async fn list_role_policy_documents(&self, role_name: &str) -> DomainResult<Vec<(String, String)>> {
-        let rows = self.store.list_records(ROLE_POLICY, &role_key(role_name), None, 1000).await?;
-        rows.into_iter()
-            .map(|(name, data)| Ok((name, decode::<StoredRolePolicy>(&data)?.document)))
-            .collect()
+        let stored: Vec<StoredRolePolicy> = self.store.list_records_of(&role_key(role_name), None, 1000).await?;
+        Ok(stored.into_iter().map(|policy| (policy.name, policy.document)).collect())
     }
 
     pub(super) fn forget_policies(&self, role_name: &str) {

@@ -82,13 +82,7 @@ impl IamService {
             context,
         };
         self.store
-            .write_records(&[RecordWrite::Insert {
-                kind: STS_SESSION,
-                scope: String::new(),
-                key: session.access_key_id.clone(),
-                data: encode(&session)?,
-                expires_ms: Some(session.expires_ms + EXPIRED_SESSION_GRACE_MS),
-            }])
+            .write_records(&[session.insert()?])
             .await
             ?;
         Ok((credentials, session))
@@ -97,10 +91,9 @@ impl IamService {
     /// The session of a temporary access key and its secret, once the session token matches.
     /// `Ok(None)` when the key is unknown; `ExpiredToken` when it has expired.
     pub async fn open_session(&self, access_key_id: &str, session_token: Option<&str>) -> DomainResult<Option<(StsSession, String)>> {
-        let Some(data) = self.store.get_record(STS_SESSION, "", access_key_id, 0).await? else {
+        let Some(session) = self.store.get_record_of::<StsSession>("", access_key_id, 0).await? else {
             return Ok(None);
         };
-        let session: StsSession = decode(&data)?;
         let Some(token) = session_token else {
             return Ok(None);
         };

@@ -83,9 +83,8 @@ impl IdentityPoolService {
             created_ms: now,
             modified_ms: now,
         };
-        let data = serde_json::to_string(&identity).map_err(|error| StoreError::Backend(error.to_string()))?;
         let mut writes = vec![
-            RecordWrite::Insert { kind: IDENTITY, scope: String::new(), key: identity.id.to_string(), data, expires_ms: None },
+            identity.insert().map_err(|error| StoreError::Backend(error.to_string()))?,
             RecordWrite::Insert { kind: POOL_IDENTITY, scope: pool_id.to_string(), key: identity.id.to_string(), data: String::new(), expires_ms: None },
         ];
         for login in &identity.logins {

@@ -29,7 +29,7 @@ use crate::crypto::MasterKey;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::{issuer_key, ExternalVerifier};
 use crate::iam::{IamService, TemporaryCredentials, WebIdentity};
-use crate::records::{Record, Records};
+use crate::records::{Document, Record, Records};
 use crate::store::{ConflictOn, RecordWrite, Store, StoreError};
 use crate::tokens::{self, JwsAlgorithm, KeyPurpose, LoadedSigningKey, PublicJwk, SigningKeyRecord};
 use crate::user_pool::UserPoolService;
@@ -64,9 +64,11 @@ struct VerifiedLogin {
     claims: Value,
 }
 
-impl Record for IdentityPool {
+impl Document for IdentityPool {
     const KIND: &'static str = POOL;
+}
 
+impl Record for IdentityPool {
     fn scope(&self) -> String {
         String::new()
     }
@@ -76,9 +78,11 @@ impl Record for IdentityPool {
     }
 }
 
-impl Record for Identity {
+impl Document for Identity {
     const KIND: &'static str = IDENTITY;
+}
 
+impl Record for Identity {
     fn scope(&self) -> String {
         String::new()
     }
@@ -132,9 +136,6 @@ pub struct IdentityPoolService {
     keys: Arc<Mutex<Option<Arc<CachedOpenIdKeys>>>>,
 }
 
-fn decode<T: serde::de::DeserializeOwned>(data: &str) -> DomainResult<T> {
-    serde_json::from_str(data).map_err(DomainError::internal)
-}
 
 fn login_key(provider: &str, subject: &str) -> String {
     format!("{provider}\u{1}{subject}")

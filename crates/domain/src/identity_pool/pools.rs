@@ -97,12 +97,11 @@ impl IdentityPoolService {
         let limit = max_results(max, 60)?;
         let prefix = format!("{region}:");
         let after = decode_page_token(next_token)?.filter(|after| after.as_str() > prefix.as_str()).unwrap_or_else(|| prefix.clone());
-        let mut rows = self.store.list_records(POOL, "", Some(&after), limit + 1).await?;
-        rows.retain(|(key, _)| key.starts_with(&prefix));
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next = if more { rows.last().map(|(key, _)| encode_page_token(key)) } else { None };
-        let pools = rows.into_iter().map(|(_, data)| decode(&data)).collect::<DomainResult<Vec<_>>>()?;
+        let mut pools: Vec<IdentityPool> = self.store.list_records_of("", Some(&after), limit + 1).await?;
+        pools.retain(|pool| pool.id.starts_with(&prefix));
+        let more = pools.len() > limit as usize;
+        pools.truncate(limit as usize);
+        let next = if more { pools.last().map(|pool| encode_page_token(&pool.key())) } else { None };
         Ok((pools, next))
     }
 

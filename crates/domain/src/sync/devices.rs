@@ -27,13 +27,7 @@ impl SyncService {
             created_ms: self.now(),
         };
         let writes = [
-            RecordWrite::Insert {
-                kind: DEVICE,
-                scope: pool_id.into(),
-                key: device.device_id.clone(),
-                data: serde_json::to_string(&device).map_err(DomainError::internal)?,
-                expires_ms: None,
-            },
+            device.insert()?,
             RecordWrite::Insert { kind: DEVICE_TOKEN, scope: pool_id.into(), key: token_key.clone(), data: device.device_id.clone(), expires_ms: None },
         ];
         match self.store.write_records(&writes).await {
@@ -50,8 +44,7 @@ impl SyncService {
 
     /// The device, if it is registered to this identity in this pool.
     pub async fn device(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId, device_id: &str) -> DomainResult<Device> {
-        let data = self.store.get_record(DEVICE, pool_id, device_id, 0).await?;
-        let device: Option<Device> = data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?;
+        let device: Option<Device> = self.store.get_record_of(pool_id, device_id, 0).await?;
         device
             .filter(|device| device.identity_id == identity_id)
             .ok_or_else(|| DomainError::NotFound(format!("Device {device_id} is not registered to this identity.")))

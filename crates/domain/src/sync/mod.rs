@@ -15,12 +15,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{IdentityId, IdentityPoolId};
 use crate::clock::Clock;
 use crate::crypto::MasterKey;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::HttpClient;
 use crate::identity_pool::IdentityPoolService;
+use crate::ids::{IdentityId, IdentityPoolId};
+use crate::records::{Document, Record, Records};
 use crate::store::{ConflictOn, RecordWrite, Store, StoreError};
 
 pub mod config;
@@ -134,6 +135,28 @@ pub struct PoolSyncConfiguration {
 }
 
 const DEVICE: &str = "sync_device";
+
+impl Document for Device {
+    const KIND: &'static str = DEVICE;
+}
+
+impl Record for Device {
+    fn scope(&self) -> String {
+        self.pool_id.clone()
+    }
+
+    fn key(&self) -> String {
+        self.device_id.clone()
+    }
+}
+
+impl Document for PoolSyncConfiguration {
+    const KIND: &'static str = CONFIGURATION;
+}
+
+impl Document for BulkPublishState {
+    const KIND: &'static str = BULK_PUBLISH;
+}
 const DEVICE_TOKEN: &str = "sync_device_token";
 const SUBSCRIPTION: &str = "sync_subscription";
 const CONFIGURATION: &str = "sync_configuration";

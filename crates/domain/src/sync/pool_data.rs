@@ -111,32 +111,22 @@ impl SyncService {
 
     pub async fn bulk_publish_state(&self, pool_id: &IdentityPoolId) -> DomainResult<BulkPublishState> {
         self.identity_pools.pool(pool_id).await?;
-        let data = self.store.get_record(BULK_PUBLISH, "", pool_id, 0).await?;
-        Ok(data
-            .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
-            .transpose()?
-            .unwrap_or_default())
+        Ok(self.store.get_record_of::<BulkPublishState>("", pool_id, 0).await?.unwrap_or_default())
     }
 
     pub(super) async fn set_bulk_publish_state(&self, pool_id: &str, state: &BulkPublishState) -> DomainResult<()> {
-        let data = serde_json::to_string(state).map_err(DomainError::internal)?;
-        self.store
-            .write_records(&[RecordWrite::Put { kind: BULK_PUBLISH, scope: String::new(), key: pool_id.into(), data, expires_ms: None }])
-            .await
-            .map_err(DomainError::from)
+        self.store.write_records(&[state.put_at("", pool_id, None)?]).await.map_err(DomainError::from)
     }
 
     pub async fn configuration(&self, pool_id: &IdentityPoolId) -> DomainResult<PoolSyncConfiguration> {
         self.identity_pools.pool(pool_id).await?;
-        let data = self.store.get_record(CONFIGURATION, "", pool_id, 0).await?;
-        Ok(data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?.unwrap_or_default())
+        Ok(self.store.get_record_of::<PoolSyncConfiguration>("", pool_id, 0).await?.unwrap_or_default())
     }
 
     pub(super) async fn set_configuration(&self, pool_id: &str, configuration: &PoolSyncConfiguration) -> DomainResult<()> {
         self.identity_pools.pool(pool_id).await?;
-        let data = serde_json::to_string(configuration).map_err(DomainError::internal)?;
         self.store
-            .write_records(&[RecordWrite::Put { kind: CONFIGURATION, scope: String::new(), key: pool_id.into(), data, expires_ms: None }])
+            .write_records(&[configuration.put_at("", pool_id, None)?])
             .await
             .map_err(|error| match error {
                 StoreError::Conflict(ConflictOn::Key) => DomainError::Conflict("The configuration changed meanwhile.".into()),

@@ -8,9 +8,7 @@ impl SyncService {
         if !run_trigger {
             return Ok(None);
         }
-        let data = self.store.get_record(CONFIGURATION, "", pool_id, 0).await?;
-        let configuration: PoolSyncConfiguration =
-            data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?.unwrap_or_default();
+        let configuration = self.store.get_record_of::<PoolSyncConfiguration>("", pool_id, 0).await?.unwrap_or_default();
         Ok(configuration.events.get("SyncTrigger").filter(|target| target.starts_with("http://") || target.starts_with("https://")).cloned())
     }
 

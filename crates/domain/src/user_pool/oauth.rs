@@ -9,10 +9,25 @@ use super::UserPoolService;
 use crate::ids::UserPoolId;
 use crate::crypto::constant_time_eq;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
-use crate::store::{ConflictOn, RecordWrite, StoreError};
+use crate::records::{Document, Record, Records};
+use crate::store::{ConflictOn, StoreError};
 use crate::tokens;
 
 const RESOURCE_SERVER: &str = "resource_server";
+
+impl Document for ResourceServer {
+    const KIND: &'static str = RESOURCE_SERVER;
+}
+
+impl Record for ResourceServer {
+    fn scope(&self) -> String {
+        self.pool_id.to_string()
+    }
+
+    fn key(&self) -> String {
+        self.identifier.clone()
+    }
+}
 const MAX_SCOPES: usize = 100;
 
 /// A custom scope of a resource server.
@@ -135,9 +150,7 @@ impl UserPoolService {
     pub async fn create_resource_server(&self, server: ResourceServer) -> DomainResult<ResourceServer> {
         self.load_pool(&server.pool_id).await?;
         check_resource_server(&server)?;
-        let data = serde_json::to_string(&server).map_err(DomainError::internal)?;
-        let write = RecordWrite::Insert { kind: RESOURCE_SERVER, scope: server.pool_id.to_string(), key: server.identifier.clone(), data, expires_ms: None };
-        match self.store.write_records(&[write]).await {
+        match self.store.write_records(&[server.insert()?]).await {
             Ok(()) => Ok(server),
             Err(StoreError::Conflict(_)) => Err(invalid(format!("{} already exists in pool {}.", server.identifier, server.pool_id))),
             Err(other) => Err(DomainError::from(other)),
@@ -146,18 +159,16 @@ impl UserPoolService {
 
     pub async fn describe_resource_server(&self, pool_id: &UserPoolId, identifier: &str) -> DomainResult<ResourceServer> {
         self.load_pool(pool_id).await?;
-        let data = self.store.get_record(RESOURCE_SERVER, pool_id, identifier, 0).await?;
-        data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
-            .transpose()?
+        self.store
+            .get_record_of::<ResourceServer>(pool_id, identifier, 0)
+            .await?
             .ok_or_else(|| DomainError::NotFound(format!("Resource server {identifier} does not exist.")))
     }
 
     pub async fn update_resource_server(&self, server: ResourceServer) -> DomainResult<ResourceServer> {
         self.describe_resource_server(&server.pool_id, &server.identifier).await?;
         check_resource_server(&server)?;
-        let data = serde_json::to_string(&server).map_err(DomainError::internal)?;
-        let write = RecordWrite::Replace { kind: RESOURCE_SERVER, scope: server.pool_id.to_string(), key: server.identifier.clone(), data };
-        match self.store.write_records(&[write]).await {
+        match self.store.write_records(&[server.replace()?]).await {
             Ok(()) => Ok(server),
             Err(StoreError::Conflict(ConflictOn::Absent)) => Err(DomainError::NotFound(format!("Resource server {} does not exist.", server.identifier))),
             Err(other) => Err(DomainError::from(other)),
@@ -167,7 +178,7 @@ impl UserPoolService {
     pub async fn delete_resource_server(&self, pool_id: &UserPoolId, identifier: &str) -> DomainResult<()> {
         self.describe_resource_server(pool_id, identifier).await?;
         self.store
-            .write_records(&[RecordWrite::Delete { kind: RESOURCE_SERVER, scope: pool_id.to_string(), key: identifier.into() }])
+            .write_records(&[ResourceServer::delete_at(pool_id, identifier)])
             .await
             .map_err(DomainError::from)
     }
@@ -178,10 +189,9 @@ impl UserPoolService {
             return Err(InvalidMember::error("maxResults", max_results.to_string(), Constraint::Range { min: 1, max: 50 }));
         }
         let after = super::decode_key_token(next_token)?;
-        let rows = self.store.list_records(RESOURCE_SERVER, pool_id, after.as_deref(), max_results as u32 + 1).await?;
-        let (rows, more) = super::split_page(rows, max_results as u32);
-        let next = if more { rows.last().map(|(key, _)| super::encode_token(&[key])) } else { None };
-        let servers = rows.into_iter().map(|(_, data)| serde_json::from_str(&data).map_err(DomainError::internal)).collect::<DomainResult<Vec<_>>>()?;
+        let servers: Vec<ResourceServer> = self.store.list_records_of(pool_id, after.as_deref(), max_results as u32 + 1).await?;
+        let (servers, more) = super::split_page(servers, max_results as u32);
+        let next = if more { servers.last().map(|server| super::encode_token(&[&server.key()])) } else { None };
         Ok((servers, next))
     }
 
@@ -305,8 +315,7 @@ impl UserPoolService {
                 return Err(OAuthError::InvalidScope(format!("The scope {wanted} is not allowed for this client.")));
             }
             let (identifier, name) = wanted.rsplit_once('/').ok_or_else(|| OAuthError::InvalidScope(format!("{wanted} is not a custom scope.")))?;
-            let server = self.store.get_record(RESOURCE_SERVER, &client.pool_id, identifier, 0).await?;
-            let server: Option<ResourceServer> = server.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()?;
+            let server: Option<ResourceServer> = self.store.get_record_of(&client.pool_id, identifier, 0).await?;
             if !server.is_some_and(|server| server.scopes.iter().any(|scope| scope.name == name)) {
                 return Err(OAuthError::InvalidScope(format!("The scope {wanted} does not exist.")));
             }

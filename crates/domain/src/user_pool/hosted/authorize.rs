@@ -94,14 +94,7 @@ impl UserPoolService {
         let token = random_token(32);
         let pool = self.load_pool(pool_id).await?;
         let record = SessionRecord { username_key: pool.username_key(&user.username), sub: user.sub.clone(), auth_time_ms };
-        let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
-        let write = RecordWrite::Put {
-            kind: HOSTED_SESSION,
-            scope: pool_id.to_string(),
-            key: sha256_hex(&token),
-            data,
-            expires_ms: Some(self.now() + HOSTED_SESSION_MS),
-        };
+        let write = record.put_at(pool_id, &sha256_hex(&token), Some(self.now() + HOSTED_SESSION_MS))?;
         self.store.write_records(&[write]).await?;
         Ok(token)
     }
@@ -109,7 +102,7 @@ impl UserPoolService {
     /// The user of a live session cookie, with the time they signed in; None when the session
     /// is unknown, expired, or its user is gone or disabled.
     pub async fn hosted_session_user(&self, pool_id: &UserPoolId, token: &str) -> DomainResult<Option<(User, i64)>> {
-        let record: Option<SessionRecord> = Self::decode(self.store.get_record(HOSTED_SESSION, pool_id, &sha256_hex(token), self.now()).await?)?;
+        let record: Option<SessionRecord> = self.store.get_record_of(pool_id, &sha256_hex(token), self.now()).await?;
         let Some(record) = record else { return Ok(None) };
         let user = self.store.get_user(pool_id, &record.username_key).await?;
         Ok(user.filter(|user| user.sub == record.sub && user.enabled).map(|user| (user, record.auth_time_ms)))
@@ -117,7 +110,7 @@ impl UserPoolService {
 
     pub async fn end_hosted_session(&self, pool_id: &UserPoolId, token: &str) -> DomainResult<()> {
         self.store
-            .write_records(&[RecordWrite::Delete { kind: HOSTED_SESSION, scope: pool_id.to_string(), key: sha256_hex(token) }])
+            .write_records(&[SessionRecord::delete_at(pool_id, &sha256_hex(token))])
             .await
             .map_err(DomainError::from)
     }
@@ -140,14 +133,7 @@ impl UserPoolService {
                     code_challenge: request.code_challenge.clone(),
                     auth_time_ms,
                 };
-                let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
-                let write = RecordWrite::Insert {
-                    kind: AUTH_CODE,
-                    scope: checked.pool.id.to_string(),
-                    key: sha256_hex(&code),
-                    data,
-                    expires_ms: Some(self.now() + CODE_VALIDITY_MS),
-                };
+                let write = record.insert_at(&checked.pool.id, &sha256_hex(&code), Some(self.now() + CODE_VALIDITY_MS))?;
                 self.store.write_records(&[write]).await?;
                 let mut pairs = vec![("code", code.as_str())];
                 if let Some(state) = state {

@@ -19,8 +19,7 @@ impl UserPoolService {
         let client = self.token_client(pool_id, client_id, client_secret).await?;
         let bad = |message: &str| OAuthError::InvalidGrant(message.to_string());
         let key = sha256_hex(code);
-        let data = self.store.get_record(AUTH_CODE, pool_id, &key, self.now()).await?;
-        let Some(record) = Self::decode::<CodeRecord>(data)? else {
+        let Some(record) = self.store.get_record_of::<CodeRecord>(pool_id, &key, self.now()).await? else {
             return Err(self.refuse_replayed_code(pool_id, &key).await?);
         };
         let refusal = if record.client_id != client.client_id {
@@ -49,7 +48,7 @@ impl UserPoolService {
                 data: sign_in_id.clone(),
                 expires_ms: Some(now + 2 * CODE_VALIDITY_MS),
             },
-            RecordWrite::Delete { kind: AUTH_CODE, scope: pool_id.to_string(), key: key.clone() },
+            CodeRecord::delete_at(pool_id, &key),
         ];
         match self.store.write_records(&spend).await {
             Ok(()) => {}

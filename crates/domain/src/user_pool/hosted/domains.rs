@@ -28,12 +28,11 @@ impl UserPoolService {
             managed_login_version,
             created_ms: self.now(),
         };
-        let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
         if self.store.get_record(POOL_DOMAIN, pool_id, kind_key, 0).await?.is_some() {
             return Err(invalid(format!("User pool {pool_id} already has a {kind_key} domain configured.")));
         }
         let writes = [
-            RecordWrite::Insert { kind: DOMAIN, scope: String::new(), key: domain.to_string(), data, expires_ms: None },
+            record.insert()?,
             RecordWrite::Insert { kind: POOL_DOMAIN, scope: pool_id.to_string(), key: kind_key.into(), data: domain.to_string(), expires_ms: None },
         ];
         match self.store.write_records(&writes).await {
@@ -45,7 +44,7 @@ impl UserPoolService {
 
     /// The domain, if any pool has it.
     pub async fn describe_user_pool_domain(&self, domain: &str) -> DomainResult<Option<UserPoolDomain>> {
-        Self::decode(self.store.get_record(DOMAIN, "", domain, 0).await?)
+        self.store.get_record_of("", domain, 0).await
     }
 
     pub(crate) async fn owned_domain(&self, domain: &str, pool_id: &str) -> DomainResult<UserPoolDomain> {
@@ -76,9 +75,8 @@ impl UserPoolService {
         if managed_login_version.is_some() {
             record.managed_login_version = managed_login_version;
         }
-        let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
         self.store
-            .write_records(&[RecordWrite::Replace { kind: DOMAIN, scope: String::new(), key: domain.to_string(), data }])
+            .write_records(&[record.replace()?])
             .await
             ?;
         Ok(record)
@@ -89,7 +87,7 @@ impl UserPoolService {
         let kind_key = if record.certificate_arn.is_some() { "custom" } else { "prefix" };
         self.store
             .write_records(&[
-                RecordWrite::Delete { kind: DOMAIN, scope: String::new(), key: domain.to_string() },
+                UserPoolDomain::delete_at("", domain),
                 RecordWrite::Delete { kind: POOL_DOMAIN, scope: pool_id.to_string(), key: kind_key.into() },
             ])
             .await

@@ -14,6 +14,7 @@ use crate::ids::UserPoolId;
 use crate::crypto::constant_time_eq;
 use crate::federation::percent_encode;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
+use crate::records::{Document, Record, Records};
 use crate::store::{ConflictOn, RecordWrite, StoreError};
 
 mod authorize;
@@ -216,11 +217,42 @@ fn check_verifier(verifier: &str) -> bool {
         && verifier.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~'))
 }
 
-impl UserPoolService {
-    fn decode<T: for<'de> Deserialize<'de>>(data: Option<String>) -> DomainResult<Option<T>> {
-        data.map(|data| serde_json::from_str(&data).map_err(DomainError::internal)).transpose()
+impl Document for UserPoolDomain {
+    const KIND: &'static str = DOMAIN;
+}
+
+impl Record for UserPoolDomain {
+    fn scope(&self) -> String {
+        String::new()
     }
 
+    fn key(&self) -> String {
+        self.domain.clone()
+    }
+}
+
+impl Document for UiCustomization {
+    const KIND: &'static str = UI_CUSTOMIZATION;
+}
+
+impl Record for UiCustomization {
+    fn scope(&self) -> String {
+        self.pool_id.clone()
+    }
+
+    fn key(&self) -> String {
+        self.client_id.clone()
+    }
+}
+
+/// Filed under the pool and the hash of the code.
+impl Document for CodeRecord {
+    const KIND: &'static str = AUTH_CODE;
+}
+
+/// Filed under the pool and the hash of the session token.
+impl Document for SessionRecord {
+    const KIND: &'static str = HOSTED_SESSION;
 }
 
 #[cfg(test)]

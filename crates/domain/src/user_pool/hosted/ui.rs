@@ -29,7 +29,7 @@ impl UserPoolService {
             None => (None, None),
         };
         let now = self.now();
-        let previous: Option<UiCustomization> = Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, &client_id, 0).await?)?;
+        let previous: Option<UiCustomization> = self.store.get_record_of(pool_id, &client_id, 0).await?;
         let record = UiCustomization {
             pool_id: pool_id.to_string(),
             client_id: client_id.clone(),
@@ -40,9 +40,8 @@ impl UserPoolService {
             created_ms: previous.map(|previous| previous.created_ms).unwrap_or(now),
             modified_ms: now,
         };
-        let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
         self.store
-            .write_records(&[RecordWrite::Put { kind: UI_CUSTOMIZATION, scope: pool_id.to_string(), key: client_id, data, expires_ms: None }])
+            .write_records(&[record.put()?])
             .await
             ?;
         Ok(record)
@@ -53,11 +52,11 @@ impl UserPoolService {
         self.load_pool(pool_id).await?;
         if let Some(client_id) = client_id.filter(|id| *id != "ALL") {
             self.load_client(pool_id, client_id).await?;
-            let own = Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, client_id, 0).await?)?;
+            let own = self.store.get_record_of(pool_id, client_id, 0).await?;
             if own.is_some() {
                 return Ok(own);
             }
         }
-        Self::decode(self.store.get_record(UI_CUSTOMIZATION, pool_id, "ALL", 0).await?)
+        self.store.get_record_of(pool_id, "ALL", 0).await
     }
 }

@@ -57,10 +57,10 @@ impl UserPoolService {
 
     pub async fn describe_identity_provider(&self, pool_id: &UserPoolId, name: &str) -> DomainResult<IdentityProvider> {
         self.load_pool(pool_id).await?;
-        let data = self.store.get_record(PROVIDER, pool_id, name, 0).await?;
-        let mut provider: IdentityProvider = data
-            .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
-            .transpose()?
+        let mut provider: IdentityProvider = self
+            .store
+            .get_record_of(pool_id, name, 0)
+            .await?
             .ok_or_else(|| DomainError::NotFound(format!("Identity provider {name} does not exist.")))?;
         self.open_details(&mut provider)?;
         Ok(provider)
@@ -98,7 +98,7 @@ impl UserPoolService {
         self.describe_identity_provider(pool_id, name).await?;
         self.store
             .write_records(&[
-                RecordWrite::Delete { kind: PROVIDER, scope: pool_id.to_string(), key: name.to_string() },
+                IdentityProvider::delete_at(pool_id, name),
                 RecordWrite::DeleteScope { kind: PROVIDER_LINK, scope: format!("{pool_id}:{name}") },
             ])
             .await
@@ -106,8 +106,7 @@ impl UserPoolService {
     }
 
     pub(crate) async fn all_providers(&self, pool_id: &str) -> DomainResult<Vec<IdentityProvider>> {
-        let rows = self.store.list_records(PROVIDER, pool_id, None, 1000).await?;
-        rows.into_iter().map(|(_, data)| serde_json::from_str(&data).map_err(DomainError::internal)).collect()
+        self.store.list_records_of(pool_id, None, 1000).await
     }
 
     /// One page of a pool's providers (secrets not opened: the listing shows none).
@@ -115,10 +114,9 @@ impl UserPoolService {
         self.load_pool(pool_id).await?;
         let limit = crate::paging::page_limit(max_results, "maxResults")?;
         let after = crate::paging::decode_key_token(next_token)?;
-        let rows = self.store.list_records(PROVIDER, pool_id, after.as_deref(), limit + 1).await?;
-        let (rows, more) = crate::paging::split_page(rows, limit);
-        let next = if more { rows.last().map(|(key, _)| crate::paging::encode_token(&[key])) } else { None };
-        let providers = rows.into_iter().map(|(_, data)| serde_json::from_str(&data).map_err(DomainError::internal)).collect::<DomainResult<Vec<_>>>()?;
+        let providers: Vec<IdentityProvider> = self.store.list_records_of(pool_id, after.as_deref(), limit + 1).await?;
+        let (providers, more) = crate::paging::split_page(providers, limit);
+        let next = if more { providers.last().map(|provider| crate::paging::encode_token(&[&provider.name])) } else { None };
         Ok((providers, next))
     }
 

@@ -17,6 +17,7 @@ use super::{set_attribute, Attribute, User, UserPool, UserPoolService, UserStatu
 use crate::ids::UserPoolId;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::acceptable_issuer;
+use crate::records::{Document, Record, Records};
 use crate::store::{RecordWrite, StoreError};
 
 mod admin;
@@ -24,6 +25,25 @@ mod links;
 mod upstream;
 
 const PROVIDER: &str = "identity_provider";
+
+impl Document for IdentityProvider {
+    const KIND: &'static str = PROVIDER;
+}
+
+/// Filed under the pool and the hash of the state sent to the provider.
+impl Document for UpstreamState {
+    const KIND: &'static str = UPSTREAM_STATE;
+}
+
+impl Record for IdentityProvider {
+    fn scope(&self) -> String {
+        self.pool_id.clone()
+    }
+
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+}
 const UPSTREAM_STATE: &str = "upstream_state";
 const PROVIDER_LINK: &str = "provider_link";
 const STATE_VALIDITY_MS: i64 = 10 * 60 * 1000;
@@ -217,12 +237,7 @@ impl UserPoolService {
     async fn save_provider(&self, mut provider: IdentityProvider, insert: bool) -> DomainResult<IdentityProvider> {
         let shown = provider.clone();
         self.seal_details(&mut provider);
-        let data = serde_json::to_string(&provider).map_err(DomainError::internal)?;
-        let write = if insert {
-            RecordWrite::Insert { kind: PROVIDER, scope: provider.pool_id.clone(), key: provider.name.clone(), data, expires_ms: None }
-        } else {
-            RecordWrite::Replace { kind: PROVIDER, scope: provider.pool_id.clone(), key: provider.name.clone(), data }
-        };
+        let write = if insert { provider.insert()? } else { provider.replace()? };
         match self.store.write_records(&[write]).await {
             Ok(()) => Ok(shown),
             Err(StoreError::Conflict(_)) if insert => Err(DomainError::Conflict(format!("A provider named {} already exists.", shown.name))),

@@ -46,14 +46,7 @@ impl UserPoolService {
             code_challenge: request.code_challenge.clone(),
             code_challenge_method: request.code_challenge_method.clone(),
         };
-        let data = serde_json::to_string(&record).map_err(DomainError::internal)?;
-        let write = RecordWrite::Insert {
-            kind: UPSTREAM_STATE,
-            scope: checked.pool.id.to_string(),
-            key: sha256_hex(&state),
-            data,
-            expires_ms: Some(self.now() + STATE_VALIDITY_MS),
-        };
+        let write = record.insert_at(&checked.pool.id, &sha256_hex(&state), Some(self.now() + STATE_VALIDITY_MS))?;
         self.store.write_records(&[write]).await?;
         let scopes = provider.details.get("authorize_scopes").cloned().unwrap_or_default();
         let scopes = scopes.replace(',', " ");
@@ -81,13 +74,13 @@ impl UserPoolService {
     /// Returns the app's authorization request, checked again, and the user.
     pub async fn finish_upstream(&self, pool_id: &UserPoolId, state: &str, code: &str, callback_url: &str) -> DomainResult<(CheckedAuthorize, User)> {
         let key = sha256_hex(state);
-        let data = self.store.get_record(UPSTREAM_STATE, pool_id, &key, self.now()).await?;
-        let record: UpstreamState = data
-            .map(|data| serde_json::from_str(&data).map_err(DomainError::internal))
-            .transpose()?
+        let record: UpstreamState = self
+            .store
+            .get_record_of(pool_id, &key, self.now())
+            .await?
             .ok_or_else(|| DomainError::NotAuthorized("The sign-in state is unknown or expired; start again.".into()))?;
         self.store
-            .write_records(&[RecordWrite::Delete { kind: UPSTREAM_STATE, scope: pool_id.to_string(), key }])
+            .write_records(&[UpstreamState::delete_at(pool_id, &key)])
             .await
             ?;
         let request = AuthorizeRequest {
