@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{DomainError, DomainResult};
-use crate::store::error::StoreResult;
+use crate::store::error::{ConflictOn, StoreError, StoreResult};
 
 /// A JSON document of one kind in the records table. Its encoding is written once, here; where
 /// it is filed is given with each write (a document filed under a secret's hash or its owner's
@@ -28,6 +28,18 @@ pub trait Document: Serialize + DeserializeOwned + Send + Sync {
     /// A write that replaces the document under `(scope, key)`, which must exist.
     fn replace_at(&self, scope: &str, key: &str) -> DomainResult<RecordWrite> {
         Ok(RecordWrite::Replace { kind: Self::KIND, scope: scope.to_string(), key: key.to_string(), data: encode(self)? })
+    }
+
+    /// A write that replaces the document under `(scope, key)` if it is still stored as
+    /// `stored` (the text it was read as, [`Read::stored`]); `Conflict(Stale)` otherwise.
+    fn swap_at(&self, scope: &str, key: &str, stored: &str) -> DomainResult<RecordWrite> {
+        Ok(RecordWrite::Swap {
+            kind: Self::KIND,
+            scope: scope.to_string(),
+            key: key.to_string(),
+            expected: stored.to_string(),
+            data: encode(self)?,
+        })
     }
 
     /// A write that removes the document of this kind under `(scope, key)`.
@@ -77,14 +89,34 @@ fn decode<R: DeserializeOwned>(data: &str) -> DomainResult<R> {
     serde_json::from_str(data).map_err(DomainError::internal)
 }
 
+/// A document as read, with the text it was stored as: the version a compare-and-set
+/// ([`Document::swap_at`]) is based on.
+#[derive(Debug, Clone)]
+pub struct Read<R> {
+    pub value: R,
+    pub stored: String,
+}
+
 /// Typed reads of the records table, for every [`Record`] and every store.
 #[async_trait]
 pub trait Records {
     /// The record filed under `(scope, key)`, unless it has expired by `now_ms`.
     async fn get_record_of<R: Document>(&self, scope: &str, key: &str, now_ms: i64) -> DomainResult<Option<R>>;
+    /// As [`Records::get_record_of`], with the stored text, for a compare-and-set.
+    async fn read_record_of<R: Document>(&self, scope: &str, key: &str) -> DomainResult<Option<Read<R>>>;
     /// Records of one scope ordered by key, after `after`.
     async fn list_records_of<R: Document>(&self, scope: &str, after: Option<&str>, limit: u32) -> DomainResult<Vec<R>>;
+    /// Reads the document under `(scope, key)`, applies `change` and writes it back as a
+    /// compare-and-set, reading again when others changed it meanwhile (a few times, then
+    /// TooManyRequests). None when there is no such document; an error of `change` stops it.
+    async fn change_record_of<R, F>(&self, scope: &str, key: &str, change: F) -> DomainResult<Option<R>>
+    where
+        R: Document,
+        F: FnMut(&mut R) -> DomainResult<()> + Send;
 }
+
+/// How many times a compare-and-set of a document is tried against others at the same time.
+const CHANGE_ATTEMPTS: usize = 8;
 
 #[async_trait]
 impl<S: RecordStore + ?Sized> Records for S {
@@ -92,8 +124,35 @@ impl<S: RecordStore + ?Sized> Records for S {
         self.get_record(R::KIND, scope, key, now_ms).await?.map(|data| decode(&data)).transpose()
     }
 
+    async fn read_record_of<R: Document>(&self, scope: &str, key: &str) -> DomainResult<Option<Read<R>>> {
+        match self.get_record(R::KIND, scope, key, 0).await? {
+            Some(stored) => Ok(Some(Read { value: decode(&stored)?, stored })),
+            None => Ok(None),
+        }
+    }
+
     async fn list_records_of<R: Document>(&self, scope: &str, after: Option<&str>, limit: u32) -> DomainResult<Vec<R>> {
         self.list_records(R::KIND, scope, after, limit).await?.iter().map(|(_, data)| decode(data)).collect()
+    }
+
+    async fn change_record_of<R, F>(&self, scope: &str, key: &str, mut change: F) -> DomainResult<Option<R>>
+    where
+        R: Document,
+        F: FnMut(&mut R) -> DomainResult<()> + Send,
+    {
+        for _ in 0..CHANGE_ATTEMPTS {
+            let Some(read) = self.read_record_of::<R>(scope, key).await? else {
+                return Ok(None);
+            };
+            let Read { mut value, stored } = read;
+            change(&mut value)?;
+            match self.write_records(&[value.swap_at(scope, key, &stored)?]).await {
+                Ok(()) => return Ok(Some(value)),
+                Err(StoreError::Conflict(ConflictOn::Stale)) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(DomainError::TooManyRequests("The resource was changed by other requests at the same time. Try again.".into()))
     }
 }
 
@@ -107,6 +166,9 @@ pub enum RecordWrite {
     Put { kind: &'static str, scope: String, key: String, data: String, expires_ms: Option<i64> },
     /// Replaces a record that must exist; `Conflict(Absent)` otherwise.
     Replace { kind: &'static str, scope: String, key: String, data: String },
+    /// Replaces a record whose data is still `expected` (the text it was read as): a
+    /// compare-and-set; `Conflict(Stale)` when it changed or went meanwhile.
+    Swap { kind: &'static str, scope: String, key: String, expected: String, data: String },
     /// Removes a record if it is there.
     Delete { kind: &'static str, scope: String, key: String },
     /// Removes every record of a kind in a scope.

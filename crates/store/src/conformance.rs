@@ -356,7 +356,24 @@ async fn run_records(store: &SqlStore) {
         .await
         .unwrap();
     assert_eq!(store.get_record("identity", "pool-a", "a", 0).await.unwrap().as_deref(), Some("A3"));
+
+    // A compare-and-set writes only over the text it read.
+    let swap = |expected: &str, data: &str| RecordWrite::Swap {
+        kind: "identity",
+        scope: "pool-a".into(),
+        key: "a".into(),
+        expected: expected.into(),
+        data: data.into(),
+    };
+    store.write_records(&[swap("A3", "A4")]).await.unwrap();
+    let stale = store.write_records(&[swap("A3", "A5")]).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(ConflictOn::Stale))), "{stale:?}");
+    assert_eq!(store.get_record("identity", "pool-a", "a", 0).await.unwrap().as_deref(), Some("A4"));
+    let gone = store.write_records(&[RecordWrite::Swap { kind: "identity", scope: "pool-a".into(), key: "none".into(), expected: "x".into(), data: "y".into() }]).await;
+    assert!(matches!(gone, Err(StoreError::Conflict(ConflictOn::Stale))));
+    assert_eq!(store.get_record("identity", "pool-a", "none", 0).await.unwrap(), None);
     assert_eq!(keys(store.list_records("identity", "pool-a", None, 10).await.unwrap()), vec!["a", "c", "d"]);
+    assert_eq!(store.get_record("identity", "pool-a", "a", 0).await.unwrap().as_deref(), Some("A4"));
     assert_eq!(store.purge_expired_records(100).await.unwrap(), 1);
     store.write_records(&[RecordWrite::DeleteScope { kind: "identity", scope: "pool-a".into() }]).await.unwrap();
     assert!(store.list_records("identity", "pool-a", None, 10).await.unwrap().is_empty());

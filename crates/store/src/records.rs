@@ -105,6 +105,21 @@ impl SqlStore {
                         return Err(StoreError::Conflict(ConflictOn::Absent));
                     }
                 }
+                RecordWrite::Swap { kind, scope, key, expected, data } => {
+                    let updated = sqlx::query("UPDATE records SET data = $5 WHERE kind = $1 AND scope = $2 AND key = $3 AND data = $4")
+                        .bind(*kind)
+                        .bind(scope)
+                        .bind(key)
+                        .bind(expected)
+                        .bind(data)
+                        .execute(transaction.conn())
+                        .await
+                        .map_err(backend)?
+                        .rows_affected();
+                    if updated == 0 {
+                        return Err(StoreError::Conflict(ConflictOn::Stale));
+                    }
+                }
                 RecordWrite::Delete { kind, scope, key } => {
                     sqlx::query("DELETE FROM records WHERE kind = $1 AND scope = $2 AND key = $3")
                         .bind(*kind)

@@ -23,7 +23,7 @@ use crate::crypto::{constant_time_eq, random_string, MasterKey};
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::{acceptable_issuer, issuer_key};
 use crate::records::{Document, Record, Records};
-use crate::store::{ConflictOn, Store, StoreError};
+use crate::store::{Store, StoreError};
 use policy::{Decision, Policy, PolicyKind, RequestContext};
 
 const ROLE: &str = "iam_role";

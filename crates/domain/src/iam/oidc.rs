@@ -67,14 +67,27 @@ impl IamService {
         self.store.write_records(&[provider.delete()]).await.map_err(DomainError::from)
     }
 
-    pub async fn update_oidc_provider(&self, provider: &OidcProvider) -> DomainResult<()> {
-        let write = provider.replace()?;
-        match self.store.write_records(&[write]).await {
-            Ok(()) => Ok(()),
-            Err(StoreError::Conflict(ConflictOn::Absent)) => {
-                Err(DomainError::NotFound(format!("OpenIDConnect Provider not found for arn {}", provider.arn)))
-            }
-            Err(other) => Err(DomainError::from(other)),
+    /// AddClientIDToOpenIDConnectProvider (`add`) and RemoveClientIDFromOpenIDConnectProvider,
+    /// as a compare-and-set of the provider's audience list.
+    pub async fn change_oidc_client_id(&self, arn: &str, client_id: &str, add: bool) -> DomainResult<()> {
+        let not_found = || DomainError::NotFound(format!("OpenIDConnect Provider not found for arn {arn}"));
+        if client_id.is_empty() || client_id.len() > 255 {
+            return Err(DomainError::InvalidParameter("ClientID must be 1 to 255 characters.".into()));
         }
+        let key = self.provider_key_of_arn(arn).ok_or_else(not_found)?;
+        let changed = self
+            .store
+            .change_record_of::<OidcProvider, _>("", key, |provider| {
+                provider.client_ids.retain(|existing| existing != client_id);
+                if add {
+                    provider.client_ids.push(client_id.to_string());
+                }
+                if provider.client_ids.len() > 100 {
+                    return Err(DomainError::LimitExceeded("A provider may have at most 100 client ids.".into()));
+                }
+                Ok(())
+            })
+            .await?;
+        changed.map(|_| ()).ok_or_else(not_found)
     }
 }

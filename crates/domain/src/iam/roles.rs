@@ -102,41 +102,47 @@ impl IamService {
         Ok(())
     }
 
-    pub(super) async fn replace_role(&self, role: &Role) -> DomainResult<()> {
-        let write = role.replace()?;
-        match self.store.write_records(&[write]).await {
-            Ok(()) => Ok(()),
-            Err(StoreError::Conflict(ConflictOn::Absent)) => {
-                Err(DomainError::NotFound(format!("The role with name {} cannot be found.", role.name)))
-            }
-            Err(other) => Err(DomainError::from(other)),
+    /// Applies `change` to the role as a compare-and-set, so that concurrent changes of its
+    /// trust policy and tags all hold.
+    async fn change_role(&self, name: &str, change: impl FnMut(&mut Role) -> DomainResult<()> + Send) -> DomainResult<()> {
+        check_iam_name(name, "roleName", 64)?;
+        match self.store.change_record_of::<Role, _>("", &role_key(name), change).await? {
+            Some(_) => Ok(()),
+            None => Err(DomainError::NotFound(format!("The role with name {name} cannot be found."))),
         }
     }
 
     pub async fn update_assume_role_policy(&self, name: &str, document: &str) -> DomainResult<()> {
-        let mut role = self.get_role(name).await?;
+        self.get_role(name).await?;
         if document.chars().count() > MAX_TRUST_POLICY_CHARS {
             return Err(DomainError::LimitExceeded(format!("Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_CHARS}")));
         }
         parse_policy(document, PolicyKind::Trust)?;
-        role.assume_role_policy_document = document.to_string();
-        self.replace_role(&role).await
+        self.change_role(name, |role| {
+            role.assume_role_policy_document = document.to_string();
+            Ok(())
+        })
+        .await
     }
 
     pub async fn tag_role(&self, name: &str, tags: BTreeMap<String, String>) -> DomainResult<()> {
-        let mut role = self.get_role(name).await?;
-        role.tags.extend(tags);
-        if role.tags.len() > 50 {
-            return Err(DomainError::LimitExceeded("A role may have at most 50 tags.".into()));
-        }
-        self.replace_role(&role).await
+        self.change_role(name, |role| {
+            role.tags.extend(tags.clone());
+            if role.tags.len() > 50 {
+                return Err(DomainError::LimitExceeded("A role may have at most 50 tags.".into()));
+            }
+            Ok(())
+        })
+        .await
     }
 
     pub async fn untag_role(&self, name: &str, keys: &[String]) -> DomainResult<()> {
-        let mut role = self.get_role(name).await?;
-        for key in keys {
-            role.tags.remove(key);
-        }
-        self.replace_role(&role).await
+        self.change_role(name, |role| {
+            for key in keys {
+                role.tags.remove(key);
+            }
+            Ok(())
+        })
+        .await
     }
 }

@@ -121,12 +121,18 @@ impl IdentityPoolService {
         if source_id == destination_id {
             return Ok(DeveloperMerge { source_id, destination_id, writes: Vec::new() });
         }
-        let source = self.identity(&source_id).await?;
-        let mut destination = self.identity(&destination_id).await?;
+        // Both identities are written as compare-and-sets (the source is swapped for itself, then
+        // deleted): a link made to either meanwhile makes the merge be planned again.
+        let not_found = |id: &str| DomainError::NotFound(format!("Identity '{id}' not found."));
+        let source_read = self.store.read_record_of::<Identity>("", &source_id).await?.ok_or_else(|| not_found(&source_id))?;
+        let destination_read = self.store.read_record_of::<Identity>("", &destination_id).await?.ok_or_else(|| not_found(&destination_id))?;
+        let source = source_read.value;
+        let mut destination = destination_read.value;
         destination.logins.extend(source.logins.iter().cloned());
         destination.modified_ms = self.now();
         let mut writes = vec![
-            destination.replace()?,
+            destination.swap_at("", &destination.key(), &destination_read.stored)?,
+            source.swap_at("", &source.key(), &source_read.stored)?,
             source.delete(),
             RecordWrite::Delete { kind: POOL_IDENTITY, scope: pool.id.to_string(), key: source.id.to_string() },
         ];
@@ -175,13 +181,26 @@ impl IdentityPoolService {
         self.unlink(identity, &doomed).await
     }
 
-    pub(super) async fn unlink(&self, mut identity: Identity, doomed: &[LinkedLogin]) -> DomainResult<()> {
-        identity.logins.retain(|login| !doomed.contains(login));
-        identity.modified_ms = self.now();
-        let mut writes = vec![identity.replace()?];
-        for login in doomed {
-            writes.push(RecordWrite::Delete { kind: LOGIN, scope: identity.pool_id.to_string(), key: login_key(&login.provider, &login.subject) });
+    /// Removes `doomed` from the identity's logins and their index entries, as a compare-and-set
+    /// of the identity (links made meanwhile are kept).
+    pub(super) async fn unlink(&self, identity: Identity, doomed: &[LinkedLogin]) -> DomainResult<()> {
+        for _ in 0..LINK_ATTEMPTS {
+            let Some(read) = self.store.read_record_of::<Identity>("", &identity.id).await? else {
+                return Err(identity_not_found(&identity.id));
+            };
+            let mut updated = read.value;
+            updated.logins.retain(|login| !doomed.contains(login));
+            updated.modified_ms = self.now();
+            let mut writes = vec![updated.swap_at("", &updated.key(), &read.stored)?];
+            for login in doomed {
+                writes.push(RecordWrite::Delete { kind: LOGIN, scope: updated.pool_id.to_string(), key: login_key(&login.provider, &login.subject) });
+            }
+            match self.store.write_records(&writes).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Conflict(ConflictOn::Stale)) => continue,
+                Err(other) => return Err(DomainError::from(other)),
+            }
         }
-        self.store.write_records(&writes).await.map_err(DomainError::from)
+        Err(DomainError::TooManyRequests("The identity was changed by other requests at the same time. Try again.".into()))
     }
 }

@@ -100,35 +100,46 @@ impl IdentityPoolService {
         Ok(identity)
     }
 
-    /// Links `logins` to an existing identity, atomically; a login linked meanwhile to another
-    /// identity makes it a conflict.
+    /// Links `logins` to an existing identity, atomically with their index entries and as a
+    /// compare-and-set of the identity (links made meanwhile are kept); a login linked meanwhile
+    /// to another identity makes it a conflict.
     pub(super) async fn link_logins(&self, identity: &mut Identity, logins: &[LinkedLogin]) -> DomainResult<()> {
-        let fresh: Vec<&LinkedLogin> = logins.iter().filter(|login| !identity.logins.contains(login)).collect();
-        if fresh.is_empty() {
+        if logins.iter().all(|login| identity.logins.contains(login)) {
             return Ok(());
         }
-        let mut updated = identity.clone();
-        updated.logins.extend(fresh.iter().map(|login| (*login).clone()));
-        updated.modified_ms = self.now();
-        let mut writes = vec![updated.replace()?];
-        for login in fresh {
-            writes.push(RecordWrite::Insert {
-                kind: LOGIN,
-                scope: updated.pool_id.to_string(),
-                key: login_key(&login.provider, &login.subject),
-                data: updated.id.to_string(),
-                expires_ms: None,
-            });
-        }
-        match self.store.write_records(&writes).await {
-            Ok(()) => {
+        for _ in 0..LINK_ATTEMPTS {
+            let Some(read) = self.store.read_record_of::<Identity>("", &identity.id).await? else {
+                return Err(identity_not_found(&identity.id));
+            };
+            let mut updated = read.value;
+            let fresh: Vec<LinkedLogin> = logins.iter().filter(|login| !updated.logins.contains(login)).cloned().collect();
+            if fresh.is_empty() {
                 *identity = updated;
-                Ok(())
+                return Ok(());
             }
-            Err(StoreError::Conflict(ConflictOn::Key)) => Err(already_linked()),
-            Err(StoreError::Conflict(ConflictOn::Absent)) => Err(identity_not_found(&identity.id)),
-            Err(other) => Err(DomainError::from(other)),
+            updated.logins.extend(fresh.iter().cloned());
+            updated.modified_ms = self.now();
+            let mut writes = vec![updated.swap_at("", &updated.key(), &read.stored)?];
+            for login in &fresh {
+                writes.push(RecordWrite::Insert {
+                    kind: LOGIN,
+                    scope: updated.pool_id.to_string(),
+                    key: login_key(&login.provider, &login.subject),
+                    data: updated.id.to_string(),
+                    expires_ms: None,
+                });
+            }
+            match self.store.write_records(&writes).await {
+                Ok(()) => {
+                    *identity = updated;
+                    return Ok(());
+                }
+                Err(StoreError::Conflict(ConflictOn::Stale)) => continue,
+                Err(StoreError::Conflict(ConflictOn::Key)) => return Err(already_linked()),
+                Err(other) => return Err(DomainError::from(other)),
+            }
         }
+        Err(DomainError::TooManyRequests("The identity was changed by other requests at the same time. Try again.".into()))
     }
 
     pub(super) async fn identity_of_login(&self, pool_id: &str, provider: &str, subject: &str) -> DomainResult<Option<String>> {

@@ -39,6 +39,8 @@ const POOL: &str = "identity_pool";
 const IDENTITY: &str = "identity";
 const POOL_IDENTITY: &str = "pool_identity";
 const LOGIN: &str = "identity_login";
+/// How many times a change of an identity's logins is tried against others at the same time.
+const LINK_ATTEMPTS: usize = 8;
 
 /// The federated principal (and condition-key prefix) of identity-pool sessions.
 pub const COGNITO_IDENTITY: &str = "cognito-identity.amazonaws.com";

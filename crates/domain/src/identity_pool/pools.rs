@@ -37,28 +37,31 @@ impl IdentityPoolService {
         pool.ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
     }
 
-    pub(super) async fn replace_pool(&self, pool: &IdentityPool) -> DomainResult<()> {
-        let write = pool.replace()?;
-        match self.store.write_records(&[write]).await {
-            Ok(()) => Ok(()),
-            Err(StoreError::Conflict(ConflictOn::Absent)) => Err(DomainError::NotFound(format!("IdentityPool '{}' not found.", pool.id))),
-            Err(other) => Err(DomainError::from(other)),
-        }
+    /// Applies `change` to the pool as a compare-and-set, so that concurrent changes of its
+    /// settings, roles and tags all hold.
+    async fn change_pool(&self, pool_id: &str, change: impl FnMut(&mut IdentityPool) -> DomainResult<()> + Send) -> DomainResult<IdentityPool> {
+        check_pool_id(pool_id)?;
+        self.store
+            .change_record_of::<IdentityPool, _>("", pool_id, change)
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
     }
 
     /// UpdateIdentityPool replaces the settings (tags are kept unless given).
-    pub async fn update_pool(&self, pool_id: &IdentityPoolId, mut settings: IdentityPoolSettings, tags_given: bool) -> DomainResult<IdentityPool> {
-        let mut pool = self.pool(pool_id).await?;
+    pub async fn update_pool(&self, pool_id: &IdentityPoolId, settings: IdentityPoolSettings, tags_given: bool) -> DomainResult<IdentityPool> {
         settings.check()?;
-        if pool.settings.developer_provider_name.is_some() && settings.developer_provider_name != pool.settings.developer_provider_name {
-            return Err(DomainError::InvalidParameter("The developer provider name cannot be changed once set.".into()));
-        }
-        if !tags_given {
-            settings.tags = pool.settings.tags.clone();
-        }
-        pool.settings = settings;
-        self.replace_pool(&pool).await?;
-        Ok(pool)
+        self.change_pool(pool_id, |pool| {
+            if pool.settings.developer_provider_name.is_some() && settings.developer_provider_name != pool.settings.developer_provider_name {
+                return Err(DomainError::InvalidParameter("The developer provider name cannot be changed once set.".into()));
+            }
+            let mut settings = settings.clone();
+            if !tags_given {
+                settings.tags = pool.settings.tags.clone();
+            }
+            pool.settings = settings;
+            Ok(())
+        })
+        .await
     }
 
     pub async fn delete_pool(&self, pool_id: &IdentityPoolId) -> DomainResult<()> {
@@ -106,7 +109,6 @@ impl IdentityPoolService {
     }
 
     pub async fn set_roles(&self, pool_id: &IdentityPoolId, roles: BTreeMap<String, String>, mappings: BTreeMap<String, RoleMapping>) -> DomainResult<()> {
-        let mut pool = self.pool(pool_id).await?;
         for (kind, arn) in &roles {
             if kind != "authenticated" && kind != "unauthenticated" {
                 return Err(DomainError::InvalidParameter(format!("Roles may only be 'authenticated' or 'unauthenticated', not '{kind}'.")));
@@ -121,26 +123,38 @@ impl IdentityPoolService {
         for (provider, mapping) in &mappings {
             mapping.check(provider)?;
         }
-        pool.roles = roles;
-        pool.role_mappings = mappings;
-        self.replace_pool(&pool).await
+        self.change_pool(pool_id, |pool| {
+            pool.roles = roles.clone();
+            pool.role_mappings = mappings.clone();
+            Ok(())
+        })
+        .await?;
+        Ok(())
     }
 
     pub async fn tag_pool(&self, arn: &str, tags: BTreeMap<String, String>) -> DomainResult<()> {
-        let mut pool = self.pool_of_arn(arn).await?;
-        pool.settings.tags.extend(tags);
-        if pool.settings.tags.len() > 50 {
-            return Err(DomainError::LimitExceeded("An identity pool may have at most 50 tags.".into()));
-        }
-        self.replace_pool(&pool).await
+        let pool = self.pool_of_arn(arn).await?;
+        self.change_pool(&pool.id, |pool| {
+            pool.settings.tags.extend(tags.clone());
+            if pool.settings.tags.len() > 50 {
+                return Err(DomainError::LimitExceeded("An identity pool may have at most 50 tags.".into()));
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(())
     }
 
     pub async fn untag_pool(&self, arn: &str, keys: &[String]) -> DomainResult<()> {
-        let mut pool = self.pool_of_arn(arn).await?;
-        for key in keys {
-            pool.settings.tags.remove(key);
-        }
-        self.replace_pool(&pool).await
+        let pool = self.pool_of_arn(arn).await?;
+        self.change_pool(&pool.id, |pool| {
+            for key in keys {
+                pool.settings.tags.remove(key);
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(())
     }
 
     pub async fn pool_of_arn(&self, arn: &str) -> DomainResult<IdentityPool> {

@@ -5,8 +5,13 @@
 use std::collections::BTreeMap;
 
 use super::{PoolSyncConfiguration, PoolUsage, StreamingStatus, SyncService};
-use crate::ids::IdentityPoolId;
 use crate::error::{DomainError, DomainResult};
+use crate::ids::IdentityPoolId;
+use crate::records::{Document, Records};
+use crate::store::{ConflictOn, StoreError};
+
+/// How many times a configuration change is tried against others made at the same time.
+const CONFIGURATION_ATTEMPTS: usize = 8;
 
 /// What SetIdentityPoolConfiguration changes: each part given replaces that part.
 #[derive(Debug, Clone, Default)]
@@ -20,18 +25,18 @@ pub struct ConfigurationChanges {
 impl SyncService {
     /// SetIdentityPoolConfiguration: applies the parts given and answers the configuration.
     pub async fn update_configuration(&self, pool_id: &IdentityPoolId, changes: ConfigurationChanges) -> DomainResult<PoolSyncConfiguration> {
-        let mut configuration = self.configuration(pool_id).await?;
-        if let Some((application_arns, role_arn)) = changes.push {
-            configuration.push_application_arns = application_arns;
-            configuration.push_role_arn = role_arn;
-        }
-        if let Some((stream_name, role_arn, streaming_status)) = changes.streams {
-            configuration.stream_name = stream_name;
-            configuration.stream_role_arn = role_arn;
-            configuration.streaming_status = streaming_status;
-        }
-        self.set_configuration(pool_id, &configuration).await?;
-        Ok(configuration)
+        self.change_configuration(pool_id, |configuration| {
+            if let Some((application_arns, role_arn)) = &changes.push {
+                configuration.push_application_arns = application_arns.clone();
+                configuration.push_role_arn = role_arn.clone();
+            }
+            if let Some((stream_name, role_arn, streaming_status)) = &changes.streams {
+                configuration.stream_name = stream_name.clone();
+                configuration.stream_role_arn = role_arn.clone();
+                configuration.streaming_status = *streaming_status;
+            }
+        })
+        .await
     }
 
     /// SetCognitoEvents: the only event is SyncTrigger; an empty target removes it.
@@ -39,9 +44,35 @@ impl SyncService {
         if events.keys().any(|name| name != "SyncTrigger") {
             return Err(DomainError::InvalidParameter("The only event is SyncTrigger.".into()));
         }
-        let mut configuration = self.configuration(pool_id).await?;
-        configuration.events = events.into_iter().filter(|(_, target)| !target.is_empty()).collect();
-        self.set_configuration(pool_id, &configuration).await
+        let events: BTreeMap<String, String> = events.into_iter().filter(|(_, target)| !target.is_empty()).collect();
+        self.change_configuration(pool_id, |configuration| configuration.events = events.clone()).await?;
+        Ok(())
+    }
+
+    /// Applies `change` to the pool's configuration as a compare-and-set: the push, stream and
+    /// event settings are changed by different operations, and none may undo another's change
+    /// made meanwhile. A configuration changed under it is read again, a few times.
+    async fn change_configuration(
+        &self,
+        pool_id: &IdentityPoolId,
+        change: impl Fn(&mut PoolSyncConfiguration),
+    ) -> DomainResult<PoolSyncConfiguration> {
+        self.identity_pools.describe_pool(pool_id).await?;
+        for _ in 0..CONFIGURATION_ATTEMPTS {
+            let read = self.store.read_record_of::<PoolSyncConfiguration>("", pool_id).await?;
+            let mut configuration = read.as_ref().map(|read| read.value.clone()).unwrap_or_default();
+            change(&mut configuration);
+            let write = match &read {
+                Some(read) => configuration.swap_at("", pool_id, &read.stored)?,
+                None => configuration.insert_at("", pool_id, None)?,
+            };
+            match self.store.write_records(&[write]).await {
+                Ok(()) => return Ok(configuration),
+                Err(StoreError::Conflict(ConflictOn::Stale | ConflictOn::Key)) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(DomainError::TooManyRequests("The configuration was changed by other requests at the same time. Try again.".into()))
     }
 
     /// ListIdentityPoolUsage: a page of identity pools with the usage of each, and the page size.

@@ -22,7 +22,7 @@ use crate::federation::HttpClient;
 use crate::identity_pool::IdentityPoolService;
 use crate::ids::{IdentityId, IdentityPoolId};
 use crate::records::{Document, Record, Records};
-use crate::store::{ConflictOn, RecordWrite, Store, StoreError};
+use crate::store::{RecordWrite, Store, StoreError};
 
 pub mod config;
 pub mod store;

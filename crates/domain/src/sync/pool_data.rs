@@ -122,15 +122,4 @@ impl SyncService {
         self.identity_pools.pool(pool_id).await?;
         Ok(self.store.get_record_of::<PoolSyncConfiguration>("", pool_id, 0).await?.unwrap_or_default())
     }
-
-    pub(super) async fn set_configuration(&self, pool_id: &str, configuration: &PoolSyncConfiguration) -> DomainResult<()> {
-        self.identity_pools.pool(pool_id).await?;
-        self.store
-            .write_records(&[configuration.put_at("", pool_id, None)?])
-            .await
-            .map_err(|error| match error {
-                StoreError::Conflict(ConflictOn::Key) => DomainError::Conflict("The configuration changed meanwhile.".into()),
-                other => DomainError::from(other),
-            })
-    }
 }

@@ -1,6 +1,6 @@
 //! Bursts of parallel requests across two nodes of one store: a one-time code has exactly one
 //! winner, no more guesses are evaluated than the lockout allows, and no acknowledged update of
-//! a user is lost.
+//! a user, of an identity pool, of its Sync configuration or of an IAM role is lost.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 
-use crate::federation::root;
+use crate::federation::{identity_call, query, root, signed_request};
 use crate::harness::{database_url, raw_post, test_config, unique, Backend, TestServer};
 use crate::sign_up::latest_code;
 use crate::trust::idp_call;
@@ -170,6 +170,101 @@ async fn no_acknowledged_update_is_lost(backend: Backend) {
     assert!(lost.is_empty(), "acknowledged updates lost: {lost:?}");
 }
 
+/// Push sync, Cognito Streams and the Sync trigger of one pool, changed by different requests on
+/// two nodes at once: every change acknowledged is there afterwards.
+async fn no_acknowledged_configuration_change_is_lost(backend: Backend) {
+    let nodes = two_nodes(backend).await;
+    let base = nodes.0.base_url.as_str();
+    let (status, created) =
+        identity_call(base, &root(), "CreateIdentityPool", json!({"IdentityPoolName": unique("p"), "AllowUnauthenticatedIdentities": true})).await;
+    assert_eq!(status, 200, "{created}");
+    let pool = created["IdentityPoolId"].as_str().unwrap().to_string();
+    let sync = |base: &str, method: &'static str, path: &str, body: Value| {
+        let url = format!("{base}/identitypools/{}/{path}", crate::sync_push::encode(&pool));
+        async move {
+            let body = if body.is_null() { String::new() } else { body.to_string() };
+            let (status, text) = signed_request(method, &url, "cognito-sync", &root(), &[("content-type", "application/json")], &body).await;
+            (status, serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text)))
+        }
+    };
+    for round in 0..12 {
+        let role = format!("arn:aws:iam::123456789012:role/push-{round}");
+        let stream = format!("stream-{round}");
+        let trigger = format!("https://127.0.0.1:9/trigger-{round}");
+        let (push, streams, events) = tokio::join!(
+            sync(&nodes.0.base_url, "POST", "configuration", json!({"PushSync": {"ApplicationArns": [], "RoleArn": role}})),
+            sync(&nodes.1.base_url, "POST", "configuration", json!({"CognitoStreams": {"StreamName": stream, "RoleArn": role, "StreamingStatus": "ENABLED"}})),
+            sync(&nodes.0.base_url, "POST", "events", json!({"Events": {"SyncTrigger": trigger}})),
+        );
+        for (status, body) in [&push, &streams, &events] {
+            assert!(*status == 200 || body["__type"] == "TooManyRequestsException", "{status} {body}");
+        }
+        let (status, configuration) = sync(base, "GET", "configuration", Value::Null).await;
+        assert_eq!(status, 200, "{configuration}");
+        if push.0 == 200 {
+            assert_eq!(configuration["PushSync"]["RoleArn"], role.as_str(), "round {round}: the push change was lost: {configuration}");
+        }
+        if streams.0 == 200 {
+            assert_eq!(configuration["CognitoStreams"]["StreamName"], stream.as_str(), "round {round}: the stream change was lost: {configuration}");
+        }
+        let (status, stored_events) = sync(base, "GET", "events", Value::Null).await;
+        assert_eq!(status, 200, "{stored_events}");
+        if events.0 == 200 {
+            assert_eq!(stored_events["Events"]["SyncTrigger"], trigger.as_str(), "round {round}: the events change was lost: {stored_events}");
+        }
+    }
+}
+
+/// An identity pool's roles and tags, and an IAM role's trust policy and tags, changed by
+/// different requests on two nodes at once: every change acknowledged is there afterwards.
+async fn no_acknowledged_pool_or_role_change_is_lost(backend: Backend) {
+    let nodes = two_nodes(backend).await;
+    let base = nodes.0.base_url.as_str();
+    let (status, created) =
+        identity_call(base, &root(), "CreateIdentityPool", json!({"IdentityPoolName": unique("p"), "AllowUnauthenticatedIdentities": true})).await;
+    assert_eq!(status, 200, "{created}");
+    let pool = created["IdentityPoolId"].as_str().unwrap().to_string();
+    let pool_arn = format!("arn:aws:cognito-identity:us-east-1:123456789012:identitypool/{pool}");
+    let role_name = unique("r");
+    let trust = |round: usize| {
+        format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"cognito-identity.amazonaws.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"cognito-identity.amazonaws.com:aud":"pool-{round}"}}}}}}]}}"#)
+    };
+    let (status, body) = query(base, "iam", &root(), &[("Action", "CreateRole"), ("RoleName", &role_name), ("AssumeRolePolicyDocument", &trust(99))]).await;
+    assert_eq!(status, 200, "{body}");
+    for round in 0..10 {
+        let role_arn = format!("arn:aws:iam::123456789012:role/unauth-{round}");
+        let tag = format!("t{round}");
+        let trust_policy = trust(round);
+        let keys = root();
+        let trust_params = [("Action", "UpdateAssumeRolePolicy"), ("RoleName", role_name.as_str()), ("PolicyDocument", trust_policy.as_str())];
+        let tag_params = [("Action", "TagRole"), ("RoleName", role_name.as_str()), ("Tags.member.1.Key", tag.as_str()), ("Tags.member.1.Value", "v")];
+        let (roles, tagged, role_trust, role_tagged) = tokio::join!(
+            identity_call(&nodes.0.base_url, &keys, "SetIdentityPoolRoles", json!({"IdentityPoolId": pool, "Roles": {"unauthenticated": role_arn}})),
+            identity_call(&nodes.1.base_url, &keys, "TagResource", json!({"ResourceArn": pool_arn, "Tags": {tag.as_str(): "v"}})),
+            query(&nodes.0.base_url, "iam", &keys, &trust_params),
+            query(&nodes.1.base_url, "iam", &keys, &tag_params),
+        );
+        for (status, body) in [(roles.0, roles.1.to_string()), (tagged.0, tagged.1.to_string()), role_trust.clone(), role_tagged.clone()] {
+            assert!(status == 200 || body.contains("TooManyRequests"), "{status} {body}");
+        }
+        let (_, described) = identity_call(base, &root(), "DescribeIdentityPool", json!({"IdentityPoolId": pool})).await;
+        if tagged.0 == 200 {
+            assert_eq!(described["IdentityPoolTags"][tag.as_str()], "v", "round {round}: the pool's tag was lost: {described}");
+        }
+        let (_, roles_now) = identity_call(base, &root(), "GetIdentityPoolRoles", json!({"IdentityPoolId": pool})).await;
+        if roles.0 == 200 {
+            assert_eq!(roles_now["Roles"]["unauthenticated"], role_arn.as_str(), "round {round}: the pool's roles were lost: {roles_now}");
+        }
+        let (_, role) = query(base, "iam", &root(), &[("Action", "GetRole"), ("RoleName", &role_name)]).await;
+        if role_trust.0 == 200 {
+            assert!(role.contains(&format!("pool-{round}")), "round {round}: the trust policy change was lost: {role}");
+        }
+        if role_tagged.0 == 200 {
+            assert!(role.contains(&format!("<Key>{tag}</Key>")), "round {round}: the role's tag was lost: {role}");
+        }
+    }
+}
+
 macro_rules! on_both {
     ($name:ident, $body:path) => {
         mod $name {
@@ -189,3 +284,5 @@ macro_rules! on_both {
 on_both!(one_code_has_one_winner_on, super::one_code_has_one_winner);
 on_both!(guesses_stop_at_the_lockout_on, super::guesses_stop_at_the_lockout);
 on_both!(no_acknowledged_update_is_lost_on, super::no_acknowledged_update_is_lost);
+on_both!(no_acknowledged_configuration_change_is_lost_on, super::no_acknowledged_configuration_change_is_lost);
+on_both!(no_acknowledged_pool_or_role_change_is_lost_on, super::no_acknowledged_pool_or_role_change_is_lost);

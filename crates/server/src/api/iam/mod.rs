@@ -219,16 +219,9 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput) -> Resu
             .await
             .map_err(error_from_domain)?,
         AddClientIDToOpenIDConnectProvider | RemoveClientIDFromOpenIDConnectProvider => {
-            let mut provider = iam.get_oidc_provider(input.required("OpenIDConnectProviderArn")?).await.map_err(error_from_domain)?;
-            let client_id = input.required("ClientID")?.to_string();
-            if client_id.is_empty() || client_id.len() > 255 {
-                return Err(QueryError::validation("ClientID must be 1 to 255 characters."));
-            }
-            provider.client_ids.retain(|existing| existing != &client_id);
-            if operation == AddClientIDToOpenIDConnectProvider {
-                provider.client_ids.push(client_id);
-            }
-            iam.update_oidc_provider(&provider).await.map_err(error_from_domain)?;
+            let arn = input.required("OpenIDConnectProviderArn")?;
+            let client_id = input.required("ClientID")?;
+            iam.change_oidc_client_id(arn, client_id, operation == AddClientIDToOpenIDConnectProvider).await.map_err(error_from_domain)?;
         }
         SimulatePrincipalPolicy => {
             let context: Vec<(String, Vec<String>)> = input
