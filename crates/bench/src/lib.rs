@@ -40,7 +40,7 @@ pub const SEEDED_PASSWORD: &str = "Bench-Pass-123";
 pub struct SeededPool {
     pub service: UserPoolService,
     pub pool_id: cognate_domain::ids::UserPoolId,
-    pub client_id: String,
+    pub client_id: cognate_domain::ids::ClientId,
 }
 
 /// Creates a pool, a sign-in client and `n_users` confirmed users (`user0000000`, … with

@@ -144,6 +144,13 @@ impl UserPoolId {
     }
 }
 
+impl ClientId {
+    /// A new client id.
+    pub fn generate() -> ClientId {
+        ClientId(super::shape::new_client_id())
+    }
+}
+
 impl IdentityPoolId {
     /// A new identity pool id in `region`.
     pub fn generate(region: &str) -> IdentityPoolId {

@@ -30,9 +30,9 @@ impl UserPoolService {
         };
         let now = self.now();
         for _ in 0..3 {
-            let client_id = ids::new_client_id();
+            let client_id = ClientId::generate();
             let client = AppClient {
-                pool_id: pool_id.to_string(),
+                pool_id: pool_id.clone(),
                 sealed_secret: secret.as_ref().map(|secret| self.master_key.seal(secret.as_bytes(), &client_seal_context(&client_id))),
                 client_id,
                 created_ms: now,
@@ -49,7 +49,7 @@ impl UserPoolService {
     }
 
     /// The client and its secret in clear.
-    pub async fn describe_user_pool_client(&self, pool_id: &UserPoolId, client_id: &str) -> DomainResult<(AppClient, Option<String>)> {
+    pub async fn describe_user_pool_client(&self, pool_id: &UserPoolId, client_id: &ClientId) -> DomainResult<(AppClient, Option<String>)> {
         let client = self.load_client(pool_id, client_id).await?;
         let secret = self.client_secret(&client)?;
         Ok((client, secret))
@@ -81,7 +81,7 @@ impl UserPoolService {
     pub async fn update_user_pool_client(
         &self,
         pool_id: &UserPoolId,
-        client_id: &str,
+        client_id: &ClientId,
         mut settings: AppClientSettings,
     ) -> DomainResult<(AppClient, Option<String>)> {
         let pool = self.load_pool(pool_id).await?;
@@ -99,8 +99,7 @@ impl UserPoolService {
         Ok((client, secret))
     }
 
-    pub async fn delete_user_pool_client(&self, pool_id: &UserPoolId, client_id: &str) -> DomainResult<()> {
-        ids::check_client_id(client_id)?;
+    pub async fn delete_user_pool_client(&self, pool_id: &UserPoolId, client_id: &ClientId) -> DomainResult<()> {
         self.load_pool(pool_id).await?;
         if !self.store.delete_app_client(pool_id, client_id).await? {
             return Err(client_not_found(client_id));

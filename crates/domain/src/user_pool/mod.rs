@@ -32,7 +32,7 @@ pub use inputs::*;
 pub use settings_enums::{AuthFlow, ChallengeName, DeletionProtection, ExplicitAuthFlow, MfaConfiguration, PreventUserExistenceErrors, UserPoolTier};
 pub use types::*;
 
-use crate::ids::UserPoolId;
+use crate::ids::{ClientId, UserPoolId};
 use crate::clock::Clock;
 use crate::crypto::{MasterKey, PasswordHashing};
 use crate::error::{DomainError, DomainResult};

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::UserPoolService;
-use crate::ids::UserPoolId;
+use crate::ids::{ClientId, UserPoolId};
 use crate::crypto::constant_time_eq;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::records::{Document, Record, Records};
@@ -221,7 +221,7 @@ impl UserPoolService {
     pub async fn refresh_token_grant(
         &self,
         pool_id: &UserPoolId,
-        client_id: &str,
+        client_id: &ClientId,
         client_secret: Option<&str>,
         refresh_token: &str,
     ) -> Result<RefreshedTokens, OAuthError> {
@@ -240,7 +240,7 @@ impl UserPoolService {
 
     /// The revocation endpoint (RFC 7009): revokes a refresh token of this client and the
     /// access tokens of its sign-in; an unknown token is not an error.
-    pub async fn revoke_grant(&self, pool_id: &UserPoolId, client_id: &str, client_secret: Option<&str>, token: &str) -> Result<(), OAuthError> {
+    pub async fn revoke_grant(&self, pool_id: &UserPoolId, client_id: &ClientId, client_secret: Option<&str>, token: &str) -> Result<(), OAuthError> {
         let client = self.token_client(pool_id, client_id, client_secret).await?;
         match self.revoke_token(token, &client.client_id, client_secret).await {
             Ok(()) => Ok(()),
@@ -288,7 +288,7 @@ impl UserPoolService {
     pub async fn client_credentials_grant(
         &self,
         pool_id: &UserPoolId,
-        client_id: &str,
+        client_id: &ClientId,
         client_secret: Option<&str>,
         scope: Option<&str>,
     ) -> Result<IssuedAccessToken, OAuthError> {

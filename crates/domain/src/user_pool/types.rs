@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::settings_enums::{DeletionProtection, ExplicitAuthFlow, MfaConfiguration, PreventUserExistenceErrors, UserPoolTier};
-use crate::ids::UserPoolId;
+use crate::ids::{ClientId, UserPoolId};
 
 pub use super::sign_in_records::{AuthSessionRecord, RefreshTokenRecord};
 
@@ -205,8 +205,8 @@ pub struct AppClientSettings {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppClient {
-    pub pool_id: String,
-    pub client_id: String,
+    pub pool_id: UserPoolId,
+    pub client_id: ClientId,
     /// The client secret, sealed under the master key; None for public clients.
     pub sealed_secret: Option<String>,
     pub created_ms: i64,

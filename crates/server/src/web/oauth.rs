@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde_json::json;
 
-use cognate_domain::ids::UserPoolId;
+use cognate_domain::ids::{ClientId, UserPoolId};
 use cognate_domain::user_pool::oauth::OAuthError;
 
 use crate::state::{AppState, OperationName};
@@ -41,7 +41,15 @@ fn refuse(error: OAuthError, basic: bool) -> Response {
 }
 
 /// `(client_id, client_secret, whether HTTP Basic was used)`.
-fn client_credentials(headers: &HeaderMap, form: &QueryInput) -> Result<(String, Option<String>, bool), OAuthError> {
+/// The client a token request authenticates as: its id (parsed here), the secret it gave, and
+/// whether it used HTTP Basic.
+fn client_credentials(headers: &HeaderMap, form: &QueryInput) -> Result<(ClientId, Option<String>, bool), OAuthError> {
+    let (id, secret, basic) = given_credentials(headers, form)?;
+    let id = ClientId::parse(id).map_err(|_| OAuthError::InvalidClient("Client authentication failed.".into()))?;
+    Ok((id, secret, basic))
+}
+
+fn given_credentials(headers: &HeaderMap, form: &QueryInput) -> Result<(String, Option<String>, bool), OAuthError> {
     let basic = headers
         .get("authorization")
         .and_then(|value| value.to_str().ok())

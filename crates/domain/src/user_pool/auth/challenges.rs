@@ -11,7 +11,7 @@ impl UserPoolService {
             .insert_auth_session(&AuthSessionRecord {
                 session_hash: sha256_hex(&session),
                 pool_id: pool.id.to_string(),
-                client_id: client.client_id.clone(),
+                client_id: client.client_id.to_string(),
                 username_key: pool.username_key(&user.username),
                 challenge_name: ChallengeName::NewPasswordRequired,
                 expires_ms: self.now() + validity_minutes * 60_000,
@@ -42,7 +42,7 @@ impl UserPoolService {
     pub async fn respond_to_auth_challenge(
         &self,
         caller: Caller,
-        client_id: &str,
+        client_id: &ClientId,
         challenge_name: ChallengeName,
         responses: &BTreeMap<String, String>,
         session: Option<&str>,

@@ -12,7 +12,7 @@ impl UserPoolService {
     pub async fn initiate_auth(
         &self,
         caller: Caller,
-        client_id: &str,
+        client_id: &ClientId,
         flow: Option<AuthFlow>,
         flow_name: &str,
         parameters: &BTreeMap<String, String>,

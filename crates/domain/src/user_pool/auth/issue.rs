@@ -148,7 +148,7 @@ impl UserPoolService {
                 .insert_refresh_token(&RefreshTokenRecord {
                     token_hash: sha256_hex(&token),
                     pool_id: pool.id.to_string(),
-                    client_id: client.client_id.clone(),
+                    client_id: client.client_id.to_string(),
                     username_key,
                     sub: user.sub.clone(),
                     origin_jti,

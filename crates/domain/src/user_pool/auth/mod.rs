@@ -29,7 +29,7 @@ use super::{
     attributes, password, set_attribute, validation::validity_seconds, AppClient, Attribute, AttributeWrite, User, UserPool,
     UserPoolService, UserStatus,
 };
-use crate::ids::UserPoolId;
+use crate::ids::{ClientId, UserPoolId};
 use crate::crypto::constant_time_eq;
 use crate::error::{DomainError, DomainResult};
 use crate::tokens::{self, KeyPurpose, LoadedSigningKey, PublicJwk, SigningKeyRecord};

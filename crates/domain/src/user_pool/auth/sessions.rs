@@ -22,7 +22,7 @@ impl UserPoolService {
     }
 
     /// RevokeToken: revokes a refresh token and the access tokens of its sign-in.
-    pub async fn revoke_token(&self, token: &str, client_id: &str, client_secret: Option<&str>) -> DomainResult<()> {
+    pub async fn revoke_token(&self, token: &str, client_id: &ClientId, client_secret: Option<&str>) -> DomainResult<()> {
         let (_, client) = self.client_for(client_id, &Caller::Client).await?;
         if let Some(secret) = self.client_secret(&client)? {
             let given = client_secret.unwrap_or("");

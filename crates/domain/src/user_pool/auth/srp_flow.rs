@@ -41,7 +41,7 @@ impl UserPoolService {
             .insert_auth_session(&AuthSessionRecord {
                 session_hash: sha256_hex(&secret_block),
                 pool_id: pool.id.to_string(),
-                client_id: client.client_id.clone(),
+                client_id: client.client_id.to_string(),
                 username_key: pool.username_key(&user_id),
                 challenge_name: ChallengeName::PasswordVerifier,
                 expires_ms,

@@ -124,7 +124,7 @@ impl UserPoolService {
             ResponseKind::Code => {
                 let code = random_token(32);
                 let record = CodeRecord {
-                    client_id: checked.client.client_id.clone(),
+                    client_id: checked.client.client_id.to_string(),
                     redirect_uri: request.redirect_uri.clone(),
                     username_key: checked.pool.username_key(&user.username),
                     sub: user.sub.clone(),

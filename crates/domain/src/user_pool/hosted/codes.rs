@@ -10,7 +10,7 @@ impl UserPoolService {
     pub async fn authorization_code_grant(
         &self,
         pool_id: &UserPoolId,
-        client_id: &str,
+        client_id: &ClientId,
         client_secret: Option<&str>,
         code: &str,
         redirect_uri: Option<&str>,

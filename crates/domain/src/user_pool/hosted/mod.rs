@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::auth::{random_token, sha256_hex, OAuthGrant};
 use super::oauth::OAuthError;
 use super::{AppClient, User, UserPool, UserPoolService};
-use crate::ids::UserPoolId;
+use crate::ids::{ClientId, UserPoolId};
 use crate::crypto::constant_time_eq;
 use crate::federation::percent_encode;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};

@@ -6,7 +6,7 @@ impl UserPoolService {
     pub async fn set_ui_customization(&self, pool_id: &UserPoolId, client_id: Option<&str>, css: Option<String>, image: Option<Vec<u8>>) -> DomainResult<UiCustomization> {
         self.load_pool(pool_id).await?;
         let client_id = match client_id.filter(|id| *id != "ALL") {
-            Some(id) => self.load_client(pool_id, id).await?.client_id,
+            Some(id) => self.load_client(pool_id, id).await?.client_id.into_string(),
             None => "ALL".to_string(),
         };
         if let Some(css) = &css {

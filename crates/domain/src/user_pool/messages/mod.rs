@@ -14,7 +14,7 @@ use super::{
     attributes, password, set_attribute, Attribute, CodePurpose, OutboxMessage, PendingCode, User, UserPool,
     UserPoolService, UserStatus,
 };
-use crate::ids::UserPoolId;
+use crate::ids::{ClientId, UserPoolId};
 use crate::crypto::constant_time_eq;
 use crate::error::{DomainError, DomainResult};
 use crate::store::{ConflictOn, StoreError};

@@ -22,7 +22,7 @@ impl UserPoolService {
     }
 
     /// ForgotPassword. With PreventUserExistenceErrors an unknown user gets a plausible answer.
-    pub async fn forgot_password(&self, client_id: &str, username: &str, proof: ClientProof<'_>)
+    pub async fn forgot_password(&self, client_id: &ClientId, username: &str, proof: ClientProof<'_>)
         -> DomainResult<CodeDeliveryDetails> {
         retrying(|| self.forgot_password_once(client_id, username, proof)).await
     }
@@ -52,7 +52,7 @@ impl UserPoolService {
     /// ConfirmForgotPassword.
     pub async fn confirm_forgot_password(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
         username: &str,
         code: &str,
         new_password: &str,

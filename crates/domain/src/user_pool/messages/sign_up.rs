@@ -18,7 +18,7 @@ impl UserPoolService {
     /// SignUp. Authorisation: the app client (and its SECRET_HASH).
     pub async fn sign_up(
         &self,
-        client_id: &str,
+        client_id: &ClientId,
         username: &str,
         password: &str,
         raw_attributes: &[Attribute],
@@ -65,7 +65,7 @@ impl UserPoolService {
     /// ConfirmSignUp. The verified email or phone becomes an alias; when another user holds it,
     /// AliasExistsException, unless `force_alias_creation` moves it here (the other user's
     /// value becomes unverified).
-    pub async fn confirm_sign_up(&self, client_id: &str, username: &str, code: &str, proof: ClientProof<'_>, force_alias_creation: bool) -> DomainResult<()> {
+    pub async fn confirm_sign_up(&self, client_id: &ClientId, username: &str, code: &str, proof: ClientProof<'_>, force_alias_creation: bool) -> DomainResult<()> {
         retrying(|| self.confirm_sign_up_once(client_id, username, code, proof, force_alias_creation)).await
     }
 
@@ -95,7 +95,7 @@ impl UserPoolService {
     }
 
     /// ResendConfirmationCode.
-    pub async fn resend_confirmation_code(&self, client_id: &str, username: &str, proof: ClientProof<'_>)
+    pub async fn resend_confirmation_code(&self, client_id: &ClientId, username: &str, proof: ClientProof<'_>)
         -> DomainResult<Option<CodeDeliveryDetails>> {
         retrying(|| self.resend_confirmation_code_once(client_id, username, proof)).await
     }

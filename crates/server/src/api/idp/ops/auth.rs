@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use cognate_domain::user_pool::auth::{AuthOutcome, Caller};
 
-use super::pool_id;
+use super::{client_id, pool_id};
 use super::empty;
 use super::sign_up::delivery;
 use cognate_domain::user_pool::{AuthFlow, ChallengeName};
@@ -53,7 +53,7 @@ pub async fn initiate_auth(state: &AppState, raw: &[u8], admin: bool) -> Result<
     let caller = caller(admin, input.user_pool_id)?;
     let outcome = state
         .user_pools
-        .initiate_auth(caller, &input.client_id, AuthFlow::from_name(&input.auth_flow), &input.auth_flow, &input.auth_parameters)
+        .initiate_auth(caller, &client_id(&input.client_id)?, AuthFlow::from_name(&input.auth_flow), &input.auth_flow, &input.auth_parameters)
         .await
         .map_err(error_from_domain)?;
     outcome_body(outcome)
@@ -65,7 +65,7 @@ pub async fn respond_to_auth_challenge(state: &AppState, raw: &[u8], admin: bool
     let challenge_name = ChallengeName::parse(&input.challenge_name).map_err(error_from_domain)?;
     let outcome = state
         .user_pools
-        .respond_to_auth_challenge(caller, &input.client_id, challenge_name, &input.challenge_responses, input.session.as_deref())
+        .respond_to_auth_challenge(caller, &client_id(&input.client_id)?, challenge_name, &input.challenge_responses, input.session.as_deref())
         .await
         .map_err(error_from_domain)?;
     outcome_body(outcome)
@@ -105,7 +105,7 @@ pub async fn revoke_token(state: &AppState, raw: &[u8]) -> Result<Value, ApiErro
     let input: RevokeTokenRequest = parse_input(raw)?;
     state
         .user_pools
-        .revoke_token(&input.token, &input.client_id, input.client_secret.as_deref())
+        .revoke_token(&input.token, &client_id(&input.client_id)?, input.client_secret.as_deref())
         .await
         .map_err(error_from_domain)?;
     Ok(empty())

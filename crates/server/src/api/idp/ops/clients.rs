@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use cognate_domain::user_pool::{AppClient, AppClientSettings, ClientOAuthSettings, TokenValidityUnits};
 
-use super::pool_id;
+use super::{client_id, pool_id};
 use super::{empty, opaque_members};
 use cognate_domain::user_pool::{ExplicitAuthFlow, PreventUserExistenceErrors};
 use crate::state::AppState;
@@ -59,9 +59,9 @@ fn settings_from_input(input: UserPoolClientSettingsInput, raw: &[u8]) -> Result
 fn client_output(client: &AppClient, secret: Option<String>) -> UserPoolClientType {
     let settings = &client.settings;
     UserPoolClientType {
-        user_pool_id: client.pool_id.clone(),
+        user_pool_id: client.pool_id.to_string(),
         client_name: settings.name.clone(),
-        client_id: client.client_id.clone(),
+        client_id: client.client_id.to_string(),
         client_secret: secret,
         last_modified_date: timestamp(client.modified_ms),
         creation_date: timestamp(client.created_ms),
@@ -112,7 +112,7 @@ pub async fn describe_user_pool_client(state: &AppState, raw: &[u8]) -> Result<V
     let input: ClientIdInput = parse_input(raw)?;
     let (client, secret) = state
         .user_pools
-        .describe_user_pool_client(&pool_id(&input.user_pool_id)?, &input.client_id)
+        .describe_user_pool_client(&pool_id(&input.user_pool_id)?, &client_id(&input.client_id)?)
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({ "UserPoolClient": client_output(&client, secret) }))
@@ -124,7 +124,7 @@ pub async fn update_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Val
     let settings = settings_from_input(settings_input, raw)?;
     let (client, secret) = state
         .user_pools
-        .update_user_pool_client(&pool_id(&ids.user_pool_id)?, &ids.client_id, settings)
+        .update_user_pool_client(&pool_id(&ids.user_pool_id)?, &client_id(&ids.client_id)?, settings)
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({ "UserPoolClient": client_output(&client, secret) }))
@@ -134,7 +134,7 @@ pub async fn delete_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Val
     let input: ClientIdInput = parse_input(raw)?;
     state
         .user_pools
-        .delete_user_pool_client(&pool_id(&input.user_pool_id)?, &input.client_id)
+        .delete_user_pool_client(&pool_id(&input.user_pool_id)?, &client_id(&input.client_id)?)
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -151,8 +151,8 @@ pub async fn list_user_pool_clients(state: &AppState, raw: &[u8]) -> Result<Valu
         .items
         .iter()
         .map(|client| UserPoolClientDescription {
-            client_id: client.client_id.clone(),
-            user_pool_id: client.pool_id.clone(),
+            client_id: client.client_id.to_string(),
+            user_pool_id: client.pool_id.to_string(),
             client_name: client.settings.name.clone(),
         })
         .collect();

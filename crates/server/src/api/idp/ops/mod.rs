@@ -16,6 +16,11 @@ use crate::aws::json::{parse_input, ApiError};
 
 pub use crate::aws::json::empty;
 
+/// A `ClientId` member, parsed where it enters.
+pub fn client_id(value: &str) -> Result<cognate_domain::ids::ClientId, ApiError> {
+    cognate_domain::ids::ClientId::parse(value).map_err(crate::api::idp::error::error_from_domain)
+}
+
 /// A `UserPoolId` member, parsed where it enters.
 pub fn pool_id(value: &str) -> Result<cognate_domain::ids::UserPoolId, ApiError> {
     cognate_domain::ids::UserPoolId::parse(value).map_err(crate::api::idp::error::error_from_domain)

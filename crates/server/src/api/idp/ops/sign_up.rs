@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use cognate_domain::user_pool::messages::CodeDeliveryDetails;
 use cognate_domain::user_pool::Attribute;
 
-use super::pool_id;
+use super::{client_id, pool_id};
 use super::empty;
 use cognate_domain::user_pool::auth::ClientProof;
 
@@ -39,7 +39,7 @@ pub async fn sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
         .collect();
     let outcome = state
         .user_pools
-        .sign_up(&input.client_id, &input.username, &password, &attributes, ClientProof::SecretHash(input.secret_hash.as_deref()))
+        .sign_up(&client_id(&input.client_id)?, &input.username, &password, &attributes, ClientProof::SecretHash(input.secret_hash.as_deref()))
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({
@@ -53,7 +53,7 @@ pub async fn confirm_sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiE
     let input: ConfirmSignUpRequest = parse_input(raw)?;
     state
         .user_pools
-        .confirm_sign_up(&input.client_id, &input.username, &input.confirmation_code, ClientProof::SecretHash(input.secret_hash.as_deref()), input.force_alias_creation.unwrap_or(false))
+        .confirm_sign_up(&client_id(&input.client_id)?, &input.username, &input.confirmation_code, ClientProof::SecretHash(input.secret_hash.as_deref()), input.force_alias_creation.unwrap_or(false))
         .await
         .map_err(error_from_domain)?;
     Ok(empty())
@@ -63,7 +63,7 @@ pub async fn resend_confirmation_code(state: &AppState, raw: &[u8]) -> Result<Va
     let input: ClientUsernameRequest = parse_input(raw)?;
     let details = state
         .user_pools
-        .resend_confirmation_code(&input.client_id, &input.username, ClientProof::SecretHash(input.secret_hash.as_deref()))
+        .resend_confirmation_code(&client_id(&input.client_id)?, &input.username, ClientProof::SecretHash(input.secret_hash.as_deref()))
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({ "CodeDeliveryDetails": details.as_ref().map(delivery) }))
@@ -79,7 +79,7 @@ pub async fn forgot_password(state: &AppState, raw: &[u8]) -> Result<Value, ApiE
     let input: ClientUsernameRequest = parse_input(raw)?;
     let details = state
         .user_pools
-        .forgot_password(&input.client_id, &input.username, ClientProof::SecretHash(input.secret_hash.as_deref()))
+        .forgot_password(&client_id(&input.client_id)?, &input.username, ClientProof::SecretHash(input.secret_hash.as_deref()))
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({ "CodeDeliveryDetails": delivery(&details) }))
@@ -90,7 +90,7 @@ pub async fn confirm_forgot_password(state: &AppState, raw: &[u8]) -> Result<Val
     state
         .user_pools
         .confirm_forgot_password(
-            &input.client_id,
+            &client_id(&input.client_id)?,
             &input.username,
             &input.confirmation_code,
             &input.password,
