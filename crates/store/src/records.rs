@@ -51,6 +51,25 @@ impl RecordStore for SqlStore {
 }
 
 impl SqlStore {
+    /// Replaces a record's data: any data (`Conflict(Absent)` when there is no record), or only
+    /// the `expected` data (`Conflict(Stale)` otherwise).
+    async fn update_record(transaction: &mut Tx, kind: &str, scope: &str, key: &str, expected: Option<&String>, data: &str) -> StoreResult<()> {
+        let sql = match expected {
+            None => "UPDATE records SET data = $4 WHERE kind = $1 AND scope = $2 AND key = $3",
+            Some(_) => "UPDATE records SET data = $4 WHERE kind = $1 AND scope = $2 AND key = $3 AND data = $5",
+        };
+        let mut query = sqlx::query(sql).bind(kind).bind(scope).bind(key).bind(data);
+        if let Some(expected) = expected {
+            query = query.bind(expected);
+        }
+        let updated = query.execute(transaction.conn()).await.map_err(backend)?.rows_affected();
+        match (updated, expected) {
+            (0, None) => Err(StoreError::Conflict(ConflictOn::Absent)),
+            (0, Some(_)) => Err(StoreError::Conflict(ConflictOn::Stale)),
+            _ => Ok(()),
+        }
+    }
+
     /// Applies record writes inside a transaction; a conflict is answered as
     /// `Err(Conflict(..))`, for the caller to roll back.
     pub(crate) async fn apply_record_writes(transaction: &mut Tx, writes: &[RecordWrite]) -> StoreResult<()> {
@@ -92,33 +111,10 @@ impl SqlStore {
                         .map_err(|error| if is_unique_violation(&error) { StoreError::Conflict(ConflictOn::Key) } else { backend(error) })?;
                 }
                 RecordWrite::Replace { kind, scope, key, data } => {
-                    let updated = sqlx::query("UPDATE records SET data = $4 WHERE kind = $1 AND scope = $2 AND key = $3")
-                        .bind(*kind)
-                        .bind(scope)
-                        .bind(key)
-                        .bind(data)
-                        .execute(transaction.conn())
-                        .await
-                        .map_err(backend)?
-                        .rows_affected();
-                    if updated == 0 {
-                        return Err(StoreError::Conflict(ConflictOn::Absent));
-                    }
+                    Self::update_record(transaction, kind, scope, key, None, data).await?;
                 }
                 RecordWrite::Swap { kind, scope, key, expected, data } => {
-                    let updated = sqlx::query("UPDATE records SET data = $5 WHERE kind = $1 AND scope = $2 AND key = $3 AND data = $4")
-                        .bind(*kind)
-                        .bind(scope)
-                        .bind(key)
-                        .bind(expected)
-                        .bind(data)
-                        .execute(transaction.conn())
-                        .await
-                        .map_err(backend)?
-                        .rows_affected();
-                    if updated == 0 {
-                        return Err(StoreError::Conflict(ConflictOn::Stale));
-                    }
+                    Self::update_record(transaction, kind, scope, key, Some(expected), data).await?;
                 }
                 RecordWrite::Delete { kind, scope, key } => {
                     sqlx::query("DELETE FROM records WHERE kind = $1 AND scope = $2 AND key = $3")

@@ -184,23 +184,16 @@ impl IdentityPoolService {
     /// Removes `doomed` from the identity's logins and their index entries, as a compare-and-set
     /// of the identity (links made meanwhile are kept).
     pub(super) async fn unlink(&self, identity: Identity, doomed: &[LinkedLogin]) -> DomainResult<()> {
-        for _ in 0..LINK_ATTEMPTS {
-            let Some(read) = self.store.read_record_of::<Identity>("", &identity.id).await? else {
-                return Err(identity_not_found(&identity.id));
-            };
-            let mut updated = read.value;
+        let now = self.now();
+        self.change_logins(&identity.id, |updated| {
             updated.logins.retain(|login| !doomed.contains(login));
-            updated.modified_ms = self.now();
-            let mut writes = vec![updated.swap_at("", &updated.key(), &read.stored)?];
-            for login in doomed {
-                writes.push(RecordWrite::Delete { kind: LOGIN, scope: updated.pool_id.to_string(), key: login_key(&login.provider, &login.subject) });
-            }
-            match self.store.write_records(&writes).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::Conflict(ConflictOn::Stale)) => continue,
-                Err(other) => return Err(DomainError::from(other)),
-            }
-        }
-        Err(DomainError::TooManyRequests("The identity was changed by other requests at the same time. Try again.".into()))
+            updated.modified_ms = now;
+            doomed
+                .iter()
+                .map(|login| RecordWrite::Delete { kind: LOGIN, scope: updated.pool_id.to_string(), key: login_key(&login.provider, &login.subject) })
+                .collect()
+        })
+        .await?;
+        Ok(())
     }
 }

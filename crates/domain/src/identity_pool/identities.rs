@@ -107,33 +107,44 @@ impl IdentityPoolService {
         if logins.iter().all(|login| identity.logins.contains(login)) {
             return Ok(());
         }
+        let now = self.now();
+        *identity = self
+            .change_logins(&identity.id, |updated| {
+                let fresh: Vec<LinkedLogin> = logins.iter().filter(|login| !updated.logins.contains(login)).cloned().collect();
+                updated.logins.extend(fresh.iter().cloned());
+                updated.modified_ms = now;
+                fresh
+                    .iter()
+                    .map(|login| RecordWrite::Insert {
+                        kind: LOGIN,
+                        scope: updated.pool_id.to_string(),
+                        key: login_key(&login.provider, &login.subject),
+                        data: updated.id.to_string(),
+                        expires_ms: None,
+                    })
+                    .collect()
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Changes an identity's logins as a compare-and-set, with the writes of the login index
+    /// `change` answers for the change (none: nothing to write). Read again when the identity
+    /// changed meanwhile; a login linked meanwhile to another identity is a conflict.
+    pub(super) async fn change_logins(&self, identity_id: &str, mut change: impl FnMut(&mut Identity) -> Vec<RecordWrite>) -> DomainResult<Identity> {
         for _ in 0..LINK_ATTEMPTS {
-            let Some(read) = self.store.read_record_of::<Identity>("", &identity.id).await? else {
-                return Err(identity_not_found(&identity.id));
+            let Some(read) = self.store.read_record_of::<Identity>("", identity_id).await? else {
+                return Err(identity_not_found(identity_id));
             };
             let mut updated = read.value;
-            let fresh: Vec<LinkedLogin> = logins.iter().filter(|login| !updated.logins.contains(login)).cloned().collect();
-            if fresh.is_empty() {
-                *identity = updated;
-                return Ok(());
+            let index = change(&mut updated);
+            if index.is_empty() {
+                return Ok(updated);
             }
-            updated.logins.extend(fresh.iter().cloned());
-            updated.modified_ms = self.now();
             let mut writes = vec![updated.swap_at("", &updated.key(), &read.stored)?];
-            for login in &fresh {
-                writes.push(RecordWrite::Insert {
-                    kind: LOGIN,
-                    scope: updated.pool_id.to_string(),
-                    key: login_key(&login.provider, &login.subject),
-                    data: updated.id.to_string(),
-                    expires_ms: None,
-                });
-            }
+            writes.extend(index);
             match self.store.write_records(&writes).await {
-                Ok(()) => {
-                    *identity = updated;
-                    return Ok(());
-                }
+                Ok(()) => return Ok(updated),
                 Err(StoreError::Conflict(ConflictOn::Stale)) => continue,
                 Err(StoreError::Conflict(ConflictOn::Key)) => return Err(already_linked()),
                 Err(other) => return Err(DomainError::from(other)),

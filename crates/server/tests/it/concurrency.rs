@@ -170,15 +170,20 @@ async fn no_acknowledged_update_is_lost(backend: Backend) {
     assert!(lost.is_empty(), "acknowledged updates lost: {lost:?}");
 }
 
+/// A new identity pool that admits guests; its id.
+async fn identity_pool(base: &str) -> String {
+    let (status, created) =
+        identity_call(base, &root(), "CreateIdentityPool", json!({"IdentityPoolName": unique("p"), "AllowUnauthenticatedIdentities": true})).await;
+    assert_eq!(status, 200, "{created}");
+    created["IdentityPoolId"].as_str().unwrap().to_string()
+}
+
 /// Push sync, Cognito Streams and the Sync trigger of one pool, changed by different requests on
 /// two nodes at once: every change acknowledged is there afterwards.
 async fn no_acknowledged_configuration_change_is_lost(backend: Backend) {
     let nodes = two_nodes(backend).await;
     let base = nodes.0.base_url.as_str();
-    let (status, created) =
-        identity_call(base, &root(), "CreateIdentityPool", json!({"IdentityPoolName": unique("p"), "AllowUnauthenticatedIdentities": true})).await;
-    assert_eq!(status, 200, "{created}");
-    let pool = created["IdentityPoolId"].as_str().unwrap().to_string();
+    let pool = identity_pool(base).await;
     let sync = |base: &str, method: &'static str, path: &str, body: Value| {
         let url = format!("{base}/identitypools/{}/{path}", crate::sync_push::encode(&pool));
         async move {
@@ -220,10 +225,7 @@ async fn no_acknowledged_configuration_change_is_lost(backend: Backend) {
 async fn no_acknowledged_pool_or_role_change_is_lost(backend: Backend) {
     let nodes = two_nodes(backend).await;
     let base = nodes.0.base_url.as_str();
-    let (status, created) =
-        identity_call(base, &root(), "CreateIdentityPool", json!({"IdentityPoolName": unique("p"), "AllowUnauthenticatedIdentities": true})).await;
-    assert_eq!(status, 200, "{created}");
-    let pool = created["IdentityPoolId"].as_str().unwrap().to_string();
+    let pool = identity_pool(base).await;
     let pool_arn = format!("arn:aws:cognito-identity:us-east-1:123456789012:identitypool/{pool}");
     let role_name = unique("r");
     let trust = |round: usize| {
