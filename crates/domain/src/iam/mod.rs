@@ -10,6 +10,7 @@ mod oidc;
 mod role_policies;
 mod roles;
 mod sts;
+pub mod web_identity;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

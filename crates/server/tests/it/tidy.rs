@@ -10,6 +10,8 @@
 //! - no `error_from_domain` and no `error.rs` of an API ends in a catch-all arm;
 //! - every ARN is written by `ids/arn.rs`: no other production file of the domain, the server
 //!   or the store spells one out;
+//! - every AWS front end under `api/` has idp's shape: `operations.rs`, `wire`, `error.rs` and
+//!   `ops/`;
 //! - AWS's validation wording is written once, by the server's `aws/validation.rs`: the domain
 //!   says which member fails which constraint (`DomainError::InvalidMember`).
 
@@ -347,6 +349,25 @@ fn arns_are_built_in_one_place() {
         .map(|file| file.path.clone())
         .collect();
     assert!(spelled.is_empty(), "files that spell out an ARN instead of asking ids::arn: {spelled:#?}");
+}
+
+#[test]
+fn every_api_has_the_same_shape() {
+    let api = workspace_root().join("crates/server/src/api");
+    let mut misshapen = Vec::new();
+    for entry in std::fs::read_dir(&api).unwrap() {
+        let directory = entry.unwrap().path();
+        if !directory.is_dir() {
+            continue;
+        }
+        let has = |name: &str| directory.join(name).exists();
+        let complete = has("operations.rs") && (has("wire.rs") || has("wire/mod.rs")) && has("error.rs") && has("ops/mod.rs");
+        if !complete {
+            misshapen.push(directory.display().to_string());
+        }
+    }
+    assert!(!misshapen.is_empty() || api.join("idp").is_dir(), "the APIs were not found");
+    assert!(misshapen.is_empty(), "APIs without operations.rs, wire, error.rs and ops/: {misshapen:#?}");
 }
 
 #[test]

@@ -1,0 +1,37 @@
+//! What the web identity token of an AssumeRoleWithWebIdentity proves: this server's OpenID
+//! token (identity pools' basic flow), or an ID token of an OIDC provider registered in IAM,
+//! whose audience must be one of the provider's client ids.
+
+use super::{IamService, WebIdentity};
+use crate::error::{DomainError, DomainResult};
+use crate::federation::{issuer_key, ExternalVerifier};
+use crate::identity_pool::IdentityPoolService;
+use crate::tokens;
+
+/// The identity `token` proves, by its issuer.
+pub async fn web_identity_of(iam: &IamService, identity_pools: &IdentityPoolService, external: &ExternalVerifier, token: &str) -> DomainResult<WebIdentity> {
+    let claims = tokens::peek_claims(token).map_err(|_| DomainError::InvalidIdentityToken("The web identity token is not a valid JWT.".into()))?;
+    let issuer = claims.get("iss").and_then(|value| value.as_str()).unwrap_or_default().to_string();
+    if issuer == identity_pools.issuer() {
+        return identity_pools.web_identity_of_openid_token(token).await;
+    }
+    let provider = iam
+        .find_oidc_provider_by_issuer(&issuer)
+        .await?
+        .ok_or_else(|| DomainError::InvalidIdentityToken(format!("No OpenIDConnect provider found in your account for {issuer}")))?;
+    let verified = external.verify_oidc_token(&provider.issuer, token).await?;
+    let audience = verified
+        .audiences
+        .iter()
+        .find(|audience| provider.client_ids.contains(audience))
+        .cloned()
+        .ok_or_else(|| DomainError::InvalidIdentityToken("Incorrect token audience".into()))?;
+    Ok(WebIdentity {
+        principal: provider.arn.clone(),
+        key_prefix: issuer_key(&provider.issuer).to_string(),
+        provider: provider.issuer.clone(),
+        subject: verified.subject,
+        audience,
+        amr: None,
+    })
+}

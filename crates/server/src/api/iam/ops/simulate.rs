@@ -1,0 +1,30 @@
+//! SimulatePrincipalPolicy: the decision of a role's policies on each action and resource.
+
+use crate::api::iam::error::error_from_domain;
+use crate::api::iam::wire::*;
+use crate::aws::query::{QueryError, QueryInput, Xml};
+use crate::state::AppState;
+
+pub async fn simulate_principal_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = SimulatePrincipalPolicyRequest::from_query(input)?;
+    let results = state
+        .iam
+        .simulate_role(&request.policy_source_arn, &request.action_names, &request.resource_arns, &request.context, &request.policy_input_list)
+        .await
+        .map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("EvaluationResults");
+    for result in &results {
+        xml.open("member")
+            .text("EvalActionName", &result.action)
+            .text("EvalResourceName", &result.resource)
+            .text("EvalDecision", result.decision.as_str())
+            .open("MatchedStatements")
+            .close("MatchedStatements")
+            .open("MissingContextValues")
+            .close("MissingContextValues")
+            .close("member");
+    }
+    xml.close("EvaluationResults").text("IsTruncated", "false");
+    Ok(xml.finish())
+}

@@ -1,0 +1,31 @@
+//! The STS handlers: AssumeRoleWithWebIdentity and GetCallerIdentity.
+
+use cognate_domain::iam::web_identity::web_identity_of;
+
+use crate::api::sts::error::error_from_domain;
+use crate::api::sts::wire::*;
+use crate::auth::Principal;
+use crate::aws::query::{QueryError, QueryInput};
+use crate::state::AppState;
+
+pub async fn assume_role_with_web_identity(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = AssumeRoleWithWebIdentityRequest::from_query(input)?;
+    let identity = web_identity_of(&state.iam, &state.identity_pools, &state.external, &request.web_identity_token)
+        .await
+        .map_err(error_from_domain)?;
+    let assumed = state
+        .iam
+        .assume_role_with_web_identity(&request.role_arn, &request.role_session_name, &identity, request.duration_seconds, request.policy.as_deref())
+        .await
+        .map_err(error_from_domain)?;
+    Ok(assumed_role_xml(&assumed))
+}
+
+pub fn get_caller_identity(state: &AppState, principal: Option<&Principal>) -> String {
+    let account = &state.config.account_id;
+    let (user_id, arn) = match principal {
+        Some(Principal::Session(session)) => (session.assumed_role_id(), session.assumed_role_arn(account)),
+        _ => (account.clone(), cognate_domain::ids::arn::iam_root(account)),
+    };
+    caller_identity_xml(&user_id, account, &arn)
+}

@@ -1,0 +1,62 @@
+//! STS's typed requests, read from the query parameters once, and the XML of its answers.
+
+use cognate_domain::iam::AssumedRole;
+
+use crate::aws::query::{QueryError, QueryInput, Xml};
+
+pub struct AssumeRoleWithWebIdentityRequest {
+    pub role_arn: String,
+    pub role_session_name: String,
+    pub web_identity_token: String,
+    pub duration_seconds: Option<i64>,
+    pub policy: Option<String>,
+}
+
+impl AssumeRoleWithWebIdentityRequest {
+    pub fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        let role_arn = input.required("RoleArn")?.to_string();
+        let role_session_name = input.required("RoleSessionName")?.to_string();
+        let token = input.required("WebIdentityToken")?;
+        if token.len() < 4 || token.len() > 20_000 {
+            return Err(QueryError::validation("WebIdentityToken must be 4 to 20000 characters."));
+        }
+        let duration_seconds = input.integer("DurationSeconds")?;
+        if !input.list("PolicyArns").is_empty() || input.get("PolicyArns.member.1.arn").is_some() {
+            return Err(QueryError::validation("Managed session policies (PolicyArns) are not supported; pass an inline Policy."));
+        }
+        Ok(AssumeRoleWithWebIdentityRequest {
+            role_arn,
+            role_session_name,
+            web_identity_token: token.to_string(),
+            duration_seconds,
+            policy: input.get("Policy").map(str::to_string),
+        })
+    }
+}
+
+/// The result members of AssumeRoleWithWebIdentity.
+pub fn assumed_role_xml(assumed: &AssumedRole) -> String {
+    let credentials = &assumed.credentials;
+    let mut xml = Xml::new();
+    xml.open("Credentials")
+        .text("AccessKeyId", &credentials.access_key_id)
+        .text("SecretAccessKey", &credentials.secret_access_key)
+        .text("SessionToken", &credentials.session_token)
+        .text("Expiration", &cognate_domain::clock::format_iso8601(credentials.expiration_ms.div_euclid(1000)))
+        .close("Credentials")
+        .text("SubjectFromWebIdentityToken", &assumed.subject)
+        .open("AssumedRoleUser")
+        .text("AssumedRoleId", &assumed.assumed_role_id)
+        .text("Arn", &assumed.arn)
+        .close("AssumedRoleUser");
+    if let Some(size) = assumed.packed_policy_size {
+        xml.text("PackedPolicySize", &size.to_string());
+    }
+    xml.text("Provider", &assumed.provider).text("Audience", &assumed.audience);
+    xml.finish()
+}
+
+/// The result members of GetCallerIdentity.
+pub fn caller_identity_xml(user_id: &str, account: &str, arn: &str) -> String {
+    Xml::new().text("UserId", user_id).text("Account", account).text("Arn", arn).finish()
+}
