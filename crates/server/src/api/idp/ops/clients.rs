@@ -6,16 +6,14 @@ use serde_json::{json, Value};
 use cognate_domain::user_pool::{AppClient, AppClientSettings, ClientOAuthSettings, TokenValidityUnits};
 
 use super::{client_id, pool_id};
-use super::{empty, opaque_members};
+use super::empty;
 use cognate_domain::user_pool::{ExplicitAuthFlow, PreventUserExistenceErrors};
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
 use crate::api::idp::error::error_from_domain;
 use crate::api::idp::wire::*;
 
-const CLIENT_OPAQUE_MEMBERS: &[(&str, bool)] = &[("AnalyticsConfiguration", true), ("RefreshTokenRotation", true)];
-
-fn settings_from_input(input: UserPoolClientSettingsInput, raw: &[u8]) -> Result<AppClientSettings, ApiError> {
+fn settings_from_input(input: UserPoolClientSettingsInput) -> Result<AppClientSettings, ApiError> {
     Ok(AppClientSettings {
         name: input.client_name.unwrap_or_default(),
         refresh_token_validity: input.refresh_token_validity.unwrap_or(30),
@@ -52,7 +50,7 @@ fn settings_from_input(input: UserPoolClientSettingsInput, raw: &[u8]) -> Result
             allowed_oauth_scopes: input.allowed_oauth_scopes,
             allowed_oauth_flows_user_pool_client: input.allowed_oauth_flows_user_pool_client.unwrap_or(false),
         },
-        opaque: opaque_members(raw, CLIENT_OPAQUE_MEMBERS)?,
+        opaque: input.opaque.into_opaque(),
     })
 }
 
@@ -99,7 +97,7 @@ pub async fn create_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Val
     let extra: CreateUserPoolClientExtra = parse_input(raw)?;
     let mut settings_input: UserPoolClientSettingsInput = parse_input(raw)?;
     settings_input.client_name = Some(extra.client_name);
-    let settings = settings_from_input(settings_input, raw)?;
+    let settings = settings_from_input(settings_input)?;
     let (client, secret) = state
         .user_pools
         .create_user_pool_client(&pool_id(&extra.user_pool_id)?, settings, extra.generate_secret.unwrap_or(false), extra.client_secret)
@@ -121,7 +119,7 @@ pub async fn describe_user_pool_client(state: &AppState, raw: &[u8]) -> Result<V
 pub async fn update_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let ids: ClientIdInput = parse_input(raw)?;
     let settings_input: UserPoolClientSettingsInput = parse_input(raw)?;
-    let settings = settings_from_input(settings_input, raw)?;
+    let settings = settings_from_input(settings_input)?;
     let (client, secret) = state
         .user_pools
         .update_user_pool_client(&pool_id(&ids.user_pool_id)?, &client_id(&ids.client_id)?, settings)

@@ -9,26 +9,12 @@ use cognate_domain::user_pool::{
 };
 
 use super::pool_id;
-use super::{empty, opaque_members};
+use super::empty;
 use cognate_domain::user_pool::{DeletionProtection, MfaConfiguration, UserPoolTier};
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
 use crate::api::idp::error::error_from_domain;
 use crate::api::idp::wire::*;
-
-const POOL_OPAQUE_MEMBERS: &[(&str, bool)] = &[
-    ("LambdaConfig", true),
-    ("VerificationMessageTemplate", true),
-    ("UserAttributeUpdateSettings", true),
-    ("DeviceConfiguration", true),
-    ("EmailConfiguration", true),
-    ("SmsConfiguration", true),
-    ("UserPoolAddOns", true),
-    ("SmsVerificationMessage", false),
-    ("EmailVerificationMessage", false),
-    ("EmailVerificationSubject", false),
-    ("SmsAuthenticationMessage", false),
-];
 
 fn password_policy(given: Option<&PasswordPolicyType>) -> PasswordPolicy {
     let Some(given) = given else { return PasswordPolicy::default() };
@@ -44,7 +30,7 @@ fn password_policy(given: Option<&PasswordPolicyType>) -> PasswordPolicy {
     }
 }
 
-fn settings_from_input(input: UserPoolSettingsInput, raw: &[u8]) -> Result<UserPoolSettings, ApiError> {
+fn settings_from_input(input: UserPoolSettingsInput) -> Result<UserPoolSettings, ApiError> {
     let policies = input.policies.unwrap_or_default();
     let admin_create_user = match input.admin_create_user_config {
         Some(config) => AdminCreateUserConfig {
@@ -71,7 +57,7 @@ fn settings_from_input(input: UserPoolSettingsInput, raw: &[u8]) -> Result<UserP
         admin_create_user,
         tags: input.user_pool_tags.unwrap_or_default(),
         tier: input.user_pool_tier.as_deref().map(UserPoolTier::parse).transpose().map_err(error_from_domain)?.unwrap_or(UserPoolTier::Essentials),
-        opaque: opaque_members(raw, POOL_OPAQUE_MEMBERS)?,
+        opaque: input.opaque.into_opaque(),
     })
 }
 
@@ -200,7 +186,7 @@ pub async fn create_user_pool(state: &AppState, raw: &[u8], region: &str) -> Res
     let shape: CreateUserPoolShapeInput = parse_input(raw)?;
     let settings_input: UserPoolSettingsInput = parse_input(raw)?;
     let input = CreateUserPoolInput {
-        settings: settings_from_input(settings_input, raw)?,
+        settings: settings_from_input(settings_input)?,
         schema: shape.schema.unwrap_or_default().iter().map(schema_input).collect(),
         alias_attributes: shape.alias_attributes.unwrap_or_default(),
         username_attributes: shape.username_attributes.unwrap_or_default(),
@@ -230,7 +216,7 @@ pub async fn update_user_pool(state: &AppState, raw: &[u8]) -> Result<Value, Api
     let id: UserPoolIdInput = parse_input(raw)?;
     let settings_input: UserPoolSettingsInput = parse_input(raw)?;
     let tags_given = settings_input.user_pool_tags.is_some();
-    let settings = settings_from_input(settings_input, raw)?;
+    let settings = settings_from_input(settings_input)?;
     state.user_pools.update_user_pool(&pool_id(&id.user_pool_id)?, settings, tags_given).await.map_err(error_from_domain)?;
     Ok(empty())
 }

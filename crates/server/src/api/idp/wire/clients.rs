@@ -35,6 +35,23 @@ pub struct UserPoolClientSettingsInput {
     pub enable_token_revocation: Option<bool>,
     pub enable_propagate_additional_user_context_data: Option<bool>,
     pub auth_session_validity: Option<u32>,
+    #[serde(flatten)]
+    pub opaque: ClientOpaqueInput,
+}
+
+/// The client settings cognate keeps as given and answers back without interpreting them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClientOpaqueInput {
+    pub analytics_configuration: Option<serde_json::Map<String, serde_json::Value>>,
+    pub refresh_token_rotation: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl ClientOpaqueInput {
+    /// The members given, under their model names.
+    pub fn into_opaque(self) -> cognate_domain::user_pool::OpaqueSettings {
+        opaque_settings([("AnalyticsConfiguration", self.analytics_configuration), ("RefreshTokenRotation", self.refresh_token_rotation)], [])
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

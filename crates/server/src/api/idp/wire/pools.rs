@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+use cognate_domain::user_pool::OpaqueSettings;
 
 use super::shared::*;
 
@@ -20,6 +22,48 @@ pub struct UserPoolSettingsInput {
     pub admin_create_user_config: Option<AdminCreateUserConfigType>,
     pub user_pool_tags: Option<BTreeMap<String, String>>,
     pub user_pool_tier: Option<String>,
+    #[serde(flatten)]
+    pub opaque: PoolOpaqueInput,
+}
+
+/// The pool settings cognate keeps as given and answers back without interpreting them: each
+/// a structure or a string, as the model types it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PoolOpaqueInput {
+    pub lambda_config: Option<Map<String, Value>>,
+    pub verification_message_template: Option<Map<String, Value>>,
+    pub user_attribute_update_settings: Option<Map<String, Value>>,
+    pub device_configuration: Option<Map<String, Value>>,
+    pub email_configuration: Option<Map<String, Value>>,
+    pub sms_configuration: Option<Map<String, Value>>,
+    pub user_pool_add_ons: Option<Map<String, Value>>,
+    pub sms_verification_message: Option<String>,
+    pub email_verification_message: Option<String>,
+    pub email_verification_subject: Option<String>,
+    pub sms_authentication_message: Option<String>,
+}
+
+impl PoolOpaqueInput {
+    /// The members given, under their model names.
+    pub fn into_opaque(self) -> OpaqueSettings {
+        let structures = [
+            ("LambdaConfig", self.lambda_config),
+            ("VerificationMessageTemplate", self.verification_message_template),
+            ("UserAttributeUpdateSettings", self.user_attribute_update_settings),
+            ("DeviceConfiguration", self.device_configuration),
+            ("EmailConfiguration", self.email_configuration),
+            ("SmsConfiguration", self.sms_configuration),
+            ("UserPoolAddOns", self.user_pool_add_ons),
+        ];
+        let strings = [
+            ("SmsVerificationMessage", self.sms_verification_message),
+            ("EmailVerificationMessage", self.email_verification_message),
+            ("EmailVerificationSubject", self.email_verification_subject),
+            ("SmsAuthenticationMessage", self.sms_authentication_message),
+        ];
+        opaque_settings(structures, strings)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

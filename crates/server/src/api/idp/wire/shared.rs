@@ -95,3 +95,13 @@ pub struct TokenValidityUnitsType {
     pub id_token: Option<String>,
     pub refresh_token: Option<String>,
 }
+
+/// Opaque settings from the structure and string members given, under their model names.
+pub fn opaque_settings<const S: usize, const T: usize>(
+    structures: [(&str, Option<serde_json::Map<String, Value>>); S],
+    strings: [(&str, Option<String>); T],
+) -> cognate_domain::user_pool::OpaqueSettings {
+    let structures = structures.into_iter().filter_map(|(name, value)| Some((name.to_string(), Value::Object(value?))));
+    let strings = strings.into_iter().filter_map(|(name, value)| Some((name.to_string(), Value::String(value?))));
+    structures.chain(strings).collect()
+}
