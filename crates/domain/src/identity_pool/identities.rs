@@ -9,7 +9,7 @@ impl IdentityPoolService {
     /// The identity pool an identity belongs to, for authorising operations that name only the
     /// identity; None when it is unknown or cannot be read.
     pub async fn pool_of_identity(&self, identity_id: &str) -> Option<String> {
-        check_identity_id(identity_id).ok()?;
+        crate::ids::check_identity_id(identity_id).ok()?;
         let identity: Identity = self.store.get_record_of("", identity_id, 0).await.ok()??;
         Some(identity.pool_id.into_string())
     }
@@ -20,7 +20,7 @@ impl IdentityPoolService {
 
     /// The identity an id read from a record or a token names.
     pub(crate) async fn identity(&self, identity_id: &str) -> DomainResult<Identity> {
-        check_identity_id(identity_id)?;
+        crate::ids::check_identity_id(identity_id)?;
         let identity: Identity = self.store.get_record_of("", identity_id, 0).await?.ok_or_else(|| identity_not_found(identity_id))?;
         if self.store.get_record(POOL, "", &identity.pool_id, 0).await?.is_none() {
             return Err(identity_not_found(identity_id));
@@ -53,7 +53,7 @@ impl IdentityPoolService {
         }
         let mut unprocessed = Vec::new();
         for identity_id in identity_ids {
-            if check_identity_id(identity_id).is_err() {
+            if crate::ids::check_identity_id(identity_id).is_err() {
                 unprocessed.push(identity_id.clone());
                 continue;
             }

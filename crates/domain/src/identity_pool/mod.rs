@@ -278,15 +278,6 @@ fn as_login_error(error: DomainError) -> DomainError {
     }
 }
 
-/// `<region>:<uuid>`.
-pub fn check_pool_id(pool_id: &str) -> DomainResult<()> {
-    crate::ids::check_identity_pool_id(pool_id)
-}
-
-pub fn check_identity_id(identity_id: &str) -> DomainResult<()> {
-    crate::ids::check_identity_id(identity_id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,13 +300,6 @@ mod tests {
         assert!(!rule_matches(&rule("cognito:groups", "Contains", "admin"), &claims));
         assert!(rule_matches(&rule("email_verified", "Equals", "true"), &claims));
         assert!(!rule_matches(&rule("missing", "NotEqual", "x"), &claims));
-    }
-
-    #[test]
-    fn identity_ids_are_region_and_uuid() {
-        assert!(check_identity_id("us-east-1:4628a310-f743-43bb-8808-6123c744c664").is_ok());
-        assert!(check_identity_id("us-east-1").is_err());
-        assert!(check_identity_id("us-east-1:not-a-uuid!").is_err());
     }
 }
 

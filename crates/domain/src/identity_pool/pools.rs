@@ -32,7 +32,7 @@ impl IdentityPoolService {
 
     /// The pool an id read from a record or a token names.
     pub(crate) async fn pool(&self, pool_id: &str) -> DomainResult<IdentityPool> {
-        check_pool_id(pool_id)?;
+        crate::ids::check_identity_pool_id(pool_id)?;
         let pool: Option<IdentityPool> = self.store.get_record_of("", pool_id, 0).await?;
         pool.ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
     }
@@ -40,7 +40,7 @@ impl IdentityPoolService {
     /// Applies `change` to the pool as a compare-and-set, so that concurrent changes of its
     /// settings, roles and tags all hold.
     async fn change_pool(&self, pool_id: &str, change: impl FnMut(&mut IdentityPool) -> DomainResult<()> + Send) -> DomainResult<IdentityPool> {
-        check_pool_id(pool_id)?;
+        crate::ids::check_identity_pool_id(pool_id)?;
         self.store
             .change_record_of::<IdentityPool, _>("", pool_id, change)
             .await?

@@ -220,10 +220,9 @@ impl SyncService {
     }
 
     /// The identity must exist and belong to the pool.
-    async fn check_identity(&self, pool_id: &str, identity_id: &str) -> DomainResult<()> {
-        crate::identity_pool::check_pool_id(pool_id)?;
+    async fn check_identity(&self, pool_id: &IdentityPoolId, identity_id: &IdentityId) -> DomainResult<()> {
         let identity = self.identity_pools.identity(identity_id).await?;
-        if identity.pool_id != pool_id {
+        if identity.pool_id != *pool_id {
             return Err(DomainError::NotFound(format!("Identity '{identity_id}' not found in identity pool '{pool_id}'.")));
         }
         Ok(())
