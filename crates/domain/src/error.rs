@@ -44,6 +44,10 @@ pub enum DomainError {
     /// The user must reset their password before signing in.
     #[error("{0}")]
     PasswordResetRequired(String),
+    /// A refresh token replaced by a rotation, used after the grace period
+    /// (RefreshTokenReuseException).
+    #[error("{0}")]
+    RefreshTokenReused(String),
     /// A one-time code does not match.
     #[error("{0}")]
     CodeMismatch(String),

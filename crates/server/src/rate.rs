@@ -91,6 +91,7 @@ pub fn guessable_idp_operation(name: &str) -> bool {
     matches!(
         name,
         "InitiateAuth"
+            | "GetTokensFromRefreshToken"
             | "RespondToAuthChallenge"
             | "SignUp"
             | "ConfirmSignUp"

@@ -182,9 +182,24 @@ async fn run_suite(store: SqlStore) {
         issued_ms: 1,
         expires_ms: 2,
         revoked: false,
+        rotated_ms: None,
         scopes: Some(vec!["openid".into(), "email".into()]),
     };
     store.insert_refresh_token(&token).await.unwrap();
+
+    // A rotation spends the old token once its grace period is over, atomically with storing
+    // the new one.
+    let rotating = RefreshTokenRecord { token_hash: "hash-r0".into(), origin_jti: "family-r".into(), ..token.clone() };
+    store.insert_refresh_token(&rotating).await.unwrap();
+    let next = |hash: &str| RefreshTokenRecord { token_hash: hash.into(), ..rotating.clone() };
+    assert!(store.rotate_refresh_token("hash-r0", 1_000, 1_000, &next("hash-r1")).await.unwrap());
+    assert_eq!(store.get_refresh_token("hash-r0").await.unwrap().unwrap().rotated_ms, Some(1_000));
+    assert_eq!(store.get_refresh_token("hash-r1").await.unwrap().unwrap().rotated_ms, None);
+    assert!(store.rotate_refresh_token("hash-r0", 995, 1_005, &next("hash-r2")).await.unwrap(), "within the grace period");
+    assert_eq!(store.get_refresh_token("hash-r0").await.unwrap().unwrap().rotated_ms, Some(1_000), "the first rotation counts");
+    assert!(!store.rotate_refresh_token("hash-r0", 1_001, 1_100, &next("hash-r3")).await.unwrap(), "after the grace period");
+    assert_eq!(store.get_refresh_token("hash-r3").await.unwrap(), None, "a refused rotation stores nothing");
+    assert!(!store.rotate_refresh_token("hash-none", 0, 1_000, &next("hash-r4")).await.unwrap());
     store.insert_refresh_token(&RefreshTokenRecord { token_hash: "hash-2".into(), origin_jti: "family-2".into(), ..token.clone() }).await.unwrap();
     assert_eq!(store.get_refresh_token("hash-1").await.unwrap(), Some(token.clone()));
     assert!(!store.is_token_family_revoked("family-1").await.unwrap());

@@ -160,4 +160,15 @@ UPDATE refresh_tokens SET expires_ms = (data::json->>'expires_ms')::bigint;
 CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_ms);
 CREATE INDEX auth_sessions_expiry ON auth_sessions (expires_ms);
 "#,
+},
+Migration {
+    version: 8,
+    name: "refresh_token_rotation",
+    // When a rotation replaced a refresh token; the compare-and-set of a rotation tests it.
+    sqlite: r#"
+ALTER TABLE refresh_tokens ADD COLUMN rotated_ms BIGINT;
+"#,
+    postgres: r#"
+ALTER TABLE refresh_tokens ADD COLUMN rotated_ms BIGINT;
+"#,
 }];

@@ -22,24 +22,40 @@ impl TokenStore for SqlStore {
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO refresh_tokens (token_hash, pool_id, username_key, origin_jti, revoked, expires_ms, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(token.token_hash.as_str())
-        .bind(token.pool_id.as_str())
-        .bind(token.username_key.as_str())
-        .bind(token.origin_jti.as_str())
-        .bind(i64::from(token.revoked))
-        .bind(token.expires_ms)
-        .bind(encode(token)?)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
+        insert_refresh_token(token)?.execute(&self.pool).await.map_err(backend)?;
         Ok(())
     }
 
+    async fn rotate_refresh_token(&self, old_hash: &str, rotated_after_ms: i64, now_ms: i64, new: &RefreshTokenRecord) -> StoreResult<bool> {
+        let mut transaction = self.begin().await?;
+        let applied = async {
+            let spent = sqlx::query(
+                "UPDATE refresh_tokens SET rotated_ms = COALESCE(rotated_ms, $2) \
+                 WHERE token_hash = $1 AND revoked = 0 AND (rotated_ms IS NULL OR rotated_ms >= $3)",
+            )
+            .bind(old_hash)
+            .bind(now_ms)
+            .bind(rotated_after_ms)
+            .execute(transaction.conn())
+            .await
+            .map_err(backend)?
+            .rows_affected();
+            if spent == 0 {
+                return Err(StoreError::Conflict(ConflictOn::Stale));
+            }
+            insert_refresh_token(new)?.execute(transaction.conn()).await.map_err(backend)?;
+            Ok(())
+        }
+        .await;
+        match Self::finish(transaction, applied).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(ConflictOn::Stale)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>> {
-        let row = sqlx::query("SELECT revoked, data FROM refresh_tokens WHERE token_hash = $1")
+        let row = sqlx::query("SELECT revoked, rotated_ms, data FROM refresh_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await
@@ -47,6 +63,7 @@ impl TokenStore for SqlStore {
         row.map(|row| {
             let mut token: RefreshTokenRecord = decode(&row, "data")?;
             token.revoked = row.try_get::<i64, _>("revoked").map_err(backend)? != 0;
+            token.rotated_ms = row.try_get::<Option<i64>, _>("rotated_ms").map_err(backend)?;
             Ok(token)
         })
         .transpose()
@@ -91,4 +108,18 @@ impl TokenStore for SqlStore {
             .map_err(backend)?;
         row.map(|row| decode(&row, "data")).transpose()
     }
+}
+
+/// The insert of one refresh token, its indexed members in their columns.
+fn insert_refresh_token(token: &RefreshTokenRecord) -> StoreResult<sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>>> {
+    Ok(sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, pool_id, username_key, origin_jti, revoked, expires_ms, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(token.token_hash.as_str())
+    .bind(token.pool_id.as_str())
+    .bind(token.username_key.as_str())
+    .bind(token.origin_jti.as_str())
+    .bind(i64::from(token.revoked))
+    .bind(token.expires_ms)
+    .bind(encode(token)?))
 }

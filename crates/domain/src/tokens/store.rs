@@ -17,6 +17,11 @@ pub trait TokenStore: Send + Sync + 'static {
     // Refresh tokens and challenge sessions.
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// Replaces a refresh token by `new` (refresh token rotation), atomically: the old one is
+    /// marked rotated at `now_ms` unless it already was, and `new` is stored. False, with nothing
+    /// written, when the old token is revoked or was rotated before `rotated_after_ms` (the
+    /// grace period is over).
+    async fn rotate_refresh_token(&self, old_hash: &str, rotated_after_ms: i64, now_ms: i64, new: &RefreshTokenRecord) -> StoreResult<bool>;
     /// Revokes every refresh token of one sign-in (and so the access tokens minted from it).
     async fn revoke_token_family(&self, origin_jti: &str) -> StoreResult<()>;
     /// Revokes every refresh token of a user.

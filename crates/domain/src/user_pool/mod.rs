@@ -11,6 +11,7 @@ pub mod messages;
 pub mod oauth;
 pub mod password;
 pub mod providers;
+pub mod rotation;
 pub mod settings_enums;
 pub mod sign_in_records;
 pub mod signing_key_cache;

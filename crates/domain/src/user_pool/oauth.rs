@@ -108,6 +108,8 @@ impl From<DomainError> for OAuthError {
 pub struct RefreshedTokens {
     pub access_token: String,
     pub id_token: String,
+    /// A new refresh token, when the client rotates them.
+    pub refresh_token: Option<String>,
     pub expires_in: i64,
 }
 
@@ -227,12 +229,15 @@ impl UserPoolService {
     ) -> Result<RefreshedTokens, OAuthError> {
         let client = self.token_client(pool_id, client_id, client_secret).await?;
         let pool = self.load_pool(pool_id).await?;
-        match self.refresh_with(&pool, &client, refresh_token, None).await {
-            Ok(super::auth::AuthOutcome::Authenticated(result)) => {
-                Ok(RefreshedTokens { access_token: result.access_token, id_token: result.id_token, expires_in: result.expires_in })
-            }
+        match self.refresh_with(&pool, &client, refresh_token, None, super::auth::refresh::RefreshBy::Rotating).await {
+            Ok(super::auth::AuthOutcome::Authenticated(result)) => Ok(RefreshedTokens {
+                access_token: result.access_token,
+                id_token: result.id_token,
+                refresh_token: result.refresh_token,
+                expires_in: result.expires_in,
+            }),
             Ok(_) => Err(OAuthError::Server("A refresh asked for a challenge.".into())),
-            Err(DomainError::NotAuthorized(message)) => Err(OAuthError::InvalidGrant(message)),
+            Err(DomainError::NotAuthorized(message) | DomainError::RefreshTokenReused(message)) => Err(OAuthError::InvalidGrant(message)),
             Err(DomainError::InvalidParameter(message)) => Err(OAuthError::UnauthorizedClient(message)),
             Err(other) => Err(other.into()),
         }

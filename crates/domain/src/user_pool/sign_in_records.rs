@@ -18,6 +18,10 @@ pub struct RefreshTokenRecord {
     pub issued_ms: i64,
     pub expires_ms: i64,
     pub revoked: bool,
+    /// When a rotation replaced the token (refresh token rotation); the store keeps it in its
+    /// own column and fills it in on reads.
+    #[serde(default, skip)]
+    pub rotated_ms: Option<i64>,
     /// The scopes of a sign-in through OAuth (the hosted pages), which its refreshes keep;
     /// None for sign-ins through the API (the admin scope).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -116,6 +116,7 @@ pub(super) fn validity_seconds(value: u32, unit: Option<&str>, default_unit: &st
 }
 
 pub(super) fn check_client_settings(pool: &UserPool, settings: &AppClientSettings) -> DomainResult<()> {
+    super::rotation::RefreshTokenRotation::check(settings)?;
     let name_length = settings.name.chars().count();
     let name_valid = (1..=128).contains(&name_length)
         && settings.name.chars().all(|character| character.is_alphanumeric() || " _+=,.@-\t".contains(character));

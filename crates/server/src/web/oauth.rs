@@ -114,10 +114,13 @@ async fn token_response(state: &AppState, pool_id: &str, headers: &HeaderMap, bo
                 return refuse(OAuthError::InvalidRequest("refresh_token is required.".into()), basic);
             };
             match state.user_pools.refresh_token_grant(pool_id, &client_id, secret.as_deref(), refresh_token).await {
-                Ok(tokens) => answer(
-                    StatusCode::OK,
-                    json!({"access_token": tokens.access_token, "id_token": tokens.id_token, "token_type": "Bearer", "expires_in": tokens.expires_in}),
-                ),
+                Ok(tokens) => {
+                    let mut body = json!({"access_token": tokens.access_token, "id_token": tokens.id_token, "token_type": "Bearer", "expires_in": tokens.expires_in});
+                    if let Some(rotated) = tokens.refresh_token {
+                        body["refresh_token"] = json!(rotated);
+                    }
+                    answer(StatusCode::OK, body)
+                }
                 Err(error) => refuse(error, basic),
             }
         }
@@ -201,6 +204,7 @@ pub async fn user_info(State(state): State<AppState>, Path(pool_id): Path<String
             | cognate_domain::DomainError::AliasExists(_)
             | cognate_domain::DomainError::InvalidParameter(_)
             | cognate_domain::DomainError::InvalidMember(_)
+            | cognate_domain::DomainError::RefreshTokenReused(_)
             | cognate_domain::DomainError::InvalidPassword(_)
             | cognate_domain::DomainError::PasswordReused(_)
             | cognate_domain::DomainError::NotAuthorized(_)

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::harness::{create_pool, error_code, test_config, unique, Backend, TestServer};
 use crate::on_both_backends;
 
-const PASSWORD: &str = "Correct-Horse-1";
+pub(crate) const PASSWORD: &str = "Correct-Horse-1";
 
 fn claims(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
@@ -24,13 +24,13 @@ fn header(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap()).unwrap()
 }
 
-struct Fixture {
-    pool_id: String,
-    client_id: String,
+pub(crate) struct Fixture {
+    pub(crate) pool_id: String,
+    pub(crate) client_id: String,
 }
 
 /// A pool, a public client allowing password and refresh flows, and a confirmed user `name`.
-async fn fixture(server: &TestServer, name: &str, prevent_existence_errors: bool) -> Fixture {
+pub(crate) async fn fixture(server: &TestServer, name: &str, prevent_existence_errors: bool) -> Fixture {
     let pool_id = create_pool(server).await;
     let client_id = server
         .idp
@@ -75,7 +75,7 @@ async fn fixture(server: &TestServer, name: &str, prevent_existence_errors: bool
     Fixture { pool_id, client_id }
 }
 
-async fn sign_in(server: &TestServer, fixture: &Fixture, username: &str, password: &str) -> Result<aws_sdk_cognitoidentityprovider::types::AuthenticationResultType, String> {
+pub(crate) async fn sign_in(server: &TestServer, fixture: &Fixture, username: &str, password: &str) -> Result<aws_sdk_cognitoidentityprovider::types::AuthenticationResultType, String> {
     server
         .idp
         .initiate_auth()

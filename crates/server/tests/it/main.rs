@@ -16,6 +16,7 @@ mod limits;
 mod oauth;
 mod outage;
 mod pools;
+mod refresh;
 mod sign_up;
 mod tidy;
 pub mod sync_push;

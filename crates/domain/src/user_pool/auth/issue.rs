@@ -1,52 +1,9 @@
-//! Token issuance: the refresh flow and `issue_tokens`, which signs the ID and access tokens and
-//! records the refresh token of the sign-in.
+//! Token issuance: `issue_tokens` signs the ID and access tokens and records the refresh token
+//! of a new sign-in.
 
 use super::*;
 
 impl UserPoolService {
-    pub(crate) async fn refresh(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
-        let token = parameter(parameters, "REFRESH_TOKEN")?;
-        self.refresh_with(pool, client, token, Some(parameters.get("SECRET_HASH").map(String::as_str))).await
-    }
-
-    /// Mints new tokens from a refresh token. `secret_hash` is InitiateAuth's SECRET_HASH;
-    /// None when the caller has already authenticated the client by its secret (the token
-    /// endpoint).
-    pub(crate) async fn refresh_with(
-        &self,
-        pool: &UserPool,
-        client: &AppClient,
-        token: &str,
-        secret_hash: Option<Option<&str>>,
-    ) -> DomainResult<AuthOutcome> {
-        let invalid = || DomainError::NotAuthorized("Invalid Refresh Token".into());
-        let record = self.store.get_refresh_token(&sha256_hex(token)).await?.ok_or_else(invalid)?;
-        if record.client_id != client.client_id || record.pool_id != pool.id {
-            return Err(invalid());
-        }
-        if record.revoked {
-            return Err(DomainError::NotAuthorized("Refresh Token has been revoked".into()));
-        }
-        if record.expires_ms < self.now() {
-            return Err(DomainError::NotAuthorized("Refresh Token has expired".into()));
-        }
-        let user = self.store.get_user(&pool.id, &record.username_key).await?.ok_or_else(invalid)?;
-        if user.sub != record.sub {
-            return Err(invalid());
-        }
-        if let Some(given) = secret_hash {
-            self.check_secret_hash(client, &[user.username.as_str(), user.sub.as_str()], given)?;
-        }
-        if !user.enabled {
-            return Err(DomainError::NotAuthorized("User is disabled.".into()));
-        }
-        // Tokens first issued through OAuth keep the scopes granted then.
-        let grant = record.scopes.clone().map(|scopes| OAuthGrant { scopes, nonce: None, refresh: true, sign_in_id: None });
-        self.issue_tokens(pool, client, &user, record.auth_time_ms, Some(record.origin_jti), grant.as_ref())
-            .await
-            .map(AuthOutcome::Authenticated)
-    }
-
     /// Mints ID and access tokens, and a refresh token for a new sign-in (`origin_jti` None).
     /// With an OAuth `grant`, the access token carries the granted scopes, the ID token (only
     /// with `openid`; empty otherwise) the nonce and `at_hash`, and the refresh token is issued
@@ -156,6 +113,7 @@ impl UserPoolService {
                     issued_ms: now,
                     expires_ms: now + refresh_seconds * 1000,
                     revoked: false,
+                    rotated_ms: None,
                     scopes: grant.map(|grant| grant.scopes.clone()),
                 })
                 .await

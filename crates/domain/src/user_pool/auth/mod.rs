@@ -9,6 +9,7 @@ mod challenges;
 mod flows;
 mod issue;
 mod keys;
+pub(crate) mod refresh;
 mod sessions;
 mod srp_flow;
 mod verify;

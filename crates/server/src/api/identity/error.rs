@@ -23,6 +23,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
             ApiError::client("InvalidParameterException", message)
         }
         DomainError::NotAuthorized(message)
+        | DomainError::RefreshTokenReused(message)
         | DomainError::InvalidIdentityToken(message)
         | DomainError::ExpiredToken(message)
         | DomainError::AccessDenied(message)

@@ -135,6 +135,7 @@ async fn run(state: &AppState, operation: Operation, input: &[u8], region: &str)
         AdminListGroupsForUser => ops::groups::admin_list_groups_for_user(state, input).await,
         ListUsersInGroup => ops::groups::list_users_in_group(state, input).await,
         InitiateAuth => ops::auth::initiate_auth(state, input, false).await,
+        GetTokensFromRefreshToken => ops::auth::get_tokens_from_refresh_token(state, input).await,
         AdminInitiateAuth => ops::auth::initiate_auth(state, input, true).await,
         RespondToAuthChallenge => ops::auth::respond_to_auth_challenge(state, input, false).await,
         AdminRespondToAuthChallenge => ops::auth::respond_to_auth_challenge(state, input, true).await,
@@ -189,6 +190,7 @@ fn not_implemented(operation: Operation) -> ApiError {
 
 /// The operations `handle` implements, for the compatibility table and its test.
 pub const IMPLEMENTED: &[Operation] = &[
+    Operation::GetTokensFromRefreshToken,
     Operation::CreateUserPool,
     Operation::DescribeUserPool,
     Operation::UpdateUserPool,

@@ -38,6 +38,7 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         | DomainError::UserNotConfirmed(_)
         | DomainError::PasswordResetRequired(_)
         | DomainError::CodeMismatch(_)
+        | DomainError::RefreshTokenReused(_)
         | DomainError::ExpiredCode(_)
         | DomainError::UnsupportedOperation(_)
         | DomainError::UnauthorizedClient(_)

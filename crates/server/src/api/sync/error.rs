@@ -42,6 +42,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         | DomainError::UserNotConfirmed(_)
         | DomainError::PasswordResetRequired(_)
         | DomainError::CodeMismatch(_)
+        | DomainError::RefreshTokenReused(_)
         | DomainError::ExpiredCode(_)
         | DomainError::UnsupportedOperation(_)
         | DomainError::MalformedPolicy(_)

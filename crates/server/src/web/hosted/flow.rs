@@ -87,6 +87,7 @@ pub(crate) fn page_message(error: &DomainError) -> String {
         | DomainError::AliasExists(_)
         | DomainError::InvalidParameter(_)
         | DomainError::InvalidMember(_)
+        | DomainError::RefreshTokenReused(_)
         | DomainError::InvalidPassword(_)
         | DomainError::PasswordReused(_)
         | DomainError::NotAuthorized(_)

@@ -59,6 +59,26 @@ pub async fn initiate_auth(state: &AppState, raw: &[u8], admin: bool) -> Result<
     outcome_body(outcome)
 }
 
+/// GetTokensFromRefreshToken: new ID and access tokens, and a new refresh token when the client
+/// rotates them.
+pub async fn get_tokens_from_refresh_token(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: GetTokensFromRefreshTokenRequest = parse_input(raw)?;
+    let result = state
+        .user_pools
+        .get_tokens_from_refresh_token(&client_id(&input.client_id)?, &input.refresh_token, input.client_secret.as_deref())
+        .await
+        .map_err(error_from_domain)?;
+    to_body(&json!({
+        "AuthenticationResult": AuthenticationResultType {
+            access_token: result.access_token,
+            expires_in: result.expires_in,
+            token_type: "Bearer".into(),
+            refresh_token: result.refresh_token,
+            id_token: result.id_token,
+        },
+    }))
+}
+
 pub async fn respond_to_auth_challenge(state: &AppState, raw: &[u8], admin: bool) -> Result<Value, ApiError> {
     let input: RespondToAuthChallengeRequest = parse_input(raw)?;
     let caller = caller(admin, input.user_pool_id)?;

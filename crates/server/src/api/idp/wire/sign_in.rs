@@ -19,6 +19,16 @@ pub struct InitiateAuthRequest {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
+pub struct GetTokensFromRefreshTokenRequest {
+    pub refresh_token: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub device_key: Option<String>,
+    pub client_metadata: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct RespondToAuthChallengeRequest {
     pub user_pool_id: Option<String>,
     pub client_id: String,
