@@ -2,7 +2,9 @@
 """The README walkthrough, driven by boto3 as a new user would: start `cognate serve` on the
 embedded default, then create a pool with a custom attribute, an app client with a secret,
 users and groups; list with a filter; sign in and verify the tokens with PyJWT; sign in with SRP
-through amazon-cognito-identity-js (srp_sign_in.mjs, under Node); disable one user and delete
+through amazon-cognito-identity-js (srp_sign_in.mjs, under Node) and aws-amplify v6
+(amplify_refresh.mjs: a forced refresh through GetTokensFromRefreshToken, with and without
+refresh token rotation); disable one user and delete
 another; the AWS CLI reads the pool back. Each step checks the shapes, ids, ARNs and error names
 Cognito gives. Prints 'N passed, N failed'."""
 
@@ -136,6 +138,24 @@ def main():
         )
         print(node.stdout + node.stderr, end="")
         check("amazon-cognito-identity-js: SRP sign-in, refresh and password change", node.returncode == 0)
+
+        # aws-amplify v6 signs in with SRP and refreshes through GetTokensFromRefreshToken, first
+        # with a client that keeps its refresh token, then with one that rotates it without a grace
+        # period (the second refresh works only if Amplify kept the rotated token).
+        for rotation in ({"Feature": "DISABLED"}, {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}):
+            amplify_client = client.create_user_pool_client(
+                UserPoolId=pool_id, ClientName="amplify",
+                ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                RefreshTokenRotation=rotation,
+            )["UserPoolClient"]["ClientId"]
+            node = subprocess.run(
+                ["node", os.path.join(HERE, "amplify_refresh.mjs"), f"http://127.0.0.1:{port}", pool_id, amplify_client,
+                 "dora", "Srp-Pass-456!"],
+                cwd=HERE, capture_output=True, text=True, timeout=120,
+            )
+            print(node.stdout + node.stderr, end="")
+            check(f"aws-amplify v6: signIn, fetchAuthSession and a forced refresh (rotation {rotation['Feature']})",
+                  node.returncode == 0)
 
         client.admin_disable_user(UserPoolId=pool_id, Username="bob")
         check("bob is disabled", client.admin_get_user(UserPoolId=pool_id, Username="bob")["Enabled"] is False)
