@@ -78,6 +78,30 @@ impl PoolStore for SqlStore {
         .await
     }
 
+    async fn read_app_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<(AppClient, String)>> {
+        let row = sqlx::query("SELECT data FROM app_clients WHERE pool_id = $1 AND client_id = $2")
+            .bind(pool_id)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(row) => {
+                let stored: String = row.try_get("data").map_err(backend)?;
+                Ok(Some((decode(&row, "data")?, stored)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn swap_app_client(&self, client: &AppClient, expected: &str) -> StoreResult<bool> {
+        self.touch(
+            "UPDATE app_clients SET data = $3 WHERE pool_id = $1 AND client_id = $2 AND data = $4",
+            &[&client.pool_id, &client.client_id, &encode(client)?, expected],
+        )
+        .await
+    }
+
     async fn delete_app_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool> {
         self.touch("DELETE FROM app_clients WHERE pool_id = $1 AND client_id = $2", &[pool_id, client_id]).await
     }

@@ -35,6 +35,8 @@ impl UserPoolService {
                 pool_id: pool_id.clone(),
                 sealed_secret: secret.as_ref().map(|secret| self.master_key.seal(secret.as_bytes(), &client_seal_context(&client_id))),
                 client_id,
+                secret_created_ms: None,
+                more_secrets: Vec::new(),
                 created_ms: now,
                 modified_ms: now,
                 settings: settings.clone(),
@@ -85,18 +87,21 @@ impl UserPoolService {
         mut settings: AppClientSettings,
     ) -> DomainResult<(AppClient, Option<String>)> {
         let pool = self.load_pool(pool_id).await?;
-        let mut client = self.load_client(pool_id, client_id).await?;
-        if settings.name.is_empty() {
-            settings.name = client.settings.name.clone();
+        // A compare-and-set, so that a secret added or deleted meanwhile is kept.
+        for _ in 0..8 {
+            let (mut client, stored) = self.store.read_app_client(pool_id, client_id).await?.ok_or_else(|| client_not_found(client_id))?;
+            if settings.name.is_empty() {
+                settings.name = client.settings.name.clone();
+            }
+            check_client_settings(&pool, &settings)?;
+            client.settings = settings.clone();
+            client.modified_ms = self.now();
+            if self.store.swap_app_client(&client, &stored).await? {
+                let secret = self.client_secret(&client)?;
+                return Ok((client, secret));
+            }
         }
-        check_client_settings(&pool, &settings)?;
-        client.settings = settings;
-        client.modified_ms = self.now();
-        if !self.store.update_app_client(&client).await? {
-            return Err(client_not_found(client_id));
-        }
-        let secret = self.client_secret(&client)?;
-        Ok((client, secret))
+        Err(DomainError::TooManyRequests("The client was changed by other requests at the same time. Try again.".into()))
     }
 
     pub async fn delete_user_pool_client(&self, pool_id: &UserPoolId, client_id: &ClientId) -> DomainResult<()> {

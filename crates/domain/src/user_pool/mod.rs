@@ -11,6 +11,7 @@ pub mod messages;
 pub mod oauth;
 pub mod password;
 pub mod providers;
+mod client_secrets;
 pub mod rotation;
 pub mod settings_enums;
 pub mod sign_in_records;

@@ -7,7 +7,6 @@ use serde_json::{json, Value};
 
 use super::UserPoolService;
 use crate::ids::{ClientId, UserPoolId};
-use crate::crypto::constant_time_eq;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::records::{Document, Record, Records};
 use crate::store::{ConflictOn, StoreError};
@@ -211,15 +210,15 @@ impl UserPoolService {
             ?
             .filter(|client| client.pool_id == pool_id)
             .ok_or_else(unknown)?;
-        match (self.client_secret(&client)?, client_secret) {
-            (Some(stored), Some(given)) if constant_time_eq(stored.as_bytes(), given.as_bytes()) => Ok(client),
-            (None, None) => Ok(client),
+        match (client.sealed_secret.is_some(), client_secret) {
+            (true, Some(given)) if self.is_client_secret(&client, given)? => Ok(client),
+            (false, None) => Ok(client),
             _ => Err(unknown()),
         }
     }
 
     /// The refresh_token grant: new ID and access tokens from a refresh token issued to this
-    /// client (no new refresh token).
+    /// client (and a new refresh token when the client rotates them).
     pub async fn refresh_token_grant(
         &self,
         pool_id: &UserPoolId,

@@ -1,6 +1,6 @@
 //! The enumerated settings and requests of user pools, as closed types: MFA, tier, deletion
 //! protection, the answer to unknown users, InitiateAuth's flows, the flows a client allows and
-//! the challenges of a sign-in.
+//! the challenges of a sign-in, and a user's status.
 
 use crate::named::named_enum;
 
@@ -90,6 +90,35 @@ named_enum! {
         Password => "PASSWORD",
         WebAuthn => "WEB_AUTHN",
         PasswordSrp => "PASSWORD_SRP",
+    }
+}
+
+/// A user's status. Stored under the variant names (`Confirmed`), answered in the model's
+/// (`CONFIRMED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum UserStatus {
+    Unconfirmed,
+    Confirmed,
+    Archived,
+    Compromised,
+    Unknown,
+    ResetRequired,
+    ForceChangePassword,
+    ExternalProvider,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Unconfirmed => "UNCONFIRMED",
+            UserStatus::Confirmed => "CONFIRMED",
+            UserStatus::Archived => "ARCHIVED",
+            UserStatus::Compromised => "COMPROMISED",
+            UserStatus::Unknown => "UNKNOWN",
+            UserStatus::ResetRequired => "RESET_REQUIRED",
+            UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+            UserStatus::ExternalProvider => "EXTERNAL_PROVIDER",
+        }
     }
 }
 

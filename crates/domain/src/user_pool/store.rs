@@ -61,6 +61,10 @@ pub trait PoolStore: Send + Sync + 'static {
     async fn insert_app_client(&self, client: &AppClient) -> StoreResult<()>;
     async fn get_app_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<AppClient>>;
     async fn update_app_client(&self, client: &AppClient) -> StoreResult<bool>;
+    /// A client with the text it is stored as, for a compare-and-set.
+    async fn read_app_client(&self, pool_id: &str, client_id: &str) -> StoreResult<Option<(AppClient, String)>>;
+    /// Replaces a client stored as `expected` (the text read); false when it changed or went.
+    async fn swap_app_client(&self, client: &AppClient, expected: &str) -> StoreResult<bool>;
     async fn delete_app_client(&self, pool_id: &str, client_id: &str) -> StoreResult<bool>;
     /// Clients of a pool ordered by client id, after `after`.
     async fn list_app_clients(&self, pool_id: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<AppClient>>;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::settings_enums::UserStatus;
 use super::settings_enums::{DeletionProtection, ExplicitAuthFlow, MfaConfiguration, PreventUserExistenceErrors, UserPoolTier};
 use crate::ids::{ClientId, UserPoolId};
 
@@ -207,38 +208,34 @@ pub struct AppClientSettings {
 pub struct AppClient {
     pub pool_id: UserPoolId,
     pub client_id: ClientId,
-    /// The client secret, sealed under the master key; None for public clients.
+    /// The client's first secret, sealed under the master key; None for public clients.
     pub sealed_secret: Option<String>,
+    /// When the first secret was made; None: with the client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_created_ms: Option<i64>,
+    /// The secrets AddUserPoolClientSecret added, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_secrets: Vec<SealedClientSecret>,
     pub created_ms: i64,
     pub modified_ms: i64,
     pub settings: AppClientSettings,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum UserStatus {
-    Unconfirmed,
-    Confirmed,
-    Archived,
-    Compromised,
-    Unknown,
-    ResetRequired,
-    ForceChangePassword,
-    ExternalProvider,
+/// A secret as the API describes it: its id (`<client id>--<creation time>`), the value only
+/// when cognate generated it just now, and when it was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSecretDescriptor {
+    pub id: String,
+    pub value: Option<String>,
+    pub created_ms: i64,
 }
 
-impl UserStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserStatus::Unconfirmed => "UNCONFIRMED",
-            UserStatus::Confirmed => "CONFIRMED",
-            UserStatus::Archived => "ARCHIVED",
-            UserStatus::Compromised => "COMPROMISED",
-            UserStatus::Unknown => "UNKNOWN",
-            UserStatus::ResetRequired => "RESET_REQUIRED",
-            UserStatus::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
-            UserStatus::ExternalProvider => "EXTERNAL_PROVIDER",
-        }
-    }
+/// One more secret of a client, sealed under the master key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedClientSecret {
+    pub id: String,
+    pub sealed: String,
+    pub created_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 //! GetTokensFromRefreshToken and refresh token rotation, driven by the AWS SDK for Rust: a
 //! refresh without rotation answers no refresh token; with rotation each refresh answers a new
 //! one, the old one works for the grace period and then answers RefreshTokenReuseException;
-//! REFRESH_TOKEN_AUTH is refused for a rotating client; a client with a secret must present it.
+//! REFRESH_TOKEN_AUTH is refused for a rotating client; a client with a secret must present it,
+//! and may have two secrets at once while one is rotated.
 
 use std::sync::Arc;
 
@@ -162,6 +163,66 @@ async fn client_secrets(backend: Backend) {
     refresh(&server, &client_id, &token, Some(&secret)).await.expect("the client's secret");
     // A refresh token of one client is refused by another.
     assert_eq!(refresh(&server, &fixture.client_id, &token, None).await.unwrap_err(), "NotAuthorizedException");
+
+    // A second secret, for a rotation without downtime: both work until the first is deleted.
+    let added = server
+        .idp
+        .add_user_pool_client_secret()
+        .user_pool_id(&fixture.pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .unwrap()
+        .client_secret_descriptor
+        .unwrap();
+    let (second_id, second) = (added.client_secret_id.unwrap(), added.client_secret_value.expect("a generated secret is answered once"));
+    assert!(second_id.starts_with(&format!("{client_id}--")));
+    let listed = server.idp.list_user_pool_client_secrets().user_pool_id(&fixture.pool_id).client_id(&client_id).send().await.unwrap();
+    let listed = listed.client_secrets.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|secret| secret.client_secret_value.is_none() && secret.client_secret_create_date.is_some()), "a list never shows values");
+    let first_id = listed.iter().map(|secret| secret.client_secret_id.clone().unwrap()).find(|id| *id != second_id).unwrap();
+    refresh(&server, &client_id, &token, Some(&secret)).await.expect("the first secret still works");
+    refresh(&server, &client_id, &token, Some(&second)).await.expect("the second secret works");
+    let with_second = server
+        .idp
+        .admin_initiate_auth()
+        .user_pool_id(&fixture.pool_id)
+        .client_id(&client_id)
+        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", "sam")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .auth_parameters("SECRET_HASH", cognate_domain::user_pool::auth::secret_hash(&second, "sam", &client_id))
+        .send()
+        .await;
+    assert!(with_second.is_ok(), "SECRET_HASH from the second secret");
+    let third = server.idp.add_user_pool_client_secret().user_pool_id(&fixture.pool_id).client_id(&client_id).send().await.unwrap_err();
+    assert_eq!(error_code(&third), "LimitExceededException");
+    let public = server.idp.add_user_pool_client_secret().user_pool_id(&fixture.pool_id).client_id(&fixture.client_id).send().await.unwrap_err();
+    assert_eq!(error_code(&public), "InvalidParameterException", "a public client has no secrets to rotate");
+
+    server.idp.delete_user_pool_client_secret().user_pool_id(&fixture.pool_id).client_id(&client_id).client_secret_id(&first_id).send().await.unwrap();
+    assert_eq!(refresh(&server, &client_id, &token, Some(&secret)).await.unwrap_err(), "NotAuthorizedException", "a deleted secret is refused");
+    refresh(&server, &client_id, &token, Some(&second)).await.expect("the remaining secret works");
+    let described = server.idp.describe_user_pool_client().user_pool_id(&fixture.pool_id).client_id(&client_id).send().await.unwrap();
+    assert_eq!(described.user_pool_client.unwrap().client_secret.as_deref(), Some(second.as_str()));
+    let last = server.idp.delete_user_pool_client_secret().user_pool_id(&fixture.pool_id).client_id(&client_id).client_secret_id(&second_id).send().await.unwrap_err();
+    assert_eq!(error_code(&last), "InvalidParameterException", "the last secret stays");
+    let unknown = server.idp.delete_user_pool_client_secret().user_pool_id(&fixture.pool_id).client_id(&client_id).client_secret_id(&first_id).send().await.unwrap_err();
+    assert_eq!(error_code(&unknown), "ResourceNotFoundException");
+    let given = server
+        .idp
+        .add_user_pool_client_secret()
+        .user_pool_id(&fixture.pool_id)
+        .client_id(&client_id)
+        .client_secret("a-given-secret-of-enough-length".replace('-', "_"))
+        .send()
+        .await
+        .unwrap()
+        .client_secret_descriptor
+        .unwrap();
+    assert_eq!(given.client_secret_value, None, "a given secret is not answered back");
+    refresh(&server, &client_id, &token, Some("a_given_secret_of_enough_length")).await.expect("a given secret works");
 }
 
 macro_rules! on_both {

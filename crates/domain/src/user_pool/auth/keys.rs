@@ -105,16 +105,20 @@ impl UserPoolService {
     }
 
     pub(crate) fn check_secret_hash(&self, client: &AppClient, usernames: &[&str], given: Option<&str>) -> DomainResult<()> {
-        let Some(secret) = self.client_secret(client)? else { return Ok(()) };
+        if client.sealed_secret.is_none() {
+            return Ok(());
+        }
+        let secrets = self.client_secret_values(client)?;
         let given = given.ok_or_else(|| {
             DomainError::NotAuthorized(format!(
                 "Client {} is configured with secret but SECRET_HASH was not received",
                 client.client_id
             ))
         })?;
-        let matches = usernames
-            .iter()
-            .any(|username| constant_time_eq(secret_hash(&secret, username, &client.client_id).as_bytes(), given.as_bytes()));
+        // Any of the client's secrets (two while one is rotated), for any name the user goes by.
+        let matches = secrets.iter().any(|secret| {
+            usernames.iter().any(|username| constant_time_eq(secret_hash(secret, username, &client.client_id).as_bytes(), given.as_bytes()))
+        });
         if matches {
             Ok(())
         } else {

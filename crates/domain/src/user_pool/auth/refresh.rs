@@ -30,12 +30,11 @@ impl UserPoolService {
         client_secret: Option<&str>,
     ) -> DomainResult<AuthenticationResult> {
         let (pool, client) = self.client_for(client_id, &Caller::Client).await?;
-        let expected = self.client_secret(&client)?;
-        match (expected.as_deref(), client_secret) {
-            (None, None) => {}
-            (Some(expected), Some(given)) if constant_time_eq(expected.as_bytes(), given.as_bytes()) => {}
-            (None, Some(_)) => return Err(DomainError::NotAuthorized(format!("Client {client_id} has no secret."))),
-            (Some(_), _) => return Err(DomainError::NotAuthorized(format!("Unable to verify the secret of client {client_id}."))),
+        match (client.sealed_secret.is_some(), client_secret) {
+            (false, None) => {}
+            (true, Some(given)) if self.is_client_secret(&client, given)? => {}
+            (false, Some(_)) => return Err(DomainError::NotAuthorized(format!("Client {client_id} has no secret."))),
+            (true, _) => return Err(DomainError::NotAuthorized(format!("Unable to verify the secret of client {client_id}."))),
         }
         match self.refresh_with(&pool, &client, refresh_token, None, RefreshBy::Rotating).await? {
             AuthOutcome::Authenticated(result) => Ok(result),

@@ -136,6 +136,9 @@ async fn run(state: &AppState, operation: Operation, input: &[u8], region: &str)
         ListUsersInGroup => ops::groups::list_users_in_group(state, input).await,
         InitiateAuth => ops::auth::initiate_auth(state, input, false).await,
         GetTokensFromRefreshToken => ops::auth::get_tokens_from_refresh_token(state, input).await,
+        AddUserPoolClientSecret => ops::clients::add_user_pool_client_secret(state, input).await,
+        ListUserPoolClientSecrets => ops::clients::list_user_pool_client_secrets(state, input).await,
+        DeleteUserPoolClientSecret => ops::clients::delete_user_pool_client_secret(state, input).await,
         AdminInitiateAuth => ops::auth::initiate_auth(state, input, true).await,
         RespondToAuthChallenge => ops::auth::respond_to_auth_challenge(state, input, false).await,
         AdminRespondToAuthChallenge => ops::auth::respond_to_auth_challenge(state, input, true).await,
@@ -191,6 +194,9 @@ fn not_implemented(operation: Operation) -> ApiError {
 /// The operations `handle` implements, for the compatibility table and its test.
 pub const IMPLEMENTED: &[Operation] = &[
     Operation::GetTokensFromRefreshToken,
+    Operation::AddUserPoolClientSecret,
+    Operation::ListUserPoolClientSecrets,
+    Operation::DeleteUserPoolClientSecret,
     Operation::CreateUserPool,
     Operation::DescribeUserPool,
     Operation::UpdateUserPool,

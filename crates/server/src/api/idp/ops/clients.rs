@@ -3,11 +3,9 @@
 
 use serde_json::{json, Value};
 
-use cognate_domain::user_pool::{AppClient, AppClientSettings, ClientOAuthSettings, TokenValidityUnits};
+use cognate_domain::user_pool::{AppClient, AppClientSettings, ClientOAuthSettings, ClientSecretDescriptor, ExplicitAuthFlow, PreventUserExistenceErrors, TokenValidityUnits};
 
-use super::{client_id, pool_id};
-use super::empty;
-use cognate_domain::user_pool::{ExplicitAuthFlow, PreventUserExistenceErrors};
+use super::{client_id, empty, pool_id};
 use crate::state::AppState;
 use crate::aws::json::{parse_input, timestamp, to_body, ApiError};
 use crate::api::idp::error::error_from_domain;
@@ -155,4 +153,47 @@ pub async fn list_user_pool_clients(state: &AppState, raw: &[u8]) -> Result<Valu
         })
         .collect();
     to_body(&json!({ "UserPoolClients": clients, "NextToken": page.next_token }))
+}
+
+fn secret_output(secret: ClientSecretDescriptor) -> ClientSecretDescriptorType {
+    ClientSecretDescriptorType {
+        client_secret_id: secret.id,
+        client_secret_value: secret.value,
+        client_secret_create_date: timestamp(secret.created_ms),
+    }
+}
+
+/// AddUserPoolClientSecret: a second secret for a confidential client (the generated value is
+/// answered this once).
+pub async fn add_user_pool_client_secret(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AddUserPoolClientSecretRequest = parse_input(raw)?;
+    let secret = state
+        .user_pools
+        .add_user_pool_client_secret(&pool_id(&input.user_pool_id)?, &client_id(&input.client_id)?, input.client_secret)
+        .await
+        .map_err(error_from_domain)?;
+    to_body(&json!({ "ClientSecretDescriptor": secret_output(secret) }))
+}
+
+/// ListUserPoolClientSecrets: the ids and creation times of a client's secrets.
+pub async fn list_user_pool_client_secrets(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: ListUserPoolClientSecretsRequest = parse_input(raw)?;
+    let secrets = state
+        .user_pools
+        .list_user_pool_client_secrets(&pool_id(&input.user_pool_id)?, &client_id(&input.client_id)?)
+        .await
+        .map_err(error_from_domain)?;
+    let secrets: Vec<ClientSecretDescriptorType> = secrets.into_iter().map(secret_output).collect();
+    to_body(&json!({ "ClientSecrets": secrets }))
+}
+
+/// DeleteUserPoolClientSecret: any secret but a client's last.
+pub async fn delete_user_pool_client_secret(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: DeleteUserPoolClientSecretRequest = parse_input(raw)?;
+    state
+        .user_pools
+        .delete_user_pool_client_secret(&pool_id(&input.user_pool_id)?, &client_id(&input.client_id)?, &input.client_secret_id)
+        .await
+        .map_err(error_from_domain)?;
+    Ok(empty())
 }

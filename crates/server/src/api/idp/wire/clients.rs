@@ -122,3 +122,35 @@ pub struct UserPoolClientDescription {
     pub user_pool_id: String,
     pub client_name: String,
 }
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AddUserPoolClientSecretRequest {
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListUserPoolClientSecretsRequest {
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteUserPoolClientSecretRequest {
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub client_secret_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClientSecretDescriptorType {
+    pub client_secret_id: String,
+    pub client_secret_value: Option<String>,
+    pub client_secret_create_date: f64,
+}
