@@ -1,11 +1,12 @@
 // aws-amplify v6 against cognate: signIn (SRP), fetchAuthSession, and a forced refresh, which
 // Amplify v6 makes through GetTokensFromRefreshToken; then a refresh token rotated by the client's
 // RefreshTokenRotation setting.
-// Usage: node amplify_refresh.mjs ENDPOINT POOL_ID CLIENT_ID USERNAME PASSWORD
+// With IDENTITY_POOL_ID, fetchAuthSession also answers an identity and AWS credentials.
+// Usage: node amplify_refresh.mjs ENDPOINT POOL_ID CLIENT_ID USERNAME PASSWORD [IDENTITY_POOL_ID]
 import { Amplify } from "aws-amplify";
 import { fetchAuthSession, getCurrentUser, signIn, signOut } from "aws-amplify/auth";
 
-const [endpoint, poolId, clientId, username, password] = process.argv.slice(2);
+const [endpoint, poolId, clientId, username, password, identityPoolId] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 
@@ -29,9 +30,11 @@ globalThis.fetch = async (input, init) => {
   return realFetch(input, init);
 };
 
-Amplify.configure({
-  Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: endpoint } },
-});
+const cognito = { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: endpoint };
+if (identityPoolId) {
+  Object.assign(cognito, { identityPoolId, identityPoolEndpoint: endpoint });
+}
+Amplify.configure({ Auth: { Cognito: cognito } });
 
 try {
   const result = await signIn({ username, password });
@@ -51,6 +54,15 @@ try {
   check(`a forced refresh goes through GetTokensFromRefreshToken (${used.join(", ")})`, used.includes("GetTokensFromRefreshToken"));
   check("the refreshed session has new tokens", Boolean(refreshedAccess) && refreshedAccess !== firstAccess);
   check("the refreshed ID token names the user", refreshed.tokens.idToken.payload["cognito:username"] === username);
+  if (identityPoolId) {
+    check(`the session has an identity (${first.identityId})`, /^us-east-1:[0-9a-f-]{36}$/.test(first.identityId ?? ""));
+    check("the session has AWS credentials", first.credentials?.accessKeyId?.startsWith("ASIA") && Boolean(first.credentials.sessionToken));
+    check("the refreshed session keeps the identity", refreshed.identityId === first.identityId);
+    check(
+      "the refreshed session has new AWS credentials",
+      Boolean(refreshed.credentials?.accessKeyId) && refreshed.credentials.accessKeyId !== first.credentials.accessKeyId,
+    );
+  }
 
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const again = await fetchAuthSession({ forceRefresh: true });

@@ -3,11 +3,12 @@
 embedded default, then create a pool with a custom attribute, an app client with a secret,
 users and groups; list with a filter; sign in and verify the tokens with PyJWT; sign in with SRP
 through amazon-cognito-identity-js (srp_sign_in.mjs, under Node) and aws-amplify v6
-(amplify_refresh.mjs: a forced refresh through GetTokensFromRefreshToken, with and without
-refresh token rotation); disable one user and delete
+(amplify_refresh.mjs: an identity and AWS credentials, then a forced refresh through
+GetTokensFromRefreshToken, with and without refresh token rotation); disable one user and delete
 another; the AWS CLI reads the pool back. Each step checks the shapes, ids, ARNs and error names
 Cognito gives. Prints 'N passed, N failed'."""
 
+import json
 import os
 import re
 import shutil
@@ -142,15 +143,33 @@ def main():
         # aws-amplify v6 signs in with SRP and refreshes through GetTokensFromRefreshToken, first
         # with a client that keeps its refresh token, then with one that rotates it without a grace
         # period (the second refresh works only if Amplify kept the rotated token).
+        # With an identity pool that trusts the clients, fetchAuthSession also answers AWS credentials.
+        admin = dict(region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=key_id,
+                     aws_secret_access_key=secret, config=botocore.config.Config(retries={"max_attempts": 1}))
+        identity = boto3.client("cognito-identity", **admin)
+        iam = boto3.client("iam", **admin)
+        amplify_clients = []
         for rotation in ({"Feature": "DISABLED"}, {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}):
-            amplify_client = client.create_user_pool_client(
+            amplify_clients.append((rotation, client.create_user_pool_client(
                 UserPoolId=pool_id, ClientName="amplify",
                 ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
                 RefreshTokenRotation=rotation,
-            )["UserPoolClient"]["ClientId"]
+            )["UserPoolClient"]["ClientId"]))
+        identity_pool_id = identity.create_identity_pool(
+            IdentityPoolName="amplify", AllowUnauthenticatedIdentities=False,
+            CognitoIdentityProviders=[{"ProviderName": f"cognito-idp.us-east-1.amazonaws.com/{pool_id}", "ClientId": amplify_client}
+                                      for _, amplify_client in amplify_clients],
+        )["IdentityPoolId"]
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id}}}]}
+        role_arn = iam.create_role(RoleName="amplify-user", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        identity.set_identity_pool_roles(IdentityPoolId=identity_pool_id, Roles={"authenticated": role_arn})
+        for rotation, amplify_client in amplify_clients:
             node = subprocess.run(
                 ["node", os.path.join(HERE, "amplify_refresh.mjs"), f"http://127.0.0.1:{port}", pool_id, amplify_client,
-                 "dora", "Srp-Pass-456!"],
+                 "dora", "Srp-Pass-456!", identity_pool_id],
                 cwd=HERE, capture_output=True, text=True, timeout=120,
             )
             print(node.stdout + node.stderr, end="")
