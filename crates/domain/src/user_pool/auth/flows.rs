@@ -3,7 +3,7 @@
 //! sign-in.
 
 use super::*;
-use crate::user_pool::settings_enums::AuthFlow;
+use crate::user_pool::settings_enums::{AuthFlow, MfaConfiguration};
 
 impl UserPoolService {
     /// InitiateAuth and AdminInitiateAuth. `flow` is the parsed `AuthFlow` (None when the name,
@@ -165,6 +165,13 @@ impl UserPoolService {
         }
         if !user.enabled {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));
+        }
+        // A pool that requires MFA of everyone is refused rather than signed into without it,
+        // until cognate has MFA.
+        if pool.settings.mfa_configuration == MfaConfiguration::On {
+            return Err(DomainError::NotImplemented(
+                "This pool requires MFA (MfaConfiguration ON), which cognate does not implement yet: sign-in is refused rather than done without it.".into(),
+            ));
         }
         match user.status {
             UserStatus::Confirmed => Ok(user),
