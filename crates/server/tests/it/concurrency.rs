@@ -9,6 +9,7 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 
 use crate::federation::{identity_call, query, root, signed_request};
+use crate::on_each_backend;
 use crate::harness::{database_url, raw_post, test_config, unique, Backend, TestServer};
 use crate::sign_up::latest_code;
 use crate::trust::idp_call;
@@ -267,24 +268,8 @@ async fn no_acknowledged_pool_or_role_change_is_lost(backend: Backend) {
     }
 }
 
-macro_rules! on_both {
-    ($name:ident, $body:path) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $body(crate::harness::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $body(crate::harness::Backend::Postgres).await;
-            }
-        }
-    };
-}
-
-on_both!(one_code_has_one_winner_on, super::one_code_has_one_winner);
-on_both!(guesses_stop_at_the_lockout_on, super::guesses_stop_at_the_lockout);
-on_both!(no_acknowledged_update_is_lost_on, super::no_acknowledged_update_is_lost);
-on_both!(no_acknowledged_configuration_change_is_lost_on, super::no_acknowledged_configuration_change_is_lost);
-on_both!(no_acknowledged_pool_or_role_change_is_lost_on, super::no_acknowledged_pool_or_role_change_is_lost);
+on_each_backend!(one_code_has_one_winner_on, super::one_code_has_one_winner);
+on_each_backend!(guesses_stop_at_the_lockout_on, super::guesses_stop_at_the_lockout);
+on_each_backend!(no_acknowledged_update_is_lost_on, super::no_acknowledged_update_is_lost);
+on_each_backend!(no_acknowledged_configuration_change_is_lost_on, super::no_acknowledged_configuration_change_is_lost);
+on_each_backend!(no_acknowledged_pool_or_role_change_is_lost_on, super::no_acknowledged_pool_or_role_change_is_lost);

@@ -220,7 +220,26 @@ pub async fn raw_post(base_url: &str, target: &str, body: &str) -> (u16, serde_j
     (status, value, headers)
 }
 
-/// Runs an async test body once per storage backend.
+/// `on_each_backend!(name, body)`: a test per backend of `body(Backend)`, for tests that start
+/// their own servers.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($name:ident, $body:path) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body(crate::harness::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body(crate::harness::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+/// Runs an async test body once per storage backend, on a server started for it.
 #[macro_export]
 macro_rules! on_both_backends {
     ($name:ident, $body:path) => {

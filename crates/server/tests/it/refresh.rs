@@ -9,6 +9,7 @@ use std::sync::Arc;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ExplicitAuthFlowsType, FeatureType, RefreshTokenRotationType};
 
 use crate::auth::{fixture, sign_in, Fixture, PASSWORD};
+use crate::on_each_backend;
 use crate::harness::{database_url, error_code, test_config, Backend, TestServer};
 
 async fn server_with_clock(backend: Backend) -> (TestServer, Arc<cognate_domain::clock::ManualClock>) {
@@ -128,6 +129,28 @@ async fn rotation(backend: Backend) {
     assert_eq!(kept.retry_grace_period_seconds(), Some(30));
 }
 
+/// sam's password sign-in through a confidential client, with the SECRET_HASH of `secret`.
+async fn admin_sign_in(
+    server: &TestServer,
+    fixture: &Fixture,
+    client_id: &str,
+    secret: &str,
+) -> Result<aws_sdk_cognitoidentityprovider::types::AuthenticationResultType, String> {
+    server
+        .idp
+        .admin_initiate_auth()
+        .user_pool_id(&fixture.pool_id)
+        .client_id(client_id)
+        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", "sam")
+        .auth_parameters("PASSWORD", PASSWORD)
+        .auth_parameters("SECRET_HASH", cognate_domain::user_pool::auth::secret_hash(secret, "sam", client_id))
+        .send()
+        .await
+        .map(|output| output.authentication_result.expect("tokens"))
+        .map_err(|error| error_code(&error))
+}
+
 async fn client_secrets(backend: Backend) {
     let (server, _clock) = server_with_clock(backend).await;
     let fixture = fixture(&server, "sam", false).await;
@@ -145,19 +168,7 @@ async fn client_secrets(backend: Backend) {
         .user_pool_client
         .unwrap();
     let (client_id, secret) = (confidential.client_id.unwrap(), confidential.client_secret.unwrap());
-    let signed_in = server
-        .idp
-        .admin_initiate_auth()
-        .user_pool_id(&fixture.pool_id)
-        .client_id(&client_id)
-        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-        .auth_parameters("USERNAME", "sam")
-        .auth_parameters("PASSWORD", PASSWORD)
-        .auth_parameters("SECRET_HASH", cognate_domain::user_pool::auth::secret_hash(&secret, "sam", &client_id))
-        .send()
-        .await
-        .unwrap();
-    let token = signed_in.authentication_result.unwrap().refresh_token.unwrap();
+    let token = admin_sign_in(&server, &fixture, &client_id, &secret).await.expect("signed in").refresh_token.unwrap();
     assert_eq!(refresh(&server, &client_id, &token, None).await.unwrap_err(), "NotAuthorizedException", "the secret is required");
     assert_eq!(refresh(&server, &client_id, &token, Some("not-the-secret")).await.unwrap_err(), "NotAuthorizedException");
     refresh(&server, &client_id, &token, Some(&secret)).await.expect("the client's secret");
@@ -184,18 +195,7 @@ async fn client_secrets(backend: Backend) {
     let first_id = listed.iter().map(|secret| secret.client_secret_id.clone().unwrap()).find(|id| *id != second_id).unwrap();
     refresh(&server, &client_id, &token, Some(&secret)).await.expect("the first secret still works");
     refresh(&server, &client_id, &token, Some(&second)).await.expect("the second secret works");
-    let with_second = server
-        .idp
-        .admin_initiate_auth()
-        .user_pool_id(&fixture.pool_id)
-        .client_id(&client_id)
-        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-        .auth_parameters("USERNAME", "sam")
-        .auth_parameters("PASSWORD", PASSWORD)
-        .auth_parameters("SECRET_HASH", cognate_domain::user_pool::auth::secret_hash(&second, "sam", &client_id))
-        .send()
-        .await;
-    assert!(with_second.is_ok(), "SECRET_HASH from the second secret");
+    admin_sign_in(&server, &fixture, &client_id, &second).await.expect("SECRET_HASH from the second secret");
     let third = server.idp.add_user_pool_client_secret().user_pool_id(&fixture.pool_id).client_id(&client_id).send().await.unwrap_err();
     assert_eq!(error_code(&third), "LimitExceededException");
     let public = server.idp.add_user_pool_client_secret().user_pool_id(&fixture.pool_id).client_id(&fixture.client_id).send().await.unwrap_err();
@@ -225,21 +225,5 @@ async fn client_secrets(backend: Backend) {
     refresh(&server, &client_id, &token, Some("a_given_secret_of_enough_length")).await.expect("a given secret works");
 }
 
-macro_rules! on_both {
-    ($name:ident, $body:path) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                $body(crate::harness::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $body(crate::harness::Backend::Postgres).await;
-            }
-        }
-    };
-}
-
-on_both!(refresh_tokens_rotate, super::rotation);
-on_both!(refresh_needs_the_client_secret, super::client_secrets);
+on_each_backend!(refresh_tokens_rotate, super::rotation);
+on_each_backend!(refresh_needs_the_client_secret, super::client_secrets);

@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use cognate_domain::user_pool::auth::{AuthOutcome, Caller};
+use cognate_domain::user_pool::auth::{AuthOutcome, AuthenticationResult, Caller};
 
 use super::{client_id, pool_id};
 use super::empty;
@@ -28,16 +28,20 @@ fn caller(admin: bool, user_pool_id: Option<String>) -> Result<Caller, ApiError>
     Ok(Caller::Admin { pool_id })
 }
 
+fn result_output(result: AuthenticationResult) -> AuthenticationResultType {
+    AuthenticationResultType {
+        access_token: result.access_token,
+        expires_in: result.expires_in,
+        token_type: "Bearer".into(),
+        refresh_token: result.refresh_token,
+        id_token: result.id_token,
+    }
+}
+
 fn outcome_body(outcome: AuthOutcome) -> Result<Value, ApiError> {
     match outcome {
         AuthOutcome::Authenticated(result) => to_body(&json!({
-            "AuthenticationResult": AuthenticationResultType {
-                access_token: result.access_token,
-                expires_in: result.expires_in,
-                token_type: "Bearer".into(),
-                refresh_token: result.refresh_token,
-                id_token: result.id_token,
-            },
+            "AuthenticationResult": result_output(result),
             "ChallengeParameters": {},
         })),
         AuthOutcome::Challenge { name, parameters, session } => to_body(&json!({
@@ -68,15 +72,7 @@ pub async fn get_tokens_from_refresh_token(state: &AppState, raw: &[u8]) -> Resu
         .get_tokens_from_refresh_token(&client_id(&input.client_id)?, &input.refresh_token, input.client_secret.as_deref())
         .await
         .map_err(error_from_domain)?;
-    to_body(&json!({
-        "AuthenticationResult": AuthenticationResultType {
-            access_token: result.access_token,
-            expires_in: result.expires_in,
-            token_type: "Bearer".into(),
-            refresh_token: result.refresh_token,
-            id_token: result.id_token,
-        },
-    }))
+    to_body(&json!({ "AuthenticationResult": result_output(result) }))
 }
 
 pub async fn respond_to_auth_challenge(state: &AppState, raw: &[u8], admin: bool) -> Result<Value, ApiError> {
