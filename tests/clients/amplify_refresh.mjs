@@ -5,20 +5,9 @@
 // Usage: node amplify_refresh.mjs ENDPOINT POOL_ID CLIENT_ID USERNAME PASSWORD [IDENTITY_POOL_ID]
 import { Amplify } from "aws-amplify";
 import { fetchAuthSession, getCurrentUser, signIn, signOut } from "aws-amplify/auth";
+import { check, finish } from "./checks.mjs";
 
 const [endpoint, poolId, clientId, username, password, identityPoolId] = process.argv.slice(2);
-let passed = 0;
-let failed = 0;
-
-function check(description, condition) {
-  if (condition) {
-    passed += 1;
-    console.log(`ok   ${description}`);
-  } else {
-    failed += 1;
-    console.log(`FAIL ${description}`);
-  }
-}
 
 // Every request Amplify sends, by its X-Amz-Target, to show which operation refreshed.
 const targets = [];
@@ -80,5 +69,4 @@ try {
   check(`no error (${error.name}: ${error.message})`, false);
 }
 
-console.log(`amplify: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish("amplify");

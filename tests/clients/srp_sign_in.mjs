@@ -2,21 +2,10 @@
 // a wrong password, refreshing the session, and changing the password.
 // Usage: node srp_sign_in.mjs ENDPOINT POOL_ID CLIENT_ID USERNAME PASSWORD NEW_PASSWORD
 import { AuthenticationDetails, CognitoUser, CognitoUserPool } from "amazon-cognito-identity-js";
+import { check, finish } from "./checks.mjs";
 
 const [endpoint, poolId, clientId, username, password, newPassword] = process.argv.slice(2);
 const pool = new CognitoUserPool({ UserPoolId: poolId, ClientId: clientId, endpoint });
-let passed = 0;
-let failed = 0;
-
-function check(description, condition) {
-  if (condition) {
-    passed += 1;
-    console.log(`ok   ${description}`);
-  } else {
-    failed += 1;
-    console.log(`FAIL ${description}`);
-  }
-}
 
 function signIn(name, secret) {
   const user = new CognitoUser({ Username: name, Pool: pool });
@@ -64,5 +53,4 @@ try {
 } catch (error) {
   check(`unexpected error: ${error.code || ""} ${error.message}`, false);
 }
-console.log(`srp: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+finish("srp");
