@@ -51,6 +51,14 @@ pub enum DomainError {
     /// A one-time code does not match.
     #[error("{0}")]
     CodeMismatch(String),
+    /// A code of the authenticator app being set up does not match
+    /// (EnableSoftwareTokenMFAException).
+    #[error("{0}")]
+    EnableSoftwareTokenMfa(String),
+    /// No authenticator app is being set up, or the pool does not offer one
+    /// (SoftwareTokenMFANotFoundException).
+    #[error("{0}")]
+    SoftwareTokenMfaNotFound(String),
     /// A one-time code has expired.
     #[error("{0}")]
     ExpiredCode(String),

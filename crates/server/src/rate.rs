@@ -102,6 +102,8 @@ pub fn guessable_idp_operation(name: &str) -> bool {
             | "VerifyUserAttribute"
             | "GetUserAttributeVerificationCode"
             | "RevokeToken"
+            | "VerifySoftwareToken"
+            | "AssociateSoftwareToken"
     )
 }
 

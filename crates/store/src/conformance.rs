@@ -31,6 +31,7 @@ pub(crate) fn pool(id: &str) -> UserPool {
             opaque: Default::default(),
         },
         shape: UserPoolShape { schema: vec![], alias_attributes: vec![], username_attributes: vec![], case_sensitive: None },
+        mfa: Default::default(),
     }
 }
 
@@ -74,9 +75,13 @@ async fn run_suite(store: SqlStore) {
     assert_eq!(after, vec!["us-east-1_b"]);
     let mut renamed = pool("us-east-1_a");
     renamed.settings.name = "renamed".into();
-    assert!(store.update_user_pool(&renamed).await.unwrap());
+    let (_, stored) = store.read_user_pool("us-east-1_a").await.unwrap().unwrap();
+    assert!(store.swap_user_pool(&renamed, &stored).await.unwrap());
     assert_eq!(store.get_user_pool("us-east-1_a").await.unwrap().unwrap().settings.name, "renamed");
-    assert!(!store.update_user_pool(&pool("us-east-1_missing")).await.unwrap());
+    assert!(!store.swap_user_pool(&pool("us-east-1_a"), &stored).await.unwrap(), "a swap from a stale read");
+    assert_eq!(store.get_user_pool("us-east-1_a").await.unwrap().unwrap().settings.name, "renamed");
+    assert!(store.read_user_pool("us-east-1_missing").await.unwrap().is_none());
+    assert!(!store.swap_user_pool(&pool("us-east-1_missing"), &stored).await.unwrap());
 
     // Users, search values and aliases.
     let pool_id = "us-east-1_a";

@@ -12,8 +12,19 @@ impl PoolStore for SqlStore {
         self.fetch_document("SELECT data FROM user_pools WHERE id = $1", &[pool_id]).await
     }
 
-    async fn update_user_pool(&self, pool: &UserPool) -> StoreResult<bool> {
-        self.touch("UPDATE user_pools SET data = $2 WHERE id = $1", &[&pool.id, &encode(pool)?]).await
+    async fn read_user_pool(&self, pool_id: &str) -> StoreResult<Option<(UserPool, String)>> {
+        let row = sqlx::query("SELECT data FROM user_pools WHERE id = $1").bind(pool_id).fetch_optional(&self.pool).await.map_err(backend)?;
+        match row {
+            Some(row) => {
+                let stored: String = row.try_get("data").map_err(backend)?;
+                Ok(Some((decode(&row, "data")?, stored)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn swap_user_pool(&self, pool: &UserPool, expected: &str) -> StoreResult<bool> {
+        self.touch("UPDATE user_pools SET data = $2 WHERE id = $1 AND data = $3", &[&pool.id, &encode(pool)?, expected]).await
     }
 
     async fn delete_user_pool(&self, pool_id: &str) -> StoreResult<bool> {

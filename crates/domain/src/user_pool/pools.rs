@@ -34,6 +34,7 @@ impl UserPoolService {
                     username_attributes: input.username_attributes.clone(),
                     case_sensitive: input.case_sensitive,
                 },
+                mfa: Default::default(),
             };
             match self.store.insert_user_pool(&pool).await {
                 Ok(()) => return Ok(pool),
@@ -52,26 +53,38 @@ impl UserPoolService {
     }
 
     /// Replaces the pool's settings; a name left out keeps the current one.
-    pub async fn update_user_pool(&self, pool_id: &UserPoolId, mut settings: UserPoolSettings, tags_given: bool) -> DomainResult<()> {
-        let mut pool = self.load_pool(pool_id).await?;
-        if settings.name.is_empty() {
-            settings.name = pool.settings.name.clone();
-        }
-        if !tags_given {
-            settings.tags = pool.settings.tags.clone();
-        }
-        check_settings(&settings)?;
-        pool.settings = settings;
-        pool.modified_ms = self.now();
-        self.save_pool(&pool).await
+    pub async fn update_user_pool(&self, pool_id: &UserPoolId, settings: UserPoolSettings, tags_given: bool) -> DomainResult<()> {
+        let now = self.now();
+        self.change_pool(pool_id, |pool| {
+            let mut settings = settings.clone();
+            if settings.name.is_empty() {
+                settings.name = pool.settings.name.clone();
+            }
+            if !tags_given {
+                settings.tags = pool.settings.tags.clone();
+            }
+            check_settings(&settings)?;
+            pool.settings = settings;
+            pool.modified_ms = now;
+            Ok(())
+        })
+        .await
+        .map(|_| ())
     }
 
-    pub(super) async fn save_pool(&self, pool: &UserPool) -> DomainResult<()> {
-        if self.store.update_user_pool(pool).await? {
-            Ok(())
-        } else {
-            Err(pool_not_found(&pool.id))
+    /// Reads the pool, applies `change` and writes it back as a compare-and-set, reading again
+    /// when another request changed the pool meanwhile (so no acknowledged change of the pool is
+    /// lost). An error of `change` stops it.
+    pub(super) async fn change_pool(&self, pool_id: &str, mut change: impl FnMut(&mut UserPool) -> DomainResult<()>) -> DomainResult<UserPool> {
+        ids::check_user_pool_id(pool_id)?;
+        for _ in 0..8 {
+            let (mut pool, stored) = self.store.read_user_pool(pool_id).await?.ok_or_else(|| pool_not_found(pool_id))?;
+            change(&mut pool)?;
+            if self.store.swap_user_pool(&pool, &stored).await? {
+                return Ok(pool);
+            }
         }
+        Err(DomainError::TooManyRequests("The user pool was changed by other requests at the same time. Try again.".into()))
     }
 
     pub async fn delete_user_pool(&self, pool_id: &UserPoolId) -> DomainResult<()> {
@@ -120,10 +133,14 @@ impl UserPoolService {
         if inputs.is_empty() || inputs.len() > 25 {
             return Err(InvalidMember::error("customAttributes", "[]", Constraint::Length { min: 1, max: 25 }));
         }
-        let mut pool = self.load_pool(pool_id).await?;
-        pool.shape.schema = attributes::add_custom_attributes(&pool, inputs)?;
-        pool.modified_ms = self.now();
-        self.save_pool(&pool).await
+        let now = self.now();
+        self.change_pool(pool_id, |pool| {
+            pool.shape.schema = attributes::add_custom_attributes(pool, inputs)?;
+            pool.modified_ms = now;
+            Ok(())
+        })
+        .await
+        .map(|_| ())
     }
 
     // ----- tags -----
@@ -138,23 +155,31 @@ impl UserPoolService {
     }
 
     pub async fn tag_resource(&self, arn: &str, tags: BTreeMap<String, String>) -> DomainResult<()> {
-        let mut pool = self.pool_for_arn(arn).await?;
-        for (key, value) in tags {
-            check_tag(&key, &value)?;
-            pool.settings.tags.insert(key, value);
+        let pool = self.pool_for_arn(arn).await?;
+        for (key, value) in &tags {
+            check_tag(key, value)?;
         }
-        if pool.settings.tags.len() > MAX_TAGS {
-            return Err(DomainError::InvalidParameter(format!("A user pool can have at most {MAX_TAGS} tags.")));
-        }
-        self.save_pool(&pool).await
+        self.change_pool(&pool.id, |pool| {
+            pool.settings.tags.extend(tags.clone());
+            if pool.settings.tags.len() > MAX_TAGS {
+                return Err(DomainError::InvalidParameter(format!("A user pool can have at most {MAX_TAGS} tags.")));
+            }
+            Ok(())
+        })
+        .await
+        .map(|_| ())
     }
 
     pub async fn untag_resource(&self, arn: &str, keys: &[String]) -> DomainResult<()> {
-        let mut pool = self.pool_for_arn(arn).await?;
-        for key in keys {
-            pool.settings.tags.remove(key);
-        }
-        self.save_pool(&pool).await
+        let pool = self.pool_for_arn(arn).await?;
+        self.change_pool(&pool.id, |pool| {
+            for key in keys {
+                pool.settings.tags.remove(key);
+            }
+            Ok(())
+        })
+        .await
+        .map(|_| ())
     }
 
     pub async fn list_tags_for_resource(&self, arn: &str) -> DomainResult<BTreeMap<String, String>> {

@@ -49,8 +49,10 @@ pub trait PoolStore: Send + Sync + 'static {
     // User pools.
     async fn insert_user_pool(&self, pool: &UserPool) -> StoreResult<()>;
     async fn get_user_pool(&self, pool_id: &str) -> StoreResult<Option<UserPool>>;
-    /// Replaces a pool; false when it does not exist.
-    async fn update_user_pool(&self, pool: &UserPool) -> StoreResult<bool>;
+    /// A pool with the text it is stored as, for a compare-and-set.
+    async fn read_user_pool(&self, pool_id: &str) -> StoreResult<Option<(UserPool, String)>>;
+    /// Replaces a pool stored as `expected` (the text read); false when it changed or went.
+    async fn swap_user_pool(&self, pool: &UserPool, expected: &str) -> StoreResult<bool>;
     /// Deletes a pool with its clients, users, groups and memberships, atomically.
     async fn delete_user_pool(&self, pool_id: &str) -> StoreResult<bool>;
     /// Pools ordered by id, after `after`.

@@ -144,6 +144,9 @@ pub struct UserPool {
     pub modified_ms: i64,
     pub settings: UserPoolSettings,
     pub shape: UserPoolShape,
+    /// The second factors the pool offers (SetUserPoolMfaConfig).
+    #[serde(default)]
+    pub mfa: super::mfa::PoolMfa,
 }
 
 impl UserPool {
@@ -277,6 +280,9 @@ pub struct User {
     /// Hashes of earlier passwords, newest first, as many as PasswordHistorySize needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub password_history: Vec<String>,
+    /// The user's second factors.
+    #[serde(default, skip_serializing_if = "super::mfa::UserMfa::is_empty")]
+    pub mfa: super::mfa::UserMfa,
     /// The version this copy was read at; the store updates a user only from the version it
     /// holds (compare-and-set) and bumps it.
     #[serde(default)]
@@ -311,6 +317,7 @@ impl User {
             pending_codes: Vec::new(),
             hourly_attempts: Vec::new(),
             password_history: Vec::new(),
+            mfa: Default::default(),
             version: 0,
         }
     }

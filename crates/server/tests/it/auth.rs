@@ -584,31 +584,3 @@ async fn password_history(server: TestServer) {
 }
 on_both_backends!(password_history_is_enforced, super::password_history);
 
-/// A pool with MfaConfiguration ON refuses sign-in (NotImplementedException) instead of letting
-/// users in without the MFA it requires; a wrong password is still just a wrong password.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pool_requiring_mfa_is_not_signed_into_without_it() {
-    let server = TestServer::start(Backend::Sqlite).await;
-    let fixture = fixture(&server, "mona", false).await;
-    let current = server.idp.describe_user_pool().user_pool_id(&fixture.pool_id).send().await.unwrap().user_pool.unwrap();
-    server
-        .idp
-        .update_user_pool()
-        .user_pool_id(&fixture.pool_id)
-        .set_auto_verified_attributes(current.auto_verified_attributes)
-        .mfa_configuration(aws_sdk_cognitoidentityprovider::types::UserPoolMfaType::On)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sign_in(&server, &fixture, "mona", "Wrong-Horse-1").await.unwrap_err(), "NotAuthorizedException");
-    assert_eq!(sign_in(&server, &fixture, "mona", PASSWORD).await.unwrap_err(), "NotImplementedException");
-    server
-        .idp
-        .update_user_pool()
-        .user_pool_id(&fixture.pool_id)
-        .mfa_configuration(aws_sdk_cognitoidentityprovider::types::UserPoolMfaType::Optional)
-        .send()
-        .await
-        .unwrap();
-    sign_in(&server, &fixture, "mona", PASSWORD).await.expect("OPTIONAL: no user has a factor yet, so none is asked");
-}

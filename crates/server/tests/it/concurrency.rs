@@ -268,6 +268,35 @@ async fn no_acknowledged_pool_or_role_change_is_lost(backend: Backend) {
     }
 }
 
+/// A user pool changed by two operations at once on two nodes (its MFA configuration and its
+/// tags) keeps both changes.
+async fn no_acknowledged_user_pool_change_is_lost(backend: Backend) {
+    let nodes = two_nodes(backend).await;
+    let (pool, _) = pool_with_user(&nodes.0).await;
+    let pool_arn = format!("arn:aws:cognito-idp:us-east-1:123456789012:userpool/{pool}");
+    for round in 0..10 {
+        let tag = format!("t{round}");
+        let totp = round % 2 == 0;
+        let keys = root();
+        let (configured, tagged) = tokio::join!(
+            idp_call(&nodes.0.base_url, &keys, "SetUserPoolMfaConfig", json!({"UserPoolId": pool, "SoftwareTokenMfaConfiguration": {"Enabled": totp}})),
+            idp_call(&nodes.1.base_url, &keys, "TagResource", json!({"ResourceArn": pool_arn, "Tags": {tag.as_str(): "v"}})),
+        );
+        for (status, body) in [&configured, &tagged] {
+            assert!(*status == 200 || body.to_string().contains("TooManyRequests"), "{status} {body}");
+        }
+        if configured.0 == 200 {
+            let (_, read) = idp_call(&nodes.1.base_url, &root(), "GetUserPoolMfaConfig", json!({"UserPoolId": pool})).await;
+            assert_eq!(read["SoftwareTokenMfaConfiguration"]["Enabled"], totp, "round {round}: the MFA change was lost: {read}");
+        }
+        if tagged.0 == 200 {
+            let (_, tags) = idp_call(&nodes.0.base_url, &root(), "ListTagsForResource", json!({"ResourceArn": pool_arn})).await;
+            assert_eq!(tags["Tags"][tag.as_str()], "v", "round {round}: the tag was lost: {tags}");
+        }
+    }
+}
+
+on_each_backend!(no_acknowledged_user_pool_change_is_lost_on, super::no_acknowledged_user_pool_change_is_lost);
 on_each_backend!(one_code_has_one_winner_on, super::one_code_has_one_winner);
 on_each_backend!(guesses_stop_at_the_lockout_on, super::guesses_stop_at_the_lockout);
 on_each_backend!(no_acknowledged_update_is_lost_on, super::no_acknowledged_update_is_lost);

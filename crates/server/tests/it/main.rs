@@ -13,6 +13,7 @@ mod fuzz;
 mod groups;
 mod hosted;
 mod limits;
+mod mfa;
 mod oauth;
 mod outage;
 mod pools;

@@ -53,8 +53,8 @@ async fn malformed_requests_get_clear_client_errors() {
     let (status, body, _) = raw_post(&server.base_url, &format!("{TARGET}.InitiateAuth"), r#"{"AuthFlow": "USER_PASSWORD_AUTH"}"#).await;
     assert_eq!(status, 400);
     assert_eq!(body["__type"], "InvalidParameterException", "{body}");
-    let (status, body, _) = raw_post(&server.base_url, &format!("{TARGET}.AssociateSoftwareToken"), "{}").await;
-    assert_eq!(status, 501, "AssociateSoftwareToken is listed but not implemented yet: {body}");
+    let (status, body, _) = raw_post(&server.base_url, &format!("{TARGET}.UpdateAuthEventFeedback"), "{}").await;
+    assert_eq!(status, 501, "UpdateAuthEventFeedback is listed but not implemented yet: {body}");
     assert_eq!(body["__type"], "NotImplementedException");
 
     let (status, body, _) = raw_post(&server.base_url, &format!("{TARGET}.NoSuchOperation"), "{}").await;

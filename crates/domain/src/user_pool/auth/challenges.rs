@@ -2,6 +2,7 @@
 //! password.
 
 use super::*;
+use crate::user_pool::mfa::challenge::SecondStep;
 
 impl UserPoolService {
     pub(crate) async fn new_password_challenge(&self, pool: &UserPool, client: &AppClient, user: &User) -> DomainResult<AuthOutcome> {
@@ -51,6 +52,15 @@ impl UserPoolService {
         match challenge_name {
             ChallengeName::PasswordVerifier => return self.srp_finish(&pool, &client, responses).await,
             ChallengeName::NewPasswordRequired => {}
+            ChallengeName::SmsMfa | ChallengeName::EmailOtp | ChallengeName::SoftwareTokenMfa | ChallengeName::SelectMfaType | ChallengeName::MfaSetup => {
+                let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
+                return match self.answer_second_factor(&pool, &client, challenge_name, responses, session, Some(secret_hash)).await? {
+                    SecondStep::Passed { user, auth_time_ms } => {
+                        self.issue_tokens(&pool, &client, &user, auth_time_ms, None, None).await.map(AuthOutcome::Authenticated)
+                    }
+                    SecondStep::Challenge(outcome) => Ok(outcome),
+                };
+            }
             other => {
                 return Err(DomainError::NotImplemented(format!(
                     "The {} challenge is not implemented by cognate yet.",
@@ -68,7 +78,16 @@ impl UserPoolService {
             .collect();
         let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
         let user = self.complete_new_password(&pool, &client, session, username, new_password, &changes, Some(secret_hash)).await?;
-        self.issue_tokens(&pool, &client, &user, self.now(), None, None).await.map(AuthOutcome::Authenticated)
+        self.second_step_or_tokens(&pool, &client, &user, self.now()).await
+    }
+
+    /// What follows a passed first factor (and a new password): the second factor's challenge
+    /// when the pool and the user call for one, tokens otherwise.
+    pub(crate) async fn second_step_or_tokens(&self, pool: &UserPool, client: &AppClient, user: &User, auth_time_ms: i64) -> DomainResult<AuthOutcome> {
+        match self.second_factor(pool, client, user, auth_time_ms).await? {
+            Some(challenge) => Ok(challenge),
+            None => self.issue_tokens(pool, client, user, auth_time_ms, None, None).await.map(AuthOutcome::Authenticated),
+        }
     }
 
     /// Answers NEW_PASSWORD_REQUIRED: the session must be this client's and this user's, the

@@ -3,7 +3,7 @@
 //! sign-in.
 
 use super::*;
-use crate::user_pool::settings_enums::{AuthFlow, MfaConfiguration};
+use crate::user_pool::settings_enums::AuthFlow;
 
 impl UserPoolService {
     /// InitiateAuth and AdminInitiateAuth. `flow` is the parsed `AuthFlow` (None when the name,
@@ -136,7 +136,7 @@ impl UserPoolService {
     ) -> DomainResult<AuthOutcome> {
         let user = self.record_first_factor(pool, user, first_factor_ok).await?;
         match user.status {
-            UserStatus::Confirmed => self.issue_tokens(pool, client, &user, self.now(), None, None).await.map(AuthOutcome::Authenticated),
+            UserStatus::Confirmed => self.second_step_or_tokens(pool, client, &user, self.now()).await,
             UserStatus::ForceChangePassword => self.new_password_challenge(pool, client, &user).await,
             _ => Err(DomainError::internal("record_first_factor let through a user who cannot sign in")),
         }
@@ -155,23 +155,23 @@ impl UserPoolService {
                 incorrect_credentials()
             });
         }
+        // Failures are forgiven when the sign-in is complete. When a second factor follows, only
+        // this attempt is taken back: wrong MFA codes add up across sign-ins toward the lockout.
         if user.failed_sign_ins > 0 {
+            let second_factor_follows = self.needs_second_factor(pool, &user);
             self.change_user_document(pool, &mut user, |user| {
-                user.failed_sign_ins = 0;
-                user.last_failed_sign_in_ms = None;
+                if second_factor_follows {
+                    user.failed_sign_ins = user.failed_sign_ins.saturating_sub(1);
+                } else {
+                    user.failed_sign_ins = 0;
+                    user.last_failed_sign_in_ms = None;
+                }
                 Ok(())
             })
             .await?;
         }
         if !user.enabled {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));
-        }
-        // A pool that requires MFA of everyone is refused rather than signed into without it,
-        // until cognate has MFA.
-        if pool.settings.mfa_configuration == MfaConfiguration::On {
-            return Err(DomainError::NotImplemented(
-                "This pool requires MFA (MfaConfiguration ON), which cognate does not implement yet: sign-in is refused rather than done without it.".into(),
-            ));
         }
         match user.status {
             UserStatus::Confirmed => Ok(user),
@@ -229,6 +229,11 @@ impl UserPoolService {
         self.reserve_sign_in(pool, &mut user).await?;
         let password_ok = self.password_matches(&user, password).await?;
         let user = self.record_first_factor(pool, user, password_ok).await?;
+        // The pages cannot ask for a second factor yet: a user who needs one is refused
+        // rather than signed in without it.
+        if user.status == UserStatus::Confirmed {
+            self.refuse_second_factor_on_pages(pool, &user)?;
+        }
         if user.status == UserStatus::ForceChangePassword {
             let AuthOutcome::Challenge { parameters, session: Some(session), .. } = self.new_password_challenge(pool, client, &user).await? else {
                 return Err(DomainError::internal("the new-password challenge has no session"));

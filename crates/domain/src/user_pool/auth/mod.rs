@@ -52,19 +52,19 @@ const SRP_TIMESTAMP_SKEW_SECONDS: i64 = 5 * 60;
 /// The sealing context of SRP SECRET_BLOCKs.
 const SRP_BLOCK_CONTEXT: &str = "srp-secret-block";
 
-fn incorrect_credentials() -> DomainError {
+pub(crate) fn incorrect_credentials() -> DomainError {
     DomainError::NotAuthorized("Incorrect username or password.".into())
 }
 
-fn invalid_session() -> DomainError {
+pub(crate) fn invalid_session() -> DomainError {
     DomainError::NotAuthorized("Invalid session for the user, session is expired.".into())
 }
 
-pub(super) fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-pub(super) fn random_token(n_bytes: usize) -> String {
+pub(crate) fn random_token(n_bytes: usize) -> String {
     let mut bytes = vec![0u8; n_bytes];
     OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -186,7 +186,7 @@ fn require_flow(client: &AppClient, flow: ExplicitAuthFlow) -> DomainResult<()> 
     }
 }
 
-fn parameter<'a>(parameters: &'a BTreeMap<String, String>, name: &str) -> DomainResult<&'a str> {
+pub(crate) fn parameter<'a>(parameters: &'a BTreeMap<String, String>, name: &str) -> DomainResult<&'a str> {
     parameters
         .get(name)
         .map(String::as_str)
@@ -245,6 +245,7 @@ mod tests {
             pending_codes: Vec::new(),
             hourly_attempts: Vec::new(),
             password_history: Vec::new(),
+            mfa: Default::default(),
             version: 0,
         };
         assert_eq!(lockout_end(&user), None);

@@ -66,7 +66,7 @@ fn mask_phone(phone: &str) -> String {
     format!("+{}{tail}", "*".repeat(digits.len().saturating_sub(5)))
 }
 
-fn new_code() -> String {
+pub(super) fn new_code() -> String {
     format!("{:06}", OsRng.gen_range(0..1_000_000u32))
 }
 
@@ -302,6 +302,29 @@ impl UserPoolService {
             pending_value: None,
         });
         (attribute.to_string(), code)
+    }
+
+    /// Sends a sign-in code (an MFA code) to the user's phone or email address, with the pool's
+    /// MFA message; returns where it went, masked.
+    pub(super) async fn send_sign_in_code(&self, pool: &UserPool, user: &User, attribute: &str, code: &str) -> DomainResult<CodeDeliveryDetails> {
+        let destination = user.attribute(attribute).unwrap_or_default().to_string();
+        let fill = |text: &str| text.replace("{####}", code).replace("{username}", &user.username);
+        if attribute == "email" {
+            let settings = pool.mfa.email.clone().unwrap_or_default();
+            let body = settings.message.unwrap_or_else(|| "Your authentication code is {####}.".into());
+            let subject = settings.subject.unwrap_or_else(|| "Your authentication code".into());
+            self.send_message(pool, user, "EMAIL", &destination, Some(fill(&subject)), fill(&body)).await?;
+            return Ok(CodeDeliveryDetails { destination: mask_email(&destination), delivery_medium: "EMAIL".into(), attribute_name: "email".into() });
+        }
+        let body = pool
+            .mfa
+            .sms
+            .as_ref()
+            .and_then(|sms| sms.message.clone())
+            .or_else(|| pool.settings.opaque.get("SmsAuthenticationMessage").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_else(|| "Your authentication code is {####}. ".into());
+        self.send_message(pool, user, "SMS", &destination, None, fill(&body)).await?;
+        Ok(CodeDeliveryDetails { destination: mask_phone(&destination), delivery_medium: "SMS".into(), attribute_name: "phone_number".into() })
     }
 
     async fn deliver_code(&self, pool: &UserPool, user: &User, attribute: &str, code: &str) -> DomainResult<CodeDeliveryDetails> {

@@ -36,6 +36,8 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         | DomainError::UserNotConfirmed(_)
         | DomainError::PasswordResetRequired(_)
         | DomainError::CodeMismatch(_)
+        | DomainError::EnableSoftwareTokenMfa(_)
+        | DomainError::SoftwareTokenMfaNotFound(_)
         | DomainError::RefreshTokenReused(_)
         | DomainError::ExpiredCode(_)
         | DomainError::UnsupportedOperation(_)

@@ -42,7 +42,11 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
             ApiError::client("ExternalServiceException", message)
         }
         DomainError::TriggerOutputInvalid(message) => ApiError::client("InvalidParameterException", message),
-        DomainError::CodeMismatch(message) | DomainError::ExpiredCode(message) | DomainError::UnsupportedOperation(message) => {
+        DomainError::CodeMismatch(message)
+        | DomainError::EnableSoftwareTokenMfa(message)
+        | DomainError::SoftwareTokenMfaNotFound(message)
+        | DomainError::ExpiredCode(message)
+        | DomainError::UnsupportedOperation(message) => {
             ApiError::client("InvalidParameterException", message)
         }
         DomainError::NotImplemented(message) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplementedException", message),

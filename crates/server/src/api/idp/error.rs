@@ -26,6 +26,8 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::UserNotConfirmed(message) => ApiError::client("UserNotConfirmedException", message),
         DomainError::PasswordResetRequired(message) => ApiError::client("PasswordResetRequiredException", message),
         DomainError::CodeMismatch(message) => ApiError::client("CodeMismatchException", message),
+        DomainError::EnableSoftwareTokenMfa(message) => ApiError::client("EnableSoftwareTokenMFAException", message),
+        DomainError::SoftwareTokenMfaNotFound(message) => ApiError::client("SoftwareTokenMFANotFoundException", message),
         DomainError::RefreshTokenReused(message) => ApiError::client("RefreshTokenReuseException", message),
         DomainError::ExpiredCode(message) => ApiError::client("ExpiredCodeException", message),
         DomainError::UnsupportedOperation(message) => ApiError::client("UnsupportedOperationException", message),

@@ -178,6 +178,14 @@ async fn run(state: &AppState, operation: Operation, input: &[u8], region: &str)
         GetIdentityProviderByIdentifier => ops::hosted::get_identity_provider_by_identifier(state, input).await,
         AdminLinkProviderForUser => ops::hosted::admin_link_provider_for_user(state, input).await,
         AdminDisableProviderForUser => ops::hosted::admin_disable_provider_for_user(state, input).await,
+        SetUserPoolMfaConfig => ops::mfa::set_user_pool_mfa_config(state, input).await,
+        GetUserPoolMfaConfig => ops::mfa::get_user_pool_mfa_config(state, input).await,
+        SetUserMFAPreference => ops::mfa::set_user_mfa_preference(state, input, false).await,
+        AdminSetUserMFAPreference => ops::mfa::set_user_mfa_preference(state, input, true).await,
+        SetUserSettings => ops::mfa::set_user_settings(state, input, false).await,
+        AdminSetUserSettings => ops::mfa::set_user_settings(state, input, true).await,
+        AssociateSoftwareToken => ops::mfa::associate_software_token(state, input).await,
+        VerifySoftwareToken => ops::mfa::verify_software_token(state, input).await,
         other => Err(not_implemented(other)),
     }
 }
@@ -193,6 +201,14 @@ fn not_implemented(operation: Operation) -> ApiError {
 
 /// The operations `handle` implements, for the compatibility table and its test.
 pub const IMPLEMENTED: &[Operation] = &[
+    Operation::SetUserPoolMfaConfig,
+    Operation::GetUserPoolMfaConfig,
+    Operation::SetUserMFAPreference,
+    Operation::AdminSetUserMFAPreference,
+    Operation::SetUserSettings,
+    Operation::AdminSetUserSettings,
+    Operation::AssociateSoftwareToken,
+    Operation::VerifySoftwareToken,
     Operation::GetTokensFromRefreshToken,
     Operation::AddUserPoolClientSecret,
     Operation::ListUserPoolClientSecrets,

@@ -95,6 +95,8 @@ pub(crate) fn page_message(error: &DomainError) -> String {
         | DomainError::UserNotConfirmed(_)
         | DomainError::PasswordResetRequired(_)
         | DomainError::CodeMismatch(_)
+        | DomainError::EnableSoftwareTokenMfa(_)
+        | DomainError::SoftwareTokenMfaNotFound(_)
         | DomainError::ExpiredCode(_)
         | DomainError::UnsupportedOperation(_)
         | DomainError::UnauthorizedClient(_)

@@ -98,7 +98,11 @@ pub async fn get_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
         .filter(|attribute| !attribute.name.starts_with("dev:"))
         .map(|attribute| AttributeType { name: attribute.name.clone(), value: Some(attribute.value.clone()) })
         .collect();
-    to_body(&json!({ "Username": holder.user.username, "UserAttributes": attributes }))
+    let mut body = json!({ "Username": holder.user.username, "UserAttributes": attributes });
+    if let (Value::Object(body), Value::Object(mfa)) = (&mut body, to_body(&super::mfa::user_mfa_members(&holder.user.mfa))?) {
+        body.extend(mfa);
+    }
+    to_body(&body)
 }
 
 pub async fn global_sign_out(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clients;
 pub mod groups;
 pub mod hosted;
+pub mod mfa;
 pub mod oauth;
 pub mod pools;
 pub mod sign_up;

@@ -83,6 +83,7 @@ pub async fn admin_get_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiEr
         user_last_modified_date: timestamp(user.modified_ms),
         enabled: user.enabled,
         user_status: user.status.as_str().to_string(),
+        mfa: super::mfa::user_mfa_members(&user.mfa),
     })
 }
 

@@ -10,6 +10,7 @@ mod tags;
 mod sign_in;
 mod sign_up;
 mod attributes;
+mod mfa;
 
 pub use shared::*;
 pub use pools::*;
@@ -20,3 +21,4 @@ pub use tags::*;
 pub use sign_in::*;
 pub use sign_up::*;
 pub use attributes::*;
+pub use mfa::*;

@@ -83,4 +83,6 @@ pub struct AdminGetUserResponse {
     pub user_last_modified_date: f64,
     pub enabled: bool,
     pub user_status: String,
+    #[serde(flatten)]
+    pub mfa: super::mfa::UserMfaMembers,
 }

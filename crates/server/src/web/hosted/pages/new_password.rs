@@ -37,7 +37,8 @@ pub async fn new_password_submit(State(state): State<AppState>, page: PageReques
     let outcome = state
         .user_pools
         .complete_new_password(&flow.checked.pool, &flow.checked.client, form.get("session"), username, form.get("password").unwrap_or(""), &changes, None)
-        .await;
+        .await
+        .and_then(|user| state.user_pools.refuse_second_factor_on_pages(&flow.checked.pool, &user).map(|()| user));
     match outcome {
         Ok(user) => flow.signed_in(&state, &user, OPERATION).await,
         Err(DomainError::NotAuthorized(message)) => {
