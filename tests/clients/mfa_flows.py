@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""MFA as Cognito apps meet it, driven by real clients against `cognate serve`: boto3 configures
+the pools (SetUserPoolMfaConfig) and sets up an authenticator by access token with pyotp as the
+app (AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference), then signs in through
+SOFTWARE_TOKEN_MFA and is refused a reused, a wrong and a late code and a replayed session;
+amazon-cognito-identity-js (mfa_cognito_js.mjs) and aws-amplify v6 (mfa_amplify.mjs) sign in
+with TOTP and email codes, choose a factor and set up TOTP during sign-in. Prints 'N passed,
+N failed'."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import boto3
+import botocore.config
+import pyotp
+
+from checks import HERE, Results, build_binary, check, error_code, free_port, start_server  # noqa: E402
+
+PASSWORD = "Correct-Horse-1"
+
+
+class Authenticator:
+    """pyotp as the user's app: hands out codes of steps not used before, within the one step of
+    drift either way the server accepts."""
+
+    def __init__(self, secret):
+        self.totp = pyotp.TOTP(secret)
+        self.last = None
+
+    def next(self):
+        while True:
+            now = int(time.time()) // 30
+            step = now - 1 if self.last is None else max(self.last + 1, now - 1)
+            if step <= now + 1:
+                self.last = step
+                return self.totp.at(step * 30)
+            time.sleep(1)
+
+
+def node(script, *args):
+    done = subprocess.run(["node", os.path.join(HERE, script), *args], cwd=HERE, capture_output=True, text=True, timeout=300)
+    print(done.stdout + done.stderr, end="")
+    return done.returncode == 0
+
+
+def main():
+    binary = build_binary()
+    work = tempfile.mkdtemp(prefix="cognate-mfa-")
+    port = free_port()
+    server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key_id,
+                           aws_secret_access_key=secret, config=botocore.config.Config(retries={"max_attempts": 1}))
+        flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+        def user(pool_id, name, email=None):
+            attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}] if email else []
+            idp.admin_create_user(UserPoolId=pool_id, Username=name, MessageAction="SUPPRESS", UserAttributes=attributes)
+            idp.admin_set_user_password(UserPoolId=pool_id, Username=name, Password=PASSWORD, Permanent=True)
+
+        # A pool where MFA is optional, with TOTP and email codes.
+        pool_id = idp.create_user_pool(PoolName="mfa")["UserPool"]["Id"]
+        code, _ = error_code(lambda: idp.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL"))
+        check(f"OPTIONAL with no factor is refused ({code})", code == "InvalidParameterException")
+        code, _ = error_code(lambda: idp.set_user_pool_mfa_config(
+            UserPoolId=pool_id, EmailMfaConfiguration={"Message": "no placeholder"}, MfaConfiguration="OPTIONAL"))
+        check(f"an email message without {{####}} is refused ({code})", code == "InvalidParameterException")
+        configured = idp.set_user_pool_mfa_config(
+            UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True},
+            EmailMfaConfiguration={"Message": "Your sign-in code is {####}", "Subject": "Sign-in code"},
+            MfaConfiguration="OPTIONAL")
+        check("SetUserPoolMfaConfig answers the configuration",
+              configured["MfaConfiguration"] == "OPTIONAL" and configured["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+              and configured["EmailMfaConfiguration"]["Subject"] == "Sign-in code")
+        check("DescribeUserPool shows MfaConfiguration",
+              idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["MfaConfiguration"] == "OPTIONAL")
+        client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
+        user(pool_id, "pat", "pat@example.com")
+
+        def sign_in():
+            return idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                     AuthParameters={"USERNAME": "pat", "PASSWORD": PASSWORD})
+
+        def answer(session, code):
+            return idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
+                                                 ChallengeResponses={"USERNAME": "pat", "SOFTWARE_TOKEN_MFA_CODE": code})
+
+        tokens = sign_in()["AuthenticationResult"]
+        check("OPTIONAL and no factor: tokens at once", "AccessToken" in tokens)
+        access = tokens["AccessToken"]
+        associated = idp.associate_software_token(AccessToken=access)
+        check("AssociateSoftwareToken answers a 32-letter base32 secret",
+              len(associated["SecretCode"]) == 32 and set(associated["SecretCode"]) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"))
+        app = Authenticator(associated["SecretCode"])
+        code, _ = error_code(lambda: idp.set_user_mfa_preference(
+            AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}))
+        check(f"TOTP cannot be enabled before it is verified ({code})", code == "InvalidParameterException")
+        unvalidated = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key_id,
+                                   aws_secret_access_key=secret,
+                                   config=botocore.config.Config(retries={"max_attempts": 1}, parameter_validation=False))
+        code, _ = error_code(lambda: unvalidated.verify_software_token(AccessToken=access, UserCode="12345"))
+        check(f"a five-digit code is refused ({code})", code == "InvalidParameterException")
+        wrong = f"{(int(app.totp.now()) + 1) % 1000000:06d}"
+        code, _ = error_code(lambda: idp.verify_software_token(AccessToken=access, UserCode=wrong))
+        check(f"a wrong code does not verify ({code})", code == "EnableSoftwareTokenMFAException")
+        verified = idp.verify_software_token(AccessToken=access, UserCode=app.next(), FriendlyDeviceName="pyotp")
+        check("VerifySoftwareToken answers SUCCESS", verified["Status"] == "SUCCESS")
+        idp.set_user_mfa_preference(AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+        shown = idp.get_user(AccessToken=access)
+        check("GetUser shows TOTP enabled and preferred",
+              shown.get("UserMFASettingList") == ["SOFTWARE_TOKEN_MFA"] and shown.get("PreferredMfaSetting") == "SOFTWARE_TOKEN_MFA")
+
+        challenge = sign_in()
+        check("the next sign-in asks for the code", challenge.get("ChallengeName") == "SOFTWARE_TOKEN_MFA"
+              and challenge["ChallengeParameters"].get("USER_ID_FOR_SRP") == "pat")
+        code, _ = error_code(lambda: answer(challenge["Session"], f"{(int(app.totp.now()) + 7) % 1000000:06d}"))
+        check(f"a wrong code is refused ({code})", code == "CodeMismatchException")
+        used = app.next()
+        result = answer(challenge["Session"], used)
+        check("the right code in the same session answers tokens", "AccessToken" in result["AuthenticationResult"])
+        code, _ = error_code(lambda: answer(challenge["Session"], app.next()))
+        check(f"the spent session is refused ({code})", code == "NotAuthorizedException")
+        again = sign_in()
+        code, _ = error_code(lambda: answer(again["Session"], used))
+        check(f"a code already used is refused ({code})", code == "CodeMismatchException")
+        check("a fresh code signs in", "AccessToken" in answer(again["Session"], app.next())["AuthenticationResult"])
+
+        idp.admin_set_user_mfa_preference(UserPoolId=pool_id, Username="pat",
+                                          SoftwareTokenMfaSettings={"Enabled": False})
+        check("AdminSetUserMFAPreference turns TOTP off", "AuthenticationResult" in sign_in())
+
+        # A pool that requires MFA: TOTP only.
+        required_pool = idp.create_user_pool(PoolName="mfa-required")["UserPool"]["Id"]
+        idp.set_user_pool_mfa_config(UserPoolId=required_pool, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="ON")
+        required_client = idp.create_user_pool_client(UserPoolId=required_pool, ClientName="app", ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
+        user(required_pool, "quinn")
+        user(required_pool, "rey")
+
+        # amazon-cognito-identity-js: an authenticator set up for "jo" here, and MFA_SETUP for "quinn".
+        user(pool_id, "jo", "jo@example.com")
+        jo = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "jo", "PASSWORD": PASSWORD})["AuthenticationResult"]["AccessToken"]
+        jo_secret = idp.associate_software_token(AccessToken=jo)["SecretCode"]
+        idp.verify_software_token(AccessToken=jo, UserCode=Authenticator(jo_secret).next())
+        idp.set_user_mfa_preference(AccessToken=jo, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+        check("amazon-cognito-identity-js: totpRequired, sendMFACode, mfaSetup and verifySoftwareToken",
+              node("mfa_cognito_js.mjs", endpoint + "/", pool_id, client_id, "jo", PASSWORD, jo_secret,
+                   required_pool, required_client, "quinn"))
+        user(pool_id, "amy", "amy@example.com")
+        check("aws-amplify v6: setUpTOTP, TOTP and email codes, MFA selection and TOTP set-up at sign-in",
+              node("mfa_amplify.mjs", endpoint, pool_id, client_id, "amy", PASSWORD, "amy@example.com",
+                   required_pool, required_client, "rey", key_id, secret))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{Results.passed} passed, {Results.failed} failed")
+    return 0 if Results.failed == 0 and Results.passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
