@@ -3,7 +3,9 @@
 // exp, signature through the JWKS), userinfo and refresh — all done by the library, none of it
 // here. Walks sign-up → confirmation code (from the outbox) → sign-in → code → tokens; the
 // session cookie; sign-out; the CSRF and redirect-URI refusals; the pool's look; and federated
-// sign-in through oidc-provider and through a second cognate. Prints "ok …" / "FAIL …" lines.
+// sign-in through oidc-provider and through a second cognate; and MFA in a pool that requires it
+// (an authenticator set up from the page's QR code and key, its codes, an emailed code). Prints
+// "ok …" / "FAIL …" lines.
 //
 // usage: node hosted_browser.mjs '<settings JSON from hosted_flows.py>'
 
@@ -11,6 +13,7 @@ import http from "node:http";
 import path from "node:path";
 import * as client from "openid-client";
 import { chromium } from "playwright-core";
+import { codes } from "./totp.mjs";
 
 const settings = JSON.parse(process.argv[2]);
 const redirectUri = `${settings.app}/callback`;
@@ -62,9 +65,9 @@ async function exchange(page, request) {
   return client.authorizationCodeGrant(config, new URL(page.url()), request.checks);
 }
 
-async function outboxCode(destination) {
+async function outboxCode(destination, outbox = settings.outbox) {
   const [key, secret] = settings.root;
-  const response = await fetch(settings.outbox, { headers: { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}` } });
+  const response = await fetch(outbox, { headers: { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}` } });
   const messages = (await response.json()).Messages.filter((message) => message.Destination === destination);
   return messages.at(-1)?.Body.match(/\b\d{6}\b/)?.[0];
 }
@@ -225,6 +228,58 @@ try {
   check("a Partner user is created with the upstream email",
     partnerClaims["cognito:username"].startsWith("Partner_") && partnerClaims.email === "bob@partner.example");
   await partner.close();
+
+  // 8. MFA: max sets up an authenticator app on the pages (a wrong code first), then signs in
+  // with its codes; mia gets her code by email.
+  const mfa = await browser.newContext();
+  const mfaPage = await mfa.newPage();
+  await mfaPage.goto(settings.mfa.authorize);
+  await mfaPage.getByLabel("Username").fill("max");
+  await mfaPage.getByLabel("Password").fill("Mfa-Pass-2026");
+  await mfaPage.getByRole("button", { name: "Sign in" }).click();
+  check(`a user with no factor is asked to set up an authenticator (${await mfaPage.title()})`,
+    (await mfaPage.title()) === "Set up your authenticator app");
+  check("the page shows the QR code", await mfaPage.locator(".qr svg").count() === 1);
+  const shownSecret = (await mfaPage.locator("#totp-secret").textContent()) ?? "";
+  check("and the key as text", /^[A-Z2-7]{32}$/.test(shownSecret));
+  await screenshot(mfaPage, "mfa-setup");
+  const next = codes(shownSecret);
+  await mfaPage.getByLabel("Code from the app").fill("000000");
+  await mfaPage.getByRole("button", { name: "Verify" }).click();
+  check("a wrong code is refused on the set-up page", (await mfaPage.getByRole("alert").textContent()).includes("does not match")
+    && (await mfaPage.locator("#totp-secret").textContent()) === shownSecret);
+  await mfaPage.getByLabel("Code from the app").fill(await next());
+  await mfaPage.getByRole("button", { name: "Verify" }).click();
+  await mfaPage.waitForURL(`${redirectUri}?**`);
+  check("the verified authenticator completes the sign-in", new URL(mfaPage.url()).searchParams.has("code"));
+  await mfa.close();
+
+  const again = await browser.newContext();
+  const againPage = await again.newPage();
+  await againPage.goto(settings.mfa.authorize);
+  await againPage.getByLabel("Username").fill("max");
+  await againPage.getByLabel("Password").fill("Mfa-Pass-2026");
+  await againPage.getByRole("button", { name: "Sign in" }).click();
+  check("the next sign-in asks for the app's code", (await againPage.title()) === "Enter your code");
+  await screenshot(againPage, "mfa-code");
+  await againPage.getByLabel("Code from your authenticator app").fill(await next());
+  await againPage.getByRole("button", { name: "Sign in" }).click();
+  await againPage.waitForURL(`${redirectUri}?**`);
+  check("the app's code signs in", new URL(againPage.url()).searchParams.has("code"));
+  await again.close();
+
+  const email = await browser.newContext();
+  const emailPage = await email.newPage();
+  await emailPage.goto(settings.mfa.authorize);
+  await emailPage.getByLabel("Username").fill("mia");
+  await emailPage.getByLabel("Password").fill("Mfa-Pass-2026");
+  await emailPage.getByRole("button", { name: "Sign in" }).click();
+  check("a user with an email address is sent a code", (await emailPage.getByRole("status").textContent()).includes("m***@e***"));
+  await emailPage.getByLabel("Code").fill(await outboxCode("mia@example.com", settings.mfa.outbox));
+  await emailPage.getByRole("button", { name: "Sign in" }).click();
+  await emailPage.waitForURL(`${redirectUri}?**`);
+  check("the emailed code signs in", new URL(emailPage.url()).searchParams.has("code"));
+  await email.close();
 } catch (error) {
   failures += 1;
   console.log(`FAIL the browser walk stopped: ${error.stack ?? error}`);

@@ -3,7 +3,8 @@
 and two upstream identity providers — the third-party `oidc-provider` package and a second
 cognate — then `hosted_browser.mjs` drives Debian's Chromium (playwright-core) through the pages
 while `openid-client`, a relying-party library written elsewhere, does discovery, code + PKCE,
-token validation and userinfo. Screenshots go to target/hosted-screenshots. Prints
+token validation and userinfo; in a pool that requires MFA, a user sets up an authenticator app
+on the pages and another signs in with an emailed code. Screenshots go to target/hosted-screenshots. Prints
 'N passed, N failed'."""
 
 import json
@@ -89,6 +90,19 @@ def main():
             AllowedOAuthScopes=["openid", "email", "profile"], CallbackURLs=[f"{app}/callback"], LogoutURLs=[f"{app}/signed-out"],
             SupportedIdentityProviders=["COGNITO", "Corp", "Partner"])["UserPoolClient"]
 
+        # A second pool that requires MFA (TOTP and email codes): max has no email and sets up an
+        # authenticator on the pages; mia gets an email code.
+        mfa_pool = idp.create_user_pool(PoolName="hosted-mfa")["UserPool"]["Id"]
+        idp.set_user_pool_mfa_config(UserPoolId=mfa_pool, SoftwareTokenMfaConfiguration={"Enabled": True},
+                                     EmailMfaConfiguration={"Message": "Your sign-in code is {####}"}, MfaConfiguration="ON")
+        mfa_web = idp.create_user_pool_client(
+            UserPoolId=mfa_pool, ClientName="web", AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthScopes=["openid"], CallbackURLs=[f"http://127.0.0.1:{app_port}/callback"],
+            SupportedIdentityProviders=["COGNITO"])["UserPoolClient"]["ClientId"]
+        for name, attributes in (("max", []), ("mia", [{"Name": "email", "Value": "mia@example.com"}, {"Name": "email_verified", "Value": "true"}])):
+            idp.admin_create_user(UserPoolId=mfa_pool, Username=name, MessageAction="SUPPRESS", UserAttributes=attributes)
+            idp.admin_set_user_password(UserPoolId=mfa_pool, Username=name, Password="Mfa-Pass-2026", Permanent=True)
+
         screenshots = os.path.join(ROOT, "target", "hosted-screenshots")
         shutil.rmtree(screenshots, ignore_errors=True)
         os.makedirs(screenshots)
@@ -101,6 +115,11 @@ def main():
             "root": [key_id, secret],
             "screenshots": screenshots,
             "domain_origin": f"http://hosted-demo.localhost:{port}",
+            "mfa": {
+                "authorize": f"{endpoint}/{mfa_pool}/oauth2/authorize?client_id={mfa_web}&response_type=code&scope=openid"
+                             f"&redirect_uri=http%3A%2F%2F127.0.0.1%3A{app_port}%2Fcallback",
+                "outbox": f"{endpoint}/_cognate/outbox?UserPoolId={mfa_pool}",
+            },
         }
         browser = subprocess.run(["node", os.path.join(HERE, "hosted_browser.mjs"), json.dumps(settings)],
                                  cwd=HERE, capture_output=True, text=True, timeout=300)
@@ -119,6 +138,9 @@ def main():
         check("the pool holds the signed-up user and one user per upstream provider",
               names == ["Corp", "Partner", "hana"])
         check("screenshots of the pages were saved", len(os.listdir(screenshots)) >= 6)
+        shown = idp.admin_get_user(UserPoolId=mfa_pool, Username="max")
+        check("the authenticator set up on the pages is max's preferred factor",
+              shown.get("UserMFASettingList") == ["SOFTWARE_TOKEN_MFA"] and shown.get("PreferredMfaSetting") == "SOFTWARE_TOKEN_MFA")
     finally:
         if provider:
             provider.stop()

@@ -146,6 +146,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/{pool_id}/confirmForgotPassword", get(crate::web::hosted::code_page).post(crate::web::hosted::code_submit))
         .route("/{pool_id}/forgotPassword", get(crate::web::hosted::forgot_page).post(crate::web::hosted::forgot_submit))
         .route("/{pool_id}/newPassword", post(crate::web::hosted::new_password_submit))
+        .route("/{pool_id}/mfa", post(crate::web::hosted::mfa_submit))
         .route("/{pool_id}/logout", get(crate::web::hosted::logout))
         .route("/{pool_id}/error", get(crate::web::hosted::error))
         .route("/{pool_id}/_ui/{client_id}/logo", get(crate::web::hosted::logo))

@@ -229,11 +229,6 @@ impl UserPoolService {
         self.reserve_sign_in(pool, &mut user).await?;
         let password_ok = self.password_matches(&user, password).await?;
         let user = self.record_first_factor(pool, user, password_ok).await?;
-        // The pages cannot ask for a second factor yet: a user who needs one is refused
-        // rather than signed in without it.
-        if user.status == UserStatus::Confirmed {
-            self.refuse_second_factor_on_pages(pool, &user)?;
-        }
         if user.status == UserStatus::ForceChangePassword {
             let AuthOutcome::Challenge { parameters, session: Some(session), .. } = self.new_password_challenge(pool, client, &user).await? else {
                 return Err(DomainError::internal("the new-password challenge has no session"));
@@ -247,6 +242,18 @@ impl UserPoolService {
                 .collect();
             return Ok(HostedStep::NewPasswordRequired { username: user.username, session, required });
         }
-        Ok(HostedStep::SignedIn(user))
+        self.hosted_second_step(pool, client, user).await
+    }
+
+    /// Where the hosted pages go once the password (and any new password) is settled: the second
+    /// factor's challenge when the pool and the user call for one, signed in otherwise.
+    pub async fn hosted_second_step(&self, pool: &UserPool, client: &AppClient, user: User) -> DomainResult<HostedStep> {
+        match self.second_factor(pool, client, &user, self.now()).await? {
+            Some(AuthOutcome::Challenge { name, parameters, session: Some(session) }) => {
+                Ok(HostedStep::SecondFactor { username: user.username, challenge: name, parameters, session })
+            }
+            Some(_) => Err(DomainError::internal("a second factor's challenge has no session")),
+            None => Ok(HostedStep::SignedIn(user)),
+        }
     }
 }

@@ -145,6 +145,8 @@ pub enum HostedStep {
     /// The user must reset the password: a reset code was sent (when it could be), and the page
     /// asks for it with the new password.
     ResetCodeSent,
+    /// The password was right and a second factor follows: the challenge the page asks.
+    SecondFactor { username: String, challenge: ChallengeName, parameters: BTreeMap<String, String>, session: String },
 }
 
 /// Who asked: a public client call (InitiateAuth) or an administrator naming the pool

@@ -33,17 +33,6 @@ fn usable_factors(pool: &UserPool, user: &User) -> Vec<MfaFactor> {
 }
 
 impl UserPoolService {
-    /// Refuses a sign-in through the hosted pages that needs a second factor: the pages do not
-    /// ask for one yet, and a user is never signed in without the MFA the pool requires.
-    pub fn refuse_second_factor_on_pages(&self, pool: &UserPool, user: &User) -> DomainResult<()> {
-        if self.needs_second_factor(pool, user) {
-            return Err(DomainError::NotImplemented(
-                "This sign-in needs a second factor, which the hosted pages do not ask for yet: sign in through the API.".into(),
-            ));
-        }
-        Ok(())
-    }
-
     /// Whether a sign-in of `user` that passed its first factor goes on to a second.
     pub(crate) fn needs_second_factor(&self, pool: &UserPool, user: &User) -> bool {
         match pool.settings.mfa_configuration {
@@ -159,7 +148,7 @@ impl UserPoolService {
     /// Answers SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE or MFA_SETUP. A code
     /// answer is counted on the session (three are taken) and as a failed attempt of the user
     /// before it is checked; a right one clears the failures and spends the session.
-    pub(crate) async fn answer_second_factor(
+    pub async fn answer_second_factor(
         &self,
         pool: &UserPool,
         client: &AppClient,

@@ -2,7 +2,7 @@
 //! preference (SetUserMFAPreference, the legacy SetUserSettings), TOTP enrolment
 //! (AssociateSoftwareToken, VerifySoftwareToken) and the challenges of a sign-in's second step.
 
-pub(crate) mod challenge;
+pub mod challenge;
 mod config;
 mod session;
 pub mod totp;

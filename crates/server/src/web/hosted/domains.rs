@@ -21,6 +21,7 @@ pub(crate) const DOMAIN_PATHS: &[&str] = &[
     "/forgotPassword",
     "/confirmForgotPassword",
     "/newPassword",
+    "/mfa",
     "/logout",
     "/error",
 ];

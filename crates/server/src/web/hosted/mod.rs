@@ -1,5 +1,5 @@
 //! The hosted sign-in of a pool's domain: `/oauth2/authorize`, the pages (sign-in, sign-up,
-//! confirmation, forgotten password, new password, error), `/logout` and the federation callback
+//! confirmation, forgotten password, new password, the second factor, error), `/logout` and the federation callback
 //! `/oauth2/idpresponse`. They answer under the issuer path (`/<pool id>/login`, …) and, through
 //! `domains::route_domains`, at the root of the pool's domain (`<prefix>.<public host>/login`, …).
 //!
@@ -20,5 +20,6 @@ pub use flow::PageRequest;
 pub use pages::codes::{code_page, code_submit, forgot_page, forgot_submit};
 pub use pages::endpoints::{error, idp_response, logo, logout};
 pub use pages::login::{authorize, login_page, login_submit};
+pub use pages::mfa::mfa_submit;
 pub use pages::new_password::new_password_submit;
 pub use pages::signup::{signup_page, signup_submit};

@@ -95,6 +95,9 @@ pub async fn login_submit(State(state): State<AppState>, page: PageRequest, body
             let content = new_password_content(&flow, &username, &session, &required, false);
             flow.render(StatusCode::OK, "Change your password", None, Some("Choose a new password to continue."), &content, OPERATION)
         }
+        Ok(HostedStep::SecondFactor { username, challenge, parameters, session }) => {
+            crate::web::hosted::pages::mfa::second_factor_page(&state, flow, &username, challenge, &parameters, &session, None).await
+        }
         Ok(HostedStep::ConfirmationCodeSent) => {
             let location = format!("{}&username={}", flow.action("confirm"), percent_encode(&username));
             redirect(&location, flow.cookies, OPERATION)

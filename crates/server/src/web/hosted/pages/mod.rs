@@ -4,5 +4,6 @@
 pub mod codes;
 pub mod endpoints;
 pub mod login;
+pub mod mfa;
 pub mod new_password;
 pub mod signup;

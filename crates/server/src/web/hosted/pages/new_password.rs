@@ -6,11 +6,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use cognate_domain::user_pool::auth::HostedStep;
 use cognate_domain::DomainError;
 
 use crate::state::AppState;
 use crate::web::hosted::flow::*;
 use crate::web::hosted::forms::*;
+use crate::web::hosted::render::{error_page, finish};
 
 
 
@@ -37,10 +39,17 @@ pub async fn new_password_submit(State(state): State<AppState>, page: PageReques
     let outcome = state
         .user_pools
         .complete_new_password(&flow.checked.pool, &flow.checked.client, form.get("session"), username, form.get("password").unwrap_or(""), &changes, None)
-        .await
-        .and_then(|user| state.user_pools.refuse_second_factor_on_pages(&flow.checked.pool, &user).map(|()| user));
+        .await;
+    let outcome = match outcome {
+        Ok(user) => state.user_pools.hosted_second_step(&flow.checked.pool, &flow.checked.client, user).await,
+        Err(error) => Err(error),
+    };
     match outcome {
-        Ok(user) => flow.signed_in(&state, &user, OPERATION).await,
+        Ok(HostedStep::SecondFactor { username, challenge, parameters, session }) => {
+            crate::web::hosted::pages::mfa::second_factor_page(&state, flow, &username, challenge, &parameters, &session, None).await
+        }
+        Ok(HostedStep::SignedIn(user)) => flow.signed_in(&state, &user, OPERATION).await,
+        Ok(_) => finish(error_page("The sign-in step is not known.", &flow.look.css), OPERATION),
         Err(DomainError::NotAuthorized(message)) => {
             let content = login_content(&flow, username, true);
             flow.render(StatusCode::BAD_REQUEST, "Sign in", Some(&format!("{message} Sign in again.")), None, &content, OPERATION)
