@@ -27,6 +27,7 @@ use signer::Signer;
 use startup::{startup, uuid_like};
 mod srp_load;
 mod sync_load;
+mod totp_load;
 
 #[derive(Parser)]
 #[command(name = "cognate-load", about = "Load and start-up measurements for cognate (loopback only).")]
@@ -154,6 +155,27 @@ enum Command {
         #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
         secret_access_key: String,
     },
+    /// Sign-ins with a password and an authenticator code (two calls each) in --pool: sets the
+    /// pool's TOTP factor, a client and --users enrolled users; then the raw Argon2id
+    /// verification rate, measured in the same run.
+    Totp {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        #[arg(long)]
+        pool: String,
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
     /// The enhanced flow under load: sets up an IAM role and an identity pool over a seeded user
     /// pool, signs in --users seeded users, then each request pair is GetId followed by
     /// GetCredentialsForIdentity with a user's ID token.
@@ -230,30 +252,13 @@ async fn main() {
             }
         }
         Command::Argon2 { threads, mode, seconds } => {
-            let verify = mode == "verify";
-            let phc = cognate_domain::crypto::hash_password("Correct-Horse-Battery-1").expect("hash");
-            let deadline = Instant::now() + Duration::from_secs(seconds.min(600));
-            let started = Instant::now();
-            let handles: Vec<_> = (0..threads.max(1))
-                .map(|_| {
-                    let phc = phc.clone();
-                    std::thread::spawn(move || {
-                        let mut count = 0u64;
-                        while Instant::now() < deadline {
-                            if verify {
-                                assert!(cognate_domain::crypto::verify_password("Correct-Horse-Battery-1", &phc));
-                            } else {
-                                cognate_domain::crypto::hash_password("Correct-Horse-Battery-1").expect("hash");
-                            }
-                            count += 1;
-                        }
-                        count
-                    })
-                })
-                .collect();
-            let total: u64 = handles.into_iter().map(|handle| handle.join().unwrap()).sum();
-            let elapsed = started.elapsed().as_secs_f64();
-            println!("argon2id (m=19456 KiB, t=2, p=1) {mode}: {total} in {elapsed:.1} s on {threads} threads: {:.1}/s", total as f64 / elapsed);
+            let rate = argon2_rate(threads, mode == "verify", Duration::from_secs(seconds.min(600)));
+            println!("argon2id (m=19456 KiB, t=2, p=1) {mode} on {threads} threads: {rate:.1}/s");
+        }
+        Command::Totp { endpoint, pool, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
+            assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
+            let signer = Signer { access_key_id, secret_access_key, region };
+            totp_load::run(&endpoint, &signer, &pool, users, concurrency, Duration::from_secs(seconds.min(600))).await
         }
         Command::Srp { endpoint, pool, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
@@ -271,6 +276,32 @@ async fn main() {
             identity_load(&endpoint, &signer, &pool, &client, users, concurrency, Duration::from_secs(seconds.min(600))).await
         }
     }
+}
+
+/// Argon2id hashes (or verifications) per second on `threads` threads for `duration`.
+fn argon2_rate(threads: usize, verify: bool, duration: Duration) -> f64 {
+    let phc = cognate_domain::crypto::hash_password("Correct-Horse-Battery-1").expect("hash");
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let handles: Vec<_> = (0..threads.max(1))
+        .map(|_| {
+            let phc = phc.clone();
+            std::thread::spawn(move || {
+                let mut count = 0u64;
+                while Instant::now() < deadline {
+                    if verify {
+                        assert!(cognate_domain::crypto::verify_password("Correct-Horse-Battery-1", &phc));
+                    } else {
+                        cognate_domain::crypto::hash_password("Correct-Horse-Battery-1").expect("hash");
+                    }
+                    count += 1;
+                }
+                count
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|handle| handle.join().unwrap()).sum();
+    total as f64 / started.elapsed().as_secs_f64()
 }
 
 /// The latencies and error counts of all load workers.
