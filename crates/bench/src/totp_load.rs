@@ -18,20 +18,6 @@ use super::{signed_setup_call, unsigned_json, uuid_like, Signer};
 
 const PASSWORD: &str = "Totp-Load-Pass-1";
 
-fn base32_decode(text: &str) -> Vec<u8> {
-    let (mut buffer, mut bits, mut bytes) = (0u32, 0u32, Vec::new());
-    for character in text.bytes() {
-        let value = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".iter().position(|&letter| letter == character).unwrap_or(0) as u32;
-        buffer = (buffer << 5) | value;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push((buffer >> bits) as u8);
-        }
-    }
-    bytes
-}
-
 fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
@@ -86,7 +72,7 @@ pub async fn run(endpoint: &str, signer: &Signer, pool: &str, users: usize, conc
         .expect("the set-up sign-in");
         let access = signed_in["AuthenticationResult"]["AccessToken"].as_str().expect("tokens").to_string();
         let associated = unsigned_json(&http, endpoint, &idp("AssociateSoftwareToken"), &serde_json::json!({"AccessToken": access})).await.expect("a secret");
-        let user = Enrolled { username, secret: base32_decode(associated["SecretCode"].as_str().unwrap_or("")), last_step: AtomicI64::new(i64::MIN / 2) };
+        let user = Enrolled { username, secret: totp::base32_decode(associated["SecretCode"].as_str().unwrap_or("")).expect("a base32 secret"), last_step: AtomicI64::new(i64::MIN / 2) };
         let code = user.take_code().expect("a code");
         unsigned_json(&http, endpoint, &idp("VerifySoftwareToken"), &serde_json::json!({"AccessToken": access, "UserCode": code})).await.expect("verified");
         unsigned_json(&http, endpoint, &idp("SetUserMFAPreference"), &serde_json::json!({

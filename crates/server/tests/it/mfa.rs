@@ -57,20 +57,6 @@ async fn answer(server: &TestServer, fixture: &Fixture, name: ChallengeNameType,
         .map_err(|error| error_code(&error))
 }
 
-fn base32_decode(text: &str) -> Vec<u8> {
-    let (mut buffer, mut bits, mut bytes) = (0u32, 0u32, Vec::new());
-    for character in text.bytes() {
-        let value = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".iter().position(|&letter| letter == character).expect("base32") as u32;
-        buffer = (buffer << 5) | value;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            bytes.push((buffer >> bits) as u8);
-        }
-    }
-    bytes
-}
-
 async fn totp_set_up_and_sign_in(backend: Backend) {
     let (server, clock) = server_with_clock(backend).await;
     let fixture = fixture(&server, "tina", false).await;
@@ -103,7 +89,7 @@ async fn totp_set_up_and_sign_in(backend: Backend) {
     let associated = server.idp.associate_software_token().session(&session).send().await.unwrap();
     let secret_code = associated.secret_code.unwrap();
     assert_eq!(secret_code.len(), 32, "160 bits in base32");
-    let secret = base32_decode(&secret_code);
+    let secret = totp::base32_decode(&secret_code).expect("base32");
     let session = associated.session.unwrap();
     let replayed = server.idp.associate_software_token().session(setup.session.as_deref().unwrap()).send().await.unwrap_err();
     assert_eq!(error_code(&replayed), "NotAuthorizedException", "a session is spent by its answer");

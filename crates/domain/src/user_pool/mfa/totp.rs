@@ -36,6 +36,22 @@ pub fn base32(bytes: &[u8]) -> String {
     text
 }
 
+/// The bytes of an RFC 4648 base32 text (no padding), as an authenticator app reads a secret;
+/// None when a character is not of the alphabet.
+pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
+    let (mut buffer, mut bits, mut bytes) = (0u32, 0u32, Vec::new());
+    for character in text.trim_end_matches('=').bytes() {
+        let value = BASE32_ALPHABET.iter().position(|&letter| letter == character.to_ascii_uppercase())? as u32;
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((buffer >> bits) as u8);
+        }
+    }
+    Some(bytes)
+}
+
 /// The code of one time step (HOTP with the step as the counter).
 pub fn code_at_step(secret: &[u8], step: i64) -> String {
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret);
@@ -90,6 +106,10 @@ mod tests {
         assert_eq!(base32(b"f"), "MY");
         assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
         assert_eq!(base32(&new_secret()).len(), 32);
+        let secret = new_secret();
+        assert_eq!(base32_decode(&base32(&secret)), Some(secret));
+        assert_eq!(base32_decode("MZXW6YTBOI"), Some(b"foobar".to_vec()));
+        assert_eq!(base32_decode("MZ1"), None);
     }
 
     #[test]
