@@ -16,7 +16,7 @@ use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutpu
 use cognate_domain::clock::{Clock, ManualClock};
 use cognate_domain::user_pool::mfa::totp;
 
-use crate::auth::{fixture, Fixture, PASSWORD};
+use crate::auth::{fixture, sign_in, Fixture, PASSWORD};
 use crate::harness::{database_url, error_code, test_config, Backend, TestServer};
 use crate::on_each_backend;
 use crate::sign_up::latest_code;
@@ -160,17 +160,8 @@ async fn totp_set_up_and_sign_in(backend: Backend) {
         let result = answer(&server, &fixture, ChallengeNameType::SoftwareTokenMfa, challenge.session.as_deref().unwrap(), &[("USERNAME", "tina"), ("SOFTWARE_TOKEN_MFA_CODE", &wrong)]).await;
         assert_eq!(result.unwrap_err(), "CodeMismatchException");
     }
-    let locked = server
-        .idp
-        .initiate_auth()
-        .client_id(&fixture.client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", "tina")
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error_code(&locked), "NotAuthorizedException", "locked out after five failures, the right password too");
+    let locked = sign_in(&server, &fixture, "tina", PASSWORD).await.unwrap_err();
+    assert_eq!(locked, "NotAuthorizedException", "locked out after five failures, the right password too");
     clock.advance_millis(60_000);
     let challenge = start_sign_in(&server, &fixture, "tina").await;
     let code = totp::code_at_step(&secret, totp::step_of(now()));

@@ -181,16 +181,18 @@ impl UserPoolService {
                 self.reserve_answer(&open).await?;
                 self.count_failure(pool, &mut user).await?;
                 let now = self.now();
+                // Checked on the stored user, in the write that records the step: a code is
+                // accepted once, even by answers racing on two nodes.
                 self.change_user_document(pool, &mut user, |user| {
-                        let factor = user.mfa.totp.as_mut().ok_or_else(code_mismatch)?;
-                        let secret = self.master_key.open(&factor.sealed_secret, TOTP_SECRET_CONTEXT)?;
-                        let step = totp::matching_step(&secret, &code, now, factor.last_step).ok_or_else(code_mismatch)?;
-                        factor.last_step = Some(step);
-                        user.failed_sign_ins = 0;
-                        user.last_failed_sign_in_ms = None;
-                        Ok(())
-                    })
-                    .await?;
+                    let factor = user.mfa.totp.as_mut().ok_or_else(code_mismatch)?;
+                    let secret = self.master_key.open(&factor.sealed_secret, TOTP_SECRET_CONTEXT)?;
+                    let step = totp::matching_step(&secret, &code, now, factor.last_step).ok_or_else(code_mismatch)?;
+                    factor.last_step = Some(step);
+                    user.failed_sign_ins = 0;
+                    user.last_failed_sign_in_ms = None;
+                    Ok(())
+                })
+                .await?;
                 self.spend_challenge(&open).await?;
             }
             (Step::Select { choices }, ChallengeName::SelectMfaType) => {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::MfaFactor;
 use crate::error::{DomainError, DomainResult};
-use crate::records::{Document, Read, Records};
+use crate::records::{Document, Records};
 use crate::user_pool::auth::{invalid_session, random_token, sha256_hex};
 use crate::user_pool::{AppClient, User, UserPool, UserPoolService};
 
@@ -53,7 +53,7 @@ impl Document for ChallengeSession {
     const KIND: &'static str = "mfa-session";
 }
 
-/// A session read for answering: the document, the text it was stored as, and its key.
+/// A session read for answering: the document and the key it is filed under.
 pub(super) struct OpenSession {
     pub session: ChallengeSession,
     key: String,
@@ -83,12 +83,11 @@ impl UserPoolService {
     pub(super) async fn read_challenge(&self, token: Option<&str>, client: Option<&AppClient>) -> DomainResult<OpenSession> {
         let token = token.filter(|token| !token.is_empty()).ok_or_else(invalid_session)?;
         let key = sha256_hex(token);
-        let read: Read<ChallengeSession> = self.store.read_record_of("", &key).await?.ok_or_else(invalid_session)?;
-        let session = &read.value;
+        let session: ChallengeSession = self.store.get_record_of("", &key, self.now()).await?.ok_or_else(invalid_session)?;
         if session.spent || session.expires_ms < self.now() || client.is_some_and(|client| client.client_id != session.client_id) {
             return Err(invalid_session());
         }
-        Ok(OpenSession { session: read.value, key })
+        Ok(OpenSession { session, key })
     }
 
     /// Takes one of the session's answers before the answer is checked (a compare-and-set, so

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use cognate_domain::user_pool::auth::{AuthOutcome, AuthenticationResult, Caller};
 
-use super::{client_id, pool_id};
+use super::{client_id, missing_member, pool_id};
 use super::empty;
 use super::sign_up::delivery;
 use cognate_domain::user_pool::{AuthFlow, ChallengeName};
@@ -22,9 +22,7 @@ fn caller(admin: bool, user_pool_id: Option<String>) -> Result<Caller, ApiError>
     if !admin {
         return Ok(Caller::Client);
     }
-    let pool_id = user_pool_id.ok_or_else(|| {
-        ApiError::client("InvalidParameterException", crate::aws::validation::missing("userPoolId"))
-    })?;
+    let pool_id = user_pool_id.ok_or_else(|| missing_member("userPoolId"))?;
     Ok(Caller::Admin { pool_id })
 }
 
@@ -98,11 +96,11 @@ pub async fn get_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
         .filter(|attribute| !attribute.name.starts_with("dev:"))
         .map(|attribute| AttributeType { name: attribute.name.clone(), value: Some(attribute.value.clone()) })
         .collect();
-    let mut body = json!({ "Username": holder.user.username, "UserAttributes": attributes });
-    if let (Value::Object(body), Value::Object(mfa)) = (&mut body, to_body(&super::mfa::user_mfa_members(&holder.user.mfa))?) {
-        body.extend(mfa);
-    }
-    to_body(&body)
+    to_body(&GetUserResponse {
+        username: holder.user.username.clone(),
+        user_attributes: attributes,
+        mfa: super::mfa::user_mfa_members(&holder.user.mfa),
+    })
 }
 
 pub async fn global_sign_out(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
@@ -165,9 +163,7 @@ pub async fn get_user_attribute_verification_code(state: &AppState, raw: &[u8]) 
 
 pub async fn verify_user_attribute(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: AttributeNameRequest = parse_input(raw)?;
-    let code = input.code.ok_or_else(|| {
-        ApiError::client("InvalidParameterException", crate::aws::validation::missing("code"))
-    })?;
+    let code = input.code.ok_or_else(|| missing_member("code"))?;
     state
         .user_pools
         .verify_user_attribute(&input.access_token, &input.attribute_name, &code)

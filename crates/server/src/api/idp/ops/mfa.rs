@@ -11,11 +11,10 @@ use cognate_domain::user_pool::mfa::{
 };
 use cognate_domain::user_pool::MfaConfiguration;
 
-use super::{empty, pool_id};
+use super::{empty, missing_member, pool_id};
 use crate::api::idp::error::error_from_domain;
 use crate::api::idp::wire::*;
 use crate::aws::json::{parse_input, to_body, ApiError};
-use crate::aws::validation::missing;
 use crate::state::AppState;
 
 fn config_output(configuration: MfaConfiguration, mfa: PoolMfa) -> Result<Value, ApiError> {
@@ -147,8 +146,4 @@ pub fn user_mfa_members(mfa: &UserMfa) -> UserMfaMembers {
         preferred_mfa_setting: view.preferred.map(str::to_string),
         user_mfa_setting_list: view.settings.iter().map(|name| name.to_string()).collect(),
     }
-}
-
-fn missing_member(member: &str) -> ApiError {
-    ApiError::client("InvalidParameterException", missing(member))
 }

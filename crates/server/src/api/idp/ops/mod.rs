@@ -24,3 +24,9 @@ pub fn client_id(value: &str) -> Result<cognate_domain::ids::ClientId, ApiError>
 pub fn pool_id(value: &str) -> Result<cognate_domain::ids::UserPoolId, ApiError> {
     cognate_domain::ids::UserPoolId::parse(value).map_err(crate::api::idp::error::error_from_domain)
 }
+
+/// The error of a required member the request left out (one that the operation's shape leaves
+/// optional because another form of the operation does not need it).
+pub fn missing_member(member: &str) -> ApiError {
+    ApiError::client("InvalidParameterException", crate::aws::validation::missing(member))
+}

@@ -76,6 +76,15 @@ pub struct UserType {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
+pub struct GetUserResponse {
+    pub username: String,
+    pub user_attributes: Vec<AttributeType>,
+    #[serde(flatten)]
+    pub mfa: super::mfa::UserMfaMembers,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct AdminGetUserResponse {
     pub username: String,
     pub user_attributes: Vec<AttributeType>,
