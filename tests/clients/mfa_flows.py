@@ -156,6 +156,35 @@ def main():
         check("aws-amplify v6: setUpTOTP, TOTP and email codes, MFA selection and TOTP set-up at sign-in",
               node("mfa_amplify.mjs", endpoint, pool_id, client_id, "amy", PASSWORD, "amy@example.com",
                    required_pool, required_client, "rey", key_id, secret))
+
+        # Remembered devices: a pool that remembers them and lets a remembered device replace the
+        # second factor; "dan" (amazon-cognito-identity-js) and "ava" (Amplify) have authenticators.
+        devices_pool = idp.create_user_pool(PoolName="mfa-devices", DeviceConfiguration={
+            "ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False})["UserPool"]["Id"]
+        idp.set_user_pool_mfa_config(UserPoolId=devices_pool, SoftwareTokenMfaConfiguration={"Enabled": True},
+                                     MfaConfiguration="OPTIONAL")
+        devices_client = idp.create_user_pool_client(UserPoolId=devices_pool, ClientName="app", ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
+
+        def with_authenticator(name):
+            user(devices_pool, name)
+            signed_in = idp.initiate_auth(ClientId=devices_client, AuthFlow="USER_PASSWORD_AUTH",
+                                          AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD})["AuthenticationResult"]
+            check(f"a pool that remembers devices gives {name}'s sign-in a device key",
+                  signed_in.get("NewDeviceMetadata", {}).get("DeviceKey", "").startswith("us-east-1_"))
+            token = signed_in["AccessToken"]
+            totp_secret = idp.associate_software_token(AccessToken=token)["SecretCode"]
+            idp.verify_software_token(AccessToken=token, UserCode=Authenticator(totp_secret).next())
+            idp.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+            return totp_secret
+
+        check("amazon-cognito-identity-js: a confirmed device passes DEVICE_SRP_AUTH without a code until forgotten",
+              node("devices_cognito_js.mjs", endpoint + "/", devices_pool, devices_client, "dan", PASSWORD,
+                   with_authenticator("dan")))
+        listed = idp.admin_list_devices(UserPoolId=devices_pool, Username="dan")["Devices"]
+        check("AdminListDevices shows the device confirmed after the forgotten one",
+              len(listed) == 1 and any(a["Name"] == "device_name" for a in listed[0]["DeviceAttributes"]))
+        check("aws-amplify v6: fetchDevices, a device sign-in without a code, forgetDevice",
+              node("devices_amplify.mjs", endpoint, devices_pool, devices_client, "ava", PASSWORD, with_authenticator("ava")))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

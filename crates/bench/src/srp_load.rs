@@ -95,7 +95,7 @@ async fn sign_in(http: &reqwest::Client, endpoint: &str, pool: &str, client_id: 
     let timestamp = format_timestamp(now);
     let computing = Instant::now();
     let signature = attempt
-        .claim(pool, &text("USER_ID_FOR_SRP"), PASSWORD, &text("SALT"), &text("SRP_B"), &text("SECRET_BLOCK"), &timestamp)
+        .claim(cognate_domain::srp::pool_name(pool), &text("USER_ID_FOR_SRP"), PASSWORD, &text("SALT"), &text("SRP_B"), &text("SECRET_BLOCK"), &timestamp)
         .ok_or("the server's SRP_B was refused")?;
     *client_time += computing.elapsed();
     let answer = unsigned_json(http, endpoint, "AWSCognitoIdentityProviderService.RespondToAuthChallenge", &serde_json::json!({

@@ -59,6 +59,9 @@ pub enum DomainError {
     /// (SoftwareTokenMFANotFoundException).
     #[error("{0}")]
     SoftwareTokenMfaNotFound(String),
+    /// A device that is confirmed already (DeviceKeyExistsException).
+    #[error("{0}")]
+    DeviceKeyExists(String),
     /// A one-time code has expired.
     #[error("{0}")]
     ExpiredCode(String),

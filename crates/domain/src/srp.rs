@@ -82,12 +82,14 @@ pub fn pool_name(pool_id: &str) -> &str {
     pool_id.split_once('_').map(|(_, name)| name).unwrap_or(pool_id)
 }
 
-/// A fresh salt and the verifier of `password`, as hex.
-pub fn make_verifier(pool_id: &str, user_id: &str, password: &str) -> (String, String) {
+/// A fresh salt and the verifier of `password`, as hex. `realm` is what the client puts before
+/// the user id in `x`: the pool's name ([`pool_name`]) for users, the device group key for
+/// remembered devices (whose user id is the device key).
+pub fn make_verifier(realm: &str, user_id: &str, password: &str) -> (String, String) {
     let mut salt_bytes = [0u8; 16];
     OsRng.fill_bytes(&mut salt_bytes);
     let salt = BigUint::from_bytes_be(&salt_bytes);
-    let verifier = g().modpow(&x(pool_name(pool_id), user_id, password, &salt), &n());
+    let verifier = g().modpow(&x(realm, user_id, password, &salt), &n());
     (to_hex_canonical(&salt), to_hex(&verifier))
 }
 
@@ -115,6 +117,13 @@ fn to_hex_canonical(value: &BigUint) -> String {
     hex::encode(pad(value))
 }
 
+/// Whether `bytes` (big-endian) are a number the group can use as a verifier: not zero and below
+/// the prime.
+pub fn is_group_element(bytes: &[u8]) -> bool {
+    let value = BigUint::from_bytes_be(bytes);
+    value != BigUint::from(0u32) && value < n()
+}
+
 /// The server's ephemeral values for one attempt.
 pub struct ServerChallenge {
     pub b: BigUint,
@@ -136,11 +145,12 @@ pub fn server_challenge(verifier_hex: &str, a_hex: &str) -> Option<ServerChallen
     Some(ServerChallenge { b, big_b })
 }
 
-/// The claim signature the client must send: base64(HMAC(K, poolName || userId || secretBlock ||
-/// timestamp)), where K is derived from the shared secret. None when `u` is zero.
+/// The claim signature the client must send: base64(HMAC(K, realm || userId || secretBlock ||
+/// timestamp)), where K is derived from the shared secret and `realm` is as in
+/// [`make_verifier`]. None when `u` is zero.
 #[allow(clippy::too_many_arguments)]
 pub fn expected_signature(
-    pool_id: &str,
+    realm: &str,
     user_id: &str,
     verifier_hex: &str,
     a_hex: &str,
@@ -157,18 +167,18 @@ pub fn expected_signature(
         return None;
     }
     let shared = (big_a * verifier.modpow(&u, &modulus)).modpow(b, &modulus);
-    Some(claim_signature(pool_id, user_id, &u, &shared, secret_block, timestamp))
+    Some(claim_signature(realm, user_id, &u, &shared, secret_block, timestamp))
 }
 
-/// base64(HMAC(K, poolName || userId || secretBlock || timestamp)), K the first 16 bytes of
+/// base64(HMAC(K, realm || userId || secretBlock || timestamp)), K the first 16 bytes of
 /// HKDF(salt = pad(u), key = pad(S), info = "Caldera Derived Key").
-fn claim_signature(pool_id: &str, user_id: &str, u: &BigUint, shared: &BigUint, secret_block: &[u8], timestamp: &str) -> String {
+fn claim_signature(realm: &str, user_id: &str, u: &BigUint, shared: &BigUint, secret_block: &[u8], timestamp: &str) -> String {
     let prk = hmac_sha256(&pad(u), &pad(shared));
     let mut info = b"Caldera Derived Key".to_vec();
     info.push(1);
     let key = &hmac_sha256(&prk, &info)[..16];
     let mut message = Vec::new();
-    message.extend_from_slice(pool_name(pool_id).as_bytes());
+    message.extend_from_slice(realm.as_bytes());
     message.extend_from_slice(user_id.as_bytes());
     message.extend_from_slice(secret_block);
     message.extend_from_slice(timestamp.as_bytes());
@@ -204,7 +214,7 @@ impl ClientAttempt {
     /// PASSWORD_CLAIM_SIGNATURE for the server's SALT, SRP_B and SECRET_BLOCK (base64): the key
     /// from `S = (B - k·g^x)^(a + u·x)`, then the HMAC over pool name, user id, block and
     /// timestamp. None for a `B` or `u` that must be refused.
-    pub fn claim(&self, pool_id: &str, user_id: &str, password: &str, salt_hex: &str, b_hex: &str, secret_block: &str, timestamp: &str) -> Option<String> {
+    pub fn claim(&self, realm: &str, user_id: &str, password: &str, salt_hex: &str, b_hex: &str, secret_block: &str, timestamp: &str) -> Option<String> {
         let modulus = n();
         let big_b = parse_hex(b_hex)?;
         if (&big_b % &modulus) == BigUint::from(0u32) {
@@ -214,11 +224,11 @@ impl ClientAttempt {
         if u == BigUint::from(0u32) {
             return None;
         }
-        let x_value = x(pool_name(pool_id), user_id, password, &parse_hex(salt_hex)?);
+        let x_value = x(realm, user_id, password, &parse_hex(salt_hex)?);
         let k_g_x = (k() * g().modpow(&x_value, &modulus)) % &modulus;
         let base = (&big_b % &modulus + &modulus - k_g_x) % &modulus;
         let shared = base.modpow(&(&self.a + &u * &x_value), &modulus);
-        Some(claim_signature(pool_id, user_id, &u, &shared, &BASE64.decode(secret_block).ok()?, timestamp))
+        Some(claim_signature(realm, user_id, &u, &shared, &BASE64.decode(secret_block).ok()?, timestamp))
     }
 }
 
@@ -288,7 +298,7 @@ mod tests {
         assert!(to_hex(&big_a).starts_with("c0a14065bf6a9acbe1c79844"));
         assert!(to_hex(&big_b).starts_with("c7b97648c0396f60da4965bd"));
         let signature = expected_signature(
-            "us-east-1_AbCdEfGhI",
+            "AbCdEfGhI",
             "alice",
             &to_hex(&verifier),
             &to_hex(&big_a),
@@ -310,9 +320,9 @@ mod tests {
         let b = BigUint::from_bytes_be(&[0x1f; 32]);
         let big_b = (k() * &verifier + g().modpow(&b, &n())) % n();
         let block = BASE64.encode(b"secret-block-bytes");
-        let claim = attempt.claim("us-east-1_AbCdEfGhI", "alice", "P@ssw0rd!", &to_hex(&salt), &to_hex(&big_b), &block, "Sat Nov 7 01:02:03 UTC 2026");
+        let claim = attempt.claim("AbCdEfGhI", "alice", "P@ssw0rd!", &to_hex(&salt), &to_hex(&big_b), &block, "Sat Nov 7 01:02:03 UTC 2026");
         assert_eq!(claim.as_deref(), Some("niboNFbgaglZdoii/uxf8MbWioPXobot2LOyUseQNhs="));
-        let wrong = attempt.claim("us-east-1_AbCdEfGhI", "alice", "wrong", &to_hex(&salt), &to_hex(&big_b), &block, "Sat Nov 7 01:02:03 UTC 2026");
+        let wrong = attempt.claim("AbCdEfGhI", "alice", "wrong", &to_hex(&salt), &to_hex(&big_b), &block, "Sat Nov 7 01:02:03 UTC 2026");
         assert_ne!(wrong, claim);
         assert_eq!(format_timestamp(1_794_013_323), "Sat Nov 7 01:02:03 UTC 2026");
         assert_eq!(parse_timestamp(&format_timestamp(1_794_013_323)), Some(1_794_013_323));
@@ -335,7 +345,7 @@ mod tests {
 
     #[test]
     fn zero_a_is_refused() {
-        let (_, verifier) = make_verifier("us-east-1_abc", "alice", "pw");
+        let (_, verifier) = make_verifier("abc", "alice", "pw");
         assert!(server_challenge(&verifier, "0").is_none());
         assert!(server_challenge(&verifier, &N_HEX.to_lowercase()).is_none());
         assert!(server_challenge(&verifier, "zz").is_none());

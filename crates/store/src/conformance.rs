@@ -189,6 +189,7 @@ async fn run_suite(store: SqlStore) {
         revoked: false,
         rotated_ms: None,
         scopes: Some(vec!["openid".into(), "email".into()]),
+        device_key: Some("us-east-1_device".into()),
     };
     store.insert_refresh_token(&token).await.unwrap();
 

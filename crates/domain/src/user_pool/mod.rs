@@ -8,6 +8,7 @@ pub mod filter;
 pub mod hosted;
 pub mod inputs;
 pub mod messages;
+pub mod devices;
 pub mod mfa;
 pub mod oauth;
 pub mod password;

@@ -228,7 +228,7 @@ impl UserPoolService {
     ) -> Result<RefreshedTokens, OAuthError> {
         let client = self.token_client(pool_id, client_id, client_secret).await?;
         let pool = self.load_pool(pool_id).await?;
-        match self.refresh_with(&pool, &client, refresh_token, None, super::auth::refresh::RefreshBy::Rotating).await {
+        match self.refresh_with(&pool, &client, refresh_token, None, None, super::auth::refresh::RefreshBy::Rotating).await {
             Ok(super::auth::AuthOutcome::Authenticated(result)) => Ok(RefreshedTokens {
                 access_token: result.access_token,
                 id_token: result.id_token,

@@ -26,6 +26,10 @@ pub struct RefreshTokenRecord {
     /// None for sign-ins through the API (the admin scope).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// The remembered or new device the sign-in was bound to: its refreshes keep it, and a
+    /// refresh that names another device is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
 }
 
 /// A sign-in waiting for the answer to a challenge. Only the SHA-256 of the session string is

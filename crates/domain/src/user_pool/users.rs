@@ -52,14 +52,14 @@ impl UserPoolService {
         let keep = pool.settings.password_policy.password_history_size.unwrap_or(0) as usize;
         let recent: Vec<String> = user.password_hash.iter().chain(user.password_history.iter()).take(keep).cloned().collect();
         let hashing = self.password_hashing;
-        let (pool_id, username, password) = (pool.id.clone(), user.username.clone(), password.to_string());
+        let (realm, username, password) = (crate::srp::pool_name(&pool.id).to_string(), user.username.clone(), password.to_string());
         let computed = self
             .cpu
             .run(move || -> DomainResult<Option<(String, (String, String))>> {
                 if recent.iter().any(|hash| crate::crypto::verify_password(&password, hash)) {
                     return Ok(None);
                 }
-                Ok(Some((hashing.hash(&password)?, crate::srp::make_verifier(&pool_id, &username, &password))))
+                Ok(Some((hashing.hash(&password)?, crate::srp::make_verifier(&realm, &username, &password))))
             })
             .await??;
         let Some((hash, (salt, verifier))) = computed else {
@@ -171,6 +171,7 @@ impl UserPoolService {
         if !self.store.delete_user(&pool.id, &pool.username_key(&user.username)).await? {
             return Err(user_not_found());
         }
+        self.store.write_records(&[UserPoolService::forget_all_devices(&pool.id, &user.sub)]).await?;
         Ok(())
     }
 

@@ -15,7 +15,7 @@ use crate::on_both_backends;
 
 pub(crate) const PASSWORD: &str = "Correct-Horse-1";
 
-fn claims(token: &str) -> Value {
+pub(crate) fn claims(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }

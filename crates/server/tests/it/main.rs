@@ -6,6 +6,7 @@ mod harness;
 mod auth;
 mod clients;
 mod concurrency;
+mod devices;
 mod cluster;
 mod federation;
 mod fidelity;

@@ -2,6 +2,7 @@
 //! password.
 
 use super::*;
+use crate::user_pool::devices::DeviceConfiguration;
 use crate::user_pool::mfa::challenge::SecondStep;
 
 impl UserPoolService {
@@ -47,17 +48,18 @@ impl UserPoolService {
         challenge_name: ChallengeName,
         responses: &BTreeMap<String, String>,
         session: Option<&str>,
+        source_ip: Option<String>,
     ) -> DomainResult<AuthOutcome> {
         let (pool, client) = self.client_for(client_id, &caller).await?;
         match challenge_name {
             ChallengeName::PasswordVerifier => return self.srp_finish(&pool, &client, responses).await,
+            ChallengeName::DeviceSrpAuth => return self.answer_device_srp(&pool, &client, responses, session).await,
+            ChallengeName::DevicePasswordVerifier => return self.answer_device_password_verifier(&pool, &client, responses, source_ip).await,
             ChallengeName::NewPasswordRequired => {}
             ChallengeName::SmsMfa | ChallengeName::EmailOtp | ChallengeName::SoftwareTokenMfa | ChallengeName::SelectMfaType | ChallengeName::MfaSetup => {
                 let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
                 return match self.answer_second_factor(&pool, &client, challenge_name, responses, session, Some(secret_hash)).await? {
-                    SecondStep::Passed { user, auth_time_ms } => {
-                        self.issue_tokens(&pool, &client, &user, auth_time_ms, None, None).await.map(AuthOutcome::Authenticated)
-                    }
+                    SecondStep::Passed { user, progress } => self.finish_sign_in(&pool, &client, &user, &progress).await,
                     SecondStep::Challenge(outcome) => Ok(outcome),
                 };
             }
@@ -78,16 +80,30 @@ impl UserPoolService {
             .collect();
         let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
         let user = self.complete_new_password(&pool, &client, session, username, new_password, &changes, Some(secret_hash)).await?;
-        self.second_step_or_tokens(&pool, &client, &user, self.now()).await
+        self.second_step_or_tokens(&pool, &client, &user, &Progress::at(self.now())).await
     }
 
-    /// What follows a passed first factor (and a new password): the second factor's challenge
-    /// when the pool and the user call for one, tokens otherwise.
-    pub(crate) async fn second_step_or_tokens(&self, pool: &UserPool, client: &AppClient, user: &User, auth_time_ms: i64) -> DomainResult<AuthOutcome> {
-        match self.second_factor(pool, client, user, auth_time_ms).await? {
+    /// What follows a passed first factor (and a new password, or a device's proof): the second
+    /// factor's challenge when the pool and the user call for one, tokens otherwise.
+    pub(crate) async fn second_step_or_tokens(&self, pool: &UserPool, client: &AppClient, user: &User, progress: &Progress) -> DomainResult<AuthOutcome> {
+        match self.second_factor(pool, client, user, progress).await? {
             Some(challenge) => Ok(challenge),
-            None => self.issue_tokens(pool, client, user, auth_time_ms, None, None).await.map(AuthOutcome::Authenticated),
+            None => self.finish_sign_in(pool, client, user, progress).await,
         }
+    }
+
+    /// The tokens of a complete sign-in through the API. They are bound to the remembered device
+    /// the sign-in authenticated; without one, a pool that remembers devices gives the sign-in a
+    /// new device key (NewDeviceMetadata, and the access token's `device_key`) to confirm.
+    pub(crate) async fn finish_sign_in(&self, pool: &UserPool, client: &AppClient, user: &User, progress: &Progress) -> DomainResult<AuthOutcome> {
+        let new_device = match &progress.device_key {
+            None if DeviceConfiguration::of(pool).is_some() => Some(self.new_device(pool, user)),
+            _ => None,
+        };
+        let device_key = progress.device_key.clone().or_else(|| new_device.as_ref().map(|device| device.device_key.clone()));
+        let mut result = self.issue_tokens(pool, client, user, progress.auth_time_ms, Issue { device_key, ..Issue::default() }).await?;
+        result.new_device = new_device;
+        Ok(AuthOutcome::Authenticated(result))
     }
 
     /// Answers NEW_PASSWORD_REQUIRED: the session must be this client's and this user's, the

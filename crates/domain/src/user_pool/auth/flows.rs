@@ -3,6 +3,7 @@
 //! sign-in.
 
 use super::*;
+use crate::user_pool::devices::RememberedDevice;
 use crate::user_pool::settings_enums::AuthFlow;
 
 impl UserPoolService {
@@ -58,9 +59,10 @@ impl UserPoolService {
             self.decoy_check(password).await?;
             return Err(incorrect_credentials());
         };
+        let device = self.named_device(pool, &user, parameters.get("DEVICE_KEY").map(String::as_str)).await?;
         self.reserve_sign_in(pool, &mut user).await?;
         let password_ok = self.password_matches(&user, password).await?;
-        self.after_first_factor(pool, client, user, password_ok).await
+        self.after_first_factor(pool, client, user, password_ok, device).await
     }
 
     /// The user a sign-in names, after the SECRET_HASH check. None when the user does not exist
@@ -126,18 +128,23 @@ impl UserPoolService {
     }
 
     /// Records the outcome of the first factor and, when it succeeded, continues the sign-in:
-    /// a challenge, an error for the user's state, or tokens.
+    /// a challenge (the device's proof when a remembered device was named), an error for the
+    /// user's state, or tokens.
     pub(crate) async fn after_first_factor(
         &self,
         pool: &UserPool,
         client: &AppClient,
         user: User,
         first_factor_ok: bool,
+        device: Option<RememberedDevice>,
     ) -> DomainResult<AuthOutcome> {
-        let user = self.record_first_factor(pool, user, first_factor_ok).await?;
-        match user.status {
-            UserStatus::Confirmed => self.second_step_or_tokens(pool, client, &user, self.now()).await,
-            UserStatus::ForceChangePassword => self.new_password_challenge(pool, client, &user).await,
+        let device_follows = device.is_some() && user.status == UserStatus::Confirmed;
+        let user = self.record_first_factor(pool, user, first_factor_ok, device_follows).await?;
+        let progress = Progress::at(self.now());
+        match (user.status, device) {
+            (UserStatus::Confirmed, Some(device)) => self.device_challenge(pool, client, &user, &device, &progress).await,
+            (UserStatus::Confirmed, None) => self.second_step_or_tokens(pool, client, &user, &progress).await,
+            (UserStatus::ForceChangePassword, _) => self.new_password_challenge(pool, client, &user).await,
             _ => Err(DomainError::internal("record_first_factor let through a user who cannot sign in")),
         }
     }
@@ -145,8 +152,10 @@ impl UserPoolService {
     /// After [`Self::reserve_sign_in`] counted the attempt as a failure: keeps that count when
     /// the first factor failed, or clears the failures when it succeeded, and refuses users who
     /// may not sign in: disabled, unconfirmed, reset required, or with an expired temporary
-    /// password. What passes is Confirmed or ForceChangePassword.
-    pub(crate) async fn record_first_factor(&self, pool: &UserPool, mut user: User, first_factor_ok: bool) -> DomainResult<User> {
+    /// password. What passes is Confirmed or ForceChangePassword. `device_follows` says a
+    /// remembered device's proof comes next (then, as before a second factor, only this attempt
+    /// is taken back).
+    pub(crate) async fn record_first_factor(&self, pool: &UserPool, mut user: User, first_factor_ok: bool, device_follows: bool) -> DomainResult<User> {
         let now = self.now();
         if !first_factor_ok {
             return Err(if user.failed_sign_ins > FREE_ATTEMPTS {
@@ -158,7 +167,7 @@ impl UserPoolService {
         // Failures are forgiven when the sign-in is complete. When a second factor follows, only
         // this attempt is taken back: wrong MFA codes add up across sign-ins toward the lockout.
         if user.failed_sign_ins > 0 {
-            let second_factor_follows = self.needs_second_factor(pool, &user);
+            let second_factor_follows = device_follows || self.needs_second_factor(pool, &user);
             self.change_user_document(pool, &mut user, |user| {
                 if second_factor_follows {
                     user.failed_sign_ins = user.failed_sign_ins.saturating_sub(1);
@@ -228,7 +237,7 @@ impl UserPoolService {
         };
         self.reserve_sign_in(pool, &mut user).await?;
         let password_ok = self.password_matches(&user, password).await?;
-        let user = self.record_first_factor(pool, user, password_ok).await?;
+        let user = self.record_first_factor(pool, user, password_ok, false).await?;
         if user.status == UserStatus::ForceChangePassword {
             let AuthOutcome::Challenge { parameters, session: Some(session), .. } = self.new_password_challenge(pool, client, &user).await? else {
                 return Err(DomainError::internal("the new-password challenge has no session"));
@@ -248,7 +257,7 @@ impl UserPoolService {
     /// Where the hosted pages go once the password (and any new password) is settled: the second
     /// factor's challenge when the pool and the user call for one, signed in otherwise.
     pub async fn hosted_second_step(&self, pool: &UserPool, client: &AppClient, user: User) -> DomainResult<HostedStep> {
-        match self.second_factor(pool, client, &user, self.now()).await? {
+        match self.second_factor(pool, client, &user, &Progress::at(self.now())).await? {
             Some(AuthOutcome::Challenge { name, parameters, session: Some(session) }) => {
                 Ok(HostedStep::SecondFactor { username: user.username, challenge: name, parameters, session })
             }

@@ -14,9 +14,9 @@ impl UserPoolService {
         client: &AppClient,
         user: &User,
         auth_time_ms: i64,
-        origin_jti: Option<String>,
-        grant: Option<&OAuthGrant>,
+        issue: Issue<'_>,
     ) -> DomainResult<AuthenticationResult> {
+        let Issue { origin_jti, grant, device_key } = issue;
         let keys = self.pool_keys(&pool.id).await?;
         let now = self.now();
         let settings = &client.settings;
@@ -85,6 +85,9 @@ impl UserPoolService {
         ] {
             access_claims.insert(name.into(), value);
         }
+        if let Some(device_key) = &device_key {
+            access_claims.insert("device_key".into(), json!(device_key));
+        }
         let access_token = tokens::sign_jwt(&keys.access_key, &Value::Object(access_claims));
         let id_token = match grant {
             Some(grant) if !grant.scopes.iter().any(|scope| scope == "openid") => String::new(),
@@ -115,6 +118,7 @@ impl UserPoolService {
                     revoked: false,
                     rotated_ms: None,
                     scopes: grant.map(|grant| grant.scopes.clone()),
+                    device_key,
                 })
                 .await
                 ?;
@@ -122,6 +126,6 @@ impl UserPoolService {
         } else {
             None
         };
-        Ok(AuthenticationResult { access_token, id_token, refresh_token, expires_in: access_seconds })
+        Ok(AuthenticationResult { access_token, id_token, refresh_token, expires_in: access_seconds, new_device: None })
     }
 }

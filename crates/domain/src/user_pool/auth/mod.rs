@@ -109,6 +109,39 @@ pub struct AuthenticationResult {
     pub id_token: String,
     pub refresh_token: Option<String>,
     pub expires_in: i64,
+    /// The key a pool that remembers devices gives a sign-in from a device it does not know.
+    pub new_device: Option<NewDeviceMetadata>,
+}
+
+/// `NewDeviceMetadata`: the device key and the group key the client computes its device
+/// verifier with (then ConfirmDevice).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDeviceMetadata {
+    pub device_key: String,
+    pub device_group_key: String,
+}
+
+/// What a sign-in has established so far: when its first factor passed (the tokens'
+/// `auth_time`) and the remembered device it has authenticated, if one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub auth_time_ms: i64,
+    pub device_key: Option<String>,
+}
+
+impl Progress {
+    pub fn at(auth_time_ms: i64) -> Progress {
+        Progress { auth_time_ms, device_key: None }
+    }
+}
+
+/// How tokens are issued beyond the user and the time of sign-in: for a refresh, the sign-in's
+/// `origin_jti`; for OAuth, the grant; and the device the tokens are bound to (`device_key`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Issue<'a> {
+    pub origin_jti: Option<String>,
+    pub grant: Option<&'a OAuthGrant>,
+    pub device_key: Option<String>,
 }
 
 /// What a sign-in step produced: tokens, or a challenge to answer with the session.

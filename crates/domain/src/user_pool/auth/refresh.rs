@@ -19,7 +19,8 @@ pub(crate) enum RefreshBy {
 impl UserPoolService {
     pub(crate) async fn refresh(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
         let token = parameter(parameters, "REFRESH_TOKEN")?;
-        self.refresh_with(pool, client, token, Some(parameters.get("SECRET_HASH").map(String::as_str)), RefreshBy::InitiateAuth).await
+        let device_key = parameters.get("DEVICE_KEY").map(String::as_str);
+        self.refresh_with(pool, client, token, Some(parameters.get("SECRET_HASH").map(String::as_str)), device_key, RefreshBy::InitiateAuth).await
     }
 
     /// GetTokensFromRefreshToken: the client authenticates by its secret (when it has one).
@@ -28,6 +29,7 @@ impl UserPoolService {
         client_id: &ClientId,
         refresh_token: &str,
         client_secret: Option<&str>,
+        device_key: Option<&str>,
     ) -> DomainResult<AuthenticationResult> {
         let (pool, client) = self.client_for(client_id, &Caller::Client).await?;
         match (client.sealed_secret.is_some(), client_secret) {
@@ -36,20 +38,22 @@ impl UserPoolService {
             (false, Some(_)) => return Err(DomainError::NotAuthorized(format!("Client {client_id} has no secret."))),
             (true, _) => return Err(DomainError::NotAuthorized(format!("Unable to verify the secret of client {client_id}."))),
         }
-        match self.refresh_with(&pool, &client, refresh_token, None, RefreshBy::Rotating).await? {
+        match self.refresh_with(&pool, &client, refresh_token, None, device_key, RefreshBy::Rotating).await? {
             AuthOutcome::Authenticated(result) => Ok(result),
             AuthOutcome::Challenge { .. } => Err(DomainError::internal("a refresh asked for a challenge")),
         }
     }
 
     /// Mints new tokens from a refresh token. `secret_hash` is InitiateAuth's SECRET_HASH;
-    /// None when the caller has already authenticated the client by its secret.
+    /// None when the caller has already authenticated the client by its secret. `device_key`,
+    /// when given, must be the device the sign-in was bound to.
     pub(crate) async fn refresh_with(
         &self,
         pool: &UserPool,
         client: &AppClient,
         token: &str,
         secret_hash: Option<Option<&str>>,
+        device_key: Option<&str>,
         by: RefreshBy,
     ) -> DomainResult<AuthOutcome> {
         let invalid = || DomainError::NotAuthorized("Invalid Refresh Token".into());
@@ -62,7 +66,8 @@ impl UserPoolService {
         let now = self.now();
         let token_hash = sha256_hex(token);
         let record = self.store.get_refresh_token(&token_hash).await?.ok_or_else(invalid)?;
-        if record.client_id != client.client_id || record.pool_id != pool.id {
+        let other_device = device_key.filter(|key| !key.is_empty()).is_some_and(|key| record.device_key.as_deref() != Some(key));
+        if record.client_id != client.client_id || record.pool_id != pool.id || other_device {
             return Err(invalid());
         }
         if record.revoked {
@@ -87,7 +92,8 @@ impl UserPoolService {
         let rotated = if rotation.enabled { Some(self.rotate(&record, now, rotation).await?) } else { None };
         // Tokens first issued through OAuth keep the scopes granted then.
         let grant = record.scopes.clone().map(|scopes| OAuthGrant { scopes, nonce: None, refresh: true, sign_in_id: None });
-        let mut result = self.issue_tokens(pool, client, &user, record.auth_time_ms, Some(record.origin_jti.clone()), grant.as_ref()).await?;
+        let issue = Issue { origin_jti: Some(record.origin_jti.clone()), grant: grant.as_ref(), device_key: record.device_key.clone() };
+        let mut result = self.issue_tokens(pool, client, &user, record.auth_time_ms, issue).await?;
         result.refresh_token = rotated;
         Ok(AuthOutcome::Authenticated(result))
     }

@@ -63,6 +63,12 @@ impl UserPoolService {
         let signature = parameter(responses, "PASSWORD_CLAIM_SIGNATURE")?;
         let timestamp = parameter(responses, "TIMESTAMP")?;
         let username = parameter(responses, "USERNAME")?;
+        // A device that does not exist is refused before the attempt is spent, so the client can
+        // send the same answer again without it.
+        let device = match self.resolve_user(pool, username).await {
+            Ok(user) => self.named_device(pool, &user, responses.get("DEVICE_KEY").map(String::as_str)).await?,
+            Err(_) => None,
+        };
         // Taking the attempt first makes it single-use, whatever happens next.
         let attempt = self.store.take_auth_session(&sha256_hex(secret_block)).await?.ok_or_else(invalid_session)?;
         let block_bytes = BASE64.decode(secret_block).map_err(|_| invalid_session())?;
@@ -93,11 +99,11 @@ impl UserPoolService {
             Some((_, verifier)) => {
                 let b = crate::srp::parse_hex(&field("b")).ok_or_else(invalid_session)?;
                 let big_b = crate::srp::parse_hex(&field("big_b")).ok_or_else(invalid_session)?;
-                crate::srp::expected_signature(&pool.id, &user.username, &verifier, &field("a"), &b, &big_b, &block_bytes, timestamp)
+                crate::srp::expected_signature(crate::srp::pool_name(&pool.id), &user.username, &verifier, &field("a"), &b, &big_b, &block_bytes, timestamp)
             }
             None => None,
         };
         let signature_ok = expected.is_some_and(|expected| constant_time_eq(expected.as_bytes(), signature.as_bytes()));
-        self.after_first_factor(pool, client, user, signature_ok && fresh).await
+        self.after_first_factor(pool, client, user, signature_ok && fresh, device).await
     }
 }

@@ -7,7 +7,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::auth::{random_token, sha256_hex, OAuthGrant};
+use super::auth::{random_token, sha256_hex, Issue, OAuthGrant};
 use super::oauth::OAuthError;
 use super::{AppClient, User, UserPool, UserPoolService};
 use crate::ids::{ClientId, UserPoolId};

@@ -10,15 +10,15 @@ use super::session::{code_mismatch, OpenSession, Step};
 use super::{totp, MfaFactor, SoftwareTokenVerified, TotpFactor, TOTP_SECRET_CONTEXT};
 use crate::crypto::constant_time_eq;
 use crate::error::{DomainError, DomainResult};
-use crate::user_pool::auth::{invalid_session, parameter, AuthOutcome};
+use crate::user_pool::auth::{invalid_session, parameter, AuthOutcome, Progress};
 use crate::user_pool::messages::new_code;
 use crate::user_pool::{AppClient, ChallengeName, MfaConfiguration, User, UserPool, UserPoolService};
 
-/// Where an answer leaves the sign-in: the user has passed (tokens follow, with the time of the
-/// first factor), or another challenge follows.
+/// Where an answer leaves the sign-in: the user has passed (tokens follow, with what the sign-in
+/// established), or another challenge follows.
 #[derive(Debug, Clone)]
 pub enum SecondStep {
-    Passed { user: User, auth_time_ms: i64 },
+    Passed { user: User, progress: Progress },
     Challenge(AuthOutcome),
 }
 
@@ -48,7 +48,7 @@ impl UserPoolService {
 
     /// The step after a first factor: None when the user signs in now, or the challenge that
     /// the pool's MfaConfiguration and the user's factors call for.
-    pub(crate) async fn second_factor(&self, pool: &UserPool, client: &AppClient, user: &User, auth_time_ms: i64) -> DomainResult<Option<AuthOutcome>> {
+    pub(crate) async fn second_factor(&self, pool: &UserPool, client: &AppClient, user: &User, progress: &Progress) -> DomainResult<Option<AuthOutcome>> {
         let usable = usable_factors(pool, user);
         let required = pool.settings.mfa_configuration == MfaConfiguration::On;
         if pool.settings.mfa_configuration == MfaConfiguration::Off || (usable.is_empty() && !required) {
@@ -63,9 +63,9 @@ impl UserPoolService {
                     .into_iter()
                     .find(|factor| pool.mfa.offers(*factor) && factor.attribute().is_some_and(|name| user.attribute(name).is_some()));
                 match fallback {
-                    Some(factor) => self.begin_factor(pool, client, user, factor, auth_time_ms).await?,
+                    Some(factor) => self.begin_factor(pool, client, user, factor, progress).await?,
                     None if pool.mfa.software_token => {
-                        let session = self.open_challenge(pool, client, user, Step::Setup { sealed_secret: None, verified: false }, auth_time_ms).await?;
+                        let session = self.open_challenge(pool, client, user, Step::Setup { sealed_secret: None, verified: false }, progress).await?;
                         let mut parameters = BTreeMap::new();
                         parameters.insert("MFAS_CAN_SETUP".to_string(), json!([MfaFactor::SoftwareToken.as_str()]).to_string());
                         parameters.insert("USER_ID_FOR_SRP".to_string(), user.username.clone());
@@ -78,11 +78,11 @@ impl UserPoolService {
                     }
                 }
             }
-            [only] => self.begin_factor(pool, client, user, *only, auth_time_ms).await?,
+            [only] => self.begin_factor(pool, client, user, *only, progress).await?,
             several => match user.mfa.preferred.filter(|preferred| several.contains(preferred)) {
-                Some(preferred) => self.begin_factor(pool, client, user, preferred, auth_time_ms).await?,
+                Some(preferred) => self.begin_factor(pool, client, user, preferred, progress).await?,
                 None => {
-                    let session = self.open_challenge(pool, client, user, Step::Select { choices: several.to_vec() }, auth_time_ms).await?;
+                    let session = self.open_challenge(pool, client, user, Step::Select { choices: several.to_vec() }, progress).await?;
                     let names: Vec<&str> = several.iter().map(|factor| factor.as_str()).collect();
                     let mut parameters = BTreeMap::new();
                     parameters.insert("MFAS_CAN_CHOOSE".to_string(), json!(names).to_string());
@@ -95,14 +95,14 @@ impl UserPoolService {
     }
 
     /// Opens the challenge of one factor, sending its code where it has one.
-    async fn begin_factor(&self, pool: &UserPool, client: &AppClient, user: &User, factor: MfaFactor, auth_time_ms: i64) -> DomainResult<AuthOutcome> {
+    async fn begin_factor(&self, pool: &UserPool, client: &AppClient, user: &User, factor: MfaFactor, progress: &Progress) -> DomainResult<AuthOutcome> {
         let mut parameters = BTreeMap::new();
         parameters.insert("USER_ID_FOR_SRP".to_string(), user.username.clone());
         let step = match factor.attribute() {
             Some(attribute) => {
                 let code = new_code();
                 let code_mac = self.code_mac(&pool.username_key(&user.username), &code);
-                let session = self.open_challenge(pool, client, user, Step::Code { factor, code_mac }, auth_time_ms).await?;
+                let session = self.open_challenge(pool, client, user, Step::Code { factor, code_mac }, progress).await?;
                 let delivery = self.send_sign_in_code(pool, user, attribute, &code).await?;
                 parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".to_string(), delivery.delivery_medium);
                 parameters.insert("CODE_DELIVERY_DESTINATION".to_string(), delivery.destination);
@@ -113,14 +113,14 @@ impl UserPoolService {
         if let Some(name) = user.mfa.totp.as_ref().and_then(|totp| totp.friendly_name.clone()) {
             parameters.insert("FRIENDLY_DEVICE_NAME".to_string(), name);
         }
-        let session = self.open_challenge(pool, client, user, step, auth_time_ms).await?;
+        let session = self.open_challenge(pool, client, user, step, progress).await?;
         Ok(AuthOutcome::Challenge { name: factor.challenge(), parameters, session: Some(session) })
     }
 
     /// The user a second-step answer is for: USERNAME must name the session's user (by
     /// username or alias), and SECRET_HASH must be right when the client has a secret (unless
     /// `secret_hash` is None: the hosted pages act for their client).
-    async fn session_user(
+    pub(crate) async fn session_user(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -162,7 +162,7 @@ impl UserPoolService {
             return Err(invalid_session());
         }
         let mut user = self.session_user(pool, client, &open, responses, secret_hash).await?;
-        let auth_time_ms = open.session.auth_time_ms;
+        let progress = open.session.progress();
         match (&open.session.step, name) {
             (Step::Code { factor, code_mac }, _) if factor.challenge() == name => {
                 let member = if *factor == MfaFactor::Sms { "SMS_MFA_CODE" } else { "EMAIL_OTP_CODE" };
@@ -202,7 +202,7 @@ impl UserPoolService {
                     .ok_or_else(|| DomainError::InvalidParameter(format!("{answer} is not one of the MFA types the user can choose.")))?;
                 self.spend_challenge(&open).await?;
                 let client = client.clone();
-                return self.begin_factor(pool, &client, &user, chosen, auth_time_ms).await.map(SecondStep::Challenge);
+                return self.begin_factor(pool, &client, &user, chosen, &progress).await.map(SecondStep::Challenge);
             }
             (Step::Setup { verified: true, .. }, ChallengeName::MfaSetup) => {
                 self.spend_challenge(&open).await?;
@@ -212,7 +212,7 @@ impl UserPoolService {
             }
             _ => return Err(invalid_session()),
         }
-        Ok(SecondStep::Passed { user, auth_time_ms })
+        Ok(SecondStep::Passed { user, progress })
     }
 
     /// Counts an answer as a failed attempt of the user before it is checked (cleared when it is
@@ -251,7 +251,7 @@ impl UserPoolService {
         let sealed_secret = Some(self.master_key.seal(&secret, TOTP_SECRET_CONTEXT));
         self.spend_challenge(&open).await?;
         let next = self
-            .open_challenge(&pool, &client, &user, Step::Setup { sealed_secret, verified: false }, open.session.auth_time_ms)
+            .open_challenge(&pool, &client, &user, Step::Setup { sealed_secret, verified: false }, &open.session.progress())
             .await?;
         Ok((totp::base32(&secret), next))
     }
@@ -284,7 +284,7 @@ impl UserPoolService {
         })
         .await?;
         let next = self
-            .open_challenge(&pool, &client, &user, Step::Setup { sealed_secret: None, verified: true }, open.session.auth_time_ms)
+            .open_challenge(&pool, &client, &user, Step::Setup { sealed_secret: None, verified: true }, &open.session.progress())
             .await?;
         Ok(SoftwareTokenVerified { session: Some(next) })
     }

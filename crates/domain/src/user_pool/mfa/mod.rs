@@ -4,7 +4,7 @@
 
 pub mod challenge;
 mod config;
-mod session;
+pub(crate) mod session;
 pub mod totp;
 mod user;
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::MfaFactor;
 use crate::error::{DomainError, DomainResult};
 use crate::records::{Document, Records};
-use crate::user_pool::auth::{invalid_session, random_token, sha256_hex};
+use crate::user_pool::auth::{invalid_session, random_token, sha256_hex, Progress};
 use crate::user_pool::{AppClient, User, UserPool, UserPoolService};
 
 /// The answers a session takes (the code answers: a right one spends it sooner).
@@ -16,7 +16,7 @@ const MAX_ANSWERS: u32 = 3;
 /// What the step expects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
-pub(super) enum Step {
+pub(crate) enum Step {
     /// A code sent by SMS or email, kept as a MAC under the master key.
     Code { factor: MfaFactor, code_mac: String },
     /// A code of the user's authenticator app.
@@ -31,17 +31,22 @@ pub(super) enum Step {
         #[serde(default)]
         verified: bool,
     },
+    /// The client proves it holds a remembered device's secret (DEVICE_SRP_AUTH).
+    DeviceSrp { device_key: String },
 }
 
 /// A second-step session as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) struct ChallengeSession {
+pub(crate) struct ChallengeSession {
     pub pool_id: String,
     pub client_id: String,
     pub username_key: String,
     pub step: Step,
     /// When the first factor was given: the `auth_time` of the tokens.
     pub auth_time_ms: i64,
+    /// The remembered device the sign-in has authenticated, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<String>,
     pub expires_ms: i64,
     #[serde(default)]
     pub answers: u32,
@@ -53,15 +58,22 @@ impl Document for ChallengeSession {
     const KIND: &'static str = "mfa-session";
 }
 
+impl ChallengeSession {
+    /// What the sign-in had established when the session was opened.
+    pub(crate) fn progress(&self) -> Progress {
+        Progress { auth_time_ms: self.auth_time_ms, device_key: self.device_key.clone() }
+    }
+}
+
 /// A session read for answering: the document and the key it is filed under.
-pub(super) struct OpenSession {
+pub(crate) struct OpenSession {
     pub session: ChallengeSession,
     key: String,
 }
 
 impl UserPoolService {
     /// Files a new session for `user` at `step`, valid for the client's AuthSessionValidity.
-    pub(super) async fn open_challenge(&self, pool: &UserPool, client: &AppClient, user: &User, step: Step, auth_time_ms: i64) -> DomainResult<String> {
+    pub(crate) async fn open_challenge(&self, pool: &UserPool, client: &AppClient, user: &User, step: Step, progress: &Progress) -> DomainResult<String> {
         let token = random_token(48);
         let validity_minutes = i64::from(client.settings.auth_session_validity.clamp(3, 15));
         let expires_ms = self.now() + validity_minutes * 60_000;
@@ -70,7 +82,8 @@ impl UserPoolService {
             client_id: client.client_id.to_string(),
             username_key: pool.username_key(&user.username),
             step,
-            auth_time_ms,
+            auth_time_ms: progress.auth_time_ms,
+            device_key: progress.device_key.clone(),
             expires_ms,
             answers: 0,
             spent: false,
@@ -80,7 +93,7 @@ impl UserPoolService {
     }
 
     /// The live session `token` names: not spent, not expired, and (when given) of this client.
-    pub(super) async fn read_challenge(&self, token: Option<&str>, client: Option<&AppClient>) -> DomainResult<OpenSession> {
+    pub(crate) async fn read_challenge(&self, token: Option<&str>, client: Option<&AppClient>) -> DomainResult<OpenSession> {
         let token = token.filter(|token| !token.is_empty()).ok_or_else(invalid_session)?;
         let key = sha256_hex(token);
         let session: ChallengeSession = self.store.get_record_of("", &key, self.now()).await?.ok_or_else(invalid_session)?;
@@ -108,7 +121,7 @@ impl UserPoolService {
     }
 
     /// Spends the session, once: a second answer (on any node) finds it spent.
-    pub(super) async fn spend_challenge(&self, open: &OpenSession) -> DomainResult<()> {
+    pub(crate) async fn spend_challenge(&self, open: &OpenSession) -> DomainResult<()> {
         self.store
             .change_record_of::<ChallengeSession, _>("", &open.key, |session| {
                 if session.spent {

@@ -45,6 +45,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::CodeMismatch(message)
         | DomainError::EnableSoftwareTokenMfa(message)
         | DomainError::SoftwareTokenMfaNotFound(message)
+        | DomainError::DeviceKeyExists(message)
         | DomainError::ExpiredCode(message)
         | DomainError::UnsupportedOperation(message) => {
             ApiError::client("InvalidParameterException", message)

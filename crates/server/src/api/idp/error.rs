@@ -28,6 +28,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::CodeMismatch(message) => ApiError::client("CodeMismatchException", message),
         DomainError::EnableSoftwareTokenMfa(message) => ApiError::client("EnableSoftwareTokenMFAException", message),
         DomainError::SoftwareTokenMfaNotFound(message) => ApiError::client("SoftwareTokenMFANotFoundException", message),
+        DomainError::DeviceKeyExists(message) => ApiError::client("DeviceKeyExistsException", message),
         DomainError::RefreshTokenReused(message) => ApiError::client("RefreshTokenReuseException", message),
         DomainError::ExpiredCode(message) => ApiError::client("ExpiredCodeException", message),
         DomainError::UnsupportedOperation(message) => ApiError::client("UnsupportedOperationException", message),

@@ -92,14 +92,14 @@ impl AwsApi for IdpApi {
         let Some(operation) = Operation::from_name(operation.name) else {
             return Err(Refusal::Json(ApiError::client("UnknownOperationException", format!("Unknown operation {}.", operation.name))));
         };
-        run(state, operation, request.body, request.region).await.map(Answer::Json).map_err(Refusal::Json)
+        run(state, operation, request.body, request.region, request.peer).await.map(Answer::Json).map_err(Refusal::Json)
     }
 }
 
 /// Runs one operation on the request body. Authentication has been checked by the caller.
 /// `region` is the one the request was signed for (the default region for unsigned ones): pools
-/// are created and listed in it.
-async fn run(state: &AppState, operation: Operation, input: &[u8], region: &str) -> Result<Value, ApiError> {
+/// are created and listed in it. `peer` is the caller's address (a remembered device's last one).
+async fn run(state: &AppState, operation: Operation, input: &[u8], region: &str, peer: Option<std::net::IpAddr>) -> Result<Value, ApiError> {
     use Operation::*;
     match operation {
         CreateUserPool => ops::pools::create_user_pool(state, input, region).await,
@@ -140,8 +140,8 @@ async fn run(state: &AppState, operation: Operation, input: &[u8], region: &str)
         ListUserPoolClientSecrets => ops::clients::list_user_pool_client_secrets(state, input).await,
         DeleteUserPoolClientSecret => ops::clients::delete_user_pool_client_secret(state, input).await,
         AdminInitiateAuth => ops::auth::initiate_auth(state, input, true).await,
-        RespondToAuthChallenge => ops::auth::respond_to_auth_challenge(state, input, false).await,
-        AdminRespondToAuthChallenge => ops::auth::respond_to_auth_challenge(state, input, true).await,
+        RespondToAuthChallenge => ops::auth::respond_to_auth_challenge(state, input, false, peer).await,
+        AdminRespondToAuthChallenge => ops::auth::respond_to_auth_challenge(state, input, true, peer).await,
         GetUser => ops::auth::get_user(state, input).await,
         GlobalSignOut => ops::auth::global_sign_out(state, input).await,
         AdminUserGlobalSignOut => ops::auth::admin_user_global_sign_out(state, input).await,
@@ -186,6 +186,15 @@ async fn run(state: &AppState, operation: Operation, input: &[u8], region: &str)
         AdminSetUserSettings => ops::mfa::set_user_settings(state, input, true).await,
         AssociateSoftwareToken => ops::mfa::associate_software_token(state, input).await,
         VerifySoftwareToken => ops::mfa::verify_software_token(state, input).await,
+        ConfirmDevice => ops::devices::confirm_device(state, input, peer).await,
+        GetDevice => ops::devices::get_device(state, input, false).await,
+        AdminGetDevice => ops::devices::get_device(state, input, true).await,
+        ListDevices => ops::devices::list_devices(state, input, false).await,
+        AdminListDevices => ops::devices::list_devices(state, input, true).await,
+        ForgetDevice => ops::devices::forget_device(state, input, false).await,
+        AdminForgetDevice => ops::devices::forget_device(state, input, true).await,
+        UpdateDeviceStatus => ops::devices::update_device_status(state, input, false).await,
+        AdminUpdateDeviceStatus => ops::devices::update_device_status(state, input, true).await,
         other => Err(not_implemented(other)),
     }
 }

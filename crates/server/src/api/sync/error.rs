@@ -44,6 +44,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         | DomainError::CodeMismatch(_)
         | DomainError::EnableSoftwareTokenMfa(_)
         | DomainError::SoftwareTokenMfaNotFound(_)
+        | DomainError::DeviceKeyExists(_)
         | DomainError::RefreshTokenReused(_)
         | DomainError::ExpiredCode(_)
         | DomainError::UnsupportedOperation(_)

@@ -97,6 +97,7 @@ pub(crate) fn page_message(error: &DomainError) -> String {
         | DomainError::CodeMismatch(_)
         | DomainError::EnableSoftwareTokenMfa(_)
         | DomainError::SoftwareTokenMfaNotFound(_)
+        | DomainError::DeviceKeyExists(_)
         | DomainError::ExpiredCode(_)
         | DomainError::UnsupportedOperation(_)
         | DomainError::UnauthorizedClient(_)

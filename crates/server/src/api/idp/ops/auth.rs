@@ -33,6 +33,9 @@ fn result_output(result: AuthenticationResult) -> AuthenticationResultType {
         token_type: "Bearer".into(),
         refresh_token: result.refresh_token,
         id_token: result.id_token,
+        new_device_metadata: result
+            .new_device
+            .map(|device| NewDeviceMetadataType { device_key: device.device_key, device_group_key: device.device_group_key }),
     }
 }
 
@@ -67,19 +70,21 @@ pub async fn get_tokens_from_refresh_token(state: &AppState, raw: &[u8]) -> Resu
     let input: GetTokensFromRefreshTokenRequest = parse_input(raw)?;
     let result = state
         .user_pools
-        .get_tokens_from_refresh_token(&client_id(&input.client_id)?, &input.refresh_token, input.client_secret.as_deref())
+        .get_tokens_from_refresh_token(&client_id(&input.client_id)?, &input.refresh_token, input.client_secret.as_deref(), input.device_key.as_deref())
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({ "AuthenticationResult": result_output(result) }))
 }
 
-pub async fn respond_to_auth_challenge(state: &AppState, raw: &[u8], admin: bool) -> Result<Value, ApiError> {
+/// RespondToAuthChallenge and AdminRespondToAuthChallenge; `peer` is recorded as a remembered
+/// device's last address when the device signs in.
+pub async fn respond_to_auth_challenge(state: &AppState, raw: &[u8], admin: bool, peer: Option<std::net::IpAddr>) -> Result<Value, ApiError> {
     let input: RespondToAuthChallengeRequest = parse_input(raw)?;
     let caller = caller(admin, input.user_pool_id)?;
     let challenge_name = ChallengeName::parse(&input.challenge_name).map_err(error_from_domain)?;
     let outcome = state
         .user_pools
-        .respond_to_auth_challenge(caller, &client_id(&input.client_id)?, challenge_name, &input.challenge_responses, input.session.as_deref())
+        .respond_to_auth_challenge(caller, &client_id(&input.client_id)?, challenge_name, &input.challenge_responses, input.session.as_deref(), peer.map(|ip| ip.to_string()))
         .await
         .map_err(error_from_domain)?;
     outcome_body(outcome)

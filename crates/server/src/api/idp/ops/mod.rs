@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod clients;
+pub mod devices;
 pub mod groups;
 pub mod hosted;
 pub mod mfa;

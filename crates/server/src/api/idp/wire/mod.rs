@@ -11,6 +11,7 @@ mod sign_in;
 mod sign_up;
 mod attributes;
 mod mfa;
+mod devices;
 
 pub use shared::*;
 pub use pools::*;
@@ -22,3 +23,4 @@ pub use sign_in::*;
 pub use sign_up::*;
 pub use attributes::*;
 pub use mfa::*;
+pub use devices::*;

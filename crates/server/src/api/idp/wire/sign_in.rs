@@ -46,6 +46,14 @@ pub struct AuthenticationResultType {
     pub token_type: String,
     pub refresh_token: Option<String>,
     pub id_token: String,
+    pub new_device_metadata: Option<NewDeviceMetadataType>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NewDeviceMetadataType {
+    pub device_key: String,
+    pub device_group_key: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
