@@ -4,8 +4,9 @@ the pools (SetUserPoolMfaConfig) and sets up an authenticator by access token wi
 app (AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference), then signs in through
 SOFTWARE_TOKEN_MFA and is refused a reused, a wrong and a late code and a replayed session;
 amazon-cognito-identity-js (mfa_cognito_js.mjs) and aws-amplify v6 (mfa_amplify.mjs) sign in
-with TOTP and email codes, choose a factor and set up TOTP during sign-in. Prints 'N passed,
-N failed'."""
+with TOTP and email codes, choose a factor and set up TOTP during sign-in; both remember a device
+and sign in through DEVICE_SRP_AUTH without a code until it is forgotten; and Amplify signs up and
+in without a password (USER_AUTH). Prints 'N passed, N failed'."""
 
 import os
 import shutil
@@ -185,6 +186,26 @@ def main():
               len(listed) == 1 and any(a["Name"] == "device_name" for a in listed[0]["DeviceAttributes"]))
         check("aws-amplify v6: fetchDevices, a device sign-in without a code, forgetDevice",
               node("devices_amplify.mjs", endpoint, devices_pool, devices_client, "ava", PASSWORD, with_authenticator("ava")))
+
+        # Choice-based sign-in: a pool that allows passwords and emailed codes as first factors.
+        choice_pool = idp.create_user_pool(PoolName="passwordless", AutoVerifiedAttributes=["email"], Policies={
+            "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}})["UserPool"]["Id"]
+        choice_client = idp.create_user_pool_client(UserPoolId=choice_pool, ClientName="app", ExplicitAuthFlows=[
+            "ALLOW_USER_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        user(choice_pool, "vic", "vic@example.com")
+        idp.admin_update_user_attributes(UserPoolId=choice_pool, Username="vic",
+                                         UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+        started = idp.initiate_auth(ClientId=choice_client, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "vic"})
+        check("boto3: USER_AUTH without a preference answers SELECT_CHALLENGE with AvailableChallenges",
+              started.get("ChallengeName") == "SELECT_CHALLENGE"
+              and started.get("AvailableChallenges") == ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"])
+        signed_in = idp.respond_to_auth_challenge(ClientId=choice_client, ChallengeName="SELECT_CHALLENGE", Session=started["Session"],
+                                                  ChallengeResponses={"USERNAME": "vic", "ANSWER": "PASSWORD", "PASSWORD": PASSWORD})
+        factors = idp.get_user_auth_factors(AccessToken=signed_in["AuthenticationResult"]["AccessToken"])
+        check("boto3: GetUserAuthFactors lists the password and the emailed code",
+              factors.get("ConfiguredUserAuthFactors") == ["PASSWORD", "EMAIL_OTP"])
+        check("aws-amplify v6: passwordless signUp and autoSignIn, EMAIL_OTP preferred and chosen, PASSWORD chosen",
+              node("passwordless_amplify.mjs", endpoint, choice_pool, choice_client, "wes", "vic", PASSWORD, key_id, secret))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

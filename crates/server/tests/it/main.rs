@@ -24,4 +24,5 @@ mod tidy;
 pub mod sync_push;
 mod trust;
 mod protocol;
+mod user_auth;
 mod users;

@@ -56,7 +56,15 @@ impl UserPoolService {
             ChallengeName::DeviceSrpAuth => return self.answer_device_srp(&pool, &client, responses, session).await,
             ChallengeName::DevicePasswordVerifier => return self.answer_device_password_verifier(&pool, &client, responses, source_ip).await,
             ChallengeName::NewPasswordRequired => {}
-            ChallengeName::SmsMfa | ChallengeName::EmailOtp | ChallengeName::SoftwareTokenMfa | ChallengeName::SelectMfaType | ChallengeName::MfaSetup => {
+            ChallengeName::SelectChallenge | ChallengeName::Password | ChallengeName::PasswordSrp => {
+                return self.answer_select_challenge(&pool, &client, challenge_name, responses, session).await;
+            }
+            ChallengeName::SmsMfa
+            | ChallengeName::SmsOtp
+            | ChallengeName::EmailOtp
+            | ChallengeName::SoftwareTokenMfa
+            | ChallengeName::SelectMfaType
+            | ChallengeName::MfaSetup => {
                 let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
                 return match self.answer_second_factor(&pool, &client, challenge_name, responses, session, Some(secret_hash)).await? {
                     SecondStep::Passed { user, progress } => self.finish_sign_in(&pool, &client, &user, &progress).await,

@@ -9,7 +9,7 @@ use crate::user_pool::settings_enums::AuthFlow;
 impl UserPoolService {
     /// InitiateAuth and AdminInitiateAuth. `flow` is the parsed `AuthFlow` (None when the name,
     /// `flow_name`, is none of the model's), refused only after the client is found, as
-    /// Cognito does.
+    /// Cognito does. `session` is a confirmed sign-up's (USER_AUTH only).
     pub async fn initiate_auth(
         &self,
         caller: Caller,
@@ -17,6 +17,7 @@ impl UserPoolService {
         flow: Option<AuthFlow>,
         flow_name: &str,
         parameters: &BTreeMap<String, String>,
+        session: Option<&str>,
     ) -> DomainResult<AuthOutcome> {
         let (pool, client) = self.client_for(client_id, &caller).await?;
         match (flow, &caller) {
@@ -36,7 +37,11 @@ impl UserPoolService {
                 require_flow(&client, ExplicitAuthFlow::AllowUserSrpAuth)?;
                 self.srp_start(&pool, &client, parameters).await
             }
-            (Some(flow @ (AuthFlow::CustomAuth | AuthFlow::UserAuth)), _) => {
+            (Some(AuthFlow::UserAuth), _) => {
+                require_flow(&client, ExplicitAuthFlow::AllowUserAuth)?;
+                self.user_auth(&pool, &client, parameters, session).await
+            }
+            (Some(flow @ AuthFlow::CustomAuth), _) => {
                 Err(DomainError::NotImplemented(format!("The {} flow is not implemented by cognate yet.", flow.as_str())))
             }
             // An admin flow through InitiateAuth, or a name that is no flow.

@@ -12,6 +12,7 @@ mod keys;
 pub(crate) mod refresh;
 mod sessions;
 mod srp_flow;
+pub mod user_auth;
 mod verify;
 
 use std::collections::BTreeMap;
@@ -149,6 +150,8 @@ pub(crate) struct Issue<'a> {
 pub enum AuthOutcome {
     Authenticated(AuthenticationResult),
     Challenge { name: ChallengeName, parameters: BTreeMap<String, String>, session: Option<String> },
+    /// USER_AUTH's SELECT_CHALLENGE: the first factors the user may choose among.
+    SelectChallenge { available: Vec<String>, session: String },
 }
 
 /// What an OAuth authorization granted: the scopes, the RP's nonce, and whether a refresh

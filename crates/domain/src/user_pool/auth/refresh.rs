@@ -40,7 +40,7 @@ impl UserPoolService {
         }
         match self.refresh_with(&pool, &client, refresh_token, None, device_key, RefreshBy::Rotating).await? {
             AuthOutcome::Authenticated(result) => Ok(result),
-            AuthOutcome::Challenge { .. } => Err(DomainError::internal("a refresh asked for a challenge")),
+            AuthOutcome::Challenge { .. } | AuthOutcome::SelectChallenge { .. } => Err(DomainError::internal("a refresh asked for a challenge")),
         }
     }
 

@@ -47,6 +47,8 @@ pub struct SignUpOutcome {
     pub user_confirmed: bool,
     pub user_sub: String,
     pub code_delivery: Option<CodeDeliveryDetails>,
+    /// The Session that ConfirmSignUp trades for an immediate sign-in (clients allowing USER_AUTH).
+    pub session: Option<String>,
 }
 
 fn mask_email(email: &str) -> String {
@@ -282,6 +284,28 @@ impl UserPoolService {
             destination: format!("{}***@{}***", letter(seed[0]), letter(seed[1])),
             delivery_medium: "EMAIL".into(),
             attribute_name: "email".into(),
+        }
+    }
+
+    /// Where a sign-in code would go for a user who does not exist: the username itself when it
+    /// is an address or a phone number of the factor's kind, else one made up from it.
+    pub(crate) fn decoy_sign_in_delivery(&self, pool: &UserPool, username: &str, factor: crate::user_pool::mfa::MfaFactor) -> CodeDeliveryDetails {
+        let seed = self.decoy_seed(pool, username);
+        match factor {
+            crate::user_pool::mfa::MfaFactor::Sms if attributes::is_phone_number(username) => {
+                CodeDeliveryDetails { destination: mask_phone(username), delivery_medium: "SMS".into(), attribute_name: "phone_number".into() }
+            }
+            crate::user_pool::mfa::MfaFactor::Sms => {
+                let digits: String = seed[..4].iter().map(|byte| char::from(b'0' + byte % 10)).collect();
+                CodeDeliveryDetails { destination: format!("+*******{digits}"), delivery_medium: "SMS".into(), attribute_name: "phone_number".into() }
+            }
+            _ if attributes::is_email(username) => {
+                CodeDeliveryDetails { destination: mask_email(username), delivery_medium: "EMAIL".into(), attribute_name: "email".into() }
+            }
+            _ => {
+                let letter = |byte: u8| char::from(b'a' + byte % 26);
+                CodeDeliveryDetails { destination: format!("{}***@{}***", letter(seed[0]), letter(seed[1])), delivery_medium: "EMAIL".into(), attribute_name: "email".into() }
+            }
         }
     }
 

@@ -20,7 +20,7 @@ impl UserPoolService {
         &self,
         client_id: &ClientId,
         username: &str,
-        password: &str,
+        password: Option<&str>,
         raw_attributes: &[Attribute],
         proof: ClientProof<'_>,
     ) -> DomainResult<SignUpOutcome> {
@@ -32,10 +32,17 @@ impl UserPoolService {
         self.check_client_proof(&client, &[username], proof)?;
         check_client_writes(&client, raw_attributes)?;
         let (canonical, attributes, sub) = self.prepare_new_user(&pool, username, raw_attributes)?;
-        password::check_password(&pool.settings.password_policy, password)?;
+        let password = password.filter(|password| !password.is_empty());
+        match password {
+            Some(password) => password::check_password(&pool.settings.password_policy, password)?,
+            None if crate::user_pool::auth::user_auth::allows_passwordless(&pool) => {}
+            None => return Err(DomainError::InvalidParameter("A password is required: this user pool does not allow sign-in without one.".into())),
+        }
         let now = self.now();
         let mut user = User::new(&pool.id, canonical, sub.clone(), attributes, UserStatus::Unconfirmed, now);
-        self.set_password(&pool, &mut user, password).await?;
+        if let Some(password) = password {
+            self.set_password(&pool, &mut user, password).await?;
+        }
         let channel = Self::sign_up_channel(&pool, &user);
         // The code is recorded on the user before the insert, so a user never exists without
         // the code that was sent.
@@ -53,7 +60,8 @@ impl UserPoolService {
             Some((attribute, code)) => Some(self.deliver_code(&pool, &user, &attribute, &code).await?),
             None => None,
         };
-        Ok(SignUpOutcome { user_confirmed: false, user_sub: sub, code_delivery })
+        let session = self.sign_up_session(&pool, &client, &user).await?;
+        Ok(SignUpOutcome { user_confirmed: false, user_sub: sub, code_delivery, session })
     }
 
     pub(crate) async fn client_user(&self, client_id: &str, username: &str, proof: ClientProof<'_>) -> DomainResult<(UserPool, crate::user_pool::AppClient, Option<User>)> {
@@ -65,8 +73,35 @@ impl UserPoolService {
     /// ConfirmSignUp. The verified email or phone becomes an alias; when another user holds it,
     /// AliasExistsException, unless `force_alias_creation` moves it here (the other user's
     /// value becomes unverified).
-    pub async fn confirm_sign_up(&self, client_id: &ClientId, username: &str, code: &str, proof: ClientProof<'_>, force_alias_creation: bool) -> DomainResult<()> {
-        retrying(|| self.confirm_sign_up_once(client_id, username, code, proof, force_alias_creation)).await
+    /// ConfirmSignUp. To a client that allows USER_AUTH it answers a Session that signs the user
+    /// in (InitiateAuth, USER_AUTH), the code being the first factor; a SignUp Session given with
+    /// it must be the user's, and is spent.
+    pub async fn confirm_sign_up(
+        &self,
+        client_id: &ClientId,
+        username: &str,
+        code: &str,
+        proof: ClientProof<'_>,
+        force_alias_creation: bool,
+        session: Option<&str>,
+    ) -> DomainResult<Option<String>> {
+        let session = session.filter(|session| !session.is_empty());
+        if let Some(session) = session {
+            let (pool, client, user) = self.client_user(client_id, username, proof).await?;
+            let valid = match &user {
+                Some(user) => self.is_sign_up_session(&pool, &client, user, session).await,
+                None => false,
+            };
+            if !valid {
+                return Err(crate::user_pool::auth::invalid_session());
+            }
+        }
+        retrying(|| self.confirm_sign_up_once(client_id, username, code, proof, force_alias_creation)).await?;
+        let (pool, client, user) = self.client_user(client_id, username, proof).await?;
+        match user {
+            Some(user) => self.confirmed_sign_up_session(&pool, &client, &user, session).await,
+            None => Ok(None),
+        }
     }
 
     pub(crate) async fn confirm_sign_up_once(&self, client_id: &str, username: &str, code: &str, proof: ClientProof<'_>, force_alias_creation: bool) -> DomainResult<()> {

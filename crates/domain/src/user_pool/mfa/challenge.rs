@@ -22,6 +22,14 @@ pub enum SecondStep {
     Challenge(AuthOutcome),
 }
 
+/// The challenge a code factor is asked as: SMS_OTP for a phone code that is the only factor.
+fn code_challenge(factor: MfaFactor, first_factor: bool) -> ChallengeName {
+    match (factor, first_factor) {
+        (MfaFactor::Sms, true) => ChallengeName::SmsOtp,
+        _ => factor.challenge(),
+    }
+}
+
 /// The factors a sign-in of `user` may use: offered by the pool, enabled by the user, and with
 /// somewhere to send a code.
 fn usable_factors(pool: &UserPool, user: &User) -> Vec<MfaFactor> {
@@ -96,17 +104,31 @@ impl UserPoolService {
 
     /// Opens the challenge of one factor, sending its code where it has one.
     async fn begin_factor(&self, pool: &UserPool, client: &AppClient, user: &User, factor: MfaFactor, progress: &Progress) -> DomainResult<AuthOutcome> {
+        self.begin_code_factor(pool, client, user, factor, progress, false).await
+    }
+
+    /// Opens the challenge of one factor, sending its code where it has one; `first_factor`
+    /// when the code is the sign-in's only factor (EMAIL_OTP, or SMS_OTP for a phone).
+    pub(crate) async fn begin_code_factor(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        factor: MfaFactor,
+        progress: &Progress,
+        first_factor: bool,
+    ) -> DomainResult<AuthOutcome> {
         let mut parameters = BTreeMap::new();
         parameters.insert("USER_ID_FOR_SRP".to_string(), user.username.clone());
         let step = match factor.attribute() {
             Some(attribute) => {
                 let code = new_code();
                 let code_mac = self.code_mac(&pool.username_key(&user.username), &code);
-                let session = self.open_challenge(pool, client, user, Step::Code { factor, code_mac }, progress).await?;
+                let session = self.open_challenge(pool, client, user, Step::Code { factor, code_mac, first_factor }, progress).await?;
                 let delivery = self.send_sign_in_code(pool, user, attribute, &code).await?;
                 parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".to_string(), delivery.delivery_medium);
                 parameters.insert("CODE_DELIVERY_DESTINATION".to_string(), delivery.destination);
-                return Ok(AuthOutcome::Challenge { name: factor.challenge(), parameters, session: Some(session) });
+                return Ok(AuthOutcome::Challenge { name: code_challenge(factor, first_factor), parameters, session: Some(session) });
             }
             None => Step::SoftwareToken,
         };
@@ -161,11 +183,21 @@ impl UserPoolService {
         if open.session.pool_id != pool.id {
             return Err(invalid_session());
         }
+        // A code "sent" to a user who does not exist (USER_AUTH hides that) is answered as a
+        // wrong code would be.
+        if matches!(open.session.step, Step::Code { first_factor: true, .. }) && self.store.get_user(&pool.id, &open.session.username_key).await?.is_none() {
+            self.reserve_answer(&open).await?;
+            return Err(code_mismatch());
+        }
         let mut user = self.session_user(pool, client, &open, responses, secret_hash).await?;
         let progress = open.session.progress();
         match (&open.session.step, name) {
-            (Step::Code { factor, code_mac }, _) if factor.challenge() == name => {
-                let member = if *factor == MfaFactor::Sms { "SMS_MFA_CODE" } else { "EMAIL_OTP_CODE" };
+            (Step::Code { factor, code_mac, first_factor }, _) if code_challenge(*factor, *first_factor) == name => {
+                let member = match name {
+                    ChallengeName::SmsMfa => "SMS_MFA_CODE",
+                    ChallengeName::SmsOtp => "SMS_OTP_CODE",
+                    _ => "EMAIL_OTP_CODE",
+                };
                 let code = parameter(responses, member)?.trim().to_string();
                 self.reserve_answer(&open).await?;
                 self.count_failure(pool, &mut user).await?;

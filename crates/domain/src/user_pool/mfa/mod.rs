@@ -51,7 +51,7 @@ impl MfaFactor {
     }
 
     /// The user attribute a code of this factor is sent to.
-    fn attribute(self) -> Option<&'static str> {
+    pub(crate) fn attribute(self) -> Option<&'static str> {
         match self {
             MfaFactor::Sms => Some("phone_number"),
             MfaFactor::Email => Some("email"),

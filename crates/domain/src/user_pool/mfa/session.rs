@@ -17,8 +17,14 @@ const MAX_ANSWERS: u32 = 3;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub(crate) enum Step {
-    /// A code sent by SMS or email, kept as a MAC under the master key.
-    Code { factor: MfaFactor, code_mac: String },
+    /// A code sent by SMS or email, kept as a MAC under the master key; `first_factor` when it
+    /// is the sign-in's only factor (USER_AUTH's EMAIL_OTP or SMS_OTP).
+    Code {
+        factor: MfaFactor,
+        code_mac: String,
+        #[serde(default)]
+        first_factor: bool,
+    },
     /// A code of the user's authenticator app.
     SoftwareToken,
     /// The user chooses among these factors.
@@ -33,6 +39,11 @@ pub(crate) enum Step {
     },
     /// The client proves it holds a remembered device's secret (DEVICE_SRP_AUTH).
     DeviceSrp { device_key: String },
+    /// USER_AUTH's SELECT_CHALLENGE: the user chooses the first factor among these.
+    SelectFirst { choices: Vec<String> },
+    /// A sign-up: ConfirmSignUp trades it (`confirmed` false) for one that signs the user in
+    /// with USER_AUTH (`confirmed` true), the confirmation code being the first factor.
+    SignedUp { confirmed: bool },
 }
 
 /// A second-step session as stored.
@@ -74,13 +85,19 @@ pub(crate) struct OpenSession {
 impl UserPoolService {
     /// Files a new session for `user` at `step`, valid for the client's AuthSessionValidity.
     pub(crate) async fn open_challenge(&self, pool: &UserPool, client: &AppClient, user: &User, step: Step, progress: &Progress) -> DomainResult<String> {
+        self.open_challenge_for(pool, client, pool.username_key(&user.username), step, progress).await
+    }
+
+    /// As [`Self::open_challenge`], for the user filed under `username_key` (who need not exist:
+    /// the sessions of a sign-in that hides unknown users).
+    pub(crate) async fn open_challenge_for(&self, pool: &UserPool, client: &AppClient, username_key: String, step: Step, progress: &Progress) -> DomainResult<String> {
         let token = random_token(48);
         let validity_minutes = i64::from(client.settings.auth_session_validity.clamp(3, 15));
         let expires_ms = self.now() + validity_minutes * 60_000;
         let session = ChallengeSession {
             pool_id: pool.id.to_string(),
             client_id: client.client_id.to_string(),
-            username_key: pool.username_key(&user.username),
+            username_key,
             step,
             auth_time_ms: progress.auth_time_ms,
             device_key: progress.device_key.clone(),

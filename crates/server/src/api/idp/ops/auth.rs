@@ -50,6 +50,12 @@ fn outcome_body(outcome: AuthOutcome) -> Result<Value, ApiError> {
             "ChallengeParameters": parameters,
             "Session": session,
         })),
+        AuthOutcome::SelectChallenge { available, session } => to_body(&json!({
+            "ChallengeName": ChallengeName::SelectChallenge.as_str(),
+            "ChallengeParameters": {},
+            "AvailableChallenges": available,
+            "Session": session,
+        })),
     }
 }
 
@@ -58,7 +64,7 @@ pub async fn initiate_auth(state: &AppState, raw: &[u8], admin: bool) -> Result<
     let caller = caller(admin, input.user_pool_id)?;
     let outcome = state
         .user_pools
-        .initiate_auth(caller, &client_id(&input.client_id)?, AuthFlow::from_name(&input.auth_flow), &input.auth_flow, &input.auth_parameters)
+        .initiate_auth(caller, &client_id(&input.client_id)?, AuthFlow::from_name(&input.auth_flow), &input.auth_flow, &input.auth_parameters, input.session.as_deref())
         .await
         .map_err(error_from_domain)?;
     outcome_body(outcome)
@@ -105,6 +111,19 @@ pub async fn get_user(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
         username: holder.user.username.clone(),
         user_attributes: attributes,
         mfa: super::mfa::user_mfa_members(&holder.user.mfa),
+    })
+}
+
+/// GetUserAuthFactors: the user's MFA settings and the first factors USER_AUTH offers them.
+pub async fn get_user_auth_factors(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let input: AccessTokenInput = parse_input(raw)?;
+    let (user, factors) = state.user_pools.get_user_auth_factors(&input.access_token).await.map_err(error_from_domain)?;
+    let mfa = super::mfa::user_mfa_members(&user.mfa);
+    to_body(&GetUserAuthFactorsResponse {
+        username: user.username,
+        preferred_mfa_setting: mfa.preferred_mfa_setting,
+        user_mfa_setting_list: mfa.user_mfa_setting_list,
+        configured_user_auth_factors: factors,
     })
 }
 

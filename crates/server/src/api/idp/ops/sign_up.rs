@@ -28,9 +28,6 @@ pub(super) fn delivery(details: &CodeDeliveryDetails) -> CodeDeliveryDetailsType
 
 pub async fn sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: SignUpRequest = parse_input(raw)?;
-    let password = input.password.ok_or_else(|| {
-        ApiError::client("InvalidParameterException", "Password is required: passwordless sign-up is not supported by cognate yet.")
-    })?;
     let attributes: Vec<Attribute> = input
         .user_attributes
         .unwrap_or_default()
@@ -39,24 +36,32 @@ pub async fn sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
         .collect();
     let outcome = state
         .user_pools
-        .sign_up(&client_id(&input.client_id)?, &input.username, &password, &attributes, ClientProof::SecretHash(input.secret_hash.as_deref()))
+        .sign_up(&client_id(&input.client_id)?, &input.username, input.password.as_deref(), &attributes, ClientProof::SecretHash(input.secret_hash.as_deref()))
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({
         "UserConfirmed": outcome.user_confirmed,
         "UserSub": outcome.user_sub,
         "CodeDeliveryDetails": outcome.code_delivery.as_ref().map(delivery),
+        "Session": outcome.session,
     }))
 }
 
 pub async fn confirm_sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: ConfirmSignUpRequest = parse_input(raw)?;
-    state
+    let session = state
         .user_pools
-        .confirm_sign_up(&client_id(&input.client_id)?, &input.username, &input.confirmation_code, ClientProof::SecretHash(input.secret_hash.as_deref()), input.force_alias_creation.unwrap_or(false))
+        .confirm_sign_up(
+            &client_id(&input.client_id)?,
+            &input.username,
+            &input.confirmation_code,
+            ClientProof::SecretHash(input.secret_hash.as_deref()),
+            input.force_alias_creation.unwrap_or(false),
+            input.session.as_deref(),
+        )
         .await
         .map_err(error_from_domain)?;
-    Ok(empty())
+    to_body(&json!({ "Session": session }))
 }
 
 pub async fn resend_confirmation_code(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {

@@ -140,3 +140,14 @@ pub struct UserMfaMembers {
     #[serde(rename = "UserMFASettingList", skip_serializing_if = "Vec::is_empty")]
     pub user_mfa_setting_list: Vec<String>,
 }
+
+/// GetUserAuthFactors.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetUserAuthFactorsResponse {
+    pub username: String,
+    pub preferred_mfa_setting: Option<String>,
+    #[serde(rename = "UserMFASettingList", skip_serializing_if = "Vec::is_empty")]
+    pub user_mfa_setting_list: Vec<String>,
+    pub configured_user_auth_factors: Vec<String>,
+}

@@ -15,6 +15,7 @@ pub struct InitiateAuthRequest {
     #[serde(default)]
     pub auth_parameters: BTreeMap<String, String>,
     pub client_metadata: Option<BTreeMap<String, String>>,
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

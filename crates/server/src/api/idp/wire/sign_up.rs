@@ -26,6 +26,7 @@ pub struct ConfirmSignUpRequest {
     pub username: String,
     pub confirmation_code: String,
     pub force_alias_creation: Option<bool>,
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -62,7 +62,7 @@ pub async fn code_submit(State(state): State<AppState>, page: PageRequest, body:
     let outcome = if reset {
         state.user_pools.confirm_forgot_password(&client_id, &username, code, form.get("password").unwrap_or(""), ClientProof::HostedPages).await
     } else {
-        state.user_pools.confirm_sign_up(&client_id, &username, code, ClientProof::HostedPages, false).await
+        state.user_pools.confirm_sign_up(&client_id, &username, code, ClientProof::HostedPages, false, None).await.map(|_| ())
     };
     match outcome {
         Ok(()) => {
