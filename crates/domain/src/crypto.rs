@@ -195,6 +195,13 @@ pub fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
     left.len() == right.len() && bool::from(left.ct_eq(right))
 }
 
+/// `N` random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    bytes
+}
+
 /// A random string of `length` characters drawn uniformly from `alphabet`.
 pub fn random_string(alphabet: &[u8], length: usize) -> String {
     let mut rng = OsRng;

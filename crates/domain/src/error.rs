@@ -62,6 +62,10 @@ pub enum DomainError {
     /// A device that is confirmed already (DeviceKeyExistsException).
     #[error("{0}")]
     DeviceKeyExists(String),
+    /// A passkey registration refused for a WebAuthn reason of its own (Cognito's
+    /// WebAuthn*Exception).
+    #[error("{1}")]
+    WebAuthn(WebAuthnError, String),
     /// A one-time code has expired.
     #[error("{0}")]
     ExpiredCode(String),
@@ -127,6 +131,42 @@ pub enum DomainError {
     /// Something that is not the caller's fault: storage unreachable, corrupt data.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Why a passkey registration was refused, as Cognito names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebAuthnError {
+    /// The pool does not allow passkeys (WebAuthnNotEnabledException).
+    NotEnabled,
+    /// The pool has no relying party ID (WebAuthnConfigurationMissingException).
+    ConfigurationMissing,
+    /// No registration is pending, or its challenge is not the one answered
+    /// (WebAuthnChallengeNotFoundException).
+    ChallengeNotFound,
+    /// The authenticator data names another relying party (WebAuthnRelyingPartyMismatchException).
+    RelyingPartyMismatch,
+    /// The client data is not of a registration (WebAuthnClientMismatchException).
+    ClientMismatch,
+    /// The origin is not the relying party's (WebAuthnOriginNotAllowedException).
+    OriginNotAllowed,
+    /// A key algorithm or attestation this server does not take
+    /// (WebAuthnCredentialNotSupportedException).
+    CredentialNotSupported,
+}
+
+impl WebAuthnError {
+    /// Cognito's exception name.
+    pub fn exception(self) -> &'static str {
+        match self {
+            WebAuthnError::NotEnabled => "WebAuthnNotEnabledException",
+            WebAuthnError::ConfigurationMissing => "WebAuthnConfigurationMissingException",
+            WebAuthnError::ChallengeNotFound => "WebAuthnChallengeNotFoundException",
+            WebAuthnError::RelyingPartyMismatch => "WebAuthnRelyingPartyMismatchException",
+            WebAuthnError::ClientMismatch => "WebAuthnClientMismatchException",
+            WebAuthnError::OriginNotAllowed => "WebAuthnOriginNotAllowedException",
+            WebAuthnError::CredentialNotSupported => "WebAuthnCredentialNotSupportedException",
+        }
+    }
 }
 
 /// A member that fails its constraint: the member's model name (`userPoolId`), the value given

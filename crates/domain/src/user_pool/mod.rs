@@ -11,6 +11,7 @@ pub mod messages;
 pub mod devices;
 pub mod mfa;
 pub mod oauth;
+pub mod passkeys;
 pub mod password;
 pub mod providers;
 mod client_secrets;

@@ -171,7 +171,8 @@ impl UserPoolService {
         if !self.store.delete_user(&pool.id, &pool.username_key(&user.username)).await? {
             return Err(user_not_found());
         }
-        self.store.write_records(&[UserPoolService::forget_all_devices(&pool.id, &user.sub)]).await?;
+        let (devices, passkeys) = (UserPoolService::forget_all_devices(&pool.id, &user.sub), UserPoolService::forget_all_passkeys(&pool.id, &user.sub));
+        self.store.write_records(&[devices, passkeys]).await?;
         Ok(())
     }
 

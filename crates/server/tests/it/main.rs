@@ -17,6 +17,7 @@ mod limits;
 mod mfa;
 mod oauth;
 mod outage;
+mod passkeys;
 mod pools;
 mod refresh;
 mod sign_up;

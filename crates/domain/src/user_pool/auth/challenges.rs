@@ -56,6 +56,7 @@ impl UserPoolService {
             ChallengeName::DeviceSrpAuth => return self.answer_device_srp(&pool, &client, responses, session).await,
             ChallengeName::DevicePasswordVerifier => return self.answer_device_password_verifier(&pool, &client, responses, source_ip).await,
             ChallengeName::NewPasswordRequired => {}
+            ChallengeName::WebAuthn => return self.answer_web_authn(&pool, &client, responses, session).await,
             ChallengeName::SelectChallenge | ChallengeName::Password | ChallengeName::PasswordSrp => {
                 return self.answer_select_challenge(&pool, &client, challenge_name, responses, session).await;
             }

@@ -76,16 +76,16 @@ fn verified(user: &User, attribute: &str) -> bool {
 }
 
 /// The first factors `user` can sign in with: allowed by the pool, and (for a user who exists)
-/// set up: a password, a verified address or phone. A user who does not exist seems to have
-/// them all.
-pub(crate) fn available_first_factors(pool: &UserPool, user: Option<&User>) -> Vec<FirstFactor> {
+/// set up: a password, a verified address or phone, a passkey (`has_passkeys`). A user who does
+/// not exist seems to have them all.
+pub(crate) fn available_first_factors(pool: &UserPool, user: Option<&User>, has_passkeys: bool) -> Vec<FirstFactor> {
     let allowed = allowed_first_factors(pool);
     FirstFactor::ALL
         .into_iter()
         .filter(|factor| allowed.iter().any(|name| name == factor.policy_name()))
         .filter(|factor| match (factor, user) {
-            (FirstFactor::WebAuthn, _) => false,
             (_, None) => true,
+            (FirstFactor::WebAuthn, Some(_)) => has_passkeys,
             (FirstFactor::Password | FirstFactor::PasswordSrp, Some(user)) => user.password_hash.is_some(),
             (FirstFactor::EmailOtp, Some(user)) => verified(user, "email"),
             (FirstFactor::SmsOtp, Some(user)) => verified(user, "phone_number"),
@@ -103,7 +103,8 @@ impl UserPoolService {
         let username = parameter(parameters, "USERNAME")?;
         let secret_hash = parameters.get("SECRET_HASH").map(String::as_str);
         let user = self.find_signing_in_user(pool, client, username, ClientProof::SecretHash(secret_hash)).await?;
-        let available = available_first_factors(pool, user.as_ref());
+        let has_passkeys = self.has_passkeys(pool, user.as_ref()).await?;
+        let available = available_first_factors(pool, user.as_ref(), has_passkeys);
         let preferred = parameters.get("PREFERRED_CHALLENGE").and_then(|name| FirstFactor::from_name(name)).filter(|factor| available.contains(factor));
         match preferred {
             Some(factor) => self.begin_first_factor(pool, client, username, user, factor, parameters).await,
@@ -170,7 +171,7 @@ impl UserPoolService {
         match factor {
             FirstFactor::Password => self.password_sign_in(pool, client, parameters).await,
             FirstFactor::PasswordSrp => self.srp_start(pool, client, parameters).await,
-            FirstFactor::WebAuthn => Err(DomainError::NotImplemented("Passkey sign-in is not implemented by cognate yet.".into())),
+            FirstFactor::WebAuthn => self.web_authn_challenge(pool, client, username, user.as_ref()).await,
             FirstFactor::EmailOtp | FirstFactor::SmsOtp => {
                 let code_factor = factor.code_factor().ok_or_else(|| DomainError::internal("a code factor without a code"))?;
                 let progress = Progress::at(self.now());
@@ -201,6 +202,14 @@ impl UserPoolService {
         parameters.insert("CODE_DELIVERY_DESTINATION".to_string(), delivery.destination);
         let name = if factor == MfaFactor::Sms { ChallengeName::SmsOtp } else { ChallengeName::EmailOtp };
         Ok(AuthOutcome::Challenge { name, parameters, session: Some(session) })
+    }
+
+    /// Whether the user has a passkey (asked only where the pool allows WEB_AUTHN).
+    async fn has_passkeys(&self, pool: &UserPool, user: Option<&User>) -> DomainResult<bool> {
+        match user {
+            Some(user) if allowed_first_factors(pool).iter().any(|name| name == "WEB_AUTHN") => Ok(!self.passkeys(pool, user).await?.is_empty()),
+            _ => Ok(false),
+        }
     }
 
     /// The Session SignUp answers to a client that allows USER_AUTH: ConfirmSignUp trades it for
@@ -260,7 +269,8 @@ impl UserPoolService {
     /// GetUserAuthFactors: the user's MFA settings and the first factors USER_AUTH offers them.
     pub async fn get_user_auth_factors(&self, access_token: &str) -> DomainResult<(User, Vec<String>)> {
         let holder = self.authenticate_access_token(access_token).await?;
-        let factors = available_first_factors(&holder.pool, Some(&holder.user))
+        let has_passkeys = self.has_passkeys(&holder.pool, Some(&holder.user)).await?;
+        let factors = available_first_factors(&holder.pool, Some(&holder.user), has_passkeys)
             .into_iter()
             .filter(|factor| *factor != FirstFactor::PasswordSrp)
             .map(|factor| factor.as_str().to_string())

@@ -39,6 +39,8 @@ pub(crate) enum Step {
     },
     /// The client proves it holds a remembered device's secret (DEVICE_SRP_AUTH).
     DeviceSrp { device_key: String },
+    /// A passkey assertion answering this challenge (base64url).
+    WebAuthn { challenge: String },
     /// USER_AUTH's SELECT_CHALLENGE: the user chooses the first factor among these.
     SelectFirst { choices: Vec<String> },
     /// A sign-up: ConfirmSignUp trades it (`confirmed` false) for one that signs the user in
@@ -122,7 +124,7 @@ impl UserPoolService {
 
     /// Takes one of the session's answers before the answer is checked (a compare-and-set, so
     /// parallel answers each take one): a session takes [`MAX_ANSWERS`], then it is refused.
-    pub(super) async fn reserve_answer(&self, open: &OpenSession) -> DomainResult<()> {
+    pub(crate) async fn reserve_answer(&self, open: &OpenSession) -> DomainResult<()> {
         let now = self.now();
         self.store
             .change_record_of::<ChallengeSession, _>("", &open.key, |session| {

@@ -29,6 +29,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::EnableSoftwareTokenMfa(message) => ApiError::client("EnableSoftwareTokenMFAException", message),
         DomainError::SoftwareTokenMfaNotFound(message) => ApiError::client("SoftwareTokenMFANotFoundException", message),
         DomainError::DeviceKeyExists(message) => ApiError::client("DeviceKeyExistsException", message),
+        DomainError::WebAuthn(kind, message) => ApiError::client(kind.exception(), message),
         DomainError::RefreshTokenReused(message) => ApiError::client("RefreshTokenReuseException", message),
         DomainError::ExpiredCode(message) => ApiError::client("ExpiredCodeException", message),
         DomainError::UnsupportedOperation(message) => ApiError::client("UnsupportedOperationException", message),

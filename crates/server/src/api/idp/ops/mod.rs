@@ -8,6 +8,7 @@ pub mod groups;
 pub mod hosted;
 pub mod mfa;
 pub mod oauth;
+pub mod passkeys;
 pub mod pools;
 pub mod sign_up;
 pub mod users;

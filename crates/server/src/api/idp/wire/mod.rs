@@ -12,6 +12,7 @@ mod sign_up;
 mod attributes;
 mod mfa;
 mod devices;
+mod passkeys;
 
 pub use shared::*;
 pub use pools::*;
@@ -24,3 +25,4 @@ pub use sign_up::*;
 pub use attributes::*;
 pub use mfa::*;
 pub use devices::*;
+pub use passkeys::*;

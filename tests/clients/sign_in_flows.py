@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""MFA as Cognito apps meet it, driven by real clients against `cognate serve`: boto3 configures
+"""Sign-ins as Cognito apps meet them: MFA, remembered devices, passwordless and passkeys. MFA as Cognito apps meet it, driven by real clients against `cognate serve`: boto3 configures
 the pools (SetUserPoolMfaConfig) and sets up an authenticator by access token with pyotp as the
 app (AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference), then signs in through
 SOFTWARE_TOKEN_MFA and is refused a reused, a wrong and a late code and a replayed session;
@@ -16,9 +16,14 @@ import sys
 import tempfile
 import time
 
+import base64
+import json
+
 import boto3
 import botocore.config
+import botocore.exceptions
 import pyotp
+from soft_webauthn import SoftWebauthnDevice
 
 from checks import HERE, Results, build_binary, check, error_code, free_port, start_server  # noqa: E402
 
@@ -49,9 +54,94 @@ def node(script, *args):
     return done.returncode == 0
 
 
+def attempt(call):
+    """The error code (None on success) and the response of a call."""
+    try:
+        return None, call()
+    except botocore.exceptions.ClientError as error:
+        return error.response["Error"]["Code"], {}
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def unb64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def passkeys(idp):
+    """soft-webauthn registers a passkey and signs in with it; a pool that requires user
+    verification refuses its credential (the device does not verify users)."""
+    origin = "http://localhost:3000"
+    flows = ["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    pool_id = idp.create_user_pool(PoolName="passkeys", Policies={
+        "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=flows)["UserPoolClient"]["ClientId"]
+    code, _ = error_code(lambda: idp.set_user_pool_mfa_config(UserPoolId=pool_id, WebAuthnConfiguration={"RelyingPartyId": "localhost"}))
+    check(f"boto3: WebAuthnConfiguration is set ({code})", code is None)
+    idp.admin_create_user(UserPoolId=pool_id, Username="kim", MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool_id, Username="kim", Password=PASSWORD, Permanent=True)
+    token = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                              AuthParameters={"USERNAME": "kim", "PASSWORD": PASSWORD})["AuthenticationResult"]["AccessToken"]
+
+    options = idp.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
+    check("StartWebAuthnRegistration names the relying party and the user",
+          options["rp"]["id"] == "localhost" and options["user"]["name"] == "kim")
+    public_key = dict(options, challenge=unb64url(options["challenge"]), user=dict(options["user"], id=unb64url(options["user"]["id"])))
+    device = SoftWebauthnDevice()
+    created = device.create({"publicKey": public_key}, origin)
+    credential = {
+        "id": b64url(created["rawId"]), "rawId": b64url(created["rawId"]), "type": "public-key",
+        "response": {"clientDataJSON": b64url(created["response"]["clientDataJSON"]),
+                     "attestationObject": b64url(created["response"]["attestationObject"])},
+        "clientExtensionResults": {},
+    }
+    code, _ = error_code(lambda: idp.complete_web_authn_registration(AccessToken=token, Credential=credential))
+    check(f"CompleteWebAuthnRegistration takes soft-webauthn's credential ({code})", code is None)
+    listed = idp.list_web_authn_credentials(AccessToken=token)["Credentials"]
+    check("ListWebAuthnCredentials lists it", len(listed) == 1 and listed[0]["CredentialId"] == b64url(created["rawId"]))
+
+    def sign_in():
+        started = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_AUTH",
+                                    AuthParameters={"USERNAME": "kim", "PREFERRED_CHALLENGE": "WEB_AUTHN"})
+        request = json.loads(started["ChallengeParameters"]["CREDENTIAL_REQUEST_OPTIONS"])
+        assertion = device.get({"publicKey": dict(request, challenge=unb64url(request["challenge"]))}, origin)
+        answer = {
+            "id": b64url(assertion["rawId"]), "rawId": b64url(assertion["rawId"]), "type": "public-key",
+            "response": {key: b64url(assertion["response"][key]) for key in ("clientDataJSON", "authenticatorData", "signature")},
+            "clientExtensionResults": {},
+        }
+        return started, answer
+
+    started, answer = sign_in()
+    check("USER_AUTH with WEB_AUTHN preferred answers the WEB_AUTHN challenge", started.get("ChallengeName") == "WEB_AUTHN")
+    respond = lambda: idp.respond_to_auth_challenge(  # noqa: E731
+        ClientId=client_id, ChallengeName="WEB_AUTHN", Session=started["Session"],
+        ChallengeResponses={"USERNAME": "kim", "CREDENTIAL": json.dumps(answer)})
+    code, result = attempt(respond)
+    check(f"the passkey's assertion signs in ({code})", code is None and "AccessToken" in result.get("AuthenticationResult", {}))
+    code, _ = error_code(respond)
+    check(f"the answered session is spent ({code})", code == "NotAuthorizedException")
+    started, answer = sign_in()
+    answer["response"]["signature"] = b64url(b"\x30\x06\x02\x01\x01\x02\x01\x01")
+    code, _ = error_code(respond)
+    check(f"a bad signature is refused ({code})", code == "NotAuthorizedException")
+
+    idp.set_user_pool_mfa_config(UserPoolId=pool_id, WebAuthnConfiguration={"RelyingPartyId": "localhost", "UserVerification": "required"})
+    options = idp.start_web_authn_registration(AccessToken=token)["CredentialCreationOptions"]
+    public_key = dict(options, challenge=unb64url(options["challenge"]), user=dict(options["user"], id=unb64url(options["user"]["id"])))
+    created = SoftWebauthnDevice().create({"publicKey": public_key}, origin)
+    credential = {"id": b64url(created["rawId"]), "rawId": b64url(created["rawId"]), "type": "public-key",
+                  "response": {"clientDataJSON": b64url(created["response"]["clientDataJSON"]),
+                               "attestationObject": b64url(created["response"]["attestationObject"])}}
+    code, _ = error_code(lambda: idp.complete_web_authn_registration(AccessToken=token, Credential=credential))
+    check(f"a pool that requires user verification refuses a credential without it ({code})", code == "InvalidParameterException")
+
+
 def main():
     binary = build_binary()
-    work = tempfile.mkdtemp(prefix="cognate-mfa-")
+    work = tempfile.mkdtemp(prefix="cognate-sign-in-")
     port = free_port()
     server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port)
     endpoint = f"http://127.0.0.1:{port}"
@@ -206,6 +296,8 @@ def main():
               factors.get("ConfiguredUserAuthFactors") == ["PASSWORD", "EMAIL_OTP"])
         check("aws-amplify v6: passwordless signUp and autoSignIn, EMAIL_OTP preferred and chosen, PASSWORD chosen",
               node("passwordless_amplify.mjs", endpoint, choice_pool, choice_client, "wes", "vic", PASSWORD, key_id, secret))
+
+        passkeys(idp)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
