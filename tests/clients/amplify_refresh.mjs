@@ -1,6 +1,7 @@
 // aws-amplify v6 against cognate: signIn (SRP), fetchAuthSession, and a forced refresh, which
 // Amplify v6 makes through GetTokensFromRefreshToken; then a refresh token rotated by the client's
-// RefreshTokenRotation setting.
+// RefreshTokenRotation setting; and the refresh Amplify makes by itself once the app's clock is
+// past the access token's expiry.
 // With IDENTITY_POOL_ID, fetchAuthSession also answers an identity and AWS credentials.
 // Usage: node amplify_refresh.mjs ENDPOINT POOL_ID CLIENT_ID USERNAME PASSWORD [IDENTITY_POOL_ID]
 import { Amplify } from "aws-amplify";
@@ -56,6 +57,18 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const again = await fetchAuthSession({ forceRefresh: true });
   check("a second forced refresh works too", again.tokens?.accessToken?.toString() !== refreshedAccess);
+
+  // The app's clock moves past the access token's expiry (an hour): the next fetchAuthSession,
+  // not forced, finds the tokens expired and refreshes them by itself.
+  const realNow = Date.now;
+  const expiredAccess = (await fetchAuthSession()).tokens?.accessToken?.toString();
+  Date.now = () => realNow() + 61 * 60 * 1000;
+  const beforeExpiry = targets.length;
+  const renewed = await fetchAuthSession();
+  Date.now = realNow;
+  const renewedBy = targets.slice(beforeExpiry);
+  check(`past the expiry, fetchAuthSession refreshes by itself (${renewedBy.join(", ")})`,
+    renewedBy.includes("GetTokensFromRefreshToken") && renewed.tokens?.accessToken?.toString() !== expiredAccess);
 
   await signOut();
   let signedOut = false;

@@ -4,8 +4,9 @@
 // here. Walks sign-up → confirmation code (from the outbox) → sign-in → code → tokens; the
 // session cookie; sign-out; the CSRF and redirect-URI refusals; the pool's look; and federated
 // sign-in through oidc-provider and through a second cognate; and MFA in a pool that requires it
-// (an authenticator set up from the page's QR code and key, its codes, an emailed code). Prints
-// "ok …" / "FAIL …" lines.
+// (an authenticator set up from the page's QR code and key, its codes, an emailed code); and a
+// passkey added and used through Chromium's virtual authenticator, and an emailed code in place
+// of the password. Prints "ok …" / "FAIL …" lines.
 //
 // usage: node hosted_browser.mjs '<settings JSON from hosted_flows.py>'
 
@@ -280,6 +281,51 @@ try {
   await emailPage.waitForURL(`${redirectUri}?**`);
   check("the emailed code signs in", new URL(emailPage.url()).searchParams.has("code"));
   await email.close();
+
+  // 6. Passwordless: a passkey added by a signed-in browser (Chromium's virtual authenticator,
+  // through the DevTools protocol), then signing in with it and with an emailed code instead of
+  // the password.
+  const passkeys = settings.passkeys;
+  const keyContext = await browser.newContext();
+  const keyPage = await keyContext.newPage();
+  const devtools = await keyContext.newCDPSession(keyPage);
+  await devtools.send("WebAuthn.enable");
+  const { authenticatorId } = await devtools.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
+      automaticPresenceSimulation: true },
+  });
+  await keyPage.goto(`${passkeys.origin}/oauth2/authorize?${passkeys.query}`);
+  await keyPage.getByLabel("Username", { exact: true }).fill("pia");
+  await keyPage.getByLabel("Password", { exact: true }).fill(passkeys.password);
+  await keyPage.getByRole("button", { name: "Sign in", exact: true }).click();
+  await keyPage.waitForURL(`${redirectUri}?**`);
+  check("the passkey pool's user signs in with the password first", new URL(keyPage.url()).searchParams.has("code"));
+  await keyPage.goto(`${passkeys.origin}/passkeys/add?${passkeys.query}`);
+  await keyPage.waitForURL(`${redirectUri}?**`);
+  const { credentials } = await devtools.send("WebAuthn.getCredentials", { authenticatorId });
+  check(`the page's WebAuthn call creates a passkey on the authenticator (${credentials.length})`,
+    credentials.length === 1 && credentials[0].rpId === passkeys.rp_id);
+  check("and the browser goes on to the app", new URL(keyPage.url()).searchParams.has("code"));
+  await keyContext.clearCookies();
+  await keyPage.goto(`${passkeys.origin}/oauth2/authorize?${passkeys.query}`);
+  await keyPage.locator("#passwordless-username").fill("pia");
+  await screenshot(keyPage, "passwordless");
+  await keyPage.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await keyPage.waitForURL(`${redirectUri}?**`);
+  check("the passkey signs in without the password", new URL(keyPage.url()).searchParams.has("code"));
+  const after = await devtools.send("WebAuthn.getCredentials", { authenticatorId });
+  check(`the authenticator's counter moved (${after.credentials[0]?.signCount})`, after.credentials[0]?.signCount >= 1);
+
+  await keyContext.clearCookies();
+  await keyPage.goto(`${passkeys.origin}/oauth2/authorize?${passkeys.query}`);
+  await keyPage.locator("#passwordless-username").fill("pia");
+  await keyPage.getByRole("button", { name: "Email me a sign-in code" }).click();
+  check("an emailed code is asked instead of the password", (await keyPage.getByRole("status").textContent()).includes("p***@e***"));
+  await keyPage.getByLabel("Code").fill(await outboxCode("pia@example.com", passkeys.outbox));
+  await keyPage.getByRole("button", { name: "Sign in", exact: true }).click();
+  await keyPage.waitForURL(`${redirectUri}?**`);
+  check("the emailed code signs in", new URL(keyPage.url()).searchParams.has("code"));
+  await keyContext.close();
 } catch (error) {
   failures += 1;
   console.log(`FAIL the browser walk stopped: ${error.stack ?? error}`);

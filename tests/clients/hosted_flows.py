@@ -103,6 +103,20 @@ def main():
             idp.admin_create_user(UserPoolId=mfa_pool, Username=name, MessageAction="SUPPRESS", UserAttributes=attributes)
             idp.admin_set_user_password(UserPoolId=mfa_pool, Username=name, Password="Mfa-Pass-2026", Permanent=True)
 
+        # A third pool that signs users in without a password: passkeys (relying party: its
+        # domain) and emailed codes; pia has a password to add her first passkey with.
+        key_pool = idp.create_user_pool(PoolName="hosted-passkeys", Policies={
+            "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "WEB_AUTHN"]}})["UserPool"]["Id"]
+        idp.create_user_pool_domain(Domain="passkeys-demo", UserPoolId=key_pool)
+        idp.set_user_pool_mfa_config(UserPoolId=key_pool, WebAuthnConfiguration={"RelyingPartyId": "passkeys-demo.localhost"})
+        key_web = idp.create_user_pool_client(
+            UserPoolId=key_pool, ClientName="web", AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+            AllowedOAuthScopes=["openid"], CallbackURLs=[f"http://127.0.0.1:{app_port}/callback"],
+            SupportedIdentityProviders=["COGNITO"])["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=key_pool, Username="pia", MessageAction="SUPPRESS", UserAttributes=[
+            {"Name": "email", "Value": "pia@example.com"}, {"Name": "email_verified", "Value": "true"}])
+        idp.admin_set_user_password(UserPoolId=key_pool, Username="pia", Password="Key-Pass-2026", Permanent=True)
+
         screenshots = os.path.join(ROOT, "target", "hosted-screenshots")
         shutil.rmtree(screenshots, ignore_errors=True)
         os.makedirs(screenshots)
@@ -119,6 +133,13 @@ def main():
                 "authorize": f"{endpoint}/{mfa_pool}/oauth2/authorize?client_id={mfa_web}&response_type=code&scope=openid"
                              f"&redirect_uri=http%3A%2F%2F127.0.0.1%3A{app_port}%2Fcallback",
                 "outbox": f"{endpoint}/_cognate/outbox?UserPoolId={mfa_pool}",
+            },
+            "passkeys": {
+                "origin": f"http://passkeys-demo.localhost:{port}",
+                "rp_id": "passkeys-demo.localhost",
+                "query": f"client_id={key_web}&response_type=code&scope=openid&redirect_uri=http%3A%2F%2F127.0.0.1%3A{app_port}%2Fcallback",
+                "password": "Key-Pass-2026",
+                "outbox": f"{endpoint}/_cognate/outbox?UserPoolId={key_pool}",
             },
         }
         browser = subprocess.run(["node", os.path.join(HERE, "hosted_browser.mjs"), json.dumps(settings)],

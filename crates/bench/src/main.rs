@@ -28,6 +28,7 @@ use startup::{startup, uuid_like};
 mod srp_load;
 mod sync_load;
 mod totp_load;
+mod passkey_load;
 
 #[derive(Parser)]
 #[command(name = "cognate-load", about = "Load and start-up measurements for cognate (loopback only).")]
@@ -176,6 +177,28 @@ enum Command {
         #[arg(long, default_value = "us-east-1")]
         region: String,
     },
+    /// Sign-ins with a passkey (two calls each) in --pool: lets the pool take passkeys (relying
+    /// party `localhost`), a client and --users users with an ES256 passkey of a software
+    /// authenticator; then the raw cost of one ES256 verification and two RS256 token
+    /// signatures, measured in the same run.
+    Passkey {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        #[arg(long)]
+        pool: String,
+        #[arg(long, default_value_t = 50)]
+        users: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
     /// The enhanced flow under load: sets up an IAM role and an identity pool over a seeded user
     /// pool, signs in --users seeded users, then each request pair is GetId followed by
     /// GetCredentialsForIdentity with a user's ID token.
@@ -259,6 +282,11 @@ async fn main() {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             let signer = Signer { access_key_id, secret_access_key, region };
             totp_load::run(&endpoint, &signer, &pool, users, concurrency, Duration::from_secs(seconds.min(600))).await
+        }
+        Command::Passkey { endpoint, pool, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
+            assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
+            let signer = Signer { access_key_id, secret_access_key, region };
+            passkey_load::run(&endpoint, &signer, &pool, users, concurrency, Duration::from_secs(seconds.min(600))).await
         }
         Command::Srp { endpoint, pool, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");

@@ -15,7 +15,7 @@ use crate::state::AppState;
 pub async fn limit_forms(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let guessable = request.method() == Method::POST
-        && ["/login", "/signup", "/confirm", "/confirmForgotPassword", "/forgotPassword", "/newPassword", "/mfa", "/oauth2/token", "/oauth2/revoke"]
+        && ["/login", "/signup", "/confirm", "/confirmForgotPassword", "/forgotPassword", "/newPassword", "/mfa", "/passwordless", "/passkey", "/oauth2/token", "/oauth2/revoke"]
             .iter()
             .any(|suffix| path.ends_with(suffix));
     if guessable && !state.rate_limits.allow(peer_address(&request), None) {

@@ -181,8 +181,11 @@ pub enum HostedStep {
     /// The user must reset the password: a reset code was sent (when it could be), and the page
     /// asks for it with the new password.
     ResetCodeSent,
-    /// The password was right and a second factor follows: the challenge the page asks.
+    /// The password was right and a second factor follows, or a code was sent as the only
+    /// factor: the challenge the page asks.
     SecondFactor { username: String, challenge: ChallengeName, parameters: BTreeMap<String, String>, session: String },
+    /// A passkey is asked: the page hands the browser these CREDENTIAL_REQUEST_OPTIONS.
+    Passkey { username: String, options: String, session: String },
 }
 
 /// Who asked: a public client call (InitiateAuth) or an administrator naming the pool

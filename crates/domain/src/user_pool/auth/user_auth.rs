@@ -266,6 +266,27 @@ impl UserPoolService {
         self.second_step_or_tokens(pool, client, &user, &open.session.progress()).await
     }
 
+    /// The hosted pages' passwordless sign-in: a code sent by email or SMS, or a passkey asked,
+    /// when the pool allows it and the user can use it (a user who does not exist seems to).
+    pub async fn hosted_first_factor(&self, pool: &UserPool, client: &AppClient, username: &str, factor: FirstFactor) -> DomainResult<HostedStep> {
+        let user = self.find_signing_in_user(pool, client, username, ClientProof::HostedPages).await?;
+        let has_passkeys = self.has_passkeys(pool, user.as_ref()).await?;
+        if !available_first_factors(pool, user.as_ref(), has_passkeys).contains(&factor) || factor.code_factor().is_none() && factor != FirstFactor::WebAuthn {
+            return Err(DomainError::NotAuthorized(format!("Signing in with {} is not available for this user.", factor.as_str())));
+        }
+        match self.begin_first_factor(pool, client, username, user, factor, &BTreeMap::new()).await? {
+            AuthOutcome::Challenge { name: ChallengeName::WebAuthn, mut parameters, session: Some(session) } => Ok(HostedStep::Passkey {
+                username: username.to_string(),
+                options: parameters.remove("CREDENTIAL_REQUEST_OPTIONS").unwrap_or_default(),
+                session,
+            }),
+            AuthOutcome::Challenge { name, parameters, session: Some(session) } => {
+                Ok(HostedStep::SecondFactor { username: username.to_string(), challenge: name, parameters, session })
+            }
+            _ => Err(DomainError::internal("a passwordless first factor without a challenge")),
+        }
+    }
+
     /// GetUserAuthFactors: the user's MFA settings and the first factors USER_AUTH offers them.
     pub async fn get_user_auth_factors(&self, access_token: &str) -> DomainResult<(User, Vec<String>)> {
         let holder = self.authenticate_access_token(access_token).await?;

@@ -4,6 +4,7 @@
 //! credential is kept under the user's `sub` by its id. The WEB_AUTHN sign-in is in `sign_in`;
 //! the ceremony checks themselves in `webauthn`.
 
+pub mod authenticator;
 mod sign_in;
 pub mod webauthn;
 
@@ -108,7 +109,12 @@ impl UserPoolService {
     /// StartWebAuthnRegistration: CredentialCreationOptions for the pool's relying party.
     pub async fn start_web_authn_registration(&self, access_token: &str) -> DomainResult<Value> {
         let holder = self.authenticate_access_token(access_token).await?;
-        let (pool, user) = (&holder.pool, &holder.user);
+        self.start_passkey_registration(&holder.pool, &holder.user).await
+    }
+
+    /// CredentialCreationOptions for `user` (StartWebAuthnRegistration, and the hosted pages for
+    /// a signed-in browser); the challenge is kept for the answer.
+    pub async fn start_passkey_registration(&self, pool: &UserPool, user: &User) -> DomainResult<Value> {
         if !allowed_first_factors(pool).iter().any(|name| name == "WEB_AUTHN") {
             return Err(refused(WebAuthnError::NotEnabled, "Passkeys are not enabled for this user pool (SignInPolicy.AllowedFirstAuthFactors)."));
         }
@@ -141,7 +147,11 @@ impl UserPoolService {
     /// challenge (spent by the first answer) and keeps the credential.
     pub async fn complete_web_authn_registration(&self, access_token: &str, credential: &Value) -> DomainResult<()> {
         let holder = self.authenticate_access_token(access_token).await?;
-        let (pool, user) = (&holder.pool, &holder.user);
+        self.complete_passkey_registration(&holder.pool, &holder.user, credential).await
+    }
+
+    /// Verifies `user`'s RegistrationResponseJSON and keeps the passkey.
+    pub async fn complete_passkey_registration(&self, pool: &UserPool, user: &User, credential: &Value) -> DomainResult<()> {
         let (_, require_uv) = self.relying_party(pool).await?;
         let now = self.now();
         let not_found = || refused(WebAuthnError::ChallengeNotFound, "No passkey registration is waiting for this user.");

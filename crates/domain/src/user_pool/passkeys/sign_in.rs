@@ -45,8 +45,7 @@ impl UserPoolService {
         Ok(AuthOutcome::Challenge { name: ChallengeName::WebAuthn, parameters, session: Some(session) })
     }
 
-    /// Answers WEB_AUTHN (USERNAME, CREDENTIAL: an AuthenticationResponseJSON). Three answers are
-    /// taken per session; each counts toward the user's lockout until one passes.
+    /// Answers WEB_AUTHN (USERNAME, CREDENTIAL: an AuthenticationResponseJSON) with tokens.
     pub(crate) async fn answer_web_authn(
         &self,
         pool: &UserPool,
@@ -54,6 +53,28 @@ impl UserPoolService {
         responses: &BTreeMap<String, String>,
         session: Option<&str>,
     ) -> DomainResult<AuthOutcome> {
+        let secret_hash = responses.get("SECRET_HASH").map(String::as_str);
+        let user = self.passkey_user(pool, client, responses, session, Some(secret_hash)).await?;
+        self.finish_sign_in(pool, client, &user, &Progress::at(self.now())).await
+    }
+
+    /// The hosted pages' answer to a passkey challenge: the user, signed in.
+    pub async fn hosted_passkey_answer(&self, pool: &UserPool, client: &AppClient, username: &str, credential: &str, session: &str) -> DomainResult<User> {
+        let responses = BTreeMap::from([("USERNAME".to_string(), username.to_string()), ("CREDENTIAL".to_string(), credential.to_string())]);
+        self.passkey_user(pool, client, &responses, Some(session), None).await
+    }
+
+    /// Checks an answer to WEB_AUTHN and answers its user. Three answers are taken per session;
+    /// each counts toward the user's lockout until one passes. `secret_hash` is None when the
+    /// caller acts for the client itself (the hosted pages).
+    async fn passkey_user(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        responses: &BTreeMap<String, String>,
+        session: Option<&str>,
+        secret_hash: Option<Option<&str>>,
+    ) -> DomainResult<User> {
         let open = self.read_challenge(session, Some(client)).await?;
         let Step::WebAuthn { challenge } = &open.session.step else {
             return Err(invalid_session());
@@ -69,7 +90,9 @@ impl UserPoolService {
         if pool.username_key(username) != open.session.username_key && !self.resolve_user(pool, username).await.is_ok_and(|named| named.sub == user.sub) {
             return Err(invalid_session());
         }
-        self.check_secret_hash(client, &[username, user.username.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
+        if let Some(given) = secret_hash {
+            self.check_secret_hash(client, &[username, user.username.as_str()], given)?;
+        }
         let credential: Value = serde_json::from_str(parameter(responses, "CREDENTIAL")?)
             .map_err(|_| DomainError::InvalidParameter("CREDENTIAL is not an AuthenticationResponseJSON document.".into()))?;
         self.reserve_sign_in(pool, &mut user).await?;
@@ -116,6 +139,6 @@ impl UserPoolService {
         if user.status != UserStatus::Confirmed {
             return Err(incorrect_credentials());
         }
-        self.finish_sign_in(pool, client, &user, &Progress::at(self.now())).await
+        Ok(user)
     }
 }

@@ -91,7 +91,7 @@ struct ClientData {
 }
 
 /// Whether `origin` may speak for `rp_id`: https on the RP ID or a subdomain of it, or http on
-/// `localhost` (a secure context in browsers).
+/// `localhost` or a name under it (secure contexts in browsers).
 pub fn origin_allowed(origin: &str, rp_id: &str) -> bool {
     let (scheme, rest) = match origin.split_once("://") {
         Some(parts) => parts,
@@ -100,7 +100,8 @@ pub fn origin_allowed(origin: &str, rp_id: &str) -> bool {
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = host.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map(|(host, _)| host).unwrap_or(host);
     let matches = host == rp_id || host.ends_with(&format!(".{rp_id}"));
-    matches && (scheme == "https" || (scheme == "http" && host == "localhost"))
+    let loopback_name = host == "localhost" || host.ends_with(".localhost");
+    matches && (scheme == "https" || (scheme == "http" && loopback_name))
 }
 
 /// Checks `clientDataJSON` (raw bytes) for a ceremony of `kind` (`webauthn.create` or
@@ -311,6 +312,7 @@ mod tests {
         assert!(origin_allowed("https://example.com", "example.com"));
         assert!(origin_allowed("https://login.example.com:8443", "example.com"));
         assert!(origin_allowed("http://localhost:9229", "localhost"));
+        assert!(origin_allowed("http://demo.localhost:9229", "demo.localhost"));
         assert!(!origin_allowed("http://example.com", "example.com"), "plain http only on localhost");
         assert!(!origin_allowed("https://example.com.evil.test", "example.com"));
         assert!(!origin_allowed("https://notexample.com", "example.com"));

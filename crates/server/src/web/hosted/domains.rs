@@ -22,6 +22,10 @@ pub(crate) const DOMAIN_PATHS: &[&str] = &[
     "/confirmForgotPassword",
     "/newPassword",
     "/mfa",
+    "/passwordless",
+    "/passkey",
+    "/passkeys/add",
+    "/passkey.js",
     "/logout",
     "/error",
 ];

@@ -18,6 +18,7 @@ pub(crate) fn login_content(flow: &Flow, username: &str, has_error: bool) -> Str
             field("password", "Password", "password", "current-password", "", false, has_error),
         );
         content.push_str(&flow.form("login", &fields, "Sign in"));
+        content.push_str(&passwordless_form(flow, username));
         content.push_str(&format!(
             "<div class=\"links\"><a class=\"redirect-customizable\" href=\"{}\">Forgot your password?</a><a class=\"redirect-customizable\" href=\"{}\">Need an account? Sign up</a></div>",
             escape(&flow.action("forgotPassword")),
@@ -35,6 +36,27 @@ pub(crate) fn login_content(flow: &Flow, username: &str, has_error: bool) -> Str
     content
 }
 
+
+/// The sign-in without a password the pool allows: a code by email or SMS, or a passkey.
+fn passwordless_form(flow: &Flow, username: &str) -> String {
+    let allowed = cognate_domain::user_pool::auth::user_auth::allowed_first_factors(&flow.checked.pool);
+    let buttons: String = [("EMAIL_OTP", "Email me a sign-in code"), ("SMS_OTP", "Text me a sign-in code"), ("WEB_AUTHN", "Sign in with a passkey")]
+        .into_iter()
+        .filter(|(method, _)| allowed.iter().any(|name| name == method))
+        .map(|(method, label)| format!("<button class=\"submitButton-customizable\" type=\"submit\" name=\"method\" value=\"{method}\">{label}</button>"))
+        .collect();
+    if buttons.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<form method=\"post\" action=\"{action}\" class=\"passwordless\" novalidate><input type=\"hidden\" name=\"_csrf\" value=\"{token}\">\
+         <label class=\"label-customizable\" for=\"passwordless-username\">Or sign in without a password</label>\
+         <input class=\"inputField-customizable\" id=\"passwordless-username\" name=\"username\" type=\"text\" autocomplete=\"username webauthn\" value=\"{value}\">{buttons}</form>",
+        action = escape(&flow.action("passwordless")),
+        token = escape(&flow.token),
+        value = escape(username),
+    )
+}
 
 pub(crate) fn new_password_content(flow: &Flow, username: &str, session: &str, required: &[String], has_error: bool) -> String {
     let mut fields = format!(

@@ -98,6 +98,10 @@ pub async fn login_submit(State(state): State<AppState>, page: PageRequest, body
         Ok(HostedStep::SecondFactor { username, challenge, parameters, session }) => {
             crate::web::hosted::pages::mfa::second_factor_page(&state, flow, &username, challenge, &parameters, &session, None).await
         }
+        Ok(HostedStep::Passkey { .. }) => {
+            let content = login_content(&flow, &username, true);
+            flow.render(StatusCode::BAD_REQUEST, "Sign in", Some("Sign in with your passkey."), None, &content, OPERATION)
+        }
         Ok(HostedStep::ConfirmationCodeSent) => {
             let location = format!("{}&username={}", flow.action("confirm"), percent_encode(&username));
             redirect(&location, flow.cookies, OPERATION)

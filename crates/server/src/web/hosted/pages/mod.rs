@@ -6,4 +6,5 @@ pub mod endpoints;
 pub mod login;
 pub mod mfa;
 pub mod new_password;
+pub mod passkeys;
 pub mod signup;
