@@ -277,9 +277,16 @@ try {
   await emailPage.getByRole("button", { name: "Sign in" }).click();
   check("a user with an email address is sent a code", (await emailPage.getByRole("status").textContent()).includes("m***@e***"));
   await emailPage.getByLabel("Code").fill(await outboxCode("mia@example.com", settings.mfa.outbox));
+  await emailPage.getByLabel("Remember this device").check();
   await emailPage.getByRole("button", { name: "Sign in" }).click();
   await emailPage.waitForURL(`${redirectUri}?**`);
   check("the emailed code signs in", new URL(emailPage.url()).searchParams.has("code"));
+  await emailPage.goto(`${settings.mfa.authorize}&prompt=login`);
+  await emailPage.getByLabel("Username").fill("mia");
+  await emailPage.getByLabel("Password").fill("Mfa-Pass-2026");
+  await emailPage.getByRole("button", { name: "Sign in" }).click();
+  await emailPage.waitForURL(`${redirectUri}?**`);
+  check("the remembered browser signs in again without a code", new URL(emailPage.url()).searchParams.has("code"));
   await email.close();
 
   // 6. Passwordless: a passkey added by a signed-in browser (Chromium's virtual authenticator,

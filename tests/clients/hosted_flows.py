@@ -92,7 +92,9 @@ def main():
 
         # A second pool that requires MFA (TOTP and email codes): max has no email and sets up an
         # authenticator on the pages; mia gets an email code.
-        mfa_pool = idp.create_user_pool(PoolName="hosted-mfa")["UserPool"]["Id"]
+        # The pool remembers devices when the user asks: the code page offers to remember the browser.
+        mfa_pool = idp.create_user_pool(PoolName="hosted-mfa", DeviceConfiguration={
+            "ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True})["UserPool"]["Id"]
         idp.set_user_pool_mfa_config(UserPoolId=mfa_pool, SoftwareTokenMfaConfiguration={"Enabled": True},
                                      EmailMfaConfiguration={"Message": "Your sign-in code is {####}"}, MfaConfiguration="ON")
         mfa_web = idp.create_user_pool_client(
@@ -153,6 +155,11 @@ def main():
         if browser.returncode != 0:
             print(browser.stderr[-4000:])
             check("the browser script ran to its end", False)
+
+        remembered = idp.admin_list_devices(UserPoolId=mfa_pool, Username="mia")["Devices"]
+        check("the browser mia asked to remember is one of her devices",
+              len(remembered) == 1 and any(a["Name"] == "device_name" and "Chrome" in a["Value"] for a in remembered[0]["DeviceAttributes"]))
+        check("max, who did not ask, has none", idp.admin_list_devices(UserPoolId=mfa_pool, Username="max")["Devices"] == [])
 
         users = idp.list_users(UserPoolId=pool_id)["Users"]
         names = sorted(user["Username"].split("_")[0] for user in users)

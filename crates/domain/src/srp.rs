@@ -93,6 +93,13 @@ pub fn make_verifier(realm: &str, user_id: &str, password: &str) -> (String, Str
     (to_hex_canonical(&salt), to_hex(&verifier))
 }
 
+/// The verifier of `password` with a given salt (hex), as [`make_verifier`] writes it: to check
+/// a secret against a stored verifier. None for a salt that is not hex.
+pub fn verifier_with_salt(realm: &str, user_id: &str, password: &str, salt_hex: &str) -> Option<String> {
+    let salt = parse_hex(salt_hex)?;
+    Some(to_hex(&g().modpow(&x(realm, user_id, password, &salt), &n())))
+}
+
 /// A salt and verifier for a user who does not exist (or has no password), derived from
 /// `seed` alone: the same every time for the same seed, as a real user's are, and as cheap to
 /// produce as opening a stored one (no exponentiation). No password matches it.

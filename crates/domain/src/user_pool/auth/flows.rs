@@ -211,8 +211,9 @@ impl UserPoolService {
     /// is right, NEW_PASSWORD_REQUIRED's session, or, for a user who must first confirm the
     /// account or reset the password, the code sent for that (the pages act for their client, so
     /// no SECRET_HASH is asked). Whether the user exists is never told.
-    pub async fn hosted_password_sign_in(&self, pool: &UserPool, client: &AppClient, username: &str, password: &str) -> DomainResult<HostedStep> {
-        match self.hosted_password_check(pool, client, username, password).await {
+    /// `device_cookie` is the browser's remembered-device cookie, if it has one.
+    pub async fn hosted_password_sign_in(&self, pool: &UserPool, client: &AppClient, username: &str, password: &str, device_cookie: Option<&str>) -> DomainResult<HostedStep> {
+        match self.hosted_password_check(pool, client, username, password, device_cookie).await {
             Err(DomainError::UserNotConfirmed(_)) => {
                 if let Err(error) = self.resend_confirmation_code(&client.client_id, username, ClientProof::HostedPages).await {
                     tracing::info!(%error, "resending a confirmation code from the sign-in page");
@@ -231,7 +232,7 @@ impl UserPoolService {
 
     /// The password check itself: the user when the password is right (with the lockout and the
     /// user-state refusals of InitiateAuth), or NEW_PASSWORD_REQUIRED's session.
-    async fn hosted_password_check(&self, pool: &UserPool, client: &AppClient, username: &str, password: &str) -> DomainResult<HostedStep> {
+    async fn hosted_password_check(&self, pool: &UserPool, client: &AppClient, username: &str, password: &str, device_cookie: Option<&str>) -> DomainResult<HostedStep> {
         let mut user = match self.resolve_user(pool, username).await {
             Ok(user) => user,
             Err(DomainError::UserNotFound(_)) => {
@@ -256,12 +257,16 @@ impl UserPoolService {
                 .collect();
             return Ok(HostedStep::NewPasswordRequired { username: user.username, session, required });
         }
-        self.hosted_second_step(pool, client, user).await
+        self.hosted_second_step(pool, client, user, device_cookie).await
     }
 
     /// Where the hosted pages go once the password (and any new password) is settled: the second
-    /// factor's challenge when the pool and the user call for one, signed in otherwise.
-    pub async fn hosted_second_step(&self, pool: &UserPool, client: &AppClient, user: User) -> DomainResult<HostedStep> {
+    /// factor's challenge when the pool and the user call for one, signed in otherwise (also when
+    /// the browser is a remembered device that skips it).
+    pub async fn hosted_second_step(&self, pool: &UserPool, client: &AppClient, user: User, device_cookie: Option<&str>) -> DomainResult<HostedStep> {
+        if self.needs_second_factor(pool, &user) && self.browser_skips_second_factor(pool, &user, device_cookie).await? {
+            return Ok(HostedStep::SignedIn(user));
+        }
         match self.second_factor(pool, client, &user, &Progress::at(self.now())).await? {
             Some(AuthOutcome::Challenge { name, parameters, session: Some(session) }) => {
                 Ok(HostedStep::SecondFactor { username: user.username, challenge: name, parameters, session })

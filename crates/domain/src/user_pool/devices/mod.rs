@@ -7,6 +7,7 @@
 //! that sign-in's access token (`device_key`), and ConfirmDevice accepts only the key of the
 //! token it is called with, so unconfirmed keys cost nothing to keep.
 
+mod browser;
 mod sign_in;
 
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};

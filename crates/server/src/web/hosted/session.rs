@@ -14,6 +14,10 @@ use crate::aws::query::QueryInput;
 use crate::web::hosted::render::*;
 
 pub(crate) const SESSION_COOKIE: &str = "cognate-session";
+/// A browser remembered as one of the user's devices: base64url of `<device key>:<secret>`.
+pub(crate) const DEVICE_COOKIE: &str = "cognate-device";
+/// How long a browser stays remembered (until the device is forgotten, at most a year).
+pub(crate) const DEVICE_COOKIE_SECONDS: i64 = 365 * 24 * 3600;
 pub(crate) const CSRF_COOKIE: &str = "XSRF-TOKEN";
 /// The paths a pool's domain serves at its root.
 pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {

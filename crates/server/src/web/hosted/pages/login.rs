@@ -88,7 +88,8 @@ pub async fn login_submit(State(state): State<AppState>, page: PageRequest, body
         let content = login_content(&flow, &username, true);
         return flow.render(StatusCode::BAD_REQUEST, "Sign in", Some("Enter your username and password."), None, &content, OPERATION);
     }
-    let outcome = state.user_pools.hosted_password_sign_in(&flow.checked.pool, &flow.checked.client, &username, password).await;
+    let device_cookie = cookie_value(&page.headers, DEVICE_COOKIE);
+    let outcome = state.user_pools.hosted_password_sign_in(&flow.checked.pool, &flow.checked.client, &username, password, device_cookie.as_deref()).await;
     match outcome {
         Ok(HostedStep::SignedIn(user)) => flow.signed_in(&state, &user, OPERATION).await,
         Ok(HostedStep::NewPasswordRequired { username, session, required }) => {

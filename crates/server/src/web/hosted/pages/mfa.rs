@@ -13,13 +13,14 @@ use cognate_domain::federation::percent_encode;
 use cognate_domain::user_pool::auth::AuthOutcome;
 use cognate_domain::user_pool::mfa::challenge::SecondStep;
 use cognate_domain::user_pool::mfa::MfaFactor;
-use cognate_domain::user_pool::ChallengeName;
+use cognate_domain::user_pool::{ChallengeName, UserPoolService};
 use cognate_domain::DomainError;
 
 use crate::state::AppState;
 use crate::web::hosted::flow::*;
 use crate::web::hosted::forms::*;
 use crate::web::hosted::render::*;
+use crate::web::hosted::session::{cookie, DEVICE_COOKIE, DEVICE_COOKIE_SECONDS};
 
 const OPERATION: &str = "mfa";
 
@@ -84,6 +85,9 @@ pub(crate) async fn second_factor_page(
             ("Enter your code", format!("We sent a code to {destination}."), "Sign in")
         }
     };
+    if challenge != ChallengeName::SelectMfaType && UserPoolService::browser_remembering(&flow.checked.pool) == Some(true) {
+        fields.push_str("<label class=\"label-customizable\"><input type=\"checkbox\" name=\"remember\" value=\"on\"> Remember this device</label>");
+    }
     let content = flow.form("mfa", &fields, submit);
     let status = if has_error { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     flow.render(status, title, error, Some(&info), &content, OPERATION)
@@ -153,7 +157,27 @@ pub async fn mfa_submit(State(state): State<AppState>, page: PageRequest, body: 
         }
     }
     match state.user_pools.answer_second_factor(&pool, &client, challenge, &responses, Some(&session), None).await {
-        Ok(SecondStep::Passed { user, .. }) => flow.signed_in(&state, &user, OPERATION).await,
+        Ok(SecondStep::Passed { user, .. }) => {
+            let mut flow = flow;
+            // Remembered without asking, or when the user ticked the box.
+            let remember = match UserPoolService::browser_remembering(&flow.checked.pool) {
+                Some(asks) => !asks || form.get("remember") == Some("on"),
+                None => false,
+            };
+            if remember {
+                let name = page.headers.get("user-agent").and_then(|value| value.to_str().ok()).unwrap_or("Browser");
+                let name: String = name.chars().take(100).collect();
+                match state.user_pools.remember_browser(&pool, &user, &name, None).await {
+                    Ok(Some(value)) => {
+                        let path = if flow.base.prefix.is_empty() { "/".to_string() } else { flow.base.prefix.clone() };
+                        flow.cookies.push(cookie(&state, DEVICE_COOKIE, &value, &path, Some(DEVICE_COOKIE_SECONDS)));
+                    }
+                    Ok(None) => {}
+                    Err(error) => tracing::warn!(%error, "remembering a browser after its second factor"),
+                }
+            }
+            flow.signed_in(&state, &user, OPERATION).await
+        }
         Ok(SecondStep::Challenge(AuthOutcome::Challenge { name, parameters, session: Some(next) })) => {
             second_factor_page(&state, flow, &username, name, &parameters, &next, None).await
         }

@@ -13,6 +13,7 @@ use crate::state::AppState;
 use crate::web::hosted::flow::*;
 use crate::web::hosted::forms::*;
 use crate::web::hosted::render::{error_page, finish};
+use crate::web::hosted::session::{cookie_value, DEVICE_COOKIE};
 
 
 
@@ -41,7 +42,7 @@ pub async fn new_password_submit(State(state): State<AppState>, page: PageReques
         .complete_new_password(&flow.checked.pool, &flow.checked.client, form.get("session"), username, form.get("password").unwrap_or(""), &changes, None)
         .await;
     let outcome = match outcome {
-        Ok(user) => state.user_pools.hosted_second_step(&flow.checked.pool, &flow.checked.client, user).await,
+        Ok(user) => state.user_pools.hosted_second_step(&flow.checked.pool, &flow.checked.client, user, cookie_value(&page.headers, DEVICE_COOKIE).as_deref()).await,
         Err(error) => Err(error),
     };
     match outcome {
