@@ -354,6 +354,26 @@ async fn signed_setup_call(endpoint: &str, signer: &Signer, service: &str, heade
     text
 }
 
+/// A signed cognito-idp set-up call (`operation` with a JSON body); the answer as JSON.
+async fn idp_setup(endpoint: &str, signer: &Signer, operation: &str, body: serde_json::Value) -> serde_json::Value {
+    let target = format!("AWSCognitoIdentityProviderService.{operation}");
+    let text = signed_setup_call(endpoint, signer, "cognito-idp", &[("x-amz-target", target.as_str())], &body.to_string()).await;
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+/// Creates `username` in `pool` with `password` and signs them in (USER_PASSWORD_AUTH through
+/// `client_id`); the access token.
+async fn user_with_token(http: &reqwest::Client, endpoint: &str, signer: &Signer, pool: &str, client_id: &str, username: &str, password: &str) -> String {
+    idp_setup(endpoint, signer, "AdminCreateUser", serde_json::json!({"UserPoolId": pool, "Username": username, "MessageAction": "SUPPRESS"})).await;
+    idp_setup(endpoint, signer, "AdminSetUserPassword", serde_json::json!({"UserPoolId": pool, "Username": username, "Password": password, "Permanent": true})).await;
+    let signed_in = unsigned_json(http, endpoint, "AWSCognitoIdentityProviderService.InitiateAuth", &serde_json::json!({
+        "ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": username, "PASSWORD": password},
+    }))
+    .await
+    .expect("the set-up sign-in");
+    signed_in["AuthenticationResult"]["AccessToken"].as_str().expect("tokens").to_string()
+}
+
 /// Signs in once with USER_PASSWORD_AUTH and returns the refresh token.
 async fn first_refresh_token(endpoint: &str, spec: &str) -> String {
     let mut parts = spec.splitn(3, ':');

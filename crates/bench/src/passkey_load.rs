@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use cognate_domain::user_pool::passkeys::authenticator::SoftAuthenticator;
 use tokio::sync::Mutex;
 
-use super::{gather, signed_setup_call, unsigned_json, uuid_like, Signer};
+use super::{gather, idp_setup, unsigned_json, user_with_token, uuid_like, Signer};
 
 const PASSWORD: &str = "Passkey-Load-Pass-1";
 const ORIGIN: &str = "http://localhost";
@@ -28,30 +28,16 @@ struct Holder {
 
 pub async fn run(endpoint: &str, signer: &Signer, pool: &str, users: usize, concurrency: usize, duration: Duration) {
     let idp = |operation: &str| format!("AWSCognitoIdentityProviderService.{operation}");
-    let signed = |operation: &str, body: serde_json::Value| {
-        let target = idp(operation);
-        async move { signed_setup_call(endpoint, signer, "cognito-idp", &[("x-amz-target", target.as_str())], &body.to_string()).await }
-    };
-    signed("UpdateUserPool", serde_json::json!({"UserPoolId": pool, "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}})).await;
-    signed("SetUserPoolMfaConfig", serde_json::json!({"UserPoolId": pool, "WebAuthnConfiguration": {"RelyingPartyId": "localhost", "UserVerification": "preferred"}})).await;
-    let created: serde_json::Value = serde_json::from_str(
-        &signed("CreateUserPoolClient", serde_json::json!({"UserPoolId": pool, "ClientName": "passkey-load", "ExplicitAuthFlows": ["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH"]})).await,
-    )
-    .unwrap();
+    idp_setup(endpoint, signer, "UpdateUserPool", serde_json::json!({"UserPoolId": pool, "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}}})).await;
+    idp_setup(endpoint, signer, "SetUserPoolMfaConfig", serde_json::json!({"UserPoolId": pool, "WebAuthnConfiguration": {"RelyingPartyId": "localhost", "UserVerification": "preferred"}})).await;
+    let created = idp_setup(endpoint, signer, "CreateUserPoolClient", serde_json::json!({"UserPoolId": pool, "ClientName": "passkey-load", "ExplicitAuthFlows": ["ALLOW_USER_AUTH", "ALLOW_USER_PASSWORD_AUTH"]})).await;
     let client_id = created["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
     let http = reqwest::Client::new();
     let prefix = format!("passkey{}-", uuid_like() % 1_000_000);
     let mut holders = Vec::new();
     for index in 0..users {
         let username = format!("{prefix}{index}");
-        signed("AdminCreateUser", serde_json::json!({"UserPoolId": pool, "Username": username, "MessageAction": "SUPPRESS"})).await;
-        signed("AdminSetUserPassword", serde_json::json!({"UserPoolId": pool, "Username": username, "Password": PASSWORD, "Permanent": true})).await;
-        let signed_in = unsigned_json(&http, endpoint, &idp("InitiateAuth"), &serde_json::json!({
-            "ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": username, "PASSWORD": PASSWORD},
-        }))
-        .await
-        .expect("the set-up sign-in");
-        let access = signed_in["AuthenticationResult"]["AccessToken"].as_str().expect("tokens").to_string();
+        let access = user_with_token(&http, endpoint, signer, pool, &client_id, &username, PASSWORD).await;
         let started = unsigned_json(&http, endpoint, &idp("StartWebAuthnRegistration"), &serde_json::json!({"AccessToken": access})).await.expect("options");
         let authenticator = SoftAuthenticator::es256(false);
         let credential = authenticator.register(&started["CredentialCreationOptions"], ORIGIN);

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use cognate_domain::user_pool::mfa::totp;
 
-use super::{signed_setup_call, unsigned_json, uuid_like, Signer};
+use super::{idp_setup, unsigned_json, user_with_token, uuid_like, Signer};
 
 const PASSWORD: &str = "Totp-Load-Pass-1";
 
@@ -48,29 +48,15 @@ impl Enrolled {
 
 pub async fn run(endpoint: &str, signer: &Signer, pool: &str, users: usize, concurrency: usize, duration: Duration) {
     let idp = |operation: &str| format!("AWSCognitoIdentityProviderService.{operation}");
-    let signed = |operation: &str, body: serde_json::Value| {
-        let target = idp(operation);
-        async move { signed_setup_call(endpoint, signer, "cognito-idp", &[("x-amz-target", target.as_str())], &body.to_string()).await }
-    };
-    signed("SetUserPoolMfaConfig", serde_json::json!({"UserPoolId": pool, "SoftwareTokenMfaConfiguration": {"Enabled": true}, "MfaConfiguration": "OPTIONAL"})).await;
-    let created: serde_json::Value = serde_json::from_str(
-        &signed("CreateUserPoolClient", serde_json::json!({"UserPoolId": pool, "ClientName": "totp-load", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]})).await,
-    )
-    .unwrap();
+    idp_setup(endpoint, signer, "SetUserPoolMfaConfig", serde_json::json!({"UserPoolId": pool, "SoftwareTokenMfaConfiguration": {"Enabled": true}, "MfaConfiguration": "OPTIONAL"})).await;
+    let created = idp_setup(endpoint, signer, "CreateUserPoolClient", serde_json::json!({"UserPoolId": pool, "ClientName": "totp-load", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]})).await;
     let client_id = created["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
     let http = reqwest::Client::new();
     let prefix = format!("totp{}-", uuid_like() % 1_000_000);
     let mut enrolled = Vec::new();
     for index in 0..users {
         let username = format!("{prefix}{index}");
-        signed("AdminCreateUser", serde_json::json!({"UserPoolId": pool, "Username": username, "MessageAction": "SUPPRESS"})).await;
-        signed("AdminSetUserPassword", serde_json::json!({"UserPoolId": pool, "Username": username, "Password": PASSWORD, "Permanent": true})).await;
-        let signed_in = unsigned_json(&http, endpoint, &idp("InitiateAuth"), &serde_json::json!({
-            "ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": username, "PASSWORD": PASSWORD},
-        }))
-        .await
-        .expect("the set-up sign-in");
-        let access = signed_in["AuthenticationResult"]["AccessToken"].as_str().expect("tokens").to_string();
+        let access = user_with_token(&http, endpoint, signer, pool, &client_id, &username, PASSWORD).await;
         let associated = unsigned_json(&http, endpoint, &idp("AssociateSoftwareToken"), &serde_json::json!({"AccessToken": access})).await.expect("a secret");
         let user = Enrolled { username, secret: totp::base32_decode(associated["SecretCode"].as_str().unwrap_or("")).expect("a base32 secret"), last_step: AtomicI64::new(i64::MIN / 2) };
         let code = user.take_code().expect("a code");

@@ -1,9 +1,17 @@
 //! Ending sessions and changing a signed-in user's password: GlobalSignOut,
-//! AdminUserGlobalSignOut, RevokeToken and ChangePassword.
+//! AdminUserGlobalSignOut, RevokeToken and ChangePassword; and whether a challenge answer names
+//! the challenge's user.
 
 use super::*;
 
 impl UserPoolService {
+    /// Whether `username`, as a challenge answer gives it (the username or an alias), names
+    /// `user`, the user the challenge was opened for.
+    pub(crate) async fn names_user(&self, pool: &UserPool, username: &str, user: &User) -> bool {
+        pool.username_key(username) == pool.username_key(&user.username)
+            || self.resolve_user(pool, username).await.is_ok_and(|named| named.sub == user.sub)
+    }
+
     /// GlobalSignOut: every refresh token of the user is revoked, and with them every access
     /// token minted from those sign-ins.
     pub async fn global_sign_out(&self, access_token: &str) -> DomainResult<()> {

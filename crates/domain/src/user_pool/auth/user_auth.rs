@@ -144,8 +144,7 @@ impl UserPoolService {
         let username = parameter(responses, "USERNAME")?;
         let user = self.store.get_user(&pool.id, &open.session.username_key).await?;
         let names_the_user = match &user {
-            Some(user) => pool.username_key(username) == open.session.username_key
-                || self.resolve_user(pool, username).await.is_ok_and(|named| named.sub == user.sub),
+            Some(user) => self.names_user(pool, username, user).await,
             None => pool.username_key(username) == open.session.username_key,
         };
         if open.session.pool_id != pool.id || !names_the_user {
@@ -253,8 +252,7 @@ impl UserPoolService {
         let open = self.read_challenge(Some(session), Some(client)).await?;
         let username = parameter(parameters, "USERNAME")?;
         let user = self.store.get_user(&pool.id, &open.session.username_key).await?.ok_or_else(invalid_session)?;
-        let names_the_user = pool.username_key(username) == open.session.username_key
-            || self.resolve_user(pool, username).await.is_ok_and(|named| named.sub == user.sub);
+        let names_the_user = self.names_user(pool, username, &user).await;
         if open.session.step != (Step::SignedUp { confirmed: true }) || open.session.pool_id != pool.id || !names_the_user {
             return Err(invalid_session());
         }

@@ -144,11 +144,8 @@ impl UserPoolService {
             return Err(invalid_session());
         }
         let mut user = self.store.get_user(&pool.id, &attempt.username_key).await?.ok_or_else(invalid_session)?;
-        if pool.username_key(username) != attempt.username_key {
-            let named = self.resolve_user(pool, username).await.map_err(|_| invalid_session())?;
-            if named.sub != user.sub {
-                return Err(invalid_session());
-            }
+        if !self.names_user(pool, username, &user).await {
+            return Err(invalid_session());
         }
         self.check_secret_hash(client, &[username, user.username.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
         if !user.enabled {

@@ -152,11 +152,8 @@ impl UserPoolService {
     ) -> DomainResult<User> {
         let username = parameter(responses, "USERNAME")?;
         let user = self.store.get_user(&pool.id, &open.session.username_key).await?.ok_or_else(invalid_session)?;
-        if pool.username_key(username) != open.session.username_key {
-            let named = self.resolve_user(pool, username).await.map_err(|_| invalid_session())?;
-            if named.sub != user.sub {
-                return Err(invalid_session());
-            }
+        if !self.names_user(pool, username, &user).await {
+            return Err(invalid_session());
         }
         if let Some(given) = secret_hash {
             self.check_secret_hash(client, &[username, user.username.as_str()], given)?;
@@ -260,7 +257,7 @@ impl UserPoolService {
     }
 
     /// Clears the failed attempts a right answer follows.
-    async fn clear_failures(&self, pool: &UserPool, user: &mut User) -> DomainResult<()> {
+    pub(crate) async fn clear_failures(&self, pool: &UserPool, user: &mut User) -> DomainResult<()> {
         self.change_user_document(pool, user, |user| {
             user.failed_sign_ins = 0;
             user.last_failed_sign_in_ms = None;

@@ -87,7 +87,7 @@ impl UserPoolService {
             return Err(incorrect_credentials());
         };
         let username = parameter(responses, "USERNAME")?;
-        if pool.username_key(username) != open.session.username_key && !self.resolve_user(pool, username).await.is_ok_and(|named| named.sub == user.sub) {
+        if !self.names_user(pool, username, &user).await {
             return Err(invalid_session());
         }
         if let Some(given) = secret_hash {
@@ -127,12 +127,7 @@ impl UserPoolService {
             }
         }
         self.spend_challenge(&open).await?;
-        self.change_user_document(pool, &mut user, |user| {
-            user.failed_sign_ins = 0;
-            user.last_failed_sign_in_ms = None;
-            Ok(())
-        })
-        .await?;
+        self.clear_failures(pool, &mut user).await?;
         if !user.enabled {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));
         }
