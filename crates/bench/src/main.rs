@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue};
 use clap::{Parser, Subcommand};
-use sha2::{Digest, Sha256};
 
 use cognate_server::aws::sigv4;
 
@@ -28,6 +27,8 @@ use startup::{startup, uuid_like};
 mod srp_load;
 mod sync_load;
 mod totp_load;
+mod setup;
+use setup::{idp_setup, signed_setup_call, user_with_token};
 mod passkey_load;
 
 #[derive(Parser)]
@@ -343,37 +344,6 @@ async fn gather(workers: Vec<tokio::task::JoinHandle<(Vec<Duration>, usize)>>) -
     (latencies, errors)
 }
 
-/// Sends a signed request and returns the answer's text, panicking on failure (set-up only).
-async fn signed_setup_call(endpoint: &str, signer: &Signer, service: &str, headers: &[(&str, &str)], body: &str) -> String {
-    let host = endpoint.split("://").nth(1).unwrap_or("").trim_end_matches('/');
-    let signed = signer.sign_with(host, service, headers, body);
-    let response = reqwest::Client::new().post(format!("{endpoint}/")).headers(signed).body(body.to_string()).send().await.expect("set-up call");
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    assert!(status.is_success(), "set-up call to {service} failed: {status} {text}");
-    text
-}
-
-/// A signed cognito-idp set-up call (`operation` with a JSON body); the answer as JSON.
-async fn idp_setup(endpoint: &str, signer: &Signer, operation: &str, body: serde_json::Value) -> serde_json::Value {
-    let target = format!("AWSCognitoIdentityProviderService.{operation}");
-    let text = signed_setup_call(endpoint, signer, "cognito-idp", &[("x-amz-target", target.as_str())], &body.to_string()).await;
-    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
-}
-
-/// Creates `username` in `pool` with `password` and signs them in (USER_PASSWORD_AUTH through
-/// `client_id`); the access token.
-async fn user_with_token(http: &reqwest::Client, endpoint: &str, signer: &Signer, pool: &str, client_id: &str, username: &str, password: &str) -> String {
-    idp_setup(endpoint, signer, "AdminCreateUser", serde_json::json!({"UserPoolId": pool, "Username": username, "MessageAction": "SUPPRESS"})).await;
-    idp_setup(endpoint, signer, "AdminSetUserPassword", serde_json::json!({"UserPoolId": pool, "Username": username, "Password": password, "Permanent": true})).await;
-    let signed_in = unsigned_json(http, endpoint, "AWSCognitoIdentityProviderService.InitiateAuth", &serde_json::json!({
-        "ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": username, "PASSWORD": password},
-    }))
-    .await
-    .expect("the set-up sign-in");
-    signed_in["AuthenticationResult"]["AccessToken"].as_str().expect("tokens").to_string()
-}
-
 /// Signs in once with USER_PASSWORD_AUTH and returns the refresh token.
 async fn first_refresh_token(endpoint: &str, spec: &str) -> String {
     let mut parts = spec.splitn(3, ':');
@@ -405,14 +375,6 @@ fn is_loopback(endpoint: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn amz_dates_round_trip_through_the_servers_parser() {
-        for epoch_seconds in [0, 951_782_400, 1_440_938_160, 1_795_831_295, 4_102_444_799] {
-            let text = super::signer::amz_date(epoch_seconds);
-            assert_eq!(cognate_server::aws::sigv4::parse_amz_date(&text), Some(epoch_seconds), "{text}");
-        }
-    }
-
     #[test]
     fn only_loopback_endpoints_are_accepted() {
         assert!(super::is_loopback("http://127.0.0.1:9229"));

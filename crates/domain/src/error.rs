@@ -117,6 +117,10 @@ pub enum DomainError {
     /// A trigger (webhook) answered something that is not a valid result.
     #[error("{0}")]
     TriggerOutputInvalid(String),
+    /// A trigger's function ran and failed (UserLambdaValidationException): the message names
+    /// the trigger and carries the function's error.
+    #[error("{0}")]
+    TriggerRefused(String),
     /// A trigger (webhook) could not be reached or failed.
     #[error("{0}")]
     TriggerUnavailable(String),

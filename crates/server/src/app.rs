@@ -69,6 +69,9 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         config.public_url.clone(),
     );
     user_pools = user_pools.with_password_hashing(config.password_hashing).with_revocation_on_password_reset(config.revoke_tokens_on_password_reset);
+    if let Some(endpoint) = &config.lambda_endpoint {
+        user_pools = user_pools.with_lambda(Arc::new(crate::lambda::LambdaInvoke::new(endpoint, config.lambda_keys.clone(), &config.region)?));
+    }
     if let Some(url) = &config.sms_webhook_url {
         user_pools = user_pools.with_sms_channel(std::sync::Arc::new(crate::smtp::SmsWebhook::new(url)?));
     }

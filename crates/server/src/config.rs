@@ -2,6 +2,7 @@
 //! optional TOML file, then defaults. Secrets may also come from a file (`*_FILE`) and never
 //! appear in `Debug` output.
 
+pub use crate::serve::ConnectionLimits;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -100,6 +101,16 @@ pub struct ConfigArgs {
     /// [default: keep SMS messages in the outbox].
     #[arg(long, env = "COGNATE_SMS_WEBHOOK_URL")]
     pub sms_webhook_url: Option<String>,
+    /// The Lambda Invoke API that runs the pools' triggers (AWS Lambda, `sam local
+    /// start-lambda`, an emulator) [default: none; a pool with a trigger cannot run it].
+    #[arg(long, env = "COGNATE_LAMBDA_ENDPOINT")]
+    pub lambda_endpoint: Option<String>,
+    /// The access key that signs trigger invocations [default: unsigned].
+    #[arg(long, env = "COGNATE_LAMBDA_ACCESS_KEY_ID")]
+    pub lambda_access_key_id: Option<String>,
+    /// Its secret.
+    #[arg(long, env = "COGNATE_LAMBDA_SECRET_ACCESS_KEY")]
+    pub lambda_secret_access_key: Option<String>,
     /// Argon2id memory cost of new password hashes, in KiB [default: 19456].
     #[arg(long, env = "COGNATE_ARGON2_MEMORY_KIB")]
     pub argon2_memory_kib: Option<u32>,
@@ -163,6 +174,9 @@ struct FileConfig {
     push_gateway_url: Option<String>,
     stream_sink_url: Option<String>,
     sms_webhook_url: Option<String>,
+    lambda_endpoint: Option<String>,
+    lambda_access_key_id: Option<String>,
+    lambda_secret_access_key: Option<String>,
     argon2_memory_kib: Option<u32>,
     argon2_iterations: Option<u32>,
     argon2_parallelism: Option<u32>,
@@ -173,29 +187,6 @@ struct FileConfig {
     rate_limit_per_address: Option<u32>,
     rate_limit_per_client: Option<u32>,
     revoke_tokens_on_password_reset: Option<bool>,
-}
-
-/// Bounds on what connections may hold: how many, and for how long.
-#[derive(Debug, Clone)]
-pub struct ConnectionLimits {
-    pub max_connections: usize,
-    /// For a request's headers, and for an idle kept-alive connection.
-    pub header_timeout: std::time::Duration,
-    /// For a whole request.
-    pub request_timeout: std::time::Duration,
-    /// For in-flight requests after a shutdown signal.
-    pub drain: std::time::Duration,
-}
-
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        ConnectionLimits {
-            max_connections: 768,
-            header_timeout: std::time::Duration::from_secs(10),
-            request_timeout: std::time::Duration::from_secs(30),
-            drain: std::time::Duration::from_secs(10),
-        }
-    }
 }
 
 /// The resolved configuration handed to [`crate::app::build_app`].
@@ -227,6 +218,9 @@ pub struct Config {
     pub stream_sink_url: Option<String>,
     /// Where SMS messages are posted; None: they stay in the outbox.
     pub sms_webhook_url: Option<String>,
+    /// The Lambda Invoke API of the triggers, and the keys that sign the invocations.
+    pub lambda_endpoint: Option<String>,
+    pub lambda_keys: Option<crate::lambda::LambdaKeys>,
     /// The Argon2id cost of new password hashes.
     pub password_hashing: cognate_domain::crypto::PasswordHashing,
     pub connections: ConnectionLimits,
@@ -333,13 +327,19 @@ impl Config {
         let push_gateway_url = args.push_gateway_url.or(file.push_gateway_url);
         let stream_sink_url = args.stream_sink_url.or(file.stream_sink_url);
         let sms_webhook_url = args.sms_webhook_url.or(file.sms_webhook_url);
+        let lambda_endpoint = args.lambda_endpoint.or(file.lambda_endpoint);
+        let lambda_keys = match (args.lambda_access_key_id.or(file.lambda_access_key_id), args.lambda_secret_access_key.or(file.lambda_secret_access_key)) {
+            (Some(access_key_id), Some(secret_access_key)) => Some(crate::lambda::LambdaKeys { access_key_id, secret_access_key }),
+            (None, None) => None,
+            _ => return Err("lambda_access_key_id and lambda_secret_access_key go together".into()),
+        };
         let defaults = cognate_domain::crypto::PasswordHashing::default();
         let password_hashing = cognate_domain::crypto::PasswordHashing::new(
             args.argon2_memory_kib.or(file.argon2_memory_kib).unwrap_or(defaults.memory_kib),
             args.argon2_iterations.or(file.argon2_iterations).unwrap_or(defaults.iterations),
             args.argon2_parallelism.or(file.argon2_parallelism).unwrap_or(defaults.parallelism),
         )?;
-        for (what, url) in [("push gateway", &push_gateway_url), ("stream sink", &stream_sink_url), ("SMS webhook", &sms_webhook_url)] {
+        for (what, url) in [("push gateway", &push_gateway_url), ("stream sink", &stream_sink_url), ("SMS webhook", &sms_webhook_url), ("Lambda", &lambda_endpoint)] {
             if let Some(url) = url {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     return Err(format!("the {what} URL must start with http:// or https://, got {url}"));
@@ -370,6 +370,8 @@ impl Config {
             rate_limit_per_client: args.rate_limit_per_client.or(file.rate_limit_per_client).unwrap_or(500),
             revoke_tokens_on_password_reset: args.revoke_tokens_on_password_reset.or(file.revoke_tokens_on_password_reset).unwrap_or(false),
             sms_webhook_url,
+            lambda_endpoint,
+            lambda_keys,
             password_hashing,
             stream_sink_url,
             push_gateway_url,

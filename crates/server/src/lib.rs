@@ -10,6 +10,7 @@ pub mod config;
 pub mod dispatch;
 pub mod http_client;
 pub mod keys;
+pub mod lambda;
 pub mod outbox;
 pub mod push;
 pub mod rate;

@@ -18,7 +18,29 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower_service::Service;
 
-use crate::config::ConnectionLimits;
+/// Bounds on what connections may hold: how many, and for how long.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    pub max_connections: usize,
+    /// For a request's headers, and for an idle kept-alive connection.
+    pub header_timeout: std::time::Duration,
+    /// For a whole request.
+    pub request_timeout: std::time::Duration,
+    /// For in-flight requests after a shutdown signal.
+    pub drain: std::time::Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections: 768,
+            header_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(30),
+            drain: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains (see the module
 /// docs). `on_drain` runs when draining starts (the push hub closes its WebSockets there).

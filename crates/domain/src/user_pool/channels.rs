@@ -1,5 +1,6 @@
-//! The ways to reach users that the server hands in: email (SMTP) and SMS (a webhook). Without
-//! one, or when it fails, messages stay in the outbox, so nothing is lost.
+//! The ways out that the server hands in: email (SMTP) and SMS (a webhook), where without one,
+//! or when it fails, messages stay in the outbox, so nothing is lost; and the Lambda Invoke API
+//! that runs the pools' triggers.
 
 /// A way to reach users by email, handed in by the server (SMTP). Without one, or when it
 /// fails, messages stay in the outbox, so nothing is lost.
@@ -15,4 +16,20 @@ pub trait EmailChannel: Send + Sync + 'static {
 pub trait SmsChannel: Send + Sync + 'static {
     /// Sends one text message; the error text is for the log.
     async fn send_sms(&self, pool_id: &str, username: &str, to: &str, body: &str) -> Result<(), String>;
+}
+
+/// Why an invocation gave no result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvokeFailure {
+    /// The function ran and failed (X-Amz-Function-Error): its error message.
+    Function(String),
+    /// No answer: the endpoint is down, refused the call, or took longer than the deadline.
+    Unreachable(String),
+}
+
+/// Invokes a Lambda function synchronously with an event and answers its result, handed in by
+/// the server (the Lambda Invoke API).
+#[async_trait::async_trait]
+pub trait LambdaInvoker: Send + Sync {
+    async fn invoke(&self, function: &str, event: &serde_json::Value) -> Result<serde_json::Value, InvokeFailure>;
 }

@@ -30,6 +30,8 @@ pub struct AdminCreateUserInput {
     pub message_action: MessageAction,
     pub force_alias_creation: bool,
     pub desired_delivery_mediums: Vec<String>,
+    /// ValidationData and ClientMetadata, for the PreSignUp trigger.
+    pub trigger_data: TriggerData,
 }
 
 /// Optional members of UpdateGroup: only the ones given change.
@@ -45,4 +47,11 @@ pub struct GroupChanges {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_token: Option<String>,
+}
+
+/// What an API call hands its triggers: ValidationData and ClientMetadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TriggerData {
+    pub validation_data: std::collections::BTreeMap<String, String>,
+    pub client_metadata: std::collections::BTreeMap<String, String>,
 }

@@ -19,6 +19,7 @@ pub mod rotation;
 pub mod settings_enums;
 pub mod sign_in_records;
 pub mod signing_key_cache;
+pub mod triggers;
 pub mod store;
 pub mod types;
 mod clients;
@@ -74,6 +75,8 @@ pub struct UserPoolService {
     /// Whether a password reset (ConfirmForgotPassword, AdminSetUserPassword,
     /// AdminResetUserPassword) signs the user out everywhere; Cognito does not.
     revoke_on_password_reset: bool,
+    /// Invokes the pools' Lambda triggers; None: a pool with a trigger cannot run it.
+    lambda: Option<Arc<dyn channels::LambdaInvoker>>,
 }
 
 /// How often a read-modify-write of a user is redone when another request changed the user
@@ -188,6 +191,7 @@ impl UserPoolService {
             decoy_hash: Arc::default(),
             cpu: crate::work::CpuPool::for_this_machine(),
             revoke_on_password_reset: false,
+            lambda: None,
         }
     }
 
@@ -234,6 +238,11 @@ impl UserPoolService {
     }
 
     /// Sends SMS messages (codes, invitations) through `channel` instead of the outbox.
+    pub fn with_lambda(mut self, invoker: Arc<dyn channels::LambdaInvoker>) -> Self {
+        self.lambda = Some(invoker);
+        self
+    }
+
     pub fn with_sms_channel(mut self, channel: Arc<dyn channels::SmsChannel>) -> Self {
         self.sms_channel = Some(channel);
         self

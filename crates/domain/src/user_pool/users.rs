@@ -24,6 +24,9 @@ impl UserPoolService {
             }
         }
         let temporary_password = temporary_password(&pool, input.temporary_password.as_deref())?;
+        let mut attributes = attributes;
+        let answer = self.pre_sign_up(&pool, "PreSignUp_AdminCreateUser", &username, None, &attributes, &input.trigger_data).await?;
+        apply_auto_verify(&mut attributes, answer);
         let now = self.now();
         let mut user = User::new(&pool.id, username, sub, attributes, UserStatus::ForceChangePassword, now);
         user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(&pool));
@@ -333,4 +336,14 @@ impl UserPoolService {
     }
 
     // ----- groups -----
+}
+
+/// PreSignUp's autoVerifyEmail and autoVerifyPhone: the attribute, when the user has it, is
+/// verified.
+pub(crate) fn apply_auto_verify(attributes: &mut Vec<Attribute>, answer: crate::user_pool::triggers::PreSignUpAnswer) {
+    for (wanted, name) in [(answer.auto_verify_email, "email"), (answer.auto_verify_phone, "phone_number")] {
+        if wanted && attributes.iter().any(|attribute| attribute.name == name) {
+            set_attribute(attributes, &format!("{name}_verified"), "true");
+        }
+    }
 }

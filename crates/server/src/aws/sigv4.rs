@@ -189,6 +189,42 @@ pub fn signature(secret_access_key: &str, authorization_date: &str, region: &str
     hex::encode(hmac(&signing_key(secret_access_key, authorization_date, region, service), string_to_sign.as_bytes()))
 }
 
+/// Epoch seconds as `YYYYMMDDTHHMMSSZ`.
+pub fn amz_date(epoch_seconds: i64) -> String {
+    let (year, month, day) = cognate_domain::clock::civil_from_days(epoch_seconds.div_euclid(86_400));
+    let seconds_of_day = epoch_seconds.rem_euclid(86_400);
+    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", seconds_of_day / 3600, seconds_of_day % 3600 / 60, seconds_of_day % 60)
+}
+
+/// Keys that sign a request this server sends (to a Lambda endpoint, in the load generator).
+pub struct SigningCredentials<'a> {
+    pub access_key_id: &'a str,
+    pub secret_access_key: &'a str,
+    pub region: &'a str,
+    pub service: &'a str,
+}
+
+/// Signs an outgoing request: adds `x-amz-date` and `authorization` to `headers` (which must hold
+/// `host` and whatever else is to be signed; every header given is signed). `raw_path` is the
+/// path as sent, percent-encoded.
+pub fn sign_outgoing(method: &str, raw_path: &str, headers: &mut HeaderMap, body: &[u8], keys: &SigningCredentials<'_>, epoch_seconds: i64) {
+    use axum::http::HeaderValue;
+    let date_time = amz_date(epoch_seconds);
+    headers.insert("x-amz-date", HeaderValue::from_str(&date_time).expect("an ASCII date"));
+    let mut signed_headers: Vec<String> = headers.keys().map(|name| name.as_str().to_string()).collect();
+    signed_headers.sort();
+    signed_headers.dedup();
+    let parts = SignedParts { method, raw_path, raw_query: "", headers, body };
+    let payload_hash = hex::encode(Sha256::digest(body));
+    let canonical = canonical_request(&parts, &signed_headers, &payload_hash).expect("every signed header is present");
+    let date = &date_time[..8];
+    let scope = format!("{date}/{}/{}/aws4_request", keys.region, keys.service);
+    let string_to_sign = format!("AWS4-HMAC-SHA256\n{date_time}\n{scope}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
+    let signature = signature(keys.secret_access_key, date, keys.region, keys.service, &string_to_sign);
+    let authorization = format!("AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={}, Signature={signature}", keys.access_key_id, signed_headers.join(";"));
+    headers.insert("authorization", HeaderValue::from_str(&authorization).expect("an ASCII authorization"));
+}
+
 /// `YYYYMMDDTHHMMSSZ` as epoch seconds.
 pub fn parse_amz_date(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
@@ -363,6 +399,14 @@ mod tests {
         let parts = SignedParts { method: "GET", raw_path: "/", raw_query: "", headers: &headers, body: b"" };
         let outcome = verify(&parts, &expectation, |_| Some(SECRET.into()), false);
         assert!(matches!(&outcome, Err(SignatureError::Invalid(message)) if message.contains("content-type")), "{outcome:?}");
+    }
+
+    #[test]
+    fn amz_dates_round_trip() {
+        for epoch_seconds in [0, 951_782_400, 1_440_938_160, 1_795_831_295, 4_102_444_799] {
+            let text = amz_date(epoch_seconds);
+            assert_eq!(parse_amz_date(&text), Some(epoch_seconds), "{text}");
+        }
     }
 
     #[test]

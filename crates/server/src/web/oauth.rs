@@ -215,6 +215,7 @@ pub async fn user_info(State(state): State<AppState>, Path(pool_id): Path<String
             | cognate_domain::DomainError::EnableSoftwareTokenMfa(_)
             | cognate_domain::DomainError::SoftwareTokenMfaNotFound(_)
             | cognate_domain::DomainError::DeviceKeyExists(_)
+            | cognate_domain::DomainError::TriggerRefused(_)
             | cognate_domain::DomainError::WebAuthn(..)
             | cognate_domain::DomainError::ExpiredCode(_)
             | cognate_domain::DomainError::UnsupportedOperation(_)

@@ -66,6 +66,8 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         push_gateway_url: None,
         stream_sink_url: None,
         sms_webhook_url: None,
+        lambda_endpoint: None,
+        lambda_keys: None,
         password_hashing: Default::default(),
         connections: Default::default(),
         rate_limit_per_address: 50,

@@ -109,8 +109,10 @@ impl UserPoolService {
             None if DeviceConfiguration::of(pool).is_some() => Some(self.new_device(pool, user)),
             _ => None,
         };
+        self.post_authentication(pool, &client.client_id, user, new_device.is_some()).await?;
+        let source = if progress.device_key.is_some() { "TokenGeneration_AuthenticateDevice" } else { "TokenGeneration_Authentication" };
         let device_key = progress.device_key.clone().or_else(|| new_device.as_ref().map(|device| device.device_key.clone()));
-        let mut result = self.issue_tokens(pool, client, user, progress.auth_time_ms, Issue { device_key, ..Issue::default() }).await?;
+        let mut result = self.issue_tokens(pool, client, user, progress.auth_time_ms, Issue { device_key, source: Some(source), ..Issue::default() }).await?;
         result.new_device = new_device;
         Ok(AuthOutcome::Authenticated(result))
     }

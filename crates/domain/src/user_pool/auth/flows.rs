@@ -65,6 +65,7 @@ impl UserPoolService {
             return Err(incorrect_credentials());
         };
         let device = self.named_device(pool, &user, parameters.get("DEVICE_KEY").map(String::as_str)).await?;
+        self.pre_authentication(pool, &client.client_id, &user).await?;
         self.reserve_sign_in(pool, &mut user).await?;
         let password_ok = self.password_matches(&user, password).await?;
         self.after_first_factor(pool, client, user, password_ok, device).await

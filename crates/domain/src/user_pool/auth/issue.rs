@@ -16,7 +16,7 @@ impl UserPoolService {
         auth_time_ms: i64,
         issue: Issue<'_>,
     ) -> DomainResult<AuthenticationResult> {
-        let Issue { origin_jti, grant, device_key } = issue;
+        let Issue { origin_jti, grant, device_key, source } = issue;
         let keys = self.pool_keys(&pool.id).await?;
         let now = self.now();
         let settings = &client.settings;
@@ -88,6 +88,8 @@ impl UserPoolService {
         if let Some(device_key) = &device_key {
             access_claims.insert("device_key".into(), json!(device_key));
         }
+        let source = source.unwrap_or("TokenGeneration_Authentication");
+        self.pre_token_generation(pool, &client.client_id, user, source, &mut id_claims, &mut access_claims).await?;
         let access_token = tokens::sign_jwt(&keys.access_key, &Value::Object(access_claims));
         let id_token = match grant {
             Some(grant) if !grant.scopes.iter().any(|scope| scope == "openid") => String::new(),

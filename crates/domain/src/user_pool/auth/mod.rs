@@ -137,12 +137,15 @@ impl Progress {
 }
 
 /// How tokens are issued beyond the user and the time of sign-in: for a refresh, the sign-in's
-/// `origin_jti`; for OAuth, the grant; and the device the tokens are bound to (`device_key`).
+/// `origin_jti`; for OAuth, the grant; the device the tokens are bound to (`device_key`); and
+/// what PreTokenGeneration is told the occasion is.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Issue<'a> {
     pub origin_jti: Option<String>,
     pub grant: Option<&'a OAuthGrant>,
     pub device_key: Option<String>,
+    /// The PreTokenGeneration `triggerSource` (`TokenGeneration_Authentication` when None).
+    pub source: Option<&'static str>,
 }
 
 /// What a sign-in step produced: tokens, or a challenge to answer with the session.

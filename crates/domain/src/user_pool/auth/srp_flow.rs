@@ -91,6 +91,7 @@ impl UserPoolService {
             }
         }
         self.check_secret_hash(client, &[username, user.username.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
+        self.pre_authentication(pool, &client.client_id, &user).await?;
         self.reserve_sign_in(pool, &mut user).await?;
         let signed_at = crate::srp::parse_timestamp(timestamp)
             .ok_or_else(|| DomainError::InvalidParameter("TIMESTAMP is not in the expected format.".into()))?;

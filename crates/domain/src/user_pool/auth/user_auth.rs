@@ -167,6 +167,11 @@ impl UserPoolService {
         factor: FirstFactor,
         parameters: &BTreeMap<String, String>,
     ) -> DomainResult<AuthOutcome> {
+        // The password factors run PreAuthentication as they check; the others before the code
+        // is sent or the passkey asked.
+        if let (Some(user), FirstFactor::EmailOtp | FirstFactor::SmsOtp | FirstFactor::WebAuthn) = (&user, factor) {
+            self.pre_authentication(pool, &client.client_id, user).await?;
+        }
         match factor {
             FirstFactor::Password => self.password_sign_in(pool, client, parameters).await,
             FirstFactor::PasswordSrp => self.srp_start(pool, client, parameters).await,

@@ -143,7 +143,7 @@ impl UserPoolService {
             }
             ResponseKind::Token => {
                 let grant = OAuthGrant { scopes: checked.scopes.clone(), nonce: request.nonce.clone(), refresh: false, sign_in_id: None };
-                let tokens = self.issue_tokens(&checked.pool, &checked.client, user, auth_time_ms, Issue { grant: Some(&grant), ..Issue::default() }).await?;
+                let tokens = self.issue_tokens(&checked.pool, &checked.client, user, auth_time_ms, Issue { grant: Some(&grant), source: Some("TokenGeneration_HostedAuth"), ..Issue::default() }).await?;
                 let expires_in = tokens.expires_in.to_string();
                 let mut pairs = vec![("access_token", tokens.access_token.as_str())];
                 if !tokens.id_token.is_empty() {

@@ -67,7 +67,7 @@ impl UserPoolService {
             ?
             .filter(|user| user.sub == record.sub && user.enabled)
             .ok_or_else(|| bad("The user of the code no longer exists or is disabled."))?;
-        let tokens = self.issue_tokens(&pool, &client, &user, record.auth_time_ms, Issue { grant: Some(&grant), ..Issue::default() }).await?;
+        let tokens = self.issue_tokens(&pool, &client, &user, record.auth_time_ms, Issue { grant: Some(&grant), source: Some("TokenGeneration_HostedAuth"), ..Issue::default() }).await?;
         Ok(CodeTokens {
             access_token: tokens.access_token,
             id_token: Some(tokens.id_token).filter(|token| !token.is_empty()),

@@ -23,6 +23,7 @@ impl UserPoolService {
         password: Option<&str>,
         raw_attributes: &[Attribute],
         proof: ClientProof<'_>,
+        trigger_data: &crate::user_pool::TriggerData,
     ) -> DomainResult<SignUpOutcome> {
         let (pool, client) = self.client_for(client_id, &Caller::Client).await?;
         if pool.settings.admin_create_user.allow_admin_create_user_only {
@@ -38,12 +39,17 @@ impl UserPoolService {
             None if crate::user_pool::auth::user_auth::allows_passwordless(&pool) => {}
             None => return Err(DomainError::InvalidParameter("A password is required: this user pool does not allow sign-in without one.".into())),
         }
+        let mut attributes = attributes;
+        let answer = self.pre_sign_up(&pool, "PreSignUp_SignUp", &canonical, Some(&client.client_id), &attributes, trigger_data).await?;
+        crate::user_pool::users::apply_auto_verify(&mut attributes, answer);
+        let status = if answer.auto_confirm { UserStatus::Confirmed } else { UserStatus::Unconfirmed };
         let now = self.now();
-        let mut user = User::new(&pool.id, canonical, sub.clone(), attributes, UserStatus::Unconfirmed, now);
+        let mut user = User::new(&pool.id, canonical, sub.clone(), attributes, status, now);
         if let Some(password) = password {
             self.set_password(&pool, &mut user, password).await?;
         }
-        let channel = Self::sign_up_channel(&pool, &user);
+        // A user the trigger confirmed is sent no confirmation code.
+        let channel = if answer.auto_confirm { None } else { Self::sign_up_channel(&pool, &user) };
         // The code is recorded on the user before the insert, so a user never exists without
         // the code that was sent.
         let code_delivery = match &channel {
@@ -61,7 +67,7 @@ impl UserPoolService {
             None => None,
         };
         let session = self.sign_up_session(&pool, &client, &user).await?;
-        Ok(SignUpOutcome { user_confirmed: false, user_sub: sub, code_delivery, session })
+        Ok(SignUpOutcome { user_confirmed: answer.auto_confirm, user_sub: sub, code_delivery, session })
     }
 
     pub(crate) async fn client_user(&self, client_id: &str, username: &str, proof: ClientProof<'_>) -> DomainResult<(UserPool, crate::user_pool::AppClient, Option<User>)> {

@@ -46,6 +46,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         | DomainError::EnableSoftwareTokenMfa(message)
         | DomainError::SoftwareTokenMfaNotFound(message)
         | DomainError::DeviceKeyExists(message)
+        | DomainError::TriggerRefused(message)
         | DomainError::WebAuthn(_, message)
         | DomainError::ExpiredCode(message)
         | DomainError::UnsupportedOperation(message) => {

@@ -43,6 +43,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
             ApiError::client("NotAuthorizedException", message)
         }
         DomainError::ProviderUnreachable(message) => ApiError::client("InvalidOAuthFlowException", message),
+        DomainError::TriggerRefused(message) => ApiError::client("UserLambdaValidationException", message),
         DomainError::TriggerOutputInvalid(message) => ApiError::client("InvalidLambdaResponseException", message),
         DomainError::TriggerUnavailable(message) => ApiError::client("UnexpectedLambdaException", message),
         DomainError::Unavailable(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableException", message),

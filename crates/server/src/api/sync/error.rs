@@ -45,6 +45,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         | DomainError::EnableSoftwareTokenMfa(_)
         | DomainError::SoftwareTokenMfaNotFound(_)
         | DomainError::DeviceKeyExists(_)
+        | DomainError::TriggerRefused(_)
         | DomainError::WebAuthn(..)
         | DomainError::RefreshTokenReused(_)
         | DomainError::ExpiredCode(_)

@@ -98,6 +98,7 @@ pub(crate) fn page_message(error: &DomainError) -> String {
         | DomainError::EnableSoftwareTokenMfa(_)
         | DomainError::SoftwareTokenMfaNotFound(_)
         | DomainError::DeviceKeyExists(_)
+        | DomainError::TriggerRefused(_)
         | DomainError::WebAuthn(..)
         | DomainError::ExpiredCode(_)
         | DomainError::UnsupportedOperation(_)

@@ -13,6 +13,7 @@ use super::empty;
 use cognate_domain::user_pool::auth::ClientProof;
 
 use crate::state::AppState;
+use cognate_domain::user_pool::TriggerData;
 use crate::aws::json::{parse_input, to_body, ApiError};
 use crate::api::idp::error::error_from_domain;
 use crate::api::idp::wire::*;
@@ -26,6 +27,14 @@ pub(super) fn delivery(details: &CodeDeliveryDetails) -> CodeDeliveryDetailsType
     }
 }
 
+/// ValidationData (a list of name-value pairs) and ClientMetadata, for the triggers.
+pub(crate) fn trigger_data(validation_data: Option<Vec<AttributeType>>, client_metadata: Option<std::collections::BTreeMap<String, String>>) -> TriggerData {
+    TriggerData {
+        validation_data: validation_data.unwrap_or_default().into_iter().map(|pair| (pair.name, pair.value.unwrap_or_default())).collect(),
+        client_metadata: client_metadata.unwrap_or_default(),
+    }
+}
+
 pub async fn sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
     let input: SignUpRequest = parse_input(raw)?;
     let attributes: Vec<Attribute> = input
@@ -34,9 +43,10 @@ pub async fn sign_up(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
         .into_iter()
         .map(|attribute| Attribute { name: attribute.name, value: attribute.value.unwrap_or_default() })
         .collect();
+    let trigger_data = trigger_data(input.validation_data, input.client_metadata);
     let outcome = state
         .user_pools
-        .sign_up(&client_id(&input.client_id)?, &input.username, input.password.as_deref(), &attributes, ClientProof::SecretHash(input.secret_hash.as_deref()))
+        .sign_up(&client_id(&input.client_id)?, &input.username, input.password.as_deref(), &attributes, ClientProof::SecretHash(input.secret_hash.as_deref()), &trigger_data)
         .await
         .map_err(error_from_domain)?;
     to_body(&json!({

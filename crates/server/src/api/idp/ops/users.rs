@@ -66,6 +66,7 @@ pub async fn admin_create_user(state: &AppState, raw: &[u8]) -> Result<Value, Ap
                 message_action,
                 force_alias_creation: input.force_alias_creation.unwrap_or(false),
                 desired_delivery_mediums,
+                trigger_data: super::sign_up::trigger_data(input.validation_data, input.client_metadata),
             },
         )
         .await

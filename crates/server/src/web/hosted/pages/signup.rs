@@ -37,7 +37,7 @@ pub async fn signup_submit(State(state): State<AppState>, page: PageRequest, bod
     let username = form.get("username").unwrap_or("").trim().to_string();
     let attributes = attributes_from(&form, &signup_attributes(&flow));
     let client_id = flow.checked.client.client_id.clone();
-    let outcome = state.user_pools.sign_up(&client_id, &username, Some(form.get("password").unwrap_or("")), &attributes, ClientProof::HostedPages).await;
+    let outcome = state.user_pools.sign_up(&client_id, &username, Some(form.get("password").unwrap_or("")), &attributes, ClientProof::HostedPages, &Default::default()).await;
     match outcome {
         Ok(outcome) if outcome.user_confirmed => {
             let location = format!("{}&notice=confirmed&username={}", flow.action("login"), percent_encode(&username));

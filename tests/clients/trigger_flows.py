@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Lambda triggers as a Cognito pool runs them, driven with boto3 against `cognate serve
+--lambda-endpoint`, with `lambda_invoke.mjs` (a stand-in of the Lambda Invoke API, as `sam local
+start-lambda` serves it) running the handlers of `triggers/`: PreSignUp (auto-confirm and
+auto-verify, a refusal), PreAuthentication (a refusal), PostAuthentication, PreTokenGeneration V1
+and V2 (claims, groups, scopes; also on refresh), with the events read back field by field; and
+the failures: a trigger that throws, answers garbage, takes 8 seconds, or whose endpoint is down.
+Prints 'N passed, N failed'."""
+
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from checks import HERE, Results, build_binary, check, free_port, start_server  # noqa: E402
+
+PASSWORD = "Trigger-Pass-1"
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
+
+
+def attempt(call):
+    """The error code, message and response of a call."""
+    try:
+        return None, "", call()
+    except botocore.exceptions.ClientError as error:
+        return error.response["Error"]["Code"], error.response["Error"].get("Message", ""), {}
+
+
+def claims(token):
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def main():
+    binary = build_binary()
+    work = tempfile.mkdtemp(prefix="cognate-triggers-")
+    lambda_port, port, down_port = free_port(), free_port(), free_port()
+    invoke = subprocess.Popen(["node", os.path.join(HERE, "lambda_invoke.mjs"), str(lambda_port)], cwd=HERE,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    invoke.stdout.readline()
+    server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port, extra_args=[
+        "--lambda-endpoint", f"http://127.0.0.1:{lambda_port}",
+        "--lambda-access-key-id", "AKIDLAMBDAEXAMPLE", "--lambda-secret-access-key", "lambda-secret"])
+    down, _, down_key, down_secret = start_server(binary, os.path.join(work, "down"), down_port, extra_args=[
+        "--lambda-endpoint", f"http://127.0.0.1:{free_port()}"])
+    endpoint = f"http://127.0.0.1:{port}"
+    config = botocore.config.Config(retries={"max_attempts": 1}, read_timeout=30)
+    try:
+        idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key_id,
+                           aws_secret_access_key=secret, config=config)
+
+        def events(function):
+            with urllib.request.urlopen(f"http://127.0.0.1:{lambda_port}/events") as response:
+                return [entry for entry in json.load(response) if entry["functionName"] == function]
+
+        lambda_config = {"PreSignUp": ARN.format("pre_sign_up"), "PreAuthentication": ARN.format("pre_authentication"),
+                         "PostAuthentication": ARN.format("post_authentication"), "PreTokenGeneration": ARN.format("pre_token_v1")}
+        pool_id = idp.create_user_pool(PoolName="triggers", AutoVerifiedAttributes=["email"], LambdaConfig=lambda_config, Schema=[
+            {"Name": "locked", "AttributeDataType": "String", "Mutable": True}])["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=[
+            "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        idp.create_group(UserPoolId=pool_id, GroupName="admins")
+
+        # PreSignUp: an invited user of example.com is confirmed and verified at once.
+        signed_up = idp.sign_up(ClientId=client_id, Username="ann", Password=PASSWORD,
+                                UserAttributes=[{"Name": "email", "Value": "ann@example.com"}],
+                                ValidationData=[{"Name": "invited", "Value": "yes"}], ClientMetadata={"source": "web"})
+        check("PreSignUp's autoConfirmUser confirms the user", signed_up["UserConfirmed"] is True and "CodeDeliveryDetails" not in signed_up)
+        ann = idp.admin_get_user(UserPoolId=pool_id, Username="ann")
+        attributes = {a["Name"]: a["Value"] for a in ann["UserAttributes"]}
+        check("and autoVerifyEmail verifies the address", ann["UserStatus"] == "CONFIRMED" and attributes.get("email_verified") == "true")
+        [entry] = events("pre_sign_up")
+        event = entry["event"]
+        check("the invocation is SigV4-signed for lambda", entry["signed"])
+        check("the PreSignUp event has Cognito's envelope",
+              event["triggerSource"] == "PreSignUp_SignUp" and event["version"] == "1" and event["userPoolId"] == pool_id
+              and event["userName"] == "ann" and event["region"] == "us-east-1" and event["callerContext"]["clientId"] == client_id)
+        check("with the attributes, ValidationData and ClientMetadata",
+              event["request"]["userAttributes"]["email"] == "ann@example.com" and event["request"]["validationData"] == {"invited": "yes"}
+              and event["request"]["clientMetadata"] == {"source": "web"})
+
+        code, message, _ = attempt(lambda: idp.sign_up(ClientId=client_id, Username="bob", Password=PASSWORD,
+                                                       UserAttributes=[{"Name": "email", "Value": "bob@blocked.example"}]))
+        check(f"a PreSignUp that throws refuses the sign-up ({code}: {message})",
+              code == "UserLambdaValidationException" and message == "PreSignUp failed with error Sign-ups from blocked.example are closed.")
+        check("and no user is left behind", all(u["Username"] != "bob" for u in idp.list_users(UserPoolId=pool_id)["Users"]))
+        plain = idp.sign_up(ClientId=client_id, Username="cid", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "cid@example.com"}])
+        check("without the invitation the user is sent a code as usual", plain["UserConfirmed"] is False and "CodeDeliveryDetails" in plain)
+
+        # PreAuthentication, PostAuthentication and PreTokenGeneration V1 on a sign-in.
+        idp.admin_add_user_to_group(UserPoolId=pool_id, Username="ann", GroupName="admins")
+        result = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD})["AuthenticationResult"]
+        id_claims, access_claims = claims(result["IdToken"]), claims(result["AccessToken"])
+        check("PreTokenGeneration V1 adds a claim and suppresses one in the ID token",
+              id_claims.get("tenant") == "acme" and "email" not in id_claims)
+        check("but cannot change a protected claim", id_claims["sub"] == attributes["sub"] != "forged")
+        check("and replaces the groups of both tokens",
+              id_claims.get("cognito:groups") == ["readers"] and access_claims.get("cognito:groups") == ["readers"])
+        [pre_token] = events("pre_token_v1")
+        check("the V1 event has the groups and the triggerSource of a sign-in",
+              pre_token["event"]["triggerSource"] == "TokenGeneration_Authentication"
+              and pre_token["event"]["request"]["groupConfiguration"]["groupsToOverride"] == ["admins"])
+        [pre_auth] = events("pre_authentication")
+        check("PreAuthentication sees the user's attributes and status",
+              pre_auth["event"]["triggerSource"] == "PreAuthentication_Authentication"
+              and pre_auth["event"]["request"]["userAttributes"]["cognito:user_status"] == "CONFIRMED")
+        [post_auth] = events("post_authentication")
+        check("PostAuthentication follows with newDeviceUsed",
+              post_auth["event"]["triggerSource"] == "PostAuthentication_Authentication" and post_auth["event"]["request"]["newDeviceUsed"] is False)
+        refreshed = idp.initiate_auth(ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                                      AuthParameters={"REFRESH_TOKEN": result["RefreshToken"]})["AuthenticationResult"]
+        check("PreTokenGeneration runs on refresh too", claims(refreshed["IdToken"]).get("tenant") == "acme"
+              and events("pre_token_v1")[-1]["event"]["triggerSource"] == "TokenGeneration_RefreshTokens")
+
+        idp.admin_update_user_attributes(UserPoolId=pool_id, Username="ann", UserAttributes=[{"Name": "custom:locked", "Value": "yes"}])
+        code, message, _ = attempt(lambda: idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                                             AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD}))
+        check(f"a PreAuthentication that throws refuses the sign-in ({code}: {message})",
+              code == "UserLambdaValidationException" and message == "PreAuthentication failed with error This account is locked.")
+        idp.admin_update_user_attributes(UserPoolId=pool_id, Username="ann", UserAttributes=[{"Name": "custom:locked", "Value": "no"}])
+
+        # PreTokenGeneration V2: claims of the access token and scopes.
+        v2_config = dict(lambda_config)
+        del v2_config["PreTokenGeneration"]
+        v2_config["PreTokenGenerationConfig"] = {"LambdaVersion": "V2_0", "LambdaArn": ARN.format("pre_token_v2")}
+        idp.update_user_pool(UserPoolId=pool_id, AutoVerifiedAttributes=["email"], LambdaConfig=v2_config)
+        result = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD})["AuthenticationResult"]
+        id_claims, access_claims = claims(result["IdToken"]), claims(result["AccessToken"])
+        check("PreTokenGeneration V2 adds claims to the access token (any JSON)", access_claims.get("roles") == ["admin", "ops"])
+        check("and a scope", access_claims["scope"].split() == ["aws.cognito.signin.user.admin", "orders/read"])
+        check("and a claim to the ID token", id_claims.get("plan") == "gold")
+        [v2] = events("pre_token_v2")
+        check("the V2 event has version 2 and the scopes", v2["event"]["version"] == "2" and v2["event"]["request"]["scopes"] == ["aws.cognito.signin.user.admin"])
+
+        # Failures: garbage, too slow, an endpoint that is down.
+        for function, expected in (("garbage", "InvalidLambdaResponseException"), ("slow", "UnexpectedLambdaException")):
+            idp.update_user_pool(UserPoolId=pool_id, AutoVerifiedAttributes=["email"], LambdaConfig={"PreSignUp": ARN.format(function)})
+            started = time.monotonic()
+            code, _, _ = attempt(lambda: idp.sign_up(ClientId=client_id, Username=f"u-{function}", Password=PASSWORD,
+                                                     UserAttributes=[{"Name": "email", "Value": f"{function}@example.com"}]))
+            elapsed = time.monotonic() - started
+            check(f"a PreSignUp that answers {function} fails the sign-up with {expected} ({code}, {elapsed:.1f} s)",
+                  code == expected and elapsed < 7)
+            check(f"and leaves no {function} user", all(u["Username"] != f"u-{function}" for u in idp.list_users(UserPoolId=pool_id)["Users"]))
+        down_idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{down_port}",
+                                aws_access_key_id=down_key, aws_secret_access_key=down_secret, config=config)
+        down_pool = down_idp.create_user_pool(PoolName="down", LambdaConfig={"PreSignUp": ARN.format("pre_sign_up")})["UserPool"]["Id"]
+        down_client = down_idp.create_user_pool_client(UserPoolId=down_pool, ClientName="app")["UserPoolClient"]["ClientId"]
+        code, _, _ = attempt(lambda: down_idp.sign_up(ClientId=down_client, Username="dan", Password=PASSWORD))
+        check(f"an Invoke endpoint that is down gives UnexpectedLambdaException ({code})", code == "UnexpectedLambdaException")
+    finally:
+        for process in (server, down):
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=10)
+        invoke.terminate()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{Results.passed} passed, {Results.failed} failed")
+    return 0 if Results.failed == 0 and Results.passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
