@@ -3,8 +3,9 @@
 --lambda-endpoint`, with `lambda_invoke.mjs` (a stand-in of the Lambda Invoke API, as `sam local
 start-lambda` serves it) running the handlers of `triggers/`: PreSignUp (auto-confirm and
 auto-verify, a refusal), PreAuthentication (a refusal), PostAuthentication, PreTokenGeneration V1
-and V2 (claims, groups, scopes; also on refresh), with the events read back field by field; and
-the failures: a trigger that throws, answers garbage, takes 8 seconds, or whose endpoint is down.
+and V2 (claims, groups, scopes; also on refresh), the custom challenge (DefineAuthChallenge,
+CreateAuthChallenge, VerifyAuthChallengeResponse, also through amazon-cognito-identity-js), with
+the events read back field by field; and the failures: a trigger that throws, answers garbage, takes 8 seconds, or whose endpoint is down.
 Prints 'N passed, N failed'."""
 
 import base64
@@ -34,6 +35,12 @@ def attempt(call):
         return None, "", call()
     except botocore.exceptions.ClientError as error:
         return error.response["Error"]["Code"], error.response["Error"].get("Message", ""), {}
+
+
+def node(script, *args):
+    done = subprocess.run(["node", os.path.join(HERE, script), *args], cwd=HERE, capture_output=True, text=True, timeout=120)
+    print(done.stdout + done.stderr, end="")
+    return done.returncode == 0
 
 
 def claims(token):
@@ -154,6 +161,50 @@ def main():
             check(f"a PreSignUp that answers {function} fails the sign-up with {expected} ({code}, {elapsed:.1f} s)",
                   code == expected and elapsed < 7)
             check(f"and leaves no {function} user", all(u["Username"] != f"u-{function}" for u in idp.list_users(UserPoolId=pool_id)["Users"]))
+        # CUSTOM_AUTH: DefineAuthChallenge, CreateAuthChallenge, VerifyAuthChallengeResponse.
+        custom_pool = idp.create_user_pool(PoolName="custom", LambdaConfig={
+            "DefineAuthChallenge": ARN.format("define_auth_challenge"), "CreateAuthChallenge": ARN.format("create_auth_challenge"),
+            "VerifyAuthChallengeResponse": ARN.format("verify_auth_challenge")})["UserPool"]["Id"]
+        custom_client = idp.create_user_pool_client(UserPoolId=custom_pool, ClientName="app", ExplicitAuthFlows=[
+            "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], PreventUserExistenceErrors="ENABLED")["UserPoolClient"]["ClientId"]
+        for name in ("eve", "fay"):
+            idp.admin_create_user(UserPoolId=custom_pool, Username=name, MessageAction="SUPPRESS")
+            idp.admin_set_user_password(UserPoolId=custom_pool, Username=name, Password=PASSWORD, Permanent=True)
+        started = idp.initiate_auth(ClientId=custom_client, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "eve"})
+        check("CUSTOM_AUTH answers CUSTOM_CHALLENGE with the public parameters only",
+              started.get("ChallengeName") == "CUSTOM_CHALLENGE"
+              and started["ChallengeParameters"] == {"question": "What is 1 + 4?", "USERNAME": "eve"})
+        answer = lambda session, text: idp.respond_to_auth_challenge(  # noqa: E731
+            ClientId=custom_client, ChallengeName="CUSTOM_CHALLENGE", Session=session, ChallengeResponses={"USERNAME": "eve", "ANSWER": text})
+        second = answer(started["Session"], "6")
+        check("a wrong answer brings the next round", second.get("ChallengeName") == "CUSTOM_CHALLENGE"
+              and second["ChallengeParameters"]["question"] == "What is 2 + 4?")
+        code, _, _ = attempt(lambda: answer(started["Session"], "5"))
+        check(f"an answered session is spent ({code})", code == "NotAuthorizedException")
+        done = answer(second["Session"], "6")
+        check("the right answer signs in", "AccessToken" in done.get("AuthenticationResult", {}))
+        define = events("define_auth_challenge")
+        check("DefineAuthChallenge sees the rounds with their results and metadata",
+              define[-1]["event"]["request"]["session"] == [
+                  {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": False, "challengeMetadata": "QUESTION-1"},
+                  {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": True, "challengeMetadata": "QUESTION-2"}])
+        verify = events("verify_auth_challenge")
+        check("VerifyAuthChallengeResponse gets the private parameters and the answer",
+              verify[-1]["event"]["request"]["privateChallengeParameters"] == {"answer": "6"} and verify[-1]["event"]["request"]["challengeAnswer"] == "6")
+        session = idp.initiate_auth(ClientId=custom_client, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "eve"})["Session"]
+        for text in ("0", "0"):
+            session = answer(session, text)["Session"]
+        code, _, _ = attempt(lambda: answer(session, "0"))
+        check(f"three wrong answers fail the sign-in ({code})", code == "NotAuthorizedException")
+        ghost = idp.initiate_auth(ClientId=custom_client, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "ghost"})
+        check("a user who does not exist gets a challenge too", ghost.get("ChallengeName") == "CUSTOM_CHALLENGE"
+              and events("define_auth_challenge")[-1]["event"]["request"]["userNotFound"] is True)
+        code, _, _ = attempt(lambda: idp.respond_to_auth_challenge(ClientId=custom_client, ChallengeName="CUSTOM_CHALLENGE", Session=ghost["Session"],
+                                                                   ChallengeResponses={"USERNAME": "ghost", "ANSWER": "5"}))
+        check(f"and is never signed in ({code})", code == "NotAuthorizedException")
+        check("amazon-cognito-identity-js: initiateAuth with CUSTOM_AUTH and sendCustomChallengeAnswer",
+              node("custom_auth_cognito_js.mjs", endpoint + "/", custom_pool, custom_client, "fay"))
+
         down_idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{down_port}",
                                 aws_access_key_id=down_key, aws_secret_access_key=down_secret, config=config)
         down_pool = down_idp.create_user_pool(PoolName="down", LambdaConfig={"PreSignUp": ARN.format("pre_sign_up")})["UserPool"]["Id"]

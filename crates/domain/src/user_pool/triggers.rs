@@ -1,6 +1,7 @@
 //! The pool's Lambda triggers (its LambdaConfig), invoked through a [`LambdaInvoker`] with
 //! Cognito's event envelope, and their answers applied as Cognito applies them: PreSignUp,
-//! PreAuthentication, PostAuthentication and PreTokenGeneration (V1 and V2). A function error is
+//! PreAuthentication, PostAuthentication and PreTokenGeneration (V1 and V2); the custom
+//! challenge's three run from `auth::custom`. A function error is
 //! `UserLambdaValidationException` (`<Trigger> failed with error <message>.`), an answer that is
 //! not a valid event `InvalidLambdaResponseException`, no answer `UnexpectedLambdaException`.
 
@@ -17,6 +18,9 @@ pub enum Trigger {
     PreAuthentication,
     PostAuthentication,
     PreTokenGeneration,
+    DefineAuthChallenge,
+    CreateAuthChallenge,
+    VerifyAuthChallengeResponse,
 }
 
 impl Trigger {
@@ -27,6 +31,9 @@ impl Trigger {
             Trigger::PreAuthentication => "PreAuthentication",
             Trigger::PostAuthentication => "PostAuthentication",
             Trigger::PreTokenGeneration => "PreTokenGeneration",
+            Trigger::DefineAuthChallenge => "DefineAuthChallenge",
+            Trigger::CreateAuthChallenge => "CreateAuthChallenge",
+            Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
         }
     }
 }

@@ -57,6 +57,7 @@ impl UserPoolService {
             ChallengeName::DevicePasswordVerifier => return self.answer_device_password_verifier(&pool, &client, responses, source_ip).await,
             ChallengeName::NewPasswordRequired => {}
             ChallengeName::WebAuthn => return self.answer_web_authn(&pool, &client, responses, session).await,
+            ChallengeName::CustomChallenge => return self.answer_custom_challenge(&pool, &client, responses, session).await,
             ChallengeName::SelectChallenge | ChallengeName::Password | ChallengeName::PasswordSrp => {
                 return self.answer_select_challenge(&pool, &client, challenge_name, responses, session).await;
             }

@@ -41,8 +41,9 @@ impl UserPoolService {
                 require_flow(&client, ExplicitAuthFlow::AllowUserAuth)?;
                 self.user_auth(&pool, &client, parameters, session).await
             }
-            (Some(flow @ AuthFlow::CustomAuth), _) => {
-                Err(DomainError::NotImplemented(format!("The {} flow is not implemented by cognate yet.", flow.as_str())))
+            (Some(AuthFlow::CustomAuth), _) => {
+                require_flow(&client, ExplicitAuthFlow::AllowCustomAuth)?;
+                self.custom_auth(&pool, &client, parameters).await
             }
             // An admin flow through InitiateAuth, or a name that is no flow.
             (Some(AuthFlow::AdminUserPasswordAuth | AuthFlow::AdminNoSrpAuth), Caller::Client) | (None, _) => {

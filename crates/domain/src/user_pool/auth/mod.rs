@@ -6,6 +6,7 @@ pub use super::signing_key_cache::SigningKeyCache;
 pub(crate) use super::signing_key_cache::{CachedKeys, KEY_CACHE_TTL};
 
 mod challenges;
+mod custom;
 mod flows;
 mod issue;
 mod keys;

@@ -43,6 +43,14 @@ pub(crate) enum Step {
     WebAuthn { challenge: String },
     /// USER_AUTH's SELECT_CHALLENGE: the user chooses the first factor among these.
     SelectFirst { choices: Vec<String> },
+    /// A CUSTOM_CHALLENGE: the rounds so far (DefineAuthChallenge's `session`), the private
+    /// challenge parameters (sealed) and the challenge's metadata.
+    Custom {
+        history: Vec<serde_json::Value>,
+        sealed_private: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        metadata: Option<String>,
+    },
     /// A sign-up: ConfirmSignUp trades it (`confirmed` false) for one that signs the user in
     /// with USER_AUTH (`confirmed` true), the confirmation code being the first factor.
     SignedUp { confirmed: bool },
