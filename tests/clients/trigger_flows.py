@@ -5,7 +5,8 @@ start-lambda` serves it) running the handlers of `triggers/`: PreSignUp (auto-co
 auto-verify, a refusal), PreAuthentication (a refusal), PostAuthentication, PreTokenGeneration V1
 and V2 (claims, groups, scopes; also on refresh), the custom challenge (DefineAuthChallenge,
 CreateAuthChallenge, VerifyAuthChallengeResponse, also through amazon-cognito-identity-js), with
-the events read back field by field; and the failures: a trigger that throws, answers garbage, takes 8 seconds, or whose endpoint is down.
+UserMigration on sign-in and ForgotPassword, PostConfirmation, with the events read back field by
+field; and the failures: a trigger that throws, answers garbage, takes 8 seconds, or whose endpoint is down.
 Prints 'N passed, N failed'."""
 
 import base64
@@ -204,6 +205,49 @@ def main():
         check(f"and is never signed in ({code})", code == "NotAuthorizedException")
         check("amazon-cognito-identity-js: initiateAuth with CUSTOM_AUTH and sendCustomChallengeAnswer",
               node("custom_auth_cognito_js.mjs", endpoint + "/", custom_pool, custom_client, "fay"))
+
+        # UserMigration and PostConfirmation.
+        migration_pool = idp.create_user_pool(PoolName="migration", AutoVerifiedAttributes=["email"], LambdaConfig={
+            "UserMigration": ARN.format("user_migration"), "PostConfirmation": ARN.format("post_confirmation")})["UserPool"]["Id"]
+        migration_client = idp.create_user_pool_client(UserPoolId=migration_pool, ClientName="app", ExplicitAuthFlows=[
+            "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        sign_in = lambda name, password: idp.initiate_auth(  # noqa: E731
+            ClientId=migration_client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": name, "PASSWORD": password})
+        code, _, first = attempt(lambda: sign_in("leo", "Legacy-Pass-1"))
+        check(f"UserMigration brings in a user who signs in with the legacy password ({code})", "AuthenticationResult" in first)
+        leo = idp.admin_get_user(UserPoolId=migration_pool, Username="leo")
+        check("as CONFIRMED, with the attributes it returned", leo["UserStatus"] == "CONFIRMED"
+              and {a["Name"]: a["Value"] for a in leo["UserAttributes"]}.get("email") == "leo@legacy.example")
+        [migrated] = events("user_migration")
+        check("the event has the typed name and the password",
+              migrated["event"]["triggerSource"] == "UserMigration_Authentication" and migrated["event"]["userName"] == "leo"
+              and migrated["event"]["request"]["password"] == "Legacy-Pass-1")
+        sign_in("leo", "Legacy-Pass-1")
+        check("once: the next sign-in is an ordinary one", len(events("user_migration")) == 1)
+        code, message, _ = attempt(lambda: sign_in("zed", "Whatever-1"))
+        check(f"a user the legacy directory refuses is not created ({code}: {message})",
+              code == "UserLambdaValidationException" and message == "UserMigration failed with error Bad password."
+              and not idp.list_users(UserPoolId=migration_pool, Filter='username = "zed"')["Users"])
+        idp.forgot_password(ClientId=migration_client, Username="lia")
+        lia = idp.admin_get_user(UserPoolId=migration_pool, Username="lia")
+        check("ForgotPassword brings in a user to reset the password", lia["UserStatus"] == "RESET_REQUIRED"
+              and events("user_migration")[-1]["event"]["triggerSource"] == "UserMigration_ForgotPassword")
+        with urllib.request.urlopen(urllib.request.Request(
+                f"{endpoint}/_cognate/outbox?UserPoolId={migration_pool}",
+                headers={"Authorization": "Basic " + base64.b64encode(f"{key_id}:{secret}".encode()).decode()})) as response:
+            messages = [m for m in json.load(response)["Messages"] if m["Destination"] == "lia@legacy.example"]
+        reset_code = "".join(ch for ch in messages[-1]["Body"] if ch.isdigit())[-6:]
+        idp.confirm_forgot_password(ClientId=migration_client, Username="lia", ConfirmationCode=reset_code, Password="New-Lia-Pass-1")
+        confirmed = events("post_confirmation")
+        check("PostConfirmation runs after the reset",
+              confirmed and confirmed[-1]["event"]["triggerSource"] == "PostConfirmation_ConfirmForgotPassword"
+              and confirmed[-1]["event"]["request"]["userAttributes"]["cognito:user_status"] == "CONFIRMED")
+        check("and the new password signs in", "AuthenticationResult" in sign_in("lia", "New-Lia-Pass-1"))
+        idp.sign_up(ClientId=migration_client, Username="max", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "max@example.com"}])
+        idp.admin_confirm_sign_up(UserPoolId=migration_pool, Username="max")
+        check("PostConfirmation runs after a confirmation",
+              events("post_confirmation")[-1]["event"]["triggerSource"] == "PostConfirmation_ConfirmSignUp"
+              and events("post_confirmation")[-1]["event"]["userName"] == "max")
 
         down_idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{down_port}",
                                 aws_access_key_id=down_key, aws_secret_access_key=down_secret, config=config)

@@ -1,7 +1,7 @@
 //! The pool's Lambda triggers (its LambdaConfig), invoked through a [`LambdaInvoker`] with
 //! Cognito's event envelope, and their answers applied as Cognito applies them: PreSignUp,
-//! PreAuthentication, PostAuthentication and PreTokenGeneration (V1 and V2); the custom
-//! challenge's three run from `auth::custom`. A function error is
+//! PreAuthentication, PostAuthentication, PreTokenGeneration (V1 and V2), PostConfirmation and
+//! UserMigration; the custom challenge's three run from `auth::custom`. A function error is
 //! `UserLambdaValidationException` (`<Trigger> failed with error <message>.`), an answer that is
 //! not a valid event `InvalidLambdaResponseException`, no answer `UnexpectedLambdaException`.
 
@@ -21,6 +21,8 @@ pub enum Trigger {
     DefineAuthChallenge,
     CreateAuthChallenge,
     VerifyAuthChallengeResponse,
+    PostConfirmation,
+    UserMigration,
 }
 
 impl Trigger {
@@ -34,6 +36,8 @@ impl Trigger {
             Trigger::DefineAuthChallenge => "DefineAuthChallenge",
             Trigger::CreateAuthChallenge => "CreateAuthChallenge",
             Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
+            Trigger::PostConfirmation => "PostConfirmation",
+            Trigger::UserMigration => "UserMigration",
         }
     }
 }
@@ -144,6 +148,13 @@ impl UserPoolService {
                 Err(DomainError::TriggerUnavailable(format!("{} did not answer.", trigger.name())))
             }
         }
+    }
+
+    /// PostConfirmation (`PostConfirmation_ConfirmSignUp` or `_ConfirmForgotPassword`) once a
+    /// user is confirmed (the confirmation stands when it fails; its error is the call's).
+    pub(crate) async fn post_confirmation(&self, pool: &UserPool, client_id: Option<&str>, user: &User, source: &str) -> DomainResult<()> {
+        let request = json!({"userAttributes": event_attributes(user, true), "clientMetadata": {}});
+        self.run_trigger(pool, Trigger::PostConfirmation, source, &user.username, client_id, request).await.map(|_| ())
     }
 
     /// PreAuthentication (`PreAuthentication_Authentication`) before a user's first factor is
@@ -300,4 +311,42 @@ fn apply_groups(id_claims: &mut Map<String, Value>, access_claims: &mut Map<Stri
         Some(_) => return Err("preferredRole is not a string".into()),
     }
     Ok(())
+}
+
+/// What UserMigration answers for a user it knows: the attributes, and whether the user may
+/// sign in with the password given (`CONFIRMED`) or must reset it (`RESET_REQUIRED`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrated {
+    pub attributes: Vec<super::Attribute>,
+    pub reset_required: bool,
+}
+
+impl UserPoolService {
+    /// UserMigration (`UserMigration_Authentication` with the password, or
+    /// `UserMigration_ForgotPassword`) for a username this pool does not know. None when the pool
+    /// has no such trigger; a function error is the call's.
+    pub(crate) async fn user_migration(&self, pool: &UserPool, client_id: &str, username: &str, password: Option<&str>) -> DomainResult<Option<Migrated>> {
+        let (source, request) = match password {
+            Some(password) => ("UserMigration_Authentication", json!({"password": password, "validationData": {}, "clientMetadata": {}})),
+            None => ("UserMigration_ForgotPassword", json!({"validationData": {}, "clientMetadata": {}})),
+        };
+        let Some(response) = self.run_trigger(pool, Trigger::UserMigration, source, username, Some(client_id), request).await? else {
+            return Ok(None);
+        };
+        let invalid = |why: &str| invalid_response(Trigger::UserMigration, why);
+        let attributes = response
+            .get("userAttributes")
+            .and_then(Value::as_object)
+            .ok_or_else(|| invalid("userAttributes is missing"))?
+            .iter()
+            .filter(|(name, _)| name.as_str() != "sub" && !name.starts_with("cognito:"))
+            .map(|(name, value)| value.as_str().map(|text| super::Attribute { name: name.clone(), value: text.to_string() }).ok_or_else(|| invalid("an attribute is not a string")))
+            .collect::<DomainResult<Vec<_>>>()?;
+        let reset_required = match response.get("finalUserStatus").and_then(Value::as_str) {
+            None | Some("CONFIRMED") => password.is_none(),
+            Some("RESET_REQUIRED") => true,
+            Some(_) => return Err(invalid("finalUserStatus is neither CONFIRMED nor RESET_REQUIRED")),
+        };
+        Ok(Some(Migrated { attributes, reset_required }))
+    }
 }

@@ -338,6 +338,29 @@ impl UserPoolService {
     // ----- groups -----
 }
 
+impl UserPoolService {
+    /// A user UserMigration brought in for `username`: created with its attributes, CONFIRMED
+    /// with `password` or RESET_REQUIRED. None when the pool has no UserMigration trigger. When
+    /// another request created the user meanwhile, that user.
+    pub(crate) async fn migrate_user(&self, pool: &UserPool, client_id: &str, username: &str, password: Option<&str>) -> DomainResult<Option<User>> {
+        let Some(migrated) = self.user_migration(pool, client_id, username, password).await? else {
+            return Ok(None);
+        };
+        let (canonical, attributes, sub) = self.prepare_new_user(pool, username, &migrated.attributes)?;
+        let status = if migrated.reset_required { UserStatus::ResetRequired } else { UserStatus::Confirmed };
+        let mut user = User::new(&pool.id, canonical, sub, attributes, status, self.now());
+        if let Some(password) = password {
+            self.set_password(pool, &mut user, password).await?;
+        }
+        match self.store.insert_user(&self.user_record(pool, &user)).await {
+            Ok(()) => Ok(Some(user)),
+            Err(StoreError::Conflict(ConflictOn::Key)) => self.resolve_user(pool, username).await.map(Some),
+            Err(StoreError::Conflict(ConflictOn::Alias(attribute))) => Err(Self::alias_error(pool, &attribute)),
+            Err(error) => Err(DomainError::from(error)),
+        }
+    }
+}
+
 /// PreSignUp's autoVerifyEmail and autoVerifyPhone: the attribute, when the user has it, is
 /// verified.
 pub(crate) fn apply_auto_verify(attributes: &mut Vec<Attribute>, answer: crate::user_pool::triggers::PreSignUpAnswer) {

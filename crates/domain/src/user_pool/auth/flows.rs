@@ -61,7 +61,7 @@ impl UserPoolService {
         let username = parameter(parameters, "USERNAME")?;
         let password = parameter(parameters, "PASSWORD")?;
         let secret_hash = parameters.get("SECRET_HASH").map(String::as_str);
-        let Some(mut user) = self.find_signing_in_user(pool, client, username, ClientProof::SecretHash(secret_hash)).await? else {
+        let Some(mut user) = self.find_or_migrate(pool, client, username, ClientProof::SecretHash(secret_hash), Some(password)).await? else {
             self.decoy_check(password).await?;
             return Err(incorrect_credentials());
         };
@@ -70,6 +70,31 @@ impl UserPoolService {
         self.reserve_sign_in(pool, &mut user).await?;
         let password_ok = self.password_matches(&user, password).await?;
         self.after_first_factor(pool, client, user, password_ok, device).await
+    }
+
+    /// As [`Self::find_signing_in_user`], bringing in a user the pool does not know through its
+    /// UserMigration trigger (with the password of a sign-in, or none for ForgotPassword).
+    pub(crate) async fn find_or_migrate(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        username: &str,
+        proof: ClientProof<'_>,
+        password: Option<&str>,
+    ) -> DomainResult<Option<User>> {
+        let (found, unknown) = match self.find_signing_in_user(pool, client, username, proof).await {
+            Ok(found) => (found, None),
+            Err(error @ DomainError::UserNotFound(_)) => (None, Some(error)),
+            Err(other) => return Err(other),
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
+        match (self.migrate_user(pool, &client.client_id, username, password).await?, unknown) {
+            (Some(user), _) => Ok(Some(user)),
+            (None, Some(error)) => Err(error),
+            (None, None) => Ok(None),
+        }
     }
 
     /// The user a sign-in names, after the SECRET_HASH check. None when the user does not exist

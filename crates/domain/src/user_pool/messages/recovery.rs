@@ -29,8 +29,8 @@ impl UserPoolService {
 
     pub(crate) async fn forgot_password_once(&self, client_id: &str, username: &str, proof: ClientProof<'_>)
         -> DomainResult<CodeDeliveryDetails> {
-        let (pool, _, user) = self.client_user(client_id, username, proof).await?;
-        let Some(mut user) = user else {
+        let (pool, client) = self.client_for(client_id, &Caller::Client).await?;
+        let Some(mut user) = self.find_or_migrate(&pool, &client, username, proof, None).await? else {
             self.decoy_write(&pool, username, true).await?;
             return Ok(self.decoy_delivery(&pool, username));
         };
@@ -85,7 +85,8 @@ impl UserPoolService {
         user.last_failed_sign_in_ms = None;
         user.modified_ms = self.now();
         self.save_user(&pool, &mut user).await?;
-        self.after_password_reset(&pool, &user).await
+        self.after_password_reset(&pool, &user).await?;
+        self.post_confirmation(&pool, Some(client_id), &user, "PostConfirmation_ConfirmForgotPassword").await
     }
 
     /// AdminResetUserPassword: the user must reset their password with a code before signing in.

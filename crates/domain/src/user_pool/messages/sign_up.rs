@@ -77,11 +77,10 @@ impl UserPoolService {
     }
 
     /// ConfirmSignUp. The verified email or phone becomes an alias; when another user holds it,
-    /// AliasExistsException, unless `force_alias_creation` moves it here (the other user's
-    /// value becomes unverified).
-    /// ConfirmSignUp. To a client that allows USER_AUTH it answers a Session that signs the user
-    /// in (InitiateAuth, USER_AUTH), the code being the first factor; a SignUp Session given with
-    /// it must be the user's, and is spent.
+    /// AliasExistsException, unless `force_alias_creation` moves it here (the other user's value
+    /// becomes unverified). To a client that allows USER_AUTH it answers a Session that signs the
+    /// user in (InitiateAuth, USER_AUTH), the code being the first factor; a SignUp Session given
+    /// with it must be the user's, and is spent. PostConfirmation follows.
     pub async fn confirm_sign_up(
         &self,
         client_id: &ClientId,
@@ -105,7 +104,10 @@ impl UserPoolService {
         retrying(|| self.confirm_sign_up_once(client_id, username, code, proof, force_alias_creation)).await?;
         let (pool, client, user) = self.client_user(client_id, username, proof).await?;
         match user {
-            Some(user) => self.confirmed_sign_up_session(&pool, &client, &user, session).await,
+            Some(user) => {
+                self.post_confirmation(&pool, Some(&client.client_id), &user, "PostConfirmation_ConfirmSignUp").await?;
+                self.confirmed_sign_up_session(&pool, &client, &user, session).await
+            }
             None => Ok(None),
         }
     }
@@ -160,7 +162,10 @@ impl UserPoolService {
 
     /// AdminConfirmSignUp.
     pub async fn admin_confirm_sign_up(&self, pool_id: &UserPoolId, username: &str) -> DomainResult<()> {
-        retrying(|| self.admin_confirm_sign_up_once(pool_id, username)).await
+        retrying(|| self.admin_confirm_sign_up_once(pool_id, username)).await?;
+        let pool = self.load_pool(pool_id).await?;
+        let user = self.resolve_user(&pool, username).await?;
+        self.post_confirmation(&pool, None, &user, "PostConfirmation_ConfirmSignUp").await
     }
 
     pub(crate) async fn admin_confirm_sign_up_once(&self, pool_id: &str, username: &str) -> DomainResult<()> {
