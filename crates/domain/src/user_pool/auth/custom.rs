@@ -104,19 +104,8 @@ impl UserPoolService {
         let Step::Custom { history, sealed_private, metadata } = &open.session.step else {
             return Err(invalid_session());
         };
-        let username = parameter(responses, "USERNAME")?;
         let answer = parameter(responses, "ANSWER")?;
-        let user = self.store.get_user(&pool.id, &open.session.username_key).await?;
-        let names_the_user = match &user {
-            Some(user) => self.names_user(pool, username, user).await,
-            None => pool.username_key(username) == open.session.username_key,
-        };
-        if open.session.pool_id != pool.id || !names_the_user {
-            return Err(invalid_session());
-        }
-        let canonical = user.as_ref().map(|user| user.username.clone()).unwrap_or_else(|| username.to_string());
-        self.check_secret_hash(client, &[username, canonical.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
-        self.spend_challenge(&open).await?;
+        let (user, canonical) = self.answering_user(pool, client, &open, responses).await?;
         let private: Value = serde_json::from_slice(&self.master_key.open(sealed_private, PRIVATE_CONTEXT)?).map_err(DomainError::internal)?;
         let mut request = Self::custom_request(user.as_ref(), history);
         request["privateChallengeParameters"] = private;

@@ -5,6 +5,32 @@
 use super::*;
 
 impl UserPoolService {
+    /// The user an answer to a session of a sign-in that hides unknown users is for (None: one
+    /// who does not exist), after the checks every such answer gets — the session is this pool's,
+    /// USERNAME names its user, SECRET_HASH — and with the session spent. Also the name to call
+    /// the user by (the canonical username, or the one given).
+    pub(crate) async fn answering_user(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        open: &crate::user_pool::mfa::session::OpenSession,
+        responses: &BTreeMap<String, String>,
+    ) -> DomainResult<(Option<User>, String)> {
+        let username = parameter(responses, "USERNAME")?;
+        let user = self.store.get_user(&pool.id, &open.session.username_key).await?;
+        let names_the_user = match &user {
+            Some(user) => self.names_user(pool, username, user).await,
+            None => pool.username_key(username) == open.session.username_key,
+        };
+        if open.session.pool_id != pool.id || !names_the_user {
+            return Err(invalid_session());
+        }
+        let canonical = user.as_ref().map(|user| user.username.clone()).unwrap_or_else(|| username.to_string());
+        self.check_secret_hash(client, &[username, canonical.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
+        self.spend_challenge(open).await?;
+        Ok((user, canonical))
+    }
+
     /// Whether `username`, as a challenge answer gives it (the username or an alias), names
     /// `user`, the user the challenge was opened for.
     pub(crate) async fn names_user(&self, pool: &UserPool, username: &str, user: &User) -> bool {

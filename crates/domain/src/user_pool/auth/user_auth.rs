@@ -142,17 +142,7 @@ impl UserPoolService {
             .filter(|factor| choices.iter().any(|choice| choice == factor.as_str()))
             .ok_or_else(|| DomainError::InvalidParameter(format!("{answer} is not one of the available challenges.")))?;
         let username = parameter(responses, "USERNAME")?;
-        let user = self.store.get_user(&pool.id, &open.session.username_key).await?;
-        let names_the_user = match &user {
-            Some(user) => self.names_user(pool, username, user).await,
-            None => pool.username_key(username) == open.session.username_key,
-        };
-        if open.session.pool_id != pool.id || !names_the_user {
-            return Err(invalid_session());
-        }
-        let canonical = user.as_ref().map(|user| user.username.clone()).unwrap_or_else(|| username.to_string());
-        self.check_secret_hash(client, &[username, canonical.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
-        self.spend_challenge(&open).await?;
+        let (user, _) = self.answering_user(pool, client, &open, responses).await?;
         self.begin_first_factor(pool, client, username, user, factor, responses).await
     }
 
