@@ -15,7 +15,7 @@ use aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutpu
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use cognate_domain::clock::{Clock, ManualClock};
-use cognate_domain::srp::{format_timestamp, make_verifier, ClientAttempt};
+use cognate_domain::srp::{format_timestamp, make_verifier, pad, parse_hex, ClientAttempt};
 
 use crate::auth::{claims, fixture, Fixture, PASSWORD};
 use crate::harness::{database_url, error_code, test_config, Backend, TestServer};
@@ -167,11 +167,14 @@ async fn remembered_devices(backend: Backend) {
     assert_eq!(claims(&access_token)["device_key"], key.as_str());
     let device = Device { key: key.clone(), group_key, password: "h3JYlmX2m3nGQ1Tq2yZb0M5p6o8N9sWcFq0L3rA5v7eU4t1kD8xwYQ==".into() };
 
-    // ConfirmDevice with the verifier the client computes.
+    // ConfirmDevice with the verifier the client computes, sent as amazon-cognito-identity-js
+    // sends it: the bytes of padHex(salt) and padHex(verifier) (the hex itself may be of odd
+    // length, as it was in one run out of sixteen before this used `pad`).
     let (salt_hex, verifier_hex) = make_verifier(&device.group_key, &device.key, &device.password);
+    let bytes = |hex: &str| pad(&parse_hex(hex).unwrap());
     let config = DeviceSecretVerifierConfigType::builder()
-        .salt(BASE64.encode(hex::decode(&salt_hex).unwrap()))
-        .password_verifier(BASE64.encode(hex::decode(&verifier_hex).unwrap()))
+        .salt(BASE64.encode(bytes(&salt_hex)))
+        .password_verifier(BASE64.encode(bytes(&verifier_hex)))
         .build();
     let other_key = format!("{region}_{}", uuid::Uuid::new_v4());
     let not_given = server.idp.confirm_device().access_token(&access_token).device_key(&other_key).device_secret_verifier_config(config.clone()).send().await.unwrap_err();

@@ -171,6 +171,60 @@ async fn choice_based_sign_in(backend: Backend) {
     let no_code = respond(&server, &client, ChallengeNameType::EmailOtp, decoy.session.as_deref().unwrap(), &[("USERNAME", "nobody@example.com"), ("EMAIL_OTP_CODE", "123456")]).await.unwrap_err();
     assert_eq!(no_code, "CodeMismatchException");
 
+    // A code by SMS as the only factor (SMS_OTP), to a verified phone.
+    let sms_pool = server
+        .idp
+        .create_user_pool()
+        .pool_name(unique("sms-otp"))
+        .policies(
+            UserPoolPolicyType::builder()
+                .sign_in_policy(SignInPolicyType::builder().allowed_first_auth_factors(AuthFactorType::Password).allowed_first_auth_factors(AuthFactorType::SmsOtp).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let sms_client = server
+        .idp
+        .create_user_pool_client()
+        .user_pool_id(&sms_pool)
+        .client_name("app")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap();
+    server
+        .idp
+        .admin_create_user()
+        .user_pool_id(&sms_pool)
+        .username("sol")
+        .user_attributes(AttributeType::builder().name("phone_number").value("+14155550188").build().unwrap())
+        .user_attributes(AttributeType::builder().name("phone_number_verified").value("true").build().unwrap())
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    server.idp.admin_set_user_password().user_pool_id(&sms_pool).username("sol").password(PASSWORD).permanent(true).send().await.unwrap();
+    let texted = user_auth(&server, &sms_client, "sol", &[("PREFERRED_CHALLENGE", "SMS_OTP")]).await.unwrap();
+    assert_eq!(texted.challenge_name, Some(ChallengeNameType::SmsOtp));
+    let parameters = texted.challenge_parameters.unwrap();
+    assert_eq!(parameters["CODE_DELIVERY_DELIVERY_MEDIUM"], "SMS");
+    assert_eq!(parameters["CODE_DELIVERY_DESTINATION"], "+*******0188");
+    let code = latest_code(&server, &sms_pool, "+14155550188").await;
+    let sms_session = texted.session.unwrap();
+    let misnamed = respond(&server, &sms_client, ChallengeNameType::SmsOtp, &sms_session, &[("USERNAME", "sol"), ("SMS_MFA_CODE", &code)]).await.unwrap_err();
+    assert_eq!(misnamed, "InvalidParameterException", "SMS_OTP is answered with SMS_OTP_CODE");
+    let passed = respond(&server, &sms_client, ChallengeNameType::SmsOtp, &sms_session, &[("USERNAME", "sol"), ("SMS_OTP_CODE", &code)]).await.unwrap();
+    assert!(passed.authentication_result.and_then(|result| result.access_token).is_some(), "the texted code is the only factor");
+
     // A pool that requires passwords refuses a sign-up without one; a client without
     // ALLOW_USER_AUTH refuses the flow.
     let fixture = crate::auth::fixture(&server, "ned", true).await;
