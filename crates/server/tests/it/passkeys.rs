@@ -8,15 +8,14 @@
 use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, AuthFactorType, AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType, MessageActionType, SignInPolicyType,
-    UserPoolPolicyType, WebAuthnConfigurationType,
+    AttributeType, AuthFactorType, AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType, MessageActionType, WebAuthnConfigurationType,
 };
 use aws_smithy_types::{Document, Number};
 use cognate_domain::user_pool::passkeys::authenticator::{b64, SoftAuthenticator};
 use serde_json::{json, Value};
 
 use crate::auth::PASSWORD;
-use crate::harness::{error_code, unique, TestServer};
+use crate::harness::{error_code, TestServer};
 use crate::on_both_backends;
 
 const RP_ID: &str = "localhost";
@@ -53,37 +52,8 @@ pub fn from_document(document: &Document) -> Value {
 /// A pool that allows passwords and passkeys (relying party `localhost`), a client allowing
 /// USER_AUTH and password sign-in, and a user with a password; the user's access token.
 async fn passkey_pool(server: &TestServer) -> (String, String, String) {
-    let pool = server
-        .idp
-        .create_user_pool()
-        .pool_name(unique("passkeys"))
-        .policies(
-            UserPoolPolicyType::builder()
-                .sign_in_policy(SignInPolicyType::builder().allowed_first_auth_factors(AuthFactorType::Password).allowed_first_auth_factors(AuthFactorType::WebAuthn).build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
-    let client = server
-        .idp
-        .create_user_pool_client()
-        .user_pool_id(&pool)
-        .client_name("app")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client
-        .unwrap()
-        .client_id
-        .unwrap();
+    let flows = [ExplicitAuthFlowsType::AllowUserPasswordAuth, ExplicitAuthFlowsType::AllowRefreshTokenAuth];
+    let (pool, client) = crate::user_auth::first_factor_pool(server, &[AuthFactorType::WebAuthn], &flows).await;
     let email = AttributeType::builder().name("email").value("kai@example.com").build().unwrap();
     server.idp.admin_create_user().user_pool_id(&pool).username("kai").user_attributes(email).message_action(MessageActionType::Suppress).send().await.unwrap();
     server.idp.admin_set_user_password().user_pool_id(&pool).username("kai").password(PASSWORD).permanent(true).send().await.unwrap();

@@ -30,19 +30,20 @@ fn email(value: &str) -> AttributeType {
     AttributeType::builder().name("email").value(value).build().unwrap()
 }
 
-/// A pool whose users may sign in with a password or an emailed code, and a client allowing
-/// USER_AUTH that hides unknown users.
-async fn passwordless_pool(server: &TestServer) -> (String, String) {
+/// A pool whose users may sign in with a password or any of `factors` first (and whose email
+/// is auto-verified), and a client allowing USER_AUTH (with `flows` besides) that hides unknown
+/// users: their ids.
+pub(crate) async fn first_factor_pool(server: &TestServer, factors: &[AuthFactorType], flows: &[ExplicitAuthFlowsType]) -> (String, String) {
+    let mut policy = SignInPolicyType::builder().allowed_first_auth_factors(AuthFactorType::Password);
+    for factor in factors {
+        policy = policy.allowed_first_auth_factors(factor.clone());
+    }
     let pool = server
         .idp
         .create_user_pool()
-        .pool_name(unique("passwordless"))
+        .pool_name(unique("first-factors"))
         .auto_verified_attributes(VerifiedAttributeType::Email)
-        .policies(
-            UserPoolPolicyType::builder()
-                .sign_in_policy(SignInPolicyType::builder().allowed_first_auth_factors(AuthFactorType::Password).allowed_first_auth_factors(AuthFactorType::EmailOtp).build())
-                .build(),
-        )
+        .policies(UserPoolPolicyType::builder().sign_in_policy(policy.build()).build())
         .send()
         .await
         .unwrap()
@@ -55,8 +56,7 @@ async fn passwordless_pool(server: &TestServer) -> (String, String) {
         .create_user_pool_client()
         .user_pool_id(&pool)
         .client_name("app")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .set_explicit_auth_flows(Some([vec![ExplicitAuthFlowsType::AllowUserAuth], flows.to_vec()].concat()))
         .prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
         .send()
         .await
@@ -86,7 +86,7 @@ async fn respond(server: &TestServer, client: &str, name: ChallengeNameType, ses
 
 async fn choice_based_sign_in(backend: Backend) {
     let (server, clock) = server_with_clock(backend).await;
-    let (pool, client) = passwordless_pool(&server).await;
+    let (pool, client) = first_factor_pool(&server, &[AuthFactorType::EmailOtp], &[ExplicitAuthFlowsType::AllowRefreshTokenAuth]).await;
 
     // SignUp without a password, ConfirmSignUp with its Session, and the sign-in straight after.
     let signed_up = server.idp.sign_up().client_id(&client).username("pia").user_attributes(email("pia@example.com")).send().await.unwrap();
@@ -172,35 +172,7 @@ async fn choice_based_sign_in(backend: Backend) {
     assert_eq!(no_code, "CodeMismatchException");
 
     // A code by SMS as the only factor (SMS_OTP), to a verified phone.
-    let sms_pool = server
-        .idp
-        .create_user_pool()
-        .pool_name(unique("sms-otp"))
-        .policies(
-            UserPoolPolicyType::builder()
-                .sign_in_policy(SignInPolicyType::builder().allowed_first_auth_factors(AuthFactorType::Password).allowed_first_auth_factors(AuthFactorType::SmsOtp).build())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .unwrap()
-        .id
-        .unwrap();
-    let sms_client = server
-        .idp
-        .create_user_pool_client()
-        .user_pool_id(&sms_pool)
-        .client_name("app")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth)
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client
-        .unwrap()
-        .client_id
-        .unwrap();
+    let (sms_pool, sms_client) = first_factor_pool(&server, &[AuthFactorType::SmsOtp], &[]).await;
     server
         .idp
         .admin_create_user()
