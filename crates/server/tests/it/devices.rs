@@ -62,16 +62,22 @@ async fn emailed_code(server: &TestServer, clock: &ManualClock, fixture: &Fixtur
     code
 }
 
-/// Answers the emailed code of an EMAIL_OTP challenge.
-async fn answer_email_code(server: &TestServer, clock: &ManualClock, fixture: &Fixture, challenge: InitiateAuthOutput) -> aws_sdk_cognitoidentityprovider::types::AuthenticationResultType {
-    assert_eq!(challenge.challenge_name, Some(ChallengeNameType::EmailOtp));
+/// Answers the emailed code of an EMAIL_OTP challenge (`challenge`, its name, with `session`).
+async fn answer_email_code(
+    server: &TestServer,
+    clock: &ManualClock,
+    fixture: &Fixture,
+    challenge: Option<ChallengeNameType>,
+    session: String,
+) -> aws_sdk_cognitoidentityprovider::types::AuthenticationResultType {
+    assert_eq!(challenge, Some(ChallengeNameType::EmailOtp));
     let code = emailed_code(server, clock, fixture).await;
     server
         .idp
         .respond_to_auth_challenge()
         .client_id(&fixture.client_id)
         .challenge_name(ChallengeNameType::EmailOtp)
-        .session(challenge.session.unwrap())
+        .session(session)
         .challenge_responses("USERNAME", "dora")
         .challenge_responses("EMAIL_OTP_CODE", code)
         .send()
@@ -79,6 +85,12 @@ async fn answer_email_code(server: &TestServer, clock: &ManualClock, fixture: &F
         .unwrap()
         .authentication_result
         .unwrap()
+}
+
+/// A password sign-in from a new device, answered with the emailed code.
+async fn email_sign_in(server: &TestServer, clock: &ManualClock, fixture: &Fixture) -> aws_sdk_cognitoidentityprovider::types::AuthenticationResultType {
+    let challenge = password_sign_in(server, fixture, None).await.unwrap();
+    answer_email_code(server, clock, fixture, challenge.challenge_name, challenge.session.unwrap()).await
 }
 
 /// The device's proof after DEVICE_SRP_AUTH: its access token, or the error code of the step
@@ -156,7 +168,7 @@ async fn remembered_devices(backend: Backend) {
         .unwrap();
 
     // A sign-in from a new device: the emailed code, then a device key bound to the tokens.
-    let tokens = answer_email_code(&server, &clock, &fixture, password_sign_in(&server, &fixture, None).await.unwrap()).await;
+    let tokens = email_sign_in(&server, &clock, &fixture).await;
     let metadata = tokens.new_device_metadata.clone().expect("NewDeviceMetadata");
     let key = metadata.device_key.unwrap();
     let group_key = metadata.device_group_key.unwrap();
@@ -246,21 +258,7 @@ async fn remembered_devices(backend: Backend) {
         .unwrap();
     let challenge = password_sign_in(&server, &fixture, Some(&key)).await.unwrap();
     let proved = device_proof(&server, &clock, &fixture, &device, challenge.session.unwrap(), &device.password).await.unwrap();
-    assert_eq!(proved.challenge, Some(ChallengeNameType::EmailOtp));
-    let code = emailed_code(&server, &clock, &fixture).await;
-    let after_code = server
-        .idp
-        .respond_to_auth_challenge()
-        .client_id(&fixture.client_id)
-        .challenge_name(ChallengeNameType::EmailOtp)
-        .session(proved.session.unwrap())
-        .challenge_responses("USERNAME", "dora")
-        .challenge_responses("EMAIL_OTP_CODE", code)
-        .send()
-        .await
-        .unwrap()
-        .authentication_result
-        .unwrap();
+    let after_code = answer_email_code(&server, &clock, &fixture, proved.challenge, proved.session.unwrap()).await;
     assert!(after_code.new_device_metadata.is_none());
     assert_eq!(claims(after_code.access_token.as_deref().unwrap())["device_key"], key.as_str());
 
@@ -288,7 +286,7 @@ async fn remembered_devices(backend: Backend) {
     server.idp.forget_device().access_token(&access_token).device_key(&key).send().await.unwrap();
     let forgotten = password_sign_in(&server, &fixture, Some(&key)).await.unwrap_err();
     assert_eq!(forgotten, "ResourceNotFoundException");
-    let fresh = answer_email_code(&server, &clock, &fixture, password_sign_in(&server, &fixture, None).await.unwrap()).await;
+    let fresh = email_sign_in(&server, &clock, &fixture).await;
     assert_ne!(fresh.new_device_metadata.unwrap().device_key.unwrap(), key);
     assert!(server.idp.admin_list_devices().user_pool_id(pool).username("dora").send().await.unwrap().devices.unwrap().is_empty());
 

@@ -26,7 +26,7 @@ impl UserPoolService {
             return Ok(None);
         }
         let metadata = self.new_device(pool, user);
-        let secret = b64url(&crate::crypto::random_bytes::<32>());
+        let secret = crate::user_pool::auth::random_token(32);
         let (salt, verifier) = crate::srp::make_verifier(&metadata.device_group_key, &metadata.device_key, &secret);
         let now = self.now();
         let device = RememberedDevice {

@@ -9,6 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::auth::Caller;
+use super::mfa::MfaFactor;
 use super::retrying;
 use super::{
     attributes, password, set_attribute, Attribute, CodePurpose, OutboxMessage, PendingCode, User, UserPool,
@@ -272,30 +273,19 @@ impl UserPoolService {
     /// their address in pools that sign in by email or phone); any other gets letters derived
     /// from the decoy seed, the same on every request.
     fn decoy_delivery(&self, pool: &UserPool, username: &str) -> CodeDeliveryDetails {
-        if attributes::is_email(username) {
-            return CodeDeliveryDetails { destination: mask_email(username), delivery_medium: "EMAIL".into(), attribute_name: "email".into() };
-        }
-        if attributes::is_phone_number(username) {
-            return CodeDeliveryDetails { destination: mask_phone(username), delivery_medium: "SMS".into(), attribute_name: "phone_number".into() };
-        }
-        let seed = self.decoy_seed(pool, username);
-        let letter = |byte: u8| char::from(b'a' + byte % 26);
-        CodeDeliveryDetails {
-            destination: format!("{}***@{}***", letter(seed[0]), letter(seed[1])),
-            delivery_medium: "EMAIL".into(),
-            attribute_name: "email".into(),
-        }
+        let factor = if !attributes::is_email(username) && attributes::is_phone_number(username) { MfaFactor::Sms } else { MfaFactor::Email };
+        self.decoy_sign_in_delivery(pool, username, factor)
     }
 
     /// Where a sign-in code would go for a user who does not exist: the username itself when it
     /// is an address or a phone number of the factor's kind, else one made up from it.
-    pub(crate) fn decoy_sign_in_delivery(&self, pool: &UserPool, username: &str, factor: crate::user_pool::mfa::MfaFactor) -> CodeDeliveryDetails {
+    pub(crate) fn decoy_sign_in_delivery(&self, pool: &UserPool, username: &str, factor: MfaFactor) -> CodeDeliveryDetails {
         let seed = self.decoy_seed(pool, username);
         match factor {
-            crate::user_pool::mfa::MfaFactor::Sms if attributes::is_phone_number(username) => {
+            MfaFactor::Sms if attributes::is_phone_number(username) => {
                 CodeDeliveryDetails { destination: mask_phone(username), delivery_medium: "SMS".into(), attribute_name: "phone_number".into() }
             }
-            crate::user_pool::mfa::MfaFactor::Sms => {
+            MfaFactor::Sms => {
                 let digits: String = seed[..4].iter().map(|byte| char::from(b'0' + byte % 10)).collect();
                 CodeDeliveryDetails { destination: format!("+*******{digits}"), delivery_medium: "SMS".into(), attribute_name: "phone_number".into() }
             }

@@ -123,7 +123,7 @@ impl UserPoolService {
         if existing.len() >= MAX_PASSKEYS {
             return Err(DomainError::LimitExceeded(format!("A user may register at most {MAX_PASSKEYS} passkeys.")));
         }
-        let challenge = b64url(&crate::crypto::random_bytes::<32>());
+        let challenge = super::auth::random_token(32);
         let pending = PendingRegistration { challenge: challenge.clone(), relying_party_id: rp_id.clone(), expires_ms: self.now() + CEREMONY_MS, spent: false };
         let key = passkey_scope(&pool.id, &user.sub);
         self.store.write_records(&[pending.put_at("", &key, Some(pending.expires_ms))?]).await?;

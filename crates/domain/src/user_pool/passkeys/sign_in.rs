@@ -13,7 +13,7 @@ use super::{member, passkey_scope, Passkey, CEREMONY_MS};
 use crate::error::{DomainError, DomainResult};
 use crate::records::{Document, Records};
 use crate::store::{ConflictOn, StoreError};
-use crate::user_pool::auth::{incorrect_credentials, invalid_session, parameter, AuthOutcome, Progress};
+use crate::user_pool::auth::{incorrect_credentials, invalid_session, parameter, random_token, AuthOutcome, Progress};
 use crate::user_pool::mfa::session::Step;
 use crate::user_pool::{AppClient, ChallengeName, User, UserPool, UserPoolService, UserStatus};
 
@@ -30,7 +30,7 @@ impl UserPoolService {
                 .collect(),
             None => vec![json!({"type": "public-key", "id": b64url(&self.decoy_seed(pool, username)[..16]), "transports": ["internal"]})],
         };
-        let challenge = b64url(&crate::crypto::random_bytes::<32>());
+        let challenge = random_token(32);
         let options = json!({
             "challenge": challenge,
             "rpId": rp_id,

@@ -120,6 +120,11 @@ pub(crate) fn error_page(message: &str, css: &str) -> Page {
 }
 
 /// The form fields every page's form carries.
+/// A hidden form field.
+pub(crate) fn hidden(name: &str, value: &str) -> String {
+    format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape(value))
+}
+
 pub(crate) fn field(id: &str, label: &str, kind: &str, autocomplete: &str, value: &str, autofocus: bool, has_error: bool) -> String {
     let focus = if autofocus { " autofocus" } else { "" };
     let described = if has_error { " aria-describedby=\"form-error\" aria-invalid=\"true\"" } else { "" };

@@ -24,10 +24,6 @@ use crate::web::hosted::session::{cookie, DEVICE_COOKIE, DEVICE_COOKIE_SECONDS};
 
 const OPERATION: &str = "mfa";
 
-fn hidden(name: &str, value: &str) -> String {
-    format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape(value))
-}
-
 /// An SVG QR code of `text`, inline.
 fn qr_svg(text: &str) -> String {
     match qrcode::QrCode::new(text.as_bytes()) {

@@ -54,10 +54,6 @@ fn ceremony_page(flow: Flow, page: &str, mode: &str, options: &str, fields: &str
     with_script(flow.render(status, title, error, Some(info), &content, OPERATION))
 }
 
-fn hidden(name: &str, value: &str) -> String {
-    format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape(value))
-}
-
 /// The sign-in form again, with a message.
 fn back_to_login(flow: Flow, username: &str, message: &str) -> Response {
     let content = login_content(&flow, username, true);
