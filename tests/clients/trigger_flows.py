@@ -5,19 +5,24 @@ start-lambda` serves it) running the handlers of `triggers/`: PreSignUp (auto-co
 auto-verify, a refusal), PreAuthentication (a refusal), PostAuthentication, PreTokenGeneration V1
 and V2 (claims, groups, scopes; also on refresh), the custom challenge (DefineAuthChallenge,
 CreateAuthChallenge, VerifyAuthChallengeResponse, also through amazon-cognito-identity-js), with
-UserMigration on sign-in and ForgotPassword, PostConfirmation, with the events read back field by
-field; and the failures: a trigger that throws, answers garbage, takes 8 seconds, or whose endpoint is down.
+UserMigration on sign-in and ForgotPassword, PostConfirmation, CustomMessage for every source,
+CustomEmailSender, PreTokenGeneration V3 for client_credentials, ClientMetadata handed on, with the
+events read back field by field and the invocations' signatures checked; and the failures: a trigger that throws, answers garbage, takes 8 seconds, or whose endpoint is down.
 Prints 'N passed, N failed'."""
 
 import base64
+import html
+import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 import boto3
@@ -49,11 +54,156 @@ def claims(token):
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
+def read_outbox(endpoint, key_id, secret, pool_id):
+    """The messages of a pool's outbox, newest last."""
+    request = urllib.request.Request(f"{endpoint}/_cognate/outbox?UserPoolId={pool_id}",
+                                     headers={"Authorization": "Basic " + base64.b64encode(f"{key_id}:{secret}".encode()).decode()})
+    with urllib.request.urlopen(request) as response:
+        return sorted(json.load(response)["Messages"], key=lambda message: message["Id"])
+
+
+def message_triggers(idp, endpoint, key_id, secret, events):
+    """CustomMessage for every source, the custom email sender, and their failures."""
+    outbox = lambda pool: read_outbox(endpoint, key_id, secret, pool)  # noqa: E731
+    pool_id = idp.create_user_pool(PoolName="messages", AutoVerifiedAttributes=["email"],
+                                   LambdaConfig={"CustomMessage": ARN.format("custom_message")})["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=[
+        "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+    idp.sign_up(ClientId=client_id, Username="nia", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "nia@example.com"}],
+                ClientMetadata={"campaign": "spring"})
+    [mail] = [m for m in outbox(pool_id) if m["Destination"] == "nia@example.com"]
+    code = mail["Body"].rstrip(".").split()[-1]
+    check("CustomMessage_SignUp writes the sign-up email (subject and body, code filled in)",
+          mail["Subject"] == "Welcome to Acme, nia" and mail["Body"].startswith("Thanks for joining Acme. Your code is ")
+          and len(code) == 6 and code.isdigit())
+    event = events("custom_message")[-1]["event"]
+    check("the event has the source, the placeholders, the attributes and the ClientMetadata",
+          event["triggerSource"] == "CustomMessage_SignUp" and event["request"]["codeParameter"] == "{####}"
+          and event["request"]["userAttributes"]["email"] == "nia@example.com" and event["request"]["clientMetadata"] == {"campaign": "spring"}
+          and event["callerContext"]["clientId"] == client_id)
+    idp.resend_confirmation_code(ClientId=client_id, Username="nia")
+    resent = [m for m in outbox(pool_id) if m["Destination"] == "nia@example.com"][-1]
+    check("CustomMessage_ResendCode for a code sent again", events("custom_message")[-1]["event"]["triggerSource"] == "CustomMessage_ResendCode"
+          and resent["Body"].startswith("Thanks for joining Acme."))
+    idp.confirm_sign_up(ClientId=client_id, Username="nia", ConfirmationCode=resent["Body"].rstrip(".").split()[-1])
+    check("and the code in the custom message confirms the user",
+          idp.admin_get_user(UserPoolId=pool_id, Username="nia")["UserStatus"] == "CONFIRMED")
+
+    code, message, _ = attempt(lambda: idp.sign_up(ClientId=client_id, Username="oli", Password=PASSWORD,
+                                                   UserAttributes=[{"Name": "email", "Value": "oli@example.com"}], ClientMetadata={"fail": "throw"}))
+    check(f"a CustomMessage that throws fails the sign-up ({code}: {message})",
+          code == "UserLambdaValidationException" and message == "CustomMessage failed with error No message today.")
+    check("and leaves no user and no message behind", not idp.list_users(UserPoolId=pool_id, Filter='username = "oli"')["Users"]
+          and not [m for m in outbox(pool_id) if m["Destination"] == "oli@example.com"])
+    code, _, _ = attempt(lambda: idp.sign_up(ClientId=client_id, Username="oli", Password=PASSWORD,
+                                             UserAttributes=[{"Name": "email", "Value": "oli@example.com"}], ClientMetadata={"fail": "no-code"}))
+    check(f"a custom message without the code is an invalid answer ({code})", code == "InvalidLambdaResponseException")
+
+    idp.admin_create_user(UserPoolId=pool_id, Username="pia", DesiredDeliveryMediums=["EMAIL"],
+                          UserAttributes=[{"Name": "email", "Value": "pia@example.com"}, {"Name": "email_verified", "Value": "true"}])
+    invitation = [m for m in outbox(pool_id) if m["Destination"] == "pia@example.com"][-1]
+    event = events("custom_message")[-1]["event"]
+    check("CustomMessage_AdminCreateUser writes the invitation with the username and the temporary password",
+          event["triggerSource"] == "CustomMessage_AdminCreateUser" and event["request"]["usernameParameter"] == "{username}"
+          and invitation["Subject"] == "Your Acme account" and invitation["Body"].startswith("Hello pia, your temporary password is "))
+    temporary = invitation["Body"][len("Hello pia, your temporary password is "):-1]
+    started = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "pia", "PASSWORD": temporary})
+    check("and that temporary password signs in", started.get("ChallengeName") == "NEW_PASSWORD_REQUIRED")
+
+    idp.forgot_password(ClientId=client_id, Username="nia")
+    reset = [m for m in outbox(pool_id) if m["Destination"] == "nia@example.com"][-1]
+    check("CustomMessage_ForgotPassword writes the reset email", reset["Subject"] == "Reset your Acme password"
+          and events("custom_message")[-1]["event"]["triggerSource"] == "CustomMessage_ForgotPassword")
+    idp.confirm_forgot_password(ClientId=client_id, Username="nia", ConfirmationCode=reset["Body"].split()[-1], Password="Reset-Nia-Pass-1")
+    tokens = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": "nia", "PASSWORD": "Reset-Nia-Pass-1"})["AuthenticationResult"]
+    idp.update_user_attributes(AccessToken=tokens["AccessToken"], UserAttributes=[{"Name": "email", "Value": "nia@new.example"}])
+    changed = [m for m in outbox(pool_id) if m["Destination"] == "nia@new.example"][-1]
+    check("CustomMessage_UpdateUserAttribute for a changed address", changed["Body"].startswith("Confirm your new address with ")
+          and events("custom_message")[-1]["event"]["triggerSource"] == "CustomMessage_UpdateUserAttribute")
+    idp.get_user_attribute_verification_code(AccessToken=tokens["AccessToken"], AttributeName="email")
+    again = [m for m in outbox(pool_id) if m["Destination"] == "nia@new.example"][-1]
+    check("CustomMessage_VerifyUserAttribute for GetUserAttributeVerificationCode",
+          events("custom_message")[-1]["event"]["triggerSource"] == "CustomMessage_VerifyUserAttribute" and again["Id"] != changed["Id"])
+    idp.verify_user_attribute(AccessToken=tokens["AccessToken"], AttributeName="email", Code=again["Body"].split()[-1])
+
+    idp.set_user_pool_mfa_config(UserPoolId=pool_id, EmailMfaConfiguration={"Message": "Code {####}", "Subject": "Code"},
+                                 MfaConfiguration="OPTIONAL")
+    idp.admin_set_user_mfa_preference(UserPoolId=pool_id, Username="nia", EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+    challenge = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                  AuthParameters={"USERNAME": "nia", "PASSWORD": "Reset-Nia-Pass-1"}, ClientMetadata={"device": "kiosk"})
+    sign_in_mail = [m for m in outbox(pool_id) if m["Destination"] == "nia@new.example"][-1]
+    event = events("custom_message")[-1]["event"]
+    check("CustomMessage_Authentication writes the sign-in code's email, with InitiateAuth's ClientMetadata",
+          event["triggerSource"] == "CustomMessage_Authentication" and event["request"]["clientMetadata"] == {"device": "kiosk"}
+          and sign_in_mail["Subject"] == "Acme sign-in" and challenge.get("ChallengeName") == "EMAIL_OTP")
+    done = idp.respond_to_auth_challenge(ClientId=client_id, ChallengeName="EMAIL_OTP", Session=challenge["Session"],
+                                         ChallengeResponses={"USERNAME": "nia", "EMAIL_OTP_CODE": sign_in_mail["Body"].split()[-1]})
+    check("and its code completes the sign-in", "AccessToken" in done.get("AuthenticationResult", {}))
+
+    # The custom email sender: the code goes to the function, nothing to the outbox.
+    sender_pool = idp.create_user_pool(PoolName="sender", AutoVerifiedAttributes=["email"], LambdaConfig={
+        "CustomEmailSender": {"LambdaVersion": "V1_0", "LambdaArn": ARN.format("custom_email_sender")},
+        "CustomMessage": ARN.format("custom_message"),
+        "KMSKeyID": "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"})["UserPool"]["Id"]
+    sender_client = idp.create_user_pool_client(UserPoolId=sender_pool, ClientName="app")["UserPoolClient"]["ClientId"]
+    before = len(events("custom_message"))
+    idp.sign_up(ClientId=sender_client, Username="quin", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "quin@example.com"}],
+                ClientMetadata={"locale": "fr"})
+    [sent] = events("custom_email_sender")
+    event = sent["event"]
+    check("CustomEmailSender_SignUp gets the code, the attributes and the ClientMetadata",
+          event["triggerSource"] == "CustomEmailSender_SignUp" and event["request"]["type"] == "customEmailSenderRequestV1"
+          and event["request"]["userAttributes"]["email"] == "quin@example.com" and event["request"]["clientMetadata"] == {"locale": "fr"})
+    check("instead of CustomMessage and the outbox", len(events("custom_message")) == before and not outbox(sender_pool))
+    idp.confirm_sign_up(ClientId=sender_client, Username="quin", ConfirmationCode=event["request"]["code"])
+    check("and the code it was given confirms the user", idp.admin_get_user(UserPoolId=sender_pool, Username="quin")["UserStatus"] == "CONFIRMED")
+
+
+def hosted_sign_in(endpoint, pool_id, client_id, username, password):
+    """Signs in on the hosted sign-in page with plain HTTP: the app's redirect (with a code) on
+    success, else the page's error text."""
+    port = int(endpoint.rsplit(":", 1)[1])
+    query = urllib.parse.urlencode({"client_id": client_id, "response_type": "code", "scope": "openid",
+                                    "redirect_uri": "http://127.0.0.1:9/callback"})
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", f"/{pool_id}/login?{query}")
+    page = connection.getresponse()
+    cookies = "; ".join(header.split(";", 1)[0] for name, header in page.getheaders() if name.lower() == "set-cookie")
+    token = re.search(r'name="_csrf" value="([^"]+)"', page.read().decode()).group(1)
+    form = urllib.parse.urlencode({"_csrf": token, "username": username, "password": password})
+    connection.request("POST", f"/{pool_id}/login?{query}", body=form, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies})
+    answer = connection.getresponse()
+    body = answer.read().decode()
+    if answer.status in (302, 303):
+        return answer.getheader("Location"), ""
+    error = re.search(r'class="errorMessage[^"]*"[^>]*>([^<]*)<', body)
+    return None, html.unescape(error.group(1)) if error else body[:200]
+
+
+def client_credentials_trigger(idp, endpoint):
+    """PreTokenGeneration V3 on a client_credentials token."""
+    pool_id = idp.create_user_pool(PoolName="machines", LambdaConfig={
+        "PreTokenGenerationConfig": {"LambdaVersion": "V3_0", "LambdaArn": ARN.format("pre_token_v3")}})["UserPool"]["Id"]
+    idp.create_resource_server(UserPoolId=pool_id, Identifier="orders", Name="Orders",
+                               Scopes=[{"ScopeName": "read", "ScopeDescription": "r"}, {"ScopeName": "write", "ScopeDescription": "w"}])
+    client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="batch", GenerateSecret=True, AllowedOAuthFlowsUserPoolClient=True,
+                                         AllowedOAuthFlows=["client_credentials"], AllowedOAuthScopes=["orders/read", "orders/write"])["UserPoolClient"]
+    form = urllib.parse.urlencode({"grant_type": "client_credentials"}).encode()
+    basic = base64.b64encode(f"{client['ClientId']}:{client['ClientSecret']}".encode()).decode()
+    request = urllib.request.Request(f"{endpoint}/{pool_id}/oauth2/token", data=form, headers={
+        "Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request) as response:
+        access = claims(json.load(response)["access_token"])
+    return pool_id, client["ClientId"], access
+
+
 def main():
     binary = build_binary()
     work = tempfile.mkdtemp(prefix="cognate-triggers-")
     lambda_port, port, down_port = free_port(), free_port(), free_port()
-    invoke = subprocess.Popen(["node", os.path.join(HERE, "lambda_invoke.mjs"), str(lambda_port)], cwd=HERE,
+    invoke = subprocess.Popen(["node", os.path.join(HERE, "lambda_invoke.mjs"), str(lambda_port), "AKIDLAMBDAEXAMPLE", "lambda-secret"], cwd=HERE,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     invoke.stdout.readline()
     server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port, extra_args=[
@@ -89,7 +239,7 @@ def main():
         check("and autoVerifyEmail verifies the address", ann["UserStatus"] == "CONFIRMED" and attributes.get("email_verified") == "true")
         [entry] = events("pre_sign_up")
         event = entry["event"]
-        check("the invocation is SigV4-signed for lambda", entry["signed"])
+        check("the invocation is SigV4-signed for lambda (the signature checked)", entry["signed"])
         check("the PreSignUp event has Cognito's envelope",
               event["triggerSource"] == "PreSignUp_SignUp" and event["version"] == "1" and event["userPoolId"] == pool_id
               and event["userName"] == "ann" and event["region"] == "us-east-1" and event["callerContext"]["clientId"] == client_id)
@@ -151,6 +301,19 @@ def main():
         check("and a claim to the ID token", id_claims.get("plan") == "gold")
         [v2] = events("pre_token_v2")
         check("the V2 event has version 2 and the scopes", v2["event"]["version"] == "2" and v2["event"]["request"]["scopes"] == ["aws.cognito.signin.user.admin"])
+
+        # The hosted sign-in page runs PreAuthentication, UserMigration and PostAuthentication too.
+        web_client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web", AllowedOAuthFlows=["code"],
+                                                 AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["openid"],
+                                                 CallbackURLs=["http://127.0.0.1:9/callback"], SupportedIdentityProviders=["COGNITO"])["UserPoolClient"]["ClientId"]
+        location, _ = hosted_sign_in(endpoint, pool_id, web_client, "ann", PASSWORD)
+        check("the hosted page signs in (PreAuthentication and PostAuthentication passing)", location and "code=" in location
+              and events("pre_authentication")[-1]["event"]["callerContext"]["clientId"] == web_client
+              and events("post_authentication")[-1]["event"]["callerContext"]["clientId"] == web_client)
+        idp.admin_update_user_attributes(UserPoolId=pool_id, Username="ann", UserAttributes=[{"Name": "custom:locked", "Value": "yes"}])
+        location, error = hosted_sign_in(endpoint, pool_id, web_client, "ann", PASSWORD)
+        check(f"and shows PreAuthentication's refusal on the page ({error})", location is None and "This account is locked" in error)
+        idp.admin_update_user_attributes(UserPoolId=pool_id, Username="ann", UserAttributes=[{"Name": "custom:locked", "Value": "no"}])
 
         # Failures: garbage, too slow, an endpoint that is down.
         for function, expected in (("garbage", "InvalidLambdaResponseException"), ("slow", "UnexpectedLambdaException")):
@@ -224,6 +387,12 @@ def main():
               and migrated["event"]["request"]["password"] == "Legacy-Pass-1")
         sign_in("leo", "Legacy-Pass-1")
         check("once: the next sign-in is an ordinary one", len(events("user_migration")) == 1)
+        hosted_client = idp.create_user_pool_client(UserPoolId=migration_pool, ClientName="web", AllowedOAuthFlows=["code"],
+                                                    AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["openid"],
+                                                    CallbackURLs=["http://127.0.0.1:9/callback"], SupportedIdentityProviders=["COGNITO"])["UserPoolClient"]["ClientId"]
+        location, error = hosted_sign_in(endpoint, migration_pool, hosted_client, "lou", "Legacy-Pass-1")
+        check(f"UserMigration brings in a user who signs in on the hosted page ({error})", location and "code=" in location
+              and idp.admin_get_user(UserPoolId=migration_pool, Username="lou")["UserStatus"] == "CONFIRMED")
         code, message, _ = attempt(lambda: sign_in("zed", "Whatever-1"))
         check(f"a user the legacy directory refuses is not created ({code}: {message})",
               code == "UserLambdaValidationException" and message == "UserMigration failed with error Bad password."
@@ -232,10 +401,7 @@ def main():
         lia = idp.admin_get_user(UserPoolId=migration_pool, Username="lia")
         check("ForgotPassword brings in a user to reset the password", lia["UserStatus"] == "RESET_REQUIRED"
               and events("user_migration")[-1]["event"]["triggerSource"] == "UserMigration_ForgotPassword")
-        with urllib.request.urlopen(urllib.request.Request(
-                f"{endpoint}/_cognate/outbox?UserPoolId={migration_pool}",
-                headers={"Authorization": "Basic " + base64.b64encode(f"{key_id}:{secret}".encode()).decode()})) as response:
-            messages = [m for m in json.load(response)["Messages"] if m["Destination"] == "lia@legacy.example"]
+        messages = [m for m in read_outbox(endpoint, key_id, secret, migration_pool) if m["Destination"] == "lia@legacy.example"]
         reset_code = "".join(ch for ch in messages[-1]["Body"] if ch.isdigit())[-6:]
         idp.confirm_forgot_password(ClientId=migration_client, Username="lia", ConfirmationCode=reset_code, Password="New-Lia-Pass-1")
         confirmed = events("post_confirmation")
@@ -248,6 +414,22 @@ def main():
         check("PostConfirmation runs after a confirmation",
               events("post_confirmation")[-1]["event"]["triggerSource"] == "PostConfirmation_ConfirmSignUp"
               and events("post_confirmation")[-1]["event"]["userName"] == "max")
+
+        message_triggers(idp, endpoint, key_id, secret, events)
+        machine_pool, machine_client, access = client_credentials_trigger(idp, endpoint)
+        [v3] = events("pre_token_v3")
+        check("PreTokenGeneration V3 runs for a client_credentials token (TokenGeneration_ClientCredentials, version 3)",
+              v3["event"]["triggerSource"] == "TokenGeneration_ClientCredentials" and v3["event"]["version"] == "3"
+              and v3["event"]["userPoolId"] == machine_pool and v3["event"]["callerContext"]["clientId"] == machine_client
+              and v3["event"]["request"]["scopes"] == ["orders/read", "orders/write"])
+        check("and its answer adds a claim and suppresses a scope, never a protected claim",
+              access.get("tenant") == "machines" and access["scope"] == "orders/read" and access["client_id"] == machine_client)
+        forged = urllib.request.Request(f"http://127.0.0.1:{lambda_port}/2015-03-31/functions/post_confirmation/invocations",
+                                        data=b'{"request": {}}', headers={
+                                            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDLAMBDAEXAMPLE/20261205/us-east-1/lambda/aws4_request, "
+                                            "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64, "X-Amz-Date": "20261205T000000Z"})
+        urllib.request.urlopen(forged).read()
+        check("(the stand-in's signature check refuses a forged signature)", events("post_confirmation")[-1]["signed"] is False)
 
         down_idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{down_port}",
                                 aws_access_key_id=down_key, aws_secret_access_key=down_secret, config=config)

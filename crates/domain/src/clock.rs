@@ -137,3 +137,25 @@ mod tests {
         }
     }
 }
+
+/// Epoch seconds as `YYYYMMDDTHHMMSSZ`.
+pub fn amz_date(epoch_seconds: i64) -> String {
+    let (year, month, day) = civil_from_days(epoch_seconds.div_euclid(86_400));
+    let seconds_of_day = epoch_seconds.rem_euclid(86_400);
+    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", seconds_of_day / 3600, seconds_of_day % 3600 / 60, seconds_of_day % 60)
+}
+
+/// `YYYYMMDDTHHMMSSZ` as epoch seconds.
+pub fn parse_amz_date(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 16 || bytes[8] != b'T' || bytes[15] != b'Z' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<i64> { text.get(range)?.parse().ok() };
+    let (year, month, day) = (number(0..4)?, number(4..6)?, number(6..8)?);
+    let (hour, minute, second) = (number(9..11)?, number(11..13)?, number(13..15)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}

@@ -75,6 +75,9 @@ pub enum DomainError {
     /// The client may not act on this resource (a token issued to another client).
     #[error("{0}")]
     UnauthorizedClient(String),
+    /// The resource is not in the state the operation needs (an import job already started).
+    #[error("{0}")]
+    PreconditionNotMet(String),
     /// A Cognito feature cognate does not implement yet.
     #[error("{0}")]
     NotImplemented(String),

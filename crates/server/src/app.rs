@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 use axum::{Extension, Router};
 
 use cognate_domain::clock::{Clock, SystemClock};
@@ -135,6 +135,8 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/health", get(health))
         .route("/_cognate/outbox", get(crate::outbox::list))
         .route("/_cognate/signing-keys/rotate", post(crate::keys::rotate))
+        .route("/_cognate/user-import/{pool_id}/{job_id}", put(crate::import_upload::upload))
+        .route("/_cognate/user-import/{pool_id}/{job_id}/errors", get(crate::import_upload::errors))
         .route("/{pool_id}/.well-known/jwks.json", get(crate::web::wellknown::jwks))
         .route("/cognito-identity/.well-known/jwks_uri", get(crate::web::wellknown::identity_jwks))
         .route("/{pool_id}/oauth2/token", post(crate::web::oauth::token))

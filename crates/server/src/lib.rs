@@ -9,6 +9,7 @@ pub mod aws;
 pub mod config;
 pub mod dispatch;
 pub mod http_client;
+pub mod import_upload;
 pub mod keys;
 pub mod lambda;
 pub mod outbox;

@@ -97,6 +97,21 @@ async fn run_suite(store: SqlStore) {
     assert!(store.get_user(pool_id, "dave").await.unwrap().is_none(), "a refused insert leaves nothing behind");
     assert_eq!(store.count_users(pool_id).await.unwrap(), 3);
     assert_eq!(store.get_user(pool_id, "alice").await.unwrap().unwrap().username, "Alice");
+
+    // Many users in one transaction, each on its own (an import's batch).
+    let batch = [
+        user_record("us-east-1_b", "ivy", "ivy@example.com"),
+        user_record("us-east-1_b", "jay", "ivy@example.com"),
+        user_record("us-east-1_b", "Ivy", "ivy2@example.com"),
+        user_record("us-east-1_b", "kim", "kim@example.com"),
+    ];
+    let outcomes = store.insert_users(&batch).await.unwrap();
+    assert_eq!(outcomes, vec![None, Some(ConflictOn::Alias("email".into())), Some(ConflictOn::Key), None]);
+    assert_eq!(store.count_users("us-east-1_b").await.unwrap(), 2, "the refused users of a batch leave nothing behind");
+    assert!(store.get_user("us-east-1_b", "jay").await.unwrap().is_none());
+    assert_eq!(store.find_user_by_alias("us-east-1_b", "email", "ivy@example.com").await.unwrap().unwrap().username, "ivy");
+    assert!(store.find_user_by_alias("us-east-1_b", "email", "ivy2@example.com").await.unwrap().is_none());
+    assert_eq!(store.insert_users(&[]).await.unwrap(), Vec::<Option<ConflictOn>>::new());
     assert_eq!(
         store.find_user_by_alias(pool_id, "email", "bob@example.com").await.unwrap().unwrap().username,
         "bob"
@@ -169,11 +184,12 @@ async fn run_suite(store: SqlStore) {
 
     // Deleting a pool takes everything in it, and nothing of another pool.
     store.insert_user(&user_record("us-east-1_b", "erin", "erin@example.com")).await.unwrap();
+    assert_eq!(store.count_users("us-east-1_b").await.unwrap(), 3);
     assert!(store.delete_user_pool(pool_id).await.unwrap());
     assert!(store.get_user_pool(pool_id).await.unwrap().is_none());
     assert_eq!(store.count_users(pool_id).await.unwrap(), 0);
     assert!(store.list_groups(pool_id, None, 10).await.unwrap().is_empty());
-    assert_eq!(store.count_users("us-east-1_b").await.unwrap(), 1);
+    assert_eq!(store.count_users("us-east-1_b").await.unwrap(), 3);
 
     // Refresh tokens and challenge sessions.
     let token = RefreshTokenRecord {

@@ -28,6 +28,40 @@ impl UserStore for SqlStore {
         transaction.commit().await
     }
 
+    async fn insert_users(&self, records: &[UserRecord]) -> StoreResult<Vec<Option<ConflictOn>>> {
+        let mut transaction = self.begin().await?;
+        let mut outcomes = Vec::with_capacity(records.len());
+        for record in records {
+            // A savepoint per user: a conflict undoes that user alone (PostgreSQL would otherwise
+            // abort the whole transaction at the first one).
+            sqlx::query("SAVEPOINT import_user").execute(transaction.conn()).await.map_err(backend)?;
+            let inserted = sqlx::query("INSERT INTO users (pool_id, username_key, sub, version, data) VALUES ($1, $2, $3, $4, $5)")
+                .bind(record.user.pool_id.as_str())
+                .bind(record.username_key.as_str())
+                .bind(record.user.sub.as_str())
+                .bind(record.user.version)
+                .bind(encode(&record.user)?)
+                .execute(transaction.conn())
+                .await;
+            let outcome = match inserted {
+                Ok(_) => match Self::write_user_rows(&mut transaction, record).await {
+                    Ok(()) => None,
+                    Err(StoreError::Conflict(on)) => Some(on),
+                    Err(error) => return Err(error),
+                },
+                Err(error) if is_unique_violation(&error) => Some(ConflictOn::Key),
+                Err(error) => return Err(backend(error)),
+            };
+            if outcome.is_some() {
+                sqlx::query("ROLLBACK TO SAVEPOINT import_user").execute(transaction.conn()).await.map_err(backend)?;
+            }
+            sqlx::query("RELEASE SAVEPOINT import_user").execute(transaction.conn()).await.map_err(backend)?;
+            outcomes.push(outcome);
+        }
+        transaction.commit().await?;
+        Ok(outcomes)
+    }
+
     async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>> {
         self.fetch_document("SELECT data FROM users WHERE pool_id = $1 AND username_key = $2", &[pool_id, username_key]).await
     }

@@ -4,6 +4,7 @@
 const legacy = {
   leo: { password: "Legacy-Pass-1", email: "leo@legacy.example" },
   lia: { password: "Legacy-Pass-2", email: "lia@legacy.example" },
+  lou: { password: "Legacy-Pass-1", email: "lou@legacy.example" },
 };
 
 export const handler = async (event) => {

@@ -333,19 +333,24 @@ impl UserPoolService {
             if settings.access_token_validity.is_some() { "hours" } else { "minutes" },
         )? as i64;
         let now = self.now() / 1000;
-        let claims: Value = json!({
-            "sub": client.client_id,
-            "token_use": "access",
-            "scope": requested.join(" "),
-            "auth_time": now,
-            "iss": self.issuer(&client.pool_id),
-            "exp": now + expires_in,
-            "iat": now,
-            "version": 2,
-            "jti": crate::ids::new_uuid(),
-            "client_id": client.client_id,
-        });
-        Ok(IssuedAccessToken { access_token: tokens::sign_jwt(&keys.access_key, &claims), expires_in })
+        let mut claims: serde_json::Map<String, Value> = [
+            ("sub", json!(client.client_id)),
+            ("token_use", json!("access")),
+            ("scope", json!(requested.join(" "))),
+            ("auth_time", json!(now)),
+            ("iss", json!(self.issuer(&client.pool_id))),
+            ("exp", json!(now + expires_in)),
+            ("iat", json!(now)),
+            ("version", json!(2)),
+            ("jti", json!(crate::ids::new_uuid())),
+            ("client_id", json!(client.client_id)),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
+        let pool = self.load_pool(&client.pool_id).await?;
+        self.pre_token_generation_for_client(&pool, &client.client_id, &mut claims).await?;
+        Ok(IssuedAccessToken { access_token: tokens::sign_jwt(&keys.access_key, &Value::Object(claims)), expires_in })
     }
 }
 

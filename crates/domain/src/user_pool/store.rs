@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use crate::store::error::StoreResult;
+use crate::store::error::{ConflictOn, StoreResult};
 use crate::user_pool::types::{AppClient, Group, OutboxMessage, User, UserPool};
 
 /// A user as stored: the domain computes the lookup key (folded when the pool is case
@@ -82,6 +82,10 @@ pub trait UserStore: Send + Sync + 'static {
     /// Inserts a user; `Conflict(Key)` when the username key or the sub is taken,
     /// `Conflict(Alias)` when an alias is.
     async fn insert_user(&self, record: &UserRecord) -> StoreResult<()>;
+    /// Inserts many users in one transaction (one commit for the lot), each on its own: the
+    /// answer holds, in order, `None` for a user inserted and the conflict of one that was not
+    /// (nothing of it written). An error of the database writes none of them.
+    async fn insert_users(&self, records: &[UserRecord]) -> StoreResult<Vec<Option<ConflictOn>>>;
     async fn get_user(&self, pool_id: &str, username_key: &str) -> StoreResult<Option<User>>;
     /// The user holding alias `(attribute, value)`, if any.
     async fn find_user_by_alias(&self, pool_id: &str, attribute: &str, value: &str) -> StoreResult<Option<User>>;

@@ -1,7 +1,9 @@
 //! The pool's Lambda triggers (its LambdaConfig), invoked through a [`LambdaInvoker`] with
 //! Cognito's event envelope, and their answers applied as Cognito applies them: PreSignUp,
-//! PreAuthentication, PostAuthentication, PreTokenGeneration (V1 and V2), PostConfirmation and
-//! UserMigration; the custom challenge's three run from `auth::custom`. A function error is
+//! PreAuthentication, PostAuthentication, PreTokenGeneration (V1, V2 and V3), PostConfirmation
+//! and UserMigration; the custom challenge's three run from `auth::custom`, CustomMessage and the
+//! custom senders from `messages::compose`. Every trigger gets the ClientMetadata of the call it
+//! runs in. A function error is
 //! `UserLambdaValidationException` (`<Trigger> failed with error <message>.`), an answer that is
 //! not a valid event `InvalidLambdaResponseException`, no answer `UnexpectedLambdaException`.
 
@@ -23,6 +25,9 @@ pub enum Trigger {
     VerifyAuthChallengeResponse,
     PostConfirmation,
     UserMigration,
+    CustomMessage,
+    CustomEmailSender,
+    CustomSmsSender,
 }
 
 impl Trigger {
@@ -38,8 +43,27 @@ impl Trigger {
             Trigger::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
             Trigger::PostConfirmation => "PostConfirmation",
             Trigger::UserMigration => "UserMigration",
+            Trigger::CustomMessage => "CustomMessage",
+            Trigger::CustomEmailSender => "CustomEmailSender",
+            Trigger::CustomSmsSender => "CustomSMSSender",
         }
     }
+}
+
+tokio::task_local! {
+    /// The ClientMetadata of the API call being served, for every trigger it runs.
+    static CLIENT_METADATA: Map<String, Value>;
+}
+
+/// Runs `work` (one API call) with its ClientMetadata, which every trigger it runs is given.
+pub async fn with_client_metadata<F: std::future::Future>(metadata: std::collections::BTreeMap<String, String>, work: F) -> F::Output {
+    let metadata = metadata.into_iter().map(|(name, value)| (name, Value::String(value))).collect();
+    CLIENT_METADATA.scope(metadata, work).await
+}
+
+/// The ClientMetadata of the call being served (empty outside one).
+pub fn client_metadata() -> Value {
+    CLIENT_METADATA.try_with(|metadata| Value::Object(metadata.clone())).unwrap_or_else(|_| json!({}))
 }
 
 /// The function a pool runs for `trigger`, with the event version (`"1"`, or the
@@ -57,7 +81,12 @@ pub fn trigger_function(pool: &UserPool, trigger: Trigger) -> Option<(String, &'
             return Some((arn.to_string(), version));
         }
     }
-    config.get(trigger.name()).and_then(Value::as_str).filter(|arn| !arn.is_empty()).map(|arn| (arn.to_string(), "1"))
+    let function = match config.get(trigger.name())? {
+        // The custom senders: {"LambdaVersion": "V1_0", "LambdaArn": ...}.
+        Value::Object(sender) => sender.get("LambdaArn").and_then(Value::as_str),
+        other => other.as_str(),
+    };
+    function.filter(|arn| !arn.is_empty()).map(|arn| (arn.to_string(), "1"))
 }
 
 /// The user's attributes as the events give them: strings by name, with `sub` and (for a user
@@ -120,9 +149,18 @@ impl UserPoolService {
     /// `request`; answers the returned event's `response` (an object), or None when the pool has
     /// no such trigger.
     pub(crate) async fn run_trigger(&self, pool: &UserPool, trigger: Trigger, source: &str, user_name: &str, client_id: Option<&str>, request: Value) -> DomainResult<Option<Value>> {
+        self.run_trigger_for(pool, trigger, source, json!(user_name), client_id, request).await
+    }
+
+    /// As [`Self::run_trigger`], for an event whose `userName` may be null (a client's own token).
+    async fn run_trigger_for(&self, pool: &UserPool, trigger: Trigger, source: &str, user_name: Value, client_id: Option<&str>, request: Value) -> DomainResult<Option<Value>> {
         let Some((function, version)) = trigger_function(pool, trigger) else {
             return Ok(None);
         };
+        let mut request = request;
+        if request.get("clientMetadata").is_some_and(|given| given.as_object().is_some_and(Map::is_empty)) {
+            request["clientMetadata"] = client_metadata();
+        }
         let Some(invoker) = &self.lambda else {
             return Err(DomainError::TriggerUnavailable(format!("{} is set, and this server has no Lambda endpoint to invoke it.", trigger.name())));
         };
@@ -160,7 +198,8 @@ impl UserPoolService {
     /// PreAuthentication (`PreAuthentication_Authentication`) before a user's first factor is
     /// checked: the function may refuse the sign-in by failing.
     pub(crate) async fn pre_authentication(&self, pool: &UserPool, client_id: &str, user: &User) -> DomainResult<()> {
-        let request = json!({"userAttributes": event_attributes(user, true), "validationData": {}, "clientMetadata": {}});
+        // InitiateAuth's ClientMetadata is the event's validationData (Cognito's documented way).
+        let request = json!({"userAttributes": event_attributes(user, true), "validationData": client_metadata(), "clientMetadata": {}});
         self.run_trigger(pool, Trigger::PreAuthentication, "PreAuthentication_Authentication", &user.username, Some(client_id), request).await.map(|_| ())
     }
 
@@ -224,6 +263,33 @@ impl UserPoolService {
             apply_scopes(access_claims, generation).map_err(|why| invalid(&why))?;
         }
         apply_groups(id_claims, access_claims, details.get("groupOverrideDetails")).map_err(|why| invalid(&why))
+    }
+
+    /// PreTokenGeneration V3 (`TokenGeneration_ClientCredentials`) on a client_credentials
+    /// access token: claims and scopes of the access token (no user, so no groups). Versions 1
+    /// and 2 are not run for clients, as in Cognito.
+    pub(crate) async fn pre_token_generation_for_client(&self, pool: &UserPool, client_id: &str, access_claims: &mut Map<String, Value>) -> DomainResult<()> {
+        if !trigger_function(pool, Trigger::PreTokenGeneration).is_some_and(|(_, version)| version == "3") {
+            return Ok(());
+        }
+        let scopes: Vec<&str> = access_claims.get("scope").and_then(Value::as_str).unwrap_or("").split(' ').filter(|scope| !scope.is_empty()).collect();
+        let request = json!({
+            "userAttributes": {},
+            "groupConfiguration": {"groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": null},
+            "scopes": scopes,
+            "clientMetadata": {},
+        });
+        let source = "TokenGeneration_ClientCredentials";
+        let Some(response) = self.run_trigger_for(pool, Trigger::PreTokenGeneration, source, Value::Null, Some(client_id), request).await? else {
+            return Ok(());
+        };
+        let invalid = |why: String| invalid_response(Trigger::PreTokenGeneration, &why);
+        let details = response.get("claimsAndScopeOverrideDetails").cloned().unwrap_or(Value::Null);
+        if let Some(generation) = details.get("accessTokenGeneration").filter(|value| !value.is_null()) {
+            apply_claims(access_claims, generation, false).map_err(invalid)?;
+            apply_scopes(access_claims, generation).map_err(invalid)?;
+        }
+        Ok(())
     }
 }
 
@@ -311,42 +377,4 @@ fn apply_groups(id_claims: &mut Map<String, Value>, access_claims: &mut Map<Stri
         Some(_) => return Err("preferredRole is not a string".into()),
     }
     Ok(())
-}
-
-/// What UserMigration answers for a user it knows: the attributes, and whether the user may
-/// sign in with the password given (`CONFIRMED`) or must reset it (`RESET_REQUIRED`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Migrated {
-    pub attributes: Vec<super::Attribute>,
-    pub reset_required: bool,
-}
-
-impl UserPoolService {
-    /// UserMigration (`UserMigration_Authentication` with the password, or
-    /// `UserMigration_ForgotPassword`) for a username this pool does not know. None when the pool
-    /// has no such trigger; a function error is the call's.
-    pub(crate) async fn user_migration(&self, pool: &UserPool, client_id: &str, username: &str, password: Option<&str>) -> DomainResult<Option<Migrated>> {
-        let (source, request) = match password {
-            Some(password) => ("UserMigration_Authentication", json!({"password": password, "validationData": {}, "clientMetadata": {}})),
-            None => ("UserMigration_ForgotPassword", json!({"validationData": {}, "clientMetadata": {}})),
-        };
-        let Some(response) = self.run_trigger(pool, Trigger::UserMigration, source, username, Some(client_id), request).await? else {
-            return Ok(None);
-        };
-        let invalid = |why: &str| invalid_response(Trigger::UserMigration, why);
-        let attributes = response
-            .get("userAttributes")
-            .and_then(Value::as_object)
-            .ok_or_else(|| invalid("userAttributes is missing"))?
-            .iter()
-            .filter(|(name, _)| name.as_str() != "sub" && !name.starts_with("cognito:"))
-            .map(|(name, value)| value.as_str().map(|text| super::Attribute { name: name.clone(), value: text.to_string() }).ok_or_else(|| invalid("an attribute is not a string")))
-            .collect::<DomainResult<Vec<_>>>()?;
-        let reset_required = match response.get("finalUserStatus").and_then(Value::as_str) {
-            None | Some("CONFIRMED") => password.is_none(),
-            Some("RESET_REQUIRED") => true,
-            Some(_) => return Err(invalid("finalUserStatus is neither CONFIRMED nor RESET_REQUIRED")),
-        };
-        Ok(Some(Migrated { attributes, reset_required }))
-    }
 }

@@ -31,6 +31,14 @@ impl UserPoolService {
         let mut user = User::new(&pool.id, username, sub, attributes, UserStatus::ForceChangePassword, now);
         user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(&pool));
         self.set_password(&pool, &mut user, &temporary_password).await?;
+        // The invitations are composed (CustomMessage) before anything is written.
+        let invitations = match input.message_action {
+            MessageAction::Send => {
+                let drafts = Self::invitation_drafts(&pool, &user, &temporary_password, &input.desired_delivery_mediums);
+                self.compose_all(&pool, &user, drafts).await?
+            }
+            _ => Vec::new(),
+        };
         if input.force_alias_creation {
             self.release_aliases(&pool, &user).await?;
         }
@@ -42,8 +50,8 @@ impl UserPoolService {
             Err(StoreError::Conflict(ConflictOn::Alias(attribute))) => return Err(Self::alias_error(&pool, &attribute)),
             Err(error) => return Err(DomainError::from(error)),
         }
-        if input.message_action == MessageAction::Send {
-            self.send_invitation(&pool, &user, &temporary_password, &input.desired_delivery_mediums).await?;
+        for invitation in invitations {
+            self.dispatch(&pool, &user, None, invitation).await?;
         }
         Ok(user)
     }
@@ -158,8 +166,12 @@ impl UserPoolService {
         self.set_password(pool, &mut user, &temporary_password).await?;
         user.temporary_password_expires_ms = Some(now + self.temporary_password_validity_ms(pool));
         user.modified_ms = now;
+        let drafts = Self::invitation_drafts(pool, &user, &temporary_password, &input.desired_delivery_mediums);
+        let invitations = self.compose_all(pool, &user, drafts).await?;
         self.save_user(pool, &mut user).await?;
-        self.send_invitation(pool, &user, &temporary_password, &input.desired_delivery_mediums).await?;
+        for invitation in invitations {
+            self.dispatch(pool, &user, None, invitation).await?;
+        }
         Ok(user)
     }
 
@@ -336,29 +348,6 @@ impl UserPoolService {
     }
 
     // ----- groups -----
-}
-
-impl UserPoolService {
-    /// A user UserMigration brought in for `username`: created with its attributes, CONFIRMED
-    /// with `password` or RESET_REQUIRED. None when the pool has no UserMigration trigger. When
-    /// another request created the user meanwhile, that user.
-    pub(crate) async fn migrate_user(&self, pool: &UserPool, client_id: &str, username: &str, password: Option<&str>) -> DomainResult<Option<User>> {
-        let Some(migrated) = self.user_migration(pool, client_id, username, password).await? else {
-            return Ok(None);
-        };
-        let (canonical, attributes, sub) = self.prepare_new_user(pool, username, &migrated.attributes)?;
-        let status = if migrated.reset_required { UserStatus::ResetRequired } else { UserStatus::Confirmed };
-        let mut user = User::new(&pool.id, canonical, sub, attributes, status, self.now());
-        if let Some(password) = password {
-            self.set_password(pool, &mut user, password).await?;
-        }
-        match self.store.insert_user(&self.user_record(pool, &user)).await {
-            Ok(()) => Ok(Some(user)),
-            Err(StoreError::Conflict(ConflictOn::Key)) => self.resolve_user(pool, username).await.map(Some),
-            Err(StoreError::Conflict(ConflictOn::Alias(attribute))) => Err(Self::alias_error(pool, &attribute)),
-            Err(error) => Err(DomainError::from(error)),
-        }
-    }
 }
 
 /// PreSignUp's autoVerifyEmail and autoVerifyPhone: the attribute, when the user has it, is

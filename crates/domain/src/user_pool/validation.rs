@@ -215,10 +215,16 @@ pub(super) fn check_group_changes(changes: &GroupChanges) -> DomainResult<()> {
         }
     }
     if let Some(role_arn) = &changes.role_arn {
-        let valid = role_arn.starts_with("arn:") && (20..=2048).contains(&role_arn.len()) && role_arn.split(':').count() >= 6;
-        if !valid {
-            return Err(InvalidMember::error("roleArn", role_arn, Constraint::Pattern("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?")));
-        }
+        check_arn("roleArn", role_arn)?;
+    }
+    Ok(())
+}
+
+/// A member of the model's `ArnType`.
+pub(crate) fn check_arn(member: &str, arn: &str) -> DomainResult<()> {
+    let valid = arn.starts_with("arn:") && (20..=2048).contains(&arn.len()) && arn.split(':').count() >= 6;
+    if !valid {
+        return Err(InvalidMember::error(member, arn, Constraint::Pattern("arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:([\\w+=/,.@-]*)?:[0-9]+:[\\w+=/,.@-]+(:[\\w+=/,.@-]+)?(:[\\w+=/,.@-]+)?")));
     }
     Ok(())
 }

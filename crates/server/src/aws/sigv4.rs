@@ -5,6 +5,8 @@ use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+pub use cognate_domain::clock::{amz_date, parse_amz_date};
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// How far a request's `X-Amz-Date` may be from the server's clock.
@@ -189,12 +191,6 @@ pub fn signature(secret_access_key: &str, authorization_date: &str, region: &str
     hex::encode(hmac(&signing_key(secret_access_key, authorization_date, region, service), string_to_sign.as_bytes()))
 }
 
-/// Epoch seconds as `YYYYMMDDTHHMMSSZ`.
-pub fn amz_date(epoch_seconds: i64) -> String {
-    let (year, month, day) = cognate_domain::clock::civil_from_days(epoch_seconds.div_euclid(86_400));
-    let seconds_of_day = epoch_seconds.rem_euclid(86_400);
-    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", seconds_of_day / 3600, seconds_of_day % 3600 / 60, seconds_of_day % 60)
-}
 
 /// Keys that sign a request this server sends (to a Lambda endpoint, in the load generator).
 pub struct SigningCredentials<'a> {
@@ -225,20 +221,6 @@ pub fn sign_outgoing(method: &str, raw_path: &str, headers: &mut HeaderMap, body
     headers.insert("authorization", HeaderValue::from_str(&authorization).expect("an ASCII authorization"));
 }
 
-/// `YYYYMMDDTHHMMSSZ` as epoch seconds.
-pub fn parse_amz_date(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 16 || bytes[8] != b'T' || bytes[15] != b'Z' {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| -> Option<i64> { text.get(range)?.parse().ok() };
-    let (year, month, day) = (number(0..4)?, number(4..6)?, number(6..8)?);
-    let (hour, minute, second) = (number(9..11)?, number(11..13)?, number(13..15)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    Some(cognate_domain::clock::days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
-}
 
 /// Refuses a request whose signature leaves out `host`, `content-type` or any `x-amz-*` header
 /// it carries (except those named in `exempt`): an unsigned header could be changed or added by

@@ -218,6 +218,7 @@ pub async fn user_info(State(state): State<AppState>, Path(pool_id): Path<String
             | cognate_domain::DomainError::TriggerRefused(_)
             | cognate_domain::DomainError::WebAuthn(..)
             | cognate_domain::DomainError::ExpiredCode(_)
+            | cognate_domain::DomainError::PreconditionNotMet(_)
             | cognate_domain::DomainError::UnsupportedOperation(_)
             | cognate_domain::DomainError::UnauthorizedClient(_)
             | cognate_domain::DomainError::NotImplemented(_)

@@ -189,6 +189,10 @@ impl UserPoolService {
     /// is taken back).
     pub(crate) async fn record_first_factor(&self, pool: &UserPool, mut user: User, first_factor_ok: bool, device_follows: bool) -> DomainResult<User> {
         let now = self.now();
+        // An imported user has no password to check yet: every attempt is told to reset it.
+        if user.status == UserStatus::ResetRequired && user.password_hash.is_none() && user.enabled {
+            return Err(DomainError::PasswordResetRequired("Password reset required for the user".into()));
+        }
         if !first_factor_ok {
             return Err(if user.failed_sign_ins > FREE_ATTEMPTS {
                 DomainError::NotAuthorized("Password attempts exceeded".into())
@@ -260,14 +264,15 @@ impl UserPoolService {
     /// The password check itself: the user when the password is right (with the lockout and the
     /// user-state refusals of InitiateAuth), or NEW_PASSWORD_REQUIRED's session.
     async fn hosted_password_check(&self, pool: &UserPool, client: &AppClient, username: &str, password: &str, device_cookie: Option<&str>) -> DomainResult<HostedStep> {
-        let mut user = match self.resolve_user(pool, username).await {
-            Ok(user) => user,
-            Err(DomainError::UserNotFound(_)) => {
+        let mut user = match self.find_or_migrate(pool, client, username, ClientProof::HostedPages, Some(password)).await {
+            Ok(Some(user)) => user,
+            Ok(None) | Err(DomainError::UserNotFound(_)) => {
                 self.decoy_check(password).await?;
                 return Err(incorrect_credentials());
             }
             Err(other) => return Err(other),
         };
+        self.pre_authentication(pool, &client.client_id, &user).await?;
         self.reserve_sign_in(pool, &mut user).await?;
         let password_ok = self.password_matches(&user, password).await?;
         let user = self.record_first_factor(pool, user, password_ok, false).await?;

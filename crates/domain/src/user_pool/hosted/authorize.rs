@@ -89,10 +89,12 @@ impl UserPoolService {
         Ok(CheckedAuthorize { pool, client, request: request.clone(), kind, scopes, external_providers, cognito_allowed, upstream })
     }
 
-    /// Starts the browser's signed-in session; the token goes in a cookie.
-    pub async fn start_hosted_session(&self, pool_id: &UserPoolId, user: &User, auth_time_ms: i64) -> DomainResult<String> {
+    /// Starts the browser's signed-in session once PostAuthentication has passed (the hosted
+    /// pages' sign-ins, by any factor or a federated provider); the token goes in a cookie.
+    pub async fn start_hosted_session(&self, pool_id: &UserPoolId, client_id: &str, user: &User, auth_time_ms: i64) -> DomainResult<String> {
         let token = random_token(32);
         let pool = self.load_pool(pool_id).await?;
+        self.post_authentication(&pool, client_id, user, false).await?;
         let record = SessionRecord { username_key: pool.username_key(&user.username), sub: user.sub.clone(), auth_time_ms };
         let write = record.put_at(pool_id, &sha256_hex(&token), Some(self.now() + HOSTED_SESSION_MS))?;
         self.store.write_records(&[write]).await?;

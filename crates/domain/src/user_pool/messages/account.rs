@@ -2,6 +2,7 @@
 //! verification codes, attribute deletion and deleting the user.
 
 use super::*;
+use super::compose::{delivery_details, MessageSource};
 
 impl UserPoolService {
     /// UpdateUserAttributes, by the holder of an access token. A changed email or phone number
@@ -66,8 +67,10 @@ impl UserPoolService {
                 Ok(())
             })
             .await?;
-        for (attribute, destination, code) in &codes {
-            deliveries.push(self.deliver_code_to(&pool, &user, attribute, destination, code).await?);
+        for (attribute, destination, code) in codes {
+            let draft = Self::verification_draft(&pool, &attribute, destination, code, MessageSource::UpdateUserAttribute);
+            deliveries.push(delivery_details(&draft, &attribute));
+            self.compose_and_send(&pool, &user, Some(&client_id), draft).await?;
         }
         Ok(deliveries)
     }
@@ -83,7 +86,8 @@ impl UserPoolService {
             .ok_or_else(|| DomainError::InvalidParameter(format!("{attribute} cannot be verified.")))?;
         let (pool, mut user) = (holder.pool, holder.user);
         self.count_attempt(&mut user, "GetUserAttributeVerificationCode", 5)?;
-        self.send_code(&pool, &mut user, purpose, attribute).await
+        let client_id = holder.claims.get("client_id").and_then(Value::as_str).map(str::to_string);
+        self.send_code(&pool, &mut user, purpose, attribute, client_id.as_deref()).await
     }
 
     /// VerifyUserAttribute.

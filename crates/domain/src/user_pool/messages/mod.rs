@@ -23,6 +23,7 @@ use crate::store::{ConflictOn, StoreError};
 pub use super::channels::{EmailChannel, SmsChannel};
 
 mod account;
+pub(crate) mod compose;
 mod recovery;
 mod sign_up;
 
@@ -103,51 +104,6 @@ fn template_text(value: Option<&Value>, name: &str) -> Option<String> {
 }
 
 impl UserPoolService {
-    /// Sends a message to `user`: by email through the configured channel when there is one,
-    /// otherwise (and when sending fails) sealed into the outbox.
-    async fn send_message(&self, pool: &UserPool, user: &User, medium: &str, destination: &str, subject: Option<String>, body: String)
-        -> DomainResult<()> {
-        if medium == "SMS" {
-            if let Some(channel) = &self.sms_channel {
-                match channel.send_sms(&pool.id, &user.username, destination, &body).await {
-                    Ok(()) => {
-                        tracing::info!(pool_id = %pool.id, username = %user.username, "SMS sent");
-                        return Ok(());
-                    }
-                    Err(error) => {
-                        tracing::error!(pool_id = %pool.id, username = %user.username, %error, "SMS not sent; kept in the outbox");
-                    }
-                }
-            }
-        }
-        if medium == "EMAIL" {
-            if let Some(channel) = &self.email_channel {
-                match channel.send_email(destination, subject.as_deref().unwrap_or(""), &body).await {
-                    Ok(()) => {
-                        tracing::info!(pool_id = %pool.id, username = %user.username, "email sent");
-                        return Ok(());
-                    }
-                    Err(error) => {
-                        tracing::error!(pool_id = %pool.id, username = %user.username, %error, "email not sent; kept in the outbox");
-                    }
-                }
-            }
-        }
-        let message = OutboxMessage {
-            id: format!("{:016x}-{}", self.now(), crate::ids::new_uuid()),
-            pool_id: pool.id.to_string(),
-            username: user.username.clone(),
-            medium: medium.to_string(),
-            destination: destination.to_string(),
-            subject,
-            body: self.master_key.seal(body.as_bytes(), OUTBOX_CONTEXT),
-            created_ms: self.now(),
-        };
-        self.store.insert_outbox_message(&message).await?;
-        tracing::info!(pool_id = %pool.id, username = %user.username, medium, "message queued in the outbox");
-        Ok(())
-    }
-
     /// The newest messages, opened, for the root credentials.
     pub async fn outbox(&self, pool_id: Option<&str>, limit: u32) -> DomainResult<Vec<OutboxMessage>> {
         if let Some(pool_id) = pool_id {
@@ -162,45 +118,6 @@ impl UserPoolService {
                 Ok(message)
             })
             .collect()
-    }
-
-    /// The invitation AdminCreateUser sends, by the desired media (SMS by default, as in
-    /// Cognito), falling back to whichever contact the user has.
-    pub(super) async fn send_invitation(&self, pool: &UserPool, user: &User, temporary_password: &str, desired: &[String])
-        -> DomainResult<()> {
-        let template = pool.settings.admin_create_user.invite_message_template.as_ref();
-        let fill = |text: String| text.replace("{username}", &user.username).replace("{####}", temporary_password);
-        let mut media: Vec<&str> = desired.iter().map(String::as_str).collect();
-        if media.is_empty() {
-            media.push(if user.attribute("phone_number").is_some() { "SMS" } else { "EMAIL" });
-        }
-        for medium in media {
-            let (attribute, body, subject) = if medium == "EMAIL" {
-                let body = template_text(template, "EmailMessage")
-                    .unwrap_or_else(|| "Your username is {username} and temporary password is {####}.".into());
-                let subject = template_text(template, "EmailSubject").unwrap_or_else(|| "Your temporary password".into());
-                ("email", body, Some(subject))
-            } else {
-                let body = template_text(template, "SMSMessage")
-                    .unwrap_or_else(|| "Your username is {username} and temporary password is {####}.".into());
-                ("phone_number", body, None)
-            };
-            if let Some(destination) = user.attribute(attribute) {
-                self.send_message(pool, user, medium, destination, subject.map(fill), fill(body)).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Issues a code for `purpose`, saves it on the user and only then sends it to `attribute`,
-    /// so a code that was sent is always the one stored.
-    async fn send_code(&self, pool: &UserPool, user: &mut User, purpose: CodePurpose, attribute: &str) -> DomainResult<CodeDeliveryDetails> {
-        if user.attribute(attribute).is_none() {
-            return Err(DomainError::InvalidParameter(format!("The user has no {attribute} to send a code to.")));
-        }
-        let (attribute, code) = self.prepare_code(user, purpose, attribute);
-        self.save_user(pool, user).await?;
-        self.deliver_code(pool, user, &attribute, &code).await
     }
 
     /// Counts one attempt at `action` on `user` in memory, to be stored by the same write as the
@@ -316,61 +233,6 @@ impl UserPoolService {
             pending_value: None,
         });
         (attribute.to_string(), code)
-    }
-
-    /// Sends a sign-in code (an MFA code) to the user's phone or email address, with the pool's
-    /// MFA message; returns where it went, masked.
-    pub(super) async fn send_sign_in_code(&self, pool: &UserPool, user: &User, attribute: &str, code: &str) -> DomainResult<CodeDeliveryDetails> {
-        let destination = user.attribute(attribute).unwrap_or_default().to_string();
-        let fill = |text: &str| text.replace("{####}", code).replace("{username}", &user.username);
-        if attribute == "email" {
-            let settings = pool.mfa.email.clone().unwrap_or_default();
-            let body = settings.message.unwrap_or_else(|| "Your authentication code is {####}.".into());
-            let subject = settings.subject.unwrap_or_else(|| "Your authentication code".into());
-            self.send_message(pool, user, "EMAIL", &destination, Some(fill(&subject)), fill(&body)).await?;
-            return Ok(CodeDeliveryDetails { destination: mask_email(&destination), delivery_medium: "EMAIL".into(), attribute_name: "email".into() });
-        }
-        let body = pool
-            .mfa
-            .sms
-            .as_ref()
-            .and_then(|sms| sms.message.clone())
-            .or_else(|| pool.settings.opaque.get("SmsAuthenticationMessage").and_then(Value::as_str).map(str::to_string))
-            .unwrap_or_else(|| "Your authentication code is {####}. ".into());
-        self.send_message(pool, user, "SMS", &destination, None, fill(&body)).await?;
-        Ok(CodeDeliveryDetails { destination: mask_phone(&destination), delivery_medium: "SMS".into(), attribute_name: "phone_number".into() })
-    }
-
-    async fn deliver_code(&self, pool: &UserPool, user: &User, attribute: &str, code: &str) -> DomainResult<CodeDeliveryDetails> {
-        let destination = user.attribute(attribute).unwrap_or_default().to_string();
-        self.deliver_code_to(pool, user, attribute, &destination, code).await
-    }
-
-    async fn deliver_code_to(&self, pool: &UserPool, user: &User, attribute: &str, destination: &str, code: &str) -> DomainResult<CodeDeliveryDetails> {
-        let destination = destination.to_string();
-        let opaque = &pool.settings.opaque;
-        let template = opaque.get("VerificationMessageTemplate");
-        let email = attribute == "email";
-        let body = if email {
-            template_text(template, "EmailMessage")
-                .or_else(|| opaque.get("EmailVerificationMessage").and_then(Value::as_str).map(str::to_string))
-        } else {
-            template_text(template, "SmsMessage").or_else(|| opaque.get("SmsVerificationMessage").and_then(Value::as_str).map(str::to_string))
-        }
-        .unwrap_or_else(|| "Your verification code is {####}.".into());
-        let subject = email.then(|| {
-            template_text(template, "EmailSubject")
-                .or_else(|| opaque.get("EmailVerificationSubject").and_then(Value::as_str).map(str::to_string))
-                .unwrap_or_else(|| "Your verification code".into())
-        });
-        let medium = if email { "EMAIL" } else { "SMS" };
-        self.send_message(pool, user, medium, &destination, subject, body.replace("{####}", code).replace("{username}", &user.username))
-            .await?;
-        Ok(CodeDeliveryDetails {
-            destination: if email { mask_email(&destination) } else { mask_phone(&destination) },
-            delivery_medium: medium.into(),
-            attribute_name: attribute.into(),
-        })
     }
 
 }

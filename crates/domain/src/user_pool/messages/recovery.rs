@@ -46,7 +46,7 @@ impl UserPoolService {
             )
         })?;
         self.count_attempt(&mut user, "ForgotPassword", 5)?;
-        self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel).await
+        self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel, Some(client_id)).await
     }
 
     /// ConfirmForgotPassword.
@@ -104,7 +104,7 @@ impl UserPoolService {
         })?;
         user.status = UserStatus::ResetRequired;
         user.modified_ms = self.now();
-        self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel).await?;
+        self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel, None).await?;
         self.after_password_reset(&pool, &user).await
     }
 }

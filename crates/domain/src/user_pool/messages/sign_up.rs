@@ -2,6 +2,7 @@
 //! and AdminConfirmSignUp.
 
 use super::*;
+use super::compose::{delivery_details, MessageSource};
 use crate::user_pool::auth::ClientProof;
 
 impl UserPoolService {
@@ -52,10 +53,15 @@ impl UserPoolService {
         let channel = if answer.auto_confirm { None } else { Self::sign_up_channel(&pool, &user) };
         // The code is recorded on the user before the insert, so a user never exists without
         // the code that was sent.
-        let code_delivery = match &channel {
-            Some(attribute) => Some(self.prepare_code(&mut user, CodePurpose::ConfirmSignUp, attribute)),
-            None => None,
-        };
+        // Its message is composed (CustomMessage) before the insert too.
+        let mut code_delivery = None;
+        if let Some(attribute) = &channel {
+            let (attribute, code) = self.prepare_code(&mut user, CodePurpose::ConfirmSignUp, attribute);
+            let destination = user.attribute(&attribute).unwrap_or_default().to_string();
+            let draft = Self::verification_draft(&pool, &attribute, destination, code, MessageSource::SignUp);
+            let details = delivery_details(&draft, &attribute);
+            code_delivery = Some((details, self.compose(&pool, &user, Some(&client.client_id), draft).await?));
+        }
         match self.store.insert_user(&self.user_record(&pool, &user)).await {
             Ok(()) => {}
             Err(StoreError::Conflict(ConflictOn::Key)) => return Err(DomainError::UsernameExists("User already exists".into())),
@@ -63,7 +69,10 @@ impl UserPoolService {
             Err(error) => return Err(DomainError::from(error)),
         }
         let code_delivery = match code_delivery {
-            Some((attribute, code)) => Some(self.deliver_code(&pool, &user, &attribute, &code).await?),
+            Some((details, outgoing)) => {
+                self.dispatch(&pool, &user, Some(&client.client_id), outgoing).await?;
+                Some(details)
+            }
             None => None,
         };
         let session = self.sign_up_session(&pool, &client, &user).await?;
@@ -156,7 +165,7 @@ impl UserPoolService {
         let channel = Self::sign_up_channel(&pool, &user)
             .ok_or_else(|| DomainError::InvalidParameter("The user has no auto-verified attribute to send a code to.".into()))?;
         self.count_attempt(&mut user, "ResendConfirmationCode", 5)?;
-        let details = self.send_code(&pool, &mut user, CodePurpose::ConfirmSignUp, &channel).await?;
+        let details = self.send_code(&pool, &mut user, CodePurpose::ConfirmSignUp, &channel, Some(client_id)).await?;
         Ok(Some(details))
     }
 

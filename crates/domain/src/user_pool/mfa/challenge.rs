@@ -124,8 +124,11 @@ impl UserPoolService {
             Some(attribute) => {
                 let code = new_code();
                 let code_mac = self.code_mac(&pool.username_key(&user.username), &code);
+                let draft = Self::sign_in_draft(pool, user, attribute, &code);
+                let delivery = crate::user_pool::messages::compose::delivery_details(&draft, attribute);
+                let outgoing = self.compose(pool, user, Some(&client.client_id), draft).await?;
                 let session = self.open_challenge(pool, client, user, Step::Code { factor, code_mac, first_factor }, progress).await?;
-                let delivery = self.send_sign_in_code(pool, user, attribute, &code).await?;
+                self.dispatch(pool, user, Some(&client.client_id), outgoing).await?;
                 parameters.insert("CODE_DELIVERY_DELIVERY_MEDIUM".to_string(), delivery.delivery_medium);
                 parameters.insert("CODE_DELIVERY_DESTINATION".to_string(), delivery.destination);
                 return Ok(AuthOutcome::Challenge { name: code_challenge(factor, first_factor), parameters, session: Some(session) });

@@ -102,7 +102,7 @@ impl UserPoolService {
         })?;
         let provider = self.describe_identity_provider(pool_id, &record.provider).await?;
         let claims = self.upstream_claims(&provider, &record, code, callback_url).await?;
-        let user = self.federated_user(&checked.pool, &provider, &claims).await?;
+        let user = self.federated_user(&checked.pool, &checked.client.client_id, &provider, &claims).await?;
         Ok((checked, user))
     }
 
@@ -172,8 +172,9 @@ impl UserPoolService {
 
     /// The pool user for a provider's claims: the linked user if AdminLinkProviderForUser
     /// linked this identity, else `<ProviderName>_<subject>`, created on first sign-in; mapped
-    /// attributes are written on every sign-in.
-    pub(crate) async fn federated_user(&self, pool: &UserPool, provider: &IdentityProvider, claims: &Value) -> DomainResult<User> {
+    /// attributes are written on every sign-in. A new user passes PreSignUp
+    /// (`PreSignUp_ExternalProvider`) first, whose autoVerifyEmail and autoVerifyPhone apply.
+    pub(crate) async fn federated_user(&self, pool: &UserPool, client_id: &str, provider: &IdentityProvider, claims: &Value) -> DomainResult<User> {
         let subject_claim = provider.attribute_mapping.get("username").map(String::as_str).unwrap_or("sub");
         let subject = claim_text(claims, subject_claim)
             .filter(|subject| !subject.is_empty())
@@ -223,6 +224,8 @@ impl UserPoolService {
                     set_attribute(&mut attributes, &attribute.name, &attribute.value);
                 }
                 set_attribute(&mut attributes, "identities", &json!([identity]).to_string());
+                let answer = self.pre_sign_up(pool, "PreSignUp_ExternalProvider", &username, Some(client_id), &attributes, &Default::default()).await?;
+                crate::user_pool::users::apply_auto_verify(&mut attributes, answer);
                 let user = User::new(&pool.id, username, sub, attributes, UserStatus::ExternalProvider, now);
                 self.store.insert_user(&self.user_record(pool, &user)).await?;
                 Ok(user)

@@ -43,6 +43,7 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         | DomainError::WebAuthn(..)
         | DomainError::RefreshTokenReused(_)
         | DomainError::ExpiredCode(_)
+        | DomainError::PreconditionNotMet(_)
         | DomainError::UnsupportedOperation(_)
         | DomainError::UnauthorizedClient(_)
         | DomainError::InvalidIdentityToken(_)

@@ -49,6 +49,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         | DomainError::TriggerRefused(message)
         | DomainError::WebAuthn(_, message)
         | DomainError::ExpiredCode(message)
+        | DomainError::PreconditionNotMet(message)
         | DomainError::UnsupportedOperation(message) => {
             ApiError::client("InvalidParameterException", message)
         }

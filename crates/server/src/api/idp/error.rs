@@ -33,6 +33,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         DomainError::RefreshTokenReused(message) => ApiError::client("RefreshTokenReuseException", message),
         DomainError::ExpiredCode(message) => ApiError::client("ExpiredCodeException", message),
         DomainError::UnsupportedOperation(message) => ApiError::client("UnsupportedOperationException", message),
+        DomainError::PreconditionNotMet(message) => ApiError::client("PreconditionNotMetException", message),
         DomainError::UnauthorizedClient(message) => ApiError::client("UnauthorizedException", message),
         DomainError::NotImplemented(message) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "NotImplementedException", message),
         DomainError::Conflict(message) | DomainError::InUse(message) => ApiError::client("ConcurrentModificationException", message),

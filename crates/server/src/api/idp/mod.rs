@@ -92,8 +92,24 @@ impl AwsApi for IdpApi {
         let Some(operation) = Operation::from_name(operation.name) else {
             return Err(Refusal::Json(ApiError::client("UnknownOperationException", format!("Unknown operation {}.", operation.name))));
         };
-        run(state, operation, request.body, request.region, request.peer).await.map(Answer::Json).map_err(Refusal::Json)
+        let metadata = client_metadata(request.body);
+        let running = run(state, operation, request.body, request.region, request.peer);
+        cognate_domain::user_pool::triggers::with_client_metadata(metadata, running).await.map(Answer::Json).map_err(Refusal::Json)
     }
+}
+
+/// The request's ClientMetadata (a map of strings, in every operation that takes it), handed to
+/// the triggers the operation runs; the operation itself checks its shape.
+fn client_metadata(body: &[u8]) -> std::collections::BTreeMap<String, String> {
+    #[derive(serde::Deserialize)]
+    struct WithMetadata {
+        #[serde(rename = "ClientMetadata")]
+        client_metadata: Option<std::collections::BTreeMap<String, String>>,
+    }
+    if !body.windows(14).any(|window| window == b"ClientMetadata") {
+        return Default::default();
+    }
+    serde_json::from_slice::<WithMetadata>(body).ok().and_then(|input| input.client_metadata).unwrap_or_default()
 }
 
 /// Runs one operation on the request body. Authentication has been checked by the caller.
@@ -200,6 +216,12 @@ async fn run(state: &AppState, operation: Operation, input: &[u8], region: &str,
         AdminForgetDevice => ops::devices::forget_device(state, input, true).await,
         UpdateDeviceStatus => ops::devices::update_device_status(state, input, false).await,
         AdminUpdateDeviceStatus => ops::devices::update_device_status(state, input, true).await,
+        GetCSVHeader => ops::import::get_csv_header(state, input).await,
+        CreateUserImportJob => ops::import::create_user_import_job(state, input).await,
+        StartUserImportJob => ops::import::start_user_import_job(state, input).await,
+        StopUserImportJob => ops::import::stop_user_import_job(state, input).await,
+        DescribeUserImportJob => ops::import::describe_user_import_job(state, input).await,
+        ListUserImportJobs => ops::import::list_user_import_jobs(state, input).await,
         other => Err(not_implemented(other)),
     }
 }
@@ -215,6 +237,12 @@ fn not_implemented(operation: Operation) -> ApiError {
 
 /// The operations `handle` implements, for the compatibility table and its test.
 pub const IMPLEMENTED: &[Operation] = &[
+    Operation::GetCSVHeader,
+    Operation::CreateUserImportJob,
+    Operation::StartUserImportJob,
+    Operation::StopUserImportJob,
+    Operation::DescribeUserImportJob,
+    Operation::ListUserImportJobs,
     Operation::SetUserPoolMfaConfig,
     Operation::GetUserPoolMfaConfig,
     Operation::SetUserMFAPreference,

@@ -49,6 +49,7 @@ pub fn error_from_domain(error: DomainError) -> ApiError {
         | DomainError::WebAuthn(..)
         | DomainError::RefreshTokenReused(_)
         | DomainError::ExpiredCode(_)
+        | DomainError::PreconditionNotMet(_)
         | DomainError::UnsupportedOperation(_)
         | DomainError::MalformedPolicy(_)
         | DomainError::ProviderUnreachable(_)) => ApiError::client("InvalidParameterException", error.to_string()),

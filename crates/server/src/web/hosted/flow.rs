@@ -101,6 +101,7 @@ pub(crate) fn page_message(error: &DomainError) -> String {
         | DomainError::TriggerRefused(_)
         | DomainError::WebAuthn(..)
         | DomainError::ExpiredCode(_)
+        | DomainError::PreconditionNotMet(_)
         | DomainError::UnsupportedOperation(_)
         | DomainError::UnauthorizedClient(_)
         | DomainError::NotImplemented(_)
@@ -168,7 +169,7 @@ impl Flow {
         let now = state.clock.now_millis();
         let pool_id = self.checked.pool.id.clone();
         let outcome = async {
-            let token = state.user_pools.start_hosted_session(&pool_id, user, now).await?;
+            let token = state.user_pools.start_hosted_session(&pool_id, &self.checked.client.client_id, user, now).await?;
             let target = state.user_pools.complete_authorize(&self.checked, user, now).await?;
             Ok::<_, DomainError>((token, target))
         }

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod devices;
 pub mod groups;
 pub mod hosted;
+pub mod import;
 pub mod mfa;
 pub mod oauth;
 pub mod passkeys;

@@ -13,6 +13,7 @@ mod attributes;
 mod mfa;
 mod devices;
 mod passkeys;
+mod import;
 
 pub use shared::*;
 pub use pools::*;
@@ -26,3 +27,4 @@ pub use attributes::*;
 pub use mfa::*;
 pub use devices::*;
 pub use passkeys::*;
+pub use import::*;
