@@ -4,7 +4,8 @@ written from that header, CreateUserImportJob, the file uploaded with plain HTTP
 PreSignedUrl (with the header the documentation's curl sends), StartUserImportJob,
 DescribeUserImportJob until the job ends, ListUserImportJobs, StopUserImportJob; the imported
 users (RESET_REQUIRED, reset by ForgotPassword), the rows kept with their errors, and the
-refusals (a forged URL, a job started twice). Prints 'N passed, N failed'."""
+refusals (a forged URL, a job started twice); then `cognate export` and `cognate import` carry the
+whole deployment into a new data directory, where the users sign in. Prints 'N passed, N failed'."""
 
 import base64
 import csv
@@ -13,6 +14,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -171,6 +173,34 @@ def main():
         failed = wait_for_end(idp, pool_id, bad_header["JobId"])
         check(f"a file whose header names no attribute of the pool fails the job ({failed.get('CompletionMessage')})",
               failed["Status"] == "Failed" and "shoe_size" in failed.get("CompletionMessage", "") and failed["ImportedUsers"] == 0)
+
+        # `cognate export` and `cognate import`: the whole deployment into a new data directory.
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        export_file = os.path.join(work, "export.jsonl")
+        env = {key: value for key, value in os.environ.items() if not key.startswith("COGNATE_")}
+        exported = subprocess.run([binary, "export", "--data-dir", os.path.join(work, "data"), "--file", export_file],
+                                  env=env, capture_output=True, text=True, timeout=120)
+        check(f"cognate export writes the deployment ({exported.stdout.strip()}{exported.stderr.strip()})",
+              exported.returncode == 0 and "users 51" in exported.stdout)
+        refused = subprocess.run([binary, "import", "--data-dir", os.path.join(work, "other"), "--file", export_file],
+                                 env=env, capture_output=True, text=True, timeout=120)
+        check(f"cognate import refuses a target with another master key ({refused.stderr.strip()})",
+              refused.returncode != 0 and "another master key" in refused.stderr)
+        imported = subprocess.run([binary, "import", "--data-dir", os.path.join(work, "copy"), "--master-key-file",
+                                   os.path.join(work, "data", "master.key"), "--file", export_file],
+                                  env=env, capture_output=True, text=True, timeout=120)
+        check(f"cognate import reads it into a new database ({imported.stdout.strip()}{imported.stderr.strip()})",
+              imported.returncode == 0 and "users 51" in imported.stdout)
+        server, _, key_id, secret = start_server(binary, os.path.join(work, "copy"), port,
+                                                 extra_args=["--master-key-file", os.path.join(work, "data", "master.key")])
+        copy = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key_id,
+                            aws_secret_access_key=secret, config=botocore.config.Config(retries={"max_attempts": 1}))
+        moved = copy.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                   AuthParameters={"USERNAME": "user001", "PASSWORD": "Imported-Pass-1"})
+        check("and the users sign in there with their passwords, the jobs still listed",
+              "AccessToken" in moved.get("AuthenticationResult", {})
+              and len(copy.list_user_import_jobs(UserPoolId=pool_id, MaxResults=10)["UserImportJobs"]) == 3)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

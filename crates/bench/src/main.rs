@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue};
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
 use cognate_server::aws::sigv4;
 
@@ -30,201 +30,10 @@ mod totp_load;
 mod setup;
 use setup::{idp_setup, signed_setup_call, user_with_token};
 mod passkey_load;
-
-#[derive(Parser)]
-#[command(name = "cognate-load", about = "Load and start-up measurements for cognate (loopback only).")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Start `cognate serve` on an empty SQLite store several times; report time to ready and idle RSS.
-    Startup {
-        #[arg(long, default_value = "target/release/cognate")]
-        binary: PathBuf,
-        #[arg(long, default_value_t = 5)]
-        runs: usize,
-    },
-    /// Create a pool, a sign-in client and N confirmed users directly in a database (sqlite:// or
-    /// postgres://); prints the pool id and the client id.
-    Seed {
-        #[arg(long)]
-        database_url: String,
-        #[arg(long)]
-        users: usize,
-    },
-    /// Send one signed cognito-idp operation repeatedly at a fixed concurrency for a bounded time.
-    Run {
-        #[arg(long, default_value = "http://127.0.0.1:9229")]
-        endpoint: String,
-        /// Operation name, e.g. ListUsers.
-        #[arg(long)]
-        target: String,
-        /// JSON body; `{i}` is replaced by a random index below --index-range, as %07d, and
-        /// `{refresh}` by a refresh token obtained once with --refresh-from.
-        #[arg(long)]
-        body: String,
-        #[arg(long, default_value_t = 1)]
-        index_range: usize,
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
-        access_key_id: String,
-        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
-        secret_access_key: String,
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
-        /// `CLIENT_ID:USERNAME:PASSWORD`: sign in once first and use its refresh token as `{refresh}`.
-        #[arg(long)]
-        refresh_from: Option<String>,
-    },
-    /// The token endpoint under load. `--grant client_credentials`: creates a resource server and
-    /// a machine client in --pool, then requests access tokens at a fixed concurrency.
-    /// `--grant authorization_code`: creates a user and a web client, signs in once through the
-    /// hosted page, then for --seconds gets codes from /oauth2/authorize with the session cookie
-    /// (PKCE S256), and exchanges every code at the token endpoint at a fixed concurrency.
-    Oauth {
-        #[arg(long, default_value = "client_credentials")]
-        grant: String,
-        #[arg(long, default_value = "http://127.0.0.1:9229")]
-        endpoint: String,
-        #[arg(long)]
-        pool: String,
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
-        access_key_id: String,
-        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
-        secret_access_key: String,
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
-    },
-    /// The raw Argon2id rate on this machine's cores: --threads threads hash for --seconds
-    /// (the yardstick of password sign-ins, measured the way they run: in parallel).
-    Argon2 {
-        #[arg(long, default_value_t = 2)]
-        threads: usize,
-        /// `hash` (a fresh hash each time, as the library computes it) or `verify` (cognate's
-        /// verification, which keeps its Argon2 memory per thread).
-        #[arg(long, default_value = "hash")]
-        mode: String,
-        #[arg(long, default_value_t = 5)]
-        seconds: u64,
-    },
-    /// SRP sign-ins under load: creates an SRP client and --users users in --pool, then signs
-    /// them in with USER_SRP_AUTH and PASSWORD_VERIFIER at a fixed concurrency.
-    Srp {
-        #[arg(long, default_value = "http://127.0.0.1:9229")]
-        endpoint: String,
-        #[arg(long)]
-        pool: String,
-        #[arg(long, default_value_t = 20)]
-        users: usize,
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
-        access_key_id: String,
-        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
-        secret_access_key: String,
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
-    },
-    /// Cognito Sync under load: UpdateRecords per second (one identity and dataset per worker),
-    /// then push latency from a writer on --endpoint to a listener on --listen-endpoint.
-    Sync {
-        #[arg(long, default_value = "http://127.0.0.1:9229")]
-        endpoint: String,
-        /// Where the listening device connects (another node of the cluster) [default: --endpoint].
-        #[arg(long)]
-        listen_endpoint: Option<String>,
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        /// How many changes the push-latency phase writes, one at a time.
-        #[arg(long, default_value_t = 500)]
-        writes: usize,
-        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
-        access_key_id: String,
-        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
-        secret_access_key: String,
-    },
-    /// Sign-ins with a password and an authenticator code (two calls each) in --pool: sets the
-    /// pool's TOTP factor, a client and --users enrolled users; then the raw Argon2id
-    /// verification rate, measured in the same run.
-    Totp {
-        #[arg(long, default_value = "http://127.0.0.1:9229")]
-        endpoint: String,
-        #[arg(long)]
-        pool: String,
-        #[arg(long, default_value_t = 200)]
-        users: usize,
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
-        access_key_id: String,
-        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
-        secret_access_key: String,
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
-    },
-    /// Sign-ins with a passkey (two calls each) in --pool: lets the pool take passkeys (relying
-    /// party `localhost`), a client and --users users with an ES256 passkey of a software
-    /// authenticator; then the raw cost of one ES256 verification and two RS256 token
-    /// signatures, measured in the same run.
-    Passkey {
-        #[arg(long, default_value = "http://127.0.0.1:9229")]
-        endpoint: String,
-        #[arg(long)]
-        pool: String,
-        #[arg(long, default_value_t = 50)]
-        users: usize,
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
-        access_key_id: String,
-        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
-        secret_access_key: String,
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
-    },
-    /// The enhanced flow under load: sets up an IAM role and an identity pool over a seeded user
-    /// pool, signs in --users seeded users, then each request pair is GetId followed by
-    /// GetCredentialsForIdentity with a user's ID token.
-    Identity {
-        #[arg(long, default_value = "http://127.0.0.1:9229")]
-        endpoint: String,
-        /// The seeded pool and client (`cognate-load seed` prints them).
-        #[arg(long)]
-        pool: String,
-        #[arg(long)]
-        client: String,
-        #[arg(long, default_value_t = 200)]
-        users: usize,
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
-        access_key_id: String,
-        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
-        secret_access_key: String,
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
-    },
-}
+mod cli;
+use cli::{Cli, Command};
+mod trigger_load;
+mod import_load;
 
 #[tokio::main]
 async fn main() {
@@ -298,6 +107,16 @@ async fn main() {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             assert!(listen_endpoint.as_deref().is_none_or(is_loopback), "cognate-load only sends traffic to loopback addresses");
             sync_load::run(endpoint, listen_endpoint, concurrency, Duration::from_secs(seconds.min(600)), writes, access_key_id, secret_access_key).await
+        }
+        Command::Triggers { endpoint, pool, lambda_listen, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
+            assert!(is_loopback(&endpoint) && is_loopback(&format!("http://{lambda_listen}")), "cognate-load only uses loopback addresses");
+            let signer = Signer { access_key_id, secret_access_key, region };
+            trigger_load::run(&endpoint, &signer, &pool, &lambda_listen, users, concurrency, Duration::from_secs(seconds.min(600))).await
+        }
+        Command::Import { endpoint, pool, rows, server_pid, access_key_id, secret_access_key, region } => {
+            assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
+            let signer = Signer { access_key_id, secret_access_key, region };
+            import_load::run(&endpoint, &signer, &pool, rows, server_pid).await
         }
         Command::Identity { endpoint, pool, client, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");

@@ -36,24 +36,15 @@ pub struct App {
     pub generated_root_credentials: bool,
 }
 
-const MASTER_KEY_CHECK: &str = "master-key-check";
+pub(crate) const MASTER_KEY_CHECK: &str = "master-key-check";
 
 pub async fn build_app(config: Config) -> Result<App, String> {
     build_app_with_clock(config, Arc::new(SystemClock)).await
 }
 
 pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<App, String> {
-    prepare_data_dir(&config.data_dir)?;
-    if let Some(path) = sqlite_path(&config.database_url) {
-        make_private_database(Path::new(&path))?;
-    }
-    let master_key = match &config.master_key {
-        Some(text) => MasterKey::parse(&text.0)?,
-        None => load_or_create_master_key(&config.data_dir.join("master.key"))?,
-    };
-    let store = SqlStore::connect(&config.database_url).await.map_err(|error| format!("opening the database: {error}"))?;
+    let (store, master_key) = open_store(&config).await?;
     let store: Arc<dyn Store> = Arc::new(store);
-    check_master_key(store.as_ref(), &master_key).await?;
     let (root, generated_root_credentials) = match &config.root_credentials {
         Some((access_key_id, secret)) => {
             (RootCredentials { access_key_id: access_key_id.clone(), secret_access_key: secret.clone() }, false)
@@ -184,6 +175,22 @@ fn aws_apis() -> AwsApis {
         Arc::new(crate::api::sts::StsApi),
         Arc::new(crate::api::iam::IamApi),
     ]))
+}
+
+/// The configured database, migrated, and the master key, checked against the one the database
+/// was created with (the data directory made first for SQLite).
+pub async fn open_store(config: &Config) -> Result<(SqlStore, MasterKey), String> {
+    prepare_data_dir(&config.data_dir)?;
+    if let Some(path) = sqlite_path(&config.database_url) {
+        make_private_database(Path::new(&path))?;
+    }
+    let master_key = match &config.master_key {
+        Some(text) => MasterKey::parse(&text.0)?,
+        None => load_or_create_master_key(&config.data_dir.join("master.key"))?,
+    };
+    let store = SqlStore::connect(&config.database_url).await.map_err(|error| format!("opening the database: {error}"))?;
+    check_master_key(&store, &master_key).await?;
+    Ok((store, master_key))
 }
 
 /// Every node of a cluster must use the same master key: the first node stores a value sealed

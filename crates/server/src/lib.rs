@@ -19,4 +19,5 @@ pub mod serve;
 pub mod smtp;
 pub mod state;
 pub mod stream_sink;
+pub mod transfer;
 pub mod web;

@@ -1,5 +1,5 @@
 #![forbid(unsafe_code)]
-//! The `cognate` binary: `serve`, `check-config` and `migrate`.
+//! The `cognate` binary: `serve`, `check-config`, `migrate`, `export` and `import`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -24,6 +24,21 @@ enum Command {
     CheckConfig(ConfigArgs),
     /// Apply pending database migrations and exit.
     Migrate(ConfigArgs),
+    /// Write the whole database (the configured one) to a file: every pool, client, group, user,
+    /// signing key, identity pool, identity, role, policy and sync dataset.
+    Export(TransferArgs),
+    /// Read a file of `cognate export` into the configured database, which must be empty; the
+    /// master key must be the source's.
+    Import(TransferArgs),
+}
+
+#[derive(clap::Args)]
+struct TransferArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// The export file.
+    #[arg(long)]
+    file: std::path::PathBuf,
 }
 
 fn init_logging() {
@@ -44,6 +59,8 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::CheckConfig(args) => Config::resolve(args).map(|config| println!("{config:#?}")),
         Command::Migrate(args) => migrate(args).await,
+        Command::Export(args) => export(args).await,
+        Command::Import(args) => import(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -63,6 +80,29 @@ async fn migrate(args: ConfigArgs) -> Result<(), String> {
     let applied = store.applied_migrations().await.map_err(|error| error.to_string())?;
     println!("database is at migration {}", applied.last().copied().unwrap_or(0));
     Ok(())
+}
+
+async fn export(args: TransferArgs) -> Result<(), String> {
+    let config = Config::resolve(args.config)?;
+    let (store, _) = cognate_server::app::open_store(&config).await?;
+    let file = std::fs::File::create(&args.file).map_err(|error| format!("creating {}: {error}", args.file.display()))?;
+    let counts = cognate_server::transfer::export(&store, &mut std::io::BufWriter::new(file)).await?;
+    report("exported", &counts);
+    Ok(())
+}
+
+async fn import(args: TransferArgs) -> Result<(), String> {
+    let config = Config::resolve(args.config)?;
+    let (store, master_key) = cognate_server::app::open_store(&config).await?;
+    let file = std::fs::File::open(&args.file).map_err(|error| format!("opening {}: {error}", args.file.display()))?;
+    let counts = cognate_server::transfer::import(&store, &master_key, std::io::BufReader::new(file)).await?;
+    report("imported", &counts);
+    Ok(())
+}
+
+fn report(done: &str, counts: &cognate_server::transfer::Counts) {
+    let parts: Vec<String> = counts.iter().filter(|(_, rows)| *rows > 0).map(|(table, rows)| format!("{table} {rows}")).collect();
+    println!("{done}: {}", parts.join(", "));
 }
 
 async fn serve(args: ConfigArgs) -> Result<(), String> {

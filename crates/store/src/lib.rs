@@ -15,6 +15,7 @@ mod pools;
 mod records;
 mod sync;
 mod tokens;
+pub mod transfer;
 mod tx;
 mod users;
 #[cfg(any(test, feature = "test-support"))]

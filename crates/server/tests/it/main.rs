@@ -23,6 +23,7 @@ mod pools;
 mod refresh;
 mod sign_up;
 mod tidy;
+mod transfer;
 pub mod sync_push;
 mod trust;
 mod protocol;
