@@ -367,7 +367,12 @@ def main():
                                                                    ChallengeResponses={"USERNAME": "ghost", "ANSWER": "5"}))
         check(f"and is never signed in ({code})", code == "NotAuthorizedException")
         check("amazon-cognito-identity-js: initiateAuth with CUSTOM_AUTH and sendCustomChallengeAnswer",
-              node("custom_auth_cognito_js.mjs", endpoint + "/", custom_pool, custom_client, "fay"))
+              node("custom_auth_cognito_js.mjs", endpoint + "/", custom_pool, custom_client, "fay", PASSWORD))
+        srp_rounds = [e["event"]["request"]["session"] for e in events("define_auth_challenge")
+                      if e["event"]["request"]["session"][:1] == [{"challengeName": "SRP_A", "challengeResult": True}]]
+        check("DefineAuthChallenge sees SRP_A, then PASSWORD_VERIFIER before the custom rounds",
+              [{"challengeName": "SRP_A", "challengeResult": True}, {"challengeName": "PASSWORD_VERIFIER", "challengeResult": True}] in
+              [rounds[:2] for rounds in srp_rounds])
 
         # UserMigration and PostConfirmation.
         migration_pool = idp.create_user_pool(PoolName="migration", AutoVerifiedAttributes=["email"], LambdaConfig={

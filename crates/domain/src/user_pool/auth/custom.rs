@@ -4,7 +4,9 @@
 //! CUSTOM_CHALLENGE (its public parameters go to the client, its private ones stay sealed in the
 //! session); VerifyAuthChallengeResponse judges the answer, and the round is added to the history.
 //! A user who does not exist (when the client hides that) goes through the same rounds with
-//! `userNotFound`, and is never signed in.
+//! `userNotFound`, and is never signed in. With `CHALLENGE_NAME: SRP_A`, the password comes first:
+//! DefineAuthChallenge asks for PASSWORD_VERIFIER (USER_SRP_AUTH's answer), and the rounds go on
+//! from a history of SRP_A and PASSWORD_VERIFIER.
 
 use super::*;
 use crate::user_pool::mfa::session::Step;
@@ -15,19 +17,55 @@ const MAX_ROUNDS: usize = 10;
 /// The sealing context of a custom challenge's private parameters.
 const PRIVATE_CONTEXT: &str = "custom-challenge";
 
+/// What DefineAuthChallenge decided.
+enum Defined {
+    Tokens,
+    Fail,
+    Challenge(String),
+}
+
 impl UserPoolService {
     /// InitiateAuth's CUSTOM_AUTH: the first DefineAuthChallenge, with an empty history.
     pub(crate) async fn custom_auth(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
         let username = parameter(parameters, "USERNAME")?;
-        if parameters.get("CHALLENGE_NAME").is_some_and(|name| name == "SRP_A") {
-            return Err(DomainError::NotImplemented("SRP_A inside a custom authentication flow is not implemented by cognate yet.".into()));
-        }
         let secret_hash = parameters.get("SECRET_HASH").map(String::as_str);
         let user = self.find_signing_in_user(pool, client, username, ClientProof::SecretHash(secret_hash)).await?;
+        if parameters.get("CHALLENGE_NAME").is_some_and(|name| name == "SRP_A") {
+            // The password first (SRP), then custom challenges: DefineAuthChallenge sees SRP_A
+            // and is to ask for PASSWORD_VERIFIER, whose answer continues the rounds.
+            let history = vec![json!({"challengeName": "SRP_A", "challengeResult": true})];
+            return match self.define(pool, client, username, user.as_ref(), &history).await? {
+                Defined::Challenge(name) if name == "PASSWORD_VERIFIER" => self.srp_start(pool, client, parameters, true).await,
+                Defined::Fail => Err(incorrect_credentials()),
+                Defined::Tokens | Defined::Challenge(_) => Err(invalid_response(
+                    Trigger::DefineAuthChallenge,
+                    "after SRP_A the next challenge must be PASSWORD_VERIFIER",
+                )),
+            };
+        }
         if let Some(user) = &user {
             self.pre_authentication(pool, &client.client_id, user).await?;
         }
         self.custom_round(pool, client, username, user.as_ref(), Vec::new()).await
+    }
+
+    /// DefineAuthChallenge on a history: what it decides.
+    async fn define(&self, pool: &UserPool, client: &AppClient, username: &str, user: Option<&User>, history: &[Value]) -> DomainResult<Defined> {
+        let request = Self::custom_request(user, history);
+        let source = "DefineAuthChallenge_Authentication";
+        let Some(defined) = self.run_trigger(pool, Trigger::DefineAuthChallenge, source, username, Some(&client.client_id), request).await? else {
+            return Err(DomainError::InvalidParameter("Custom auth lambda trigger is not configured for the user pool.".into()));
+        };
+        if response_flag(&defined, "failAuthentication", Trigger::DefineAuthChallenge)? {
+            return Ok(Defined::Fail);
+        }
+        if response_flag(&defined, "issueTokens", Trigger::DefineAuthChallenge)? {
+            return Ok(Defined::Tokens);
+        }
+        match defined.get("challengeName").and_then(Value::as_str) {
+            Some(name) => Ok(Defined::Challenge(name.to_string())),
+            None => Err(invalid_response(Trigger::DefineAuthChallenge, "neither issueTokens, failAuthentication nor a challengeName")),
+        }
     }
 
     /// The event attributes of a custom round's user (none for a user who does not exist).
@@ -42,31 +80,23 @@ impl UserPoolService {
 
     /// One round: DefineAuthChallenge on the history, then tokens, a refusal, or the next
     /// challenge (CreateAuthChallenge).
-    async fn custom_round(&self, pool: &UserPool, client: &AppClient, username: &str, user: Option<&User>, history: Vec<Value>) -> DomainResult<AuthOutcome> {
+    pub(super) async fn custom_round(&self, pool: &UserPool, client: &AppClient, username: &str, user: Option<&User>, history: Vec<Value>) -> DomainResult<AuthOutcome> {
         if history.len() >= MAX_ROUNDS {
             return Err(incorrect_credentials());
         }
-        let request = Self::custom_request(user, &history);
-        let source = "DefineAuthChallenge_Authentication";
-        let Some(defined) = self.run_trigger(pool, Trigger::DefineAuthChallenge, source, username, Some(&client.client_id), request).await? else {
-            return Err(DomainError::InvalidParameter("Custom auth lambda trigger is not configured for the user pool.".into()));
-        };
-        if response_flag(&defined, "failAuthentication", Trigger::DefineAuthChallenge)? {
-            return Err(incorrect_credentials());
-        }
-        if response_flag(&defined, "issueTokens", Trigger::DefineAuthChallenge)? {
-            let user = user.ok_or_else(incorrect_credentials)?;
-            let user = self.signing_in_user(pool, user).await?;
-            return self.finish_sign_in(pool, client, &user, &Progress::at(self.now())).await;
-        }
-        match defined.get("challengeName").and_then(Value::as_str) {
-            Some("CUSTOM_CHALLENGE") => {}
-            Some(other) => {
+        match self.define(pool, client, username, user, &history).await? {
+            Defined::Fail => return Err(incorrect_credentials()),
+            Defined::Tokens => {
+                let user = user.ok_or_else(incorrect_credentials)?;
+                let user = self.signing_in_user(pool, user).await?;
+                return self.finish_sign_in(pool, client, &user, &Progress::at(self.now())).await;
+            }
+            Defined::Challenge(name) if name == "CUSTOM_CHALLENGE" => {}
+            Defined::Challenge(other) => {
                 return Err(DomainError::NotImplemented(format!(
-                    "DefineAuthChallenge asked for {other}; cognate runs CUSTOM_CHALLENGE rounds only in a custom flow yet."
+                    "DefineAuthChallenge asked for {other}; cognate runs CUSTOM_CHALLENGE rounds (and PASSWORD_VERIFIER after SRP_A) in a custom flow."
                 )))
             }
-            None => return Err(invalid_response(Trigger::DefineAuthChallenge, "neither issueTokens, failAuthentication nor a challengeName")),
         }
         let mut request = Self::custom_request(user, &history);
         request["challengeName"] = json!("CUSTOM_CHALLENGE");

@@ -35,7 +35,7 @@ impl UserPoolService {
             }
             (Some(AuthFlow::UserSrpAuth), _) => {
                 require_flow(&client, ExplicitAuthFlow::AllowUserSrpAuth)?;
-                self.srp_start(&pool, &client, parameters).await
+                self.srp_start(&pool, &client, parameters, false).await
             }
             (Some(AuthFlow::UserAuth), _) => {
                 require_flow(&client, ExplicitAuthFlow::AllowUserAuth)?;

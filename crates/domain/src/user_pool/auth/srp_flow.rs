@@ -6,7 +6,8 @@ use super::*;
 impl UserPoolService {
     /// USER_SRP_AUTH, first step: answers PASSWORD_VERIFIER with the salt, B and a sealed
     /// SECRET_BLOCK that carries this attempt's state (so the answer may come without Session).
-    pub(crate) async fn srp_start(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
+    /// `custom`: inside CUSTOM_AUTH, where the answer continues the custom rounds.
+    pub(crate) async fn srp_start(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>, custom: bool) -> DomainResult<AuthOutcome> {
         let username = parameter(parameters, "USERNAME")?;
         let a_hex = parameter(parameters, "SRP_A")?;
         let user = self.find_signing_in_user(pool, client, username, ClientProof::SecretHash(parameters.get("SECRET_HASH").map(String::as_str))).await?;
@@ -35,6 +36,7 @@ impl UserPoolService {
             "b": crate::srp::to_hex(&challenge.b),
             "big_b": crate::srp::to_hex(&challenge.big_b),
             "expires_ms": expires_ms,
+            "custom": custom,
         });
         let secret_block = BASE64.encode(self.master_key.seal(state.to_string().as_bytes(), SRP_BLOCK_CONTEXT));
         self.store
@@ -105,6 +107,14 @@ impl UserPoolService {
             None => None,
         };
         let signature_ok = expected.is_some_and(|expected| constant_time_eq(expected.as_bytes(), signature.as_bytes()));
+        if state.get("custom") == Some(&Value::Bool(true)) {
+            let user = self.record_first_factor(pool, user, signature_ok && fresh, false).await?;
+            let history = vec![
+                json!({"challengeName": "SRP_A", "challengeResult": true}),
+                json!({"challengeName": "PASSWORD_VERIFIER", "challengeResult": true}),
+            ];
+            return self.custom_round(pool, client, &user.username.clone(), Some(&user), history).await;
+        }
         self.after_first_factor(pool, client, user, signature_ok && fresh, device).await
     }
 }

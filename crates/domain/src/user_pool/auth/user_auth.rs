@@ -164,7 +164,7 @@ impl UserPoolService {
         }
         match factor {
             FirstFactor::Password => self.password_sign_in(pool, client, parameters).await,
-            FirstFactor::PasswordSrp => self.srp_start(pool, client, parameters).await,
+            FirstFactor::PasswordSrp => self.srp_start(pool, client, parameters, false).await,
             FirstFactor::WebAuthn => self.web_authn_challenge(pool, client, username, user.as_ref()).await,
             FirstFactor::EmailOtp | FirstFactor::SmsOtp => {
                 let code_factor = factor.code_factor().ok_or_else(|| DomainError::internal("a code factor without a code"))?;
