@@ -159,6 +159,24 @@ def message_triggers(idp, endpoint, key_id, secret, events):
     idp.confirm_sign_up(ClientId=sender_client, Username="quin", ConfirmationCode=event["request"]["code"])
     check("and the code it was given confirms the user", idp.admin_get_user(UserPoolId=sender_pool, Username="quin")["UserStatus"] == "CONFIRMED")
 
+    # The custom SMS sender, for a pool that verifies phone numbers; a failing sender loses nothing.
+    sms_pool = idp.create_user_pool(PoolName="sms-sender", AutoVerifiedAttributes=["phone_number"], LambdaConfig={
+        "CustomSMSSender": {"LambdaVersion": "V1_0", "LambdaArn": ARN.format("custom_sms_sender")},
+        "KMSKeyID": "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"})["UserPool"]["Id"]
+    sms_client = idp.create_user_pool_client(UserPoolId=sms_pool, ClientName="app")["UserPoolClient"]["ClientId"]
+    idp.sign_up(ClientId=sms_client, Username="rex", Password=PASSWORD, UserAttributes=[{"Name": "phone_number", "Value": "+14155550123"}])
+    [texted] = events("custom_sms_sender")
+    check("CustomSMSSender_SignUp gets the code (customSMSSenderRequestV1)",
+          texted["event"]["triggerSource"] == "CustomSMSSender_SignUp" and texted["event"]["request"]["type"] == "customSMSSenderRequestV1"
+          and texted["event"]["request"]["userAttributes"]["phone_number"] == "+14155550123" and not outbox(sms_pool))
+    idp.resend_confirmation_code(ClientId=sms_client, Username="rex", ClientMetadata={"fail": "throw"})
+    [kept] = outbox(sms_pool)
+    check("a sender that fails: the call succeeds and the message waits in the outbox",
+          events("custom_sms_sender")[-1]["event"]["triggerSource"] == "CustomSMSSender_ResendCode"
+          and kept["DeliveryMedium"] == "SMS" and kept["Destination"] == "+14155550123")
+    idp.confirm_sign_up(ClientId=sms_client, Username="rex", ConfirmationCode="".join(ch for ch in kept["Body"] if ch.isdigit())[-6:])
+    check("and its code confirms the user", idp.admin_get_user(UserPoolId=sms_pool, Username="rex")["UserStatus"] == "CONFIRMED")
+
 
 def hosted_sign_in(endpoint, pool_id, client_id, username, password):
     """Signs in on the hosted sign-in page with plain HTTP: the app's redirect (with a code) on
