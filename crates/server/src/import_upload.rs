@@ -98,12 +98,7 @@ pub async fn errors(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     if !crate::auth::root_basic::authorised(&state, &headers) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [("www-authenticate", "Basic realm=\"cognate\"")],
-            axum::Json(json!({ "message": "The root credentials are required, as HTTP Basic." })),
-        )
-            .into_response();
+        return crate::auth::root_basic::required();
     }
     let pool = match cognate_domain::ids::UserPoolId::parse(&pool_id) {
         Ok(pool) => pool,

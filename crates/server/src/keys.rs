@@ -16,12 +16,7 @@ use crate::state::{AppState, OperationName};
 
 pub async fn rotate(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
     let mut response = if !crate::auth::root_basic::authorised(&state, &headers) {
-        (
-            StatusCode::UNAUTHORIZED,
-            [("www-authenticate", "Basic realm=\"cognate\"")],
-            axum::Json(json!({ "message": "The root credentials are required, as HTTP Basic." })),
-        )
-            .into_response()
+        crate::auth::root_basic::required()
     } else {
         let pool_id = cognate_domain::ids::UserPoolId::parse(query.get("UserPoolId").map(String::as_str).unwrap_or(""));
         let rotated = match pool_id {

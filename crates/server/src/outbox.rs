@@ -18,12 +18,7 @@ use crate::aws::json::timestamp;
 
 pub async fn list(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
     if !crate::auth::root_basic::authorised(&state, &headers) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [("www-authenticate", "Basic realm=\"cognate\"")],
-            axum::Json(json!({ "message": "The root credentials are required, as HTTP Basic." })),
-        )
-            .into_response();
+        return crate::auth::root_basic::required();
     }
     let limit = match query.get("Limit").map(|text| text.parse::<u32>()) {
         None => 50,

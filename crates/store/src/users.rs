@@ -6,14 +6,7 @@ use super::*;
 impl UserStore for SqlStore {
     async fn insert_user(&self, record: &UserRecord) -> StoreResult<()> {
         let mut transaction = self.begin().await?;
-        let inserted = sqlx::query("INSERT INTO users (pool_id, username_key, sub, version, data) VALUES ($1, $2, $3, $4, $5)")
-            .bind(record.user.pool_id.as_str())
-            .bind(record.username_key.as_str())
-            .bind(record.user.sub.as_str())
-            .bind(record.user.version)
-            .bind(encode(&record.user)?)
-            .execute(transaction.conn())
-            .await;
+        let inserted = insert_user_row(&mut transaction, record).await?;
         match inserted {
             Ok(_) => {}
             Err(error) if is_unique_violation(&error) => {
@@ -35,14 +28,7 @@ impl UserStore for SqlStore {
             // A savepoint per user: a conflict undoes that user alone (PostgreSQL would otherwise
             // abort the whole transaction at the first one).
             sqlx::query("SAVEPOINT import_user").execute(transaction.conn()).await.map_err(backend)?;
-            let inserted = sqlx::query("INSERT INTO users (pool_id, username_key, sub, version, data) VALUES ($1, $2, $3, $4, $5)")
-                .bind(record.user.pool_id.as_str())
-                .bind(record.username_key.as_str())
-                .bind(record.user.sub.as_str())
-                .bind(record.user.version)
-                .bind(encode(&record.user)?)
-                .execute(transaction.conn())
-                .await;
+            let inserted = insert_user_row(&mut transaction, record).await?;
             let outcome = match inserted {
                 Ok(_) => match Self::write_user_rows(&mut transaction, record).await {
                     Ok(()) => None,
@@ -177,4 +163,17 @@ impl UserStore for SqlStore {
             })
             .collect()
     }
+}
+
+/// The users row of a new user (its search values and aliases are written apart); the outer
+/// error is one of encoding, the inner the database's answer.
+async fn insert_user_row(transaction: &mut Tx, record: &UserRecord) -> StoreResult<Result<sqlx::any::AnyQueryResult, sqlx::Error>> {
+    Ok(sqlx::query("INSERT INTO users (pool_id, username_key, sub, version, data) VALUES ($1, $2, $3, $4, $5)")
+        .bind(record.user.pool_id.as_str())
+        .bind(record.username_key.as_str())
+        .bind(record.user.sub.as_str())
+        .bind(record.user.version)
+        .bind(encode(&record.user)?)
+        .execute(transaction.conn())
+        .await)
 }
