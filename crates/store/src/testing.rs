@@ -83,7 +83,7 @@ fn start() -> Result<Server, String> {
     )?;
     let port = free_port()?;
     let options = format!(
-        "-p {port} -h 127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        "-p {port} -h 127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000",
         base.display()
     );
     let log = base.join("postgres.log").to_string_lossy().to_string();
