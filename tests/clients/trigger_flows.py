@@ -416,6 +416,15 @@ def main():
         location, error = hosted_sign_in(endpoint, migration_pool, hosted_client, "lou", "Legacy-Pass-1")
         check(f"UserMigration brings in a user who signs in on the hosted page ({error})", location and "code=" in location
               and idp.admin_get_user(UserPoolId=migration_pool, Username="lou")["UserStatus"] == "CONFIRMED")
+        idp.set_user_pool_mfa_config(UserPoolId=migration_pool, SmsMfaConfiguration={"SmsAuthenticationMessage": "Code {####}"},
+                                     MfaConfiguration="OPTIONAL")
+        code, _, lex = attempt(lambda: sign_in("lex", "Legacy-Pass-1"))
+        check(f"enableSMSMFA turns SMS MFA on for the migrated user, whose sign-in then asks for the code ({code})",
+              lex.get("ChallengeName") == "SMS_MFA"
+              and idp.admin_get_user(UserPoolId=migration_pool, Username="lex").get("UserMFASettingList") == ["SMS_MFA"])
+        code, _, _ = attempt(lambda: sign_in("ned", "Legacy-Pass-1"))
+        check(f"a messageAction that is neither SUPPRESS nor RESEND is an invalid answer ({code})",
+              code == "InvalidLambdaResponseException" and not idp.list_users(UserPoolId=migration_pool, Filter='username = "ned"')["Users"])
         code, message, _ = attempt(lambda: sign_in("zed", "Whatever-1"))
         check(f"a user the legacy directory refuses is not created ({code}: {message})",
               code == "UserLambdaValidationException" and message == "UserMigration failed with error Bad password."

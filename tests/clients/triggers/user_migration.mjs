@@ -5,6 +5,8 @@ const legacy = {
   leo: { password: "Legacy-Pass-1", email: "leo@legacy.example" },
   lia: { password: "Legacy-Pass-2", email: "lia@legacy.example" },
   lou: { password: "Legacy-Pass-1", email: "lou@legacy.example" },
+  lex: { password: "Legacy-Pass-1", email: "lex@legacy.example", phone: "+14155550199" },
+  ned: { password: "Legacy-Pass-1", email: "ned@legacy.example", action: "SHOUT" },
 };
 
 export const handler = async (event) => {
@@ -15,7 +17,13 @@ export const handler = async (event) => {
     }
     event.response.userAttributes = { email: found.email, email_verified: "true" };
     event.response.finalUserStatus = "CONFIRMED";
-    event.response.messageAction = "SUPPRESS";
+    event.response.messageAction = found.action ?? "SUPPRESS";
+    if (found.phone) {
+      event.response.userAttributes.phone_number = found.phone;
+      event.response.userAttributes.phone_number_verified = "true";
+      event.response.enableSMSMFA = true;
+      event.response.desiredDeliveryMediums = ["SMS"];
+    }
   } else if (event.triggerSource === "UserMigration_ForgotPassword") {
     if (!found) {
       throw new Error("User not found");

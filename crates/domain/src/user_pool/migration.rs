@@ -4,17 +4,21 @@
 
 use serde_json::{json, Value};
 
-use super::triggers::{client_metadata, invalid_response, Trigger};
+use super::triggers::{client_metadata, invalid_response, response_flag, Trigger};
 use super::{Attribute, User, UserPool, UserPoolService, UserStatus};
 use crate::error::{DomainError, DomainResult};
 use crate::store::{ConflictOn, StoreError};
 
-/// What UserMigration answers for a user it knows: the attributes, and whether the user may
-/// sign in with the password given (`CONFIRMED`) or must reset it (`RESET_REQUIRED`).
+/// What UserMigration answers for a user it knows: the attributes, whether the user may sign in
+/// with the password given (`CONFIRMED`) or must reset it (`RESET_REQUIRED`), whether an alias
+/// another user holds moves to this one (`forceAliasCreation`), and whether SMS MFA is on
+/// (`enableSMSMFA`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migrated {
     pub attributes: Vec<Attribute>,
     pub reset_required: bool,
+    pub force_alias_creation: bool,
+    pub sms_mfa: bool,
 }
 
 impl UserPoolService {
@@ -43,7 +47,24 @@ impl UserPoolService {
             Some("RESET_REQUIRED") => true,
             Some(_) => return Err(invalid("finalUserStatus is neither CONFIRMED nor RESET_REQUIRED")),
         };
-        Ok(Some(Migrated { attributes, reset_required }))
+        // The welcome message these ask for is not sent (a migrated user is sent nothing); the
+        // values are still checked as Cognito checks them.
+        match response.get("messageAction") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(action)) if action == "SUPPRESS" || action == "RESEND" => {}
+            Some(_) => return Err(invalid("messageAction is neither SUPPRESS nor RESEND")),
+        }
+        match response.get("desiredDeliveryMediums") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(media)) if media.iter().all(|medium| medium == "EMAIL" || medium == "SMS") => {}
+            Some(_) => return Err(invalid("desiredDeliveryMediums holds something other than EMAIL and SMS")),
+        }
+        let force_alias_creation = response_flag(&response, "forceAliasCreation", Trigger::UserMigration)?;
+        let sms_mfa = response_flag(&response, "enableSMSMFA", Trigger::UserMigration)?;
+        if sms_mfa && !attributes.iter().any(|attribute| attribute.name == "phone_number") {
+            return Err(invalid("enableSMSMFA is true and userAttributes has no phone_number"));
+        }
+        Ok(Some(Migrated { attributes, reset_required, force_alias_creation, sms_mfa }))
     }
 }
 
@@ -60,6 +81,12 @@ impl UserPoolService {
         let mut user = User::new(&pool.id, canonical, sub, attributes, status, self.now());
         if let Some(password) = password {
             self.set_password(pool, &mut user, password).await?;
+        }
+        if migrated.sms_mfa {
+            user.mfa.enabled.push(crate::user_pool::mfa::MfaFactor::Sms);
+        }
+        if migrated.force_alias_creation {
+            self.release_aliases(pool, &user).await?;
         }
         match self.store.insert_user(&self.user_record(pool, &user)).await {
             Ok(()) => Ok(Some(user)),
