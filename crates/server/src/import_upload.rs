@@ -49,9 +49,10 @@ pub async fn upload(
     let (Some(date), Some(signature)) = (query.get("X-Amz-Date"), query.get("X-Amz-Signature")) else {
         return s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Query-string authentication requires X-Amz-Date and X-Amz-Signature.");
     };
-    if let Err(error) = state.user_pools.begin_import_upload(&pool_id, &job_id, date, signature).await {
-        return from_domain(error);
-    }
+    let upload_id = match state.user_pools.begin_import_upload(&pool_id, &job_id, date, signature).await {
+        Ok(upload_id) => upload_id,
+        Err(error) => return from_domain(error),
+    };
     let mut piece: Vec<u8> = Vec::with_capacity(CSV_PIECE_BYTES);
     let (mut pieces, mut total) = (0u32, 0u64);
     loop {
@@ -71,7 +72,7 @@ pub async fn upload(
             piece.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
             if piece.len() == CSV_PIECE_BYTES {
-                if let Err(error) = state.user_pools.store_import_piece(&pool_id, &job_id, pieces, &piece).await {
+                if let Err(error) = state.user_pools.store_import_piece(&pool_id, &job_id, &upload_id, pieces, &piece).await {
                     return from_domain(error);
                 }
                 pieces += 1;
@@ -80,12 +81,12 @@ pub async fn upload(
         }
     }
     if !piece.is_empty() {
-        if let Err(error) = state.user_pools.store_import_piece(&pool_id, &job_id, pieces, &piece).await {
+        if let Err(error) = state.user_pools.store_import_piece(&pool_id, &job_id, &upload_id, pieces, &piece).await {
             return from_domain(error);
         }
         pieces += 1;
     }
-    match state.user_pools.finish_import_upload(&pool_id, &job_id, pieces, total).await {
+    match state.user_pools.finish_import_upload(&pool_id, &job_id, &upload_id, pieces, total).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(error) => from_domain(error),
     }

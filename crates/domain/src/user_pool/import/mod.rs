@@ -42,6 +42,10 @@ pub struct UserImportJob {
     pub completion_message: Option<String>,
     /// The pieces of the uploaded file and its size; None before an upload.
     pub upload: Option<(u32, u64)>,
+    /// The upload whose pieces those are (each PUT writes pieces of its own, so two at once
+    /// never mix; the last to finish is the file).
+    #[serde(default)]
+    pub upload_id: Option<String>,
 }
 
 impl Document for UserImportJob {
@@ -85,6 +89,14 @@ fn job_scope(pool_id: &str, job_id: &str) -> String {
     format!("{pool_id}/{job_id}")
 }
 
+/// Where the pieces of one upload of a job are kept.
+fn upload_scope(pool_id: &str, job_id: &str, upload_id: &str) -> String {
+    format!("{pool_id}/{job_id}/{upload_id}")
+}
+
+/// How long an upload's pieces are kept at most: past the day a job has to start, and its run.
+const PIECES_KEPT_MS: i64 = 2 * START_WITHIN_MS;
+
 fn not_found(job_id: &str) -> DomainError {
     DomainError::NotFound(format!("Import job {job_id} does not exist."))
 }
@@ -122,6 +134,7 @@ impl UserPoolService {
             failed: 0,
             completion_message: None,
             upload: None,
+            upload_id: None,
         };
         self.store.write_records(&[job.insert()?]).await?;
         let url = self.upload_url(&job, now / 1000);
@@ -142,9 +155,9 @@ impl UserPoolService {
         hex::encode(self.master_key.mac(UPLOAD_MAC, format!("{pool_id}/{job_id}/{date}/{UPLOAD_VALIDITY_SECONDS}").as_bytes()))
     }
 
-    /// Checks an upload's pre-signed URL and clears any earlier upload of the job: the job
-    /// must still be `Created`, the signature right and the URL not expired.
-    pub async fn begin_import_upload(&self, pool_id: &str, job_id: &str, date: &str, signature: &str) -> DomainResult<()> {
+    /// Checks an upload's pre-signed URL (the job must still be `Created`, the signature right and
+    /// the URL not expired); answers the id the upload's pieces are kept under.
+    pub async fn begin_import_upload(&self, pool_id: &str, job_id: &str, date: &str, signature: &str) -> DomainResult<String> {
         let expected = self.upload_signature(pool_id, job_id, date);
         if !constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
             return Err(DomainError::NotAuthorized("The request signature does not match.".into()));
@@ -157,35 +170,45 @@ impl UserPoolService {
         if job.status != "Created" {
             return Err(DomainError::PreconditionNotMet(format!("Import job {job_id} is {}; its file can no longer be changed.", job.status)));
         }
-        self.clear_upload(&job).await
+        Ok(crate::ids::new_uuid())
     }
 
-    /// Stores piece `index` of a job's file.
-    pub async fn store_import_piece(&self, pool_id: &str, job_id: &str, index: u32, bytes: &[u8]) -> DomainResult<()> {
+    /// Stores piece `index` of an upload of a job's file (purged after two days if the upload
+    /// never finishes).
+    pub async fn store_import_piece(&self, pool_id: &str, job_id: &str, upload_id: &str, index: u32, bytes: &[u8]) -> DomainResult<()> {
         use base64::Engine;
         let piece = CsvPiece { data: base64::engine::general_purpose::STANDARD.encode(bytes) };
-        self.store.write_records(&[piece.put_at(&job_scope(pool_id, job_id), &format!("{index:08}"), None)?]).await?;
+        let scope = upload_scope(pool_id, job_id, upload_id);
+        self.store.write_records(&[piece.put_at(&scope, &format!("{index:08}"), Some(self.now() + PIECES_KEPT_MS))?]).await?;
         Ok(())
     }
 
-    /// Records a finished upload of `pieces` pieces and `bytes` bytes (compare-and-set: a job
-    /// started meanwhile keeps the file it started with).
-    pub async fn finish_import_upload(&self, pool_id: &str, job_id: &str, pieces: u32, bytes: u64) -> DomainResult<()> {
+    /// Records a finished upload of `pieces` pieces and `bytes` bytes as the job's file
+    /// (compare-and-set: a job started meanwhile keeps the file it started with); the pieces of
+    /// the file it replaces are removed.
+    pub async fn finish_import_upload(&self, pool_id: &str, job_id: &str, upload_id: &str, pieces: u32, bytes: u64) -> DomainResult<()> {
+        let mut replaced = None;
         let changed = self
             .store
             .change_record_of(pool_id, job_id, |job: &mut UserImportJob| {
                 if job.status != "Created" {
                     return Err(DomainError::PreconditionNotMet(format!("Import job {job_id} has already started.")));
                 }
+                replaced = job.upload_id.replace(upload_id.to_string());
                 job.upload = Some((pieces, bytes));
                 Ok(())
             })
             .await?;
-        changed.map(|_| ()).ok_or_else(|| not_found(job_id))
+        changed.ok_or_else(|| not_found(job_id))?;
+        if let Some(replaced) = replaced {
+            self.remove_pieces(pool_id, job_id, &replaced).await?;
+        }
+        Ok(())
     }
 
-    async fn clear_upload(&self, job: &UserImportJob) -> DomainResult<()> {
-        let scope = job_scope(&job.pool_id, &job.job_id);
+    /// Removes the pieces of one upload of a job.
+    pub(crate) async fn remove_pieces(&self, pool_id: &str, job_id: &str, upload_id: &str) -> DomainResult<()> {
+        let scope = upload_scope(pool_id, job_id, upload_id);
         self.store.write_records(&[crate::records::RecordWrite::DeleteScope { kind: CsvPiece::KIND, scope }]).await?;
         Ok(())
     }

@@ -5,7 +5,7 @@
 use base64::Engine;
 
 use super::csv::{CsvReader, Row};
-use super::{csv_header, job_scope, not_found, CsvPiece, ImportRowError, UserImportJob};
+use super::{csv_header, job_scope, not_found, upload_scope, CsvPiece, ImportRowError, UserImportJob};
 use crate::error::{DomainError, DomainResult};
 use crate::records::{Document, Records};
 use crate::store::ConflictOn;
@@ -44,6 +44,12 @@ impl UserPoolService {
             .await?
             .ok_or_else(|| not_found(job_id))?;
         let outcome = self.import_rows(&pool, &job).await;
+        // The file is read (or will not be): its pieces go.
+        if let Some(upload_id) = &job.upload_id {
+            if let Err(error) = self.remove_pieces(pool_id, job_id, upload_id).await {
+                tracing::warn!(pool_id, job_id, %error, "removing an import file's pieces; they expire in two days");
+            }
+        }
         let now = self.now();
         let finished = self
             .store
@@ -77,8 +83,10 @@ impl UserPoolService {
 
     /// Reads the job's file and imports its rows; true when the job was stopped.
     async fn import_rows(&self, pool: &UserPool, job: &UserImportJob) -> DomainResult<bool> {
-        let (pieces, _) = job.upload.ok_or_else(|| DomainError::PreconditionNotMet("No file has been uploaded.".into()))?;
-        let scope = job_scope(&job.pool_id, &job.job_id);
+        let (Some((pieces, _)), Some(upload_id)) = (job.upload, job.upload_id.as_deref()) else {
+            return Err(DomainError::PreconditionNotMet("No file has been uploaded.".into()));
+        };
+        let scope = upload_scope(&job.pool_id, &job.job_id, upload_id);
         let mut reader = CsvReader::new();
         let mut progress = Progress { header: None, batch: Vec::with_capacity(BATCH), errors: Vec::new(), kept_errors: 0, stopped: false };
         for index in 0..pieces {

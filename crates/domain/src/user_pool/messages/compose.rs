@@ -57,6 +57,16 @@ pub(crate) struct Draft {
     pub code: String,
 }
 
+impl Draft {
+    /// The message with its placeholders filled in: the code, the username, and no link.
+    fn filled(mut self, username: &str) -> Draft {
+        let fill = |text: &str| text.replace("{####}", &self.code).replace("{username}", username).replace("{##Click Here##}", "");
+        self.body = fill(&self.body);
+        self.subject = self.subject.as_deref().map(fill);
+        self
+    }
+}
+
 /// A composed message: either text ready to send, or the code for the pool's custom sender.
 #[derive(Debug, Clone)]
 pub(crate) struct Outgoing {
@@ -110,10 +120,7 @@ impl UserPoolService {
                 }
             }
         }
-        let fill = |text: &str| text.replace("{####}", &draft.code).replace("{username}", &user.username).replace("{##Click Here##}", "");
-        draft.body = fill(&draft.body);
-        draft.subject = draft.subject.as_deref().map(fill);
-        Ok(Outgoing { draft, custom_sender: false })
+        Ok(Outgoing { draft: draft.filled(&user.username), custom_sender: false })
     }
 
     /// Sends a composed message. The custom sender gets the event Cognito gives it
@@ -121,7 +128,7 @@ impl UserPoolService {
     /// `request.code`); when it fails or does not answer, the message goes the server's way
     /// instead, so it is not lost.
     pub(crate) async fn dispatch(&self, pool: &UserPool, user: &User, client_id: Option<&str>, outgoing: Outgoing) -> DomainResult<()> {
-        let Outgoing { mut draft, custom_sender } = outgoing;
+        let Outgoing { draft, custom_sender } = outgoing;
         if custom_sender {
             let trigger = sender(draft.medium);
             let kind = if draft.medium == "EMAIL" { "customEmailSenderRequestV1" } else { "customSMSSenderRequestV1" };
@@ -131,9 +138,8 @@ impl UserPoolService {
                 Ok(_) => return Ok(()),
                 Err(error) => {
                     tracing::error!(pool_id = %pool.id, username = %user.username, %error, "the custom sender failed; the message goes to the outbox");
-                    let fill = |text: &str| text.replace("{####}", &draft.code).replace("{username}", &user.username);
-                    draft.body = fill(&draft.body);
-                    draft.subject = draft.subject.as_deref().map(fill);
+                    let draft = draft.filled(&user.username);
+                    return self.send_message(pool, user, draft.medium, &draft.destination, draft.subject, draft.body).await;
                 }
             }
         }
