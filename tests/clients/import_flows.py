@@ -5,13 +5,17 @@ PreSignedUrl (with the header the documentation's curl sends), StartUserImportJo
 DescribeUserImportJob until the job ends, ListUserImportJobs, StopUserImportJob; the imported
 users (RESET_REQUIRED, reset by ForgotPassword), the rows kept with their errors, and the
 refusals (a forged URL, a job started twice); then `cognate export` and `cognate import` carry the
-whole deployment into a new data directory, where the users sign in. Prints 'N passed, N failed'."""
+whole deployment into a new data directory, where the users sign in, and into one with a master key
+of its own (every secret re-sealed; SRP sign-in through amazon-cognito-identity-js); and
+`cognate import --from-cognito` copies a pool from moto's Cognito (moto_server on loopback), its
+users' first passwords checked at the source. Prints 'N passed, N failed'."""
 
 import base64
 import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,6 +31,7 @@ import botocore.config
 
 from checks import Results, build_binary, check, error_code, free_port, start_server  # noqa: E402
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 ROLE = "arn:aws:iam::123456789012:role/CognitoImport"
 
 
@@ -47,6 +52,96 @@ def wait_for_end(idp, pool_id, job_id):
             return job
         time.sleep(0.1)
     return job
+
+def from_cognito(binary, work, port):
+    """`cognate import --from-cognito`: a pool on moto's Cognito copied with its clients, groups
+    and users (same ids, secrets and subs); a copied user's first password checked at the source."""
+    moto_port = free_port()
+    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    source_url = f"http://127.0.0.1:{moto_port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(source_url + "/moto-api/", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.1)
+    server = None
+    try:
+        keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        source = boto3.client("cognito-idp", region_name="eu-west-1", endpoint_url=source_url, **keys)
+        pool = source.create_user_pool(PoolName="live", AutoVerifiedAttributes=["email"], DeletionProtection="ACTIVE", Schema=[
+            {"Name": "plan", "AttributeDataType": "String", "Mutable": True}])["UserPool"]
+        pool_id = pool["Id"]
+        app = source.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=[
+            "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
+        backend = source.create_user_pool_client(UserPoolId=pool_id, ClientName="backend", GenerateSecret=True, ExplicitAuthFlows=[
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]
+        source.create_group(UserPoolId=pool_id, GroupName="admins", Description="Admins", Precedence=1)
+        for name, email in (("ann", "ann@example.com"), ("bob", "bob@example.com")):
+            source.admin_create_user(UserPoolId=pool_id, Username=name, MessageAction="SUPPRESS", UserAttributes=[
+                {"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}, {"Name": "custom:plan", "Value": "pro"}])
+            source.admin_set_user_password(UserPoolId=pool_id, Username=name, Password=f"{name.title()}-Pass-1", Permanent=True)
+        source.admin_create_user(UserPoolId=pool_id, Username="tess", TemporaryPassword="Temp-Pass-1", MessageAction="SUPPRESS")
+        source.admin_add_user_to_group(UserPoolId=pool_id, Username="ann", GroupName="admins")
+        subs = {user["Username"]: next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+                for user in source.list_users(UserPoolId=pool_id)["Users"]}
+
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("COGNATE_", "AWS_"))}
+        env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_ENDPOINT_URL": source_url})
+        data = os.path.join(work, "from-cognito")
+        copied = subprocess.run([binary, "import", "--data-dir", data, "--from-cognito", "--user-pool-id", pool_id],
+                                env=env, capture_output=True, text=True, timeout=120)
+        print(copied.stdout + copied.stderr, end="")
+        check(f"cognate import --from-cognito copies the pool ({copied.stdout.strip().splitlines()[-1:]})",
+              copied.returncode == 0 and "users 3" in copied.stdout and "clients 2" in copied.stdout and "groups 1" in copied.stdout)
+        again = subprocess.run([binary, "import", "--data-dir", data, "--from-cognito", "--user-pool-id", pool_id],
+                               env=env, capture_output=True, text=True, timeout=120)
+        check(f"copying it a second time is refused ({again.stderr.strip()})", again.returncode != 0 and "exists" in again.stderr)
+        server, _, _, _ = start_server(binary, data, port)
+        key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", copied.stdout).group(1)
+        secret = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", copied.stdout).group(1)
+        endpoint = f"http://127.0.0.1:{port}"
+        idp = boto3.client("cognito-idp", region_name="eu-west-1", endpoint_url=endpoint, aws_access_key_id=key_id,
+                           aws_secret_access_key=secret, config=botocore.config.Config(retries={"max_attempts": 1}))
+        described = idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        check("the pool keeps its id, name, deletion protection and custom attribute",
+              described["Id"] == pool_id and described["Name"] == "live" and described.get("DeletionProtection") == "ACTIVE"
+              and any(a["Name"] == "custom:plan" for a in described["SchemaAttributes"]))
+        copied_backend = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=backend["ClientId"])["UserPoolClient"]
+        check("a client keeps its id and its secret", copied_backend.get("ClientSecret") == backend["ClientSecret"])
+        ann = idp.admin_get_user(UserPoolId=pool_id, Username="ann")
+        attributes = {a["Name"]: a["Value"] for a in ann["UserAttributes"]}
+        check("a user keeps its sub, attributes and status",
+              attributes.get("sub") == subs["ann"] and attributes.get("custom:plan") == "pro" and ann["UserStatus"] == "CONFIRMED")
+        check("group memberships are copied",
+              [g["GroupName"] for g in idp.admin_list_groups_for_user(UserPoolId=pool_id, Username="ann")["Groups"]] == ["admins"])
+
+        def sign_in(name, password):
+            return idp.initiate_auth(ClientId=app["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                                     AuthParameters={"USERNAME": name, "PASSWORD": password})
+
+        code, _ = error_code(lambda: sign_in("ann", "Wrong-Pass-1"))
+        check(f"a wrong first password is refused by the source ({code})", code == "NotAuthorizedException")
+        first = sign_in("ann", "Ann-Pass-1")
+        token_sub = json.loads(base64.urlsafe_b64decode(first["AuthenticationResult"]["IdToken"].split(".")[1] + "=="))["sub"]
+        check("the right first password is checked at the source and signs in, with the source's sub", token_sub == subs["ann"])
+        # The source forgets the password: the copy now holds it.
+        source.admin_set_user_password(UserPoolId=pool_id, Username="ann", Password="Changed-At-Source-1", Permanent=True)
+        again = sign_in("ann", "Ann-Pass-1")
+        check("afterwards the password is kept here (the source is not asked again)", "AccessToken" in again["AuthenticationResult"])
+        temporary = sign_in("tess", "Temp-Pass-1")
+        check("a user with a temporary password at the source is asked for a new one",
+              temporary.get("ChallengeName") == "NEW_PASSWORD_REQUIRED")
+        moto.terminate()
+        moto.wait(timeout=10)
+        code, _ = error_code(lambda: sign_in("bob", "Bob-Pass-1"))
+        check(f"with the source down, a first sign-in fails cleanly ({code})", code in ("InternalErrorException", "UnexpectedLambdaException"))
+    finally:
+        if server:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=10)
+        if moto.poll() is None:
+            moto.terminate()
 
 
 def main():
@@ -175,6 +270,11 @@ def main():
               failed["Status"] == "Failed" and "shoe_size" in failed.get("CompletionMessage", "") and failed["ImportedUsers"] == 0)
 
         # `cognate export` and `cognate import`: the whole deployment into a new data directory.
+        srp_client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="spa", ExplicitAuthFlows=[
+            "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        confidential = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="backend", GenerateSecret=True)["UserPoolClient"]
+        idp.admin_create_user(UserPoolId=pool_id, Username="dora", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool_id, Username="dora", Password="Srp-Pass-123!", Permanent=True)
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
         export_file = os.path.join(work, "export.jsonl")
@@ -182,7 +282,7 @@ def main():
         exported = subprocess.run([binary, "export", "--data-dir", os.path.join(work, "data"), "--file", export_file],
                                   env=env, capture_output=True, text=True, timeout=120)
         check(f"cognate export writes the deployment ({exported.stdout.strip()}{exported.stderr.strip()})",
-              exported.returncode == 0 and "users 51" in exported.stdout)
+              exported.returncode == 0 and "users 52" in exported.stdout)
         refused = subprocess.run([binary, "import", "--data-dir", os.path.join(work, "other"), "--file", export_file],
                                  env=env, capture_output=True, text=True, timeout=120)
         check(f"cognate import refuses a target with another master key ({refused.stderr.strip()})",
@@ -191,7 +291,7 @@ def main():
                                    os.path.join(work, "data", "master.key"), "--file", export_file],
                                   env=env, capture_output=True, text=True, timeout=120)
         check(f"cognate import reads it into a new database ({imported.stdout.strip()}{imported.stderr.strip()})",
-              imported.returncode == 0 and "users 51" in imported.stdout)
+              imported.returncode == 0 and "users 52" in imported.stdout)
         server, _, key_id, secret = start_server(binary, os.path.join(work, "copy"), port,
                                                  extra_args=["--master-key-file", os.path.join(work, "data", "master.key")])
         copy = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key_id,
@@ -201,9 +301,38 @@ def main():
         check("and the users sign in there with their passwords, the jobs still listed",
               "AccessToken" in moved.get("AuthenticationResult", {})
               and len(copy.list_user_import_jobs(UserPoolId=pool_id, MaxResults=10)["UserImportJobs"]) == 3)
-    finally:
+
+        # Into a deployment with a master key of its own: every sealed secret re-sealed under it.
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
+        rekeyed = os.path.join(work, "rekeyed")
+        imported = subprocess.run([binary, "import", "--data-dir", rekeyed, "--source-master-key-file",
+                                   os.path.join(work, "data", "master.key"), "--file", export_file],
+                                  env=env, capture_output=True, text=True, timeout=120)
+        check(f"cognate import --source-master-key-file re-seals under the target's own key ({imported.stdout.strip()}{imported.stderr.strip()})",
+              imported.returncode == 0 and "users 52" in imported.stdout)
+        with open(os.path.join(work, "data", "master.key")) as first, open(os.path.join(rekeyed, "master.key")) as second:
+            check("the target's master key is not the source's", first.read().strip() != second.read().strip())
+        server, _, key_id, secret = start_server(binary, rekeyed, port)
+        rekeyed_idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key_id,
+                                   aws_secret_access_key=secret, config=botocore.config.Config(retries={"max_attempts": 1}))
+        described = rekeyed_idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=confidential["ClientId"])["UserPoolClient"]
+        check("a client secret opens there as it was", described.get("ClientSecret") == confidential["ClientSecret"])
+        node = subprocess.run(["node", os.path.join(HERE, "srp_sign_in.mjs"), f"{endpoint}/", pool_id, srp_client,
+                               "dora", "Srp-Pass-123!", "Srp-Pass-456!"], cwd=HERE, capture_output=True, text=True, timeout=120)
+        print(node.stdout + node.stderr, end="")
+        check("amazon-cognito-identity-js signs in there with SRP (the verifier re-sealed), refreshes, changes the password",
+              node.returncode == 0)
+        moved = rekeyed_idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                          AuthParameters={"USERNAME": "user001", "PASSWORD": "Imported-Pass-1"})
+        check("an imported user's password works there", "AccessToken" in moved.get("AuthenticationResult", {}))
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        from_cognito(binary, work, port)
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     print(f"{Results.passed} passed, {Results.failed} failed")
     return 0 if Results.failed == 0 and Results.passed > 0 else 1

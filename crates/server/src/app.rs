@@ -59,7 +59,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         config.account_id.clone(),
         config.public_url.clone(),
     );
-    user_pools = user_pools.with_password_hashing(config.password_hashing).with_revocation_on_password_reset(config.revoke_tokens_on_password_reset);
+    user_pools = user_pools.with_password_hashing(config.password_hashing).with_revocation_on_password_reset(config.revoke_tokens_on_password_reset).with_cognito_api(Arc::new(crate::cognito_api::CognitoClient::new()?));
     if let Some(endpoint) = &config.lambda_endpoint {
         user_pools = user_pools.with_lambda(Arc::new(crate::lambda::LambdaInvoke::new(endpoint, config.lambda_keys.clone(), &config.region)?));
     }

@@ -5,9 +5,11 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod cognito_api;
 pub mod aws;
 pub mod config;
 pub mod dispatch;
+pub mod from_cognito;
 pub mod http_client;
 pub mod import_upload;
 pub mod keys;

@@ -27,9 +27,10 @@ enum Command {
     /// Write the whole database (the configured one) to a file: every pool, client, group, user,
     /// signing key, identity pool, identity, role, policy and sync dataset.
     Export(TransferArgs),
-    /// Read a file of `cognate export` into the configured database, which must be empty; the
-    /// master key must be the source's.
-    Import(TransferArgs),
+    /// Read a file of `cognate export` into the configured database, which must be empty (its
+    /// secrets re-sealed under the configured master key when the source's is given), or copy a
+    /// live Cognito user pool into it (`--from-cognito --user-pool-id ID`).
+    Import(ImportArgs),
 }
 
 #[derive(clap::Args)]
@@ -39,6 +40,26 @@ struct TransferArgs {
     /// The export file.
     #[arg(long)]
     file: std::path::PathBuf,
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// The export file.
+    #[arg(long, required_unless_present = "from_cognito")]
+    file: Option<std::path::PathBuf>,
+    /// A file holding the source deployment's master key, when it is not this one's: every
+    /// sealed secret of the export is opened with it and sealed again under this master key.
+    #[arg(long, conflicts_with = "from_cognito")]
+    source_master_key_file: Option<std::path::PathBuf>,
+    /// Copy a live Cognito user pool (credentials and endpoint from the AWS environment
+    /// variables): its settings, clients, groups and users, which keep their ids.
+    #[arg(long, requires = "user_pool_id", conflicts_with = "file")]
+    from_cognito: bool,
+    /// The Cognito user pool to copy.
+    #[arg(long, requires = "from_cognito")]
+    user_pool_id: Option<String>,
 }
 
 fn init_logging() {
@@ -91,12 +112,55 @@ async fn export(args: TransferArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn import(args: TransferArgs) -> Result<(), String> {
+async fn import(args: ImportArgs) -> Result<(), String> {
+    if let (true, Some(pool_id)) = (args.from_cognito, &args.user_pool_id) {
+        return from_cognito(args.config, pool_id).await;
+    }
+    let source_key = match &args.source_master_key_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|error| format!("reading {}: {error}", path.display()))?;
+            Some(cognate_domain::crypto::MasterKey::parse(&text).map_err(|error| format!("{}: {error}", path.display()))?)
+        }
+        None => None,
+    };
     let config = Config::resolve(args.config)?;
     let (store, master_key) = cognate_server::app::open_store(&config).await?;
-    let file = std::fs::File::open(&args.file).map_err(|error| format!("opening {}: {error}", args.file.display()))?;
-    let counts = cognate_server::transfer::import(&store, &master_key, std::io::BufReader::new(file)).await?;
+    let path = args.file.ok_or("--file is required")?;
+    let file = std::fs::File::open(&path).map_err(|error| format!("opening {}: {error}", path.display()))?;
+    let counts = cognate_server::transfer::import(&store, &master_key, source_key.as_ref(), std::io::BufReader::new(file)).await?;
     report("imported", &counts);
+    Ok(())
+}
+
+/// Shows root credentials this start generated, once.
+fn print_generated_root_credentials(app: &cognate_server::app::App, config: &Config) {
+    if app.generated_root_credentials {
+        let root = &app.state.root;
+        println!("Generated root credentials (stored in {}; shown only now):", config.data_dir.join("root-credentials").display());
+        println!("  export AWS_ACCESS_KEY_ID={}", root.access_key_id);
+        println!("  export AWS_SECRET_ACCESS_KEY={}", root.secret_access_key.0);
+    }
+}
+
+async fn from_cognito(config: ConfigArgs, pool_id: &str) -> Result<(), String> {
+    let source = cognate_server::from_cognito::source_from_environment(pool_id)?;
+    let config = Config::resolve(config)?;
+    let app = build_app(config).await?;
+    print_generated_root_credentials(&app, &app.state.config);
+    let copied = cognate_server::from_cognito::copy_pool(&app.state, &source, pool_id).await?;
+    println!(
+        "copied {pool_id} from {}: clients {}, groups {}, users {}, memberships {}, resource servers {}, identity providers {}",
+        source.endpoint, copied.clients, copied.groups, copied.users, copied.memberships, copied.resource_servers, copied.providers
+    );
+    for (username, reason) in &copied.refused {
+        println!("  not copied: {username}: {reason}");
+    }
+    match &copied.password_client {
+        Some(client) => println!("first passwords are checked at the source with its client {client}"),
+        None => println!(
+            "no client of the source allows ALLOW_ADMIN_USER_PASSWORD_AUTH: copied users cannot prove their passwords here and must reset them"
+        ),
+    }
     Ok(())
 }
 
@@ -117,12 +181,7 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
         tracing::warn!("INSECURE: every well-formed SigV4 signature is accepted without checking it; never use this outside local development");
         eprintln!("WARNING: --insecure-accept-any-signature is on: signatures are NOT checked. Local development only.");
     }
-    if app.generated_root_credentials {
-        let root = &app.state.root;
-        println!("Generated root credentials (stored in {}; shown only now):", config.data_dir.join("root-credentials").display());
-        println!("  export AWS_ACCESS_KEY_ID={}", root.access_key_id);
-        println!("  export AWS_SECRET_ACCESS_KEY={}", root.secret_access_key.0);
-    }
+    print_generated_root_credentials(&app, config);
     println!(
         "cognate listening on http://{local} (public URL {}, region {}); data in {}, database {}; ready in {} ms",
         config.public_url,

@@ -34,6 +34,12 @@ pub struct Table {
 
 use Column::{Integer, MaybeInteger, Text};
 
+impl Table {
+    pub fn column_names(&self) -> Vec<&'static str> {
+        self.columns.iter().map(|column| column.name()).collect()
+    }
+}
+
 /// Every table that is carried, parents before children.
 pub const TABLES: &[Table] = &[
     Table { name: "user_pools", columns: &[Text("id"), Text("data")], key: "id" },

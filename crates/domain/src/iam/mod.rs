@@ -302,9 +302,7 @@ pub fn web_identity_context(identity: &WebIdentity) -> BTreeMap<String, Vec<Stri
     context
 }
 
-fn secret_context(access_key_id: &str) -> String {
-    format!("sts-secret:{access_key_id}")
-}
+use crate::sealing::sts_secret as secret_context;
 
 fn check_session_name(name: &str) -> DomainResult<()> {
     let valid = (2..=64).contains(&name.len())

@@ -231,13 +231,13 @@ impl SyncService {
     fn session_token(&self, identity_id: &str, dataset: &str) -> DomainResult<String> {
         let claims = SessionClaims { identity_id: identity_id.into(), dataset: dataset.into(), expires_ms: self.now() + limits::SESSION_TOKEN_MS };
         let plain = serde_json::to_vec(&claims).map_err(DomainError::internal)?;
-        Ok(URL_SAFE_NO_PAD.encode(self.master_key.seal(&plain, "sync-session")))
+        Ok(URL_SAFE_NO_PAD.encode(self.master_key.seal(&plain, crate::sealing::SYNC_SESSION)))
     }
 
     fn check_session_token(&self, token: &str, identity_id: &str, dataset: &str) -> DomainResult<()> {
         let bad = || invalid("Invalid SyncSessionToken: call ListRecords for a fresh one.");
         let sealed = URL_SAFE_NO_PAD.decode(token).ok().and_then(|bytes| String::from_utf8(bytes).ok()).ok_or_else(bad)?;
-        let plain = self.master_key.open(&sealed, "sync-session").map_err(|_| bad())?;
+        let plain = self.master_key.open(&sealed, crate::sealing::SYNC_SESSION).map_err(|_| bad())?;
         let claims: SessionClaims = serde_json::from_slice(&plain).map_err(|_| bad())?;
         if claims.identity_id != identity_id || claims.dataset != dataset {
             return Err(bad());

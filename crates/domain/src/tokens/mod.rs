@@ -106,9 +106,7 @@ impl std::fmt::Debug for LoadedSigningKey {
     }
 }
 
-fn seal_context(pool_id: &str, kid: &str) -> String {
-    format!("signing-key:{pool_id}:{kid}")
-}
+use crate::sealing::signing_key as seal_context;
 
 /// Generates a 2048-bit RSA key for `purpose` and seals its private half.
 pub fn generate_signing_key(

@@ -1,6 +1,6 @@
 //! The ways out that the server hands in: email (SMTP) and SMS (a webhook), where without one,
 //! or when it fails, messages stay in the outbox, so nothing is lost; and the Lambda Invoke API
-//! that runs the pools' triggers.
+//! that runs the pools' triggers; the cognito-idp API of the Cognito pools copied pools came from.
 
 /// A way to reach users by email, handed in by the server (SMTP). Without one, or when it
 /// fails, messages stay in the outbox, so nothing is lost.
@@ -32,4 +32,28 @@ pub enum InvokeFailure {
 #[async_trait::async_trait]
 pub trait LambdaInvoker: Send + Sync {
     async fn invoke(&self, function: &str, event: &serde_json::Value) -> Result<serde_json::Value, InvokeFailure>;
+}
+
+/// Where the source pool is and the keys that reach it.
+#[derive(Debug, Clone)]
+pub struct SourceEndpoint {
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+/// Why a call to the source did not answer a result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceError {
+    /// The service's error: its `__type` (without namespace) and message.
+    Service { code: String, message: String },
+    Unreachable(String),
+}
+
+/// A signed call of the cognito-idp JSON protocol to a source pool's service.
+#[async_trait::async_trait]
+pub trait CognitoApi: Send + Sync {
+    async fn call(&self, source: &SourceEndpoint, operation: &str, body: &serde_json::Value) -> Result<serde_json::Value, SourceError>;
 }

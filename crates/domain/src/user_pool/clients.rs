@@ -14,9 +14,33 @@ impl UserPoolService {
         generate_secret: bool,
         client_secret: Option<String>,
     ) -> DomainResult<(AppClient, Option<String>)> {
+        self.insert_new_client(pool_id, settings, generate_secret, client_secret, None).await
+    }
+
+    /// Creates a client keeping the id (and secret) it has elsewhere (a client copied from Cognito).
+    pub async fn create_user_pool_client_with_id(
+        &self,
+        pool_id: &UserPoolId,
+        client_id: ClientId,
+        settings: AppClientSettings,
+        client_secret: Option<String>,
+    ) -> DomainResult<(AppClient, Option<String>)> {
+        self.insert_new_client(pool_id, settings, false, client_secret, Some(client_id)).await
+    }
+
+    async fn insert_new_client(
+        &self,
+        pool_id: &UserPoolId,
+        settings: AppClientSettings,
+        generate_secret: bool,
+        client_secret: Option<String>,
+        given_id: Option<ClientId>,
+    ) -> DomainResult<(AppClient, Option<String>)> {
         let pool = self.load_pool(pool_id).await?;
         check_client_settings(&pool, &settings)?;
         let secret = match (generate_secret, client_secret) {
+            // A copied client keeps the secret it has, whatever its form.
+            (_, Some(given)) if given_id.is_some() => Some(given),
             (_, Some(given)) => {
                 let valid = (24..=64).contains(&given.len())
                     && given.chars().all(|character| character.is_alphanumeric() || character == '_' || character == '+');
@@ -30,7 +54,7 @@ impl UserPoolService {
         };
         let now = self.now();
         for _ in 0..3 {
-            let client_id = ClientId::generate();
+            let client_id = given_id.clone().unwrap_or_else(ClientId::generate);
             let client = AppClient {
                 pool_id: pool_id.clone(),
                 sealed_secret: secret.as_ref().map(|secret| self.master_key.seal(secret.as_bytes(), &client_seal_context(&client_id))),
@@ -43,6 +67,9 @@ impl UserPoolService {
             };
             match self.store.insert_app_client(&client).await {
                 Ok(()) => return Ok((client, secret)),
+                Err(StoreError::Conflict(_)) if given_id.is_some() => {
+                    return Err(DomainError::InvalidParameter(format!("A client with the id {} exists.", client.client_id)));
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(error) => return Err(DomainError::from(error)),
             }

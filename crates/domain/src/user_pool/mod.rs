@@ -21,6 +21,7 @@ pub mod rotation;
 pub mod settings_enums;
 pub mod sign_in_records;
 pub mod signing_key_cache;
+pub mod source;
 pub mod triggers;
 pub mod store;
 pub mod types;
@@ -79,6 +80,8 @@ pub struct UserPoolService {
     revoke_on_password_reset: bool,
     /// Invokes the pools' Lambda triggers; None: a pool with a trigger cannot run it.
     lambda: Option<Arc<dyn channels::LambdaInvoker>>,
+    /// Reaches the Cognito pools copied pools came from, for their users' first passwords.
+    cognito_api: Option<Arc<dyn channels::CognitoApi>>,
 }
 
 /// How often a read-modify-write of a user is redone when another request changed the user
@@ -194,6 +197,7 @@ impl UserPoolService {
             cpu: crate::work::CpuPool::for_this_machine(),
             revoke_on_password_reset: false,
             lambda: None,
+            cognito_api: None,
         }
     }
 
@@ -264,7 +268,7 @@ impl UserPoolService {
     /// about the same time.
     pub(super) async fn decoy_write(&self, pool: &UserPool, username: &str, with_message: bool) -> DomainResult<()> {
         let seed = hex::encode(self.decoy_seed(pool, username));
-        let data = self.master_key.seal(self.now().to_string().as_bytes(), "existence-decoy");
+        let data = self.master_key.seal(self.now().to_string().as_bytes(), crate::sealing::EXISTENCE_DECOY);
         let rows = if with_message { 5 } else { 4 };
         let writes: Vec<crate::store::RecordWrite> = (0..rows)
             .map(|row| crate::store::RecordWrite::Put {
@@ -344,13 +348,7 @@ fn temporary_password(pool: &UserPool, given: Option<&str>) -> DomainResult<Stri
     }
 }
 
-fn srp_seal_context(pool_id: &str, sub: &str) -> String {
-    format!("srp-verifier:{pool_id}:{sub}")
-}
-
-fn client_seal_context(client_id: &str) -> String {
-    format!("app-client-secret:{client_id}")
-}
+use crate::sealing::{client_secret as client_seal_context, srp_verifier as srp_seal_context};
 
 #[cfg(test)]
 mod tests {

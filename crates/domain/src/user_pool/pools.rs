@@ -15,13 +15,23 @@ impl UserPoolService {
     /// CreateUserPool in `region` (the one the request was signed for): the pool's id and ARN
     /// name it, and only listings in that region show the pool.
     pub async fn create_user_pool_in(&self, region: &str, input: CreateUserPoolInput) -> DomainResult<UserPool> {
+        self.insert_new_pool(region, input, None).await
+    }
+
+    /// CreateUserPool keeping the id the pool has elsewhere (a pool copied from Cognito).
+    pub async fn create_user_pool_with_id(&self, pool_id: UserPoolId, input: CreateUserPoolInput) -> DomainResult<UserPool> {
+        let region = pool_id.region().to_string();
+        self.insert_new_pool(&region, input, Some(pool_id)).await
+    }
+
+    async fn insert_new_pool(&self, region: &str, input: CreateUserPoolInput, given_id: Option<UserPoolId>) -> DomainResult<UserPool> {
         check_settings(&input.settings)?;
         check_sign_in_attributes(&input.alias_attributes, &input.username_attributes)?;
         let schema = attributes::build_schema(&input.schema)?;
         let now = self.now();
         // Pool ids are random; a collision is retried rather than reported.
         for _ in 0..3 {
-            let pool_id = UserPoolId::generate(region);
+            let pool_id = given_id.clone().unwrap_or_else(|| UserPoolId::generate(region));
             let pool = UserPool {
                 arn: ids::arn::user_pool(region, &self.account_id, &pool_id),
                 id: pool_id,
@@ -38,6 +48,9 @@ impl UserPoolService {
             };
             match self.store.insert_user_pool(&pool).await {
                 Ok(()) => return Ok(pool),
+                Err(StoreError::Conflict(_)) if given_id.is_some() => {
+                    return Err(DomainError::InvalidParameter(format!("A user pool with the id {} exists.", pool.id)));
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(error) => return Err(DomainError::from(error)),
             }

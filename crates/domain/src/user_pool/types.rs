@@ -283,6 +283,10 @@ pub struct User {
     /// The user's second factors.
     #[serde(default, skip_serializing_if = "super::mfa::UserMfa::is_empty")]
     pub mfa: super::mfa::UserMfa,
+    /// A user copied from a Cognito pool whose password is still only known there: the first
+    /// password sign-in is checked against the source pool.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub password_at_source: bool,
     /// The version this copy was read at; the store updates a user only from the version it
     /// holds (compare-and-set) and bumps it.
     #[serde(default)]
@@ -318,6 +322,7 @@ impl User {
             hourly_attempts: Vec::new(),
             password_history: Vec::new(),
             mfa: Default::default(),
+            password_at_source: false,
             version: 0,
         }
     }

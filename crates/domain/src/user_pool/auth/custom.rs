@@ -15,7 +15,7 @@ use crate::user_pool::triggers::{event_attributes, invalid_response, response_fl
 /// The most challenges one sign-in may go through.
 const MAX_ROUNDS: usize = 10;
 /// The sealing context of a custom challenge's private parameters.
-const PRIVATE_CONTEXT: &str = "custom-challenge";
+use crate::sealing::CUSTOM_CHALLENGE as PRIVATE_CONTEXT;
 
 /// What DefineAuthChallenge decided.
 enum Defined {

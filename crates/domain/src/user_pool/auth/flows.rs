@@ -68,7 +68,7 @@ impl UserPoolService {
         let device = self.named_device(pool, &user, parameters.get("DEVICE_KEY").map(String::as_str)).await?;
         self.pre_authentication(pool, &client.client_id, &user).await?;
         self.reserve_sign_in(pool, &mut user).await?;
-        let password_ok = self.password_matches(&user, password).await?;
+        let password_ok = self.password_matches(pool, &mut user, password).await?;
         self.after_first_factor(pool, client, user, password_ok, device).await
     }
 
@@ -124,10 +124,13 @@ impl UserPoolService {
     }
 
     /// Whether `password` is the user's; a user without a password costs the same time. The
-    /// check runs on the CPU pool (TooManyRequests when its queue is full).
-    pub(crate) async fn password_matches(&self, user: &User, password: &str) -> DomainResult<bool> {
+    /// check runs on the CPU pool (TooManyRequests when its queue is full). A user copied from
+    /// a Cognito pool proves the first password there, which is then kept (`user` is then the
+    /// stored user).
+    pub(crate) async fn password_matches(&self, pool: &UserPool, user: &mut User, password: &str) -> DomainResult<bool> {
         match &user.password_hash {
             Some(hash) => self.verify_on_pool(password, hash).await,
+            None if user.password_at_source => self.password_at_source(pool, user, password).await,
             None => self.decoy_check(password).await.map(|()| false),
         }
     }
@@ -274,7 +277,7 @@ impl UserPoolService {
         };
         self.pre_authentication(pool, &client.client_id, &user).await?;
         self.reserve_sign_in(pool, &mut user).await?;
-        let password_ok = self.password_matches(&user, password).await?;
+        let password_ok = self.password_matches(pool, &mut user, password).await?;
         let user = self.record_first_factor(pool, user, password_ok, false).await?;
         if user.status == UserStatus::ForceChangePassword {
             let AuthOutcome::Challenge { parameters, session: Some(session), .. } = self.new_password_challenge(pool, client, &user).await? else {

@@ -52,7 +52,7 @@ const FAILURE_MEMORY_MS: i64 = 15 * 60 * 1000;
 /// How far an SRP claim's TIMESTAMP may be from the server's clock.
 const SRP_TIMESTAMP_SKEW_SECONDS: i64 = 5 * 60;
 /// The sealing context of SRP SECRET_BLOCKs.
-const SRP_BLOCK_CONTEXT: &str = "srp-secret-block";
+use crate::sealing::SRP_BLOCK as SRP_BLOCK_CONTEXT;
 
 pub(crate) fn incorrect_credentials() -> DomainError {
     DomainError::NotAuthorized("Incorrect username or password.".into())
@@ -291,6 +291,7 @@ mod tests {
             hourly_attempts: Vec::new(),
             password_history: Vec::new(),
             mfa: Default::default(),
+            password_at_source: false,
             version: 0,
         };
         assert_eq!(lockout_end(&user), None);

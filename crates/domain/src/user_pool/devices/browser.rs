@@ -38,6 +38,7 @@ impl UserPoolService {
             created_ms: now,
             modified_ms: now,
             last_authenticated_ms: Some(now),
+            group_key: None,
         };
         self.store.write_records(&[device.insert_at(&device_scope(&pool.id, &user.sub), &metadata.device_key, None)?]).await?;
         Ok(Some(b64url(format!("{}:{secret}", metadata.device_key).as_bytes())))
@@ -57,7 +58,7 @@ impl UserPoolService {
             return Ok(false);
         };
         let (salt, verifier) = self.device_verifier(&read.value)?;
-        let group_key = self.device_group_key(pool, user);
+        let group_key = self.group_key_of(pool, user, &read.value);
         let expected = crate::srp::verifier_with_salt(&group_key, device_key, secret, &salt);
         if !read.value.remembered || !expected.is_some_and(|expected| constant_time_eq(expected.as_bytes(), verifier.as_bytes())) {
             return Ok(false);

@@ -10,7 +10,7 @@
 mod browser;
 mod sign_in;
 
-use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -25,7 +25,7 @@ use crate::records::{Document, Read, Records};
 use crate::store::{ConflictOn, RecordWrite, StoreError};
 
 /// The sealing context of device verifiers.
-const VERIFIER_CONTEXT: &str = "device-verifier";
+use crate::sealing::DEVICE_VERIFIER as VERIFIER_CONTEXT;
 
 /// The pool's DeviceConfiguration. A pool remembers devices when it has one with any property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,6 +65,10 @@ pub struct RememberedDevice {
     pub modified_ms: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_authenticated_ms: Option<i64>,
+    /// The group key the device registered under, when it is not the one this deployment
+    /// derives (a deployment imported under another master key keeps its devices' keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_key: Option<String>,
 }
 
 impl Document for RememberedDevice {
@@ -86,10 +90,7 @@ impl RememberedDevice {
     }
 }
 
-/// The scope a user's devices are filed in.
-pub(crate) fn device_scope(pool_id: &str, sub: &str) -> String {
-    format!("{pool_id}/{sub}")
-}
+pub(crate) use crate::sealing::device_scope;
 
 /// ConfirmDevice's DeviceSecretVerifierConfig: base64 of the salt's and the verifier's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,8 +119,12 @@ impl UserPoolService {
     /// The group key of a user's devices: derived from the user under the master key, so it is
     /// the same for every device of the user and needs no storage.
     pub(crate) fn device_group_key(&self, pool: &UserPool, user: &User) -> String {
-        let mac = self.master_key.mac("device-group", device_scope(&pool.id, &user.sub).as_bytes());
-        format!("-{}", URL_SAFE_NO_PAD.encode(&mac[..9]))
+        crate::sealing::device_group_key(&self.master_key, &device_scope(&pool.id, &user.sub))
+    }
+
+    /// The group key `device` proves itself with.
+    pub(crate) fn group_key_of(&self, pool: &UserPool, user: &User, device: &RememberedDevice) -> String {
+        device.group_key.clone().unwrap_or_else(|| self.device_group_key(pool, user))
     }
 
     /// A new device key (`<region>_<uuid>`) for a sign-in from a device the pool does not know.
@@ -181,6 +186,7 @@ impl UserPoolService {
             created_ms: now,
             modified_ms: now,
             last_authenticated_ms: Some(now),
+            group_key: None,
         };
         let write = device.insert_at(&device_scope(&pool.id, &holder.user.sub), device_key, None)?;
         match self.store.write_records(&[write]).await {

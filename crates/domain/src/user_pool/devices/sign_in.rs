@@ -19,7 +19,7 @@ use crate::user_pool::mfa::session::Step;
 use crate::user_pool::{AppClient, AuthSessionRecord, ChallengeName, User, UserPool, UserPoolService};
 
 /// The sealing context of DEVICE_PASSWORD_VERIFIER's SECRET_BLOCK.
-const DEVICE_BLOCK_CONTEXT: &str = "device-srp-block";
+use crate::sealing::DEVICE_SRP_BLOCK as DEVICE_BLOCK_CONTEXT;
 /// How far a claim's TIMESTAMP may be from the server's clock.
 const TIMESTAMP_SKEW_SECONDS: i64 = 5 * 60;
 
@@ -159,7 +159,7 @@ impl UserPoolService {
         let fresh = (signed_at - self.now() / 1000).abs() <= TIMESTAMP_SKEW_SECONDS;
         let b = crate::srp::parse_hex(&attempt.b).ok_or_else(invalid_session)?;
         let big_b = crate::srp::parse_hex(&attempt.big_b).ok_or_else(invalid_session)?;
-        let group_key = self.device_group_key(pool, &user);
+        let group_key = self.group_key_of(pool, &user, &device);
         let expected = crate::srp::expected_signature(&group_key, device_key, &verifier_hex, &attempt.a, &b, &big_b, &block_bytes, timestamp);
         if !(fresh && expected.is_some_and(|expected| constant_time_eq(expected.as_bytes(), signature.as_bytes()))) {
             return Err(incorrect_credentials());

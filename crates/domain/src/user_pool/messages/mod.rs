@@ -31,7 +31,7 @@ const SIGN_UP_CODE_VALIDITY_MS: i64 = 24 * 60 * 60 * 1000;
 const RESET_CODE_VALIDITY_MS: i64 = 60 * 60 * 1000;
 /// Wrong guesses a code survives before it is withdrawn.
 const MAX_CODE_ATTEMPTS: u32 = 5;
-const OUTBOX_CONTEXT: &str = "outbox-message";
+use crate::sealing::OUTBOX_MESSAGE as OUTBOX_CONTEXT;
 const HOUR_MS: i64 = 60 * 60 * 1000;
 
 

@@ -158,7 +158,7 @@ impl UserMfa {
 }
 
 /// The sealing context of TOTP secrets.
-const TOTP_SECRET_CONTEXT: &str = "totp-secret";
+use crate::sealing::TOTP_SECRET as TOTP_SECRET_CONTEXT;
 
 /// What VerifySoftwareToken answers during MFA_SETUP: the session that completes the sign-in.
 #[derive(Debug, Clone)]

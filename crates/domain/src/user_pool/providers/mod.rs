@@ -47,7 +47,7 @@ impl Record for IdentityProvider {
 const UPSTREAM_STATE: &str = "upstream_state";
 const PROVIDER_LINK: &str = "provider_link";
 const STATE_VALIDITY_MS: i64 = 10 * 60 * 1000;
-const SEALED_DETAILS: &[&str] = &["client_secret", "private_key"];
+use crate::sealing::PROVIDER_SEALED_DETAILS as SEALED_DETAILS;
 
 /// The provider types Cognito knows; SAML is refused (not built).
 pub const PROVIDER_TYPES: &[&str] = &["SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"];
@@ -85,9 +85,7 @@ fn invalid(message: impl Into<String>) -> DomainError {
     DomainError::InvalidParameter(message.into())
 }
 
-fn seal_context(pool_id: &str, name: &str, detail: &str) -> String {
-    format!("idp:{pool_id}:{name}:{detail}")
-}
+use crate::sealing::provider_detail as seal_context;
 
 /// The endpoints Cognito fills in for each social provider type.
 fn default_details(provider_type: &str) -> &'static [(&'static str, &'static str)] {

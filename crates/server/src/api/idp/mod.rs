@@ -3,7 +3,7 @@
 
 pub mod error;
 pub mod operations;
-mod ops;
+pub(crate) mod ops;
 pub mod wire;
 
 use async_trait::async_trait;

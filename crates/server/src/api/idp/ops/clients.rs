@@ -91,11 +91,17 @@ fn client_output(client: &AppClient, secret: Option<String>) -> UserPoolClientTy
     }
 }
 
-pub async fn create_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+/// CreateUserPoolClient's client settings as the domain takes them.
+pub fn create_user_pool_client_settings(raw: &[u8]) -> Result<AppClientSettings, ApiError> {
     let extra: CreateUserPoolClientExtra = parse_input(raw)?;
     let mut settings_input: UserPoolClientSettingsInput = parse_input(raw)?;
     settings_input.client_name = Some(extra.client_name);
-    let settings = settings_from_input(settings_input)?;
+    settings_from_input(settings_input)
+}
+
+pub async fn create_user_pool_client(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
+    let extra: CreateUserPoolClientExtra = parse_input(raw)?;
+    let settings = create_user_pool_client_settings(raw)?;
     let (client, secret) = state
         .user_pools
         .create_user_pool_client(&pool_id(&extra.user_pool_id)?, settings, extra.generate_secret.unwrap_or(false), extra.client_secret)

@@ -183,17 +183,22 @@ pub fn user_pool_output(pool: &UserPool, estimated_number_of_users: i64) -> User
 }
 
 pub async fn create_user_pool(state: &AppState, raw: &[u8], region: &str) -> Result<Value, ApiError> {
+    let input = create_user_pool_input(raw)?;
+    let pool = state.user_pools.create_user_pool_in(region, input).await.map_err(error_from_domain)?;
+    to_body(&json!({ "UserPool": user_pool_output(&pool, 0) }))
+}
+
+/// CreateUserPool's request as the domain takes it.
+pub fn create_user_pool_input(raw: &[u8]) -> Result<CreateUserPoolInput, ApiError> {
     let shape: CreateUserPoolShapeInput = parse_input(raw)?;
     let settings_input: UserPoolSettingsInput = parse_input(raw)?;
-    let input = CreateUserPoolInput {
+    Ok(CreateUserPoolInput {
         settings: settings_from_input(settings_input)?,
         schema: shape.schema.unwrap_or_default().iter().map(schema_input).collect(),
         alias_attributes: shape.alias_attributes.unwrap_or_default(),
         username_attributes: shape.username_attributes.unwrap_or_default(),
         case_sensitive: shape.username_configuration.map(|configuration| configuration.case_sensitive),
-    };
-    let pool = state.user_pools.create_user_pool_in(region, input).await.map_err(error_from_domain)?;
-    to_body(&json!({ "UserPool": user_pool_output(&pool, 0) }))
+    })
 }
 
 pub async fn describe_user_pool(state: &AppState, raw: &[u8]) -> Result<Value, ApiError> {
