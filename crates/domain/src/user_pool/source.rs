@@ -7,8 +7,6 @@
 
 use std::sync::Arc;
 
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -159,7 +157,7 @@ impl UserPoolService {
         let mut parameters = json!({"USERNAME": user.username, "PASSWORD": password});
         if let Some(sealed) = &link.sealed_client_secret {
             let secret = link.open(sealed, &self.master_key)?;
-            parameters["SECRET_HASH"] = Value::String(secret_hash(&secret, &user.username, &link.client_id));
+            parameters["SECRET_HASH"] = Value::String(super::auth::secret_hash(&secret, &user.username, &link.client_id));
         }
         let body = json!({"UserPoolId": link.source_pool_id, "ClientId": link.client_id, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH", "AuthParameters": parameters});
         let verdict = match api.call(&source, "AdminInitiateAuth", &body).await {
@@ -193,13 +191,4 @@ impl UserPoolService {
         self.cognito_api = Some(api);
         self
     }
-}
-
-/// Cognito's SECRET_HASH: base64 of HMAC-SHA256(client secret, username + client id).
-fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(username.as_bytes());
-    mac.update(client_id.as_bytes());
-    BASE64.encode(mac.finalize().into_bytes())
 }
