@@ -13,6 +13,7 @@ Prints 'N passed, N failed'."""
 import base64
 import html
 import http.client
+import http.cookiejar
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -33,6 +35,7 @@ from checks import HERE, Results, build_binary, check, free_port, start_server  
 
 PASSWORD = "Trigger-Pass-1"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
+APP_CALLBACK = "http://127.0.0.1:9/callback"
 
 
 def attempt(call):
@@ -198,6 +201,80 @@ def hosted_sign_in(endpoint, pool_id, client_id, username, password):
         return answer.getheader("Location"), ""
     error = re.search(r'class="errorMessage[^"]*"[^>]*>([^<]*)<', body)
     return None, html.unescape(error.group(1)) if error else body[:200]
+
+
+class _StopAtApp(urllib.request.HTTPRedirectHandler):
+    """Follows redirects until the app's callback (a port nothing listens on), which it leaves
+    unfollowed so the caller can read it."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if newurl.startswith(APP_CALLBACK):
+            return None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def federated_sign_in(endpoint, pool_id, client_id, provider, username, password):
+    """A sign-in through an upstream provider with plain HTTP and a cookie jar: the authorize
+    request, the upstream's sign-in page, the callback at idpresponse; returns where the browser
+    is finally sent (the app's callback with a code or an error)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _StopAtApp())
+    query = urllib.parse.urlencode({"client_id": client_id, "response_type": "code", "scope": "openid",
+                                    "redirect_uri": APP_CALLBACK, "identity_provider": provider, "state": "app-state"})
+    with opener.open(f"{endpoint}/{pool_id}/oauth2/authorize?{query}", timeout=30) as page:
+        login_url, body = page.url, page.read().decode()
+    token = re.search(r'name="_csrf" value="([^"]+)"', body).group(1)
+    form = urllib.parse.urlencode({"_csrf": token, "username": username, "password": password}).encode()
+    try:
+        with opener.open(urllib.request.Request(login_url, data=form), timeout=30) as page:
+            return "page: " + page.read().decode()[:300]
+    except urllib.error.HTTPError as stopped:
+        return stopped.headers.get("Location", "")
+
+
+def external_provider_trigger(idp, endpoint, events):
+    """PreSignUp_ExternalProvider: a first federated sign-in passes PreSignUp, whose refusal
+    reaches the app at its redirect URI as Cognito sends it."""
+    pool_id = idp.create_user_pool(PoolName="federated", LambdaConfig={"PreSignUp": ARN.format("pre_sign_up")})["UserPool"]["Id"]
+    callback = f"{endpoint}/{pool_id}/oauth2/idpresponse"
+    partner = idp.create_user_pool(PoolName="partner")["UserPool"]["Id"]
+    broker = idp.create_user_pool_client(
+        UserPoolId=partner, ClientName="broker", GenerateSecret=True, AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=["openid", "email"], CallbackURLs=[callback], SupportedIdentityProviders=["COGNITO"])["UserPoolClient"]
+    for name, email in (("fay", "fay@example.com"), ("gus", "gus@blocked.example")):
+        idp.admin_create_user(UserPoolId=partner, Username=name, MessageAction="SUPPRESS", UserAttributes=[
+            {"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}])
+        idp.admin_set_user_password(UserPoolId=partner, Username=name, Password=PASSWORD, Permanent=True)
+    idp.create_identity_provider(
+        UserPoolId=pool_id, ProviderName="Partner", ProviderType="OIDC", AttributeMapping={"email": "email"},
+        ProviderDetails={"client_id": broker["ClientId"], "client_secret": broker["ClientSecret"], "attributes_request_method": "GET",
+                         "oidc_issuer": f"{endpoint}/{partner}", "authorize_scopes": "openid email"})
+    web = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="federated", AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=["openid"], CallbackURLs=[APP_CALLBACK], SupportedIdentityProviders=["Partner"])["UserPoolClient"]["ClientId"]
+
+    before = len(events("pre_sign_up"))
+    location = federated_sign_in(endpoint, pool_id, web, "Partner", "fay", PASSWORD)
+    check(f"a first federated sign-in reaches the app with a code ({location[:120]})",
+          location.startswith(f"{APP_CALLBACK}?code=") and "state=app-state" in location)
+    fay = [u for u in idp.list_users(UserPoolId=pool_id)["Users"] if u["Username"].startswith("Partner_")]
+    fired = events("pre_sign_up")[before:]
+    check("PreSignUp ran once for it with PreSignUp_ExternalProvider, the user's name and mapped attributes",
+          len(fired) == 1 and len(fay) == 1 and fired[0]["event"]["triggerSource"] == "PreSignUp_ExternalProvider"
+          and fired[0]["event"]["userName"] == fay[0]["Username"] and fired[0]["event"]["callerContext"]["clientId"] == web
+          and fired[0]["event"]["request"]["userAttributes"]["email"] == "fay@example.com")
+    check("and the user is EXTERNAL_PROVIDER", fay[0]["UserStatus"] == "EXTERNAL_PROVIDER")
+    location = federated_sign_in(endpoint, pool_id, web, "Partner", "fay", PASSWORD)
+    check("a second sign-in of the same user does not run PreSignUp again",
+          location.startswith(f"{APP_CALLBACK}?code=") and len(events("pre_sign_up")) == before + 1)
+
+    location = federated_sign_in(endpoint, pool_id, web, "Partner", "gus", PASSWORD)
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+    check(f"a PreSignUp that throws sends the app error=invalid_request with the trigger's message ({location[:160]})",
+          location.startswith(f"{APP_CALLBACK}?") and query.get("error") == ["invalid_request"]
+          and query.get("error_description") == ["PreSignUp failed with error Sign-ups from blocked.example are closed."]
+          and query.get("state") == ["app-state"])
+    users = [u["Username"] for u in idp.list_users(UserPoolId=pool_id)["Users"] if u["Username"].startswith("Partner_")]
+    check("and no user is created for it", len(users) == 1)
 
 
 def client_credentials_trigger(idp, endpoint):
@@ -448,6 +525,7 @@ def main():
               and events("post_confirmation")[-1]["event"]["userName"] == "max")
 
         message_triggers(idp, endpoint, key_id, secret, events)
+        external_provider_trigger(idp, endpoint, events)
         machine_pool, machine_client, access = client_credentials_trigger(idp, endpoint)
         [v3] = events("pre_token_v3")
         check("PreTokenGeneration V3 runs for a client_credentials token (TokenGeneration_ClientCredentials, version 3)",

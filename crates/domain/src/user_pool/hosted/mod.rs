@@ -114,6 +114,18 @@ pub enum AuthorizeError {
     Redirect { error: &'static str, description: String },
 }
 
+/// Why a federated sign-in did not finish.
+#[derive(Debug)]
+pub enum UpstreamFailure {
+    /// Shown on an error page: the state is unknown or spent, or the provider's answer was not
+    /// accepted.
+    Page(DomainError),
+    /// A trigger (PreSignUp_ExternalProvider) refused the user: as Cognito does, the browser
+    /// goes back to the app's redirect URI with `error=invalid_request` and the trigger's
+    /// message as `error_description`, so the app can show it.
+    App { request: AuthorizeRequest, error: DomainError },
+}
+
 /// Where a finished authorization sends the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizeRedirect(pub String);

@@ -19,6 +19,8 @@ mod run;
 pub const UPLOAD_VALIDITY_SECONDS: i64 = 15 * 60;
 /// A job not started within this long is Expired.
 const START_WITHIN_MS: i64 = 24 * 60 * 60 * 1000;
+/// A running job whose node has not reported for this long is taken to have lost its node.
+pub const ABANDONED_AFTER_MS: i64 = 2 * 60 * 1000;
 /// Cognito's limit on the file.
 pub const MAX_CSV_BYTES: u64 = 100 * 1024 * 1024;
 /// The pieces the file is kept in.
@@ -46,6 +48,11 @@ pub struct UserImportJob {
     /// never mix; the last to finish is the file).
     #[serde(default)]
     pub upload_id: Option<String>,
+    /// When the node running the job last said it was at work (at the start and after each
+    /// thousand rows). A job whose node has been silent for [`ABANDONED_AFTER_MS`] is finished
+    /// as `Failed` (`Stopped` if it was stopping) by whoever reads it next.
+    #[serde(default)]
+    pub beat_ms: Option<i64>,
 }
 
 impl Document for UserImportJob {
@@ -135,6 +142,7 @@ impl UserPoolService {
             completion_message: None,
             upload: None,
             upload_id: None,
+            beat_ms: None,
         };
         self.store.write_records(&[job.insert()?]).await?;
         let url = self.upload_url(&job, now / 1000);
@@ -217,7 +225,44 @@ impl UserPoolService {
     pub async fn describe_user_import_job(&self, pool_id: &UserPoolId, job_id: &str) -> DomainResult<UserImportJob> {
         self.load_pool(pool_id).await?;
         let job: UserImportJob = self.store.get_record_of(pool_id, job_id, 0).await?.ok_or_else(|| not_found(job_id))?;
-        Ok(self.as_seen(job))
+        Ok(self.as_seen(self.settled(job).await?))
+    }
+
+    /// The job, finished if its node has stopped reporting (see [`UserImportJob::beat_ms`]):
+    /// the users it wrote stay, the rest of the file is not read; written once, by
+    /// compare-and-set, so a node that is only slow finds the job finished and stops.
+    async fn settled(&self, job: UserImportJob) -> DomainResult<UserImportJob> {
+        let now = self.now();
+        let abandoned = |job: &UserImportJob| {
+            matches!(job.status.as_str(), "Pending" | "InProgress" | "Stopping") && job.beat_ms.is_some_and(|beat| now > beat + ABANDONED_AFTER_MS)
+        };
+        if !abandoned(&job) {
+            return Ok(job);
+        }
+        let changed = self
+            .store
+            .change_record_of(&job.pool_id, &job.job_id, |job: &mut UserImportJob| {
+                if !abandoned(job) {
+                    return Ok(());
+                }
+                job.completed_ms = Some(now);
+                if job.status == "Stopping" {
+                    job.status = "Stopped".into();
+                    job.completion_message = Some("Import job stopped.".into());
+                } else {
+                    job.status = "Failed".into();
+                    job.completion_message = Some(format!(
+                        "Import job failed: the server running it stopped before the end of the file; {} users were imported. Import the remaining rows in a new job.",
+                        job.imported
+                    ));
+                }
+                Ok(())
+            })
+            .await?;
+        if changed.as_ref().is_some_and(|changed| changed.status != job.status) {
+            tracing::warn!(pool_id = job.pool_id, job_id = job.job_id, "an import job's node stopped reporting; the job is finished");
+        }
+        changed.ok_or_else(|| not_found(&job.job_id))
     }
 
     fn as_seen(&self, mut job: UserImportJob) -> UserImportJob {
@@ -239,7 +284,11 @@ impl UserPoolService {
             jobs.truncate(limit as usize);
             jobs.last().map(|job| job.job_id.clone()).unwrap_or_default()
         });
-        Ok(super::Page { items: jobs.into_iter().map(|job| self.as_seen(job)).collect(), next_token })
+        let mut items = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            items.push(self.as_seen(self.settled(job).await?));
+        }
+        Ok(super::Page { items, next_token })
     }
 
     /// StartUserImportJob: a `Created` job whose file was uploaded becomes `Pending`; the caller
@@ -258,6 +307,7 @@ impl UserPoolService {
                 }
                 job.status = "Pending".into();
                 job.started_ms = Some(now);
+                job.beat_ms = Some(now);
                 Ok(())
             })
             .await?;

@@ -32,6 +32,7 @@ impl UserPoolService {
     /// the file cannot be read as an import file (its header) or the database fails.
     pub async fn run_user_import_job(&self, pool_id: &str, job_id: &str) -> DomainResult<UserImportJob> {
         let pool = self.load_pool(pool_id).await?;
+        let now = self.now();
         let job = self
             .store
             .change_record_of(pool_id, job_id, |job: &mut UserImportJob| {
@@ -39,6 +40,7 @@ impl UserPoolService {
                     return Err(DomainError::PreconditionNotMet(format!("Import job {job_id} is {}, not Pending.", job.status)));
                 }
                 job.status = "InProgress".into();
+                job.beat_ms = Some(now);
                 Ok(())
             })
             .await?
@@ -54,6 +56,10 @@ impl UserPoolService {
         let finished = self
             .store
             .change_record_of(pool_id, job_id, |job: &mut UserImportJob| {
+                if job.status == "Failed" {
+                    // Taken for abandoned while this node was silent: that verdict stands.
+                    return Ok(());
+                }
                 job.completed_ms = Some(now);
                 match &outcome {
                     Ok(false) => {
@@ -205,6 +211,7 @@ impl UserPoolService {
                 stored.imported += imported;
                 stored.skipped += skipped;
                 stored.failed += failed;
+                stored.beat_ms = Some(now);
                 if stored.status == "Stopping" {
                     stored.completed_ms = Some(now);
                 }
@@ -212,7 +219,7 @@ impl UserPoolService {
             })
             .await?
             .ok_or_else(|| not_found(&job.job_id))?;
-        progress.stopped = changed.status == "Stopping";
+        progress.stopped = changed.status == "Stopping" || changed.status == "Failed";
         Ok(())
     }
 }

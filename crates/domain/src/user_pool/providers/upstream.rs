@@ -2,6 +2,7 @@
 //! check of the ID token or profile, and the federated user the claims map onto.
 
 use super::*;
+use crate::user_pool::hosted::UpstreamFailure;
 
 impl UserPoolService {
     pub(crate) fn external(&self) -> DomainResult<&crate::federation::ExternalVerifier> {
@@ -71,8 +72,21 @@ impl UserPoolService {
 
     /// Finishes a federated sign-in at the callback: spends the state, exchanges the code,
     /// verifies what the provider says, and signs in (creating or updating) the user it maps to.
-    /// Returns the app's authorization request, checked again, and the user.
-    pub async fn finish_upstream(&self, pool_id: &UserPoolId, state: &str, code: &str, callback_url: &str) -> DomainResult<(CheckedAuthorize, User)> {
+    /// Returns the app's authorization request, checked again, and the user. A trigger that
+    /// refuses the user is told to the app (see [`UpstreamFailure`]); anything else is a page.
+    pub async fn finish_upstream(&self, pool_id: &UserPoolId, state: &str, code: &str, callback_url: &str) -> Result<(CheckedAuthorize, User), UpstreamFailure> {
+        let (checked, provider, claims) = self.upstream_sign_in(pool_id, state, code, callback_url).await.map_err(UpstreamFailure::Page)?;
+        match self.federated_user(&checked.pool, &checked.client.client_id, &provider, &claims).await {
+            Ok(user) => Ok((checked, user)),
+            Err(error @ (DomainError::TriggerRefused(_) | DomainError::TriggerOutputInvalid(_) | DomainError::TriggerUnavailable(_))) => {
+                Err(UpstreamFailure::App { request: checked.request, error })
+            }
+            Err(error) => Err(UpstreamFailure::Page(error)),
+        }
+    }
+
+    /// The state spent, the app's request checked again, and the provider's verified claims.
+    async fn upstream_sign_in(&self, pool_id: &UserPoolId, state: &str, code: &str, callback_url: &str) -> DomainResult<(CheckedAuthorize, IdentityProvider, Value)> {
         let key = sha256_hex(state);
         let record: UpstreamState = self
             .store
@@ -102,8 +116,7 @@ impl UserPoolService {
         })?;
         let provider = self.describe_identity_provider(pool_id, &record.provider).await?;
         let claims = self.upstream_claims(&provider, &record, code, callback_url).await?;
-        let user = self.federated_user(&checked.pool, &checked.client.client_id, &provider, &claims).await?;
-        Ok((checked, user))
+        Ok((checked, provider, claims))
     }
 
     /// Exchanges the code and returns the provider's claims about the user.

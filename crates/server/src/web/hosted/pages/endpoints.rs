@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 
 use cognate_domain::ids::UserPoolId;
-use cognate_domain::user_pool::hosted::AuthorizeError;
+use cognate_domain::user_pool::hosted::{AuthorizeError, UpstreamFailure};
 
 use crate::state::AppState;
 use crate::web::hosted::flow::*;
@@ -66,7 +66,10 @@ pub async fn idp_response(State(state): State<AppState>, page: PageRequest, body
             let flow = Flow { query: auth_query(&checked.request), checked, base: base.clone(), look, token: String::new(), cookies: vec![] };
             flow.signed_in(&state, &user, OPERATION).await
         }
-        Err(error) => finish(error_page(&page_message(&error), ""), OPERATION),
+        Err(UpstreamFailure::Page(error)) => finish(error_page(&page_message(&error), ""), OPERATION),
+        Err(UpstreamFailure::App { request, error }) => {
+            refused(AuthorizeError::Redirect { error: "invalid_request", description: error.to_string() }, &request, OPERATION)
+        }
     }
 }
 
