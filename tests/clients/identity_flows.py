@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -113,6 +114,81 @@ def social_providers(binary, provider):
         server.wait(timeout=10)
         apis.shutdown()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def eventually(condition, seconds=8):
+    """Whether `condition()` holds within `seconds` (a policy change holds within the cache's
+    two seconds on every node)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if condition():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.25)
+
+
+def managed_policies(iam, role_name, caller):
+    """Customer managed policies: created, versioned, attached to a role whose credentials
+    `caller` (a cognito-idp client) holds; each change reaches the caller within seconds."""
+    document = lambda effect: json.dumps({"Version": "2012-10-17", "Statement": [  # noqa: E731
+        {"Effect": effect, "Action": "cognito-idp:ListUserPools", "Resource": "*"}]})
+    allowed = lambda: error_code(lambda: caller.list_user_pools(MaxResults=10))[0] is None  # noqa: E731
+    policy = iam.create_policy(PolicyName="list-pools", Path="/app/", PolicyDocument=document("Allow"), Description="pools",
+                               Tags=[{"Key": "team", "Value": "id"}])["Policy"]
+    arn = policy["Arn"]
+    check("CreatePolicy answers AWS's shapes",
+          arn == f"arn:aws:iam::{ACCOUNT}:policy/app/list-pools" and policy["PolicyId"].startswith("ANPA")
+          and policy["DefaultVersionId"] == "v1" and policy["AttachmentCount"] == 0 and policy["IsAttachable"] is True)
+    code, status = error_code(lambda: iam.create_policy(PolicyName="list-pools", PolicyDocument=document("Allow")))
+    check(f"a second policy of the same name is EntityAlreadyExists ({code}, {status})", code == "EntityAlreadyExists" and status == 409)
+    code, _ = error_code(lambda: iam.create_policy(PolicyName="broken", PolicyDocument='{"Statement": 5}'))
+    check(f"a malformed document is MalformedPolicyDocument ({code})", code == "MalformedPolicyDocument")
+    check("the caller's role does not allow ListUserPools yet", not allowed())
+
+    iam.attach_role_policy(RoleName=role_name, PolicyArn=arn)
+    check("ListAttachedRolePolicies names it",
+          iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == [{"PolicyName": "list-pools", "PolicyArn": arn}])
+    check("GetPolicy counts the attachment", iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1)
+    check("ListEntitiesForPolicy names the role",
+          [role["RoleName"] for role in iam.list_entities_for_policy(PolicyArn=arn)["PolicyRoles"]] == [role_name])
+    check("ListPolicies OnlyAttached lists it",
+          [p["Arn"] for p in iam.list_policies(Scope="Local", OnlyAttached=True)["Policies"]] == [arn]
+          and iam.list_policies(Scope="AWS")["Policies"] == [])
+    check("once attached, the policy allows the caller within seconds", eventually(allowed))
+
+    version = iam.create_policy_version(PolicyArn=arn, PolicyDocument=document("Deny"), SetAsDefault=True)["PolicyVersion"]
+    check("CreatePolicyVersion with SetAsDefault makes v2 the default", version["VersionId"] == "v2" and version["IsDefaultVersion"] is True)
+    check("a new default version that denies holds within seconds", eventually(lambda: not allowed()))
+    first = iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]
+    check("GetPolicyVersion answers the document (boto3 decodes it)",
+          first["Document"]["Statement"][0]["Effect"] == "Allow" and first["IsDefaultVersion"] is False)
+    check("ListPolicyVersions lists newest first", [v["VersionId"] for v in iam.list_policy_versions(PolicyArn=arn)["Versions"]] == ["v2", "v1"])
+    code, status = error_code(lambda: iam.delete_policy_version(PolicyArn=arn, VersionId="v2"))
+    check(f"the default version cannot be deleted ({code}, {status})", code == "DeleteConflict" and status == 409)
+    iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+    check("SetDefaultPolicyVersion back to v1 allows again", eventually(allowed))
+    for _ in range(3):
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=document("Allow"))
+    code, _ = error_code(lambda: iam.create_policy_version(PolicyArn=arn, PolicyDocument=document("Allow")))
+    check(f"a sixth version is LimitExceeded ({code})", code == "LimitExceeded")
+    code, _ = error_code(lambda: iam.delete_policy(PolicyArn=arn))
+    check(f"an attached policy cannot be deleted ({code})", code == "DeleteConflict")
+
+    iam.detach_role_policy(RoleName=role_name, PolicyArn=arn)
+    check("once detached, the caller is refused within seconds", eventually(lambda: not allowed()))
+    code, _ = error_code(lambda: iam.detach_role_policy(RoleName=role_name, PolicyArn=arn))
+    check(f"detaching it again is NoSuchEntity ({code})", code == "NoSuchEntity")
+    code, _ = error_code(lambda: iam.delete_policy(PolicyArn=arn))
+    check(f"a policy with versions besides its default cannot be deleted ({code})", code == "DeleteConflict")
+    for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+        if not version["IsDefaultVersion"]:
+            iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+    iam.delete_policy(PolicyArn=arn)
+    code, status = error_code(lambda: iam.get_policy(PolicyArn=arn))
+    check(f"a deleted policy is NoSuchEntity ({code}, {status})", code == "NoSuchEntity" and status == 404)
+    code, _ = error_code(lambda: iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess"))
+    check(f"an AWS managed policy is not attachable here ({code})", code == "NoSuchEntity")
 
 
 def main():
@@ -246,6 +322,7 @@ def main():
               code == "AccessDeniedException" and status == 403)
         code, _ = error_code(lambda: alice_idp.admin_get_user(UserPoolId=pool_id, Username="bob"))
         check(f"an explicit Deny wins over the Allow ({code})", code == "AccessDeniedException")
+        managed_policies(iam, "reader", alice_idp)
         code, status = error_code(lambda: with_credentials("iam", alice_creds).get_role(RoleName="reader"))
         check(f"temporary credentials reach IAM only as their policies allow ({code}, {status})", code == "AccessDenied" and status == 403)
         code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=alice_id, Logins={provider_name: sign_in("bob")["IdToken"]}))

@@ -5,6 +5,8 @@
 //! under the master key, the session token as its SHA-256, the role, the session policy and the
 //! context keys (`cognito-identity.amazonaws.com:sub`, …) the role's policies may test.
 
+mod managed;
+mod managed_policy;
 pub mod policy;
 mod oidc;
 mod role_policies;
@@ -12,7 +14,7 @@ mod roles;
 mod sts;
 pub mod web_identity;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +28,7 @@ use crate::federation::{acceptable_issuer, issuer_key};
 use crate::records::{Document, Record, Records};
 use crate::store::{Store, StoreError};
 use policy::{Decision, Policy, PolicyKind, RequestContext};
+pub use managed_policy::{ManagedPolicy, PolicyVersion, RoleAttachment};
 
 const ROLE: &str = "iam_role";
 const ROLE_POLICY: &str = "iam_role_policy";
@@ -284,6 +287,29 @@ impl IamService {
         self.clock.now_millis()
     }
 
+    /// A page of the account-wide records of one kind that `keep` keeps, in key order, after
+    /// `marker` (the key of the last one of the page before).
+    async fn filtered_page<R: Record>(&self, marker: Option<&str>, limit: u32, keep: impl Fn(&R) -> bool + Send) -> DomainResult<MarkerPage<R>> {
+        let mut after = marker.map(str::to_string);
+        let mut items: Vec<R> = Vec::new();
+        loop {
+            let rows: Vec<R> = self.store.list_records_of("", after.as_deref(), 200).await?;
+            let exhausted = rows.len() < 200;
+            for row in rows {
+                after = Some(row.key());
+                if keep(&row) {
+                    if items.len() == limit as usize {
+                        let marker = items.last().map(Record::key);
+                        return Ok(MarkerPage { items, marker });
+                    }
+                    items.push(row);
+                }
+            }
+            if exhausted {
+                return Ok(MarkerPage { items, marker: None });
+            }
+        }
+    }
 }
 
 /// The condition keys a web identity brings: `<prefix>:aud`, `:sub`, `:amr` (when the

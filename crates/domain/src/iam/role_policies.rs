@@ -74,7 +74,13 @@ impl IamService {
         self.policy_cache.lock().expect("policy cache lock").remove(&role_key(role_name));
     }
 
-    /// The parsed inline policies of a role, briefly cached.
+    /// After a managed policy changed: any role may hold it.
+    pub(super) fn forget_all_policies(&self) {
+        self.policy_cache.lock().expect("policy cache lock").clear();
+    }
+
+    /// The parsed policies of a role, inline and attached (their default versions), briefly
+    /// cached: a change made on another node holds here within [`POLICY_CACHE_TTL`].
     pub(super) async fn role_policies(&self, role_name: &str) -> DomainResult<Arc<Vec<Policy>>> {
         let key = role_key(role_name);
         if let Some((loaded, policies)) = self.policy_cache.lock().expect("policy cache lock").get(&key) {
@@ -82,7 +88,8 @@ impl IamService {
                 return Ok(policies.clone());
             }
         }
-        let documents = self.list_role_policy_documents(role_name).await?;
+        let mut documents = self.list_role_policy_documents(role_name).await?;
+        documents.extend(self.attached_documents(role_name).await?);
         let mut policies = Vec::with_capacity(documents.len());
         for (name, document) in documents {
             match Policy::parse(&document, PolicyKind::Identity) {

@@ -70,25 +70,7 @@ impl IamService {
     pub async fn list_roles(&self, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<Role>> {
         let limit = marker_limit(max_items)?;
         let prefix = path_prefix.unwrap_or("/");
-        let mut after = marker.map(str::to_string);
-        let mut items = Vec::new();
-        loop {
-            let rows: Vec<Role> = self.store.list_records_of("", after.as_deref(), 200).await?;
-            let exhausted = rows.len() < 200;
-            for role in rows {
-                after = Some(role.key());
-                if role.path.starts_with(prefix) {
-                    if items.len() == limit as usize {
-                        let marker = items.last().map(|role: &Role| role_key(&role.name));
-                        return Ok(MarkerPage { items, marker });
-                    }
-                    items.push(role);
-                }
-            }
-            if exhausted {
-                return Ok(MarkerPage { items, marker: None });
-            }
-        }
+        self.filtered_page(marker, limit, |role: &Role| role.path.starts_with(prefix)).await
     }
 
     pub async fn delete_role(&self, name: &str) -> DomainResult<()> {
@@ -96,6 +78,9 @@ impl IamService {
         let policies = self.store.list_records(ROLE_POLICY, &role_key(&role.name), None, 1).await?;
         if !policies.is_empty() {
             return Err(DomainError::InUse("Cannot delete entity, must delete policies first.".into()));
+        }
+        if self.has_attached_policies(&role.name).await? {
+            return Err(DomainError::InUse("Cannot delete entity, must detach all policies first.".into()));
         }
         self.store.write_records(&[role.delete()]).await?;
         self.forget_policies(&role.name);

@@ -40,6 +40,21 @@ pub fn iam_role(account_id: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account_id}:role{path}{name}")
 }
 
+/// `arn:aws:iam::<account>:policy<path><name>`, a customer managed policy.
+pub fn iam_policy(account_id: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account_id}:policy{path}{name}")
+}
+
+/// The name of the customer managed policy of `account_id` an ARN names.
+pub fn policy_name_of<'a>(arn: &'a str, account_id: &str) -> Option<&'a str> {
+    arn.strip_prefix("arn:aws:iam::")?
+        .strip_prefix(account_id)?
+        .strip_prefix(":policy/")?
+        .rsplit('/')
+        .next()
+        .filter(|name| !name.is_empty())
+}
+
 /// `arn:aws:iam::<account>:root`, the account's own principal.
 pub fn iam_root(account_id: &str) -> String {
     format!("arn:aws:iam::{account_id}:root")

@@ -1,8 +1,10 @@
-//! IAM (query protocol, 2010-05-08): roles, inline role policies, OpenID Connect providers and
-//! SimulatePrincipalPolicy. Signed; callers other than the root credentials are authorised by
-//! the policy engine (`iam:<Action>` on the role or provider ARN).
+//! IAM (query protocol, 2010-05-08): roles, inline role policies, customer managed policies
+//! attached to roles, OpenID Connect providers and SimulatePrincipalPolicy. Signed; callers
+//! other than the root credentials are authorised by the policy engine (`iam:<Action>` on the
+//! role, policy or provider ARN).
 
 pub mod error;
+pub mod managed_wire;
 pub mod operations;
 pub mod ops;
 pub mod wire;
@@ -15,6 +17,7 @@ use crate::state::AppState;
 pub use error::error_from_domain;
 use operations::Operation;
 use crate::aws::query::{QueryError, QueryInput};
+use managed_wire::*;
 use wire::*;
 
 pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
@@ -71,6 +74,12 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput) -> St
         }
         CreateOpenIDConnectProvider => wire::resource_of::<CreateOidcProviderRequest>(input, account),
         SimulatePrincipalPolicy => wire::resource_of::<SimulatePrincipalPolicyRequest>(input, account),
+        CreatePolicy => wire::resource_of::<CreatePolicyRequest>(input, account),
+        GetPolicy | DeletePolicy | ListPolicyVersions | ListEntitiesForPolicy => wire::resource_of::<PolicyArnRequest>(input, account),
+        CreatePolicyVersion => wire::resource_of::<CreatePolicyVersionRequest>(input, account),
+        GetPolicyVersion | DeletePolicyVersion | SetDefaultPolicyVersion => wire::resource_of::<PolicyVersionRequest>(input, account),
+        AttachRolePolicy | DetachRolePolicy => wire::resource_of::<RolePolicyArnRequest>(input, account),
+        ListAttachedRolePolicies => wire::resource_of::<ListAttachedRolePoliciesRequest>(input, account),
         // ListRoles, ListOpenIDConnectProviders and the actions not implemented act on the account.
         _ => "*".into(),
     }
@@ -98,6 +107,19 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput) -> Resu
         AddClientIDToOpenIDConnectProvider => ops::oidc::change_client_id(state, input, true).await,
         RemoveClientIDFromOpenIDConnectProvider => ops::oidc::change_client_id(state, input, false).await,
         SimulatePrincipalPolicy => ops::simulate::simulate_principal_policy(state, input).await,
+        CreatePolicy => ops::managed::create_policy(state, input).await,
+        GetPolicy => ops::managed::get_policy(state, input).await,
+        ListPolicies => ops::managed::list_policies(state, input).await,
+        DeletePolicy => ops::managed::delete_policy(state, input).await,
+        CreatePolicyVersion => ops::managed::create_policy_version(state, input).await,
+        GetPolicyVersion => ops::managed::get_policy_version(state, input).await,
+        ListPolicyVersions => ops::managed::list_policy_versions(state, input).await,
+        DeletePolicyVersion => ops::managed::delete_policy_version(state, input).await,
+        SetDefaultPolicyVersion => ops::managed::set_default_policy_version(state, input).await,
+        ListEntitiesForPolicy => ops::managed::list_entities_for_policy(state, input).await,
+        AttachRolePolicy => ops::managed::attach_role_policy(state, input).await,
+        DetachRolePolicy => ops::managed::detach_role_policy(state, input).await,
+        ListAttachedRolePolicies => ops::managed::list_attached_role_policies(state, input).await,
         other => Err(QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", format!("cognate does not implement IAM {} yet.", other.name()))),
     }
 }

@@ -19,15 +19,15 @@ pub trait ActsOn {
     fn resource(&self, account_id: &str) -> String;
 }
 
-fn max_items(input: &QueryInput) -> Result<Option<i32>, QueryError> {
+pub fn max_items(input: &QueryInput) -> Result<Option<i32>, QueryError> {
     Ok(input.integer("MaxItems")?.map(|value| value.clamp(i32::MIN as i64, i32::MAX as i64) as i32))
 }
 
-fn optional(input: &QueryInput, name: &str) -> Option<String> {
+pub fn optional(input: &QueryInput, name: &str) -> Option<String> {
     input.get(name).map(str::to_string)
 }
 
-fn required(input: &QueryInput, name: &str) -> Result<String, QueryError> {
+pub fn required(input: &QueryInput, name: &str) -> Result<String, QueryError> {
     input.required(name).map(str::to_string)
 }
 

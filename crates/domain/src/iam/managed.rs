@@ -1,0 +1,233 @@
+//! Customer managed policies: a policy with up to five versions, one of them the default, that
+//! roles attach. The versions and the roles a policy is attached to live in the policy's own
+//! record, so every change is one compare-and-set; each attachment also files the policy under
+//! the role (in the same transaction), which is what authorisation reads.
+
+use super::*;
+
+use super::managed_policy::ROLE_ATTACHMENT;
+
+/// A managed policy may have this many versions (IAM's quota).
+const MAX_POLICY_VERSIONS: usize = 5;
+/// A managed policy's document may be this long, white space not counted (IAM's quota).
+const MAX_MANAGED_POLICY_CHARS: usize = 6144;
+/// How many times an attachment is tried against concurrent changes of its policy.
+const ATTACH_ATTEMPTS: usize = 8;
+
+fn no_policy(arn: &str) -> DomainError {
+    DomainError::NotFound(format!("Policy {arn} does not exist or is not attachable."))
+}
+
+/// A managed policy's document: an identity policy within IAM's size.
+fn check_document(document: &str) -> DomainResult<()> {
+    if document.chars().filter(|character| !character.is_whitespace()).count() > MAX_MANAGED_POLICY_CHARS {
+        return Err(DomainError::LimitExceeded(format!("Cannot exceed quota for PolicySize: {MAX_MANAGED_POLICY_CHARS}")));
+    }
+    parse_policy(document, PolicyKind::Identity).map(|_| ())
+}
+
+impl IamService {
+    pub async fn create_policy(&self, name: &str, path: Option<&str>, document: &str, description: Option<&str>, tags: BTreeMap<String, String>) -> DomainResult<ManagedPolicy> {
+        check_iam_name(name, "policyName", 128)?;
+        let path = path.unwrap_or("/");
+        check_path(path)?;
+        check_document(document)?;
+        if description.is_some_and(|text| text.chars().count() > 1000) {
+            return Err(validation("The description may be at most 1000 characters."));
+        }
+        if tags.len() > 50 {
+            return Err(DomainError::LimitExceeded("A policy may have at most 50 tags.".into()));
+        }
+        let now = self.now();
+        let policy = ManagedPolicy {
+            name: name.to_string(),
+            policy_id: format!("ANPA{}", random_string(UPPER_ALPHANUMERIC, 17)),
+            arn: crate::ids::arn::iam_policy(&self.account_id, path, name),
+            path: path.to_string(),
+            description: description.map(str::to_string),
+            created_ms: now,
+            updated_ms: now,
+            default_version: "v1".into(),
+            next_version: 2,
+            versions: vec![PolicyVersion { version_id: "v1".into(), document: document.to_string(), created_ms: now }],
+            roles: BTreeSet::new(),
+            tags,
+        };
+        match self.store.write_records(&[policy.insert()?]).await {
+            Ok(()) => Ok(policy),
+            Err(StoreError::Conflict(_)) => Err(DomainError::Conflict(format!("A policy called {name} already exists. Duplicate names are not allowed."))),
+            Err(other) => Err(DomainError::from(other)),
+        }
+    }
+
+    /// The customer managed policy an ARN names exactly.
+    pub async fn get_policy(&self, arn: &str) -> DomainResult<ManagedPolicy> {
+        let name = crate::ids::arn::policy_name_of(arn, &self.account_id).ok_or_else(|| no_policy(arn))?;
+        let policy: Option<ManagedPolicy> = self.store.get_record_of("", &role_key(name), 0).await?;
+        policy.filter(|policy| policy.arn == arn).ok_or_else(|| no_policy(arn))
+    }
+
+    /// ListPolicies: the account's managed policies (AWS's own are not served), by name.
+    pub async fn list_policies(&self, scope: Option<&str>, only_attached: bool, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<ManagedPolicy>> {
+        let limit = marker_limit(max_items)?;
+        if scope == Some("AWS") {
+            return Ok(MarkerPage { items: Vec::new(), marker: None });
+        }
+        let prefix = path_prefix.unwrap_or("/");
+        self.filtered_page(marker, limit, |policy: &ManagedPolicy| policy.path.starts_with(prefix) && (!only_attached || !policy.roles.is_empty())).await
+    }
+
+    /// DeletePolicy: only when no role holds it and only its default version is left.
+    pub async fn delete_policy(&self, arn: &str) -> DomainResult<()> {
+        let policy = self.get_policy(arn).await?;
+        if !policy.roles.is_empty() {
+            return Err(DomainError::InUse("Cannot delete a policy attached to entities.".into()));
+        }
+        if policy.versions.len() > 1 {
+            return Err(DomainError::InUse("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.".into()));
+        }
+        let stored = self.store.read_record_of::<ManagedPolicy>("", &policy.key()).await?.ok_or_else(|| no_policy(arn))?;
+        if stored.value != policy {
+            return Err(DomainError::TooManyRequests("The policy changed while it was being deleted; try again.".into()));
+        }
+        // The unchanged write first: the deletion happens only if no attachment came meanwhile.
+        let unchanged = policy.swap_at("", &policy.key(), &stored.stored)?;
+        self.store.write_records(&[unchanged, ManagedPolicy::delete_at("", &policy.key())]).await.map_err(|error| match error {
+            StoreError::Conflict(_) => DomainError::TooManyRequests("The policy changed while it was being deleted; try again.".into()),
+            other => DomainError::from(other),
+        })?;
+        self.forget_all_policies();
+        Ok(())
+    }
+
+    /// Applies `change` to the policy an ARN names, by compare-and-set.
+    async fn change_policy(&self, arn: &str, change: impl FnMut(&mut ManagedPolicy) -> DomainResult<()> + Send) -> DomainResult<ManagedPolicy> {
+        let policy = self.get_policy(arn).await?;
+        let changed = self.store.change_record_of::<ManagedPolicy, _>("", &policy.key(), change).await?;
+        self.forget_all_policies();
+        changed.filter(|changed| changed.arn == arn).ok_or_else(|| no_policy(arn))
+    }
+
+    pub async fn create_policy_version(&self, arn: &str, document: &str, set_as_default: bool) -> DomainResult<PolicyVersion> {
+        check_document(document)?;
+        let now = self.now();
+        let policy = self
+            .change_policy(arn, |policy| {
+                if policy.versions.len() >= MAX_POLICY_VERSIONS {
+                    return Err(DomainError::LimitExceeded(format!(
+                        "A managed policy can have up to {MAX_POLICY_VERSIONS} versions. Before you create a new version, you must delete an existing version."
+                    )));
+                }
+                let version_id = format!("v{}", policy.next_version);
+                policy.next_version += 1;
+                policy.versions.push(PolicyVersion { version_id: version_id.clone(), document: document.to_string(), created_ms: now });
+                if set_as_default {
+                    policy.default_version = version_id;
+                }
+                policy.updated_ms = now;
+                Ok(())
+            })
+            .await?;
+        Ok(policy.versions.last().cloned().expect("a version was just added"))
+    }
+
+    pub async fn get_policy_version(&self, arn: &str, version_id: &str) -> DomainResult<(ManagedPolicy, PolicyVersion)> {
+        let policy = self.get_policy(arn).await?;
+        let version = policy.versions.iter().find(|version| version.version_id == version_id).cloned();
+        match version {
+            Some(version) => Ok((policy, version)),
+            None => Err(DomainError::NotFound(format!("Policy {arn} version {version_id} does not exist or is not attachable."))),
+        }
+    }
+
+    pub async fn delete_policy_version(&self, arn: &str, version_id: &str) -> DomainResult<()> {
+        self.change_policy(arn, |policy| {
+            if policy.default_version == version_id {
+                return Err(DomainError::InUse("Cannot delete the default version of a policy.".into()));
+            }
+            let before = policy.versions.len();
+            policy.versions.retain(|version| version.version_id != version_id);
+            if policy.versions.len() == before {
+                return Err(DomainError::NotFound(format!("Policy {arn} version {version_id} does not exist or is not attachable.")));
+            }
+            Ok(())
+        })
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn set_default_policy_version(&self, arn: &str, version_id: &str) -> DomainResult<()> {
+        let now = self.now();
+        self.change_policy(arn, |policy| {
+            if !policy.versions.iter().any(|version| version.version_id == version_id) {
+                return Err(DomainError::NotFound(format!("Policy {arn} version {version_id} does not exist or is not attachable.")));
+            }
+            policy.default_version = version_id.to_string();
+            policy.updated_ms = now;
+            Ok(())
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// AttachRolePolicy (`attach`) or DetachRolePolicy: the policy's list of roles and the
+    /// role's filing of the policy change in one transaction, by compare-and-set on the policy.
+    pub async fn change_role_attachment(&self, role_name: &str, arn: &str, attach: bool) -> DomainResult<()> {
+        let role = self.get_role(role_name).await?;
+        let key = role_key(&role.name);
+        for _ in 0..ATTACH_ATTEMPTS {
+            let policy = self.get_policy(arn).await?;
+            let stored = self.store.read_record_of::<ManagedPolicy>("", &policy.key()).await?.ok_or_else(|| no_policy(arn))?;
+            let mut changed = stored.value.clone();
+            let filing = if attach {
+                changed.roles.insert(role.name.clone());
+                RoleAttachment { policy_name: policy.name.clone(), policy_arn: policy.arn.clone() }.put_at(&key, &policy.arn, None)?
+            } else {
+                if !changed.roles.remove(&role.name) {
+                    return Err(DomainError::NotFound(format!("Policy {arn} was not found.")));
+                }
+                RoleAttachment::delete_at(&key, &policy.arn)
+            };
+            match self.store.write_records(&[changed.swap_at("", &policy.key(), &stored.stored)?, filing]).await {
+                Ok(()) => {
+                    self.forget_policies(&role.name);
+                    return Ok(());
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(other) => return Err(DomainError::from(other)),
+            }
+        }
+        Err(DomainError::TooManyRequests("The policy is being changed by others; try again.".into()))
+    }
+
+    /// ListAttachedRolePolicies: (name, ARN) of each policy attached to the role.
+    pub async fn list_attached_role_policies(&self, role_name: &str, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<RoleAttachment>> {
+        let role = self.get_role(role_name).await?;
+        let limit = marker_limit(max_items)?;
+        let prefix = crate::ids::arn::iam_policy(&self.account_id, path_prefix.unwrap_or("/"), "");
+        let mut attached: Vec<RoleAttachment> = self.store.list_records_of(&role_key(&role.name), marker, 1000).await?;
+        attached.retain(|attachment| attachment.policy_arn.starts_with(&prefix));
+        let more = attached.len() > limit as usize;
+        attached.truncate(limit as usize);
+        let marker = if more { attached.last().map(|attachment| attachment.policy_arn.clone()) } else { None };
+        Ok(MarkerPage { items: attached, marker })
+    }
+
+    /// The default documents of the policies attached to a role, for authorisation.
+    pub(super) async fn attached_documents(&self, role_name: &str) -> DomainResult<Vec<(String, String)>> {
+        let attached: Vec<RoleAttachment> = self.store.list_records_of(&role_key(role_name), None, 1000).await?;
+        let mut documents = Vec::with_capacity(attached.len());
+        for attachment in attached {
+            let policy: Option<ManagedPolicy> = self.store.get_record_of("", &role_key(&attachment.policy_name), 0).await?;
+            if let Some(document) = policy.as_ref().filter(|policy| policy.arn == attachment.policy_arn).and_then(ManagedPolicy::default_document) {
+                documents.push((attachment.policy_arn.clone(), document.to_string()));
+            }
+        }
+        Ok(documents)
+    }
+
+    /// Whether any managed policy is attached to the role (DeleteRole refuses then).
+    pub(super) async fn has_attached_policies(&self, role_name: &str) -> DomainResult<bool> {
+        Ok(!self.store.list_records(ROLE_ATTACHMENT, &role_key(role_name), None, 1).await?.is_empty())
+    }
+}

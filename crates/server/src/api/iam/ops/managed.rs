@@ -1,0 +1,156 @@
+//! Customer managed policies: CreatePolicy, GetPolicy, ListPolicies, DeletePolicy, their
+//! versions, ListEntitiesForPolicy, and their attachment to roles (AttachRolePolicy,
+//! DetachRolePolicy, ListAttachedRolePolicies).
+
+use crate::api::iam::error::error_from_domain;
+use crate::api::iam::managed_wire::*;
+use crate::api::iam::wire::{page_xml, FromQuery};
+use crate::aws::query::{QueryError, QueryInput, Xml};
+use crate::state::AppState;
+
+pub async fn create_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = CreatePolicyRequest::from_query(input)?;
+    let policy = state
+        .iam
+        .create_policy(&request.policy_name, request.path.as_deref(), &request.policy_document, request.description.as_deref(), request.tags)
+        .await
+        .map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("Policy");
+    policy_xml(&mut xml, &policy);
+    xml.close("Policy");
+    Ok(xml.finish())
+}
+
+pub async fn get_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = PolicyArnRequest::from_query(input)?;
+    let policy = state.iam.get_policy(&request.policy_arn).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("Policy");
+    policy_xml(&mut xml, &policy);
+    xml.close("Policy");
+    Ok(xml.finish())
+}
+
+pub async fn list_policies(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = ListPoliciesRequest::from_query(input)?;
+    let page = state
+        .iam
+        .list_policies(request.scope.as_deref(), request.only_attached, request.path_prefix.as_deref(), request.marker.as_deref(), request.max_items)
+        .await
+        .map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("Policies");
+    for policy in &page.items {
+        xml.open("member");
+        policy_xml(&mut xml, policy);
+        xml.close("member");
+    }
+    xml.close("Policies");
+    page_xml(&mut xml, page.marker.as_deref());
+    Ok(xml.finish())
+}
+
+pub async fn delete_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = PolicyArnRequest::from_query(input)?;
+    state.iam.delete_policy(&request.policy_arn).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn create_policy_version(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = CreatePolicyVersionRequest::from_query(input)?;
+    let version = state
+        .iam
+        .create_policy_version(&request.policy_arn, &request.policy_document, request.set_as_default)
+        .await
+        .map_err(error_from_domain)?;
+    let (policy, _) = state.iam.get_policy_version(&request.policy_arn, &version.version_id).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("PolicyVersion");
+    version_xml(&mut xml, &policy, &version, false);
+    xml.close("PolicyVersion");
+    Ok(xml.finish())
+}
+
+pub async fn get_policy_version(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = PolicyVersionRequest::from_query(input)?;
+    let (policy, version) = state.iam.get_policy_version(&request.policy_arn, &request.version_id).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("PolicyVersion");
+    version_xml(&mut xml, &policy, &version, true);
+    xml.close("PolicyVersion");
+    Ok(xml.finish())
+}
+
+pub async fn list_policy_versions(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = PolicyArnRequest::from_query(input)?;
+    let policy = state.iam.get_policy(&request.policy_arn).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("Versions");
+    // Newest first, as IAM lists them; at most five, so one page.
+    for version in policy.versions.iter().rev() {
+        xml.open("member");
+        version_xml(&mut xml, &policy, version, false);
+        xml.close("member");
+    }
+    xml.close("Versions");
+    page_xml(&mut xml, None);
+    Ok(xml.finish())
+}
+
+pub async fn delete_policy_version(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = PolicyVersionRequest::from_query(input)?;
+    state.iam.delete_policy_version(&request.policy_arn, &request.version_id).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn set_default_policy_version(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = PolicyVersionRequest::from_query(input)?;
+    state.iam.set_default_policy_version(&request.policy_arn, &request.version_id).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+/// ListEntitiesForPolicy: the roles it is attached to (cognate has no IAM users or groups yet).
+pub async fn list_entities_for_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = PolicyArnRequest::from_query(input)?;
+    let policy = state.iam.get_policy(&request.policy_arn).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("PolicyGroups").close("PolicyGroups").open("PolicyUsers").close("PolicyUsers").open("PolicyRoles");
+    for name in &policy.roles {
+        if let Ok(role) = state.iam.get_role(name).await {
+            xml.open("member").text("RoleName", &role.name).text("RoleId", &role.role_id).close("member");
+        }
+    }
+    xml.close("PolicyRoles");
+    page_xml(&mut xml, None);
+    Ok(xml.finish())
+}
+
+pub async fn attach_role_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = RolePolicyArnRequest::from_query(input)?;
+    state.iam.change_role_attachment(&request.role_name, &request.policy_arn, true).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn detach_role_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = RolePolicyArnRequest::from_query(input)?;
+    state.iam.change_role_attachment(&request.role_name, &request.policy_arn, false).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn list_attached_role_policies(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = ListAttachedRolePoliciesRequest::from_query(input)?;
+    let page = state
+        .iam
+        .list_attached_role_policies(&request.role_name, request.path_prefix.as_deref(), request.marker.as_deref(), request.max_items)
+        .await
+        .map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("AttachedPolicies");
+    for attached in &page.items {
+        xml.open("member").text("PolicyName", &attached.policy_name).text("PolicyArn", &attached.policy_arn).close("member");
+    }
+    xml.close("AttachedPolicies");
+    page_xml(&mut xml, page.marker.as_deref());
+    Ok(xml.finish())
+}
