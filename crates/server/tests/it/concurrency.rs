@@ -133,8 +133,12 @@ async fn guesses_stop_at_the_lockout(backend: Backend) {
     let evaluated_wrong = outcomes.iter().filter(|(_, body)| body["message"] == "Incorrect username or password.").count();
     let refused = outcomes.iter().filter(|(_, body)| body["message"] == "Password attempts exceeded").count();
     eprintln!("{backend:?}: of {BURST} parallel guesses, {} evaluated ({successes} right), {refused} refused by the lockout", successes + evaluated_wrong);
-    assert!(successes + evaluated_wrong <= 5, "at most five guesses are evaluated: {successes} + {evaluated_wrong}; {outcomes:?}");
-    assert!(refused >= BURST - 5 - 1, "the others are refused by the lockout: {refused}; {outcomes:?}");
+    // A right password that gets in before the lockout clears the failures counted before it,
+    // as Cognito does, so five more wrong guesses may be evaluated after it (the interleaving
+    // decides). Lost updates would let dozens in.
+    assert!(successes <= 1, "{outcomes:?}");
+    assert!(evaluated_wrong <= 5 * (1 + successes), "at most five wrong guesses per lockout are evaluated: {successes} + {evaluated_wrong}; {outcomes:?}");
+    assert!(refused >= BURST - 5 * (1 + successes) - 1, "the others are refused by the lockout: {refused}; {outcomes:?}");
 }
 
 async fn no_acknowledged_update_is_lost(backend: Backend) {
