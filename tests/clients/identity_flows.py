@@ -191,6 +191,123 @@ def managed_policies(iam, role_name, caller):
     check(f"an AWS managed policy is not attachable here ({code})", code == "NoSuchEntity")
 
 
+def iam_users(iam, client, pool_id, other_pool_id):
+    """An IAM user whose key may only do what its policies say: allowed on one pool, refused on
+    another; an inactive key signs nothing; a detached policy stops working within seconds."""
+    user = iam.create_user(UserName="backend", Path="/services/", Tags=[{"Key": "team", "Value": "api"}])["User"]
+    check("CreateUser answers AWS's shapes",
+          user["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/services/backend" and user["UserId"].startswith("AIDA"))
+    code, status = error_code(lambda: iam.create_user(UserName="BACKEND"))
+    check(f"user names are case-insensitive: EntityAlreadyExists ({code}, {status})", code == "EntityAlreadyExists" and status == 409)
+    key = iam.create_access_key(UserName="backend")["AccessKey"]
+    check("CreateAccessKey answers an AKIA key and its secret once",
+          key["AccessKeyId"].startswith("AKIA") and len(key["AccessKeyId"]) == 20 and len(key["SecretAccessKey"]) == 40 and key["Status"] == "Active")
+    listed = iam.list_access_keys(UserName="backend")["AccessKeyMetadata"]
+    check("ListAccessKeys lists it without the secret", [k["AccessKeyId"] for k in listed] == [key["AccessKeyId"]] and "SecretAccessKey" not in listed[0])
+    signed = lambda service: client(service, aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])  # noqa: E731
+    backend_idp, backend_sts, backend_iam = signed("cognito-idp"), signed("sts"), signed("iam")
+
+    caller = backend_sts.get_caller_identity()
+    check("GetCallerIdentity answers the user", caller["Arn"] == user["Arn"] and caller["UserId"] == user["UserId"])
+    code, status = error_code(lambda: backend_idp.list_users(UserPoolId=pool_id))
+    check(f"a user without policies may do nothing ({code}, {status})", code == "AccessDeniedException" and status == 403)
+    iam.put_user_policy(UserName="backend", PolicyName="one-pool", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}"},
+        {"Effect": "Allow", "Action": ["iam:GetUser", "iam:ListAccessKeys"], "Resource": "arn:aws:iam::*:user/${aws:username}"}]}))
+    check("PutUserPolicy: ListUserPolicies names it", iam.list_user_policies(UserName="backend")["PolicyNames"] == ["one-pool"])
+    check("GetUserPolicy answers the document",
+          iam.get_user_policy(UserName="backend", PolicyName="one-pool")["PolicyDocument"]["Statement"][0]["Action"] == "cognito-idp:ListUsers")
+    check("the key is allowed on the pool its policy names", eventually(lambda: error_code(lambda: backend_idp.list_users(UserPoolId=pool_id))[0] is None))
+    code, _ = error_code(lambda: backend_idp.list_users(UserPoolId=other_pool_id))
+    check(f"and refused on another pool ({code})", code == "AccessDeniedException")
+    check("GetUser without UserName answers the signing user (allowed by ${aws:username})",
+          backend_iam.get_user()["User"]["UserName"] == "backend")
+    code, status = error_code(lambda: backend_iam.get_user(UserName="someone-else"))
+    check(f"another user's name is refused by the policy ({code}, {status})", code == "AccessDenied" and status == 403)
+    code, _ = error_code(lambda: iam.get_user())
+    check(f"the root must name the user ({code})", code == "ValidationError")
+    last = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
+    check("GetAccessKeyLastUsed names the user and the service it signed for",
+          last["UserName"] == "backend" and last["AccessKeyLastUsed"]["ServiceName"] in ("sts", "cognito-idp", "iam")
+          and "LastUsedDate" in last["AccessKeyLastUsed"])
+
+    # An attached managed policy, detached again.
+    pools = iam.create_policy(PolicyName="list-pools-for-users", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:ListUserPools", "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="backend", PolicyArn=pools)
+    check("ListAttachedUserPolicies names it", [p["PolicyArn"] for p in iam.list_attached_user_policies(UserName="backend")["AttachedPolicies"]] == [pools])
+    check("ListEntitiesForPolicy names the user", [u["UserName"] for u in iam.list_entities_for_policy(PolicyArn=pools)["PolicyUsers"]] == ["backend"])
+    check("an attached policy allows the user within seconds",
+          eventually(lambda: error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] is None))
+    code, _ = error_code(lambda: iam.delete_user(UserName="backend"))
+    check(f"a user with keys and policies cannot be deleted ({code})", code == "DeleteConflict")
+    iam.detach_user_policy(UserName="backend", PolicyArn=pools)
+    check("a detached policy stops working within seconds",
+          eventually(lambda: error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] == "AccessDeniedException"))
+
+    # AssumeRole: both the trust policy and the caller's policy must say so.
+    trust_account = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                                                            "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "deploy-7"}}}]}
+    deployer = iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=json.dumps(trust_account))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="deployer", PolicyName="pools", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["cognito-idp:ListUserPools", "sts:AssumeRole"], "Resource": "*"}]}))
+    trust_other = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/someone-else"},
+                                                          "Action": "sts:AssumeRole"}]}
+    elsewhere = iam.create_role(RoleName="someone-elses", AssumeRolePolicyDocument=json.dumps(trust_other))["Role"]["Arn"]
+    code, status = error_code(lambda: backend_sts.assume_role(RoleArn=deployer, RoleSessionName="deploy", ExternalId="deploy-7"))
+    check(f"AssumeRole without the caller's own permission is AccessDenied ({code}, {status})", code == "AccessDenied" and status == 403)
+    iam.put_user_policy(UserName="backend", PolicyName="assume", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": [deployer, elsewhere]}]}))
+    check("with it, a trust condition that fails is still AccessDenied",
+          eventually(lambda: error_code(lambda: backend_sts.assume_role(RoleArn=deployer, RoleSessionName="deploy", ExternalId="wrong"))[0] == "AccessDenied"))
+    code, _ = error_code(lambda: backend_sts.assume_role(RoleArn=elsewhere, RoleSessionName="deploy"))
+    check(f"a trust policy that names another user refuses ({code})", code == "AccessDenied")
+    assumed = backend_sts.assume_role(RoleArn=deployer, RoleSessionName="deploy", ExternalId="deploy-7", DurationSeconds=1800)
+    check("AssumeRole answers an assumed-role ARN and credentials",
+          assumed["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/deploy"
+          and assumed["Credentials"]["AccessKeyId"].startswith("ASIA"))
+    role_creds = {"AccessKeyId": assumed["Credentials"]["AccessKeyId"], "SecretAccessKey": assumed["Credentials"]["SecretAccessKey"],
+                  "SessionToken": assumed["Credentials"]["SessionToken"]}
+    role_idp = client("cognito-idp", aws_access_key_id=role_creds["AccessKeyId"], aws_secret_access_key=role_creds["SecretAccessKey"],
+                      aws_session_token=role_creds["SessionToken"])
+    check("its credentials do what the role allows", error_code(lambda: role_idp.list_user_pools(MaxResults=5))[0] is None)
+    code, _ = error_code(lambda: role_idp.list_users(UserPoolId=pool_id))
+    check(f"and nothing more ({code})", code == "AccessDeniedException")
+    role_sts = client("sts", aws_access_key_id=role_creds["AccessKeyId"], aws_secret_access_key=role_creds["SecretAccessKey"],
+                      aws_session_token=role_creds["SessionToken"])
+    code, _ = error_code(lambda: role_sts.assume_role(RoleArn=deployer, RoleSessionName="chained", ExternalId="deploy-7", DurationSeconds=7200))
+    check(f"role chaining is limited to one hour ({code})", code == "ValidationError")
+    chained = role_sts.assume_role(RoleArn=deployer, RoleSessionName="chained", ExternalId="deploy-7")
+    check("a chained AssumeRole within the hour works", chained["AssumedRoleUser"]["Arn"].endswith(":assumed-role/deployer/chained"))
+    code, status = error_code(lambda: client("sts").assume_role(RoleArn=deployer, RoleSessionName="root", ExternalId="deploy-7"))
+    check(f"the root may not assume roles ({code}, {status})", code == "AccessDenied" and status == 403)
+    iam.delete_user_policy(UserName="backend", PolicyName="assume")
+
+    # Inactive, second and deleted keys.
+    iam.update_access_key(UserName="backend", AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    code, status = error_code(lambda: backend_idp.list_users(UserPoolId=pool_id))
+    check(f"an inactive key signs nothing ({code}, {status})", code == "UnrecognizedClientException" and status in (400, 403))
+    code, _ = error_code(lambda: backend_sts.get_caller_identity())
+    check(f"not even GetCallerIdentity ({code})", code == "InvalidClientTokenId")
+    iam.update_access_key(UserName="backend", AccessKeyId=key["AccessKeyId"], Status="Active")
+    check("made Active again, it signs", backend_sts.get_caller_identity()["Arn"] == user["Arn"])
+    forged = client("sts", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key="x" * 40)
+    code, _ = error_code(lambda: forged.get_caller_identity())
+    check(f"a wrong secret is SignatureDoesNotMatch ({code})", code == "SignatureDoesNotMatch")
+    second = iam.create_access_key(UserName="backend")["AccessKey"]
+    code, _ = error_code(lambda: iam.create_access_key(UserName="backend"))
+    check(f"a third key is LimitExceeded ({code})", code == "LimitExceeded")
+    for k in (key, second):
+        iam.delete_access_key(UserName="backend", AccessKeyId=k["AccessKeyId"])
+    code, _ = error_code(lambda: backend_sts.get_caller_identity())
+    check(f"a deleted key signs nothing ({code})", code == "InvalidClientTokenId")
+    iam.delete_user_policy(UserName="backend", PolicyName="one-pool")
+    iam.delete_user(UserName="backend")
+    code, _ = error_code(lambda: iam.get_user(UserName="backend"))
+    check(f"a deleted user is NoSuchEntity ({code})", code == "NoSuchEntity")
+    check("ListUsers no longer lists it", iam.list_users()["Users"] == [])
+
+
 def main():
     binary = build_binary()
     work = tempfile.mkdtemp(prefix="cognate-identity-")
@@ -323,6 +440,8 @@ def main():
         code, _ = error_code(lambda: alice_idp.admin_get_user(UserPoolId=pool_id, Username="bob"))
         check(f"an explicit Deny wins over the Allow ({code})", code == "AccessDeniedException")
         managed_policies(iam, "reader", alice_idp)
+        other_pool_id = idp.create_user_pool(PoolName="elsewhere")["UserPool"]["Id"]
+        iam_users(iam, client, pool_id, other_pool_id)
         code, status = error_code(lambda: with_credentials("iam", alice_creds).get_role(RoleName="reader"))
         check(f"temporary credentials reach IAM only as their policies allow ({code}, {status})", code == "AccessDenied" and status == 403)
         code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=alice_id, Logins={provider_name: sign_in("bob")["IdToken"]}))

@@ -45,6 +45,10 @@ pub(crate) fn sts_secret(access_key_id: &str) -> String {
     format!("sts-secret:{access_key_id}")
 }
 
+pub(crate) fn iam_access_key_secret(access_key_id: &str) -> String {
+    format!("iam-access-key-secret:{access_key_id}")
+}
+
 pub(crate) fn cognito_source(pool_id: &str) -> String {
     format!("cognito-source:{pool_id}")
 }
@@ -172,6 +176,7 @@ fn add_row_contexts(contexts: &mut Vec<String>, data: &Map<String, Value>, colum
     }
     if let Some(access_key_id) = field("access_key_id") {
         contexts.push(sts_secret(&access_key_id));
+        contexts.push(iam_access_key_secret(&access_key_id));
     }
     if let (Some(pool_id), Some(name)) = (&pool_id, data.get("name").and_then(Value::as_str)) {
         contexts.extend(PROVIDER_SEALED_DETAILS.iter().map(|detail| provider_detail(pool_id, name, detail)));

@@ -1,7 +1,7 @@
 //! Customer managed policies: a policy with up to five versions, one of them the default, that
-//! roles attach. The versions and the roles a policy is attached to live in the policy's own
-//! record, so every change is one compare-and-set; each attachment also files the policy under
-//! the role (in the same transaction), which is what authorisation reads.
+//! roles and users attach. The versions and the roles and users a policy is attached to live in
+//! the policy's own record, so every change is one compare-and-set; each attachment also files
+//! the policy under its holder (in the same transaction), which is what authorisation reads.
 
 use super::*;
 
@@ -51,6 +51,7 @@ impl IamService {
             next_version: 2,
             versions: vec![PolicyVersion { version_id: "v1".into(), document: document.to_string(), created_ms: now }],
             roles: BTreeSet::new(),
+            users: BTreeSet::new(),
             tags,
         };
         match self.store.write_records(&[policy.insert()?]).await {
@@ -74,13 +75,13 @@ impl IamService {
             return Ok(MarkerPage { items: Vec::new(), marker: None });
         }
         let prefix = path_prefix.unwrap_or("/");
-        self.filtered_page(marker, limit, |policy: &ManagedPolicy| policy.path.starts_with(prefix) && (!only_attached || !policy.roles.is_empty())).await
+        self.filtered_page(marker, limit, |policy: &ManagedPolicy| policy.path.starts_with(prefix) && (!only_attached || policy.attachment_count() > 0)).await
     }
 
     /// DeletePolicy: only when no role holds it and only its default version is left.
     pub async fn delete_policy(&self, arn: &str) -> DomainResult<()> {
         let policy = self.get_policy(arn).await?;
-        if !policy.roles.is_empty() {
+        if policy.attachment_count() > 0 {
             return Err(DomainError::InUse("Cannot delete a policy attached to entities.".into()));
         }
         if policy.versions.len() > 1 {
@@ -170,27 +171,36 @@ impl IamService {
         .map(|_| ())
     }
 
-    /// AttachRolePolicy (`attach`) or DetachRolePolicy: the policy's list of roles and the
-    /// role's filing of the policy change in one transaction, by compare-and-set on the policy.
-    pub async fn change_role_attachment(&self, role_name: &str, arn: &str, attach: bool) -> DomainResult<()> {
-        let role = self.get_role(role_name).await?;
-        let key = role_key(&role.name);
+    /// Attach…Policy (`attach`) or Detach…Policy for a role or user, which must exist: the
+    /// policy's list of holders and the holder's filing of the policy change in one
+    /// transaction, by compare-and-set on the policy.
+    pub async fn change_attachment(&self, holder: Holder<'_>, arn: &str, attach: bool) -> DomainResult<()> {
+        let name = self.holder_name(holder).await?;
+        let holder = match holder {
+            Holder::Role(_) => Holder::Role(&name),
+            Holder::User(_) => Holder::User(&name),
+        };
+        let scope = holder.scope();
         for _ in 0..ATTACH_ATTEMPTS {
             let policy = self.get_policy(arn).await?;
             let stored = self.store.read_record_of::<ManagedPolicy>("", &policy.key()).await?.ok_or_else(|| no_policy(arn))?;
             let mut changed = stored.value.clone();
+            let holders = match holder {
+                Holder::Role(_) => &mut changed.roles,
+                Holder::User(_) => &mut changed.users,
+            };
             let filing = if attach {
-                changed.roles.insert(role.name.clone());
-                RoleAttachment { policy_name: policy.name.clone(), policy_arn: policy.arn.clone() }.put_at(&key, &policy.arn, None)?
+                holders.insert(name.clone());
+                RoleAttachment { policy_name: policy.name.clone(), policy_arn: policy.arn.clone() }.put_at(&scope, &policy.arn, None)?
             } else {
-                if !changed.roles.remove(&role.name) {
+                if !holders.remove(&name) {
                     return Err(DomainError::NotFound(format!("Policy {arn} was not found.")));
                 }
-                RoleAttachment::delete_at(&key, &policy.arn)
+                RoleAttachment::delete_at(&scope, &policy.arn)
             };
             match self.store.write_records(&[changed.swap_at("", &policy.key(), &stored.stored)?, filing]).await {
                 Ok(()) => {
-                    self.forget_policies(&role.name);
+                    self.forget_policies(holder);
                     return Ok(());
                 }
                 Err(StoreError::Conflict(_)) => continue,
@@ -200,12 +210,25 @@ impl IamService {
         Err(DomainError::TooManyRequests("The policy is being changed by others; try again.".into()))
     }
 
-    /// ListAttachedRolePolicies: (name, ARN) of each policy attached to the role.
-    pub async fn list_attached_role_policies(&self, role_name: &str, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<RoleAttachment>> {
-        let role = self.get_role(role_name).await?;
+    /// The stored name of a role or user, which must exist.
+    async fn holder_name(&self, holder: Holder<'_>) -> DomainResult<String> {
+        Ok(match holder {
+            Holder::Role(name) => self.get_role(name).await?.name,
+            Holder::User(name) => self.get_user(name).await?.name,
+        })
+    }
+
+    /// ListAttachedRolePolicies and ListAttachedUserPolicies: (name, ARN) of each policy
+    /// attached to the role or user.
+    pub async fn list_attached_policies(&self, holder: Holder<'_>, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<RoleAttachment>> {
+        let name = self.holder_name(holder).await?;
+        let scope = match holder {
+            Holder::Role(_) => Holder::Role(&name).scope(),
+            Holder::User(_) => Holder::User(&name).scope(),
+        };
         let limit = marker_limit(max_items)?;
         let prefix = crate::ids::arn::iam_policy(&self.account_id, path_prefix.unwrap_or("/"), "");
-        let mut attached: Vec<RoleAttachment> = self.store.list_records_of(&role_key(&role.name), marker, 1000).await?;
+        let mut attached: Vec<RoleAttachment> = self.store.list_records_of(&scope, marker, 1000).await?;
         attached.retain(|attachment| attachment.policy_arn.starts_with(&prefix));
         let more = attached.len() > limit as usize;
         attached.truncate(limit as usize);
@@ -213,9 +236,9 @@ impl IamService {
         Ok(MarkerPage { items: attached, marker })
     }
 
-    /// The default documents of the policies attached to a role, for authorisation.
-    pub(super) async fn attached_documents(&self, role_name: &str) -> DomainResult<Vec<(String, String)>> {
-        let attached: Vec<RoleAttachment> = self.store.list_records_of(&role_key(role_name), None, 1000).await?;
+    /// The default documents of the policies attached to a role or user, for authorisation.
+    pub(super) async fn attached_documents(&self, holder: Holder<'_>) -> DomainResult<Vec<(String, String)>> {
+        let attached: Vec<RoleAttachment> = self.store.list_records_of(&holder.scope(), None, 1000).await?;
         let mut documents = Vec::with_capacity(attached.len());
         for attachment in attached {
             let policy: Option<ManagedPolicy> = self.store.get_record_of("", &role_key(&attachment.policy_name), 0).await?;
@@ -226,8 +249,8 @@ impl IamService {
         Ok(documents)
     }
 
-    /// Whether any managed policy is attached to the role (DeleteRole refuses then).
-    pub(super) async fn has_attached_policies(&self, role_name: &str) -> DomainResult<bool> {
-        Ok(!self.store.list_records(ROLE_ATTACHMENT, &role_key(role_name), None, 1).await?.is_empty())
+    /// Whether any managed policy is attached to the role or user (deleting it is refused then).
+    pub(super) async fn has_attached_policies(&self, holder: Holder<'_>) -> DomainResult<bool> {
+        Ok(!self.store.list_records(ROLE_ATTACHMENT, &holder.scope(), None, 1).await?.is_empty())
     }
 }

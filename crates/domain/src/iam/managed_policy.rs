@@ -1,5 +1,6 @@
-//! The records of customer managed policies: the policy with its versions and the roles it is
-//! attached to, and its filing under each of those roles.
+//! The records of customer managed policies: the policy with its versions and the roles and
+//! users it is attached to, and its filing under each of those; and [`Holder`], the role or user
+//! that policies (inline or attached) are filed under.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,6 +9,25 @@ use serde::{Deserialize, Serialize};
 use crate::records::{Document, Record};
 
 const MANAGED_POLICY: &str = "iam_managed_policy";
+
+/// A role or an IAM user, by name: what policies are put into and attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder<'a> {
+    Role(&'a str),
+    User(&'a str),
+}
+
+impl Holder<'_> {
+    /// The scope its inline and attached policies are filed under (a role's lower-cased name, as
+    /// before users existed; `user/<name>` for a user, which no role name can be), and the key of
+    /// its parsed policies in the cache.
+    pub fn scope(&self) -> String {
+        match self {
+            Holder::Role(name) => name.to_ascii_lowercase(),
+            Holder::User(name) => format!("user/{}", name.to_ascii_lowercase()),
+        }
+    }
+}
 pub(super) const ROLE_ATTACHMENT: &str = "iam_role_attachment";
 
 /// A customer managed policy.
@@ -26,6 +46,9 @@ pub struct ManagedPolicy {
     pub versions: Vec<PolicyVersion>,
     /// The names of the roles it is attached to.
     pub roles: BTreeSet<String>,
+    /// The names of the IAM users it is attached to.
+    #[serde(default)]
+    pub users: BTreeSet<String>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -37,7 +60,7 @@ pub struct PolicyVersion {
     pub created_ms: i64,
 }
 
-/// A policy filed under a role it is attached to.
+/// A policy filed under a role or user it is attached to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleAttachment {
     pub policy_name: String,
@@ -64,7 +87,7 @@ impl Document for RoleAttachment {
 
 impl ManagedPolicy {
     pub fn attachment_count(&self) -> usize {
-        self.roles.len()
+        self.roles.len() + self.users.len()
     }
 
     pub fn default_document(&self) -> Option<&str> {

@@ -1,5 +1,6 @@
-//! IAM and STS: roles with trust and inline policies, OpenID Connect providers, temporary
-//! credentials minted for an assumed role, and the decisions the policy engine makes for them.
+//! IAM and STS: roles with trust and inline policies, customer managed policies, IAM users with
+//! access keys, OpenID Connect providers, temporary credentials minted for an assumed role, and
+//! the decisions the policy engine makes for sessions and users.
 //!
 //! Temporary credentials are kept as a session record keyed by access key id: the secret sealed
 //! under the master key, the session token as its SHA-256, the role, the session policy and the
@@ -11,7 +12,9 @@ pub mod policy;
 mod oidc;
 mod role_policies;
 mod roles;
-mod sts;
+pub mod sts;
+mod user_records;
+mod users;
 pub mod web_identity;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -28,7 +31,8 @@ use crate::federation::{acceptable_issuer, issuer_key};
 use crate::records::{Document, Record, Records};
 use crate::store::{Store, StoreError};
 use policy::{Decision, Policy, PolicyKind, RequestContext};
-pub use managed_policy::{ManagedPolicy, PolicyVersion, RoleAttachment};
+pub use managed_policy::{Holder, ManagedPolicy, PolicyVersion, RoleAttachment};
+pub use user_records::{AccessKey, IamUser};
 
 const ROLE: &str = "iam_role";
 const ROLE_POLICY: &str = "iam_role_policy";

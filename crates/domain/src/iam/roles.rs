@@ -79,11 +79,11 @@ impl IamService {
         if !policies.is_empty() {
             return Err(DomainError::InUse("Cannot delete entity, must delete policies first.".into()));
         }
-        if self.has_attached_policies(&role.name).await? {
+        if self.has_attached_policies(Holder::Role(&role.name)).await? {
             return Err(DomainError::InUse("Cannot delete entity, must detach all policies first.".into()));
         }
         self.store.write_records(&[role.delete()]).await?;
-        self.forget_policies(&role.name);
+        self.forget_policies(Holder::Role(&role.name));
         Ok(())
     }
 

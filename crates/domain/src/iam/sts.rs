@@ -1,5 +1,5 @@
-//! STS: AssumeRoleWithWebIdentity and the minting of temporary credentials for a role, opening
-//! a session from its access key, and the policy decisions for it (authorize,
+//! STS: AssumeRoleWithWebIdentity, AssumeRole and the minting of temporary credentials for a
+//! role, opening a session from its access key, and the policy decisions for it (authorize,
 //! SimulatePrincipalPolicy, the trust check).
 
 use super::*;
@@ -27,20 +27,7 @@ impl IamService {
                 role.max_session_duration
             )));
         }
-        let packed_policy_size = match session_policy {
-            Some(document) => {
-                if document.chars().count() > MAX_SESSION_POLICY_CHARS {
-                    return Err(DomainError::LimitExceeded(format!(
-                        "Packed policy consumes {}% of allotted space, please use smaller policy for this session.",
-                        document.chars().count() * 100 / MAX_SESSION_POLICY_CHARS
-                    )));
-                }
-                parse_policy(document, PolicyKind::Identity)?;
-                let compact = document.chars().filter(|character| !character.is_whitespace()).count();
-                Some((compact * 100 / MAX_SESSION_POLICY_CHARS).max(1) as i64)
-            }
-            None => None,
-        };
+        let packed_policy_size = packed_size(session_policy)?;
         if !self.check_trust(&role, identity)? {
             return Err(denied());
         }
@@ -54,6 +41,65 @@ impl IamService {
             subject: identity.subject.clone(),
             audience: identity.audience.clone(),
             provider: identity.provider.clone(),
+        })
+    }
+
+    /// AssumeRole by an IAM user or a role session (role chaining, at most an hour). The
+    /// caller's own policies must allow `sts:AssumeRole` on the role (the dispatcher checks them)
+    /// and the role's trust policy must name the caller: its ARN, its role's, its account's root
+    /// or account id, or `*`, with `sts:ExternalId` for its conditions.
+    pub async fn assume_role(
+        &self,
+        caller: AwsCaller<'_>,
+        role_arn: &str,
+        session_name: &str,
+        duration_seconds: Option<i64>,
+        session_policy: Option<&str>,
+        external_id: Option<&str>,
+    ) -> DomainResult<AssumedRole> {
+        check_session_name(session_name)?;
+        let (caller_arn, mut aliases, user_id) = match caller {
+            AwsCaller::User(user) => (user.arn.clone(), Vec::new(), user.user_id.clone()),
+            AwsCaller::Session(session) => (session.assumed_role_arn(&self.account_id), vec![session.role_arn.clone()], session.assumed_role_id()),
+        };
+        aliases.push(crate::ids::arn::iam_root(&self.account_id));
+        aliases.push(self.account_id.clone());
+        let denied = || DomainError::AccessDenied(format!("User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"));
+        let role = self.find_role_by_arn(role_arn).await?.ok_or_else(denied)?;
+        let duration = duration_seconds.unwrap_or(3600);
+        if matches!(caller, AwsCaller::Session(_)) && duration > 3600 {
+            return Err(validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."));
+        }
+        if duration < 900 || duration > role.max_session_duration {
+            return Err(validation(format!(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role. It must be between 900 and {} seconds.",
+                role.max_session_duration
+            )));
+        }
+        let packed_policy_size = packed_size(session_policy)?;
+        let trust = parse_policy(&role.assume_role_policy_document, PolicyKind::Trust)?;
+        let mut request = RequestContext::new("sts:AssumeRole", role.arn.clone()).with_principal("AWS", &caller_arn).with_principal_aliases(aliases);
+        request.set("aws:PrincipalArn", caller_arn.clone());
+        request.set("aws:userid", user_id);
+        request.set("aws:PrincipalAccount", self.account_id.clone());
+        if let AwsCaller::User(user) = caller {
+            request.set("aws:username", user.name.clone());
+        }
+        if let Some(external_id) = external_id {
+            request.set("sts:ExternalId", external_id.to_string());
+        }
+        if !trust.decide(&request).is_allowed() {
+            return Err(denied());
+        }
+        let (credentials, session) = self.mint_for_role(&role, session_name, duration, session_policy.map(str::to_string), BTreeMap::new()).await?;
+        Ok(AssumedRole {
+            assumed_role_id: session.assumed_role_id(),
+            arn: session.assumed_role_arn(&self.account_id),
+            credentials,
+            packed_policy_size,
+            subject: String::new(),
+            audience: String::new(),
+            provider: String::new(),
         })
     }
 
@@ -111,7 +157,7 @@ impl IamService {
     /// Decides whether a session may perform `action` on `resource`: the role's inline policies,
     /// narrowed by the session policy, with the session's context keys and `extra` ones.
     pub async fn authorize(&self, session: &StsSession, action: &str, resource: &str, extra: &[(&str, String)]) -> DomainResult<Decision> {
-        let identity_policies = self.role_policies(&session.role_name).await?;
+        let identity_policies = self.holder_policies(Holder::Role(&session.role_name)).await?;
         let session_policies = match &session.session_policy {
             Some(document) => vec![parse_policy(document, PolicyKind::Identity)?],
             None => Vec::new(),
@@ -147,7 +193,7 @@ impl IamService {
             .find_role_by_arn(role_arn)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("Role {role_arn} does not exist.")))?;
-        let mut policies: Vec<Policy> = self.role_policies(&role.name).await?.as_ref().clone();
+        let mut policies: Vec<Policy> = self.holder_policies(Holder::Role(&role.name)).await?.as_ref().clone();
         for document in extra_policies {
             policies.push(parse_policy(document, PolicyKind::Identity)?);
         }
@@ -182,4 +228,28 @@ impl IamService {
         }
         Ok(trust.decide(&request).is_allowed())
     }
+}
+
+/// Who calls AssumeRole: an IAM user, or a role session (role chaining).
+#[derive(Debug, Clone, Copy)]
+pub enum AwsCaller<'a> {
+    User(&'a IamUser),
+    Session(&'a StsSession),
+}
+
+/// An inline session policy checked and its packed size, as STS answers it (percent of the
+/// allotted space).
+fn packed_size(session_policy: Option<&str>) -> DomainResult<Option<i64>> {
+    let Some(document) = session_policy else {
+        return Ok(None);
+    };
+    if document.chars().count() > MAX_SESSION_POLICY_CHARS {
+        return Err(DomainError::LimitExceeded(format!(
+            "Packed policy consumes {}% of allotted space, please use smaller policy for this session.",
+            document.chars().count() * 100 / MAX_SESSION_POLICY_CHARS
+        )));
+    }
+    parse_policy(document, PolicyKind::Identity)?;
+    let compact = document.chars().filter(|character| !character.is_whitespace()).count();
+    Ok(Some((compact * 100 / MAX_SESSION_POLICY_CHARS).max(1) as i64))
 }

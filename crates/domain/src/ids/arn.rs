@@ -40,6 +40,11 @@ pub fn iam_role(account_id: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account_id}:role{path}{name}")
 }
 
+/// `arn:aws:iam::<account>:user<path><name>`, an IAM user.
+pub fn iam_user(account_id: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account_id}:user{path}{name}")
+}
+
 /// `arn:aws:iam::<account>:policy<path><name>`, a customer managed policy.
 pub fn iam_policy(account_id: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account_id}:policy{path}{name}")

@@ -1,13 +1,13 @@
-//! Who sent a request and whether they may: SigV4 verification against the root credentials or
-//! an STS session's ([`authenticate`], [`authenticate_presigned`]), the policy check of a
-//! session ([`authorize`]), and HTTP Basic with the root credentials for the operator's
+//! Who sent a request and whether they may: SigV4 verification against the root credentials, an
+//! IAM user's access key or an STS session's ([`authenticate`], [`authenticate_presigned`]), the
+//! policy check of a user or session ([`authorize`]), and HTTP Basic with the root credentials for the operator's
 //! endpoints ([`root_basic`]). A leaf: it imports no API and no page.
 
 pub mod root_basic;
 
 use axum::http::{HeaderMap, StatusCode, Uri};
 
-use cognate_domain::iam::StsSession;
+use cognate_domain::iam::{AccessKey, IamUser, StsSession};
 use cognate_domain::DomainError;
 
 use crate::aws::json::ApiError;
@@ -22,6 +22,15 @@ pub enum Principal {
     Root,
     /// Temporary credentials of an assumed role: may do what the role's policies allow.
     Session(Box<StsSession>),
+    /// An IAM user's access key: may do what the user's policies allow.
+    User(Box<UserKey>),
+}
+
+/// An IAM user and the access key it signed with.
+#[derive(Debug, Clone)]
+pub struct UserKey {
+    pub user: IamUser,
+    pub key: AccessKey,
 }
 
 /// Why a signed request was refused.
@@ -111,6 +120,7 @@ pub async fn authenticate(
     let caller = sigv4::verify(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
     // IAM and STS are global: whatever region they are signed for, they answer as the default.
     let region = if matches!(service, "iam" | "sts") || !sigv4::is_region(&caller.region) { state.config.region.clone() } else { caller.region };
+    note_key_used(state, &principal, service, &region).await;
     Ok((principal, region))
 }
 
@@ -120,6 +130,16 @@ async fn resolve_key(state: &AppState, access_key_id: &str, session_token: Optio
     let root = &state.root;
     if cognate_domain::crypto::constant_time_eq(access_key_id.as_bytes(), root.access_key_id.as_bytes()) {
         return Ok((Principal::Root, Some(root.secret_access_key.0.clone())));
+    }
+    if access_key_id.starts_with("AKIA") {
+        return match state.iam.open_access_key(access_key_id).await {
+            Ok(Some((user, key, secret))) => Ok((Principal::User(Box::new(UserKey { user, key })), Some(secret))),
+            Ok(None) => Ok((Principal::Root, None)),
+            Err(error) => {
+                tracing::error!(%error, "opening an access key");
+                Err(AuthFailure::Internal)
+            }
+        };
     }
     match state.iam.open_session(access_key_id, session_token).await {
         Ok(Some((session, secret))) => Ok((Principal::Session(Box::new(session)), Some(secret))),
@@ -149,20 +169,31 @@ pub async fn authenticate_presigned(state: &AppState, service: &str, uri: &Uri, 
         now_seconds: state.clock.now_millis().div_euclid(1000),
     };
     crate::aws::presigned::verify_presigned(&parts, &expectation, |_| secret.clone(), accept_any).map_err(AuthFailure::Signature)?;
+    note_key_used(state, &principal, service, &state.config.region).await;
     Ok(principal)
 }
 
-/// Lets the root do anything, and a role session what its policies allow.
+/// GetAccessKeyLastUsed's record of a user's key that signed a verified request.
+async fn note_key_used(state: &AppState, principal: &Principal, service: &str, region: &str) {
+    if let Principal::User(signer) = principal {
+        if let Err(error) = state.iam.note_key_used(&signer.key, service, region).await {
+            tracing::warn!(%error, "noting an access key's last use");
+        }
+    }
+}
+
+/// Lets the root do anything, and an IAM user or a role session what its policies allow.
 pub async fn authorize(state: &AppState, principal: &Principal, action: &str, resource: &str) -> Result<(), AuthFailure> {
-    let Principal::Session(session) = principal else {
-        return Ok(());
+    let (decision, arn) = match principal {
+        Principal::Root => return Ok(()),
+        Principal::Session(session) => {
+            (state.iam.authorize(session, action, resource, &[]).await, session.assumed_role_arn(&state.config.account_id))
+        }
+        Principal::User(signer) => (state.iam.authorize_user(&signer.user, action, resource, &[]).await, signer.user.arn.clone()),
     };
-    match state.iam.authorize(session, action, resource, &[]).await {
+    match decision {
         Ok(decision) if decision.is_allowed() => Ok(()),
-        Ok(_) => Err(AuthFailure::Denied(format!(
-            "User: {} is not authorized to perform: {action} on resource: {resource}",
-            session.assumed_role_arn(&state.config.account_id)
-        ))),
+        Ok(_) => Err(AuthFailure::Denied(format!("User: {arn} is not authorized to perform: {action} on resource: {resource}"))),
         Err(error) => {
             tracing::error!(%error, "authorising a request");
             Err(AuthFailure::Internal)

@@ -47,6 +47,8 @@ pub async fn websocket(
         if own != Some(&query.identity_id) {
             return refuse(StatusCode::FORBIDDEN, "NotAuthorizedException", format!("Access to Identity '{}' is forbidden.", query.identity_id));
         }
+    }
+    if !matches!(principal, Principal::Root) {
         let resource = cognate_domain::ids::arn::sync_resource(
             cognate_domain::ids::region_of(&query.identity_pool_id),
             &state.config.account_id,

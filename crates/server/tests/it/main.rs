@@ -13,6 +13,7 @@ mod fidelity;
 mod fuzz;
 mod groups;
 mod hosted;
+mod iam;
 mod import;
 mod limits;
 mod mfa;

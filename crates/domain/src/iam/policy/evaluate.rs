@@ -30,7 +30,7 @@ impl Statement {
             let matched = match (principals, &request.principal) {
                 (Principals::Everyone, _) => true,
                 (Principals::Named(named), Some((kind, value))) => named.iter().any(|(named_kind, named_value)| {
-                    named_kind == kind && (named_value == "*" || named_value == value)
+                    named_kind == kind && (named_value == "*" || named_value == value || request.principal_aliases.contains(named_value))
                 }),
                 (Principals::Named(_), None) => false,
             };

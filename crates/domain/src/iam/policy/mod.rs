@@ -144,16 +144,25 @@ pub struct RequestContext {
     pub resource: String,
     /// `(kind, value)`, e.g. `("Federated", "cognito-identity.amazonaws.com")`.
     pub principal: Option<(String, String)>,
+    /// Other values of the same kind a statement may name the principal by (an `AWS`
+    /// principal's role, its account's root ARN, the account id).
+    pub principal_aliases: Vec<String>,
     keys: HashMap<String, Vec<String>>,
 }
 
 impl RequestContext {
     pub fn new(action: impl Into<String>, resource: impl Into<String>) -> Self {
-        RequestContext { action: action.into(), resource: resource.into(), principal: None, keys: HashMap::new() }
+        RequestContext { action: action.into(), resource: resource.into(), principal: None, principal_aliases: Vec::new(), keys: HashMap::new() }
     }
 
     pub fn with_principal(mut self, kind: &str, value: &str) -> Self {
         self.principal = Some((kind.to_string(), value.to_string()));
+        self
+    }
+
+    /// Other names of the principal (see [`RequestContext::principal_aliases`]).
+    pub fn with_principal_aliases(mut self, aliases: Vec<String>) -> Self {
+        self.principal_aliases = aliases;
         self
     }
 

@@ -1,10 +1,11 @@
-//! IAM (query protocol, 2010-05-08): roles, inline role policies, customer managed policies
-//! attached to roles, OpenID Connect providers and SimulatePrincipalPolicy. Signed; callers
-//! other than the root credentials are authorised by the policy engine (`iam:<Action>` on the
-//! role, policy or provider ARN).
+//! IAM (query protocol, 2010-05-08): roles, IAM users with access keys, inline policies,
+//! customer managed policies attached to roles and users, OpenID Connect providers and
+//! SimulatePrincipalPolicy. Signed; callers other than the root credentials are authorised by
+//! the policy engine (`iam:<Action>` on the role, user, policy or provider ARN).
 
 pub mod error;
 pub mod managed_wire;
+pub mod users_wire;
 pub mod operations;
 pub mod ops;
 pub mod wire;
@@ -12,12 +13,14 @@ pub mod wire;
 use async_trait::async_trait;
 use axum::http::StatusCode;
 
+use crate::auth::Principal;
 use crate::dispatch::{Answer, AwsApi, AwsRequest, OperationRef, Protocol, Refusal};
 use crate::state::AppState;
 pub use error::error_from_domain;
 use operations::Operation;
 use crate::aws::query::{QueryError, QueryInput};
 use managed_wire::*;
+use users_wire::*;
 use wire::*;
 
 pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
@@ -41,8 +44,18 @@ impl AwsApi for IamApi {
     }
 
     async fn resources(&self, state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String> {
+        let caller = caller_of(request.principal);
         match (Operation::from_name(operation.name), request.query) {
-            (Some(operation), Some(input)) => vec![resource_of(state, operation, input)],
+            (Some(Operation::GetAccessKeyLastUsed), Some(input)) => {
+                // The key's user, whoever holds it.
+                let key = match AccessKeyIdRequest::from_query(input) {
+                    Ok(request) => state.iam.get_access_key(&request.access_key_id).await.ok(),
+                    Err(_) => None,
+                };
+                let account = state.config.account_id.as_str();
+                vec![key.map(|key| cognate_domain::ids::arn::iam_user(account, "/", &key.user_name)).unwrap_or_else(|| "*".into())]
+            }
+            (Some(operation), Some(input)) => vec![resource_of(state, operation, input, caller)],
             _ => vec!["*".into()],
         }
     }
@@ -51,12 +64,20 @@ impl AwsApi for IamApi {
         let (Some(operation), Some(input)) = (Operation::from_name(operation.name), request.query) else {
             return Err(Refusal::Query(QueryError::internal()));
         };
-        run(state, operation, input).await.map(Answer::Xml).map_err(Refusal::Query)
+        run(state, operation, input, caller_of(request.principal)).await.map(Answer::Xml).map_err(Refusal::Query)
+    }
+}
+
+/// The name of the IAM user who signed, if one did.
+fn caller_of<'a>(principal: Option<&'a Principal>) -> Option<&'a str> {
+    match principal {
+        Some(Principal::User(signer)) => Some(signer.user.name.as_str()),
+        _ => None,
     }
 }
 
 /// The resource an action acts on, for the policy engine: named by its typed request.
-fn resource_of(state: &AppState, operation: Operation, input: &QueryInput) -> String {
+fn resource_of(state: &AppState, operation: Operation, input: &QueryInput, caller: Option<&str>) -> String {
     use Operation::*;
     let account = state.config.account_id.as_str();
     match operation {
@@ -80,13 +101,22 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput) -> St
         GetPolicyVersion | DeletePolicyVersion | SetDefaultPolicyVersion => wire::resource_of::<PolicyVersionRequest>(input, account),
         AttachRolePolicy | DetachRolePolicy => wire::resource_of::<RolePolicyArnRequest>(input, account),
         ListAttachedRolePolicies => wire::resource_of::<ListAttachedRolePoliciesRequest>(input, account),
+        CreateUser => wire::resource_of::<CreateUserRequest>(input, account),
+        GetUser | DeleteUser | CreateAccessKey | ListAccessKeys | ListUserPolicies | ListAttachedUserPolicies => {
+            UserNameRequest::from_query(input).map(|request| request.user_resource(account, caller)).unwrap_or_else(|_| "*".into())
+        }
+        UpdateAccessKey | DeleteAccessKey => {
+            AccessKeyRequest::from_query(input).map(|request| request.user_resource(account, caller)).unwrap_or_else(|_| "*".into())
+        }
+        PutUserPolicy | GetUserPolicy | DeleteUserPolicy => wire::resource_of::<UserPolicyRequest>(input, account),
+        AttachUserPolicy | DetachUserPolicy => wire::resource_of::<UserPolicyArnRequest>(input, account),
         // ListRoles, ListOpenIDConnectProviders and the actions not implemented act on the account.
         _ => "*".into(),
     }
 }
 
 /// Runs one action; returns the XML of its result members.
-async fn run(state: &AppState, operation: Operation, input: &QueryInput) -> Result<String, QueryError> {
+async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
     use Operation::*;
     match operation {
         CreateRole => ops::roles::create_role(state, input).await,
@@ -120,6 +150,22 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput) -> Resu
         AttachRolePolicy => ops::managed::attach_role_policy(state, input).await,
         DetachRolePolicy => ops::managed::detach_role_policy(state, input).await,
         ListAttachedRolePolicies => ops::managed::list_attached_role_policies(state, input).await,
+        AttachUserPolicy => ops::managed::attach_user_policy(state, input).await,
+        DetachUserPolicy => ops::managed::detach_user_policy(state, input).await,
+        ListAttachedUserPolicies => ops::managed::list_attached_user_policies(state, input).await,
+        CreateUser => ops::users::create_user(state, input).await,
+        GetUser => ops::users::get_user(state, input, caller).await,
+        ListUsers => ops::users::list_users(state, input).await,
+        DeleteUser => ops::users::delete_user(state, input).await,
+        CreateAccessKey => ops::users::create_access_key(state, input, caller).await,
+        ListAccessKeys => ops::users::list_access_keys(state, input, caller).await,
+        UpdateAccessKey => ops::users::update_access_key(state, input, caller).await,
+        DeleteAccessKey => ops::users::delete_access_key(state, input, caller).await,
+        GetAccessKeyLastUsed => ops::users::get_access_key_last_used(state, input).await,
+        PutUserPolicy => ops::users::put_user_policy(state, input).await,
+        GetUserPolicy => ops::users::get_user_policy(state, input).await,
+        DeleteUserPolicy => ops::users::delete_user_policy(state, input).await,
+        ListUserPolicies => ops::users::list_user_policies(state, input).await,
         other => Err(QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", format!("cognate does not implement IAM {} yet.", other.name()))),
     }
 }

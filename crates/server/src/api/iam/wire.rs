@@ -312,3 +312,15 @@ pub fn page_xml(xml: &mut Xml, marker: Option<&str>) {
     xml.text("IsTruncated", if marker.is_some() { "true" } else { "false" });
     xml.optional("Marker", marker);
 }
+
+/// The names of inline policies (ListRolePolicies, ListUserPolicies).
+pub fn policy_names_xml(names: &[String], marker: Option<&str>) -> String {
+    let mut xml = Xml::new();
+    xml.open("PolicyNames");
+    for name in names {
+        xml.text("member", name);
+    }
+    xml.close("PolicyNames");
+    page_xml(&mut xml, marker);
+    xml.finish()
+}

@@ -1,6 +1,7 @@
 //! STS (query protocol, 2011-06-15): AssumeRoleWithWebIdentity (unsigned; the token is this
-//! server's OpenID token or an ID token of an OIDC provider registered in IAM) and
-//! GetCallerIdentity (signed with any credentials).
+//! server's OpenID token or an ID token of an OIDC provider registered in IAM), AssumeRole
+//! (signed by an IAM user or a role session) and GetCallerIdentity (signed with any
+//! credentials).
 
 pub mod error;
 pub mod operations;
@@ -36,9 +37,12 @@ impl AwsApi for StsApi {
         Operation::lookup(name)
     }
 
-    /// STS answers any valid signature: no policy check.
-    async fn resources(&self, _state: &AppState, _operation: OperationRef, _request: &AwsRequest<'_>) -> Vec<String> {
-        Vec::new()
+    /// AssumeRole needs `sts:AssumeRole` on the role; the rest answer any valid signature.
+    async fn resources(&self, _state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String> {
+        match (Operation::from_name(operation.name), request.query) {
+            (Some(Operation::AssumeRole), Some(input)) => vec![input.get("RoleArn").unwrap_or("*").to_string()],
+            _ => Vec::new(),
+        }
     }
 
     async fn handle(&self, state: &AppState, operation: OperationRef, request: AwsRequest<'_>) -> Result<Answer, Refusal> {
@@ -47,6 +51,7 @@ impl AwsApi for StsApi {
         };
         let outcome = match Operation::from_name(operation.name) {
             Some(Operation::AssumeRoleWithWebIdentity) => ops::assume_role_with_web_identity(state, input).await,
+            Some(Operation::AssumeRole) => ops::assume_role(state, input, request.principal).await,
             Some(Operation::GetCallerIdentity) => Ok(ops::get_caller_identity(state, request.principal)),
             _ => Err(QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", format!("cognate does not implement STS {} yet.", operation.name))),
         };

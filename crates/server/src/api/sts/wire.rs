@@ -34,17 +34,64 @@ impl AssumeRoleWithWebIdentityRequest {
     }
 }
 
-/// The result members of AssumeRoleWithWebIdentity.
-pub fn assumed_role_xml(assumed: &AssumedRole) -> String {
-    let credentials = &assumed.credentials;
+pub struct AssumeRoleRequest {
+    pub role_arn: String,
+    pub role_session_name: String,
+    pub duration_seconds: Option<i64>,
+    pub policy: Option<String>,
+    pub external_id: Option<String>,
+}
+
+impl AssumeRoleRequest {
+    pub fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        let role_arn = input.required("RoleArn")?.to_string();
+        let role_session_name = input.required("RoleSessionName")?.to_string();
+        if !input.list("PolicyArns").is_empty() || input.get("PolicyArns.member.1.arn").is_some() {
+            return Err(QueryError::validation("Managed session policies (PolicyArns) are not supported; pass an inline Policy."));
+        }
+        if input.get("SerialNumber").is_some() || input.get("TokenCode").is_some() {
+            return Err(QueryError::validation("MFA (SerialNumber, TokenCode) is not supported."));
+        }
+        let external_id = input.get("ExternalId").map(str::to_string);
+        if external_id.as_deref().is_some_and(|id| !(2..=1224).contains(&id.len())) {
+            return Err(QueryError::validation("ExternalId must be 2 to 1224 characters."));
+        }
+        Ok(AssumeRoleRequest {
+            role_arn,
+            role_session_name,
+            duration_seconds: input.integer("DurationSeconds")?,
+            policy: input.get("Policy").map(str::to_string),
+            external_id,
+        })
+    }
+}
+
+/// The result members of AssumeRole.
+pub fn assume_role_xml(assumed: &AssumedRole) -> String {
     let mut xml = Xml::new();
+    credentials_xml(&mut xml, assumed);
+    xml.open("AssumedRoleUser").text("AssumedRoleId", &assumed.assumed_role_id).text("Arn", &assumed.arn).close("AssumedRoleUser");
+    if let Some(size) = assumed.packed_policy_size {
+        xml.text("PackedPolicySize", &size.to_string());
+    }
+    xml.finish()
+}
+
+fn credentials_xml(xml: &mut Xml, assumed: &AssumedRole) {
+    let credentials = &assumed.credentials;
     xml.open("Credentials")
         .text("AccessKeyId", &credentials.access_key_id)
         .text("SecretAccessKey", &credentials.secret_access_key)
         .text("SessionToken", &credentials.session_token)
         .text("Expiration", &cognate_domain::clock::format_iso8601(credentials.expiration_ms.div_euclid(1000)))
-        .close("Credentials")
-        .text("SubjectFromWebIdentityToken", &assumed.subject)
+        .close("Credentials");
+}
+
+/// The result members of AssumeRoleWithWebIdentity.
+pub fn assumed_role_xml(assumed: &AssumedRole) -> String {
+    let mut xml = Xml::new();
+    credentials_xml(&mut xml, assumed);
+    xml.text("SubjectFromWebIdentityToken", &assumed.subject)
         .open("AssumedRoleUser")
         .text("AssumedRoleId", &assumed.assumed_role_id)
         .text("Arn", &assumed.arn)

@@ -32,10 +32,10 @@ use ops::Call;
 use router::{route, Route};
 
 /// The identity a principal acts as: an identity session's own identity, or None for the
-/// developer (root) credentials.
+/// developer's credentials (the root's, or an IAM user's as its policies allow).
 fn session_identity(principal: &Principal) -> Result<Option<String>, ApiError> {
     match principal {
-        Principal::Root => Ok(None),
+        Principal::Root | Principal::User(_) => Ok(None),
         Principal::Session(session) => session
             .context
             .get("cognito-identity.amazonaws.com:sub")

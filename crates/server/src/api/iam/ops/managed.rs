@@ -1,10 +1,12 @@
 //! Customer managed policies: CreatePolicy, GetPolicy, ListPolicies, DeletePolicy, their
-//! versions, ListEntitiesForPolicy, and their attachment to roles (AttachRolePolicy,
-//! DetachRolePolicy, ListAttachedRolePolicies).
+//! versions, ListEntitiesForPolicy, and their attachment to roles and users (Attach…Policy,
+//! Detach…Policy, ListAttached…Policies).
 
 use crate::api::iam::error::error_from_domain;
 use crate::api::iam::managed_wire::*;
+use crate::api::iam::users_wire::{OfUser, UserNameRequest, UserPolicyArnRequest};
 use crate::api::iam::wire::{page_xml, FromQuery};
+use cognate_domain::iam::Holder;
 use crate::aws::query::{QueryError, QueryInput, Xml};
 use crate::state::AppState;
 
@@ -110,41 +112,67 @@ pub async fn set_default_policy_version(state: &AppState, input: &QueryInput) ->
     Ok(String::new())
 }
 
-/// ListEntitiesForPolicy: the roles it is attached to (cognate has no IAM users or groups yet).
+/// ListEntitiesForPolicy: the roles and users it is attached to (cognate has no IAM groups).
 pub async fn list_entities_for_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = PolicyArnRequest::from_query(input)?;
     let policy = state.iam.get_policy(&request.policy_arn).await.map_err(error_from_domain)?;
     let mut xml = Xml::new();
-    xml.open("PolicyGroups").close("PolicyGroups").open("PolicyUsers").close("PolicyUsers").open("PolicyRoles");
+    xml.open("PolicyGroups").close("PolicyGroups").open("PolicyRoles");
     for name in &policy.roles {
         if let Ok(role) = state.iam.get_role(name).await {
             xml.open("member").text("RoleName", &role.name).text("RoleId", &role.role_id).close("member");
         }
     }
-    xml.close("PolicyRoles");
+    xml.close("PolicyRoles").open("PolicyUsers");
+    for name in &policy.users {
+        if let Ok(user) = state.iam.get_user(name).await {
+            xml.open("member").text("UserName", &user.name).text("UserId", &user.user_id).close("member");
+        }
+    }
+    xml.close("PolicyUsers");
     page_xml(&mut xml, None);
     Ok(xml.finish())
 }
 
 pub async fn attach_role_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = RolePolicyArnRequest::from_query(input)?;
-    state.iam.change_role_attachment(&request.role_name, &request.policy_arn, true).await.map_err(error_from_domain)?;
-    Ok(String::new())
+    change_attachment(state, Holder::Role(&request.role_name), &request.policy_arn, true).await
 }
 
 pub async fn detach_role_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = RolePolicyArnRequest::from_query(input)?;
-    state.iam.change_role_attachment(&request.role_name, &request.policy_arn, false).await.map_err(error_from_domain)?;
+    change_attachment(state, Holder::Role(&request.role_name), &request.policy_arn, false).await
+}
+
+pub async fn attach_user_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = UserPolicyArnRequest::from_query(input)?;
+    change_attachment(state, Holder::User(&request.user_name), &request.policy_arn, true).await
+}
+
+pub async fn detach_user_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = UserPolicyArnRequest::from_query(input)?;
+    change_attachment(state, Holder::User(&request.user_name), &request.policy_arn, false).await
+}
+
+async fn change_attachment(state: &AppState, holder: Holder<'_>, policy_arn: &str, attach: bool) -> Result<String, QueryError> {
+    state.iam.change_attachment(holder, policy_arn, attach).await.map_err(error_from_domain)?;
     Ok(String::new())
 }
 
 pub async fn list_attached_role_policies(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = ListAttachedRolePoliciesRequest::from_query(input)?;
-    let page = state
-        .iam
-        .list_attached_role_policies(&request.role_name, request.path_prefix.as_deref(), request.marker.as_deref(), request.max_items)
-        .await
-        .map_err(error_from_domain)?;
+    let holder = Holder::Role(&request.role_name);
+    list_attached(state, holder, request.path_prefix.as_deref(), request.marker.as_deref(), request.max_items).await
+}
+
+pub async fn list_attached_user_policies(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = UserNameRequest::from_query(input)?;
+    let holder = Holder::User(request.user(None)?);
+    list_attached(state, holder, request.path_prefix.as_deref(), request.marker.as_deref(), request.max_items).await
+}
+
+async fn list_attached(state: &AppState, holder: Holder<'_>, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i32>) -> Result<String, QueryError> {
+    let page = state.iam.list_attached_policies(holder, path_prefix, marker, max_items).await.map_err(error_from_domain)?;
     let mut xml = Xml::new();
     xml.open("AttachedPolicies");
     for attached in &page.items {

@@ -6,3 +6,4 @@ pub mod oidc;
 pub mod policies;
 pub mod roles;
 pub mod simulate;
+pub mod users;

@@ -37,12 +37,5 @@ pub async fn list_role_policies(state: &AppState, input: &QueryInput) -> Result<
         .list_role_policies(&request.role_name, request.marker.as_deref(), request.max_items)
         .await
         .map_err(error_from_domain)?;
-    let mut xml = Xml::new();
-    xml.open("PolicyNames");
-    for name in &page.items {
-        xml.text("member", name);
-    }
-    xml.close("PolicyNames");
-    page_xml(&mut xml, page.marker.as_deref());
-    Ok(xml.finish())
+    Ok(policy_names_xml(&page.items, page.marker.as_deref()))
 }

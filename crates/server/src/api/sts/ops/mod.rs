@@ -1,5 +1,7 @@
-//! The STS handlers: AssumeRoleWithWebIdentity and GetCallerIdentity.
+//! The STS handlers: AssumeRoleWithWebIdentity, AssumeRole and GetCallerIdentity.
 
+use axum::http::StatusCode;
+use cognate_domain::iam::sts::AwsCaller;
 use cognate_domain::iam::web_identity::web_identity_of;
 
 use crate::api::sts::error::error_from_domain;
@@ -21,10 +23,28 @@ pub async fn assume_role_with_web_identity(state: &AppState, input: &QueryInput)
     Ok(assumed_role_xml(&assumed))
 }
 
+/// AssumeRole by an IAM user or a role session; the root may not assume roles, as in AWS. The
+/// caller's policies were checked for `sts:AssumeRole` on the role before this runs.
+pub async fn assume_role(state: &AppState, input: &QueryInput, principal: Option<&Principal>) -> Result<String, QueryError> {
+    let request = AssumeRoleRequest::from_query(input)?;
+    let caller = match principal {
+        Some(Principal::User(signer)) => AwsCaller::User(&signer.user),
+        Some(Principal::Session(session)) => AwsCaller::Session(session),
+        _ => return Err(QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", "Roles may not be assumed by root accounts.")),
+    };
+    let assumed = state
+        .iam
+        .assume_role(caller, &request.role_arn, &request.role_session_name, request.duration_seconds, request.policy.as_deref(), request.external_id.as_deref())
+        .await
+        .map_err(error_from_domain)?;
+    Ok(assume_role_xml(&assumed))
+}
+
 pub fn get_caller_identity(state: &AppState, principal: Option<&Principal>) -> String {
     let account = &state.config.account_id;
     let (user_id, arn) = match principal {
         Some(Principal::Session(session)) => (session.assumed_role_id(), session.assumed_role_arn(account)),
+        Some(Principal::User(signer)) => (signer.user.user_id.clone(), signer.user.arn.clone()),
         _ => (account.clone(), cognate_domain::ids::arn::iam_root(account)),
     };
     caller_identity_xml(&user_id, account, &arn)

@@ -1,0 +1,73 @@
+//! The records of IAM users and their access keys: a user with the ids of its keys (at most
+//! two, changed by compare-and-set on the user), and each key filed under its id with its
+//! secret sealed under the master key.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::records::{Document, Record};
+
+const IAM_USER: &str = "iam_user";
+const ACCESS_KEY: &str = "iam_access_key";
+
+/// An IAM user: a long-term principal whose access keys sign requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IamUser {
+    pub name: String,
+    pub user_id: String,
+    pub arn: String,
+    pub path: String,
+    pub created_ms: i64,
+    pub tags: BTreeMap<String, String>,
+    /// The ids of its access keys, oldest first.
+    pub access_keys: Vec<String>,
+}
+
+/// An access key of an IAM user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKey {
+    pub access_key_id: String,
+    pub user_name: String,
+    pub(super) sealed_secret: String,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    pub created_ms: i64,
+    pub last_used_ms: Option<i64>,
+    pub last_used_service: Option<String>,
+    pub last_used_region: Option<String>,
+}
+
+impl Document for IamUser {
+    const KIND: &'static str = IAM_USER;
+}
+
+impl Record for IamUser {
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        self.name.to_ascii_lowercase()
+    }
+}
+
+impl Document for AccessKey {
+    const KIND: &'static str = ACCESS_KEY;
+}
+
+impl Record for AccessKey {
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        self.access_key_id.clone()
+    }
+}
+
+impl AccessKey {
+    pub fn is_active(&self) -> bool {
+        self.status == "Active"
+    }
+}

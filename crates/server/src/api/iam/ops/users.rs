@@ -1,0 +1,143 @@
+//! IAM users and their access keys and inline policies: CreateUser, GetUser, ListUsers,
+//! DeleteUser, CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey,
+//! GetAccessKeyLastUsed, PutUserPolicy, GetUserPolicy, DeleteUserPolicy, ListUserPolicies.
+//! `caller` is the signing IAM user's name, which the requests that may leave out `UserName`
+//! act on.
+
+use cognate_domain::clock::format_iso8601;
+use cognate_domain::iam::Holder;
+
+use crate::api::iam::error::error_from_domain;
+use crate::api::iam::users_wire::*;
+use crate::api::iam::wire::{page_xml, policy_names_xml, FromQuery};
+use crate::aws::query::{url_encode, QueryError, QueryInput, Xml};
+use crate::state::AppState;
+
+pub async fn create_user(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = CreateUserRequest::from_query(input)?;
+    let user = state.iam.create_user(&request.user_name, request.path.as_deref(), request.tags).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("User");
+    user_xml(&mut xml, &user);
+    xml.close("User");
+    Ok(xml.finish())
+}
+
+pub async fn get_user(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = UserNameRequest::from_query(input)?;
+    let user = state.iam.get_user(request.user(caller)?).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("User");
+    user_xml(&mut xml, &user);
+    xml.close("User");
+    Ok(xml.finish())
+}
+
+pub async fn list_users(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = ListUsersRequest::from_query(input)?;
+    let page = state
+        .iam
+        .list_users(request.path_prefix.as_deref(), request.marker.as_deref(), request.max_items)
+        .await
+        .map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("Users");
+    for user in &page.items {
+        xml.open("member");
+        user_xml(&mut xml, user);
+        xml.close("member");
+    }
+    xml.close("Users");
+    page_xml(&mut xml, page.marker.as_deref());
+    Ok(xml.finish())
+}
+
+pub async fn delete_user(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = UserNameRequest::from_query(input)?;
+    state.iam.delete_user(request.user(None)?).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn create_access_key(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = UserNameRequest::from_query(input)?;
+    let (key, secret) = state.iam.create_access_key(request.user(caller)?).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("AccessKey");
+    access_key_xml(&mut xml, &key, Some(&secret));
+    xml.close("AccessKey");
+    Ok(xml.finish())
+}
+
+pub async fn list_access_keys(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = UserNameRequest::from_query(input)?;
+    let (_, keys) = state.iam.list_access_keys(request.user(caller)?).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("AccessKeyMetadata");
+    for key in &keys {
+        xml.open("member");
+        access_key_xml(&mut xml, key, None);
+        xml.close("member");
+    }
+    xml.close("AccessKeyMetadata");
+    page_xml(&mut xml, None);
+    Ok(xml.finish())
+}
+
+pub async fn update_access_key(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = AccessKeyRequest::from_query(input)?;
+    let status = request.status.as_deref().ok_or_else(|| QueryError::validation("Status is required."))?;
+    state.iam.update_access_key(request.user(caller)?, &request.access_key_id, status).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn delete_access_key(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = AccessKeyRequest::from_query(input)?;
+    state.iam.delete_access_key(request.user(caller)?, &request.access_key_id).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn get_access_key_last_used(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = AccessKeyIdRequest::from_query(input)?;
+    let key = state.iam.get_access_key(&request.access_key_id).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.text("UserName", &key.user_name).open("AccessKeyLastUsed");
+    if let Some(used) = key.last_used_ms {
+        xml.text("LastUsedDate", &format_iso8601(used.div_euclid(1000)));
+    }
+    xml.text("ServiceName", key.last_used_service.as_deref().unwrap_or("N/A"))
+        .text("Region", key.last_used_region.as_deref().unwrap_or("N/A"))
+        .close("AccessKeyLastUsed");
+    Ok(xml.finish())
+}
+
+pub async fn put_user_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = UserPolicyRequest::from_query(input)?;
+    let document = request.policy_document.as_deref().ok_or_else(|| QueryError::validation("PolicyDocument is required."))?;
+    state.iam.put_inline_policy(Holder::User(&request.user_name), &request.policy_name, document).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn get_user_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = UserPolicyRequest::from_query(input)?;
+    let user = state.iam.get_user(&request.user_name).await.map_err(error_from_domain)?;
+    let document = state.iam.get_inline_policy(Holder::User(&user.name), &request.policy_name).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.text("UserName", &user.name).text("PolicyName", &request.policy_name).text("PolicyDocument", &url_encode(&document));
+    Ok(xml.finish())
+}
+
+pub async fn delete_user_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = UserPolicyRequest::from_query(input)?;
+    state.iam.delete_inline_policy(Holder::User(&request.user_name), &request.policy_name).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn list_user_policies(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = UserNameRequest::from_query(input)?;
+    let page = state
+        .iam
+        .list_inline_policies(Holder::User(request.user(None)?), request.marker.as_deref(), request.max_items)
+        .await
+        .map_err(error_from_domain)?;
+    Ok(policy_names_xml(&page.items, page.marker.as_deref()))
+}

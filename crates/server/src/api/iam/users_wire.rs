@@ -1,0 +1,173 @@
+//! The typed requests of IAM users, their access keys and their policies, and the XML of their
+//! answers. A request that may leave out `UserName` acts on the IAM user who signed it, as IAM
+//! does; other callers must name the user.
+
+use std::collections::BTreeMap;
+
+use cognate_domain::clock::format_iso8601;
+use cognate_domain::iam::{AccessKey, IamUser};
+use cognate_domain::ids::arn;
+
+use crate::api::iam::wire::{max_items, optional, required, tags_xml, ActsOn, FromQuery};
+use crate::aws::query::{QueryError, QueryInput, Xml};
+
+/// A request whose user defaults to the caller.
+pub trait OfUser {
+    fn given_user(&self) -> Option<&str>;
+
+    /// The user it names, else the calling IAM user.
+    fn user<'a>(&'a self, caller: Option<&'a str>) -> Result<&'a str, QueryError> {
+        self.given_user()
+            .or(caller)
+            .ok_or_else(|| QueryError::validation("Must specify userName when calling with non-User credentials"))
+    }
+
+    /// The ARN of that user for the policy engine (its path is not known from the request).
+    fn user_resource(&self, account_id: &str, caller: Option<&str>) -> String {
+        self.user(caller).map(|name| arn::iam_user(account_id, "/", name)).unwrap_or_else(|_| "*".into())
+    }
+}
+
+pub struct CreateUserRequest {
+    pub user_name: String,
+    pub path: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// GetUser, DeleteUser, CreateAccessKey and ListAccessKeys (and ListUserPolicies' and
+/// ListAttachedUserPolicies' paging).
+pub struct UserNameRequest {
+    pub user_name: Option<String>,
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+pub struct ListUsersRequest {
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+/// UpdateAccessKey (with `Status`) and DeleteAccessKey.
+pub struct AccessKeyRequest {
+    pub user_name: Option<String>,
+    pub access_key_id: String,
+    pub status: Option<String>,
+}
+
+pub struct AccessKeyIdRequest {
+    pub access_key_id: String,
+}
+
+/// PutUserPolicy (with the document), GetUserPolicy and DeleteUserPolicy.
+pub struct UserPolicyRequest {
+    pub user_name: String,
+    pub policy_name: String,
+    pub policy_document: Option<String>,
+}
+
+/// AttachUserPolicy and DetachUserPolicy.
+pub struct UserPolicyArnRequest {
+    pub user_name: String,
+    pub policy_arn: String,
+}
+
+impl FromQuery for CreateUserRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(CreateUserRequest { user_name: required(input, "UserName")?, path: optional(input, "Path"), tags: input.tags("Tags") })
+    }
+}
+
+impl FromQuery for UserNameRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(UserNameRequest {
+            user_name: optional(input, "UserName"),
+            path_prefix: optional(input, "PathPrefix"),
+            marker: optional(input, "Marker"),
+            max_items: max_items(input)?,
+        })
+    }
+}
+
+impl FromQuery for ListUsersRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(ListUsersRequest { path_prefix: optional(input, "PathPrefix"), marker: optional(input, "Marker"), max_items: max_items(input)? })
+    }
+}
+
+impl FromQuery for AccessKeyRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(AccessKeyRequest { user_name: optional(input, "UserName"), access_key_id: required(input, "AccessKeyId")?, status: optional(input, "Status") })
+    }
+}
+
+impl FromQuery for AccessKeyIdRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(AccessKeyIdRequest { access_key_id: required(input, "AccessKeyId")? })
+    }
+}
+
+impl FromQuery for UserPolicyRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(UserPolicyRequest {
+            user_name: required(input, "UserName")?,
+            policy_name: required(input, "PolicyName")?,
+            policy_document: optional(input, "PolicyDocument"),
+        })
+    }
+}
+
+impl FromQuery for UserPolicyArnRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(UserPolicyArnRequest { user_name: required(input, "UserName")?, policy_arn: required(input, "PolicyArn")? })
+    }
+}
+
+impl OfUser for UserNameRequest {
+    fn given_user(&self) -> Option<&str> {
+        self.user_name.as_deref()
+    }
+}
+
+impl OfUser for AccessKeyRequest {
+    fn given_user(&self) -> Option<&str> {
+        self.user_name.as_deref()
+    }
+}
+
+macro_rules! acts_on_user {
+    ($($request:ty),*) => {
+        $(impl ActsOn for $request {
+            fn resource(&self, account_id: &str) -> String {
+                arn::iam_user(account_id, "/", &self.user_name)
+            }
+        })*
+    };
+}
+
+acts_on_user!(UserPolicyRequest, UserPolicyArnRequest);
+
+impl ActsOn for CreateUserRequest {
+    fn resource(&self, account_id: &str) -> String {
+        arn::iam_user(account_id, self.path.as_deref().unwrap_or("/"), &self.user_name)
+    }
+}
+
+pub fn user_xml(xml: &mut Xml, user: &IamUser) {
+    xml.text("Path", &user.path)
+        .text("UserName", &user.name)
+        .text("UserId", &user.user_id)
+        .text("Arn", &user.arn)
+        .text("CreateDate", &format_iso8601(user.created_ms.div_euclid(1000)));
+    tags_xml(xml, &user.tags);
+}
+
+/// AccessKeyMetadata (the secret only where CreateAccessKey answers it).
+pub fn access_key_xml(xml: &mut Xml, key: &AccessKey, secret: Option<&str>) {
+    xml.text("UserName", &key.user_name).text("AccessKeyId", &key.access_key_id).text("Status", &key.status);
+    if let Some(secret) = secret {
+        xml.text("SecretAccessKey", secret);
+    }
+    xml.text("CreateDate", &format_iso8601(key.created_ms.div_euclid(1000)));
+}
