@@ -245,6 +245,34 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check("a detached policy stops working within seconds",
           eventually(lambda: error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] == "AccessDeniedException"))
 
+    # A group: its policies reach its members.
+    group = iam.create_group(GroupName="operators", Path="/ops/")["Group"]
+    check("CreateGroup answers AWS's shapes", group["Arn"] == f"arn:aws:iam::{ACCOUNT}:group/ops/operators" and group["GroupId"].startswith("AGPA"))
+    iam.put_group_policy(GroupName="operators", PolicyName="pools", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:ListUserPools", "Resource": "*"}]}))
+    check("the group's policy does not reach a non-member",
+          error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] == "AccessDeniedException")
+    iam.add_user_to_group(GroupName="operators", UserName="backend")
+    check("GetGroup lists the member", [u["UserName"] for u in iam.get_group(GroupName="operators")["Users"]] == ["backend"])
+    check("ListGroupsForUser lists the group", [g["GroupName"] for g in iam.list_groups_for_user(UserName="backend")["Groups"]] == ["operators"])
+    check("a member gets the group's inline policy", error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] is None)
+    code, _ = error_code(lambda: iam.delete_group(GroupName="operators"))
+    check(f"a group with members cannot be deleted ({code})", code == "DeleteConflict")
+    iam.remove_user_from_group(GroupName="operators", UserName="backend")
+    check("removed, it no longer does", error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] == "AccessDeniedException")
+    iam.attach_group_policy(GroupName="operators", PolicyArn=pools)
+    iam.add_user_to_group(GroupName="operators", UserName="backend")
+    check("a policy attached to the group reaches its member",
+          eventually(lambda: error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] is None))
+    check("ListEntitiesForPolicy names the group", [g["GroupName"] for g in iam.list_entities_for_policy(PolicyArn=pools)["PolicyGroups"]] == ["operators"])
+    code, _ = error_code(lambda: iam.remove_user_from_group(GroupName="operators", UserName="nobody"))
+    check(f"removing a user who is not there is NoSuchEntity ({code})", code == "NoSuchEntity")
+    iam.remove_user_from_group(GroupName="operators", UserName="backend")
+    iam.detach_group_policy(GroupName="operators", PolicyArn=pools)
+    iam.delete_group_policy(GroupName="operators", PolicyName="pools")
+    iam.delete_group(GroupName="operators")
+    check("a deleted group is gone", iam.list_groups()["Groups"] == [])
+
     # AssumeRole: both the trust policy and the caller's policy must say so.
     trust_account = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
                                                             "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "deploy-7"}}}]}

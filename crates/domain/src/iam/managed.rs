@@ -1,5 +1,5 @@
 //! Customer managed policies: a policy with up to five versions, one of them the default, that
-//! roles and users attach. The versions and the roles and users a policy is attached to live in
+//! roles, users and groups attach. The versions and the holders a policy is attached to live in
 //! the policy's own record, so every change is one compare-and-set; each attachment also files
 //! the policy under its holder (in the same transaction), which is what authorisation reads.
 
@@ -52,6 +52,7 @@ impl IamService {
             versions: vec![PolicyVersion { version_id: "v1".into(), document: document.to_string(), created_ms: now }],
             roles: BTreeSet::new(),
             users: BTreeSet::new(),
+            groups: BTreeSet::new(),
             tags,
         };
         match self.store.write_records(&[policy.insert()?]).await {
@@ -176,10 +177,7 @@ impl IamService {
     /// transaction, by compare-and-set on the policy.
     pub async fn change_attachment(&self, holder: Holder<'_>, arn: &str, attach: bool) -> DomainResult<()> {
         let name = self.holder_name(holder).await?;
-        let holder = match holder {
-            Holder::Role(_) => Holder::Role(&name),
-            Holder::User(_) => Holder::User(&name),
-        };
+        let holder = holder.named(&name);
         let scope = holder.scope();
         for _ in 0..ATTACH_ATTEMPTS {
             let policy = self.get_policy(arn).await?;
@@ -188,6 +186,7 @@ impl IamService {
             let holders = match holder {
                 Holder::Role(_) => &mut changed.roles,
                 Holder::User(_) => &mut changed.users,
+                Holder::Group(_) => &mut changed.groups,
             };
             let filing = if attach {
                 holders.insert(name.clone());
@@ -210,11 +209,12 @@ impl IamService {
         Err(DomainError::TooManyRequests("The policy is being changed by others; try again.".into()))
     }
 
-    /// The stored name of a role or user, which must exist.
-    async fn holder_name(&self, holder: Holder<'_>) -> DomainResult<String> {
+    /// The stored name of a role, user or group, which must exist.
+    pub(super) async fn holder_name(&self, holder: Holder<'_>) -> DomainResult<String> {
         Ok(match holder {
             Holder::Role(name) => self.get_role(name).await?.name,
             Holder::User(name) => self.get_user(name).await?.name,
+            Holder::Group(name) => self.get_group(name).await?.name,
         })
     }
 
@@ -222,10 +222,7 @@ impl IamService {
     /// attached to the role or user.
     pub async fn list_attached_policies(&self, holder: Holder<'_>, path_prefix: Option<&str>, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<RoleAttachment>> {
         let name = self.holder_name(holder).await?;
-        let scope = match holder {
-            Holder::Role(_) => Holder::Role(&name).scope(),
-            Holder::User(_) => Holder::User(&name).scope(),
-        };
+        let scope = holder.named(&name).scope();
         let limit = marker_limit(max_items)?;
         let prefix = crate::ids::arn::iam_policy(&self.account_id, path_prefix.unwrap_or("/"), "");
         let mut attached: Vec<RoleAttachment> = self.store.list_records_of(&scope, marker, 1000).await?;

@@ -1,6 +1,6 @@
-//! The records of customer managed policies: the policy with its versions and the roles and
-//! users it is attached to, and its filing under each of those; and [`Holder`], the role or user
-//! that policies (inline or attached) are filed under.
+//! The records of customer managed policies: the policy with its versions and the roles, users
+//! and groups it is attached to, and its filing under each of those; and [`Holder`], the role,
+//! user or group that policies (inline or attached) are filed under.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,11 +10,12 @@ use crate::records::{Document, Record};
 
 const MANAGED_POLICY: &str = "iam_managed_policy";
 
-/// A role or an IAM user, by name: what policies are put into and attached to.
+/// A role, an IAM user or an IAM group, by name: what policies are put into and attached to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holder<'a> {
     Role(&'a str),
     User(&'a str),
+    Group(&'a str),
 }
 
 impl Holder<'_> {
@@ -25,6 +26,25 @@ impl Holder<'_> {
         match self {
             Holder::Role(name) => name.to_ascii_lowercase(),
             Holder::User(name) => format!("user/{}", name.to_ascii_lowercase()),
+            Holder::Group(name) => format!("group/{}", name.to_ascii_lowercase()),
+        }
+    }
+
+    /// The same kind of holder under another name (its stored spelling).
+    pub fn named<'b>(&self, name: &'b str) -> Holder<'b> {
+        match self {
+            Holder::Role(_) => Holder::Role(name),
+            Holder::User(_) => Holder::User(name),
+            Holder::Group(_) => Holder::Group(name),
+        }
+    }
+
+    /// What IAM calls it in messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Holder::Role(_) => "role",
+            Holder::User(_) => "user",
+            Holder::Group(_) => "group",
         }
     }
 }
@@ -49,6 +69,9 @@ pub struct ManagedPolicy {
     /// The names of the IAM users it is attached to.
     #[serde(default)]
     pub users: BTreeSet<String>,
+    /// The names of the IAM groups it is attached to.
+    #[serde(default)]
+    pub groups: BTreeSet<String>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -87,7 +110,7 @@ impl Document for RoleAttachment {
 
 impl ManagedPolicy {
     pub fn attachment_count(&self) -> usize {
-        self.roles.len() + self.users.len()
+        self.roles.len() + self.users.len() + self.groups.len()
     }
 
     pub fn default_document(&self) -> Option<&str> {

@@ -14,6 +14,7 @@ mod role_policies;
 mod roles;
 pub mod sts;
 mod user_records;
+mod groups;
 mod users;
 pub mod web_identity;
 
@@ -32,7 +33,7 @@ use crate::records::{Document, Record, Records};
 use crate::store::{Store, StoreError};
 use policy::{Decision, Policy, PolicyKind, RequestContext};
 pub use managed_policy::{Holder, ManagedPolicy, PolicyVersion, RoleAttachment};
-pub use user_records::{AccessKey, IamUser};
+pub use user_records::{AccessKey, IamGroup, IamUser};
 
 const ROLE: &str = "iam_role";
 const ROLE_POLICY: &str = "iam_role_policy";

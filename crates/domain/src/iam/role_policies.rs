@@ -1,17 +1,15 @@
-//! Inline policies of roles and IAM users, parsed with IAM's rules when put, and the short cache
+//! Inline policies of roles, IAM users and groups, parsed with IAM's rules when put, and the short cache
 //! of a holder's parsed policies (inline and attached) that authorisation reads.
 
 use super::*;
 
 /// The inline policies of one user may total this many characters (IAM's quota).
 const MAX_USER_POLICY_CHARS: usize = 2048;
+/// The inline policies of one group may total this many characters (IAM's quota).
+const MAX_GROUP_POLICY_CHARS: usize = 5120;
 
 impl IamService {
-    pub async fn put_role_policy(&self, role_name: &str, policy_name: &str, document: &str) -> DomainResult<()> {
-        self.put_inline_policy(Holder::Role(role_name), policy_name, document).await
-    }
-
-    /// PutRolePolicy and PutUserPolicy: the document checked as an identity policy, within the
+    /// Put…Policy (of a role, user or group): the document checked as an identity policy, within the
     /// holder's total size.
     pub async fn put_inline_policy(&self, holder: Holder<'_>, policy_name: &str, document: &str) -> DomainResult<()> {
         let (name, scope) = self.inline_scope(holder).await?;
@@ -24,10 +22,12 @@ impl IamService {
             .map(|(_, document)| document.chars().filter(|character| !character.is_whitespace()).count())
             .sum::<usize>()
             + document.chars().filter(|character| !character.is_whitespace()).count();
-        let (limit, what) = match holder {
-            Holder::Role(_) => (MAX_ROLE_POLICY_CHARS, "role"),
-            Holder::User(_) => (MAX_USER_POLICY_CHARS, "user"),
+        let limit = match holder {
+            Holder::Role(_) => MAX_ROLE_POLICY_CHARS,
+            Holder::User(_) => MAX_USER_POLICY_CHARS,
+            Holder::Group(_) => MAX_GROUP_POLICY_CHARS,
         };
+        let what = holder.kind();
         if total > limit {
             return Err(DomainError::LimitExceeded(format!("Maximum policy size of {limit} bytes exceeded for {what} {name}")));
         }
@@ -37,44 +37,25 @@ impl IamService {
         Ok(())
     }
 
-    /// The stored name of a role or user, which must exist, and the scope of its policies.
+    /// The stored name of a role, user or group, which must exist, and the scope of its policies.
     async fn inline_scope(&self, holder: Holder<'_>) -> DomainResult<(String, String)> {
-        Ok(match holder {
-            Holder::Role(name) => {
-                let name = self.get_role(name).await?.name;
-                let scope = Holder::Role(&name).scope();
-                (name, scope)
-            }
-            Holder::User(name) => {
-                let name = self.get_user(name).await?.name;
-                let scope = Holder::User(&name).scope();
-                (name, scope)
-            }
-        })
+        let name = self.holder_name(holder).await?;
+        let scope = holder.named(&name).scope();
+        Ok((name, scope))
     }
 
-    pub async fn get_role_policy(&self, role_name: &str, policy_name: &str) -> DomainResult<(Role, String)> {
-        let role = self.get_role(role_name).await?;
-        let document = self.get_inline_policy(Holder::Role(&role.name), policy_name).await?;
-        Ok((role, document))
-    }
-
-    /// GetRolePolicy and GetUserPolicy: the document.
-    pub async fn get_inline_policy(&self, holder: Holder<'_>, policy_name: &str) -> DomainResult<String> {
-        let (_, scope) = self.inline_scope(holder).await?;
+    /// Get…Policy: the holder's stored name and the document.
+    pub async fn get_inline_policy(&self, holder: Holder<'_>, policy_name: &str) -> DomainResult<(String, String)> {
+        let (name, scope) = self.inline_scope(holder).await?;
         check_iam_name(policy_name, "policyName", 128)?;
         let stored: Option<StoredRolePolicy> = self.store.get_record_of(&scope, policy_name, 0).await?;
-        let what = if matches!(holder, Holder::Role(_)) { "role" } else { "user" };
+        let what = holder.kind();
         stored
-            .map(|stored| stored.document)
+            .map(|stored| (name, stored.document))
             .ok_or_else(|| DomainError::NotFound(format!("The {what} policy with name {policy_name} cannot be found.")))
     }
 
-    pub async fn delete_role_policy(&self, role_name: &str, policy_name: &str) -> DomainResult<()> {
-        self.delete_inline_policy(Holder::Role(role_name), policy_name).await
-    }
-
-    /// DeleteRolePolicy and DeleteUserPolicy.
+    /// Delete…Policy.
     pub async fn delete_inline_policy(&self, holder: Holder<'_>, policy_name: &str) -> DomainResult<()> {
         self.get_inline_policy(holder, policy_name).await?;
         let (_, scope) = self.inline_scope(holder).await?;
@@ -83,11 +64,7 @@ impl IamService {
         Ok(())
     }
 
-    pub async fn list_role_policies(&self, role_name: &str, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<String>> {
-        self.list_inline_policies(Holder::Role(role_name), marker, max_items).await
-    }
-
-    /// ListRolePolicies and ListUserPolicies: the names.
+    /// List…Policies: the names.
     pub async fn list_inline_policies(&self, holder: Holder<'_>, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<String>> {
         let (_, scope) = self.inline_scope(holder).await?;
         let limit = marker_limit(max_items)?;

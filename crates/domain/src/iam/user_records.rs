@@ -1,8 +1,9 @@
-//! The records of IAM users and their access keys: a user with the ids of its keys (at most
-//! two, changed by compare-and-set on the user), and each key filed under its id with its
-//! secret sealed under the master key.
+//! The records of IAM users, their access keys and their groups: a user with the ids of its keys
+//! (at most two) and the names of its groups, each key filed under its id with its secret sealed
+//! under the master key, and a group with the names of its members. A user's keys change by
+//! compare-and-set on the user; a membership changes the user and the group in one transaction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,7 @@ use crate::records::{Document, Record};
 
 const IAM_USER: &str = "iam_user";
 const ACCESS_KEY: &str = "iam_access_key";
+const IAM_GROUP: &str = "iam_group";
 
 /// An IAM user: a long-term principal whose access keys sign requests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +24,20 @@ pub struct IamUser {
     pub tags: BTreeMap<String, String>,
     /// The ids of its access keys, oldest first.
     pub access_keys: Vec<String>,
+    /// The names of the groups it belongs to.
+    #[serde(default)]
+    pub groups: BTreeSet<String>,
+}
+
+/// An IAM group: users whose policies include the group's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IamGroup {
+    pub name: String,
+    pub group_id: String,
+    pub arn: String,
+    pub path: String,
+    pub created_ms: i64,
+    pub members: BTreeSet<String>,
 }
 
 /// An access key of an IAM user.
@@ -69,5 +85,19 @@ impl Record for AccessKey {
 impl AccessKey {
     pub fn is_active(&self) -> bool {
         self.status == "Active"
+    }
+}
+
+impl Document for IamGroup {
+    const KIND: &'static str = IAM_GROUP;
+}
+
+impl Record for IamGroup {
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        self.name.to_ascii_lowercase()
     }
 }

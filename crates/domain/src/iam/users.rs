@@ -36,6 +36,7 @@ impl IamService {
             created_ms: self.now(),
             tags,
             access_keys: Vec::new(),
+            groups: BTreeSet::new(),
         };
         match self.store.write_records(&[user.insert()?]).await {
             Ok(()) => Ok(user),
@@ -61,6 +62,9 @@ impl IamService {
         let user = self.get_user(name).await?;
         if !user.access_keys.is_empty() {
             return Err(DomainError::InUse("Cannot delete entity, must delete access keys first.".into()));
+        }
+        if !user.groups.is_empty() {
+            return Err(DomainError::InUse("Cannot delete entity, must remove user from all groups first.".into()));
         }
         let scope = Holder::User(&user.name).scope();
         if !self.store.list_records(ROLE_POLICY, &scope, None, 1).await?.is_empty() {
@@ -206,10 +210,13 @@ impl IamService {
         Ok(())
     }
 
-    /// Decides whether an IAM user may perform `action` on `resource`: its inline and attached
-    /// policies, with its context keys and `extra` ones.
+    /// Decides whether an IAM user may perform `action` on `resource`: its own and its groups'
+    /// inline and attached policies, with its context keys and `extra` ones.
     pub async fn authorize_user(&self, user: &IamUser, action: &str, resource: &str, extra: &[(&str, String)]) -> DomainResult<Decision> {
-        let policies = self.holder_policies(Holder::User(&user.name)).await?;
+        let mut policies = self.holder_policies(Holder::User(&user.name)).await?.as_ref().clone();
+        for group in &user.groups {
+            policies.extend(self.holder_policies(Holder::Group(group)).await?.iter().cloned());
+        }
         let mut request = RequestContext::new(action, resource);
         let now = self.now();
         request.set("aws:CurrentTime", format_iso8601(now.div_euclid(1000)));

@@ -45,6 +45,11 @@ pub fn iam_user(account_id: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account_id}:user{path}{name}")
 }
 
+/// `arn:aws:iam::<account>:group<path><name>`, an IAM group.
+pub fn iam_group(account_id: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account_id}:group{path}{name}")
+}
+
 /// `arn:aws:iam::<account>:policy<path><name>`, a customer managed policy.
 pub fn iam_policy(account_id: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account_id}:policy{path}{name}")

@@ -1,7 +1,7 @@
-//! IAM (query protocol, 2010-05-08): roles, IAM users with access keys, inline policies,
-//! customer managed policies attached to roles and users, OpenID Connect providers and
+//! IAM (query protocol, 2010-05-08): roles, IAM users with access keys, groups, inline policies,
+//! customer managed policies attached to roles, users and groups, OpenID Connect providers and
 //! SimulatePrincipalPolicy. Signed; callers other than the root credentials are authorised by
-//! the policy engine (`iam:<Action>` on the role, user, policy or provider ARN).
+//! the policy engine (`iam:<Action>` on the role, user, group, policy or provider ARN).
 
 pub mod error;
 pub mod managed_wire;
@@ -102,7 +102,7 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput, calle
         AttachRolePolicy | DetachRolePolicy => wire::resource_of::<RolePolicyArnRequest>(input, account),
         ListAttachedRolePolicies => wire::resource_of::<ListAttachedRolePoliciesRequest>(input, account),
         CreateUser => wire::resource_of::<CreateUserRequest>(input, account),
-        GetUser | DeleteUser | CreateAccessKey | ListAccessKeys | ListUserPolicies | ListAttachedUserPolicies => {
+        GetUser | DeleteUser | CreateAccessKey | ListAccessKeys | ListUserPolicies | ListAttachedUserPolicies | ListGroupsForUser => {
             UserNameRequest::from_query(input).map(|request| request.user_resource(account, caller)).unwrap_or_else(|_| "*".into())
         }
         UpdateAccessKey | DeleteAccessKey => {
@@ -110,6 +110,11 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput, calle
         }
         PutUserPolicy | GetUserPolicy | DeleteUserPolicy => wire::resource_of::<UserPolicyRequest>(input, account),
         AttachUserPolicy | DetachUserPolicy => wire::resource_of::<UserPolicyArnRequest>(input, account),
+        CreateGroup => wire::resource_of::<CreateGroupRequest>(input, account),
+        GetGroup | DeleteGroup | ListGroupPolicies | ListAttachedGroupPolicies => wire::resource_of::<GroupNameRequest>(input, account),
+        AddUserToGroup | RemoveUserFromGroup => wire::resource_of::<GroupUserRequest>(input, account),
+        PutGroupPolicy | GetGroupPolicy | DeleteGroupPolicy => wire::resource_of::<GroupPolicyRequest>(input, account),
+        AttachGroupPolicy | DetachGroupPolicy => wire::resource_of::<GroupPolicyArnRequest>(input, account),
         // ListRoles, ListOpenIDConnectProviders and the actions not implemented act on the account.
         _ => "*".into(),
     }
@@ -162,10 +167,24 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller:
         UpdateAccessKey => ops::users::update_access_key(state, input, caller).await,
         DeleteAccessKey => ops::users::delete_access_key(state, input, caller).await,
         GetAccessKeyLastUsed => ops::users::get_access_key_last_used(state, input).await,
-        PutUserPolicy => ops::users::put_user_policy(state, input).await,
-        GetUserPolicy => ops::users::get_user_policy(state, input).await,
-        DeleteUserPolicy => ops::users::delete_user_policy(state, input).await,
-        ListUserPolicies => ops::users::list_user_policies(state, input).await,
+        PutUserPolicy => ops::policies::put_user_policy(state, input).await,
+        GetUserPolicy => ops::policies::get_user_policy(state, input).await,
+        DeleteUserPolicy => ops::policies::delete_user_policy(state, input).await,
+        ListUserPolicies => ops::policies::list_user_policies(state, input).await,
+        CreateGroup => ops::groups::create_group(state, input).await,
+        GetGroup => ops::groups::get_group(state, input).await,
+        ListGroups => ops::groups::list_groups(state, input).await,
+        DeleteGroup => ops::groups::delete_group(state, input).await,
+        AddUserToGroup => ops::groups::change_membership(state, input, true).await,
+        RemoveUserFromGroup => ops::groups::change_membership(state, input, false).await,
+        ListGroupsForUser => ops::groups::list_groups_for_user(state, input).await,
+        PutGroupPolicy => ops::policies::put_group_policy(state, input).await,
+        GetGroupPolicy => ops::policies::get_group_policy(state, input).await,
+        DeleteGroupPolicy => ops::policies::delete_group_policy(state, input).await,
+        ListGroupPolicies => ops::policies::list_group_policies(state, input).await,
+        AttachGroupPolicy => ops::managed::attach_group_policy(state, input).await,
+        DetachGroupPolicy => ops::managed::detach_group_policy(state, input).await,
+        ListAttachedGroupPolicies => ops::managed::list_attached_group_policies(state, input).await,
         other => Err(QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", format!("cognate does not implement IAM {} yet.", other.name()))),
     }
 }

@@ -1,11 +1,11 @@
-//! The typed requests of IAM users, their access keys and their policies, and the XML of their
-//! answers. A request that may leave out `UserName` acts on the IAM user who signed it, as IAM
+//! The typed requests of IAM users, their access keys, their groups and the policies of both,
+//! and the XML of their answers. A request that may leave out `UserName` acts on the IAM user who signed it, as IAM
 //! does; other callers must name the user.
 
 use std::collections::BTreeMap;
 
 use cognate_domain::clock::format_iso8601;
-use cognate_domain::iam::{AccessKey, IamUser};
+use cognate_domain::iam::{AccessKey, IamGroup, IamUser};
 use cognate_domain::ids::arn;
 
 use crate::api::iam::wire::{max_items, optional, required, tags_xml, ActsOn, FromQuery};
@@ -71,6 +71,103 @@ pub struct UserPolicyRequest {
 pub struct UserPolicyArnRequest {
     pub user_name: String,
     pub policy_arn: String,
+}
+
+pub struct CreateGroupRequest {
+    pub group_name: String,
+    pub path: Option<String>,
+}
+
+/// GetGroup, DeleteGroup, ListGroupPolicies and ListAttachedGroupPolicies.
+pub struct GroupNameRequest {
+    pub group_name: String,
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+/// AddUserToGroup and RemoveUserFromGroup.
+pub struct GroupUserRequest {
+    pub group_name: String,
+    pub user_name: String,
+}
+
+/// PutGroupPolicy (with the document), GetGroupPolicy and DeleteGroupPolicy.
+pub struct GroupPolicyRequest {
+    pub group_name: String,
+    pub policy_name: String,
+    pub policy_document: Option<String>,
+}
+
+/// AttachGroupPolicy and DetachGroupPolicy.
+pub struct GroupPolicyArnRequest {
+    pub group_name: String,
+    pub policy_arn: String,
+}
+
+impl FromQuery for CreateGroupRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(CreateGroupRequest { group_name: required(input, "GroupName")?, path: optional(input, "Path") })
+    }
+}
+
+impl FromQuery for GroupNameRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(GroupNameRequest {
+            group_name: required(input, "GroupName")?,
+            path_prefix: optional(input, "PathPrefix"),
+            marker: optional(input, "Marker"),
+            max_items: max_items(input)?,
+        })
+    }
+}
+
+impl FromQuery for GroupUserRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(GroupUserRequest { group_name: required(input, "GroupName")?, user_name: required(input, "UserName")? })
+    }
+}
+
+impl FromQuery for GroupPolicyRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(GroupPolicyRequest {
+            group_name: required(input, "GroupName")?,
+            policy_name: required(input, "PolicyName")?,
+            policy_document: optional(input, "PolicyDocument"),
+        })
+    }
+}
+
+impl FromQuery for GroupPolicyArnRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(GroupPolicyArnRequest { group_name: required(input, "GroupName")?, policy_arn: required(input, "PolicyArn")? })
+    }
+}
+
+macro_rules! acts_on_group {
+    ($($request:ty),*) => {
+        $(impl ActsOn for $request {
+            fn resource(&self, account_id: &str) -> String {
+                arn::iam_group(account_id, "/", &self.group_name)
+            }
+        })*
+    };
+}
+
+acts_on_group!(GroupNameRequest, GroupUserRequest, GroupPolicyRequest, GroupPolicyArnRequest);
+
+impl ActsOn for CreateGroupRequest {
+    fn resource(&self, account_id: &str) -> String {
+        arn::iam_group(account_id, self.path.as_deref().unwrap_or("/"), &self.group_name)
+    }
+}
+
+pub fn group_xml(xml: &mut Xml, group: &IamGroup) {
+    xml.text("Path", &group.path)
+        .text("GroupName", &group.name)
+        .text("GroupId", &group.group_id)
+        .text("Arn", &group.arn)
+        .text("CreateDate", &format_iso8601(group.created_ms.div_euclid(1000)));
 }
 
 impl FromQuery for CreateUserRequest {

@@ -1,10 +1,10 @@
 //! Customer managed policies: CreatePolicy, GetPolicy, ListPolicies, DeletePolicy, their
-//! versions, ListEntitiesForPolicy, and their attachment to roles and users (Attach…Policy,
+//! versions, ListEntitiesForPolicy, and their attachment to roles, users and groups (Attach…Policy,
 //! Detach…Policy, ListAttached…Policies).
 
 use crate::api::iam::error::error_from_domain;
 use crate::api::iam::managed_wire::*;
-use crate::api::iam::users_wire::{OfUser, UserNameRequest, UserPolicyArnRequest};
+use crate::api::iam::users_wire::{GroupNameRequest, GroupPolicyArnRequest, OfUser, UserNameRequest, UserPolicyArnRequest};
 use crate::api::iam::wire::{page_xml, FromQuery};
 use cognate_domain::iam::Holder;
 use crate::aws::query::{QueryError, QueryInput, Xml};
@@ -112,12 +112,18 @@ pub async fn set_default_policy_version(state: &AppState, input: &QueryInput) ->
     Ok(String::new())
 }
 
-/// ListEntitiesForPolicy: the roles and users it is attached to (cognate has no IAM groups).
+/// ListEntitiesForPolicy: the groups, roles and users it is attached to (one page).
 pub async fn list_entities_for_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = PolicyArnRequest::from_query(input)?;
     let policy = state.iam.get_policy(&request.policy_arn).await.map_err(error_from_domain)?;
     let mut xml = Xml::new();
-    xml.open("PolicyGroups").close("PolicyGroups").open("PolicyRoles");
+    xml.open("PolicyGroups");
+    for name in &policy.groups {
+        if let Ok(group) = state.iam.get_group(name).await {
+            xml.open("member").text("GroupName", &group.name).text("GroupId", &group.group_id).close("member");
+        }
+    }
+    xml.close("PolicyGroups").open("PolicyRoles");
     for name in &policy.roles {
         if let Ok(role) = state.iam.get_role(name).await {
             xml.open("member").text("RoleName", &role.name).text("RoleId", &role.role_id).close("member");
@@ -154,6 +160,16 @@ pub async fn detach_user_policy(state: &AppState, input: &QueryInput) -> Result<
     change_attachment(state, Holder::User(&request.user_name), &request.policy_arn, false).await
 }
 
+pub async fn attach_group_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = GroupPolicyArnRequest::from_query(input)?;
+    change_attachment(state, Holder::Group(&request.group_name), &request.policy_arn, true).await
+}
+
+pub async fn detach_group_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = GroupPolicyArnRequest::from_query(input)?;
+    change_attachment(state, Holder::Group(&request.group_name), &request.policy_arn, false).await
+}
+
 async fn change_attachment(state: &AppState, holder: Holder<'_>, policy_arn: &str, attach: bool) -> Result<String, QueryError> {
     state.iam.change_attachment(holder, policy_arn, attach).await.map_err(error_from_domain)?;
     Ok(String::new())
@@ -168,6 +184,12 @@ pub async fn list_attached_role_policies(state: &AppState, input: &QueryInput) -
 pub async fn list_attached_user_policies(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = UserNameRequest::from_query(input)?;
     let holder = Holder::User(request.user(None)?);
+    list_attached(state, holder, request.path_prefix.as_deref(), request.marker.as_deref(), request.max_items).await
+}
+
+pub async fn list_attached_group_policies(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = GroupNameRequest::from_query(input)?;
+    let holder = Holder::Group(&request.group_name);
     list_attached(state, holder, request.path_prefix.as_deref(), request.marker.as_deref(), request.max_items).await
 }
 

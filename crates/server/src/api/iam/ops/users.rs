@@ -1,16 +1,15 @@
-//! IAM users and their access keys and inline policies: CreateUser, GetUser, ListUsers,
-//! DeleteUser, CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey,
-//! GetAccessKeyLastUsed, PutUserPolicy, GetUserPolicy, DeleteUserPolicy, ListUserPolicies.
+//! IAM users and their access keys: CreateUser, GetUser, ListUsers, DeleteUser, CreateAccessKey,
+//! ListAccessKeys, UpdateAccessKey, DeleteAccessKey and GetAccessKeyLastUsed (their policies:
+//! `policies` and `managed`).
 //! `caller` is the signing IAM user's name, which the requests that may leave out `UserName`
 //! act on.
 
 use cognate_domain::clock::format_iso8601;
-use cognate_domain::iam::Holder;
 
 use crate::api::iam::error::error_from_domain;
 use crate::api::iam::users_wire::*;
-use crate::api::iam::wire::{page_xml, policy_names_xml, FromQuery};
-use crate::aws::query::{url_encode, QueryError, QueryInput, Xml};
+use crate::api::iam::wire::{page_xml, FromQuery};
+use crate::aws::query::{QueryError, QueryInput, Xml};
 use crate::state::AppState;
 
 pub async fn create_user(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
@@ -108,36 +107,4 @@ pub async fn get_access_key_last_used(state: &AppState, input: &QueryInput) -> R
         .text("Region", key.last_used_region.as_deref().unwrap_or("N/A"))
         .close("AccessKeyLastUsed");
     Ok(xml.finish())
-}
-
-pub async fn put_user_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
-    let request = UserPolicyRequest::from_query(input)?;
-    let document = request.policy_document.as_deref().ok_or_else(|| QueryError::validation("PolicyDocument is required."))?;
-    state.iam.put_inline_policy(Holder::User(&request.user_name), &request.policy_name, document).await.map_err(error_from_domain)?;
-    Ok(String::new())
-}
-
-pub async fn get_user_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
-    let request = UserPolicyRequest::from_query(input)?;
-    let user = state.iam.get_user(&request.user_name).await.map_err(error_from_domain)?;
-    let document = state.iam.get_inline_policy(Holder::User(&user.name), &request.policy_name).await.map_err(error_from_domain)?;
-    let mut xml = Xml::new();
-    xml.text("UserName", &user.name).text("PolicyName", &request.policy_name).text("PolicyDocument", &url_encode(&document));
-    Ok(xml.finish())
-}
-
-pub async fn delete_user_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
-    let request = UserPolicyRequest::from_query(input)?;
-    state.iam.delete_inline_policy(Holder::User(&request.user_name), &request.policy_name).await.map_err(error_from_domain)?;
-    Ok(String::new())
-}
-
-pub async fn list_user_policies(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
-    let request = UserNameRequest::from_query(input)?;
-    let page = state
-        .iam
-        .list_inline_policies(Holder::User(request.user(None)?), request.marker.as_deref(), request.max_items)
-        .await
-        .map_err(error_from_domain)?;
-    Ok(policy_names_xml(&page.items, page.marker.as_deref()))
 }
