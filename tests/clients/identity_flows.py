@@ -245,6 +245,25 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check("a detached policy stops working within seconds",
           eventually(lambda: error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] == "AccessDeniedException"))
 
+    # Tags on the user, a policy and a role, and a tag in a condition.
+    iam.tag_user(UserName="backend", Tags=[{"Key": "stage", "Value": "prod"}])
+    check("TagUser adds to CreateUser's tags",
+          sorted((t["Key"], t["Value"]) for t in iam.list_user_tags(UserName="backend")["Tags"]) == [("stage", "prod"), ("team", "api")])
+    iam.untag_user(UserName="backend", TagKeys=["stage"])
+    check("UntagUser removes it", [t["Key"] for t in iam.list_user_tags(UserName="backend")["Tags"]] == ["team"])
+    iam.tag_policy(PolicyArn=pools, Tags=[{"Key": "owner", "Value": "ops"}])
+    check("TagPolicy and ListPolicyTags", iam.list_policy_tags(PolicyArn=pools)["Tags"] == [{"Key": "owner", "Value": "ops"}])
+    iam.untag_policy(PolicyArn=pools, TagKeys=["owner"])
+    check("UntagPolicy", iam.list_policy_tags(PolicyArn=pools)["Tags"] == [])
+    code, _ = error_code(lambda: iam.tag_user(UserName="backend", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)]))
+    check(f"more than 50 tags is LimitExceeded ({code})", code == "LimitExceeded")
+    iam.put_user_policy(UserName="backend", PolicyName="by-tag", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "api"}}}]}))
+    check("a condition on the user's own tag allows", eventually(lambda: error_code(lambda: backend_iam.list_roles())[0] is None))
+    iam.tag_user(UserName="backend", Tags=[{"Key": "team", "Value": "web"}])
+    check("and a changed tag no longer does", error_code(lambda: backend_iam.list_roles())[0] == "AccessDenied")
+    iam.delete_user_policy(UserName="backend", PolicyName="by-tag")
+
     # A group: its policies reach its members.
     group = iam.create_group(GroupName="operators", Path="/ops/")["Group"]
     check("CreateGroup answers AWS's shapes", group["Arn"] == f"arn:aws:iam::{ACCOUNT}:group/ops/operators" and group["GroupId"].startswith("AGPA"))
@@ -279,6 +298,8 @@ def iam_users(iam, client, pool_id, other_pool_id):
     deployer = iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=json.dumps(trust_account))["Role"]["Arn"]
     iam.put_role_policy(RoleName="deployer", PolicyName="pools", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["cognito-idp:ListUserPools", "sts:AssumeRole"], "Resource": "*"}]}))
+    iam.tag_role(RoleName="deployer", Tags=[{"Key": "tier", "Value": "ci"}])
+    check("ListRoleTags answers TagRole's tags", iam.list_role_tags(RoleName="deployer")["Tags"] == [{"Key": "tier", "Value": "ci"}])
     trust_other = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/someone-else"},
                                                           "Action": "sts:AssumeRole"}]}
     elsewhere = iam.create_role(RoleName="someone-elses", AssumeRolePolicyDocument=json.dumps(trust_other))["Role"]["Arn"]

@@ -103,7 +103,7 @@ impl IamService {
     }
 
     /// Applies `change` to the policy an ARN names, by compare-and-set.
-    async fn change_policy(&self, arn: &str, change: impl FnMut(&mut ManagedPolicy) -> DomainResult<()> + Send) -> DomainResult<ManagedPolicy> {
+    pub(super) async fn change_policy(&self, arn: &str, change: impl FnMut(&mut ManagedPolicy) -> DomainResult<()> + Send) -> DomainResult<ManagedPolicy> {
         let policy = self.get_policy(arn).await?;
         let changed = self.store.change_record_of::<ManagedPolicy, _>("", &policy.key(), change).await?;
         self.forget_all_policies();

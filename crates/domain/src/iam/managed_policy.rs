@@ -1,6 +1,7 @@
 //! The records of customer managed policies: the policy with its versions and the roles, users
 //! and groups it is attached to, and its filing under each of those; and [`Holder`], the role,
-//! user or group that policies (inline or attached) are filed under.
+//! user or group that policies (inline or attached) are filed under, and [`Tagged`], what tags
+//! are put on.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,6 +10,14 @@ use serde::{Deserialize, Serialize};
 use crate::records::{Document, Record};
 
 const MANAGED_POLICY: &str = "iam_managed_policy";
+
+/// What tags are put on: a role or user by name, a managed policy by ARN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tagged<'a> {
+    Role(&'a str),
+    User(&'a str),
+    Policy(&'a str),
+}
 
 /// A role, an IAM user or an IAM group, by name: what policies are put into and attached to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

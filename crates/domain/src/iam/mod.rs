@@ -13,6 +13,7 @@ mod oidc;
 mod role_policies;
 mod roles;
 pub mod sts;
+mod tags;
 mod user_records;
 mod groups;
 mod users;
@@ -32,7 +33,7 @@ use crate::federation::{acceptable_issuer, issuer_key};
 use crate::records::{Document, Record, Records};
 use crate::store::{Store, StoreError};
 use policy::{Decision, Policy, PolicyKind, RequestContext};
-pub use managed_policy::{Holder, ManagedPolicy, PolicyVersion, RoleAttachment};
+pub use managed_policy::{Holder, ManagedPolicy, PolicyVersion, RoleAttachment, Tagged};
 pub use user_records::{AccessKey, IamGroup, IamUser};
 
 const ROLE: &str = "iam_role";

@@ -1,4 +1,4 @@
-//! Roles: create, get, find by ARN, list, delete, the trust policy and tags.
+//! Roles: create, get, find by ARN, list, delete and the trust policy.
 
 use crate::error::{Constraint, InvalidMember};
 use super::*;
@@ -89,7 +89,7 @@ impl IamService {
 
     /// Applies `change` to the role as a compare-and-set, so that concurrent changes of its
     /// trust policy and tags all hold.
-    async fn change_role(&self, name: &str, change: impl FnMut(&mut Role) -> DomainResult<()> + Send) -> DomainResult<()> {
+    pub(super) async fn change_role(&self, name: &str, change: impl FnMut(&mut Role) -> DomainResult<()> + Send) -> DomainResult<()> {
         check_iam_name(name, "roleName", 64)?;
         match self.store.change_record_of::<Role, _>("", &role_key(name), change).await? {
             Some(_) => Ok(()),
@@ -105,27 +105,6 @@ impl IamService {
         parse_policy(document, PolicyKind::Trust)?;
         self.change_role(name, |role| {
             role.assume_role_policy_document = document.to_string();
-            Ok(())
-        })
-        .await
-    }
-
-    pub async fn tag_role(&self, name: &str, tags: BTreeMap<String, String>) -> DomainResult<()> {
-        self.change_role(name, |role| {
-            role.tags.extend(tags.clone());
-            if role.tags.len() > 50 {
-                return Err(DomainError::LimitExceeded("A role may have at most 50 tags.".into()));
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    pub async fn untag_role(&self, name: &str, keys: &[String]) -> DomainResult<()> {
-        self.change_role(name, |role| {
-            for key in keys {
-                role.tags.remove(key);
-            }
             Ok(())
         })
         .await

@@ -18,6 +18,7 @@ use crate::dispatch::{Answer, AwsApi, AwsRequest, OperationRef, Protocol, Refusa
 use crate::state::AppState;
 pub use error::error_from_domain;
 use operations::Operation;
+use ops::tags::TagTarget;
 use crate::aws::query::{QueryError, QueryInput};
 use managed_wire::*;
 use users_wire::*;
@@ -68,6 +69,18 @@ impl AwsApi for IamApi {
     }
 }
 
+/// The role, user or policy a tag request names.
+fn tag_resource(input: &QueryInput, target: TagTarget, account: &str) -> String {
+    let Ok(request) = TagsRequest::from_query_for(input, target.member()) else {
+        return "*".into();
+    };
+    match target {
+        TagTarget::Role => cognate_domain::ids::arn::iam_role(account, "/", &request.name),
+        TagTarget::User => cognate_domain::ids::arn::iam_user(account, "/", &request.name),
+        TagTarget::Policy => request.name,
+    }
+}
+
 /// The name of the IAM user who signed, if one did.
 fn caller_of<'a>(principal: Option<&'a Principal>) -> Option<&'a str> {
     match principal {
@@ -84,8 +97,9 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput, calle
         CreateRole => wire::resource_of::<CreateRoleRequest>(input, account),
         GetRole | DeleteRole => wire::resource_of::<RoleNameRequest>(input, account),
         UpdateAssumeRolePolicy => wire::resource_of::<UpdateAssumeRolePolicyRequest>(input, account),
-        TagRole => wire::resource_of::<TagRoleRequest>(input, account),
-        UntagRole => wire::resource_of::<UntagRoleRequest>(input, account),
+        TagRole | UntagRole | ListRoleTags => tag_resource(input, TagTarget::Role, account),
+        TagUser | UntagUser | ListUserTags => tag_resource(input, TagTarget::User, account),
+        TagPolicy | UntagPolicy | ListPolicyTags => tag_resource(input, TagTarget::Policy, account),
         PutRolePolicy => wire::resource_of::<PutRolePolicyRequest>(input, account),
         GetRolePolicy | DeleteRolePolicy => wire::resource_of::<RolePolicyNameRequest>(input, account),
         ListRolePolicies => wire::resource_of::<ListRolePoliciesRequest>(input, account),
@@ -129,8 +143,15 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller:
         ListRoles => ops::roles::list_roles(state, input).await,
         DeleteRole => ops::roles::delete_role(state, input).await,
         UpdateAssumeRolePolicy => ops::roles::update_assume_role_policy(state, input).await,
-        TagRole => ops::roles::tag_role(state, input).await,
-        UntagRole => ops::roles::untag_role(state, input).await,
+        TagRole => ops::tags::change_tags(state, input, TagTarget::Role, true).await,
+        UntagRole => ops::tags::change_tags(state, input, TagTarget::Role, false).await,
+        ListRoleTags => ops::tags::list_tags(state, input, TagTarget::Role).await,
+        TagUser => ops::tags::change_tags(state, input, TagTarget::User, true).await,
+        UntagUser => ops::tags::change_tags(state, input, TagTarget::User, false).await,
+        ListUserTags => ops::tags::list_tags(state, input, TagTarget::User).await,
+        TagPolicy => ops::tags::change_tags(state, input, TagTarget::Policy, true).await,
+        UntagPolicy => ops::tags::change_tags(state, input, TagTarget::Policy, false).await,
+        ListPolicyTags => ops::tags::list_tags(state, input, TagTarget::Policy).await,
         PutRolePolicy => ops::policies::put_role_policy(state, input).await,
         GetRolePolicy => ops::policies::get_role_policy(state, input).await,
         DeleteRolePolicy => ops::policies::delete_role_policy(state, input).await,

@@ -245,4 +245,11 @@ pub const IMPLEMENTED: &[Operation] = &[
     Operation::AttachGroupPolicy,
     Operation::DetachGroupPolicy,
     Operation::ListAttachedGroupPolicies,
+    Operation::ListRoleTags,
+    Operation::TagUser,
+    Operation::UntagUser,
+    Operation::ListUserTags,
+    Operation::TagPolicy,
+    Operation::UntagPolicy,
+    Operation::ListPolicyTags,
 ];

@@ -56,14 +56,19 @@ pub struct UpdateAssumeRolePolicyRequest {
     pub policy_document: String,
 }
 
-pub struct TagRoleRequest {
-    pub role_name: String,
+/// Tag…, Untag… and List…Tags of a role (`RoleName`), a user (`UserName`) or a managed policy
+/// (`PolicyArn`): the name or ARN, the tags to add and the keys to remove.
+pub struct TagsRequest {
+    pub name: String,
     pub tags: BTreeMap<String, String>,
+    pub tag_keys: Vec<String>,
 }
 
-pub struct UntagRoleRequest {
-    pub role_name: String,
-    pub tag_keys: Vec<String>,
+impl TagsRequest {
+    /// Reads the request with the target named by `member`.
+    pub fn from_query_for(input: &QueryInput, member: &str) -> Result<Self, QueryError> {
+        Ok(TagsRequest { name: required(input, member)?, tags: input.tags("Tags"), tag_keys: input.list("TagKeys") })
+    }
 }
 
 pub struct PutRolePolicyRequest {
@@ -139,18 +144,6 @@ impl FromQuery for ListRolesRequest {
 impl FromQuery for UpdateAssumeRolePolicyRequest {
     fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
         Ok(UpdateAssumeRolePolicyRequest { role_name: required(input, "RoleName")?, policy_document: required(input, "PolicyDocument")? })
-    }
-}
-
-impl FromQuery for TagRoleRequest {
-    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
-        Ok(TagRoleRequest { role_name: required(input, "RoleName")?, tags: input.tags("Tags") })
-    }
-}
-
-impl FromQuery for UntagRoleRequest {
-    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
-        Ok(UntagRoleRequest { role_name: required(input, "RoleName")?, tag_keys: input.list("TagKeys") })
     }
 }
 
@@ -234,8 +227,6 @@ acts_on_role!(
     RoleNameRequest,
     CreateRoleRequest,
     UpdateAssumeRolePolicyRequest,
-    TagRoleRequest,
-    UntagRoleRequest,
     PutRolePolicyRequest,
     RolePolicyNameRequest,
     ListRolePoliciesRequest
@@ -322,5 +313,17 @@ pub fn policy_names_xml(names: &[String], marker: Option<&str>) -> String {
     }
     xml.close("PolicyNames");
     page_xml(&mut xml, marker);
+    xml.finish()
+}
+
+/// The tags List…Tags answers (an empty list too).
+pub fn tag_list_xml(tags: &BTreeMap<String, String>) -> String {
+    let mut xml = Xml::new();
+    xml.open("Tags");
+    for (key, value) in tags {
+        xml.open("member").text("Key", key).text("Value", value).close("member");
+    }
+    xml.close("Tags");
+    page_xml(&mut xml, None);
     xml.finish()
 }

@@ -7,4 +7,5 @@ pub mod oidc;
 pub mod policies;
 pub mod roles;
 pub mod simulate;
+pub mod tags;
 pub mod users;

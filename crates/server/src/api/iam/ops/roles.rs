@@ -1,4 +1,4 @@
-//! CreateRole, GetRole, ListRoles, DeleteRole, UpdateAssumeRolePolicy, TagRole and UntagRole.
+//! CreateRole, GetRole, ListRoles, DeleteRole and UpdateAssumeRolePolicy.
 
 use crate::api::iam::error::error_from_domain;
 use crate::api::iam::wire::*;
@@ -64,17 +64,5 @@ pub async fn delete_role(state: &AppState, input: &QueryInput) -> Result<String,
 pub async fn update_assume_role_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = UpdateAssumeRolePolicyRequest::from_query(input)?;
     state.iam.update_assume_role_policy(&request.role_name, &request.policy_document).await.map_err(error_from_domain)?;
-    Ok(String::new())
-}
-
-pub async fn tag_role(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
-    let request = TagRoleRequest::from_query(input)?;
-    state.iam.tag_role(&request.role_name, request.tags).await.map_err(error_from_domain)?;
-    Ok(String::new())
-}
-
-pub async fn untag_role(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
-    let request = UntagRoleRequest::from_query(input)?;
-    state.iam.untag_role(&request.role_name, &request.tag_keys).await.map_err(error_from_domain)?;
     Ok(String::new())
 }
