@@ -215,6 +215,10 @@ def iam_users(iam, client, pool_id, other_pool_id):
         {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}"},
         {"Effect": "Allow", "Action": ["iam:GetUser", "iam:ListAccessKeys"], "Resource": "arn:aws:iam::*:user/${aws:username}"}]}))
     check("PutUserPolicy: ListUserPolicies names it", iam.list_user_policies(UserName="backend")["PolicyNames"] == ["one-pool"])
+    simulated = iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["cognito-idp:ListUsers"], ResourceArns=[
+        f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}", f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{other_pool_id}"])
+    check("SimulatePrincipalPolicy with a user source: allowed on one pool, not on the other",
+          [r["EvalDecision"] for r in simulated["EvaluationResults"]] == ["allowed", "implicitDeny"])
     check("GetUserPolicy answers the document",
           iam.get_user_policy(UserName="backend", PolicyName="one-pool")["PolicyDocument"]["Statement"][0]["Action"] == "cognito-idp:ListUsers")
     check("the key is allowed on the pool its policy names", eventually(lambda: error_code(lambda: backend_idp.list_users(UserPoolId=pool_id))[0] is None))

@@ -179,21 +179,17 @@ impl IamService {
         Ok(policy::evaluate(&identity_policies, &session_policies, &request))
     }
 
-    /// SimulatePrincipalPolicy for a role: every action on every resource, with the given
-    /// context entries and any extra policies.
-    pub async fn simulate_role(
+    /// SimulatePrincipalPolicy for a role, a user (with its groups') or a group: every action on
+    /// every resource, with the given context entries and any extra policies.
+    pub async fn simulate_principal(
         &self,
-        role_arn: &str,
+        source_arn: &str,
         actions: &[String],
         resources: &[String],
         context: &[(String, Vec<String>)],
         extra_policies: &[String],
     ) -> DomainResult<Vec<SimulationResult>> {
-        let role = self
-            .find_role_by_arn(role_arn)
-            .await?
-            .ok_or_else(|| DomainError::NotFound(format!("Role {role_arn} does not exist.")))?;
-        let mut policies: Vec<Policy> = self.holder_policies(Holder::Role(&role.name)).await?.as_ref().clone();
+        let mut policies = self.source_policies(source_arn).await?;
         for document in extra_policies {
             policies.push(parse_policy(document, PolicyKind::Identity)?);
         }
@@ -216,6 +212,23 @@ impl IamService {
             }
         }
         Ok(results)
+    }
+
+    /// The policies of the role, user or group an ARN names exactly.
+    async fn source_policies(&self, arn: &str) -> DomainResult<Vec<Policy>> {
+        let missing = || DomainError::NotFound(format!("{arn} does not exist."));
+        if let Some(role) = self.find_role_by_arn(arn).await? {
+            return Ok(self.holder_policies(Holder::Role(&role.name)).await?.as_ref().clone());
+        }
+        if let Some(name) = crate::ids::arn::iam_name_of(arn, &self.account_id, "user") {
+            let user = self.get_user(name).await.map_err(|_| missing())?;
+            return if user.arn == arn { self.user_policies(&user).await } else { Err(missing()) };
+        }
+        if let Some(name) = crate::ids::arn::iam_name_of(arn, &self.account_id, "group") {
+            let group = self.get_group(name).await.map_err(|_| missing())?;
+            return if group.arn == arn { Ok(self.holder_policies(Holder::Group(&group.name)).await?.as_ref().clone()) } else { Err(missing()) };
+        }
+        Err(missing())
     }
 
     /// Whether a role's trust policy lets `identity` assume it with web identity.

@@ -210,13 +210,19 @@ impl IamService {
         Ok(())
     }
 
-    /// Decides whether an IAM user may perform `action` on `resource`: its own and its groups'
-    /// inline and attached policies, with its context keys and `extra` ones.
-    pub async fn authorize_user(&self, user: &IamUser, action: &str, resource: &str, extra: &[(&str, String)]) -> DomainResult<Decision> {
+    /// A user's own and its groups' policies, inline and attached.
+    pub(super) async fn user_policies(&self, user: &IamUser) -> DomainResult<Vec<Policy>> {
         let mut policies = self.holder_policies(Holder::User(&user.name)).await?.as_ref().clone();
         for group in &user.groups {
             policies.extend(self.holder_policies(Holder::Group(group)).await?.iter().cloned());
         }
+        Ok(policies)
+    }
+
+    /// Decides whether an IAM user may perform `action` on `resource`: its own and its groups'
+    /// inline and attached policies, with its context keys and `extra` ones.
+    pub async fn authorize_user(&self, user: &IamUser, action: &str, resource: &str, extra: &[(&str, String)]) -> DomainResult<Decision> {
+        let policies = self.user_policies(user).await?;
         let mut request = RequestContext::new(action, resource);
         let now = self.now();
         request.set("aws:CurrentTime", format_iso8601(now.div_euclid(1000)));

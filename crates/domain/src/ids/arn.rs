@@ -57,9 +57,17 @@ pub fn iam_policy(account_id: &str, path: &str, name: &str) -> String {
 
 /// The name of the customer managed policy of `account_id` an ARN names.
 pub fn policy_name_of<'a>(arn: &'a str, account_id: &str) -> Option<&'a str> {
+    iam_name_of(arn, account_id, "policy")
+}
+
+/// The name in an IAM ARN of `account_id` of the given kind (`user`, `group`, `policy`):
+/// `arn:aws:iam::<account>:<kind><path><name>`.
+pub fn iam_name_of<'a>(arn: &'a str, account_id: &str, kind: &str) -> Option<&'a str> {
     arn.strip_prefix("arn:aws:iam::")?
         .strip_prefix(account_id)?
-        .strip_prefix(":policy/")?
+        .strip_prefix(':')?
+        .strip_prefix(kind)?
+        .strip_prefix('/')?
         .rsplit('/')
         .next()
         .filter(|name| !name.is_empty())

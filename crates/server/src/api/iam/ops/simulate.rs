@@ -1,4 +1,5 @@
-//! SimulatePrincipalPolicy: the decision of a role's policies on each action and resource.
+//! SimulatePrincipalPolicy: the decision of a role's, user's or group's policies on each action
+//! and resource.
 
 use crate::api::iam::error::error_from_domain;
 use crate::api::iam::wire::*;
@@ -9,7 +10,7 @@ pub async fn simulate_principal_policy(state: &AppState, input: &QueryInput) -> 
     let request = SimulatePrincipalPolicyRequest::from_query(input)?;
     let results = state
         .iam
-        .simulate_role(&request.policy_source_arn, &request.action_names, &request.resource_arns, &request.context, &request.policy_input_list)
+        .simulate_principal(&request.policy_source_arn, &request.action_names, &request.resource_arns, &request.context, &request.policy_input_list)
         .await
         .map_err(error_from_domain)?;
     let mut xml = Xml::new();
