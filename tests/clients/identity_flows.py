@@ -213,7 +213,7 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check(f"a user without policies may do nothing ({code}, {status})", code == "AccessDeniedException" and status == 403)
     iam.put_user_policy(UserName="backend", PolicyName="one-pool", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}"},
-        {"Effect": "Allow", "Action": ["iam:GetUser", "iam:ListAccessKeys"], "Resource": "arn:aws:iam::*:user/${aws:username}"}]}))
+        {"Effect": "Allow", "Action": ["iam:GetUser", "iam:ListAccessKeys"], "Resource": "arn:aws:iam::*:user/services/${aws:username}"}]}))
     check("PutUserPolicy: ListUserPolicies names it", iam.list_user_policies(UserName="backend")["PolicyNames"] == ["one-pool"])
     simulated = iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["cognito-idp:ListUsers"], ResourceArns=[
         f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}", f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{other_pool_id}"])

@@ -74,7 +74,9 @@ impl IamService {
         let (group, user) = (self.get_group(group_name).await?, self.get_user(user_name).await?);
         for _ in 0..MEMBERSHIP_ATTEMPTS {
             let stored_group = self.store.read_record_of::<IamGroup>("", &group.key()).await?.ok_or_else(|| no_group(group_name))?;
-            let stored_user = self.store.read_record_of::<IamUser>("", &user.key()).await?.ok_or_else(|| no_group(group_name))?;
+            let stored_user = self.store.read_record_of::<IamUser>("", &user.key())
+                .await?
+                .ok_or_else(|| DomainError::NotFound(format!("The user with name {user_name} cannot be found.")))?;
             let (mut group, mut user) = (stored_group.value.clone(), stored_user.value.clone());
             if add {
                 if !user.groups.contains(&group.name) && user.groups.len() >= MAX_GROUPS_PER_USER {

@@ -52,6 +52,23 @@ impl IamService {
         }
     }
 
+    /// The ARN, with its path, of the role, user or group a path-less ARN of this account names
+    /// (`arn:aws:iam::<account>:user/<name>`); any other ARN, or one naming nothing, unchanged.
+    /// Requests name these by name alone, while policies match the ARN AWS gives them.
+    pub async fn stored_arn(&self, arn: String) -> String {
+        let account = self.account_id.as_str();
+        let stored = if let Some(name) = crate::ids::arn::iam_name_of(&arn, account, "role") {
+            self.get_role(name).await.map(|role| role.arn).ok()
+        } else if let Some(name) = crate::ids::arn::iam_name_of(&arn, account, "user") {
+            self.get_user(name).await.map(|user| user.arn).ok()
+        } else if let Some(name) = crate::ids::arn::iam_name_of(&arn, account, "group") {
+            self.get_group(name).await.map(|group| group.arn).ok()
+        } else {
+            None
+        };
+        stored.unwrap_or(arn)
+    }
+
     pub async fn get_role(&self, name: &str) -> DomainResult<Role> {
         check_iam_name(name, "roleName", 64)?;
         let role: Option<Role> = self.store.get_record_of("", &role_key(name), 0).await?;

@@ -46,7 +46,8 @@ impl AwsApi for IamApi {
 
     async fn resources(&self, state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String> {
         let caller = caller_of(request.principal);
-        match (Operation::from_name(operation.name), request.query) {
+        // Built from names with the root path; the stored entity's ARN carries its real path.
+        let named = match (Operation::from_name(operation.name), request.query) {
             (Some(Operation::GetAccessKeyLastUsed), Some(input)) => {
                 // The key's user, whoever holds it.
                 let key = match AccessKeyIdRequest::from_query(input) {
@@ -58,7 +59,12 @@ impl AwsApi for IamApi {
             }
             (Some(operation), Some(input)) => vec![resource_of(state, operation, input, caller)],
             _ => vec!["*".into()],
+        };
+        let mut resources = Vec::with_capacity(named.len());
+        for arn in named {
+            resources.push(state.iam.stored_arn(arn).await);
         }
+        resources
     }
 
     async fn handle(&self, state: &AppState, operation: OperationRef, request: AwsRequest<'_>) -> Result<Answer, Refusal> {
