@@ -2,22 +2,13 @@
 //! optional TOML file, then defaults. Secrets may also come from a file (`*_FILE`) and never
 //! appear in `Debug` output.
 
+pub use crate::secret::Secret;
 pub use crate::serve::ConnectionLimits;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::Deserialize;
-
-/// A secret string whose `Debug` form is redacted.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.write_str("<redacted>")
-    }
-}
 
 /// The settings of `cognate serve` (and of `check-config` and `migrate`).
 #[derive(Debug, Clone, Default, Args)]
@@ -144,6 +135,8 @@ pub struct ConfigArgs {
     /// AdminSetUserPassword, AdminResetUserPassword) [default: false, as Cognito].
     #[arg(long, env = "COGNATE_REVOKE_TOKENS_ON_PASSWORD_RESET")]
     pub revoke_tokens_on_password_reset: Option<bool>,
+    #[command(flatten)]
+    pub gateway: crate::gateway::config::GatewayArgs,
 }
 
 /// The same settings as read from the TOML file.
@@ -187,6 +180,7 @@ struct FileConfig {
     rate_limit_per_address: Option<u32>,
     rate_limit_per_client: Option<u32>,
     revoke_tokens_on_password_reset: Option<bool>,
+    gateway: Option<crate::gateway::config::GatewayFile>,
 }
 
 /// The resolved configuration handed to [`crate::app::build_app`].
@@ -228,6 +222,8 @@ pub struct Config {
     pub rate_limit_per_address: u32,
     pub rate_limit_per_client: u32,
     pub revoke_tokens_on_password_reset: bool,
+    /// The SigV4 gateway's listener and upstreams, when it runs.
+    pub gateway: Option<crate::gateway::config::GatewayConfig>,
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
@@ -365,6 +361,7 @@ impl Config {
             drain: seconds(args.drain_seconds, file.drain_seconds, limit_defaults.drain, "drain_seconds")?,
         };
         Ok(Config {
+            gateway: crate::gateway::config::GatewayConfig::resolve(args.gateway, file.gateway)?,
             connections,
             rate_limit_per_address: args.rate_limit_per_address.or(file.rate_limit_per_address).unwrap_or(50),
             rate_limit_per_client: args.rate_limit_per_client.or(file.rate_limit_per_client).unwrap_or(500),

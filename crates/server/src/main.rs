@@ -182,6 +182,14 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
         eprintln!("WARNING: --insecure-accept-any-signature is on: signatures are NOT checked. Local development only.");
     }
     print_generated_root_credentials(&app, config);
+    if let Some(gateway) = &config.gateway {
+        let listener = tokio::net::TcpListener::bind(gateway.listen).await.map_err(|error| format!("listening on {}: {error}", gateway.listen))?;
+        let address = listener.local_addr().map_err(|error| error.to_string())?;
+        let services: Vec<&str> = gateway.upstreams.keys().map(String::as_str).collect();
+        println!("cognate gateway listening on http://{address} (upstreams: {})", services.join(", "));
+        let router = cognate_server::gateway::Gateway::new(app.state.clone(), gateway.clone())?.router();
+        tokio::spawn(cognate_server::serve::run(listener, router, config.connections.clone(), shutdown_signal(), || {}));
+    }
     println!(
         "cognate listening on http://{local} (public URL {}, region {}); data in {}, database {}; ready in {} ms",
         config.public_url,

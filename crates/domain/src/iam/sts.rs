@@ -156,7 +156,7 @@ impl IamService {
 
     /// Decides whether a session may perform `action` on `resource`: the role's inline policies,
     /// narrowed by the session policy, with the session's context keys and `extra` ones.
-    pub async fn authorize(&self, session: &StsSession, action: &str, resource: &str, extra: &[(&str, String)]) -> DomainResult<Decision> {
+    pub async fn authorize(&self, session: &StsSession, action: &str, resource: &str, extra: &[(&str, Vec<String>)]) -> DomainResult<Decision> {
         let identity_policies = self.holder_policies(Holder::Role(&session.role_name)).await?;
         let session_policies = match &session.session_policy {
             Some(document) => vec![parse_policy(document, PolicyKind::Identity)?],
@@ -173,8 +173,8 @@ impl IamService {
         request.set("aws:userid", session.assumed_role_id());
         request.set("aws:PrincipalAccount", self.account_id.clone());
         request.set("aws:TokenIssueTime", format_iso8601(session.created_ms.div_euclid(1000)));
-        for (key, value) in extra {
-            request.set(key, value.clone());
+        for (key, values) in extra {
+            request.set_all(key, values.clone());
         }
         Ok(policy::evaluate(&identity_policies, &session_policies, &request))
     }

@@ -221,7 +221,7 @@ impl IamService {
 
     /// Decides whether an IAM user may perform `action` on `resource`: its own and its groups'
     /// inline and attached policies, with its context keys and `extra` ones.
-    pub async fn authorize_user(&self, user: &IamUser, action: &str, resource: &str, extra: &[(&str, String)]) -> DomainResult<Decision> {
+    pub async fn authorize_user(&self, user: &IamUser, action: &str, resource: &str, extra: &[(&str, Vec<String>)]) -> DomainResult<Decision> {
         let policies = self.user_policies(user).await?;
         let mut request = RequestContext::new(action, resource);
         let now = self.now();
@@ -235,8 +235,8 @@ impl IamService {
         for (key, value) in &user.tags {
             request.set(&format!("aws:PrincipalTag/{key}"), value.clone());
         }
-        for (key, value) in extra {
-            request.set(key, value.clone());
+        for (key, values) in extra {
+            request.set_all(key, values.clone());
         }
         Ok(policy::evaluate(&policies, &[], &request))
     }

@@ -35,6 +35,30 @@ pub fn sync_resource(
     arn
 }
 
+/// `arn:aws:s3:::<bucket>`, or `arn:aws:s3:::<bucket>/<key>` for an object; `arn:aws:s3:::*`
+/// for the account's bucket list.
+pub fn s3(bucket: Option<&str>, key: Option<&str>) -> String {
+    match (bucket, key) {
+        (Some(bucket), Some(key)) => format!("arn:aws:s3:::{bucket}/{key}"),
+        (Some(bucket), None) => format!("arn:aws:s3:::{bucket}"),
+        (None, _) => "arn:aws:s3:::*".to_string(),
+    }
+}
+
+/// `arn:aws:dynamodb:<region>:<account>:table/<table>`, or `*` for the account's table list.
+pub fn dynamodb_table(region: &str, account_id: &str, table: Option<&str>) -> String {
+    match table {
+        Some(table) => format!("arn:aws:dynamodb:{region}:{account_id}:table/{table}"),
+        None => format!("arn:aws:dynamodb:{region}:{account_id}:table/*"),
+    }
+}
+
+/// `arn:aws:execute-api:<region>:<account>:<api id>/<stage>/<METHOD>/<path>`, the resource of
+/// `execute-api:Invoke`; `path` has no leading slash.
+pub fn execute_api(region: &str, account_id: &str, api_id: &str, stage: &str, method: &str, path: &str) -> String {
+    format!("arn:aws:execute-api:{region}:{account_id}:{api_id}/{stage}/{method}/{path}")
+}
+
 /// `arn:aws:iam::<account>:role<path><name>`; `path` starts and ends with `/`.
 pub fn iam_role(account_id: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account_id}:role{path}{name}")

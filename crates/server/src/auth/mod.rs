@@ -126,7 +126,7 @@ pub async fn authenticate(
 
 /// The principal and secret of an access key: the root's, or an STS session's whose token
 /// matches. `(Root, None)` when the key is unknown.
-async fn resolve_key(state: &AppState, access_key_id: &str, session_token: Option<&str>) -> Result<(Principal, Option<String>), AuthFailure> {
+pub(crate) async fn resolve_key(state: &AppState, access_key_id: &str, session_token: Option<&str>) -> Result<(Principal, Option<String>), AuthFailure> {
     let root = &state.root;
     if cognate_domain::crypto::constant_time_eq(access_key_id.as_bytes(), root.access_key_id.as_bytes()) {
         return Ok((Principal::Root, Some(root.secret_access_key.0.clone())));
@@ -174,7 +174,7 @@ pub async fn authenticate_presigned(state: &AppState, service: &str, uri: &Uri, 
 }
 
 /// GetAccessKeyLastUsed's record of a user's key that signed a verified request.
-async fn note_key_used(state: &AppState, principal: &Principal, service: &str, region: &str) {
+pub(crate) async fn note_key_used(state: &AppState, principal: &Principal, service: &str, region: &str) {
     if let Principal::User(signer) = principal {
         if let Err(error) = state.iam.note_key_used(&signer.key, service, region).await {
             tracing::warn!(%error, "noting an access key's last use");
@@ -184,19 +184,42 @@ async fn note_key_used(state: &AppState, principal: &Principal, service: &str, r
 
 /// Lets the root do anything, and an IAM user or a role session what its policies allow.
 pub async fn authorize(state: &AppState, principal: &Principal, action: &str, resource: &str) -> Result<(), AuthFailure> {
-    let (decision, arn) = match principal {
+    authorize_with(state, principal, action, resource, &[]).await
+}
+
+/// [`authorize`] with request context keys of the action (`s3:prefix`, `dynamodb:LeadingKeys`, …).
+pub async fn authorize_with(
+    state: &AppState,
+    principal: &Principal,
+    action: &str,
+    resource: &str,
+    context: &[(&str, Vec<String>)],
+) -> Result<(), AuthFailure> {
+    let decision = match principal {
         Principal::Root => return Ok(()),
-        Principal::Session(session) => {
-            (state.iam.authorize(session, action, resource, &[]).await, session.assumed_role_arn(&state.config.account_id))
-        }
-        Principal::User(signer) => (state.iam.authorize_user(&signer.user, action, resource, &[]).await, signer.user.arn.clone()),
+        Principal::Session(session) => state.iam.authorize(session, action, resource, context).await,
+        Principal::User(signer) => state.iam.authorize_user(&signer.user, action, resource, context).await,
     };
     match decision {
         Ok(decision) if decision.is_allowed() => Ok(()),
-        Ok(_) => Err(AuthFailure::Denied(format!("User: {arn} is not authorized to perform: {action} on resource: {resource}"))),
+        Ok(_) => Err(AuthFailure::Denied(format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource}",
+            principal.arn(&state.config.account_id)
+        ))),
         Err(error) => {
             tracing::error!(%error, "authorising a request");
             Err(AuthFailure::Internal)
+        }
+    }
+}
+
+impl Principal {
+    /// The ARN a refusal or an access log names.
+    pub fn arn(&self, account_id: &str) -> String {
+        match self {
+            Principal::Root => cognate_domain::ids::arn::iam_root(account_id),
+            Principal::Session(session) => session.assumed_role_arn(account_id),
+            Principal::User(signer) => signer.user.arn.clone(),
         }
     }
 }

@@ -159,6 +159,24 @@ pub(crate) fn canonical_header_value(headers: &HeaderMap, name: &str) -> Option<
 
 /// The canonical request of botocore's SigV4 signer, for a given payload hash.
 pub fn canonical_request(parts: &SignedParts<'_>, signed_headers: &[String], payload_hash: &str) -> Result<String, SignatureError> {
+    let path = if parts.raw_path.is_empty() { "/" } else { parts.raw_path };
+    canonical_request_at(parts, &uri_encode(path, true), signed_headers, payload_hash)
+}
+
+/// S3's canonical URI: the path decoded once and encoded once (S3 alone does not encode the
+/// path a second time).
+pub fn s3_canonical_uri(raw_path: &str) -> String {
+    let path = if raw_path.is_empty() { "/" } else { raw_path };
+    uri_encode(&percent_encoding::percent_decode_str(path).decode_utf8_lossy(), true)
+}
+
+/// The canonical request with a given canonical URI.
+pub fn canonical_request_at(
+    parts: &SignedParts<'_>,
+    canonical_uri: &str,
+    signed_headers: &[String],
+    payload_hash: &str,
+) -> Result<String, SignatureError> {
     let mut canonical_headers = String::new();
     for name in signed_headers {
         let value = canonical_header_value(parts.headers, name).ok_or_else(|| {
@@ -166,11 +184,10 @@ pub fn canonical_request(parts: &SignedParts<'_>, signed_headers: &[String], pay
         })?;
         canonical_headers.push_str(&format!("{name}:{value}\n"));
     }
-    let path = if parts.raw_path.is_empty() { "/" } else { parts.raw_path };
     Ok(format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         parts.method,
-        uri_encode(path, true),
+        canonical_uri,
         canonical_query(parts.raw_query),
         canonical_headers,
         signed_headers.join(";"),
