@@ -283,6 +283,16 @@ def run(port, gateway_port, key_id, secret, log_lines):
     check(f"an unsigned aws-chunked upload with a CRC32 trailer is stored ({status})",
           status == 200 and s3.get_object(Bucket=BUCKET, Key=f"private/{alice_id}/trailer.txt")["Body"].read() == b"e" * 66000 + b"f" * 7)
 
+    sdk = subprocess.run(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "s3_sdk_v3.mjs"),
+                          f"http://127.0.0.1:{gateway_port}", BUCKET, alice_id, bob_id, json.dumps(alice, default=str)],
+                         capture_output=True, text=True, timeout=300)
+    print(sdk.stdout + sdk.stderr[-2000:], end="")
+    check("@aws-sdk/client-s3 v3 (default checksums: aws-chunked uploads with a trailing CRC32) works through the gateway",
+          sdk.returncode == 0)
+    trailer_uploads = [request for request in Recorder.seen if request.get("x-amz-content-sha256") == "STREAMING-UNSIGNED-PAYLOAD-TRAILER"]
+    check(f"its streamed uploads reached the store aws-chunked with their checksum trailer ({len(trailer_uploads)})",
+          len(trailer_uploads) >= 4 and all(request.get("x-amz-trailer", "").startswith("x-amz-checksum-") for request in trailer_uploads))
+
     ddb = client("dynamodb", gateway_port, alice)
     ddb.put_item(TableName=TABLE, Item={"owner": {"S": alice_id}, "at": {"N": "1"}, "text": {"S": "mine"}})
     item = ddb.get_item(TableName=TABLE, Key={"owner": {"S": alice_id}, "at": {"N": "1"}}).get("Item")

@@ -82,7 +82,8 @@ async fn handle(State(gateway): State<Arc<Gateway>>, ConnectInfo(peer): ConnectI
     let (parts, body) = request.into_parts();
     let mut log = AccessLog::new(request_id.clone(), peer, parts.method.as_str(), parts.uri.path());
     let mut service = None;
-    match gateway.forward(&parts, body, peer, &mut log, &mut service).await {
+    let mut body = Some(body);
+    match gateway.forward(&parts, &mut body, peer, &mut log, &mut service).await {
         Ok(response) => {
             log.status = response.status().as_u16();
             log.decision = "allowed";
@@ -92,7 +93,10 @@ async fn handle(State(gateway): State<Arc<Gateway>>, ConnectInfo(peer): ConnectI
             if matches!(refusal, Refusal::Internal | Refusal::Upstream(_) | Refusal::NoUpstream(_)) {
                 tracing::warn!(target: "cognate::gateway", ?refusal, "a gateway request failed");
             }
-            let response = refusal.respond(service, parts.method == Method::HEAD, &request_id);
+            let mut response = refusal.respond(service, parts.method == Method::HEAD, &request_id);
+            if !drained(&parts.headers, body).await {
+                response.headers_mut().insert("connection", axum::http::HeaderValue::from_static("close"));
+            }
             log.decision = refusal.decision();
             log.status = response.status().as_u16();
             log.write(true);
@@ -105,7 +109,7 @@ impl Gateway {
     async fn forward(
         &self,
         parts: &Parts,
-        body: Body,
+        body: &mut Option<Body>,
         peer: SocketAddr,
         log: &mut AccessLog,
         service_seen: &mut Option<Service>,
@@ -125,7 +129,7 @@ impl Gateway {
         log.principal = principal.arn(&self.state.config.account_id);
         let now = self.state.clock.now_millis().div_euclid(1000);
         let signed = SignedParts { method: parts.method.as_str(), raw_path: parts.uri.path(), raw_query, headers: &parts.headers, body: b"" };
-        let source = Source::new(body);
+        let source = Source::new(body.take().ok_or(Refusal::Internal)?);
         if service == Service::S3 {
             let payload = signature::verify(&claim, service, &signed, None, &secret, now)?;
             auth::note_key_used(&self.state, &principal, service.name(), &claim.region).await;
@@ -308,6 +312,39 @@ impl Gateway {
         }
         Ok(found)
     }
+}
+
+/// Reads and drops what is left of a refused request's body (a little, briefly), so that the
+/// client, still sending it, reads the refusal and the connection stays usable. False when it
+/// must be closed instead: a body partly read, too long or too slow, or one the client holds
+/// back until `100 Continue`.
+async fn drained(headers: &HeaderMap, body: Option<Body>) -> bool {
+    const DRAIN_BYTES: u64 = 8 * 1024 * 1024;
+    let declared = header_number(headers, "content-length");
+    let Some(body) = body else {
+        return declared.is_none_or(|length| length == 0) && !headers.contains_key("transfer-encoding");
+    };
+    if header_text(headers, "expect").is_some_and(|expect| expect.eq_ignore_ascii_case("100-continue")) {
+        return false;
+    }
+    if declared.is_some_and(|length| length > DRAIN_BYTES) {
+        return false;
+    }
+    let reading = async {
+        let mut body = body;
+        let mut read = 0u64;
+        while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+            match frame {
+                Ok(frame) => read += frame.data_ref().map_or(0, |data| data.len() as u64),
+                Err(_) => return false,
+            }
+            if read > DRAIN_BYTES {
+                return false;
+            }
+        }
+        true
+    };
+    tokio::time::timeout(Duration::from_secs(10), reading).await.unwrap_or(false)
 }
 
 /// How an S3 body goes upstream: the forwarding, the `x-amz-content-sha256` upstream and the length.
