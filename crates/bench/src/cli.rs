@@ -240,4 +240,28 @@ pub enum Command {
         #[arg(long, default_value = "us-east-1")]
         region: String,
     },
+    /// The SigV4 gateway against going straight to the upstream, in one run: serves an S3
+    /// stand-in on --upstream-listen (name it as the server's `s3` upstream), then small GETs and
+    /// PUTs (p50/p99), GETs at --concurrency, and a --large-mib upload and download (MB/s, the
+    /// server's peak memory with --server-pid).
+    Gateway {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        #[arg(long, default_value = "http://127.0.0.1:9230")]
+        gateway: String,
+        #[arg(long, default_value = "127.0.0.1:9232")]
+        upstream_listen: String,
+        #[arg(long)]
+        server_pid: Option<u32>,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1024)]
+        large_mib: u64,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
+    },
 }

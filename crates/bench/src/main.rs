@@ -34,6 +34,7 @@ mod cli;
 use cli::{Cli, Command};
 mod trigger_load;
 mod import_load;
+mod gateway_load;
 
 #[tokio::main]
 async fn main() {
@@ -117,6 +118,13 @@ async fn main() {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             let signer = Signer { access_key_id, secret_access_key, region };
             import_load::run(&endpoint, &signer, &pool, rows, server_pid).await
+        }
+        Command::Gateway { endpoint, gateway, upstream_listen, server_pid, concurrency, seconds, large_mib, access_key_id, secret_access_key } => {
+            let loopback = is_loopback(&endpoint) && is_loopback(&gateway) && is_loopback(&format!("http://{upstream_listen}"));
+            assert!(loopback, "cognate-load only uses loopback addresses");
+            let signer = Signer { access_key_id, secret_access_key, region: "us-east-1".into() };
+            let duration = Duration::from_secs(seconds.min(600));
+            gateway_load::run(&endpoint, &gateway, &upstream_listen, &signer, server_pid, concurrency, duration, large_mib).await
         }
         Command::Identity { endpoint, pool, client, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
