@@ -249,6 +249,45 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check("a detached policy stops working within seconds",
           eventually(lambda: error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] == "AccessDeniedException"))
 
+    sts_root = client("sts")
+    check("GetAccessKeyInfo answers the account of a key", sts_root.get_access_key_info(AccessKeyId=key["AccessKeyId"])["Account"] == ACCOUNT)
+    code, _ = error_code(lambda: sts_root.get_access_key_info(AccessKeyId="AKIA-NOT/A+KEY!!"))
+    check(f"and refuses a malformed key id ({code})", code == "ValidationError")
+
+    # A permissions boundary caps what the user's own policies allow.
+    only_list_users = iam.create_policy(PolicyName="boundary-list-users", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": "*"}]}))["Policy"]["Arn"]
+    code, _ = error_code(lambda: iam.put_user_permissions_boundary(UserName="backend", PermissionsBoundary=only_list_users + "-missing"))
+    check(f"a boundary naming no policy is NoSuchEntity ({code})", code == "NoSuchEntity")
+    iam.put_user_permissions_boundary(UserName="backend", PermissionsBoundary=only_list_users)
+    check("GetUser answers the boundary",
+          iam.get_user(UserName="backend")["User"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") == only_list_users)
+    check("within the boundary, the user's policy still allows ListUsers",
+          eventually(lambda: error_code(lambda: backend_idp.list_users(UserPoolId=pool_id))[0] is None))
+    check("outside it, GetUser, which its own policy allows, is refused",
+          eventually(lambda: error_code(lambda: backend_iam.get_user())[0] == "AccessDenied"))
+    simulated = iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["iam:GetUser", "cognito-idp:ListUsers"],
+                                              ResourceArns=[user["Arn"]])
+    check("SimulatePrincipalPolicy applies the boundary",
+          [r["EvalDecision"] for r in simulated["EvaluationResults"]] == ["implicitDeny", "implicitDeny"])
+    iam.delete_user_permissions_boundary(UserName="backend")
+    check("without the boundary GetUser is allowed again", eventually(lambda: error_code(lambda: backend_iam.get_user())[0] is None))
+    bounded_role = iam.create_role(RoleName="bounded", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]}),
+        PermissionsBoundary=only_list_users)["Role"]
+    iam.put_role_policy(RoleName="bounded", PolicyName="wide", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:*", "Resource": "*"}]}))
+    check("CreateRole with a boundary: GetRole answers it",
+          iam.get_role(RoleName="bounded")["Role"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") == only_list_users)
+    simulated = iam.simulate_principal_policy(PolicySourceArn=bounded_role["Arn"], ActionNames=["cognito-idp:ListUsers", "cognito-idp:DeleteUserPool"])
+    check("a role's boundary lets through only what both allow",
+          [r["EvalDecision"] for r in simulated["EvaluationResults"]] == ["allowed", "implicitDeny"])
+    iam.delete_role_permissions_boundary(RoleName="bounded")
+    simulated = iam.simulate_principal_policy(PolicySourceArn=bounded_role["Arn"], ActionNames=["cognito-idp:DeleteUserPool"])
+    check("and without it the role's own policy decides", simulated["EvaluationResults"][0]["EvalDecision"] == "allowed")
+    iam.delete_role_policy(RoleName="bounded", PolicyName="wide")
+    iam.delete_role(RoleName="bounded")
+
     # Tags on the user, a policy and a role, and a tag in a condition.
     iam.tag_user(UserName="backend", Tags=[{"Key": "stage", "Value": "prod"}])
     check("TagUser adds to CreateUser's tags",

@@ -19,6 +19,18 @@ pub enum Tagged<'a> {
     Policy(&'a str),
 }
 
+/// The identities a permissions boundary may be set on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bounded<'a> {
+    Role(&'a str),
+    User(&'a str),
+}
+
+/// The policy-cache key of a holder's boundary (`:` never appears in a role, user or group name).
+pub(super) fn boundary_key(scope: &str) -> String {
+    format!("boundary:{scope}")
+}
+
 /// A role, an IAM user or an IAM group, by name: what policies are put into and attached to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holder<'a> {

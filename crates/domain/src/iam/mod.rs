@@ -6,6 +6,7 @@
 //! under the master key, the session token as its SHA-256, the role, the session policy and the
 //! context keys (`cognito-identity.amazonaws.com:sub`, …) the role's policies may test.
 
+mod boundaries;
 mod managed;
 mod managed_policy;
 pub mod policy;
@@ -33,7 +34,8 @@ use crate::federation::{acceptable_issuer, issuer_key};
 use crate::records::{Document, Record, Records};
 use crate::store::{Store, StoreError};
 use policy::{Decision, Policy, PolicyKind, RequestContext};
-pub use managed_policy::{Holder, ManagedPolicy, PolicyVersion, RoleAttachment, Tagged};
+pub use managed_policy::{Bounded, Holder, ManagedPolicy, PolicyVersion, RoleAttachment, Tagged};
+use managed_policy::boundary_key;
 pub use user_records::{AccessKey, IamGroup, IamUser};
 
 const ROLE: &str = "iam_role";
@@ -68,6 +70,9 @@ pub struct Role {
     pub description: Option<String>,
     pub max_session_duration: i64,
     pub tags: BTreeMap<String, String>,
+    /// The ARN of the managed policy that caps its permissions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
 }
 
 /// An OpenID Connect identity provider registered in IAM.

@@ -87,7 +87,9 @@ impl IamService {
     }
 
     fn forget_holder(&self, scope: &str) {
-        self.policy_cache.lock().expect("policy cache lock").remove(scope);
+        let mut cache = self.policy_cache.lock().expect("policy cache lock");
+        cache.remove(scope);
+        cache.remove(&boundary_key(scope));
     }
 
     /// After a managed policy changed: any role or user may hold it.

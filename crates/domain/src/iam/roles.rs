@@ -15,8 +15,12 @@ impl IamService {
         description: Option<&str>,
         max_session_duration: Option<i64>,
         tags: BTreeMap<String, String>,
+        boundary: Option<&str>,
     ) -> DomainResult<Role> {
         check_iam_name(name, "roleName", 64)?;
+        if let Some(arn) = boundary {
+            self.get_policy(arn).await?;
+        }
         let path = path.unwrap_or("/");
         check_path(path)?;
         if trust_policy.chars().count() > MAX_TRUST_POLICY_CHARS {
@@ -43,6 +47,7 @@ impl IamService {
             description: description.map(str::to_string),
             max_session_duration,
             tags,
+            permissions_boundary: boundary.map(str::to_string),
         };
         let write = role.insert()?;
         match self.store.write_records(&[write]).await {

@@ -158,10 +158,12 @@ impl IamService {
     /// narrowed by the session policy, with the session's context keys and `extra` ones.
     pub async fn authorize(&self, session: &StsSession, action: &str, resource: &str, extra: &[(&str, Vec<String>)]) -> DomainResult<Decision> {
         let identity_policies = self.holder_policies(Holder::Role(&session.role_name)).await?;
-        let session_policies = match &session.session_policy {
+        // The session policy and the role's boundary each cap what the role's policies allow.
+        let mut session_policies = match &session.session_policy {
             Some(document) => vec![parse_policy(document, PolicyKind::Identity)?],
             None => Vec::new(),
         };
+        session_policies.extend(self.holder_boundary(Holder::Role(&session.role_name)).await?.iter().cloned());
         let mut request = RequestContext::new(action, resource);
         for (key, values) in &session.context {
             request.set_all(key, values.clone());
@@ -189,7 +191,7 @@ impl IamService {
         context: &[(String, Vec<String>)],
         extra_policies: &[String],
     ) -> DomainResult<Vec<SimulationResult>> {
-        let mut policies = self.source_policies(source_arn).await?;
+        let (mut policies, boundary) = self.source_policies(source_arn).await?;
         for document in extra_policies {
             policies.push(parse_policy(document, PolicyKind::Identity)?);
         }
@@ -207,26 +209,31 @@ impl IamService {
                 results.push(SimulationResult {
                     action: action.clone(),
                     resource: resource.clone(),
-                    decision: policy::evaluate(&policies, &[], &request),
+                    decision: policy::evaluate(&policies, &boundary, &request),
                 });
             }
         }
         Ok(results)
     }
 
-    /// The policies of the role, user or group an ARN names exactly.
-    async fn source_policies(&self, arn: &str) -> DomainResult<Vec<Policy>> {
+    /// The policies of the role, user or group an ARN names exactly, and its boundary.
+    async fn source_policies(&self, arn: &str) -> DomainResult<(Vec<Policy>, Vec<Policy>)> {
         let missing = || DomainError::NotFound(format!("{arn} does not exist."));
         if let Some(role) = self.find_role_by_arn(arn).await? {
-            return Ok(self.holder_policies(Holder::Role(&role.name)).await?.as_ref().clone());
+            let holder = Holder::Role(&role.name);
+            return Ok((self.holder_policies(holder).await?.as_ref().clone(), self.holder_boundary(holder).await?.as_ref().clone()));
         }
         if let Some(name) = crate::ids::arn::iam_name_of(arn, &self.account_id, "user") {
             let user = self.get_user(name).await.map_err(|_| missing())?;
-            return if user.arn == arn { self.user_policies(&user).await } else { Err(missing()) };
+            if user.arn != arn {
+                return Err(missing());
+            }
+            let boundary = self.holder_boundary(Holder::User(&user.name)).await?.as_ref().clone();
+            return Ok((self.user_policies(&user).await?, boundary));
         }
         if let Some(name) = crate::ids::arn::iam_name_of(arn, &self.account_id, "group") {
             let group = self.get_group(name).await.map_err(|_| missing())?;
-            return if group.arn == arn { Ok(self.holder_policies(Holder::Group(&group.name)).await?.as_ref().clone()) } else { Err(missing()) };
+            return if group.arn == arn { Ok((self.holder_policies(Holder::Group(&group.name)).await?.as_ref().clone(), Vec::new())) } else { Err(missing()) };
         }
         Err(missing())
     }

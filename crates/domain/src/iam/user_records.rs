@@ -27,6 +27,9 @@ pub struct IamUser {
     /// The names of the groups it belongs to.
     #[serde(default)]
     pub groups: BTreeSet<String>,
+    /// The ARN of the managed policy that caps its permissions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
 }
 
 /// An IAM group: users whose policies include the group's.

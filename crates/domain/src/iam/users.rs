@@ -21,8 +21,11 @@ fn no_key(access_key_id: &str) -> DomainError {
 }
 
 impl IamService {
-    pub async fn create_user(&self, name: &str, path: Option<&str>, tags: BTreeMap<String, String>) -> DomainResult<IamUser> {
+    pub async fn create_user(&self, name: &str, path: Option<&str>, tags: BTreeMap<String, String>, boundary: Option<&str>) -> DomainResult<IamUser> {
         check_iam_name(name, "userName", 64)?;
+        if let Some(arn) = boundary {
+            self.get_policy(arn).await?;
+        }
         let path = path.unwrap_or("/");
         check_path(path)?;
         if tags.len() > 50 {
@@ -37,6 +40,7 @@ impl IamService {
             tags,
             access_keys: Vec::new(),
             groups: BTreeSet::new(),
+            permissions_boundary: boundary.map(str::to_string),
         };
         match self.store.write_records(&[user.insert()?]).await {
             Ok(()) => Ok(user),
@@ -238,6 +242,7 @@ impl IamService {
         for (key, values) in extra {
             request.set_all(key, values.clone());
         }
-        Ok(policy::evaluate(&policies, &[], &request))
+        let boundary = self.holder_boundary(Holder::User(&user.name)).await?;
+        Ok(policy::evaluate(&policies, &boundary, &request))
     }
 }

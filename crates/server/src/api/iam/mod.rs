@@ -103,6 +103,8 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput, calle
         CreateRole => wire::resource_of::<CreateRoleRequest>(input, account),
         GetRole | DeleteRole => wire::resource_of::<RoleNameRequest>(input, account),
         UpdateAssumeRolePolicy => wire::resource_of::<UpdateAssumeRolePolicyRequest>(input, account),
+        PutRolePermissionsBoundary | DeleteRolePermissionsBoundary => wire::resource_of::<RoleBoundaryRequest>(input, account),
+        PutUserPermissionsBoundary | DeleteUserPermissionsBoundary => wire::resource_of::<UserBoundaryRequest>(input, account),
         TagRole | UntagRole | ListRoleTags => tag_resource(input, TagTarget::Role, account),
         TagUser | UntagUser | ListUserTags => tag_resource(input, TagTarget::User, account),
         TagPolicy | UntagPolicy | ListPolicyTags => tag_resource(input, TagTarget::Policy, account),
@@ -145,6 +147,10 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller:
     use Operation::*;
     match operation {
         CreateRole => ops::roles::create_role(state, input).await,
+        PutRolePermissionsBoundary => ops::roles::change_boundary(state, input, true).await,
+        DeleteRolePermissionsBoundary => ops::roles::change_boundary(state, input, false).await,
+        PutUserPermissionsBoundary => ops::users::change_boundary(state, input, true).await,
+        DeleteUserPermissionsBoundary => ops::users::change_boundary(state, input, false).await,
         GetRole => ops::roles::get_role(state, input).await,
         ListRoles => ops::roles::list_roles(state, input).await,
         DeleteRole => ops::roles::delete_role(state, input).await,

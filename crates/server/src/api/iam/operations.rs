@@ -184,6 +184,10 @@ operations! {
 
 /// The IAM actions cognate implements.
 pub const IMPLEMENTED: &[Operation] = &[
+    Operation::PutRolePermissionsBoundary,
+    Operation::DeleteRolePermissionsBoundary,
+    Operation::PutUserPermissionsBoundary,
+    Operation::DeleteUserPermissionsBoundary,
     Operation::CreateRole,
     Operation::GetRole,
     Operation::ListRoles,

@@ -32,6 +32,13 @@ pub struct CreateUserRequest {
     pub user_name: String,
     pub path: Option<String>,
     pub tags: BTreeMap<String, String>,
+    pub permissions_boundary: Option<String>,
+}
+
+/// PutUserPermissionsBoundary and DeleteUserPermissionsBoundary (no policy).
+pub struct UserBoundaryRequest {
+    pub user_name: String,
+    pub permissions_boundary: Option<String>,
 }
 
 /// GetUser, DeleteUser, CreateAccessKey and ListAccessKeys (and ListUserPolicies' and
@@ -172,7 +179,18 @@ pub fn group_xml(xml: &mut Xml, group: &IamGroup) {
 
 impl FromQuery for CreateUserRequest {
     fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
-        Ok(CreateUserRequest { user_name: required(input, "UserName")?, path: optional(input, "Path"), tags: input.tags("Tags") })
+        Ok(CreateUserRequest {
+            user_name: required(input, "UserName")?,
+            path: optional(input, "Path"),
+            tags: input.tags("Tags"),
+            permissions_boundary: optional(input, "PermissionsBoundary"),
+        })
+    }
+}
+
+impl FromQuery for UserBoundaryRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(UserBoundaryRequest { user_name: required(input, "UserName")?, permissions_boundary: optional(input, "PermissionsBoundary") })
     }
 }
 
@@ -243,7 +261,7 @@ macro_rules! acts_on_user {
     };
 }
 
-acts_on_user!(UserPolicyRequest, UserPolicyArnRequest);
+acts_on_user!(UserPolicyRequest, UserPolicyArnRequest, UserBoundaryRequest);
 
 impl ActsOn for CreateUserRequest {
     fn resource(&self, account_id: &str) -> String {
@@ -257,6 +275,7 @@ pub fn user_xml(xml: &mut Xml, user: &IamUser) {
         .text("UserId", &user.user_id)
         .text("Arn", &user.arn)
         .text("CreateDate", &format_iso8601(user.created_ms.div_euclid(1000)));
+    super::wire::boundary_xml(xml, user.permissions_boundary.as_deref());
     tags_xml(xml, &user.tags);
 }
 

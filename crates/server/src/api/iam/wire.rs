@@ -43,6 +43,13 @@ pub struct CreateRoleRequest {
     pub description: Option<String>,
     pub max_session_duration: Option<i64>,
     pub tags: BTreeMap<String, String>,
+    pub permissions_boundary: Option<String>,
+}
+
+/// PutRolePermissionsBoundary and DeleteRolePermissionsBoundary (no policy).
+pub struct RoleBoundaryRequest {
+    pub role_name: String,
+    pub permissions_boundary: Option<String>,
 }
 
 pub struct ListRolesRequest {
@@ -131,7 +138,14 @@ impl FromQuery for CreateRoleRequest {
             description: optional(input, "Description"),
             max_session_duration: input.integer("MaxSessionDuration")?,
             tags: input.tags("Tags"),
+            permissions_boundary: optional(input, "PermissionsBoundary"),
         })
+    }
+}
+
+impl FromQuery for RoleBoundaryRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(RoleBoundaryRequest { role_name: required(input, "RoleName")?, permissions_boundary: optional(input, "PermissionsBoundary") })
     }
 }
 
@@ -229,7 +243,8 @@ acts_on_role!(
     UpdateAssumeRolePolicyRequest,
     PutRolePolicyRequest,
     RolePolicyNameRequest,
-    ListRolePoliciesRequest
+    ListRolePoliciesRequest,
+    RoleBoundaryRequest
 );
 
 impl ActsOn for OidcProviderArnRequest {
@@ -271,7 +286,18 @@ pub fn role_xml(xml: &mut Xml, role: &Role) {
         .text("AssumeRolePolicyDocument", &url_encode(&role.assume_role_policy_document))
         .optional("Description", role.description.as_deref())
         .text("MaxSessionDuration", &role.max_session_duration.to_string());
+    boundary_xml(xml, role.permissions_boundary.as_deref());
     tags_xml(xml, &role.tags);
+}
+
+/// The PermissionsBoundary member of a role or user, when it has one.
+pub fn boundary_xml(xml: &mut Xml, boundary: Option<&str>) {
+    if let Some(arn) = boundary {
+        xml.open("PermissionsBoundary")
+            .text("PermissionsBoundaryType", "PermissionsPolicy")
+            .text("PermissionsBoundaryArn", arn)
+            .close("PermissionsBoundary");
+    }
 }
 
 pub fn tags_xml(xml: &mut Xml, tags: &BTreeMap<String, String>) {

@@ -53,6 +53,7 @@ impl AwsApi for StsApi {
             Some(Operation::AssumeRoleWithWebIdentity) => ops::assume_role_with_web_identity(state, input).await,
             Some(Operation::AssumeRole) => ops::assume_role(state, input, request.principal).await,
             Some(Operation::GetCallerIdentity) => Ok(ops::get_caller_identity(state, request.principal)),
+            Some(Operation::GetAccessKeyInfo) => ops::get_access_key_info(state, input),
             _ => Err(QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", format!("cognate does not implement STS {} yet.", operation.name))),
         };
         outcome.map(Answer::Xml).map_err(Refusal::Query)

@@ -18,4 +18,5 @@ operations! {
 }
 
 /// The actions cognate implements; the others answer NotImplemented.
-pub const IMPLEMENTED: &[Operation] = &[Operation::AssumeRole, Operation::AssumeRoleWithWebIdentity, Operation::GetCallerIdentity];
+pub const IMPLEMENTED: &[Operation] =
+    &[Operation::AssumeRole, Operation::AssumeRoleWithWebIdentity, Operation::GetCallerIdentity, Operation::GetAccessKeyInfo];

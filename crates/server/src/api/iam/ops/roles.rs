@@ -1,4 +1,5 @@
-//! CreateRole, GetRole, ListRoles, DeleteRole and UpdateAssumeRolePolicy.
+//! CreateRole, GetRole, ListRoles, DeleteRole, UpdateAssumeRolePolicy and the role's permissions
+//! boundary (Put/DeleteRolePermissionsBoundary).
 
 use crate::api::iam::error::error_from_domain;
 use crate::api::iam::wire::*;
@@ -24,6 +25,7 @@ pub async fn create_role(state: &AppState, input: &QueryInput) -> Result<String,
             request.description.as_deref(),
             request.max_session_duration,
             request.tags,
+            request.permissions_boundary.as_deref(),
         )
         .await
         .map_err(error_from_domain)?;
@@ -64,5 +66,16 @@ pub async fn delete_role(state: &AppState, input: &QueryInput) -> Result<String,
 pub async fn update_assume_role_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = UpdateAssumeRolePolicyRequest::from_query(input)?;
     state.iam.update_assume_role_policy(&request.role_name, &request.policy_document).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+/// PutRolePermissionsBoundary (`put`) and DeleteRolePermissionsBoundary.
+pub async fn change_boundary(state: &AppState, input: &QueryInput, put: bool) -> Result<String, QueryError> {
+    let request = RoleBoundaryRequest::from_query(input)?;
+    if put {
+        required(input, "PermissionsBoundary")?;
+    }
+    let boundary = if put { request.permissions_boundary } else { None };
+    state.iam.set_permissions_boundary(cognate_domain::iam::Bounded::Role(&request.role_name), boundary.as_deref()).await.map_err(error_from_domain)?;
     Ok(String::new())
 }

@@ -1,5 +1,6 @@
 //! IAM users and their access keys: CreateUser, GetUser, ListUsers, DeleteUser, CreateAccessKey,
-//! ListAccessKeys, UpdateAccessKey, DeleteAccessKey and GetAccessKeyLastUsed (their policies:
+//! ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed and the user's permissions
+//! boundary (Put/DeleteUserPermissionsBoundary) (their policies:
 //! `policies` and `managed`).
 //! `caller` is the signing IAM user's name, which the requests that may leave out `UserName`
 //! act on.
@@ -14,7 +15,7 @@ use crate::state::AppState;
 
 pub async fn create_user(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = CreateUserRequest::from_query(input)?;
-    let user = state.iam.create_user(&request.user_name, request.path.as_deref(), request.tags).await.map_err(error_from_domain)?;
+    let user = state.iam.create_user(&request.user_name, request.path.as_deref(), request.tags, request.permissions_boundary.as_deref()).await.map_err(error_from_domain)?;
     let mut xml = Xml::new();
     xml.open("User");
     user_xml(&mut xml, &user);
@@ -107,4 +108,15 @@ pub async fn get_access_key_last_used(state: &AppState, input: &QueryInput) -> R
         .text("Region", key.last_used_region.as_deref().unwrap_or("N/A"))
         .close("AccessKeyLastUsed");
     Ok(xml.finish())
+}
+
+/// PutUserPermissionsBoundary (`put`) and DeleteUserPermissionsBoundary.
+pub async fn change_boundary(state: &AppState, input: &QueryInput, put: bool) -> Result<String, QueryError> {
+    let request = UserBoundaryRequest::from_query(input)?;
+    if put {
+        crate::api::iam::wire::required(input, "PermissionsBoundary")?;
+    }
+    let boundary = if put { request.permissions_boundary } else { None };
+    state.iam.set_permissions_boundary(cognate_domain::iam::Bounded::User(&request.user_name), boundary.as_deref()).await.map_err(error_from_domain)?;
+    Ok(String::new())
 }

@@ -1,4 +1,4 @@
-//! The STS handlers: AssumeRoleWithWebIdentity, AssumeRole and GetCallerIdentity.
+//! The STS handlers: AssumeRoleWithWebIdentity, AssumeRole, GetCallerIdentity and GetAccessKeyInfo.
 
 use axum::http::StatusCode;
 use cognate_domain::iam::sts::AwsCaller;
@@ -48,4 +48,16 @@ pub fn get_caller_identity(state: &AppState, principal: Option<&Principal>) -> S
         _ => (account.clone(), cognate_domain::ids::arn::iam_root(account)),
     };
     caller_identity_xml(&user_id, account, &arn)
+}
+
+/// GetAccessKeyInfo: the account an access key id belongs to (this deployment's, for every
+/// well-formed key id, whoever's it is: the answer reveals nothing about the key).
+pub fn get_access_key_info(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let key = input.required("AccessKeyId")?;
+    if !(16..=128).contains(&key.len()) || !key.bytes().all(|byte| byte.is_ascii_alphanumeric()) {
+        use cognate_domain::error::{Constraint, InvalidMember};
+        let constraint = Constraint::PatternAndLength { pattern: "[\\w]+", min: 16, max: 128 };
+        return Err(error_from_domain(InvalidMember::error("accessKeyId", key, constraint)));
+    }
+    Ok(crate::aws::query::Xml::new().text("Account", &state.config.account_id).finish())
 }
