@@ -365,6 +365,17 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check("its credentials do what the role allows", error_code(lambda: role_idp.list_user_pools(MaxResults=5))[0] is None)
     code, _ = error_code(lambda: role_idp.list_users(UserPoolId=pool_id))
     check(f"and nothing more ({code})", code == "AccessDeniedException")
+    only_users = iam.create_policy(PolicyName="boundary-users-only", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.put_role_policy(RoleName="deployer", PolicyName="users", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": "*"}]}))
+    iam.put_role_permissions_boundary(RoleName="deployer", PermissionsBoundary=only_users)
+    check("a boundary put on the role stops its live session's other rights within seconds",
+          eventually(lambda: error_code(lambda: role_idp.list_user_pools(MaxResults=5))[0] == "AccessDeniedException")
+          and error_code(lambda: role_idp.list_users(UserPoolId=pool_id))[0] is None)
+    iam.delete_role_permissions_boundary(RoleName="deployer")
+    iam.delete_role_policy(RoleName="deployer", PolicyName="users")
+    check("and removed, they come back", eventually(lambda: error_code(lambda: role_idp.list_user_pools(MaxResults=5))[0] is None))
     role_sts = client("sts", aws_access_key_id=role_creds["AccessKeyId"], aws_secret_access_key=role_creds["SecretAccessKey"],
                       aws_session_token=role_creds["SessionToken"])
     code, _ = error_code(lambda: role_sts.assume_role(RoleArn=deployer, RoleSessionName="chained", ExternalId="deploy-7", DurationSeconds=7200))
