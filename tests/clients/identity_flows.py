@@ -382,6 +382,20 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check(f"role chaining is limited to one hour ({code})", code == "ValidationError")
     chained = role_sts.assume_role(RoleArn=deployer, RoleSessionName="chained", ExternalId="deploy-7")
     check("a chained AssumeRole within the hour works", chained["AssumedRoleUser"]["Arn"].endswith(":assumed-role/deployer/chained"))
+    def session_idp(assumed):
+        c = assumed["Credentials"]
+        return client("cognito-idp", aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
+
+    narrowed = session_idp(backend_sts.assume_role(RoleArn=deployer, RoleSessionName="narrow", ExternalId="deploy-7",
+                                                   PolicyArns=[{"arn": only_users}]))
+    code, _ = error_code(lambda: narrowed.list_user_pools(MaxResults=5))
+    check(f"AssumeRole with PolicyArns: a managed session policy narrows the session ({code})", code == "AccessDeniedException")
+    widened = session_idp(backend_sts.assume_role(RoleArn=deployer, RoleSessionName="both", ExternalId="deploy-7",
+                                                  PolicyArns=[{"arn": only_users}, {"arn": pools}]))
+    check("one of several session policies allowing is enough", error_code(lambda: widened.list_user_pools(MaxResults=5))[0] is None)
+    code, _ = error_code(lambda: backend_sts.assume_role(RoleArn=deployer, RoleSessionName="missing", ExternalId="deploy-7",
+                                                         PolicyArns=[{"arn": only_users + "-gone"}]))
+    check(f"a PolicyArns entry naming no policy is refused ({code})", code == "ValidationError")
     code, status = error_code(lambda: client("sts").assume_role(RoleArn=deployer, RoleSessionName="root", ExternalId="deploy-7"))
     check(f"the root may not assume roles ({code}, {status})", code == "AccessDenied" and status == 403)
     iam.delete_user_policy(UserName="backend", PolicyName="assume")

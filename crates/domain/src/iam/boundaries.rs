@@ -2,7 +2,8 @@
 //! policies may grant. A request is allowed only if the identity policies allow it and the
 //! boundary does too (and nothing denies it), as in IAM; a boundary whose policy is gone allows
 //! nothing. Set and removed by compare-and-set on the role or user; read through the same brief
-//! cache as the identity policies.
+//! cache as the identity policies. Managed session policies (AssumeRole…'s PolicyArns) are read
+//! the same way.
 
 use super::*;
 
@@ -63,19 +64,59 @@ impl IamService {
         };
         let mut policies = Vec::new();
         if let Some(arn) = arn {
-            let document = match self.get_policy(&arn).await {
-                Ok(policy) => policy.default_document().map(str::to_string),
-                Err(DomainError::NotFound(_)) => None,
-                Err(error) => return Err(error),
-            };
-            let parsed = document.and_then(|document| Policy::parse(&document, PolicyKind::Identity).ok());
-            policies.push(match parsed {
-                Some(policy) => policy,
-                None => parse_policy(ALLOW_NOTHING, PolicyKind::Identity)?,
-            });
+            policies.push(self.managed_limit(&arn).await?);
         }
         let policies = Arc::new(policies);
         self.policy_cache.lock().expect("policy cache lock").insert(key, (Instant::now(), policies.clone()));
         Ok(policies)
+    }
+}
+
+impl IamService {
+    /// The default version of a managed policy used as a limit (a boundary, a managed session
+    /// policy); one that allows nothing when the policy is gone or no longer parses.
+    pub(super) async fn managed_limit(&self, arn: &str) -> DomainResult<Policy> {
+        let document = match self.get_policy(arn).await {
+            Ok(policy) => policy.default_document().map(str::to_string),
+            Err(DomainError::NotFound(_)) => None,
+            Err(error) => return Err(error),
+        };
+        match document.and_then(|document| Policy::parse(&document, PolicyKind::Identity).ok()) {
+            Some(policy) => Ok(policy),
+            None => parse_policy(ALLOW_NOTHING, PolicyKind::Identity),
+        }
+    }
+
+    /// The managed session policies of a session, briefly cached with the other policies.
+    pub(super) async fn session_managed_policies(&self, arns: &[String]) -> DomainResult<Vec<Policy>> {
+        let mut policies = Vec::with_capacity(arns.len());
+        for arn in arns {
+            let key = format!("session-policy:{arn}");
+            let cached = self.policy_cache.lock().expect("policy cache lock").get(&key).filter(|(loaded, _)| loaded.elapsed() < POLICY_CACHE_TTL).map(|(_, policies)| policies.clone());
+            let loaded = match cached {
+                Some(loaded) => loaded,
+                None => {
+                    let loaded = Arc::new(vec![self.managed_limit(arn).await?]);
+                    self.policy_cache.lock().expect("policy cache lock").insert(key, (Instant::now(), loaded.clone()));
+                    loaded
+                }
+            };
+            policies.extend(loaded.iter().cloned());
+        }
+        Ok(policies)
+    }
+
+    /// Checks the managed session policies of an AssumeRole…: at most ten, each a managed policy
+    /// of the account.
+    pub(super) async fn check_session_policy_arns(&self, arns: &[String]) -> DomainResult<()> {
+        if arns.len() > 10 {
+            return Err(validation("PolicyArns may name at most 10 managed policies."));
+        }
+        for arn in arns {
+            if let Err(DomainError::NotFound(_)) = self.get_policy(arn).await {
+                return Err(validation(format!("The managed session policy {arn} does not exist in this account.")));
+            }
+        }
+        Ok(())
     }
 }

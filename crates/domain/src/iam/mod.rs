@@ -164,6 +164,9 @@ pub struct StsSession {
     pub role_name: String,
     pub session_name: String,
     pub session_policy: Option<String>,
+    /// The managed session policies (AssumeRole…'s PolicyArns), read when the session is used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub session_policy_arns: Vec<String>,
     /// Context keys the role's policies may test, e.g. `cognito-identity.amazonaws.com:sub`.
     pub context: BTreeMap<String, Vec<String>>,
 }

@@ -16,8 +16,10 @@ impl IamService {
         identity: &WebIdentity,
         duration_seconds: Option<i64>,
         session_policy: Option<&str>,
+        policy_arns: &[String],
     ) -> DomainResult<AssumedRole> {
         check_session_name(session_name)?;
+        self.check_session_policy_arns(policy_arns).await?;
         let denied = || DomainError::AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity".into());
         let role = self.find_role_by_arn(role_arn).await?.ok_or_else(denied)?;
         let duration = duration_seconds.unwrap_or(3600);
@@ -32,7 +34,8 @@ impl IamService {
             return Err(denied());
         }
         let context = web_identity_context(identity);
-        let (credentials, session) = self.mint_for_role(&role, session_name, duration, session_policy.map(str::to_string), context).await?;
+        let (credentials, session) =
+            self.mint_for_role(&role, session_name, duration, (session_policy.map(str::to_string), policy_arns.to_vec()), context).await?;
         Ok(AssumedRole {
             assumed_role_id: session.assumed_role_id(),
             arn: session.assumed_role_arn(&self.account_id),
@@ -48,6 +51,7 @@ impl IamService {
     /// caller's own policies must allow `sts:AssumeRole` on the role (the dispatcher checks them)
     /// and the role's trust policy must name the caller: its ARN, its role's, its account's root
     /// or account id, or `*`, with `sts:ExternalId` for its conditions.
+    #[allow(clippy::too_many_arguments)]
     pub async fn assume_role(
         &self,
         caller: AwsCaller<'_>,
@@ -55,9 +59,11 @@ impl IamService {
         session_name: &str,
         duration_seconds: Option<i64>,
         session_policy: Option<&str>,
+        policy_arns: &[String],
         external_id: Option<&str>,
     ) -> DomainResult<AssumedRole> {
         check_session_name(session_name)?;
+        self.check_session_policy_arns(policy_arns).await?;
         let (caller_arn, mut aliases, user_id) = match caller {
             AwsCaller::User(user) => (user.arn.clone(), Vec::new(), user.user_id.clone()),
             AwsCaller::Session(session) => (session.assumed_role_arn(&self.account_id), vec![session.role_arn.clone()], session.assumed_role_id()),
@@ -91,7 +97,8 @@ impl IamService {
         if !trust.decide(&request).is_allowed() {
             return Err(denied());
         }
-        let (credentials, session) = self.mint_for_role(&role, session_name, duration, session_policy.map(str::to_string), BTreeMap::new()).await?;
+        let policies = (session_policy.map(str::to_string), policy_arns.to_vec());
+        let (credentials, session) = self.mint_for_role(&role, session_name, duration, policies, BTreeMap::new()).await?;
         Ok(AssumedRole {
             assumed_role_id: session.assumed_role_id(),
             arn: session.assumed_role_arn(&self.account_id),
@@ -110,7 +117,7 @@ impl IamService {
         role: &Role,
         session_name: &str,
         duration_seconds: i64,
-        session_policy: Option<String>,
+        (session_policy, session_policy_arns): (Option<String>, Vec<String>),
         context: BTreeMap<String, Vec<String>>,
     ) -> DomainResult<(TemporaryCredentials, StsSession)> {
         let (credentials, sealed_secret, token_hash) = mint_material(&self.master_key, self.now(), duration_seconds);
@@ -125,6 +132,7 @@ impl IamService {
             role_name: role.name.clone(),
             session_name: session_name.to_string(),
             session_policy,
+            session_policy_arns,
             context,
         };
         self.store
@@ -158,12 +166,14 @@ impl IamService {
     /// narrowed by the session policy, with the session's context keys and `extra` ones.
     pub async fn authorize(&self, session: &StsSession, action: &str, resource: &str, extra: &[(&str, Vec<String>)]) -> DomainResult<Decision> {
         let identity_policies = self.holder_policies(Holder::Role(&session.role_name)).await?;
-        // The session policy and the role's boundary each cap what the role's policies allow.
+        // The session policies (one of them must allow) and the role's boundary each cap what the
+        // role's policies allow.
         let mut session_policies = match &session.session_policy {
             Some(document) => vec![parse_policy(document, PolicyKind::Identity)?],
             None => Vec::new(),
         };
-        session_policies.extend(self.holder_boundary(Holder::Role(&session.role_name)).await?.iter().cloned());
+        session_policies.extend(self.session_managed_policies(&session.session_policy_arns).await?);
+        let boundary = self.holder_boundary(Holder::Role(&session.role_name)).await?;
         let mut request = RequestContext::new(action, resource);
         for (key, values) in &session.context {
             request.set_all(key, values.clone());
@@ -178,7 +188,7 @@ impl IamService {
         for (key, values) in extra {
             request.set_all(key, values.clone());
         }
-        Ok(policy::evaluate(&identity_policies, &session_policies, &request))
+        Ok(policy::evaluate_limited(&identity_policies, &[&session_policies, &boundary], &request))
     }
 
     /// SimulatePrincipalPolicy for a role, a user (with its groups') or a group: every action on
@@ -209,7 +219,7 @@ impl IamService {
                 results.push(SimulationResult {
                     action: action.clone(),
                     resource: resource.clone(),
-                    decision: policy::evaluate(&policies, &boundary, &request),
+                    decision: policy::evaluate_limited(&policies, &[&boundary], &request),
                 });
             }
         }

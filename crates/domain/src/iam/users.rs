@@ -243,6 +243,6 @@ impl IamService {
             request.set_all(key, values.clone());
         }
         let boundary = self.holder_boundary(Holder::User(&user.name)).await?;
-        Ok(policy::evaluate(&policies, &boundary, &request))
+        Ok(policy::evaluate_limited(&policies, &[&boundary], &request))
     }
 }

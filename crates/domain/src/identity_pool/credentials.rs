@@ -129,7 +129,7 @@ impl IdentityPoolService {
             return Err(bad_configuration());
         }
         let context = crate::iam::web_identity_context(&web_identity);
-        let (credentials, _) = self.iam.mint_for_role(&role, "CognitoIdentityCredentials", CREDENTIAL_SECONDS, None, context).await?;
+        let (credentials, _) = self.iam.mint_for_role(&role, "CognitoIdentityCredentials", CREDENTIAL_SECONDS, (None, Vec::new()), context).await?;
         Ok(IdentityCredentials { identity_id: identity.id.into_string(), credentials })
     }
 

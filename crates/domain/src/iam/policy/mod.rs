@@ -182,17 +182,24 @@ impl RequestContext {
 }
 
 /// IAM's evaluation for a role session: an explicit Deny in any identity or session policy
-/// wins; otherwise some identity policy must allow, and when session policies are present,
-/// each of them must allow too.
+/// wins; otherwise some identity policy must allow, and when session policies are present, one
+/// of them must allow too.
 pub fn evaluate(identity_policies: &[Policy], session_policies: &[Policy], request: &RequestContext) -> Decision {
+    evaluate_limited(identity_policies, &[session_policies], request)
+}
+
+/// IAM's evaluation with limits: the identity policies, capped by groups of limiting policies
+/// (the session policies, inline and managed; a permissions boundary). An explicit Deny anywhere
+/// wins; otherwise an identity policy must allow, and so must a policy of every non-empty group.
+pub fn evaluate_limited(identity_policies: &[Policy], limits: &[&[Policy]], request: &RequestContext) -> Decision {
     let identity: Vec<Decision> = identity_policies.iter().map(|policy| policy.decide(request)).collect();
-    let session: Vec<Decision> = session_policies.iter().map(|policy| policy.decide(request)).collect();
-    if identity.iter().chain(session.iter()).any(|decision| *decision == Decision::ExplicitDeny) {
+    let limited: Vec<Vec<Decision>> = limits.iter().map(|group| group.iter().map(|policy| policy.decide(request)).collect()).collect();
+    if identity.iter().chain(limited.iter().flatten()).any(|decision| *decision == Decision::ExplicitDeny) {
         return Decision::ExplicitDeny;
     }
     let identity_allows = identity.iter().any(|decision| decision.is_allowed());
-    let sessions_allow = session.iter().all(|decision| decision.is_allowed());
-    if identity_allows && sessions_allow {
+    let limits_allow = limited.iter().all(|group| group.is_empty() || group.iter().any(|decision| decision.is_allowed()));
+    if identity_allows && limits_allow {
         Decision::Allowed
     } else {
         Decision::ImplicitDeny

@@ -10,6 +10,7 @@ pub struct AssumeRoleWithWebIdentityRequest {
     pub web_identity_token: String,
     pub duration_seconds: Option<i64>,
     pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
 }
 
 impl AssumeRoleWithWebIdentityRequest {
@@ -21,15 +22,13 @@ impl AssumeRoleWithWebIdentityRequest {
             return Err(QueryError::validation("WebIdentityToken must be 4 to 20000 characters."));
         }
         let duration_seconds = input.integer("DurationSeconds")?;
-        if !input.list("PolicyArns").is_empty() || input.get("PolicyArns.member.1.arn").is_some() {
-            return Err(QueryError::validation("Managed session policies (PolicyArns) are not supported; pass an inline Policy."));
-        }
         Ok(AssumeRoleWithWebIdentityRequest {
             role_arn,
             role_session_name,
             web_identity_token: token.to_string(),
             duration_seconds,
             policy: input.get("Policy").map(str::to_string),
+            policy_arns: policy_arns(input)?,
         })
     }
 }
@@ -39,6 +38,7 @@ pub struct AssumeRoleRequest {
     pub role_session_name: String,
     pub duration_seconds: Option<i64>,
     pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
     pub external_id: Option<String>,
 }
 
@@ -46,9 +46,6 @@ impl AssumeRoleRequest {
     pub fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
         let role_arn = input.required("RoleArn")?.to_string();
         let role_session_name = input.required("RoleSessionName")?.to_string();
-        if !input.list("PolicyArns").is_empty() || input.get("PolicyArns.member.1.arn").is_some() {
-            return Err(QueryError::validation("Managed session policies (PolicyArns) are not supported; pass an inline Policy."));
-        }
         if input.get("SerialNumber").is_some() || input.get("TokenCode").is_some() {
             return Err(QueryError::validation("MFA (SerialNumber, TokenCode) is not supported."));
         }
@@ -61,9 +58,19 @@ impl AssumeRoleRequest {
             role_session_name,
             duration_seconds: input.integer("DurationSeconds")?,
             policy: input.get("Policy").map(str::to_string),
+            policy_arns: policy_arns(input)?,
             external_id,
         })
     }
+}
+
+/// `PolicyArns.member.N.arn`: the managed session policies (20 to 2048 characters each).
+fn policy_arns(input: &QueryInput) -> Result<Vec<String>, QueryError> {
+    let arns: Vec<String> = input.structures("PolicyArns", &["arn"]).into_iter().filter_map(|mut entry| entry.remove("arn")).collect();
+    if arns.iter().any(|arn| !(20..=2048).contains(&arn.len())) {
+        return Err(QueryError::validation("Each of PolicyArns must be an ARN of 20 to 2048 characters."));
+    }
+    Ok(arns)
 }
 
 /// The result members of AssumeRole.

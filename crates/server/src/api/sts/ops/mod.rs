@@ -17,7 +17,14 @@ pub async fn assume_role_with_web_identity(state: &AppState, input: &QueryInput)
         .map_err(error_from_domain)?;
     let assumed = state
         .iam
-        .assume_role_with_web_identity(&request.role_arn, &request.role_session_name, &identity, request.duration_seconds, request.policy.as_deref())
+        .assume_role_with_web_identity(
+            &request.role_arn,
+            &request.role_session_name,
+            &identity,
+            request.duration_seconds,
+            request.policy.as_deref(),
+            &request.policy_arns,
+        )
         .await
         .map_err(error_from_domain)?;
     Ok(assumed_role_xml(&assumed))
@@ -34,7 +41,15 @@ pub async fn assume_role(state: &AppState, input: &QueryInput, principal: Option
     };
     let assumed = state
         .iam
-        .assume_role(caller, &request.role_arn, &request.role_session_name, request.duration_seconds, request.policy.as_deref(), request.external_id.as_deref())
+        .assume_role(
+            caller,
+            &request.role_arn,
+            &request.role_session_name,
+            request.duration_seconds,
+            request.policy.as_deref(),
+            &request.policy_arns,
+            request.external_id.as_deref(),
+        )
         .await
         .map_err(error_from_domain)?;
     Ok(assume_role_xml(&assumed))
