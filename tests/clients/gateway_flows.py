@@ -334,6 +334,20 @@ def run(port, gateway_port, key_id, secret, log_lines):
     status, _ = raw_get(f"{gateway}/pets1/prod/pets/../admin", alice, "execute-api")
     check(f"and so is an execute-api path with '..' ({status})", status == 400)
 
+    # A refused upload's body is read and dropped: the connection stays usable for the next request.
+    connection = http.client.HTTPConnection("127.0.0.1", gateway_port, timeout=10)
+    put_url = f"{gateway}/{BUCKET}/private/{bob_id}/refused.txt"
+    put_headers = botocore_signed_put(put_url, alice, b"x" * 5000)
+    connection.request("PUT", urllib.parse.urlsplit(put_url).path.replace(":", "%3A"), body=b"x" * 5000, headers=put_headers)
+    refused_answer = connection.getresponse()
+    refused_answer.read()
+    get_path = f"/{BUCKET}/private/{alice_id}/hello.txt".replace(":", "%3A")
+    connection.request("GET", get_path, headers=botocore_signed("GET", f"{gateway}{get_path}", alice, "s3"))
+    reused = connection.getresponse()
+    check(f"a refused PUT's body is drained and the kept-alive connection serves the next request ({refused_answer.status}, {reused.status})",
+          refused_answer.status == 403 and refused_answer.getheader("connection") != "close" and reused.status == 200 and reused.read() == b"hello from alice")
+    connection.close()
+
     # Refusals of credentials.
     forged = dict(alice, SecretKey="not-the-secret")
     code, status = error_code(lambda: client("s3", gateway_port, forged, S3_CONFIG).get_object(Bucket=BUCKET, Key=f"private/{alice_id}/hello.txt"))
@@ -384,6 +398,18 @@ def botocore_signed(method, url, creds, service, extra=None):
 
     signer = S3SigV4Auth if service == "s3" else RawPathAuth
     signer(Credentials(creds["AccessKeyId"], creds["SecretKey"], creds.get("SessionToken")), service, REGION).add_auth(request)
+    return dict(request.headers.items())
+
+
+def botocore_signed_put(url, creds, body):
+    """The headers of a PUT of `body` signed by botocore's S3 signer (the path as the SDKs encode it)."""
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    parts = urllib.parse.urlsplit(url)
+    url = urllib.parse.urlunsplit(parts._replace(path=urllib.parse.quote(parts.path, safe="/~")))
+    request = AWSRequest(method="PUT", url=url, data=body, headers={"content-length": str(len(body))})
+    S3SigV4Auth(Credentials(creds["AccessKeyId"], creds["SecretKey"], creds.get("SessionToken")), "s3", REGION).add_auth(request)
     return dict(request.headers.items())
 
 

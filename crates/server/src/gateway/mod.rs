@@ -9,6 +9,7 @@
 pub mod access_log;
 pub mod body;
 pub mod check;
+pub mod client_body;
 pub mod config;
 pub mod dynamodb;
 pub mod execute_api;
@@ -22,7 +23,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
@@ -33,7 +33,8 @@ use crate::auth::{self, AuthFailure, Principal};
 use crate::aws::sigv4::{self, SignedParts};
 use crate::state::AppState;
 use access_log::{AccessLog, Counted};
-use body::{ChannelBody, Forwarding, Source};
+use body::{ChannelBody, Source};
+use client_body::{drained, forwarding, header_number, header_text, BodyState};
 use check::Check;
 use config::{GatewayConfig, Upstream};
 use dynamodb::KeySchema;
@@ -82,7 +83,7 @@ async fn handle(State(gateway): State<Arc<Gateway>>, ConnectInfo(peer): ConnectI
     let (parts, body) = request.into_parts();
     let mut log = AccessLog::new(request_id.clone(), peer, parts.method.as_str(), parts.uri.path());
     let mut service = None;
-    let mut body = Some(body);
+    let mut body = BodyState::Unread(body);
     match gateway.forward(&parts, &mut body, peer, &mut log, &mut service).await {
         Ok(response) => {
             log.status = response.status().as_u16();
@@ -109,7 +110,7 @@ impl Gateway {
     async fn forward(
         &self,
         parts: &Parts,
-        body: &mut Option<Body>,
+        body: &mut BodyState,
         peer: SocketAddr,
         log: &mut AccessLog,
         service_seen: &mut Option<Service>,
@@ -129,14 +130,13 @@ impl Gateway {
         log.principal = principal.arn(&self.state.config.account_id);
         let now = self.state.clock.now_millis().div_euclid(1000);
         let signed = SignedParts { method: parts.method.as_str(), raw_path: parts.uri.path(), raw_query, headers: &parts.headers, body: b"" };
-        let source = Source::new(body.take().ok_or(Refusal::Internal)?);
         if service == Service::S3 {
             let payload = signature::verify(&claim, service, &signed, None, &secret, now)?;
             auth::note_key_used(&self.state, &principal, service.name(), &claim.region).await;
-            return self.s3(parts, source, payload, &principal, &claim.region, peer, log).await;
+            return self.s3(parts, body, payload, &principal, &claim.region, peer, log).await;
         }
         let cap = if service == Service::DynamoDb { DYNAMODB_MAX_BODY } else { EXECUTE_API_MAX_BODY };
-        let whole = source.read_all(cap).await?;
+        let whole = body.read_all(cap).await?;
         log.bytes_in = whole.len() as u64;
         let hash = sigv4::sha256_hex(&whole);
         signature::verify(&claim, service, &signed, Some(&hash), &secret, now)?;
@@ -178,7 +178,7 @@ impl Gateway {
     async fn s3(
         &self,
         parts: &Parts,
-        source: Source,
+        body: &mut BodyState,
         payload: Payload,
         principal: &Principal,
         region: &str,
@@ -195,7 +195,7 @@ impl Gateway {
         let now = self.state.clock.now_millis().div_euclid(1000);
         if checks.is_empty() {
             // DeleteObjects: the keys it deletes are in its body.
-            let whole = source.read_all(DELETE_OBJECTS_MAX_BODY).await?;
+            let whole = body.read_all(DELETE_OBJECTS_MAX_BODY).await?;
             let hash = sigv4::sha256_hex(&whole);
             match &payload {
                 Payload::Sha256(expected) if *expected != hash => return Err(Refusal::BodyMismatch("The body does not match x-amz-content-sha256.".into())),
@@ -243,6 +243,7 @@ impl Gateway {
             return outgoing.send(&self.client, upstream, "s3", region, now, reqwest::Body::from(Vec::new())).await.map_err(Refusal::Upstream);
         }
         let (sender, channel) = ChannelBody::new(length);
+        let source = Source::new(body.take_for_streaming().ok_or(Refusal::Internal)?);
         let pumping = tokio::spawn(body::pump(source, payload, forwarding, sender));
         match outgoing.send(&self.client, upstream, "s3", region, now, reqwest::Body::wrap(channel)).await {
             Ok(response) => {
@@ -312,72 +313,4 @@ impl Gateway {
         }
         Ok(found)
     }
-}
-
-/// Reads and drops what is left of a refused request's body (a little, briefly), so that the
-/// client, still sending it, reads the refusal and the connection stays usable. False when it
-/// must be closed instead: a body partly read, too long or too slow, or one the client holds
-/// back until `100 Continue`.
-async fn drained(headers: &HeaderMap, body: Option<Body>) -> bool {
-    const DRAIN_BYTES: u64 = 8 * 1024 * 1024;
-    let declared = header_number(headers, "content-length");
-    let Some(body) = body else {
-        return declared.is_none_or(|length| length == 0) && !headers.contains_key("transfer-encoding");
-    };
-    if header_text(headers, "expect").is_some_and(|expect| expect.eq_ignore_ascii_case("100-continue")) {
-        return false;
-    }
-    if declared.is_some_and(|length| length > DRAIN_BYTES) {
-        return false;
-    }
-    let reading = async {
-        let mut body = body;
-        let mut read = 0u64;
-        while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
-            match frame {
-                Ok(frame) => read += frame.data_ref().map_or(0, |data| data.len() as u64),
-                Err(_) => return false,
-            }
-            if read > DRAIN_BYTES {
-                return false;
-            }
-        }
-        true
-    };
-    tokio::time::timeout(Duration::from_secs(10), reading).await.unwrap_or(false)
-}
-
-/// How an S3 body goes upstream: the forwarding, the `x-amz-content-sha256` upstream and the length.
-fn forwarding(payload: &Payload, headers: &HeaderMap, declared_length: Option<u64>) -> Result<(Forwarding, String, Option<u64>), Refusal> {
-    let plain = Forwarding { trailers: Vec::new(), decoded_length: None };
-    Ok(match payload {
-        Payload::Sha256(hash) => (plain, hash.clone(), declared_length),
-        Payload::Unsigned => (plain, "UNSIGNED-PAYLOAD".into(), declared_length),
-        Payload::Chunked { trailer, .. } => {
-            let decoded = header_number(headers, "x-amz-decoded-content-length").ok_or(Refusal::MissingLength)?;
-            if !trailer {
-                return Ok((Forwarding { trailers: Vec::new(), decoded_length: Some(decoded) }, "UNSIGNED-PAYLOAD".into(), Some(decoded)));
-            }
-            let trailers: Vec<String> = header_text(headers, "x-amz-trailer")
-                .unwrap_or("")
-                .split(',')
-                .map(|name| name.trim().to_ascii_lowercase())
-                .filter(|name| !name.is_empty())
-                .collect();
-            if trailers.is_empty() {
-                return Ok((Forwarding { trailers, decoded_length: Some(decoded) }, "UNSIGNED-PAYLOAD".into(), Some(decoded)));
-            }
-            let length = body::rechunked_length(decoded, &trailers)
-                .ok_or_else(|| Refusal::BadRequest("x-amz-trailer may name only x-amz-checksum-* trailers.".into()))?;
-            (Forwarding { trailers, decoded_length: Some(decoded) }, "STREAMING-UNSIGNED-PAYLOAD-TRAILER".into(), Some(length))
-        }
-    })
-}
-
-fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|value| value.to_str().ok())
-}
-
-fn header_number(headers: &HeaderMap, name: &str) -> Option<u64> {
-    header_text(headers, name).and_then(|value| value.trim().parse().ok())
 }
