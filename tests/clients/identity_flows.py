@@ -594,6 +594,38 @@ def main():
         code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=other_guest, Logins={provider_name: carol["IdToken"]}))
         check(f"a login already linked to another identity is ResourceConflictException ({code})", code == "ResourceConflictException")
 
+        # Principal tags: the login's claims become session tags the role's policies test.
+        tagged_pool = identity.create_identity_pool(IdentityPoolName="tagged", AllowUnauthenticatedIdentities=False,
+                                                    CognitoIdentityProviders=[{"ProviderName": provider_name, "ClientId": client_id}])["IdentityPoolId"]
+        tag_trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                     "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+                     "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": tagged_pool}}}]}
+        tagged_role = iam.create_role(RoleName="tagged", AssumeRolePolicyDocument=json.dumps(tag_trust))["Role"]["Arn"]
+        iam.put_role_policy(RoleName="tagged", PolicyName="by-client", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": pool_arn,
+             "Condition": {"StringEquals": {"aws:PrincipalTag/client": client_id}}}]}))
+        identity.set_identity_pool_roles(IdentityPoolId=tagged_pool, Roles={"authenticated": tagged_role})
+        mapped = identity.set_principal_tag_attribute_map(IdentityPoolId=tagged_pool, IdentityProviderName=provider_name, UseDefaults=True)
+        check("SetPrincipalTagAttributeMap answers the mapping", mapped["UseDefaults"] is True and mapped["IdentityProviderName"] == provider_name)
+        check("GetPrincipalTagAttributeMap reads it back",
+              identity.get_principal_tag_attribute_map(IdentityPoolId=tagged_pool, IdentityProviderName=provider_name)["UseDefaults"] is True)
+        tagged_id = identity.get_id(IdentityPoolId=tagged_pool, Logins={provider_name: alice["IdToken"]})["IdentityId"]
+
+        def tagged_list_users():
+            creds = identity.get_credentials_for_identity(IdentityId=tagged_id, Logins={provider_name: alice["IdToken"]})["Credentials"]
+            return error_code(lambda: with_credentials("cognito-idp", creds).list_users(UserPoolId=pool_id))[0]
+
+        check("the default tags: aws:PrincipalTag/client (the token's aud) allows", tagged_list_users() is None)
+        identity.set_principal_tag_attribute_map(IdentityPoolId=tagged_pool, IdentityProviderName=provider_name, UseDefaults=False,
+                                                 PrincipalTags={"client": "sub"})
+        check("GetPrincipalTagAttributeMap answers a custom mapping",
+              identity.get_principal_tag_attribute_map(IdentityPoolId=tagged_pool, IdentityProviderName=provider_name)["PrincipalTags"] == {"client": "sub"})
+        check("a custom mapping puts another claim in the tag, which the condition refuses", tagged_list_users() == "AccessDeniedException")
+        tag_trust["Statement"][0]["Action"] = "sts:AssumeRoleWithWebIdentity"
+        iam.update_assume_role_policy(RoleName="tagged", PolicyDocument=json.dumps(tag_trust))
+        code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=tagged_id, Logins={provider_name: alice["IdToken"]}))
+        check(f"principal tags need a trust policy allowing sts:TagSession ({code})", code == "InvalidIdentityPoolConfigurationException")
+
         # A third-party OpenID Connect provider.
         dave_token = provider.id_token("dave")
         dave_id = identity.get_id(IdentityPoolId=identity_pool_id, Logins={provider_key: dave_token})["IdentityId"]

@@ -250,8 +250,13 @@ impl IamService {
 
     /// Whether a role's trust policy lets `identity` assume it with web identity.
     pub fn check_trust(&self, role: &Role, identity: &WebIdentity) -> DomainResult<bool> {
+        self.check_trust_action(role, identity, "sts:AssumeRoleWithWebIdentity")
+    }
+
+    /// [`Self::check_trust`] for another action of the same federated principal (`sts:TagSession`).
+    pub fn check_trust_action(&self, role: &Role, identity: &WebIdentity, action: &str) -> DomainResult<bool> {
         let trust = parse_policy(&role.assume_role_policy_document, PolicyKind::Trust)?;
-        let mut request = RequestContext::new("sts:AssumeRoleWithWebIdentity", role.arn.clone())
+        let mut request = RequestContext::new(action, role.arn.clone())
             .with_principal("Federated", &identity.principal);
         for (key, values) in web_identity_context(identity) {
             request.set_all(&key, values);

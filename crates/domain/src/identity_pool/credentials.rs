@@ -128,7 +128,18 @@ impl IdentityPoolService {
         if !self.iam.check_trust(&role, &web_identity)? {
             return Err(bad_configuration());
         }
-        let context = crate::iam::web_identity_context(&web_identity);
+        let mut context = crate::iam::web_identity_context(&web_identity);
+        // Session tags from the login's claims, as the pool maps them; the role must trust the
+        // pool with sts:TagSession too.
+        let tags = principal_tags_of(&pool, proven.logins.first().filter(|_| authenticated));
+        if !tags.is_empty() {
+            if !self.iam.check_trust_action(&role, &web_identity, "sts:TagSession")? {
+                return Err(bad_configuration());
+            }
+            for (tag, value) in tags {
+                context.insert(format!("aws:PrincipalTag/{tag}"), vec![value]);
+            }
+        }
         let (credentials, _) = self.iam.mint_for_role(&role, "CognitoIdentityCredentials", CREDENTIAL_SECONDS, (None, Vec::new()), context).await?;
         Ok(IdentityCredentials { identity_id: identity.id.into_string(), credentials })
     }
@@ -174,4 +185,23 @@ impl IdentityPoolService {
         let token = self.sign_openid_token(&pool, &identity.id, amr, OPENID_TOKEN_SECONDS).await?;
         Ok((identity.id.into_string(), token))
     }
+}
+
+/// The session tags of a login: each tag of the provider's mapping whose claim the token carries
+/// (a string or a number).
+fn principal_tags_of(pool: &IdentityPool, login: Option<&VerifiedLogin>) -> BTreeMap<String, String> {
+    let Some(login) = login else { return BTreeMap::new() };
+    let Some(map) = pool.principal_tags.get(&login.provider) else { return BTreeMap::new() };
+    map.effective()
+        .into_iter()
+        .filter_map(|(tag, claim)| {
+            let value = match login.claims.get(&claim)? {
+                serde_json::Value::String(text) => text.clone(),
+                serde_json::Value::Number(number) => number.to_string(),
+                serde_json::Value::Bool(flag) => flag.to_string(),
+                _ => return None,
+            };
+            Some((tag, value))
+        })
+        .collect()
 }

@@ -21,6 +21,7 @@ impl IdentityPoolService {
             roles: BTreeMap::new(),
             role_mappings: BTreeMap::new(),
             created_ms: now,
+            principal_tags: BTreeMap::new(),
         };
         self.store.write_records(&[pool.insert()?]).await?;
         Ok(pool)
@@ -130,6 +131,36 @@ impl IdentityPoolService {
         })
         .await?;
         Ok(())
+    }
+
+    /// SetPrincipalTagAttributeMap: which claims of `provider`'s tokens become session tags.
+    pub async fn set_principal_tags(&self, pool_id: &IdentityPoolId, provider: &str, map: PrincipalTagMap) -> DomainResult<PrincipalTagMap> {
+        if provider.is_empty() || provider.chars().count() > 128 {
+            return Err(InvalidMember::error("identityProviderName", provider, Constraint::Length { min: 1, max: 128 }));
+        }
+        if map.tags.len() > 50 {
+            return Err(DomainError::InvalidParameter("PrincipalTags may map at most 50 tags.".into()));
+        }
+        for (tag, claim) in &map.tags {
+            if tag.is_empty() || tag.chars().count() > 128 || claim.is_empty() || claim.chars().count() > 256 {
+                return Err(DomainError::InvalidParameter(format!("The principal tag {tag} must be 1 to 128 characters, its claim 1 to 256.")));
+            }
+        }
+        self.change_pool(pool_id.as_str(), |pool| {
+            if map.use_defaults || !map.tags.is_empty() {
+                pool.principal_tags.insert(provider.to_string(), map.clone());
+            } else {
+                pool.principal_tags.remove(provider);
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(map)
+    }
+
+    /// GetPrincipalTagAttributeMap: the provider's mapping (none: no defaults, no tags).
+    pub async fn principal_tags(&self, pool_id: &IdentityPoolId, provider: &str) -> DomainResult<PrincipalTagMap> {
+        Ok(self.pool(pool_id).await?.principal_tags.get(provider).cloned().unwrap_or_default())
     }
 
     pub async fn tag_pool(&self, arn: &str, tags: BTreeMap<String, String>) -> DomainResult<()> {

@@ -43,6 +43,28 @@ pub struct IdentityPool {
     /// Provider (`<user pool provider>:<client id>` or a provider key) → mapping.
     pub role_mappings: BTreeMap<String, RoleMapping>,
     pub created_ms: i64,
+    /// Provider name → which of its token's claims become session tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub principal_tags: BTreeMap<String, PrincipalTagMap>,
+}
+
+/// SetPrincipalTagAttributeMap's mapping for one provider: tag name → claim name, or the
+/// defaults (`username` from `sub`, `client` from `aud`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrincipalTagMap {
+    pub use_defaults: bool,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl PrincipalTagMap {
+    /// Tag name → claim name, as credentials are minted.
+    pub fn effective(&self) -> BTreeMap<String, String> {
+        if self.use_defaults {
+            BTreeMap::from([("username".to_string(), "sub".to_string()), ("client".to_string(), "aud".to_string())])
+        } else {
+            self.tags.clone()
+        }
+    }
 }
 
 crate::named::named_enum! {

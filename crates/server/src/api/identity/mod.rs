@@ -11,7 +11,6 @@ mod ops;
 pub mod wire;
 
 use async_trait::async_trait;
-use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::aws::json::{parse_input, ApiError};
@@ -122,11 +121,8 @@ async fn run(state: &AppState, operation: Operation, body: &[u8], region: &str) 
         LookupDeveloperIdentity => ops::developer::lookup_developer_identity(state, body).await,
         MergeDeveloperIdentities => ops::developer::merge_developer_identities(state, body).await,
         UnlinkDeveloperIdentity => ops::developer::unlink_developer_identity(state, body).await,
-        GetPrincipalTagAttributeMap | SetPrincipalTagAttributeMap => Err(ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "NotImplementedException",
-            format!("cognate does not implement {} yet.", operation.name()),
-        )),
+        GetPrincipalTagAttributeMap => ops::pools::get_principal_tag_attribute_map(state, body).await,
+        SetPrincipalTagAttributeMap => ops::pools::set_principal_tag_attribute_map(state, body).await,
     }
 }
 

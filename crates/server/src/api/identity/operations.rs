@@ -31,4 +31,4 @@ operations! {
 }
 
 /// The operations cognate does not implement (they answer NotImplementedException).
-pub const NOT_IMPLEMENTED: &[Operation] = &[Operation::GetPrincipalTagAttributeMap, Operation::SetPrincipalTagAttributeMap];
+pub const NOT_IMPLEMENTED: &[Operation] = &[];

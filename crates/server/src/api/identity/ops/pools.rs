@@ -1,6 +1,6 @@
 //! Identity pools: CreateIdentityPool, DescribeIdentityPool, UpdateIdentityPool,
-//! DeleteIdentityPool, ListIdentityPools, SetIdentityPoolRoles, GetIdentityPoolRoles and the
-//! tagging operations. Authorisation: SigV4 (root, or a session the policy engine allows on the
+//! DeleteIdentityPool, ListIdentityPools, SetIdentityPoolRoles, GetIdentityPoolRoles, the
+//! principal tag mappings (Get/SetPrincipalTagAttributeMap) and the tagging operations. Authorisation: SigV4 (root, or a session the policy engine allows on the
 //! pool's ARN).
 
 use serde_json::Value;
@@ -83,6 +83,34 @@ pub async fn get_identity_pool_roles(state: &AppState, body: &[u8]) -> Result<Va
         identity_pool_id: pool.id.to_string(),
         roles: pool.roles.clone(),
         role_mappings: (!mappings.is_empty()).then_some(mappings),
+    })
+}
+
+pub async fn set_principal_tag_attribute_map(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: SetPrincipalTagMapInput = input(body)?;
+    let map = cognate_domain::identity_pool::PrincipalTagMap {
+        use_defaults: request.use_defaults.unwrap_or(false),
+        tags: request.principal_tags.unwrap_or_default(),
+    };
+    let pool_id = pool_id(&request.identity_pool_id)?;
+    let map = state.identity_pools.set_principal_tags(&pool_id, &request.identity_provider_name, map).await.map_err(error_from_domain)?;
+    to_body(&PrincipalTagMapResponse {
+        identity_pool_id: pool_id.to_string(),
+        identity_provider_name: request.identity_provider_name,
+        use_defaults: map.use_defaults,
+        principal_tags: map.tags,
+    })
+}
+
+pub async fn get_principal_tag_attribute_map(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
+    let request: PrincipalTagMapInput = input(body)?;
+    let pool_id = pool_id(&request.identity_pool_id)?;
+    let map = state.identity_pools.principal_tags(&pool_id, &request.identity_provider_name).await.map_err(error_from_domain)?;
+    to_body(&PrincipalTagMapResponse {
+        identity_pool_id: pool_id.to_string(),
+        identity_provider_name: request.identity_provider_name,
+        use_defaults: map.use_defaults,
+        principal_tags: map.tags,
     })
 }
 

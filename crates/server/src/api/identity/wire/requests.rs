@@ -74,6 +74,24 @@ pub struct IdentityPoolIdInput {
     pub identity_pool_id: String,
 }
 
+/// GetPrincipalTagAttributeMap.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PrincipalTagMapInput {
+    pub identity_pool_id: String,
+    pub identity_provider_name: String,
+}
+
+/// SetPrincipalTagAttributeMap.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SetPrincipalTagMapInput {
+    pub identity_pool_id: String,
+    pub identity_provider_name: String,
+    pub use_defaults: Option<bool>,
+    pub principal_tags: Option<StringMap>,
+}
+
 /// The operations that name only an identity.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -81,6 +81,16 @@ pub struct GetIdentityPoolRolesResponse {
     pub role_mappings: Option<BTreeMap<String, RoleMappingShape>>,
 }
 
+/// Get/SetPrincipalTagAttributeMap's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PrincipalTagMapResponse {
+    pub identity_pool_id: String,
+    pub identity_provider_name: String,
+    pub use_defaults: bool,
+    pub principal_tags: StringMap,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TagsResponse {
