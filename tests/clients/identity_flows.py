@@ -396,6 +396,22 @@ def iam_users(iam, client, pool_id, other_pool_id):
     code, _ = error_code(lambda: backend_sts.assume_role(RoleArn=deployer, RoleSessionName="missing", ExternalId="deploy-7",
                                                          PolicyArns=[{"arn": only_users + "-gone"}]))
     check(f"a PolicyArns entry naming no policy is refused ({code})", code == "ValidationError")
+    # Session tags: sts:TagSession in the trust policy, then aws:PrincipalTag in the role's conditions.
+    code, _ = error_code(lambda: backend_sts.assume_role(RoleArn=deployer, RoleSessionName="tagged", ExternalId="deploy-7",
+                                                         Tags=[{"Key": "team", "Value": "blue"}]))
+    check(f"session tags without sts:TagSession in the trust policy are AccessDenied ({code})", code == "AccessDenied")
+    tagging_trust = json.loads(json.dumps(trust_account))
+    tagging_trust["Statement"][0]["Action"] = ["sts:AssumeRole", "sts:TagSession"]
+    iam.update_assume_role_policy(RoleName="deployer", PolicyDocument=json.dumps(tagging_trust))
+    iam.put_role_policy(RoleName="deployer", PolicyName="by-team", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}]}))
+    blue = session_idp(backend_sts.assume_role(RoleArn=deployer, RoleSessionName="blue", ExternalId="deploy-7", Tags=[{"Key": "team", "Value": "blue"}]))
+    red = session_idp(backend_sts.assume_role(RoleArn=deployer, RoleSessionName="red", ExternalId="deploy-7", Tags=[{"Key": "team", "Value": "red"}]))
+    check("a session tag meets the role's aws:PrincipalTag condition", eventually(lambda: error_code(lambda: blue.list_users(UserPoolId=pool_id))[0] is None))
+    code, _ = error_code(lambda: red.list_users(UserPoolId=pool_id))
+    check(f"and another tag value does not ({code})", code == "AccessDeniedException")
+    iam.delete_role_policy(RoleName="deployer", PolicyName="by-team")
+    iam.update_assume_role_policy(RoleName="deployer", PolicyDocument=json.dumps(trust_account))
     code, status = error_code(lambda: client("sts").assume_role(RoleArn=deployer, RoleSessionName="root", ExternalId="deploy-7"))
     check(f"the root may not assume roles ({code}, {status})", code == "AccessDenied" and status == 403)
     iam.delete_user_policy(UserName="backend", PolicyName="assume")

@@ -61,6 +61,7 @@ impl IamService {
         session_policy: Option<&str>,
         policy_arns: &[String],
         external_id: Option<&str>,
+        tags: &BTreeMap<String, String>,
     ) -> DomainResult<AssumedRole> {
         check_session_name(session_name)?;
         self.check_session_policy_arns(policy_arns).await?;
@@ -97,8 +98,22 @@ impl IamService {
         if !trust.decide(&request).is_allowed() {
             return Err(denied());
         }
+        // Session tags need sts:TagSession in the trust policy too, which may test them.
+        let mut context = BTreeMap::new();
+        if !tags.is_empty() {
+            let mut tagging = request.clone();
+            tagging.action = "sts:TagSession".into();
+            tagging.set_all("aws:TagKeys", tags.keys().cloned().collect());
+            for (key, value) in tags {
+                tagging.set(&format!("aws:RequestTag/{key}"), value.clone());
+                context.insert(format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
+            }
+            if !trust.decide(&tagging).is_allowed() {
+                return Err(DomainError::AccessDenied(format!("User: {caller_arn} is not authorized to perform: sts:TagSession on resource: {role_arn}")));
+            }
+        }
         let policies = (session_policy.map(str::to_string), policy_arns.to_vec());
-        let (credentials, session) = self.mint_for_role(&role, session_name, duration, policies, BTreeMap::new()).await?;
+        let (credentials, session) = self.mint_for_role(&role, session_name, duration, policies, context).await?;
         Ok(AssumedRole {
             assumed_role_id: session.assumed_role_id(),
             arn: session.assumed_role_arn(&self.account_id),

@@ -1,5 +1,7 @@
 //! STS's typed requests, read from the query parameters once, and the XML of its answers.
 
+use std::collections::BTreeMap;
+
 use cognate_domain::iam::AssumedRole;
 
 use crate::aws::query::{QueryError, QueryInput, Xml};
@@ -40,12 +42,21 @@ pub struct AssumeRoleRequest {
     pub policy: Option<String>,
     pub policy_arns: Vec<String>,
     pub external_id: Option<String>,
+    /// Session tags (at most 50), which the role's policies test as `aws:PrincipalTag/<key>`.
+    pub tags: BTreeMap<String, String>,
 }
 
 impl AssumeRoleRequest {
     pub fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
         let role_arn = input.required("RoleArn")?.to_string();
         let role_session_name = input.required("RoleSessionName")?.to_string();
+        if !input.list("TransitiveTagKeys").is_empty() {
+            return Err(QueryError::validation("TransitiveTagKeys are not supported: session tags do not pass to chained sessions."));
+        }
+        let tags = input.tags("Tags");
+        if tags.len() > 50 || tags.iter().any(|(key, value)| key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256) {
+            return Err(QueryError::validation("Tags: at most 50, each key 1 to 128 characters and each value at most 256."));
+        }
         if input.get("SerialNumber").is_some() || input.get("TokenCode").is_some() {
             return Err(QueryError::validation("MFA (SerialNumber, TokenCode) is not supported."));
         }
@@ -60,6 +71,7 @@ impl AssumeRoleRequest {
             policy: input.get("Policy").map(str::to_string),
             policy_arns: policy_arns(input)?,
             external_id,
+            tags,
         })
     }
 }

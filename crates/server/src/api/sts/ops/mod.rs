@@ -49,6 +49,7 @@ pub async fn assume_role(state: &AppState, input: &QueryInput, principal: Option
             request.policy.as_deref(),
             &request.policy_arns,
             request.external_id.as_deref(),
+            &request.tags,
         )
         .await
         .map_err(error_from_domain)?;
