@@ -410,6 +410,14 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check("a session tag meets the role's aws:PrincipalTag condition", eventually(lambda: error_code(lambda: blue.list_users(UserPoolId=pool_id))[0] is None))
     code, _ = error_code(lambda: red.list_users(UserPoolId=pool_id))
     check(f"and another tag value does not ({code})", code == "AccessDeniedException")
+    iam.put_role_policy(RoleName="deployer", PolicyName="by-tier", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:DescribeUserPool", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/tier": "ci"}}}]}))
+    check("the role's own tag (tier=ci) is a principal tag of its sessions",
+          eventually(lambda: error_code(lambda: blue.describe_user_pool(UserPoolId=pool_id))[0] is None))
+    prod = session_idp(backend_sts.assume_role(RoleArn=deployer, RoleSessionName="prod", ExternalId="deploy-7", Tags=[{"Key": "tier", "Value": "prod"}]))
+    code, _ = error_code(lambda: prod.describe_user_pool(UserPoolId=pool_id))
+    check(f"and a session tag of the same key overrides it ({code})", code == "AccessDeniedException")
+    iam.delete_role_policy(RoleName="deployer", PolicyName="by-tier")
     iam.delete_role_policy(RoleName="deployer", PolicyName="by-team")
     iam.update_assume_role_policy(RoleName="deployer", PolicyDocument=json.dumps(trust_account))
     code, status = error_code(lambda: client("sts").assume_role(RoleArn=deployer, RoleSessionName="root", ExternalId="deploy-7"))

@@ -240,6 +240,8 @@ pub struct IamService {
     master_key: MasterKey,
     account_id: String,
     policy_cache: Arc<Mutex<HashMap<String, (Instant, Arc<Vec<Policy>>)>>>,
+    /// Roles' tags, the principal tags of their sessions, cached as the policies are.
+    role_tag_cache: Arc<Mutex<HashMap<String, (Instant, BTreeMap<String, String>)>>>,
 }
 
 
@@ -290,7 +292,7 @@ fn marker_limit(max_items: Option<i32>) -> DomainResult<u32> {
 
 impl IamService {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, master_key: MasterKey, account_id: impl Into<String>) -> Self {
-        IamService { store, clock, master_key, account_id: account_id.into(), policy_cache: Arc::default() }
+        IamService { store, clock, master_key, account_id: account_id.into(), policy_cache: Arc::default(), role_tag_cache: Arc::default() }
     }
 
     pub fn account_id(&self) -> &str {

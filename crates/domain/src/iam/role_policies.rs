@@ -90,11 +90,13 @@ impl IamService {
         let mut cache = self.policy_cache.lock().expect("policy cache lock");
         cache.remove(scope);
         cache.remove(&boundary_key(scope));
+        self.role_tag_cache.lock().expect("role tag cache lock").remove(scope);
     }
 
     /// After a managed policy changed: any role or user may hold it.
     pub(super) fn forget_all_policies(&self) {
         self.policy_cache.lock().expect("policy cache lock").clear();
+        self.role_tag_cache.lock().expect("role tag cache lock").clear();
     }
 
     /// The parsed policies of a role or user, inline and attached (their default versions),

@@ -190,9 +190,14 @@ impl IamService {
         session_policies.extend(self.session_managed_policies(&session.session_policy_arns).await?);
         let boundary = self.holder_boundary(Holder::Role(&session.role_name)).await?;
         let mut request = RequestContext::new(action, resource);
+        // The role's tags first: the session's own tags (in its context) override them.
+        for (key, value) in self.role_tags(&session.role_name).await? {
+            request.set(&format!("aws:PrincipalTag/{key}"), value);
+        }
         for (key, values) in &session.context {
             request.set_all(key, values.clone());
         }
+        request.set("aws:PrincipalType", "AssumedRole".to_string());
         let now = self.now();
         request.set("aws:CurrentTime", format_iso8601(now.div_euclid(1000)));
         request.set("aws:EpochTime", now.div_euclid(1000).to_string());

@@ -1,5 +1,6 @@
 //! Tags of roles, IAM users and managed policies: added, removed and read, each change a
-//! compare-and-set on the tagged record; at most 50 tags each, as in IAM.
+//! compare-and-set on the tagged record; at most 50 tags each, as in IAM. A role's tags are its
+//! sessions' principal tags.
 
 use super::*;
 
@@ -26,7 +27,11 @@ impl IamService {
             }
         }
         match target {
-            Tagged::Role(name) => self.change_role(name, |role| apply(&mut role.tags, add, remove, "role")).await,
+            Tagged::Role(name) => {
+                self.change_role(name, |role| apply(&mut role.tags, add, remove, "role")).await?;
+                self.forget_policies(Holder::Role(name));
+                Ok(())
+            }
             Tagged::User(name) => {
                 let user = self.get_user(name).await?;
                 self.store
@@ -46,5 +51,25 @@ impl IamService {
             Tagged::User(name) => self.get_user(name).await?.tags,
             Tagged::Policy(arn) => self.get_policy(arn).await?.tags,
         })
+    }
+}
+
+impl IamService {
+    /// A role's tags, which its sessions carry as `aws:PrincipalTag/…` (session tags win), cached
+    /// briefly as its policies are; none for a role that is gone.
+    pub(super) async fn role_tags(&self, role_name: &str) -> DomainResult<BTreeMap<String, String>> {
+        let key = Holder::Role(role_name).scope();
+        if let Some((loaded, tags)) = self.role_tag_cache.lock().expect("role tag cache lock").get(&key) {
+            if loaded.elapsed() < POLICY_CACHE_TTL {
+                return Ok(tags.clone());
+            }
+        }
+        let tags = match self.get_role(role_name).await {
+            Ok(role) => role.tags,
+            Err(DomainError::NotFound(_)) => BTreeMap::new(),
+            Err(error) => return Err(error),
+        };
+        self.role_tag_cache.lock().expect("role tag cache lock").insert(key, (Instant::now(), tags.clone()));
+        Ok(tags)
     }
 }
