@@ -102,11 +102,8 @@ fn s3_headers(host: &str, method: &str, path: &str, payload_hash: &str, key: &(S
     let signed = vec!["host".to_string(), "x-amz-content-sha256".to_string(), "x-amz-date".to_string()];
     let parts = SignedParts { method, raw_path: path, raw_query: "", headers: &headers, body: b"" };
     let canonical = sigv4::canonical_request_at(&parts, path, &signed, payload_hash).unwrap();
-    let scope = format!("{}/us-east-1/s3/aws4_request", &date_time[..8]);
-    let digest = hex::encode(ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes()));
-    let string_to_sign = format!("AWS4-HMAC-SHA256\n{date_time}\n{scope}\n{digest}");
-    let signature = sigv4::signature(&key.1, &date_time[..8], "us-east-1", "s3", &string_to_sign);
-    let authorization = format!("AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={}, Signature={signature}", key.0, signed.join(";"));
+    let signing = sigv4::SigningCredentials { access_key_id: &key.0, secret_access_key: &key.1, region: "us-east-1", service: "s3" };
+    let authorization = sigv4::authorization_for(&canonical, &signed, &date_time, &signing);
     headers.insert("authorization", HeaderValue::from_str(&authorization).unwrap());
     headers
 }

@@ -230,12 +230,18 @@ pub fn sign_outgoing(method: &str, raw_path: &str, headers: &mut HeaderMap, body
     let parts = SignedParts { method, raw_path, raw_query: "", headers, body };
     let payload_hash = hex::encode(Sha256::digest(body));
     let canonical = canonical_request(&parts, &signed_headers, &payload_hash).expect("every signed header is present");
+    let authorization = authorization_for(&canonical, &signed_headers, &date_time, keys);
+    headers.insert("authorization", HeaderValue::from_str(&authorization).expect("an ASCII authorization"));
+}
+
+/// The `Authorization` value of a request whose canonical form is `canonical_request`, signed
+/// at `date_time` (its `x-amz-date`) with `keys` over `signed_headers`.
+pub fn authorization_for(canonical_request: &str, signed_headers: &[String], date_time: &str, keys: &SigningCredentials<'_>) -> String {
     let date = &date_time[..8];
     let scope = format!("{date}/{}/{}/aws4_request", keys.region, keys.service);
-    let string_to_sign = format!("AWS4-HMAC-SHA256\n{date_time}\n{scope}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
+    let string_to_sign = format!("AWS4-HMAC-SHA256\n{date_time}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request.as_bytes())));
     let signature = signature(keys.secret_access_key, date, keys.region, keys.service, &string_to_sign);
-    let authorization = format!("AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={}, Signature={signature}", keys.access_key_id, signed_headers.join(";"));
-    headers.insert("authorization", HeaderValue::from_str(&authorization).expect("an ASCII authorization"));
+    format!("AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={}, Signature={signature}", keys.access_key_id, signed_headers.join(";"))
 }
 
 

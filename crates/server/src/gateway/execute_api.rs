@@ -7,7 +7,7 @@ use cognate_domain::ids::arn;
 
 use crate::auth::Principal;
 
-use super::check::Check;
+use super::check::{refuse_dot_segments, Check};
 use super::refusal::Refusal;
 
 /// An API, its stage and the rest of the path (percent-encoded, without its leading slash).
@@ -19,6 +19,7 @@ pub struct Route<'a> {
 }
 
 pub fn route(raw_path: &str) -> Result<Route<'_>, Refusal> {
+    refuse_dot_segments(raw_path)?;
     let mut parts = raw_path.trim_start_matches('/').splitn(3, '/');
     let api_id = parts.next().unwrap_or("");
     let stage = parts.next().unwrap_or("");

@@ -157,7 +157,6 @@ impl Gateway {
             self.authorize(&principal, &checks, peer, log).await?;
             (upstream, Outgoing::from_client(&parts.method, "/".into(), raw_query, &parts.headers, hash))
         } else {
-            s3::refuse_dot_segments(parts.uri.path())?;
             let route = execute_api::route(parts.uri.path())?;
             self.authorize(&principal, &[execute_api::check(&route, parts.method.as_str(), &claim.region, account)], peer, log).await?;
             let upstream = self.upstream(&format!("execute-api:{}", route.api_id))?;

@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use cognate_domain::ids::arn;
 
 use super::refusal::Refusal;
-use super::check::Check;
+use super::check::{refuse_dot_segments, Check};
 
 /// Query parameters that only shape a request, naming no operation of their own.
 const PLAIN: &[&str] = &[
@@ -84,16 +84,6 @@ pub fn parameters(raw_query: &str) -> Result<HashMap<String, String>, Refusal> {
         }
     }
     Ok(parameters)
-}
-
-/// Refuses a path with a `.` or `..` segment: an upstream (or the URL parser on the way to it)
-/// could resolve it to another bucket or key than the one authorised.
-pub fn refuse_dot_segments(raw_path: &str) -> Result<(), Refusal> {
-    let path = percent_encoding::percent_decode_str(raw_path).decode_utf8_lossy();
-    if path.split('/').any(|segment| segment == "." || segment == "..") {
-        return Err(Refusal::BadRequest("The path may not have '.' or '..' segments.".into()));
-    }
-    Ok(())
 }
 
 /// What an S3 request needs allowed. `DeleteObjects` (`POST ?delete`) answers an empty list: its

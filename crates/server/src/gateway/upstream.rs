@@ -101,15 +101,8 @@ impl Outgoing {
             let parts = SignedParts { method: self.method.as_str(), raw_path: &self.path, raw_query: &self.query, headers: &self.headers, body: b"" };
             let canonical_uri = if service == "s3" { self.path.clone() } else { sigv4::uri_encode(&self.path, true) };
             let canonical = sigv4::canonical_request_at(&parts, &canonical_uri, &signed, &self.payload_hash).map_err(|error| format!("{error:?}"))?;
-            let date = &date_time[..8];
-            let scope = format!("{date}/{region}/{service}/aws4_request");
-            let string_to_sign = format!("AWS4-HMAC-SHA256\n{date_time}\n{scope}\n{}", sigv4::sha256_hex(canonical.as_bytes()));
-            let signature = sigv4::signature(&keys.secret_access_key.0, date, region, service, &string_to_sign);
-            let authorization = format!(
-                "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={}, Signature={signature}",
-                keys.access_key_id,
-                signed.join(";")
-            );
+            let signing = sigv4::SigningCredentials { access_key_id: &keys.access_key_id, secret_access_key: &keys.secret_access_key.0, region, service };
+            let authorization = sigv4::authorization_for(&canonical, &signed, &date_time, &signing);
             self.headers.insert("authorization", HeaderValue::from_str(&authorization).map_err(|error| error.to_string())?);
         }
         let url = if self.query.is_empty() { format!("{origin}{}", self.path) } else { format!("{origin}{}?{}", self.path, self.query) };

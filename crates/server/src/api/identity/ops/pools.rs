@@ -94,21 +94,25 @@ pub async fn set_principal_tag_attribute_map(state: &AppState, body: &[u8]) -> R
     };
     let pool_id = pool_id(&request.identity_pool_id)?;
     let map = state.identity_pools.set_principal_tags(&pool_id, &request.identity_provider_name, map).await.map_err(error_from_domain)?;
-    to_body(&PrincipalTagMapResponse {
-        identity_pool_id: pool_id.to_string(),
-        identity_provider_name: request.identity_provider_name,
-        use_defaults: map.use_defaults,
-        principal_tags: map.tags,
-    })
+    principal_tag_answer(&pool_id, request.identity_provider_name, map)
 }
 
 pub async fn get_principal_tag_attribute_map(state: &AppState, body: &[u8]) -> Result<Value, ApiError> {
     let request: PrincipalTagMapInput = input(body)?;
     let pool_id = pool_id(&request.identity_pool_id)?;
     let map = state.identity_pools.principal_tags(&pool_id, &request.identity_provider_name).await.map_err(error_from_domain)?;
+    principal_tag_answer(&pool_id, request.identity_provider_name, map)
+}
+
+/// Get/SetPrincipalTagAttributeMap's answer.
+fn principal_tag_answer(
+    pool_id: &cognate_domain::ids::IdentityPoolId,
+    provider: String,
+    map: cognate_domain::identity_pool::PrincipalTagMap,
+) -> Result<Value, ApiError> {
     to_body(&PrincipalTagMapResponse {
         identity_pool_id: pool_id.to_string(),
-        identity_provider_name: request.identity_provider_name,
+        identity_provider_name: provider,
         use_defaults: map.use_defaults,
         principal_tags: map.tags,
     })
