@@ -69,7 +69,9 @@ class Recorder(BaseHTTPRequestHandler):
         for name, value in answer.getheaders():
             if name.lower() not in ("transfer-encoding", "connection", "content-length"):
                 self.send_header(name, value)
-        self.send_header("content-length", str(len(data)))
+        # A HEAD answer carries the length of the body a GET would have.
+        length = answer.getheader("content-length", "0") if self.command == "HEAD" else str(len(data))
+        self.send_header("content-length", length)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
@@ -174,6 +176,7 @@ def main():
     try:
         check("the banner names the gateway and its upstreams", "cognate gateway listening on" in banner and "execute-api:pets1" in banner)
         run(port, gateway_port, key_id, secret, log_lines)
+        amplify_storage_over_https(binary, work, recorder_url)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -184,6 +187,71 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print(f"gateway flows: {Results.passed} passed, {Results.failed} failed")
     return 1 if Results.failed else 0
+
+
+def certificate_authority(work):
+    """A certificate authority of the test's own and a server certificate it issued for
+    127.0.0.1 and localhost (made by the system's openssl): (CA file, certificate, key)."""
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=work, check=True, capture_output=True)
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+            "-subj", "/CN=cognate test authority", "-keyout", "ca.key", "-out", "ca.crt")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+            "-keyout", "server.key", "-out", "server.csr")
+    with open(os.path.join(work, "server.ext"), "w") as extensions:
+        extensions.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-extfile", "server.ext", "-out", "server.crt")
+    return [os.path.join(work, name) for name in ("ca.crt", "server.crt", "server.key")]
+
+
+def amplify_storage_over_https(binary, work, recorder_url):
+    """cognate with --tls-cert/--tls-key on both listeners, and aws-amplify v6 Storage (which
+    speaks only https to a custom S3 endpoint) signed in through its user pool and identity pool."""
+    tls_work = os.path.join(work, "tls")
+    os.makedirs(tls_work)
+    ca, cert, key = certificate_authority(tls_work)
+    port, gateway_port = free_port(), free_port()
+    server, banner, key_id, secret = start_server(binary, os.path.join(tls_work, "data"), port, extra_args=[
+        "--tls-cert", cert, "--tls-key", key, "--gateway-listen", f"127.0.0.1:{gateway_port}", "--gateway-upstream", f"s3={recorder_url}"])
+    threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+    try:
+        check("with a certificate both listeners serve https", f"cognate listening on https://127.0.0.1:{port}" in banner
+              and f"gateway listening on https://127.0.0.1:{gateway_port}" in banner)
+        endpoint = f"https://127.0.0.1:{port}"
+        admin = dict(endpoint_url=endpoint, region_name=REGION, aws_access_key_id=key_id, aws_secret_access_key=secret, config=CONFIG, verify=ca)
+        idp, identity, iam = boto3.client("cognito-idp", **admin), boto3.client("cognito-identity", **admin), boto3.client("iam", **admin)
+        bucket = "amplify.files"
+        boto3.client("s3", endpoint_url=f"https://127.0.0.1:{gateway_port}", region_name=REGION, config=S3_CONFIG, verify=ca,
+                     aws_access_key_id=key_id, aws_secret_access_key=secret).create_bucket(Bucket=bucket)
+        pool_id = idp.create_user_pool(PoolName="amplify-storage")["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web",
+                                                ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=pool_id, Username="stella", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool_id, Username="stella", Password="Storage-Pass-1", Permanent=True)
+        identity_pool = identity.create_identity_pool(IdentityPoolName="amplify_storage", AllowUnauthenticatedIdentities=False, CognitoIdentityProviders=[
+            {"ProviderName": f"cognito-idp.{REGION}.amazonaws.com/{pool_id}", "ClientId": client_id}])["IdentityPoolId"]
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                 "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool},
+                 "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]}
+        role = iam.create_role(RoleName="amplify-storage-user", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        sub = "${cognito-identity.amazonaws.com:sub}"
+        iam.put_role_policy(RoleName="amplify-storage-user", PolicyName="own-prefix", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+             "Resource": f"arn:aws:s3:::{bucket}/private/{sub}/*"},
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
+             "Condition": {"StringLike": {"s3:prefix": [f"private/{sub}/", f"private/{sub}/*"]}}}]}))
+        identity.set_identity_pool_roles(IdentityPoolId=identity_pool, Roles={"authenticated": role})
+        node_env = {**os.environ, "NODE_EXTRA_CA_CERTS": ca}
+        amplify = subprocess.run(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "storage_amplify.mjs"), endpoint,
+                                  f"127.0.0.1:{gateway_port}", pool_id, client_id, "stella", "Storage-Pass-1", identity_pool, bucket],
+                                 capture_output=True, text=True, timeout=300, env=node_env)
+        print(amplify.stdout + amplify.stderr[-2000:], end="")
+        check("aws-amplify v6 Storage (uploadData, multipart, downloadData, list, getProperties, getUrl, remove) works through the https gateway",
+              amplify.returncode == 0)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def client(service, gateway_port, creds, config=CONFIG):
@@ -234,6 +302,8 @@ def run(port, gateway_port, key_id, secret, log_lines):
     s3.put_object(Bucket=BUCKET, Key=f"private/{alice_id}/hello.txt", Body=b"hello from alice")
     got = s3.get_object(Bucket=BUCKET, Key=f"private/{alice_id}/hello.txt")["Body"].read()
     check("an identity writes and reads its own private prefix", got == b"hello from alice")
+    head = s3.head_object(Bucket=BUCKET, Key=f"private/{alice_id}/hello.txt")
+    check(f"HeadObject answers the object's length ({head['ContentLength']})", head["ContentLength"] == len(b"hello from alice"))
     code, status = error_code(lambda: s3.put_object(Bucket=BUCKET, Key=f"private/{bob_id}/x.txt", Body=b"intrusion"))
     check(f"another identity's prefix is refused with S3's AccessDenied ({code}, {status})", code == "AccessDenied" and status == 403)
     code, _ = error_code(lambda: s3.get_object(Bucket=BUCKET, Key=f"private/{alice_id}/hello.txt".replace(alice_id, bob_id)))

@@ -54,6 +54,27 @@ impl Default for ProviderEndpoints {
     }
 }
 
+impl ProviderEndpoints {
+    /// The defaults, each replaced by the URL given for it (without a trailing slash); a URL
+    /// that is neither https:// nor http:// on a loopback address is refused.
+    pub fn with_overrides(google: Option<String>, apple: Option<String>, facebook: Option<String>, amazon: Option<String>) -> Result<Self, String> {
+        let defaults = ProviderEndpoints::default();
+        let endpoint = |given: Option<String>, default: String, what: &str| {
+            let url = given.unwrap_or(default).trim_end_matches('/').to_string();
+            match acceptable_issuer(&url) {
+                true => Ok(url),
+                false => Err(format!("{what} must be an https:// URL (or http:// on a loopback address), got {url}")),
+            }
+        };
+        Ok(ProviderEndpoints {
+            google_issuer: endpoint(google, defaults.google_issuer, "the Google issuer")?,
+            apple_issuer: endpoint(apple, defaults.apple_issuer, "the Apple issuer")?,
+            facebook_graph_url: endpoint(facebook, defaults.facebook_graph_url, "the Facebook Graph URL")?,
+            amazon_api_url: endpoint(amazon, defaults.amazon_api_url, "the Amazon API URL")?,
+        })
+    }
+}
+
 struct CachedJwks {
     fetched: Instant,
     keys: Arc<Vec<PublicJwk>>,

@@ -14,7 +14,7 @@ use axum::routing::{any, get, post, put};
 use axum::{Extension, Router};
 
 use cognate_domain::clock::{Clock, SystemClock};
-use cognate_domain::crypto::{random_string, MasterKey};
+use cognate_domain::crypto::MasterKey;
 use cognate_domain::store::Store;
 use cognate_domain::federation::ExternalVerifier;
 use cognate_domain::iam::IamService;
@@ -24,7 +24,9 @@ use cognate_domain::user_pool::UserPoolService;
 use cognate_store::SqlStore;
 
 use crate::aws::json::ApiError;
-use crate::config::{Config, Secret};
+use crate::config::Config;
+use crate::data_dir::{load_or_create_master_key, load_or_generate_root_credentials, make_private_database, sqlite_path};
+pub use crate::data_dir::prepare_data_dir;
 use crate::dispatch::AwsApis;
 use crate::state::{AppState, OperationName, RequestId, RootCredentials};
 
@@ -32,8 +34,23 @@ use crate::state::{AppState, OperationName, RequestId, RootCredentials};
 pub struct App {
     pub router: Router,
     pub state: AppState,
-    /// Set when this start generated the root credentials; the caller prints them once.
-    pub generated_root_credentials: bool,
+    /// Where root credentials this start generated go, once the caller is sure to start
+    /// ([`App::keep_generated_root_credentials`]); None when they were configured or read.
+    pub generated_root_credentials: Option<std::path::PathBuf>,
+}
+
+impl App {
+    /// Writes root credentials this start generated into the data directory, once the server is
+    /// sure to run (its listeners bound); the path when it did, for the caller to show them.
+    pub fn keep_generated_root_credentials(&self) -> Result<Option<&Path>, String> {
+        match &self.generated_root_credentials {
+            Some(path) => {
+                crate::data_dir::write_root_credentials(path, &self.state.root)?;
+                Ok(Some(path))
+            }
+            None => Ok(None),
+        }
+    }
 }
 
 pub(crate) const MASTER_KEY_CHECK: &str = "master-key-check";
@@ -47,9 +64,9 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     let store: Arc<dyn Store> = Arc::new(store);
     let (root, generated_root_credentials) = match &config.root_credentials {
         Some((access_key_id, secret)) => {
-            (RootCredentials { access_key_id: access_key_id.clone(), secret_access_key: secret.clone() }, false)
+            (RootCredentials { access_key_id: access_key_id.clone(), secret_access_key: secret.clone() }, None)
         }
-        None => load_or_create_root_credentials(&config.data_dir.join("root-credentials"))?,
+        None => load_or_generate_root_credentials(&config.data_dir.join("root-credentials"))?,
     };
     let mut user_pools = UserPoolService::new(
         store.clone(),
@@ -105,7 +122,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     };
     push.attach(sync.clone());
     if cognate_store::Dialect::of_url(&config.database_url) == Some(cognate_store::Dialect::Postgres) {
-        tokio::spawn(crate::push::listen_to_other_nodes(push.clone(), config.database_url.clone()));
+        tokio::spawn(crate::push::listen_to_other_nodes(push.clone(), config.database_url.0.clone()));
     }
     let rate_limits = Arc::new(crate::rate::RateLimits::new(config.rate_limit_per_address, config.rate_limit_per_client));
     let state = AppState {
@@ -150,7 +167,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/{pool_id}/logout", get(crate::web::hosted::logout))
         .route("/{pool_id}/error", get(crate::web::hosted::error))
         .route("/{pool_id}/_ui/{client_id}/logo", get(crate::web::hosted::logo))
-        .route("/", post(crate::dispatch::aws_post).get(crate::dispatch::aws_get))
+        .route("/", post(crate::dispatch::aws_post).get(crate::web::landing::root))
         .route("/identitypools", any(crate::api::sync::handle))
         .route("/identitypools/{*rest}", any(crate::api::sync::handle))
         .route("/sync/push", get(crate::push::websocket))
@@ -206,106 +223,6 @@ async fn check_master_key(store: &dyn Store, master_key: &MasterKey) -> Result<(
         _ => Err("the master key does not match the one this database was created with; \
                   every node of a cluster needs the same COGNATE_MASTER_KEY"
             .into()),
-    }
-}
-
-/// Creates the data directory (master key, root credentials, the SQLite database) readable by
-/// this user alone, and narrows an existing one to that.
-pub fn prepare_data_dir(path: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(path).map_err(|error| format!("creating the data directory {}: {error}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
-            .map_err(|error| format!("making the data directory {} private: {error}", path.display()))?;
-    }
-    Ok(())
-}
-
-/// The file an `sqlite://` URL names, if it is a file.
-fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or("");
-    (!path.is_empty() && !path.contains(":memory:")).then(|| path.to_string())
-}
-
-/// Creates the SQLite database file readable by this user alone before SQLite opens it (its
-/// `-wal` and `-shm` files then get the same mode), and narrows existing ones to that.
-fn make_private_database(path: &Path) -> Result<(), String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|error| format!("creating {}: {error}", parent.display()))?;
-        }
-        if !path.exists() {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .mode(0o600)
-                .open(path)
-                .map_err(|error| format!("creating {}: {error}", path.display()))?;
-        }
-        for suffix in ["", "-wal", "-shm"] {
-            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
-            if file.exists() {
-                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|error| format!("making {} private: {error}", file.display()))?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn write_private_file(path: &Path, contents: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|error| format!("creating {}: {error}", path.display()))?;
-    file.write_all(contents.as_bytes()).map_err(|error| format!("writing {}: {error}", path.display()))
-}
-
-fn load_or_create_master_key(path: &Path) -> Result<MasterKey, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => MasterKey::parse(&text).map_err(|error| format!("{}: {error}", path.display())),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            let key = MasterKey::generate();
-            write_private_file(path, &format!("{}\n", key.to_text()))?;
-            Ok(key)
-        }
-        Err(error) => Err(format!("reading {}: {error}", path.display())),
-    }
-}
-
-/// Reads `access_key_id=…` / `secret_access_key=…` lines, or creates them; true when created.
-fn load_or_create_root_credentials(path: &Path) -> Result<(RootCredentials, bool), String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let value = |name: &str| {
-                text.lines()
-                    .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
-                    .map(|value| value.trim().to_string())
-                    .ok_or_else(|| format!("{} has no {name}", path.display()))
-            };
-            Ok((
-                RootCredentials { access_key_id: value("access_key_id")?, secret_access_key: Secret(value("secret_access_key")?) },
-                false,
-            ))
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            let access_key_id = format!("AKIA{}", random_string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
-            let secret_access_key =
-                random_string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
-            write_private_file(path, &format!("access_key_id={access_key_id}\nsecret_access_key={secret_access_key}\n"))?;
-            Ok((RootCredentials { access_key_id, secret_access_key: Secret(secret_access_key) }, true))
-        }
-        Err(error) => Err(format!("reading {}: {error}", path.display())),
     }
 }
 

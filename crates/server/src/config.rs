@@ -2,7 +2,7 @@
 //! optional TOML file, then defaults. Secrets may also come from a file (`*_FILE`) and never
 //! appear in `Debug` output.
 
-pub use crate::secret::Secret;
+pub use crate::secret::{DatabaseUrl, Secret};
 pub use crate::serve::ConnectionLimits;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -135,6 +135,12 @@ pub struct ConfigArgs {
     /// AdminSetUserPassword, AdminResetUserPassword) [default: false, as Cognito].
     #[arg(long, env = "COGNATE_REVOKE_TOKENS_ON_PASSWORD_RESET")]
     pub revoke_tokens_on_password_reset: Option<bool>,
+    /// A reverse proxy (an address or ADDRESS/PREFIX, repeatable) whose X-Forwarded-For,
+    /// -Host and -Proto headers are believed [default: none].
+    #[arg(long = "trusted-proxy", env = "COGNATE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxy: Vec<String>,
+    #[command(flatten)]
+    pub tls: crate::tls::TlsArgs,
     #[command(flatten)]
     pub gateway: crate::gateway::config::GatewayArgs,
 }
@@ -180,6 +186,8 @@ struct FileConfig {
     rate_limit_per_address: Option<u32>,
     rate_limit_per_client: Option<u32>,
     revoke_tokens_on_password_reset: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
+    tls: Option<crate::tls::TlsFile>,
     gateway: Option<crate::gateway::config::GatewayFile>,
 }
 
@@ -188,7 +196,8 @@ struct FileConfig {
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
-    pub database_url: String,
+    /// Its password, if any, is redacted in `Debug` output.
+    pub database_url: DatabaseUrl,
     /// Without a trailing slash.
     pub public_url: String,
     pub region: String,
@@ -224,6 +233,9 @@ pub struct Config {
     pub revoke_tokens_on_password_reset: bool,
     /// The SigV4 gateway's listener and upstreams, when it runs.
     pub gateway: Option<crate::gateway::config::GatewayConfig>,
+    /// The certificate both listeners serve HTTPS with; None: plain HTTP.
+    pub tls: Option<crate::tls::TlsConfig>,
+    pub trusted_proxies: std::sync::Arc<crate::proxies::TrustedProxies>,
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
@@ -251,12 +263,18 @@ impl Config {
         if cognate_store::Dialect::of_url(&database_url).is_none() {
             return Err(format!("database URL must start with sqlite:// or postgres://, got {database_url}"));
         }
-        let public_url = args
-            .public_url
-            .or(file.public_url)
-            .unwrap_or_else(|| format!("http://{listen}"))
-            .trim_end_matches('/')
-            .to_string();
+        let tls = crate::tls::TlsConfig::resolve(args.tls, file.tls)?;
+        let public_url = match args.public_url.or(file.public_url) {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None if listen.ip().is_unspecified() => {
+                return Err(format!(
+                    "listening on {listen} needs --public-url (COGNATE_PUBLIC_URL): tokens would name {} as their issuer, \
+                     an address no client can reach; set it to the URL clients use, such as https://auth.example.com",
+                    listen.ip()
+                ))
+            }
+            None => format!("{}://{listen}", if tls.is_some() { "https" } else { "http" }),
+        };
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(format!("public URL must start with http:// or https://, got {public_url}"));
         }
@@ -305,21 +323,12 @@ impl Config {
         if let Some(url) = &smtp_url {
             crate::smtp::SmtpChannel::new(&url.0, &mail_from, smtp_ca_pem.as_deref())?;
         }
-        let defaults = cognate_domain::federation::ProviderEndpoints::default();
-        let endpoint = |flag: Option<String>, file: Option<String>, default: String, what: &str| -> Result<String, String> {
-            let url = flag.or(file).unwrap_or(default).trim_end_matches('/').to_string();
-            if cognate_domain::federation::acceptable_issuer(&url) {
-                Ok(url)
-            } else {
-                Err(format!("{what} must be an https:// URL (or http:// on a loopback address), got {url}"))
-            }
-        };
-        let providers = cognate_domain::federation::ProviderEndpoints {
-            google_issuer: endpoint(args.google_issuer, file.google_issuer, defaults.google_issuer, "the Google issuer")?,
-            apple_issuer: endpoint(args.apple_issuer, file.apple_issuer, defaults.apple_issuer, "the Apple issuer")?,
-            facebook_graph_url: endpoint(args.facebook_graph_url, file.facebook_graph_url, defaults.facebook_graph_url, "the Facebook Graph URL")?,
-            amazon_api_url: endpoint(args.amazon_api_url, file.amazon_api_url, defaults.amazon_api_url, "the Amazon API URL")?,
-        };
+        let providers = cognate_domain::federation::ProviderEndpoints::with_overrides(
+            args.google_issuer.or(file.google_issuer),
+            args.apple_issuer.or(file.apple_issuer),
+            args.facebook_graph_url.or(file.facebook_graph_url),
+            args.amazon_api_url.or(file.amazon_api_url),
+        )?;
         let push_gateway_url = args.push_gateway_url.or(file.push_gateway_url);
         let stream_sink_url = args.stream_sink_url.or(file.stream_sink_url);
         let sms_webhook_url = args.sms_webhook_url.or(file.sms_webhook_url);
@@ -342,25 +351,19 @@ impl Config {
                 }
             }
         }
-        let limit_defaults = ConnectionLimits::default();
-        let seconds = |flag: Option<u64>, file: Option<u64>, default: std::time::Duration, what: &str| -> Result<std::time::Duration, String> {
-            match flag.or(file) {
-                None => Ok(default),
-                Some(0) => Err(format!("{what} must be at least 1 second")),
-                Some(value) => Ok(std::time::Duration::from_secs(value)),
-            }
-        };
-        let connections = ConnectionLimits {
-            max_connections: match args.max_connections.or(file.max_connections) {
-                Some(0) => return Err("max_connections must be at least 1".into()),
-                Some(value) => value,
-                None => limit_defaults.max_connections,
-            },
-            header_timeout: seconds(args.header_timeout_seconds, file.header_timeout_seconds, limit_defaults.header_timeout, "header_timeout_seconds")?,
-            request_timeout: seconds(args.request_timeout_seconds, file.request_timeout_seconds, limit_defaults.request_timeout, "request_timeout_seconds")?,
-            drain: seconds(args.drain_seconds, file.drain_seconds, limit_defaults.drain, "drain_seconds")?,
+        let connections = ConnectionLimits::resolve(
+            args.max_connections.or(file.max_connections),
+            args.header_timeout_seconds.or(file.header_timeout_seconds),
+            args.request_timeout_seconds.or(file.request_timeout_seconds),
+            args.drain_seconds.or(file.drain_seconds),
+        )?;
+        let trusted_proxies = match (args.trusted_proxy.is_empty(), file.trusted_proxies) {
+            (true, Some(entries)) => entries,
+            _ => args.trusted_proxy,
         };
         Ok(Config {
+            trusted_proxies: std::sync::Arc::new(crate::proxies::TrustedProxies::parse(&trusted_proxies)?),
+            tls,
             gateway: crate::gateway::config::GatewayConfig::resolve(args.gateway, file.gateway)?,
             connections,
             rate_limit_per_address: args.rate_limit_per_address.or(file.rate_limit_per_address).unwrap_or(50),
@@ -375,7 +378,7 @@ impl Config {
             providers,
             listen,
             data_dir,
-            database_url,
+            database_url: DatabaseUrl(database_url),
             public_url,
             region,
             account_id,

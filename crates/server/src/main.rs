@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use cognate_server::app::build_app;
 use cognate_server::config::{Config, ConfigArgs};
+use cognate_server::serve::Front;
 
 #[derive(Parser)]
 #[command(name = "cognate", version, about = "A self-hosted identity broker that speaks Amazon Cognito's protocols.")]
@@ -78,7 +79,7 @@ async fn main() -> ExitCode {
     init_logging();
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::CheckConfig(args) => Config::resolve(args).map(|config| println!("{config:#?}")),
+        Command::CheckConfig(args) => check_config(args).await,
         Command::Migrate(args) => migrate(args).await,
         Command::Export(args) => export(args).await,
         Command::Import(args) => import(args).await,
@@ -132,13 +133,30 @@ async fn import(args: ImportArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Shows root credentials this start generated, once.
-fn print_generated_root_credentials(app: &cognate_server::app::App, config: &Config) {
-    if app.generated_root_credentials {
+/// Writes root credentials this start generated and shows them, once.
+fn keep_generated_root_credentials(app: &cognate_server::app::App) -> Result<(), String> {
+    if let Some(path) = app.keep_generated_root_credentials()? {
         let root = &app.state.root;
-        println!("Generated root credentials (stored in {}; shown only now):", config.data_dir.join("root-credentials").display());
+        println!("Generated root credentials (stored in {}; shown only now):", path.display());
         println!("  export AWS_ACCESS_KEY_ID={}", root.access_key_id);
         println!("  export AWS_SECRET_ACCESS_KEY={}", root.secret_access_key.0);
+    }
+    Ok(())
+}
+
+/// Prints the resolved settings (secrets redacted), then checks that the database answers:
+/// a PostgreSQL server is connected to, an SQLite file opened if it exists (nothing is
+/// created or migrated).
+async fn check_config(args: ConfigArgs) -> Result<(), String> {
+    let config = Config::resolve(args)?;
+    println!("{config:#?}");
+    let database = config.database_url.redacted();
+    match cognate_store::probe(&config.database_url).await {
+        Ok(answer) => {
+            println!("database {database}: {answer}");
+            Ok(())
+        }
+        Err(error) => Err(format!("database {database}: {error}")),
     }
 }
 
@@ -146,7 +164,7 @@ async fn from_cognito(config: ConfigArgs, pool_id: &str) -> Result<(), String> {
     let source = cognate_server::from_cognito::source_from_environment(pool_id)?;
     let config = Config::resolve(config)?;
     let app = build_app(config).await?;
-    print_generated_root_credentials(&app, &app.state.config);
+    keep_generated_root_credentials(&app)?;
     let copied = cognate_server::from_cognito::copy_pool(&app.state, &source, pool_id).await?;
     println!(
         "copied {pool_id} from {}: clients {}, groups {}, users {}, memberships {}, resource servers {}, identity providers {}",
@@ -172,35 +190,44 @@ fn report(done: &str, counts: &cognate_server::transfer::Counts) {
 async fn serve(args: ConfigArgs) -> Result<(), String> {
     let started = Instant::now();
     let config = Config::resolve(args)?;
-    let listen = config.listen;
+    // Bind first: a busy port stops the start before anything is generated or written.
+    let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|error| format!("listening on {}: {error}", config.listen))?;
+    let gateway_listener = match &config.gateway {
+        Some(gateway) => Some(tokio::net::TcpListener::bind(gateway.listen).await.map_err(|error| format!("listening on {}: {error}", gateway.listen))?),
+        None => None,
+    };
+    let certificates = config.tls.as_ref().map(cognate_server::tls::Certificates::load).transpose()?;
     let app = build_app(config).await?;
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|error| format!("listening on {listen}: {error}"))?;
     let local = listener.local_addr().map_err(|error| error.to_string())?;
     let config = &app.state.config;
     if config.insecure_accept_any_signature {
         tracing::warn!("INSECURE: every well-formed SigV4 signature is accepted without checking it; never use this outside local development");
         eprintln!("WARNING: --insecure-accept-any-signature is on: signatures are NOT checked. Local development only.");
     }
-    print_generated_root_credentials(&app, config);
-    if let Some(gateway) = &config.gateway {
-        let listener = tokio::net::TcpListener::bind(gateway.listen).await.map_err(|error| format!("listening on {}: {error}", gateway.listen))?;
+    keep_generated_root_credentials(&app)?;
+    if let Some(certificates) = &certificates {
+        certificates.reload_on_hangup();
+    }
+    let front = Front { limits: config.connections.clone(), tls: certificates, proxies: config.trusted_proxies.clone() };
+    let scheme = if front.tls.is_some() { "https" } else { "http" };
+    if let (Some(gateway), Some(listener)) = (&config.gateway, gateway_listener) {
         let address = listener.local_addr().map_err(|error| error.to_string())?;
         let services: Vec<&str> = gateway.upstreams.keys().map(String::as_str).collect();
-        println!("cognate gateway listening on http://{address} (upstreams: {})", services.join(", "));
+        println!("cognate gateway listening on {scheme}://{address} (upstreams: {})", services.join(", "));
         let router = cognate_server::gateway::Gateway::new(app.state.clone(), gateway.clone())?.router();
-        tokio::spawn(cognate_server::serve::run(listener, router, config.connections.clone(), shutdown_signal(), || {}));
+        tokio::spawn(cognate_server::serve::run(listener, router, front.clone(), shutdown_signal(), || {}));
     }
     println!(
-        "cognate listening on http://{local} (public URL {}, region {}); data in {}, database {}; ready in {} ms",
+        "cognate listening on {scheme}://{local} (public URL {}, region {}); data in {}, database {}; ready in {} ms",
         config.public_url,
         config.region,
         config.data_dir.display(),
-        redact_url(&config.database_url),
+        config.database_url.redacted(),
         started.elapsed().as_millis()
     );
     tokio::spawn(purge_expired(app.state.clone()));
     let push = app.state.push.clone();
-    cognate_server::serve::run(listener, app.router, config.connections.clone(), shutdown_signal(), move || push.close_all()).await;
+    cognate_server::serve::run(listener, app.router, front, shutdown_signal(), move || push.close_all()).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -222,20 +249,6 @@ async fn purge_expired(state: cognate_server::state::AppState) {
             Ok(removed) => tracing::info!(removed, "purged expired refresh tokens, challenge sessions and old outbox messages"),
             Err(error) => tracing::warn!(%error, "purging refresh tokens, sessions and the outbox"),
         }
-    }
-}
-
-/// Hides a password in a database URL.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
     }
 }
 

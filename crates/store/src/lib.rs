@@ -12,6 +12,7 @@ mod groups;
 mod migrations;
 mod outbox;
 mod pools;
+mod probe;
 mod records;
 mod sync;
 mod tokens;
@@ -42,6 +43,7 @@ use cognate_domain::tokens::SigningKeyRecord;
 use cognate_domain::user_pool::{AppClient, AuthSessionRecord, Group, OutboxMessage, RefreshTokenRecord, User, UserPool};
 
 pub use migrations::MIGRATIONS;
+pub use probe::probe;
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

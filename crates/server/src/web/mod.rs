@@ -2,6 +2,7 @@
 //! the well-known documents (OpenID discovery, JWKS) under each pool's issuer.
 
 pub mod hosted;
+pub mod landing;
 pub mod oauth;
 pub mod rate_limit;
 pub mod wellknown;

@@ -51,7 +51,7 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
     Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.to_path_buf(),
-        database_url: database_url.to_string(),
+        database_url: cognate_server::config::DatabaseUrl(database_url.to_string()),
         public_url: PLACEHOLDER_PUBLIC_URL.into(),
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
@@ -74,6 +74,8 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         rate_limit_per_client: 500,
         revoke_tokens_on_password_reset: false,
         gateway: None,
+        tls: None,
+        trusted_proxies: Default::default(),
     }
 }
 
@@ -100,15 +102,16 @@ impl TestServer {
         if config.public_url == PLACEHOLDER_PUBLIC_URL {
             config.public_url = base_url.clone();
         }
-        let limits = config.connections.clone();
+        let front = cognate_server::serve::Front { limits: config.connections.clone(), tls: None, proxies: config.trusted_proxies.clone() };
         let app = build_app_with_clock(config, clock).await.expect("the server starts");
+        app.keep_generated_root_credentials().expect("generated root credentials are written");
         let (shutdown, shutdown_received) = tokio::sync::oneshot::channel::<()>();
         let push = app.state.push.clone();
         let task = tokio::spawn(async move {
             let stop = async {
                 let _ = shutdown_received.await;
             };
-            cognate_server::serve::run(listener, app.router, limits, stop, move || push.close_all()).await;
+            cognate_server::serve::run(listener, app.router, front, stop, move || push.close_all()).await;
         });
         let idp = idp_client(&base_url, ACCESS_KEY_ID, SECRET_ACCESS_KEY);
         TestServer { base_url, idp, _data_dir: data_dir, shutdown: Some(shutdown), task: Some(task) }

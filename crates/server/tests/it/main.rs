@@ -18,6 +18,7 @@ mod import;
 mod limits;
 mod mfa;
 mod oauth;
+mod operator;
 mod outage;
 mod passkeys;
 mod pools;

@@ -43,11 +43,20 @@ pub struct HostedBase {
 pub async fn route_domains(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     if DOMAIN_PATHS.contains(&path.as_str()) {
-        if let Some(host) = request.headers().get("host").and_then(|value| value.to_str().ok()).map(str::to_string) {
+        // The host and scheme the client asked for (as a trusted proxy forwards them), else the
+        // request's own Host and the public URL's scheme.
+        let origin = request.extensions().get::<crate::proxies::ClientOrigin>().cloned();
+        let host = origin.as_ref().and_then(|origin| origin.host.clone());
+        let host = host.or_else(|| request.headers().get("host").and_then(|value| value.to_str().ok()).map(str::to_string));
+        if let Some(host) = host {
             if let Some(pool_id) = domain_pool(&state, &host).await {
                 let query = request.uri().query().map(|query| format!("?{query}")).unwrap_or_default();
                 if let Ok(uri) = format!("/{pool_id}{path}{query}").parse::<Uri>() {
-                    let scheme = if state.config.public_url.starts_with("https://") { "https" } else { "http" };
+                    let scheme = match &origin {
+                        Some(origin) if origin.scheme == "https" || !state.config.trusted_proxies.is_empty() => origin.scheme,
+                        _ if state.config.public_url.starts_with("https://") => "https",
+                        _ => "http",
+                    };
                     request.extensions_mut().insert(HostedBase { prefix: String::new(), origin: format!("{scheme}://{host}") });
                     *request.uri_mut() = uri;
                 }
