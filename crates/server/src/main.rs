@@ -1,5 +1,5 @@
 #![forbid(unsafe_code)]
-//! The `cognate` binary: `serve`, `check-config`, `migrate`, `export` and `import`.
+//! The `cognate` binary: `serve`, `check-config`, `migrate`, `health`, `export` and `import`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -25,6 +25,9 @@ enum Command {
     CheckConfig(ConfigArgs),
     /// Apply pending database migrations and exit.
     Migrate(ConfigArgs),
+    /// Ask the server configured here (its listen address, over loopback) for `/health`: exit
+    /// status 0 when it answers 200 within 5 seconds (a container's health check).
+    Health(ConfigArgs),
     /// Write the whole database (the configured one) to a file: every pool, client, group, user,
     /// signing key, identity pool, identity, role, policy and sync dataset.
     Export(TransferArgs),
@@ -81,6 +84,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::CheckConfig(args) => check_config(args).await,
         Command::Migrate(args) => migrate(args).await,
+        Command::Health(args) => health(args).await,
         Command::Export(args) => export(args).await,
         Command::Import(args) => import(args).await,
     };
@@ -90,6 +94,30 @@ async fn main() -> ExitCode {
             eprintln!("cognate: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn health(args: ConfigArgs) -> Result<(), String> {
+    let config = Config::resolve(args)?;
+    let mut address = config.listen;
+    if address.ip().is_unspecified() {
+        address.set_ip(match address {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    // Its own certificate names the public host, not the loopback address asked here.
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .danger_accept_invalid_certs(true)
+        .build()
+        .map_err(|error| error.to_string())?;
+    let url = format!("{scheme}://{address}/health");
+    let response = client.get(&url).send().await.map_err(|error| format!("{url}: {error}"))?;
+    match response.status().as_u16() {
+        200 => Ok(()),
+        status => Err(format!("{url} answered {status}")),
     }
 }
 
