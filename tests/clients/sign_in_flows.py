@@ -139,11 +139,65 @@ def passkeys(idp):
     check(f"a pool that requires user verification refuses a credential without it ({code})", code == "InvalidParameterException")
 
 
+METRICS_TOKEN = "metrics-token-for-the-scraper"
+
+
+def metrics(endpoint, key_id, secret):
+    """GET /metrics after the sign-ins above, read by prometheus_client's own parser."""
+    import urllib.error
+    import urllib.request
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def scrape(authorization):
+        request = urllib.request.Request(f"{endpoint}/metrics", headers={"authorization": authorization} if authorization else {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, answer.headers.get("content-type"), answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, None, error.read().decode()
+
+    refused_call = urllib.request.Request(endpoint + "/", method="POST", data=json.dumps({"ClientId": "nosuchclient1234567890abcd", "AuthFlow": "USER_PASSWORD_AUTH",
+                                          "AuthParameters": {"USERNAME": "x", "PASSWORD": "y"}}).encode(),
+                                          headers={"content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSCognitoIdentityProviderService.InitiateAuth"})
+    try:
+        urllib.request.urlopen(refused_call, timeout=10)
+    except urllib.error.HTTPError:
+        pass
+    status, _, _ = scrape(None)
+    check(f"/metrics without credentials is refused ({status})", status == 401)
+    status, _, _ = scrape("Bearer not-the-token")
+    check(f"and with a wrong token ({status})", status == 401)
+    basic = base64.b64encode(f"{key_id}:{secret}".encode()).decode()
+    status, _, _ = scrape(f"Basic {basic}")
+    check(f"the root credentials may read it ({status})", status == 200)
+    status, content_type, text = scrape(f"Bearer {METRICS_TOKEN}")
+    check(f"so may the metrics token, in the text format ({status}, {content_type})", status == 200 and content_type.startswith("text/plain; version=0.0.4"))
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    requests = families.get("cognate_requests")
+    samples = [sample for sample in requests.samples if sample.name == "cognate_requests_total"] if requests else []
+    initiate = sum(sample.value for sample in samples if sample.labels["operation"] == "InitiateAuth")
+    refused = sum(sample.value for sample in samples if sample.labels["operation"] == "InitiateAuth" and sample.labels["error"] == "ResourceNotFoundException")
+    check(f"requests are counted by API, operation, status and error ({int(initiate)} InitiateAuth, {int(refused)} refused)",
+          initiate > 0 and refused > 0 and all(sample.labels["api"] == "cognito-idp" for sample in samples if sample.labels["operation"] == "InitiateAuth"))
+    latency = families.get("cognate_request_duration_seconds")
+    buckets = [sample for sample in latency.samples if sample.name.endswith("_bucket") and sample.labels["operation"] == "InitiateAuth"] if latency else []
+    counts = [sample for sample in latency.samples if sample.name.endswith("_count") and sample.labels["operation"] == "InitiateAuth"] if latency else []
+    check("with a latency histogram whose +Inf bucket is the count",
+          latency is not None and latency.type == "histogram" and counts and any(b.labels["le"] == "+Inf" and b.value == counts[0].value for b in buckets))
+    sign_ins = families.get("cognate_sign_in_attempts")
+    outcomes = {(sample.labels["operation"], sample.labels["outcome"]) for sample in sign_ins.samples} if sign_ins else set()
+    check(f"sign-in attempts by operation and outcome ({sorted(outcomes)[:4]})",
+          ("InitiateAuth", "answered") in outcomes and ("InitiateAuth", "ResourceNotFoundException") in outcomes)
+    check("the push connections and the database pool are gauges",
+          families.get("cognate_push_connections") is not None and families["cognate_push_connections"].type == "gauge"
+          and families.get("cognate_database_connections") is not None)
+
+
 def main():
     binary = build_binary()
     work = tempfile.mkdtemp(prefix="cognate-sign-in-")
     port = free_port()
-    server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port)
+    server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port, extra_args=["--metrics-token", METRICS_TOKEN])
     endpoint = f"http://127.0.0.1:{port}"
     try:
         idp = boto3.client("cognito-idp", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key_id,
@@ -298,6 +352,7 @@ def main():
               node("passwordless_amplify.mjs", endpoint, choice_pool, choice_client, "wes", "vic", PASSWORD, key_id, secret))
 
         passkeys(idp)
+        metrics(endpoint, key_id, secret)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

@@ -138,9 +138,11 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         outbound,
         root,
         rate_limits,
+        metrics: Arc::default(),
     };
     let router = Router::new()
         .route("/health", get(health))
+        .route("/metrics", get(crate::metrics::scrape))
         .route("/_cognate/outbox", get(crate::outbox::list))
         .route("/_cognate/signing-keys/rotate", post(crate::keys::rotate))
         .route("/_cognate/user-import/{pool_id}/{job_id}", put(crate::import_upload::upload))
@@ -174,7 +176,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), crate::web::rate_limit::limit_forms))
         .layer(middleware::from_fn_with_state(state.clone(), request_deadline))
-        .layer(middleware::from_fn(cors_and_log))
+        .layer(middleware::from_fn_with_state(state.clone(), cors_and_log))
         .layer(Extension(aws_apis()))
         .with_state(state.clone());
     // Requests on a pool's domain are routed to the pool's paths before the routing above.
@@ -270,7 +272,7 @@ async fn request_deadline(State(state): State<AppState>, request: Request, next:
 
 /// Gives each request an id, answers CORS preflights, adds CORS headers, and logs one line per
 /// request with its operation, status and latency.
-async fn cors_and_log(mut request: Request, next: Next) -> Response {
+async fn cors_and_log(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     request.extensions_mut().insert(RequestId(request_id.clone()));
@@ -295,6 +297,9 @@ async fn cors_and_log(mut request: Request, next: Next) -> Response {
     };
     add_cors_headers(response.headers_mut(), origin);
     let operation = response.extensions().get::<OperationName>().map(|name| name.0).unwrap_or("-");
+    let service = response.extensions().get::<crate::state::ServiceName>().map(|name| name.0).unwrap_or("web");
+    let error = response.headers().get("x-amzn-errortype").and_then(|value| value.to_str().ok()).map(|value| value.split(':').next().unwrap_or(value));
+    state.metrics.observe(&crate::counters::Observed { method: method.as_str(), api: service, operation, status: response.status().as_u16(), error, latency: started.elapsed() });
     tracing::info!(
         request_id = %request_id,
         method = %method,

@@ -5,7 +5,7 @@
 pub use crate::secret::{DatabaseUrl, Secret};
 pub use crate::serve::ConnectionLimits;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use serde::Deserialize;
@@ -139,6 +139,9 @@ pub struct ConfigArgs {
     /// -Host and -Proto headers are believed [default: none].
     #[arg(long = "trusted-proxy", env = "COGNATE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxy: Vec<String>,
+    /// Bearer token that may read `GET /metrics` (the root credentials always may).
+    #[arg(long, env = "COGNATE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     #[command(flatten)]
     pub tls: crate::tls::TlsArgs,
     #[command(flatten)]
@@ -187,6 +190,7 @@ struct FileConfig {
     rate_limit_per_client: Option<u32>,
     revoke_tokens_on_password_reset: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
+    metrics_token: Option<String>,
     tls: Option<crate::tls::TlsFile>,
     gateway: Option<crate::gateway::config::GatewayFile>,
 }
@@ -236,12 +240,18 @@ pub struct Config {
     /// The certificate both listeners serve HTTPS with; None: plain HTTP.
     pub tls: Option<crate::tls::TlsConfig>,
     pub trusted_proxies: std::sync::Arc<crate::proxies::TrustedProxies>,
+    pub metrics_token: Option<Secret>,
 }
 
-fn read_secret_file(path: &Path, what: &str) -> Result<Secret, String> {
-    std::fs::read_to_string(path)
-        .map(|text| Secret(text.trim().to_string()))
-        .map_err(|error| format!("reading {what} from {}: {error}", path.display()))
+/// A secret given directly, else read from the file named for it, else none.
+fn secret_from(value: Option<String>, file: Option<PathBuf>, what: &str) -> Result<Option<Secret>, String> {
+    match (value, file) {
+        (Some(value), _) => Ok(Some(Secret(value))),
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .map(|text| Some(Secret(text.trim().to_string())))
+            .map_err(|error| format!("reading {what} from {}: {error}", path.display())),
+        (None, None) => Ok(None),
+    }
 }
 
 impl Config {
@@ -289,32 +299,21 @@ impl Config {
         if account_id.len() != 12 || !account_id.bytes().all(|byte| byte.is_ascii_digit()) {
             return Err(format!("account id must be 12 digits, got {account_id}"));
         }
-        let master_key = match (args.master_key.or(file.master_key), args.master_key_file.or(file.master_key_file)) {
-            (Some(key), _) => Some(Secret(key)),
-            (None, Some(path)) => Some(read_secret_file(&path, "the master key")?),
-            (None, None) => None,
-        };
+        let master_key = secret_from(args.master_key.or(file.master_key), args.master_key_file.or(file.master_key_file), "the master key")?;
         if let Some(key) = &master_key {
             cognate_domain::crypto::MasterKey::parse(&key.0)?;
         }
-        let root_secret = match (
+        let root_secret = secret_from(
             args.root_secret_access_key.or(file.root_secret_access_key),
             args.root_secret_access_key_file.or(file.root_secret_access_key_file),
-        ) {
-            (Some(secret), _) => Some(Secret(secret)),
-            (None, Some(path)) => Some(read_secret_file(&path, "the root secret access key")?),
-            (None, None) => None,
-        };
+            "the root secret access key",
+        )?;
         let root_credentials = match (args.root_access_key_id.or(file.root_access_key_id), root_secret) {
             (Some(key_id), Some(secret)) => Some((key_id, secret)),
             (None, None) => None,
             _ => return Err("set both the root access key id and the root secret access key, or neither".into()),
         };
-        let smtp_url = match (args.smtp_url.or(file.smtp_url), args.smtp_url_file.or(file.smtp_url_file)) {
-            (Some(url), _) => Some(Secret(url)),
-            (None, Some(path)) => Some(read_secret_file(&path, "the SMTP URL")?),
-            (None, None) => None,
-        };
+        let smtp_url = secret_from(args.smtp_url.or(file.smtp_url), args.smtp_url_file.or(file.smtp_url_file), "the SMTP URL")?;
         let mail_from = args.mail_from.or(file.mail_from).unwrap_or_else(|| "cognate <no-reply@localhost>".into());
         let smtp_ca_pem = match args.smtp_ca_file.or(file.smtp_ca_file) {
             Some(path) => Some(std::fs::read(&path).map_err(|error| format!("reading the SMTP CA file {}: {error}", path.display()))?),
@@ -364,6 +363,7 @@ impl Config {
         Ok(Config {
             trusted_proxies: std::sync::Arc::new(crate::proxies::TrustedProxies::parse(&trusted_proxies)?),
             tls,
+            metrics_token: args.metrics_token.or(file.metrics_token).filter(|token| !token.is_empty()).map(Secret),
             gateway: crate::gateway::config::GatewayConfig::resolve(args.gateway, file.gateway)?,
             connections,
             rate_limit_per_address: args.rate_limit_per_address.or(file.rate_limit_per_address).unwrap_or(50),

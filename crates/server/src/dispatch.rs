@@ -238,7 +238,7 @@ pub async fn serve_rest(
     body: &[u8],
 ) -> Response {
     let outcome = serve(state, api, operation, method, uri, headers, body, body, None, peer).await;
-    with_operation(render(api.protocol(), operation.name, outcome, request_id), operation.name)
+    with_service(api.service(), with_operation(render(api.protocol(), operation.name, outcome, request_id), operation.name))
 }
 
 /// `GET /?Action=…&Version=…`: the query protocol with its parameters in the URL.
@@ -253,6 +253,11 @@ pub async fn aws_get(
     let peer = peer.map(|Extension(ConnectInfo(address))| address.ip());
     let query = uri.query().unwrap_or("").as_bytes().to_vec();
     handle_query(&state, &apis, &request_id.0, peer, "GET", &uri, &headers, &query, b"").await
+}
+
+fn with_service(service: &'static str, mut response: Response) -> Response {
+    response.extensions_mut().insert(crate::state::ServiceName(service));
+    response
 }
 
 fn with_operation(mut response: Response, name: &'static str) -> Response {
@@ -281,7 +286,7 @@ async fn handle_json(
         return unknown(format!("Unknown operation {operation_name}."));
     };
     let outcome = serve(state, api.as_ref(), operation, "POST", uri, headers, body, body, None, peer).await;
-    with_operation(render(api.protocol(), operation.name, outcome, request_id), operation.name)
+    with_service(api.service(), with_operation(render(api.protocol(), operation.name, outcome, request_id), operation.name))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -319,5 +324,5 @@ async fn handle_query(
         return with_operation(error.render(namespace, request_id), "-");
     };
     let outcome = serve(state, api.as_ref(), operation, method, uri, headers, body, b"", Some(&input), peer).await;
-    with_operation(render(protocol, operation.name, outcome, request_id), operation.name)
+    with_service(api.service(), with_operation(render(protocol, operation.name, outcome, request_id), operation.name))
 }

@@ -38,7 +38,14 @@ pub struct AppState {
     pub root: RootCredentials,
     /// Per-address and per-client limits on guessable requests (this node's).
     pub rate_limits: Arc<crate::rate::RateLimits>,
+    /// This node's request counters (`GET /metrics`).
+    pub metrics: Arc<crate::counters::Metrics>,
 }
+
+/// The service of the AWS API a request went to, put in the response extensions beside its
+/// [`OperationName`] (for metrics).
+#[derive(Clone)]
+pub struct ServiceName(pub &'static str);
 
 /// The request id of the request being handled, put in its extensions by the logging layer.
 #[derive(Clone)]

@@ -4,6 +4,10 @@ use super::*;
 
 #[async_trait]
 impl ClusterStore for SqlStore {
+    fn pool_use(&self) -> Option<(u32, u32)> {
+        Some((self.pool.size(), u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX)))
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
         if self.write_failed.load(Ordering::Relaxed) {

@@ -26,6 +26,10 @@ pub struct PurgeCutoffs {
 pub trait ClusterStore: Send + Sync + 'static {
     /// Succeeds when the backend answers a trivial query.
     async fn ping(&self) -> StoreResult<()>;
+    /// The connection pool's open and idle connections, for metrics; None without a pool.
+    fn pool_use(&self) -> Option<(u32, u32)> {
+        None
+    }
 
     // Values every node of a cluster shares (sealed under the master key by the caller).
     async fn get_cluster_value(&self, name: &str) -> StoreResult<Option<String>>;
