@@ -189,6 +189,17 @@ def main():
     return 1 if Results.failed else 0
 
 
+def own_prefix_statements(bucket):
+    """An identity's own `private/<identity id>/` prefix of `bucket`: its objects, and listing there."""
+    sub = "${cognito-identity.amazonaws.com:sub}"
+    return [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+         "Resource": f"arn:aws:s3:::{bucket}/private/{sub}/*"},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
+         "Condition": {"StringLike": {"s3:prefix": [f"private/{sub}/", f"private/{sub}/*"]}}},
+    ]
+
+
 def certificate_authority(work):
     """A certificate authority of the test's own and a server certificate it issued for
     127.0.0.1 and localhost (made by the system's openssl): (CA file, certificate, key)."""
@@ -235,12 +246,8 @@ def amplify_storage_over_https(binary, work, recorder_url):
                  "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool},
                  "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]}
         role = iam.create_role(RoleName="amplify-storage-user", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-        sub = "${cognito-identity.amazonaws.com:sub}"
-        iam.put_role_policy(RoleName="amplify-storage-user", PolicyName="own-prefix", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-             "Resource": f"arn:aws:s3:::{bucket}/private/{sub}/*"},
-            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
-             "Condition": {"StringLike": {"s3:prefix": [f"private/{sub}/", f"private/{sub}/*"]}}}]}))
+        iam.put_role_policy(RoleName="amplify-storage-user", PolicyName="own-prefix",
+                            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": own_prefix_statements(bucket)}))
         identity.set_identity_pool_roles(IdentityPoolId=identity_pool, Roles={"authenticated": role})
         node_env = {**os.environ, "NODE_EXTRA_CA_CERTS": ca}
         amplify = subprocess.run(["node", os.path.join(os.path.dirname(os.path.abspath(__file__)), "storage_amplify.mjs"), endpoint,
@@ -281,10 +288,7 @@ def run(port, gateway_port, key_id, secret, log_lines):
     role = iam.create_role(RoleName="files-guest", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     sub = "${cognito-identity.amazonaws.com:sub}"
     iam.put_role_policy(RoleName="files-guest", PolicyName="own-prefix", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-         "Resource": f"arn:aws:s3:::{BUCKET}/private/{sub}/*"},
-        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{BUCKET}",
-         "Condition": {"StringLike": {"s3:prefix": [f"private/{sub}/", f"private/{sub}/*"]}}},
+        *own_prefix_statements(BUCKET),
         {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
          "Resource": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{TABLE}",
          "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [sub]}}},
