@@ -298,7 +298,9 @@ async fn cors_and_log(State(state): State<AppState>, mut request: Request, next:
     add_cors_headers(response.headers_mut(), origin);
     let operation = response.extensions().get::<OperationName>().map(|name| name.0).unwrap_or("-");
     let service = response.extensions().get::<crate::state::ServiceName>().map(|name| name.0).unwrap_or("web");
+    let query_error = response.extensions().get::<crate::aws::query::QueryErrorCode>().map(|code| code.0.clone());
     let error = response.headers().get("x-amzn-errortype").and_then(|value| value.to_str().ok()).map(|value| value.split(':').next().unwrap_or(value));
+    let error = error.or(query_error.as_deref());
     state.metrics.observe(&crate::counters::Observed { method: method.as_str(), api: service, operation, status: response.status().as_u16(), error, latency: started.elapsed() });
     tracing::info!(
         request_id = %request_id,
@@ -306,6 +308,7 @@ async fn cors_and_log(State(state): State<AppState>, mut request: Request, next:
         path = %path,
         operation,
         status = response.status().as_u16(),
+        error = error.unwrap_or("-"),
         latency_ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
         "request"
     );

@@ -40,9 +40,16 @@ impl QueryError {
             escape(&self.code),
             escape(&self.message)
         );
-        xml_response(self.status, body, request_id)
+        let mut response = xml_response(self.status, body, request_id);
+        response.extensions_mut().insert(QueryErrorCode(self.code.clone()));
+        response
     }
 }
+
+/// The code of a query-protocol error answer, in its response extensions (for the request log
+/// and metrics; the JSON protocol's is the `x-amzn-ErrorType` header).
+#[derive(Clone)]
+pub struct QueryErrorCode(pub String);
 
 fn xml_response(status: StatusCode, body: String, request_id: &str) -> Response {
     let mut response = (status, body).into_response();

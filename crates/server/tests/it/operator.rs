@@ -226,3 +226,43 @@ async fn the_per_address_limit_counts_the_client_a_trusted_proxy_names() {
         server.stop().await;
     }
 }
+
+/// `--log-format json` writes one JSON object per line; a failed request's line carries its
+/// error code, in the JSON protocol and in the query protocol alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_error_code_of_a_failed_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = cognate(&["serve", "--log-format", "json", "--listen", &format!("127.0.0.1:{port}")], &dir.path().join("data"))
+        .env("COGNATE_LOG", "info,sqlx=warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    wait_until_ready(&http, &base, &mut child).await;
+    let refused = http
+        .post(format!("{base}/"))
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
+        .body(r#"{"ClientId":"nosuchclient","AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let unsigned = http.get(format!("{base}/?Action=GetCallerIdentity&Version=2011-06-15")).send().await.unwrap();
+    assert_eq!(unsigned.status(), 403);
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let output = child.wait_with_output().unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).expect("every log line is JSON"))
+        .collect();
+    let request = |operation: &str| lines.iter().find(|line| line["message"] == "request" && line["operation"] == operation).cloned();
+    let initiate = request("InitiateAuth").expect("the InitiateAuth request line");
+    assert_eq!((initiate["status"].as_u64(), initiate["error"].as_str()), (Some(400), Some("ResourceNotFoundException")), "{initiate}");
+    let caller = request("GetCallerIdentity").expect("the GetCallerIdentity request line");
+    assert_eq!(caller["error"], "MissingAuthenticationToken", "{caller}");
+    assert!(lines.iter().any(|line| line["message"] == "request" && line["operation"] == "-" && line["error"] == "-"), "successful requests log error \"-\"");
+}
