@@ -76,12 +76,6 @@ pub struct Front {
     pub proxies: Arc<TrustedProxies>,
 }
 
-impl Front {
-    /// Plain HTTP, no proxies.
-    pub fn plain(limits: ConnectionLimits) -> Front {
-        Front { limits, ..Front::default() }
-    }
-}
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains (see the module
 /// docs). `on_drain` runs when draining starts (the push hub closes its WebSockets there).
