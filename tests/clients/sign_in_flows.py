@@ -188,6 +188,14 @@ def metrics(endpoint, key_id, secret):
     outcomes = {(sample.labels["operation"], sample.labels["outcome"]) for sample in sign_ins.samples} if sign_ins else set()
     check(f"sign-in attempts by operation and outcome ({sorted(outcomes)[:4]})",
           ("InitiateAuth", "answered") in outcomes and ("InitiateAuth", "ResourceNotFoundException") in outcomes)
+    steps = families.get("cognate_sign_ins")
+    flows = {(sample.labels["flow"], sample.labels["outcome"]) for sample in steps.samples} if steps else set()
+    check(f"sign-in steps by flow and outcome ({sorted(flows)[:4]})",
+          ("USER_PASSWORD_AUTH", "Pass") in flows and ("USER_AUTH", "InProgress") in flows and ("SELECT_CHALLENGE", "Pass") in flows)
+    tokens = families.get("cognate_tokens_issued")
+    issued = {sample.labels["occasion"]: sample.value for sample in tokens.samples} if tokens else {}
+    check(f"tokens issued by occasion ({issued})", issued.get("TokenGeneration_Authentication", 0) > 0)
+    check("lockouts are a counter", families.get("cognate_lockouts") is not None and families["cognate_lockouts"].type == "counter")
     check("the push connections and the database pool are gauges",
           families.get("cognate_push_connections") is not None and families["cognate_push_connections"].type == "gauge"
           and families.get("cognate_database_connections") is not None)
@@ -348,6 +356,18 @@ def main():
         factors = idp.get_user_auth_factors(AccessToken=signed_in["AuthenticationResult"]["AccessToken"])
         check("boto3: GetUserAuthFactors lists the password and the emailed code",
               factors.get("ConfiguredUserAuthFactors") == ["PASSWORD", "EMAIL_OTP"])
+        events = idp.admin_list_user_auth_events(UserPoolId=choice_pool, Username="vic")["AuthEvents"]
+        latest = events[0] if events else {}
+        check(f"boto3: AdminListUserAuthEvents shows the sign-in that chose PASSWORD ({latest.get('EventType')}, {latest.get('EventResponse')}, "
+              f"{latest.get('ChallengeResponses')}, {latest.get('EventContextData')})",
+              latest.get("EventType") == "SignIn" and latest.get("EventResponse") == "Pass"
+              and latest.get("ChallengeResponses") == [{"ChallengeName": "Password", "ChallengeResponse": "Success"}]
+              and latest.get("EventContextData", {}).get("IpAddress") == "127.0.0.1"
+              and latest.get("EventContextData", {}).get("DeviceName", "").startswith("Boto3/")
+              and hasattr(latest.get("CreationDate"), "timestamp"))
+        idp.admin_update_auth_event_feedback(UserPoolId=choice_pool, Username="vic", EventId=latest.get("EventId", "-"), FeedbackValue="Valid")
+        feedback = idp.admin_list_user_auth_events(UserPoolId=choice_pool, Username="vic")["AuthEvents"][0].get("EventFeedback", {})
+        check(f"boto3: AdminUpdateAuthEventFeedback marks it ({feedback})", feedback.get("FeedbackValue") == "Valid" and feedback.get("Provider") == "Admin")
         check("aws-amplify v6: passwordless signUp and autoSignIn, EMAIL_OTP preferred and chosen, PASSWORD chosen",
               node("passwordless_amplify.mjs", endpoint, choice_pool, choice_client, "wes", "vic", PASSWORD, key_id, secret))
 

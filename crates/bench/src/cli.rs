@@ -110,6 +110,29 @@ pub enum Command {
         #[arg(long, default_value = "us-east-1")]
         region: String,
     },
+    /// What metrics and sign-in history cost password sign-ins: --endpoint runs with the
+    /// defaults, --bare-endpoint with `--metrics false --auth-event-retention-days 0` (the same
+    /// root credentials); alternating rounds against each, then the cost of a /metrics scrape.
+    Observing {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        #[arg(long, default_value = "http://127.0.0.1:9239")]
+        bare_endpoint: String,
+        #[arg(long, default_value_t = 50)]
+        users: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
     /// Cognito Sync under load: UpdateRecords per second (one identity and dataset per worker),
     /// then push latency from a writer on --endpoint to a listener on --listen-endpoint.
     Sync {

@@ -35,6 +35,7 @@ use cli::{Cli, Command};
 mod trigger_load;
 mod import_load;
 mod gateway_load;
+mod observing_load;
 
 #[tokio::main]
 async fn main() {
@@ -98,6 +99,11 @@ async fn main() {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             let signer = Signer { access_key_id, secret_access_key, region };
             passkey_load::run(&endpoint, &signer, &pool, users, concurrency, Duration::from_secs(seconds.min(600))).await
+        }
+        Command::Observing { endpoint, bare_endpoint, users, concurrency, seconds, rounds, access_key_id, secret_access_key, region } => {
+            assert!(is_loopback(&endpoint) && is_loopback(&bare_endpoint), "cognate-load only sends traffic to loopback addresses");
+            let signer = Signer { access_key_id, secret_access_key, region };
+            observing_load::run(&endpoint, &bare_endpoint, &signer, users, concurrency, seconds.min(600), rounds).await
         }
         Command::Srp { endpoint, pool, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");

@@ -16,6 +16,7 @@ pub mod sealing;
 pub mod srp;
 pub mod store;
 pub mod sync;
+pub mod tally;
 pub mod tokens;
 pub mod user_pool;
 pub mod work;

@@ -9,6 +9,7 @@ use std::time::Instant;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
+use cognate_domain::user_pool::auth_events::{with_call_context, CallContext};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, put};
 use axum::{Extension, Router};
@@ -68,6 +69,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         }
         None => load_or_generate_root_credentials(&config.data_dir.join("root-credentials"))?,
     };
+    let metrics = Arc::new(crate::counters::Metrics::new(config.observing.metrics));
     let mut user_pools = UserPoolService::new(
         store.clone(),
         clock.clone(),
@@ -76,7 +78,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         config.account_id.clone(),
         config.public_url.clone(),
     );
-    user_pools = user_pools.with_password_hashing(config.password_hashing).with_revocation_on_password_reset(config.revoke_tokens_on_password_reset).with_cognito_api(Arc::new(crate::cognito_api::CognitoClient::new()?));
+    user_pools = user_pools.with_password_hashing(config.password_hashing).with_revocation_on_password_reset(config.revoke_tokens_on_password_reset).with_auth_event_retention(config.observing.auth_event_retention_ms()).with_tally(metrics.clone()).with_cognito_api(Arc::new(crate::cognito_api::CognitoClient::new()?));
     if let Some(endpoint) = &config.lambda_endpoint {
         user_pools = user_pools.with_lambda(Arc::new(crate::lambda::LambdaInvoke::new(endpoint, config.lambda_keys.clone(), &config.region)?));
     }
@@ -138,7 +140,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         outbound,
         root,
         rate_limits,
-        metrics: Arc::default(),
+        metrics,
     };
     let router = Router::new()
         .route("/health", get(health))
@@ -253,13 +255,18 @@ async fn not_found(request: Request) -> Response {
 /// Bounds the time of one request, reading its body included (a client that trickles a body
 /// holds nothing past this): 408 RequestTimeout, in the protocol's own format (AWS JSON, the
 /// query protocol's XML, plain text for pages). A WebSocket upgrade answers at once, so the
-/// push connection it starts is not bounded here.
+/// push connection it starts is not bounded here. The request runs with its caller's address
+/// and user agent, which a sign-in records.
 async fn request_deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let limit = state.config.connections.request_timeout;
+    let agent = [axum::http::header::USER_AGENT.as_str(), "x-amz-user-agent"]
+        .iter()
+        .find_map(|name| request.headers().get(*name).and_then(|value| value.to_str().ok()).map(str::to_string));
+    let caller = CallContext { ip: crate::rate::peer_address(&request).map(|ip| ip.to_string()), user_agent: agent };
     let aws_root = request.uri().path() == "/";
     let json = request.headers().contains_key("x-amz-target") || request.uri().path().starts_with("/identitypools");
     let message = format!("The request did not complete within {} seconds.", limit.as_secs());
-    match tokio::time::timeout(limit, next.run(request)).await {
+    match tokio::time::timeout(limit, with_call_context(caller, next.run(request))).await {
         Ok(response) => response,
         Err(_) if json => {
             crate::aws::json::ApiError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException", message).into_response_with("-")

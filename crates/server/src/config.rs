@@ -3,6 +3,7 @@
 //! appear in `Debug` output.
 
 pub use crate::secret::{DatabaseUrl, Secret};
+use crate::secret::secret_from;
 pub use crate::serve::ConnectionLimits;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -139,9 +140,8 @@ pub struct ConfigArgs {
     /// -Host and -Proto headers are believed [default: none].
     #[arg(long = "trusted-proxy", env = "COGNATE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxy: Vec<String>,
-    /// Bearer token that may read `GET /metrics` (the root credentials always may).
-    #[arg(long, env = "COGNATE_METRICS_TOKEN", hide_env_values = true)]
-    pub metrics_token: Option<String>,
+    #[command(flatten)]
+    pub observing: crate::observing::ObservingArgs,
     #[command(flatten)]
     pub tls: crate::tls::TlsArgs,
     #[command(flatten)]
@@ -191,6 +191,8 @@ struct FileConfig {
     revoke_tokens_on_password_reset: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     metrics_token: Option<String>,
+    metrics: Option<bool>,
+    auth_event_retention_days: Option<u32>,
     tls: Option<crate::tls::TlsFile>,
     gateway: Option<crate::gateway::config::GatewayFile>,
 }
@@ -240,18 +242,7 @@ pub struct Config {
     /// The certificate both listeners serve HTTPS with; None: plain HTTP.
     pub tls: Option<crate::tls::TlsConfig>,
     pub trusted_proxies: std::sync::Arc<crate::proxies::TrustedProxies>,
-    pub metrics_token: Option<Secret>,
-}
-
-/// A secret given directly, else read from the file named for it, else none.
-fn secret_from(value: Option<String>, file: Option<PathBuf>, what: &str) -> Result<Option<Secret>, String> {
-    match (value, file) {
-        (Some(value), _) => Ok(Some(Secret(value))),
-        (None, Some(path)) => std::fs::read_to_string(&path)
-            .map(|text| Some(Secret(text.trim().to_string())))
-            .map_err(|error| format!("reading {what} from {}: {error}", path.display())),
-        (None, None) => Ok(None),
-    }
+    pub observing: crate::observing::Observing,
 }
 
 impl Config {
@@ -363,7 +354,11 @@ impl Config {
         Ok(Config {
             trusted_proxies: std::sync::Arc::new(crate::proxies::TrustedProxies::parse(&trusted_proxies)?),
             tls,
-            metrics_token: args.metrics_token.or(file.metrics_token).filter(|token| !token.is_empty()).map(Secret),
+            observing: crate::observing::Observing::resolve(args.observing, crate::observing::ObservingFile {
+                metrics_token: file.metrics_token,
+                metrics: file.metrics,
+                auth_event_retention_days: file.auth_event_retention_days,
+            })?,
             gateway: crate::gateway::config::GatewayConfig::resolve(args.gateway, file.gateway)?,
             connections,
             rate_limit_per_address: args.rate_limit_per_address.or(file.rate_limit_per_address).unwrap_or(50),

@@ -18,6 +18,7 @@ pub mod import_upload;
 pub mod keys;
 pub mod lambda;
 pub mod metrics;
+pub mod observing;
 pub mod outbox;
 pub mod proxies;
 pub mod push;

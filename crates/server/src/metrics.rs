@@ -13,10 +13,13 @@ use crate::state::AppState;
 /// `GET /metrics`.
 pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let bearer = headers.get("authorization").and_then(|value| value.to_str().ok()).and_then(|value| value.strip_prefix("Bearer "));
-    let token_ok = match (&state.config.metrics_token, bearer) {
+    let token_ok = match (&state.config.observing.metrics_token, bearer) {
         (Some(token), Some(given)) => constant_time_eq(token.0.as_bytes(), given.trim().as_bytes()),
         _ => false,
     };
+    if !state.config.observing.metrics {
+        return (StatusCode::NOT_FOUND, "This server counts nothing: it was started with --metrics false.\n").into_response();
+    }
     if !token_ok && !crate::auth::root_basic::authorised(&state, &headers) {
         return (
             StatusCode::UNAUTHORIZED,
@@ -25,6 +28,6 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
         )
             .into_response();
     }
-    let body = state.metrics.render(state.push.connection_count(), state.store.pool_use());
+    let body = state.metrics.render(state.push.counts(), state.store.pool_use());
     (StatusCode::OK, [("content-type", "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }

@@ -103,6 +103,7 @@ pub fn guessable_idp_operation(name: &str) -> bool {
             | "GetUserAttributeVerificationCode"
             | "RevokeToken"
             | "VerifySoftwareToken"
+            | "UpdateAuthEventFeedback"
             | "AssociateSoftwareToken"
     )
 }

@@ -11,6 +11,17 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// A secret given directly, else read from the file named for it, else none.
+pub fn secret_from(value: Option<String>, file: Option<std::path::PathBuf>, what: &str) -> Result<Option<Secret>, String> {
+    match (value, file) {
+        (Some(value), _) => Ok(Some(Secret(value))),
+        (None, Some(path)) => std::fs::read_to_string(&path)
+            .map(|text| Some(Secret(text.trim().to_string())))
+            .map_err(|error| format!("reading {what} from {}: {error}", path.display())),
+        (None, None) => Ok(None),
+    }
+}
+
 /// A database URL: `sqlite://PATH` or `postgres://user:password@host/db`. It reads as the URL;
 /// its `Debug` form and [`DatabaseUrl::redacted`] hide the password.
 #[derive(Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 pub mod attributes;
 pub mod auth;
+pub mod auth_events;
 pub mod channels;
 pub mod filter;
 pub mod hosted;
@@ -82,6 +83,10 @@ pub struct UserPoolService {
     lambda: Option<Arc<dyn channels::LambdaInvoker>>,
     /// Reaches the Cognito pools copied pools came from, for their users' first passwords.
     cognito_api: Option<Arc<dyn channels::CognitoApi>>,
+    /// How long sign-in history is kept; None: it is not recorded.
+    auth_event_retention_ms: Option<i64>,
+    /// Where sign-ins, lockouts, tokens and trigger calls are counted.
+    tally: Option<Arc<dyn crate::tally::Tally>>,
 }
 
 /// How often a read-modify-write of a user is redone when another request changed the user
@@ -198,6 +203,9 @@ impl UserPoolService {
             revoke_on_password_reset: false,
             lambda: None,
             cognito_api: None,
+            // Sign-in history is kept 90 days unless the server is told otherwise.
+            auth_event_retention_ms: Some(90 * DAY_MS),
+            tally: None,
         }
     }
 
@@ -326,6 +334,18 @@ impl UserPoolService {
 
     fn now(&self) -> i64 {
         self.clock.now_millis()
+    }
+
+    /// Counts sign-ins, lockouts, tokens and trigger calls in `tally`.
+    pub fn with_tally(mut self, tally: Arc<dyn crate::tally::Tally>) -> Self {
+        self.tally = Some(tally);
+        self
+    }
+
+    fn count(&self, counted: crate::tally::Counted) {
+        if let Some(tally) = &self.tally {
+            tally.count(counted);
+        }
     }
 
     // ----- pools -----

@@ -350,6 +350,7 @@ impl UserPoolService {
         .collect();
         let pool = self.load_pool(&client.pool_id).await?;
         self.pre_token_generation_for_client(&pool, &client.client_id, &mut claims).await?;
+        self.count(crate::tally::Counted::TokensIssued { occasion: "ClientCredentials" });
         Ok(IssuedAccessToken { access_token: tokens::sign_jwt(&keys.access_key, &Value::Object(claims)), expires_in })
     }
 }

@@ -174,7 +174,16 @@ impl UserPoolService {
             "request": request,
             "response": {},
         });
-        match invoker.invoke(&function, &event).await {
+        let started = std::time::Instant::now();
+        let answer = invoker.invoke(&function, &event).await;
+        let outcome = match &answer {
+            Ok(answer) if answer.get("response").is_none_or(|response| response.is_object() || response.is_null()) && answer.is_object() => "ok",
+            Ok(_) => "invalid",
+            Err(InvokeFailure::Function(_)) => "refused",
+            Err(InvokeFailure::Unreachable(_)) => "unreachable",
+        };
+        self.count(crate::tally::Counted::Trigger { trigger: trigger.name(), outcome, latency: started.elapsed() });
+        match answer {
             Ok(answer) => match answer.get("response") {
                 Some(response @ Value::Object(_)) => Ok(Some(response.clone())),
                 None | Some(Value::Null) if answer.is_object() => Ok(Some(json!({}))),

@@ -187,7 +187,8 @@ impl UserPoolService {
             return Err(user_not_found());
         }
         let (devices, passkeys) = (UserPoolService::forget_all_devices(&pool.id, &user.sub), UserPoolService::forget_all_passkeys(&pool.id, &user.sub));
-        self.store.write_records(&[devices, passkeys]).await?;
+        let events = UserPoolService::forget_all_events(&pool.id, &user.sub);
+        self.store.write_records(&[devices, passkeys, events]).await?;
         Ok(())
     }
 

@@ -26,10 +26,12 @@ pub struct AccessLog {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub started: Instant,
+    /// Where the request is counted when its line is written.
+    pub metrics: std::sync::Arc<crate::counters::Metrics>,
 }
 
 impl AccessLog {
-    pub fn new(request_id: String, peer: SocketAddr, method: &str, path: &str) -> AccessLog {
+    pub fn new(request_id: String, peer: SocketAddr, method: &str, path: &str, metrics: std::sync::Arc<crate::counters::Metrics>) -> AccessLog {
         AccessLog {
             request_id,
             peer,
@@ -44,10 +46,19 @@ impl AccessLog {
             bytes_in: 0,
             bytes_out: 0,
             started: Instant::now(),
+            metrics,
         }
     }
 
     pub fn write(&self, completed: bool) {
+        self.metrics.observe_gateway(&crate::counters::GatewayObserved {
+            service: self.service,
+            decision: self.decision,
+            status: self.status,
+            bytes_in: self.bytes_in,
+            bytes_out: self.bytes_out,
+            latency: self.started.elapsed(),
+        });
         tracing::info!(
             target: "cognate::gateway",
             request_id = %self.request_id,

@@ -81,7 +81,7 @@ impl Gateway {
 async fn handle(State(gateway): State<Arc<Gateway>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().simple().to_string()[..16].to_ascii_uppercase();
     let (parts, body) = request.into_parts();
-    let mut log = AccessLog::new(request_id.clone(), peer, parts.method.as_str(), parts.uri.path());
+    let mut log = AccessLog::new(request_id.clone(), peer, parts.method.as_str(), parts.uri.path(), gateway.state.metrics.clone());
     let mut service = None;
     let mut body = BodyState::Unread(body);
     match gateway.forward(&parts, &mut body, peer, &mut log, &mut service).await {

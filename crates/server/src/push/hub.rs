@@ -37,6 +37,10 @@ pub struct PushHub {
     /// Changes wait here for the one delivery task, which keeps them in commit order.
     queue: mpsc::UnboundedSender<DatasetChange>,
     pending: Mutex<Option<mpsc::UnboundedReceiver<DatasetChange>>>,
+    /// Notifications sent to this node's sockets, accepted by the push gateway, and given up.
+    to_sockets: AtomicU64,
+    to_gateway: AtomicU64,
+    gateway_dropped: AtomicU64,
 }
 
 /// The silent notification a device receives, with the fields of Cognito's push-sync payload.
@@ -63,6 +67,9 @@ impl PushHub {
             http: reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default(),
             queue,
             pending: Mutex::new(Some(pending)),
+            to_sockets: AtomicU64::new(0),
+            to_gateway: AtomicU64::new(0),
+            gateway_dropped: AtomicU64::new(0),
         })
     }
 
@@ -107,6 +114,16 @@ impl PushHub {
         self.connections.lock().expect("push connections lock").len()
     }
 
+    /// The connections open now and the notifications delivered so far, for the metrics.
+    pub fn counts(&self) -> crate::counters::PushCounts {
+        crate::counters::PushCounts {
+            connections: self.connection_count(),
+            to_sockets: self.to_sockets.load(Ordering::Relaxed),
+            to_gateway: self.to_gateway.load(Ordering::Relaxed),
+            gateway_dropped: self.gateway_dropped.load(Ordering::Relaxed),
+        }
+    }
+
     fn connected_to(&self, change: &DatasetChange) -> bool {
         self.connections
             .lock()
@@ -149,8 +166,8 @@ impl PushHub {
                 let subscribed = devices
                     .iter()
                     .any(|device| device.device_id == connection.device_id && device.identity_id == connection.identity_id);
-                if subscribed && connection.pool_id == change.identity_pool_id {
-                    let _ = connection.sender.send(message.clone());
+                if subscribed && connection.pool_id == change.identity_pool_id && connection.sender.send(message.clone()).is_ok() {
+                    self.to_sockets.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
@@ -175,7 +192,10 @@ impl PushHub {
         let mut backoff = GATEWAY_FIRST_BACKOFF;
         for attempt in 1..=GATEWAY_ATTEMPTS {
             match self.http.post(url).json(&body).send().await {
-                Ok(response) if response.status().is_success() => return,
+                Ok(response) if response.status().is_success() => {
+                    self.to_gateway.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
                 Ok(response) => tracing::warn!(status = %response.status(), attempt, "the push gateway refused a notification"),
                 Err(error) => tracing::warn!(%error, attempt, "the push gateway did not answer"),
             }
@@ -184,6 +204,7 @@ impl PushHub {
                 backoff *= 4;
             }
         }
+        self.gateway_dropped.fetch_add(1, Ordering::Relaxed);
         tracing::error!(device = %device.device_id, "a push notification was dropped after {GATEWAY_ATTEMPTS} attempts");
     }
 }

@@ -76,7 +76,7 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         gateway: None,
         tls: None,
         trusted_proxies: Default::default(),
-        metrics_token: None,
+        observing: Default::default(),
     }
 }
 

@@ -4,6 +4,7 @@
 mod harness;
 
 mod auth;
+mod auth_events;
 mod clients;
 mod concurrency;
 mod devices;

@@ -51,6 +51,18 @@ impl UserPoolService {
         source_ip: Option<String>,
     ) -> DomainResult<AuthOutcome> {
         let (pool, client) = self.client_for(client_id, &caller).await?;
+        self.recording(&pool, &client.client_id, challenge_name.as_str(), session, self.answer_challenge(&pool, &client, challenge_name, responses, session, source_ip)).await
+    }
+
+    async fn answer_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        challenge_name: ChallengeName,
+        responses: &BTreeMap<String, String>,
+        session: Option<&str>,
+        source_ip: Option<String>,
+    ) -> DomainResult<AuthOutcome> {
         match challenge_name {
             ChallengeName::PasswordVerifier => return self.srp_finish(&pool, &client, responses).await,
             ChallengeName::DeviceSrpAuth => return self.answer_device_srp(&pool, &client, responses, session).await,
@@ -110,6 +122,7 @@ impl UserPoolService {
             None if DeviceConfiguration::of(pool).is_some() => Some(self.new_device(pool, user)),
             _ => None,
         };
+        crate::user_pool::auth_events::recording::note_user(user);
         self.post_authentication(pool, &client.client_id, user, new_device.is_some()).await?;
         let source = if progress.device_key.is_some() { "TokenGeneration_AuthenticateDevice" } else { "TokenGeneration_Authentication" };
         let device_key = progress.device_key.clone().or_else(|| new_device.as_ref().map(|device| device.device_key.clone()));

@@ -4,6 +4,8 @@
 
 use super::*;
 use crate::user_pool::devices::RememberedDevice;
+use crate::user_pool::auth_events::recording::{note_attempt, note_first_factor};
+use crate::user_pool::auth_events::types::ChallengeKind;
 use crate::user_pool::settings_enums::AuthFlow;
 
 impl UserPoolService {
@@ -20,6 +22,24 @@ impl UserPoolService {
         session: Option<&str>,
     ) -> DomainResult<AuthOutcome> {
         let (pool, client) = self.client_for(client_id, &caller).await?;
+        if matches!(flow, Some(AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken)) {
+            require_flow(&client, ExplicitAuthFlow::AllowRefreshTokenAuth)?;
+            return self.refresh(&pool, &client, parameters).await;
+        }
+        self.recording(&pool, &client.client_id, flow.map_or("unknown", AuthFlow::as_str), session, self.first_factor(caller, &pool, &client, flow, flow_name, parameters, session)).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn first_factor(
+        &self,
+        caller: Caller,
+        pool: &UserPool,
+        client: &AppClient,
+        flow: Option<AuthFlow>,
+        flow_name: &str,
+        parameters: &BTreeMap<String, String>,
+        session: Option<&str>,
+    ) -> DomainResult<AuthOutcome> {
         match (flow, &caller) {
             (Some(AuthFlow::UserPasswordAuth), _) => {
                 require_flow(&client, ExplicitAuthFlow::AllowUserPasswordAuth)?;
@@ -29,10 +49,7 @@ impl UserPoolService {
                 require_flow(&client, ExplicitAuthFlow::AllowAdminUserPasswordAuth)?;
                 self.password_sign_in(&pool, &client, parameters).await
             }
-            (Some(AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken), _) => {
-                require_flow(&client, ExplicitAuthFlow::AllowRefreshTokenAuth)?;
-                self.refresh(&pool, &client, parameters).await
-            }
+            (Some(AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken), _) => Err(DomainError::internal("refreshes are not first factors")),
             (Some(AuthFlow::UserSrpAuth), _) => {
                 require_flow(&client, ExplicitAuthFlow::AllowUserSrpAuth)?;
                 self.srp_start(&pool, &client, parameters, false).await
@@ -67,7 +84,7 @@ impl UserPoolService {
         };
         let device = self.named_device(pool, &user, parameters.get("DEVICE_KEY").map(String::as_str)).await?;
         self.pre_authentication(pool, &client.client_id, &user).await?;
-        self.reserve_sign_in(pool, &mut user).await?;
+        self.reserve_sign_in(pool, &mut user, ChallengeKind::Password).await?;
         let password_ok = self.password_matches(pool, &mut user, password).await?;
         self.after_first_factor(pool, client, user, password_ok, device).await
     }
@@ -140,7 +157,9 @@ impl UserPoolService {
     /// count (redone on a fresh read when another request changed the user meanwhile), so no
     /// more of them are evaluated than the lockout allows. A first factor that then succeeds
     /// clears the count ([`Self::record_first_factor`]). `user` is then the stored user.
-    pub(crate) async fn reserve_sign_in(&self, pool: &UserPool, user: &mut User) -> DomainResult<()> {
+    /// `kind` is what the attempt proves, for the user's sign-in history.
+    pub(crate) async fn reserve_sign_in(&self, pool: &UserPool, user: &mut User, kind: ChallengeKind) -> DomainResult<()> {
+        note_attempt(user, kind);
         self.change_user_document(pool, user, |user| {
             self.check_lockout(user)?;
             user.failed_sign_ins = user.failed_sign_ins.saturating_add(1);
@@ -157,7 +176,10 @@ impl UserPoolService {
             user.failed_sign_ins = 0;
         }
         match lockout_end(user) {
-            Some(locked_until) if now < locked_until => Err(DomainError::NotAuthorized("Password attempts exceeded".into())),
+            Some(locked_until) if now < locked_until => {
+                self.count(crate::tally::Counted::Lockout);
+                Err(DomainError::NotAuthorized("Password attempts exceeded".into()))
+            }
             _ => Ok(()),
         }
     }
@@ -191,6 +213,7 @@ impl UserPoolService {
     /// remembered device's proof comes next (then, as before a second factor, only this attempt
     /// is taken back).
     pub(crate) async fn record_first_factor(&self, pool: &UserPool, mut user: User, first_factor_ok: bool, device_follows: bool) -> DomainResult<User> {
+        note_first_factor(first_factor_ok);
         let now = self.now();
         // An imported user has no password to check yet: every attempt is told to reset it.
         if user.status == UserStatus::ResetRequired && user.password_hash.is_none() && user.enabled {
@@ -247,7 +270,8 @@ impl UserPoolService {
     /// no SECRET_HASH is asked). Whether the user exists is never told.
     /// `device_cookie` is the browser's remembered-device cookie, if it has one.
     pub async fn hosted_password_sign_in(&self, pool: &UserPool, client: &AppClient, username: &str, password: &str, device_cookie: Option<&str>) -> DomainResult<HostedStep> {
-        match self.hosted_password_check(pool, client, username, password, device_cookie).await {
+        let checked = self.recording(pool, &client.client_id, "hosted:password", None, self.hosted_password_check(pool, client, username, password, device_cookie)).await;
+        match checked {
             Err(DomainError::UserNotConfirmed(_)) => {
                 if let Err(error) = self.resend_confirmation_code(&client.client_id, username, ClientProof::HostedPages).await {
                     tracing::info!(%error, "resending a confirmation code from the sign-in page");
@@ -276,7 +300,7 @@ impl UserPoolService {
             Err(other) => return Err(other),
         };
         self.pre_authentication(pool, &client.client_id, &user).await?;
-        self.reserve_sign_in(pool, &mut user).await?;
+        self.reserve_sign_in(pool, &mut user, ChallengeKind::Password).await?;
         let password_ok = self.password_matches(pool, &mut user, password).await?;
         let user = self.record_first_factor(pool, user, password_ok, false).await?;
         if user.status == UserStatus::ForceChangePassword {

@@ -128,6 +128,7 @@ impl UserPoolService {
         } else {
             None
         };
+        self.count(crate::tally::Counted::TokensIssued { occasion: source });
         Ok(AuthenticationResult { access_token, id_token, refresh_token, expires_in: access_seconds, new_device: None })
     }
 }

@@ -36,6 +36,8 @@ use crate::ids::{ClientId, UserPoolId};
 use crate::crypto::constant_time_eq;
 use crate::error::{DomainError, DomainResult};
 use crate::tokens::{self, KeyPurpose, LoadedSigningKey, PublicJwk, SigningKeyRecord};
+use crate::user_pool::auth_events::recording::StepOutcome;
+use crate::user_pool::auth_events::types::EventResponse;
 use crate::user_pool::{AuthSessionRecord, ChallengeName, ExplicitAuthFlow, RefreshTokenRecord};
 
 /// The scope of tokens issued through the API (as opposed to OAuth).
@@ -173,6 +175,22 @@ pub struct OAuthGrant {
     pub sign_in_id: Option<String>,
 }
 
+impl StepOutcome for AuthOutcome {
+    fn response(&self) -> EventResponse {
+        match self {
+            AuthOutcome::Authenticated(_) => EventResponse::Pass,
+            _ => EventResponse::InProgress,
+        }
+    }
+    fn session(&self) -> Option<&str> {
+        match self {
+            AuthOutcome::Challenge { session, .. } => session.as_deref(),
+            AuthOutcome::SelectChallenge { session, .. } => Some(session),
+            AuthOutcome::Authenticated(_) => None,
+        }
+    }
+}
+
 /// Where the hosted sign-in page's password check leaves the user.
 #[derive(Debug, Clone)]
 pub enum HostedStep {
@@ -190,6 +208,22 @@ pub enum HostedStep {
     SecondFactor { username: String, challenge: ChallengeName, parameters: BTreeMap<String, String>, session: String },
     /// A passkey is asked: the page hands the browser these CREDENTIAL_REQUEST_OPTIONS.
     Passkey { username: String, options: String, session: String },
+}
+
+impl StepOutcome for HostedStep {
+    fn response(&self) -> EventResponse {
+        match self {
+            HostedStep::SignedIn(_) => EventResponse::Pass,
+            HostedStep::ConfirmationCodeSent | HostedStep::ResetCodeSent => EventResponse::Fail,
+            _ => EventResponse::InProgress,
+        }
+    }
+    fn session(&self) -> Option<&str> {
+        match self {
+            HostedStep::NewPasswordRequired { session, .. } | HostedStep::SecondFactor { session, .. } | HostedStep::Passkey { session, .. } => Some(session),
+            _ => None,
+        }
+    }
 }
 
 /// Who asked: a public client call (InitiateAuth) or an administrator naming the pool

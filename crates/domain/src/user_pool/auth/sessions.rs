@@ -107,7 +107,8 @@ impl UserPoolService {
             stored.modified_ms = now;
             Ok(())
         })
-        .await
-        .map(|_| ())
+        .await?;
+        let client_id = holder.claims.get("client_id").and_then(Value::as_str);
+        self.record_account_event(&pool, &user, crate::user_pool::auth_events::types::EventKind::PasswordChange, client_id).await
     }
 }

@@ -94,7 +94,7 @@ impl UserPoolService {
         }
         self.check_secret_hash(client, &[username, user.username.as_str()], responses.get("SECRET_HASH").map(String::as_str))?;
         self.pre_authentication(pool, &client.client_id, &user).await?;
-        self.reserve_sign_in(pool, &mut user).await?;
+        self.reserve_sign_in(pool, &mut user, crate::user_pool::auth_events::types::ChallengeKind::Password).await?;
         let signed_at = crate::srp::parse_timestamp(timestamp)
             .ok_or_else(|| DomainError::InvalidParameter("TIMESTAMP is not in the expected format.".into()))?;
         let fresh = (signed_at - self.now() / 1000).abs() <= SRP_TIMESTAMP_SKEW_SECONDS;

@@ -262,6 +262,10 @@ impl UserPoolService {
     /// The hosted pages' passwordless sign-in: a code sent by email or SMS, or a passkey asked,
     /// when the pool allows it and the user can use it (a user who does not exist seems to).
     pub async fn hosted_first_factor(&self, pool: &UserPool, client: &AppClient, username: &str, factor: FirstFactor) -> DomainResult<HostedStep> {
+        self.recording(pool, &client.client_id, "hosted:first_factor", None, self.hosted_factor_start(pool, client, username, factor)).await
+    }
+
+    async fn hosted_factor_start(&self, pool: &UserPool, client: &AppClient, username: &str, factor: FirstFactor) -> DomainResult<HostedStep> {
         let user = self.find_signing_in_user(pool, client, username, ClientProof::HostedPages).await?;
         let has_passkeys = self.has_passkeys(pool, user.as_ref()).await?;
         if !available_first_factors(pool, user.as_ref(), has_passkeys).contains(&factor) || factor.code_factor().is_none() && factor != FirstFactor::WebAuthn {

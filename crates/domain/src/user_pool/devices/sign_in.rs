@@ -151,7 +151,7 @@ impl UserPoolService {
         if !user.enabled {
             return Err(DomainError::NotAuthorized("User is disabled.".into()));
         }
-        self.reserve_sign_in(pool, &mut user).await?;
+        self.reserve_sign_in(pool, &mut user, crate::user_pool::auth_events::types::ChallengeKind::Mfa).await?;
         let device = self.read_device(pool, &user, device_key).await?.value;
         let (_, verifier_hex) = self.device_verifier(&device)?;
         let signed_at = crate::srp::parse_timestamp(timestamp)

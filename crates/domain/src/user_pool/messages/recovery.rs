@@ -46,7 +46,9 @@ impl UserPoolService {
             )
         })?;
         self.count_attempt(&mut user, "ForgotPassword", 5)?;
-        self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel, Some(client_id)).await
+        let details = self.send_code(&pool, &mut user, CodePurpose::ResetPassword, &channel, Some(client_id)).await?;
+        self.record_account_event(&pool, &user, crate::user_pool::auth_events::types::EventKind::ForgotPassword, Some(client_id)).await?;
+        Ok(details)
     }
 
     /// ConfirmForgotPassword.
@@ -86,6 +88,7 @@ impl UserPoolService {
         user.modified_ms = self.now();
         self.save_user(&pool, &mut user).await?;
         self.after_password_reset(&pool, &user).await?;
+        self.record_account_event(&pool, &user, crate::user_pool::auth_events::types::EventKind::PasswordChange, Some(client_id)).await?;
         self.post_confirmation(&pool, Some(client_id), &user, "PostConfirmation_ConfirmForgotPassword").await
     }
 

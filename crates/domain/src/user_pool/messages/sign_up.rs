@@ -76,6 +76,7 @@ impl UserPoolService {
             None => None,
         };
         let session = self.sign_up_session(&pool, &client, &user).await?;
+        self.record_account_event(&pool, &user, crate::user_pool::auth_events::types::EventKind::SignUp, Some(&client.client_id)).await?;
         Ok(SignUpOutcome { user_confirmed: answer.auto_confirm, user_sub: sub, code_delivery, session })
     }
 
@@ -166,6 +167,7 @@ impl UserPoolService {
             .ok_or_else(|| DomainError::InvalidParameter("The user has no auto-verified attribute to send a code to.".into()))?;
         self.count_attempt(&mut user, "ResendConfirmationCode", 5)?;
         let details = self.send_code(&pool, &mut user, CodePurpose::ConfirmSignUp, &channel, Some(client_id)).await?;
+        self.record_account_event(&pool, &user, crate::user_pool::auth_events::types::EventKind::ResendCode, Some(client_id)).await?;
         Ok(Some(details))
     }
 

@@ -2,6 +2,8 @@
 //! SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE or MFA_SETUP), the answers to them, and the TOTP set-up
 //! that MFA_SETUP runs through AssociateSoftwareToken and VerifySoftwareToken with its Session.
 
+use crate::user_pool::auth_events::recording::{note_attempt, StepOutcome};
+use crate::user_pool::auth_events::types::{ChallengeKind, EventResponse};
 use std::collections::BTreeMap;
 
 use serde_json::json;
@@ -20,6 +22,21 @@ use crate::user_pool::{AppClient, ChallengeName, MfaConfiguration, User, UserPoo
 pub enum SecondStep {
     Passed { user: User, progress: Progress },
     Challenge(AuthOutcome),
+}
+
+impl StepOutcome for SecondStep {
+    fn response(&self) -> EventResponse {
+        match self {
+            SecondStep::Passed { .. } => EventResponse::Pass,
+            SecondStep::Challenge(outcome) => outcome.response(),
+        }
+    }
+    fn session(&self) -> Option<&str> {
+        match self {
+            SecondStep::Passed { .. } => None,
+            SecondStep::Challenge(outcome) => outcome.session(),
+        }
+    }
 }
 
 /// The challenge a code factor is asked as: SMS_OTP for a phone code that is the only factor.
@@ -179,6 +196,18 @@ impl UserPoolService {
         session: Option<&str>,
         secret_hash: Option<Option<&str>>,
     ) -> DomainResult<SecondStep> {
+        self.recording(pool, &client.client_id, name.as_str(), session, self.check_second_factor(pool, client, name, responses, session, secret_hash)).await
+    }
+
+    async fn check_second_factor(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        name: ChallengeName,
+        responses: &BTreeMap<String, String>,
+        session: Option<&str>,
+        secret_hash: Option<Option<&str>>,
+    ) -> DomainResult<SecondStep> {
         let open = self.read_challenge(session, Some(client)).await?;
         if open.session.pool_id != pool.id {
             return Err(invalid_session());
@@ -199,6 +228,7 @@ impl UserPoolService {
                     _ => "EMAIL_OTP_CODE",
                 };
                 let code = parameter(responses, member)?.trim().to_string();
+                note_attempt(&user, if *first_factor { ChallengeKind::Password } else { ChallengeKind::Mfa });
                 self.reserve_answer(&open).await?;
                 self.count_failure(pool, &mut user).await?;
                 let expected = self.code_mac(&open.session.username_key, &code);
@@ -210,6 +240,7 @@ impl UserPoolService {
             }
             (Step::SoftwareToken, ChallengeName::SoftwareTokenMfa) => {
                 let code = parameter(responses, "SOFTWARE_TOKEN_MFA_CODE")?.to_string();
+                note_attempt(&user, ChallengeKind::Mfa);
                 self.reserve_answer(&open).await?;
                 self.count_failure(pool, &mut user).await?;
                 let now = self.now();

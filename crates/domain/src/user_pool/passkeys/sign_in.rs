@@ -61,7 +61,7 @@ impl UserPoolService {
     /// The hosted pages' answer to a passkey challenge: the user, signed in.
     pub async fn hosted_passkey_answer(&self, pool: &UserPool, client: &AppClient, username: &str, credential: &str, session: &str) -> DomainResult<User> {
         let responses = BTreeMap::from([("USERNAME".to_string(), username.to_string()), ("CREDENTIAL".to_string(), credential.to_string())]);
-        self.passkey_user(pool, client, &responses, Some(session), None).await
+        self.recording(pool, &client.client_id, "hosted:passkey", Some(session), self.passkey_user(pool, client, &responses, Some(session), None)).await
     }
 
     /// Checks an answer to WEB_AUTHN and answers its user. Three answers are taken per session;
@@ -95,7 +95,7 @@ impl UserPoolService {
         }
         let credential: Value = serde_json::from_str(parameter(responses, "CREDENTIAL")?)
             .map_err(|_| DomainError::InvalidParameter("CREDENTIAL is not an AuthenticationResponseJSON document.".into()))?;
-        self.reserve_sign_in(pool, &mut user).await?;
+        self.reserve_sign_in(pool, &mut user, crate::user_pool::auth_events::types::ChallengeKind::Password).await?;
         let (rp_id, require_uv) = self.relying_party(pool).await?;
         let credential_id = member(&credential, &["id"]).or_else(|| member(&credential, &["rawId"])).unwrap_or("").trim_end_matches('=').to_string();
         let scope = passkey_scope(&pool.id, &user.sub);

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod clients;
 pub mod devices;
+pub mod events;
 pub mod groups;
 pub mod hosted;
 pub mod import;

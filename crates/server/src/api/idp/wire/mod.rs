@@ -14,6 +14,7 @@ mod mfa;
 mod devices;
 mod passkeys;
 mod import;
+mod events;
 
 pub use shared::*;
 pub use pools::*;
@@ -28,3 +29,4 @@ pub use mfa::*;
 pub use devices::*;
 pub use passkeys::*;
 pub use import::*;
+pub use events::*;
