@@ -22,7 +22,7 @@ use crate::cognito_api::CognitoClient;
 use crate::state::AppState;
 
 /// CreateUserPool's members (botocore's model) that DescribeUserPool answers under the same name.
-const POOL_MEMBERS: &[&str] = &[
+pub const POOL_MEMBERS: &[&str] = &[
     "Policies",
     "DeletionProtection",
     "LambdaConfig",
@@ -48,7 +48,7 @@ const POOL_MEMBERS: &[&str] = &[
 ];
 
 /// CreateUserPoolClient's members that DescribeUserPoolClient answers under the same name.
-const CLIENT_MEMBERS: &[&str] = &[
+pub const CLIENT_MEMBERS: &[&str] = &[
     "ClientName",
     "RefreshTokenValidity",
     "AccessTokenValidity",

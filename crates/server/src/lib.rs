@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod apply;
 pub mod auth;
 pub mod cognito_api;
 pub mod aws;

@@ -1,5 +1,5 @@
 #![forbid(unsafe_code)]
-//! The `cognate` binary: `serve`, `check-config`, `migrate`, `health`, `export` and `import`.
+//! The `cognate` binary: `serve`, `apply`, `check-config`, `migrate`, `health`, `export` and `import`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -29,7 +29,11 @@ enum LogFormat {
 #[derive(Subcommand)]
 enum Command {
     /// Start the server.
-    Serve(ConfigArgs),
+    Serve(ServeArgs),
+    /// Create or update what a file (YAML or JSON) declares: user pools with their clients,
+    /// groups, users, domains, resource servers and identity providers; identity pools; IAM roles
+    /// and policies. A second run changes nothing.
+    Apply(ApplyArgs),
     /// Resolve and check the configuration, print it (secrets redacted) and exit.
     CheckConfig(ConfigArgs),
     /// Apply pending database migrations and exit.
@@ -52,6 +56,32 @@ struct TransferArgs {
     config: ConfigArgs,
     /// The export file.
     #[arg(long)]
+    file: std::path::PathBuf,
+    /// `transfer`: every table, for `cognate import`; `apply`: the resources as an apply file.
+    #[arg(long, default_value = "transfer")]
+    format: ExportFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Transfer,
+    Apply,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// An apply file (see `cognate apply`) applied before the server answers.
+    #[arg(long, env = "COGNATE_APPLY")]
+    apply: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ApplyArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// The file: YAML or JSON.
     file: std::path::PathBuf,
 }
 
@@ -90,7 +120,8 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
     let result = match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(args.config, args.apply).await,
+        Command::Apply(args) => apply(args).await,
         Command::CheckConfig(args) => check_config(args).await,
         Command::Migrate(args) => migrate(args).await,
         Command::Health(args) => health(args).await,
@@ -143,6 +174,14 @@ async fn migrate(args: ConfigArgs) -> Result<(), String> {
 
 async fn export(args: TransferArgs) -> Result<(), String> {
     let config = Config::resolve(args.config)?;
+    if let ExportFormat::Apply = args.format {
+        let app = build_app(config).await?;
+        let document = cognate_server::apply::export::export(&app.state).await?;
+        let text = serde_json::to_string_pretty(&document).map_err(|error| error.to_string())?;
+        std::fs::write(&args.file, text + "\n").map_err(|error| format!("writing {}: {error}", args.file.display()))?;
+        println!("exported the resources to {} (apply format)", args.file.display());
+        return Ok(());
+    }
     let (store, _) = cognate_server::app::open_store(&config).await?;
     let file = std::fs::File::create(&args.file).map_err(|error| format!("creating {}: {error}", args.file.display()))?;
     let counts = cognate_server::transfer::export(&store, &mut std::io::BufWriter::new(file)).await?;
@@ -224,7 +263,23 @@ fn report(done: &str, counts: &cognate_server::transfer::Counts) {
     println!("{done}: {}", parts.join(", "));
 }
 
-async fn serve(args: ConfigArgs) -> Result<(), String> {
+/// Reads and applies an apply file against a built app; prints what it did.
+async fn apply_file(app: &cognate_server::app::App, file: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(file).map_err(|error| format!("reading {}: {error}", file.display()))?;
+    let document = cognate_server::apply::parse(&text).map_err(|error| format!("{}: {error}", file.display()))?;
+    let report = cognate_server::apply::apply(&app.state, &document).await.map_err(|error| format!("{}: {error}", file.display()))?;
+    print!("{}", report.render());
+    Ok(())
+}
+
+async fn apply(args: ApplyArgs) -> Result<(), String> {
+    let config = Config::resolve(args.config)?;
+    let app = build_app(config).await?;
+    keep_generated_root_credentials(&app)?;
+    apply_file(&app, &args.file).await
+}
+
+async fn serve(args: ConfigArgs, apply: Option<std::path::PathBuf>) -> Result<(), String> {
     let started = Instant::now();
     let config = Config::resolve(args)?;
     // Bind first: a busy port stops the start before anything is generated or written.
@@ -235,6 +290,9 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     };
     let certificates = config.tls.as_ref().map(cognate_server::tls::Certificates::load).transpose()?;
     let app = build_app(config).await?;
+    if let Some(file) = &apply {
+        apply_file(&app, file).await?;
+    }
     let local = listener.local_addr().map_err(|error| error.to_string())?;
     let config = &app.state.config;
     if config.insecure_accept_any_signature {

@@ -180,6 +180,17 @@ impl UserPoolService {
         self.resolve_user(&pool, username).await
     }
 
+    /// Whether `password` is the user's stored password (checked on the CPU pool): `cognate apply`
+    /// leaves a user whose password is already the one given alone.
+    pub async fn admin_password_is(&self, pool_id: &UserPoolId, username: &str, password: &str) -> DomainResult<bool> {
+        let pool = self.load_pool(pool_id).await?;
+        let user = self.resolve_user(&pool, username).await?;
+        match &user.password_hash {
+            Some(hash) => self.verify_on_pool(password, hash).await,
+            None => Ok(false),
+        }
+    }
+
     pub async fn admin_delete_user(&self, pool_id: &UserPoolId, username: &str) -> DomainResult<()> {
         let pool = self.load_pool(pool_id).await?;
         let user = self.resolve_user(&pool, username).await?;

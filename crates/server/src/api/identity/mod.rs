@@ -7,7 +7,7 @@
 
 pub mod error;
 pub mod operations;
-mod ops;
+pub mod ops;
 pub mod wire;
 
 use async_trait::async_trait;
