@@ -145,6 +145,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     let router = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(crate::metrics::scrape))
+        .merge(crate::web::console::routes())
         .route("/_cognate/outbox", get(crate::outbox::list))
         .route("/_cognate/signing-keys/rotate", post(crate::keys::rotate))
         .route("/_cognate/user-import/{pool_id}/{job_id}", put(crate::import_upload::upload))

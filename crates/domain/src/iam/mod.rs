@@ -17,6 +17,7 @@ pub mod sts;
 mod tags;
 mod user_records;
 mod groups;
+mod login_profiles;
 mod users;
 pub mod web_identity;
 
@@ -36,7 +37,7 @@ use crate::store::{Store, StoreError};
 use policy::{Decision, Policy, PolicyKind, RequestContext};
 pub use managed_policy::{Bounded, Holder, ManagedPolicy, PolicyVersion, RoleAttachment, Tagged};
 use managed_policy::boundary_key;
-pub use user_records::{AccessKey, IamGroup, IamUser};
+pub use user_records::{AccessKey, IamGroup, IamUser, LoginProfile};
 
 const ROLE: &str = "iam_role";
 const ROLE_POLICY: &str = "iam_role_policy";

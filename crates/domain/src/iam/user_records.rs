@@ -57,6 +57,30 @@ pub struct AccessKey {
     pub last_used_region: Option<String>,
 }
 
+/// An IAM user's console password (CreateLoginProfile): its Argon2id hash, and whether it must
+/// be changed at the next sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginProfile {
+    pub user_name: String,
+    pub(super) password_hash: String,
+    pub created_ms: i64,
+    pub password_reset_required: bool,
+}
+
+impl Document for LoginProfile {
+    const KIND: &'static str = "iam_login_profile";
+}
+
+impl Record for LoginProfile {
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        self.user_name.to_ascii_lowercase()
+    }
+}
+
 impl Document for IamUser {
     const KIND: &'static str = IAM_USER;
 }

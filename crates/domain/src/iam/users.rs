@@ -70,6 +70,9 @@ impl IamService {
         if !user.groups.is_empty() {
             return Err(DomainError::InUse("Cannot delete entity, must remove user from all groups first.".into()));
         }
+        if self.store.get_record_of::<LoginProfile>("", &user.key(), 0).await?.is_some() {
+            return Err(DomainError::InUse("Cannot delete entity, must delete login profile first.".into()));
+        }
         let scope = Holder::User(&user.name).scope();
         if !self.store.list_records(ROLE_POLICY, &scope, None, 1).await?.is_empty() {
             return Err(DomainError::InUse("Cannot delete entity, must delete policies first.".into()));

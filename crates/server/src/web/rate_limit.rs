@@ -10,12 +10,12 @@ use axum::response::{IntoResponse, Response};
 use crate::rate::peer_address;
 use crate::state::AppState;
 
-/// Limits the hosted forms and the token endpoint by source address (the token endpoint also
+/// Limits the hosted forms, the console's sign-in and the token endpoint by source address (the token endpoint also
 /// by client, where the client is known).
 pub async fn limit_forms(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let guessable = request.method() == Method::POST
-        && ["/login", "/signup", "/confirm", "/confirmForgotPassword", "/forgotPassword", "/newPassword", "/mfa", "/passwordless", "/passkey", "/oauth2/token", "/oauth2/revoke"]
+        && ["/login", "/signup", "/confirm", "/confirmForgotPassword", "/forgotPassword", "/newPassword", "/mfa", "/passwordless", "/passkey", "/oauth2/token", "/oauth2/revoke", "/console/sign-in"]
             .iter()
             .any(|suffix| path.ends_with(suffix));
     if guessable && !state.rate_limits.allow(peer_address(&request), None) {

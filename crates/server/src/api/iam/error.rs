@@ -12,6 +12,7 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         DomainError::NotFound(message) => QueryError::new(StatusCode::NOT_FOUND, "NoSuchEntity", message),
         DomainError::Conflict(message) => QueryError::new(StatusCode::CONFLICT, "EntityAlreadyExists", message),
         DomainError::InUse(message) => QueryError::new(StatusCode::CONFLICT, "DeleteConflict", message),
+        DomainError::InvalidPassword(message) => QueryError::sender("PasswordPolicyViolation", message),
         DomainError::MalformedPolicy(message) => QueryError::sender("MalformedPolicyDocument", message),
         DomainError::LimitExceeded(message) => QueryError::new(StatusCode::CONFLICT, "LimitExceeded", message),
         DomainError::InvalidMember(invalid) => QueryError::validation(validation::message(&invalid)),
@@ -29,7 +30,6 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         | DomainError::GroupExists(_)
         | DomainError::UsernameExists(_)
         | DomainError::AliasExists(_)
-        | DomainError::InvalidPassword(_)
         | DomainError::PasswordReused(_)
         | DomainError::NotAuthorized(_)
         | DomainError::UnsupportedUserState(_)

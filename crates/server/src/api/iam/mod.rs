@@ -127,6 +127,9 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput, calle
         GetUser | DeleteUser | CreateAccessKey | ListAccessKeys | ListUserPolicies | ListAttachedUserPolicies | ListGroupsForUser => {
             UserNameRequest::from_query(input).map(|request| request.user_resource(account, caller)).unwrap_or_else(|_| "*".into())
         }
+        CreateLoginProfile | GetLoginProfile | UpdateLoginProfile | DeleteLoginProfile => {
+            LoginProfileRequest::from_query(input).map(|request| request.user_resource(account, caller)).unwrap_or_else(|_| "*".into())
+        }
         UpdateAccessKey | DeleteAccessKey => {
             AccessKeyRequest::from_query(input).map(|request| request.user_resource(account, caller)).unwrap_or_else(|_| "*".into())
         }
@@ -196,6 +199,10 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller:
         ListUsers => ops::users::list_users(state, input).await,
         DeleteUser => ops::users::delete_user(state, input).await,
         CreateAccessKey => ops::users::create_access_key(state, input, caller).await,
+        CreateLoginProfile => ops::users::create_login_profile(state, input, caller).await,
+        GetLoginProfile => ops::users::get_login_profile(state, input, caller).await,
+        UpdateLoginProfile => ops::users::update_login_profile(state, input, caller).await,
+        DeleteLoginProfile => ops::users::delete_login_profile(state, input, caller).await,
         ListAccessKeys => ops::users::list_access_keys(state, input, caller).await,
         UpdateAccessKey => ops::users::update_access_key(state, input, caller).await,
         DeleteAccessKey => ops::users::delete_access_key(state, input, caller).await,

@@ -184,6 +184,10 @@ operations! {
 
 /// The IAM actions cognate implements.
 pub const IMPLEMENTED: &[Operation] = &[
+    Operation::CreateLoginProfile,
+    Operation::GetLoginProfile,
+    Operation::UpdateLoginProfile,
+    Operation::DeleteLoginProfile,
     Operation::PutRolePermissionsBoundary,
     Operation::DeleteRolePermissionsBoundary,
     Operation::PutUserPermissionsBoundary,

@@ -239,6 +239,32 @@ impl FromQuery for UserPolicyArnRequest {
     }
 }
 
+/// CreateLoginProfile and UpdateLoginProfile (a password, whether it must be reset), and
+/// GetLoginProfile and DeleteLoginProfile.
+pub struct LoginProfileRequest {
+    pub user_name: Option<String>,
+    pub password: Option<String>,
+    pub password_reset_required: Option<bool>,
+}
+
+impl FromQuery for LoginProfileRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        let reset = match optional(input, "PasswordResetRequired").as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(other) => return Err(QueryError::validation(format!("PasswordResetRequired must be true or false, not {other}"))),
+        };
+        Ok(LoginProfileRequest { user_name: optional(input, "UserName"), password: optional(input, "Password"), password_reset_required: reset })
+    }
+}
+
+impl OfUser for LoginProfileRequest {
+    fn given_user(&self) -> Option<&str> {
+        self.user_name.as_deref()
+    }
+}
+
 impl OfUser for UserNameRequest {
     fn given_user(&self) -> Option<&str> {
         self.user_name.as_deref()

@@ -14,8 +14,8 @@ mod domains;
 mod flow;
 mod forms;
 mod pages;
-mod render;
-mod session;
+pub(crate) mod render;
+pub(crate) mod session;
 
 pub use domains::{route_domains, HostedBase};
 pub use flow::PageRequest;

@@ -1,6 +1,7 @@
 //! IAM users and their access keys: CreateUser, GetUser, ListUsers, DeleteUser, CreateAccessKey,
 //! ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed and the user's permissions
-//! boundary (Put/DeleteUserPermissionsBoundary) (their policies:
+//! boundary (Put/DeleteUserPermissionsBoundary), their console passwords (Create, Get, Update and
+//! DeleteLoginProfile) (their policies:
 //! `policies` and `managed`).
 //! `caller` is the signing IAM user's name, which the requests that may leave out `UserName`
 //! act on.
@@ -118,5 +119,48 @@ pub async fn change_boundary(state: &AppState, input: &QueryInput, put: bool) ->
     }
     let boundary = if put { request.permissions_boundary } else { None };
     state.iam.set_permissions_boundary(cognate_domain::iam::Bounded::User(&request.user_name), boundary.as_deref()).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+fn login_profile_xml(profile: &cognate_domain::iam::LoginProfile) -> String {
+    let mut xml = Xml::new();
+    xml.open("LoginProfile");
+    xml.text("UserName", &profile.user_name);
+    xml.text("CreateDate", &format_iso8601(profile.created_ms.div_euclid(1000)));
+    xml.text("PasswordResetRequired", if profile.password_reset_required { "true" } else { "false" });
+    xml.close("LoginProfile");
+    xml.finish()
+}
+
+pub async fn create_login_profile(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = LoginProfileRequest::from_query(input)?;
+    let password = request.password.as_deref().ok_or_else(|| QueryError::validation(crate::aws::validation::missing("password")))?;
+    let profile = state
+        .iam
+        .create_login_profile(request.user(caller)?, password, request.password_reset_required.unwrap_or(false))
+        .await
+        .map_err(error_from_domain)?;
+    Ok(login_profile_xml(&profile))
+}
+
+pub async fn get_login_profile(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = LoginProfileRequest::from_query(input)?;
+    let profile = state.iam.get_login_profile(request.user(caller)?).await.map_err(error_from_domain)?;
+    Ok(login_profile_xml(&profile))
+}
+
+pub async fn update_login_profile(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = LoginProfileRequest::from_query(input)?;
+    state
+        .iam
+        .update_login_profile(request.user(caller)?, request.password.as_deref(), request.password_reset_required)
+        .await
+        .map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn delete_login_profile(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = LoginProfileRequest::from_query(input)?;
+    state.iam.delete_login_profile(request.user(caller)?).await.map_err(error_from_domain)?;
     Ok(String::new())
 }

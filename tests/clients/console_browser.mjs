@@ -1,0 +1,137 @@
+// The operator's console in Debian's Chromium, driven by playwright-core: root sign-in with the
+// access key pair; user pools searched by name; a pool's page; users listed and filtered with
+// ListUsers' filter language; a user created; a user's page with its sign-in history; a user
+// disabled and enabled again, and given a password; the outbox, IAM and a role; sign-out; then
+// an IAM user with a console password and read-only policies, who reads but is refused a change,
+// and a wrong password. A screenshot of each page goes to the artifacts directory. Prints
+// "ok …" / "FAIL …" lines.
+//
+// usage: node console_browser.mjs '<settings JSON from console_flows.py>'
+
+import fs from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const settings = JSON.parse(process.argv[2]);
+let failures = 0;
+function check(description, condition) {
+  if (condition) {
+    console.log(`ok   ${description}`);
+  } else {
+    failures += 1;
+    console.log(`FAIL ${description}`);
+  }
+}
+
+fs.mkdirSync(settings.screenshots, { recursive: true });
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+const shot = async (name) => page.screenshot({ path: path.join(settings.screenshots, `${name}.png`), fullPage: true });
+const text = async () => page.locator("main").innerText();
+
+try {
+  await page.goto(`${settings.endpoint}/console/`);
+  check("GET /console/ without a session shows the sign-in page", (await page.title()).startsWith("Sign in to the cognate console"));
+  await shot("01-sign-in");
+  await page.fill("#k", settings.key_id);
+  await page.fill("#s", settings.secret);
+  await page.click("form:has(#k) button");
+  check("the root access keys sign in and land on the user pools", (await page.title()).startsWith("User pools") && (await text()).includes("notes"));
+  const cookie = (await context.cookies()).find((entry) => entry.name === "cognate-console");
+  check("the session cookie is HttpOnly and SameSite=Strict", cookie?.httpOnly === true && cookie?.sameSite === "Strict");
+  await shot("02-user-pools");
+
+  await page.fill("#q", "zzz");
+  await page.click("form[method=get] button");
+  check("a search for a name no pool has lists none", !(await text()).includes("notes\n") && (await page.locator("table").first().locator("tr").count()) === 1);
+  await page.fill("#q", "NOT");
+  await page.click("form[method=get] button");
+  check("a search is case-insensitive and finds the pool", (await page.locator("table").first().locator("a", { hasText: "notes" }).count()) === 1);
+
+  await page.click(`a[href="/console/pools/${settings.pool_id}"]`);
+  const poolText = await text();
+  check("the pool's page shows its settings, client, group and domain",
+    poolText.includes("notes-web") && poolText.includes("editors") && poolText.includes("notes-demo") && poolText.includes("MinimumLength"));
+  await shot("03-pool");
+
+  await page.click("a:text('Users')");
+  check("the users page lists the pool's users", (await text()).includes("alice@example.com"));
+  await page.fill("#filter", 'email ^= "ali"');
+  await page.click("form[method=get] button");
+  check("a ListUsers filter narrows the list", (await page.locator("table tr").count()) === 2 && (await text()).includes("alice@example.com"));
+  await shot("04-users-filtered");
+  await page.fill("#filter", 'email ^= "zz"');
+  await page.click("form[method=get] button");
+  check("a filter that matches nobody lists nobody", (await page.locator("table tr").count()) === 1);
+  await page.fill("#filter", "not a filter");
+  await page.click("form[method=get] button");
+  check("a malformed filter gets the API's own error, not a crash", (await page.title()).startsWith("That did not work") && (await text()).includes("InvalidParameterException"));
+  await page.goBack();
+
+  await page.goto(`${settings.endpoint}/console/pools/${settings.pool_id}/users`);
+  await page.fill("#nu", "carol@example.com");
+  await page.fill("#ne", "carol@example.com");
+  await page.click("form[method=post]:has(#nu) button");
+  check("a user is created from the console", (await page.title()).startsWith("User created"));
+  await page.click("a:text('Open')");
+  await page.fill("#sp", "Carol-Password-1");
+  await page.click("form:has(#sp) button");
+  check("and given a permanent password", (await text()).includes("CONFIRMED"));
+
+  await page.goto(`${settings.endpoint}/console/pools/${settings.pool_id}/users?filter=${encodeURIComponent('email = "alice@example.com"')}`);
+  await page.click("table a");
+  const userText = await text();
+  check("a user's page shows the attributes, groups and the sign-in history with its outcomes",
+    userText.includes("alice@example.com") && userText.includes("editors") && userText.includes("Sign-in history")
+    && userText.includes("Fail") && userText.includes("Pass") && userText.includes("Password Failure"));
+  await shot("05-user");
+  await page.click("button:text('Disable')");
+  check("a user is disabled from the console", (await page.locator("button:text('Enable')").count()) === 1 && (await text()).includes("Enabled"));
+  await shot("06-user-disabled");
+  await page.click("button:text('Enable')");
+  check("and enabled again", (await page.locator("button:text('Disable')").count()) === 1);
+
+  await page.goto(`${settings.endpoint}/console/pools/${settings.pool_id}/outbox`);
+  check("the outbox page lists the pool's messages", (await page.title()).startsWith("Outbox"));
+  await shot("07-outbox");
+  await page.goto(`${settings.endpoint}/console/iam`);
+  check("the IAM page lists roles and customer managed policies", (await text()).includes("notes-signed-in") && (await text()).includes("notes-own-prefix"));
+  await shot("08-iam");
+  await page.click("a:text('notes-signed-in')");
+  check("a role's page shows its trust policy and its policies", (await text()).includes("sts:AssumeRoleWithWebIdentity") && (await text()).includes("own-sync-datasets"));
+  await shot("09-role");
+  await page.goto(`${settings.endpoint}/console/identity-pools/${settings.identity_pool_id}`);
+  check("an identity pool's page shows its roles", (await text()).includes("authenticated") && (await text()).includes("notes-signed-in"));
+  await shot("10-identity-pool");
+  await page.click("button:text('Sign out')");
+  check("sign-out ends the session", (await page.title()).startsWith("Sign in to the cognate console"));
+  await page.goto(`${settings.endpoint}/console/pools/${settings.pool_id}/users`);
+  check("and the pages ask for a sign-in again", (await page.title()).startsWith("Sign in to the cognate console"));
+
+  // An IAM user with a console password and read-only permissions.
+  await page.fill("#u", settings.viewer);
+  await page.fill("#p", "wrong-password-1");
+  await page.click("form:has(#u) button");
+  check("a wrong console password is refused", (await text()).includes("The credentials are not right."));
+  await page.fill("#u", settings.viewer);
+  await page.fill("#p", settings.viewer_password);
+  await page.click("form:has(#u) button");
+  check("an IAM user signs in with the console password", (await page.title()).startsWith("User pools") && (await page.locator("header").innerText()).includes(`user/${settings.viewer}`));
+  await page.goto(`${settings.endpoint}/console/pools/${settings.pool_id}/users?filter=${encodeURIComponent('email = "alice@example.com"')}`);
+  await page.click("table a");
+  check("the IAM user reads what the policies allow", (await text()).includes("alice@example.com"));
+  await page.click("button:text('Disable')");
+  check("and is refused what they do not (403, the action and the resource named)",
+    (await page.title()).startsWith("Not allowed") && (await text()).includes("cognito-idp:AdminDisableUser"));
+  await shot("11-not-allowed");
+  await page.goto(`${settings.endpoint}/console/iam`);
+  check("a section the IAM user may not read says so", (await text()).includes("iam:ListRoles is not allowed"));
+} catch (error) {
+  failures += 1;
+  console.log(`FAIL the console script stopped: ${error.stack ?? error}`);
+  await shot("failure").catch(() => {});
+} finally {
+  await browser.close();
+}
+process.exit(failures ? 1 : 0);

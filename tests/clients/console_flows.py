@@ -1,0 +1,152 @@
+"""The operator's console: the README's example applied, alice signed in once wrongly and once
+rightly, an IAM user `viewer` given a console password (CreateLoginProfile and its siblings,
+through boto3) and read-only policies; then `console_browser.mjs` drives Debian's Chromium
+through the pages (screenshots in target/test-artifacts/console/), and this script checks what
+the browser cannot: a form without its CSRF token and a forged session cookie are refused, and
+what the browser did is what the API reads."""
+
+import http.cookiejar
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import boto3
+import botocore.config
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import HERE, ROOT, Results, build_binary, check, error_code, free_port, start_server  # noqa: E402
+
+EXAMPLE = os.path.join(ROOT, "docs", "examples", "walkthrough.yaml")
+CLIENT_ID = "notesweb0client0for0local0dev"
+VIEWER_PASSWORD = "Viewer-Console-Pass-1"
+READ_ONLY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+    "cognito-idp:ListUserPools", "cognito-idp:DescribeUserPool", "cognito-idp:ListUsers", "cognito-idp:AdminGetUser",
+    "cognito-idp:ListUserPoolClients", "cognito-idp:ListGroups", "cognito-idp:AdminListGroupsForUser",
+    "cognito-idp:AdminListUserAuthEvents", "cognito-identity:ListIdentityPools"]}]}
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def post(url, fields, cookie=None):
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode(), method="POST",
+                                     headers={"cookie": cookie} if cookie else {})
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=10) as answer:
+            return answer.status, answer.headers, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def get(url, cookie=None):
+    request = urllib.request.Request(url, headers={"cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def main():
+    binary = build_binary()
+    work = tempfile.mkdtemp(prefix="cognate-console-")
+    data = os.path.join(work, "data")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("COGNATE_")}
+    subprocess.run([binary, "apply", "--data-dir", data, EXAMPLE], env=env, check=True, capture_output=True)
+    port = free_port()
+    server, _, _, _ = start_server(binary, data, port)
+    endpoint = f"http://127.0.0.1:{port}"
+    credentials = dict(line.split("=", 1) for line in open(os.path.join(data, "root-credentials")).read().split())
+    key_id, secret = credentials["access_key_id"], credentials["secret_access_key"]
+    try:
+        config = botocore.config.Config(retries={"max_attempts": 1})
+        make = lambda service: boto3.client(service, region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=key_id,  # noqa: E731
+                                            aws_secret_access_key=secret, config=config)
+        idp, iam, identity = make("cognito-idp"), make("iam"), make("cognito-identity")
+        pool_id = [pool["Id"] for pool in idp.list_user_pools(MaxResults=60)["UserPools"] if pool["Name"] == "notes"][0]
+        identity_pool_id = identity.list_identity_pools(MaxResults=60)["IdentityPools"][0]["IdentityPoolId"]
+        error_code(lambda: idp.initiate_auth(ClientId=CLIENT_ID, AuthFlow="USER_PASSWORD_AUTH",
+                                             AuthParameters={"USERNAME": "alice@example.com", "PASSWORD": "Wrong-Horse-9"}))
+        idp.initiate_auth(ClientId=CLIENT_ID, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "alice@example.com", "PASSWORD": "Correct-Horse-9"})
+
+        # Console passwords through the IAM API.
+        iam.create_user(UserName="viewer")
+        iam.put_user_policy(UserName="viewer", PolicyName="console-read-only", PolicyDocument=json.dumps(READ_ONLY))
+        code, _ = error_code(lambda: iam.create_login_profile(UserName="viewer", Password="short"))
+        check(f"CreateLoginProfile refuses a password under IAM's policy ({code})", code == "PasswordPolicyViolation")
+        profile = iam.create_login_profile(UserName="viewer", Password="Temporary-Pass-1", PasswordResetRequired=True)["LoginProfile"]
+        check("CreateLoginProfile answers the profile", profile["UserName"] == "viewer" and profile["PasswordResetRequired"] is True)
+        code, _ = error_code(lambda: iam.create_login_profile(UserName="viewer", Password="Another-Pass-1"))
+        check(f"a second profile is EntityAlreadyExists ({code})", code == "EntityAlreadyExists")
+        iam.update_login_profile(UserName="viewer", Password=VIEWER_PASSWORD, PasswordResetRequired=False)
+        check("UpdateLoginProfile changes it", iam.get_login_profile(UserName="viewer")["LoginProfile"]["PasswordResetRequired"] is False)
+        iam.create_user(UserName="leaver")
+        iam.create_login_profile(UserName="leaver", Password="Leaver-Pass-123")
+        code, _ = error_code(lambda: iam.delete_user(UserName="leaver"))
+        check(f"DeleteUser is refused while the user has a login profile ({code})", code == "DeleteConflict")
+        iam.delete_login_profile(UserName="leaver")
+        code, _ = error_code(lambda: iam.get_login_profile(UserName="leaver"))
+        check(f"DeleteLoginProfile removes it ({code})", code == "NoSuchEntity")
+        iam.delete_user(UserName="leaver")
+
+        # What a browser cannot show: CSRF and forged cookies.
+        status, headers, _ = post(f"{endpoint}/console/sign-in", {"access_key_id": key_id, "secret_access_key": secret})
+        cookie = headers.get("set-cookie", "").split(";")[0]
+        check(f"the root keys sign in ({status})", status == 303 and cookie.startswith("cognate-console="))
+        status, _, _ = post(f"{endpoint}/console/sign-in", {"access_key_id": key_id, "secret_access_key": secret + "x"})
+        check(f"a wrong secret does not ({status})", status == 401)
+        alice = idp.admin_get_user(UserPoolId=pool_id, Username="alice@example.com")["Username"]
+        action = f"{endpoint}/console/pools/{pool_id}/users/{alice}"
+        status, _, _ = post(action, {"action": "disable"}, cookie)
+        check(f"a form without the CSRF token is refused ({status})", status == 403)
+        status, _, _ = post(action, {"action": "disable", "csrf": "forged"}, cookie)
+        check(f"and with a wrong one ({status})", status == 403)
+        check("and the user stays enabled", idp.admin_get_user(UserPoolId=pool_id, Username=alice)["Enabled"] is True)
+        name, value = cookie.split("=", 1)
+        forged = f"{name}={value[:-4]}AAAA"
+        status, page = get(f"{endpoint}/console/pools/{pool_id}/users", forged)
+        check("a cookie whose MAC is wrong is no session", "Sign in to the cognate console" in page)
+        status, page = get(f"{endpoint}/console/pools/{pool_id}/users", cookie)
+        check(f"the real one is ({status})", status == 200 and "alice@example.com" in page)
+
+        settings = {"endpoint": endpoint, "key_id": key_id, "secret": secret, "pool_id": pool_id, "identity_pool_id": identity_pool_id,
+                    "viewer": "viewer", "viewer_password": VIEWER_PASSWORD,
+                    "screenshots": os.path.join(ROOT, "target", "test-artifacts", "console")}
+        browser = subprocess.run(["node", os.path.join(HERE, "console_browser.mjs"), json.dumps(settings)], cwd=HERE,
+                                 capture_output=True, text=True, timeout=300)
+        for line in browser.stdout.splitlines():
+            print(line)
+            if line.startswith("ok   "):
+                Results.passed += 1
+            elif line.startswith("FAIL "):
+                Results.failed += 1
+        if browser.returncode != 0:
+            print(browser.stderr[-4000:])
+            check("the browser script ran to its end", False)
+
+        carol = idp.initiate_auth(ClientId=CLIENT_ID, AuthFlow="USER_PASSWORD_AUTH",
+                                  AuthParameters={"USERNAME": "carol@example.com", "PASSWORD": "Carol-Password-1"})
+        check("the user the console created signs in with the password it set", "AuthenticationResult" in carol)
+        check("alice ends enabled, as the console left her", idp.admin_get_user(UserPoolId=pool_id, Username=alice)["Enabled"] is True)
+        shots = sorted(os.listdir(settings["screenshots"])) if os.path.isdir(settings["screenshots"]) else []
+        check(f"a screenshot of each page is kept ({len(shots)})", len(shots) >= 11)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{Results.passed} passed, {Results.failed} failed")
+    sys.exit(1 if Results.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
