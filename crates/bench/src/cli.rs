@@ -110,6 +110,23 @@ pub enum Command {
         #[arg(long, default_value = "us-east-1")]
         region: String,
     },
+    /// The console's users page for --pool (a seeded one), first page and a filtered search,
+    /// rendered --requests times each one at a time, beside the ListUsers calls behind them.
+    Console {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        #[arg(long)]
+        pool: String,
+        /// The search: `email ^= "<prefix>"` (seeded emails are user0000000@example.com, …).
+        #[arg(long, default_value = "user00123")]
+        filter_prefix: String,
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
+    },
     /// What metrics and sign-in history cost password sign-ins: --endpoint runs with the
     /// defaults, --bare-endpoint with `--metrics false --auth-event-retention-days 0` (the same
     /// root credentials); alternating rounds against each, then the cost of a /metrics scrape.

@@ -36,6 +36,7 @@ mod trigger_load;
 mod import_load;
 mod gateway_load;
 mod observing_load;
+mod console_load;
 
 #[tokio::main]
 async fn main() {
@@ -99,6 +100,11 @@ async fn main() {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             let signer = Signer { access_key_id, secret_access_key, region };
             passkey_load::run(&endpoint, &signer, &pool, users, concurrency, Duration::from_secs(seconds.min(600))).await
+        }
+        Command::Console { endpoint, pool, filter_prefix, requests, access_key_id, secret_access_key } => {
+            assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
+            let signer = Signer { access_key_id, secret_access_key, region: "us-east-1".into() };
+            console_load::run(&endpoint, &signer, &pool, &filter_prefix, requests.max(1)).await
         }
         Command::Observing { endpoint, bare_endpoint, users, concurrency, seconds, rounds, access_key_id, secret_access_key, region } => {
             assert!(is_loopback(&endpoint) && is_loopback(&bare_endpoint), "cognate-load only sends traffic to loopback addresses");
