@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
+import { codeAt } from "./totp.mjs";
 
 const settings = JSON.parse(process.argv[2]);
 let failures = 0;
@@ -117,7 +118,17 @@ try {
   await page.fill("#u", settings.viewer);
   await page.fill("#p", settings.viewer_password);
   await page.click("form:has(#u) button");
-  check("an IAM user signs in with the console password", (await page.title()).startsWith("User pools") && (await page.locator("header").innerText()).includes(`user/${settings.viewer}`));
+  check("a user with an MFA device is asked for its code", (await text()).includes("This user signs in with an MFA code."));
+  await page.fill("#u", settings.viewer);
+  await page.fill("#p", settings.viewer_password);
+  await page.fill("#m", "000000");
+  await page.click("form:has(#u) button");
+  check("a wrong code is refused", (await text()).includes("The MFA code is not right."));
+  await page.fill("#u", settings.viewer);
+  await page.fill("#p", settings.viewer_password);
+  await page.fill("#m", codeAt(settings.viewer_mfa_seed, Math.floor(Date.now() / 30000) + 1));
+  await page.click("form:has(#u) button");
+  check("an IAM user signs in with the console password and the device's code", (await page.title()).startsWith("User pools") && (await page.locator("header").innerText()).includes(`user/${settings.viewer}`));
   await page.goto(`${settings.endpoint}/console/pools/${settings.pool_id}/users?filter=${encodeURIComponent('email = "alice@example.com"')}`);
   await page.click("table a");
   check("the IAM user reads what the policies allow", (await text()).includes("alice@example.com"));

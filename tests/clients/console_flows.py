@@ -1,6 +1,7 @@
 """The operator's console: the README's example applied, alice signed in once wrongly and once
 rightly, an IAM user `viewer` given a console password (CreateLoginProfile and its siblings,
-through boto3) and read-only policies; then `console_browser.mjs` drives Debian's Chromium
+through boto3), a virtual MFA device (CreateVirtualMFADevice, EnableMFADevice and theirs) and
+read-only policies; then `console_browser.mjs` drives Debian's Chromium
 through the pages (screenshots in target/test-artifacts/console/), and this script checks what
 the browser cannot: a form without its CSRF token and a forged session cookie are refused, and
 what the browser did is what the API reads."""
@@ -13,12 +14,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import boto3
 import botocore.config
+import pyotp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import HERE, ROOT, Results, build_binary, check, error_code, free_port, start_server  # noqa: E402
@@ -90,6 +93,26 @@ def main():
         check(f"a second profile is EntityAlreadyExists ({code})", code == "EntityAlreadyExists")
         iam.update_login_profile(UserName="viewer", Password=VIEWER_PASSWORD, PasswordResetRequired=False)
         check("UpdateLoginProfile changes it", iam.get_login_profile(UserName="viewer")["LoginProfile"]["PasswordResetRequired"] is False)
+        # A virtual MFA device for viewer: two consecutive codes enable it.
+        device = iam.create_virtual_mfa_device(VirtualMFADeviceName="viewer-phone")["VirtualMFADevice"]
+        seed = device["Base32StringSeed"].decode()
+        check("CreateVirtualMFADevice answers the serial number and the base32 seed",
+              device["SerialNumber"].endswith(":mfa/viewer-phone") and len(seed) == 32)
+        authenticator = pyotp.TOTP(seed)
+        now = time.time()
+        code, _ = error_code(lambda: iam.enable_mfa_device(UserName="viewer", SerialNumber=device["SerialNumber"],
+                                                           AuthenticationCode1=authenticator.at(now), AuthenticationCode2=authenticator.at(now)))
+        check(f"EnableMFADevice refuses codes that are not consecutive ({code})", code == "InvalidAuthenticationCode")
+        iam.enable_mfa_device(UserName="viewer", SerialNumber=device["SerialNumber"],
+                              AuthenticationCode1=authenticator.at(now - 30), AuthenticationCode2=authenticator.at(now))
+        listed = iam.list_mfa_devices(UserName="viewer")["MFADevices"]
+        check("ListMFADevices shows it enabled", [entry["SerialNumber"] for entry in listed] == [device["SerialNumber"]])
+        code, _ = error_code(lambda: iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"]))
+        check(f"an enabled device cannot be deleted ({code})", code == "DeleteConflict")
+        spare = iam.create_virtual_mfa_device(VirtualMFADeviceName="spare")["VirtualMFADevice"]["SerialNumber"]
+        unassigned = iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]
+        check("ListVirtualMFADevices lists the unassigned one", [entry["SerialNumber"] for entry in unassigned] == [spare])
+        iam.delete_virtual_mfa_device(SerialNumber=spare)
         iam.create_user(UserName="leaver")
         iam.create_login_profile(UserName="leaver", Password="Leaver-Pass-123")
         code, _ = error_code(lambda: iam.delete_user(UserName="leaver"))
@@ -120,7 +143,7 @@ def main():
         check(f"the real one is ({status})", status == 200 and "alice@example.com" in page)
 
         settings = {"endpoint": endpoint, "key_id": key_id, "secret": secret, "pool_id": pool_id, "identity_pool_id": identity_pool_id,
-                    "viewer": "viewer", "viewer_password": VIEWER_PASSWORD,
+                    "viewer": "viewer", "viewer_password": VIEWER_PASSWORD, "viewer_mfa_seed": seed,
                     "screenshots": os.path.join(ROOT, "target", "test-artifacts", "console")}
         browser = subprocess.run(["node", os.path.join(HERE, "console_browser.mjs"), json.dumps(settings)], cwd=HERE,
                                  capture_output=True, text=True, timeout=300)

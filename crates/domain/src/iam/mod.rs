@@ -18,6 +18,7 @@ mod tags;
 mod user_records;
 mod groups;
 mod login_profiles;
+mod mfa_devices;
 mod users;
 pub mod web_identity;
 
@@ -37,7 +38,7 @@ use crate::store::{Store, StoreError};
 use policy::{Decision, Policy, PolicyKind, RequestContext};
 pub use managed_policy::{Bounded, Holder, ManagedPolicy, PolicyVersion, RoleAttachment, Tagged};
 use managed_policy::boundary_key;
-pub use user_records::{AccessKey, IamGroup, IamUser, LoginProfile};
+pub use user_records::{AccessKey, IamGroup, IamUser, LoginProfile, VirtualMfaDevice};
 
 const ROLE: &str = "iam_role";
 const ROLE_POLICY: &str = "iam_role_policy";

@@ -81,6 +81,36 @@ impl Record for LoginProfile {
     }
 }
 
+/// A virtual MFA device (an authenticator app): its secret sealed under the master key, the user
+/// it is enabled for, and the last time step it accepted (each code works once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VirtualMfaDevice {
+    pub name: String,
+    pub serial_number: String,
+    pub(super) sealed_secret: String,
+    pub created_ms: i64,
+    #[serde(default)]
+    pub user_name: Option<String>,
+    #[serde(default)]
+    pub enabled_ms: Option<i64>,
+    #[serde(default)]
+    pub(super) last_step: Option<i64>,
+}
+
+impl Document for VirtualMfaDevice {
+    const KIND: &'static str = "iam_virtual_mfa_device";
+}
+
+impl Record for VirtualMfaDevice {
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        self.serial_number.clone()
+    }
+}
+
 impl Document for IamUser {
     const KIND: &'static str = IAM_USER;
 }

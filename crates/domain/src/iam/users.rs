@@ -70,6 +70,9 @@ impl IamService {
         if !user.groups.is_empty() {
             return Err(DomainError::InUse("Cannot delete entity, must remove user from all groups first.".into()));
         }
+        if !self.list_mfa_devices(&user.name).await?.is_empty() {
+            return Err(DomainError::InUse("Cannot delete entity, must delete MFA device first.".into()));
+        }
         if self.store.get_record_of::<LoginProfile>("", &user.key(), 0).await?.is_some() {
             return Err(DomainError::InUse("Cannot delete entity, must delete login profile first.".into()));
         }

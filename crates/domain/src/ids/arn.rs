@@ -74,6 +74,11 @@ pub fn iam_group(account_id: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account_id}:group{path}{name}")
 }
 
+/// `arn:aws:iam::<account>:mfa<path><name>`, a virtual MFA device (its serial number).
+pub fn iam_mfa(account_id: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account_id}:mfa{path}{name}")
+}
+
 /// `arn:aws:iam::<account>:policy<path><name>`, a customer managed policy.
 pub fn iam_policy(account_id: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account_id}:policy{path}{name}")

@@ -13,6 +13,7 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         DomainError::Conflict(message) => QueryError::new(StatusCode::CONFLICT, "EntityAlreadyExists", message),
         DomainError::InUse(message) => QueryError::new(StatusCode::CONFLICT, "DeleteConflict", message),
         DomainError::InvalidPassword(message) => QueryError::sender("PasswordPolicyViolation", message),
+        DomainError::CodeMismatch(message) => QueryError::new(StatusCode::FORBIDDEN, "InvalidAuthenticationCode", message),
         DomainError::MalformedPolicy(message) => QueryError::sender("MalformedPolicyDocument", message),
         DomainError::LimitExceeded(message) => QueryError::new(StatusCode::CONFLICT, "LimitExceeded", message),
         DomainError::InvalidMember(invalid) => QueryError::validation(validation::message(&invalid)),
@@ -35,7 +36,6 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         | DomainError::UnsupportedUserState(_)
         | DomainError::UserNotConfirmed(_)
         | DomainError::PasswordResetRequired(_)
-        | DomainError::CodeMismatch(_)
         | DomainError::EnableSoftwareTokenMfa(_)
         | DomainError::SoftwareTokenMfaNotFound(_)
         | DomainError::DeviceKeyExists(_)

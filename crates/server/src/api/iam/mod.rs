@@ -127,6 +127,14 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput, calle
         GetUser | DeleteUser | CreateAccessKey | ListAccessKeys | ListUserPolicies | ListAttachedUserPolicies | ListGroupsForUser => {
             UserNameRequest::from_query(input).map(|request| request.user_resource(account, caller)).unwrap_or_else(|_| "*".into())
         }
+        EnableMFADevice | DeactivateMFADevice => {
+            MfaDeviceRequest::from_query(input).map(|request| request.user_resource(account, caller)).unwrap_or_else(|_| "*".into())
+        }
+        ListMFADevices => UserNameRequest::from_query(input).map(|request| request.user_resource(account, caller)).unwrap_or_else(|_| "*".into()),
+        DeleteVirtualMFADevice => MfaDeviceRequest::from_query(input).map(|request| request.serial_number).unwrap_or_else(|_| "*".into()),
+        CreateVirtualMFADevice => CreateVirtualMfaDeviceRequest::from_query(input)
+            .map(|request| cognate_domain::ids::arn::iam_mfa(account, request.path.as_deref().unwrap_or("/"), &request.name))
+            .unwrap_or_else(|_| "*".into()),
         CreateLoginProfile | GetLoginProfile | UpdateLoginProfile | DeleteLoginProfile => {
             LoginProfileRequest::from_query(input).map(|request| request.user_resource(account, caller)).unwrap_or_else(|_| "*".into())
         }
@@ -200,6 +208,12 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller:
         DeleteUser => ops::users::delete_user(state, input).await,
         CreateAccessKey => ops::users::create_access_key(state, input, caller).await,
         CreateLoginProfile => ops::users::create_login_profile(state, input, caller).await,
+        CreateVirtualMFADevice => ops::users::create_virtual_mfa_device(state, input).await,
+        EnableMFADevice => ops::users::enable_mfa_device(state, input, caller).await,
+        DeactivateMFADevice => ops::users::deactivate_mfa_device(state, input, caller).await,
+        DeleteVirtualMFADevice => ops::users::delete_virtual_mfa_device(state, input).await,
+        ListMFADevices => ops::users::list_mfa_devices(state, input, caller).await,
+        ListVirtualMFADevices => ops::users::list_virtual_mfa_devices(state, input).await,
         GetLoginProfile => ops::users::get_login_profile(state, input, caller).await,
         UpdateLoginProfile => ops::users::update_login_profile(state, input, caller).await,
         DeleteLoginProfile => ops::users::delete_login_profile(state, input, caller).await,

@@ -185,6 +185,12 @@ operations! {
 /// The IAM actions cognate implements.
 pub const IMPLEMENTED: &[Operation] = &[
     Operation::CreateLoginProfile,
+    Operation::CreateVirtualMFADevice,
+    Operation::EnableMFADevice,
+    Operation::DeactivateMFADevice,
+    Operation::DeleteVirtualMFADevice,
+    Operation::ListMFADevices,
+    Operation::ListVirtualMFADevices,
     Operation::GetLoginProfile,
     Operation::UpdateLoginProfile,
     Operation::DeleteLoginProfile,

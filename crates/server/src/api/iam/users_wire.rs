@@ -265,6 +265,44 @@ impl OfUser for LoginProfileRequest {
     }
 }
 
+/// CreateVirtualMFADevice.
+pub struct CreateVirtualMfaDeviceRequest {
+    pub name: String,
+    pub path: Option<String>,
+}
+
+impl FromQuery for CreateVirtualMfaDeviceRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(CreateVirtualMfaDeviceRequest { name: required(input, "VirtualMFADeviceName")?, path: optional(input, "Path") })
+    }
+}
+
+/// EnableMFADevice (with two codes), DeactivateMFADevice, and DeleteVirtualMFADevice (which
+/// names no user).
+pub struct MfaDeviceRequest {
+    pub user_name: Option<String>,
+    pub serial_number: String,
+    pub code1: Option<String>,
+    pub code2: Option<String>,
+}
+
+impl FromQuery for MfaDeviceRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        Ok(MfaDeviceRequest {
+            user_name: optional(input, "UserName"),
+            serial_number: required(input, "SerialNumber")?,
+            code1: optional(input, "AuthenticationCode1"),
+            code2: optional(input, "AuthenticationCode2"),
+        })
+    }
+}
+
+impl OfUser for MfaDeviceRequest {
+    fn given_user(&self) -> Option<&str> {
+        self.user_name.as_deref()
+    }
+}
+
 impl OfUser for UserNameRequest {
     fn given_user(&self) -> Option<&str> {
         self.user_name.as_deref()

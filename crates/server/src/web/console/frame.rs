@@ -129,6 +129,7 @@ pub(crate) fn sign_in_page(status: StatusCode, error: Option<&str>) -> Response 
          <form method=post action=/console/sign-in><h2>IAM user</h2>\
          <label for=u>User name</label><input id=u name=user_name autocomplete=username>\
          <label for=p>Password</label><input id=p name=password type=password autocomplete=current-password>\
+         <label for=m>MFA code (when the user has an MFA device)</label><input id=m name=mfa_code inputmode=numeric autocomplete=one-time-code>\
          <button type=submit>Sign in</button></form></div>"
     );
     page(status, "Sign in to the cognate console", &body, None, None)

@@ -49,7 +49,11 @@ async fn sign_in(State(state): State<AppState>, body: axum::body::Bytes) -> Resp
             (key_ok & secret_ok).then_some(Operator::Root)
         }
         (_, Some(user_name)) => match state.iam.console_sign_in(user_name, form.get("password").unwrap_or("")).await {
-            Ok((user, _)) => Some(Operator::User(Box::new(user))),
+            Ok((user, _)) => match state.iam.check_user_mfa(&user, form.get("mfa_code")).await {
+                Ok(()) => Some(Operator::User(Box::new(user))),
+                Err(cognate_domain::error::DomainError::NotAuthorized(message)) => return sign_in_page(StatusCode::UNAUTHORIZED, Some(&message)),
+                Err(error) => return failure(&error.to_string()),
+            },
             Err(cognate_domain::error::DomainError::NotAuthorized(_)) => None,
             Err(error) => return failure(&error.to_string()),
         },

@@ -1,7 +1,8 @@
 //! IAM users and their access keys: CreateUser, GetUser, ListUsers, DeleteUser, CreateAccessKey,
 //! ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed and the user's permissions
 //! boundary (Put/DeleteUserPermissionsBoundary), their console passwords (Create, Get, Update and
-//! DeleteLoginProfile) (their policies:
+//! DeleteLoginProfile), their virtual MFA devices (CreateVirtualMFADevice, EnableMFADevice,
+//! ListMFADevices, ListVirtualMFADevices, DeactivateMFADevice, DeleteVirtualMFADevice) (their policies:
 //! `policies` and `managed`).
 //! `caller` is the signing IAM user's name, which the requests that may leave out `UserName`
 //! act on.
@@ -163,4 +164,81 @@ pub async fn delete_login_profile(state: &AppState, input: &QueryInput, caller: 
     let request = LoginProfileRequest::from_query(input)?;
     state.iam.delete_login_profile(request.user(caller)?).await.map_err(error_from_domain)?;
     Ok(String::new())
+}
+
+pub async fn create_virtual_mfa_device(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    use base64::Engine;
+    let request = CreateVirtualMfaDeviceRequest::from_query(input)?;
+    let (device, seed) = state.iam.create_virtual_mfa_device(&request.name, request.path.as_deref()).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("VirtualMFADevice");
+    xml.text("SerialNumber", &device.serial_number);
+    // A blob in the model: the base32 seed, base64-encoded on the wire.
+    xml.text("Base32StringSeed", &base64::engine::general_purpose::STANDARD.encode(seed));
+    xml.close("VirtualMFADevice");
+    Ok(xml.finish())
+}
+
+pub async fn enable_mfa_device(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = MfaDeviceRequest::from_query(input)?;
+    let missing = |member: &str| QueryError::validation(crate::aws::validation::missing(member));
+    let first = request.code1.as_deref().ok_or_else(|| missing("authenticationCode1"))?;
+    let second = request.code2.as_deref().ok_or_else(|| missing("authenticationCode2"))?;
+    state.iam.enable_mfa_device(request.user(caller)?, &request.serial_number, first, second).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn deactivate_mfa_device(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = MfaDeviceRequest::from_query(input)?;
+    state.iam.deactivate_mfa_device(request.user(caller)?, &request.serial_number).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+pub async fn delete_virtual_mfa_device(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = MfaDeviceRequest::from_query(input)?;
+    state.iam.delete_virtual_mfa_device(&request.serial_number).await.map_err(error_from_domain)?;
+    Ok(String::new())
+}
+
+fn mfa_device_xml(xml: &mut Xml, device: &cognate_domain::iam::VirtualMfaDevice, virtual_listing: bool) {
+    xml.open("member");
+    if !virtual_listing {
+        xml.text("UserName", device.user_name.as_deref().unwrap_or(""));
+    }
+    xml.text("SerialNumber", &device.serial_number);
+    if let Some(enabled) = device.enabled_ms {
+        xml.text("EnableDate", &format_iso8601(enabled.div_euclid(1000)));
+    }
+    xml.close("member");
+}
+
+pub async fn list_mfa_devices(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
+    let request = UserNameRequest::from_query(input)?;
+    let devices = state.iam.list_mfa_devices(request.user(caller)?).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("MFADevices");
+    for device in &devices {
+        mfa_device_xml(&mut xml, device, false);
+    }
+    xml.close("MFADevices");
+    page_xml(&mut xml, None);
+    Ok(xml.finish())
+}
+
+pub async fn list_virtual_mfa_devices(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let assigned = match input.get("AssignmentStatus") {
+        None | Some("Any") => None,
+        Some("Assigned") => Some(true),
+        Some("Unassigned") => Some(false),
+        Some(other) => return Err(QueryError::validation(format!("AssignmentStatus must be Assigned, Unassigned or Any, not {other}"))),
+    };
+    let devices = state.iam.list_virtual_mfa_devices(assigned).await.map_err(error_from_domain)?;
+    let mut xml = Xml::new();
+    xml.open("VirtualMFADevices");
+    for device in &devices {
+        mfa_device_xml(&mut xml, device, true);
+    }
+    xml.close("VirtualMFADevices");
+    page_xml(&mut xml, None);
+    Ok(xml.finish())
 }
