@@ -82,6 +82,19 @@ pub(crate) fn load_or_create_master_key(path: &Path) -> Result<MasterKey, String
     }
 }
 
+/// The root credentials a server of this configuration uses: the configured ones, else those of
+/// `<data_dir>/root-credentials` (None before the first start wrote them).
+pub fn existing_root_credentials(config: &crate::config::Config) -> Result<Option<RootCredentials>, String> {
+    if let Some((access_key_id, secret)) = &config.root_credentials {
+        return Ok(Some(RootCredentials { access_key_id: access_key_id.clone(), secret_access_key: secret.clone() }));
+    }
+    let path = config.data_dir.join("root-credentials");
+    if !path.exists() {
+        return Ok(None);
+    }
+    load_or_generate_root_credentials(&path).map(|(credentials, _)| Some(credentials))
+}
+
 /// Reads `access_key_id=…` / `secret_access_key=…` lines, or generates new credentials without
 /// writing them yet: then also the path [`write_root_credentials`] is to write them to.
 pub(crate) fn load_or_generate_root_credentials(path: &Path) -> Result<(RootCredentials, Option<PathBuf>), String> {

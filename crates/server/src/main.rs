@@ -1,5 +1,5 @@
 #![forbid(unsafe_code)]
-//! The `cognate` binary: `serve`, `apply`, `check-config`, `migrate`, `health`, `export` and `import`.
+//! The `cognate` binary: `serve`, `env`, `apply`, `check-config`, `migrate`, `health`, `export` and `import`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -30,6 +30,9 @@ enum LogFormat {
 enum Command {
     /// Start the server.
     Serve(ServeArgs),
+    /// Print the shell lines that point the AWS CLI and SDKs at this server: `eval "$(cognate env)"`
+    /// sets AWS_ENDPOINT_URL, AWS_DEFAULT_REGION and the root key pair.
+    Env(ConfigArgs),
     /// Create or update what a file (YAML or JSON) declares: user pools with their clients,
     /// groups, users, domains, resource servers and identity providers; identity pools; IAM roles
     /// and policies. A second run changes nothing.
@@ -122,6 +125,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args.config, args.apply).await,
         Command::Apply(args) => apply(args).await,
+        Command::Env(args) => env(args),
         Command::CheckConfig(args) => check_config(args).await,
         Command::Migrate(args) => migrate(args).await,
         Command::Health(args) => health(args).await,
@@ -269,6 +273,17 @@ async fn apply_file(app: &cognate_server::app::App, file: &std::path::Path) -> R
     let document = cognate_server::apply::parse(&text).map_err(|error| format!("{}: {error}", file.display()))?;
     let report = cognate_server::apply::apply(&app.state, &document).await.map_err(|error| format!("{}: {error}", file.display()))?;
     print!("{}", report.render());
+    Ok(())
+}
+
+fn env(args: ConfigArgs) -> Result<(), String> {
+    let config = Config::resolve(args)?;
+    let root = cognate_server::data_dir::existing_root_credentials(&config)?
+        .ok_or_else(|| format!("{} has no root credentials yet: start the server once (cognate serve)", config.data_dir.display()))?;
+    println!("export AWS_ENDPOINT_URL={}", config.public_url);
+    println!("export AWS_DEFAULT_REGION={}", config.region);
+    println!("export AWS_ACCESS_KEY_ID={}", root.access_key_id);
+    println!("export AWS_SECRET_ACCESS_KEY={}", root.secret_access_key.0);
     Ok(())
 }
 
