@@ -28,6 +28,21 @@ def check(description, condition):
     sys.stdout.flush()
 
 
+def node_checks(script, settings, timeout=300):
+    """Runs a Node client script that prints "ok …" / "FAIL …" lines, counting them here."""
+    import json
+    done = subprocess.run(["node", os.path.join(HERE, script), json.dumps(settings)], cwd=HERE, capture_output=True, text=True, timeout=timeout)
+    for line in done.stdout.splitlines():
+        print(line)
+        if line.startswith("ok   "):
+            Results.passed += 1
+        elif line.startswith("FAIL "):
+            Results.failed += 1
+    if done.returncode != 0:
+        print(done.stderr[-4000:])
+        check(f"{script} ran to its end", False)
+
+
 def error_code(call):
     try:
         call()

@@ -6,7 +6,6 @@ through the pages (screenshots in target/test-artifacts/console/), and this scri
 the browser cannot: a form without its CSRF token and a forged session cookie are refused, and
 what the browser did is what the API reads."""
 
-import http.cookiejar
 import json
 import os
 import shutil
@@ -24,7 +23,7 @@ import botocore.config
 import pyotp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import HERE, ROOT, Results, build_binary, check, error_code, free_port, start_server  # noqa: E402
+from checks import ROOT, Results, build_binary, check, error_code, free_port, node_checks, start_server  # noqa: E402
 
 EXAMPLE = os.path.join(ROOT, "docs", "examples", "walkthrough.yaml")
 CLIENT_ID = "notesweb0client0for0local0dev"
@@ -145,17 +144,7 @@ def main():
         settings = {"endpoint": endpoint, "key_id": key_id, "secret": secret, "pool_id": pool_id, "identity_pool_id": identity_pool_id,
                     "viewer": "viewer", "viewer_password": VIEWER_PASSWORD, "viewer_mfa_seed": seed,
                     "screenshots": os.path.join(ROOT, "target", "test-artifacts", "console")}
-        browser = subprocess.run(["node", os.path.join(HERE, "console_browser.mjs"), json.dumps(settings)], cwd=HERE,
-                                 capture_output=True, text=True, timeout=300)
-        for line in browser.stdout.splitlines():
-            print(line)
-            if line.startswith("ok   "):
-                Results.passed += 1
-            elif line.startswith("FAIL "):
-                Results.failed += 1
-        if browser.returncode != 0:
-            print(browser.stderr[-4000:])
-            check("the browser script ran to its end", False)
+        node_checks("console_browser.mjs", settings)
 
         carol = idp.initiate_auth(ClientId=CLIENT_ID, AuthFlow="USER_PASSWORD_AUTH",
                                   AuthParameters={"USERNAME": "carol@example.com", "PASSWORD": "Carol-Password-1"})

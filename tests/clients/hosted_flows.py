@@ -7,12 +7,10 @@ token validation and userinfo; in a pool that requires MFA, a user sets up an au
 on the pages and another signs in with an emailed code. Screenshots go to target/hosted-screenshots. Prints
 'N passed, N failed'."""
 
-import json
 import os
 import shutil
 import signal
 import struct
-import subprocess
 import sys
 import tempfile
 import zlib
@@ -20,7 +18,7 @@ import zlib
 import boto3
 import botocore.config
 
-from checks import HERE, ROOT, OidcProvider, Results, build_binary, check, free_port, start_server
+from checks import ROOT, OidcProvider, Results, build_binary, check, free_port, node_checks, start_server
 
 REGION = "us-east-1"
 CONFIG = botocore.config.Config(retries={"max_attempts": 1})
@@ -144,17 +142,7 @@ def main():
                 "outbox": f"{endpoint}/_cognate/outbox?UserPoolId={key_pool}",
             },
         }
-        browser = subprocess.run(["node", os.path.join(HERE, "hosted_browser.mjs"), json.dumps(settings)],
-                                 cwd=HERE, capture_output=True, text=True, timeout=300)
-        for line in browser.stdout.splitlines():
-            print(line)
-            if line.startswith("ok   "):
-                Results.passed += 1
-            elif line.startswith("FAIL "):
-                Results.failed += 1
-        if browser.returncode != 0:
-            print(browser.stderr[-4000:])
-            check("the browser script ran to its end", False)
+        node_checks("hosted_browser.mjs", settings)
 
         remembered = idp.admin_list_devices(UserPoolId=mfa_pool, Username="mia")["Devices"]
         check("the browser mia asked to remember is one of her devices",

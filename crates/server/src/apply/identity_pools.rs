@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::shared::{body, call, check_keys, holds, list, object, overlay, text, AppliedPool, Change, Report};
+use super::shared::{body, call, check_keys, holds, ids_named, list, object, overlay, text, AppliedPool, Change, Report};
 use crate::api::identity::ops;
 use crate::state::AppState;
 
@@ -110,23 +110,11 @@ pub(super) async fn role_arn(state: &AppState, role: &str, what: &str) -> Result
 }
 
 async fn find_by_name(state: &AppState, name: &str, region: &str) -> Result<Option<String>, String> {
-    let mut found = Vec::new();
-    let mut next_token: Option<String> = None;
-    loop {
-        let page = call("listing identity pools", ops::pools::list_identity_pools(state, &body(&json!({"MaxResults": 60, "NextToken": next_token})), region)).await?;
-        for pool in page["IdentityPools"].as_array().into_iter().flatten() {
-            if pool["IdentityPoolName"].as_str() == Some(name) {
-                found.push(pool["IdentityPoolId"].as_str().unwrap_or_default().to_string());
-            }
-        }
-        next_token = page["NextToken"].as_str().map(str::to_string);
-        if next_token.is_none() {
-            break;
-        }
-    }
-    match found.as_slice() {
-        [] => Ok(None),
-        [id] => Ok(Some(id.clone())),
-        _ => Err(format!("several identity pools are named {name}: rename all but one")),
-    }
+    let page = |next_token: Option<String>| async move { ops::pools::list_identity_pools(state, &body(&json!({"MaxResults": 60, "NextToken": next_token})), region).await };
+    ids_named(name, "identity pools", page, |answer| {
+        let pools = answer["IdentityPools"].as_array().into_iter().flatten();
+        let named = pools.map(|pool| (pool["IdentityPoolName"].as_str().unwrap_or_default().to_string(), pool["IdentityPoolId"].as_str().unwrap_or_default().to_string())).collect();
+        (named, answer["NextToken"].as_str().map(str::to_string))
+    })
+    .await
 }

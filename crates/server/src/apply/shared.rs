@@ -83,6 +83,31 @@ pub(super) fn members(entry: &Map<String, Value>, reserved: &[&str]) -> Map<Stri
     entry.iter().filter(|(key, _)| !reserved.contains(&key.as_str())).map(|(key, value)| (key.clone(), value.clone())).collect()
 }
 
+/// Every item named `name` in every page of a listing: `page` answers a page (given the token of
+/// the one before) and `read` takes from it the items' names, their ids and the next token.
+pub(super) async fn ids_named<F, Fut>(name: &str, what: &str, mut page: F, read: fn(&Value) -> (Vec<(String, String)>, Option<String>)) -> Result<Option<String>, String>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Value, ApiError>>,
+{
+    let mut found = Vec::new();
+    let mut next_token: Option<String> = None;
+    loop {
+        let answer = call(what, page(next_token.clone())).await?;
+        let (items, next) = read(&answer);
+        found.extend(items.into_iter().filter(|(item, _)| item == name).map(|(_, id)| id));
+        next_token = next;
+        if next_token.is_none() {
+            break;
+        }
+    }
+    match found.as_slice() {
+        [] => Ok(None),
+        [id] => Ok(Some(id.clone())),
+        _ => Err(format!("several {what} are named {name} ({}): give the one meant by its id, or rename all but one", found.join(", "))),
+    }
+}
+
 /// Calls an operation's handler in this process; its answer, or the error as text.
 pub(super) async fn call(what: &str, answer: impl std::future::Future<Output = Result<Value, ApiError>>) -> Result<Value, String> {
     answer.await.map_err(|error| format!("{what}: {}: {}", error.type_name, error.message))

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use cognate_domain::ids::UserPoolId;
 
-use super::shared::{body, call, check_keys, holds, object, overlay, text, AppliedPool, Change, Report};
+use super::shared::{body, call, check_keys, holds, ids_named, object, overlay, text, AppliedPool, Change, Report};
 use crate::api::idp::ops;
 use crate::from_cognito::POOL_MEMBERS;
 
@@ -78,26 +78,13 @@ async fn describe(state: &AppState, id: &str) -> Result<Option<Value>, String> {
 
 /// The id of the pool named `name` in `region`; an error when several have the name.
 async fn find_by_name(state: &AppState, name: &str, region: &str) -> Result<Option<String>, String> {
-    let mut found = Vec::new();
-    let mut next_token: Option<String> = None;
-    loop {
-        let request = json!({"MaxResults": 60, "NextToken": next_token});
-        let page = call("listing user pools", ops::pools::list_user_pools(state, &body(&request), region)).await?;
-        for pool in page["UserPools"].as_array().into_iter().flatten() {
-            if pool["Name"].as_str() == Some(name) {
-                found.push(pool["Id"].as_str().unwrap_or_default().to_string());
-            }
-        }
-        next_token = page["NextToken"].as_str().map(str::to_string);
-        if next_token.is_none() {
-            break;
-        }
-    }
-    match found.as_slice() {
-        [] => Ok(None),
-        [id] => Ok(Some(id.clone())),
-        _ => Err(format!("several user pools are named {name} ({}): give the one meant by its Id", found.join(", "))),
-    }
+    let page = |next_token: Option<String>| async move { ops::pools::list_user_pools(state, &body(&json!({"MaxResults": 60, "NextToken": next_token})), region).await };
+    ids_named(name, "user pools", page, |answer| {
+        let pools = answer["UserPools"].as_array().into_iter().flatten();
+        let named = pools.map(|pool| (pool["Name"].as_str().unwrap_or_default().to_string(), pool["Id"].as_str().unwrap_or_default().to_string())).collect();
+        (named, answer["NextToken"].as_str().map(str::to_string))
+    })
+    .await
 }
 
 async fn create(state: &AppState, wanted: &Map<String, Value>, given_id: Option<&str>, region: &str, what: &str) -> Result<String, String> {

@@ -215,27 +215,7 @@ mod tests {
         note_first_factor(true);
         let noted = NOTE
             .scope(RefCell::new(Note::default()), async {
-                let user = User {
-                    pool_id: "p".into(),
-                    username: "u".into(),
-                    sub: "s".into(),
-                    attributes: vec![],
-                    enabled: true,
-                    status: crate::user_pool::UserStatus::Confirmed,
-                    password_hash: None,
-                    temporary_password_expires_ms: None,
-                    created_ms: 0,
-                    modified_ms: 0,
-                    failed_sign_ins: 0,
-                    last_failed_sign_in_ms: None,
-                    sealed_srp_verifier: None,
-                    pending_codes: Vec::new(),
-                    hourly_attempts: Vec::new(),
-                    password_history: Vec::new(),
-                    mfa: Default::default(),
-                    password_at_source: false,
-                    version: 0,
-                };
+                let user = User::new("p", "u".into(), "s".into(), vec![], crate::user_pool::UserStatus::Confirmed, 0);
                 note_attempt(&user, ChallengeKind::Password);
                 note_first_factor(false);
                 note_attempt(&user, ChallengeKind::Mfa);
