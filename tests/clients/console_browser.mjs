@@ -56,6 +56,24 @@ try {
     poolText.includes("notes-web") && poolText.includes("editors") && poolText.includes("notes-demo") && poolText.includes("MinimumLength"));
   await shot("03-pool");
 
+  await page.click("a:text('Create an app client')");
+  await page.fill("#cn", "console-made");
+  await page.check("input[name=secret]");
+  await page.check("input[name=flow][value=ALLOW_USER_PASSWORD_AUTH]");
+  await page.click("button:text('Create the client')");
+  const secret = (await page.locator("#secret").innerText()).trim();
+  check("an app client is created from the console, its secret shown once", secret.length >= 40 && (await page.locator("#client-id").innerText()).length > 10);
+  await shot("03b-client-created");
+  await page.click("a:text('Open the client')");
+  check("the client's page never shows the secret again", !(await text()).includes(secret) && (await text()).includes("has a secret"));
+  await page.fill("#cb", "https://app.example.com/callback");
+  await page.check("input[name=oauth_flow][value=code]");
+  await page.fill("#sc", "openid email");
+  await page.click("button:text('Save')");
+  check("its OAuth settings are changed from the console", (await text()).includes("https://app.example.com/callback") && (await text()).includes("openid"));
+  await shot("03c-client");
+  await page.goto(`${settings.endpoint}/console/pools/${settings.pool_id}`);
+
   await page.click("a:text('Users')");
   check("the users page lists the pool's users", (await text()).includes("alice@example.com"));
   await page.fill("#filter", 'email ^= "ali"');

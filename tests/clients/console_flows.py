@@ -146,12 +146,18 @@ def main():
                     "screenshots": os.path.join(ROOT, "target", "test-artifacts", "console")}
         node_checks("console_browser.mjs", settings)
 
+        made = [client for client in idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"] if client["ClientName"] == "console-made"]
+        described = idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=made[0]["ClientId"])["UserPoolClient"] if made else {}
+        check("the client the console made has a secret, the flows and the OAuth settings it was given",
+              "ClientSecret" in described and "ALLOW_USER_PASSWORD_AUTH" in described.get("ExplicitAuthFlows", [])
+              and described.get("CallbackURLs") == ["https://app.example.com/callback"] and described.get("AllowedOAuthFlows") == ["code"]
+              and sorted(described.get("AllowedOAuthScopes", [])) == ["email", "openid"])
         carol = idp.initiate_auth(ClientId=CLIENT_ID, AuthFlow="USER_PASSWORD_AUTH",
                                   AuthParameters={"USERNAME": "carol@example.com", "PASSWORD": "Carol-Password-1"})
         check("the user the console created signs in with the password it set", "AuthenticationResult" in carol)
         check("alice ends enabled, as the console left her", idp.admin_get_user(UserPoolId=pool_id, Username=alice)["Enabled"] is True)
         shots = sorted(os.listdir(settings["screenshots"])) if os.path.isdir(settings["screenshots"]) else []
-        check(f"a screenshot of each page is kept ({len(shots)})", len(shots) >= 11)
+        check(f"a screenshot of each page is kept ({len(shots)})", len(shots) >= 13)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

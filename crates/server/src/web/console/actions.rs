@@ -9,21 +9,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
-use super::frame::{failure, json_body, page, pool_arn, redirect, run, session, sign_in_page, Session};
+use super::frame::{checked, failure, json_body, page, pool_arn, redirect, run};
 use crate::api::idp::ops;
-use crate::aws::query::QueryInput;
 use crate::state::AppState;
 use crate::web::hosted::render::escape;
-
-/// The session and the form of a POST whose CSRF token is right.
-async fn checked(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(Session, QueryInput), Response> {
-    let Some(session) = session(state, headers).await else {
-        return Err(sign_in_page(StatusCode::UNAUTHORIZED, Some("Sign in first.")));
-    };
-    let form = QueryInput::parse(body).unwrap_or_default();
-    session.check_csrf(state, &form)?;
-    Ok((session, form))
-}
 
 fn path_part(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()

@@ -191,7 +191,7 @@ table{border-collapse:collapse;width:100%;background:#fff;margin:.5rem 0;}th,td{
 th{background:#fafafa;}pre{white-space:pre-wrap;margin:0;font-size:.8rem;}code{font-size:.85rem;}\
 form{margin:.3rem 0;}form.inline{display:inline-block;margin-right:.5rem;}.cards{display:flex;gap:1.5rem;flex-wrap:wrap;}\
 .cards form{background:#fff;border:1px solid #d5dbdb;border-radius:8px;padding:1rem 1.5rem;min-width:18rem;}\
-label{display:block;font-weight:600;margin:.7rem 0 .2rem;}label.inline{display:inline;font-weight:400;margin-right:.3rem;}input{box-sizing:border-box;padding:.45rem;border:1px solid #687078;border-radius:4px;font-size:.95rem;}\
+label{display:block;font-weight:600;margin:.7rem 0 .2rem;}textarea{box-sizing:border-box;padding:.45rem;border:1px solid #687078;border-radius:4px;font:inherit;}label.inline{display:inline;font-weight:400;margin-right:.3rem;}input{box-sizing:border-box;padding:.45rem;border:1px solid #687078;border-radius:4px;font-size:.95rem;}\
 .cards input{width:100%;}button{margin-top:.7rem;padding:.45rem 1rem;border:0;border-radius:4px;background:#0b4f9e;color:#fff;font-weight:600;cursor:pointer;}\
 button.danger{background:#a4141b;}.error{color:#a4141b;background:#fdecea;border:1px solid #a4141b;padding:.6rem;border-radius:4px;}\
 .info{color:#1d5121;background:#e9f5ea;border:1px solid #1d5121;padding:.6rem;border-radius:4px;}a{color:#0b4f9e;}\
@@ -258,3 +258,12 @@ pub(crate) fn seconds_text(seconds: f64) -> String {
     format!("{} UTC", iso.trim_end_matches('Z').replace('T', " "))
 }
 
+/// The session and the form of a POST whose CSRF token is right.
+pub(crate) async fn checked(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(Session, QueryInput), Response> {
+    let Some(session) = session(state, headers).await else {
+        return Err(sign_in_page(StatusCode::UNAUTHORIZED, Some("Sign in first.")));
+    };
+    let form = QueryInput::parse(body).unwrap_or_default();
+    session.check_csrf(state, &form)?;
+    Ok((session, form))
+}

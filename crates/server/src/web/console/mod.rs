@@ -8,6 +8,7 @@
 //! the operations' own handlers in this process.
 
 mod actions;
+mod clients;
 mod frame;
 mod pages;
 
@@ -33,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/pools/{pool_id}/users", get(pages::users).post(actions::create_user))
         .route("/console/pools/{pool_id}/users/{username}", get(pages::user).post(actions::user_action))
         .route("/console/pools/{pool_id}/rotate-keys", post(actions::rotate_keys))
+        .route("/console/pools/{pool_id}/clients", get(clients::new_client).post(clients::create_client))
+        .route("/console/pools/{pool_id}/clients/{client_id}", get(clients::client).post(clients::update_client))
         .route("/console/pools/{pool_id}/outbox", get(pages::outbox))
         .route("/console/identity-pools/{identity_pool_id}", get(pages::identity_pool))
         .route("/console/iam", get(pages::iam))

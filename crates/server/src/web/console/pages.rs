@@ -111,7 +111,19 @@ pub(super) async fn pool(State(state): State<AppState>, headers: HeaderMap, Path
     .iter()
     .filter_map(|name| described.get(*name).filter(|value| !value.is_null()).map(|value| (name.to_string(), value.clone())))
     .collect();
-    let clients = section(&session, &state, "cognito-idp:ListUserPoolClients", &arn, "App clients", ops::clients::list_user_pool_clients(&state, &json_body(json!({"UserPoolId": pool_id, "MaxResults": 60}))), |value| value_html(&value["UserPoolClients"])).await;
+    let clients = section(&session, &state, "cognito-idp:ListUserPoolClients", &arn, "App clients", ops::clients::list_user_pool_clients(&state, &json_body(json!({"UserPoolId": pool_id, "MaxResults": 60}))), |value| {
+        let rows: String = value["UserPoolClients"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|client| {
+                let id = client["ClientId"].as_str().unwrap_or("");
+                format!("<tr><td><a href=\"/console/pools/{}/clients/{}\">{}</a></td><td><code>{}</code></td></tr>", escape(&pool_id), url_part(id), escape(client["ClientName"].as_str().unwrap_or("")), escape(id))
+            })
+            .collect();
+        format!("<table><tr><th>Name</th><th>Client id</th></tr>{rows}</table><p><a href=\"/console/pools/{}/clients\">Create an app client</a></p>", escape(&pool_id))
+    })
+    .await;
     let groups = section(&session, &state, "cognito-idp:ListGroups", &arn, "Groups", ops::groups::list_groups(&state, &json_body(json!({"UserPoolId": pool_id, "Limit": 60}))), |value| {
         value_html(&json!(value["Groups"].as_array().into_iter().flatten().map(|group| json!({"GroupName": group["GroupName"], "Description": group["Description"], "Precedence": group["Precedence"], "RoleArn": group["RoleArn"]})).collect::<Vec<_>>()))
     })
