@@ -123,6 +123,11 @@ try {
   await page.goto(`${settings.endpoint}/console/identity-pools/${settings.identity_pool_id}`);
   check("an identity pool's page shows its roles", (await text()).includes("authenticated") && (await text()).includes("notes-signed-in"));
   await shot("10-identity-pool");
+  await page.selectOption("#unauthenticated", { label: "notes-signed-in" });
+  await page.check("input[name=allow_unauthenticated]");
+  await page.click("form:has(#authenticated) button");
+  check("an identity pool's guest role and guest access are changed from the console",
+    (await text()).includes("unauthenticated") && (await page.locator("input[name=allow_unauthenticated]").isChecked()));
   await page.click("button:text('Sign out')");
   check("sign-out ends the session", (await page.title()).startsWith("Sign in to the cognate console"));
   await page.goto(`${settings.endpoint}/console/pools/${settings.pool_id}/users`);

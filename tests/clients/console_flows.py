@@ -152,6 +152,10 @@ def main():
               "ClientSecret" in described and "ALLOW_USER_PASSWORD_AUTH" in described.get("ExplicitAuthFlows", [])
               and described.get("CallbackURLs") == ["https://app.example.com/callback"] and described.get("AllowedOAuthFlows") == ["code"]
               and sorted(described.get("AllowedOAuthScopes", [])) == ["email", "openid"])
+        roles = identity.get_identity_pool_roles(IdentityPoolId=identity_pool_id)
+        pool_settings = identity.describe_identity_pool(IdentityPoolId=identity_pool_id)
+        check("the console left the identity pool with both roles and guests let in",
+              set(roles.get("Roles", {})) == {"authenticated", "unauthenticated"} and pool_settings["AllowUnauthenticatedIdentities"] is True)
         carol = idp.initiate_auth(ClientId=CLIENT_ID, AuthFlow="USER_PASSWORD_AUTH",
                                   AuthParameters={"USERNAME": "carol@example.com", "PASSWORD": "Carol-Password-1"})
         check("the user the console created signs in with the password it set", "AuthenticationResult" in carol)

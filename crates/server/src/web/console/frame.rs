@@ -267,3 +267,17 @@ pub(crate) async fn checked(state: &AppState, headers: &HeaderMap, body: &[u8]) 
     session.check_csrf(state, &form)?;
     Ok((session, form))
 }
+
+/// A section the operator may not read says so instead of failing the page.
+pub(crate) async fn section<F>(session: &Session, state: &AppState, action: &str, resource: &str, title: &str, answer: F, render: impl Fn(&Value) -> String) -> String
+where
+    F: std::future::Future<Output = Result<Value, crate::aws::json::ApiError>>,
+{
+    if session.may(state, action, resource).await.is_err() {
+        return format!("<h2>{}</h2><p>Not shown: <code>{}</code> is not allowed.</p>", escape(title), escape(action));
+    }
+    match answer.await {
+        Ok(value) => format!("<h2>{}</h2>{}", escape(title), render(&value)),
+        Err(error) => format!("<h2>{}</h2><p class=error>{}: {}</p>", escape(title), error.type_name, escape(&error.message)),
+    }
+}

@@ -10,6 +10,7 @@
 mod actions;
 mod clients;
 mod frame;
+mod identity;
 mod pages;
 
 use axum::extract::State;
@@ -37,7 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/pools/{pool_id}/clients", get(clients::new_client).post(clients::create_client))
         .route("/console/pools/{pool_id}/clients/{client_id}", get(clients::client).post(clients::update_client))
         .route("/console/pools/{pool_id}/outbox", get(pages::outbox))
-        .route("/console/identity-pools/{identity_pool_id}", get(pages::identity_pool))
+        .route("/console/identity-pools/{identity_pool_id}", get(identity::identity_pool).post(identity::set_roles))
         .route("/console/iam", get(pages::iam))
         .route("/console/iam/roles/{role_name}", get(pages::role))
 }

@@ -1,7 +1,7 @@
 //! The console's pages: user pools (searched by name) and identity pools; a pool's settings,
 //! clients, groups, identity providers and domain; its users (ListUsers' filter language, a page
 //! at a time) and one user (attributes, MFA, groups, devices, sign-in history, and the actions);
-//! the outbox; an identity pool's roles and identities; IAM roles and policies.
+//! the outbox; IAM roles and policies.
 
 use std::collections::HashMap;
 
@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::frame::{failure, json_body, page, pool_arn, run, seconds_text, session, sign_in_page, value_html, Session};
+use super::frame::{failure, json_body, page, pool_arn, run, seconds_text, section, session, sign_in_page, value_html};
 use crate::api::idp::ops;
 use crate::state::AppState;
 use crate::web::hosted::render::escape;
@@ -27,20 +27,6 @@ macro_rules! signed_in {
 
 fn url_part(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
-/// A section the operator may not read says so instead of failing the page.
-async fn section<F>(session: &Session, state: &AppState, action: &str, resource: &str, title: &str, answer: F, render: impl Fn(&Value) -> String) -> String
-where
-    F: std::future::Future<Output = Result<Value, crate::aws::json::ApiError>>,
-{
-    if session.may(state, action, resource).await.is_err() {
-        return format!("<h2>{}</h2><p>Not shown: <code>{}</code> is not allowed.</p>", escape(title), escape(action));
-    }
-    match answer.await {
-        Ok(value) => format!("<h2>{}</h2>{}", escape(title), render(&value)),
-        Err(error) => format!("<h2>{}</h2><p class=error>{}: {}</p>", escape(title), error.type_name, escape(&error.message)),
-    }
 }
 
 pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -270,27 +256,6 @@ pub(super) async fn outbox(State(state): State<AppState>, headers: HeaderMap, Pa
         .collect();
     let body = format!("<p><a href=\"/console/pools/{}\">Back to the pool</a></p>{}", escape(&pool_id), value_html(&json!(rows)));
     page(StatusCode::OK, "Outbox", &body, Some((&session, &state)), None)
-}
-
-pub(super) async fn identity_pool(State(state): State<AppState>, headers: HeaderMap, Path(identity_pool_id): Path<String>) -> Response {
-    use crate::api::identity::ops::{identities, pools};
-    let session = signed_in!(state, headers);
-    let arn = cognate_domain::ids::arn::identity_pool(cognate_domain::ids::region_of(&identity_pool_id), &state.config.account_id, &identity_pool_id);
-    if let Err(refused) = session.may(&state, "cognito-identity:DescribeIdentityPool", &arn).await {
-        return refused;
-    }
-    let key = json!({"IdentityPoolId": identity_pool_id});
-    let described = match run(pools::describe_identity_pool(&state, &json_body(key.clone()))).await {
-        Ok(described) => described,
-        Err(failed) => return failed,
-    };
-    let roles = section(&session, &state, "cognito-identity:GetIdentityPoolRoles", &arn, "Roles", pools::get_identity_pool_roles(&state, &json_body(key.clone())), |value| {
-        value_html(&json!({"Roles": value["Roles"], "RoleMappings": value["RoleMappings"]}))
-    })
-    .await;
-    let listed = section(&session, &state, "cognito-identity:ListIdentities", &arn, "Identities", identities::list_identities(&state, &json_body(json!({"IdentityPoolId": identity_pool_id, "MaxResults": 60}))), |value| value_html(&value["Identities"])).await;
-    let title = described["IdentityPoolName"].as_str().unwrap_or("Identity pool").to_string();
-    page(StatusCode::OK, &title, &format!("{}{roles}{listed}", value_html(&described)), Some((&session, &state)), None)
 }
 
 pub(super) async fn iam(State(state): State<AppState>, headers: HeaderMap) -> Response {

@@ -1,0 +1,100 @@
+//! An identity pool in the console: its settings, roles and role mappings, and identities; its
+//! authenticated and unauthenticated roles and whether it lets in unauthenticated identities,
+//! changed (SetIdentityPoolRoles, keeping the role mappings, and UpdateIdentityPool).
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::frame::{checked, json_body, page, redirect, run, section, session, sign_in_page, value_html};
+use crate::api::identity::ops::{identities, pools};
+use crate::state::AppState;
+use crate::web::hosted::render::escape;
+
+fn pool_arn(state: &AppState, identity_pool_id: &str) -> String {
+    cognate_domain::ids::arn::identity_pool(cognate_domain::ids::region_of(identity_pool_id), &state.config.account_id, identity_pool_id)
+}
+
+/// A select of the account's roles (by ARN), `chosen` selected, with a "none" choice.
+async fn role_select(state: &AppState, name: &str, chosen: Option<&str>) -> String {
+    let roles = state.iam.list_roles(None, None, Some(1000)).await.map(|page| page.items).unwrap_or_default();
+    let options: String = roles
+        .iter()
+        .map(|role| {
+            let selected = if Some(role.arn.as_str()) == chosen { " selected" } else { "" };
+            format!("<option value=\"{arn}\"{selected}>{name}</option>", arn = escape(&role.arn), name = escape(&role.name))
+        })
+        .collect();
+    format!("<select id={name} name={name}><option value=\"\">(none)</option>{options}</select>")
+}
+
+pub(super) async fn identity_pool(State(state): State<AppState>, headers: HeaderMap, Path(identity_pool_id): Path<String>) -> Response {
+    let Some(session) = session(&state, &headers).await else { return sign_in_page(StatusCode::OK, None) };
+    let arn = pool_arn(&state, &identity_pool_id);
+    if let Err(refused) = session.may(&state, "cognito-identity:DescribeIdentityPool", &arn).await {
+        return refused;
+    }
+    let key = json!({"IdentityPoolId": identity_pool_id});
+    let described = match run(pools::describe_identity_pool(&state, &json_body(key.clone()))).await {
+        Ok(described) => described,
+        Err(failed) => return failed,
+    };
+    let stored_roles = pools::get_identity_pool_roles(&state, &json_body(key.clone())).await.unwrap_or_default();
+    let roles = section(&session, &state, "cognito-identity:GetIdentityPoolRoles", &arn, "Roles", pools::get_identity_pool_roles(&state, &json_body(key.clone())), |value| {
+        value_html(&json!({"Roles": value["Roles"], "RoleMappings": value["RoleMappings"]}))
+    })
+    .await;
+    let listed = section(&session, &state, "cognito-identity:ListIdentities", &arn, "Identities", identities::list_identities(&state, &json_body(json!({"IdentityPoolId": identity_pool_id, "MaxResults": 60}))), |value| value_html(&value["Identities"])).await;
+    let unauthenticated = if described["AllowUnauthenticatedIdentities"].as_bool() == Some(true) { " checked" } else { "" };
+    let form = format!(
+        "<h2>Change the roles</h2><form method=post><input type=hidden name=csrf value=\"{csrf}\">\
+         <label for=authenticated>Role of signed-in identities</label>{authenticated}\
+         <label for=unauthenticated>Role of guests</label>{guest}\
+         <label class=inline><input type=checkbox name=allow_unauthenticated value=yes{unauthenticated}> let guests in (unauthenticated identities)</label>\
+         <div><button type=submit>Save</button></div></form>",
+        csrf = session.csrf(&state),
+        authenticated = role_select(&state, "authenticated", stored_roles["Roles"]["authenticated"].as_str()).await,
+        guest = role_select(&state, "unauthenticated", stored_roles["Roles"]["unauthenticated"].as_str()).await,
+    );
+    let title = described["IdentityPoolName"].as_str().unwrap_or("Identity pool").to_string();
+    page(StatusCode::OK, &title, &format!("{}{roles}{form}{listed}", value_html(&described)), Some((&session, &state)), None)
+}
+
+pub(super) async fn set_roles(State(state): State<AppState>, headers: HeaderMap, Path(identity_pool_id): Path<String>, body: Bytes) -> Response {
+    let (session, form) = match checked(&state, &headers, &body).await {
+        Ok(checked) => checked,
+        Err(refused) => return refused,
+    };
+    let arn = pool_arn(&state, &identity_pool_id);
+    for action in ["cognito-identity:SetIdentityPoolRoles", "cognito-identity:UpdateIdentityPool"] {
+        if let Err(refused) = session.may(&state, action, &arn).await {
+            return refused;
+        }
+    }
+    let key = json!({"IdentityPoolId": identity_pool_id});
+    let (described, stored_roles) = match (run(pools::describe_identity_pool(&state, &json_body(key.clone()))).await, run(pools::get_identity_pool_roles(&state, &json_body(key.clone()))).await) {
+        (Ok(described), Ok(roles)) => (described, roles),
+        (Err(failed), _) | (_, Err(failed)) => return failed,
+    };
+    let mut roles = serde_json::Map::new();
+    for kind in ["authenticated", "unauthenticated"] {
+        if let Some(role) = form.get(kind).filter(|role| !role.is_empty()) {
+            roles.insert(kind.into(), json!(role));
+        }
+    }
+    let mappings = stored_roles.get("RoleMappings").filter(|value| !value.is_null()).cloned().unwrap_or_else(|| json!({}));
+    let request = json!({"IdentityPoolId": identity_pool_id, "Roles": roles, "RoleMappings": mappings});
+    if let Err(failed) = run(pools::set_identity_pool_roles(&state, &json_body(request))).await {
+        return failed;
+    }
+    let mut updated = described.clone();
+    updated["AllowUnauthenticatedIdentities"] = Value::Bool(form.get("allow_unauthenticated") == Some("yes"));
+    if updated != described {
+        if let Err(failed) = run(pools::update_identity_pool(&state, &json_body(updated))).await {
+            return failed;
+        }
+    }
+    redirect(&format!("/console/identity-pools/{}", percent_encoding::utf8_percent_encode(&identity_pool_id, percent_encoding::NON_ALPHANUMERIC)), None)
+}
