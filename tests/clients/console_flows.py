@@ -31,7 +31,7 @@ VIEWER_PASSWORD = "Viewer-Console-Pass-1"
 READ_ONLY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
     "cognito-idp:ListUserPools", "cognito-idp:DescribeUserPool", "cognito-idp:ListUsers", "cognito-idp:AdminGetUser",
     "cognito-idp:ListUserPoolClients", "cognito-idp:ListGroups", "cognito-idp:AdminListGroupsForUser",
-    "cognito-idp:AdminListUserAuthEvents", "cognito-identity:ListIdentityPools"]}]}
+    "cognito-idp:AdminListUserAuthEvents", "cognito-identity:ListIdentityPools", "cognito-identity:DescribeIdentityPool"]}]}
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

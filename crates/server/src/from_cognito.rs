@@ -142,7 +142,8 @@ impl Source<'_> {
     }
 }
 
-fn members(from: &Value, names: &[&str]) -> Map<String, Value> {
+/// The members `names` of `from` that are there and not null.
+pub(crate) fn members(from: &Value, names: &[&str]) -> Map<String, Value> {
     names.iter().filter_map(|name| from.get(*name).filter(|value| !value.is_null()).map(|value| (name.to_string(), value.clone()))).collect()
 }
 
@@ -150,7 +151,8 @@ fn refused(what: &str, error: ApiError) -> String {
     format!("{what}: {}: {}", error.type_name, error.message)
 }
 
-async fn local(what: &str, result: impl std::future::Future<Output = Result<Value, ApiError>>) -> Result<Value, String> {
+/// An operation's handler called in this process: its answer, or its error as text.
+pub(crate) async fn local(what: &str, result: impl std::future::Future<Output = Result<Value, ApiError>>) -> Result<Value, String> {
     result.await.map_err(|error| refused(what, error))
 }
 

@@ -13,12 +13,8 @@ use cognate_domain::iam::Holder;
 
 use super::shared::{body, call};
 use crate::api::idp::ops;
-use crate::from_cognito::{CLIENT_MEMBERS, POOL_MEMBERS};
+use crate::from_cognito::{members, CLIENT_MEMBERS, POOL_MEMBERS};
 use crate::state::AppState;
-
-fn pick(from: &Value, names: &[&str]) -> Map<String, Value> {
-    names.iter().filter_map(|name| from.get(*name).filter(|value| !value.is_null()).map(|value| (name.to_string(), value.clone()))).collect()
-}
 
 /// Every page of a listing operation, its items under `items`.
 async fn all<F, Fut>(what: &str, items: &str, token: &str, mut request: Value, page: F) -> Result<Vec<Value>, String>
@@ -72,14 +68,14 @@ async fn export_pool(state: &AppState, id: &str) -> Result<Value, String> {
     let mut pool = Map::new();
     pool.insert("PoolName".into(), described["Name"].clone());
     pool.insert("Id".into(), json!(id));
-    pool.extend(pick(&described, POOL_MEMBERS));
+    pool.extend(members(&described, POOL_MEMBERS));
     let custom: Vec<Value> = described["SchemaAttributes"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|attribute| {
             let name = attribute["Name"].as_str()?.strip_prefix("custom:")?;
-            let mut custom = pick(attribute, &["AttributeDataType", "Mutable", "NumberAttributeConstraints", "StringAttributeConstraints", "DeveloperOnlyAttribute"]);
+            let mut custom = members(attribute, &["AttributeDataType", "Mutable", "NumberAttributeConstraints", "StringAttributeConstraints", "DeveloperOnlyAttribute"]);
             custom.insert("Name".into(), json!(name));
             Some(Value::Object(custom))
         })
@@ -91,28 +87,28 @@ async fn export_pool(state: &AppState, id: &str) -> Result<Value, String> {
         pool.insert("Domain".into(), domain.clone());
     }
     let mfa = call(&what, ops::mfa::get_user_pool_mfa_config(state, &body(&key))).await?;
-    pool.insert("MfaConfig".into(), Value::Object(pick(&mfa, &["SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "MfaConfiguration", "WebAuthnConfiguration"])));
+    pool.insert("MfaConfig".into(), Value::Object(members(&mfa, &["SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "MfaConfiguration", "WebAuthnConfiguration"])));
 
     let mut clients = Vec::new();
     for listed in all(&what, "UserPoolClients", "NextToken", json!({"UserPoolId": id, "MaxResults": 60}), |request| async move { ops::clients::list_user_pool_clients(state, &request).await }).await? {
         let client_key = json!({"UserPoolId": id, "ClientId": listed["ClientId"]});
         let described = call(&what, ops::clients::describe_user_pool_client(state, &body(&client_key))).await?["UserPoolClient"].clone();
-        let mut client = pick(&described, CLIENT_MEMBERS);
-        client.extend(pick(&described, &["ClientId", "ClientSecret"]));
+        let mut client = members(&described, CLIENT_MEMBERS);
+        client.extend(members(&described, &["ClientId", "ClientSecret"]));
         clients.push(Value::Object(client));
     }
     pool.insert("Clients".into(), Value::Array(clients));
 
     let groups = all(&what, "Groups", "NextToken", json!({"UserPoolId": id, "Limit": 60}), |request| async move { ops::groups::list_groups(state, &request).await }).await?;
-    pool.insert("Groups".into(), Value::Array(groups.iter().map(|group| Value::Object(pick(group, &["GroupName", "Description", "Precedence", "RoleArn"]))).collect()));
+    pool.insert("Groups".into(), Value::Array(groups.iter().map(|group| Value::Object(members(group, &["GroupName", "Description", "Precedence", "RoleArn"]))).collect()));
 
     let servers = all(&what, "ResourceServers", "NextToken", json!({"UserPoolId": id, "MaxResults": 50}), |request| async move { ops::oauth::list_resource_servers(state, &request).await }).await?;
-    pool.insert("ResourceServers".into(), Value::Array(servers.iter().map(|server| Value::Object(pick(server, &["Identifier", "Name", "Scopes"]))).collect()));
+    pool.insert("ResourceServers".into(), Value::Array(servers.iter().map(|server| Value::Object(members(server, &["Identifier", "Name", "Scopes"]))).collect()));
 
     let mut providers = Vec::new();
     for listed in all(&what, "Providers", "NextToken", json!({"UserPoolId": id, "MaxResults": 60}), |request| async move { ops::hosted::list_identity_providers(state, &request).await }).await? {
         let described = call(&what, ops::hosted::describe_identity_provider(state, &body(&json!({"UserPoolId": id, "ProviderName": listed["ProviderName"]})))).await?;
-        providers.push(Value::Object(pick(&described["IdentityProvider"], &["ProviderName", "ProviderType", "ProviderDetails", "AttributeMapping", "IdpIdentifiers"])));
+        providers.push(Value::Object(members(&described["IdentityProvider"], &["ProviderName", "ProviderType", "ProviderDetails", "AttributeMapping", "IdpIdentifiers"])));
     }
     pool.insert("IdentityProviders".into(), Value::Array(providers));
 
@@ -147,12 +143,12 @@ async fn export_identity_pool(state: &AppState, id: &str) -> Result<Value, Strin
     let what = format!("identity pool {id}");
     let key = json!({"IdentityPoolId": id});
     let described = call(&what, pools::describe_identity_pool(state, &body(&key))).await?;
-    let mut pool = pick(
+    let mut pool = members(
         &described,
         &["IdentityPoolName", "AllowUnauthenticatedIdentities", "AllowClassicFlow", "SupportedLoginProviders", "DeveloperProviderName", "OpenIdConnectProviderARNs", "CognitoIdentityProviders", "SamlProviderARNs", "IdentityPoolTags"],
     );
     let roles = call(&what, pools::get_identity_pool_roles(state, &body(&key))).await?;
-    pool.extend(pick(&roles, &["Roles", "RoleMappings"]));
+    pool.extend(members(&roles, &["Roles", "RoleMappings"]));
     Ok(Value::Object(pool))
 }
 

@@ -109,9 +109,7 @@ where
 }
 
 /// Calls an operation's handler in this process; its answer, or the error as text.
-pub(super) async fn call(what: &str, answer: impl std::future::Future<Output = Result<Value, ApiError>>) -> Result<Value, String> {
-    answer.await.map_err(|error| format!("{what}: {}: {}", error.type_name, error.message))
-}
+pub(super) use crate::from_cognito::local as call;
 
 pub(super) fn body(value: &Value) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()

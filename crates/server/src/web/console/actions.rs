@@ -9,14 +9,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
-use super::frame::{checked, failure, json_body, page, pool_arn, redirect, run};
+use super::frame::{path_part, checked, failure, json_body, page, pool_arn, redirect, run};
 use crate::api::idp::ops;
 use crate::state::AppState;
 use crate::web::hosted::render::escape;
 
-fn path_part(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
 
 pub(super) async fn create_user(State(state): State<AppState>, headers: HeaderMap, Path(pool_id): Path<String>, body: Bytes) -> Response {
     let (session, form) = match checked(&state, &headers, &body).await {

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::frame::{checked, json_body, page, pool_arn, redirect, run, session, sign_in_page, value_html, Session};
+use super::frame::{path_part, checked, json_body, page, pool_arn, redirect, run, session, sign_in_page, value_html, Session};
 use crate::api::idp::ops;
 use crate::aws::query::QueryInput;
 use crate::from_cognito::CLIENT_MEMBERS;
@@ -19,9 +19,6 @@ use crate::web::hosted::render::escape;
 const FLOWS: [&str; 5] = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
 const OAUTH_FLOWS: [&str; 3] = ["code", "implicit", "client_credentials"];
 
-fn path_part(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
 
 /// The checkboxes of `names`, ticked where `chosen` has them.
 fn checkboxes(field: &str, names: &[&str], chosen: &[String]) -> String {

@@ -187,7 +187,7 @@ header{display:flex;gap:1.5rem;align-items:center;background:#232f3e;color:#fff;
 header nav{display:flex;gap:1rem;align-items:center;flex:1;}header nav span{margin-left:auto;font-size:.85rem;}\
 header a,button.link{color:#fff;background:none;border:0;padding:0;font:inherit;cursor:pointer;text-decoration:underline;margin:0;width:auto;}\
 main{max-width:72rem;margin:1.5rem auto;padding:0 1.5rem;}h1{font-size:1.5rem;}h2{font-size:1.15rem;margin-top:1.6rem;}\
-table{border-collapse:collapse;width:100%;background:#fff;margin:.5rem 0;}th,td{border:1px solid #d5dbdb;padding:.4rem .6rem;text-align:left;vertical-align:top;font-size:.9rem;}\
+table{border-collapse:collapse;width:100%;background:#fff;margin:.5rem 0;}th,td{border:1px solid #d5dbdb;padding:.4rem .6rem;text-align:left;vertical-align:top;font-size:.9rem;white-space:pre-wrap;}\
 th{background:#fafafa;}pre{white-space:pre-wrap;margin:0;font-size:.8rem;}code{font-size:.85rem;}\
 form{margin:.3rem 0;}form.inline{display:inline-block;margin-right:.5rem;}.cards{display:flex;gap:1.5rem;flex-wrap:wrap;}\
 .cards form{background:#fff;border:1px solid #d5dbdb;border-radius:8px;padding:1rem 1.5rem;min-width:18rem;}\
@@ -280,4 +280,9 @@ where
         Ok(value) => format!("<h2>{}</h2>{}", escape(title), render(&value)),
         Err(error) => format!("<h2>{}</h2><p class=error>{}: {}</p>", escape(title), error.type_name, escape(&error.message)),
     }
+}
+
+/// Text as one percent-encoded part of a console URL.
+pub(crate) fn path_part(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

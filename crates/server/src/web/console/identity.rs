@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::frame::{checked, json_body, page, redirect, run, section, session, sign_in_page, value_html};
+use super::frame::{checked, json_body, page, path_part, redirect, run, section, session, sign_in_page, value_html, Session};
 use crate::api::identity::ops::{identities, pools};
 use crate::state::AppState;
 use crate::web::hosted::render::escape;
@@ -41,25 +41,40 @@ pub(super) async fn identity_pool(State(state): State<AppState>, headers: Header
         Ok(described) => described,
         Err(failed) => return failed,
     };
-    let stored_roles = pools::get_identity_pool_roles(&state, &json_body(key.clone())).await.unwrap_or_default();
     let roles = section(&session, &state, "cognito-identity:GetIdentityPoolRoles", &arn, "Roles", pools::get_identity_pool_roles(&state, &json_body(key.clone())), |value| {
         value_html(&json!({"Roles": value["Roles"], "RoleMappings": value["RoleMappings"]}))
     })
     .await;
     let listed = section(&session, &state, "cognito-identity:ListIdentities", &arn, "Identities", identities::list_identities(&state, &json_body(json!({"IdentityPoolId": identity_pool_id, "MaxResults": 60}))), |value| value_html(&value["Identities"])).await;
+    // The form shows the stored roles and the account's roles: only to who may read and set them.
+    let mut may_edit = true;
+    for (action, resource) in [
+        ("cognito-identity:GetIdentityPoolRoles", arn.as_str()),
+        ("cognito-identity:SetIdentityPoolRoles", arn.as_str()),
+        ("cognito-identity:UpdateIdentityPool", arn.as_str()),
+        ("iam:ListRoles", "*"),
+    ] {
+        may_edit &= session.may(&state, action, resource).await.is_ok();
+    }
+    let form = if may_edit { roles_form(&state, &session, &key, &described).await } else { String::new() };
+    let title = described["IdentityPoolName"].as_str().unwrap_or("Identity pool").to_string();
+    page(StatusCode::OK, &title, &format!("{}{roles}{form}{listed}", value_html(&described)), Some((&session, &state)), None)
+}
+
+/// The form that changes the roles and guest access, filled with the stored ones.
+async fn roles_form(state: &AppState, session: &Session, key: &Value, described: &Value) -> String {
+    let stored_roles = pools::get_identity_pool_roles(state, &json_body(key.clone())).await.unwrap_or_default();
     let unauthenticated = if described["AllowUnauthenticatedIdentities"].as_bool() == Some(true) { " checked" } else { "" };
-    let form = format!(
+    format!(
         "<h2>Change the roles</h2><form method=post><input type=hidden name=csrf value=\"{csrf}\">\
          <label for=authenticated>Role of signed-in identities</label>{authenticated}\
          <label for=unauthenticated>Role of guests</label>{guest}\
          <label class=inline><input type=checkbox name=allow_unauthenticated value=yes{unauthenticated}> let guests in (unauthenticated identities)</label>\
          <div><button type=submit>Save</button></div></form>",
-        csrf = session.csrf(&state),
-        authenticated = role_select(&state, "authenticated", stored_roles["Roles"]["authenticated"].as_str()).await,
-        guest = role_select(&state, "unauthenticated", stored_roles["Roles"]["unauthenticated"].as_str()).await,
-    );
-    let title = described["IdentityPoolName"].as_str().unwrap_or("Identity pool").to_string();
-    page(StatusCode::OK, &title, &format!("{}{roles}{form}{listed}", value_html(&described)), Some((&session, &state)), None)
+        csrf = session.csrf(state),
+        authenticated = role_select(state, "authenticated", stored_roles["Roles"]["authenticated"].as_str()).await,
+        guest = role_select(state, "unauthenticated", stored_roles["Roles"]["unauthenticated"].as_str()).await,
+    )
 }
 
 pub(super) async fn set_roles(State(state): State<AppState>, headers: HeaderMap, Path(identity_pool_id): Path<String>, body: Bytes) -> Response {
@@ -96,5 +111,5 @@ pub(super) async fn set_roles(State(state): State<AppState>, headers: HeaderMap,
             return failed;
         }
     }
-    redirect(&format!("/console/identity-pools/{}", percent_encoding::utf8_percent_encode(&identity_pool_id, percent_encoding::NON_ALPHANUMERIC)), None)
+    redirect(&format!("/console/identity-pools/{}", path_part(&identity_pool_id)), None)
 }

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::frame::{failure, json_body, page, pool_arn, run, seconds_text, section, session, sign_in_page, value_html};
+use super::frame::{path_part, failure, json_body, page, pool_arn, run, seconds_text, section, session, sign_in_page, value_html};
 use crate::api::idp::ops;
 use crate::state::AppState;
 use crate::web::hosted::render::escape;
@@ -25,9 +25,6 @@ macro_rules! signed_in {
     };
 }
 
-fn url_part(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
 
 pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
     let session = signed_in!(state, headers);
@@ -104,7 +101,7 @@ pub(super) async fn pool(State(state): State<AppState>, headers: HeaderMap, Path
             .flatten()
             .map(|client| {
                 let id = client["ClientId"].as_str().unwrap_or("");
-                format!("<tr><td><a href=\"/console/pools/{}/clients/{}\">{}</a></td><td><code>{}</code></td></tr>", escape(&pool_id), url_part(id), escape(client["ClientName"].as_str().unwrap_or("")), escape(id))
+                format!("<tr><td><a href=\"/console/pools/{}/clients/{}\">{}</a></td><td><code>{}</code></td></tr>", escape(&pool_id), path_part(id), escape(client["ClientName"].as_str().unwrap_or("")), escape(id))
             })
             .collect();
         format!("<table><tr><th>Name</th><th>Client id</th></tr>{rows}</table><p><a href=\"/console/pools/{}/clients\">Create an app client</a></p>", escape(&pool_id))
@@ -154,7 +151,7 @@ pub(super) async fn users(State(state): State<AppState>, headers: HeaderMap, Pat
             let attribute = |name: &str| user["Attributes"].as_array().into_iter().flatten().find(|attribute| attribute["Name"] == name).and_then(|attribute| attribute["Value"].as_str()).unwrap_or("").to_string();
             format!(
                 "<tr><td><a href=\"/console/pools/{id}/users/{link}\">{name}</a></td><td>{email}</td><td>{status}</td><td>{enabled}</td></tr>",
-                link = url_part(username),
+                link = path_part(username),
                 name = escape(username),
                 email = escape(&attribute("email")),
                 status = escape(user["UserStatus"].as_str().unwrap_or("")),
@@ -163,7 +160,7 @@ pub(super) async fn users(State(state): State<AppState>, headers: HeaderMap, Pat
         })
         .collect();
     let next = match listed["PaginationToken"].as_str() {
-        Some(token) => format!("<p><a href=\"/console/pools/{id}/users?filter={}&token={}\">Next page</a></p>", url_part(&filter), url_part(token)),
+        Some(token) => format!("<p><a href=\"/console/pools/{id}/users?filter={}&token={}\">Next page</a></p>", path_part(&filter), path_part(token)),
         None => String::new(),
     };
     let csrf = session.csrf(&state);
@@ -267,7 +264,7 @@ pub(super) async fn iam(State(state): State<AppState>, headers: HeaderMap) -> Re
                 let rows: String = page
                     .items
                     .iter()
-                    .map(|role| format!("<tr><td><a href=\"/console/iam/roles/{}\">{}</a></td><td><code>{}</code></td></tr>", url_part(&role.name), escape(&role.name), escape(&role.arn)))
+                    .map(|role| format!("<tr><td><a href=\"/console/iam/roles/{}\">{}</a></td><td><code>{}</code></td></tr>", path_part(&role.name), escape(&role.name), escape(&role.arn)))
                     .collect();
                 format!("<h2>Roles</h2><table><tr><th>Name</th><th>ARN</th></tr>{rows}</table>")
             }
@@ -286,7 +283,7 @@ pub(super) async fn iam(State(state): State<AppState>, headers: HeaderMap) -> Re
                         json!({"Name": policy.name, "Attached to": policy.roles.iter().cloned().collect::<Vec<_>>(), "Document": pretty(&document)})
                     })
                     .collect();
-                format!("<h2>Customer managed policies</h2>{}", value_html(&json!(rows)).replace("&lt;pre&gt;", "<pre>").replace("&lt;/pre&gt;", "</pre>"))
+                format!("<h2>Customer managed policies</h2>{}", value_html(&json!(rows)))
             }
             Err(error) => format!("<p class=error>{}</p>", escape(&error.to_string())),
         },
@@ -315,12 +312,11 @@ pub(super) async fn role(State(state): State<AppState>, headers: HeaderMap, Path
     let attached = state.iam.list_attached_policies(Holder::Role(&role.name), None, None, Some(1000)).await.map(|page| page.items.iter().map(|item| item.policy_arn.clone()).collect::<Vec<_>>()).unwrap_or_default();
     let details = json!({"Arn": role.arn, "Path": role.path, "Description": role.description, "MaxSessionDuration": role.max_session_duration,
         "Trust policy": pretty(&role.assume_role_policy_document), "Inline policies": inline, "Attached policies": attached});
-    let body = format!("<p><a href=/console/iam>Back to IAM</a></p>{}", value_html(&details).replace("&lt;pre&gt;", "<pre>").replace("&lt;/pre&gt;", "</pre>"));
+    let body = format!("<p><a href=/console/iam>Back to IAM</a></p>{}", value_html(&details));
     page(StatusCode::OK, &format!("Role {}", role.name), &body, Some((&session, &state)), None)
 }
 
-/// A policy document, indented, between `<pre>` markers that survive escaping as text.
+/// A policy document, indented (the console's cells keep its line breaks).
 fn pretty(document: &str) -> String {
-    let text = serde_json::from_str::<Value>(document).ok().and_then(|value| serde_json::to_string_pretty(&value).ok()).unwrap_or_else(|| document.to_string());
-    format!("<pre>{text}</pre>")
+    serde_json::from_str::<Value>(document).ok().and_then(|value| serde_json::to_string_pretty(&value).ok()).unwrap_or_else(|| document.to_string())
 }
