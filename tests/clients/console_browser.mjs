@@ -1,7 +1,10 @@
 // The operator's console in Debian's Chromium, driven by playwright-core: root sign-in with the
 // access key pair; user pools searched by name; a pool's page; users listed and filtered with
 // ListUsers' filter language; a user created; a user's page with its sign-in history; a user
-// disabled and enabled again, and given a password; the outbox, IAM and a role; sign-out; then
+// disabled and enabled again, and given a password; the outbox, IAM and a role; managed policies
+// created, edited, versions chosen and deleted; a role created, its inline and managed policies
+// and trust changed, deleted; an identity pool's roles and role mappings; an identity and its sync
+// dataset; sign-out; then
 // an IAM user with a console password and read-only policies, who reads but is refused a change,
 // and a wrong password. A screenshot of each page goes to the artifacts directory. Prints
 // "ok …" / "FAIL …" lines.
@@ -110,8 +113,57 @@ try {
   check("the IAM page lists roles and customer managed policies", (await text()).includes("notes-signed-in") && (await text()).includes("notes-own-prefix"));
   await shot("08-iam");
   await page.click("a:text('notes-signed-in')");
-  check("a role's page shows its trust policy and its policies", (await text()).includes("sts:AssumeRoleWithWebIdentity") && (await text()).includes("own-sync-datasets"));
+  check("a role's page shows its trust policy and its policies", (await page.inputValue("#trust")).includes("sts:AssumeRoleWithWebIdentity") && (await text()).includes("own-sync-datasets"));
   await shot("09-role");
+  // IAM changed from the console: managed policies, their versions, a role and its policies.
+  const documentOf = (action) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: action, Resource: "*" }] });
+  const createPolicy = async (name) => {
+    await page.goto(`${settings.endpoint}/console/iam`);
+    await page.fill("#pn", name);
+    await page.fill("#pdoc", documentOf("cognito-sync:ListDatasets"));
+    await page.click("button:text('Create the policy')");
+    await page.fill("#doc", documentOf("cognito-sync:ListRecords"));
+    await page.click("button:text('Save as the default version')");
+  };
+  await createPolicy("console-kept");
+  check("a managed policy is created and edited into a new default version",
+    (await page.title()).startsWith("Policy console-kept") && (await page.locator("tr", { hasText: "(default)" }).innerText()).includes("ListRecords"));
+  await createPolicy("console-policy");
+  await page.locator("tr", { hasText: "ListDatasets" }).locator("button:text('Make it the default')").click();
+  check("an older version is made the default again", (await page.locator("tr", { hasText: "(default)" }).innerText()).includes("ListDatasets"));
+  await page.locator("tr", { hasText: "ListRecords" }).locator("button:text('Delete')").click();
+  check("a version that is not the default is deleted", !(await text()).includes("ListRecords") && (await text()).includes("v1"));
+  await shot("12-policy");
+
+  await page.goto(`${settings.endpoint}/console/iam`);
+  await page.fill("#rn", "console-role");
+  await page.fill("#rt", (await page.inputValue("#rt")).replace("IDENTITY-POOL-ID", settings.identity_pool_id));
+  await page.click("button:text('Create the role')");
+  check("a role is created with the trust policy the form starts with",
+    (await page.title()).startsWith("Role console-role") && (await page.inputValue("#trust")).includes(settings.identity_pool_id));
+  await page.fill("#ipn", "inline-one");
+  await page.fill("#ipd", documentOf("cognito-identity:GetId"));
+  await page.click("button:text('Add the policy')");
+  check("an inline policy is added to it", (await text()).includes("inline-one") && (await page.locator("textarea[name=document]").nth(1).inputValue()).includes("cognito-identity:GetId"));
+  await page.selectOption("#attach", { label: "console-policy" });
+  await page.click("form:has(#attach) button");
+  check("a managed policy is attached to it", (await page.locator("table", { hasText: "console-policy" }).count()) === 1);
+  await page.fill("#trust", (await page.inputValue("#trust")).replace('"authenticated"', '"unauthenticated"'));
+  await page.click("button:text('Save the trust policy')");
+  check("its trust policy is changed", (await page.inputValue("#trust")).includes('"unauthenticated"'));
+  await shot("13-role-edited");
+  await page.click("button:text('Delete inline-one')");
+  check("an inline policy is deleted", !(await text()).includes("inline-one"));
+  await page.locator("tr", { hasText: "console-policy" }).locator("button:text('Detach')").click();
+  check("a managed policy is detached", (await page.locator("table", { hasText: "console-policy" }).count()) === 0);
+  await page.check("form:has(button:text('Delete the role')) input[name=confirm]");
+  await page.click("button:text('Delete the role')");
+  check("a role is deleted, its policies first", (await page.title()).startsWith("IAM") && !(await text()).includes("console-role"));
+  await page.click("a:text('console-policy')");
+  await page.check("form:has(button:text('Delete the policy')) input[name=confirm]");
+  await page.click("button:text('Delete the policy')");
+  check("a managed policy is deleted", (await page.title()).startsWith("IAM") && !(await text()).includes("console-policy"));
+
   await page.goto(`${settings.endpoint}/console/identity-pools/${settings.identity_pool_id}`);
   check("an identity pool's page shows its roles", (await text()).includes("authenticated") && (await text()).includes("notes-signed-in"));
   await shot("10-identity-pool");
@@ -120,6 +172,25 @@ try {
   await page.click("form:has(#authenticated) button");
   check("an identity pool's guest role and guest access are changed from the console",
     (await text()).includes("unauthenticated") && (await page.locator("input[name=allow_unauthenticated]").isChecked()));
+  const mappings = { [settings.mapping_provider]: { Type: "Rules", AmbiguousRoleResolution: "AuthenticatedRole",
+    RulesConfiguration: { Rules: [{ Claim: "cognito:groups", MatchType: "Contains", Value: "editors", RoleARN: settings.role_arn }] } } };
+  await page.fill("#mappings", JSON.stringify(mappings));
+  await page.click("form:has(#authenticated) button");
+  check("role mappings are set from the console", (await page.inputValue("#mappings")).includes('"editors"') && (await text()).includes("Rules"));
+  await page.fill("#mappings", "{not json");
+  await page.click("form:has(#authenticated) button");
+  check("role mappings that are not JSON are refused with a reason", (await text()).includes("not a JSON object"));
+  await page.goto(`${settings.endpoint}/console/identity-pools/${settings.identity_pool_id}`);
+  await page.fill("#mappings", JSON.stringify({ [settings.mapping_provider]: { Type: "Rules" } }));
+  await page.click("form:has(#authenticated) button");
+  check("role mappings the API refuses get its error", (await page.title()).startsWith("That did not work") && (await text()).includes("InvalidParameterException"));
+  await page.goto(`${settings.endpoint}/console/identity-pools/${settings.identity_pool_id}`);
+  await page.click(`a:text('${settings.identity_id}')`);
+  check("an identity's page shows its logins and its sync datasets", (await text()).includes("cognito-idp.") && (await text()).includes("settings"));
+  await shot("14-identity");
+  await page.click("a:text('settings')");
+  check("a dataset's page shows its records", (await text()).includes("theme") && (await text()).includes("dark-console-check"));
+  await shot("15-dataset");
   await page.click("button:text('Sign out')");
   check("sign-out ends the session", (await page.title()).startsWith("Sign in to the cognate console"));
   await page.goto(`${settings.endpoint}/console/pools/${settings.pool_id}/users`);

@@ -1,13 +1,15 @@
 """The operator's console: the README's example applied, alice signed in once wrongly and once
 rightly, an IAM user `viewer` given a console password (CreateLoginProfile and its siblings,
 through boto3), a virtual MFA device (CreateVirtualMFADevice, EnableMFADevice and theirs) and
-read-only policies; then `console_browser.mjs` drives Debian's Chromium
+read-only policies, and alice's identity a Cognito Sync dataset; then `console_browser.mjs`
+drives Debian's Chromium
 through the pages (screenshots in target/test-artifacts/console/), and this script checks what
 the browser cannot: a form without its CSRF token and a forged session cookie are refused, and
 what the browser did is what the API reads."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -79,7 +81,18 @@ def main():
         identity_pool_id = identity.list_identity_pools(MaxResults=60)["IdentityPools"][0]["IdentityPoolId"]
         error_code(lambda: idp.initiate_auth(ClientId=CLIENT_ID, AuthFlow="USER_PASSWORD_AUTH",
                                              AuthParameters={"USERNAME": "alice@example.com", "PASSWORD": "Wrong-Horse-9"}))
-        idp.initiate_auth(ClientId=CLIENT_ID, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "alice@example.com", "PASSWORD": "Correct-Horse-9"})
+        signed_in = idp.initiate_auth(ClientId=CLIENT_ID, AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": "alice@example.com", "PASSWORD": "Correct-Horse-9"})["AuthenticationResult"]
+        # alice's identity, with a Cognito Sync dataset written by her own credentials, for the console to browse.
+        provider = f"cognito-idp.{pool_id.split('_')[0]}.amazonaws.com/{pool_id}"
+        identity_id = identity.get_id(IdentityPoolId=identity_pool_id, Logins={provider: signed_in["IdToken"]})["IdentityId"]
+        minted = identity.get_credentials_for_identity(IdentityId=identity_id, Logins={provider: signed_in["IdToken"]})["Credentials"]
+        sync = boto3.client("cognito-sync", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id=minted["AccessKeyId"],
+                            aws_secret_access_key=minted["SecretKey"], aws_session_token=minted["SessionToken"], config=config)
+        token = sync.list_records(IdentityPoolId=identity_pool_id, IdentityId=identity_id, DatasetName="settings")["SyncSessionToken"]
+        sync.update_records(IdentityPoolId=identity_pool_id, IdentityId=identity_id, DatasetName="settings", SyncSessionToken=token,
+                            RecordPatches=[{"Op": "replace", "Key": "theme", "Value": "dark-console-check", "SyncCount": 0}])
+        role_arn = iam.get_role(RoleName="notes-signed-in")["Role"]["Arn"]
 
         # Console passwords through the IAM API.
         iam.create_user(UserName="viewer")
@@ -143,6 +156,7 @@ def main():
 
         settings = {"endpoint": endpoint, "key_id": key_id, "secret": secret, "pool_id": pool_id, "identity_pool_id": identity_pool_id,
                     "viewer": "viewer", "viewer_password": VIEWER_PASSWORD, "viewer_mfa_seed": seed,
+                    "identity_id": identity_id, "mapping_provider": f"{provider}:{CLIENT_ID}", "role_arn": role_arn,
                     "screenshots": os.path.join(ROOT, "target", "test-artifacts", "console")}
         node_checks("console_browser.mjs", settings)
 
@@ -156,12 +170,36 @@ def main():
         pool_settings = identity.describe_identity_pool(IdentityPoolId=identity_pool_id)
         check("the console left the identity pool with both roles and guests let in",
               set(roles.get("Roles", {})) == {"authenticated", "unauthenticated"} and pool_settings["AllowUnauthenticatedIdentities"] is True)
+        mappings = roles.get("RoleMappings", {}).get(f"{provider}:{CLIENT_ID}", {})
+        check("the role mappings the console saved are the identity pool's",
+              mappings.get("Type") == "Rules" and mappings["RulesConfiguration"]["Rules"][0]["Value"] == "editors")
+        names = [role["RoleName"] for role in iam.list_roles()["Roles"]]
+        policies = [policy["PolicyName"] for policy in iam.list_policies(Scope="Local")["Policies"]]
+        check("the role and policy the console created and deleted are gone", "console-role" not in names and "console-policy" not in policies)
+        kept = iam.get_policy(PolicyArn=next(policy["Arn"] for policy in iam.list_policies(Scope="Local")["Policies"] if policy["PolicyName"] == "console-kept"))["Policy"]
+        document = iam.get_policy_version(PolicyArn=kept["Arn"], VersionId=kept["DefaultVersionId"])["PolicyVersion"]["Document"]
+        check(f"a policy edited in the console has its new default version ({kept['DefaultVersionId']})",
+              kept["DefaultVersionId"] == "v2" and "cognito-sync:ListRecords" in json.dumps(document))
+        # A policy that keeps five versions: the console's edit removes the oldest that is not the default.
+        for action in ("cognito-sync:DescribeDataset", "cognito-sync:ListDatasets", "cognito-sync:ListRecords"):
+            iam.create_policy_version(PolicyArn=kept["Arn"], PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": action, "Resource": "*"}]}), SetAsDefault=False)
+        policy_page = f"{endpoint}/console/iam/policies/{urllib.parse.quote(kept['Arn'], safe='')}"
+        _, html = get(policy_page, cookie)
+        csrf = re.search(r'name=csrf value="([^"]+)"', html).group(1)
+        status, _, _ = post(policy_page, {"csrf": csrf, "action": "new-version", "document": json.dumps(READ_ONLY)}, cookie)
+        versions = [version["VersionId"] for version in iam.list_policy_versions(PolicyArn=kept["Arn"])["Versions"]]
+        default = iam.get_policy(PolicyArn=kept["Arn"])["Policy"]["DefaultVersionId"]
+        check(f"an edit of a policy with five versions keeps five, the oldest other one gone ({status}, {sorted(versions)}, {default})",
+              status == 303 and sorted(versions) == ["v2", "v3", "v4", "v5", "v6"] and default == "v6")
+        status, _, _ = post(policy_page, {"csrf": csrf, "action": "delete"}, cookie)
+        check(f"deleting without the \"sure\" box ticked does nothing ({status})", status == 400 and iam.get_policy(PolicyArn=kept["Arn"]))
         carol = idp.initiate_auth(ClientId=CLIENT_ID, AuthFlow="USER_PASSWORD_AUTH",
                                   AuthParameters={"USERNAME": "carol@example.com", "PASSWORD": "Carol-Password-1"})
         check("the user the console created signs in with the password it set", "AuthenticationResult" in carol)
         check("alice ends enabled, as the console left her", idp.admin_get_user(UserPoolId=pool_id, Username=alice)["Enabled"] is True)
         shots = sorted(os.listdir(settings["screenshots"])) if os.path.isdir(settings["screenshots"]) else []
-        check(f"a screenshot of each page is kept ({len(shots)})", len(shots) >= 13)
+        check(f"a screenshot of each page is kept ({len(shots)})", len(shots) >= 18)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

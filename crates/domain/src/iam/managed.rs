@@ -133,6 +133,30 @@ impl IamService {
         Ok(policy.versions.last().cloned().expect("a version was just added"))
     }
 
+    /// A new default version with `document`, as an operator's edit makes it: when the policy
+    /// already keeps its five versions, the oldest that is not the default goes in the same
+    /// compare-and-set.
+    pub async fn replace_policy_document(&self, arn: &str, document: &str) -> DomainResult<PolicyVersion> {
+        check_document(document)?;
+        let now = self.now();
+        let policy = self
+            .change_policy(arn, |policy| {
+                if policy.versions.len() >= MAX_POLICY_VERSIONS {
+                    let default = policy.default_version.clone();
+                    let oldest = policy.versions.iter().filter(|version| version.version_id != default).min_by_key(|version| version.created_ms).map(|version| version.version_id.clone());
+                    policy.versions.retain(|version| Some(&version.version_id) != oldest.as_ref());
+                }
+                let version_id = format!("v{}", policy.next_version);
+                policy.next_version += 1;
+                policy.versions.push(PolicyVersion { version_id: version_id.clone(), document: document.to_string(), created_ms: now });
+                policy.default_version = version_id;
+                policy.updated_ms = now;
+                Ok(())
+            })
+            .await?;
+        Ok(policy.versions.last().cloned().expect("a version was just added"))
+    }
+
     pub async fn get_policy_version(&self, arn: &str, version_id: &str) -> DomainResult<(ManagedPolicy, PolicyVersion)> {
         let policy = self.get_policy(arn).await?;
         let version = policy.versions.iter().find(|version| version.version_id == version_id).cloned();

@@ -14,9 +14,6 @@ use cognate_domain::iam::Holder;
 use super::shared::{check_keys, document_text, list, object, same_document, text, Change, Report};
 use crate::state::AppState;
 
-/// How many versions IAM keeps of a managed policy.
-const MAX_POLICY_VERSIONS: usize = 5;
-
 pub(super) async fn apply(state: &AppState, iam: &Value, report: &mut Report) -> Result<(), String> {
     let iam = object(iam, "Iam")?;
     check_keys(iam, &["Policies", "Roles"], "Iam")?;
@@ -66,13 +63,7 @@ async fn apply_policy(state: &AppState, policy: &Value, report: &mut Report) -> 
         report.note(what, Change::Unchanged);
         return Ok(());
     }
-    if stored.versions.len() >= MAX_POLICY_VERSIONS {
-        let oldest = stored.versions.iter().filter(|version| version.version_id != stored.default_version).min_by_key(|version| version.created_ms);
-        if let Some(oldest) = oldest {
-            state.iam.delete_policy_version(&stored.arn, &oldest.version_id).await.map_err(failed(&what))?;
-        }
-    }
-    state.iam.create_policy_version(&stored.arn, &document, true).await.map_err(failed(&what))?;
+    state.iam.replace_policy_document(&stored.arn, &document).await.map_err(failed(&what))?;
     report.note(what, Change::Updated);
     Ok(())
 }

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
-use super::frame::{path_part, checked, failure, json_body, page, pool_arn, redirect, run};
+use super::frame::{path_part, checked, confirmed, failure, json_body, page, pool_arn, redirect, run};
 use crate::api::idp::ops;
 use crate::state::AppState;
 use crate::web::hosted::render::escape;
@@ -69,7 +69,10 @@ pub(super) async fn user_action(State(state): State<AppState>, headers: HeaderMa
         "enable" => run(ops::users::admin_set_enabled(&state, &key, true)).await,
         "reset-password" => run(ops::sign_up::admin_reset_user_password(&state, &key)).await,
         "sign-out" => run(ops::auth::admin_user_global_sign_out(&state, &key)).await,
-        "delete" => run(ops::users::admin_delete_user(&state, &key)).await,
+        "delete" => match confirmed(&form) {
+            Ok(()) => run(ops::users::admin_delete_user(&state, &key)).await,
+            Err(refused) => return refused,
+        },
         _ => {
             let request = json!({"UserPoolId": pool_id, "Username": username, "Password": form.get("password").unwrap_or(""), "Permanent": true});
             run(ops::users::admin_set_user_password(&state, &json_body(request))).await

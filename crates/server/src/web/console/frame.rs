@@ -268,6 +268,14 @@ pub(crate) async fn checked(state: &AppState, headers: &HeaderMap, body: &[u8]) 
     Ok((session, form))
 }
 
+/// A form whose "sure" box was ticked; otherwise the page that asks for it.
+pub(crate) fn confirmed(form: &QueryInput) -> Result<(), Response> {
+    match form.get("confirm") {
+        Some(_) => Ok(()),
+        None => Err(page(StatusCode::BAD_REQUEST, "Not done", "<p class=error>Tick \"sure\" to do this.</p>", None, None)),
+    }
+}
+
 /// A section the operator may not read says so instead of failing the page.
 pub(crate) async fn section<F>(session: &Session, state: &AppState, action: &str, resource: &str, title: &str, answer: F, render: impl Fn(&Value) -> String) -> String
 where

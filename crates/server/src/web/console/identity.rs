@@ -1,6 +1,7 @@
-//! An identity pool in the console: its settings, roles and role mappings, and identities; its
-//! authenticated and unauthenticated roles and whether it lets in unauthenticated identities,
-//! changed (SetIdentityPoolRoles, keeping the role mappings, and UpdateIdentityPool).
+//! An identity pool in the console: its settings, roles and role mappings, and identities (each
+//! linked to its page, `identities`); its authenticated and unauthenticated roles, its role
+//! mappings and whether it lets in unauthenticated identities, changed (SetIdentityPoolRoles and
+//! UpdateIdentityPool).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -8,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::frame::{checked, json_body, page, path_part, redirect, run, section, session, sign_in_page, value_html, Session};
+use super::frame::{checked, failure, json_body, page, path_part, redirect, run, section, session, sign_in_page, value_html, Session};
 use crate::api::identity::ops::{identities, pools};
 use crate::state::AppState;
 use crate::web::hosted::render::escape;
@@ -45,7 +46,20 @@ pub(super) async fn identity_pool(State(state): State<AppState>, headers: Header
         value_html(&json!({"Roles": value["Roles"], "RoleMappings": value["RoleMappings"]}))
     })
     .await;
-    let listed = section(&session, &state, "cognito-identity:ListIdentities", &arn, "Identities", identities::list_identities(&state, &json_body(json!({"IdentityPoolId": identity_pool_id, "MaxResults": 60}))), |value| value_html(&value["Identities"])).await;
+    let listed = section(&session, &state, "cognito-identity:ListIdentities", &arn, "Identities", identities::list_identities(&state, &json_body(json!({"IdentityPoolId": identity_pool_id, "MaxResults": 60}))), |value| {
+        let rows: String = value["Identities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|identity| {
+                let id = identity["IdentityId"].as_str().unwrap_or("");
+                let logins = identity["Logins"].as_array().into_iter().flatten().filter_map(Value::as_str).map(escape).collect::<Vec<_>>().join(", ");
+                format!("<tr><td><a href=\"/console/identity-pools/{}/identities/{}\">{}</a></td><td>{logins}</td></tr>", path_part(&identity_pool_id), path_part(id), escape(id))
+            })
+            .collect();
+        format!("<table><tr><th>Identity</th><th>Logins</th></tr>{rows}</table>")
+    })
+    .await;
     // The form shows the stored roles and the account's roles: only to who may read and set them.
     let mut may_edit = true;
     for (action, resource) in [
@@ -70,8 +84,12 @@ async fn roles_form(state: &AppState, session: &Session, key: &Value, described:
          <label for=authenticated>Role of signed-in identities</label>{authenticated}\
          <label for=unauthenticated>Role of guests</label>{guest}\
          <label class=inline><input type=checkbox name=allow_unauthenticated value=yes{unauthenticated}> let guests in (unauthenticated identities)</label>\
+         <label for=mappings>Role mappings, by provider (RoleMappings as SetIdentityPoolRoles takes it: <code>Type</code> Token or Rules, \
+         <code>AmbiguousRoleResolution</code>, <code>RulesConfiguration</code>)</label>\
+         <textarea id=mappings name=role_mappings rows=10 cols=90 spellcheck=false>{mappings}</textarea>\
          <div><button type=submit>Save</button></div></form>",
         csrf = session.csrf(state),
+        mappings = escape(&serde_json::to_string_pretty(stored_roles.get("RoleMappings").filter(|value| !value.is_null()).unwrap_or(&json!({}))).unwrap_or_default()),
         authenticated = role_select(state, "authenticated", stored_roles["Roles"]["authenticated"].as_str()).await,
         guest = role_select(state, "unauthenticated", stored_roles["Roles"]["unauthenticated"].as_str()).await,
     )
@@ -99,7 +117,14 @@ pub(super) async fn set_roles(State(state): State<AppState>, headers: HeaderMap,
             roles.insert(kind.into(), json!(role));
         }
     }
-    let mappings = stored_roles.get("RoleMappings").filter(|value| !value.is_null()).cloned().unwrap_or_else(|| json!({}));
+    let mappings = match form.get("role_mappings").map(str::trim) {
+        None => stored_roles.get("RoleMappings").filter(|value| !value.is_null()).cloned().unwrap_or_else(|| json!({})),
+        Some("") => json!({}),
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(mappings) if mappings.is_object() => mappings,
+            _ => return failure("The role mappings are not a JSON object of providers and their mappings."),
+        },
+    };
     let request = json!({"IdentityPoolId": identity_pool_id, "Roles": roles, "RoleMappings": mappings});
     if let Err(failed) = run(pools::set_identity_pool_roles(&state, &json_body(request))).await {
         return failed;

@@ -10,8 +10,11 @@
 mod actions;
 mod clients;
 mod frame;
+mod iam;
+mod identities;
 mod identity;
 mod pages;
+mod policies;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -39,8 +42,13 @@ pub fn routes() -> Router<AppState> {
         .route("/console/pools/{pool_id}/clients/{client_id}", get(clients::client).post(clients::update_client))
         .route("/console/pools/{pool_id}/outbox", get(pages::outbox))
         .route("/console/identity-pools/{identity_pool_id}", get(identity::identity_pool).post(identity::set_roles))
-        .route("/console/iam", get(pages::iam))
-        .route("/console/iam/roles/{role_name}", get(pages::role))
+        .route("/console/identity-pools/{identity_pool_id}/identities/{identity_id}", get(identities::identity))
+        .route("/console/identity-pools/{identity_pool_id}/identities/{identity_id}/datasets/{dataset}", get(identities::dataset))
+        .route("/console/iam", get(iam::iam))
+        .route("/console/iam/roles", post(iam::create_role))
+        .route("/console/iam/roles/{role_name}", get(iam::role).post(iam::role_action))
+        .route("/console/iam/policies", post(policies::create_policy))
+        .route("/console/iam/policies/{arn}", get(policies::policy).post(policies::policy_action))
 }
 
 async fn sign_in(State(state): State<AppState>, body: axum::body::Bytes) -> Response {

@@ -1,7 +1,7 @@
 //! The console's pages: user pools (searched by name) and identity pools; a pool's settings,
 //! clients, groups, identity providers and domain; its users (ListUsers' filter language, a page
 //! at a time) and one user (attributes, MFA, groups, devices, sign-in history, and the actions);
-//! the outbox; IAM roles and policies.
+//! the outbox.
 
 use std::collections::HashMap;
 
@@ -253,70 +253,4 @@ pub(super) async fn outbox(State(state): State<AppState>, headers: HeaderMap, Pa
         .collect();
     let body = format!("<p><a href=\"/console/pools/{}\">Back to the pool</a></p>{}", escape(&pool_id), value_html(&json!(rows)));
     page(StatusCode::OK, "Outbox", &body, Some((&session, &state)), None)
-}
-
-pub(super) async fn iam(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let session = signed_in!(state, headers);
-    let roles = match session.may(&state, "iam:ListRoles", "*").await {
-        Err(_) => "<h2>Roles</h2><p>Not shown: <code>iam:ListRoles</code> is not allowed.</p>".to_string(),
-        Ok(()) => match state.iam.list_roles(None, None, Some(1000)).await {
-            Ok(page) => {
-                let rows: String = page
-                    .items
-                    .iter()
-                    .map(|role| format!("<tr><td><a href=\"/console/iam/roles/{}\">{}</a></td><td><code>{}</code></td></tr>", path_part(&role.name), escape(&role.name), escape(&role.arn)))
-                    .collect();
-                format!("<h2>Roles</h2><table><tr><th>Name</th><th>ARN</th></tr>{rows}</table>")
-            }
-            Err(error) => format!("<p class=error>{}</p>", escape(&error.to_string())),
-        },
-    };
-    let policies = match session.may(&state, "iam:ListPolicies", "*").await {
-        Err(_) => "<h2>Policies</h2><p>Not shown: <code>iam:ListPolicies</code> is not allowed.</p>".to_string(),
-        Ok(()) => match state.iam.list_policies(Some("Local"), false, None, None, Some(1000)).await {
-            Ok(page) => {
-                let rows: Vec<Value> = page
-                    .items
-                    .iter()
-                    .map(|policy| {
-                        let document = policy.versions.iter().find(|version| version.version_id == policy.default_version).map(|version| version.document.clone()).unwrap_or_default();
-                        json!({"Name": policy.name, "Attached to": policy.roles.iter().cloned().collect::<Vec<_>>(), "Document": pretty(&document)})
-                    })
-                    .collect();
-                format!("<h2>Customer managed policies</h2>{}", value_html(&json!(rows)))
-            }
-            Err(error) => format!("<p class=error>{}</p>", escape(&error.to_string())),
-        },
-    };
-    page(StatusCode::OK, "IAM", &format!("{roles}{policies}"), Some((&session, &state)), None)
-}
-
-pub(super) async fn role(State(state): State<AppState>, headers: HeaderMap, Path(role_name): Path<String>) -> Response {
-    use cognate_domain::iam::Holder;
-    let session = signed_in!(state, headers);
-    let role = match state.iam.get_role(&role_name).await {
-        Ok(role) => role,
-        Err(error) => return failure(&error.to_string()),
-    };
-    if let Err(refused) = session.may(&state, "iam:GetRole", &role.arn).await {
-        return refused;
-    }
-    let mut inline = serde_json::Map::new();
-    if let Ok(names) = state.iam.list_inline_policies(Holder::Role(&role.name), None, Some(1000)).await {
-        for name in names.items {
-            if let Ok((_, document)) = state.iam.get_inline_policy(Holder::Role(&role.name), &name).await {
-                inline.insert(name, json!(pretty(&document)));
-            }
-        }
-    }
-    let attached = state.iam.list_attached_policies(Holder::Role(&role.name), None, None, Some(1000)).await.map(|page| page.items.iter().map(|item| item.policy_arn.clone()).collect::<Vec<_>>()).unwrap_or_default();
-    let details = json!({"Arn": role.arn, "Path": role.path, "Description": role.description, "MaxSessionDuration": role.max_session_duration,
-        "Trust policy": pretty(&role.assume_role_policy_document), "Inline policies": inline, "Attached policies": attached});
-    let body = format!("<p><a href=/console/iam>Back to IAM</a></p>{}", value_html(&details));
-    page(StatusCode::OK, &format!("Role {}", role.name), &body, Some((&session, &state)), None)
-}
-
-/// A policy document, indented (the console's cells keep its line breaks).
-fn pretty(document: &str) -> String {
-    serde_json::from_str::<Value>(document).ok().and_then(|value| serde_json::to_string_pretty(&value).ok()).unwrap_or_else(|| document.to_string())
 }
