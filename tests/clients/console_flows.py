@@ -7,6 +7,7 @@ through the pages (screenshots in target/test-artifacts/console/), and this scri
 the browser cannot: a form without its CSRF token and a forged session cookie are refused, and
 what the browser did is what the API reads."""
 
+import base64
 import json
 import os
 import re
@@ -110,6 +111,8 @@ def main():
         seed = device["Base32StringSeed"].decode()
         check("CreateVirtualMFADevice answers the serial number and the base32 seed",
               device["SerialNumber"].endswith(":mfa/viewer-phone") and len(seed) == 32)
+        node_checks("qr_read.mjs", {"png": base64.b64encode(device["QRCodePNG"]).decode(),
+                                    "expected": f"otpauth://totp/viewer-phone@{make('sts').get_caller_identity()['Account']}?secret={seed}"})
         authenticator = pyotp.TOTP(seed)
         now = time.time()
         code, _ = error_code(lambda: iam.enable_mfa_device(UserName="viewer", SerialNumber=device["SerialNumber"],

@@ -23,6 +23,7 @@ pub mod observing;
 pub mod outbox;
 pub mod proxies;
 pub mod push;
+pub mod qr;
 pub mod rate;
 pub mod secret;
 pub mod serve;

@@ -174,7 +174,11 @@ pub async fn create_virtual_mfa_device(state: &AppState, input: &QueryInput) -> 
     xml.open("VirtualMFADevice");
     xml.text("SerialNumber", &device.serial_number);
     // A blob in the model: the base32 seed, base64-encoded on the wire.
-    xml.text("Base32StringSeed", &base64::engine::general_purpose::STANDARD.encode(seed));
+    xml.text("Base32StringSeed", &base64::engine::general_purpose::STANDARD.encode(&seed));
+    // What an authenticator app scans: otpauth://totp/<device name>@<account>?secret=<seed>, as IAM's.
+    if let Some(png) = crate::qr::png(&crate::qr::otpauth_uri(&request.name, &state.config.account_id, &seed)) {
+        xml.text("QRCodePNG", &base64::engine::general_purpose::STANDARD.encode(png));
+    }
     xml.close("VirtualMFADevice");
     Ok(xml.finish())
 }

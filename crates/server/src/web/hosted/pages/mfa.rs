@@ -24,14 +24,6 @@ use crate::web::hosted::session::{cookie, DEVICE_COOKIE, DEVICE_COOKIE_SECONDS};
 
 const OPERATION: &str = "mfa";
 
-/// An SVG QR code of `text`, inline.
-fn qr_svg(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build(),
-        Err(_) => String::new(),
-    }
-}
-
 /// The page of one challenge. MFA_SETUP starts the authenticator's set-up here, which spends
 /// the session given and carries on with a new one.
 pub(crate) async fn second_factor_page(
@@ -103,7 +95,7 @@ fn setup_page(flow: Flow, username: &str, secret: &str, session: &str, error: Op
     );
     fields.push_str(&format!(
         "<div class=\"totp-setup\"><div class=\"qr\">{}</div><p>Or enter this key: <code id=\"totp-secret\">{}</code></p></div>",
-        qr_svg(&uri),
+        crate::qr::svg(&uri),
         escape(secret)
     ));
     fields.push_str(&field("code", "Code from the app", "text", "one-time-code", "", true, error.is_some()));
