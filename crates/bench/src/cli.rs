@@ -54,6 +54,13 @@ pub enum Command {
         /// `CLIENT_ID:USERNAME:PASSWORD`: sign in once first and use its refresh token as `{refresh}`.
         #[arg(long)]
         refresh_from: Option<String>,
+        /// The server's process id: report requests per server CPU-second against the raw RS256
+        /// signing rate measured in the same run.
+        #[arg(long)]
+        server_pid: Option<u32>,
+        /// RS256 signatures the operation makes per request (2 for a refresh: ID and access token).
+        #[arg(long, default_value_t = 2.0)]
+        signatures: f64,
     },
     /// The token endpoint under load. `--grant client_credentials`: creates a resource server and
     /// a machine client in --pool, then requests access tokens at a fixed concurrency.
@@ -77,6 +84,10 @@ pub enum Command {
         secret_access_key: String,
         #[arg(long, default_value = "us-east-1")]
         region: String,
+        /// The server's process id (client_credentials): tokens per server CPU-second against
+        /// the raw RS256 signing rate measured in the same run (one signature a token).
+        #[arg(long)]
+        server_pid: Option<u32>,
     },
     /// The raw Argon2id rate on this machine's cores: --threads threads hash for --seconds
     /// (the yardstick of password sign-ins, measured the way they run: in parallel).

@@ -16,6 +16,7 @@ mod code_load;
 mod identity_load;
 mod oauth_load;
 mod run_load;
+mod server_cpu;
 mod signer;
 mod startup;
 
@@ -69,6 +70,8 @@ async fn main() {
             secret_access_key,
             region,
             refresh_from,
+            server_pid,
+            signatures,
         } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             let body = match refresh_from {
@@ -76,13 +79,17 @@ async fn main() {
                 None => body,
             };
             let signer = Arc::new(Signer { access_key_id, secret_access_key, region });
-            run(endpoint, target, body, index_range, concurrency, Duration::from_secs(seconds.min(600)), signer).await
+            let watch = server_pid.map(|pid| server_cpu::CpuWatch::start(pid, signatures));
+            let requests = run(endpoint, target, body, index_range, concurrency, Duration::from_secs(seconds.min(600)), signer).await;
+            if let Some(watch) = watch {
+                watch.report(requests);
+            }
         }
-        Command::Oauth { grant, endpoint, pool, concurrency, seconds, access_key_id, secret_access_key, region } => {
+        Command::Oauth { grant, endpoint, pool, concurrency, seconds, access_key_id, secret_access_key, region, server_pid } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             let signer = Signer { access_key_id, secret_access_key, region };
             match grant.as_str() {
-                "client_credentials" => oauth_load(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600))).await,
+                "client_credentials" => oauth_load(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600)), server_pid).await,
                 "authorization_code" => code_load::run(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600))).await,
                 other => panic!("--grant must be client_credentials or authorization_code, not {other}"),
             }

@@ -3,7 +3,7 @@
 
 use super::*;
 
-pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, concurrency: usize, duration: Duration) {
+pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, concurrency: usize, duration: Duration, server_pid: Option<u32>) {
     let idp = |operation: &str| format!("AWSCognitoIdentityProviderService.{operation}");
     let identifier = format!("https://load-{}.example.com", uuid_like() % 1_000_000);
     let target = idp("CreateResourceServer");
@@ -19,6 +19,7 @@ pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, conc
     let secret = created["UserPoolClient"]["ClientSecret"].as_str().unwrap().to_string();
     let url = format!("{endpoint}/{pool}/oauth2/token");
     let http = reqwest::Client::new();
+    let watch = server_pid.map(|pid| crate::server_cpu::CpuWatch::start(pid, 1.0));
     let deadline = Instant::now() + duration;
     let mut workers = Vec::new();
     for _ in 0..concurrency {
@@ -62,4 +63,7 @@ pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, conc
         percentile(0.50).as_secs_f64() * 1000.0,
         percentile(0.99).as_secs_f64() * 1000.0,
     );
+    if let Some(watch) = watch {
+        watch.report(latencies.len() - errors);
+    }
 }

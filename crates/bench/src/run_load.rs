@@ -1,5 +1,5 @@
 //! `cognate-load run`: one signed cognito-idp operation sent repeatedly at a fixed concurrency
-//! for a bounded time.
+//! for a bounded time; answers how many succeeded.
 
 use super::*;
 
@@ -11,7 +11,7 @@ pub(crate) async fn run(
     concurrency: usize,
     duration: Duration,
     signer: Arc<Signer>,
-) {
+) -> usize {
     let client = reqwest::Client::new();
     let host = endpoint.split("://").nth(1).unwrap_or("").trim_end_matches('/').to_string();
     let deadline = Instant::now() + duration;
@@ -77,4 +77,5 @@ pub(crate) async fn run(
         percentile(0.99).as_secs_f64() * 1000.0,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0
     );
+    latencies.len() - n_errors
 }
