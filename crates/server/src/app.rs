@@ -127,7 +127,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         tokio::spawn(crate::push::listen_to_other_nodes(push.clone(), config.database_url.0.clone()));
     }
     let rate_limits = Arc::new(crate::rate::RateLimits::new(config.rate_limit_per_address, config.rate_limit_per_client));
-    let state = AppState {
+    let state = AppState::new(crate::state::Shared {
         config: Arc::new(config),
         store,
         clock,
@@ -141,7 +141,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         root,
         rate_limits,
         metrics,
-    };
+    });
     let router = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(crate::metrics::scrape))

@@ -21,9 +21,27 @@ pub struct RootCredentials {
     pub secret_access_key: Secret,
 }
 
-/// What every handler shares.
+/// What every handler shares: one allocation, so that the clone each handler and middleware
+/// takes is a reference count, not a copy of every service.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The services, configuration and node-local state behind an [`AppState`].
+pub struct Shared {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,

@@ -209,6 +209,61 @@ async fn run_suite(store: SqlStore) {
     };
     store.insert_refresh_token(&token).await.unwrap();
 
+    // A refresh reads its token, user, the user's groups by name and the config version at once.
+    let no_groups = store.get_refresh_context("hash-1").await.unwrap().unwrap();
+    assert_eq!((no_groups.token.username_key.as_str(), no_groups.user.as_ref().map(|user| user.username.as_str())), ("erin", Some("erin")));
+    assert!(no_groups.groups.is_empty());
+    store.insert_group(&group("us-east-1_b", "zeta")).await.unwrap();
+    store.insert_group(&group("us-east-1_b", "alpha")).await.unwrap();
+    store.add_group_member("us-east-1_b", "zeta", "erin").await.unwrap();
+    store.add_group_member("us-east-1_b", "alpha", "erin").await.unwrap();
+    let context = store.get_refresh_context("hash-1").await.unwrap().unwrap();
+    assert_eq!(context.groups.iter().map(|group| group.name.as_str()).collect::<Vec<_>>(), ["alpha", "zeta"]);
+    assert_eq!(context.config_version, store.config_version().await.unwrap());
+    assert!(store.get_refresh_context("hash-none").await.unwrap().is_none());
+    // Every change to a pool or a client raises the config version; a user does not.
+    let before = store.config_version().await.unwrap();
+    store.insert_user(&user_record("us-east-1_b", "frank", "frank@example.com")).await.unwrap();
+    assert_eq!(store.config_version().await.unwrap(), before, "users leave the config version alone");
+    let mut client = cognate_domain::user_pool::AppClient {
+        pool_id: cognate_domain::ids::UserPoolId::parse("us-east-1_b").unwrap(),
+        client_id: cognate_domain::ids::ClientId::parse("configclient0000000000000a").unwrap(),
+        sealed_secret: None,
+        secret_created_ms: None,
+        more_secrets: Vec::new(),
+        created_ms: 1,
+        modified_ms: 1,
+        settings: cognate_domain::user_pool::AppClientSettings {
+            name: "client".into(),
+            refresh_token_validity: 30,
+            access_token_validity: None,
+            id_token_validity: None,
+            token_validity_units: None,
+            read_attributes: None,
+            write_attributes: None,
+            explicit_auth_flows: None,
+            prevent_user_existence_errors: cognate_domain::user_pool::PreventUserExistenceErrors::Enabled,
+            enable_token_revocation: true,
+            enable_propagate_additional_user_context_data: false,
+            auth_session_validity: 3,
+            oauth: Default::default(),
+            opaque: Default::default(),
+        },
+    };
+    store.insert_app_client(&client).await.unwrap();
+    let inserted = store.config_version().await.unwrap();
+    assert!(inserted > before);
+    client.settings.name = "renamed".into();
+    assert!(store.update_app_client(&client).await.unwrap());
+    let updated = store.config_version().await.unwrap();
+    assert!(updated > inserted);
+    assert!(store.delete_app_client("us-east-1_b", "configclient0000000000000a").await.unwrap());
+    let deleted = store.config_version().await.unwrap();
+    assert!(deleted > updated);
+    let (stored_pool, text) = store.read_user_pool("us-east-1_b").await.unwrap().unwrap();
+    assert!(store.swap_user_pool(&stored_pool, &text).await.unwrap());
+    assert!(store.config_version().await.unwrap() > deleted, "a pool's change raises it too");
+
     // A rotation spends the old token once its grace period is over, atomically with storing
     // the new one.
     let rotating = RefreshTokenRecord { token_hash: "hash-r0".into(), origin_jti: "family-r".into(), ..token.clone() };

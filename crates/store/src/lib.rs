@@ -36,7 +36,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
 
 use cognate_domain::store::{
     ClusterStore, GroupStore, OutboxStore, PoolStore, RecordStore, SyncStore, TokenStore, UserStore,
-    ConflictOn, PurgeCutoffs, RecordWrite, StoreError, StoreResult, UserCursor, UserQuery, UserRecord, ValueMatch,
+    ConflictOn, PurgeCutoffs, RecordWrite, RefreshContext, StoreError, StoreResult, UserCursor, UserQuery, UserRecord, ValueMatch,
 };
 use cognate_domain::sync::{DatasetRecord, SyncRecord};
 use cognate_domain::tokens::SigningKeyRecord;

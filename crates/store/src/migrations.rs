@@ -171,4 +171,44 @@ ALTER TABLE refresh_tokens ADD COLUMN rotated_ms BIGINT;
     postgres: r#"
 ALTER TABLE refresh_tokens ADD COLUMN rotated_ms BIGINT;
 "#,
+},
+Migration {
+    version: 9,
+    name: "config_version",
+    // One number that every change to a user pool, an app client or a resource server raises, in the same
+    // transaction (a trigger, so that no write path can forget it): a node keeps pools and
+    // clients in memory for as long as the number it read them at is the stored one.
+    sqlite: r#"
+CREATE TABLE config_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+INSERT INTO config_version (id, version) VALUES (1, 0);
+CREATE TRIGGER user_pools_inserted AFTER INSERT ON user_pools BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER user_pools_updated AFTER UPDATE ON user_pools BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER user_pools_deleted AFTER DELETE ON user_pools BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER app_clients_inserted AFTER INSERT ON app_clients BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER app_clients_updated AFTER UPDATE ON app_clients BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER app_clients_deleted AFTER DELETE ON app_clients BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER resource_servers_inserted AFTER INSERT ON records WHEN NEW.kind = 'resource_server'
+    BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER resource_servers_updated AFTER UPDATE ON records WHEN NEW.kind = 'resource_server' OR OLD.kind = 'resource_server'
+    BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER resource_servers_deleted AFTER DELETE ON records WHEN OLD.kind = 'resource_server'
+    BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+"#,
+    postgres: r#"
+CREATE TABLE config_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+INSERT INTO config_version (id, version) VALUES (1, 0);
+CREATE FUNCTION raise_config_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE config_version SET version = version + 1 WHERE id = 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER user_pools_changed AFTER INSERT OR UPDATE OR DELETE ON user_pools
+    FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER app_clients_changed AFTER INSERT OR UPDATE OR DELETE ON app_clients
+    FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER resource_servers_written AFTER INSERT OR UPDATE ON records
+    FOR EACH ROW WHEN (NEW.kind = 'resource_server') EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER resource_servers_deleted AFTER DELETE ON records
+    FOR EACH ROW WHEN (OLD.kind = 'resource_server') EXECUTE FUNCTION raise_config_version();
+"#,
 }];

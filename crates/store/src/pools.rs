@@ -126,6 +126,11 @@ impl PoolStore for SqlStore {
         .await
     }
 
+    async fn config_version(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT version FROM config_version WHERE id = 1").fetch_one(&self.pool).await.map_err(backend)?;
+        row.try_get::<i64, _>("version").map_err(backend)
+    }
+
     async fn find_app_client(&self, client_id: &str) -> StoreResult<Option<AppClient>> {
         self.fetch_document("SELECT data FROM app_clients WHERE client_id = $1", &[client_id]).await
     }

@@ -69,6 +69,38 @@ impl TokenStore for SqlStore {
         .transpose()
     }
 
+    async fn get_refresh_context(&self, token_hash: &str) -> StoreResult<Option<RefreshContext>> {
+        // One row per group (one with no group when there is none), ordered by group name.
+        let rows = sqlx::query(
+            "SELECT t.revoked, t.rotated_ms, t.data, u.data AS user_data, g.data AS group_data, \
+             (SELECT version FROM config_version WHERE id = 1) AS config_version FROM refresh_tokens t \
+             LEFT JOIN users u ON u.pool_id = t.pool_id AND u.username_key = t.username_key \
+             LEFT JOIN group_members m ON m.pool_id = t.pool_id AND m.username_key = t.username_key \
+             LEFT JOIN user_groups g ON g.pool_id = m.pool_id AND g.group_name = m.group_name \
+             WHERE t.token_hash = $1 ORDER BY m.group_name LIMIT 100",
+        )
+        .bind(token_hash)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let mut token: RefreshTokenRecord = decode(first, "data")?;
+        token.revoked = first.try_get::<i64, _>("revoked").map_err(backend)? != 0;
+        token.rotated_ms = first.try_get::<Option<i64>, _>("rotated_ms").map_err(backend)?;
+        let user = match first.try_get::<Option<String>, _>("user_data").map_err(backend)? {
+            Some(_) => Some(decode(first, "user_data")?),
+            None => None,
+        };
+        let mut groups = Vec::new();
+        for row in &rows {
+            if row.try_get::<Option<String>, _>("group_data").map_err(backend)?.is_some() {
+                groups.push(decode(row, "group_data")?);
+            }
+        }
+        let config_version = first.try_get::<i64, _>("config_version").map_err(backend)?;
+        Ok(Some(RefreshContext { token, user, groups, config_version }))
+    }
+
     async fn revoke_token_family(&self, origin_jti: &str) -> StoreResult<()> {
         self.touch("UPDATE refresh_tokens SET revoked = 1 WHERE origin_jti = $1", &[origin_jti]).await.map(|_| ())
     }

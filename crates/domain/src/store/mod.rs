@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 pub use crate::records::{RecordStore, RecordWrite};
 pub use crate::sync::store::SyncStore;
-pub use crate::tokens::store::TokenStore;
+pub use crate::tokens::store::{RefreshContext, TokenStore};
 pub use crate::user_pool::store::{GroupStore, OutboxStore, PoolStore, UserCursor, UserQuery, UserRecord, UserStore, ValueMatch};
 pub use error::{ConflictOn, StoreError, StoreResult};
 

@@ -5,7 +5,18 @@ use async_trait::async_trait;
 
 use crate::store::error::StoreResult;
 use crate::tokens::SigningKeyRecord;
-use crate::user_pool::types::{AuthSessionRecord, RefreshTokenRecord};
+use crate::user_pool::types::{AuthSessionRecord, Group, RefreshTokenRecord, User};
+
+/// A refresh token read with what a refresh needs: its user (None when the user is gone) and
+/// the user's groups.
+#[derive(Debug, Clone)]
+pub struct RefreshContext {
+    pub token: RefreshTokenRecord,
+    pub user: Option<User>,
+    pub groups: Vec<Group>,
+    /// The config version read in the same statement (see `PoolStore::config_version`).
+    pub config_version: i64,
+}
 
 #[async_trait]
 pub trait TokenStore: Send + Sync + 'static {
@@ -17,6 +28,9 @@ pub trait TokenStore: Send + Sync + 'static {
     // Refresh tokens and challenge sessions.
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()>;
     async fn get_refresh_token(&self, token_hash: &str) -> StoreResult<Option<RefreshTokenRecord>>;
+    /// A refresh token with its user, the user's first 100 groups by name and the config
+    /// version, in one read.
+    async fn get_refresh_context(&self, token_hash: &str) -> StoreResult<Option<RefreshContext>>;
     /// Replaces a refresh token by `new` (refresh token rotation), atomically: the old one is
     /// marked rotated at `now_ms` unless it already was, and `new` is stored. False, with nothing
     /// written, when the old token is revoked or was rotated before `rotated_after_ms` (the

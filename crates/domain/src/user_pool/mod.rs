@@ -17,11 +17,13 @@ pub mod oauth;
 pub mod passkeys;
 pub mod password;
 pub mod providers;
+mod resource_server;
 mod client_secrets;
 pub mod rotation;
 pub mod settings_enums;
 pub mod sign_in_records;
 pub mod signing_key_cache;
+mod config_cache;
 pub mod source;
 pub mod triggers;
 pub mod store;
@@ -66,6 +68,9 @@ pub struct UserPoolService {
     /// Token issuers are `<issuer_base>/<pool id>`.
     issuer_base: String,
     signing_keys: Arc<signing_key_cache::SigningKeyCache>,
+    /// Pools with clients, and resource servers, while the config version is unchanged.
+    config: Arc<config_cache::ConfigCache<(UserPool, AppClient)>>,
+    resource_servers: Arc<config_cache::ConfigCache<Option<resource_server::ResourceServer>>>,
     email_channel: Option<Arc<dyn channels::EmailChannel>>,
     /// Reaches upstream identity providers for the hosted pages' federated sign-in.
     external: Option<crate::federation::ExternalVerifier>,
@@ -194,6 +199,8 @@ impl UserPoolService {
             account_id: account_id.into(),
             issuer_base: issuer_base.into().trim_end_matches('/').to_string(),
             signing_keys: Arc::default(),
+            config: Arc::default(),
+            resource_servers: Arc::default(),
             email_channel: None,
             external: None,
             sms_channel: None,

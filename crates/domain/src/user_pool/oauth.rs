@@ -2,9 +2,9 @@
 //! client_credentials grant of the token endpoint (access tokens for machine clients, scoped to
 //! `<resource server identifier>/<scope name>`).
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+pub use super::resource_server::{ResourceServer, ResourceServerScope};
 use super::UserPoolService;
 use crate::ids::{ClientId, UserPoolId};
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
@@ -12,38 +12,7 @@ use crate::records::{Document, Record, Records};
 use crate::store::{ConflictOn, StoreError};
 use crate::tokens;
 
-const RESOURCE_SERVER: &str = "resource_server";
-
-impl Document for ResourceServer {
-    const KIND: &'static str = RESOURCE_SERVER;
-}
-
-impl Record for ResourceServer {
-    fn scope(&self) -> String {
-        self.pool_id.to_string()
-    }
-
-    fn key(&self) -> String {
-        self.identifier.clone()
-    }
-}
 const MAX_SCOPES: usize = 100;
-
-/// A custom scope of a resource server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResourceServerScope {
-    pub name: String,
-    pub description: String,
-}
-
-/// A resource server: an API whose scopes clients may be granted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResourceServer {
-    pub pool_id: UserPoolId,
-    pub identifier: String,
-    pub name: String,
-    pub scopes: Vec<ResourceServerScope>,
-}
 
 /// A refusal of the token endpoint, named as RFC 6749 names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,21 +167,35 @@ impl UserPoolService {
 
     /// The client of the token endpoint, authenticated: a client with a secret must present it;
     /// a public client must not claim one.
-    pub(super) async fn token_client(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>) -> Result<super::AppClient, OAuthError> {
+    /// A resource server as stored at config version `version` (or later), from memory when
+    /// this node read it at that version.
+    async fn resource_server_at(&self, pool_id: &str, identifier: &str, version: i64) -> DomainResult<Option<ResourceServer>> {
+        let key = format!("{pool_id}\n{identifier}");
+        if let Some(found) = self.resource_servers.get(&key, version) {
+            return Ok(found);
+        }
+        let server: Option<ResourceServer> = self.store.get_record_of(pool_id, identifier, 0).await?;
+        self.resource_servers.put(&key, version, server.clone());
+        Ok(server)
+    }
+
+    /// The client of a token request, authenticated by its secret, with its pool (from memory
+    /// while the config version is the one they were read at).
+    pub(super) async fn token_client(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>) -> Result<(super::UserPool, super::AppClient), OAuthError> {
+        let version = self.store.config_version().await?;
+        self.token_client_at(pool_id, client_id, client_secret, version).await
+    }
+
+    /// As [`Self::token_client`], with the config version already read.
+    async fn token_client_at(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>, version: i64) -> Result<(super::UserPool, super::AppClient), OAuthError> {
         let unknown = || OAuthError::InvalidClient("Client authentication failed.".into());
         if crate::ids::check_client_id(client_id).is_err() {
             return Err(unknown());
         }
-        let client = self
-            .store
-            .find_app_client(client_id)
-            .await
-            ?
-            .filter(|client| client.pool_id == pool_id)
-            .ok_or_else(unknown)?;
+        let (pool, client) = self.cached_client(client_id, version).await?.filter(|(_, client)| client.pool_id == pool_id).ok_or_else(unknown)?;
         match (client.sealed_secret.is_some(), client_secret) {
-            (true, Some(given)) if self.is_client_secret(&client, given)? => Ok(client),
-            (false, None) => Ok(client),
+            (true, Some(given)) if self.is_client_secret(&client, given)? => Ok((pool, client)),
+            (false, None) => Ok((pool, client)),
             _ => Err(unknown()),
         }
     }
@@ -226,8 +209,7 @@ impl UserPoolService {
         client_secret: Option<&str>,
         refresh_token: &str,
     ) -> Result<RefreshedTokens, OAuthError> {
-        let client = self.token_client(pool_id, client_id, client_secret).await?;
-        let pool = self.load_pool(pool_id).await?;
+        let (pool, client) = self.token_client(pool_id, client_id, client_secret).await?;
         match self.refresh_with(&pool, &client, refresh_token, None, None, super::auth::refresh::RefreshBy::Rotating).await {
             Ok(super::auth::AuthOutcome::Authenticated(result)) => Ok(RefreshedTokens {
                 access_token: result.access_token,
@@ -245,7 +227,7 @@ impl UserPoolService {
     /// The revocation endpoint (RFC 7009): revokes a refresh token of this client and the
     /// access tokens of its sign-in; an unknown token is not an error.
     pub async fn revoke_grant(&self, pool_id: &UserPoolId, client_id: &ClientId, client_secret: Option<&str>, token: &str) -> Result<(), OAuthError> {
-        let client = self.token_client(pool_id, client_id, client_secret).await?;
+        let (_, client) = self.token_client(pool_id, client_id, client_secret).await?;
         match self.revoke_token(token, &client.client_id, client_secret).await {
             Ok(()) => Ok(()),
             Err(DomainError::UnsupportedOperation(message)) => Err(OAuthError::UnauthorizedClient(message)),
@@ -296,7 +278,8 @@ impl UserPoolService {
         client_secret: Option<&str>,
         scope: Option<&str>,
     ) -> Result<IssuedAccessToken, OAuthError> {
-        let client = self.token_client(pool_id, client_id, client_secret).await?;
+        let version = self.store.config_version().await?;
+        let (pool, client) = self.token_client_at(pool_id, client_id, client_secret, version).await?;
         if client_secret.is_none() {
             return Err(OAuthError::InvalidClient("The client has no secret; client_credentials needs one.".into()));
         }
@@ -319,7 +302,7 @@ impl UserPoolService {
                 return Err(OAuthError::InvalidScope(format!("The scope {wanted} is not allowed for this client.")));
             }
             let (identifier, name) = wanted.rsplit_once('/').ok_or_else(|| OAuthError::InvalidScope(format!("{wanted} is not a custom scope.")))?;
-            let server: Option<ResourceServer> = self.store.get_record_of(&client.pool_id, identifier, 0).await?;
+            let server = self.resource_server_at(&client.pool_id, identifier, version).await?;
             if !server.is_some_and(|server| server.scopes.iter().any(|scope| scope.name == name)) {
                 return Err(OAuthError::InvalidScope(format!("The scope {wanted} does not exist.")));
             }
@@ -348,7 +331,6 @@ impl UserPoolService {
         .into_iter()
         .map(|(name, value)| (name.to_string(), value))
         .collect();
-        let pool = self.load_pool(&client.pool_id).await?;
         self.pre_token_generation_for_client(&pool, &client.client_id, &mut claims).await?;
         self.count(crate::tally::Counted::TokensIssued { occasion: "ClientCredentials" });
         Ok(IssuedAccessToken { access_token: tokens::sign_jwt(&keys.access_key, &Value::Object(claims)), expires_in })

@@ -73,6 +73,10 @@ pub trait PoolStore: Send + Sync + 'static {
 
     /// A client by its id alone (sign-in requests name no pool).
     async fn find_app_client(&self, client_id: &str) -> StoreResult<Option<AppClient>>;
+
+    /// A number that every change to a pool or a client raises, in the change's transaction:
+    /// what a node read at the same number is still what is stored.
+    async fn config_version(&self) -> StoreResult<i64>;
 }
 
 /// Users, by lookup key and by alias, and their listing.

@@ -92,10 +92,47 @@ async fn two_nodes_on_one_postgres_behave_as_one_service() {
         .initiate_auth()
         .client_id(&sign_in_client)
         .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::RefreshTokenAuth)
-        .auth_parameters("REFRESH_TOKEN", tokens.refresh_token.unwrap())
+        .auth_parameters("REFRESH_TOKEN", tokens.refresh_token.clone().unwrap())
         .send()
         .await
         .expect("node B refreshes a token node A issued");
+    // Node B now keeps the pool and client in memory; a change made through node A holds on B at
+    // once (the config version), and so does a group the user joined (read with the token).
+    node_a.idp.create_group().user_pool_id(&pool_id).group_name("crew").send().await.unwrap();
+    node_a.idp.admin_add_user_to_group().user_pool_id(&pool_id).username("zoe").group_name("crew").send().await.unwrap();
+    let refresh = |node: &TestServer| {
+        node.idp
+            .initiate_auth()
+            .client_id(&sign_in_client)
+            .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", tokens.refresh_token.clone().unwrap())
+            .send()
+    };
+    let refreshed = refresh(&node_b).await.unwrap().authentication_result.unwrap();
+    let claims = cognate_domain::tokens::peek_claims(&refreshed.id_token.unwrap()).unwrap();
+    assert_eq!(claims["cognito:groups"], serde_json::json!(["crew"]), "the refreshed token names the group joined on the other node");
+    node_a
+        .idp
+        .update_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(&sign_in_client)
+        .explicit_auth_flows(aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .send()
+        .await
+        .unwrap();
+    let refused = refresh(&node_b).await.unwrap_err();
+    assert_eq!(crate::harness::error_code(&refused), "InvalidParameterException", "node B refuses the refresh the client no longer allows");
+    node_a
+        .idp
+        .update_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_id(&sign_in_client)
+        .explicit_auth_flows(aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .unwrap();
+    refresh(&node_b).await.expect("and allows it again as soon as the client does");
     node_b.idp.global_sign_out().access_token(tokens.access_token.clone().unwrap()).send().await.unwrap();
     let refused = node_a.idp.get_user().access_token(tokens.access_token.unwrap()).send().await.unwrap_err();
     assert_eq!(crate::harness::error_code(&refused), "NotAuthorizedException", "a sign-out on B holds on A");

@@ -21,11 +21,22 @@ impl UserPoolService {
         parameters: &BTreeMap<String, String>,
         session: Option<&str>,
     ) -> DomainResult<AuthOutcome> {
-        let (pool, client) = self.client_for(client_id, &caller).await?;
         if matches!(flow, Some(AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken)) {
+            // The token first: it is read with its user, groups and the config version, so that
+            // an unchanged pool and client come from memory and the refresh is one read.
+            let context = match parameters.get("REFRESH_TOKEN") {
+                Some(token) => self.store.get_refresh_context(&sha256_hex(token)).await?,
+                None => None,
+            };
+            let version = match &context {
+                Some(context) => context.config_version,
+                None => self.store.config_version().await?,
+            };
+            let (pool, client) = self.client_at(client_id, &caller, version).await?;
             require_flow(&client, ExplicitAuthFlow::AllowRefreshTokenAuth)?;
-            return self.refresh(&pool, &client, parameters).await;
+            return self.refresh(&pool, &client, parameters, context).await;
         }
+        let (pool, client) = self.client_for(client_id, &caller).await?;
         self.recording(&pool, &client.client_id, flow.map_or("unknown", AuthFlow::as_str), session, self.first_factor(caller, &pool, &client, flow, flow_name, parameters, session)).await
     }
 

@@ -16,7 +16,7 @@ impl UserPoolService {
         auth_time_ms: i64,
         issue: Issue<'_>,
     ) -> DomainResult<AuthenticationResult> {
-        let Issue { origin_jti, grant, device_key, source } = issue;
+        let Issue { origin_jti, grant, device_key, source, groups } = issue;
         let keys = self.pool_keys(&pool.id).await?;
         let now = self.now();
         let settings = &client.settings;
@@ -25,7 +25,10 @@ impl UserPoolService {
         let id_seconds = validity_seconds(settings.id_token_validity.unwrap_or(60), units.id_token.as_deref(), if settings.id_token_validity.is_some() { "hours" } else { "minutes" })? as i64;
         let refresh_seconds = validity_seconds(settings.refresh_token_validity, units.refresh_token.as_deref(), "days")? as i64;
         let username_key = pool.username_key(&user.username);
-        let groups = self.store.list_groups_for_user(&pool.id, &username_key, None, 100).await?;
+        let groups = match groups {
+            Some(groups) => groups,
+            None => self.store.list_groups_for_user(&pool.id, &username_key, None, 100).await?,
+        };
         let new_sign_in = origin_jti.is_none();
         let origin_jti = origin_jti.or_else(|| grant.and_then(|grant| grant.sign_in_id.clone())).unwrap_or_else(crate::ids::new_uuid);
         let event_id = crate::ids::new_uuid();

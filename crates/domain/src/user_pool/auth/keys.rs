@@ -80,20 +80,39 @@ impl UserPoolService {
 
     pub(crate) async fn client_for(&self, client_id: &str, caller: &Caller) -> DomainResult<(UserPool, AppClient)> {
         crate::ids::check_client_id(client_id)?;
-        let client = self
-            .store
-            .find_app_client(client_id)
-            .await
-            ?
-            .ok_or_else(|| DomainError::NotFound(format!("User pool client {client_id} does not exist.")))?;
+        let version = self.store.config_version().await?;
+        self.client_at(client_id, caller, version).await
+    }
+
+    /// As [`Self::client_for`], with the config version already read (with a refresh token).
+    pub(crate) async fn client_at(&self, client_id: &str, caller: &Caller, version: i64) -> DomainResult<(UserPool, AppClient)> {
+        crate::ids::check_client_id(client_id)?;
+        let not_found = || DomainError::NotFound(format!("User pool client {client_id} does not exist."));
+        let found = self.cached_client(client_id, version).await?;
         if let Caller::Admin { pool_id } = caller {
-            self.load_pool(pool_id).await?;
-            if &client.pool_id != pool_id {
-                return Err(DomainError::NotFound(format!("User pool client {client_id} does not exist.")));
+            if found.as_ref().is_none_or(|(_, client)| &client.pool_id != pool_id) {
+                self.load_pool(pool_id).await?;
             }
         }
-        let pool = self.load_pool(&client.pool_id).await?;
+        let (pool, client) = found.ok_or_else(not_found)?;
+        if let Caller::Admin { pool_id } = caller {
+            if &client.pool_id != pool_id {
+                return Err(not_found());
+            }
+        }
         Ok((pool, client))
+    }
+
+    /// A client and its pool as stored at config version `version` (or later): from memory when
+    /// this node read them at that version, else from the store. None: no such client.
+    pub(crate) async fn cached_client(&self, client_id: &str, version: i64) -> DomainResult<Option<(UserPool, AppClient)>> {
+        if let Some(found) = self.config.get(client_id, version) {
+            return Ok(Some(found));
+        }
+        let Some(client) = self.store.find_app_client(client_id).await? else { return Ok(None) };
+        let pool = self.load_pool(&client.pool_id).await?;
+        self.config.put(client_id, version, (pool.clone(), client.clone()));
+        Ok(Some((pool, client)))
     }
 
     /// Checks a client's proof: its SECRET_HASH, or the hosted pages acting for it.

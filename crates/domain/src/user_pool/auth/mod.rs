@@ -149,6 +149,8 @@ pub(crate) struct Issue<'a> {
     pub device_key: Option<String>,
     /// The PreTokenGeneration `triggerSource` (`TokenGeneration_Authentication` when None).
     pub source: Option<&'static str>,
+    /// The user's groups when already read (a refresh reads them with its token); None: read them.
+    pub groups: Option<Vec<crate::user_pool::Group>>,
 }
 
 /// What a sign-in step produced: tokens, or a challenge to answer with the session.

@@ -5,6 +5,7 @@
 //! GetTokensFromRefreshToken and the token endpoint may refresh then.
 
 use super::*;
+use crate::store::RefreshContext;
 use crate::user_pool::rotation::RefreshTokenRotation;
 
 /// Which operation asks for a refresh.
@@ -17,10 +18,12 @@ pub(crate) enum RefreshBy {
 }
 
 impl UserPoolService {
-    pub(crate) async fn refresh(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>) -> DomainResult<AuthOutcome> {
+    /// REFRESH_TOKEN_AUTH; `context`, when given, was read for the parameters' token.
+    pub(crate) async fn refresh(&self, pool: &UserPool, client: &AppClient, parameters: &BTreeMap<String, String>, context: Option<RefreshContext>) -> DomainResult<AuthOutcome> {
         let token = parameter(parameters, "REFRESH_TOKEN")?;
         let device_key = parameters.get("DEVICE_KEY").map(String::as_str);
-        self.refresh_with(pool, client, token, Some(parameters.get("SECRET_HASH").map(String::as_str)), device_key, RefreshBy::InitiateAuth).await
+        let secret_hash = Some(parameters.get("SECRET_HASH").map(String::as_str));
+        self.refresh_read(pool, client, token, context, secret_hash, device_key, RefreshBy::InitiateAuth).await
     }
 
     /// GetTokensFromRefreshToken: the client authenticates by its secret (when it has one).
@@ -56,6 +59,21 @@ impl UserPoolService {
         device_key: Option<&str>,
         by: RefreshBy,
     ) -> DomainResult<AuthOutcome> {
+        self.refresh_read(pool, client, token, None, secret_hash, device_key, by).await
+    }
+
+    /// As [`Self::refresh_with`], with the token's context already read (None: read it here).
+    #[allow(clippy::too_many_arguments)]
+    async fn refresh_read(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        token: &str,
+        context: Option<RefreshContext>,
+        secret_hash: Option<Option<&str>>,
+        device_key: Option<&str>,
+        by: RefreshBy,
+    ) -> DomainResult<AuthOutcome> {
         let invalid = || DomainError::NotAuthorized("Invalid Refresh Token".into());
         let rotation = RefreshTokenRotation::of(&client.settings);
         if rotation.enabled && by == RefreshBy::InitiateAuth {
@@ -65,7 +83,12 @@ impl UserPoolService {
         }
         let now = self.now();
         let token_hash = sha256_hex(token);
-        let record = self.store.get_refresh_token(&token_hash).await?.ok_or_else(invalid)?;
+        // The token, its user and the user's groups in one read.
+        let context = match context {
+            Some(context) => context,
+            None => self.store.get_refresh_context(&token_hash).await?.ok_or_else(invalid)?,
+        };
+        let record = context.token;
         let other_device = device_key.filter(|key| !key.is_empty()).is_some_and(|key| record.device_key.as_deref() != Some(key));
         if record.client_id != client.client_id || record.pool_id != pool.id || other_device {
             return Err(invalid());
@@ -79,7 +102,7 @@ impl UserPoolService {
         if record.rotated_ms.is_some_and(|rotated| rotated < now - rotation.grace_seconds * 1000) {
             return Err(reused());
         }
-        let user = self.store.get_user(&pool.id, &record.username_key).await?.ok_or_else(invalid)?;
+        let user = context.user.ok_or_else(invalid)?;
         if user.sub != record.sub {
             return Err(invalid());
         }
@@ -92,7 +115,7 @@ impl UserPoolService {
         let rotated = if rotation.enabled { Some(self.rotate(&record, now, rotation).await?) } else { None };
         // Tokens first issued through OAuth keep the scopes granted then.
         let grant = record.scopes.clone().map(|scopes| OAuthGrant { scopes, nonce: None, refresh: true, sign_in_id: None });
-        let issue = Issue { origin_jti: Some(record.origin_jti.clone()), grant: grant.as_ref(), device_key: record.device_key.clone(), source: Some("TokenGeneration_RefreshTokens") };
+        let issue = Issue { origin_jti: Some(record.origin_jti.clone()), grant: grant.as_ref(), device_key: record.device_key.clone(), source: Some("TokenGeneration_RefreshTokens"), groups: Some(context.groups) };
         let mut result = self.issue_tokens(pool, client, &user, record.auth_time_ms, issue).await?;
         result.refresh_token = rotated;
         Ok(AuthOutcome::Authenticated(result))

@@ -16,7 +16,7 @@ impl UserPoolService {
         redirect_uri: Option<&str>,
         code_verifier: Option<&str>,
     ) -> Result<CodeTokens, OAuthError> {
-        let client = self.token_client(pool_id, client_id, client_secret).await?;
+        let (_, client) = self.token_client(pool_id, client_id, client_secret).await?;
         let bad = |message: &str| OAuthError::InvalidGrant(message.to_string());
         let key = sha256_hex(code);
         let Some(record) = self.store.get_record_of::<CodeRecord>(pool_id, &key, self.now()).await? else {
