@@ -1,6 +1,6 @@
 //! `POST /_cognate/signing-keys/rotate?UserPoolId=<pool id>`: rotates a pool's signing keys.
 //! Authorisation: the root credentials as HTTP Basic, as for the outbox. New keys sign at once
-//! on the node that answers and within a minute on the others; the replaced keys stay in the
+//! on every node (the rotation raises the store's config version); the replaced keys stay in the
 //! JWKS and keep verifying for a day, the longest a token signed by them lives.
 
 use std::collections::HashMap;

@@ -262,7 +262,19 @@ async fn run_suite(store: SqlStore) {
     assert!(deleted > updated);
     let (stored_pool, text) = store.read_user_pool("us-east-1_b").await.unwrap().unwrap();
     assert!(store.swap_user_pool(&stored_pool, &text).await.unwrap());
-    assert!(store.config_version().await.unwrap() > deleted, "a pool's change raises it too");
+    let changed_pool = store.config_version().await.unwrap();
+    assert!(changed_pool > deleted, "a pool's change raises it too");
+    let key = cognate_domain::tokens::SigningKeyRecord {
+        pool_id: "us-east-1_b".into(),
+        kid: "config-version-kid".into(),
+        purpose: cognate_domain::tokens::KeyPurpose::IdToken,
+        created_ms: 1,
+        modulus: "AQAB".into(),
+        exponent: "AQAB".into(),
+        sealed_private_key: "sealed".into(),
+    };
+    store.insert_signing_key(&key).await.unwrap();
+    assert!(store.config_version().await.unwrap() > changed_pool, "a new signing key raises it");
 
     // A rotation spends the old token once its grace period is over, atomically with storing
     // the new one.

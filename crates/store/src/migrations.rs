@@ -211,4 +211,19 @@ CREATE TRIGGER resource_servers_written AFTER INSERT OR UPDATE ON records
 CREATE TRIGGER resource_servers_deleted AFTER DELETE ON records
     FOR EACH ROW WHEN (OLD.kind = 'resource_server') EXECUTE FUNCTION raise_config_version();
 "#,
+},
+Migration {
+    version: 10,
+    name: "signing_keys_config_version",
+    // A signing key added (a pool's first, a rotation, an import) or removed raises the config
+    // version too: every node opens the new key set on its next request.
+    sqlite: r#"
+CREATE TRIGGER signing_keys_inserted AFTER INSERT ON signing_keys BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER signing_keys_updated AFTER UPDATE ON signing_keys BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER signing_keys_deleted AFTER DELETE ON signing_keys BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+"#,
+    postgres: r#"
+CREATE TRIGGER signing_keys_changed AFTER INSERT OR UPDATE OR DELETE ON signing_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
+"#,
 }];

@@ -307,7 +307,7 @@ impl UserPoolService {
                 return Err(OAuthError::InvalidScope(format!("The scope {wanted} does not exist.")));
             }
         }
-        let keys = self.pool_keys(&client.pool_id).await?;
+        let keys = self.pool_keys_at(&client.pool_id, version).await?;
         let settings = &client.settings;
         let units = settings.token_validity_units.clone().unwrap_or_default();
         let expires_in = super::validation::validity_seconds(

@@ -1,25 +1,22 @@
-//! The signing keys a node has opened, per pool: re-read from the store after [`KEY_CACHE_TTL`]
-//! so that a key another node added or rotated is picked up.
+//! The signing keys a node has opened, per pool, each set kept with the store's config version
+//! it was read at: a key another node added, rotated or retired raises that version (a trigger
+//! on `signing_keys`), and the set is read again on the next request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
 use crate::tokens::{LoadedSigningKey, SigningKeyRecord};
-
-/// How long opened keys are used before the store is read again.
-pub(crate) const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// The keys a node has opened for one pool.
 pub(crate) struct CachedKeys {
-    pub(crate) loaded_at: Instant,
+    /// The config version the keys were read at (or a later one).
+    pub(crate) version: i64,
     pub(crate) records: Vec<SigningKeyRecord>,
     pub(crate) id_key: Arc<LoadedSigningKey>,
     pub(crate) access_key: Arc<LoadedSigningKey>,
 }
 
-/// Opened signing keys per pool, re-read from the store after [`KEY_CACHE_TTL`] so that a key
-/// added by another node is picked up.
+/// Opened signing keys per pool, used while the stored config version is the one they were
+/// read at.
 #[derive(Default)]
 pub struct SigningKeyCache {
     pub(crate) pools: Mutex<HashMap<String, Arc<CachedKeys>>>,

@@ -133,6 +133,28 @@ async fn two_nodes_on_one_postgres_behave_as_one_service() {
         .await
         .unwrap();
     refresh(&node_b).await.expect("and allows it again as soon as the client does");
+    // Node B has opened the pool's signing keys; a rotation on node A holds on B at once: B signs
+    // with the new keys and verifies a token A signed with them.
+    let rotated: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/_cognate/signing-keys/rotate?UserPoolId={pool_id}", node_a.base_url))
+        .basic_auth(crate::harness::ACCESS_KEY_ID, Some(crate::harness::SECRET_ACCESS_KEY))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new_kids: Vec<&str> = rotated["Kids"].as_array().unwrap().iter().filter_map(serde_json::Value::as_str).collect();
+    let kid_of = |token: &str| -> String {
+        let header = token.split('.').next().unwrap();
+        let header: serde_json::Value = serde_json::from_slice(&base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).unwrap()).unwrap();
+        header["kid"].as_str().unwrap().to_string()
+    };
+    let signed_on_b = refresh(&node_b).await.unwrap().authentication_result.unwrap();
+    assert!(new_kids.contains(&kid_of(signed_on_b.access_token.as_deref().unwrap()).as_str()), "node B signs with the keys rotated on A");
+    let signed_on_a = refresh(&node_a).await.unwrap().authentication_result.unwrap();
+    let on_b = node_b.idp.get_user().access_token(signed_on_a.access_token.unwrap()).send().await.expect("node B verifies a token signed with A's new key");
+    assert_eq!(on_b.username, "zoe");
     node_b.idp.global_sign_out().access_token(tokens.access_token.clone().unwrap()).send().await.unwrap();
     let refused = node_a.idp.get_user().access_token(tokens.access_token.unwrap()).send().await.unwrap_err();
     assert_eq!(crate::harness::error_code(&refused), "NotAuthorizedException", "a sign-out on B holds on A");

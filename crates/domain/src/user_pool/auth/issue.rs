@@ -16,8 +16,11 @@ impl UserPoolService {
         auth_time_ms: i64,
         issue: Issue<'_>,
     ) -> DomainResult<AuthenticationResult> {
-        let Issue { origin_jti, grant, device_key, source, groups } = issue;
-        let keys = self.pool_keys(&pool.id).await?;
+        let Issue { origin_jti, grant, device_key, source, groups, config_version } = issue;
+        let keys = match config_version {
+            Some(version) => self.pool_keys_at(&pool.id, version).await?,
+            None => self.pool_keys(&pool.id).await?,
+        };
         let now = self.now();
         let settings = &client.settings;
         let units = settings.token_validity_units.clone().unwrap_or_default();

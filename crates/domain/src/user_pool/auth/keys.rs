@@ -8,10 +8,17 @@ impl UserPoolService {
         format!("{}/{pool_id}", self.issuer_base)
     }
 
-    /// The opened keys of a pool, creating them on first use.
+    /// The opened keys of a pool as stored now, creating them on first use.
     pub(crate) async fn pool_keys(&self, pool_id: &str) -> DomainResult<Arc<CachedKeys>> {
+        let version = self.store.config_version().await?;
+        self.pool_keys_at(pool_id, version).await
+    }
+
+    /// As [`Self::pool_keys`], with the config version already read: the keys this node opened
+    /// at that version or a later one, else the keys read from the store again.
+    pub(crate) async fn pool_keys_at(&self, pool_id: &str, version: i64) -> DomainResult<Arc<CachedKeys>> {
         if let Some(cached) = self.signing_keys.pools.lock().expect("key cache lock").get(pool_id) {
-            if cached.loaded_at.elapsed() < KEY_CACHE_TTL {
+            if cached.version >= version {
                 return Ok(cached.clone());
             }
         }
@@ -36,7 +43,7 @@ impl UserPoolService {
             Ok(Arc::new(tokens::load_signing_key(&self.master_key, record)?))
         };
         let cached = Arc::new(CachedKeys {
-            loaded_at: Instant::now(),
+            version,
             id_key: active(KeyPurpose::IdToken)?,
             access_key: active(KeyPurpose::AccessToken)?,
             records,
@@ -54,7 +61,7 @@ impl UserPoolService {
     }
 
     /// Rotates a pool's signing keys: new ID-token and access-token keys sign from now on (on
-    /// this node at once, on other nodes within a minute); the old keys stay in the JWKS and
+    /// every node at once: the insert raises the config version); the old keys stay in the JWKS and
     /// keep verifying until every token they signed has expired. Returns the new key ids.
     pub async fn rotate_signing_keys(&self, pool_id: &UserPoolId) -> DomainResult<Vec<String>> {
         self.load_pool(pool_id).await?;

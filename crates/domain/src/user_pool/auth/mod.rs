@@ -3,7 +3,7 @@
 //! operations, sign-out and revocation, and the per-pool signing keys behind the JWKS.
 
 pub use super::signing_key_cache::SigningKeyCache;
-pub(crate) use super::signing_key_cache::{CachedKeys, KEY_CACHE_TTL};
+pub(crate) use super::signing_key_cache::CachedKeys;
 
 mod challenges;
 mod custom;
@@ -18,7 +18,6 @@ mod verify;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -151,6 +150,9 @@ pub(crate) struct Issue<'a> {
     pub source: Option<&'static str>,
     /// The user's groups when already read (a refresh reads them with its token); None: read them.
     pub groups: Option<Vec<crate::user_pool::Group>>,
+    /// The store's config version when already read (a refresh reads it with its token); None:
+    /// read it.
+    pub config_version: Option<i64>,
 }
 
 /// What a sign-in step produced: tokens, or a challenge to answer with the session.

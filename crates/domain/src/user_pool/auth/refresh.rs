@@ -115,7 +115,7 @@ impl UserPoolService {
         let rotated = if rotation.enabled { Some(self.rotate(&record, now, rotation).await?) } else { None };
         // Tokens first issued through OAuth keep the scopes granted then.
         let grant = record.scopes.clone().map(|scopes| OAuthGrant { scopes, nonce: None, refresh: true, sign_in_id: None });
-        let issue = Issue { origin_jti: Some(record.origin_jti.clone()), grant: grant.as_ref(), device_key: record.device_key.clone(), source: Some("TokenGeneration_RefreshTokens"), groups: Some(context.groups) };
+        let issue = Issue { origin_jti: Some(record.origin_jti.clone()), grant: grant.as_ref(), device_key: record.device_key.clone(), source: Some("TokenGeneration_RefreshTokens"), groups: Some(context.groups), config_version: Some(context.config_version) };
         let mut result = self.issue_tokens(pool, client, &user, record.auth_time_ms, issue).await?;
         result.refresh_token = rotated;
         Ok(AuthOutcome::Authenticated(result))
