@@ -40,7 +40,7 @@ impl ClusterStore for SqlStore {
         sqlx::query("INSERT INTO cluster_values (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(name)
             .bind(value)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
         self.get_cluster_value(name)
@@ -58,7 +58,7 @@ impl ClusterStore for SqlStore {
         let mut removed = 0;
         for (statement, cutoff) in batches {
             loop {
-                let deleted = sqlx::query(statement).bind(cutoff).execute(&self.pool).await.map_err(backend)?.rows_affected();
+                let deleted = sqlx::query(statement).bind(cutoff).execute(&self.writer).await.map_err(backend)?.rows_affected();
                 removed += deleted;
                 if deleted < 1000 {
                     break;

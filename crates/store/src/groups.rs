@@ -59,7 +59,7 @@ impl GroupStore for SqlStore {
             .bind(pool_id)
             .bind(group_name)
             .bind(username_key)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
         Ok(())

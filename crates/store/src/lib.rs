@@ -9,6 +9,8 @@ mod conformance;
 mod durability;
 mod cluster;
 mod groups;
+mod local_read;
+mod migrate;
 mod migrations;
 mod outbox;
 mod pools;
@@ -85,13 +87,20 @@ pub use sync::{SyncListener, SYNC_CHANNEL};
 #[derive(Clone)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// Where every write runs: the same pool on PostgreSQL; on SQLite, one connection of its
+    /// own (SQLite takes one writer at a time, and writers queued here wait their turn without
+    /// the busy handler's sleeps, which cost a contended write tens of milliseconds).
+    writer: AnyPool,
     dialect: Dialect,
+    /// Point reads on the calling thread, for an SQLite file (see [`local_read`]).
+    local: Option<Arc<LocalReads>>,
     /// Set when a transaction could not be committed or rolled back (a full disk, a lost
     /// server), cleared by the next commit that succeeds: `/health` reports such a store
     /// unavailable until a write goes through again.
     write_failed: Arc<AtomicBool>,
 }
 
+use local_read::LocalReads;
 use tx::Tx;
 
 fn backend(error: sqlx::Error) -> StoreError {
@@ -113,7 +122,11 @@ fn encode<T: Serialize>(value: &T) -> StoreResult<String> {
 
 fn decode<T: DeserializeOwned>(row: &AnyRow, column: &str) -> StoreResult<T> {
     let text: String = row.try_get(column).map_err(backend)?;
-    serde_json::from_str(&text).map_err(|error| StoreError::Backend(format!("decoding a stored {column}: {error}")))
+    decode_text(&text, column)
+}
+
+fn decode_text<T: DeserializeOwned>(text: &str, column: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|error| StoreError::Backend(format!("decoding a stored {column}: {error}")))
 }
 
 /// The UPDATE that writes `user`'s document at the next version, only if the stored row is
@@ -157,11 +170,8 @@ impl SqlStore {
             }
             _ => url.to_string(),
         };
-        let options = AnyPoolOptions::new()
-            .max_connections(match dialect {
-                Dialect::Sqlite => 4,
-                Dialect::Postgres => 16,
-            })
+        let options = |max_connections| AnyPoolOptions::new()
+            .max_connections(max_connections)
             // A PostgreSQL outage answers requests within seconds, not after a long hang; SQLite
             // waits longer (its connections are only ever busy, never unreachable).
             .acquire_timeout(match dialect {
@@ -182,14 +192,31 @@ impl SqlStore {
                 })
             });
         let _ = sqlx::any::AnyConnectOptions::from_str(&url).map_err(backend)?;
-        let pool = options.connect(&url).await.map_err(backend)?;
-        let store = SqlStore { pool, dialect, write_failed: Arc::new(AtomicBool::new(false)) };
+        let (pool, writer) = match dialect {
+            Dialect::Sqlite => (options(4).connect(&url).await.map_err(backend)?, options(1).connect(&url).await.map_err(backend)?),
+            Dialect::Postgres => {
+                let pool = options(16).connect(&url).await.map_err(backend)?;
+                (pool.clone(), pool)
+            }
+        };
+        let local = match dialect {
+            Dialect::Sqlite => LocalReads::for_url(&url).map(Arc::new),
+            Dialect::Postgres => None,
+        };
+        let store = SqlStore { pool, writer, dialect, local, write_failed: Arc::new(AtomicBool::new(false)) };
         store.migrate().await?;
         Ok(store)
     }
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// This store with every read going through the pool (the benchmarks measure the two
+    /// read paths side by side).
+    #[doc(hidden)]
+    pub fn without_local_reads(&self) -> SqlStore {
+        SqlStore { local: None, ..self.clone() }
     }
 
     /// Ends a transaction that failed with `error`: a conflict (nothing to change) rolls back
@@ -214,7 +241,7 @@ impl SqlStore {
     }
 
     async fn begin(&self) -> StoreResult<Tx> {
-        let mut connection = self.pool.acquire().await.map_err(backend)?;
+        let mut connection = self.writer.acquire().await.map_err(backend)?;
         let statement = match self.dialect {
             Dialect::Sqlite => "BEGIN IMMEDIATE",
             Dialect::Postgres => "BEGIN",
@@ -224,85 +251,6 @@ impl SqlStore {
             return Err(backend(error));
         }
         Ok(Tx { connection: Some(connection), write_failed: self.write_failed.clone() })
-    }
-
-    /// Applies the migrations this database does not have yet, under a cluster-wide lock.
-    async fn migrate(&self) -> StoreResult<()> {
-        let mut connection = self.pool.acquire().await.map_err(backend)?;
-        match self.dialect {
-            Dialect::Postgres => {
-                sqlx::query("SELECT pg_advisory_lock(7226814)").execute(&mut *connection).await.map_err(backend)?;
-            }
-            Dialect::Sqlite => {
-                sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *connection).await.map_err(backend)?;
-            }
-        }
-        let outcome = self.apply_migrations(&mut connection).await;
-        match self.dialect {
-            Dialect::Postgres => {
-                sqlx::query("SELECT pg_advisory_unlock(7226814)").execute(&mut *connection).await.map_err(backend)?;
-            }
-            Dialect::Sqlite => {
-                let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
-                sqlx::raw_sql(end).execute(&mut *connection).await.map_err(backend)?;
-            }
-        }
-        outcome
-    }
-
-    async fn apply_migrations(&self, connection: &mut sqlx::pool::PoolConnection<Any>) -> StoreResult<()> {
-        sqlx::raw_sql(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
-        )
-        .execute(&mut **connection)
-        .await
-        .map_err(backend)?;
-        let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
-            .fetch_all(&mut **connection)
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(|row| row.try_get::<i64, _>(0))
-            .collect::<Result<_, _>>()
-            .map_err(backend)?;
-        for migration in MIGRATIONS {
-            if applied.contains(&migration.version) {
-                continue;
-            }
-            let script = match self.dialect {
-                Dialect::Sqlite => migration.sqlite,
-                Dialect::Postgres => migration.postgres,
-            };
-            // On PostgreSQL each migration is its own transaction; on SQLite the whole run
-            // already is one (BEGIN IMMEDIATE above).
-            let wrapped = match self.dialect {
-                Dialect::Postgres => format!("BEGIN;\n{script}\nCOMMIT;"),
-                Dialect::Sqlite => script.to_string(),
-            };
-            sqlx::raw_sql(&wrapped).execute(&mut **connection).await.map_err(backend)?;
-            let now_ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|elapsed| elapsed.as_millis() as i64)
-                .unwrap_or(0);
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)")
-                .bind(migration.version)
-                .bind(migration.name)
-                .bind(now_ms)
-                .execute(&mut **connection)
-                .await
-                .map_err(backend)?;
-            tracing::info!(version = migration.version, name = migration.name, "applied migration");
-        }
-        Ok(())
-    }
-
-    /// The versions recorded as applied, for tests and `cognate migrate`.
-    pub async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
-        let rows = sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(|row| row.try_get::<i64, _>(0).map_err(backend)).collect()
     }
 
     async fn write_user_rows(transaction: &mut Tx, record: &UserRecord) -> StoreResult<()> {
@@ -351,7 +299,7 @@ impl SqlStore {
         for key in keys {
             query = query.bind(*key);
         }
-        match query.bind(data).execute(&self.pool).await {
+        match query.bind(data).execute(&self.writer).await {
             Ok(_) => Ok(()),
             Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict(ConflictOn::Key)),
             Err(error) => Err(backend(error)),
@@ -360,6 +308,12 @@ impl SqlStore {
 
     /// The `data` document of the first row a query with string parameters returns.
     async fn fetch_document<T: DeserializeOwned>(&self, statement: &str, parameters: &[&str]) -> StoreResult<Option<T>> {
+        if let Some(local) = &self.local {
+            let bound: Vec<&dyn rusqlite::ToSql> = parameters.iter().map(|parameter| parameter as &dyn rusqlite::ToSql).collect();
+            if let Some(found) = local.text(statement, &bound) {
+                return found.map(|text| decode_text(&text, "data")).transpose();
+            }
+        }
         let mut query = sqlx::query(statement);
         for parameter in parameters {
             query = query.bind(*parameter);
@@ -384,7 +338,7 @@ impl SqlStore {
         for parameter in parameters {
             query = query.bind(*parameter);
         }
-        let result = query.execute(&self.pool).await.map_err(backend)?;
+        let result = query.execute(&self.writer).await.map_err(backend)?;
         Ok(result.rows_affected() > 0)
     }
 }

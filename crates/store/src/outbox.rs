@@ -10,7 +10,7 @@ impl OutboxStore for SqlStore {
             .bind(message.pool_id.as_str())
             .bind(message.created_ms)
             .bind(encode(message)?)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
         Ok(())

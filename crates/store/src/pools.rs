@@ -127,7 +127,13 @@ impl PoolStore for SqlStore {
     }
 
     async fn config_version(&self) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT version FROM config_version WHERE id = 1").fetch_one(&self.pool).await.map_err(backend)?;
+        const STATEMENT: &str = "SELECT version FROM config_version WHERE id = 1";
+        if let Some(version) = self.local.as_ref().and_then(|local| local.rows(STATEMENT, &[], |row| row.get::<_, i64>(0))) {
+            if let Some(version) = version.first() {
+                return Ok(*version);
+            }
+        }
+        let row = sqlx::query(STATEMENT).fetch_one(&self.pool).await.map_err(backend)?;
         row.try_get::<i64, _>("version").map_err(backend)
     }
 

@@ -5,30 +5,21 @@ use super::*;
 #[async_trait]
 impl RecordStore for SqlStore {
     async fn get_record(&self, kind: &str, scope: &str, key: &str, now_ms: i64) -> StoreResult<Option<String>> {
-        let row = sqlx::query(
-            "SELECT data FROM records WHERE kind = $1 AND scope = $2 AND key = $3 AND (expires_ms IS NULL OR expires_ms > $4)",
-        )
-        .bind(kind)
-        .bind(scope)
-        .bind(key)
-        .bind(now_ms)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend)?;
+        const STATEMENT: &str = "SELECT data FROM records WHERE kind = $1 AND scope = $2 AND key = $3 AND (expires_ms IS NULL OR expires_ms > $4)";
+        if let Some(found) = self.local.as_ref().and_then(|local| local.text(STATEMENT, &[&kind, &scope, &key, &now_ms])) {
+            return Ok(found);
+        }
+        let row = sqlx::query(STATEMENT).bind(kind).bind(scope).bind(key).bind(now_ms).fetch_optional(&self.pool).await.map_err(backend)?;
         row.map(|row| row.try_get::<String, _>(0).map_err(backend)).transpose()
     }
 
     async fn list_records(&self, kind: &str, scope: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<(String, String)>> {
-        let rows = sqlx::query(
-            "SELECT key, data FROM records WHERE kind = $1 AND scope = $2 AND key > $3 ORDER BY key LIMIT $4",
-        )
-        .bind(kind)
-        .bind(scope)
-        .bind(after.unwrap_or(""))
-        .bind(self::limit(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        const STATEMENT: &str = "SELECT key, data FROM records WHERE kind = $1 AND scope = $2 AND key > $3 ORDER BY key LIMIT $4";
+        let (after, limit) = (after.unwrap_or(""), self::limit(limit));
+        if let Some(rows) = self.local.as_ref().and_then(|local| local.rows(STATEMENT, &[&kind, &scope, &after, &limit], |row| Ok((row.get(0)?, row.get(1)?)))) {
+            return Ok(rows);
+        }
+        let rows = sqlx::query(STATEMENT).bind(kind).bind(scope).bind(after).bind(limit).fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter()
             .map(|row| Ok((row.try_get::<String, _>(0).map_err(backend)?, row.try_get::<String, _>(1).map_err(backend)?)))
             .collect()
@@ -43,7 +34,7 @@ impl RecordStore for SqlStore {
     async fn purge_expired_records(&self, now_ms: i64) -> StoreResult<u64> {
         let result = sqlx::query("DELETE FROM records WHERE expires_ms IS NOT NULL AND expires_ms <= $1")
             .bind(now_ms)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
         Ok(result.rows_affected())

@@ -2,6 +2,16 @@
 
 use super::*;
 
+/// One row of the refresh context's query, as either read path returns it.
+struct RefreshRow {
+    revoked: i64,
+    rotated_ms: Option<i64>,
+    data: String,
+    user_data: Option<String>,
+    group_data: Option<String>,
+    config_version: i64,
+}
+
 #[async_trait]
 impl TokenStore for SqlStore {
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()> {
@@ -10,7 +20,7 @@ impl TokenStore for SqlStore {
             .bind(key.kid.as_str())
             .bind(key.created_ms)
             .bind(encode(key)?)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
         Ok(())
@@ -22,7 +32,7 @@ impl TokenStore for SqlStore {
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
-        insert_refresh_token(token)?.execute(&self.pool).await.map_err(backend)?;
+        insert_refresh_token(token)?.execute(&self.writer).await.map_err(backend)?;
         Ok(())
     }
 
@@ -71,34 +81,49 @@ impl TokenStore for SqlStore {
 
     async fn get_refresh_context(&self, token_hash: &str) -> StoreResult<Option<RefreshContext>> {
         // One row per group (one with no group when there is none), ordered by group name.
-        let rows = sqlx::query(
-            "SELECT t.revoked, t.rotated_ms, t.data, u.data AS user_data, g.data AS group_data, \
+        const STATEMENT: &str = "SELECT t.revoked, t.rotated_ms, t.data, u.data AS user_data, g.data AS group_data, \
              (SELECT version FROM config_version WHERE id = 1) AS config_version FROM refresh_tokens t \
              LEFT JOIN users u ON u.pool_id = t.pool_id AND u.username_key = t.username_key \
              LEFT JOIN group_members m ON m.pool_id = t.pool_id AND m.username_key = t.username_key \
              LEFT JOIN user_groups g ON g.pool_id = m.pool_id AND g.group_name = m.group_name \
-             WHERE t.token_hash = $1 ORDER BY m.group_name LIMIT 100",
-        )
-        .bind(token_hash)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        let Some(first) = rows.first() else { return Ok(None) };
-        let mut token: RefreshTokenRecord = decode(first, "data")?;
-        token.revoked = first.try_get::<i64, _>("revoked").map_err(backend)? != 0;
-        token.rotated_ms = first.try_get::<Option<i64>, _>("rotated_ms").map_err(backend)?;
-        let user = match first.try_get::<Option<String>, _>("user_data").map_err(backend)? {
-            Some(_) => Some(decode(first, "user_data")?),
-            None => None,
-        };
-        let mut groups = Vec::new();
-        for row in &rows {
-            if row.try_get::<Option<String>, _>("group_data").map_err(backend)?.is_some() {
-                groups.push(decode(row, "group_data")?);
+             WHERE t.token_hash = $1 ORDER BY m.group_name LIMIT 100";
+        let local = self.local.as_ref().and_then(|local| {
+            local.rows(STATEMENT, &[&token_hash], |row| {
+                Ok(RefreshRow {
+                    revoked: row.get(0)?,
+                    rotated_ms: row.get(1)?,
+                    data: row.get(2)?,
+                    user_data: row.get(3)?,
+                    group_data: row.get(4)?,
+                    config_version: row.get(5)?,
+                })
+            })
+        });
+        let rows = match local {
+            Some(rows) => rows,
+            None => {
+                let rows = sqlx::query(STATEMENT).bind(token_hash).fetch_all(&self.pool).await.map_err(backend)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(RefreshRow {
+                            revoked: row.try_get("revoked").map_err(backend)?,
+                            rotated_ms: row.try_get("rotated_ms").map_err(backend)?,
+                            data: row.try_get("data").map_err(backend)?,
+                            user_data: row.try_get("user_data").map_err(backend)?,
+                            group_data: row.try_get("group_data").map_err(backend)?,
+                            config_version: row.try_get("config_version").map_err(backend)?,
+                        })
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?
             }
-        }
-        let config_version = first.try_get::<i64, _>("config_version").map_err(backend)?;
-        Ok(Some(RefreshContext { token, user, groups, config_version }))
+        };
+        let Some(first) = rows.first() else { return Ok(None) };
+        let mut token: RefreshTokenRecord = decode_text(&first.data, "data")?;
+        token.revoked = first.revoked != 0;
+        token.rotated_ms = first.rotated_ms;
+        let user = first.user_data.as_deref().map(|text| decode_text(text, "user_data")).transpose()?;
+        let groups = rows.iter().filter_map(|row| row.group_data.as_deref()).map(|text| decode_text(text, "group_data")).collect::<StoreResult<_>>()?;
+        Ok(Some(RefreshContext { token, user, groups, config_version: first.config_version }))
     }
 
     async fn revoke_token_family(&self, origin_jti: &str) -> StoreResult<()> {
@@ -126,7 +151,7 @@ impl TokenStore for SqlStore {
             .bind(session.pool_id.as_str())
             .bind(session.expires_ms)
             .bind(encode(session)?)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(backend)?;
         Ok(())
@@ -135,7 +160,7 @@ impl TokenStore for SqlStore {
     async fn take_auth_session(&self, session_hash: &str) -> StoreResult<Option<AuthSessionRecord>> {
         let row = sqlx::query("DELETE FROM auth_sessions WHERE session_hash = $1 RETURNING data")
             .bind(session_hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .map_err(backend)?;
         row.map(|row| decode(&row, "data")).transpose()
