@@ -37,6 +37,7 @@ impl ClusterStore for SqlStore {
     }
 
     async fn insert_cluster_value_if_absent(&self, name: &str, value: &str) -> StoreResult<String> {
+        let _turn = self.turn().await?;
         sqlx::query("INSERT INTO cluster_values (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(name)
             .bind(value)
@@ -58,6 +59,7 @@ impl ClusterStore for SqlStore {
         let mut removed = 0;
         for (statement, cutoff) in batches {
             loop {
+                let _turn = self.turn().await?;
                 let deleted = sqlx::query(statement).bind(cutoff).execute(&self.writer).await.map_err(backend)?.rows_affected();
                 removed += deleted;
                 if deleted < 1000 {

@@ -55,6 +55,7 @@ impl GroupStore for SqlStore {
     }
 
     async fn add_group_member(&self, pool_id: &str, group_name: &str, username_key: &str) -> StoreResult<()> {
+        let _turn = self.turn().await?;
         sqlx::query("INSERT INTO group_members (pool_id, group_name, username_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(pool_id)
             .bind(group_name)

@@ -10,12 +10,14 @@ mod durability;
 mod cluster;
 mod groups;
 mod local_read;
+mod local_write;
 mod migrate;
 mod migrations;
 mod outbox;
 mod pools;
 mod probe;
 mod records;
+mod statement;
 mod sync;
 mod tokens;
 pub mod transfer;
@@ -94,6 +96,9 @@ pub struct SqlStore {
     dialect: Dialect,
     /// Point reads on the calling thread, for an SQLite file (see [`local_read`]).
     local: Option<Arc<LocalReads>>,
+    /// The write turn and the record batches on the calling thread, for an SQLite file (see
+    /// [`local_write`]).
+    local_writer: Option<Arc<LocalWriter>>,
     /// Set when a transaction could not be committed or rolled back (a full disk, a lost
     /// server), cleared by the next commit that succeeds: `/health` reports such a store
     /// unavailable until a write goes through again.
@@ -101,6 +106,7 @@ pub struct SqlStore {
 }
 
 use local_read::LocalReads;
+use local_write::{LocalWriter, Turn};
 use tx::Tx;
 
 fn backend(error: sqlx::Error) -> StoreError {
@@ -199,11 +205,13 @@ impl SqlStore {
                 (pool.clone(), pool)
             }
         };
-        let local = match dialect {
-            Dialect::Sqlite => LocalReads::for_url(&url).map(Arc::new),
+        let file = match dialect {
+            Dialect::Sqlite => local_read::database_file(&url),
             Dialect::Postgres => None,
         };
-        let store = SqlStore { pool, writer, dialect, local, write_failed: Arc::new(AtomicBool::new(false)) };
+        let local = file.clone().map(|file| Arc::new(LocalReads::new(file)));
+        let local_writer = file.map(|file| Arc::new(LocalWriter::new(file, extra_pragma)));
+        let store = SqlStore { pool, writer, dialect, local, local_writer, write_failed: Arc::new(AtomicBool::new(false)) };
         store.migrate().await?;
         Ok(store)
     }
@@ -241,6 +249,7 @@ impl SqlStore {
     }
 
     async fn begin(&self) -> StoreResult<Tx> {
+        let turn = self.turn().await?;
         let mut connection = self.writer.acquire().await.map_err(backend)?;
         let statement = match self.dialect {
             Dialect::Sqlite => "BEGIN IMMEDIATE",
@@ -250,7 +259,15 @@ impl SqlStore {
             connection.close_on_drop();
             return Err(backend(error));
         }
-        Ok(Tx { connection: Some(connection), write_failed: self.write_failed.clone() })
+        Ok(Tx { connection: Some(connection), write_failed: self.write_failed.clone(), _turn: turn })
+    }
+
+    /// The write turn of an SQLite database (see [`local_write`]); PostgreSQL has no turn.
+    async fn turn(&self) -> StoreResult<Option<Turn>> {
+        match &self.local_writer {
+            Some(writer) => writer.turn().await.map(Some),
+            None => Ok(None),
+        }
     }
 
     async fn write_user_rows(transaction: &mut Tx, record: &UserRecord) -> StoreResult<()> {
@@ -299,6 +316,7 @@ impl SqlStore {
         for key in keys {
             query = query.bind(*key);
         }
+        let _turn = self.turn().await?;
         match query.bind(data).execute(&self.writer).await {
             Ok(_) => Ok(()),
             Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict(ConflictOn::Key)),
@@ -338,6 +356,7 @@ impl SqlStore {
         for parameter in parameters {
             query = query.bind(*parameter);
         }
+        let _turn = self.turn().await?;
         let result = query.execute(&self.writer).await.map_err(backend)?;
         Ok(result.rows_affected() > 0)
     }

@@ -19,21 +19,24 @@ use rusqlite::{Connection, OpenFlags, Row, ToSql};
 /// Connections kept open between reads; more are opened when more reads run at once.
 const KEPT: usize = 4;
 
+/// The file of the SQLite database a URL names; None for an in-memory database (a connection
+/// of its own would open another, empty one) or a URL sqlx cannot parse.
+pub(crate) fn database_file(url: &str) -> Option<PathBuf> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options: sqlx::sqlite::SqliteConnectOptions = url.parse().ok()?;
+    Some(options.get_filename().to_path_buf())
+}
+
 pub(crate) struct LocalReads {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
 }
 
 impl LocalReads {
-    /// Reads for the SQLite database a URL names; None for an in-memory database (a
-    /// connection of its own would open another, empty one) or a URL sqlx cannot parse.
-    pub(crate) fn for_url(url: &str) -> Option<LocalReads> {
-        if url.contains(":memory:") || url.contains("mode=memory") {
-            return None;
-        }
-        let options: sqlx::sqlite::SqliteConnectOptions = url.parse().ok()?;
-        let path = options.get_filename().to_path_buf();
-        Some(LocalReads { path, idle: Mutex::new(Vec::new()) })
+    pub(crate) fn new(path: PathBuf) -> LocalReads {
+        LocalReads { path, idle: Mutex::new(Vec::new()) }
     }
 
     fn connect(&self) -> rusqlite::Result<Connection> {
@@ -93,15 +96,15 @@ impl LocalReads {
 
 #[cfg(test)]
 mod tests {
-    use super::LocalReads;
+    use super::database_file;
     use crate::SqlStore;
     use cognate_domain::store::ClusterStore;
 
     #[test]
     fn in_memory_databases_read_through_the_pool() {
-        assert!(LocalReads::for_url("sqlite::memory:").is_none());
-        assert!(LocalReads::for_url("sqlite://?mode=memory").is_none());
-        assert!(LocalReads::for_url("sqlite:///tmp/cognate/cognate.db?mode=rwc").is_some());
+        assert!(database_file("sqlite::memory:").is_none());
+        assert!(database_file("sqlite://?mode=memory").is_none());
+        assert_eq!(database_file("sqlite:///tmp/cognate/cognate.db?mode=rwc"), Some("/tmp/cognate/cognate.db".into()));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

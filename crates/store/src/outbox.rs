@@ -5,6 +5,7 @@ use super::*;
 #[async_trait]
 impl OutboxStore for SqlStore {
     async fn insert_outbox_message(&self, message: &OutboxMessage) -> StoreResult<()> {
+        let _turn = self.turn().await?;
         sqlx::query("INSERT INTO outbox (id, pool_id, created_ms, data) VALUES ($1, $2, $3, $4)")
             .bind(message.id.as_str())
             .bind(message.pool_id.as_str())

@@ -1,6 +1,7 @@
 //! `SqlStore` as the domain's `RecordStore`: the keyed records `(kind, scope, key) → data`, written in atomic batches.
 
 use super::*;
+use crate::statement::{Param, Step};
 
 #[async_trait]
 impl RecordStore for SqlStore {
@@ -26,12 +27,20 @@ impl RecordStore for SqlStore {
     }
 
     async fn write_records(&self, writes: &[RecordWrite]) -> StoreResult<()> {
+        if let Some(writer) = &self.local_writer {
+            let mut turn = writer.turn().await?;
+            match writer.write(&mut turn, writes.iter().flat_map(steps), &self.write_failed) {
+                local_write::Outcome::Done(written) => return written,
+                local_write::Outcome::Busy => drop(turn),
+            }
+        }
         let mut transaction = self.begin().await?;
         let applied = Self::apply_record_writes(&mut transaction, writes).await;
         Self::finish(transaction, applied).await
     }
 
     async fn purge_expired_records(&self, now_ms: i64) -> StoreResult<u64> {
+        let _turn = self.turn().await?;
         let result = sqlx::query("DELETE FROM records WHERE expires_ms IS NOT NULL AND expires_ms <= $1")
             .bind(now_ms)
             .execute(&self.writer)
@@ -41,89 +50,64 @@ impl RecordStore for SqlStore {
     }
 }
 
-impl SqlStore {
-    /// Replaces a record's data: any data (`Conflict(Absent)` when there is no record), or only
-    /// the `expected` data (`Conflict(Stale)` otherwise).
-    async fn update_record(transaction: &mut Tx, kind: &str, scope: &str, key: &str, expected: Option<&String>, data: &str) -> StoreResult<()> {
-        let sql = match expected {
-            None => "UPDATE records SET data = $4 WHERE kind = $1 AND scope = $2 AND key = $3",
-            Some(_) => "UPDATE records SET data = $4 WHERE kind = $1 AND scope = $2 AND key = $3 AND data = $5",
-        };
-        let mut query = sqlx::query(sql).bind(kind).bind(scope).bind(key).bind(data);
-        if let Some(expected) = expected {
-            query = query.bind(expected);
+const INSERT_RECORD: &str = "INSERT INTO records (kind, scope, key, expires_ms, data) VALUES ($1, $2, $3, $4, $5)";
+const INSERT_RECORD_IF_ABSENT: &str = "INSERT INTO records (kind, scope, key, expires_ms, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+const DELETE_RECORD: &str = "DELETE FROM records WHERE kind = $1 AND scope = $2 AND key = $3";
+
+/// The statements of one record write: an insert answers `Conflict(Key)` when the key is
+/// taken, a replace `Conflict(Absent)` when there is no record, a swap `Conflict(Stale)` when
+/// the stored data is not the expected data.
+pub(crate) fn steps(write: &RecordWrite) -> Vec<Step<'_>> {
+    use Param::{Int, Text};
+    let step = |sql, params, untouched, duplicate| Step { sql, params, untouched, duplicate };
+    match write {
+        RecordWrite::Insert { kind, scope, key, data, expires_ms } => {
+            vec![step(INSERT_RECORD_IF_ABSENT, vec![Text(kind), Text(scope), Text(key), Int(*expires_ms), Text(data)], Some(ConflictOn::Key), None)]
         }
-        let updated = query.execute(transaction.conn()).await.map_err(backend)?.rows_affected();
-        match (updated, expected) {
-            (0, None) => Err(StoreError::Conflict(ConflictOn::Absent)),
-            (0, Some(_)) => Err(StoreError::Conflict(ConflictOn::Stale)),
-            _ => Ok(()),
+        RecordWrite::Put { kind, scope, key, data, expires_ms } => vec![
+            step(DELETE_RECORD, vec![Text(kind), Text(scope), Text(key)], None, None),
+            step(INSERT_RECORD, vec![Text(kind), Text(scope), Text(key), Int(*expires_ms), Text(data)], None, Some(ConflictOn::Key)),
+        ],
+        RecordWrite::Replace { kind, scope, key, data } => vec![step(
+            "UPDATE records SET data = $4 WHERE kind = $1 AND scope = $2 AND key = $3",
+            vec![Text(kind), Text(scope), Text(key), Text(data)],
+            Some(ConflictOn::Absent),
+            None,
+        )],
+        RecordWrite::Swap { kind, scope, key, expected, data } => vec![step(
+            "UPDATE records SET data = $4 WHERE kind = $1 AND scope = $2 AND key = $3 AND data = $5",
+            vec![Text(kind), Text(scope), Text(key), Text(data), Text(expected)],
+            Some(ConflictOn::Stale),
+            None,
+        )],
+        RecordWrite::Delete { kind, scope, key } => vec![step(DELETE_RECORD, vec![Text(kind), Text(scope), Text(key)], None, None)],
+        RecordWrite::DeleteScope { kind, scope } => {
+            vec![step("DELETE FROM records WHERE kind = $1 AND scope = $2", vec![Text(kind), Text(scope)], None, None)]
         }
     }
+}
 
+impl SqlStore {
     /// Applies record writes inside a transaction; a conflict is answered as
     /// `Err(Conflict(..))`, for the caller to roll back.
     pub(crate) async fn apply_record_writes(transaction: &mut Tx, writes: &[RecordWrite]) -> StoreResult<()> {
-        for write in writes {
-            match write {
-                RecordWrite::Insert { kind, scope, key, data, expires_ms } => {
-                    let inserted = sqlx::query(
-                        "INSERT INTO records (kind, scope, key, expires_ms, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(*kind)
-                    .bind(scope)
-                    .bind(key)
-                    .bind(*expires_ms)
-                    .bind(data)
-                    .execute(transaction.conn())
-                    .await
-                    .map_err(backend)?
-                    .rows_affected();
-                    if inserted == 0 {
-                        return Err(StoreError::Conflict(ConflictOn::Key));
-                    }
+        for step in writes.iter().flat_map(steps) {
+            let mut query = sqlx::query(step.sql);
+            for parameter in &step.params {
+                query = match parameter {
+                    Param::Text(text) => query.bind(*text),
+                    Param::Int(number) => query.bind(*number),
+                };
+            }
+            let changed = match query.execute(transaction.conn()).await {
+                Ok(result) => result.rows_affected(),
+                Err(error) if is_unique_violation(&error) && step.duplicate.is_some() => {
+                    return Err(StoreError::Conflict(step.duplicate.expect("checked")));
                 }
-                RecordWrite::Put { kind, scope, key, data, expires_ms } => {
-                    sqlx::query("DELETE FROM records WHERE kind = $1 AND scope = $2 AND key = $3")
-                        .bind(*kind)
-                        .bind(scope)
-                        .bind(key)
-                        .execute(transaction.conn())
-                        .await
-                        .map_err(backend)?;
-                    sqlx::query("INSERT INTO records (kind, scope, key, expires_ms, data) VALUES ($1, $2, $3, $4, $5)")
-                        .bind(*kind)
-                        .bind(scope)
-                        .bind(key)
-                        .bind(*expires_ms)
-                        .bind(data)
-                        .execute(transaction.conn())
-                        .await
-                        .map_err(|error| if is_unique_violation(&error) { StoreError::Conflict(ConflictOn::Key) } else { backend(error) })?;
-                }
-                RecordWrite::Replace { kind, scope, key, data } => {
-                    Self::update_record(transaction, kind, scope, key, None, data).await?;
-                }
-                RecordWrite::Swap { kind, scope, key, expected, data } => {
-                    Self::update_record(transaction, kind, scope, key, Some(expected), data).await?;
-                }
-                RecordWrite::Delete { kind, scope, key } => {
-                    sqlx::query("DELETE FROM records WHERE kind = $1 AND scope = $2 AND key = $3")
-                        .bind(*kind)
-                        .bind(scope)
-                        .bind(key)
-                        .execute(transaction.conn())
-                        .await
-                        .map_err(backend)?;
-                }
-                RecordWrite::DeleteScope { kind, scope } => {
-                    sqlx::query("DELETE FROM records WHERE kind = $1 AND scope = $2")
-                        .bind(*kind)
-                        .bind(scope)
-                        .execute(transaction.conn())
-                        .await
-                        .map_err(backend)?;
-                }
+                Err(error) => return Err(backend(error)),
+            };
+            if let (0, Some(on)) = (changed, step.untouched) {
+                return Err(StoreError::Conflict(on));
             }
         }
         Ok(())

@@ -15,6 +15,7 @@ struct RefreshRow {
 #[async_trait]
 impl TokenStore for SqlStore {
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()> {
+        let _turn = self.turn().await?;
         sqlx::query("INSERT INTO signing_keys (pool_id, kid, created_ms, data) VALUES ($1, $2, $3, $4)")
             .bind(key.pool_id.as_str())
             .bind(key.kid.as_str())
@@ -32,6 +33,7 @@ impl TokenStore for SqlStore {
     }
 
     async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> StoreResult<()> {
+        let _turn = self.turn().await?;
         insert_refresh_token(token)?.execute(&self.writer).await.map_err(backend)?;
         Ok(())
     }
@@ -146,6 +148,7 @@ impl TokenStore for SqlStore {
     }
 
     async fn insert_auth_session(&self, session: &AuthSessionRecord) -> StoreResult<()> {
+        let _turn = self.turn().await?;
         sqlx::query("INSERT INTO auth_sessions (session_hash, pool_id, expires_ms, data) VALUES ($1, $2, $3, $4)")
             .bind(session.session_hash.as_str())
             .bind(session.pool_id.as_str())
@@ -158,6 +161,7 @@ impl TokenStore for SqlStore {
     }
 
     async fn take_auth_session(&self, session_hash: &str) -> StoreResult<Option<AuthSessionRecord>> {
+        let _turn = self.turn().await?;
         let row = sqlx::query("DELETE FROM auth_sessions WHERE session_hash = $1 RETURNING data")
             .bind(session_hash)
             .fetch_optional(&self.writer)

@@ -12,6 +12,8 @@ use super::*;
 pub(crate) struct Tx {
     pub(crate) connection: Option<PoolConnection<Any>>,
     pub(crate) write_failed: Arc<AtomicBool>,
+    /// The write turn on SQLite, released after the connection (fields drop after `drop`).
+    pub(crate) _turn: Option<Turn>,
 }
 
 impl Tx {

@@ -83,6 +83,7 @@ impl UserStore for SqlStore {
     }
 
     async fn update_user_document(&self, user: &User, username_key: &str) -> StoreResult<bool> {
+        let _turn = self.turn().await?;
         let updated = user_compare_and_set(user, username_key)?.execute(&self.writer).await.map_err(backend)?.rows_affected() > 0;
         if updated {
             return Ok(true);
