@@ -227,6 +227,38 @@ pub enum Command {
     /// The enhanced flow under load: sets up an IAM role and an identity pool over a seeded user
     /// pool, signs in --users seeded users, then each request pair is GetId followed by
     /// GetCredentialsForIdentity with a user's ID token.
+    /// The same sign-in and refresh workload against cognate and against a peer server that
+    /// speaks cognito-idp (moto's server mode, for one), in one run: for each, a pool, a client and
+    /// --users users made through the admin API, then USER_PASSWORD_AUTH sign-ins and
+    /// REFRESH_TOKEN_AUTH refreshes at --concurrency for --seconds each; requests per second,
+    /// p50/p99 and, with the process ids, requests per server CPU-second, and the ratios
+    Peer {
+        #[arg(long, default_value = "http://127.0.0.1:9229")]
+        endpoint: String,
+        #[arg(long)]
+        server_pid: Option<u32>,
+        #[arg(long)]
+        peer_endpoint: String,
+        #[arg(long)]
+        peer_pid: Option<u32>,
+        #[arg(long, default_value_t = 20)]
+        users: usize,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY")]
+        secret_access_key: String,
+        /// The peer's credentials (moto takes any).
+        #[arg(long, default_value = "testing")]
+        peer_access_key_id: String,
+        #[arg(long, default_value = "testing")]
+        peer_secret_access_key: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
     Identity {
         #[arg(long, default_value = "http://127.0.0.1:9229")]
         endpoint: String,

@@ -38,6 +38,7 @@ mod import_load;
 mod gateway_load;
 mod observing_load;
 mod console_load;
+mod peer_load;
 
 #[tokio::main]
 async fn main() {
@@ -144,6 +145,19 @@ async fn main() {
             let signer = Signer { access_key_id, secret_access_key, region: "us-east-1".into() };
             let duration = Duration::from_secs(seconds.min(600));
             gateway_load::run(&endpoint, &gateway, &upstream_listen, &signer, server_pid, concurrency, duration, large_mib).await
+        }
+        Command::Peer { endpoint, server_pid, peer_endpoint, peer_pid, users, concurrency, seconds, access_key_id, secret_access_key, peer_access_key_id, peer_secret_access_key, region } => {
+            assert!(is_loopback(&endpoint) && is_loopback(&peer_endpoint), "cognate-load only sends traffic to loopback addresses");
+            let peers = [
+                peer_load::Peer { name: "cognate", endpoint, pid: server_pid, signer: Signer { access_key_id, secret_access_key, region: region.clone() } },
+                peer_load::Peer {
+                    name: "peer",
+                    endpoint: peer_endpoint,
+                    pid: peer_pid,
+                    signer: Signer { access_key_id: peer_access_key_id, secret_access_key: peer_secret_access_key, region },
+                },
+            ];
+            peer_load::peer_load(peers, users, concurrency, Duration::from_secs(seconds.min(600))).await
         }
         Command::Identity { endpoint, pool, client, users, concurrency, seconds, access_key_id, secret_access_key, region } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");

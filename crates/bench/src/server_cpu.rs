@@ -10,7 +10,7 @@ use cognate_domain::tokens;
 /// Linux's USER_HZ, the unit of the times in `/proc/<pid>/stat`.
 const TICKS_PER_SECOND: f64 = 100.0;
 
-fn cpu_seconds(pid: u32) -> Option<f64> {
+pub(crate) fn cpu_seconds(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may hold spaces: the fields follow its closing parenthesis.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
