@@ -12,6 +12,7 @@ pub mod ids;
 mod named;
 pub mod paging;
 pub mod records;
+pub mod saml;
 pub mod sealing;
 pub mod srp;
 pub mod store;

@@ -13,6 +13,7 @@ pub mod policy;
 mod oidc;
 mod role_policies;
 mod roles;
+pub mod saml;
 pub mod sts;
 mod tags;
 mod user_records;

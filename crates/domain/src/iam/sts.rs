@@ -294,7 +294,7 @@ pub enum AwsCaller<'a> {
 
 /// An inline session policy checked and its packed size, as STS answers it (percent of the
 /// allotted space).
-fn packed_size(session_policy: Option<&str>) -> DomainResult<Option<i64>> {
+pub(super) fn packed_size(session_policy: Option<&str>) -> DomainResult<Option<i64>> {
     let Some(document) = session_policy else {
         return Ok(None);
     };

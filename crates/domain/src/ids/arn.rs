@@ -112,6 +112,16 @@ pub fn oidc_provider(account_id: &str, host_and_path: &str) -> String {
     format!("arn:aws:iam::{account_id}:oidc-provider/{host_and_path}")
 }
 
+/// `arn:aws:iam::<account>:saml-provider/<name>`.
+pub fn saml_provider(account_id: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account_id}:saml-provider/{name}")
+}
+
+/// The name of a SAML provider ARN in this account.
+pub fn saml_provider_of<'a>(arn: &'a str, account_id: &str) -> Option<&'a str> {
+    arn.strip_prefix("arn:aws:iam::")?.strip_prefix(account_id)?.strip_prefix(":saml-provider/").filter(|name| !name.is_empty() && !name.contains('/'))
+}
+
 /// `arn:aws:sts::<account>:assumed-role/<role name>/<session name>`.
 pub fn assumed_role(account_id: &str, role_name: &str, session_name: &str) -> String {
     format!("arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}")

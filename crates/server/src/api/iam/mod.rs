@@ -8,6 +8,7 @@ pub mod managed_wire;
 pub mod users_wire;
 pub mod operations;
 pub mod ops;
+pub mod saml_wire;
 pub mod wire;
 
 use async_trait::async_trait;
@@ -21,6 +22,7 @@ use operations::Operation;
 use ops::tags::TagTarget;
 use crate::aws::query::{QueryError, QueryInput};
 use managed_wire::*;
+use saml_wire::*;
 use users_wire::*;
 use wire::*;
 
@@ -116,6 +118,9 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput, calle
             wire::resource_of::<OidcClientIdRequest>(input, account)
         }
         CreateOpenIDConnectProvider => wire::resource_of::<CreateOidcProviderRequest>(input, account),
+        CreateSAMLProvider => wire::resource_of::<CreateSamlProviderRequest>(input, account),
+        GetSAMLProvider | DeleteSAMLProvider => wire::resource_of::<SamlProviderArnRequest>(input, account),
+        UpdateSAMLProvider => wire::resource_of::<UpdateSamlProviderRequest>(input, account),
         SimulatePrincipalPolicy => wire::resource_of::<SimulatePrincipalPolicyRequest>(input, account),
         CreatePolicy => wire::resource_of::<CreatePolicyRequest>(input, account),
         GetPolicy | DeletePolicy | ListPolicyVersions | ListEntitiesForPolicy => wire::resource_of::<PolicyArnRequest>(input, account),
@@ -185,6 +190,11 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller:
         DeleteOpenIDConnectProvider => ops::oidc::delete_oidc_provider(state, input).await,
         AddClientIDToOpenIDConnectProvider => ops::oidc::change_client_id(state, input, true).await,
         RemoveClientIDFromOpenIDConnectProvider => ops::oidc::change_client_id(state, input, false).await,
+        CreateSAMLProvider => ops::saml::create_saml_provider(state, input).await,
+        GetSAMLProvider => ops::saml::get_saml_provider(state, input).await,
+        ListSAMLProviders => ops::saml::list_saml_providers(state).await,
+        UpdateSAMLProvider => ops::saml::update_saml_provider(state, input).await,
+        DeleteSAMLProvider => ops::saml::delete_saml_provider(state, input).await,
         SimulatePrincipalPolicy => ops::simulate::simulate_principal_policy(state, input).await,
         CreatePolicy => ops::managed::create_policy(state, input).await,
         GetPolicy => ops::managed::get_policy(state, input).await,

@@ -1,5 +1,6 @@
 //! STS (query protocol, 2011-06-15): AssumeRoleWithWebIdentity (unsigned; the token is this
-//! server's OpenID token or an ID token of an OIDC provider registered in IAM), AssumeRole
+//! server's OpenID token or an ID token of an OIDC provider registered in IAM), AssumeRoleWithSAML
+//! (unsigned; a SAML response verified against an IAM SAML provider's metadata), AssumeRole
 //! (signed by an IAM user or a role session) and GetCallerIdentity (signed with any
 //! credentials).
 
@@ -51,6 +52,7 @@ impl AwsApi for StsApi {
         };
         let outcome = match Operation::from_name(operation.name) {
             Some(Operation::AssumeRoleWithWebIdentity) => ops::assume_role_with_web_identity(state, input).await,
+            Some(Operation::AssumeRoleWithSAML) => ops::assume_role_with_saml(state, input).await,
             Some(Operation::AssumeRole) => ops::assume_role(state, input, request.principal).await,
             Some(Operation::GetCallerIdentity) => Ok(ops::get_caller_identity(state, request.principal)),
             Some(Operation::GetAccessKeyInfo) => ops::get_access_key_info(state, input),

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use cognate_domain::iam::saml::SamlAssumedRole;
 use cognate_domain::iam::AssumedRole;
 
 use crate::aws::query::{QueryError, QueryInput, Xml};
@@ -29,6 +30,34 @@ impl AssumeRoleWithWebIdentityRequest {
             role_session_name,
             web_identity_token: token.to_string(),
             duration_seconds,
+            policy: input.get("Policy").map(str::to_string),
+            policy_arns: policy_arns(input)?,
+        })
+    }
+}
+
+pub struct AssumeRoleWithSamlRequest {
+    pub role_arn: String,
+    pub principal_arn: String,
+    pub saml_assertion: String,
+    pub duration_seconds: Option<i64>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+}
+
+impl AssumeRoleWithSamlRequest {
+    pub fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        let role_arn = input.required("RoleArn")?.to_string();
+        let principal_arn = input.required("PrincipalArn")?.to_string();
+        let assertion = input.required("SAMLAssertion")?;
+        if !(4..=100_000).contains(&assertion.len()) {
+            return Err(QueryError::validation("SAMLAssertion must be 4 to 100000 characters."));
+        }
+        Ok(AssumeRoleWithSamlRequest {
+            role_arn,
+            principal_arn,
+            saml_assertion: assertion.to_string(),
+            duration_seconds: input.integer("DurationSeconds")?,
             policy: input.get("Policy").map(str::to_string),
             policy_arns: policy_arns(input)?,
         })
@@ -119,6 +148,24 @@ pub fn assumed_role_xml(assumed: &AssumedRole) -> String {
         xml.text("PackedPolicySize", &size.to_string());
     }
     xml.text("Provider", &assumed.provider).text("Audience", &assumed.audience);
+    xml.finish()
+}
+
+/// The result members of AssumeRoleWithSAML.
+pub fn saml_assumed_role_xml(saml: &SamlAssumedRole) -> String {
+    let assumed = &saml.assumed;
+    let mut xml = Xml::new();
+    credentials_xml(&mut xml, assumed);
+    xml.open("AssumedRoleUser").text("AssumedRoleId", &assumed.assumed_role_id).text("Arn", &assumed.arn).close("AssumedRoleUser");
+    if let Some(size) = assumed.packed_policy_size {
+        xml.text("PackedPolicySize", &size.to_string());
+    }
+    xml.text("Subject", &assumed.subject)
+        .text("SubjectType", &saml.subject_type)
+        .text("Issuer", &saml.issuer)
+        .text("Audience", &assumed.audience)
+        .text("NameQualifier", &saml.name_qualifier);
+    xml.optional("SourceIdentity", saml.source_identity.as_deref());
     xml.finish()
 }
 

@@ -6,6 +6,7 @@ pub mod managed;
 pub mod oidc;
 pub mod policies;
 pub mod roles;
+pub mod saml;
 pub mod simulate;
 pub mod tags;
 pub mod users;

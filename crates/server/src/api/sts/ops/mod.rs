@@ -1,6 +1,7 @@
-//! The STS handlers: AssumeRoleWithWebIdentity, AssumeRole, GetCallerIdentity and GetAccessKeyInfo.
+//! The STS handlers: AssumeRoleWithWebIdentity, AssumeRoleWithSAML, AssumeRole, GetCallerIdentity and GetAccessKeyInfo.
 
 use axum::http::StatusCode;
+use cognate_domain::iam::saml::SamlAssumption;
 use cognate_domain::iam::sts::AwsCaller;
 use cognate_domain::iam::web_identity::web_identity_of;
 
@@ -28,6 +29,25 @@ pub async fn assume_role_with_web_identity(state: &AppState, input: &QueryInput)
         .await
         .map_err(error_from_domain)?;
     Ok(assumed_role_xml(&assumed))
+}
+
+/// AssumeRoleWithSAML: the response verified against the IAM SAML provider's metadata; an IdP
+/// set up for AWS's sign-in (recipient `https://signin.aws.amazon.com/saml`) works unchanged, and
+/// so does one pointed at this server's `<public URL>/saml`.
+pub async fn assume_role_with_saml(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = AssumeRoleWithSamlRequest::from_query(input)?;
+    let own_recipient = format!("{}/saml", state.config.public_url);
+    let assumption = SamlAssumption {
+        role_arn: &request.role_arn,
+        principal_arn: &request.principal_arn,
+        assertion: &request.saml_assertion,
+        duration_seconds: request.duration_seconds,
+        session_policy: request.policy.as_deref(),
+        policy_arns: &request.policy_arns,
+        own_recipient: &own_recipient,
+    };
+    let assumed = state.iam.assume_role_with_saml(assumption).await.map_err(error_from_domain)?;
+    Ok(saml_assumed_role_xml(&assumed))
 }
 
 /// AssumeRole by an IAM user or a role session; the root may not assume roles, as in AWS. The

@@ -1,0 +1,280 @@
+//! IAM SAML providers (an identity provider's metadata, which STS trusts) and STS's
+//! AssumeRoleWithSAML: the response verified against the provider's metadata, the role chosen
+//! from the assertion's Role attribute, the trust policy decided with the `SAML:*` keys, each
+//! assertion spent once per role across all nodes.
+
+use super::sts::packed_size;
+use super::*;
+use crate::saml::{verify_response, Expectation, IdpMetadata, SKEW_MS};
+
+const SAML_PROVIDER: &str = "iam_saml_provider";
+const SPENT_ASSERTION: &str = "sts_saml_assertion";
+
+/// The recipient (ACS URL) and audiences AWS's own sign-in gives IdPs; an IdP configured for
+/// AWS is accepted unchanged.
+pub const AWS_SAML_RECIPIENT: &str = "https://signin.aws.amazon.com/saml";
+const AWS_SAML_AUDIENCES: &[&str] = &["https://signin.aws.amazon.com/saml", "urn:amazon:webservices"];
+const ROLE_ATTRIBUTE: &str = "https://aws.amazon.com/SAML/Attributes/Role";
+const SESSION_NAME_ATTRIBUTE: &str = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
+const SOURCE_IDENTITY_ATTRIBUTE: &str = "https://aws.amazon.com/SAML/Attributes/SourceIdentity";
+const TAG_ATTRIBUTE_PREFIX: &str = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:";
+const NAME_ID_FORMAT_PREFIX: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:";
+/// When the metadata sets no validUntil, IAM's provider is valid for a hundred years.
+const DEFAULT_VALIDITY_SECONDS: i64 = 100 * 365 * 86_400;
+
+/// A SAML identity provider registered in IAM.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SamlProvider {
+    pub arn: String,
+    pub name: String,
+    pub uuid: String,
+    pub metadata_document: String,
+    pub created_ms: i64,
+    /// Epoch seconds.
+    pub valid_until: i64,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Document for SamlProvider {
+    const KIND: &'static str = SAML_PROVIDER;
+}
+
+impl Record for SamlProvider {
+    fn scope(&self) -> String {
+        String::new()
+    }
+
+    fn key(&self) -> String {
+        self.name.to_ascii_lowercase()
+    }
+}
+
+/// An assertion already traded for a role's credentials, kept until it expires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SpentAssertion {
+    role_arn: String,
+}
+
+impl Document for SpentAssertion {
+    const KIND: &'static str = SPENT_ASSERTION;
+}
+
+/// What AssumeRoleWithSAML asks.
+pub struct SamlAssumption<'a> {
+    pub role_arn: &'a str,
+    pub principal_arn: &'a str,
+    pub assertion: &'a str,
+    pub duration_seconds: Option<i64>,
+    pub session_policy: Option<&'a str>,
+    pub policy_arns: &'a [String],
+    /// This server's own ACS URL (`<public URL>/saml`), accepted beside AWS's.
+    pub own_recipient: &'a str,
+}
+
+/// What AssumeRoleWithSAML answers beyond the credentials.
+#[derive(Debug, Clone)]
+pub struct SamlAssumedRole {
+    pub assumed: AssumedRole,
+    pub subject_type: String,
+    pub issuer: String,
+    pub name_qualifier: String,
+    pub source_identity: Option<String>,
+}
+
+fn metadata_of(document: &str) -> DomainResult<IdpMetadata> {
+    if !(1000..=10_000_000).contains(&document.len()) {
+        return Err(InvalidMember::error("sAMLMetadataDocument", "…", Constraint::Length { min: 1000, max: 10_000_000 }));
+    }
+    IdpMetadata::parse(document)
+}
+
+impl IamService {
+    pub async fn create_saml_provider(&self, name: &str, metadata_document: &str, tags: BTreeMap<String, String>) -> DomainResult<SamlProvider> {
+        check_iam_name(name, "name", 128)?;
+        let metadata = metadata_of(metadata_document)?;
+        let now = self.now();
+        let provider = SamlProvider {
+            arn: crate::ids::arn::saml_provider(&self.account_id, name),
+            name: name.to_string(),
+            uuid: uuid::Uuid::new_v4().to_string(),
+            metadata_document: metadata_document.to_string(),
+            created_ms: now,
+            valid_until: metadata.valid_until.unwrap_or(now / 1000 + DEFAULT_VALIDITY_SECONDS),
+            tags,
+        };
+        match self.store.write_records(&[provider.insert()?]).await {
+            Ok(()) => Ok(provider),
+            Err(StoreError::Conflict(_)) => Err(DomainError::Conflict(format!("SAMLProvider {name} already exists."))),
+            Err(other) => Err(DomainError::from(other)),
+        }
+    }
+
+    pub async fn get_saml_provider(&self, arn: &str) -> DomainResult<SamlProvider> {
+        let not_found = || DomainError::NotFound(format!("Manifest not found for arn {arn}"));
+        let name = crate::ids::arn::saml_provider_of(arn, &self.account_id).ok_or_else(not_found)?;
+        let provider: Option<SamlProvider> = self.store.get_record_of("", &name.to_ascii_lowercase(), 0).await?;
+        provider.filter(|provider| provider.arn == arn).ok_or_else(not_found)
+    }
+
+    pub async fn list_saml_providers(&self) -> DomainResult<Vec<SamlProvider>> {
+        self.store.list_records_of("", None, 1000).await
+    }
+
+    /// UpdateSAMLProvider: a new metadata document, as a compare-and-set of the provider.
+    pub async fn update_saml_provider(&self, arn: &str, metadata_document: &str) -> DomainResult<SamlProvider> {
+        let metadata = metadata_of(metadata_document)?;
+        let provider = self.get_saml_provider(arn).await?;
+        let now = self.now();
+        let changed = self
+            .store
+            .change_record_of::<SamlProvider, _>("", &provider.key(), |provider| {
+                provider.metadata_document = metadata_document.to_string();
+                provider.valid_until = metadata.valid_until.unwrap_or(now / 1000 + DEFAULT_VALIDITY_SECONDS);
+                Ok(())
+            })
+            .await?;
+        changed.ok_or_else(|| DomainError::NotFound(format!("Manifest not found for arn {arn}")))
+    }
+
+    pub async fn delete_saml_provider(&self, arn: &str) -> DomainResult<()> {
+        let provider = self.get_saml_provider(arn).await?;
+        self.store.write_records(&[provider.delete()]).await.map_err(DomainError::from)
+    }
+
+    /// AssumeRoleWithSAML.
+    pub async fn assume_role_with_saml(&self, request: SamlAssumption<'_>) -> DomainResult<SamlAssumedRole> {
+        self.check_session_policy_arns(request.policy_arns).await?;
+        let packed_policy_size = packed_size(request.session_policy)?;
+        let provider = self
+            .get_saml_provider(request.principal_arn)
+            .await
+            .map_err(|_| DomainError::InvalidIdentityToken(format!("SAML provider {} does not exist.", request.principal_arn)))?;
+        let now = self.now();
+        if provider.valid_until * 1000 <= now {
+            return Err(DomainError::InvalidIdentityToken("The SAML provider's metadata is no longer valid.".into()));
+        }
+        let metadata = IdpMetadata::parse(&provider.metadata_document)?;
+        let recipients = vec![AWS_SAML_RECIPIENT.to_string(), request.own_recipient.to_string()];
+        let mut audiences: Vec<String> = AWS_SAML_AUDIENCES.iter().map(|audience| audience.to_string()).collect();
+        audiences.push(request.own_recipient.to_string());
+        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: None, now_ms: now, allow_sha1: false };
+        let assertion = verify_response(request.assertion, &expectation)?;
+
+        let denied = || DomainError::AccessDenied("Not authorized to perform sts:AssumeRoleWithSAML".into());
+        let listed = assertion.attributes.get(ROLE_ATTRIBUTE).into_iter().flatten().any(|pair| {
+            let mut arns: Vec<&str> = pair.split(',').map(str::trim).collect();
+            arns.sort_unstable();
+            let mut wanted = [request.role_arn, request.principal_arn];
+            wanted.sort_unstable();
+            arns == wanted
+        });
+        if !listed {
+            return Err(denied());
+        }
+        let session_name = single(&assertion.attributes, SESSION_NAME_ATTRIBUTE)
+            .ok_or_else(|| DomainError::InvalidIdentityToken("The SAML assertion has no RoleSessionName attribute.".into()))?;
+        check_session_name(session_name).map_err(|_| DomainError::InvalidIdentityToken(format!("The SAML assertion's RoleSessionName {session_name} is not valid.")))?;
+        let role = self.find_role_by_arn(request.role_arn).await?.ok_or_else(denied)?;
+        let requested = request.duration_seconds.unwrap_or(3600);
+        if requested < 900 || requested > role.max_session_duration {
+            return Err(validation(format!(
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role. It must be between 900 and {} seconds.",
+                role.max_session_duration
+            )));
+        }
+        let duration = match assertion.session_not_on_or_after_ms {
+            Some(until) => requested.min((until - now) / 1000),
+            None => requested,
+        };
+        if duration < 1 {
+            return Err(DomainError::ExpiredToken("The SAML session has ended (SessionNotOnOrAfter).".into()));
+        }
+
+        let subject_type = match assertion.name_id_format.as_deref() {
+            Some(format) => format.strip_prefix(NAME_ID_FORMAT_PREFIX).unwrap_or(format).to_string(),
+            None => "unspecified".to_string(),
+        };
+        let name_qualifier = {
+            use base64::Engine as _;
+            let text = format!("{}{}/{}", assertion.issuer, self.account_id, provider.name);
+            base64::engine::general_purpose::STANDARD.encode(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, text.as_bytes()))
+        };
+        let mut context: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        context.insert("SAML:aud".into(), vec![assertion.recipient.clone()]);
+        context.insert("SAML:iss".into(), vec![assertion.issuer.clone()]);
+        context.insert("SAML:sub".into(), vec![assertion.name_id.clone()]);
+        context.insert("SAML:sub_type".into(), vec![subject_type.clone()]);
+        context.insert("SAML:namequalifier".into(), vec![name_qualifier.clone()]);
+        let trust = parse_policy(&role.assume_role_policy_document, PolicyKind::Trust)?;
+        let mut decision = RequestContext::new("sts:AssumeRoleWithSAML", role.arn.clone()).with_principal("Federated", &provider.arn);
+        for (key, values) in &context {
+            decision.set_all(key, values.clone());
+        }
+        if !trust.decide(&decision).is_allowed() {
+            return Err(denied());
+        }
+        let tags: BTreeMap<String, String> = assertion
+            .attributes
+            .iter()
+            .filter_map(|(name, values)| Some((name.strip_prefix(TAG_ATTRIBUTE_PREFIX)?.to_string(), values.first()?.clone())))
+            .collect();
+        if !tags.is_empty() {
+            if tags.len() > 50 || tags.iter().any(|(key, value)| key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256) {
+                return Err(DomainError::InvalidIdentityToken("The SAML assertion's session tags exceed their limits.".into()));
+            }
+            let mut tagging = decision.clone();
+            tagging.action = "sts:TagSession".into();
+            tagging.set_all("aws:TagKeys", tags.keys().cloned().collect());
+            for (key, value) in &tags {
+                tagging.set(&format!("aws:RequestTag/{key}"), value.clone());
+            }
+            if !trust.decide(&tagging).is_allowed() {
+                return Err(DomainError::AccessDenied("Not authorized to perform sts:TagSession".into()));
+            }
+        }
+        let source_identity = single(&assertion.attributes, SOURCE_IDENTITY_ATTRIBUTE).map(str::to_string);
+        if let Some(source_identity) = &source_identity {
+            let mut setting = decision.clone();
+            setting.action = "sts:SetSourceIdentity".into();
+            setting.set("sts:SourceIdentity", source_identity.clone());
+            if !trust.decide(&setting).is_allowed() {
+                return Err(DomainError::AccessDenied("Not authorized to perform sts:SetSourceIdentity".into()));
+            }
+            context.insert("aws:SourceIdentity".into(), vec![source_identity.clone()]);
+        }
+        for (key, value) in &tags {
+            context.insert(format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
+        }
+
+        // Spent once per role, on every node: the same assertion again for this role is a replay.
+        let spent_key = sha256_hex(&format!("{}\n{}\n{}", assertion.issuer, assertion.id, role.arn));
+        let spent = SpentAssertion { role_arn: role.arn.clone() }.insert_at("", &spent_key, Some(assertion.not_on_or_after_ms + SKEW_MS))?;
+        match self.store.write_records(&[spent]).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => return Err(DomainError::InvalidIdentityToken("This SAML assertion has already been used for this role.".into())),
+            Err(other) => return Err(other.into()),
+        }
+        let policies = (request.session_policy.map(str::to_string), request.policy_arns.to_vec());
+        let (credentials, session) = self.mint_for_role(&role, session_name, duration, policies, context).await?;
+        Ok(SamlAssumedRole {
+            assumed: AssumedRole {
+                assumed_role_id: session.assumed_role_id(),
+                arn: session.assumed_role_arn(&self.account_id),
+                credentials,
+                packed_policy_size,
+                subject: assertion.name_id.clone(),
+                audience: assertion.recipient.clone(),
+                provider: provider.arn.clone(),
+            },
+            subject_type,
+            issuer: assertion.issuer,
+            name_qualifier,
+            source_identity,
+        })
+    }
+}
+
+/// The one value of a single-valued attribute.
+fn single<'a>(attributes: &'a BTreeMap<String, Vec<String>>, name: &str) -> Option<&'a str> {
+    attributes.get(name).and_then(|values| values.first()).map(String::as_str).filter(|value| !value.is_empty())
+}

@@ -1,0 +1,14 @@
+//! SAML 2.0 as a relying party: an identity provider's metadata read, and a `<samlp:Response>`
+//! verified and read — the XML signature (exclusive canonicalisation, RSA-SHA256, the reference
+//! bound to the element used, keys only from the metadata), the issuer, the audience, the
+//! recipient and the time conditions. Documents with a DTD are refused before anything is read.
+
+mod c14n;
+mod der;
+mod dsig;
+mod metadata;
+mod response;
+mod xml;
+
+pub use metadata::{IdpMetadata, POST_BINDING, REDIRECT_BINDING};
+pub use response::{verify_response, Expectation, VerifiedAssertion, SKEW_MS};

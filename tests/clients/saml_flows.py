@@ -1,0 +1,261 @@
+"""SAML 2.0 into STS, driven by boto3 against the real binary, with pysaml2 as the identity
+provider (it signs with xmlsec1; no code of ours makes its responses): IAM SAML providers from
+the IdP's own metadata, AssumeRoleWithSAML with the assertion signed and with the response
+signed, the answer's members, GetCallerIdentity with the credentials, the trust policy's SAML
+keys, and an attack corpus: tampered values, unsigned responses, signature wrapping (a forged
+assertion beside or around the signed one), a foreign key, SHA-1, another audience, an expired
+assertion, a DTD, a comment splitting the NameID, replay. Prints 'N passed, N failed'."""
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+import boto3
+import botocore.config
+from saml2 import BINDING_HTTP_REDIRECT, xmldsig
+from saml2.config import IdPConfig
+from saml2.metadata import entity_descriptor
+from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
+from saml2.server import Server
+
+from botocore.exceptions import ClientError
+
+from checks import Results, build_binary, check, error_code, free_port, start_server
+
+REGION = "us-east-1"
+ACCOUNT = "000000000000"
+CONFIG = botocore.config.Config(retries={"max_attempts": 1})
+IDP_ENTITY = "https://idp.corp.test/saml"
+AWS_ACS = "https://signin.aws.amazon.com/saml"
+ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
+SESSION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
+
+# The service providers the IdP knows: AWS's sign-in (what IdPs are set up with for AWS) and
+# another application, whose assertions must not open AWS roles.
+SP_METADATA = """<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata">
+<EntityDescriptor entityID="urn:amazon:webservices"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+<AssertionConsumerService index="1" isDefault="true" Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://signin.aws.amazon.com/saml"/>
+</SPSSODescriptor></EntityDescriptor>
+<EntityDescriptor entityID="https://wiki.corp.test/sp"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+<AssertionConsumerService index="1" isDefault="true" Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://wiki.corp.test/acs"/>
+</SPSSODescriptor></EntityDescriptor>
+</EntitiesDescriptor>"""
+
+
+def certificate(work, name):
+    key, cert = os.path.join(work, f"{name}.key"), os.path.join(work, f"{name}.crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "3650", "-subj", f"/CN={name}"], check=True, capture_output=True)
+    return key, cert
+
+
+def identity_provider(work, key, cert, lifetime_seconds=300):
+    sp_file = os.path.join(work, "sp.xml")
+    with open(sp_file, "w") as out:
+        out.write(SP_METADATA)
+    config = IdPConfig()
+    config.load({
+        "entityid": IDP_ENTITY,
+        "key_file": key,
+        "cert_file": cert,
+        "xmlsec_binary": shutil.which("xmlsec1"),
+        "service": {"idp": {
+            "endpoints": {"single_sign_on_service": [("https://idp.corp.test/sso", BINDING_HTTP_REDIRECT)]},
+            "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+            "policy": {"default": {"lifetime": {"seconds": lifetime_seconds}, "attribute_restrictions": None,
+                                   "name_form": NAME_FORMAT_URI}},
+        }},
+        "metadata": {"local": [sp_file]},
+    })
+    return Server(config=config)
+
+
+def saml_response(idp, attributes, name="alice", sp="urn:amazon:webservices", acs=AWS_ACS,
+                  sign_assertion=True, sign_response=False, sha1=False):
+    """The IdP's signed `<samlp:Response>` as text."""
+    return str(idp.create_authn_response(
+        attributes, None, acs, sp,
+        name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name),
+        authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
+        sign_assertion=sign_assertion, sign_response=sign_response,
+        sign_alg=xmldsig.SIG_RSA_SHA1 if sha1 else xmldsig.SIG_RSA_SHA256,
+        digest_alg=xmldsig.DIGEST_SHA1 if sha1 else xmldsig.DIGEST_SHA256,
+    ))
+
+
+def encoded(xml):
+    return base64.b64encode(xml.encode()).decode()
+
+
+def wrapped(xml, forged_session):
+    """Signature wrapping: a forged copy of the signed assertion (new ID, another session name,
+    no signature) put first, and the signed original kept beside it or inside the forgery."""
+    match = re.search(r"<(\w+):Assertion\b.*?</\1:Assertion>", xml, re.S)
+    original = match.group(0)
+    forged = re.sub(r"<(\w+):Signature\b.*?</\1:Signature>", "", original, flags=re.S)
+    forged = re.sub(r'ID="[^"]+"', 'ID="forged-assertion"', forged, count=1)
+    forged = forged.replace(">alice</", f">{forged_session}</")
+    beside = xml.replace(original, forged + original)
+    prefix = match.group(1)
+    inside = xml.replace(original, forged.replace(f"</{prefix}:Subject>", f"</{prefix}:Subject><{prefix}:Advice>{original}</{prefix}:Advice>", 1))
+    return beside, inside
+
+
+def main():
+    binary = build_binary()
+    work = tempfile.mkdtemp(prefix="cognate-saml-")
+    port = free_port()
+    server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port)
+    endpoint = f"http://127.0.0.1:{port}"
+
+    def client(service, **credentials):
+        credentials = credentials or {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
+        return boto3.client(service, region_name=REGION, endpoint_url=endpoint, config=CONFIG, **credentials)
+
+    try:
+        iam, sts = client("iam"), client("sts")
+        key, cert = certificate(work, "idp")
+        idp = identity_provider(work, key, cert)
+        metadata = str(entity_descriptor(idp.config))
+
+        # IAM SAML providers.
+        provider_arn = iam.create_saml_provider(SAMLMetadataDocument=metadata, Name="Corp",
+                                                Tags=[{"Key": "team", "Value": "identity"}])["SAMLProviderArn"]
+        check("CreateSAMLProvider answers the provider's ARN", provider_arn == f"arn:aws:iam::{ACCOUNT}:saml-provider/Corp")
+        got = iam.get_saml_provider(SAMLProviderArn=provider_arn)
+        check("GetSAMLProvider answers the metadata, dates and tags",
+              got["SAMLMetadataDocument"] == metadata and got["ValidUntil"] > got["CreateDate"]
+              and got["Tags"] == [{"Key": "team", "Value": "identity"}])
+        listed = iam.list_saml_providers()["SAMLProviderList"]
+        check("ListSAMLProviders lists it", [entry["Arn"] for entry in listed] == [provider_arn])
+        code, _ = error_code(lambda: iam.create_saml_provider(SAMLMetadataDocument=metadata, Name="Corp"))
+        check(f"a second provider of the same name is refused ({code})", code == "EntityAlreadyExists")
+        junk = "<EntityDescriptor xmlns='urn:oasis:names:tc:SAML:2.0:metadata' entityID='x'/>" + " " * 1000
+        code, _ = error_code(lambda: iam.create_saml_provider(SAMLMetadataDocument=junk, Name="Junk"))
+        check(f"metadata without an identity provider is refused ({code})", code in ("InvalidInput", "ValidationError"))
+        check("UpdateSAMLProvider takes new metadata",
+              iam.update_saml_provider(SAMLMetadataDocument=metadata, SAMLProviderArn=provider_arn)["SAMLProviderArn"] == provider_arn)
+        spare = iam.create_saml_provider(SAMLMetadataDocument=metadata, Name="Spare")["SAMLProviderArn"]
+        iam.delete_saml_provider(SAMLProviderArn=spare)
+        code, _ = error_code(lambda: iam.get_saml_provider(SAMLProviderArn=spare))
+        check(f"a deleted provider is gone ({code})", code == "NoSuchEntity")
+
+        # Roles the IdP's users may take.
+        def saml_trust(condition):
+            return json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithSAML", "Condition": condition}]})
+        role_arn = iam.create_role(RoleName="saml-engineers",
+                                   AssumeRolePolicyDocument=saml_trust({"StringEquals": {"SAML:aud": AWS_ACS}}))["Role"]["Arn"]
+        bob_only = iam.create_role(RoleName="saml-bob-only",
+                                   AssumeRolePolicyDocument=saml_trust({"StringEquals": {"SAML:sub": "bob"}}))["Role"]["Arn"]
+        other_role = iam.create_role(RoleName="saml-unlisted",
+                                     AssumeRolePolicyDocument=saml_trust({"StringEquals": {"SAML:aud": AWS_ACS}}))["Role"]["Arn"]
+        attributes = {ROLE_ATTRIBUTE: [f"{role_arn},{provider_arn}", f"{provider_arn},{bob_only}"], SESSION_ATTRIBUTE: ["alice"]}
+
+        def assume(xml, role=role_arn, principal=provider_arn, **extra):
+            return sts.assume_role_with_saml(RoleArn=role, PrincipalArn=principal, SAMLAssertion=encoded(xml), **extra)
+
+        def refused(xml, role=role_arn, because=""):
+            """The error code of a refused assumption, or the message when it is not the reason given."""
+            try:
+                assume(xml, role=role)
+            except ClientError as error:
+                code, message = error.response["Error"]["Code"], error.response["Error"]["Message"]
+                return code if because.lower() in message.lower() else f"{code}: {message}"
+            return None
+
+        # The assertion signed.
+        answer = assume(saml_response(idp, attributes), DurationSeconds=900)
+        credentials = answer["Credentials"]
+        qualifier = base64.b64encode(hashlib.sha1(f"{IDP_ENTITY}{ACCOUNT}/Corp".encode()).digest()).decode()
+        check("AssumeRoleWithSAML answers credentials for the role and session named in the assertion",
+              answer["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/saml-engineers/alice"
+              and credentials["AccessKeyId"].startswith("ASIA"))
+        check("it answers Subject, SubjectType, Issuer, Audience and NameQualifier as STS does",
+              (answer["Subject"], answer["SubjectType"], answer["Issuer"], answer["Audience"], answer["NameQualifier"])
+              == ("alice", "persistent", IDP_ENTITY, AWS_ACS, qualifier))
+        caller = client("sts", aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                        aws_session_token=credentials["SessionToken"]).get_caller_identity()
+        check("GetCallerIdentity signed with them names the assumed role", caller["Arn"] == answer["AssumedRoleUser"]["Arn"])
+
+        # The whole response signed instead.
+        answer = assume(saml_response(idp, attributes, sign_assertion=False, sign_response=True))
+        check("a response signed as a whole is accepted too", answer["Subject"] == "alice")
+
+        # A second use of one assertion for the same role is a replay; another listed role may
+        # still be taken with it only if its trust allows.
+        once = saml_response(idp, attributes)
+        assume(once)
+        code = refused(once, because="already been used")
+        check(f"the same assertion again for the same role is refused ({code})", code == "InvalidIdentityToken")
+        code = refused(saml_response(idp, attributes), role=bob_only, because="Not authorized")
+        check(f"a role whose trust requires SAML:sub bob is refused to alice ({code})", code == "AccessDenied")
+        bob = saml_response(idp, {ROLE_ATTRIBUTE: [f"{bob_only},{provider_arn}"], SESSION_ATTRIBUTE: ["bob"]}, name="bob")
+        check("and granted to bob", assume(bob, role=bob_only)["AssumedRoleUser"]["Arn"].endswith("/saml-bob-only/bob"))
+        code = refused(saml_response(idp, attributes), role=other_role, because="Not authorized")
+        check(f"a role the assertion does not list is refused ({code})", code == "AccessDenied")
+        code = refused(saml_response(idp, {ROLE_ATTRIBUTE: [f"{role_arn},{provider_arn}"]}), because="RoleSessionName")
+        check(f"an assertion without RoleSessionName is refused ({code})", code == "InvalidIdentityToken")
+
+        # The attack corpus.
+        signed = saml_response(idp, attributes)
+        code = refused(signed.replace(">alice</", ">mallory</"), because="digest")
+        check(f"a signed value changed after signing is refused ({code})", code == "InvalidIdentityToken")
+        code = refused(saml_response(idp, attributes, sign_assertion=False, sign_response=False), because="not signed")
+        check(f"an unsigned response is refused ({code})", code == "InvalidIdentityToken")
+        beside, inside = wrapped(saml_response(idp, attributes), "mallory")
+        code = refused(beside, because="one assertion")
+        check(f"a forged assertion beside the signed one is refused ({code})", code == "InvalidIdentityToken")
+        code = refused(inside, because="one assertion")
+        check(f"a forged assertion wrapping the signed one is refused ({code})", code == "InvalidIdentityToken")
+        beside, inside = wrapped(saml_response(idp, attributes, sign_assertion=False, sign_response=True), "mallory")
+        code = refused(beside, because="one assertion")
+        check(f"a forged assertion added to a signed response is refused ({code})", code == "InvalidIdentityToken")
+        other_key, other_cert = certificate(work, "intruder")
+        intruder = identity_provider(os.path.join(work), other_key, other_cert)
+        code = refused(saml_response(intruder, attributes), because="does not verify")
+        check(f"a response signed with a key not in the metadata is refused ({code})", code == "InvalidIdentityToken")
+        code = refused(saml_response(idp, attributes, sha1=True), because="SHA1")
+        check(f"an RSA-SHA1 signature is refused ({code})", code == "InvalidIdentityToken")
+        code = refused(saml_response(idp, attributes, sp="https://wiki.corp.test/sp", acs="https://wiki.corp.test/acs"), because="not to this service")
+        check(f"an assertion for another service provider is refused ({code})", code == "InvalidIdentityToken")
+        expired = saml_response(identity_provider(work, key, cert, lifetime_seconds=-600), attributes)
+        code = refused(expired, because="expired")
+        check(f"an expired assertion is refused ({code})", code == "ExpiredTokenException")
+        bomb = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Version="2.0">&b;</samlp:Response>')
+        code = refused(bomb, because="well-formed")
+        check(f"a response with a DTD is refused ({code})", code == "InvalidIdentityToken")
+        code = refused("not xml at all", because="well-formed")
+        check(f"a response that is not XML is refused ({code})", code == "InvalidIdentityToken")
+        # A comment inside a signed NameID does not change the signature (comments are not
+        # signed) and must not change the name either.
+        attacker = saml_response(idp, {ROLE_ATTRIBUTE: [f"{role_arn},{provider_arn}"], SESSION_ATTRIBUTE: ["mallory"]},
+                                 name="alice@corp.test.evil.example")
+        split = attacker.replace(">alice@corp.test.evil.example<", ">alice@corp.test<!---->.evil.example<")
+        check("the attack text has the comment in the NameID", split != attacker)
+        answer = assume(split)
+        check("a NameID split by a comment reads whole", answer["Subject"] == "alice@corp.test.evil.example")
+        health = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f"{endpoint}/health"], capture_output=True, text=True)
+        check("the server is still serving", health.stdout == "200")
+        code, _ = error_code(lambda: sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=f"arn:aws:iam::{ACCOUNT}:saml-provider/Nope",
+                                                                SAMLAssertion=encoded(saml_response(idp, attributes))))
+        check(f"an unknown SAML provider is refused ({code})", code == "InvalidIdentityToken")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"saml flows: {Results.passed} passed, {Results.failed} failed")
+    return 1 if Results.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
