@@ -108,6 +108,51 @@ def wrapped(xml, forged_session):
     return beside, inside
 
 
+def identity_pools(client, iam, idp, provider_arn):
+    """An identity pool that names the SAML provider: Logins keyed by its ARN with the base64
+    response, the role chosen from the assertion's Role attribute (CustomRoleArn among several)."""
+    identity = client("cognito-identity")
+    pool_id = identity.create_identity_pool(IdentityPoolName="corp", AllowUnauthenticatedIdentities=False,
+                                            SamlProviderARNs=[provider_arn])["IdentityPoolId"]
+    check("DescribeIdentityPool names the SAML provider",
+          identity.describe_identity_pool(IdentityPoolId=pool_id)["SamlProviderARNs"] == [provider_arn])
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"}, "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
+                      "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}}]})
+    staff = iam.create_role(RoleName="corp-staff", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    admins = iam.create_role(RoleName="corp-admins", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+
+    def login(roles, name="dana"):
+        xml = saml_response(idp, {ROLE_ATTRIBUTE: [f"{role},{provider_arn}" for role in roles], SESSION_ATTRIBUTE: [name]}, name=name)
+        return {provider_arn: encoded(xml)}
+
+    identity_id = identity.get_id(IdentityPoolId=pool_id, Logins=login([staff]))["IdentityId"]
+    check("GetId with a SAML login answers an identity, the same for the same NameID",
+          identity.get_id(IdentityPoolId=pool_id, Logins=login([staff]))["IdentityId"] == identity_id)
+    check("another NameID is another identity",
+          identity.get_id(IdentityPoolId=pool_id, Logins=login([staff], name="erin"))["IdentityId"] != identity_id)
+    credentials = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=login([staff]))["Credentials"]
+    caller = client("sts", aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretKey"],
+                    aws_session_token=credentials["SessionToken"]).get_caller_identity()
+    check("GetCredentialsForIdentity answers credentials for the one role the assertion lists",
+          caller["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/corp-staff/CognitoIdentityCredentials")
+    code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=identity_id, Logins=login([staff, admins])))
+    check(f"an assertion with two roles needs CustomRoleArn ({code})", code == "InvalidParameterException")
+    credentials = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=login([staff, admins]), CustomRoleArn=admins)["Credentials"]
+    caller = client("sts", aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretKey"],
+                    aws_session_token=credentials["SessionToken"]).get_caller_identity()
+    check("with CustomRoleArn it answers that role", caller["Arn"].startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/corp-admins/"))
+    code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=identity_id, Logins=login([staff]), CustomRoleArn=admins))
+    check(f"a CustomRoleArn the assertion does not list is refused ({code})", code == "NotAuthorizedException")
+    tampered = {provider_arn: encoded(base64.b64decode(login([staff])[provider_arn]).decode().replace(">dana</", ">root</"))}
+    code, _ = error_code(lambda: identity.get_id(IdentityPoolId=pool_id, Logins=tampered))
+    check(f"a tampered SAML login is refused ({code})", code == "NotAuthorizedException")
+    other_pool = identity.create_identity_pool(IdentityPoolName="no-saml", AllowUnauthenticatedIdentities=False)["IdentityPoolId"]
+    code, _ = error_code(lambda: identity.get_id(IdentityPoolId=other_pool, Logins=login([staff])))
+    check(f"a pool that does not name the provider refuses its logins ({code})", code == "NotAuthorizedException")
+
+
 def main():
     binary = build_binary()
     work = tempfile.mkdtemp(prefix="cognate-saml-")
@@ -249,6 +294,7 @@ def main():
         code, _ = error_code(lambda: sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=f"arn:aws:iam::{ACCOUNT}:saml-provider/Nope",
                                                                 SAMLAssertion=encoded(saml_response(idp, attributes))))
         check(f"an unknown SAML provider is refused ({code})", code == "InvalidIdentityToken")
+        identity_pools(client, iam, idp, provider_arn)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

@@ -5,7 +5,7 @@
 
 use super::sts::packed_size;
 use super::*;
-use crate::saml::{verify_response, Expectation, IdpMetadata, SKEW_MS};
+use crate::saml::{verify_response, Expectation, IdpMetadata, VerifiedAssertion, SKEW_MS};
 
 const SAML_PROVIDER: &str = "iam_saml_provider";
 const SPENT_ASSERTION: &str = "sts_saml_assertion";
@@ -141,34 +141,34 @@ impl IamService {
         self.store.write_records(&[provider.delete()]).await.map_err(DomainError::from)
     }
 
-    /// AssumeRoleWithSAML.
-    pub async fn assume_role_with_saml(&self, request: SamlAssumption<'_>) -> DomainResult<SamlAssumedRole> {
-        self.check_session_policy_arns(request.policy_arns).await?;
-        let packed_policy_size = packed_size(request.session_policy)?;
+    /// A SAML response verified against the IAM SAML provider `provider_arn`'s metadata, for AWS's
+    /// sign-in recipient or this server's own (`<public URL>/saml`).
+    pub async fn verify_saml_response(&self, provider_arn: &str, encoded: &str, own_recipient: &str) -> DomainResult<(SamlProvider, VerifiedAssertion)> {
         let provider = self
-            .get_saml_provider(request.principal_arn)
+            .get_saml_provider(provider_arn)
             .await
-            .map_err(|_| DomainError::InvalidIdentityToken(format!("SAML provider {} does not exist.", request.principal_arn)))?;
+            .map_err(|_| DomainError::InvalidIdentityToken(format!("SAML provider {provider_arn} does not exist.")))?;
         let now = self.now();
         if provider.valid_until * 1000 <= now {
             return Err(DomainError::InvalidIdentityToken("The SAML provider's metadata is no longer valid.".into()));
         }
         let metadata = IdpMetadata::parse(&provider.metadata_document)?;
-        let recipients = vec![AWS_SAML_RECIPIENT.to_string(), request.own_recipient.to_string()];
+        let recipients = vec![AWS_SAML_RECIPIENT.to_string(), own_recipient.to_string()];
         let mut audiences: Vec<String> = AWS_SAML_AUDIENCES.iter().map(|audience| audience.to_string()).collect();
-        audiences.push(request.own_recipient.to_string());
+        audiences.push(own_recipient.to_string());
         let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: None, now_ms: now, allow_sha1: false };
-        let assertion = verify_response(request.assertion, &expectation)?;
+        let assertion = verify_response(encoded, &expectation)?;
+        Ok((provider, assertion))
+    }
 
+    /// AssumeRoleWithSAML.
+    pub async fn assume_role_with_saml(&self, request: SamlAssumption<'_>) -> DomainResult<SamlAssumedRole> {
+        self.check_session_policy_arns(request.policy_arns).await?;
+        let packed_policy_size = packed_size(request.session_policy)?;
+        let (provider, assertion) = self.verify_saml_response(request.principal_arn, request.assertion, request.own_recipient).await?;
+        let now = self.now();
         let denied = || DomainError::AccessDenied("Not authorized to perform sts:AssumeRoleWithSAML".into());
-        let listed = assertion.attributes.get(ROLE_ATTRIBUTE).into_iter().flatten().any(|pair| {
-            let mut arns: Vec<&str> = pair.split(',').map(str::trim).collect();
-            arns.sort_unstable();
-            let mut wanted = [request.role_arn, request.principal_arn];
-            wanted.sort_unstable();
-            arns == wanted
-        });
-        if !listed {
+        if !saml_roles(&assertion, request.principal_arn).iter().any(|role| role == request.role_arn) {
             return Err(denied());
         }
         let session_name = single(&assertion.attributes, SESSION_NAME_ATTRIBUTE)
@@ -272,6 +272,21 @@ impl IamService {
             source_identity,
         })
     }
+}
+
+/// The roles the assertion's Role attribute pairs with the provider `provider_arn` (each value
+/// `<role ARN>,<provider ARN>`, in either order).
+pub fn saml_roles(assertion: &VerifiedAssertion, provider_arn: &str) -> Vec<String> {
+    let mut roles = Vec::new();
+    for pair in assertion.attributes.get(ROLE_ATTRIBUTE).into_iter().flatten() {
+        let arns: Vec<&str> = pair.split(',').map(str::trim).collect();
+        match arns.as_slice() {
+            [first, second] if *second == provider_arn => roles.push(first.to_string()),
+            [first, second] if *first == provider_arn => roles.push(second.to_string()),
+            _ => {}
+        }
+    }
+    roles
 }
 
 /// The one value of a single-valued attribute.

@@ -151,6 +151,17 @@ impl IdentityPoolService {
         let Some(login) = login else {
             return default();
         };
+        // A SAML login's roles are those its assertion lists: the CustomRoleArn among them, or the
+        // one it lists.
+        if let Some(roles) = login.claims.get(super::logins::SAML_ROLES_CLAIM).and_then(Value::as_array).filter(|roles| !roles.is_empty()) {
+            let roles: Vec<&str> = roles.iter().filter_map(Value::as_str).collect();
+            return match (custom_role_arn, roles.as_slice()) {
+                (Some(custom), _) if roles.contains(&custom) => Ok(custom.to_string()),
+                (Some(_), _) => Err(DomainError::NotAuthorized("The role ARN is not one of the roles the SAML assertion allows.".into())),
+                (None, [only]) => Ok(only.to_string()),
+                (None, _) => Err(DomainError::InvalidParameter("The SAML assertion allows several roles: name one with CustomRoleArn.".into())),
+            };
+        }
         let Some(mapping) = pool.role_mappings.get(&login.mapping_key).or_else(|| pool.role_mappings.get(&login.provider)) else {
             return default();
         };

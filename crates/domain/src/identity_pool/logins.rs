@@ -4,6 +4,9 @@
 use super::*;
 use crate::ids::UserPoolId;
 
+/// Where a SAML login keeps the roles its assertion lists for the provider.
+pub(super) const SAML_ROLES_CLAIM: &str = "cognate:saml_roles";
+
 impl IdentityPoolService {
     /// Verifies every login of a Logins map against the pool's providers.
     pub(super) async fn prove(&self, pool: &IdentityPool, logins: &BTreeMap<String, String>) -> DomainResult<ProvenLogins> {
@@ -86,6 +89,26 @@ impl IdentityPoolService {
                 provider: key.to_string(),
                 subject: identity.subject,
                 claims: identity.claims,
+            });
+        }
+        // SAML providers registered in IAM and named on the pool: the key is the provider's ARN
+        // and the token the base64 SAMLResponse, for AWS's sign-in recipient or this server's.
+        if pool.settings.saml_provider_arns.iter().any(|arn| arn == key) {
+            let own_recipient = format!("{}/saml", self.user_pools.issuer_base());
+            let (_, assertion) = self.iam.verify_saml_response(key, token, &own_recipient).await.map_err(as_login_error)?;
+            let mut claims = serde_json::Map::new();
+            for (name, values) in &assertion.attributes {
+                let value = if values.len() == 1 { Value::String(values[0].clone()) } else { Value::from(values.clone()) };
+                claims.insert(name.clone(), value);
+            }
+            claims.insert("sub".into(), Value::String(assertion.name_id.clone()));
+            claims.insert(SAML_ROLES_CLAIM.into(), Value::from(crate::iam::saml::saml_roles(&assertion, key)));
+            return Ok(VerifiedLogin {
+                amr_entry: format!("{key}:{}", assertion.name_id),
+                mapping_key: key.to_string(),
+                provider: key.to_string(),
+                subject: assertion.name_id,
+                claims: Value::Object(claims),
             });
         }
         // OpenID Connect providers registered in IAM and named on the pool.
