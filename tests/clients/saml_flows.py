@@ -1,13 +1,16 @@
-"""SAML 2.0 into STS, driven by boto3 against the real binary, with pysaml2 as the identity
+"""SAML 2.0 into STS, identity pools and user pools, driven by boto3 against the real binary, with pysaml2 as the identity
 provider (it signs with xmlsec1; no code of ours makes its responses): IAM SAML providers from
 the IdP's own metadata, AssumeRoleWithSAML with the assertion signed and with the response
 signed, the answer's members, GetCallerIdentity with the credentials, the trust policy's SAML
 keys, and an attack corpus: tampered values, unsigned responses, signature wrapping (a forged
 assertion beside or around the signed one), a foreign key, SHA-1, another audience, an expired
-assertion, a DTD, a comment splitting the NameID, replay. Prints 'N passed, N failed'."""
+assertion, a DTD, a comment splitting the NameID, replay. Then a user pool signs its users in
+through the IdP (pysaml2 serving on loopback): AuthnRequest, ACS, code, tokens. Prints 'N passed,
+N failed'."""
 
 import base64
 import hashlib
+import html as html_lib
 import json
 import os
 import re
@@ -16,10 +19,15 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import botocore.config
-from saml2 import BINDING_HTTP_REDIRECT, xmldsig
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, xmldsig
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
@@ -36,6 +44,7 @@ IDP_ENTITY = "https://idp.corp.test/saml"
 AWS_ACS = "https://signin.aws.amazon.com/saml"
 ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
 SESSION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
+EMAIL_ATTRIBUTE = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 
 # The service providers the IdP knows: AWS's sign-in (what IdPs are set up with for AWS) and
 # another application, whose assertions must not open AWS roles.
@@ -151,6 +160,174 @@ def identity_pools(client, iam, idp, provider_arn):
     other_pool = identity.create_identity_pool(IdentityPoolName="no-saml", AllowUnauthenticatedIdentities=False)["IdentityPoolId"]
     code, _ = error_code(lambda: identity.get_id(IdentityPoolId=other_pool, Logins=login([staff])))
     check(f"a pool that does not name the provider refuses its logins ({code})", code == "NotAuthorizedException")
+
+
+class IdpPages(BaseHTTPRequestHandler):
+    """pysaml2's IdP on loopback: `/metadata`, and `/sso`, which takes an HTTP-Redirect
+    AuthnRequest, signs in `IdpPages.user` without asking and answers the auto-posting form of
+    the HTTP-POST binding, as an IdP's sign-in page does once the user has signed in."""
+
+    idp = None
+    metadata = ""
+    user = "alice"
+    attributes = {}
+    requests = []
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body, kind="text/html"):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        if url.path == "/metadata":
+            return self.answer(200, IdpPages.metadata, "application/samlmetadata+xml")
+        query = urllib.parse.parse_qs(url.query)
+        request = IdpPages.idp.parse_authn_request(query["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
+        IdpPages.requests.append(request)
+        message = request.message
+        response = IdpPages.idp.create_authn_response(
+            IdpPages.attributes, message.id, message.assertion_consumer_service_url, message.issuer.text,
+            name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=IdpPages.user),
+            authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
+            sign_assertion=True, sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
+        form = IdpPages.idp.apply_binding(BINDING_HTTP_POST, str(response), message.assertion_consumer_service_url,
+                                          query.get("RelayState", [""])[0], response=True)
+        return self.answer(200, form["data"])
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def fetch(url, data=None):
+    """(status, Location or body) of one request, redirects not followed."""
+    opener = urllib.request.build_opener(NoRedirects)
+    try:
+        with opener.open(urllib.request.Request(url, data=data), timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("location") or error.read().decode()
+
+
+def form_fields(html):
+    action = re.search(r'action="([^"]+)"', html).group(1)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', html))
+    return html_lib.unescape(action), {name: html_lib.unescape(value) for name, value in fields.items()}
+
+
+def user_pool_sign_in(client, work, key, cert, endpoint):
+    """A user pool with the IdP as a SAML provider (its MetadataURL): the hosted authorize
+    endpoint sends an AuthnRequest, pysaml2 answers, the ACS takes the response, the app gets a
+    code and tokens for `Corp_<NameID>` with the mapped attributes."""
+    idp = client("cognito-idp")
+    pool_id = idp.create_user_pool(PoolName="corp-staff")["UserPool"]["Id"]
+    pages = ThreadingHTTPServer(("127.0.0.1", 0), IdpPages)
+    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    idp_url = f"http://127.0.0.1:{pages.server_address[1]}"
+    acs = f"{endpoint}/{pool_id}/saml2/idpresponse"
+    sp_entity = f"urn:amazon:cognito:sp:{pool_id}"
+    sp_file = os.path.join(work, "cognito-sp.xml")
+    with open(sp_file, "w") as out:
+        out.write(f"""<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{sp_entity}">
+<SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+<AssertionConsumerService index="1" isDefault="true" Binding="{BINDING_HTTP_POST}" Location="{acs}"/>
+</SPSSODescriptor></EntityDescriptor>""")
+    config = IdPConfig()
+    config.load({
+        "entityid": IDP_ENTITY, "key_file": key, "cert_file": cert, "xmlsec_binary": shutil.which("xmlsec1"),
+        "service": {"idp": {
+            "endpoints": {"single_sign_on_service": [(f"{idp_url}/sso", BINDING_HTTP_REDIRECT)]},
+            "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+            "policy": {"default": {"lifetime": {"minutes": 5}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}},
+        }},
+        "metadata": {"local": [sp_file]},
+    })
+    IdpPages.idp = Server(config=config)
+    IdpPages.metadata = str(entity_descriptor(config))
+    IdpPages.attributes = {EMAIL_ATTRIBUTE: ["alice@corp.test"], "department": ["research"]}
+    try:
+        idp.create_identity_provider(UserPoolId=pool_id, ProviderName="Corp", ProviderType="SAML",
+                                     ProviderDetails={"MetadataURL": f"{idp_url}/metadata"},
+                                     AttributeMapping={"email": EMAIL_ATTRIBUTE}, IdpIdentifiers=["corp.test"])
+        details = idp.describe_identity_provider(UserPoolId=pool_id, ProviderName="Corp")["IdentityProvider"]["ProviderDetails"]
+        check("DescribeIdentityProvider shows the sign-on URL read from the fetched metadata",
+              details.get("SSORedirectBindingURI") == f"{idp_url}/sso" and details.get("MetadataURL") == f"{idp_url}/metadata")
+        code, _ = error_code(lambda: idp.create_identity_provider(UserPoolId=pool_id, ProviderName="Broken", ProviderType="SAML",
+                                                                  ProviderDetails={"MetadataFile": "<nope/>"}))
+        check(f"a SAML provider whose metadata is not an IdP's is refused ({code})", code == "InvalidParameterException")
+        app = "https://app.corp.test/callback"
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="staff-app", SupportedIdentityProviders=["Corp"], CallbackURLs=[app],
+            AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email"], AllowedOAuthFlowsUserPoolClient=True,
+        )["UserPoolClient"]["ClientId"]
+
+        def start():
+            query = urllib.parse.urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": app,
+                                            "identity_provider": "Corp", "state": "app-state", "scope": "openid email"})
+            status, location = fetch(f"{endpoint}/{pool_id}/oauth2/authorize?{query}")
+            return status, location
+
+        status, location = start()
+        check("authorize sends the browser to the IdP's sign-on service with an AuthnRequest and RelayState",
+              status == 302 and location.startswith(f"{idp_url}/sso?SAMLRequest=") and "RelayState=" in location)
+        status, page = fetch(location)
+        request = IdpPages.requests[-1].message
+        check("pysaml2 reads the AuthnRequest: this pool's entity id, its ACS URL, the HTTP-POST binding",
+              request.issuer.text == sp_entity and request.assertion_consumer_service_url == acs
+              and request.protocol_binding == BINDING_HTTP_POST)
+        action, fields = form_fields(page)
+        check("the IdP answers a form that posts SAMLResponse and RelayState to the ACS",
+              action == acs and "SAMLResponse" in fields and "RelayState" in fields)
+        posted = urllib.parse.urlencode(fields).encode()
+        status, location = fetch(action, posted)
+        redirect = urllib.parse.urlparse(location or "")
+        answer = urllib.parse.parse_qs(redirect.query)
+        check("the ACS sends the browser back to the app with a code and the app's state",
+              status == 302 and location.startswith(app) and answer.get("state") == ["app-state"] and "code" in answer)
+        status, body = fetch(f"{endpoint}/{pool_id}/oauth2/token", urllib.parse.urlencode({
+            "grant_type": "authorization_code", "code": answer["code"][0], "client_id": client_id, "redirect_uri": app}).encode())
+        tokens = json.loads(body) if status == 200 else {}
+        claims = json.loads(base64.urlsafe_b64decode(tokens.get("id_token", "e30.e30.").split(".")[1] + "=="))
+        identities = json.loads(claims.get("identities", "[]")) if isinstance(claims.get("identities"), str) else claims.get("identities", [])
+        check("the ID token names Corp_alice, the mapped email and a SAML identity",
+              claims.get("cognito:username") == "Corp_alice" and claims.get("email") == "alice@corp.test"
+              and identities and identities[0]["providerType"] == "SAML" and identities[0]["providerName"] == "Corp")
+        user = idp.admin_get_user(UserPoolId=pool_id, Username="Corp_alice")
+        check("the user is an EXTERNAL_PROVIDER user", user["UserStatus"] == "EXTERNAL_PROVIDER")
+        status, body = fetch(action, posted)
+        check(f"the same response posted again is refused ({status})", status >= 400 and "start again" in body)
+
+        # An old response with a new sign-in's RelayState: it does not answer that request.
+        _, location = start()
+        fresh_state = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["RelayState"][0]
+        status, body = fetch(action, urllib.parse.urlencode({"SAMLResponse": fields["SAMLResponse"], "RelayState": fresh_state}).encode())
+        check(f"a response to another AuthnRequest is refused ({status})", status >= 400 and "does not answer" in body)
+        _, location = start()
+        _, page = fetch(location)
+        _, fields = form_fields(page)
+        tampered = base64.b64decode(fields["SAMLResponse"]).decode().replace("alice@corp.test", "admin@corp.test")
+        status, body = fetch(action, urllib.parse.urlencode({"SAMLResponse": base64.b64encode(tampered.encode()).decode(),
+                                                             "RelayState": fields["RelayState"]}).encode())
+        check(f"a tampered response is refused with a page that says why ({status})", status >= 400 and "digest" in body)
+        IdpPages.user, IdpPages.attributes = "bob", {EMAIL_ATTRIBUTE: ["bob@corp.test"]}
+        _, location = start()
+        _, page = fetch(location)
+        action, fields = form_fields(page)
+        status, location = fetch(action, urllib.parse.urlencode(fields).encode())
+        check("a second IdP user signs in as Corp_bob", status == 302 and "code=" in location
+              and idp.admin_get_user(UserPoolId=pool_id, Username="Corp_bob")["UserStatus"] == "EXTERNAL_PROVIDER")
+        status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": fields["SAMLResponse"]}).encode())
+        check(f"an unsolicited response (no RelayState) is refused ({status})", status >= 400 and "RelayState" in body)
+    finally:
+        pages.shutdown()
 
 
 def main():
@@ -295,6 +472,7 @@ def main():
                                                                 SAMLAssertion=encoded(saml_response(idp, attributes))))
         check(f"an unknown SAML provider is refused ({code})", code == "InvalidIdentityToken")
         identity_pools(client, iam, idp, provider_arn)
+        user_pool_sign_in(client, work, key, cert, endpoint)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

@@ -25,6 +25,10 @@ pub trait HttpClient: Send + Sync + 'static {
     async fn post_form(&self, url: &str, _fields: &[(String, String)]) -> Result<Value, String> {
         Err(format!("{url}: form posts are not supported by this client"))
     }
+    /// GETs a document as text (a SAML provider's metadata) from a 2xx answer.
+    async fn get_text(&self, url: &str) -> Result<String, String> {
+        Err(format!("{url}: text documents are not supported by this client"))
+    }
 }
 
 /// A JWKS is refetched after this long even when its keys still verify.

@@ -58,10 +58,22 @@ impl HttpClient for ReqwestClient {
             .map_err(|error| error.to_string())?;
         read_json(url, response).await
     }
+
+    async fn get_text(&self, url: &str) -> Result<String, String> {
+        let response = self.client.get(url).send().await.map_err(|error| error.to_string())?;
+        let body = read_body(url, response).await?;
+        String::from_utf8(body).map_err(|_| format!("{url} answered something that is not UTF-8 text"))
+    }
 }
 
 /// The JSON body of a 2xx answer, read up to the size cap.
-async fn read_json(url: &str, mut response: reqwest::Response) -> Result<Value, String> {
+async fn read_json(url: &str, response: reqwest::Response) -> Result<Value, String> {
+    let body = read_body(url, response).await?;
+    serde_json::from_slice(&body).map_err(|error| format!("{url} answered something that is not JSON: {error}"))
+}
+
+/// The body of a 2xx answer, read up to the size cap.
+async fn read_body(url: &str, mut response: reqwest::Response) -> Result<Vec<u8>, String> {
     let status = response.status();
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|error| error.to_string())? {
@@ -73,5 +85,5 @@ async fn read_json(url: &str, mut response: reqwest::Response) -> Result<Value, 
     if !status.is_success() {
         return Err(format!("{url} answered {status}"));
     }
-    serde_json::from_slice(&body).map_err(|error| format!("{url} answered something that is not JSON: {error}"))
+    Ok(body)
 }

@@ -538,8 +538,8 @@ async fn federation_flow(server: TestServer) {
     assert_eq!(created.identity_provider().unwrap().attribute_mapping().unwrap().get("username").map(String::as_str), Some("sub"));
     let duplicate = server.idp.create_identity_provider().user_pool_id(&pool_id).provider_name("Upstream").provider_type(IdentityProviderTypeType::Oidc).set_provider_details(Some(details("x"))).send().await;
     assert_eq!(error_code(&duplicate.unwrap_err()), "DuplicateProviderException");
-    let saml = server.idp.create_identity_provider().user_pool_id(&pool_id).provider_name("Corp").provider_type(IdentityProviderTypeType::Saml).provider_details("MetadataURL", "https://idp.example.com/md").send().await;
-    assert_eq!(error_code(&saml.unwrap_err()), "NotImplementedException");
+    let saml = server.idp.create_identity_provider().user_pool_id(&pool_id).provider_name("Corp").provider_type(IdentityProviderTypeType::Saml).provider_details("MetadataFile", "<EntityDescriptor xmlns='urn:oasis:names:tc:SAML:2.0:metadata' entityID='x'/>").send().await;
+    assert_eq!(error_code(&saml.unwrap_err()), "InvalidParameterException", "SAML metadata that describes no IdP is refused");
     let by_identifier = server.idp.get_identity_provider_by_identifier().user_pool_id(&pool_id).idp_identifier("upstream.example.com").send().await.unwrap();
     assert_eq!(by_identifier.identity_provider().unwrap().provider_name(), Some("Upstream"));
     let listed = server.idp.list_identity_providers().user_pool_id(&pool_id).max_results(10).send().await.unwrap();

@@ -26,6 +26,9 @@ impl UserPoolService {
             modified_ms: now,
         };
         check_provider(&provider)?;
+        if provider.provider_type == "SAML" {
+            self.prepare_saml(&mut provider).await?;
+        }
         for (detail, value) in default_details(provider_type) {
             provider.details.entry(detail.to_string()).or_insert_with(|| value.to_string());
         }
@@ -77,6 +80,11 @@ impl UserPoolService {
         let pool = self.load_pool(pool_id).await?;
         let mut provider = self.describe_identity_provider(pool_id, name).await?;
         if let Some(details) = details {
+            // A SAML provider's metadata is a file or a URL: a new one of either replaces both.
+            if provider.provider_type == "SAML" && (details.contains_key("MetadataFile") || details.contains_key("MetadataURL")) {
+                provider.details.remove("MetadataFile");
+                provider.details.remove("MetadataURL");
+            }
             for (detail, value) in details {
                 provider.details.insert(detail, value);
             }
@@ -88,6 +96,9 @@ impl UserPoolService {
             provider.idp_identifiers = identifiers;
         }
         check_provider(&provider)?;
+        if provider.provider_type == "SAML" {
+            self.prepare_saml(&mut provider).await?;
+        }
         self.check_mapping(&pool, &provider)?;
         self.check_identifiers_free(&provider).await?;
         provider.modified_ms = self.now();

@@ -1,5 +1,5 @@
-//! Identity providers of a user pool (OIDC, Google, Facebook, Login with Amazon, Sign in with
-//! Apple) and the federated sign-in through them: the redirect upstream with state, nonce and
+//! Identity providers of a user pool (OIDC, SAML, Google, Facebook, Login with Amazon, Sign in
+//! with Apple) and the federated sign-in through them: the redirect upstream with state, nonce and
 //! PKCE, the code exchange at the callback, the upstream token's verification, the attribute
 //! mapping onto the user `<ProviderName>_<subject>`, and links to existing users
 //! (AdminLinkProviderForUser).
@@ -22,6 +22,7 @@ use crate::store::{RecordWrite, StoreError};
 
 mod admin;
 mod links;
+pub mod saml;
 mod upstream;
 
 const PROVIDER: &str = "identity_provider";
@@ -49,7 +50,7 @@ const PROVIDER_LINK: &str = "provider_link";
 const STATE_VALIDITY_MS: i64 = 10 * 60 * 1000;
 use crate::sealing::PROVIDER_SEALED_DETAILS as SEALED_DETAILS;
 
-/// The provider types Cognito knows; SAML is refused (not built).
+/// The provider types Cognito knows.
 pub const PROVIDER_TYPES: &[&str] = &["SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"];
 
 /// An identity provider as stored (secrets in `details` sealed).
@@ -79,6 +80,26 @@ pub(crate) struct UpstreamState {
     rp_nonce: Option<String>,
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
+}
+
+impl UpstreamState {
+    /// The app's authorization request kept for the provider's answer, with the PKCE verifier
+    /// and the nonce (OIDC) or the AuthnRequest's ID (SAML).
+    fn for_request(request: &AuthorizeRequest, provider: &str, verifier: String, nonce: String) -> Self {
+        UpstreamState {
+            provider: provider.to_string(),
+            verifier,
+            nonce,
+            client_id: request.client_id.clone(),
+            response_type: request.response_type.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            state: request.state.clone(),
+            scope: request.scope.clone(),
+            rp_nonce: request.nonce.clone(),
+            code_challenge: request.code_challenge.clone(),
+            code_challenge_method: request.code_challenge_method.clone(),
+        }
+    }
 }
 
 fn invalid(message: impl Into<String>) -> DomainError {
@@ -141,10 +162,7 @@ fn check_provider(provider: &IdentityProvider) -> DomainResult<()> {
     if !PROVIDER_TYPES.contains(&provider.provider_type.as_str()) {
         return Err(InvalidMember::error("providerType", &provider.provider_type, Constraint::OneOf(PROVIDER_TYPES.to_vec())));
     }
-    if provider.provider_type == "SAML" {
-        return Err(DomainError::NotImplemented("SAML identity providers are not implemented by cognate.".into()));
-    }
-    if provider.provider_type != "OIDC" && name != &provider.provider_type {
+    if !matches!(provider.provider_type.as_str(), "OIDC" | "SAML") && name != &provider.provider_type {
         return Err(invalid(format!("A {} provider must be named {}.", provider.provider_type, provider.provider_type)));
     }
     for detail in required_details(&provider.provider_type) {
@@ -289,6 +307,8 @@ mod tests {
         assert!(check_provider(&provider("COGNITO", "OIDC", &oidc)).is_err());
         let insecure = [("client_id", "c"), ("attributes_request_method", "GET"), ("oidc_issuer", "http://idp.example.com"), ("authorize_scopes", "openid")];
         assert!(check_provider(&provider("Corp", "OIDC", &insecure)).is_err());
-        assert!(matches!(check_provider(&provider("Saml", "SAML", &[])), Err(DomainError::NotImplemented(_))));
+        // A SAML provider may have any valid name (its metadata is checked when it is prepared).
+        assert!(check_provider(&provider("Corp", "SAML", &[("MetadataFile", "<x/>")])).is_ok());
+        assert!(check_provider(&provider("_Corp", "SAML", &[])).is_err());
     }
 }

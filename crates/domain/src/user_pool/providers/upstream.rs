@@ -28,25 +28,19 @@ impl UserPoolService {
     }
 
     /// Starts a federated sign-in: remembers the app's request under a fresh `state` and sends
-    /// the browser to the provider with that state, a nonce and a PKCE challenge.
-    pub async fn start_upstream(&self, checked: &CheckedAuthorize, provider_name: &str, callback_url: &str) -> DomainResult<String> {
+    /// the browser to the provider with that state, a nonce and a PKCE challenge (an OIDC or
+    /// social provider, back to `<base>/oauth2/idpresponse`), or with an AuthnRequest (SAML,
+    /// back to `<base>/saml2/idpresponse`). `base` is the origin and path prefix of the pages.
+    pub async fn start_upstream(&self, checked: &CheckedAuthorize, provider_name: &str, base: &str) -> DomainResult<String> {
         let provider = self.describe_identity_provider(&checked.pool.id, provider_name).await?;
+        if provider.provider_type == "SAML" {
+            return self.start_saml(checked, &provider, &format!("{base}/saml2/idpresponse")).await;
+        }
+        let callback_url = format!("{base}/oauth2/idpresponse");
+        let callback_url = callback_url.as_str();
         let (authorize_url, _) = self.provider_endpoints(&provider).await?;
         let state = random_token(32);
-        let request = &checked.request;
-        let record = UpstreamState {
-            provider: provider.name.clone(),
-            verifier: random_token(48),
-            nonce: random_token(24),
-            client_id: request.client_id.clone(),
-            response_type: request.response_type.clone(),
-            redirect_uri: request.redirect_uri.clone(),
-            state: request.state.clone(),
-            scope: request.scope.clone(),
-            rp_nonce: request.nonce.clone(),
-            code_challenge: request.code_challenge.clone(),
-            code_challenge_method: request.code_challenge_method.clone(),
-        };
+        let record = UpstreamState::for_request(&checked.request, &provider.name, random_token(48), random_token(24));
         let write = record.insert_at(&checked.pool.id, &sha256_hex(&state), Some(self.now() + STATE_VALIDITY_MS))?;
         self.store.write_records(&[write]).await?;
         let scopes = provider.details.get("authorize_scopes").cloned().unwrap_or_default();
@@ -76,7 +70,12 @@ impl UserPoolService {
     /// refuses the user is told to the app (see [`UpstreamFailure`]); anything else is a page.
     pub async fn finish_upstream(&self, pool_id: &UserPoolId, state: &str, code: &str, callback_url: &str) -> Result<(CheckedAuthorize, User), UpstreamFailure> {
         let (checked, provider, claims) = self.upstream_sign_in(pool_id, state, code, callback_url).await.map_err(UpstreamFailure::Page)?;
-        match self.federated_user(&checked.pool, &checked.client.client_id, &provider, &claims).await {
+        self.federated_outcome(checked, &provider, &claims).await
+    }
+
+    /// The user a provider's verified claims map to, or why the sign-in ends.
+    pub(super) async fn federated_outcome(&self, checked: CheckedAuthorize, provider: &IdentityProvider, claims: &Value) -> Result<(CheckedAuthorize, User), UpstreamFailure> {
+        match self.federated_user(&checked.pool, &checked.client.client_id, provider, claims).await {
             Ok(user) => Ok((checked, user)),
             Err(error @ (DomainError::TriggerRefused(_) | DomainError::TriggerOutputInvalid(_) | DomainError::TriggerUnavailable(_))) => {
                 Err(UpstreamFailure::App { request: checked.request, error })
@@ -87,16 +86,20 @@ impl UserPoolService {
 
     /// The state spent, the app's request checked again, and the provider's verified claims.
     async fn upstream_sign_in(&self, pool_id: &UserPoolId, state: &str, code: &str, callback_url: &str) -> DomainResult<(CheckedAuthorize, IdentityProvider, Value)> {
+        let (record, checked, provider) = self.take_upstream_state(pool_id, state).await?;
+        let claims = self.upstream_claims(&provider, &record, code, callback_url).await?;
+        Ok((checked, provider, claims))
+    }
+
+    /// Spends a sign-in state: the kept request, checked again, and its provider.
+    pub(super) async fn take_upstream_state(&self, pool_id: &UserPoolId, state: &str) -> DomainResult<(UpstreamState, CheckedAuthorize, IdentityProvider)> {
         let key = sha256_hex(state);
         let record: UpstreamState = self
             .store
             .get_record_of(pool_id, &key, self.now())
             .await?
             .ok_or_else(|| DomainError::NotAuthorized("The sign-in state is unknown or expired; start again.".into()))?;
-        self.store
-            .write_records(&[UpstreamState::delete_at(pool_id, &key)])
-            .await
-            ?;
+        self.store.write_records(&[UpstreamState::delete_at(pool_id, &key)]).await?;
         let request = AuthorizeRequest {
             client_id: record.client_id.clone(),
             response_type: record.response_type.clone(),
@@ -115,8 +118,7 @@ impl UserPoolService {
             crate::user_pool::hosted::AuthorizeError::Redirect { description, .. } => invalid(description),
         })?;
         let provider = self.describe_identity_provider(pool_id, &record.provider).await?;
-        let claims = self.upstream_claims(&provider, &record, code, callback_url).await?;
-        Ok((checked, provider, claims))
+        Ok((record, checked, provider))
     }
 
     /// Exchanges the code and returns the provider's claims about the user.

@@ -15,6 +15,7 @@ pub(crate) const DOMAIN_PATHS: &[&str] = &[
     "/oauth2/revoke",
     "/oauth2/userInfo",
     "/oauth2/idpresponse",
+    "/saml2/idpresponse",
     "/login",
     "/signup",
     "/confirm",

@@ -1,7 +1,7 @@
 //! The hosted sign-in of a pool's domain: `/oauth2/authorize`, the pages (sign-in, sign-up,
 //! confirmation, forgotten password, new password, the second factor, passwordless sign-in and
-//! passkeys, error), `/logout` and the federation callback
-//! `/oauth2/idpresponse`. They answer under the issuer path (`/<pool id>/login`, …) and, through
+//! passkeys, error), `/logout` and the federation callbacks `/oauth2/idpresponse` and
+//! `/saml2/idpresponse`. They answer under the issuer path (`/<pool id>/login`, …) and, through
 //! `domains::route_domains`, at the root of the pool's domain (`<prefix>.<public host>/login`, …).
 //!
 //! The pages are server-rendered HTML that works without JavaScript, but for the passkey pages,
@@ -20,7 +20,7 @@ pub(crate) mod session;
 pub use domains::{route_domains, HostedBase};
 pub use flow::PageRequest;
 pub use pages::codes::{code_page, code_submit, forgot_page, forgot_submit};
-pub use pages::endpoints::{error, idp_response, logo, logout};
+pub use pages::endpoints::{error, idp_response, logo, logout, saml_response};
 pub use pages::login::{authorize, login_page, login_submit};
 pub use pages::mfa::mfa_submit;
 pub use pages::new_password::new_password_submit;

@@ -1,4 +1,5 @@
-//! `/logout`, the federation callback `/oauth2/idpresponse`, the error page and the pool's logo.
+//! `/logout`, the federation callbacks `/oauth2/idpresponse` (OIDC and social providers) and
+//! `/saml2/idpresponse` (SAML), the error page and the pool's logo.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -7,7 +8,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 
 use cognate_domain::ids::UserPoolId;
-use cognate_domain::user_pool::hosted::{AuthorizeError, UpstreamFailure};
+use cognate_domain::user_pool::hosted::{AuthorizeError, CheckedAuthorize, UpstreamFailure};
+use cognate_domain::user_pool::User;
 
 use crate::state::AppState;
 use crate::web::hosted::flow::*;
@@ -60,15 +62,37 @@ pub async fn idp_response(State(state): State<AppState>, page: PageRequest, body
         return finish(error_page("The identity provider's answer has no code or state.", ""), OPERATION);
     };
     let callback = format!("{}{}/oauth2/idpresponse", base.origin, base.prefix);
-    match state.user_pools.finish_upstream(&pool_id, upstream_state, code, &callback).await {
+    let outcome = state.user_pools.finish_upstream(&pool_id, upstream_state, code, &callback).await;
+    federated(&state, &page, outcome, OPERATION).await
+}
+
+/// `POST /saml2/idpresponse`: the SAML IdP posts `SAMLResponse` and `RelayState` (the state
+/// of the sign-in this server started) here, the pool's assertion consumer service.
+pub async fn saml_response(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
+    const OPERATION: &str = "saml2/idpresponse";
+    let Some(form) = read_form(&page.headers, &body) else {
+        return finish(error_page("The identity provider's answer is not a form post.", ""), OPERATION);
+    };
+    let (Some(response), Some(relay_state)) = (form.get("SAMLResponse"), form.get("RelayState")) else {
+        return finish(error_page("The identity provider's answer has no SAMLResponse or RelayState (sign-ins the IdP starts are not accepted).", ""), OPERATION);
+    };
+    let acs_url = format!("{}{}/saml2/idpresponse", page.base.origin, page.base.prefix);
+    let outcome = state.user_pools.finish_saml(&page.pool_id, response, relay_state, &acs_url).await;
+    federated(&state, &page, outcome, OPERATION).await
+}
+
+/// A federated sign-in's end: the app gets its code (or the trigger's refusal), or the browser
+/// an error page.
+async fn federated(state: &AppState, page: &PageRequest, outcome: Result<(CheckedAuthorize, User), UpstreamFailure>, operation: &'static str) -> Response {
+    match outcome {
         Ok((checked, user)) => {
-            let look = look(&state, &pool_id, &checked.client.client_id, &base).await;
-            let flow = Flow { query: auth_query(&checked.request), checked, base: base.clone(), look, token: String::new(), cookies: vec![] };
-            flow.signed_in(&state, &user, OPERATION).await
+            let look = look(state, &page.pool_id, &checked.client.client_id, &page.base).await;
+            let flow = Flow { query: auth_query(&checked.request), checked, base: page.base.clone(), look, token: String::new(), cookies: vec![] };
+            flow.signed_in(state, &user, operation).await
         }
-        Err(UpstreamFailure::Page(error)) => finish(error_page(&page_message(&error), ""), OPERATION),
+        Err(UpstreamFailure::Page(error)) => finish(error_page(&page_message(&error), ""), operation),
         Err(UpstreamFailure::App { request, error }) => {
-            refused(AuthorizeError::Redirect { error: "invalid_request", description: error.to_string() }, &request, OPERATION)
+            refused(AuthorizeError::Redirect { error: "invalid_request", description: error.to_string() }, &request, operation)
         }
     }
 }

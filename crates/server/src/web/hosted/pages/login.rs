@@ -26,8 +26,8 @@ pub async fn authorize(State(state): State<AppState>, page: PageRequest) -> Resp
         Err(error) => return refused(error, &request, OPERATION),
     };
     if let Some(provider) = &checked.upstream {
-        let callback = format!("{}{}/oauth2/idpresponse", base.origin, base.prefix);
-        return match state.user_pools.start_upstream(&checked, provider, &callback).await {
+        let pages = format!("{}{}", base.origin, base.prefix);
+        return match state.user_pools.start_upstream(&checked, provider, &pages).await {
             Ok(location) => redirect(&location, vec![], OPERATION),
             Err(error) => finish(error_page(&page_message(&error), ""), OPERATION),
         };
