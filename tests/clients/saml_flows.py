@@ -188,9 +188,13 @@ class IdpPages(BaseHTTPRequestHandler):
         url = urllib.parse.urlparse(self.path)
         if url.path == "/metadata":
             return self.answer(200, IdpPages.metadata, "application/samlmetadata+xml")
-        query = urllib.parse.parse_qs(url.query)
-        request = IdpPages.idp.parse_authn_request(query["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
-        IdpPages.requests.append(request)
+        query = {name: values[0] for name, values in urllib.parse.parse_qs(url.query).items()}
+        try:
+            request = IdpPages.idp.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT, relay_state=query.get("RelayState"),
+                                                       sigalg=query.get("SigAlg"), signature=query.get("Signature"))
+        except Exception as error:  # pysaml2 refuses a request whose signature does not verify
+            return self.answer(403, f"refused: {error!r}")
+        IdpPages.requests.append((request, "Signature" in query))
         message = request.message
         response = IdpPages.idp.create_authn_response(
             IdpPages.attributes, message.id, message.assertion_consumer_service_url, message.issuer.text,
@@ -198,7 +202,7 @@ class IdpPages(BaseHTTPRequestHandler):
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
             sign_assertion=True, sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
         form = IdpPages.idp.apply_binding(BINDING_HTTP_POST, str(response), message.assertion_consumer_service_url,
-                                          query.get("RelayState", [""])[0], response=True)
+                                          query.get("RelayState", ""), response=True)
         return self.answer(200, form["data"])
 
 
@@ -234,24 +238,33 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
     idp_url = f"http://127.0.0.1:{pages.server_address[1]}"
     acs = f"{endpoint}/{pool_id}/saml2/idpresponse"
     sp_entity = f"urn:amazon:cognito:sp:{pool_id}"
+    certificate = idp.get_signing_certificate(UserPoolId=pool_id)["Certificate"]
+    parsed = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject", "-enddate"],
+                            input=base64.b64decode(certificate), capture_output=True)
+    check("GetSigningCertificate answers an X.509 certificate openssl reads, named for the pool",
+          parsed.returncode == 0 and sp_entity.encode() in parsed.stdout)
+    status, sp_metadata = fetch(f"{endpoint}/{pool_id}/saml2/metadata")
+    check("the pool's SP metadata names its entity id, ACS URL and that certificate",
+          status == 200 and f'entityID="{sp_entity}"' in sp_metadata and f'Location="{acs}"' in sp_metadata and certificate in sp_metadata)
     sp_file = os.path.join(work, "cognito-sp.xml")
     with open(sp_file, "w") as out:
-        out.write(f"""<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{sp_entity}">
-<SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-<AssertionConsumerService index="1" isDefault="true" Binding="{BINDING_HTTP_POST}" Location="{acs}"/>
-</SPSSODescriptor></EntityDescriptor>""")
-    config = IdPConfig()
-    config.load({
-        "entityid": IDP_ENTITY, "key_file": key, "cert_file": cert, "xmlsec_binary": shutil.which("xmlsec1"),
-        "service": {"idp": {
-            "endpoints": {"single_sign_on_service": [(f"{idp_url}/sso", BINDING_HTTP_REDIRECT)]},
-            "name_id_format": [NAMEID_FORMAT_PERSISTENT],
-            "policy": {"default": {"lifetime": {"minutes": 5}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}},
-        }},
-        "metadata": {"local": [sp_file]},
-    })
-    IdpPages.idp = Server(config=config)
-    IdpPages.metadata = str(entity_descriptor(config))
+        out.write(sp_metadata)
+
+    def idp_server(want_signed):
+        config = IdPConfig()
+        config.load({
+            "entityid": IDP_ENTITY, "key_file": key, "cert_file": cert, "xmlsec_binary": shutil.which("xmlsec1"),
+            "service": {"idp": {
+                "endpoints": {"single_sign_on_service": [(f"{idp_url}/sso", BINDING_HTTP_REDIRECT)]},
+                "name_id_format": [NAMEID_FORMAT_PERSISTENT],
+                "want_authn_requests_signed": want_signed,
+                "policy": {"default": {"lifetime": {"minutes": 5}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}},
+            }},
+            "metadata": {"local": [sp_file]},
+        })
+        return Server(config=config), str(entity_descriptor(config))
+
+    IdpPages.idp, IdpPages.metadata = idp_server(False)
     IdpPages.attributes = {EMAIL_ATTRIBUTE: ["alice@corp.test"], "department": ["research"]}
     try:
         idp.create_identity_provider(UserPoolId=pool_id, ProviderName="Corp", ProviderType="SAML",
@@ -279,7 +292,7 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
         check("authorize sends the browser to the IdP's sign-on service with an AuthnRequest and RelayState",
               status == 302 and location.startswith(f"{idp_url}/sso?SAMLRequest=") and "RelayState=" in location)
         status, page = fetch(location)
-        request = IdpPages.requests[-1].message
+        request = IdpPages.requests[-1][0].message
         check("pysaml2 reads the AuthnRequest: this pool's entity id, its ACS URL, the HTTP-POST binding",
               request.issuer.text == sp_entity and request.assertion_consumer_service_url == acs
               and request.protocol_binding == BINDING_HTTP_POST)
@@ -326,6 +339,26 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
               and idp.admin_get_user(UserPoolId=pool_id, Username="Corp_bob")["UserStatus"] == "EXTERNAL_PROVIDER")
         status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": fields["SAMLResponse"]}).encode())
         check(f"an unsolicited response (no RelayState) is refused ({status})", status >= 400 and "RelayState" in body)
+
+        # Signed AuthnRequests: pysaml2, now requiring them, checks ours with the certificate
+        # it read from the pool's SP metadata.
+        idp.update_identity_provider(UserPoolId=pool_id, ProviderName="Corp", ProviderDetails={"RequestSigningAlgorithm": "rsa-sha256"})
+        IdpPages.idp, _ = idp_server(True)
+        _, location = start()
+        check("the redirect carries SigAlg and Signature", "&SigAlg=" in location and "&Signature=" in location)
+        status, page = fetch(location)
+        check(f"pysaml2 verifies the signed AuthnRequest against the pool's certificate ({status})",
+              status == 200 and IdpPages.requests[-1][1])
+        action, fields = form_fields(page)
+        status, location = fetch(action, urllib.parse.urlencode(fields).encode())
+        check("and the sign-in completes", status == 302 and "code=" in location)
+        _, location = start()
+        forged = re.sub(r"Signature=[^&]+", "Signature=" + urllib.parse.quote(base64.b64encode(b"x" * 256).decode(), safe=""), location)
+        status, _ = fetch(forged)
+        check(f"pysaml2 refuses the request when its signature is broken ({status})", status == 403)
+        code, _ = error_code(lambda: idp.update_identity_provider(UserPoolId=pool_id, ProviderName="Corp",
+                                                                  ProviderDetails={"RequestSigningAlgorithm": "rsa-sha1"}))
+        check(f"a RequestSigningAlgorithm other than rsa-sha256 is refused ({code})", code == "InvalidParameterException")
     finally:
         pages.shutdown()
 

@@ -41,6 +41,11 @@ pub(crate) fn signing_key(pool_id: &str, kid: &str) -> String {
     format!("signing-key:{pool_id}:{kid}")
 }
 
+/// The private key a pool signs its SAML requests with.
+pub(crate) fn saml_sp_key(pool_id: &str) -> String {
+    format!("saml-sp-key:{pool_id}")
+}
+
 pub(crate) fn sts_secret(access_key_id: &str) -> String {
     format!("sts-secret:{access_key_id}")
 }
@@ -164,6 +169,7 @@ fn add_row_contexts(contexts: &mut Vec<String>, data: &Map<String, Value>, colum
     let pool_id = field("pool_id");
     if let Some(pool_id) = &pool_id {
         contexts.push(cognito_source(pool_id));
+        contexts.push(saml_sp_key(pool_id));
     }
     if let (Some(pool_id), Some(sub)) = (&pool_id, field("sub")) {
         contexts.push(srp_verifier(pool_id, &sub));

@@ -12,6 +12,12 @@ const VERSION: u8 = 0xa0;
 const RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 
 /// One DER element: its tag, its content and what follows it.
+#[cfg(test)]
+pub fn element_of(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    element(input)
+}
+
+/// One DER element: its tag, its content and what follows it.
 fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = input.split_first()?;
     let (&first, rest) = rest.split_first()?;

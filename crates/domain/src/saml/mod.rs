@@ -4,6 +4,7 @@
 //! recipient and the time conditions. Documents with a DTD are refused before anything is read.
 
 mod c14n;
+pub mod certificate;
 mod der;
 mod dsig;
 mod metadata;

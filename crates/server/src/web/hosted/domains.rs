@@ -16,6 +16,7 @@ pub(crate) const DOMAIN_PATHS: &[&str] = &[
     "/oauth2/userInfo",
     "/oauth2/idpresponse",
     "/saml2/idpresponse",
+    "/saml2/metadata",
     "/login",
     "/signup",
     "/confirm",

@@ -1,6 +1,7 @@
 //! The configuration of the hosted sign-in: CreateUserPoolDomain, DescribeUserPoolDomain,
 //! UpdateUserPoolDomain, DeleteUserPoolDomain, SetUICustomization, GetUICustomization, the
-//! identity-provider operations, AdminLinkProviderForUser and AdminDisableProviderForUser.
+//! identity-provider operations, GetSigningCertificate, AdminLinkProviderForUser and
+//! AdminDisableProviderForUser.
 //! Authorisation: SigV4.
 
 use std::collections::BTreeMap;
@@ -233,6 +234,19 @@ pub async fn describe_identity_provider(state: &AppState, input: &[u8]) -> Resul
     let request: ProviderRequest = parse_input(input)?;
     let provider = state.user_pools.describe_identity_provider(&pool_id(&request.user_pool_id)?, &request.provider_name).await.map_err(error_from_domain)?;
     Ok(json!({"IdentityProvider": provider_output(&provider)}))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SigningCertificateRequest {
+    user_pool_id: String,
+}
+
+/// GetSigningCertificate: the certificate of the key the pool signs its SAML requests with.
+pub async fn get_signing_certificate(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {
+    let request: SigningCertificateRequest = parse_input(input)?;
+    let certificate = state.user_pools.get_signing_certificate(&pool_id(&request.user_pool_id)?).await.map_err(error_from_domain)?;
+    Ok(json!({"Certificate": certificate}))
 }
 
 pub async fn delete_identity_provider(state: &AppState, input: &[u8]) -> Result<Value, ApiError> {

@@ -81,6 +81,20 @@ pub async fn saml_response(State(state): State<AppState>, page: PageRequest, bod
     federated(&state, &page, outcome, OPERATION).await
 }
 
+/// `GET /saml2/metadata`: the pool's metadata as a SAML service provider (entity id, signing
+/// certificate, the ACS URL at the address this was asked on), for an IdP to import.
+pub async fn saml_metadata(State(state): State<AppState>, page: PageRequest) -> Response {
+    let acs_url = format!("{}{}/saml2/idpresponse", page.base.origin, page.base.prefix);
+    match state.user_pools.sp_metadata(&page.pool_id, &acs_url).await {
+        Ok(xml) => {
+            let mut response = (StatusCode::OK, xml).into_response();
+            response.headers_mut().insert("content-type", HeaderValue::from_static("application/samlmetadata+xml"));
+            response
+        }
+        Err(error) => finish(error_page(&page_message(&error), ""), "saml2/metadata"),
+    }
+}
+
 /// A federated sign-in's end: the app gets its code (or the trigger's refusal), or the browser
 /// an error page.
 async fn federated(state: &AppState, page: &PageRequest, outcome: Result<(CheckedAuthorize, User), UpstreamFailure>, operation: &'static str) -> Response {
