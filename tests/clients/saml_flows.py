@@ -359,6 +359,31 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
         code, _ = error_code(lambda: idp.update_identity_provider(UserPoolId=pool_id, ProviderName="Corp",
                                                                   ProviderDetails={"RequestSigningAlgorithm": "rsa-sha1"}))
         check(f"a RequestSigningAlgorithm other than rsa-sha256 is refused ({code})", code == "InvalidParameterException")
+
+        # Sign-ins the IdP starts: an unsolicited response, the app's request in RelayState.
+        def unsolicited(user, in_response_to=None):
+            return encoded(str(IdpPages.idp.create_authn_response(
+                {EMAIL_ATTRIBUTE: [f"{user}@corp.test"]}, in_response_to, acs, sp_entity,
+                name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=user),
+                authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
+                sign_assertion=True, sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)))
+        app_request = urllib.parse.urlencode({"client_id": client_id, "redirect_uri": app, "response_type": "code", "scope": "openid email"})
+        carol = unsolicited("carol")
+        status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": carol, "RelayState": app_request}).encode())
+        check(f"an IdP-initiated sign-in is refused while IDPInit is off ({status})", status >= 400 and "IDPInit" in body)
+        idp.update_identity_provider(UserPoolId=pool_id, ProviderName="Corp", ProviderDetails={"IDPInit": "true"})
+        status, location = fetch(acs, urllib.parse.urlencode({"SAMLResponse": carol, "RelayState": app_request}).encode())
+        check(f"with IDPInit on, it signs Corp_carol in and sends the app a code ({status})",
+              status == 302 and location.startswith(app + "?code=")
+              and idp.admin_get_user(UserPoolId=pool_id, Username="Corp_carol")["UserStatus"] == "EXTERNAL_PROVIDER")
+        status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": carol, "RelayState": app_request}).encode())
+        check(f"the same unsolicited response again is refused ({status})", status >= 400 and "already been used" in body)
+        status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": unsolicited("dave", in_response_to="_someone-elses-request"),
+                                                          "RelayState": app_request}).encode())
+        check(f"a response to a request is not taken as IdP-initiated ({status})", status >= 400 and "answers a request" in body)
+        elsewhere = urllib.parse.urlencode({"client_id": client_id, "redirect_uri": "https://evil.example/cb", "response_type": "code"})
+        status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": unsolicited("erin"), "RelayState": elsewhere}).encode())
+        check(f"an IdP-initiated sign-in to a redirect URI the app does not have is refused ({status})", status >= 400 and "code=" not in body)
     finally:
         pages.shutdown()
 

@@ -36,7 +36,7 @@ fn main() {
             })
         });
         group.bench_function(format!("config_version/{path}"), |bencher| {
-            bencher.to_async(&runtime).iter(|| async { criterion::black_box(store.config_version().await.unwrap()) })
+            bencher.to_async(&runtime).iter(|| async { std::hint::black_box(store.config_version().await.unwrap()) })
         });
         group.bench_function(format!("eight_users_at_once/{path}"), |bencher| {
             bencher.to_async(&runtime).iter(|| {

@@ -5,7 +5,7 @@
 
 use super::sts::packed_size;
 use super::*;
-use crate::saml::{verify_response, Expectation, IdpMetadata, VerifiedAssertion, SKEW_MS};
+use crate::saml::{verify_response, Expectation, IdpMetadata, Solicitation, VerifiedAssertion, SKEW_MS};
 
 const SAML_PROVIDER: &str = "iam_saml_provider";
 const SPENT_ASSERTION: &str = "sts_saml_assertion";
@@ -156,7 +156,7 @@ impl IamService {
         let recipients = vec![AWS_SAML_RECIPIENT.to_string(), own_recipient.to_string()];
         let mut audiences: Vec<String> = AWS_SAML_AUDIENCES.iter().map(|audience| audience.to_string()).collect();
         audiences.push(own_recipient.to_string());
-        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: None, now_ms: now, allow_sha1: false };
+        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms: now, allow_sha1: false };
         let assertion = verify_response(encoded, &expectation)?;
         Ok((provider, assertion))
     }

@@ -12,4 +12,4 @@ mod response;
 mod xml;
 
 pub use metadata::{IdpMetadata, POST_BINDING, REDIRECT_BINDING};
-pub use response::{verify_response, Expectation, VerifiedAssertion, SKEW_MS};
+pub use response::{claimed_issuer, verify_response, Expectation, Solicitation, VerifiedAssertion, SKEW_MS};

@@ -28,10 +28,21 @@ pub struct Expectation<'a> {
     pub recipients: &'a [String],
     /// Accepted audiences (the relying party's entity ids).
     pub audiences: &'a [String],
-    /// The ID of the AuthnRequest this answers; `None` accepts an unsolicited response.
-    pub in_response_to: Option<&'a str>,
+    /// Which request the response must answer.
+    pub in_response_to: Solicitation<'a>,
     pub now_ms: i64,
     pub allow_sha1: bool,
+}
+
+/// Which request a response must answer (its InResponseTo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Solicitation<'a> {
+    /// Any, or none: STS and identity pools take responses whoever asked for them.
+    Any,
+    /// None: an IdP-initiated sign-in; a response to some request is not one.
+    Unsolicited,
+    /// The AuthnRequest with this ID.
+    Answering(&'a str),
 }
 
 /// What a verified assertion says.
@@ -173,8 +184,161 @@ pub fn verify_response(encoded: &str, expect: &Expectation<'_>) -> DomainResult<
 
 fn check_in_response_to(stated: Option<&str>, expect: &Expectation<'_>) -> DomainResult<()> {
     match (expect.in_response_to, stated) {
-        (Some(expected), Some(stated)) if stated == expected => Ok(()),
-        (Some(_), _) => Err(invalid("The SAML response does not answer this service's request.")),
-        (None, _) => Ok(()),
+        (Solicitation::Answering(expected), Some(stated)) if stated == expected => Ok(()),
+        (Solicitation::Answering(_), _) => Err(invalid("The SAML response does not answer this service's request.")),
+        (Solicitation::Unsolicited, Some(_)) => Err(invalid("The SAML response answers a request, but this sign-in was started by the identity provider.")),
+        (Solicitation::Unsolicited | Solicitation::Any, _) => Ok(()),
+    }
+}
+
+/// The Issuer a response names, unverified: only to choose whose metadata verifies it.
+pub fn claimed_issuer(encoded: &str) -> Option<String> {
+    let bytes = base64_of(encoded).ok().filter(|bytes| bytes.len() <= MAX_RESPONSE_BYTES)?;
+    let source = String::from_utf8(bytes).ok()?;
+    let document = parse(&source, "SAML response").ok()?;
+    let response = document.root_element();
+    let assertion = only_child(response, SAML, "Assertion").ok().flatten();
+    let issuer = only_child(response, SAML, "Issuer").ok().flatten().or_else(|| assertion.and_then(|assertion| only_child(assertion, SAML, "Issuer").ok().flatten()));
+    issuer.map(text_of)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Over a pysaml2 identity provider's own responses (`testdata/`, made by
+    //! `make_fixtures.py`), at clock readings chosen around their conditions.
+    use super::*;
+    use base64::Engine as _;
+
+    const METADATA: &str = include_str!("testdata/idp_metadata.xml");
+    const SIGNED_ASSERTION: &str = include_str!("testdata/response_signed_assertion.xml");
+    const SIGNED_RESPONSE: &str = include_str!("testdata/response_signed_response.xml");
+    const ACS: &str = "https://signin.aws.amazon.com/saml";
+
+    fn encoded(xml: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(xml)
+    }
+
+    /// The first value of `attribute="…"` in `xml`, as epoch milliseconds.
+    fn time_in(xml: &str, attribute: &str) -> i64 {
+        let start = xml.find(&format!("{attribute}=\"")).unwrap() + attribute.len() + 2;
+        let end = start + xml[start..].find('"').unwrap();
+        parse_iso8601(&xml[start..end]).unwrap() * 1000
+    }
+
+    fn verify(xml: &str, metadata: &IdpMetadata, now_ms: i64, recipient: &str, audience: &str) -> DomainResult<VerifiedAssertion> {
+        let recipients = [recipient.to_string()];
+        let audiences = [audience.to_string()];
+        let expect = Expectation { metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms, allow_sha1: false };
+        verify_response(&encoded(xml), &expect)
+    }
+
+    fn at(xml: &str, now_ms: i64) -> DomainResult<VerifiedAssertion> {
+        verify(xml, &IdpMetadata::parse(METADATA).unwrap(), now_ms, ACS, "urn:amazon:webservices")
+    }
+
+    fn issued(xml: &str) -> i64 {
+        time_in(xml, "IssueInstant") + 60_000
+    }
+
+    fn message(result: DomainResult<VerifiedAssertion>) -> String {
+        match result {
+            Ok(_) => "accepted".into(),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    /// The assertion element of a response, whole.
+    fn assertion_of(xml: &str) -> &str {
+        let start = xml.find("<ns1:Assertion").unwrap();
+        let end = xml.find("</ns1:Assertion>").unwrap() + "</ns1:Assertion>".len();
+        &xml[start..end]
+    }
+
+    #[test]
+    fn an_identity_providers_responses_verify_and_read() {
+        for xml in [SIGNED_ASSERTION, SIGNED_RESPONSE] {
+            let assertion = at(xml, issued(xml)).unwrap();
+            assert_eq!(assertion.issuer, "https://idp.corp.test/saml");
+            assert_eq!(assertion.name_id, "alice@corp.test.evil.example");
+            assert_eq!(assertion.name_id_format.as_deref(), Some("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"));
+            assert_eq!(assertion.recipient, ACS);
+            assert_eq!(assertion.attributes["https://aws.amazon.com/SAML/Attributes/RoleSessionName"], vec!["alice".to_string()]);
+        }
+    }
+
+    #[test]
+    fn conditions_hold_only_in_their_window_with_a_small_skew() {
+        let xml = SIGNED_ASSERTION;
+        let from = time_in(assertion_of(xml), "NotBefore");
+        let until = time_in(assertion_of(xml), "NotOnOrAfter");
+        assert!(message(at(xml, from - SKEW_MS - 1_000)).contains("not valid yet"));
+        assert!(at(xml, from - SKEW_MS + 1_000).is_ok());
+        assert!(at(xml, until + SKEW_MS - 1_000).is_ok());
+        assert!(matches!(at(xml, until + SKEW_MS), Err(DomainError::ExpiredToken(_))));
+    }
+
+    #[test]
+    fn another_recipient_or_audience_is_refused() {
+        let metadata = IdpMetadata::parse(METADATA).unwrap();
+        let now = issued(SIGNED_ASSERTION);
+        assert!(message(verify(SIGNED_ASSERTION, &metadata, now, "https://other.example/acs", "urn:amazon:webservices")).contains("addressed to"));
+        assert!(message(verify(SIGNED_ASSERTION, &metadata, now, ACS, "https://other.example/sp")).contains("audience"));
+    }
+
+    #[test]
+    fn a_changed_value_or_a_key_outside_the_metadata_is_refused() {
+        let now = issued(SIGNED_ASSERTION);
+        assert!(message(at(&SIGNED_ASSERTION.replace(">alice<", ">admin<"), now)).contains("digest"));
+        assert!(message(at(&SIGNED_RESPONSE.replace(">alice<", ">admin<"), now)).contains("digest"));
+        let certificate = {
+            let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+            use rsa::pkcs8::EncodePrivateKey;
+            let key = ring::signature::RsaKeyPair::from_pkcs8(private.to_pkcs8_der().unwrap().as_bytes()).unwrap();
+            base64::engine::general_purpose::STANDARD.encode(crate::saml::certificate::self_signed(&key, "intruder", 0, 4_000_000_000).unwrap())
+        };
+        let start = METADATA.find("X509Certificate>").unwrap() + "X509Certificate>".len();
+        let end = start + METADATA[start..].find('<').unwrap();
+        let foreign = IdpMetadata::parse(&format!("{}{certificate}{}", &METADATA[..start], &METADATA[end..])).unwrap();
+        assert!(message(verify(SIGNED_ASSERTION, &foreign, now, ACS, "urn:amazon:webservices")).contains("does not verify"));
+    }
+
+    #[test]
+    fn signature_wrapping_is_refused() {
+        let now = issued(SIGNED_ASSERTION);
+        for xml in [SIGNED_ASSERTION, SIGNED_RESPONSE] {
+            let signed = assertion_of(xml);
+            let forged = signed.replacen(">alice<", ">admin<", 1).replacen("ID=\"id-", "ID=\"forged-", 1);
+            let forged_unsigned = match (forged.find("<ns2:Signature"), forged.find("</ns2:Signature>")) {
+                (Some(start), Some(end)) => format!("{}{}", &forged[..start], &forged[end + "</ns2:Signature>".len()..]),
+                _ => forged.clone(),
+            };
+            // Duplicated: the forgery beside the signed assertion.
+            let duplicated = xml.replace(signed, &format!("{forged_unsigned}{signed}"));
+            // Nested: the signed assertion inside the forgery's Advice.
+            let nested = xml.replace(signed, &forged_unsigned.replacen("</ns1:Subject>", &format!("</ns1:Subject><ns1:Advice>{signed}</ns1:Advice>"), 1));
+            // Moved: the signed assertion into the response's Extensions, the forgery in its place.
+            let moved = xml
+                .replace(signed, &forged_unsigned)
+                .replacen("<ns0:Status>", &format!("<ns0:Extensions>{signed}</ns0:Extensions><ns0:Status>"), 1);
+            for (name, attack) in [("duplicated", duplicated), ("nested", nested), ("moved", moved)] {
+                assert!(message(at(&attack, now)).to_lowercase().contains("one assertion"), "{name}: {}", message(at(&attack, now)));
+            }
+        }
+    }
+
+    #[test]
+    fn a_comment_inside_the_name_id_neither_breaks_the_signature_nor_shortens_the_name() {
+        let xml = SIGNED_ASSERTION.replace(">alice@corp.test.evil.example<", ">alice@corp.test<!-- -->.evil.example<");
+        assert_ne!(xml, SIGNED_ASSERTION);
+        assert_eq!(at(&xml, issued(SIGNED_ASSERTION)).unwrap().name_id, "alice@corp.test.evil.example");
+    }
+
+    #[test]
+    fn entity_declarations_are_refused_before_anything_is_read() {
+        let body = SIGNED_ASSERTION.trim_start_matches("<?xml version=\"1.0\"?>");
+        let external = format!("<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>{}", body.replacen(">alice<", ">&x;<", 1));
+        assert!(message(at(&external, issued(SIGNED_ASSERTION))).contains("well-formed"));
+        let expansion = format!("<!DOCTYPE r [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>{body}");
+        assert!(message(at(&expansion, issued(SIGNED_ASSERTION))).contains("well-formed"));
     }
 }

@@ -2,14 +2,15 @@
 //! `urn:amazon:cognito:sp:<pool id>`: the IdP's metadata (MetadataFile, or MetadataURL fetched
 //! and refreshed), the AuthnRequest sent by HTTP-Redirect with the sign-in state as RelayState,
 //! and the response posted to `/saml2/idpresponse`: verified for this pool's ACS URL and entity
-//! id, bound to the request it answers (InResponseTo), each assertion taken once on every node,
+//! id, bound to the request it answers (InResponseTo) or, when the IdP started the sign-in and
+//! the provider allows it (IDPInit), answering none; each assertion taken once on every node,
 //! its NameID and attributes mapped onto the user `<ProviderName>_<NameID>`.
 
 use super::*;
 use crate::clock::format_iso8601;
 use crate::federation::percent_encode;
 use crate::user_pool::hosted::UpstreamFailure;
-use crate::saml::{verify_response, Expectation, IdpMetadata, VerifiedAssertion, REDIRECT_BINDING, SKEW_MS};
+use crate::saml::{claimed_issuer, verify_response, Expectation, IdpMetadata, Solicitation, VerifiedAssertion, REDIRECT_BINDING, SKEW_MS};
 
 /// A fetched MetadataURL document, kept under the pool and the provider's name.
 const SAML_METADATA: &str = "saml_metadata";
@@ -259,33 +260,69 @@ impl UserPoolService {
     /// Finishes a sign-in at the ACS: the state (RelayState) spent, the response verified as the
     /// answer to the request sent, the assertion taken once, and the user it maps to signed in.
     pub async fn finish_saml(&self, pool_id: &UserPoolId, saml_response: &str, relay_state: &str, acs_url: &str) -> Result<(CheckedAuthorize, User), UpstreamFailure> {
-        let (checked, provider, claims) = self.saml_sign_in(pool_id, saml_response, relay_state, acs_url).await.map_err(UpstreamFailure::Page)?;
+        let started = async {
+            let (record, checked, provider) = self.take_upstream_state(pool_id, relay_state).await?;
+            self.saml_claims(pool_id, &provider, saml_response, Solicitation::Answering(&record.nonce), acs_url).await.map(|claims| (checked, provider, claims))
+        };
+        let (checked, provider, claims) = started.await.map_err(UpstreamFailure::Page)?;
         self.federated_outcome(checked, &provider, &claims).await
     }
 
-    async fn saml_sign_in(&self, pool_id: &UserPoolId, saml_response: &str, relay_state: &str, acs_url: &str) -> DomainResult<(CheckedAuthorize, IdentityProvider, Value)> {
-        let (record, checked, provider) = self.take_upstream_state(pool_id, relay_state).await?;
+    /// Finishes a sign-in the IdP started (an unsolicited response): `request` is the app's
+    /// authorization request as the IdP's RelayState gives it. The provider (named there, else
+    /// the one whose metadata's entity id is the response's issuer) must have IDPInit `true`;
+    /// the response must answer no request, and is taken once.
+    pub async fn finish_idp_initiated_saml(&self, pool_id: &UserPoolId, saml_response: &str, request: &AuthorizeRequest, acs_url: &str) -> Result<(CheckedAuthorize, User), UpstreamFailure> {
+        let unsolicited = async {
+            let provider = match &request.identity_provider {
+                Some(name) => self.describe_identity_provider(pool_id, name).await?,
+                None => self.provider_of_issuer(pool_id, saml_response).await?,
+            };
+            if provider.provider_type != "SAML" || provider.details.get("IDPInit").is_none_or(|flag| flag != "true") {
+                return Err(DomainError::NotAuthorized(format!("{} does not accept sign-ins started by the identity provider (IDPInit).", provider.name)));
+            }
+            let mut request = request.clone();
+            request.identity_provider = Some(provider.name.clone());
+            let checked = self.check_authorize(pool_id, &request).await.map_err(|error| match error {
+                crate::user_pool::hosted::AuthorizeError::Page(message) => invalid(message),
+                crate::user_pool::hosted::AuthorizeError::Redirect { description, .. } => invalid(description),
+            })?;
+            let claims = self.saml_claims(pool_id, &provider, saml_response, Solicitation::Unsolicited, acs_url).await?;
+            Ok((checked, provider, claims))
+        };
+        let (checked, provider, claims) = unsolicited.await.map_err(UpstreamFailure::Page)?;
+        self.federated_outcome(checked, &provider, &claims).await
+    }
+
+    /// The pool's SAML provider whose metadata names the response's (claimed) issuer.
+    async fn provider_of_issuer(&self, pool_id: &UserPoolId, saml_response: &str) -> DomainResult<IdentityProvider> {
+        let issuer = claimed_issuer(saml_response).ok_or_else(|| DomainError::NotAuthorized("The SAML response names no issuer.".into()))?;
+        for stored in self.all_providers(pool_id).await?.into_iter().filter(|provider| provider.provider_type == "SAML") {
+            let provider = self.describe_identity_provider(pool_id, &stored.name).await?;
+            if self.provider_metadata(&provider).await.is_ok_and(|metadata| metadata.entity_id == issuer) {
+                return Ok(provider);
+            }
+        }
+        Err(DomainError::NotAuthorized(format!("No SAML provider of this pool is the issuer {issuer}.")))
+    }
+
+    /// A response verified against the provider's metadata for this pool's ACS URL and entity
+    /// id, taken once, as the claims the attribute mapping reads.
+    async fn saml_claims(&self, pool_id: &UserPoolId, provider: &IdentityProvider, saml_response: &str, solicitation: Solicitation<'_>, acs_url: &str) -> DomainResult<Value> {
         if provider.provider_type != "SAML" {
             return Err(DomainError::NotAuthorized("The sign-in state does not belong to a SAML provider.".into()));
         }
-        let metadata = self.provider_metadata(&provider).await?;
+        let metadata = self.provider_metadata(provider).await?;
         let recipients = [acs_url.to_string()];
         let audiences = [sp_entity_id(pool_id.as_str())];
-        let expectation = Expectation {
-            metadata: &metadata,
-            recipients: &recipients,
-            audiences: &audiences,
-            in_response_to: Some(&record.nonce),
-            now_ms: self.now(),
-            allow_sha1: false,
-        };
+        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: solicitation, now_ms: self.now(), allow_sha1: false };
         let refused = |error: DomainError| {
             tracing::info!(provider = %provider.name, %error, "SAML response refused");
             DomainError::NotAuthorized(format!("{} did not sign the user in: {}", provider.name, error_text(&error)))
         };
         let assertion = verify_response(saml_response, &expectation).map_err(refused)?;
-        self.spend_assertion(pool_id, &provider, &assertion).await?;
-        Ok((checked, provider, claims_of(&assertion)))
+        self.spend_assertion(pool_id, provider, &assertion).await?;
+        Ok(claims_of(&assertion))
     }
 
     /// Records the assertion as taken; a second use on any node is refused.

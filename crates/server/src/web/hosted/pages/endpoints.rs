@@ -11,6 +11,7 @@ use cognate_domain::ids::UserPoolId;
 use cognate_domain::user_pool::hosted::{AuthorizeError, CheckedAuthorize, UpstreamFailure};
 use cognate_domain::user_pool::User;
 
+use crate::aws::query::QueryInput;
 use crate::state::AppState;
 use crate::web::hosted::flow::*;
 use crate::web::hosted::render::*;
@@ -74,10 +75,17 @@ pub async fn saml_response(State(state): State<AppState>, page: PageRequest, bod
         return finish(error_page("The identity provider's answer is not a form post.", ""), OPERATION);
     };
     let (Some(response), Some(relay_state)) = (form.get("SAMLResponse"), form.get("RelayState")) else {
-        return finish(error_page("The identity provider's answer has no SAMLResponse or RelayState (sign-ins the IdP starts are not accepted).", ""), OPERATION);
+        return finish(error_page("The identity provider's answer has no SAMLResponse or RelayState (a sign-in the IdP starts must give the app's client_id, redirect_uri and response_type in RelayState).", ""), OPERATION);
     };
     let acs_url = format!("{}{}/saml2/idpresponse", page.base.origin, page.base.prefix);
-    let outcome = state.user_pools.finish_saml(&page.pool_id, response, relay_state, &acs_url).await;
+    // This server's states are URL-safe tokens; a RelayState with `=` is the query of the app's
+    // authorization request, from an IdP that started the sign-in itself.
+    let outcome = if relay_state.contains('=') {
+        let request = authorize_request(&QueryInput::parse(relay_state.trim_start_matches('?').as_bytes()).unwrap_or_default());
+        state.user_pools.finish_idp_initiated_saml(&page.pool_id, response, &request, &acs_url).await
+    } else {
+        state.user_pools.finish_saml(&page.pool_id, response, relay_state, &acs_url).await
+    };
     federated(&state, &page, outcome, OPERATION).await
 }
 
