@@ -35,7 +35,7 @@ from saml2.server import Server
 
 from botocore.exceptions import ClientError
 
-from checks import Results, build_binary, check, error_code, free_port, start_server
+from checks import ROOT, Results, build_binary, check, error_code, free_port, node_checks, start_server
 
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
@@ -169,6 +169,8 @@ class IdpPages(BaseHTTPRequestHandler):
 
     idp = None
     metadata = ""
+    acs = ""
+    sp_entity = ""
     user = "alice"
     attributes = {}
     requests = []
@@ -188,6 +190,16 @@ class IdpPages(BaseHTTPRequestHandler):
         url = urllib.parse.urlparse(self.path)
         if url.path == "/metadata":
             return self.answer(200, IdpPages.metadata, "application/samlmetadata+xml")
+        if url.path == "/idp-initiated":
+            # The IdP's own portal: the user picks the app, the IdP posts an unsolicited response.
+            asked = {name: values[0] for name, values in urllib.parse.parse_qs(url.query).items()}
+            response = IdpPages.idp.create_authn_response(
+                {EMAIL_ATTRIBUTE: [f"{asked['user']}@corp.test"]}, None, IdpPages.acs, IdpPages.sp_entity,
+                name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=asked["user"]),
+                authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
+                sign_assertion=True, sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
+            form = IdpPages.idp.apply_binding(BINDING_HTTP_POST, str(response), IdpPages.acs, asked["relay"], response=True)
+            return self.answer(200, form["data"])
         query = {name: values[0] for name, values in urllib.parse.parse_qs(url.query).items()}
         try:
             request = IdpPages.idp.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT, relay_state=query.get("RelayState"),
@@ -238,6 +250,7 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
     idp_url = f"http://127.0.0.1:{pages.server_address[1]}"
     acs = f"{endpoint}/{pool_id}/saml2/idpresponse"
     sp_entity = f"urn:amazon:cognito:sp:{pool_id}"
+    IdpPages.acs, IdpPages.sp_entity = acs, sp_entity
     certificate = idp.get_signing_certificate(UserPoolId=pool_id)["Certificate"]
     parsed = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject", "-enddate"],
                             input=base64.b64decode(certificate), capture_output=True)
@@ -384,6 +397,24 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
         elsewhere = urllib.parse.urlencode({"client_id": client_id, "redirect_uri": "https://evil.example/cb", "response_type": "code"})
         status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": unsolicited("erin"), "RelayState": elsewhere}).encode())
         check(f"an IdP-initiated sign-in to a redirect URI the app does not have is refused ({status})", status >= 400 and "code=" not in body)
+
+        # Both, in Chromium through the hosted pages, with openid-client as the app.
+        app_port = free_port()
+        browser_app = f"http://127.0.0.1:{app_port}"
+        browser_client = idp.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="browser-app", SupportedIdentityProviders=["COGNITO", "Corp"], CallbackURLs=[f"{browser_app}/callback"],
+            AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email"], AllowedOAuthFlowsUserPoolClient=True,
+        )["UserPoolClient"]["ClientId"]
+        IdpPages.user, IdpPages.attributes = "frank", {EMAIL_ATTRIBUTE: ["frank@corp.test"]}
+        relay = urllib.parse.urlencode({"client_id": browser_client, "redirect_uri": f"{browser_app}/callback",
+                                        "response_type": "code", "scope": "openid email"})
+        screenshots = os.path.join(ROOT, "target", "test-artifacts", "saml")
+        os.makedirs(screenshots, exist_ok=True)
+        node_checks("saml_browser.mjs", {
+            "issuer": f"{endpoint}/{pool_id}", "client_id": browser_client, "app": browser_app, "app_port": app_port,
+            "user": "frank", "idp_user": "grace", "screenshots": screenshots,
+            "idp_initiated": f"{idp_url}/idp-initiated?" + urllib.parse.urlencode({"user": "grace", "relay": relay}),
+        })
     finally:
         pages.shutdown()
 

@@ -1,0 +1,76 @@
+// SAML sign-in through the hosted pages in Debian's Chromium, driven by playwright-core, with
+// openid-client as the app (authorization code + PKCE, the ID token checked through the JWKS):
+// SP-initiated (the sign-in page's "Continue with Corp" → pysaml2's sign-on service → its
+// auto-posting form → the pool's ACS → the app) and IdP-initiated (pysaml2's own form posts an
+// unsolicited response with the app's request in RelayState). Prints "ok …" / "FAIL …" lines.
+//
+// usage: node saml_browser.mjs '<settings JSON from saml_flows.py>'
+
+import http from "node:http";
+import path from "node:path";
+import * as client from "openid-client";
+import { chromium } from "playwright-core";
+import { check, finish } from "./checks.mjs";
+
+const settings = JSON.parse(process.argv[2]);
+const redirectUri = `${settings.app}/callback`;
+
+const app = http.createServer((request, response) => {
+  response.writeHead(200, { "content-type": "text/html" });
+  response.end("<!doctype html><title>Signed in</title><h1>Signed in</h1>");
+});
+await new Promise((resolve) => app.listen(settings.app_port, "127.0.0.1", resolve));
+
+const config = await client.discovery(new URL(settings.issuer), settings.client_id, undefined, client.None(), {
+  execute: [client.allowInsecureRequests],
+});
+
+async function authorization() {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri, scope: "openid email", state, nonce,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256",
+  });
+  return { url: url.href, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true } };
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--disable-sync",
+    "--no-first-run", "--disable-quic"],
+});
+try {
+  // SP-initiated, from the hosted sign-in page.
+  const page = await (await browser.newContext()).newPage();
+  const request = await authorization();
+  await page.goto(request.url);
+  check("the sign-in page offers the SAML provider", await page.getByRole("link", { name: "Continue with Corp" }).isVisible());
+  await page.screenshot({ path: path.join(settings.screenshots, "01-sign-in-page.png"), fullPage: true });
+  await page.getByRole("link", { name: "Continue with Corp" }).click();
+  await page.waitForURL((url) => url.href.startsWith(redirectUri), { timeout: 20000 });
+  await page.screenshot({ path: path.join(settings.screenshots, "02-back-at-the-app.png"), fullPage: true });
+  const tokens = await client.authorizationCodeGrant(config, new URL(page.url()), request.checks);
+  const claims = tokens.claims();
+  check("openid-client exchanges the code and validates the ID token of the SAML user",
+    claims["cognito:username"] === `Corp_${settings.user}` && claims.email === `${settings.user}@corp.test`);
+  const identities = JSON.parse(typeof claims.identities === "string" ? claims.identities : JSON.stringify(claims.identities ?? []));
+  check("its identities claim names the SAML provider", identities[0]?.providerType === "SAML" && identities[0]?.providerName === "Corp");
+
+  // IdP-initiated: the IdP's own page posts an unsolicited response.
+  const started = await (await browser.newContext()).newPage();
+  await started.goto(settings.idp_initiated);
+  await started.waitForURL((url) => url.href.startsWith(redirectUri), { timeout: 20000 });
+  const landed = new URL(started.url());
+  check("an IdP-initiated sign-in lands at the app with a code", landed.searchParams.get("code")?.length > 0);
+  const grant = await client.genericGrantRequest(config, "authorization_code", { code: landed.searchParams.get("code"), redirect_uri: redirectUri });
+  check("the code of the IdP-initiated sign-in buys tokens for its user",
+    grant.claims()?.["cognito:username"] === `Corp_${settings.idp_user}`);
+} catch (error) {
+  check(`the browser flows ran (${error.message})`, false);
+} finally {
+  await browser.close();
+  app.close();
+}
+finish("saml browser");
