@@ -58,6 +58,21 @@ try {
   const identities = JSON.parse(typeof claims.identities === "string" ? claims.identities : JSON.stringify(claims.identities ?? []));
   check("its identities claim names the SAML provider", identities[0]?.providerType === "SAML" && identities[0]?.providerName === "Corp");
 
+  // Routed by a corporate email's domain (the provider's IdpIdentifier corp.test).
+  const routed = await (await browser.newContext()).newPage();
+  const second = await authorization();
+  await routed.goto(second.url);
+  await routed.getByLabel("Sign in with your corporate email").fill("someone@elsewhere.test");
+  await routed.getByRole("button", { name: "Continue" }).click();
+  check("an email whose domain no provider claims is told so on the page",
+    (await routed.content()).includes("No sign-in is set up for that email"));
+  await routed.getByLabel("Sign in with your corporate email").fill(`${settings.user}@corp.test`);
+  await routed.getByRole("button", { name: "Continue" }).click();
+  await routed.waitForURL((url) => url.href.startsWith(redirectUri), { timeout: 20000 });
+  const routedTokens = await client.authorizationCodeGrant(config, new URL(routed.url()), second.checks);
+  check("an email at corp.test is routed to the Corp IdP and comes back signed in",
+    routedTokens.claims()["cognito:username"] === `Corp_${settings.user}`);
+
   // IdP-initiated: the IdP's own page posts an unsolicited response.
   const started = await (await browser.newContext()).newPage();
   await started.goto(settings.idp_initiated);

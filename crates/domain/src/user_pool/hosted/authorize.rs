@@ -86,7 +86,10 @@ impl UserPoolService {
             }
             (None, None) => None,
         };
-        Ok(CheckedAuthorize { pool, client, request: request.clone(), kind, scopes, external_providers, cognito_allowed, upstream })
+        let routes_by_email = !external_providers.is_empty()
+            && upstream.is_none()
+            && self.all_providers(pool_id).await.map_err(internal)?.iter().any(|provider| external_providers.contains(&provider.name) && !provider.idp_identifiers.is_empty());
+        Ok(CheckedAuthorize { pool, client, request: request.clone(), kind, scopes, external_providers, cognito_allowed, upstream, routes_by_email })
     }
 
     /// Starts the browser's signed-in session once PostAuthentication has passed (the hosted

@@ -104,6 +104,9 @@ pub struct CheckedAuthorize {
     pub cognito_allowed: bool,
     /// The upstream provider the request asks for, if any.
     pub upstream: Option<String>,
+    /// Whether some of those providers have IdpIdentifiers, so the sign-in page routes by the
+    /// domain of a corporate email.
+    pub routes_by_email: bool,
 }
 
 /// Why an authorization request is refused: an error page when the client or redirect URI

@@ -25,6 +25,10 @@ pub(crate) fn login_content(flow: &Flow, username: &str, has_error: bool) -> Str
             escape(&flow.action("signup")),
         ));
     }
+    if flow.checked.routes_by_email {
+        let field = field("corporate_email", "Sign in with your corporate email", "email", "email", "", false, false);
+        content.push_str(&flow.form("login", &field, "Continue"));
+    }
     for provider in &flow.checked.external_providers {
         let href = format!("{}/oauth2/authorize?{}&identity_provider={}", flow.base.prefix, flow.query, percent_encode(provider));
         content.push_str(&format!(

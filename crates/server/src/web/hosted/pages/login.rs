@@ -79,6 +79,18 @@ pub async fn login_submit(State(state): State<AppState>, page: PageRequest, body
         Ok(submitted) => submitted,
         Err(response) => return response,
     };
+    if let Some(email) = form.get("corporate_email") {
+        // Routed by the email's domain to the client's provider with that IdpIdentifier.
+        let domain = email.rsplit('@').next().unwrap_or("").trim().to_ascii_lowercase();
+        let provider = state.user_pools.provider_by_identifier(&page.pool_id, &domain).await.ok().flatten();
+        return match provider.filter(|name| flow.checked.external_providers.contains(name)) {
+            Some(name) => redirect(&format!("{}/oauth2/authorize?{}&identity_provider={}", flow.base.prefix, flow.query, percent_encode(&name)), flow.cookies, OPERATION),
+            None => {
+                let content = login_content(&flow, "", false);
+                flow.render(StatusCode::BAD_REQUEST, "Sign in", Some("No sign-in is set up for that email's domain."), None, &content, OPERATION)
+            }
+        };
+    }
     if !flow.checked.cognito_allowed {
         return finish(error_page("This app does not sign in users of the pool directly.", &flow.look.css), OPERATION);
     }
