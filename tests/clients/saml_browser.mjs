@@ -2,7 +2,8 @@
 // openid-client as the app (authorization code + PKCE, the ID token checked through the JWKS):
 // SP-initiated (the sign-in page's "Continue with Corp" → pysaml2's sign-on service → its
 // auto-posting form → the pool's ACS → the app) and IdP-initiated (pysaml2's own form posts an
-// unsolicited response with the app's request in RelayState). Prints "ok …" / "FAIL …" lines.
+// unsolicited response with the app's request in RelayState), single logout through the IdP, and
+// routing by a corporate email's domain. Prints "ok …" / "FAIL …" lines.
 //
 // usage: node saml_browser.mjs '<settings JSON from saml_flows.py>'
 
@@ -17,7 +18,8 @@ const redirectUri = `${settings.app}/callback`;
 
 const app = http.createServer((request, response) => {
   response.writeHead(200, { "content-type": "text/html" });
-  response.end("<!doctype html><title>Signed in</title><h1>Signed in</h1>");
+  const title = request.url.startsWith("/signed-out") ? "Signed out" : "Signed in";
+  response.end(`<!doctype html><title>${title}</title><h1>${title}</h1>`);
 });
 await new Promise((resolve) => app.listen(settings.app_port, "127.0.0.1", resolve));
 
@@ -57,6 +59,14 @@ try {
     claims["cognito:username"] === `Corp_${settings.user}` && claims.email === `${settings.user}@corp.test`);
   const identities = JSON.parse(typeof claims.identities === "string" ? claims.identities : JSON.stringify(claims.identities ?? []));
   check("its identities claim names the SAML provider", identities[0]?.providerType === "SAML" && identities[0]?.providerName === "Corp");
+
+  // Single logout: /logout goes through the IdP's logout service and back to the app.
+  await page.goto(`${settings.issuer}/logout?client_id=${settings.client_id}&logout_uri=${encodeURIComponent(`${settings.app}/signed-out`)}`);
+  await page.waitForURL((url) => url.href.startsWith(`${settings.app}/signed-out`), { timeout: 20000 });
+  check("sign-out passes through the IdP's logout service and lands on the app's sign-out URL", page.url().startsWith(`${settings.app}/signed-out`));
+  const again = await authorization();
+  await page.goto(again.url);
+  check("after it, authorize asks to sign in again", (await page.title()) === "Sign in");
 
   // Routed by a corporate email's domain (the provider's IdpIdentifier corp.test).
   const routed = await (await browser.newContext()).newPage();

@@ -171,6 +171,8 @@ class IdpPages(BaseHTTPRequestHandler):
     metadata = ""
     acs = ""
     sp_entity = ""
+    logout = ""
+    logouts = []
     user = "alice"
     attributes = {}
     requests = []
@@ -190,6 +192,21 @@ class IdpPages(BaseHTTPRequestHandler):
         url = urllib.parse.urlparse(self.path)
         if url.path == "/metadata":
             return self.answer(200, IdpPages.metadata, "application/samlmetadata+xml")
+        if url.path == "/slo":
+            # Single logout: the pool's signed LogoutRequest checked with the certificate of its
+            # SP metadata, answered with a signed LogoutResponse posted to its logout URL.
+            query = {name: values[0] for name, values in urllib.parse.parse_qs(url.query).items()}
+            try:
+                request = IdpPages.idp.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT, relay_state=query.get("RelayState"),
+                                                            sigalg=query.get("SigAlg"), signature=query.get("Signature"))
+            except Exception as error:
+                return self.answer(403, f"refused: {error!r}")
+            message = request.message
+            IdpPages.logouts.append((message.name_id.text, [index.text for index in message.session_index], "Signature" in query))
+            response = IdpPages.idp.create_logout_response(message, [BINDING_HTTP_POST], sign=True,
+                                                           sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
+            form = IdpPages.idp.apply_binding(BINDING_HTTP_POST, str(response), IdpPages.logout, query.get("RelayState", ""), response=True)
+            return self.answer(200, form["data"])
         if url.path == "/idp-initiated":
             # The IdP's own portal: the user picks the app, the IdP posts an unsolicited response.
             asked = {name: values[0] for name, values in urllib.parse.parse_qs(url.query).items()}
@@ -250,7 +267,7 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
     idp_url = f"http://127.0.0.1:{pages.server_address[1]}"
     acs = f"{endpoint}/{pool_id}/saml2/idpresponse"
     sp_entity = f"urn:amazon:cognito:sp:{pool_id}"
-    IdpPages.acs, IdpPages.sp_entity = acs, sp_entity
+    IdpPages.acs, IdpPages.sp_entity, IdpPages.logout = acs, sp_entity, f"{endpoint}/{pool_id}/saml2/logout"
     certificate = idp.get_signing_certificate(UserPoolId=pool_id)["Certificate"]
     parsed = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject", "-enddate"],
                             input=base64.b64decode(certificate), capture_output=True)
@@ -268,7 +285,8 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
         config.load({
             "entityid": IDP_ENTITY, "key_file": key, "cert_file": cert, "xmlsec_binary": shutil.which("xmlsec1"),
             "service": {"idp": {
-                "endpoints": {"single_sign_on_service": [(f"{idp_url}/sso", BINDING_HTTP_REDIRECT)]},
+                "endpoints": {"single_sign_on_service": [(f"{idp_url}/sso", BINDING_HTTP_REDIRECT)],
+                              "single_logout_service": [(f"{idp_url}/slo", BINDING_HTTP_REDIRECT)]},
                 "name_id_format": [NAMEID_FORMAT_PERSISTENT],
                 "want_authn_requests_signed": want_signed,
                 "policy": {"default": {"lifetime": {"minutes": 5}, "attribute_restrictions": None, "name_form": NAME_FORMAT_URI}},
@@ -284,8 +302,9 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
                                      ProviderDetails={"MetadataURL": f"{idp_url}/metadata"},
                                      AttributeMapping={"email": EMAIL_ATTRIBUTE}, IdpIdentifiers=["corp.test"])
         details = idp.describe_identity_provider(UserPoolId=pool_id, ProviderName="Corp")["IdentityProvider"]["ProviderDetails"]
-        check("DescribeIdentityProvider shows the sign-on URL read from the fetched metadata",
-              details.get("SSORedirectBindingURI") == f"{idp_url}/sso" and details.get("MetadataURL") == f"{idp_url}/metadata")
+        check("DescribeIdentityProvider shows the sign-on and logout URLs read from the fetched metadata",
+              details.get("SSORedirectBindingURI") == f"{idp_url}/sso" and details.get("SLORedirectBindingURI") == f"{idp_url}/slo"
+              and details.get("MetadataURL") == f"{idp_url}/metadata")
         code, _ = error_code(lambda: idp.create_identity_provider(UserPoolId=pool_id, ProviderName="Broken", ProviderType="SAML",
                                                                   ProviderDetails={"MetadataFile": "<nope/>"}))
         check(f"a SAML provider whose metadata is not an IdP's is refused ({code})", code == "InvalidParameterException")
@@ -401,8 +420,10 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
         # Both, in Chromium through the hosted pages, with openid-client as the app.
         app_port = free_port()
         browser_app = f"http://127.0.0.1:{app_port}"
+        idp.update_identity_provider(UserPoolId=pool_id, ProviderName="Corp", ProviderDetails={"IDPSignout": "true"})
         browser_client = idp.create_user_pool_client(
             UserPoolId=pool_id, ClientName="browser-app", SupportedIdentityProviders=["COGNITO", "Corp"], CallbackURLs=[f"{browser_app}/callback"],
+            LogoutURLs=[f"{browser_app}/signed-out"],
             AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email"], AllowedOAuthFlowsUserPoolClient=True,
         )["UserPoolClient"]["ClientId"]
         IdpPages.user, IdpPages.attributes = "frank", {EMAIL_ATTRIBUTE: ["frank@corp.test"]}
@@ -415,6 +436,9 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
             "user": "frank", "idp_user": "grace", "screenshots": screenshots,
             "idp_initiated": f"{idp_url}/idp-initiated?" + urllib.parse.urlencode({"user": "grace", "relay": relay}),
         })
+        signed_out = [entry for entry in IdpPages.logouts if entry[0] == "frank"]
+        check("the IdP got frank's signed LogoutRequest with the SessionIndex of his sign-in",
+              len(signed_out) == 1 and signed_out[0][2] and len(signed_out[0][1]) == 1)
     finally:
         pages.shutdown()
 

@@ -5,6 +5,7 @@
 
 mod c14n;
 pub mod certificate;
+pub mod logout;
 mod der;
 mod dsig;
 mod metadata;

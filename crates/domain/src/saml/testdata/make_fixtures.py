@@ -1,6 +1,7 @@
 """Writes the SAML fixtures of the verifier's unit tests and of the `saml` benchmark: a pysaml2
-identity provider's metadata and two of its responses for AWS's sign-in (the assertion signed,
-and the response signed), valid for ten years from the moment they are made. Needs pysaml2,
+identity provider's metadata, two of its responses for AWS's sign-in (the assertion signed, and
+the response signed), valid for ten years from the moment they are made, and its signed
+LogoutResponse to the LogoutRequest `_logout-request-1`. Needs pysaml2,
 xmlsec1 and openssl. Run from this directory: python3 make_fixtures.py"""
 
 import base64
@@ -11,10 +12,12 @@ from saml2 import BINDING_HTTP_REDIRECT, xmldsig
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
+from saml2.samlp import logout_request_from_string
 from saml2.server import Server
 
 SP = """<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="urn:amazon:webservices">
 <SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.corp.test/saml2/logout"/>
 <AssertionConsumerService index="1" isDefault="true" Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://signin.aws.amazon.com/saml"/>
 </SPSSODescriptor></EntityDescriptor>"""
 
@@ -44,3 +47,12 @@ for name, assertion, response in [("response_signed_assertion", True, False), ("
                                     sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
     with open(f"{name}.xml", "w") as out:
         out.write(str(xml))
+
+request = logout_request_from_string(
+    '<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" '
+    'ID="_logout-request-1" Version="2.0" IssueInstant="2026-01-01T00:00:00Z" Destination="https://idp.corp.test/slo">'
+    '<saml:Issuer>urn:amazon:webservices</saml:Issuer><saml:NameID>alice</saml:NameID></samlp:LogoutRequest>')
+response = idp.create_logout_response(request, ["urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"], sign=True,
+                                      sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
+with open("logout_response.xml", "w") as out:
+    out.write(str(response))

@@ -23,6 +23,7 @@ use crate::store::{RecordWrite, StoreError};
 mod admin;
 mod links;
 pub mod saml;
+mod saml_logout;
 mod upstream;
 
 const PROVIDER: &str = "identity_provider";

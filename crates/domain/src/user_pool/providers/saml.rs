@@ -18,7 +18,7 @@ const SAML_METADATA: &str = "saml_metadata";
 const SP_KEY: &str = "saml_sp_key";
 /// How long the pool's signing certificate is valid (Cognito's are valid for ten years).
 const CERTIFICATE_SECONDS: i64 = 10 * 365 * 86_400;
-const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+pub(super) const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 /// An assertion already taken, kept until it expires.
 const SPENT_ASSERTION: &str = "saml_assertion_spent";
 /// A MetadataURL document is fetched again after this long (the last good copy serves while
@@ -65,16 +65,19 @@ impl Document for SpentAssertion {
 }
 
 /// The pool's metadata as a SAML service provider.
-fn sp_metadata_xml(pool_id: &str, acs_url: &str, certificate: &str, requests_signed: bool) -> String {
+fn sp_metadata_xml(pool_id: &str, pages: &str, certificate: &str, requests_signed: bool) -> String {
+    let escape = |text: String| text.replace('&', "&amp;").replace('"', "&quot;");
     format!(
         "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"{}\">\
          <md:SPSSODescriptor AuthnRequestsSigned=\"{requests_signed}\" WantAssertionsSigned=\"true\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\
          <md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\
+         <md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\"/>\
          <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>\
          <md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"1\" isDefault=\"true\"/>\
          </md:SPSSODescriptor></md:EntityDescriptor>",
         sp_entity_id(pool_id),
-        acs_url.replace('&', "&amp;").replace('"', "&quot;"),
+        escape(format!("{pages}/saml2/logout")),
+        escape(format!("{pages}/saml2/idpresponse")),
     )
 }
 
@@ -94,7 +97,7 @@ fn authn_request(id: &str, issue_instant: &str, destination: &str, acs_url: &str
 
 /// Raw DEFLATE (RFC 1951) in stored blocks, which every inflater reads: the HTTP-Redirect
 /// binding asks for DEFLATE, not for compression.
-fn deflate_stored(data: &[u8]) -> Vec<u8> {
+pub(super) fn deflate_stored(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 65_535 * 5 + 5);
     let mut chunks = data.chunks(65_535).peekable();
     if chunks.peek().is_none() {
@@ -158,7 +161,7 @@ impl UserPoolService {
 
     /// The provider's metadata: its file, or its URL's document (fetched again when the cached
     /// copy is older than [`METADATA_REFRESH_MS`]; the cached copy serves while the URL fails).
-    async fn provider_metadata(&self, provider: &IdentityProvider) -> DomainResult<IdpMetadata> {
+    pub(super) async fn provider_metadata(&self, provider: &IdentityProvider) -> DomainResult<IdpMetadata> {
         if let Some(file) = provider.details.get("MetadataFile").filter(|file| !file.is_empty()) {
             return IdpMetadata::parse(file);
         }
@@ -219,7 +222,7 @@ impl UserPoolService {
 
     /// The pool's SAML signing key and certificate, made on first use (when nodes race, the
     /// first one stored is everyone's).
-    async fn sp_key(&self, pool_id: &str) -> DomainResult<(ring::signature::RsaKeyPair, Vec<u8>)> {
+    pub(super) async fn sp_key(&self, pool_id: &str) -> DomainResult<(ring::signature::RsaKeyPair, Vec<u8>)> {
         let stored = match self.store.get_record_of::<SpKey>(pool_id, "current", 0).await? {
             Some(stored) => stored,
             None => {
@@ -249,12 +252,13 @@ impl UserPoolService {
         Ok(BASE64.encode(certificate))
     }
 
-    /// The pool's service-provider metadata, with the ACS URL its pages answer at.
-    pub async fn sp_metadata(&self, pool_id: &UserPoolId, acs_url: &str) -> DomainResult<String> {
+    /// The pool's service-provider metadata, with the ACS and logout URLs of its pages at `pages`
+    /// (their origin and path prefix).
+    pub async fn sp_metadata(&self, pool_id: &UserPoolId, pages: &str) -> DomainResult<String> {
         self.load_pool(pool_id).await?;
         let signed = self.all_providers(pool_id).await?.iter().any(|provider| provider.details.contains_key("RequestSigningAlgorithm"));
         let (_, certificate) = self.sp_key(pool_id.as_str()).await?;
-        Ok(sp_metadata_xml(pool_id.as_str(), acs_url, &BASE64.encode(certificate), signed))
+        Ok(sp_metadata_xml(pool_id.as_str(), pages, &BASE64.encode(certificate), signed))
     }
 
     /// Finishes a sign-in at the ACS: the state (RelayState) spent, the response verified as the
@@ -262,10 +266,17 @@ impl UserPoolService {
     pub async fn finish_saml(&self, pool_id: &UserPoolId, saml_response: &str, relay_state: &str, acs_url: &str) -> Result<(CheckedAuthorize, User), UpstreamFailure> {
         let started = async {
             let (record, checked, provider) = self.take_upstream_state(pool_id, relay_state).await?;
-            self.saml_claims(pool_id, &provider, saml_response, Solicitation::Answering(&record.nonce), acs_url).await.map(|claims| (checked, provider, claims))
+            self.saml_assertion(pool_id, &provider, saml_response, Solicitation::Answering(&record.nonce), acs_url).await.map(|assertion| (checked, provider, assertion))
         };
-        let (checked, provider, claims) = started.await.map_err(UpstreamFailure::Page)?;
-        self.federated_outcome(checked, &provider, &claims).await
+        let (checked, provider, assertion) = started.await.map_err(UpstreamFailure::Page)?;
+        self.saml_outcome(pool_id, checked, &provider, &assertion).await
+    }
+
+    /// The user a verified assertion signs in, remembered for single logout.
+    async fn saml_outcome(&self, pool_id: &UserPoolId, checked: CheckedAuthorize, provider: &IdentityProvider, assertion: &VerifiedAssertion) -> Result<(CheckedAuthorize, User), UpstreamFailure> {
+        let (checked, user) = self.federated_outcome(checked, provider, &claims_of(assertion)).await?;
+        self.remember_saml_session(pool_id.as_str(), &user, provider, assertion).await.map_err(UpstreamFailure::Page)?;
+        Ok((checked, user))
     }
 
     /// Finishes a sign-in the IdP started (an unsolicited response): `request` is the app's
@@ -287,11 +298,11 @@ impl UserPoolService {
                 crate::user_pool::hosted::AuthorizeError::Page(message) => invalid(message),
                 crate::user_pool::hosted::AuthorizeError::Redirect { description, .. } => invalid(description),
             })?;
-            let claims = self.saml_claims(pool_id, &provider, saml_response, Solicitation::Unsolicited, acs_url).await?;
-            Ok((checked, provider, claims))
+            let assertion = self.saml_assertion(pool_id, &provider, saml_response, Solicitation::Unsolicited, acs_url).await?;
+            Ok((checked, provider, assertion))
         };
-        let (checked, provider, claims) = unsolicited.await.map_err(UpstreamFailure::Page)?;
-        self.federated_outcome(checked, &provider, &claims).await
+        let (checked, provider, assertion) = unsolicited.await.map_err(UpstreamFailure::Page)?;
+        self.saml_outcome(pool_id, checked, &provider, &assertion).await
     }
 
     /// The pool's SAML provider whose metadata names the response's (claimed) issuer.
@@ -307,8 +318,8 @@ impl UserPoolService {
     }
 
     /// A response verified against the provider's metadata for this pool's ACS URL and entity
-    /// id, taken once, as the claims the attribute mapping reads.
-    async fn saml_claims(&self, pool_id: &UserPoolId, provider: &IdentityProvider, saml_response: &str, solicitation: Solicitation<'_>, acs_url: &str) -> DomainResult<Value> {
+    /// id, and taken once.
+    async fn saml_assertion(&self, pool_id: &UserPoolId, provider: &IdentityProvider, saml_response: &str, solicitation: Solicitation<'_>, acs_url: &str) -> DomainResult<VerifiedAssertion> {
         if provider.provider_type != "SAML" {
             return Err(DomainError::NotAuthorized("The sign-in state does not belong to a SAML provider.".into()));
         }
@@ -322,7 +333,7 @@ impl UserPoolService {
         };
         let assertion = verify_response(saml_response, &expectation).map_err(refused)?;
         self.spend_assertion(pool_id, provider, &assertion).await?;
-        Ok(claims_of(&assertion))
+        Ok(assertion)
     }
 
     /// Records the assertion as taken; a second use on any node is refused.
@@ -354,7 +365,7 @@ fn make_sp_key(master_key: &crate::crypto::MasterKey, pool_id: &str, now_ms: i64
 }
 
 /// The message of an error, without its kind.
-fn error_text(error: &DomainError) -> String {
+pub(super) fn error_text(error: &DomainError) -> String {
     match error {
         DomainError::InvalidIdentityToken(message) | DomainError::ExpiredToken(message) | DomainError::InvalidParameter(message) => message.clone(),
         other => other.to_string(),

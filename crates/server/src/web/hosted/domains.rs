@@ -17,6 +17,7 @@ pub(crate) const DOMAIN_PATHS: &[&str] = &[
     "/oauth2/idpresponse",
     "/saml2/idpresponse",
     "/saml2/metadata",
+    "/saml2/logout",
     "/login",
     "/signup",
     "/confirm",

@@ -20,7 +20,7 @@ pub(crate) mod session;
 pub use domains::{route_domains, HostedBase};
 pub use flow::PageRequest;
 pub use pages::codes::{code_page, code_submit, forgot_page, forgot_submit};
-pub use pages::endpoints::{error, idp_response, logo, logout, saml_metadata, saml_response};
+pub use pages::endpoints::{error, idp_response, logo, logout, saml_logout, saml_metadata, saml_response};
 pub use pages::login::{authorize, login_page, login_submit};
 pub use pages::mfa::mfa_submit;
 pub use pages::new_password::new_password_submit;

@@ -1,5 +1,5 @@
 //! `/logout`, the federation callbacks `/oauth2/idpresponse` (OIDC and social providers) and
-//! `/saml2/idpresponse` (SAML), the error page and the pool's logo.
+//! `/saml2/idpresponse` (SAML), SAML's metadata and single logout, the error page and the pool's logo.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -39,7 +39,16 @@ pub async fn logout(State(state): State<AppState>, page: PageRequest) -> Respons
         }
         format!("{}/login?{}&notice=signed_out", base.prefix, auth_query(&request))
     };
+    let mut target = target;
     if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
+        // A user signed in through a SAML provider with IDPSignout signs out there too first.
+        if let Ok(Some((user, _))) = state.user_pools.hosted_session_user(&pool_id, &token).await {
+            match state.user_pools.saml_logout(&pool_id, &user, &target).await {
+                Ok(Some(at_idp)) => target = at_idp,
+                Ok(None) => {}
+                Err(error) => return finish(error_page(&page_message(&error), ""), OPERATION),
+            }
+        }
         if let Err(error) = state.user_pools.end_hosted_session(&pool_id, &token).await {
             return finish(error_page(&page_message(&error), ""), OPERATION);
         }
@@ -47,6 +56,21 @@ pub async fn logout(State(state): State<AppState>, page: PageRequest) -> Respons
     let path = if base.prefix.is_empty() { "/".to_string() } else { base.prefix.clone() };
     let cleared = cookie(&state, SESSION_COOKIE, "", &path, Some(0));
     redirect(&target, vec![cleared], OPERATION)
+}
+
+/// `POST /saml2/logout`: the IdP's LogoutResponse (HTTP-POST binding) ends a single logout and
+/// sends the browser on to where the sign-out was going.
+pub async fn saml_logout(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
+    const OPERATION: &str = "saml2/logout";
+    let form = read_form(&page.headers, &body);
+    let (Some(response), Some(relay_state)) = (form.as_ref().and_then(|form| form.get("SAMLResponse")), form.as_ref().and_then(|form| form.get("RelayState"))) else {
+        return finish(error_page("The identity provider's logout answer must be a form post with SAMLResponse and RelayState.", ""), OPERATION);
+    };
+    let logout_url = format!("{}{}/saml2/logout", page.base.origin, page.base.prefix);
+    match state.user_pools.finish_saml_logout(&page.pool_id, response, relay_state, &logout_url).await {
+        Ok(target) => redirect(&target, vec![], OPERATION),
+        Err(error) => finish(error_page(&page_message(&error), ""), OPERATION),
+    }
 }
 
 /// `GET|POST /oauth2/idpresponse`: the upstream provider sends the browser back here with
@@ -92,8 +116,8 @@ pub async fn saml_response(State(state): State<AppState>, page: PageRequest, bod
 /// `GET /saml2/metadata`: the pool's metadata as a SAML service provider (entity id, signing
 /// certificate, the ACS URL at the address this was asked on), for an IdP to import.
 pub async fn saml_metadata(State(state): State<AppState>, page: PageRequest) -> Response {
-    let acs_url = format!("{}{}/saml2/idpresponse", page.base.origin, page.base.prefix);
-    match state.user_pools.sp_metadata(&page.pool_id, &acs_url).await {
+    let pages = format!("{}{}", page.base.origin, page.base.prefix);
+    match state.user_pools.sp_metadata(&page.pool_id, &pages).await {
         Ok(xml) => {
             let mut response = (StatusCode::OK, xml).into_response();
             response.headers_mut().insert("content-type", HeaderValue::from_static("application/samlmetadata+xml"));
