@@ -344,7 +344,8 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
         identities = json.loads(claims.get("identities", "[]")) if isinstance(claims.get("identities"), str) else claims.get("identities", [])
         check("the ID token names Corp_alice, the mapped email and a SAML identity",
               claims.get("cognito:username") == "Corp_alice" and claims.get("email") == "alice@corp.test"
-              and identities and identities[0]["providerType"] == "SAML" and identities[0]["providerName"] == "Corp")
+              and identities and identities[0]["providerType"] == "SAML" and identities[0]["providerName"] == "Corp"
+              and identities[0]["issuer"] == IDP_ENTITY)
         user = idp.admin_get_user(UserPoolId=pool_id, Username="Corp_alice")
         check("the user is an EXTERNAL_PROVIDER user", user["UserStatus"] == "EXTERNAL_PROVIDER")
         status, body = fetch(action, posted)
@@ -371,6 +372,23 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
               and idp.admin_get_user(UserPoolId=pool_id, Username="Corp_bob")["UserStatus"] == "EXTERNAL_PROVIDER")
         status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": fields["SAMLResponse"]}).encode())
         check(f"an unsolicited response (no RelayState) is refused ({status})", status >= 400 and "RelayState" in body)
+
+        # A SAML identity linked to a native user signs in as that user.
+        idp.admin_create_user(UserPoolId=pool_id, Username="linda.native", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "linda@corp.test"}])
+        idp.admin_link_provider_for_user(UserPoolId=pool_id, DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": "linda.native"},
+                                         SourceUser={"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "linda"})
+        IdpPages.user, IdpPages.attributes = "linda", {EMAIL_ATTRIBUTE: ["linda@corp.test"]}
+        _, location = start()
+        _, page = fetch(location)
+        action, fields = form_fields(page)
+        status, location = fetch(action, urllib.parse.urlencode(fields).encode())
+        code = urllib.parse.parse_qs(urllib.parse.urlparse(location or "").query).get("code", [""])[0]
+        status, body = fetch(f"{endpoint}/{pool_id}/oauth2/token", urllib.parse.urlencode({
+            "grant_type": "authorization_code", "code": code, "client_id": client_id, "redirect_uri": app}).encode())
+        linked = json.loads(base64.urlsafe_b64decode(json.loads(body).get("id_token", "e30.e30.").split(".")[1] + "==")) if status == 200 else {}
+        check("a SAML identity linked by AdminLinkProviderForUser signs in as the native user",
+              linked.get("cognito:username") == "linda.native")
 
         # Signed AuthnRequests: pysaml2, now requiring them, checks ours with the certificate
         # it read from the pool's SP metadata.

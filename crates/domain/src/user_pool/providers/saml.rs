@@ -26,6 +26,10 @@ const SPENT_ASSERTION: &str = "saml_assertion_spent";
 const METADATA_REFRESH_MS: i64 = 6 * 3600 * 1000;
 const FLAGS: &[&str] = &["IDPSignout", "IDPInit", "EncryptedResponses"];
 
+/// Where the claims of a SAML sign-in carry the IdP's entity id (set after the attributes, so no
+/// attribute can stand in for it), for the `identities` claim's `issuer`.
+pub(super) const SAML_ISSUER_CLAIM: &str = "cognate:saml_issuer";
+
 /// The entity id of a pool as a SAML service provider, as Cognito names it.
 pub fn sp_entity_id(pool_id: &str) -> String {
     format!("urn:amazon:cognito:sp:{pool_id}")
@@ -381,6 +385,7 @@ fn claims_of(assertion: &VerifiedAssertion) -> Value {
         claims.insert(name.clone(), value);
     }
     claims.insert("sub".into(), Value::String(assertion.name_id.clone()));
+    claims.insert(SAML_ISSUER_CLAIM.into(), Value::String(assertion.issuer.clone()));
     Value::Object(claims)
 }
 

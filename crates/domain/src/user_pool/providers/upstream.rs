@@ -212,11 +212,17 @@ impl UserPoolService {
         }
         let username = format!("{}_{}", provider.name, subject);
         let now = self.now();
+        // The IdP's issuer for OIDC and SAML providers, none for the social ones (as Cognito).
+        let issuer = match provider.provider_type.as_str() {
+            "OIDC" => provider.details.get("oidc_issuer").map(|issuer| Value::String(issuer.clone())),
+            "SAML" => claims.get(super::saml::SAML_ISSUER_CLAIM).cloned(),
+            _ => None,
+        };
         let identity = json!({
             "userId": subject,
             "providerName": provider.name,
             "providerType": provider.provider_type,
-            "issuer": Value::Null,
+            "issuer": issuer.unwrap_or(Value::Null),
             "primary": "true",
             "dateCreated": now.to_string(),
         });
