@@ -418,6 +418,21 @@ def iam_users(iam, client, pool_id, other_pool_id):
     code, _ = error_code(lambda: prod.describe_user_pool(UserPoolId=pool_id))
     check(f"and a session tag of the same key overrides it ({code})", code == "AccessDeniedException")
     iam.delete_role_policy(RoleName="deployer", PolicyName="by-tier")
+    # SourceIdentity: sts:SetSourceIdentity in the trust policy; kept, unchangeable, by chained sessions.
+    code, _ = error_code(lambda: backend_sts.assume_role(RoleArn=deployer, RoleSessionName="sourced", ExternalId="deploy-7", SourceIdentity="backend-job"))
+    check(f"a source identity without sts:SetSourceIdentity in the trust policy is AccessDenied ({code})", code == "AccessDenied")
+    tagging_trust["Statement"][0]["Action"] = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
+    iam.update_assume_role_policy(RoleName="deployer", PolicyDocument=json.dumps(tagging_trust))
+    sourced = backend_sts.assume_role(RoleArn=deployer, RoleSessionName="sourced", ExternalId="deploy-7", SourceIdentity="backend-job")
+    check("AssumeRole answers the SourceIdentity it set", sourced.get("SourceIdentity") == "backend-job")
+    sourced_sts = client("sts", aws_access_key_id=sourced["Credentials"]["AccessKeyId"], aws_secret_access_key=sourced["Credentials"]["SecretAccessKey"],
+                         aws_session_token=sourced["Credentials"]["SessionToken"])
+    chained = sourced_sts.assume_role(RoleArn=deployer, RoleSessionName="sourced-chain", ExternalId="deploy-7")
+    check("a chained session keeps the source identity", chained.get("SourceIdentity") == "backend-job")
+    code, _ = error_code(lambda: sourced_sts.assume_role(RoleArn=deployer, RoleSessionName="renamed", ExternalId="deploy-7", SourceIdentity="someone-else"))
+    check(f"and cannot change it ({code})", code == "AccessDenied")
+    code, _ = error_code(lambda: backend_sts.assume_role(RoleArn=deployer, RoleSessionName="bad-source", ExternalId="deploy-7", SourceIdentity="aws:reserved"))
+    check(f"a source identity starting with aws: is refused ({code})", code == "ValidationError")
     iam.delete_role_policy(RoleName="deployer", PolicyName="by-team")
     iam.update_assume_role_policy(RoleName="deployer", PolicyDocument=json.dumps(trust_account))
     code, status = error_code(lambda: client("sts").assume_role(RoleArn=deployer, RoleSessionName="root", ExternalId="deploy-7"))
@@ -684,6 +699,22 @@ def main():
         code, _ = error_code(lambda: sts.assume_role_with_web_identity(RoleArn=roles["oidc"], RoleSessionName="x3", WebIdentityToken=dave_token,
                                                                        DurationSeconds=7200))
         check(f"a duration beyond the role's maximum is refused ({code})", code == "ValidationError")
+        # A token with AWS's session-tag and source-identity claims.
+        tagged_token = provider.id_token("tagged-tess")
+        code, _ = error_code(lambda: sts.assume_role_with_web_identity(RoleArn=roles["oidc"], RoleSessionName="tess", WebIdentityToken=tagged_token))
+        check(f"a token's session tags need sts:TagSession in the trust policy ({code})", code == "AccessDenied")
+        tag_trust = json.loads(trust({"StringEquals": {f"{provider_key}:aud": OIDC_CLIENT_ID}}, principal=oidc_arn))
+        tag_trust["Statement"][0]["Action"] = ["sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"]
+        iam.update_assume_role_policy(RoleName="oidc-direct", PolicyDocument=json.dumps(tag_trust))
+        iam.put_role_policy(RoleName="oidc-direct", PolicyName="blue-team", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "cognito-idp:DescribeUserPool", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue", "aws:SourceIdentity": "tagged-tess"}}}]}))
+        tess = sts.assume_role_with_web_identity(RoleArn=roles["oidc"], RoleSessionName="tess", WebIdentityToken=tagged_token)
+        check("with it, the token's source identity is answered", tess.get("SourceIdentity") == "tagged-tess")
+        check("and its tag and source identity meet the role's conditions",
+              eventually(lambda: error_code(lambda: with_credentials("cognito-idp", tess["Credentials"]).describe_user_pool(UserPoolId=pool_id))[0] is None))
+        code, _ = error_code(lambda: with_credentials("cognito-idp", direct["Credentials"]).describe_user_pool(UserPoolId=pool_id))
+        check(f"a session without them does not ({code})", code == "AccessDeniedException")
         narrowed = sts.assume_role_with_web_identity(
             RoleArn=roles["reader"], RoleSessionName="narrow",
             WebIdentityToken=identity.get_open_id_token(IdentityId=alice_id, Logins={provider_name: alice["IdToken"]})["Token"],

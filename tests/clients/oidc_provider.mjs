@@ -30,9 +30,16 @@ const provider = new Provider(issuer, {
   cookies: { keys: [crypto.randomBytes(32).toString("hex")] },
   findAccount: async (_ctx, id) => ({
     accountId: id,
-    claims: async () => ({ sub: id, email: `${id}@provider.example`, email_verified: true }),
+    // Accounts named tagged-… carry AWS's session-tag and source-identity claims.
+    claims: async () => ({
+      sub: id, email: `${id}@provider.example`, email_verified: true,
+      ...(id.startsWith("tagged-") ? {
+        "https://aws.amazon.com/tags": { principal_tags: { team: ["blue"] }, transitive_tag_keys: [] },
+        "https://aws.amazon.com/source_identity": id,
+      } : {}),
+    }),
   }),
-  claims: { openid: ["sub"], email: ["email", "email_verified"] },
+  claims: { openid: ["sub", "https://aws.amazon.com/tags", "https://aws.amazon.com/source_identity"], email: ["email", "email_verified"] },
   // Put the email claims in the ID token itself, as social providers do.
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: true } },

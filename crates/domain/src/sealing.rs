@@ -246,6 +246,15 @@ mod tests {
     }
 
     #[test]
+    fn a_pools_saml_signing_key_is_resealed() {
+        let (from, to) = (MasterKey::generate(), MasterKey::generate());
+        let document = json!({"pool_id": "p1", "sealed_private_key": from.seal(b"pkcs8", &saml_sp_key("p1")), "certificate": "MII"});
+        let mut row = vec![json!("saml_sp_key"), json!("p1"), json!("current"), Value::Null, json!(document.to_string())];
+        Reseal::new(from, to.clone()).row("records", &["kind", "scope", "key", "expires_ms", "data"], &mut row).unwrap();
+        assert_eq!(to.open(data(&row)["sealed_private_key"].as_str().unwrap(), &saml_sp_key("p1")).unwrap(), b"pkcs8");
+    }
+
+    #[test]
     fn a_device_keeps_the_group_key_it_registered_under() {
         let (from, to) = (MasterKey::generate(), MasterKey::generate());
         let document = json!({"device_key": "d", "sealed_verifier": from.seal(b"s:v", DEVICE_VERIFIER)});

@@ -22,6 +22,7 @@ mod login_profiles;
 mod mfa_devices;
 mod users;
 pub mod web_identity;
+pub use web_identity::{web_identity_context, WebIdentity};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -193,20 +194,6 @@ pub struct TemporaryCredentials {
     pub expiration_ms: i64,
 }
 
-/// A verified web identity presented to assume a role.
-#[derive(Debug, Clone)]
-pub struct WebIdentity {
-    /// The federated principal a trust policy names: `cognito-identity.amazonaws.com` or an
-    /// OIDC provider's ARN.
-    pub principal: String,
-    /// The prefix of the condition keys: `cognito-identity.amazonaws.com` or the provider URL.
-    pub key_prefix: String,
-    /// What STS answers as `Provider`.
-    pub provider: String,
-    pub subject: String,
-    pub audience: String,
-    pub amr: Option<Vec<String>>,
-}
 
 /// The result of assuming a role.
 #[derive(Debug, Clone)]
@@ -218,6 +205,8 @@ pub struct AssumedRole {
     pub subject: String,
     pub audience: String,
     pub provider: String,
+    /// The source identity the session carries (`aws:SourceIdentity`), answered as STS does.
+    pub source_identity: Option<String>,
 }
 
 /// A page of a listing with IAM's marker.
@@ -331,21 +320,6 @@ impl IamService {
     }
 }
 
-/// The condition keys a web identity brings: `<prefix>:aud`, `:sub`, `:amr` (when the
-/// provider has one), and for OIDC providers `:oaud` too.
-pub fn web_identity_context(identity: &WebIdentity) -> BTreeMap<String, Vec<String>> {
-    let prefix = &identity.key_prefix;
-    let mut context = BTreeMap::new();
-    context.insert(format!("{prefix}:aud"), vec![identity.audience.clone()]);
-    context.insert(format!("{prefix}:sub"), vec![identity.subject.clone()]);
-    if let Some(amr) = &identity.amr {
-        context.insert(format!("{prefix}:amr"), amr.clone());
-    } else {
-        context.insert(format!("{prefix}:oaud"), vec![identity.audience.clone()]);
-    }
-    context.insert("aws:FederatedProvider".into(), vec![identity.principal.clone()]);
-    context
-}
 
 use crate::sealing::sts_secret as secret_context;
 

@@ -3,7 +3,7 @@
 //! from the assertion's Role attribute, the trust policy decided with the `SAML:*` keys, each
 //! assertion spent once per role across all nodes.
 
-use super::sts::packed_size;
+use super::sts::{packed_size, session_extras};
 use super::*;
 use crate::saml::{verify_response, Expectation, IdpMetadata, Solicitation, VerifiedAssertion, SKEW_MS};
 
@@ -78,7 +78,6 @@ pub struct SamlAssumedRole {
     pub subject_type: String,
     pub issuer: String,
     pub name_qualifier: String,
-    pub source_identity: Option<String>,
 }
 
 fn metadata_of(document: &str) -> DomainResult<IdpMetadata> {
@@ -218,33 +217,8 @@ impl IamService {
             .iter()
             .filter_map(|(name, values)| Some((name.strip_prefix(TAG_ATTRIBUTE_PREFIX)?.to_string(), values.first()?.clone())))
             .collect();
-        if !tags.is_empty() {
-            if tags.len() > 50 || tags.iter().any(|(key, value)| key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256) {
-                return Err(DomainError::InvalidIdentityToken("The SAML assertion's session tags exceed their limits.".into()));
-            }
-            let mut tagging = decision.clone();
-            tagging.action = "sts:TagSession".into();
-            tagging.set_all("aws:TagKeys", tags.keys().cloned().collect());
-            for (key, value) in &tags {
-                tagging.set(&format!("aws:RequestTag/{key}"), value.clone());
-            }
-            if !trust.decide(&tagging).is_allowed() {
-                return Err(DomainError::AccessDenied("Not authorized to perform sts:TagSession".into()));
-            }
-        }
         let source_identity = single(&assertion.attributes, SOURCE_IDENTITY_ATTRIBUTE).map(str::to_string);
-        if let Some(source_identity) = &source_identity {
-            let mut setting = decision.clone();
-            setting.action = "sts:SetSourceIdentity".into();
-            setting.set("sts:SourceIdentity", source_identity.clone());
-            if !trust.decide(&setting).is_allowed() {
-                return Err(DomainError::AccessDenied("Not authorized to perform sts:SetSourceIdentity".into()));
-            }
-            context.insert("aws:SourceIdentity".into(), vec![source_identity.clone()]);
-        }
-        for (key, value) in &tags {
-            context.insert(format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
-        }
+        context.extend(session_extras(&trust, &decision, &tags, source_identity.as_deref(), &provider.arn, &role.arn)?);
 
         // Spent once per role, on every node: the same assertion again for this role is a replay.
         let spent_key = sha256_hex(&format!("{}\n{}\n{}", assertion.issuer, assertion.id, role.arn));
@@ -265,11 +239,11 @@ impl IamService {
                 subject: assertion.name_id.clone(),
                 audience: assertion.recipient.clone(),
                 provider: provider.arn.clone(),
+                source_identity,
             },
             subject_type,
             issuer: assertion.issuer,
             name_qualifier,
-            source_identity,
         })
     }
 }

@@ -33,7 +33,14 @@ impl IamService {
         if !self.check_trust(&role, identity)? {
             return Err(denied());
         }
-        let context = web_identity_context(identity);
+        let mut context = web_identity_context(identity);
+        let trust = parse_policy(&role.assume_role_policy_document, PolicyKind::Trust)?;
+        let mut request = RequestContext::new("sts:AssumeRoleWithWebIdentity", role.arn.clone()).with_principal("Federated", &identity.principal);
+        for (key, values) in &context {
+            request.set_all(key, values.clone());
+        }
+        let who = format!("the identity of {}", identity.provider);
+        context.extend(session_extras(&trust, &request, &identity.tags, identity.source_identity.as_deref(), &who, &role.arn)?);
         let (credentials, session) =
             self.mint_for_role(&role, session_name, duration, (session_policy.map(str::to_string), policy_arns.to_vec()), context).await?;
         Ok(AssumedRole {
@@ -44,6 +51,7 @@ impl IamService {
             subject: identity.subject.clone(),
             audience: identity.audience.clone(),
             provider: identity.provider.clone(),
+            source_identity: identity.source_identity.clone(),
         })
     }
 
@@ -62,6 +70,7 @@ impl IamService {
         policy_arns: &[String],
         external_id: Option<&str>,
         tags: &BTreeMap<String, String>,
+        source_identity: Option<&str>,
     ) -> DomainResult<AssumedRole> {
         check_session_name(session_name)?;
         self.check_session_policy_arns(policy_arns).await?;
@@ -98,20 +107,18 @@ impl IamService {
         if !trust.decide(&request).is_allowed() {
             return Err(denied());
         }
-        // Session tags need sts:TagSession in the trust policy too, which may test them.
-        let mut context = BTreeMap::new();
-        if !tags.is_empty() {
-            let mut tagging = request.clone();
-            tagging.action = "sts:TagSession".into();
-            tagging.set_all("aws:TagKeys", tags.keys().cloned().collect());
-            for (key, value) in tags {
-                tagging.set(&format!("aws:RequestTag/{key}"), value.clone());
-                context.insert(format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
-            }
-            if !trust.decide(&tagging).is_allowed() {
-                return Err(DomainError::AccessDenied(format!("User: {caller_arn} is not authorized to perform: sts:TagSession on resource: {role_arn}")));
+        // A chained session keeps the source identity of the session that assumes the role.
+        let inherited = match caller {
+            AwsCaller::Session(session) => session.context.get("aws:SourceIdentity").and_then(|values| values.first()).cloned(),
+            AwsCaller::User(_) => None,
+        };
+        if let (Some(inherited), Some(asked)) = (&inherited, source_identity) {
+            if inherited != asked {
+                return Err(DomainError::AccessDenied("The source identity of a session cannot be changed when it assumes another role.".into()));
             }
         }
+        let source_identity = source_identity.map(str::to_string).or(inherited);
+        let context = session_extras(&trust, &request, tags, source_identity.as_deref(), &caller_arn, role_arn)?;
         let policies = (session_policy.map(str::to_string), policy_arns.to_vec());
         let (credentials, session) = self.mint_for_role(&role, session_name, duration, policies, context).await?;
         Ok(AssumedRole {
@@ -122,6 +129,7 @@ impl IamService {
             subject: String::new(),
             audience: String::new(),
             provider: String::new(),
+            source_identity,
         })
     }
 
@@ -290,6 +298,52 @@ impl IamService {
 pub enum AwsCaller<'a> {
     User(&'a IamUser),
     Session(&'a StsSession),
+}
+
+/// What a session asks for beyond the role: session tags, which the trust policy must also
+/// allow as `sts:TagSession` (it may test `aws:RequestTag/…` and `aws:TagKeys`), and a source
+/// identity, which it must allow as `sts:SetSourceIdentity` (it may test `sts:SourceIdentity`).
+/// Answers the context keys they give the session (`aws:PrincipalTag/…`, `aws:SourceIdentity`).
+pub(super) fn session_extras(
+    trust: &Policy,
+    request: &RequestContext,
+    tags: &BTreeMap<String, String>,
+    source_identity: Option<&str>,
+    caller: &str,
+    role_arn: &str,
+) -> DomainResult<BTreeMap<String, Vec<String>>> {
+    let mut context = BTreeMap::new();
+    if !tags.is_empty() {
+        if tags.len() > 50 || tags.iter().any(|(key, value)| key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256) {
+            return Err(validation("Session tags: at most 50, each key 1 to 128 characters and each value at most 256."));
+        }
+        let mut tagging = request.clone();
+        tagging.action = "sts:TagSession".into();
+        tagging.set_all("aws:TagKeys", tags.keys().cloned().collect());
+        for (key, value) in tags {
+            tagging.set(&format!("aws:RequestTag/{key}"), value.clone());
+            context.insert(format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
+        }
+        if !trust.decide(&tagging).is_allowed() {
+            return Err(DomainError::AccessDenied(format!("User: {caller} is not authorized to perform: sts:TagSession on resource: {role_arn}")));
+        }
+    }
+    if let Some(source_identity) = source_identity {
+        let valid = (2..=64).contains(&source_identity.len())
+            && !source_identity.to_ascii_lowercase().starts_with("aws:")
+            && source_identity.chars().all(|character| character.is_ascii_alphanumeric() || "_+=,.@-".contains(character));
+        if !valid {
+            return Err(InvalidMember::error("sourceIdentity", source_identity, Constraint::PatternAndLength { pattern: "[\\w+=,.@-]*", min: 2, max: 64 }));
+        }
+        let mut setting = request.clone();
+        setting.action = "sts:SetSourceIdentity".into();
+        setting.set("sts:SourceIdentity", source_identity.to_string());
+        if !trust.decide(&setting).is_allowed() {
+            return Err(DomainError::AccessDenied(format!("User: {caller} is not authorized to perform: sts:SetSourceIdentity on resource: {role_arn}")));
+        }
+        context.insert("aws:SourceIdentity".into(), vec![source_identity.to_string()]);
+    }
+    Ok(context)
 }
 
 /// An inline session policy checked and its packed size, as STS answers it (percent of the

@@ -124,6 +124,8 @@ impl IdentityPoolService {
             subject: identity.id.to_string(),
             audience: pool.id.to_string(),
             amr: Some(amr),
+            tags: BTreeMap::new(),
+            source_identity: None,
         };
         if !self.iam.check_trust(&role, &web_identity)? {
             return Err(bad_configuration());

@@ -80,6 +80,8 @@ impl IdentityPoolService {
             subject: identity_id,
             audience: pool.id.into_string(),
             amr: Some(amr),
+            tags: BTreeMap::new(),
+            source_identity: None,
         })
     }
 }

@@ -73,6 +73,7 @@ pub struct AssumeRoleRequest {
     pub external_id: Option<String>,
     /// Session tags (at most 50), which the role's policies test as `aws:PrincipalTag/<key>`.
     pub tags: BTreeMap<String, String>,
+    pub source_identity: Option<String>,
 }
 
 impl AssumeRoleRequest {
@@ -101,6 +102,7 @@ impl AssumeRoleRequest {
             policy_arns: policy_arns(input)?,
             external_id,
             tags,
+            source_identity: input.get("SourceIdentity").map(str::to_string),
         })
     }
 }
@@ -122,6 +124,7 @@ pub fn assume_role_xml(assumed: &AssumedRole) -> String {
     if let Some(size) = assumed.packed_policy_size {
         xml.text("PackedPolicySize", &size.to_string());
     }
+    xml.optional("SourceIdentity", assumed.source_identity.as_deref());
     xml.finish()
 }
 
@@ -148,6 +151,7 @@ pub fn assumed_role_xml(assumed: &AssumedRole) -> String {
         xml.text("PackedPolicySize", &size.to_string());
     }
     xml.text("Provider", &assumed.provider).text("Audience", &assumed.audience);
+    xml.optional("SourceIdentity", assumed.source_identity.as_deref());
     xml.finish()
 }
 
@@ -165,7 +169,7 @@ pub fn saml_assumed_role_xml(saml: &SamlAssumedRole) -> String {
         .text("Issuer", &saml.issuer)
         .text("Audience", &assumed.audience)
         .text("NameQualifier", &saml.name_qualifier);
-    xml.optional("SourceIdentity", saml.source_identity.as_deref());
+    xml.optional("SourceIdentity", assumed.source_identity.as_deref());
     xml.finish()
 }
 

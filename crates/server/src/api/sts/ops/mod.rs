@@ -70,6 +70,7 @@ pub async fn assume_role(state: &AppState, input: &QueryInput, principal: Option
             &request.policy_arns,
             request.external_id.as_deref(),
             &request.tags,
+            request.source_identity.as_deref(),
         )
         .await
         .map_err(error_from_domain)?;
