@@ -18,7 +18,7 @@ const SAML_METADATA: &str = "saml_metadata";
 const SP_KEY: &str = "saml_sp_key";
 /// How long the pool's signing certificate is valid (Cognito's are valid for ten years).
 const CERTIFICATE_SECONDS: i64 = 10 * 365 * 86_400;
-pub(super) const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 /// An assertion already taken, kept until it expires.
 const SPENT_ASSERTION: &str = "saml_assertion_spent";
 /// A MetadataURL document is fetched again after this long (the last good copy serves while
@@ -213,15 +213,22 @@ impl UserPoolService {
         // The HTTP-Redirect binding signs the query string itself, in this order.
         let mut query = format!("SAMLRequest={}&RelayState={}", percent_encode(&encoded), percent_encode(&state));
         if provider.details.get("RequestSigningAlgorithm").is_some_and(|algorithm| algorithm == "rsa-sha256") {
-            query.push_str(&format!("&SigAlg={}", percent_encode(RSA_SHA256)));
-            let (key, _) = self.sp_key(&checked.pool.id).await?;
-            let mut signature = vec![0u8; key.public().modulus_len()];
-            key.sign(&ring::signature::RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), query.as_bytes(), &mut signature)
-                .map_err(|_| DomainError::internal("the AuthnRequest could not be signed"))?;
-            query.push_str(&format!("&Signature={}", percent_encode(&BASE64.encode(signature))));
+            self.sign_redirect(&checked.pool.id, &mut query).await?;
         }
         let separator = if sign_on.contains('?') { '&' } else { '?' };
         Ok(format!("{sign_on}{separator}{query}"))
+    }
+
+    /// Signs an HTTP-Redirect binding's query (`SAMLRequest=…&RelayState=…`) with the pool's key:
+    /// `SigAlg` is added, the whole signed with RSA-SHA256, and `Signature` appended.
+    pub(super) async fn sign_redirect(&self, pool_id: &str, query: &mut String) -> DomainResult<()> {
+        query.push_str(&format!("&SigAlg={}", percent_encode(RSA_SHA256)));
+        let (key, _) = self.sp_key(pool_id).await?;
+        let mut signature = vec![0u8; key.public().modulus_len()];
+        key.sign(&ring::signature::RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), query.as_bytes(), &mut signature)
+            .map_err(|_| DomainError::internal("the SAML request could not be signed"))?;
+        query.push_str(&format!("&Signature={}", percent_encode(&BASE64.encode(signature))));
+        Ok(())
     }
 
     /// The pool's SAML signing key and certificate, made on first use (when nodes race, the

@@ -3,7 +3,7 @@
 //! logout service with a signed LogoutRequest (HTTP-Redirect), and the IdP's signed
 //! LogoutResponse, posted to `/saml2/logout`, sends it on to where the sign-out was going.
 
-use super::saml::{deflate_stored, error_text, sp_entity_id, RSA_SHA256};
+use super::saml::{deflate_stored, error_text, sp_entity_id};
 use super::*;
 use crate::clock::format_iso8601;
 use crate::federation::percent_encode;
@@ -84,12 +84,8 @@ impl UserPoolService {
             session_index: session.session_index.as_deref(),
         };
         let encoded = BASE64.encode(deflate_stored(request.xml().as_bytes()));
-        let mut query = format!("SAMLRequest={}&RelayState={}&SigAlg={}", percent_encode(&encoded), percent_encode(&relay_state), percent_encode(RSA_SHA256));
-        let (key, _) = self.sp_key(pool_id.as_str()).await?;
-        let mut signature = vec![0u8; key.public().modulus_len()];
-        key.sign(&ring::signature::RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), query.as_bytes(), &mut signature)
-            .map_err(|_| DomainError::internal("the LogoutRequest could not be signed"))?;
-        query.push_str(&format!("&Signature={}", percent_encode(&BASE64.encode(signature))));
+        let mut query = format!("SAMLRequest={}&RelayState={}", percent_encode(&encoded), percent_encode(&relay_state));
+        self.sign_redirect(pool_id.as_str(), &mut query).await?;
         let separator = if logout_service.contains('?') { '&' } else { '?' };
         Ok(Some(format!("{logout_service}{separator}{query}")))
     }
