@@ -46,10 +46,6 @@ impl LocalReads {
         )?;
         // Never wait here: a busy database sends the read back to the pool.
         connection.busy_timeout(std::time::Duration::ZERO)?;
-        // 16 MiB of page cache per reader (SQLite's default is 2 MB): over a pool of a million
-        // users the interior pages of the user indexes stay in memory. It grows only as pages are
-        // read, so a small store costs no more.
-        connection.execute_batch("PRAGMA cache_size = -16384;")?;
         connection.set_prepared_statement_cache_capacity(64);
         Ok(connection)
     }
