@@ -287,6 +287,22 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check("and without it the role's own policy decides", simulated["EvaluationResults"][0]["EvalDecision"] == "allowed")
     iam.delete_role_policy(RoleName="bounded", PolicyName="wide")
     iam.delete_role(RoleName="bounded")
+    # SimulateCustomPolicy: documents, no principal.
+    wide = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cognito-idp:*", "Resource": "*"},
+                                                              {"Effect": "Deny", "Action": "cognito-idp:DeleteUserPool", "Resource": "*"}]})
+    tagged_only = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": "*",
+                                                                     "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}]})
+    custom = iam.simulate_custom_policy(PolicyInputList=[wide], ActionNames=["cognito-idp:ListUsers", "cognito-idp:DeleteUserPool", "iam:GetUser"])
+    check("SimulateCustomPolicy decides each action by the documents given",
+          [r["EvalDecision"] for r in custom["EvaluationResults"]] == ["allowed", "explicitDeny", "implicitDeny"])
+    bounded = iam.simulate_custom_policy(PolicyInputList=[wide], PermissionsBoundaryPolicyInputList=[tagged_only],
+                                         ActionNames=["cognito-idp:ListUsers"],
+                                         ContextEntries=[{"ContextKeyName": "aws:PrincipalTag/team", "ContextKeyValues": ["blue"], "ContextKeyType": "string"}])
+    unbounded = iam.simulate_custom_policy(PolicyInputList=[wide], PermissionsBoundaryPolicyInputList=[tagged_only], ActionNames=["cognito-idp:ListUsers"])
+    check("a boundary document caps them, with the context entries its condition tests",
+          bounded["EvaluationResults"][0]["EvalDecision"] == "allowed" and unbounded["EvaluationResults"][0]["EvalDecision"] == "implicitDeny")
+    code, _ = error_code(lambda: iam.simulate_custom_policy(PolicyInputList=["{\"Statement\": 5}"], ActionNames=["iam:GetUser"]))
+    check(f"a malformed document is InvalidInput, as the model names it ({code})", code == "InvalidInput")
 
     # Tags on the user, a policy and a role, and a tag in a condition.
     iam.tag_user(UserName="backend", Tags=[{"Key": "stage", "Value": "prod"}])

@@ -1,6 +1,6 @@
 //! STS: AssumeRoleWithWebIdentity, AssumeRole and the minting of temporary credentials for a
 //! role, opening a session from its access key, and the policy decisions for it (authorize,
-//! SimulatePrincipalPolicy, the trust check).
+//! SimulatePrincipalPolicy and SimulateCustomPolicy, the trust check).
 
 use super::*;
 
@@ -249,6 +249,36 @@ impl IamService {
                     resource: resource.clone(),
                     decision: policy::evaluate_limited(&policies, &[&boundary], &request),
                 });
+            }
+        }
+        Ok(results)
+    }
+
+    /// SimulateCustomPolicy: the given identity policies (and boundary policies, which cap them)
+    /// decide every action on every resource, with the given context entries.
+    pub fn simulate_custom(
+        &self,
+        documents: &[String],
+        boundary_documents: &[String],
+        actions: &[String],
+        resources: &[String],
+        context: &[(String, Vec<String>)],
+    ) -> DomainResult<Vec<SimulationResult>> {
+        if documents.is_empty() || actions.is_empty() {
+            return Err(validation("PolicyInputList and ActionNames must each name at least one entry."));
+        }
+        let parse_all = |documents: &[String]| documents.iter().map(|document| parse_policy(document, PolicyKind::Identity)).collect::<DomainResult<Vec<Policy>>>();
+        let (policies, boundary) = (parse_all(documents)?, parse_all(boundary_documents)?);
+        let resources: Vec<String> = if resources.is_empty() { vec!["*".into()] } else { resources.to_vec() };
+        let limits: Vec<&[Policy]> = if boundary.is_empty() { Vec::new() } else { vec![boundary.as_slice()] };
+        let mut results = Vec::new();
+        for action in actions {
+            for resource in &resources {
+                let mut request = RequestContext::new(action.clone(), resource.clone());
+                for (key, values) in context {
+                    request.set_all(key, values.clone());
+                }
+                results.push(SimulationResult { action: action.clone(), resource: resource.clone(), decision: policy::evaluate_limited(&policies, &limits, &request) });
             }
         }
         Ok(results)

@@ -196,6 +196,7 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller:
         UpdateSAMLProvider => ops::saml::update_saml_provider(state, input).await,
         DeleteSAMLProvider => ops::saml::delete_saml_provider(state, input).await,
         SimulatePrincipalPolicy => ops::simulate::simulate_principal_policy(state, input).await,
+        SimulateCustomPolicy => ops::simulate::simulate_custom_policy(state, input),
         CreatePolicy => ops::managed::create_policy(state, input).await,
         GetPolicy => ops::managed::get_policy(state, input).await,
         ListPolicies => ops::managed::list_policies(state, input).await,

@@ -221,6 +221,7 @@ pub const IMPLEMENTED: &[Operation] = &[
     Operation::UpdateSAMLProvider,
     Operation::DeleteSAMLProvider,
     Operation::SimulatePrincipalPolicy,
+    Operation::SimulateCustomPolicy,
     Operation::CreatePolicy,
     Operation::GetPolicy,
     Operation::ListPolicies,

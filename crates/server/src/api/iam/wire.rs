@@ -206,23 +206,51 @@ impl FromQuery for OidcClientIdRequest {
     }
 }
 
+/// `ContextEntries`: each key with its values.
+fn context_entries(input: &QueryInput) -> Vec<(String, Vec<String>)> {
+    input
+        .structures("ContextEntries", &["ContextKeyName"])
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, entry)| {
+            let name = entry.get("ContextKeyName")?.clone();
+            Some((name, input.list(&format!("ContextEntries.member.{}.ContextKeyValues", index + 1))))
+        })
+        .collect()
+}
+
 impl FromQuery for SimulatePrincipalPolicyRequest {
     fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
-        let context = input
-            .structures("ContextEntries", &["ContextKeyName"])
-            .into_iter()
-            .enumerate()
-            .filter_map(|(index, entry)| {
-                let name = entry.get("ContextKeyName")?.clone();
-                Some((name, input.list(&format!("ContextEntries.member.{}.ContextKeyValues", index + 1))))
-            })
-            .collect();
         Ok(SimulatePrincipalPolicyRequest {
             policy_source_arn: required(input, "PolicySourceArn")?,
             action_names: input.list("ActionNames"),
             resource_arns: input.list("ResourceArns"),
-            context,
+            context: context_entries(input),
             policy_input_list: input.list("PolicyInputList"),
+        })
+    }
+}
+
+/// SimulateCustomPolicy: policies given as documents, no principal.
+pub struct SimulateCustomPolicyRequest {
+    pub policy_input_list: Vec<String>,
+    pub boundary_policy_input_list: Vec<String>,
+    pub action_names: Vec<String>,
+    pub resource_arns: Vec<String>,
+    pub context: Vec<(String, Vec<String>)>,
+}
+
+impl FromQuery for SimulateCustomPolicyRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        if input.get("ResourcePolicy").is_some() {
+            return Err(QueryError::validation("ResourcePolicy is not supported: cognate has no resource-based policies."));
+        }
+        Ok(SimulateCustomPolicyRequest {
+            policy_input_list: input.list("PolicyInputList"),
+            boundary_policy_input_list: input.list("PermissionsBoundaryPolicyInputList"),
+            action_names: input.list("ActionNames"),
+            resource_arns: input.list("ResourceArns"),
+            context: context_entries(input),
         })
     }
 }
