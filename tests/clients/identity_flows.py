@@ -449,6 +449,25 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check(f"and cannot change it ({code})", code == "AccessDenied")
     code, _ = error_code(lambda: backend_sts.assume_role(RoleArn=deployer, RoleSessionName="bad-source", ExternalId="deploy-7", SourceIdentity="aws:reserved"))
     check(f"a source identity starting with aws: is refused ({code})", code == "ValidationError")
+    # Transitive session tags pass on to the sessions a session assumes.
+    def session_client(service, assumed):
+        c = assumed["Credentials"]
+        return client(service, aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"], aws_session_token=c["SessionToken"])
+    transitive = backend_sts.assume_role(RoleArn=deployer, RoleSessionName="transitive", ExternalId="deploy-7",
+                                         Tags=[{"Key": "team", "Value": "blue"}], TransitiveTagKeys=["team"])
+    hop = session_client("sts", transitive).assume_role(RoleArn=deployer, RoleSessionName="hop", ExternalId="deploy-7")
+    check("a transitive session tag passes to the chained session",
+          eventually(lambda: error_code(lambda: session_idp(hop).list_users(UserPoolId=pool_id))[0] is None))
+    plain = backend_sts.assume_role(RoleArn=deployer, RoleSessionName="plain", ExternalId="deploy-7", Tags=[{"Key": "team", "Value": "blue"}])
+    plain_hop = session_client("sts", plain).assume_role(RoleArn=deployer, RoleSessionName="plain-hop", ExternalId="deploy-7")
+    code, _ = error_code(lambda: session_idp(plain_hop).list_users(UserPoolId=pool_id))
+    check(f"a tag that is not transitive does not ({code})", code == "AccessDeniedException")
+    code, _ = error_code(lambda: session_client("sts", transitive).assume_role(RoleArn=deployer, RoleSessionName="recolour", ExternalId="deploy-7",
+                                                                              Tags=[{"Key": "team", "Value": "red"}]))
+    check(f"a transitive tag cannot be set to another value down the chain ({code})", code == "ValidationError")
+    code, _ = error_code(lambda: backend_sts.assume_role(RoleArn=deployer, RoleSessionName="odd", ExternalId="deploy-7",
+                                                         Tags=[{"Key": "team", "Value": "blue"}], TransitiveTagKeys=["other"]))
+    check(f"a transitive key that is not one of the tags is refused ({code})", code == "ValidationError")
     iam.delete_role_policy(RoleName="deployer", PolicyName="by-team")
     iam.update_assume_role_policy(RoleName="deployer", PolicyDocument=json.dumps(trust_account))
     code, status = error_code(lambda: client("sts").assume_role(RoleArn=deployer, RoleSessionName="root", ExternalId="deploy-7"))

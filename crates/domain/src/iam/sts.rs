@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// Where a session keeps the keys of its transitive session tags (a name no policy can mean).
+const TRANSITIVE_TAG_KEYS: &str = "cognate:TransitiveTagKeys";
+
 impl IamService {
     // STS.
 
@@ -69,7 +72,7 @@ impl IamService {
         session_policy: Option<&str>,
         policy_arns: &[String],
         external_id: Option<&str>,
-        tags: &BTreeMap<String, String>,
+        (tags, transitive_keys): (&BTreeMap<String, String>, &[String]),
         source_identity: Option<&str>,
     ) -> DomainResult<AssumedRole> {
         check_session_name(session_name)?;
@@ -107,7 +110,24 @@ impl IamService {
         if !trust.decide(&request).is_allowed() {
             return Err(denied());
         }
-        // A chained session keeps the source identity of the session that assumes the role.
+        // A chained session keeps the transitive session tags of the session that assumes the
+        // role (which may not be set again to another value) and its source identity.
+        let (mut tags, mut transitive): (BTreeMap<String, String>, Vec<String>) = (tags.clone(), transitive_keys.to_vec());
+        if let AwsCaller::Session(session) = caller {
+            for key in session.context.get(TRANSITIVE_TAG_KEYS).into_iter().flatten() {
+                let Some(value) = session.context.get(&format!("aws:PrincipalTag/{key}")).and_then(|values| values.first()) else { continue };
+                if tags.get(key).is_some_and(|asked| asked != value) {
+                    return Err(validation(format!("The transitive session tag {key} of the calling session cannot be set to another value.")));
+                }
+                tags.insert(key.clone(), value.clone());
+                if !transitive.contains(key) {
+                    transitive.push(key.clone());
+                }
+            }
+        }
+        if !transitive.is_empty() {
+            request.set_all("sts:TransitiveTagKeys", transitive.clone());
+        }
         let inherited = match caller {
             AwsCaller::Session(session) => session.context.get("aws:SourceIdentity").and_then(|values| values.first()).cloned(),
             AwsCaller::User(_) => None,
@@ -118,7 +138,10 @@ impl IamService {
             }
         }
         let source_identity = source_identity.map(str::to_string).or(inherited);
-        let context = session_extras(&trust, &request, tags, source_identity.as_deref(), &caller_arn, role_arn)?;
+        let mut context = session_extras(&trust, &request, &tags, source_identity.as_deref(), &caller_arn, role_arn)?;
+        if !transitive.is_empty() {
+            context.insert(TRANSITIVE_TAG_KEYS.into(), transitive);
+        }
         let policies = (session_policy.map(str::to_string), policy_arns.to_vec());
         let (credentials, session) = self.mint_for_role(&role, session_name, duration, policies, context).await?;
         Ok(AssumedRole {

@@ -73,6 +73,8 @@ pub struct AssumeRoleRequest {
     pub external_id: Option<String>,
     /// Session tags (at most 50), which the role's policies test as `aws:PrincipalTag/<key>`.
     pub tags: BTreeMap<String, String>,
+    /// The keys of `tags` that pass on to sessions this one assumes (role chaining).
+    pub transitive_tag_keys: Vec<String>,
     pub source_identity: Option<String>,
 }
 
@@ -80,10 +82,11 @@ impl AssumeRoleRequest {
     pub fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
         let role_arn = input.required("RoleArn")?.to_string();
         let role_session_name = input.required("RoleSessionName")?.to_string();
-        if !input.list("TransitiveTagKeys").is_empty() {
-            return Err(QueryError::validation("TransitiveTagKeys are not supported: session tags do not pass to chained sessions."));
-        }
         let tags = input.tags("Tags");
+        let transitive_tag_keys = input.list("TransitiveTagKeys");
+        if let Some(key) = transitive_tag_keys.iter().find(|key| !tags.contains_key(*key)) {
+            return Err(QueryError::validation(format!("The transitive tag key {key} is not a key of Tags.")));
+        }
         if tags.len() > 50 || tags.iter().any(|(key, value)| key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256) {
             return Err(QueryError::validation("Tags: at most 50, each key 1 to 128 characters and each value at most 256."));
         }
@@ -102,6 +105,7 @@ impl AssumeRoleRequest {
             policy_arns: policy_arns(input)?,
             external_id,
             tags,
+            transitive_tag_keys,
             source_identity: input.get("SourceIdentity").map(str::to_string),
         })
     }

@@ -69,7 +69,7 @@ pub async fn assume_role(state: &AppState, input: &QueryInput, principal: Option
             request.policy.as_deref(),
             &request.policy_arns,
             request.external_id.as_deref(),
-            &request.tags,
+            (&request.tags, &request.transitive_tag_keys),
             request.source_identity.as_deref(),
         )
         .await
