@@ -52,7 +52,18 @@ const IDENTITY_OPERATIONS: &[&str] = &[
 const QUERY_ACTIONS: &[&str] = &[
     "AssumeRoleWithWebIdentity", "GetCallerIdentity", "AssumeRole", "CreateRole", "GetRole", "ListRoles", "PutRolePolicy",
     "GetRolePolicy", "DeleteRole", "CreateOpenIDConnectProvider", "GetOpenIDConnectProvider", "SimulatePrincipalPolicy",
-    "TagRole", "UpdateAssumeRolePolicy", "NoSuchAction",
+    "TagRole", "UpdateAssumeRolePolicy", "NoSuchAction", "AssumeRoleWithSAML", "CreateSAMLProvider", "UpdateSAMLProvider",
+    "SimulateCustomPolicy",
+];
+
+/// SAML documents the SAML members are built from: each mutated, then base64-encoded (a
+/// response) or sent as it is (metadata).
+const SAML_SHAPES: &[&str] = &[
+    include_str!("../../../domain/src/saml/testdata/response_signed_assertion.xml"),
+    include_str!("../../../domain/src/saml/testdata/response_signed_response.xml"),
+    "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"r\" Version=\"2.0\"><samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status><saml:Assertion ID=\"a\" Version=\"2.0\"><saml:Issuer>x</saml:Issuer><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/><ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/><ds:Reference URI=\"#a\"><ds:Transforms><ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/></ds:Transforms><ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature><saml:Subject><saml:NameID>n</saml:NameID></saml:Subject></saml:Assertion></samlp:Response>",
+    "<!DOCTYPE r [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;\">]><r>&b;</r>",
+    "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"e\"><md:IDPSSODescriptor><md:KeyDescriptor><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>MIIB</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>",
 ];
 
 struct Generator {
@@ -255,12 +266,23 @@ fn generate(generator: &mut Generator, pool: &str, client: &str) -> Case {
                 let version = if generator.chance(50) { "2010-05-08" } else { "2011-06-15" };
                 pairs.push(("Version".into(), version.into()));
             }
+            if generator.chance(30) {
+                let shape = generator.pick(SAML_SHAPES).to_string();
+                let mut document = generator.mutate(&shape);
+                // Past the 1,000 characters IAM wants of metadata, sometimes.
+                if generator.chance(50) {
+                    document.push_str(&" ".repeat(1000));
+                }
+                pairs.push(("SAMLAssertion".into(), base64::engine::general_purpose::STANDARD.encode(&document)));
+                pairs.push(("SAMLMetadataDocument".into(), document));
+                pairs.push(("PrincipalArn".into(), "arn:aws:iam::000000000000:saml-provider/Corp".into()));
+            }
             for _ in 0..generator.rng.gen_range(0..8) {
                 let name = match generator.rng.gen_range(0..4) {
                     0 => format!("Tags.member.{}.Key", generator.rng.gen_range(0..5)),
                     1 => format!("ClientIDList.member.{}", generator.rng.gen_range(0..5)),
                     2 => generator.string(),
-                    _ => generator.pick(&["RoleName", "RoleArn", "WebIdentityToken", "RoleSessionName", "PolicyDocument", "AssumeRolePolicyDocument", "Url", "DurationSeconds", "PolicySourceArn", "ActionNames.member.1", "Policy"]).to_string(),
+                    _ => generator.pick(&["RoleName", "RoleArn", "WebIdentityToken", "RoleSessionName", "PolicyDocument", "AssumeRolePolicyDocument", "Url", "DurationSeconds", "PolicySourceArn", "ActionNames.member.1", "Policy", "Name", "SAMLProviderArn", "PolicyInputList.member.1"]).to_string(),
                 };
                 pairs.push((name, generator.string()));
             }
@@ -466,6 +488,10 @@ async fn generated_inputs_never_cause_server_errors() {
     assert_eq!(status, 200, "{created}");
     let client = created["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
     let (status, body) = crate::trust::idp_call(&server.base_url, &root(), "AdminCreateUser", json!({"UserPoolId": pool, "Username": "alice", "MessageAction": "SUPPRESS", "TemporaryPassword": "Temp-Pass-123"})).await;
+    assert_eq!(status, 200, "{body}");
+    // A SAML provider for the fixture IdP, so AssumeRoleWithSAML cases reach the verifier.
+    let metadata = include_str!("../../../domain/src/saml/testdata/idp_metadata.xml");
+    let (status, body) = crate::federation::query(&server.base_url, "iam", &root(), &[("Action", "CreateSAMLProvider"), ("Name", "Corp"), ("SAMLMetadataDocument", metadata)]).await;
     assert_eq!(status, 200, "{body}");
 
     let mut generator = Generator { rng: StdRng::seed_from_u64(seed) };
