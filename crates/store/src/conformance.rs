@@ -182,10 +182,18 @@ async fn run_suite(store: SqlStore) {
     store.remove_group_member(pool_id, "admins", "alice").await.unwrap();
     assert!(store.list_groups_for_user(pool_id, "alice", None, 10).await.unwrap().is_empty());
 
-    // Deleting a pool takes everything in it, and nothing of another pool.
+    // Deleting a pool takes everything in it, and nothing of another pool: its records too (an
+    // identity provider and its sealed secret, a provider link, a device), not those of a pool
+    // whose id merely begins with the same characters.
     store.insert_user(&user_record("us-east-1_b", "erin", "erin@example.com")).await.unwrap();
     assert_eq!(store.count_users("us-east-1_b").await.unwrap(), 3);
+    let record = |scope: &str| RecordWrite::Insert { kind: "pool_thing", scope: scope.to_string(), key: "k".into(), data: scope.to_string(), expires_ms: None };
+    let scopes = [pool_id.to_string(), format!("{pool_id}:Corp"), format!("{pool_id}/sub-1"), format!("{pool_id}b"), "us-east-1_b".to_string(), String::new()];
+    store.write_records(&scopes.iter().map(|scope| record(scope)).collect::<Vec<_>>()).await.unwrap();
     assert!(store.delete_user_pool(pool_id).await.unwrap());
+    for (scope, kept) in scopes.iter().zip([false, false, false, true, true, true]) {
+        assert_eq!(store.get_record("pool_thing", scope, "k", 0).await.unwrap().is_some(), kept, "the record under {scope:?}");
+    }
     assert!(store.get_user_pool(pool_id).await.unwrap().is_none());
     assert_eq!(store.count_users(pool_id).await.unwrap(), 0);
     assert!(store.list_groups(pool_id, None, 10).await.unwrap().is_empty());

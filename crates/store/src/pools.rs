@@ -47,6 +47,9 @@ impl PoolStore for SqlStore {
             "DELETE FROM refresh_tokens WHERE pool_id = $1",
             "DELETE FROM auth_sessions WHERE pool_id = $1",
             "DELETE FROM outbox WHERE pool_id = $1",
+            // The pool's records: those filed under its id, or under `<id>:…` and `<id>/…`
+            // (provider links, devices); compared by prefix, not LIKE, whose `_` is a wildcard.
+            "DELETE FROM records WHERE scope = $1 OR substr(scope, 1, length($1) + 1) IN ($1 || ':', $1 || '/')",
         ] {
             sqlx::query(statement).bind(pool_id).execute(transaction.conn()).await.map_err(backend)?;
         }
