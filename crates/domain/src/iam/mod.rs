@@ -14,6 +14,7 @@ mod oidc;
 mod role_policies;
 mod roles;
 pub mod saml;
+mod simulate;
 pub mod sts;
 mod tags;
 mod user_records;
@@ -22,7 +23,8 @@ mod login_profiles;
 mod mfa_devices;
 mod users;
 pub mod web_identity;
-pub use web_identity::{web_identity_context, WebIdentity};
+mod federated;
+pub use federated::{web_identity_context, WebIdentity};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};

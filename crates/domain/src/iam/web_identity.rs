@@ -2,52 +2,18 @@
 //! token (identity pools' basic flow), or an ID token of an OIDC provider registered in IAM,
 //! whose audience must be one of the provider's client ids; with the session tags and source
 //! identity an OIDC token may carry (`https://aws.amazon.com/tags`,
-//! `https://aws.amazon.com/source_identity`), and the condition keys a web identity brings.
+//! `https://aws.amazon.com/source_identity`).
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::federated::WebIdentity;
 use super::IamService;
 use crate::error::{DomainError, DomainResult};
 use crate::federation::{issuer_key, ExternalVerifier};
 use crate::identity_pool::IdentityPoolService;
 use crate::tokens;
-
-/// A verified web identity presented to assume a role.
-#[derive(Debug, Clone)]
-pub struct WebIdentity {
-    /// The federated principal a trust policy names: `cognito-identity.amazonaws.com` or an
-    /// OIDC provider's ARN.
-    pub principal: String,
-    /// The prefix of the condition keys: `cognito-identity.amazonaws.com` or the provider URL.
-    pub key_prefix: String,
-    /// What STS answers as `Provider`.
-    pub provider: String,
-    pub subject: String,
-    pub audience: String,
-    pub amr: Option<Vec<String>>,
-    /// Session tags the token asks for (`principal_tags` of its `https://aws.amazon.com/tags`).
-    pub tags: BTreeMap<String, String>,
-    /// The source identity the token asks for (`https://aws.amazon.com/source_identity`).
-    pub source_identity: Option<String>,
-}
-
-/// The condition keys a web identity brings: `<prefix>:aud`, `:sub`, `:amr` (when the
-/// provider has one), and for OIDC providers `:oaud` too.
-pub fn web_identity_context(identity: &WebIdentity) -> BTreeMap<String, Vec<String>> {
-    let prefix = &identity.key_prefix;
-    let mut context = BTreeMap::new();
-    context.insert(format!("{prefix}:aud"), vec![identity.audience.clone()]);
-    context.insert(format!("{prefix}:sub"), vec![identity.subject.clone()]);
-    if let Some(amr) = &identity.amr {
-        context.insert(format!("{prefix}:amr"), amr.clone());
-    } else {
-        context.insert(format!("{prefix}:oaud"), vec![identity.audience.clone()]);
-    }
-    context.insert("aws:FederatedProvider".into(), vec![identity.principal.clone()]);
-    context
-}
 
 /// The session tags of a token's `https://aws.amazon.com/tags` claim: each principal tag with
 /// its first value.
