@@ -117,6 +117,27 @@ def wrapped(xml, forged_session):
     return beside, inside
 
 
+def sha1_when_allowed(binary, work, idp, metadata):
+    """A second server started with --saml-allow-sha1 true takes the RSA-SHA1 response the first
+    one refuses."""
+    port = free_port()
+    server, _, key_id, secret = start_server(binary, os.path.join(work, "sha1-data"), port, extra_args=["--saml-allow-sha1", "true"])
+    try:
+        def client(service):
+            return boto3.client(service, region_name=REGION, endpoint_url=f"http://127.0.0.1:{port}", config=CONFIG,
+                                aws_access_key_id=key_id, aws_secret_access_key=secret)
+        iam, sts = client("iam"), client("sts")
+        provider_arn = iam.create_saml_provider(SAMLMetadataDocument=metadata, Name="Legacy")["SAMLProviderArn"]
+        role_arn = iam.create_role(RoleName="legacy", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Federated": provider_arn}, "Action": "sts:AssumeRoleWithSAML"}]}))["Role"]["Arn"]
+        xml = saml_response(idp, {ROLE_ATTRIBUTE: [f"{role_arn},{provider_arn}"], SESSION_ATTRIBUTE: ["old-timer"]}, sha1=True)
+        answer = sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider_arn, SAMLAssertion=encoded(xml))
+        check("with --saml-allow-sha1 true, an RSA-SHA1 response is taken", answer["AssumedRoleUser"]["Arn"].endswith("/legacy/old-timer"))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+
+
 def identity_pools(client, iam, idp, provider_arn):
     """An identity pool that names the SAML provider: Logins keyed by its ARN with the base64
     response, the role chosen from the assertion's Role attribute (CustomRoleArn among several)."""
@@ -602,6 +623,7 @@ def main():
         code, _ = error_code(lambda: sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=f"arn:aws:iam::{ACCOUNT}:saml-provider/Nope",
                                                                 SAMLAssertion=encoded(saml_response(idp, attributes))))
         check(f"an unknown SAML provider is refused ({code})", code == "InvalidIdentityToken")
+        sha1_when_allowed(binary, work, idp, metadata)
         identity_pools(client, iam, idp, provider_arn)
         user_pool_sign_in(client, work, key, cert, endpoint)
     finally:

@@ -78,7 +78,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         config.account_id.clone(),
         config.public_url.clone(),
     );
-    user_pools = user_pools.with_password_hashing(config.password_hashing).with_revocation_on_password_reset(config.revoke_tokens_on_password_reset).with_auth_event_retention(config.observing.auth_event_retention_ms()).with_tally(metrics.clone()).with_cognito_api(Arc::new(crate::cognito_api::CognitoClient::new()?));
+    user_pools = user_pools.with_password_hashing(config.password_hashing).with_revocation_on_password_reset(config.revoke_tokens_on_password_reset).with_auth_event_retention(config.observing.auth_event_retention_ms()).with_tally(metrics.clone()).with_cognito_api(Arc::new(crate::cognito_api::CognitoClient::new()?)).with_saml_sha1(config.saml_allow_sha1);
     if let Some(endpoint) = &config.lambda_endpoint {
         user_pools = user_pools.with_lambda(Arc::new(crate::lambda::LambdaInvoke::new(endpoint, config.lambda_keys.clone(), &config.region)?));
     }
@@ -91,7 +91,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
     let http: Arc<dyn cognate_domain::federation::HttpClient> = Arc::new(crate::http_client::ReqwestClient::new()?);
     let external = ExternalVerifier::new(http.clone(), clock.clone(), config.providers.clone());
     let user_pools = user_pools.with_external(external.clone());
-    let iam = IamService::new(store.clone(), clock.clone(), master_key.clone(), config.account_id.clone());
+    let iam = IamService::new(store.clone(), clock.clone(), master_key.clone(), config.account_id.clone()).with_saml_sha1(config.saml_allow_sha1);
     let identity_pools = IdentityPoolService::new(
         store.clone(),
         clock.clone(),

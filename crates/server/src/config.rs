@@ -136,6 +136,9 @@ pub struct ConfigArgs {
     /// AdminSetUserPassword, AdminResetUserPassword) [default: false, as Cognito].
     #[arg(long, env = "COGNATE_REVOKE_TOKENS_ON_PASSWORD_RESET")]
     pub revoke_tokens_on_password_reset: Option<bool>,
+    /// Accept SAML signatures and digests made with SHA-1 [default: false].
+    #[arg(long, env = "COGNATE_SAML_ALLOW_SHA1")]
+    pub saml_allow_sha1: Option<bool>,
     /// A reverse proxy (an address or ADDRESS/PREFIX, repeatable) whose X-Forwarded-For,
     /// -Host and -Proto headers are believed [default: none].
     #[arg(long = "trusted-proxy", env = "COGNATE_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -189,6 +192,7 @@ struct FileConfig {
     rate_limit_per_address: Option<u32>,
     rate_limit_per_client: Option<u32>,
     revoke_tokens_on_password_reset: Option<bool>,
+    saml_allow_sha1: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     metrics_token: Option<String>,
     metrics: Option<bool>,
@@ -237,6 +241,7 @@ pub struct Config {
     pub rate_limit_per_address: u32,
     pub rate_limit_per_client: u32,
     pub revoke_tokens_on_password_reset: bool,
+    pub saml_allow_sha1: bool,
     /// The SigV4 gateway's listener and upstreams, when it runs.
     pub gateway: Option<crate::gateway::config::GatewayConfig>,
     /// The certificate both listeners serve HTTPS with; None: plain HTTP.
@@ -364,6 +369,7 @@ impl Config {
             rate_limit_per_address: args.rate_limit_per_address.or(file.rate_limit_per_address).unwrap_or(50),
             rate_limit_per_client: args.rate_limit_per_client.or(file.rate_limit_per_client).unwrap_or(500),
             revoke_tokens_on_password_reset: args.revoke_tokens_on_password_reset.or(file.revoke_tokens_on_password_reset).unwrap_or(false),
+            saml_allow_sha1: args.saml_allow_sha1.or(file.saml_allow_sha1).unwrap_or(false),
             sms_webhook_url,
             lambda_endpoint,
             lambda_keys,

@@ -236,6 +236,8 @@ pub struct IamService {
     policy_cache: Arc<Mutex<HashMap<String, (Instant, Arc<Vec<Policy>>)>>>,
     /// Roles' tags, the principal tags of their sessions, cached as the policies are.
     role_tag_cache: Arc<Mutex<HashMap<String, (Instant, BTreeMap<String, String>)>>>,
+    /// Whether SAML signatures may use SHA-1 (`--saml-allow-sha1`); refused by default.
+    saml_allow_sha1: bool,
 }
 
 
@@ -286,7 +288,7 @@ fn marker_limit(max_items: Option<i32>) -> DomainResult<u32> {
 
 impl IamService {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, master_key: MasterKey, account_id: impl Into<String>) -> Self {
-        IamService { store, clock, master_key, account_id: account_id.into(), policy_cache: Arc::default(), role_tag_cache: Arc::default() }
+        IamService { store, clock, master_key, account_id: account_id.into(), policy_cache: Arc::default(), role_tag_cache: Arc::default(), saml_allow_sha1: false }
     }
 
     pub fn account_id(&self) -> &str {

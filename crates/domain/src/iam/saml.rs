@@ -88,6 +88,12 @@ fn metadata_of(document: &str) -> DomainResult<IdpMetadata> {
 }
 
 impl IamService {
+    /// Accepts SAML signatures and digests made with SHA-1 (for IdPs that cannot do better).
+    pub fn with_saml_sha1(mut self, allow: bool) -> Self {
+        self.saml_allow_sha1 = allow;
+        self
+    }
+
     pub async fn create_saml_provider(&self, name: &str, metadata_document: &str, tags: BTreeMap<String, String>) -> DomainResult<SamlProvider> {
         check_iam_name(name, "name", 128)?;
         let metadata = metadata_of(metadata_document)?;
@@ -155,7 +161,7 @@ impl IamService {
         let recipients = vec![AWS_SAML_RECIPIENT.to_string(), own_recipient.to_string()];
         let mut audiences: Vec<String> = AWS_SAML_AUDIENCES.iter().map(|audience| audience.to_string()).collect();
         audiences.push(own_recipient.to_string());
-        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms: now, allow_sha1: false };
+        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms: now, allow_sha1: self.saml_allow_sha1 };
         let assertion = verify_response(encoded, &expectation)?;
         Ok((provider, assertion))
     }

@@ -81,6 +81,8 @@ pub struct UserPoolService {
     decoy_hash: Arc<std::sync::OnceLock<String>>,
     /// Where password hashes and SRP verifiers are computed, off the async workers.
     cpu: crate::work::CpuPool,
+    /// Whether SAML providers' signatures may use SHA-1 (`--saml-allow-sha1`).
+    saml_allow_sha1: bool,
     /// Whether a password reset (ConfirmForgotPassword, AdminSetUserPassword,
     /// AdminResetUserPassword) signs the user out everywhere; Cognito does not.
     revoke_on_password_reset: bool,
@@ -207,6 +209,7 @@ impl UserPoolService {
             password_hashing: PasswordHashing::default(),
             decoy_hash: Arc::default(),
             cpu: crate::work::CpuPool::for_this_machine(),
+            saml_allow_sha1: false,
             revoke_on_password_reset: false,
             lambda: None,
             cognito_api: None,

@@ -73,6 +73,7 @@ pub fn test_config(data_dir: &std::path::Path, database_url: &str) -> Config {
         rate_limit_per_address: 50,
         rate_limit_per_client: 500,
         revoke_tokens_on_password_reset: false,
+        saml_allow_sha1: false,
         gateway: None,
         tls: None,
         trusted_proxies: Default::default(),

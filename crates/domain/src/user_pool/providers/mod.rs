@@ -24,6 +24,7 @@ mod admin;
 mod links;
 pub mod saml;
 mod saml_logout;
+mod saml_sp;
 mod upstream;
 
 const PROVIDER: &str = "identity_provider";

@@ -14,11 +14,6 @@ use crate::saml::{claimed_issuer, verify_response, Expectation, IdpMetadata, Sol
 
 /// A fetched MetadataURL document, kept under the pool and the provider's name.
 const SAML_METADATA: &str = "saml_metadata";
-/// The pool's SAML signing key and certificate, filed under the pool as `current`.
-const SP_KEY: &str = "saml_sp_key";
-/// How long the pool's signing certificate is valid (Cognito's are valid for ten years).
-const CERTIFICATE_SECONDS: i64 = 10 * 365 * 86_400;
-const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 /// An assertion already taken, kept until it expires.
 const SPENT_ASSERTION: &str = "saml_assertion_spent";
 /// A MetadataURL document is fetched again after this long (the last good copy serves while
@@ -46,43 +41,12 @@ impl Document for CachedMetadata {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct SpKey {
-    pool_id: String,
-    /// PKCS#8, sealed under the master key.
-    sealed_private_key: String,
-    /// The self-signed certificate, DER in base64.
-    certificate: String,
-    created_ms: i64,
-}
-
-impl Document for SpKey {
-    const KIND: &'static str = SP_KEY;
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
 struct SpentAssertion {
     provider: String,
 }
 
 impl Document for SpentAssertion {
     const KIND: &'static str = SPENT_ASSERTION;
-}
-
-/// The pool's metadata as a SAML service provider.
-fn sp_metadata_xml(pool_id: &str, pages: &str, certificate: &str, requests_signed: bool) -> String {
-    let escape = |text: String| text.replace('&', "&amp;").replace('"', "&quot;");
-    format!(
-        "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"{}\">\
-         <md:SPSSODescriptor AuthnRequestsSigned=\"{requests_signed}\" WantAssertionsSigned=\"true\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\
-         <md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\
-         <md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\"/>\
-         <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>\
-         <md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"1\" isDefault=\"true\"/>\
-         </md:SPSSODescriptor></md:EntityDescriptor>",
-        sp_entity_id(pool_id),
-        escape(format!("{pages}/saml2/logout")),
-        escape(format!("{pages}/saml2/idpresponse")),
-    )
 }
 
 /// The AuthnRequest this pool sends: unsigned, for the HTTP-POST binding back to `acs_url`.
@@ -118,6 +82,12 @@ pub(super) fn deflate_stored(data: &[u8]) -> Vec<u8> {
 }
 
 impl UserPoolService {
+    /// Accepts SAML providers' signatures and digests made with SHA-1.
+    pub fn with_saml_sha1(mut self, allow: bool) -> Self {
+        self.saml_allow_sha1 = allow;
+        self
+    }
+
     /// Checks a SAML provider's details when it is created or updated: exactly one of
     /// MetadataFile and MetadataURL (fetched now), metadata with an HTTP-Redirect sign-on
     /// service, the flags `true` or `false`; SSORedirectBindingURI and SLORedirectBindingURI
@@ -219,59 +189,6 @@ impl UserPoolService {
         Ok(format!("{sign_on}{separator}{query}"))
     }
 
-    /// Signs an HTTP-Redirect binding's query (`SAMLRequest=…&RelayState=…`) with the pool's key:
-    /// `SigAlg` is added, the whole signed with RSA-SHA256, and `Signature` appended.
-    pub(super) async fn sign_redirect(&self, pool_id: &str, query: &mut String) -> DomainResult<()> {
-        query.push_str(&format!("&SigAlg={}", percent_encode(RSA_SHA256)));
-        let (key, _) = self.sp_key(pool_id).await?;
-        let mut signature = vec![0u8; key.public().modulus_len()];
-        key.sign(&ring::signature::RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), query.as_bytes(), &mut signature)
-            .map_err(|_| DomainError::internal("the SAML request could not be signed"))?;
-        query.push_str(&format!("&Signature={}", percent_encode(&BASE64.encode(signature))));
-        Ok(())
-    }
-
-    /// The pool's SAML signing key and certificate, made on first use (when nodes race, the
-    /// first one stored is everyone's).
-    pub(super) async fn sp_key(&self, pool_id: &str) -> DomainResult<(ring::signature::RsaKeyPair, Vec<u8>)> {
-        let stored = match self.store.get_record_of::<SpKey>(pool_id, "current", 0).await? {
-            Some(stored) => stored,
-            None => {
-                let (master_key, owner, now) = (self.master_key.clone(), pool_id.to_string(), self.now());
-                let made = self.cpu.run(move || make_sp_key(&master_key, &owner, now)).await??;
-                match self.store.write_records(&[made.insert_at(pool_id, "current", None)?]).await {
-                    Ok(()) => made,
-                    Err(StoreError::Conflict(_)) => self
-                        .store
-                        .get_record_of::<SpKey>(pool_id, "current", 0)
-                        .await?
-                        .ok_or_else(|| DomainError::internal("the pool's SAML key vanished"))?,
-                    Err(other) => return Err(other.into()),
-                }
-            }
-        };
-        let der = self.master_key.open(&stored.sealed_private_key, &crate::sealing::saml_sp_key(pool_id))?;
-        let key = ring::signature::RsaKeyPair::from_pkcs8(&der).map_err(|_| DomainError::internal("the pool's SAML key does not load"))?;
-        let certificate = BASE64.decode(&stored.certificate).map_err(DomainError::internal)?;
-        Ok((key, certificate))
-    }
-
-    /// GetSigningCertificate: the pool's SAML signing certificate (DER, base64).
-    pub async fn get_signing_certificate(&self, pool_id: &UserPoolId) -> DomainResult<String> {
-        self.load_pool(pool_id).await?;
-        let (_, certificate) = self.sp_key(pool_id.as_str()).await?;
-        Ok(BASE64.encode(certificate))
-    }
-
-    /// The pool's service-provider metadata, with the ACS and logout URLs of its pages at `pages`
-    /// (their origin and path prefix).
-    pub async fn sp_metadata(&self, pool_id: &UserPoolId, pages: &str) -> DomainResult<String> {
-        self.load_pool(pool_id).await?;
-        let signed = self.all_providers(pool_id).await?.iter().any(|provider| provider.details.contains_key("RequestSigningAlgorithm"));
-        let (_, certificate) = self.sp_key(pool_id.as_str()).await?;
-        Ok(sp_metadata_xml(pool_id.as_str(), pages, &BASE64.encode(certificate), signed))
-    }
-
     /// Finishes a sign-in at the ACS: the state (RelayState) spent, the response verified as the
     /// answer to the request sent, the assertion taken once, and the user it maps to signed in.
     pub async fn finish_saml(&self, pool_id: &UserPoolId, saml_response: &str, relay_state: &str, acs_url: &str) -> Result<(CheckedAuthorize, User), UpstreamFailure> {
@@ -337,7 +254,7 @@ impl UserPoolService {
         let metadata = self.provider_metadata(provider).await?;
         let recipients = [acs_url.to_string()];
         let audiences = [sp_entity_id(pool_id.as_str())];
-        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: solicitation, now_ms: self.now(), allow_sha1: false };
+        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: solicitation, now_ms: self.now(), allow_sha1: self.saml_allow_sha1 };
         let refused = |error: DomainError| {
             tracing::info!(provider = %provider.name, %error, "SAML response refused");
             DomainError::NotAuthorized(format!("{} did not sign the user in: {}", provider.name, error_text(&error)))
@@ -357,22 +274,6 @@ impl UserPoolService {
             Err(other) => Err(other.into()),
         }
     }
-}
-
-/// A fresh RSA key and its self-signed certificate, the key sealed for the pool.
-fn make_sp_key(master_key: &crate::crypto::MasterKey, pool_id: &str, now_ms: i64) -> DomainResult<SpKey> {
-    use rsa::pkcs8::EncodePrivateKey;
-    let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(DomainError::internal)?;
-    let der = private.to_pkcs8_der().map_err(DomainError::internal)?;
-    let key = ring::signature::RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|_| DomainError::internal("a fresh key does not load"))?;
-    let now = now_ms / 1000;
-    let certificate = crate::saml::certificate::self_signed(&key, &sp_entity_id(pool_id), now - 300, now + CERTIFICATE_SECONDS)?;
-    Ok(SpKey {
-        pool_id: pool_id.to_string(),
-        sealed_private_key: master_key.seal(der.as_bytes(), &crate::sealing::saml_sp_key(pool_id)),
-        certificate: BASE64.encode(certificate),
-        created_ms: now_ms,
-    })
 }
 
 /// The message of an error, without its kind.
