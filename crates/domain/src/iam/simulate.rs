@@ -22,22 +22,7 @@ impl IamService {
         if actions.is_empty() {
             return Err(validation("ActionNames must name at least one action."));
         }
-        let resources: Vec<String> = if resources.is_empty() { vec!["*".into()] } else { resources.to_vec() };
-        let mut results = Vec::new();
-        for action in actions {
-            for resource in &resources {
-                let mut request = RequestContext::new(action.clone(), resource.clone());
-                for (key, values) in context {
-                    request.set_all(key, values.clone());
-                }
-                results.push(SimulationResult {
-                    action: action.clone(),
-                    resource: resource.clone(),
-                    decision: policy::evaluate_limited(&policies, &[&boundary], &request),
-                });
-            }
-        }
-        Ok(results)
+        Ok(decide_each(&policies, &boundary, actions, resources, context))
     }
 
     /// SimulateCustomPolicy: the given identity policies (and boundary policies, which cap them)
@@ -55,19 +40,7 @@ impl IamService {
         }
         let parse_all = |documents: &[String]| documents.iter().map(|document| parse_policy(document, PolicyKind::Identity)).collect::<DomainResult<Vec<Policy>>>();
         let (policies, boundary) = (parse_all(documents)?, parse_all(boundary_documents)?);
-        let resources: Vec<String> = if resources.is_empty() { vec!["*".into()] } else { resources.to_vec() };
-        let limits: Vec<&[Policy]> = if boundary.is_empty() { Vec::new() } else { vec![boundary.as_slice()] };
-        let mut results = Vec::new();
-        for action in actions {
-            for resource in &resources {
-                let mut request = RequestContext::new(action.clone(), resource.clone());
-                for (key, values) in context {
-                    request.set_all(key, values.clone());
-                }
-                results.push(SimulationResult { action: action.clone(), resource: resource.clone(), decision: policy::evaluate_limited(&policies, &limits, &request) });
-            }
-        }
-        Ok(results)
+        Ok(decide_each(&policies, &boundary, actions, resources, context))
     }
 
     /// The policies of the role, user or group an ARN names exactly, and its boundary.
@@ -91,4 +64,22 @@ impl IamService {
         }
         Err(missing())
     }
+}
+
+/// The decision of `policies`, capped by `boundary` (none: no cap), on each action and each
+/// resource (`*` when none are named), with the context entries given.
+fn decide_each(policies: &[Policy], boundary: &[Policy], actions: &[String], resources: &[String], context: &[(String, Vec<String>)]) -> Vec<SimulationResult> {
+    let resources: Vec<String> = if resources.is_empty() { vec!["*".into()] } else { resources.to_vec() };
+    let limits: Vec<&[Policy]> = if boundary.is_empty() { Vec::new() } else { vec![boundary] };
+    let mut results = Vec::new();
+    for action in actions {
+        for resource in &resources {
+            let mut request = RequestContext::new(action.clone(), resource.clone());
+            for (key, values) in context {
+                request.set_all(key, values.clone());
+            }
+            results.push(SimulationResult { action: action.clone(), resource: resource.clone(), decision: policy::evaluate_limited(policies, &limits, &request) });
+        }
+    }
+    results
 }
