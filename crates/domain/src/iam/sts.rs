@@ -33,14 +33,14 @@ impl IamService {
             )));
         }
         let packed_policy_size = packed_size(session_policy)?;
-        if !self.check_trust(&role, identity)? {
-            return Err(denied());
-        }
         let mut context = web_identity_context(identity);
         let trust = parse_policy(&role.assume_role_policy_document, PolicyKind::Trust)?;
         let mut request = RequestContext::new("sts:AssumeRoleWithWebIdentity", role.arn.clone()).with_principal("Federated", &identity.principal);
         for (key, values) in &context {
             request.set_all(key, values.clone());
+        }
+        if !trust.decide(&request).is_allowed() {
+            return Err(denied());
         }
         let who = format!("the identity of {}", identity.provider);
         context.extend(session_extras(&trust, &request, &identity.tags, identity.source_identity.as_deref(), &who, &role.arn)?);

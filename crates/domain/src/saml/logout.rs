@@ -5,7 +5,7 @@
 
 use super::dsig::verify_enveloped;
 use super::metadata::IdpMetadata;
-use super::xml::{base64_of, invalid, is, only_child, parse, text_of, SAML, SAMLP};
+use super::xml::{decoded, invalid, is, only_child, parse, status_of, text_of, SAML, SAMLP};
 use crate::error::DomainResult;
 
 const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
@@ -44,11 +44,7 @@ impl LogoutRequest<'_> {
 
 /// Verifies a base64 LogoutResponse posted to `destination` in answer to `request_id`.
 pub fn verify_logout_response(encoded: &str, metadata: &IdpMetadata, destination: &str, request_id: &str) -> DomainResult<()> {
-    let bytes = base64_of(encoded).map_err(|_| invalid("The SAML logout response is not base64."))?;
-    if bytes.len() > 64 * 1024 {
-        return Err(invalid("The SAML logout response is too large."));
-    }
-    let source = String::from_utf8(bytes).map_err(|_| invalid("The SAML logout response is not UTF-8."))?;
+    let source = decoded(encoded, "SAML logout response", 64 * 1024)?;
     let document = parse(&source, "SAML logout response")?;
     let response = document.root_element();
     if !is(response, SAMLP, "LogoutResponse") || response.attribute("Version") != Some("2.0") {
@@ -66,10 +62,7 @@ pub fn verify_logout_response(encoded: &str, metadata: &IdpMetadata, destination
     if !verify_enveloped(&source, response, &metadata.signing_keys, false)? {
         return Err(invalid("The SAML logout response is not signed."));
     }
-    let status = only_child(response, SAMLP, "Status")?
-        .and_then(|status| only_child(status, SAMLP, "StatusCode").ok().flatten())
-        .and_then(|code| code.attribute("Value"))
-        .unwrap_or_default();
+    let status = status_of(response)?;
     if status != SUCCESS {
         return Err(invalid(format!("The identity provider did not sign the user out (status {status}).")));
     }

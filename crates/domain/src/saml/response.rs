@@ -10,7 +10,7 @@ use roxmltree::Node;
 
 use super::dsig::verify_enveloped;
 use super::metadata::IdpMetadata;
-use super::xml::{base64_of, children, invalid, is, only_child, parse, text_of, SAML, SAMLP};
+use super::xml::{children, decoded, invalid, is, only_child, parse, status_of, text_of, SAML, SAMLP};
 use crate::clock::parse_iso8601;
 use crate::error::{DomainError, DomainResult};
 
@@ -72,11 +72,7 @@ fn time_of(node: Node<'_, '_>, name: &str) -> DomainResult<Option<i64>> {
 
 /// Decodes (base64), verifies and reads a SAML response.
 pub fn verify_response(encoded: &str, expect: &Expectation<'_>) -> DomainResult<VerifiedAssertion> {
-    let bytes = base64_of(encoded).map_err(|_| invalid("The SAML response is not base64."))?;
-    if bytes.len() > MAX_RESPONSE_BYTES {
-        return Err(invalid("The SAML response is too large."));
-    }
-    let source = String::from_utf8(bytes).map_err(|_| invalid("The SAML response is not UTF-8."))?;
+    let source = decoded(encoded, "SAML response", MAX_RESPONSE_BYTES)?;
     let document = parse(&source, "SAML response")?;
     let response = document.root_element();
     if !is(response, SAMLP, "Response") || response.attribute("Version") != Some("2.0") {
@@ -88,10 +84,7 @@ pub fn verify_response(encoded: &str, expect: &Expectation<'_>) -> DomainResult<
         }
     }
     check_in_response_to(response.attribute("InResponseTo"), expect)?;
-    let status = only_child(response, SAMLP, "Status")?
-        .and_then(|status| only_child(status, SAMLP, "StatusCode").ok().flatten())
-        .and_then(|code| code.attribute("Value"))
-        .unwrap_or_default();
+    let status = status_of(response)?;
     if status != SUCCESS {
         return Err(invalid(format!("The identity provider did not sign the user in (status {status}).")));
     }
@@ -193,8 +186,7 @@ fn check_in_response_to(stated: Option<&str>, expect: &Expectation<'_>) -> Domai
 
 /// The Issuer a response names, unverified: only to choose whose metadata verifies it.
 pub fn claimed_issuer(encoded: &str) -> Option<String> {
-    let bytes = base64_of(encoded).ok().filter(|bytes| bytes.len() <= MAX_RESPONSE_BYTES)?;
-    let source = String::from_utf8(bytes).ok()?;
+    let source = decoded(encoded, "SAML response", MAX_RESPONSE_BYTES).ok()?;
     let document = parse(&source, "SAML response").ok()?;
     let response = document.root_element();
     let assertion = only_child(response, SAML, "Assertion").ok().flatten();

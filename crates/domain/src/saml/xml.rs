@@ -103,6 +103,21 @@ pub fn element_prefix<'input>(source: &'input str, node: Node<'_, 'input>) -> &'
     }
 }
 
+/// A base64 SAML message (`what` names it in errors) as text, at most `max` bytes decoded.
+pub fn decoded(encoded: &str, what: &str, max: usize) -> DomainResult<String> {
+    let bytes = base64_of(encoded).map_err(|_| invalid(format!("The {what} is not base64.")))?;
+    if bytes.len() > max {
+        return Err(invalid(format!("The {what} is too large.")));
+    }
+    String::from_utf8(bytes).map_err(|_| invalid(format!("The {what} is not UTF-8.")))
+}
+
+/// The StatusCode Value of a SAML protocol message (empty when it names none).
+pub fn status_of<'a>(message: Node<'a, '_>) -> DomainResult<&'a str> {
+    let code = only_child(message, SAMLP, "Status")?.map(|status| only_child(status, SAMLP, "StatusCode")).transpose()?.flatten();
+    Ok(code.and_then(|code| code.attribute("Value")).unwrap_or_default())
+}
+
 /// Base64 as XML carries it: whitespace (line breaks every 64 or 76 characters) ignored.
 pub fn base64_of(text: &str) -> DomainResult<Vec<u8>> {
     use base64::Engine as _;
