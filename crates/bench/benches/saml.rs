@@ -24,16 +24,14 @@ fn saml(criterion: &mut Criterion) {
     verify_response(&encoded, &expect).expect("the fixture verifies");
     criterion.bench_function("saml_response_verify", |bencher| bencher.iter(|| verify_response(&encoded, &expect).unwrap()));
 
-    use ring::signature::KeyPair;
-    use rsa::pkcs8::EncodePrivateKey;
-    let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("a key");
-    let key = ring::signature::RsaKeyPair::from_pkcs8(private.to_pkcs8_der().expect("PKCS#8").as_bytes()).expect("ring loads it");
+    use aws_lc_rs::signature::KeyPair;
+    let (key, _) = cognate_domain::crypto::new_rsa_key().expect("a key");
     let public = key.public_key().as_ref().to_vec();
     let input = RESPONSE.as_bytes();
-    let mut signature = vec![0u8; key.public().modulus_len()];
-    key.sign(&ring::signature::RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), input, &mut signature).expect("signed");
+    let mut signature = vec![0u8; key.public_modulus_len()];
+    key.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), input, &mut signature).expect("signed");
     criterion.bench_function("rs256_verify_raw", |bencher| {
-        bencher.iter(|| ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, &public).verify(input, &signature).unwrap())
+        bencher.iter(|| aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, &public).verify(input, &signature).unwrap())
     });
 }
 

@@ -109,7 +109,7 @@ fn s3_headers(host: &str, method: &str, path: &str, payload_hash: &str, key: &(S
 }
 
 fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(ring::digest::digest(&ring::digest::SHA256, data))
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data))
 }
 
 /// An IAM user allowed `s3:*` on the bucket, and its access key.

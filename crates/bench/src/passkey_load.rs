@@ -118,12 +118,12 @@ async fn sign_in(http: &reqwest::Client, endpoint: &str, client_id: &str, holder
 }
 
 /// ES256 verifications and RS256 token signatures per second on `threads` threads, each for
-/// `duration`, with ring as the server uses it.
+/// `duration`, with aws-lc-rs as the server uses it.
 fn raw_rates(threads: usize, duration: Duration) -> (f64, f64) {
-    use ring::signature::{EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING};
-    let random = ring::rand::SystemRandom::new();
+    use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING};
+    let random = aws_lc_rs::rand::SystemRandom::new();
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &random).unwrap();
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &random).unwrap();
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
     let message = [7u8; 69];
     let signature = key.sign(&random, &message).unwrap().as_ref().to_vec();
     let public = key.public_key().as_ref().to_vec();

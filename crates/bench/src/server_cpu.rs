@@ -47,7 +47,7 @@ impl CpuWatch {
     /// Measures the raw signing rate (3 s, the server idle), then starts counting the server's CPU.
     pub(crate) fn start(pid: u32, signatures_per_request: f64) -> CpuWatch {
         let raw_rate = rs256_rate(Duration::from_secs(3));
-        println!("raw RS256 signing (ring, one thread, this run): {raw_rate:.0}/s");
+        println!("raw RS256 signing (aws-lc-rs, one thread, this run): {raw_rate:.0}/s");
         CpuWatch { pid, cpu_at_start: cpu_seconds(pid).expect("the server's /proc/<pid>/stat"), raw_rate, signatures_per_request }
     }
 

@@ -202,6 +202,23 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
+/// A fresh 2048-bit RSA key from AWS-LC: the key pair and its PKCS#8 DER (what is sealed and
+/// stored). Its public modulus and exponent are `rsa_public_numbers` of it.
+pub fn new_rsa_key() -> Result<(aws_lc_rs::signature::RsaKeyPair, Vec<u8>), DomainError> {
+    use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+    let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(|_| DomainError::internal("no RSA key"))?;
+    let der: Pkcs8V1Der = key.as_der().map_err(|_| DomainError::internal("an RSA key without PKCS#8"))?;
+    Ok((key, der.as_ref().to_vec()))
+}
+
+/// The public modulus and exponent of an RSA key, big-endian without leading zeros (as a JWK
+/// writes them).
+pub fn rsa_public_numbers(key: &aws_lc_rs::signature::RsaKeyPair) -> (Vec<u8>, Vec<u8>) {
+    use aws_lc_rs::signature::KeyPair;
+    let public = key.public_key();
+    (public.modulus().big_endian_without_leading_zero().to_vec(), public.exponent().big_endian_without_leading_zero().to_vec())
+}
+
 /// A random string of `length` characters drawn uniformly from `alphabet`.
 pub fn random_string(alphabet: &[u8], length: usize) -> String {
     let mut rng = OsRng;

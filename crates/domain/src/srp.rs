@@ -7,7 +7,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use rand::rngs::OsRng;
 use rand::RngCore;
-use rsa::BigUint;
+use num_bigint_dig::BigUint;
 use sha2::{Digest, Sha256};
 
 const N_HEX: &str = concat!(

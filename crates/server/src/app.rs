@@ -104,7 +104,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         external.clone(),
     );
     let push = crate::push::PushHub::new(uuid::Uuid::new_v4().to_string(), config.push_gateway_url.clone());
-    let outbound = reqwest::Client::builder()
+    let outbound = crate::http_client::client_builder()
         .timeout(std::time::Duration::from_secs(5))
         .build()
         .map_err(|error| format!("building the HTTP client: {error}"))?;

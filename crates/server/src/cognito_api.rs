@@ -20,7 +20,7 @@ pub struct CognitoClient {
 
 impl CognitoClient {
     pub fn new() -> Result<CognitoClient, String> {
-        let http = reqwest::Client::builder()
+        let http = crate::http_client::client_builder()
             .timeout(DEADLINE)
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())

@@ -15,9 +15,16 @@ pub struct ReqwestClient {
     client: reqwest::Client,
 }
 
+/// The start of every outbound HTTP client: reqwest over rustls with AWS-LC, the provider
+/// installed here first (reqwest is built without one of its own).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    crate::tls::install_crypto_provider();
+    reqwest::Client::builder()
+}
+
 impl ReqwestClient {
     pub fn new() -> Result<ReqwestClient, String> {
-        let client = reqwest::Client::builder()
+        let client = client_builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::limited(3))

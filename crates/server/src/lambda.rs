@@ -38,7 +38,7 @@ pub struct LambdaInvoke {
 
 impl LambdaInvoke {
     pub fn new(endpoint: &str, keys: Option<LambdaKeys>, default_region: &str) -> Result<LambdaInvoke, String> {
-        let http = reqwest::Client::builder()
+        let http = crate::http_client::client_builder()
             .timeout(DEADLINE)
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -152,7 +152,7 @@ async fn health(args: ConfigArgs) -> Result<(), String> {
     }
     let scheme = if config.tls.is_some() { "https" } else { "http" };
     // Its own certificate names the public host, not the loopback address asked here.
-    let client = reqwest::Client::builder()
+    let client = cognate_server::http_client::client_builder()
         .timeout(std::time::Duration::from_secs(5))
         .danger_accept_invalid_certs(true)
         .build()

@@ -18,7 +18,7 @@ pub struct SmsWebhook {
 
 impl SmsWebhook {
     pub fn new(url: &str) -> Result<SmsWebhook, String> {
-        let client = reqwest::Client::builder()
+        let client = crate::http_client::client_builder()
             .timeout(std::time::Duration::from_secs(5))
             .build()
             .map_err(|error| format!("building the SMS webhook client: {error}"))?;

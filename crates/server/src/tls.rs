@@ -1,6 +1,6 @@
 //! HTTPS on cognate's own listeners: a certificate chain and its key from PEM files
 //! (`--tls-cert`, `--tls-key`, or the `[tls]` table of the TOML file), served with rustls
-//! (TLS 1.2 and 1.3, ring's algorithms, HTTP/1.1 by ALPN), and read again on SIGHUP. A reload
+//! (TLS 1.2 and 1.3, AWS-LC's algorithms, HTTP/1.1 by ALPN), and read again on SIGHUP. A reload
 //! that fails keeps the certificate in use and says why in the log; connections already open
 //! keep the certificate they started with.
 
@@ -103,11 +103,18 @@ impl Certificates {
     }
 }
 
+/// Makes AWS-LC the process's rustls provider: the one every outbound client (reqwest's, built
+/// without a provider of its own) takes. Called before any client is built; a second call
+/// changes nothing.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 fn server_config(config: &TlsConfig) -> Result<rustls::ServerConfig, String> {
     let chain = read_chain(&config.cert)?;
     let key = PrivateKeyDer::from_pem_file(&config.key)
         .map_err(|error| format!("reading the TLS key from {}: {error}", config.key.display()))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut server = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|error| format!("TLS settings: {error}"))?

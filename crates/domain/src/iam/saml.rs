@@ -202,7 +202,7 @@ impl IamService {
         let name_qualifier = {
             use base64::Engine as _;
             let text = format!("{}{}/{}", assertion.issuer, self.account_id, provider.name);
-            base64::engine::general_purpose::STANDARD.encode(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, text.as_bytes()))
+            base64::engine::general_purpose::STANDARD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, text.as_bytes()))
         };
         let mut context: BTreeMap<String, Vec<String>> = BTreeMap::new();
         context.insert("SAML:aud".into(), vec![assertion.recipient.clone()]);

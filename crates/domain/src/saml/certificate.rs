@@ -3,8 +3,8 @@
 //! check its signed requests. Version 3, SHA-256 with RSA, the same name as issuer and subject,
 //! no extensions.
 
-use ring::rand::SecureRandom;
-use ring::signature::{KeyPair, RsaKeyPair, RSA_PKCS1_SHA256};
+use aws_lc_rs::rand::SecureRandom;
+use aws_lc_rs::signature::{KeyPair, RsaKeyPair, RSA_PKCS1_SHA256};
 
 use crate::clock::civil_from_days;
 use crate::error::{DomainError, DomainResult};
@@ -58,7 +58,7 @@ fn time(seconds: i64) -> Vec<u8> {
 /// A self-signed certificate of `key` for `common_name`, valid from `not_before` to
 /// `not_after` (epoch seconds), with a random serial number.
 pub fn self_signed(key: &RsaKeyPair, common_name: &str, not_before: i64, not_after: i64) -> DomainResult<Vec<u8>> {
-    let rng = ring::rand::SystemRandom::new();
+    let rng = aws_lc_rs::rand::SystemRandom::new();
     let mut serial = [0u8; 16];
     rng.fill(&mut serial).map_err(|_| DomainError::internal("no random serial number"))?;
     serial[0] &= 0x7f;
@@ -74,7 +74,7 @@ pub fn self_signed(key: &RsaKeyPair, common_name: &str, not_before: i64, not_aft
         name(common_name),
         sequence(&[algorithm(RSA_ENCRYPTION), element(0x03, &key_bits)]),
     ]);
-    let mut signature = vec![0u8; key.public().modulus_len()];
+    let mut signature = vec![0u8; key.public_modulus_len()];
     key.sign(&RSA_PKCS1_SHA256, &rng, &tbs, &mut signature).map_err(|_| DomainError::internal("the certificate could not be signed"))?;
     let mut signature_bits = vec![0x00];
     signature_bits.extend_from_slice(&signature);
@@ -87,9 +87,7 @@ mod tests {
 
     #[test]
     fn a_certificate_carries_its_key_and_verifies_under_it() {
-        use rsa::pkcs8::EncodePrivateKey;
-        let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
-        let key = RsaKeyPair::from_pkcs8(private.to_pkcs8_der().unwrap().as_bytes()).unwrap();
+        let (key, _) = crate::crypto::new_rsa_key().unwrap();
         let certificate = self_signed(&key, "urn:amazon:cognito:sp:us-east-1_test", 1_700_000_000, 2_700_000_000).unwrap();
         // Our own reader finds the key in it, and the signature over the TBS part verifies.
         assert_eq!(crate::saml::der::rsa_public_key(&certificate).unwrap(), key.public_key().as_ref());
@@ -100,7 +98,7 @@ mod tests {
         assert!(tbs.len() > tbs_content.len());
         let (_, _, rest) = super::super::der::element_of(rest).unwrap();
         let (_, bits, _) = super::super::der::element_of(rest).unwrap();
-        let public = ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, key.public_key().as_ref());
+        let public = aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256, key.public_key().as_ref());
         assert!(public.verify(tbs, &bits[1..]).is_ok());
         // After 2049 the dates are GeneralizedTime.
         assert_eq!(time(2_556_144_000)[0], 0x18);

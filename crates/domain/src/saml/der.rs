@@ -39,7 +39,7 @@ fn expect(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
     (found == tag).then_some((content, rest))
 }
 
-/// The PKCS#1 `RSAPublicKey` of a certificate, as ring's RSA verification takes it.
+/// The PKCS#1 `RSAPublicKey` of a certificate, as AWS-LC's RSA verification takes it.
 pub fn rsa_public_key(certificate: &[u8]) -> DomainResult<Vec<u8>> {
     read_key(certificate).ok_or_else(|| DomainError::InvalidParameter("A certificate in the SAML metadata is not an X.509 certificate with an RSA key.".into()))
 }

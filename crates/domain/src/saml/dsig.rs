@@ -4,7 +4,7 @@
 //! and exclusive canonicalisation, and it must verify under a key from the IdP's metadata, never
 //! one the message carries. SHA-1 is refused unless the caller allows it.
 
-use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use roxmltree::Node;
 use sha2::Digest as _;
 
@@ -82,7 +82,7 @@ pub fn verify_enveloped(source: &str, element: Node<'_, '_>, keys: &[Vec<u8>], a
     let digest = match digest_method {
         Some(SHA256) => sha2::Sha256::digest(canonical.as_bytes()).to_vec(),
         Some(SHA512) => sha2::Sha512::digest(canonical.as_bytes()).to_vec(),
-        Some(SHA1) if allow_sha1 => ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, canonical.as_bytes()).as_ref().to_vec(),
+        Some(SHA1) if allow_sha1 => aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, canonical.as_bytes()).as_ref().to_vec(),
         Some(SHA1) => return Err(refused("SHA-1 digests are refused")),
         _ => return Err(refused("the digest method is not SHA-256 or SHA-512")),
     };

@@ -283,9 +283,7 @@ mod tests {
         assert!(message(at(&SIGNED_ASSERTION.replace(">alice<", ">admin<"), now)).contains("digest"));
         assert!(message(at(&SIGNED_RESPONSE.replace(">alice<", ">admin<"), now)).contains("digest"));
         let certificate = {
-            let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
-            use rsa::pkcs8::EncodePrivateKey;
-            let key = ring::signature::RsaKeyPair::from_pkcs8(private.to_pkcs8_der().unwrap().as_bytes()).unwrap();
+            let (key, _) = crate::crypto::new_rsa_key().unwrap();
             base64::engine::general_purpose::STANDARD.encode(crate::saml::certificate::self_signed(&key, "intruder", 0, 4_000_000_000).unwrap())
         };
         let start = METADATA.find("X509Certificate>").unwrap() + "X509Certificate>".len();

@@ -9,9 +9,6 @@ use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
 use rand::rngs::OsRng;
 use rand::RngCore;
-use rsa::pkcs8::EncodePrivateKey;
-use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -93,11 +90,11 @@ pub struct PublicJwk {
     pub exponent: String,
 }
 
-/// A key ready to sign (ring's RSA implementation, from the stored PKCS#8 key).
+/// A key ready to sign (AWS-LC's RSA implementation, from the stored PKCS#8 key).
 pub struct LoadedSigningKey {
     pub kid: String,
     algorithm: JwsAlgorithm,
-    key_pair: ring::signature::RsaKeyPair,
+    key_pair: aws_lc_rs::signature::RsaKeyPair,
 }
 
 impl std::fmt::Debug for LoadedSigningKey {
@@ -115,16 +112,16 @@ pub fn generate_signing_key(
     purpose: KeyPurpose,
     created_ms: i64,
 ) -> Result<SigningKeyRecord, DomainError> {
-    let private_key = RsaPrivateKey::new(&mut OsRng, 2048).map_err(DomainError::internal)?;
+    let (key, der) = crate::crypto::new_rsa_key()?;
+    let (modulus, exponent) = crate::crypto::rsa_public_numbers(&key);
     let mut kid_bytes = [0u8; 32];
     OsRng.fill_bytes(&mut kid_bytes);
     let kid = BASE64.encode(kid_bytes);
-    let der = private_key.to_pkcs8_der().map_err(DomainError::internal)?;
     Ok(SigningKeyRecord {
         pool_id: pool_id.to_string(),
-        sealed_private_key: master_key.seal(der.as_bytes(), &seal_context(pool_id, &kid)),
-        modulus: URL_SAFE_NO_PAD.encode(private_key.n().to_bytes_be()),
-        exponent: URL_SAFE_NO_PAD.encode(private_key.e().to_bytes_be()),
+        sealed_private_key: master_key.seal(&der, &seal_context(pool_id, &kid)),
+        modulus: URL_SAFE_NO_PAD.encode(modulus),
+        exponent: URL_SAFE_NO_PAD.encode(exponent),
         kid,
         purpose,
         created_ms,
@@ -134,7 +131,7 @@ pub fn generate_signing_key(
 /// Opens a stored key for signing.
 pub fn load_signing_key(master_key: &MasterKey, record: &SigningKeyRecord) -> Result<LoadedSigningKey, DomainError> {
     let der = master_key.open(&record.sealed_private_key, &seal_context(&record.pool_id, &record.kid))?;
-    let key_pair = ring::signature::RsaKeyPair::from_pkcs8(&der).map_err(|error| DomainError::internal(format!("a stored key does not load: {error}")))?;
+    let key_pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&der).map_err(|error| DomainError::internal(format!("a stored key does not load: {error}")))?;
     Ok(LoadedSigningKey { kid: record.kid.clone(), algorithm: record.purpose.algorithm(), key_pair })
 }
 
@@ -161,13 +158,13 @@ pub fn sign_jwt(key: &LoadedSigningKey, claims: &Value) -> String {
         URL_SAFE_NO_PAD.encode(header.to_string()),
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
-    let padding: &'static dyn ring::signature::RsaEncoding = match key.algorithm {
-        JwsAlgorithm::Rs256 => &ring::signature::RSA_PKCS1_SHA256,
-        JwsAlgorithm::Rs512 => &ring::signature::RSA_PKCS1_SHA512,
+    let padding: &'static dyn aws_lc_rs::signature::RsaEncoding = match key.algorithm {
+        JwsAlgorithm::Rs256 => &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+        JwsAlgorithm::Rs512 => &aws_lc_rs::signature::RSA_PKCS1_SHA512,
     };
-    let mut signature = vec![0u8; key.key_pair.public().modulus_len()];
+    let mut signature = vec![0u8; key.key_pair.public_modulus_len()];
     key.key_pair
-        .sign(padding, &ring::rand::SystemRandom::new(), signing_input.as_bytes(), &mut signature)
+        .sign(padding, &aws_lc_rs::rand::SystemRandom::new(), signing_input.as_bytes(), &mut signature)
         .expect("signing with a loaded RSA key cannot fail");
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
@@ -232,11 +229,11 @@ pub fn verify_jwt_with(token: &str, keys: &[PublicJwk], allowed: &[JwsAlgorithm]
     let exponent = URL_SAFE_NO_PAD.decode(&jwk.exponent).map_err(|_| TokenError::BadSignature)?;
     let signature = URL_SAFE_NO_PAD.decode(parts[2]).map_err(|_| TokenError::Malformed)?;
     let signing_input = format!("{}.{}", parts[0], parts[1]);
-    let parameters: &ring::signature::RsaParameters = match algorithm {
-        JwsAlgorithm::Rs256 => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-        JwsAlgorithm::Rs512 => &ring::signature::RSA_PKCS1_2048_8192_SHA512,
+    let parameters: &aws_lc_rs::signature::RsaParameters = match algorithm {
+        JwsAlgorithm::Rs256 => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        JwsAlgorithm::Rs512 => &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA512,
     };
-    let verified = ring::signature::RsaPublicKeyComponents { n: &modulus, e: &exponent }.verify(parameters, signing_input.as_bytes(), &signature);
+    let verified = aws_lc_rs::signature::RsaPublicKeyComponents { n: &modulus, e: &exponent }.verify(parameters, signing_input.as_bytes(), &signature);
     verified.map_err(|_| TokenError::BadSignature)?;
     peek_claims(token)
 }

@@ -59,7 +59,7 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn new(state: AppState, config: GatewayConfig) -> Result<Arc<Gateway>, String> {
-        let client = reqwest::Client::builder()
+        let client = crate::http_client::client_builder()
             .connect_timeout(Duration::from_secs(5))
             .read_timeout(Duration::from_secs(60))
             .pool_idle_timeout(Duration::from_secs(30))

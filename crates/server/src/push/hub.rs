@@ -64,7 +64,7 @@ impl PushHub {
             next_connection: AtomicU64::new(1),
             sync: OnceLock::new(),
             gateway_url,
-            http: reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap_or_default(),
+            http: crate::http_client::client_builder().timeout(Duration::from_secs(5)).build().unwrap_or_default(),
             queue,
             pending: Mutex::new(Some(pending)),
             to_sockets: AtomicU64::new(0),

@@ -1,6 +1,6 @@
 //! Passkeys driven by the AWS SDK for Rust with the software authenticator of
-//! `cognate_domain::user_pool::passkeys::authenticator` (ES256 keys from ring, RS256 keys from the
-//! rsa crate, `none` and `packed` self attestation): StartWebAuthnRegistration and CompleteWebAuthnRegistration, the WEB_AUTHN
+//! `cognate_domain::user_pool::passkeys::authenticator` (ES256 keys from aws-lc-rs, RS256 keys from
+//! aws-lc-rs, `none` and `packed` self attestation): StartWebAuthnRegistration and CompleteWebAuthnRegistration, the WEB_AUTHN
 //! challenge of USER_AUTH answered with an assertion, ListWebAuthnCredentials and
 //! DeleteWebAuthnCredential; and the refusals: another origin, another relying party, a bad
 //! signature, a replayed assertion (its counter does not grow), a spent registration challenge.

@@ -193,7 +193,7 @@ async fn secrets_at_rest_are_private() {
     let (data,): (String,) = sqlx::query_as("SELECT data FROM users WHERE username_key = 'carol'").fetch_one(&reader).await.unwrap();
     let user: Value = serde_json::from_str(&data).unwrap();
     let stored = user["pending_codes"][0]["code_hash"].as_str().unwrap().to_string();
-    let plain_hash = ring::digest::digest(&ring::digest::SHA256, format!("{sub}:ConfirmSignUp:{code}").as_bytes());
+    let plain_hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("{sub}:ConfirmSignUp:{code}").as_bytes());
     let plain_hex: String = plain_hash.as_ref().iter().map(|byte| format!("{byte:02x}")).collect();
     assert_eq!(stored.len(), 64);
     assert_ne!(stored, plain_hex, "the code is not recoverable by hashing the million candidates");

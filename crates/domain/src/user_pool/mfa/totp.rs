@@ -54,8 +54,8 @@ pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
 
 /// The code of one time step (HOTP with the step as the counter).
 pub fn code_at_step(secret: &[u8], step: i64) -> String {
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret);
-    let digest = ring::hmac::sign(&key, &step.to_be_bytes());
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret);
+    let digest = aws_lc_rs::hmac::sign(&key, &step.to_be_bytes());
     let digest = digest.as_ref();
     let offset = usize::from(digest[digest.len() - 1] & 0x0f);
     let value = u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);

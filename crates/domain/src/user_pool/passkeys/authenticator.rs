@@ -1,15 +1,13 @@
 //! A software passkey authenticator, as a browser with a platform authenticator answers
-//! `navigator.credentials.create()` and `.get()`: one credential with an ES256 key (ring) or an
-//! RS256 key (the rsa crate), `none` or `packed` self attestation, and a signature counter. For
+//! `navigator.credentials.create()` and `.get()`: one credential with an ES256 key (aws-lc-rs) or an
+//! RS256 key (aws-lc-rs), `none` or `packed` self attestation, and a signature counter. For
 //! the load generator and the tests, which register and use passkeys without a browser.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ciborium::value::Value as Cbor;
-use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PKCS1_SHA256};
-use rsa::pkcs8::EncodePrivateKey;
-use rsa::traits::PublicKeyParts;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, RsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PKCS1_SHA256};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -40,14 +38,13 @@ impl SoftAuthenticator {
     pub fn es256(packed: bool) -> SoftAuthenticator {
         let random = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &random).unwrap();
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &random).unwrap();
+        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
         SoftAuthenticator { key: Key::Es256(key), credential_id: crate::crypto::random_bytes::<16>().to_vec(), sign_count: 0, packed }
     }
 
     pub fn rs256(packed: bool) -> SoftAuthenticator {
-        let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
-        let (n, e) = (private.n().to_bytes_be(), private.e().to_bytes_be());
-        let key = RsaKeyPair::from_pkcs8(private.to_pkcs8_der().unwrap().as_bytes()).unwrap();
+        let (key, _) = crate::crypto::new_rsa_key().unwrap();
+        let (n, e) = crate::crypto::rsa_public_numbers(&key);
         SoftAuthenticator { key: Key::Rs256(key, n, e), credential_id: crate::crypto::random_bytes::<16>().to_vec(), sign_count: 0, packed }
     }
 
@@ -63,7 +60,7 @@ impl SoftAuthenticator {
         match &self.key {
             Key::Es256(key) => key.sign(&random, message).unwrap().as_ref().to_vec(),
             Key::Rs256(key, _, _) => {
-                let mut signature = vec![0; key.public().modulus_len()];
+                let mut signature = vec![0; key.public_modulus_len()];
                 key.sign(&RSA_PKCS1_SHA256, &random, message, &mut signature).unwrap();
                 signature
             }

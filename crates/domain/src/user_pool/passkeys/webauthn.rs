@@ -1,13 +1,13 @@
 //! The WebAuthn checks a relying party makes, written from the W3C Web Authentication spec (level
 //! 2): client data (type, challenge, origin), authenticator data (RP ID hash, flags, counter,
-//! attested credential), COSE public keys (ES256 on P-256, RS256), signatures verified with ring,
+//! attested credential), COSE public keys (ES256 on P-256, RS256), signatures verified with aws-lc-rs,
 //! and the `none` and `packed` attestation statements (self attestation, or an attestation
 //! certificate whose signature is checked; its chain is not judged against a metadata service).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ciborium::value::Value as Cbor;
-use ring::signature::{self, UnparsedPublicKey};
+use aws_lc_rs::signature::{self, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -305,7 +305,7 @@ fn certificate_key(certificate: &[u8], alg: i64) -> Result<PublicKey, Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ring::signature::KeyPair;
+    use aws_lc_rs::signature::KeyPair;
 
     #[test]
     fn origins_are_the_relying_partys() {
@@ -340,10 +340,10 @@ mod tests {
         out
     }
 
-    fn p256_key() -> ring::signature::EcdsaKeyPair {
-        let random = ring::rand::SystemRandom::new();
-        let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &random).unwrap();
-        ring::signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &random).unwrap()
+    fn p256_key() -> aws_lc_rs::signature::EcdsaKeyPair {
+        let random = aws_lc_rs::rand::SystemRandom::new();
+        let pkcs8 = aws_lc_rs::signature::EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &random).unwrap();
+        aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap()
     }
 
     /// A minimal certificate holding `point` (only its SubjectPublicKeyInfo is read).
@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn packed_attestation_with_a_certificate_is_checked_against_its_key() {
-        let random = ring::rand::SystemRandom::new();
+        let random = aws_lc_rs::rand::SystemRandom::new();
         let (credential_key, attestation_key) = (p256_key(), p256_key());
         let point = credential_key.public_key().as_ref();
         let mut cose = Vec::new();
@@ -374,7 +374,7 @@ mod tests {
         auth_data.extend(cose);
         let client_data_hash = [9u8; 32];
         let signed = [auth_data.clone(), client_data_hash.to_vec()].concat();
-        let object = |signer: &ring::signature::EcdsaKeyPair| {
+        let object = |signer: &aws_lc_rs::signature::EcdsaKeyPair| {
             let statement = Cbor::Map(vec![
                 (Cbor::Text("alg".into()), int(ES256)),
                 (Cbor::Text("sig".into()), Cbor::Bytes(signer.sign(&random, &signed).unwrap().as_ref().to_vec())),

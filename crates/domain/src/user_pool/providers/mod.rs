@@ -209,11 +209,11 @@ fn claim_text(claims: &Value, name: &str) -> Option<String> {
 
 /// The client secret Sign in with Apple wants: an ES256 JWT signed with the team's key.
 pub fn apple_client_secret(team_id: &str, key_id: &str, client_id: &str, private_key_pem: &str, now_seconds: i64) -> DomainResult<String> {
-    use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
     let body: String = private_key_pem.lines().filter(|line| !line.starts_with("-----")).map(str::trim).collect();
     let der = BASE64.decode(body).map_err(|_| invalid("private_key is not a PEM PKCS#8 key."))?;
-    let rng = ring::rand::SystemRandom::new();
-    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng).map_err(|_| invalid("private_key is not a P-256 PKCS#8 key."))?;
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der).map_err(|_| invalid("private_key is not a P-256 PKCS#8 key."))?;
     let header = json!({"alg": "ES256", "kid": key_id});
     let claims = json!({"iss": team_id, "iat": now_seconds, "exp": now_seconds + 300, "aud": "https://appleid.apple.com", "sub": client_id});
     let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
@@ -272,8 +272,8 @@ mod tests {
 
     #[test]
     fn apple_client_secrets_are_es256_jwts_that_verify() {
-        use ring::signature::{EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING};
-        let rng = ring::rand::SystemRandom::new();
+        use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING};
+        let rng = aws_lc_rs::rand::SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
         let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", BASE64.encode(pkcs8.as_ref()));
         let secret = apple_client_secret("TEAM123456", "KEY1234567", "com.example.app", &pem, 1_700_000_000).unwrap();
@@ -282,7 +282,7 @@ mod tests {
         assert_eq!(claims["iss"], "TEAM123456");
         assert_eq!(claims["sub"], "com.example.app");
         assert_eq!(claims["aud"], "https://appleid.apple.com");
-        let public = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap().public_key().as_ref().to_vec();
+        let public = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap().public_key().as_ref().to_vec();
         let signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
         let message = format!("{}.{}", parts[0], parts[1]);
         assert!(UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, public).verify(message.as_bytes(), &signature).is_ok());

@@ -50,8 +50,8 @@ impl UserPoolService {
     pub(super) async fn sign_redirect(&self, pool_id: &str, query: &mut String) -> DomainResult<()> {
         query.push_str(&format!("&SigAlg={}", percent_encode(RSA_SHA256)));
         let (key, _) = self.sp_key(pool_id).await?;
-        let mut signature = vec![0u8; key.public().modulus_len()];
-        key.sign(&ring::signature::RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), query.as_bytes(), &mut signature)
+        let mut signature = vec![0u8; key.public_modulus_len()];
+        key.sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), query.as_bytes(), &mut signature)
             .map_err(|_| DomainError::internal("the SAML request could not be signed"))?;
         query.push_str(&format!("&Signature={}", percent_encode(&BASE64.encode(signature))));
         Ok(())
@@ -59,7 +59,7 @@ impl UserPoolService {
 
     /// The pool's SAML signing key and certificate, made on first use (when nodes race, the
     /// first one stored is everyone's).
-    pub(super) async fn sp_key(&self, pool_id: &str) -> DomainResult<(ring::signature::RsaKeyPair, Vec<u8>)> {
+    pub(super) async fn sp_key(&self, pool_id: &str) -> DomainResult<(aws_lc_rs::signature::RsaKeyPair, Vec<u8>)> {
         let stored = match self.store.get_record_of::<SpKey>(pool_id, "current", 0).await? {
             Some(stored) => stored,
             None => {
@@ -77,7 +77,7 @@ impl UserPoolService {
             }
         };
         let der = self.master_key.open(&stored.sealed_private_key, &crate::sealing::saml_sp_key(pool_id))?;
-        let key = ring::signature::RsaKeyPair::from_pkcs8(&der).map_err(|_| DomainError::internal("the pool's SAML key does not load"))?;
+        let key = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&der).map_err(|_| DomainError::internal("the pool's SAML key does not load"))?;
         let certificate = BASE64.decode(&stored.certificate).map_err(DomainError::internal)?;
         Ok((key, certificate))
     }
@@ -101,15 +101,12 @@ impl UserPoolService {
 
 /// A fresh RSA key and its self-signed certificate, the key sealed for the pool.
 fn make_sp_key(master_key: &crate::crypto::MasterKey, pool_id: &str, now_ms: i64) -> DomainResult<SpKey> {
-    use rsa::pkcs8::EncodePrivateKey;
-    let private = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).map_err(DomainError::internal)?;
-    let der = private.to_pkcs8_der().map_err(DomainError::internal)?;
-    let key = ring::signature::RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|_| DomainError::internal("a fresh key does not load"))?;
+    let (key, der) = crate::crypto::new_rsa_key()?;
     let now = now_ms / 1000;
     let certificate = crate::saml::certificate::self_signed(&key, &sp_entity_id(pool_id), now - 300, now + CERTIFICATE_SECONDS)?;
     Ok(SpKey {
         pool_id: pool_id.to_string(),
-        sealed_private_key: master_key.seal(der.as_bytes(), &crate::sealing::saml_sp_key(pool_id)),
+        sealed_private_key: master_key.seal(&der, &crate::sealing::saml_sp_key(pool_id)),
         certificate: BASE64.encode(certificate),
         created_ms: now_ms,
     })
