@@ -4,11 +4,15 @@ the IdP's own metadata, AssumeRoleWithSAML with the assertion signed and with th
 signed, the answer's members, GetCallerIdentity with the credentials, the trust policy's SAML
 keys, and an attack corpus: tampered values, unsigned responses, signature wrapping (a forged
 assertion beside or around the signed one), a foreign key, SHA-1, another audience, an expired
-assertion, a DTD, a comment splitting the NameID, replay. Then a user pool signs its users in
-through the IdP (pysaml2 serving on loopback): AuthnRequest, ACS, code, tokens. Prints 'N passed,
-N failed'."""
+assertion, a DTD, a comment splitting the NameID, replay; assertions encrypted to the provider's
+private keys (AddPrivateKey, rotation, AssertionEncryptionMode). Then a user pool signs its users in
+through the IdP (pysaml2 serving on loopback): AuthnRequest, ACS, code, tokens; and, with
+EncryptedResponses, assertions pysaml2 encrypts (xmlsec1: AES-CBC or AES-GCM, RSA-OAEP) to the
+certificate of the pool's metadata. Prints 'N passed, N failed'."""
 
 import base64
+import contextlib
+import functools
 import hashlib
 import html as html_lib
 import json
@@ -27,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import botocore.config
+import saml2.entity
+import saml2.sigver
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, xmldsig
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
@@ -99,6 +105,19 @@ def saml_response(idp, attributes, name="alice", sp="urn:amazon:webservices", ac
     ))
 
 
+@contextlib.contextmanager
+def encrypting_with(data_algorithm, session_key):
+    """pysaml2's IdP encrypts assertions with triple DES; the AES algorithm an IdP's operator
+    picks instead (xmlsec1's session key type and the EncryptedData template's algorithm)."""
+    original_part, original_encrypt = saml2.entity.pre_encryption_part, saml2.sigver.SecurityContext.encrypt_assertion
+    saml2.entity.pre_encryption_part = functools.partial(original_part, msg_enc=data_algorithm)
+    saml2.sigver.SecurityContext.encrypt_assertion = functools.partialmethod(original_encrypt, key_type=session_key)
+    try:
+        yield
+    finally:
+        saml2.entity.pre_encryption_part, saml2.sigver.SecurityContext.encrypt_assertion = original_part, original_encrypt
+
+
 def encoded(xml):
     return base64.b64encode(xml.encode()).decode()
 
@@ -136,6 +155,60 @@ def sha1_when_allowed(binary, work, idp, metadata):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
+
+
+def iam_encrypted_assertions(iam, sts, work, idp, attributes, role_arn, provider_arn):
+    """AssumeRoleWithSAML with assertions pysaml2 encrypts to the provider's private keys
+    (AddPrivateKey, two while rotating), AssertionEncryptionMode Required and Allowed."""
+    first_key, first_cert = certificate(work, "sp-encryption-1")
+    second_key, second_cert = certificate(work, "sp-encryption-2")
+    pem = lambda path: open(path).read()
+
+    def encrypted(to_cert, name="alice"):
+        with encrypting_with("http://www.w3.org/2001/04/xmlenc#aes256-cbc", "aes-256"):
+            return str(idp.create_authn_response(
+                attributes, None, AWS_ACS, "urn:amazon:webservices",
+                name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=name),
+                authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
+                sign_assertion=True, encrypt_assertion=True, encrypt_cert_assertion=pem(to_cert),
+                sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256))
+
+    def assumed(xml):
+        try:
+            return sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider_arn, SAMLAssertion=encoded(xml))["Subject"]
+        except ClientError as error:
+            return f"{error.response['Error']['Code']}: {error.response['Error']['Message']}"
+
+    refused = assumed(encrypted(first_cert))
+    check(f"an encrypted assertion is refused while the provider has no private key ({refused})", "not accepted here" in refused)
+    code, _ = error_code(lambda: iam.update_saml_provider(SAMLProviderArn=provider_arn, AssertionEncryptionMode="Required"))
+    check(f"AssertionEncryptionMode Required without a private key is refused ({code})", code == "ValidationError")
+    code, _ = error_code(lambda: iam.update_saml_provider(SAMLProviderArn=provider_arn, AddPrivateKey="-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"))
+    check(f"a private key that is not an RSA key is refused ({code})", code == "ValidationError")
+    iam.update_saml_provider(SAMLProviderArn=provider_arn, AddPrivateKey=pem(first_key), AssertionEncryptionMode="Required")
+    got = iam.get_saml_provider(SAMLProviderArn=provider_arn)
+    check("GetSAMLProvider shows the mode and the key's id and date, never the key",
+          got["AssertionEncryptionMode"] == "Required" and len(got["PrivateKeyList"]) == 1
+          and re.fullmatch(r"[A-Z0-9]{22,64}", got["PrivateKeyList"][0]["KeyId"]) and "PRIVATE" not in json.dumps(got, default=str))
+    check("an assertion encrypted to that key buys the role (AES-256-CBC, RSA-OAEP)", assumed(encrypted(first_cert)) == "alice")
+    refused = assumed(saml_response(idp, attributes))
+    check(f"with Required, an assertion in the clear is refused ({refused})", refused.startswith("InvalidIdentityToken") and "must be encrypted" in refused)
+    refused = assumed(encrypted(second_cert))
+    check(f"an assertion encrypted to another key is refused ({refused})", "could not be decrypted" in refused)
+    # Rotation: the second key added, both open assertions; the first removed, only the second.
+    iam.update_saml_provider(SAMLProviderArn=provider_arn, AddPrivateKey=pem(second_key))
+    keys = iam.get_saml_provider(SAMLProviderArn=provider_arn)["PrivateKeyList"]
+    check("with two keys, assertions to either are taken",
+          len(keys) == 2 and assumed(encrypted(first_cert, "bob")) == "bob" and assumed(encrypted(second_cert, "carol")) == "carol")
+    code, _ = error_code(lambda: iam.update_saml_provider(SAMLProviderArn=provider_arn, AddPrivateKey=pem(first_key)))
+    check(f"a third key is refused ({code})", code == "LimitExceeded")
+    iam.update_saml_provider(SAMLProviderArn=provider_arn, RemovePrivateKey=keys[0]["KeyId"])
+    refused = assumed(encrypted(first_cert, "dave"))
+    check(f"after RemovePrivateKey the old key's assertions are refused ({refused}) and the new one's taken",
+          "could not be decrypted" in refused and assumed(encrypted(second_cert, "erin")) == "erin")
+    iam.update_saml_provider(SAMLProviderArn=provider_arn, AssertionEncryptionMode="Allowed")
+    check("with Allowed, assertions in the clear are taken again", assumed(saml_response(idp, attributes, name="frank")) == "frank")
+    iam.update_saml_provider(SAMLProviderArn=provider_arn, RemovePrivateKey=iam.get_saml_provider(SAMLProviderArn=provider_arn)["PrivateKeyList"][0]["KeyId"])
 
 
 def identity_pools(client, iam, idp, provider_arn):
@@ -456,6 +529,55 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
         status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": unsolicited("erin"), "RelayState": elsewhere}).encode())
         check(f"an IdP-initiated sign-in to a redirect URI the app does not have is refused ({status})", status >= 400 and "code=" not in body)
 
+        # Encrypted assertions: with EncryptedResponses on, the pool's metadata offers an
+        # encryption certificate; pysaml2 reads it there and encrypts each assertion to it.
+        idp.update_identity_provider(UserPoolId=pool_id, ProviderName="Corp", ProviderDetails={"EncryptedResponses": "true"})
+        status, sp_metadata = fetch(f"{endpoint}/{pool_id}/saml2/metadata")
+        certificates = re.findall(r"<ds:X509Certificate>([^<]+)</ds:X509Certificate>", sp_metadata)
+        check("with EncryptedResponses on, the SP metadata offers an encryption certificate beside the signing one",
+              status == 200 and 'use="encryption"' in sp_metadata and len(set(certificates)) == 2 and certificates[0] == certificate)
+        with open(sp_file, "w") as out:
+            out.write(sp_metadata)
+        IdpPages.idp, _ = idp_server(True)
+
+        def encrypted(user, data_algorithm, session_key, sign_response=False):
+            with encrypting_with(data_algorithm, session_key):
+                return str(IdpPages.idp.create_authn_response(
+                    {EMAIL_ATTRIBUTE: [f"{user}@corp.test"]}, None, acs, sp_entity,
+                    name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=user),
+                    authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
+                    sign_assertion=not sign_response, sign_response=sign_response, encrypt_assertion=True,
+                    sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256))
+
+        status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": unsolicited("heidi"), "RelayState": app_request}).encode())
+        check(f"an assertion in the clear is refused while EncryptedResponses is on ({status})", status >= 400 and "must be encrypted" in body)
+        cases = [
+            ("ivan", "http://www.w3.org/2001/04/xmlenc#aes256-cbc", "aes-256", False, "AES-256-CBC, the assertion signed"),
+            ("judy", "http://www.w3.org/2009/xmlenc11#aes128-gcm", "aes-128", False, "AES-128-GCM, the assertion signed"),
+            ("ken", "http://www.w3.org/2001/04/xmlenc#aes128-cbc", "aes-128", True, "AES-128-CBC, the response signed"),
+        ]
+        for user, algorithm, session_key, sign_response, what in cases:
+            xml = encrypted(user, algorithm, session_key, sign_response)
+            status, location = fetch(acs, urllib.parse.urlencode({"SAMLResponse": encoded(xml), "RelayState": app_request}).encode())
+            check(f"an encrypted assertion ({what}) signs Corp_{user} in, its attributes unreadable on the way ({status})",
+                  "EncryptedAssertion" in xml and f"{user}@corp.test" not in xml and algorithm in xml
+                  and status == 302 and location.startswith(app + "?code=")
+                  and idp.admin_get_user(UserPoolId=pool_id, Username=f"Corp_{user}")["UserStatus"] == "EXTERNAL_PROVIDER")
+        xml = encrypted("leo", "http://www.w3.org/2001/04/xmlenc#aes256-cbc", "aes-256")
+        values = list(re.finditer(r"CipherValue>([^<]+)<", xml))
+        start = values[-1].start(1) + 40
+        tampered = xml[:start] + ("A" if xml[start] != "A" else "B") + xml[start + 1:]
+        status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": encoded(tampered), "RelayState": app_request}).encode())
+        check(f"a changed byte of the encrypted assertion is refused, saying only that it does not decrypt ({status})",
+              status >= 400 and "could not be decrypted" in body)
+        status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": encoded(encrypted("mia", saml2.sigver.TRIPLE_DES_CBC, "des-192")),
+                                                          "RelayState": app_request}).encode())
+        check(f"pysaml2's default triple DES is refused by name ({status})", status >= 400 and "not AES-GCM or AES-CBC" in body)
+        idp.update_identity_provider(UserPoolId=pool_id, ProviderName="Corp", ProviderDetails={"EncryptedResponses": "false"})
+        status, body = fetch(acs, urllib.parse.urlencode({"SAMLResponse": encoded(encrypted("nina", "http://www.w3.org/2001/04/xmlenc#aes256-cbc", "aes-256")),
+                                                          "RelayState": app_request}).encode())
+        check(f"with EncryptedResponses off again, an encrypted assertion is refused ({status})", status >= 400 and "not accepted here" in body)
+
         # Both, in Chromium through the hosted pages, with openid-client as the app.
         app_port = free_port()
         browser_app = f"http://127.0.0.1:{app_port}"
@@ -623,6 +745,7 @@ def main():
         code, _ = error_code(lambda: sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=f"arn:aws:iam::{ACCOUNT}:saml-provider/Nope",
                                                                 SAMLAssertion=encoded(saml_response(idp, attributes))))
         check(f"an unknown SAML provider is refused ({code})", code == "InvalidIdentityToken")
+        iam_encrypted_assertions(iam, sts, work, idp, attributes, role_arn, provider_arn)
         sha1_when_allowed(binary, work, idp, metadata)
         identity_pools(client, iam, idp, provider_arn)
         user_pool_sign_in(client, work, key, cert, endpoint)

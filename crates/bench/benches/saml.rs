@@ -20,7 +20,7 @@ fn saml(criterion: &mut Criterion) {
     let issued = cognate_domain::clock::parse_iso8601(&RESPONSE[start..start + 20]).expect("a date");
     let recipients = ["https://signin.aws.amazon.com/saml".to_string()];
     let audiences = ["urn:amazon:webservices".to_string()];
-    let expect = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms: issued * 1000 + 60_000, allow_sha1: false };
+    let expect = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms: issued * 1000 + 60_000, allow_sha1: false, decryption: None };
     verify_response(&encoded, &expect).expect("the fixture verifies");
     criterion.bench_function("saml_response_verify", |bencher| bencher.iter(|| verify_response(&encoded, &expect).unwrap()));
 

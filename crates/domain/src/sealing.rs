@@ -46,6 +46,16 @@ pub(crate) fn saml_sp_key(pool_id: &str) -> String {
     format!("saml-sp-key:{pool_id}")
 }
 
+/// The private key identity providers encrypt a pool's SAML assertions to.
+pub(crate) fn saml_sp_encryption_key(pool_id: &str) -> String {
+    format!("saml-sp-encryption-key:{pool_id}")
+}
+
+/// A private key an IAM SAML provider's assertions are encrypted to (by the provider's UUID).
+pub(crate) fn iam_saml_private_key(provider_uuid: &str) -> String {
+    format!("iam-saml-private-key:{provider_uuid}")
+}
+
 pub(crate) fn sts_secret(access_key_id: &str) -> String {
     format!("sts-secret:{access_key_id}")
 }
@@ -170,6 +180,7 @@ fn add_row_contexts(contexts: &mut Vec<String>, data: &Map<String, Value>, colum
     if let Some(pool_id) = &pool_id {
         contexts.push(cognito_source(pool_id));
         contexts.push(saml_sp_key(pool_id));
+        contexts.push(saml_sp_encryption_key(pool_id));
     }
     if let (Some(pool_id), Some(sub)) = (&pool_id, field("sub")) {
         contexts.push(srp_verifier(pool_id, &sub));
@@ -179,6 +190,9 @@ fn add_row_contexts(contexts: &mut Vec<String>, data: &Map<String, Value>, colum
     }
     if let (Some(pool_id), Some(kid)) = (&pool_id, field("kid")) {
         contexts.push(signing_key(pool_id, &kid));
+    }
+    if let Some(uuid) = field("uuid") {
+        contexts.push(iam_saml_private_key(&uuid));
     }
     if let Some(access_key_id) = field("access_key_id") {
         contexts.push(sts_secret(&access_key_id));
@@ -252,6 +266,15 @@ mod tests {
         let mut row = vec![json!("saml_sp_key"), json!("p1"), json!("current"), Value::Null, json!(document.to_string())];
         Reseal::new(from, to.clone()).row("records", &["kind", "scope", "key", "expires_ms", "data"], &mut row).unwrap();
         assert_eq!(to.open(data(&row)["sealed_private_key"].as_str().unwrap(), &saml_sp_key("p1")).unwrap(), b"pkcs8");
+    }
+
+    #[test]
+    fn a_pools_saml_encryption_key_is_resealed() {
+        let (from, to) = (MasterKey::generate(), MasterKey::generate());
+        let document = json!({"pool_id": "p1", "sealed_private_key": from.seal(b"pkcs8", &saml_sp_encryption_key("p1")), "certificate": "MII"});
+        let mut row = vec![json!("saml_sp_key"), json!("p1"), json!("encryption"), Value::Null, json!(document.to_string())];
+        Reseal::new(from, to.clone()).row("records", &["kind", "scope", "key", "expires_ms", "data"], &mut row).unwrap();
+        assert_eq!(to.open(data(&row)["sealed_private_key"].as_str().unwrap(), &saml_sp_encryption_key("p1")).unwrap(), b"pkcs8");
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! IAM SAML providers (an identity provider's metadata, which STS trusts) and STS's
-//! AssumeRoleWithSAML: the response verified against the provider's metadata, the role chosen
-//! from the assertion's Role attribute, the trust policy decided with the `SAML:*` keys, each
-//! assertion spent once per role across all nodes.
+//! IAM SAML providers (an identity provider's metadata, which STS trusts, and up to two private
+//! keys its assertions may be encrypted to) and STS's AssumeRoleWithSAML: the response verified
+//! against the provider's metadata, the role chosen from the assertion's Role attribute, the
+//! trust policy decided with the `SAML:*` keys, each assertion spent once per role across all
+//! nodes.
 
 use super::sts::{packed_size, session_extras};
 use super::*;
-use crate::saml::{verify_response, Expectation, IdpMetadata, Solicitation, VerifiedAssertion, SKEW_MS};
+use crate::saml::{verify_response, Decryption, Expectation, IdpMetadata, Solicitation, VerifiedAssertion, SKEW_MS};
 
 const SAML_PROVIDER: &str = "iam_saml_provider";
 const SPENT_ASSERTION: &str = "sts_saml_assertion";
@@ -33,6 +34,91 @@ pub struct SamlProvider {
     /// Epoch seconds.
     pub valid_until: i64,
     pub tags: BTreeMap<String, String>,
+    /// Whether assertions must come encrypted (`Required`) or may (`Allowed`, the default).
+    #[serde(default)]
+    pub assertion_encryption: Option<String>,
+    /// The private keys assertions may be encrypted to (at most two, for rotation).
+    #[serde(default)]
+    pub private_keys: Vec<SamlPrivateKey>,
+}
+
+/// A private key of an IAM SAML provider: PKCS#8, sealed under the master key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SamlPrivateKey {
+    pub key_id: String,
+    pub sealed_key: String,
+    pub created_ms: i64,
+}
+
+/// What CreateSAMLProvider and UpdateSAMLProvider ask of a provider's encryption.
+#[derive(Debug, Clone, Default)]
+pub struct SamlEncryptionChange {
+    /// `Required` or `Allowed`.
+    pub mode: Option<String>,
+    /// A PEM private key (PKCS#8 or PKCS#1 RSA) to add.
+    pub add_key: Option<String>,
+    /// The KeyId of a key to remove.
+    pub remove_key: Option<String>,
+}
+
+impl SamlProvider {
+    /// AssertionEncryptionMode as GetSAMLProvider answers it.
+    pub fn encryption_mode(&self) -> &str {
+        self.assertion_encryption.as_deref().unwrap_or("Allowed")
+    }
+
+    /// Applies `change`: the mode checked, a key added (sealed) or removed; at most two keys,
+    /// and `Required` only with one.
+    fn apply(&mut self, change: &SamlEncryptionChange, master_key: &crate::crypto::MasterKey, now_ms: i64) -> DomainResult<()> {
+        if let Some(mode) = &change.mode {
+            if mode != "Required" && mode != "Allowed" {
+                return Err(InvalidMember::error("assertionEncryptionMode", mode, Constraint::OneOf(vec!["Required", "Allowed"])));
+            }
+            self.assertion_encryption = Some(mode.clone());
+        }
+        if let Some(key_id) = &change.remove_key {
+            let before = self.private_keys.len();
+            self.private_keys.retain(|key| &key.key_id != key_id);
+            if self.private_keys.len() == before {
+                return Err(DomainError::InvalidParameter(format!("The SAML provider has no private key {key_id}.")));
+            }
+        }
+        if let Some(pem) = &change.add_key {
+            if self.private_keys.len() >= 2 {
+                return Err(DomainError::LimitExceeded("A SAML provider holds at most two private keys; remove one first.".into()));
+            }
+            let der = pkcs8_of_pem(pem)?;
+            let key_id = crate::crypto::random_string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 26);
+            let sealed_key = master_key.seal(&der, &crate::sealing::iam_saml_private_key(&self.uuid));
+            self.private_keys.push(SamlPrivateKey { key_id, sealed_key, created_ms: now_ms });
+        }
+        if self.encryption_mode() == "Required" && self.private_keys.is_empty() {
+            return Err(DomainError::InvalidParameter("AssertionEncryptionMode Required needs a private key (AddPrivateKey).".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The PKCS#8 of an RSA private key given as PEM (`PRIVATE KEY` or `RSA PRIVATE KEY`).
+fn pkcs8_of_pem(pem: &str) -> DomainResult<Vec<u8>> {
+    use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+    use base64::Engine as _;
+    let refused = || DomainError::InvalidParameter("AddPrivateKey must be an RSA private key in PEM (PKCS#8 or PKCS#1).".into());
+    let label = pem.lines().find(|line| line.starts_with("-----BEGIN ")).ok_or_else(refused)?;
+    let body: String = pem.lines().skip_while(|line| !line.starts_with("-----BEGIN ")).skip(1).take_while(|line| !line.starts_with("-----END ")).map(str::trim).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(body).map_err(|_| refused())?;
+    match label.trim() {
+        "-----BEGIN PRIVATE KEY-----" => {
+            aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(&der).map_err(|_| refused())?;
+            Ok(der)
+        }
+        "-----BEGIN RSA PRIVATE KEY-----" => {
+            let key = aws_lc_rs::rsa::KeyPair::from_der(&der).map_err(|_| refused())?;
+            let pkcs8: Pkcs8V1Der = key.as_der().map_err(|_| refused())?;
+            Ok(pkcs8.as_ref().to_vec())
+        }
+        _ => Err(refused()),
+    }
 }
 
 impl Document for SamlProvider {
@@ -94,11 +180,11 @@ impl IamService {
         self
     }
 
-    pub async fn create_saml_provider(&self, name: &str, metadata_document: &str, tags: BTreeMap<String, String>) -> DomainResult<SamlProvider> {
+    pub async fn create_saml_provider(&self, name: &str, metadata_document: &str, tags: BTreeMap<String, String>, encryption: &SamlEncryptionChange) -> DomainResult<SamlProvider> {
         check_iam_name(name, "name", 128)?;
         let metadata = metadata_of(metadata_document)?;
         let now = self.now();
-        let provider = SamlProvider {
+        let mut provider = SamlProvider {
             arn: crate::ids::arn::saml_provider(&self.account_id, name),
             name: name.to_string(),
             uuid: uuid::Uuid::new_v4().to_string(),
@@ -106,7 +192,10 @@ impl IamService {
             created_ms: now,
             valid_until: metadata.valid_until.unwrap_or(now / 1000 + DEFAULT_VALIDITY_SECONDS),
             tags,
+            assertion_encryption: None,
+            private_keys: Vec::new(),
         };
+        provider.apply(encryption, &self.master_key, now)?;
         match self.store.write_records(&[provider.insert()?]).await {
             Ok(()) => Ok(provider),
             Err(StoreError::Conflict(_)) => Err(DomainError::Conflict(format!("SAMLProvider {name} already exists."))),
@@ -125,17 +214,20 @@ impl IamService {
         self.store.list_records_of("", None, 1000).await
     }
 
-    /// UpdateSAMLProvider: a new metadata document, as a compare-and-set of the provider.
-    pub async fn update_saml_provider(&self, arn: &str, metadata_document: &str) -> DomainResult<SamlProvider> {
-        let metadata = metadata_of(metadata_document)?;
+    /// UpdateSAMLProvider: a new metadata document, or a change of its encryption, as a
+    /// compare-and-set of the provider.
+    pub async fn update_saml_provider(&self, arn: &str, metadata_document: Option<&str>, encryption: &SamlEncryptionChange) -> DomainResult<SamlProvider> {
+        let metadata = metadata_document.map(metadata_of).transpose()?;
         let provider = self.get_saml_provider(arn).await?;
         let now = self.now();
         let changed = self
             .store
             .change_record_of::<SamlProvider, _>("", &provider.key(), |provider| {
-                provider.metadata_document = metadata_document.to_string();
-                provider.valid_until = metadata.valid_until.unwrap_or(now / 1000 + DEFAULT_VALIDITY_SECONDS);
-                Ok(())
+                if let (Some(document), Some(metadata)) = (metadata_document, &metadata) {
+                    provider.metadata_document = document.to_string();
+                    provider.valid_until = metadata.valid_until.unwrap_or(now / 1000 + DEFAULT_VALIDITY_SECONDS);
+                }
+                provider.apply(encryption, &self.master_key, now)
             })
             .await?;
         changed.ok_or_else(|| DomainError::NotFound(format!("Manifest not found for arn {arn}")))
@@ -161,9 +253,22 @@ impl IamService {
         let recipients = vec![AWS_SAML_RECIPIENT.to_string(), own_recipient.to_string()];
         let mut audiences: Vec<String> = AWS_SAML_AUDIENCES.iter().map(|audience| audience.to_string()).collect();
         audiences.push(own_recipient.to_string());
-        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms: now, allow_sha1: self.saml_allow_sha1 };
-        let assertion = verify_response(encoded, &expectation)?;
-        Ok((provider, assertion))
+        let keys = provider
+            .private_keys
+            .iter()
+            .map(|key| self.master_key.open(&key.sealed_key, &crate::sealing::iam_saml_private_key(&provider.uuid)))
+            .collect::<DomainResult<Vec<_>>>()?;
+        let required = provider.encryption_mode() == "Required";
+        // Each key in turn (two while one replaces the other); the first that opens the assertion.
+        let mut outcome = Err(DomainError::InvalidIdentityToken("Encrypted SAML assertions are not accepted here.".into()));
+        for decryption in keys.iter().map(|key| Some(Decryption { key, required })).chain(keys.is_empty().then_some(None)) {
+            let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms: now, allow_sha1: self.saml_allow_sha1, decryption };
+            outcome = verify_response(encoded, &expectation);
+            if outcome.is_ok() {
+                break;
+            }
+        }
+        Ok((provider, outcome?))
     }
 
     /// AssumeRoleWithSAML.

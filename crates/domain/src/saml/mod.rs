@@ -11,6 +11,7 @@ mod dsig;
 mod metadata;
 mod response;
 mod xml;
+pub mod xmlenc;
 
 pub use metadata::{IdpMetadata, POST_BINDING, REDIRECT_BINDING};
-pub use response::{claimed_issuer, verify_response, Expectation, Solicitation, VerifiedAssertion, SKEW_MS};
+pub use response::{claimed_issuer, verify_response, Decryption, Expectation, Solicitation, VerifiedAssertion, SKEW_MS};

@@ -1,6 +1,7 @@
 //! A `<samlp:Response>` verified and read. The response must hold exactly one assertion, as a
 //! child of the response, and no other assertion anywhere (so the assertion read is the one a
-//! signature covers); the response or that assertion must carry a valid signature; the issuer
+//! signature covers), in the clear or encrypted to the relying party's key (`xmlenc`); the
+//! response or that assertion must carry a valid signature; the issuer
 //! must be the IdP's entity id; a bearer subject confirmation must name an accepted recipient;
 //! the conditions must name an accepted audience and hold now, within a small clock skew.
 
@@ -11,6 +12,7 @@ use roxmltree::Node;
 use super::dsig::verify_enveloped;
 use super::metadata::IdpMetadata;
 use super::xml::{children, decoded, invalid, is, only_child, parse, status_of, text_of, SAML, SAMLP};
+use super::xmlenc::{decrypt_assertion, undecryptable};
 use crate::clock::parse_iso8601;
 use crate::error::{DomainError, DomainResult};
 
@@ -32,6 +34,17 @@ pub struct Expectation<'a> {
     pub in_response_to: Solicitation<'a>,
     pub now_ms: i64,
     pub allow_sha1: bool,
+    /// The relying party's key for encrypted assertions; without one they are refused.
+    pub decryption: Option<Decryption<'a>>,
+}
+
+/// How a relying party takes encrypted assertions.
+#[derive(Debug, Clone, Copy)]
+pub struct Decryption<'a> {
+    /// PKCS#8 of the RSA key the identity provider encrypts to.
+    pub key: &'a [u8],
+    /// Whether assertions in the clear are refused.
+    pub required: bool,
 }
 
 /// Which request a response must answer (its InResponseTo).
@@ -88,25 +101,66 @@ pub fn verify_response(encoded: &str, expect: &Expectation<'_>) -> DomainResult<
     if status != SUCCESS {
         return Err(invalid(format!("The identity provider did not sign the user in (status {status}).")));
     }
-    if document.descendants().any(|node| is(node, SAML, "EncryptedAssertion")) {
-        return Err(invalid("Encrypted SAML assertions are not accepted here."));
-    }
+    // Exactly one assertion, in the clear or encrypted, a child of the response.
     let assertions = document.descendants().filter(|node| is(*node, SAML, "Assertion")).count();
-    let assertion = only_child(response, SAML, "Assertion")?.filter(|_| assertions == 1).ok_or_else(|| invalid("The SAML response must hold exactly one assertion."))?;
+    let encrypted = document.descendants().filter(|node| is(*node, SAML, "EncryptedAssertion")).count();
+    let name = if encrypted > 0 { "EncryptedAssertion" } else { "Assertion" };
+    let holder = only_child(response, SAML, name)?.filter(|_| assertions + encrypted == 1).ok_or_else(|| invalid("The SAML response must hold exactly one assertion."))?;
+    match (encrypted, expect.decryption) {
+        (0, Some(Decryption { required: true, .. })) => return Err(invalid("The SAML assertion must be encrypted for this service.")),
+        (1, None) => return Err(invalid("Encrypted SAML assertions are not accepted here.")),
+        _ => {}
+    }
 
     let keys = &expect.metadata.signing_keys;
     let response_signed = verify_enveloped(&source, response, keys, expect.allow_sha1)?;
-    let assertion_signed = verify_enveloped(&source, assertion, keys, expect.allow_sha1)?;
-    if !response_signed && !assertion_signed {
-        return Err(invalid("The SAML response is not signed."));
-    }
-
     let entity_id = expect.metadata.entity_id.as_str();
     if let Some(issuer) = only_child(response, SAML, "Issuer")? {
         if text_of(issuer) != entity_id {
             return Err(invalid("The SAML response's issuer is not the identity provider's entity id."));
         }
     }
+    let Some(decryption) = expect.decryption.filter(|_| encrypted == 1) else {
+        let assertion_signed = verify_enveloped(&source, holder, keys, expect.allow_sha1)?;
+        if !response_signed && !assertion_signed {
+            return Err(invalid("The SAML response is not signed."));
+        }
+        return read_assertion(holder, expect);
+    };
+    let plain = decrypt_assertion(holder, decryption.key)?;
+    // The assertion read in the namespaces in scope where it was, as XML Encryption puts it
+    // back. When the response is unsigned, what follows is the assertion's only protection:
+    // any failure of it says what a failed decryption says (no padding oracle for AES-CBC).
+    let wrapped = format!("<decrypted{}>{plain}</decrypted>", namespaces_in_scope(holder));
+    let hidden = |error: DomainError| if response_signed { error } else { undecryptable() };
+    let inner = parse(&wrapped, "decrypted SAML assertion").map_err(hidden)?;
+    let mut elements = inner.root_element().children().filter(Node::is_element);
+    let assertion = elements.next().filter(|node| is(*node, SAML, "Assertion")).ok_or_else(|| hidden(invalid("The encrypted SAML element is not an assertion.")))?;
+    if elements.next().is_some() || inner.descendants().filter(|node| is(*node, SAML, "Assertion")).count() != 1 {
+        return Err(hidden(invalid("The SAML response must hold exactly one assertion.")));
+    }
+    let assertion_signed = verify_enveloped(&wrapped, assertion, keys, expect.allow_sha1).map_err(hidden)?;
+    if !response_signed && !assertion_signed {
+        return Err(undecryptable());
+    }
+    read_assertion(assertion, expect)
+}
+
+/// The namespace declarations in scope at `node`, as attributes of an element that stands in
+/// for its parent.
+fn namespaces_in_scope(node: Node<'_, '_>) -> String {
+    let escape = |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
+    node.namespaces()
+        .map(|namespace| match namespace.name() {
+            Some(prefix) => format!(" xmlns:{prefix}=\"{}\"", escape(namespace.uri())),
+            None => format!(" xmlns=\"{}\"", escape(namespace.uri())),
+        })
+        .collect()
+}
+
+/// Reads a verified assertion: its issuer, subject, confirmation, conditions and attributes.
+fn read_assertion(assertion: Node<'_, '_>, expect: &Expectation<'_>) -> DomainResult<VerifiedAssertion> {
+    let entity_id = expect.metadata.entity_id.as_str();
     let issuer = only_child(assertion, SAML, "Issuer")?.map(text_of).unwrap_or_default();
     if issuer != entity_id {
         return Err(invalid("The SAML assertion's issuer is not the identity provider's entity id."));
@@ -220,7 +274,7 @@ mod tests {
     fn verify(xml: &str, metadata: &IdpMetadata, now_ms: i64, recipient: &str, audience: &str) -> DomainResult<VerifiedAssertion> {
         let recipients = [recipient.to_string()];
         let audiences = [audience.to_string()];
-        let expect = Expectation { metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms, allow_sha1: false };
+        let expect = Expectation { metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms, allow_sha1: false, decryption: None };
         verify_response(&encoded(xml), &expect)
     }
 

@@ -10,7 +10,8 @@ use super::*;
 use crate::clock::format_iso8601;
 use crate::federation::percent_encode;
 use crate::user_pool::hosted::UpstreamFailure;
-use crate::saml::{claimed_issuer, verify_response, Expectation, IdpMetadata, Solicitation, VerifiedAssertion, REDIRECT_BINDING, SKEW_MS};
+use super::saml_sp::{encrypts, sp_entity_id, KeyUse};
+use crate::saml::{claimed_issuer, verify_response, Decryption, Expectation, IdpMetadata, Solicitation, VerifiedAssertion, REDIRECT_BINDING, SKEW_MS};
 
 /// A fetched MetadataURL document, kept under the pool and the provider's name.
 const SAML_METADATA: &str = "saml_metadata";
@@ -24,11 +25,6 @@ const FLAGS: &[&str] = &["IDPSignout", "IDPInit", "EncryptedResponses"];
 /// Where the claims of a SAML sign-in carry the IdP's entity id (set after the attributes, so no
 /// attribute can stand in for it), for the `identities` claim's `issuer`.
 pub(super) const SAML_ISSUER_CLAIM: &str = "cognate:saml_issuer";
-
-/// The entity id of a pool as a SAML service provider, as Cognito names it.
-pub fn sp_entity_id(pool_id: &str) -> String {
-    format!("urn:amazon:cognito:sp:{pool_id}")
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct CachedMetadata {
@@ -111,9 +107,6 @@ impl UserPoolService {
             if details.get(*flag).is_some_and(|value| value != "true" && value != "false") {
                 return Err(invalid(format!("{flag} must be true or false.")));
             }
-        }
-        if details.get("EncryptedResponses").is_some_and(|value| value == "true") {
-            return Err(invalid("EncryptedResponses is not supported by cognate: the IdP must send its assertions signed and unencrypted."));
         }
         if details.get("RequestSigningAlgorithm").is_some_and(|algorithm| algorithm != "rsa-sha256") {
             return Err(invalid("RequestSigningAlgorithm must be rsa-sha256."));
@@ -254,7 +247,13 @@ impl UserPoolService {
         let metadata = self.provider_metadata(provider).await?;
         let recipients = [acs_url.to_string()];
         let audiences = [sp_entity_id(pool_id.as_str())];
-        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: solicitation, now_ms: self.now(), allow_sha1: self.saml_allow_sha1 };
+        // With EncryptedResponses the assertion must come encrypted to the pool's encryption key.
+        let encryption_key = match encrypts(provider) {
+            true => Some(self.sp_key(pool_id.as_str(), KeyUse::Encryption).await?.2),
+            false => None,
+        };
+        let decryption = encryption_key.as_deref().map(|key| Decryption { key, required: true });
+        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: solicitation, now_ms: self.now(), allow_sha1: self.saml_allow_sha1, decryption };
         let refused = |error: DomainError| {
             tracing::info!(provider = %provider.name, %error, "SAML response refused");
             DomainError::NotAuthorized(format!("{} did not sign the user in: {}", provider.name, error_text(&error)))

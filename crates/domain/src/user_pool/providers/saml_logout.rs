@@ -3,7 +3,8 @@
 //! logout service with a signed LogoutRequest (HTTP-Redirect), and the IdP's signed
 //! LogoutResponse, posted to `/saml2/logout`, sends it on to where the sign-out was going.
 
-use super::saml::{deflate_stored, error_text, sp_entity_id};
+use super::saml::{deflate_stored, error_text};
+use super::saml_sp::sp_entity_id;
 use super::*;
 use crate::clock::format_iso8601;
 use crate::federation::percent_encode;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use cognate_domain::clock::format_iso8601;
-use cognate_domain::iam::saml::SamlProvider;
+use cognate_domain::iam::saml::{SamlEncryptionChange, SamlProvider};
 use cognate_domain::ids::arn;
 
 use crate::api::iam::wire::{required, tags_xml, ActsOn, FromQuery};
@@ -14,6 +14,7 @@ pub struct CreateSamlProviderRequest {
     pub name: String,
     pub metadata_document: String,
     pub tags: BTreeMap<String, String>,
+    pub encryption: SamlEncryptionChange,
 }
 
 /// GetSAMLProvider and DeleteSAMLProvider.
@@ -23,15 +24,24 @@ pub struct SamlProviderArnRequest {
 
 pub struct UpdateSamlProviderRequest {
     pub arn: String,
-    pub metadata_document: String,
+    pub metadata_document: Option<String>,
+    pub encryption: SamlEncryptionChange,
+}
+
+/// AssertionEncryptionMode, AddPrivateKey and RemovePrivateKey.
+fn encryption_change(input: &QueryInput) -> SamlEncryptionChange {
+    let member = |name: &str| input.get(name).map(str::to_string);
+    SamlEncryptionChange { mode: member("AssertionEncryptionMode"), add_key: member("AddPrivateKey"), remove_key: member("RemovePrivateKey") }
 }
 
 impl FromQuery for CreateSamlProviderRequest {
     fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
-        if input.get("AssertionEncryptionMode").is_some_and(|mode| mode != "Allowed") || input.get("AddPrivateKey").is_some() {
-            return Err(QueryError::validation("Encrypted SAML assertions (AssertionEncryptionMode Required, AddPrivateKey) are not supported."));
-        }
-        Ok(CreateSamlProviderRequest { name: required(input, "Name")?, metadata_document: required(input, "SAMLMetadataDocument")?, tags: input.tags("Tags") })
+        Ok(CreateSamlProviderRequest {
+            name: required(input, "Name")?,
+            metadata_document: required(input, "SAMLMetadataDocument")?,
+            tags: input.tags("Tags"),
+            encryption: encryption_change(input),
+        })
     }
 }
 
@@ -43,10 +53,11 @@ impl FromQuery for SamlProviderArnRequest {
 
 impl FromQuery for UpdateSamlProviderRequest {
     fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
-        if input.get("AssertionEncryptionMode").is_some_and(|mode| mode != "Allowed") || input.get("AddPrivateKey").is_some() {
-            return Err(QueryError::validation("Encrypted SAML assertions (AssertionEncryptionMode Required, AddPrivateKey) are not supported."));
-        }
-        Ok(UpdateSamlProviderRequest { arn: required(input, "SAMLProviderArn")?, metadata_document: required(input, "SAMLMetadataDocument")? })
+        Ok(UpdateSamlProviderRequest {
+            arn: required(input, "SAMLProviderArn")?,
+            metadata_document: input.get("SAMLMetadataDocument").map(str::to_string),
+            encryption: encryption_change(input),
+        })
     }
 }
 
@@ -75,7 +86,14 @@ pub fn saml_provider_xml(provider: &SamlProvider) -> String {
         .text("SAMLMetadataDocument", &provider.metadata_document)
         .text("CreateDate", &format_iso8601(provider.created_ms.div_euclid(1000)))
         .text("ValidUntil", &format_iso8601(provider.valid_until))
-        .text("AssertionEncryptionMode", "Allowed");
+        .text("AssertionEncryptionMode", provider.encryption_mode());
+    if !provider.private_keys.is_empty() {
+        xml.open("PrivateKeyList");
+        for key in &provider.private_keys {
+            xml.open("member").text("KeyId", &key.key_id).text("Timestamp", &format_iso8601(key.created_ms.div_euclid(1000))).close("member");
+        }
+        xml.close("PrivateKeyList");
+    }
     tags_xml(&mut xml, &provider.tags);
     xml.finish()
 }

@@ -9,7 +9,7 @@ use crate::state::AppState;
 
 pub async fn create_saml_provider(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = CreateSamlProviderRequest::from_query(input)?;
-    let provider = state.iam.create_saml_provider(&request.name, &request.metadata_document, request.tags).await.map_err(error_from_domain)?;
+    let provider = state.iam.create_saml_provider(&request.name, &request.metadata_document, request.tags, &request.encryption).await.map_err(error_from_domain)?;
     let mut xml = Xml::new();
     xml.text("SAMLProviderArn", &provider.arn);
     tags_xml(&mut xml, &provider.tags);
@@ -29,7 +29,7 @@ pub async fn list_saml_providers(state: &AppState) -> Result<String, QueryError>
 
 pub async fn update_saml_provider(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = UpdateSamlProviderRequest::from_query(input)?;
-    let provider = state.iam.update_saml_provider(&request.arn, &request.metadata_document).await.map_err(error_from_domain)?;
+    let provider = state.iam.update_saml_provider(&request.arn, request.metadata_document.as_deref(), &request.encryption).await.map_err(error_from_domain)?;
     Ok(Xml::new().text("SAMLProviderArn", &provider.arn).finish())
 }
 
