@@ -42,6 +42,8 @@ mod peer_load;
 
 #[tokio::main]
 async fn main() {
+    // Every reqwest client here takes AWS-LC as rustls's provider, as the server's do.
+    cognate_server::tls::install_crypto_provider();
     match Cli::parse().command {
         Command::Startup { binary, runs } => startup(binary, runs).await,
         Command::Seed { database_url, users } => {

@@ -1,8 +1,7 @@
 //! Secrets at rest and passwords: the master key that seals stored secrets, Argon2id password
 //! hashes, constant-time comparison and random strings from the operating system's generator.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use rand::rngs::OsRng;
@@ -58,15 +57,21 @@ impl MasterKey {
     /// Encrypts `plaintext`, binding it to `context` (for example the row it belongs to), so a
     /// sealed value copied to another row does not open.
     pub fn seal(&self, plaintext: &[u8], context: &str) -> String {
-        let cipher = Aes256Gcm::new_from_slice(&self.key_bytes).expect("32-byte key");
         let mut nonce_bytes = [0u8; 12];
         OsRng.fill_bytes(&mut nonce_bytes);
-        let ciphertext = cipher
-            .encrypt(Nonce::from_slice(&nonce_bytes), Payload { msg: plaintext, aad: context.as_bytes() })
-            .expect("AES-GCM encryption does not fail for in-memory buffers");
         let mut sealed = nonce_bytes.to_vec();
-        sealed.extend_from_slice(&ciphertext);
+        sealed.extend_from_slice(plaintext);
+        let mut in_out = sealed.split_off(12);
+        self.cipher()
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce_bytes), Aad::from(context.as_bytes()), &mut in_out)
+            .expect("AES-GCM encryption does not fail for in-memory buffers");
+        sealed.extend_from_slice(&in_out);
         format!("{SEALED_PREFIX}{}", BASE64.encode(sealed))
+    }
+
+    /// AES-256-GCM under the master key: values are the 96-bit nonce, the ciphertext and the tag.
+    fn cipher(&self) -> LessSafeKey {
+        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &self.key_bytes).expect("32-byte key"))
     }
 
     /// HMAC-SHA256 of `data` under a key derived from the master key for `purpose`: every node
@@ -92,10 +97,11 @@ impl MasterKey {
             return Err(DomainError::internal("sealed value is too short"));
         }
         let (nonce_bytes, ciphertext) = bytes.split_at(12);
-        let cipher = Aes256Gcm::new_from_slice(&self.key_bytes).expect("32-byte key");
-        cipher
-            .decrypt(Nonce::from_slice(nonce_bytes), Payload { msg: ciphertext, aad: context.as_bytes() })
-            .map_err(|_| DomainError::internal("a sealed value does not open with this node's master key"))
+        let refused = || DomainError::internal("a sealed value does not open with this node's master key");
+        let nonce = Nonce::try_assume_unique_for_key(nonce_bytes).map_err(|_| refused())?;
+        let mut in_out = ciphertext.to_vec();
+        let plain = self.cipher().open_in_place(nonce, Aad::from(context.as_bytes()), &mut in_out).map_err(|_| refused())?;
+        Ok(plain.to_vec())
     }
 }
 
@@ -237,6 +243,16 @@ mod tests {
         assert!(key.open(&sealed, "client:other").is_err());
         assert!(MasterKey::generate().open(&sealed, "client:abc").is_err());
         assert!(!sealed.contains("client secret"));
+    }
+
+    #[test]
+    fn values_sealed_before_open_the_same() {
+        // AES-256-GCM by Python's cryptography package: key 07 × 32, nonce 00..0b, the context
+        // as associated data; the layout every stored value has had since v1.
+        let sealed = "v1:AAECAwQFBgcICQoLeaGKHHRstz1XwYD/kD0YRghj2ZhIQVyIyrYTvzPZhA==";
+        let key = MasterKey::from_bytes([7; 32]);
+        assert_eq!(key.open(sealed, "client-secret:abc").unwrap(), b"a client secret");
+        assert!(key.open(sealed, "client-secret:abd").is_err());
     }
 
     #[test]

@@ -99,6 +99,7 @@ impl TestServer {
         data_dir: Arc<tempfile::TempDir>,
         clock: Arc<dyn cognate_domain::clock::Clock>,
     ) -> TestServer {
+        cognate_server::tls::install_crypto_provider();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         if config.public_url == PLACEHOLDER_PUBLIC_URL {

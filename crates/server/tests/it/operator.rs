@@ -33,6 +33,8 @@ fn free_port() -> u16 {
 }
 
 fn cognate(args: &[&str], data_dir: &Path) -> Command {
+    // The clients of these tests take AWS-LC as rustls's provider, as the server's do.
+    cognate_server::tls::install_crypto_provider();
     let mut command = Command::new(env!("CARGO_BIN_EXE_cognate"));
     command.args(args).arg("--data-dir").arg(data_dir).env("COGNATE_LOG", "warn");
     command
