@@ -631,6 +631,13 @@ def main():
               and got["Tags"] == [{"Key": "team", "Value": "identity"}])
         listed = iam.list_saml_providers()["SAMLProviderList"]
         check("ListSAMLProviders lists it", [entry["Arn"] for entry in listed] == [provider_arn])
+        iam.tag_saml_provider(SAMLProviderArn=provider_arn, Tags=[{"Key": "owner", "Value": "it"}, {"Key": "tier", "Value": "gold"}])
+        iam.untag_saml_provider(SAMLProviderArn=provider_arn, TagKeys=["tier"])
+        check("TagSAMLProvider and UntagSAMLProvider change what ListSAMLProviderTags answers",
+              sorted((tag["Key"], tag["Value"]) for tag in iam.list_saml_provider_tags(SAMLProviderArn=provider_arn)["Tags"])
+              == [("owner", "it"), ("team", "identity")])
+        code, _ = error_code(lambda: iam.list_saml_provider_tags(SAMLProviderArn=f"arn:aws:iam::{ACCOUNT}:saml-provider/Nope"))
+        check(f"the tags of a provider that does not exist are NoSuchEntity ({code})", code == "NoSuchEntity")
         code, _ = error_code(lambda: iam.create_saml_provider(SAMLMetadataDocument=metadata, Name="Corp"))
         check(f"a second provider of the same name is refused ({code})", code == "EntityAlreadyExists")
         junk = "<EntityDescriptor xmlns='urn:oasis:names:tc:SAML:2.0:metadata' entityID='x'/>" + " " * 1000

@@ -11,12 +11,13 @@ use crate::records::{Document, Record};
 
 const MANAGED_POLICY: &str = "iam_managed_policy";
 
-/// What tags are put on: a role or user by name, a managed policy by ARN.
+/// What tags are put on: a role or user by name, a managed policy or SAML provider by ARN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tagged<'a> {
     Role(&'a str),
     User(&'a str),
     Policy(&'a str),
+    SamlProvider(&'a str),
 }
 
 /// The identities a permissions boundary may be set on.

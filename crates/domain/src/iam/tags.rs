@@ -1,4 +1,4 @@
-//! Tags of roles, IAM users and managed policies: added, removed and read, each change a
+//! Tags of roles, IAM users, managed policies and SAML providers: added, removed and read, each change a
 //! compare-and-set on the tagged record; at most 50 tags each, as in IAM. A role's tags are its
 //! sessions' principal tags.
 
@@ -41,6 +41,14 @@ impl IamService {
                     .ok_or_else(|| DomainError::NotFound(format!("The user with name {name} cannot be found.")))
             }
             Tagged::Policy(arn) => self.change_policy(arn, |policy| apply(&mut policy.tags, add, remove, "policy")).await.map(|_| ()),
+            Tagged::SamlProvider(arn) => {
+                let provider = self.get_saml_provider(arn).await?;
+                self.store
+                    .change_record_of::<super::saml::SamlProvider, _>("", &provider.key(), |provider| apply(&mut provider.tags, add, remove, "SAML provider"))
+                    .await?
+                    .map(|_| ())
+                    .ok_or_else(|| DomainError::NotFound(format!("Manifest not found for arn {arn}")))
+            }
         }
     }
 
@@ -50,6 +58,7 @@ impl IamService {
             Tagged::Role(name) => self.get_role(name).await?.tags,
             Tagged::User(name) => self.get_user(name).await?.tags,
             Tagged::Policy(arn) => self.get_policy(arn).await?.tags,
+            Tagged::SamlProvider(arn) => self.get_saml_provider(arn).await?.tags,
         })
     }
 }

@@ -77,7 +77,7 @@ impl AwsApi for IamApi {
     }
 }
 
-/// The role, user or policy a tag request names.
+/// The role, user, policy or SAML provider a tag request names.
 fn tag_resource(input: &QueryInput, target: TagTarget, account: &str) -> String {
     let Ok(request) = TagsRequest::from_query_for(input, target.member()) else {
         return "*".into();
@@ -85,7 +85,7 @@ fn tag_resource(input: &QueryInput, target: TagTarget, account: &str) -> String 
     match target {
         TagTarget::Role => cognate_domain::ids::arn::iam_role(account, "/", &request.name),
         TagTarget::User => cognate_domain::ids::arn::iam_user(account, "/", &request.name),
-        TagTarget::Policy => request.name,
+        TagTarget::Policy | TagTarget::SamlProvider => request.name,
     }
 }
 
@@ -110,6 +110,7 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput, calle
         TagRole | UntagRole | ListRoleTags => tag_resource(input, TagTarget::Role, account),
         TagUser | UntagUser | ListUserTags => tag_resource(input, TagTarget::User, account),
         TagPolicy | UntagPolicy | ListPolicyTags => tag_resource(input, TagTarget::Policy, account),
+        TagSAMLProvider | UntagSAMLProvider | ListSAMLProviderTags => tag_resource(input, TagTarget::SamlProvider, account),
         PutRolePolicy => wire::resource_of::<PutRolePolicyRequest>(input, account),
         GetRolePolicy | DeleteRolePolicy => wire::resource_of::<RolePolicyNameRequest>(input, account),
         ListRolePolicies => wire::resource_of::<ListRolePoliciesRequest>(input, account),
@@ -180,6 +181,9 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller:
         TagPolicy => ops::tags::change_tags(state, input, TagTarget::Policy, true).await,
         UntagPolicy => ops::tags::change_tags(state, input, TagTarget::Policy, false).await,
         ListPolicyTags => ops::tags::list_tags(state, input, TagTarget::Policy).await,
+        TagSAMLProvider => ops::tags::change_tags(state, input, TagTarget::SamlProvider, true).await,
+        UntagSAMLProvider => ops::tags::change_tags(state, input, TagTarget::SamlProvider, false).await,
+        ListSAMLProviderTags => ops::tags::list_tags(state, input, TagTarget::SamlProvider).await,
         PutRolePolicy => ops::policies::put_role_policy(state, input).await,
         GetRolePolicy => ops::policies::get_role_policy(state, input).await,
         DeleteRolePolicy => ops::policies::delete_role_policy(state, input).await,

@@ -272,4 +272,7 @@ pub const IMPLEMENTED: &[Operation] = &[
     Operation::TagPolicy,
     Operation::UntagPolicy,
     Operation::ListPolicyTags,
+    Operation::TagSAMLProvider,
+    Operation::UntagSAMLProvider,
+    Operation::ListSAMLProviderTags,
 ];

@@ -1,5 +1,6 @@
-//! Tags of roles, users and managed policies: TagRole, UntagRole, ListRoleTags, TagUser,
-//! UntagUser, ListUserTags, TagPolicy, UntagPolicy and ListPolicyTags.
+//! Tags of roles, users, managed policies and SAML providers: TagRole, UntagRole, ListRoleTags,
+//! TagUser, UntagUser, ListUserTags, TagPolicy, UntagPolicy, ListPolicyTags, TagSAMLProvider,
+//! UntagSAMLProvider and ListSAMLProviderTags.
 
 use cognate_domain::iam::Tagged;
 
@@ -8,12 +9,13 @@ use crate::api::iam::wire::{tag_list_xml, TagsRequest};
 use crate::aws::query::{QueryError, QueryInput};
 use crate::state::AppState;
 
-/// What tags a request names: `RoleName`, `UserName` or `PolicyArn`.
+/// What tags a request names: `RoleName`, `UserName`, `PolicyArn` or `SAMLProviderArn`.
 #[derive(Debug, Clone, Copy)]
 pub enum TagTarget {
     Role,
     User,
     Policy,
+    SamlProvider,
 }
 
 impl TagTarget {
@@ -22,6 +24,7 @@ impl TagTarget {
             TagTarget::Role => "RoleName",
             TagTarget::User => "UserName",
             TagTarget::Policy => "PolicyArn",
+            TagTarget::SamlProvider => "SAMLProviderArn",
         }
     }
 
@@ -30,6 +33,7 @@ impl TagTarget {
             TagTarget::Role => Tagged::Role(name),
             TagTarget::User => Tagged::User(name),
             TagTarget::Policy => Tagged::Policy(name),
+            TagTarget::SamlProvider => Tagged::SamlProvider(name),
         }
     }
 }
