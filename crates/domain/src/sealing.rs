@@ -278,6 +278,19 @@ mod tests {
     }
 
     #[test]
+    fn an_iam_saml_providers_private_keys_are_resealed() {
+        let (from, to) = (MasterKey::generate(), MasterKey::generate());
+        let uuid = "6f2a1c4e-0000-4000-8000-000000000000";
+        let keys = json!([{"key_id": "A", "sealed_key": from.seal(b"one", &iam_saml_private_key(uuid)), "created_ms": 1}, {"key_id": "B", "sealed_key": from.seal(b"two", &iam_saml_private_key(uuid)), "created_ms": 2}]);
+        let document = json!({"arn": "arn:aws:iam::000000000000:saml-provider/Corp", "name": "Corp", "uuid": uuid, "private_keys": keys});
+        let mut row = vec![json!("iam_saml_provider"), json!(""), json!("corp"), Value::Null, json!(document.to_string())];
+        Reseal::new(from, to.clone()).row("records", &["kind", "scope", "key", "expires_ms", "data"], &mut row).unwrap();
+        let keys = &data(&row)["private_keys"];
+        assert_eq!(to.open(keys[0]["sealed_key"].as_str().unwrap(), &iam_saml_private_key(uuid)).unwrap(), b"one");
+        assert_eq!(to.open(keys[1]["sealed_key"].as_str().unwrap(), &iam_saml_private_key(uuid)).unwrap(), b"two");
+    }
+
+    #[test]
     fn a_device_keeps_the_group_key_it_registered_under() {
         let (from, to) = (MasterKey::generate(), MasterKey::generate());
         let document = json!({"device_key": "d", "sealed_verifier": from.seal(b"s:v", DEVICE_VERIFIER)});
