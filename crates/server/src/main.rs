@@ -122,7 +122,6 @@ fn init_logging(format: LogFormat) {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
-    cognate_server::tls::install_crypto_provider();
     let result = match cli.command {
         Command::Serve(args) => serve(args.config, args.apply).await,
         Command::Apply(args) => apply(args).await,

@@ -258,17 +258,10 @@ impl IamService {
             .iter()
             .map(|key| self.master_key.open(&key.sealed_key, &crate::sealing::iam_saml_private_key(&provider.uuid)))
             .collect::<DomainResult<Vec<_>>>()?;
-        let required = provider.encryption_mode() == "Required";
-        // Each key in turn (two while one replaces the other); the first that opens the assertion.
-        let mut outcome = Err(DomainError::InvalidIdentityToken("Encrypted SAML assertions are not accepted here.".into()));
-        for decryption in keys.iter().map(|key| Some(Decryption { key, required })).chain(keys.is_empty().then_some(None)) {
-            let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms: now, allow_sha1: self.saml_allow_sha1, decryption };
-            outcome = verify_response(encoded, &expectation);
-            if outcome.is_ok() {
-                break;
-            }
-        }
-        Ok((provider, outcome?))
+        let decryption = (!keys.is_empty()).then_some(Decryption { keys: &keys, required: provider.encryption_mode() == "Required" });
+        let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: Solicitation::Any, now_ms: now, allow_sha1: self.saml_allow_sha1, decryption };
+        let assertion = verify_response(encoded, &expectation)?;
+        Ok((provider, assertion))
     }
 
     /// AssumeRoleWithSAML.

@@ -1,6 +1,6 @@
-//! Tags of roles, IAM users, managed policies and SAML providers: added, removed and read, each change a
-//! compare-and-set on the tagged record; at most 50 tags each, as in IAM. A role's tags are its
-//! sessions' principal tags.
+//! Tags of roles, IAM users, managed policies and SAML providers: added, removed and read, each
+//! change a compare-and-set on the tagged record; at most 50 tags each, as in IAM. A role's tags
+//! are its sessions' principal tags.
 
 use super::*;
 

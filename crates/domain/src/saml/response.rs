@@ -41,8 +41,9 @@ pub struct Expectation<'a> {
 /// How a relying party takes encrypted assertions.
 #[derive(Debug, Clone, Copy)]
 pub struct Decryption<'a> {
-    /// PKCS#8 of the RSA key the identity provider encrypts to.
-    pub key: &'a [u8],
+    /// PKCS#8 of the RSA keys the identity provider may encrypt to (two while one replaces
+    /// the other).
+    pub keys: &'a [Vec<u8>],
     /// Whether assertions in the clear are refused.
     pub required: bool,
 }
@@ -127,7 +128,7 @@ pub fn verify_response(encoded: &str, expect: &Expectation<'_>) -> DomainResult<
         }
         return read_assertion(holder, expect);
     };
-    let plain = decrypt_assertion(holder, decryption.key)?;
+    let plain = decrypt_assertion(holder, decryption.keys)?;
     // The assertion read in the namespaces in scope where it was, as XML Encryption puts it
     // back. When the response is unsigned, what follows is the assertion's only protection:
     // any failure of it says what a failed decryption says (no padding oracle for AES-CBC).

@@ -11,7 +11,7 @@ use aws_lc_rs::iv::FixedLength;
 use aws_lc_rs::rsa::{OaepAlgorithm, OaepPrivateDecryptingKey, PrivateDecryptingKey};
 use roxmltree::Node;
 
-use super::xml::{base64_of, children, invalid, only_child, DS};
+use super::xml::{base64_of, children, invalid, only_child, text_of, DS};
 use crate::error::{DomainError, DomainResult};
 
 const XENC: &str = "http://www.w3.org/2001/04/xmlenc#";
@@ -55,9 +55,17 @@ pub fn undecryptable() -> DomainError {
     invalid("The encrypted SAML assertion could not be decrypted with this service's key.")
 }
 
-/// Decrypts `encrypted` (an EncryptedAssertion) with `key` (PKCS#8 of the service provider's
-/// encryption key): the assertion's XML, as the identity provider serialised it.
-pub fn decrypt_assertion(encrypted: Node<'_, '_>, key: &[u8]) -> DomainResult<String> {
+/// The bytes of an element's `CipherData/CipherValue`.
+fn cipher_value(node: Node<'_, '_>) -> Option<Vec<u8>> {
+    let data = only_child(node, XENC, "CipherData").ok().flatten()?;
+    let value = only_child(data, XENC, "CipherValue").ok().flatten()?;
+    base64_of(&text_of(value)).ok()
+}
+
+/// Decrypts `encrypted` (an EncryptedAssertion) with the first of `keys` (PKCS#8 of the relying
+/// party's RSA keys) that unwraps its content key: the assertion's XML, as the identity provider
+/// serialised it.
+pub fn decrypt_assertion(encrypted: Node<'_, '_>, keys: &[Vec<u8>]) -> DomainResult<String> {
     let data = only_child(encrypted, XENC, "EncryptedData")?.ok_or_else(|| invalid("The encrypted SAML assertion has no EncryptedData."))?;
     if data.attribute("Type").is_some_and(|kind| kind != ELEMENT) {
         return Err(invalid("The encrypted SAML assertion must encrypt an element."));
@@ -75,23 +83,23 @@ pub fn decrypt_assertion(encrypted: Node<'_, '_>, key: &[u8]) -> DomainResult<St
     }
     let transports = wrapped.iter().map(|wrapped| transport_of(*wrapped)).collect::<DomainResult<Vec<_>>>()?;
 
-    let private = PrivateDecryptingKey::from_pkcs8(key).map_err(|_| DomainError::internal("the pool's SAML encryption key does not load"))?;
-    let private = OaepPrivateDecryptingKey::new(private).map_err(|_| DomainError::internal("the pool's SAML encryption key does not load"))?;
     let mut content_key = None;
-    for (wrapped, algorithm) in wrapped.iter().zip(transports) {
-        let cipher = only_child(*wrapped, XENC, "CipherData")?.and_then(|data| only_child(data, XENC, "CipherValue").ok().flatten());
-        let Some(cipher) = cipher.and_then(|value| base64_of(&super::xml::text_of(value)).ok()) else { continue };
-        let mut plain = vec![0u8; private.key_size_bytes()];
-        if let Ok(unwrapped) = private.decrypt(algorithm, &cipher, &mut plain, None) {
-            if unwrapped.len() == *key_length {
-                content_key = Some(unwrapped.to_vec());
-                break;
+    'keys: for key in keys {
+        let unloadable = || DomainError::internal("a SAML decryption key does not load");
+        let private = OaepPrivateDecryptingKey::new(PrivateDecryptingKey::from_pkcs8(key).map_err(|_| unloadable())?).map_err(|_| unloadable())?;
+        for (wrapped, algorithm) in wrapped.iter().zip(&transports) {
+            let Some(cipher) = cipher_value(*wrapped) else { continue };
+            let mut plain = vec![0u8; private.key_size_bytes()];
+            if let Ok(unwrapped) = private.decrypt(algorithm, &cipher, &mut plain, None) {
+                if unwrapped.len() == *key_length {
+                    content_key = Some(unwrapped.to_vec());
+                    break 'keys;
+                }
             }
         }
     }
     let content_key = content_key.ok_or_else(undecryptable)?;
-    let value = only_child(data, XENC, "CipherData")?.and_then(|data| only_child(data, XENC, "CipherValue").ok().flatten()).ok_or_else(undecryptable)?;
-    let mut sealed = base64_of(&super::xml::text_of(value)).map_err(|_| undecryptable())?;
+    let mut sealed = cipher_value(data).ok_or_else(undecryptable)?;
     let plain = match mode {
         Mode::Gcm => open_gcm(&content_key, &mut sealed)?,
         Mode::Cbc => open_cbc(&content_key, &mut sealed)?,
@@ -217,7 +225,7 @@ mod tests {
     fn encrypted_assertions_open_with_the_relying_partys_key_only() {
         let (_, key) = crate::crypto::new_rsa_key().unwrap();
         let (_, other) = crate::crypto::new_rsa_key().unwrap();
-        let required = Some(Decryption { key: &key, required: true });
+        let required = Some(Decryption { keys: std::slice::from_ref(&key), required: true });
         for (xml, gcm) in [(SIGNED_ASSERTION, true), (SIGNED_ASSERTION, false), (SIGNED_RESPONSE, true), (SIGNED_RESPONSE, false)] {
             let sealed = encrypted(xml, &key, gcm);
             if xml == SIGNED_ASSERTION {
@@ -231,9 +239,9 @@ mod tests {
         let sealed = encrypted(SIGNED_ASSERTION, &key, true);
         let refused = |result: DomainResult<String>| result.unwrap_err().to_string();
         assert!(refused(verify(&sealed, None)).contains("not accepted here"));
-        assert_eq!(refused(verify(&sealed, Some(Decryption { key: &other, required: true }))), undecryptable().to_string());
+        assert_eq!(refused(verify(&sealed, Some(Decryption { keys: std::slice::from_ref(&other), required: true }))), undecryptable().to_string());
         assert!(refused(verify(SIGNED_ASSERTION, required)).contains("must be encrypted"));
-        assert!(verify(SIGNED_ASSERTION, Some(Decryption { key: &key, required: false })).is_ok());
+        assert!(verify(SIGNED_ASSERTION, Some(Decryption { keys: std::slice::from_ref(&key), required: false })).is_ok());
         // A changed byte of the ciphertext, in either mode, says only that it does not decrypt.
         for gcm in [true, false] {
             let sealed = encrypted(SIGNED_ASSERTION, &key, gcm);

@@ -249,10 +249,10 @@ impl UserPoolService {
         let audiences = [sp_entity_id(pool_id.as_str())];
         // With EncryptedResponses the assertion must come encrypted to the pool's encryption key.
         let encryption_key = match encrypts(provider) {
-            true => Some(self.sp_key(pool_id.as_str(), KeyUse::Encryption).await?.2),
-            false => None,
+            true => vec![self.sp_key(pool_id.as_str(), KeyUse::Encryption).await?.2],
+            false => Vec::new(),
         };
-        let decryption = encryption_key.as_deref().map(|key| Decryption { key, required: true });
+        let decryption = (!encryption_key.is_empty()).then_some(Decryption { keys: &encryption_key, required: true });
         let expectation = Expectation { metadata: &metadata, recipients: &recipients, audiences: &audiences, in_response_to: solicitation, now_ms: self.now(), allow_sha1: self.saml_allow_sha1, decryption };
         let refused = |error: DomainError| {
             tracing::info!(provider = %provider.name, %error, "SAML response refused");
