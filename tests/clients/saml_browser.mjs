@@ -2,8 +2,9 @@
 // openid-client as the app (authorization code + PKCE, the ID token checked through the JWKS):
 // SP-initiated (the sign-in page's "Continue with Corp" → pysaml2's sign-on service → its
 // auto-posting form → the pool's ACS → the app) and IdP-initiated (pysaml2's own form posts an
-// unsolicited response with the app's request in RelayState), single logout through the IdP, and
-// routing by a corporate email's domain. Prints "ok …" / "FAIL …" lines.
+// unsolicited response with the app's request in RelayState), single logout through the IdP
+// (started at the app, and started at the IdP), and routing by a corporate email's domain.
+// Prints "ok …" / "FAIL …" lines.
 //
 // usage: node saml_browser.mjs '<settings JSON from saml_flows.py>'
 
@@ -82,6 +83,18 @@ try {
   const routedTokens = await client.authorizationCodeGrant(config, new URL(routed.url()), second.checks);
   check("an email at corp.test is routed to the Corp IdP and comes back signed in",
     routedTokens.claims()["cognito:username"] === `Corp_${settings.user}`);
+
+  // Single logout the IdP starts: its signed LogoutRequest (HTTP-Redirect) signs the user out
+  // of the pool too, and the browser comes back to the IdP with the pool's answer.
+  await routed.goto(settings.idp_logout);
+  await routed.waitForURL((url) => url.pathname === "/slo", { timeout: 20000 });
+  check("the IdP's own sign-out passes through the pool and back to the IdP", (await routed.title()) === "Signed out at Corp");
+  await routed.screenshot({ path: path.join(settings.screenshots, "03-signed-out-at-the-idp.png"), fullPage: true });
+  const refused = await client.refreshTokenGrant(config, routedTokens.refresh_token).then(() => false, () => true);
+  check("after it, that sign-in's refresh token is refused", refused);
+  const afterIdpLogout = await authorization();
+  await routed.goto(afterIdpLogout.url);
+  check("and authorize in that browser asks to sign in again", (await routed.title()) === "Sign in");
 
   // IdP-initiated: the IdP's own page posts an unsolicited response.
   const started = await (await browser.newContext()).newPage();

@@ -15,6 +15,7 @@ import contextlib
 import functools
 import hashlib
 import html as html_lib
+import http.cookiejar
 import json
 import os
 import re
@@ -27,11 +28,13 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import botocore.config
 import saml2.entity
+import saml2.response
 import saml2.sigver
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, xmldsig
 from saml2.config import IdPConfig
@@ -267,6 +270,14 @@ class IdpPages(BaseHTTPRequestHandler):
     sp_entity = ""
     logout = ""
     logouts = []
+    # How the IdP answers the pool's LogoutRequest: HTTP-POST, or HTTP-Redirect.
+    logout_binding = BINDING_HTTP_POST
+    # NameID -> the SessionIndex of its last sign-in here.
+    sessions = {}
+    # The pool's LogoutResponses to the IdP's own LogoutRequests: (status, in_response_to,
+    # signature verified with the pool's certificate, RelayState).
+    answers = []
+    pool_certificate = ""
     user = "alice"
     attributes = {}
     requests = []
@@ -282,14 +293,35 @@ class IdpPages(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def found(self, location):
+        self.send_response(302)
+        self.send_header("location", location)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
         if url.path == "/metadata":
             return self.answer(200, IdpPages.metadata, "application/samlmetadata+xml")
         if url.path == "/slo":
-            # Single logout: the pool's signed LogoutRequest checked with the certificate of its
-            # SP metadata, answered with a signed LogoutResponse posted to its logout URL.
             query = {name: values[0] for name, values in urllib.parse.parse_qs(url.query).items()}
+            if "SAMLResponse" in query:
+                # The pool's answer to a LogoutRequest this IdP sent (HTTP-Redirect, signed).
+                verified = saml2.sigver.verify_redirect_signature(query, IdpPages.idp.sec.sec_backend, IdpPages.pool_certificate)
+                try:
+                    answer = IdpPages.idp.parse_logout_request_response(query["SAMLResponse"], BINDING_HTTP_REDIRECT).response
+                    code = answer.status.status_code
+                    status = [code.value] + ([code.status_code.value] if code.status_code is not None else [])
+                    in_response_to = answer.in_response_to
+                except saml2.response.StatusError:
+                    # pysaml2 raises on a status other than Success; read it from the XML.
+                    xml = zlib.decompress(base64.b64decode(query["SAMLResponse"]), -15).decode()
+                    status = re.findall(r'StatusCode Value="([^"]+)"', xml)
+                    in_response_to = re.search(r'InResponseTo="([^"]+)"', xml).group(1)
+                IdpPages.answers.append((status, in_response_to, verified, query.get("RelayState")))
+                return self.answer(200, "<!doctype html><title>Signed out at Corp</title><h1>Signed out</h1>")
+            # Single logout: the pool's signed LogoutRequest checked with the certificate of its
+            # SP metadata, answered with a signed LogoutResponse to its logout URL.
             try:
                 request = IdpPages.idp.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT, relay_state=query.get("RelayState"),
                                                             sigalg=query.get("SigAlg"), signature=query.get("Signature"))
@@ -297,10 +329,20 @@ class IdpPages(BaseHTTPRequestHandler):
                 return self.answer(403, f"refused: {error!r}")
             message = request.message
             IdpPages.logouts.append((message.name_id.text, [index.text for index in message.session_index], "Signature" in query))
-            response = IdpPages.idp.create_logout_response(message, [BINDING_HTTP_POST], sign=True,
+            by_post = IdpPages.logout_binding == BINDING_HTTP_POST
+            response = IdpPages.idp.create_logout_response(message, [IdpPages.logout_binding], sign=by_post,
                                                            sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
-            form = IdpPages.idp.apply_binding(BINDING_HTTP_POST, str(response), IdpPages.logout, query.get("RelayState", ""), response=True)
-            return self.answer(200, form["data"])
+            if by_post:
+                form = IdpPages.idp.apply_binding(BINDING_HTTP_POST, str(response), IdpPages.logout, query.get("RelayState", ""), response=True)
+                return self.answer(200, form["data"])
+            info = IdpPages.idp.apply_binding(BINDING_HTTP_REDIRECT, str(response), IdpPages.logout, query.get("RelayState", ""),
+                                              response=True, sign=True, sigalg=xmldsig.SIG_RSA_SHA256)
+            return self.found(dict(info["headers"])["Location"])
+        if url.path == "/idp-logout":
+            # The user signs out at the IdP: it sends its own LogoutRequest to the pool.
+            asked = {name: values[0] for name, values in urllib.parse.parse_qs(url.query).items()}
+            _, location = idp_logout_request(asked["user"], BINDING_HTTP_REDIRECT, [IdpPages.sessions[asked["user"]]], asked.get("relay", ""))
+            return self.found(location)
         if url.path == "/idp-initiated":
             # The IdP's own portal: the user picks the app, the IdP posts an unsolicited response.
             asked = {name: values[0] for name, values in urllib.parse.parse_qs(url.query).items()}
@@ -311,6 +353,8 @@ class IdpPages(BaseHTTPRequestHandler):
                 sign_assertion=True, sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
             form = IdpPages.idp.apply_binding(BINDING_HTTP_POST, str(response), IdpPages.acs, asked["relay"], response=True)
             return self.answer(200, form["data"])
+        if url.path != "/sso":
+            return self.answer(404, "not here")
         query = {name: values[0] for name, values in urllib.parse.parse_qs(url.query).items()}
         try:
             request = IdpPages.idp.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT, relay_state=query.get("RelayState"),
@@ -324,9 +368,25 @@ class IdpPages(BaseHTTPRequestHandler):
             name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=IdpPages.user),
             authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
             sign_assertion=True, sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
+        IdpPages.sessions[IdpPages.user] = re.search(r'SessionIndex="([^"]+)"', str(response)).group(1)
         form = IdpPages.idp.apply_binding(BINDING_HTTP_POST, str(response), message.assertion_consumer_service_url,
                                           query.get("RelayState", ""), response=True)
         return self.answer(200, form["data"])
+
+
+def idp_logout_request(user, binding, session_indexes, relay_state="", sign=True):
+    """The IdP's own LogoutRequest for `user` to the pool's logout URL: (its ID, the URL to send
+    the browser to for HTTP-Redirect, or the form fields to post for HTTP-POST)."""
+    message_id = "_idp-logout-" + os.urandom(8).hex()
+    by_post = binding == BINDING_HTTP_POST
+    request = IdpPages.idp.create_logout_request(IdpPages.logout, IdpPages.sp_entity, name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=user),
+                                                 session_indexes=session_indexes, sign=sign and by_post, message_id=message_id,
+                                                 sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
+    request = request[1] if isinstance(request, tuple) else request
+    if by_post:
+        return message_id, form_fields(IdpPages.idp.apply_binding(BINDING_HTTP_POST, str(request), IdpPages.logout, relay_state)["data"])[1]
+    info = IdpPages.idp.apply_binding(BINDING_HTTP_REDIRECT, str(request), IdpPages.logout, relay_state, sign=sign, sigalg=xmldsig.SIG_RSA_SHA256)
+    return message_id, dict(info["headers"])["Location"]
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -363,6 +423,7 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
     sp_entity = f"urn:amazon:cognito:sp:{pool_id}"
     IdpPages.acs, IdpPages.sp_entity, IdpPages.logout = acs, sp_entity, f"{endpoint}/{pool_id}/saml2/logout"
     certificate = idp.get_signing_certificate(UserPoolId=pool_id)["Certificate"]
+    IdpPages.pool_certificate = certificate
     parsed = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject", "-enddate"],
                             input=base64.b64decode(certificate), capture_output=True)
     check("GetSigningCertificate answers an X.509 certificate openssl reads, named for the pool",
@@ -596,12 +657,127 @@ def user_pool_sign_in(client, work, key, cert, endpoint):
             "issuer": f"{endpoint}/{pool_id}", "client_id": browser_client, "app": browser_app, "app_port": app_port,
             "user": "frank", "idp_user": "grace", "screenshots": screenshots,
             "idp_initiated": f"{idp_url}/idp-initiated?" + urllib.parse.urlencode({"user": "grace", "relay": relay}),
+            "idp_logout": f"{idp_url}/idp-logout?" + urllib.parse.urlencode({"user": "frank", "relay": "portal-frank"}),
         })
         signed_out = [entry for entry in IdpPages.logouts if entry[0] == "frank"]
         check("the IdP got frank's signed LogoutRequest with the SessionIndex of his sign-in",
               len(signed_out) == 1 and signed_out[0][2] and len(signed_out[0][1]) == 1)
+        answered = [entry for entry in IdpPages.answers if entry[3] == "portal-frank"]
+        check("the pool answered the IdP's own LogoutRequest for frank with a signed Success",
+              len(answered) == 1 and answered[0][0] == [SUCCESS] and answered[0][2])
+        single_logout(idp, endpoint, pool_id, browser_client, browser_app)
     finally:
         pages.shutdown()
+
+
+SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+REQUESTER = "urn:oasis:names:tc:SAML:2.0:status:Requester"
+UNKNOWN_PRINCIPAL = "urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal"
+
+
+def signed_in_browser(endpoint, pool_id, client_id, app, user):
+    """A browser of cookies signed in as Corp_<user> through the IdP: its `go(url, data)` (one
+    request, redirects not followed) and the app's tokens."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(NoRedirects, urllib.request.HTTPCookieProcessor(jar))
+
+    def go(url, data=None):
+        try:
+            with opener.open(urllib.request.Request(url, data=data), timeout=30) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("location") or error.read().decode()
+
+    IdpPages.user = user
+    IdpPages.attributes = {EMAIL_ATTRIBUTE: [f"{user}@corp.test"], "groups": ["staff", "admins"]}
+    query = urllib.parse.urlencode({"response_type": "code", "client_id": client_id, "redirect_uri": f"{app}/callback",
+                                    "identity_provider": "Corp", "scope": "openid email"})
+    _, location = go(f"{endpoint}/{pool_id}/oauth2/authorize?{query}")
+    _, page = go(location)
+    action, fields = form_fields(page)
+    _, location = go(action, urllib.parse.urlencode(fields).encode())
+    code = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["code"][0]
+    status, body = fetch(f"{endpoint}/{pool_id}/oauth2/token", urllib.parse.urlencode({
+        "grant_type": "authorization_code", "code": code, "client_id": client_id, "redirect_uri": f"{app}/callback"}).encode())
+    return go, json.loads(body)
+
+
+def single_logout(idp, endpoint, pool_id, client_id, app):
+    """Single logout beyond the browser's: the IdP answering the pool's LogoutRequest by
+    HTTP-Redirect; LogoutRequests the IdP starts, by HTTP-Redirect and HTTP-POST, with the
+    session they name, an older one, a user the pool does not know, and refused ones; and a
+    multi-valued attribute mapped as Cognito writes it."""
+    logout_url = f"{endpoint}/{pool_id}/saml2/logout"
+
+    def refreshed(tokens):
+        status, _ = fetch(f"{endpoint}/{pool_id}/oauth2/token", urllib.parse.urlencode({
+            "grant_type": "refresh_token", "client_id": client_id, "refresh_token": tokens["refresh_token"]}).encode())
+        return status == 200
+
+    idp.add_custom_attributes(UserPoolId=pool_id, CustomAttributes=[{"Name": "groups", "AttributeDataType": "String"}])
+    idp.update_identity_provider(UserPoolId=pool_id, ProviderName="Corp", AttributeMapping={"email": EMAIL_ATTRIBUTE, "custom:groups": "groups"})
+    go, tokens = signed_in_browser(endpoint, pool_id, client_id, app, "olga")
+    attributes = {entry["Name"]: entry["Value"] for entry in idp.admin_get_user(UserPoolId=pool_id, Username="Corp_olga")["UserAttributes"]}
+    check(f"a SAML attribute of two values maps as '[staff, admins]' ({attributes.get('custom:groups')!r})",
+          attributes.get("custom:groups") == "[staff, admins]")
+
+    IdpPages.logout_binding = BINDING_HTTP_REDIRECT
+    try:
+        _, location = go(f"{endpoint}/{pool_id}/logout?" + urllib.parse.urlencode({"client_id": client_id, "logout_uri": f"{app}/signed-out"}))
+        _, location = go(location)
+        check("the IdP can answer the pool's LogoutRequest by HTTP-Redirect, signed",
+              location.startswith(logout_url + "?SAMLResponse=") and "&Signature=" in location)
+        answer = location
+        status, location = go(answer)
+        check(f"that answer sends the browser on to the app's sign-out URL ({status})", status == 302 and location == f"{app}/signed-out")
+        status, body = go(answer)
+        check(f"the same answer again is refused ({status})", status >= 400 and "unknown or expired" in body)
+    finally:
+        IdpPages.logout_binding = BINDING_HTTP_POST
+
+    go, tokens = signed_in_browser(endpoint, pool_id, client_id, app, "peggy")
+    request_id, url = idp_logout_request("peggy", BINDING_HTTP_REDIRECT, ["_an-older-session"], "portal")
+    status, location = go(url)
+    fetch(location)
+    check(f"the IdP's LogoutRequest for an older session (HTTP-Redirect) is answered Success and ends nothing ({status})",
+          status == 302 and location.split("?")[0].endswith("/slo") and IdpPages.answers[-1][:2] == ([SUCCESS], request_id)
+          and IdpPages.answers[-1][2] and IdpPages.answers[-1][3] == "portal" and refreshed(tokens))
+    status, body = go(url)
+    check(f"the same LogoutRequest again is refused ({status})", status >= 400 and "already been used" in body)
+    _, url = idp_logout_request("peggy", BINDING_HTTP_REDIRECT, [], "portal")
+    status, body = go(url.replace("RelayState=portal", "RelayState=portaX"))
+    check(f"a LogoutRequest whose query was changed is refused ({status})", status >= 400 and "does not verify" in body)
+    _, url = idp_logout_request("peggy", BINDING_HTTP_REDIRECT, [], "portal", sign=False)
+    status, body = go(url)
+    check(f"an unsigned LogoutRequest is refused ({status})", status >= 400 and "not signed" in body)
+    _, fields = idp_logout_request("peggy", BINDING_HTTP_POST, [], "portal", sign=False)
+    status, body = fetch(logout_url, urllib.parse.urlencode(fields).encode())
+    check(f"an unsigned LogoutRequest posted is refused ({status})", status >= 400 and "not signed" in body)
+    idp.update_identity_provider(UserPoolId=pool_id, ProviderName="Corp", ProviderDetails={"IDPSignout": "false"})
+    _, url = idp_logout_request("peggy", BINDING_HTTP_REDIRECT, [], "portal")
+    status, body = go(url)
+    idp.update_identity_provider(UserPoolId=pool_id, ProviderName="Corp", ProviderDetails={"IDPSignout": "true"})
+    check(f"a LogoutRequest from a provider without IDPSignout is refused ({status})", status >= 400 and "IDPSignout" in body)
+    check("none of the refused requests signed peggy out", refreshed(tokens))
+
+    # HTTP-POST from the IdP's page: a cross-site form post carries none of the pool's cookies.
+    request_id, fields = idp_logout_request("peggy", BINDING_HTTP_POST, [IdpPages.sessions["peggy"]], "portal-post")
+    status, location = fetch(logout_url, urllib.parse.urlencode(fields).encode())
+    fetch(location)
+    check(f"the IdP's signed LogoutRequest for peggy's session (HTTP-POST) is answered with a signed Success ({status})",
+          status == 302 and IdpPages.answers[-1] == ([SUCCESS], request_id, True, "portal-post"))
+    check("after it, peggy's refresh token is refused", not refreshed(tokens))
+    authorize = f"{endpoint}/{pool_id}/oauth2/authorize?" + urllib.parse.urlencode(
+        {"response_type": "code", "client_id": client_id, "redirect_uri": f"{app}/callback", "scope": "openid email"})
+    status, location = go(authorize)
+    check(f"and her browser's hosted session is over: authorize sends it to the sign-in page again ({status})",
+          status == 302 and "/login?" in location)
+
+    request_id, url = idp_logout_request("nobody", BINDING_HTTP_REDIRECT, [], "portal")
+    status, location = go(url)
+    fetch(location)
+    check("a LogoutRequest for a NameID the pool has not signed in is answered Requester/UnknownPrincipal",
+          status == 302 and IdpPages.answers[-1][:3] == ([REQUESTER, UNKNOWN_PRINCIPAL], request_id, True))
 
 
 def main():

@@ -160,7 +160,7 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/{pool_id}/oauth2/idpresponse", get(crate::web::hosted::idp_response).post(crate::web::hosted::idp_response))
         .route("/{pool_id}/saml2/idpresponse", post(crate::web::hosted::saml_response))
         .route("/{pool_id}/saml2/metadata", get(crate::web::hosted::saml_metadata))
-        .route("/{pool_id}/saml2/logout", post(crate::web::hosted::saml_logout))
+        .route("/{pool_id}/saml2/logout", get(crate::web::hosted::saml_logout).post(crate::web::hosted::saml_logout))
         .route("/{pool_id}/login", get(crate::web::hosted::login_page).post(crate::web::hosted::login_submit))
         .route("/{pool_id}/signup", get(crate::web::hosted::signup_page).post(crate::web::hosted::signup_submit))
         .route("/{pool_id}/confirm", get(crate::web::hosted::code_page).post(crate::web::hosted::code_submit))

@@ -14,9 +14,9 @@ use crate::crypto::constant_time_eq;
 use crate::error::DomainResult;
 
 const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
-const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
-const RSA_SHA512: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512";
-const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+pub(super) const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+pub(super) const RSA_SHA512: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512";
+pub(super) const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
 const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 const SHA512: &str = "http://www.w3.org/2001/04/xmlenc#sha512";
 const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";

@@ -1,7 +1,8 @@
 """Writes the SAML fixtures of the verifier's unit tests and of the `saml` benchmark: a pysaml2
 identity provider's metadata, two of its responses for AWS's sign-in (the assertion signed, and
 the response signed), valid for ten years from the moment they are made, and its signed
-LogoutResponse to the LogoutRequest `_logout-request-1`. Needs pysaml2,
+LogoutResponse to the LogoutRequest `_logout-request-1` and its own signed LogoutRequest
+`_idp-logout-1` (for alice, SessionIndex `_session-1`). Needs pysaml2,
 xmlsec1 and openssl. Run from this directory: python3 make_fixtures.py"""
 
 import base64
@@ -56,3 +57,9 @@ response = idp.create_logout_response(request, ["urn:oasis:names:tc:SAML:2.0:bin
                                       sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
 with open("logout_response.xml", "w") as out:
     out.write(str(response))
+
+request = idp.create_logout_request("https://sp.corp.test/saml2/logout", "urn:amazon:webservices",
+                                    name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text="alice"), session_indexes=["_session-1"],
+                                    sign=True, message_id="_idp-logout-1", sign_alg=xmldsig.SIG_RSA_SHA256, digest_alg=xmldsig.DIGEST_SHA256)
+with open("logout_request.xml", "w") as out:
+    out.write(str(request[1] if isinstance(request, tuple) else request))

@@ -105,10 +105,15 @@ impl UserPoolService {
     }
 
     /// The user of a live session cookie, with the time they signed in; None when the session
-    /// is unknown, expired, or its user is gone or disabled.
+    /// is unknown, expired, ended by a single logout, or its user is gone or disabled.
     pub async fn hosted_session_user(&self, pool_id: &UserPoolId, token: &str) -> DomainResult<Option<(User, i64)>> {
-        let record: Option<SessionRecord> = self.store.get_record_of(pool_id, &sha256_hex(token), self.now()).await?;
+        let now = self.now();
+        let record: Option<SessionRecord> = self.store.get_record_of(pool_id, &sha256_hex(token), now).await?;
         let Some(record) = record else { return Ok(None) };
+        let signed_out: Option<SignedOutRecord> = self.store.get_record_of(pool_id, &record.sub, now).await?;
+        if signed_out.is_some_and(|signed_out| record.auth_time_ms <= signed_out.at_ms) {
+            return Ok(None);
+        }
         let user = self.store.get_user(pool_id, &record.username_key).await?;
         Ok(user.filter(|user| user.sub == record.sub && user.enabled).map(|user| (user, record.auth_time_ms)))
     }
@@ -118,6 +123,13 @@ impl UserPoolService {
             .write_records(&[SessionRecord::delete_at(pool_id, &sha256_hex(token))])
             .await
             .map_err(DomainError::from)
+    }
+
+    /// Ends every hosted session of the user `sub` that has started by now, on every node.
+    pub(crate) async fn end_hosted_sessions_of(&self, pool_id: &str, sub: &str) -> DomainResult<()> {
+        let now = self.now();
+        let record = SignedOutRecord { at_ms: now }.put_at(pool_id, sub, Some(now + HOSTED_SESSION_MS))?;
+        self.store.write_records(&[record]).await.map_err(DomainError::from)
     }
 
     /// Finishes an authorization for a signed-in user: a code for the code flow, tokens in the

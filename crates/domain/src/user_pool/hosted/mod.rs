@@ -26,6 +26,7 @@ const DOMAIN: &str = "user_pool_domain";
 const POOL_DOMAIN: &str = "pool_domain";
 const UI_CUSTOMIZATION: &str = "ui_customization";
 const HOSTED_SESSION: &str = "hosted_session";
+const HOSTED_SIGN_OUT: &str = "hosted_sign_out";
 const AUTH_CODE: &str = "auth_code";
 const AUTH_CODE_USED: &str = "auth_code_used";
 
@@ -161,6 +162,13 @@ struct SessionRecord {
     auth_time_ms: i64,
 }
 
+/// When a user was signed out of every hosted session (by their IdP's single logout): sessions
+/// that started then or before are over.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SignedOutRecord {
+    at_ms: i64,
+}
+
 /// `base` with `pairs` appended as a query (or, for the implicit flow, as the fragment).
 pub fn with_parameters(base: &str, pairs: &[(&str, &str)], fragment: bool) -> String {
     let encoded: Vec<String> = pairs.iter().map(|(name, value)| format!("{name}={}", percent_encode(value))).collect();
@@ -268,6 +276,11 @@ impl Document for CodeRecord {
 /// Filed under the pool and the hash of the session token.
 impl Document for SessionRecord {
     const KIND: &'static str = HOSTED_SESSION;
+}
+
+/// Filed under the pool and the user's sub, kept as long as a session lasts.
+impl Document for SignedOutRecord {
+    const KIND: &'static str = HOSTED_SIGN_OUT;
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use crate::store::{RecordWrite, StoreError};
 mod admin;
 mod links;
 pub mod saml;
-mod saml_logout;
+pub mod saml_logout;
 mod saml_sp;
 mod upstream;
 

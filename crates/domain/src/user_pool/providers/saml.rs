@@ -37,8 +37,8 @@ impl Document for CachedMetadata {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct SpentAssertion {
-    provider: String,
+pub(super) struct SpentAssertion {
+    pub(super) provider: String,
 }
 
 impl Document for SpentAssertion {
@@ -190,13 +190,13 @@ impl UserPoolService {
             self.saml_assertion(pool_id, &provider, saml_response, Solicitation::Answering(&record.nonce), acs_url).await.map(|assertion| (checked, provider, assertion))
         };
         let (checked, provider, assertion) = started.await.map_err(UpstreamFailure::Page)?;
-        self.saml_outcome(pool_id, checked, &provider, &assertion).await
+        self.saml_outcome(checked, &provider, &assertion).await
     }
 
     /// The user a verified assertion signs in, remembered for single logout.
-    async fn saml_outcome(&self, pool_id: &UserPoolId, checked: CheckedAuthorize, provider: &IdentityProvider, assertion: &VerifiedAssertion) -> Result<(CheckedAuthorize, User), UpstreamFailure> {
+    async fn saml_outcome(&self, checked: CheckedAuthorize, provider: &IdentityProvider, assertion: &VerifiedAssertion) -> Result<(CheckedAuthorize, User), UpstreamFailure> {
         let (checked, user) = self.federated_outcome(checked, provider, &claims_of(assertion)).await?;
-        self.remember_saml_session(pool_id.as_str(), &user, provider, assertion).await.map_err(UpstreamFailure::Page)?;
+        self.remember_saml_session(&checked.pool, &user, provider, assertion).await.map_err(UpstreamFailure::Page)?;
         Ok((checked, user))
     }
 
@@ -223,12 +223,17 @@ impl UserPoolService {
             Ok((checked, provider, assertion))
         };
         let (checked, provider, assertion) = unsolicited.await.map_err(UpstreamFailure::Page)?;
-        self.saml_outcome(pool_id, checked, &provider, &assertion).await
+        self.saml_outcome(checked, &provider, &assertion).await
     }
 
     /// The pool's SAML provider whose metadata names the response's (claimed) issuer.
     async fn provider_of_issuer(&self, pool_id: &UserPoolId, saml_response: &str) -> DomainResult<IdentityProvider> {
         let issuer = claimed_issuer(saml_response).ok_or_else(|| DomainError::NotAuthorized("The SAML response names no issuer.".into()))?;
+        self.provider_with_entity_id(pool_id, &issuer).await
+    }
+
+    /// The pool's SAML provider whose metadata's entity id is `issuer`.
+    pub(super) async fn provider_with_entity_id(&self, pool_id: &UserPoolId, issuer: &str) -> DomainResult<IdentityProvider> {
         for stored in self.all_providers(pool_id).await?.into_iter().filter(|provider| provider.provider_type == "SAML") {
             let provider = self.describe_identity_provider(pool_id, &stored.name).await?;
             if self.provider_metadata(&provider).await.is_ok_and(|metadata| metadata.entity_id == issuer) {
@@ -283,13 +288,18 @@ pub(super) fn error_text(error: &DomainError) -> String {
     }
 }
 
-/// The claims a SAML assertion gives the attribute mapping: each attribute by its Name (one
-/// value as text, several as a list) and the NameID as `sub`.
+/// The claims a SAML assertion gives the attribute mapping: each attribute by its Name and the
+/// NameID as `sub`. An attribute of several values maps as Cognito writes it, the values in
+/// brackets and separated by a comma and a space (`[staff, admins]`).
 fn claims_of(assertion: &VerifiedAssertion) -> Value {
     let mut claims = serde_json::Map::new();
     for (name, values) in &assertion.attributes {
-        let value = if values.len() == 1 { Value::String(values[0].clone()) } else { Value::from(values.clone()) };
-        claims.insert(name.clone(), value);
+        let value = match values.as_slice() {
+            [] => continue,
+            [one] => one.clone(),
+            several => format!("[{}]", several.join(", ")),
+        };
+        claims.insert(name.clone(), Value::String(value));
     }
     claims.insert("sub".into(), Value::String(assertion.name_id.clone()));
     claims.insert(SAML_ISSUER_CLAIM.into(), Value::String(assertion.issuer.clone()));
@@ -309,5 +319,29 @@ mod tests {
         assert_eq!(&long[1..3], &65_535u16.to_le_bytes());
         assert_eq!(long[5 + 65_535], 0x01, "the second block is final");
         assert_eq!(long.len(), 70_000 + 10);
+    }
+
+    #[test]
+    fn several_values_of_an_attribute_map_in_brackets_and_none_not_at_all() {
+        let attributes = [("groups", vec!["staff", "admins"]), ("email", vec!["a@corp.test"]), ("empty", vec![])]
+            .into_iter()
+            .map(|(name, values)| (name.to_string(), values.into_iter().map(str::to_string).collect()))
+            .collect();
+        let assertion = VerifiedAssertion {
+            id: "_a".into(),
+            issuer: "https://idp.corp.test".into(),
+            name_id: "alice".into(),
+            name_id_format: None,
+            recipient: String::new(),
+            not_on_or_after_ms: 0,
+            session_not_on_or_after_ms: None,
+            session_index: None,
+            attributes,
+        };
+        let claims = claims_of(&assertion);
+        assert_eq!(claims["groups"], "[staff, admins]");
+        assert_eq!(claims["email"], "a@corp.test");
+        assert_eq!(claims["sub"], "alice");
+        assert!(claims.get("empty").is_none());
     }
 }

@@ -60,6 +60,7 @@ impl KeyUse {
 /// algorithms taken when one of its providers encrypts.
 fn sp_metadata_xml(pool_id: &str, pages: &str, certificate: &str, requests_signed: bool, encryption: Option<&str>) -> String {
     let escape = |text: String| text.replace('&', "&amp;").replace('"', "&quot;");
+    let logout = escape(format!("{pages}/saml2/logout"));
     let encryption = encryption.map_or_else(String::new, |certificate| {
         let methods: String = crate::saml::xmlenc::data_algorithms()
             .chain(crate::saml::xmlenc::KEY_ALGORITHMS)
@@ -71,12 +72,12 @@ fn sp_metadata_xml(pool_id: &str, pages: &str, certificate: &str, requests_signe
         "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" entityID=\"{}\">\
          <md:SPSSODescriptor AuthnRequestsSigned=\"{requests_signed}\" WantAssertionsSigned=\"true\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\
          <md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>{encryption}\
-         <md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\"/>\
+         <md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"{logout}\"/>\
+         <md:SingleLogoutService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{logout}\"/>\
          <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>\
          <md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"{}\" index=\"1\" isDefault=\"true\"/>\
          </md:SPSSODescriptor></md:EntityDescriptor>",
         sp_entity_id(pool_id),
-        escape(format!("{pages}/saml2/logout")),
         escape(format!("{pages}/saml2/idpresponse")),
     )
 }

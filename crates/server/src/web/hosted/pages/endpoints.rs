@@ -9,6 +9,7 @@ use base64::Engine;
 
 use cognate_domain::ids::UserPoolId;
 use cognate_domain::user_pool::hosted::{AuthorizeError, CheckedAuthorize, UpstreamFailure};
+use cognate_domain::user_pool::providers::saml_logout::SamlLogoutMessage;
 use cognate_domain::user_pool::User;
 
 use crate::aws::query::QueryInput;
@@ -58,16 +59,35 @@ pub async fn logout(State(state): State<AppState>, page: PageRequest) -> Respons
     redirect(&target, vec![cleared], OPERATION)
 }
 
-/// `POST /saml2/logout`: the IdP's LogoutResponse (HTTP-POST binding) ends a single logout and
-/// sends the browser on to where the sign-out was going.
+/// `GET|POST /saml2/logout`, single logout by either SAML binding (a query for HTTP-Redirect, a
+/// form for HTTP-POST): the IdP's LogoutResponse ends a sign-out started here and sends the
+/// browser on to where it was going; the IdP's LogoutRequest signs the user out here and sends
+/// the browser back to the IdP with the answer.
 pub async fn saml_logout(State(state): State<AppState>, page: PageRequest, body: Bytes) -> Response {
     const OPERATION: &str = "saml2/logout";
-    let form = read_form(&page.headers, &body);
-    let (Some(response), Some(relay_state)) = (form.as_ref().and_then(|form| form.get("SAMLResponse")), form.as_ref().and_then(|form| form.get("RelayState"))) else {
-        return finish(error_page("The identity provider's logout answer must be a form post with SAMLResponse and RelayState.", ""), OPERATION);
-    };
     let logout_url = format!("{}{}/saml2/logout", page.base.origin, page.base.prefix);
-    match state.user_pools.finish_saml_logout(&page.pool_id, response, relay_state, &logout_url).await {
+    let form = read_form(&page.headers, &body);
+    let query = page.uri.query().unwrap_or("");
+    let (message, is_request) = match &form {
+        Some(form) => match (form.get("SAMLRequest"), form.get("SAMLResponse")) {
+            (Some(request), None) => (SamlLogoutMessage::Post { message: request, relay_state: form.get("RelayState") }, true),
+            (None, Some(response)) => (SamlLogoutMessage::Post { message: response, relay_state: form.get("RelayState") }, false),
+            _ => return finish(error_page("A logout message must post either SAMLRequest or SAMLResponse.", ""), OPERATION),
+        },
+        None => {
+            let named = |name: &str| query.split('&').any(|pair| pair.split('=').next() == Some(name));
+            match (named("SAMLRequest"), named("SAMLResponse")) {
+                (true, false) => (SamlLogoutMessage::Redirect(query), true),
+                (false, true) => (SamlLogoutMessage::Redirect(query), false),
+                _ => return finish(error_page("A logout message must carry either SAMLRequest or SAMLResponse.", ""), OPERATION),
+            }
+        }
+    };
+    let outcome = match is_request {
+        true => state.user_pools.idp_logout(&page.pool_id, message, &logout_url).await,
+        false => state.user_pools.finish_saml_logout(&page.pool_id, message, &logout_url).await,
+    };
+    match outcome {
         Ok(target) => redirect(&target, vec![], OPERATION),
         Err(error) => finish(error_page(&page_message(&error), ""), OPERATION),
     }
