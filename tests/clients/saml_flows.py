@@ -185,9 +185,9 @@ def iam_encrypted_assertions(iam, sts, work, idp, attributes, role_arn, provider
     refused = assumed(encrypted(first_cert))
     check(f"an encrypted assertion is refused while the provider has no private key ({refused})", "not accepted here" in refused)
     code, _ = error_code(lambda: iam.update_saml_provider(SAMLProviderArn=provider_arn, AssertionEncryptionMode="Required"))
-    check(f"AssertionEncryptionMode Required without a private key is refused ({code})", code == "ValidationError")
+    check(f"AssertionEncryptionMode Required without a private key is refused ({code})", code == "InvalidInput")
     code, _ = error_code(lambda: iam.update_saml_provider(SAMLProviderArn=provider_arn, AddPrivateKey="-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"))
-    check(f"a private key that is not an RSA key is refused ({code})", code == "ValidationError")
+    check(f"a private key that is not an RSA key is refused ({code})", code == "InvalidInput")
     iam.update_saml_provider(SAMLProviderArn=provider_arn, AddPrivateKey=pem(first_key), AssertionEncryptionMode="Required")
     got = iam.get_saml_provider(SAMLProviderArn=provider_arn)
     check("GetSAMLProvider shows the mode and the key's id and date, never the key",
@@ -818,7 +818,7 @@ def main():
         check(f"a second provider of the same name is refused ({code})", code == "EntityAlreadyExists")
         junk = "<EntityDescriptor xmlns='urn:oasis:names:tc:SAML:2.0:metadata' entityID='x'/>" + " " * 1000
         code, _ = error_code(lambda: iam.create_saml_provider(SAMLMetadataDocument=junk, Name="Junk"))
-        check(f"metadata without an identity provider is refused ({code})", code in ("InvalidInput", "ValidationError"))
+        check(f"metadata without an identity provider is refused, as IAM's model names it ({code})", code == "InvalidInput")
         check("UpdateSAMLProvider takes new metadata",
               iam.update_saml_provider(SAMLMetadataDocument=metadata, SAMLProviderArn=provider_arn)["SAMLProviderArn"] == provider_arn)
         spare = iam.create_saml_provider(SAMLMetadataDocument=metadata, Name="Spare")["SAMLProviderArn"]

@@ -111,7 +111,9 @@ pub enum DomainError {
     /// Temporary credentials or a token past their expiry.
     #[error("{0}")]
     ExpiredToken(String),
-    /// An identity pool whose roles cannot serve the request.
+    /// A configuration that cannot serve: an identity pool whose roles cannot serve the
+    /// request, a pool's provider set up wrongly, or (IAM's InvalidInput) a SAML provider's
+    /// metadata or keys that are not what they must be.
     #[error("{0}")]
     InvalidConfiguration(String),
     /// An external identity provider could not be reached or answered nonsense.

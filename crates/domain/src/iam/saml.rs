@@ -80,7 +80,7 @@ impl SamlProvider {
             let before = self.private_keys.len();
             self.private_keys.retain(|key| &key.key_id != key_id);
             if self.private_keys.len() == before {
-                return Err(DomainError::InvalidParameter(format!("The SAML provider has no private key {key_id}.")));
+                return Err(DomainError::InvalidConfiguration(format!("The SAML provider has no private key {key_id}.")));
             }
         }
         if let Some(pem) = &change.add_key {
@@ -93,7 +93,7 @@ impl SamlProvider {
             self.private_keys.push(SamlPrivateKey { key_id, sealed_key, created_ms: now_ms });
         }
         if self.encryption_mode() == "Required" && self.private_keys.is_empty() {
-            return Err(DomainError::InvalidParameter("AssertionEncryptionMode Required needs a private key (AddPrivateKey).".into()));
+            return Err(DomainError::InvalidConfiguration("AssertionEncryptionMode Required needs a private key (AddPrivateKey).".into()));
         }
         Ok(())
     }
@@ -103,7 +103,7 @@ impl SamlProvider {
 fn pkcs8_of_pem(pem: &str) -> DomainResult<Vec<u8>> {
     use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
     use base64::Engine as _;
-    let refused = || DomainError::InvalidParameter("AddPrivateKey must be an RSA private key in PEM (PKCS#8 or PKCS#1).".into());
+    let refused = || DomainError::InvalidConfiguration("AddPrivateKey must be an RSA private key in PEM (PKCS#8 or PKCS#1).".into());
     let label = pem.lines().find(|line| line.starts_with("-----BEGIN ")).ok_or_else(refused)?;
     let body: String = pem.lines().skip_while(|line| !line.starts_with("-----BEGIN ")).skip(1).take_while(|line| !line.starts_with("-----END ")).map(str::trim).collect();
     let der = base64::engine::general_purpose::STANDARD.decode(body).map_err(|_| refused())?;
@@ -166,11 +166,16 @@ pub struct SamlAssumedRole {
     pub name_qualifier: String,
 }
 
+/// The metadata of a Create or UpdateSAMLProvider: its length is a constraint of the member
+/// (ValidationError); a document that is not an IdP's metadata is InvalidInput, as in IAM.
 fn metadata_of(document: &str) -> DomainResult<IdpMetadata> {
     if !(1000..=10_000_000).contains(&document.len()) {
         return Err(InvalidMember::error("sAMLMetadataDocument", "…", Constraint::Length { min: 1000, max: 10_000_000 }));
     }
-    IdpMetadata::parse(document)
+    IdpMetadata::parse(document).map_err(|error| match error {
+        DomainError::InvalidParameter(message) => DomainError::InvalidConfiguration(message),
+        other => other,
+    })
 }
 
 impl IamService {

@@ -18,6 +18,7 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         DomainError::LimitExceeded(message) => QueryError::new(StatusCode::CONFLICT, "LimitExceeded", message),
         DomainError::InvalidMember(invalid) => QueryError::validation(validation::message(&invalid)),
         DomainError::InvalidParameter(message) => QueryError::validation(message),
+        DomainError::InvalidConfiguration(message) => QueryError::sender("InvalidInput", message),
         DomainError::NotImplemented(message) => QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", message),
         DomainError::Unavailable(message) => QueryError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", message),
         DomainError::TooManyRequests(message) => QueryError::sender("Throttling", message),
@@ -49,7 +50,6 @@ pub fn error_from_domain(error: DomainError) -> QueryError {
         | DomainError::InvalidIdentityToken(_)
         | DomainError::AccessDenied(_)
         | DomainError::ExpiredToken(_)
-        | DomainError::InvalidConfiguration(_)
         | DomainError::ProviderUnreachable(_)
         | DomainError::TriggerOutputInvalid(_)
         | DomainError::TriggerUnavailable(_)) => QueryError::sender("InvalidInput", error.to_string()),
