@@ -100,11 +100,16 @@ pub fn decrypt_assertion(encrypted: Node<'_, '_>, keys: &[Vec<u8>]) -> DomainRes
     }
     let content_key = content_key.ok_or_else(undecryptable)?;
     let mut sealed = cipher_value(data).ok_or_else(undecryptable)?;
-    let plain = match mode {
-        Mode::Gcm => open_gcm(&content_key, &mut sealed)?,
+    let (plain, intact) = match mode {
+        Mode::Gcm => (open_gcm(&content_key, &mut sealed)?, true),
         Mode::Cbc => open_cbc(&content_key, &mut sealed)?,
     };
-    String::from_utf8(plain.to_vec()).map_err(|_| undecryptable())
+    // The text is checked whether or not the CBC padding held, so that a bad padding takes as
+    // long to refuse as text that is not UTF-8 (what a changed block almost always makes).
+    match (intact, std::hint::black_box(std::str::from_utf8(plain))) {
+        (true, Ok(text)) => Ok(text.to_string()),
+        _ => Err(undecryptable()),
+    }
 }
 
 /// The OAEP parameters an EncryptedKey names; PKCS#1 v1.5 and mismatched digests are refused.
@@ -143,8 +148,9 @@ fn open_gcm<'a>(key: &[u8], sealed: &'a mut [u8]) -> DomainResult<&'a [u8]> {
 }
 
 /// AES-CBC as XML Encryption lays it out: a 128-bit IV, then blocks whose last byte counts
-/// the padding bytes (ISO 10126: the others are arbitrary).
-fn open_cbc<'a>(key: &[u8], sealed: &'a mut [u8]) -> DomainResult<&'a [u8]> {
+/// the padding bytes (ISO 10126: the others are arbitrary). The plaintext, and whether its
+/// padding held (when it did not, all but the last byte, for the caller to treat alike).
+fn open_cbc<'a>(key: &[u8], sealed: &'a mut [u8]) -> DomainResult<(&'a [u8], bool)> {
     let algorithm = match key.len() {
         16 => &aws_lc_rs::cipher::AES_128,
         24 => &aws_lc_rs::cipher::AES_192,
@@ -158,11 +164,9 @@ fn open_cbc<'a>(key: &[u8], sealed: &'a mut [u8]) -> DomainResult<&'a [u8]> {
     let key = DecryptingKey::cbc(UnboundCipherKey::new(algorithm, key).map_err(|_| undecryptable())?).map_err(|_| undecryptable())?;
     let plain = key.decrypt(rest, DecryptionContext::Iv128(FixedLength::from(iv))).map_err(|_| undecryptable())?;
     let padding = usize::from(*plain.last().ok_or_else(undecryptable)?);
-    if padding == 0 || padding > 16 || padding > plain.len() {
-        return Err(undecryptable());
-    }
-    let kept = plain.len() - padding;
-    Ok(&plain[..kept])
+    let intact = (1..=16).contains(&padding) && padding <= plain.len();
+    let kept = plain.len() - if intact { padding } else { 1 };
+    Ok((&plain[..kept], intact))
 }
 
 #[cfg(test)]
@@ -281,10 +285,11 @@ mod tests {
         let encrypting = aws_lc_rs::cipher::EncryptingKey::cbc(UnboundCipherKey::new(&aws_lc_rs::cipher::AES_128, &key).unwrap()).unwrap();
         encrypting.less_safe_encrypt(&mut block, aws_lc_rs::cipher::EncryptionContext::Iv128(FixedLength::from([0u8; 16]))).unwrap();
         let mut sealed = [[0u8; 16], block].concat();
-        assert_eq!(open_cbc(&key, &mut sealed.clone()).unwrap(), b"0123456789abcde");
-        // A padding byte beyond the block size is refused, with the one message.
+        assert_eq!(open_cbc(&key, &mut sealed.clone()).unwrap(), (&b"0123456789abcde"[..], true));
+        // A padding byte beyond the block size does not hold; the text goes on to the same
+        // UTF-8 check as a held padding's, and is then refused with the one message.
         sealed[15] ^= 0x01 ^ 0x20;
-        assert_eq!(open_cbc(&key, &mut sealed).unwrap_err().to_string(), undecryptable().to_string());
+        assert_eq!(open_cbc(&key, &mut sealed).unwrap(), (&b"0123456789abcde"[..], false));
 
         let gcm = LessSafeKey::new(UnboundKey::new(&aws_lc_rs::aead::AES_128_GCM, &key).unwrap());
         let mut text = b"<saml:Assertion/>".to_vec();
