@@ -1,7 +1,7 @@
 //! What a run cost the server's CPU (`/proc/<pid>/stat`, user and system time), and the yardstick
 //! for token-issuing paths measured in the same run: RS256 signatures per second on one thread,
-//! with the same code the server signs with. A path that signs `n` tokens a request is at the
-//! limit when it does `rate / n` requests per server CPU-second.
+//! with the same code the server signs with, before the load and after it. A path that signs
+//! `n` tokens a request is at the limit when it does `rate / n` requests per server CPU-second.
 
 use std::time::{Duration, Instant};
 
@@ -35,27 +35,32 @@ pub(crate) fn rs256_rate(duration: Duration) -> f64 {
     signed as f64 / started.elapsed().as_secs_f64()
 }
 
-/// A server's CPU time from now, and the yardstick taken just before.
+/// A server's CPU time from now, and the yardstick taken just before and again just after.
 pub(crate) struct CpuWatch {
     pid: u32,
     cpu_at_start: f64,
-    raw_rate: f64,
+    raw_before: f64,
     signatures_per_request: f64,
 }
 
 impl CpuWatch {
     /// Measures the raw signing rate (3 s, the server idle), then starts counting the server's CPU.
     pub(crate) fn start(pid: u32, signatures_per_request: f64) -> CpuWatch {
-        let raw_rate = rs256_rate(Duration::from_secs(3));
-        println!("raw RS256 signing (aws-lc-rs, one thread, this run): {raw_rate:.0}/s");
-        CpuWatch { pid, cpu_at_start: cpu_seconds(pid).expect("the server's /proc/<pid>/stat"), raw_rate, signatures_per_request }
+        let raw_before = rs256_rate(Duration::from_secs(3));
+        println!("raw RS256 signing (aws-lc-rs, one thread, this run) before the load: {raw_before:.0}/s");
+        CpuWatch { pid, cpu_at_start: cpu_seconds(pid).expect("the server's /proc/<pid>/stat"), raw_before, signatures_per_request }
     }
 
-    /// Prints the requests per server CPU-second, against the raw limit.
+    /// Prints the requests per server CPU-second, against the raw limit: the signing rate measured
+    /// again once the load is over (3 s), averaged with the one before, since a shared machine's
+    /// rate drifts by several percent from minute to minute.
     pub(crate) fn report(&self, requests: usize) {
         let used = cpu_seconds(self.pid).expect("the server's /proc/<pid>/stat") - self.cpu_at_start;
+        let raw_after = rs256_rate(Duration::from_secs(3));
+        let raw_rate = (self.raw_before + raw_after) / 2.0;
+        println!("raw RS256 signing after the load: {raw_after:.0}/s; mean {raw_rate:.0}/s");
         let per_cpu_second = requests as f64 / used.max(0.01);
-        let limit = self.raw_rate / self.signatures_per_request;
+        let limit = raw_rate / self.signatures_per_request;
         println!(
             "server CPU {used:.2} s: {per_cpu_second:.0} requests per server CPU-second; limit at {:.0} signature(s) a request {limit:.0}; ratio {:.2}",
             self.signatures_per_request,
