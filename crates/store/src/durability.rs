@@ -2,7 +2,8 @@
 //! write that was acknowledged and then is not there: after failed writes, every write the
 //! store acknowledged — before the failures, during them and after space came back — is found
 //! when the database is opened again, and the store reports itself unhealthy while it cannot
-//! write.
+//! write. And every connection that writes syncs each commit (`synchronous = FULL`), so that
+//! an acknowledged write also outlives a power loss.
 
 use cognate_domain::store::{ClusterStore, PoolStore, UserRecord, UserStore};
 use cognate_domain::user_pool::{Attribute, User, UserStatus};
@@ -69,4 +70,21 @@ async fn a_full_sqlite_store_loses_no_acknowledged_write() {
         assert!(reopened.get_user(pool_id, &format!("user{index:04}")).await.unwrap().is_none(), "an acknowledged delete holds");
     }
     assert!(reopened.ping().await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sqlite_connection_that_writes_syncs_each_commit() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/cognate.db", directory.path().display());
+    let store = SqlStore::connect(&url).await.unwrap();
+    // 2 is FULL (1 NORMAL, 0 OFF).
+    for pool in [&store.pool, &store.writer] {
+        let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(pool).await.unwrap();
+        assert_eq!(level, 2);
+    }
+    let writer = store.local_writer.as_ref().expect("a local writer on a file");
+    let mut turn = writer.turn().await.unwrap();
+    *turn = Some(writer.connect().unwrap());
+    let level: i64 = turn.as_ref().unwrap().query_row("PRAGMA synchronous", [], |row| row.get(0)).unwrap();
+    assert_eq!(level, 2);
 }

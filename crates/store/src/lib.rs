@@ -187,8 +187,11 @@ impl SqlStore {
             .after_connect(move |connection, _meta| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
+                        // FULL: in WAL mode every commit syncs the log before it returns, so a
+                        // write acknowledged is one that survives a power loss (NORMAL would
+                        // only survive a crash of this process).
                         connection
-                            .execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")
+                            .execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;")
                             .await?;
                         if let Some(pragma) = extra_pragma {
                             connection.execute(pragma).await?;

@@ -58,10 +58,11 @@ impl LocalWriter {
             .map_err(|_| StoreError::Unavailable("timed out waiting for the database's write turn".into()))
     }
 
-    fn connect(&self) -> rusqlite::Result<Connection> {
+    pub(crate) fn connect(&self) -> rusqlite::Result<Connection> {
         let connection = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)?;
         connection.busy_timeout(Duration::ZERO)?;
-        connection.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;")?;
+        // As every connection of the store: each commit is synced before it is acknowledged.
+        connection.execute_batch("PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;")?;
         if let Some(pragma) = self.extra_pragma {
             connection.execute_batch(pragma)?;
         }
