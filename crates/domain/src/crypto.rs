@@ -1,11 +1,10 @@
 //! Secrets at rest and passwords: the master key that seals stored secrets, Argon2id password
-//! hashes, constant-time comparison and random strings from the operating system's generator.
+//! hashes, constant-time comparison, and random bytes and strings from AWS-LC's generator (a
+//! CTR-DRBG seeded from the operating system: one system call a seeding, not one per draw).
 
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use rand::rngs::OsRng;
-use rand::{Rng, RngCore};
 
 use crate::error::DomainError;
 
@@ -31,9 +30,7 @@ impl MasterKey {
 
     /// A fresh random key.
     pub fn generate() -> Self {
-        let mut key_bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut key_bytes);
-        MasterKey { key_bytes }
+        MasterKey { key_bytes: random_bytes() }
     }
 
     /// Parses the text form: 64 hex digits or standard base64 of 32 bytes.
@@ -57,8 +54,7 @@ impl MasterKey {
     /// Encrypts `plaintext`, binding it to `context` (for example the row it belongs to), so a
     /// sealed value copied to another row does not open.
     pub fn seal(&self, plaintext: &[u8], context: &str) -> String {
-        let mut nonce_bytes = [0u8; 12];
-        OsRng.fill_bytes(&mut nonce_bytes);
+        let nonce_bytes: [u8; 12] = random_bytes();
         let mut sealed = nonce_bytes.to_vec();
         sealed.extend_from_slice(plaintext);
         let mut in_out = sealed.split_off(12);
@@ -142,7 +138,7 @@ impl PasswordHashing {
     /// Hashes a password into a PHC string with these parameters.
     pub fn hash(&self, password: &str) -> Result<String, DomainError> {
         use argon2::password_hash::{PasswordHasher, SaltString};
-        let salt = SaltString::generate(&mut OsRng);
+        let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(DomainError::internal)?;
         self.hasher().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(DomainError::internal)
     }
 }
@@ -201,10 +197,15 @@ pub fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
     left.len() == right.len() && bool::from(left.ct_eq(right))
 }
 
-/// `N` random bytes from the operating system.
+/// Fills `bytes` from AWS-LC's generator.
+pub fn fill_random(bytes: &mut [u8]) {
+    aws_lc_rs::rand::fill(bytes).expect("AWS-LC's generator does not fail once seeded");
+}
+
+/// `N` random bytes.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    fill_random(&mut bytes);
     bytes
 }
 
@@ -225,14 +226,40 @@ pub fn rsa_public_numbers(key: &aws_lc_rs::signature::RsaKeyPair) -> (Vec<u8>, V
     (public.modulus().big_endian_without_leading_zero().to_vec(), public.exponent().big_endian_without_leading_zero().to_vec())
 }
 
-/// A random string of `length` characters drawn uniformly from `alphabet`.
+/// A random string of `length` characters drawn uniformly from `alphabet` (at most 256
+/// characters): random bytes taken in one draw, those past the largest multiple of the
+/// alphabet's size thrown away so that every character is equally likely.
 pub fn random_string(alphabet: &[u8], length: usize) -> String {
-    let mut rng = OsRng;
-    (0..length).map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char).collect()
+    assert!((1..=256).contains(&alphabet.len()), "an alphabet of 1 to 256 characters");
+    let limit = 256 - 256 % alphabet.len();
+    let mut text = String::with_capacity(length);
+    let mut bytes = vec![0u8; length + length / 2 + 8];
+    while text.len() < length {
+        fill_random(&mut bytes);
+        for &byte in bytes.iter().filter(|&&byte| usize::from(byte) < limit) {
+            if text.len() == length {
+                break;
+            }
+            text.push(char::from(alphabet[usize::from(byte) % alphabet.len()]));
+        }
+    }
+    text
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn random_strings_have_their_length_and_use_the_whole_alphabet_evenly() {
+        let text = random_string(b"abc", 30_000);
+        assert_eq!(text.len(), 30_000);
+        for letter in ['a', 'b', 'c'] {
+            let count = text.chars().filter(|&character| character == letter).count();
+            assert!((9_000..11_000).contains(&count), "{letter}: {count}");
+        }
+        assert_eq!(random_string(b"0123456789", 6).len(), 6);
+        assert_ne!(random_bytes::<32>(), random_bytes::<32>());
+    }
+
     use super::*;
 
     #[test]

@@ -5,8 +5,6 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use rand::rngs::OsRng;
-use rand::RngCore;
 use num_bigint_dig::BigUint;
 use sha2::{Digest, Sha256};
 
@@ -87,7 +85,7 @@ pub fn pool_name(pool_id: &str) -> &str {
 /// remembered devices (whose user id is the device key).
 pub fn make_verifier(realm: &str, user_id: &str, password: &str) -> (String, String) {
     let mut salt_bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut salt_bytes);
+    crate::crypto::fill_random(&mut salt_bytes);
     let salt = BigUint::from_bytes_be(&salt_bytes);
     let verifier = g().modpow(&x(realm, user_id, password, &salt), &n());
     (to_hex_canonical(&salt), to_hex(&verifier))
@@ -146,7 +144,7 @@ pub fn server_challenge(verifier_hex: &str, a_hex: &str) -> Option<ServerChallen
     }
     let verifier = parse_hex(verifier_hex)?;
     let mut b_bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut b_bytes);
+    crate::crypto::fill_random(&mut b_bytes);
     let b = BigUint::from_bytes_be(&b_bytes);
     let big_b = (k() * verifier + g().modpow(&b, &modulus)) % &modulus;
     Some(ServerChallenge { b, big_b })
@@ -204,7 +202,7 @@ impl ClientAttempt {
     /// 32 give the same strength against the 3072-bit group's 128-bit security level).
     pub fn new() -> ClientAttempt {
         let mut a_bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut a_bytes);
+        crate::crypto::fill_random(&mut a_bytes);
         Self::with_secret(BigUint::from_bytes_be(&a_bytes))
     }
 

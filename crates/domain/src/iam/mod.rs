@@ -351,9 +351,7 @@ pub fn mint_material(master_key: &MasterKey, now_ms: i64, duration_seconds: i64)
 /// opaque token of 64 random bytes.
 pub fn new_credentials(now_ms: i64, duration_seconds: i64) -> TemporaryCredentials {
     use base64::Engine;
-    use rand::RngCore;
-    let mut token = [0u8; 64];
-    rand::rngs::OsRng.fill_bytes(&mut token);
+    let token: [u8; 64] = crate::crypto::random_bytes();
     TemporaryCredentials {
         access_key_id: format!("ASIA{}", random_string(KEY_ID_ALPHABET, 16)),
         secret_access_key: random_string(SECRET_ALPHABET, 40),

@@ -7,8 +7,6 @@ pub mod store;
 
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
-use rand::rngs::OsRng;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -115,7 +113,7 @@ pub fn generate_signing_key(
     let (key, der) = crate::crypto::new_rsa_key()?;
     let (modulus, exponent) = crate::crypto::rsa_public_numbers(&key);
     let mut kid_bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut kid_bytes);
+    crate::crypto::fill_random(&mut kid_bytes);
     let kid = BASE64.encode(kid_bytes);
     Ok(SigningKeyRecord {
         pool_id: pool_id.to_string(),

@@ -166,10 +166,7 @@ async fn apply_client(state: &AppState, client: &Value, pool_id: &str, stored_cl
 
 /// A client secret as Cognito makes them: 51 characters of letters and digits.
 fn new_secret() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut random = rand::rngs::OsRng;
-    (0..51).map(|_| ALPHABET[random.gen_range(0..ALPHABET.len())] as char).collect()
+    cognate_domain::crypto::random_string(b"abcdefghijklmnopqrstuvwxyz0123456789", 51)
 }
 
 async fn apply_group(state: &AppState, group: &Value, pool_id: &str, what: &str, report: &mut Report) -> Result<(), String> {

@@ -22,8 +22,6 @@ use std::sync::Arc;
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use rand::rngs::OsRng;
-use rand::RngCore;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -69,7 +67,7 @@ pub(crate) fn sha256_hex(text: &str) -> String {
 
 pub(crate) fn random_token(n_bytes: usize) -> String {
     let mut bytes = vec![0u8; n_bytes];
-    OsRng.fill_bytes(&mut bytes);
+    crate::crypto::fill_random(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
 }
 

@@ -22,8 +22,7 @@ use crate::records::{Document, Record, Records};
 /// random bits, in the shape of a UUID.
 fn new_event_id(now_ms: i64) -> String {
     let inverted = 0xffff_ffff_ffffu64.saturating_sub(now_ms.max(0) as u64);
-    let mut random = [0u8; 10];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
+    let random: [u8; 10] = crate::crypto::random_bytes();
     let random = hex::encode(random);
     let time = format!("{inverted:012x}");
     format!("{}-{}-{}-{}-{}", &time[..8], &time[8..], &random[..4], &random[4..8], &random[8..])

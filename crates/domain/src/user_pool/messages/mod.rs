@@ -3,8 +3,6 @@
 //! (ForgotPassword, ConfirmForgotPassword, AdminResetUserPassword). Messages go to the outbox,
 //! sealed under the master key, where the root credentials can read them.
 
-use rand::rngs::OsRng;
-use rand::Rng;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -71,7 +69,7 @@ fn mask_phone(phone: &str) -> String {
 }
 
 pub(super) fn new_code() -> String {
-    format!("{:06}", OsRng.gen_range(0..1_000_000u32))
+    crate::crypto::random_string(b"0123456789", 6)
 }
 
 /// A pending code as stored: a MAC under the master key of the user's sub, the purpose and the

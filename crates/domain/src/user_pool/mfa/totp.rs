@@ -1,8 +1,6 @@
 //! Time-based one-time passwords as authenticator apps compute them (RFC 6238 over RFC 4226):
 //! HMAC-SHA-1, six digits, thirty-second steps; secrets of 160 bits shown in base32.
 
-use rand::rngs::OsRng;
-use rand::RngCore;
 
 /// The length of a step, in seconds.
 pub const STEP_SECONDS: i64 = 30;
@@ -13,9 +11,7 @@ const BASE32_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// A new secret: 160 random bits.
 pub fn new_secret() -> Vec<u8> {
-    let mut secret = vec![0u8; 20];
-    OsRng.fill_bytes(&mut secret);
-    secret
+    crate::crypto::random_bytes::<20>().to_vec()
 }
 
 /// RFC 4648 base32 without padding, as authenticator apps take secrets.

@@ -5,7 +5,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::RngCore;
 
 use cognate_domain::crypto::constant_time_eq;
 
@@ -33,9 +32,7 @@ pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 pub(crate) fn random_value() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    URL_SAFE_NO_PAD.encode(cognate_domain::crypto::random_bytes::<32>())
 }
 
 /// The attributes of a cookie for `path`: HttpOnly, SameSite=Lax, Secure behind https.
