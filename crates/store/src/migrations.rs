@@ -226,4 +226,24 @@ CREATE TRIGGER signing_keys_deleted AFTER DELETE ON signing_keys BEGIN UPDATE co
 CREATE TRIGGER signing_keys_changed AFTER INSERT OR UPDATE OR DELETE ON signing_keys
     FOR EACH STATEMENT EXECUTE FUNCTION raise_config_version();
 "#,
+},
+Migration {
+    version: 11,
+    name: "identity_pools_config_version",
+    // An identity pool created, changed or deleted raises the config version too: nodes keep
+    // identity pools in memory as they keep user pools.
+    sqlite: r#"
+CREATE TRIGGER identity_pools_inserted AFTER INSERT ON records WHEN NEW.kind = 'identity_pool'
+    BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER identity_pools_updated AFTER UPDATE ON records WHEN NEW.kind = 'identity_pool' OR OLD.kind = 'identity_pool'
+    BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER identity_pools_deleted AFTER DELETE ON records WHEN OLD.kind = 'identity_pool'
+    BEGIN UPDATE config_version SET version = version + 1 WHERE id = 1; END;
+"#,
+    postgres: r#"
+CREATE TRIGGER identity_pools_written AFTER INSERT OR UPDATE ON records
+    FOR EACH ROW WHEN (NEW.kind = 'identity_pool') EXECUTE FUNCTION raise_config_version();
+CREATE TRIGGER identity_pools_deleted AFTER DELETE ON records
+    FOR EACH ROW WHEN (OLD.kind = 'identity_pool') EXECUTE FUNCTION raise_config_version();
+"#,
 }];

@@ -136,6 +136,8 @@ pub struct IdentityPoolService {
     iam: IamService,
     external: ExternalVerifier,
     keys: Arc<Mutex<Option<Arc<CachedOpenIdKeys>>>>,
+    /// Identity pools by id, while the config version is unchanged.
+    pools: Arc<crate::user_pool::config_cache::ConfigCache<Option<IdentityPool>>>,
 }
 
 
@@ -231,6 +233,7 @@ impl IdentityPoolService {
             iam,
             external,
             keys: Arc::default(),
+            pools: Arc::default(),
         }
     }
 

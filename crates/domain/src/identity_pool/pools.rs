@@ -32,9 +32,19 @@ impl IdentityPoolService {
     }
 
     /// The pool an id read from a record or a token names.
+    /// The pool as stored at the current config version: from memory when this node read it at
+    /// that version (one indexed read instead of the pool's), else from the store.
     pub(crate) async fn pool(&self, pool_id: &str) -> DomainResult<IdentityPool> {
         crate::ids::check_identity_pool_id(pool_id)?;
-        let pool: Option<IdentityPool> = self.store.get_record_of("", pool_id, 0).await?;
+        let version = self.store.config_version().await?;
+        let pool = match self.pools.get(pool_id, version) {
+            Some(pool) => pool,
+            None => {
+                let pool: Option<IdentityPool> = self.store.get_record_of("", pool_id, 0).await?;
+                self.pools.put(pool_id, version, pool.clone());
+                pool
+            }
+        };
         pool.ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
     }
 

@@ -1,7 +1,8 @@
-//! Configuration a node has read — pools with their app clients by client id, resource servers —
-//! each entry kept with the store's config version it was read at. The version is one number
-//! that every change to a pool, a client or a resource server raises in the same transaction (a
-//! trigger in the schema), so an entry is used only while the version read for the request is
+//! Configuration a node has read — pools with their app clients by client id, whether a pool
+//! exists, resource servers, identity pools — each entry kept with the store's config version it
+//! was read at. The version is one number that every change to a pool, a client, a resource
+//! server, a signing key or an identity pool raises in the same transaction (a trigger in the
+//! schema), so an entry is used only while the version read for the request is
 //! still its own: a change made on any node, or by `cognate apply` beside the server, is seen by
 //! the next request everywhere. Reading the version is one indexed read instead of the entries'.
 

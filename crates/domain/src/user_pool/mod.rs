@@ -23,7 +23,7 @@ pub mod rotation;
 pub mod settings_enums;
 pub mod sign_in_records;
 pub mod signing_key_cache;
-mod config_cache;
+pub(crate) mod config_cache;
 pub mod source;
 pub mod triggers;
 pub mod store;
@@ -70,6 +70,8 @@ pub struct UserPoolService {
     signing_keys: Arc<signing_key_cache::SigningKeyCache>,
     /// Pools with clients, and resource servers, while the config version is unchanged.
     config: Arc<config_cache::ConfigCache<(UserPool, AppClient)>>,
+    /// Whether a pool exists, by pool id, while the config version is unchanged.
+    pools: Arc<config_cache::ConfigCache<bool>>,
     resource_servers: Arc<config_cache::ConfigCache<Option<resource_server::ResourceServer>>>,
     email_channel: Option<Arc<dyn channels::EmailChannel>>,
     /// Reaches upstream identity providers for the hosted pages' federated sign-in.
@@ -202,6 +204,7 @@ impl UserPoolService {
             issuer_base: issuer_base.into().trim_end_matches('/').to_string(),
             signing_keys: Arc::default(),
             config: Arc::default(),
+            pools: Arc::default(),
             resource_servers: Arc::default(),
             email_channel: None,
             external: None,
@@ -314,8 +317,7 @@ impl UserPoolService {
 
     pub(super) fn decoy_hash(&self) -> &str {
         self.decoy_hash.get_or_init(|| {
-            let mut bytes = [0u8; 24];
-            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+            let bytes: [u8; 24] = crate::crypto::random_bytes();
             self.password_hashing.hash(&hex::encode(bytes)).expect("hashing a random password")
         })
     }

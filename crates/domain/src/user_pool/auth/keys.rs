@@ -110,6 +110,17 @@ impl UserPoolService {
         Ok((pool, client))
     }
 
+    /// Whether the pool `pool_id` exists at config version `version`: from memory when this node
+    /// read it at that version, else from the store.
+    pub(crate) async fn pool_exists_at(&self, pool_id: &str, version: i64) -> DomainResult<bool> {
+        if let Some(exists) = self.pools.get(pool_id, version) {
+            return Ok(exists);
+        }
+        let exists = self.store.get_user_pool(pool_id).await?.is_some();
+        self.pools.put(pool_id, version, exists);
+        Ok(exists)
+    }
+
     /// A client and its pool as stored at config version `version` (or later): from memory when
     /// this node read them at that version, else from the store. None: no such client.
     pub(crate) async fn cached_client(&self, client_id: &str, version: i64) -> DomainResult<Option<(UserPool, AppClient)>> {

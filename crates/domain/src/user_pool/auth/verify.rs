@@ -86,10 +86,12 @@ impl UserPoolService {
         if unverified.get("aud").is_none() {
             return Err(invalid("Missing a required claim: aud"));
         }
-        if self.store.get_user_pool(pool_id).await?.is_none() {
+        // The pool and its keys as of the config version: one indexed read while nothing changed.
+        let version = self.store.config_version().await?;
+        if !self.pool_exists_at(pool_id, version).await? {
             return Err(invalid("Couldn't verify signed token."));
         }
-        let keys = self.pool_keys(pool_id).await?;
+        let keys = self.pool_keys_at(pool_id, version).await?;
         let id_keys: Vec<PublicJwk> = live_keys(&keys.records, Some(KeyPurpose::IdToken), self.now()).map(SigningKeyRecord::public_jwk).collect();
         let claims = tokens::verify_jwt(token, &id_keys).map_err(|_| invalid("Couldn't verify signed token."))?;
         if claims.get("token_use").and_then(Value::as_str) != Some("id") {
