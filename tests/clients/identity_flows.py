@@ -211,14 +211,23 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check("GetCallerIdentity answers the user", caller["Arn"] == user["Arn"] and caller["UserId"] == user["UserId"])
     code, status = error_code(lambda: backend_idp.list_users(UserPoolId=pool_id))
     check(f"a user without policies may do nothing ({code}, {status})", code == "AccessDeniedException" and status == 403)
+    one_pool = {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}"}
     iam.put_user_policy(UserName="backend", PolicyName="one-pool", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}"},
+        one_pool,
         {"Effect": "Allow", "Action": ["iam:GetUser", "iam:ListAccessKeys"], "Resource": "arn:aws:iam::*:user/services/${aws:username}"}]}))
     check("PutUserPolicy: ListUserPolicies names it", iam.list_user_policies(UserName="backend")["PolicyNames"] == ["one-pool"])
     simulated = iam.simulate_principal_policy(PolicySourceArn=user["Arn"], ActionNames=["cognito-idp:ListUsers"], ResourceArns=[
         f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{pool_id}", f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{other_pool_id}"])
     check("SimulatePrincipalPolicy with a user source: allowed on one pool, not on the other",
           [r["EvalDecision"] for r in simulated["EvaluationResults"]] == ["allowed", "implicitDeny"])
+    stored = iam.get_user_policy(UserName="backend", PolicyName="one-pool")["PolicyDocument"]
+    document = json.dumps({"Version": "2012-10-17", "Statement": stored["Statement"]})
+    start = document.index(json.dumps(one_pool)) + 1
+    check("its MatchedStatements name the allowing statement: the inline user policy and where the statement stands",
+          simulated["EvaluationResults"][0]["MatchedStatements"] == [{
+              "SourcePolicyId": "one-pool", "SourcePolicyType": "user",
+              "StartPosition": {"Line": 1, "Column": start}, "EndPosition": {"Line": 1, "Column": start + len(json.dumps(one_pool))}}]
+          and simulated["EvaluationResults"][1]["MatchedStatements"] == [])
     check("GetUserPolicy answers the document",
           iam.get_user_policy(UserName="backend", PolicyName="one-pool")["PolicyDocument"]["Statement"][0]["Action"] == "cognito-idp:ListUsers")
     check("the key is allowed on the pool its policy names", eventually(lambda: error_code(lambda: backend_idp.list_users(UserPoolId=pool_id))[0] is None))
@@ -295,6 +304,12 @@ def iam_users(iam, client, pool_id, other_pool_id):
     custom = iam.simulate_custom_policy(PolicyInputList=[wide], ActionNames=["cognito-idp:ListUsers", "cognito-idp:DeleteUserPool", "iam:GetUser"])
     check("SimulateCustomPolicy decides each action by the documents given",
           [r["EvalDecision"] for r in custom["EvaluationResults"]] == ["allowed", "explicitDeny", "implicitDeny"])
+    allow_at, deny_at = wide.index('{"Effect": "Allow"') + 1, wide.index('{"Effect": "Deny"') + 1
+    places = [[(m["SourcePolicyId"], m["SourcePolicyType"], m["StartPosition"]["Column"], m["EndPosition"]["Column"]) for m in r["MatchedStatements"]]
+              for r in custom["EvaluationResults"]]
+    check(f"its MatchedStatements: the Allow statement for the allowed action, only the Deny for the denied one, none for the rest ({places})",
+          places == [[("PolicyInputList.1", "none", allow_at, wide.index("}", allow_at) + 2)],
+                     [("PolicyInputList.1", "none", deny_at, wide.index("}", deny_at) + 2)], []])
     bounded = iam.simulate_custom_policy(PolicyInputList=[wide], PermissionsBoundaryPolicyInputList=[tagged_only],
                                          ActionNames=["cognito-idp:ListUsers"],
                                          ContextEntries=[{"ContextKeyName": "aws:PrincipalTag/team", "ContextKeyValues": ["blue"], "ContextKeyType": "string"}])

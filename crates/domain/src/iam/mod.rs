@@ -224,6 +224,9 @@ pub struct SimulationResult {
     pub action: String,
     pub resource: String,
     pub decision: Decision,
+    /// The statements that decided it: the matching Deny statements of an explicit deny, the
+    /// matching Allow statements of the identity policies when allowed, none otherwise.
+    pub matched: Vec<policy::MatchedStatement>,
 }
 
 /// IAM and STS over the store. Cheap to clone.

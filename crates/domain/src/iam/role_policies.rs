@@ -108,12 +108,23 @@ impl IamService {
                 return Ok(policies.clone());
             }
         }
-        let mut documents = self.inline_documents(&key).await?;
-        documents.extend(self.attached_documents(holder).await?);
+        let inline_kind = match holder {
+            Holder::Role(_) => "role",
+            Holder::User(_) => "user",
+            Holder::Group(_) => "group",
+        };
+        // Each policy named as MatchedStatements name it: inline by its name and the holder's
+        // kind, managed by its name and whether AWS or this account made it.
+        let mut documents: Vec<(String, String, &str)> = self.inline_documents(&key).await?.into_iter().map(|(name, document)| (name, document, inline_kind)).collect();
+        for (arn, document) in self.attached_documents(holder).await? {
+            let kind = if arn.contains(":aws:policy/") { "aws-managed" } else { "user-managed" };
+            documents.push((arn, document, kind));
+        }
         let mut policies = Vec::with_capacity(documents.len());
-        for (name, document) in documents {
+        for (name, document, kind) in documents {
+            let id = name.rsplit('/').next().unwrap_or(&name).to_string();
             match Policy::parse(&document, PolicyKind::Identity) {
-                Ok(policy) => policies.push(policy),
+                Ok(policy) => policies.push(policy.with_source(id, kind)),
                 Err(error) => tracing::error!(holder = key, policy = name, %error, "a stored policy no longer parses; ignored"),
             }
         }

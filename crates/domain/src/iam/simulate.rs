@@ -16,8 +16,8 @@ impl IamService {
         extra_policies: &[String],
     ) -> DomainResult<Vec<SimulationResult>> {
         let (mut policies, boundary) = self.source_policies(source_arn).await?;
-        for document in extra_policies {
-            policies.push(parse_policy(document, PolicyKind::Identity)?);
+        for (index, document) in extra_policies.iter().enumerate() {
+            policies.push(parse_policy(document, PolicyKind::Identity)?.with_source(format!("PolicyInputList.{}", index + 1), "none"));
         }
         if actions.is_empty() {
             return Err(validation("ActionNames must name at least one action."));
@@ -38,8 +38,11 @@ impl IamService {
         if documents.is_empty() || actions.is_empty() {
             return Err(validation("PolicyInputList and ActionNames must each name at least one entry."));
         }
-        let parse_all = |documents: &[String]| documents.iter().map(|document| parse_policy(document, PolicyKind::Identity)).collect::<DomainResult<Vec<Policy>>>();
-        let (policies, boundary) = (parse_all(documents)?, parse_all(boundary_documents)?);
+        let parse_all = |documents: &[String], list: &str| {
+            let named = |(index, document): (usize, &String)| Ok(parse_policy(document, PolicyKind::Identity)?.with_source(format!("{list}.{}", index + 1), "none"));
+            documents.iter().enumerate().map(named).collect::<DomainResult<Vec<Policy>>>()
+        };
+        let (policies, boundary) = (parse_all(documents, "PolicyInputList")?, parse_all(boundary_documents, "PermissionsBoundaryPolicyInputList")?);
         Ok(decide_each(&policies, &boundary, actions, resources, context))
     }
 
@@ -78,7 +81,13 @@ fn decide_each(policies: &[Policy], boundary: &[Policy], actions: &[String], res
             for (key, values) in context {
                 request.set_all(key, values.clone());
             }
-            results.push(SimulationResult { action: action.clone(), resource: resource.clone(), decision: policy::evaluate_limited(policies, &limits, &request) });
+            let decision = policy::evaluate_limited(policies, &limits, &request);
+            let matched = match decision {
+                Decision::ExplicitDeny => policies.iter().chain(boundary).flat_map(|each| each.matched(&request, policy::Effect::Deny)).collect(),
+                Decision::Allowed => policies.iter().flat_map(|each| each.matched(&request, policy::Effect::Allow)).collect(),
+                _ => Vec::new(),
+            };
+            results.push(SimulationResult { action: action.clone(), resource: resource.clone(), decision, matched });
         }
     }
     results

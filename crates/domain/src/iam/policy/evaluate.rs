@@ -22,6 +22,16 @@ impl Policy {
             Decision::ImplicitDeny
         }
     }
+
+    /// The statements of this policy with `effect` that match the request, with where they stand.
+    pub fn matched(&self, request: &RequestContext, effect: Effect) -> Vec<MatchedStatement> {
+        self.statements
+            .iter()
+            .zip(&self.spans)
+            .filter(|(statement, _)| statement.effect == effect && statement.matches(request))
+            .map(|(_, (start, end))| MatchedStatement { source: self.source.clone(), start: *start, end: *end })
+            .collect()
+    }
 }
 
 impl Statement {

@@ -11,6 +11,9 @@
 
 mod evaluate;
 mod parse;
+mod positions;
+
+pub use positions::Position;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -112,6 +115,26 @@ struct Statement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     statements: Vec<Statement>,
+    /// Where each statement stands in the document (one span a statement).
+    spans: Vec<(Position, Position)>,
+    source: PolicySource,
+}
+
+/// Where a policy came from, as MatchedStatements name it: its id (an inline policy's name, a
+/// managed policy's name, `PolicyInputList.<n>`) and its type (`user`, `group`, `role`,
+/// `aws-managed`, `user-managed`, `none`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySource {
+    pub id: String,
+    pub kind: String,
+}
+
+/// A statement that decided a simulation: its policy, and where it stands in that document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedStatement {
+    pub source: PolicySource,
+    pub start: Position,
+    pub end: Position,
 }
 
 /// The outcome of an evaluation, named as SimulatePrincipalPolicy names them.

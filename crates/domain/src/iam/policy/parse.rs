@@ -195,7 +195,15 @@ impl Policy {
             Some(item @ Value::Object(_)) => vec![parse_statement(item, kind)?],
             _ => return Err(malformed("Missing required field Statement.")),
         };
-        Ok(Policy { statements })
+        let spans = positions::statement_spans(document);
+        let spans = if spans.len() == statements.len() { spans } else { Vec::new() };
+        Ok(Policy { statements, spans, source: PolicySource { id: String::new(), kind: "none".into() } })
+    }
+
+    /// This policy, named as MatchedStatements name its source.
+    pub fn with_source(mut self, id: impl Into<String>, kind: impl Into<String>) -> Policy {
+        self.source = PolicySource { id: id.into(), kind: kind.into() };
+        self
     }
 
 }

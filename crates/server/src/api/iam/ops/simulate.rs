@@ -1,5 +1,6 @@
 //! SimulatePrincipalPolicy (the decision of a role's, user's or group's policies on each action
-//! and resource) and SimulateCustomPolicy (of policies given as documents).
+//! and resource) and SimulateCustomPolicy (of policies given as documents), with the statements
+//! that decided each.
 
 use cognate_domain::iam::SimulationResult;
 
@@ -39,8 +40,15 @@ fn results_xml(results: &[SimulationResult]) -> String {
             .text("EvalActionName", &result.action)
             .text("EvalResourceName", &result.resource)
             .text("EvalDecision", result.decision.as_str())
-            .open("MatchedStatements")
-            .close("MatchedStatements")
+            .open("MatchedStatements");
+        for statement in &result.matched {
+            xml.open("member").text("SourcePolicyId", &statement.source.id).text("SourcePolicyType", &statement.source.kind);
+            for (name, place) in [("StartPosition", statement.start), ("EndPosition", statement.end)] {
+                xml.open(name).text("Line", &place.line.to_string()).text("Column", &place.column.to_string()).close(name);
+            }
+            xml.close("member");
+        }
+        xml.close("MatchedStatements")
             .open("MissingContextValues")
             .close("MissingContextValues")
             .close("member");
