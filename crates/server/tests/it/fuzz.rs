@@ -1,9 +1,9 @@
 //! Generated inputs for every decoder a request passes through: AWS JSON 1.1 (cognito-idp and
 //! cognito-identity, signed and unsigned), the query protocol (IAM, STS), the sync REST API,
-//! SigV4 headers and presigned URLs, JWTs, SRP values and the hosted forms. Thousands of cases
-//! from a seeded generator (`COGNATE_FUZZ_SEED`, `COGNATE_FUZZ_CASES`); every one must get an
-//! answer (no panic, no dropped connection) that is not a server error (501 for an operation
-//! cognate does not implement is allowed).
+//! SigV4 headers and presigned URLs, JWTs, SRP values, the hosted forms and the SAML bindings.
+//! Thousands of cases from a seeded generator (`COGNATE_FUZZ_SEED`, `COGNATE_FUZZ_CASES`); every
+//! one must get an answer (no panic, no dropped connection) that is not a server error (501 for
+//! an operation cognate does not implement is allowed).
 
 use std::sync::Arc;
 
@@ -406,11 +406,16 @@ fn generate(generator: &mut Generator, pool: &str, client: &str) -> Case {
             }
         }
         _ => {
-            let page = *generator.pick(&["login", "signup", "confirm", "confirmForgotPassword", "forgotPassword", "newPassword", "oauth2/token", "oauth2/revoke", "logout", "oauth2/authorize", "oauth2/idpresponse"]);
+            let page = *generator.pick(&["login", "signup", "confirm", "confirmForgotPassword", "forgotPassword", "newPassword", "oauth2/token", "oauth2/revoke", "logout", "oauth2/authorize", "oauth2/idpresponse", "saml2/idpresponse", "saml2/logout"]);
             let mut pairs = Vec::new();
-            for name in ["client_id", "redirect_uri", "response_type", "scope", "state", "code", "code_verifier", "username", "password", "_csrf", "grant_type", "refresh_token", "identity_provider", "code_challenge", "code_challenge_method", "token", "email"] {
+            for name in ["client_id", "redirect_uri", "response_type", "scope", "state", "code", "code_verifier", "username", "password", "_csrf", "grant_type", "refresh_token", "identity_provider", "code_challenge", "code_challenge_method", "token", "email", "SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature"] {
                 if generator.chance(40) {
-                    let value = if name == "client_id" && generator.chance(50) { client.to_string() } else { generator.string() };
+                    let value = match name {
+                        "client_id" if generator.chance(50) => client.to_string(),
+                        // A SAML message of the right encoding, holding noise.
+                        "SAMLRequest" | "SAMLResponse" | "Signature" if generator.chance(50) => { let length = generator.rng.gen_range(0..600); generator.base64(length) }
+                        _ => generator.string(),
+                    };
                     pairs.push((name.to_string(), value));
                 }
             }
