@@ -6,6 +6,7 @@ basic flow (GetOpenIdToken, then STS AssumeRoleWithWebIdentity), GetCallerIdenti
 the credentials obtained, role choice by groups and claim rules, requests that the policy engine
 allows and denies, and AWS's refusals. Prints 'N passed, N failed'."""
 
+import datetime
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import botocore.config
+import pyotp
 
 from checks import OidcProvider, Results, build_binary, check, error_code, free_port, start_server
 
@@ -243,6 +245,41 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check("GetAccessKeyLastUsed names the user and the service it signed for",
           last["UserName"] == "backend" and last["AccessKeyLastUsed"]["ServiceName"] in ("sts", "cognito-idp", "iam")
           and "LastUsedDate" in last["AccessKeyLastUsed"])
+
+    # GetSessionToken: temporary credentials that act as the user.
+    session = backend_sts.get_session_token(DurationSeconds=900)["Credentials"]
+
+    def temporary(service, credentials=session):
+        return client(service, aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                      aws_session_token=credentials["SessionToken"])
+    lasts = (session["Expiration"] - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    check(f"GetSessionToken answers ASIA credentials for the 15 minutes asked ({lasts:.0f} s)",
+          session["AccessKeyId"].startswith("ASIA") and 840 < lasts <= 900)
+    check("GetCallerIdentity with them answers the user", temporary("sts").get_caller_identity()["Arn"] == user["Arn"])
+    check("they may do what the user may: ListUsers on its pool", error_code(lambda: temporary("cognito-idp").list_users(UserPoolId=pool_id))[0] is None)
+    code, _ = error_code(lambda: temporary("cognito-idp").list_users(UserPoolId=other_pool_id))
+    check(f"and not what the user may not ({code})", code == "AccessDeniedException")
+    code, _ = error_code(lambda: temporary("iam").get_user())
+    check(f"without MFA they may not call IAM, as in AWS ({code})", code == "AccessDenied")
+    code, _ = error_code(lambda: temporary("sts").get_session_token())
+    check(f"nor ask for another session token ({code})", code == "AccessDenied")
+    code, _ = error_code(lambda: backend_sts.get_session_token(DurationSeconds=129_601))
+    check(f"a duration over 36 hours is refused ({code})", code == "ValidationError")
+    code, _ = error_code(lambda: client("sts").get_session_token())
+    check(f"the root key pair is given none ({code})", code == "AccessDenied")
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="backend-phone")["VirtualMFADevice"]
+    authenticator, now = pyotp.TOTP(device["Base32StringSeed"].decode()), time.time()
+    iam.enable_mfa_device(UserName="backend", SerialNumber=device["SerialNumber"],
+                          AuthenticationCode1=authenticator.at(now - 30), AuthenticationCode2=authenticator.at(now))
+    code, _ = error_code(lambda: backend_sts.get_session_token(SerialNumber=device["SerialNumber"], TokenCode=authenticator.at(now)))
+    check(f"a code already used does not prove MFA ({code})", code == "AccessDenied")
+    with_mfa = backend_sts.get_session_token(SerialNumber=device["SerialNumber"], TokenCode=authenticator.at(now + 30))["Credentials"]
+    check("with MFA proven, the session calls IAM as the user's policy allows",
+          temporary("iam", with_mfa).get_user()["User"]["UserName"] == "backend")
+    code, _ = error_code(lambda: temporary("iam", with_mfa).get_user(UserName="someone-else"))
+    check(f"and nothing more ({code})", code == "AccessDenied")
+    iam.deactivate_mfa_device(UserName="backend", SerialNumber=device["SerialNumber"])
+    iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
 
     # An attached managed policy, detached again.
     pools = iam.create_policy(PolicyName="list-pools-for-users", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
@@ -511,6 +548,8 @@ def iam_users(iam, client, pool_id, other_pool_id):
     iam.delete_user(UserName="backend")
     code, _ = error_code(lambda: iam.get_user(UserName="backend"))
     check(f"a deleted user is NoSuchEntity ({code})", code == "NoSuchEntity")
+    code, _ = error_code(lambda: temporary("sts").get_caller_identity())
+    check(f"its session credentials sign nothing either ({code})", code == "InvalidClientTokenId")
     check("ListUsers no longer lists it", iam.list_users()["Users"] == [])
 
 

@@ -181,6 +181,9 @@ async fn serve(
     match &principal {
         Some(signer) => {
             api.check_principal(state, operation, signer, &request)?;
+            if let Some(message) = session_credentials_refusal(api.service(), operation.name, signer) {
+                return Err(api.policy_refusal(AuthFailure::Denied(message)));
+            }
             let action = format!("{}:{}", api.service(), operation.name);
             for resource in api.resources(state, operation, &request).await {
                 authorize(state, signer, &action, &resource).await.map_err(|failure| api.policy_refusal(failure))?;
@@ -189,6 +192,18 @@ async fn serve(
         None => api.admit(state, operation, &request)?,
     }
     api.handle(state, operation, request).await
+}
+
+/// What GetSessionToken's credentials may not do, as in AWS: call IAM without MFA proven for
+/// the session, or call STS for anything but AssumeRole and GetCallerIdentity.
+fn session_credentials_refusal(service: &str, operation: &str, principal: &Principal) -> Option<String> {
+    let Principal::User(signer) = principal else { return None };
+    let session = signer.session.as_ref()?;
+    match service {
+        "iam" if session.mfa_ms.is_none() => Some(format!("Cannot call {operation} with session credentials that were not issued with MFA.")),
+        "sts" if !matches!(operation, "AssumeRole" | "GetCallerIdentity") => Some(format!("Cannot call {operation} with session credentials.")),
+        _ => None,
+    }
 }
 
 pub async fn aws_post(

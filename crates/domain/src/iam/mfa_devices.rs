@@ -117,24 +117,28 @@ impl IamService {
             return Ok(());
         }
         let code = code.map(str::trim).filter(|code| !code.is_empty()).ok_or_else(|| DomainError::NotAuthorized("This user signs in with an MFA code.".into()))?;
-        let now = self.now();
         for device in devices {
-            let secret = self.master_key.open(&device.sealed_secret, crate::sealing::TOTP_SECRET)?;
-            let Some(step) = totp::matching_step(&secret, code, now, device.last_step) else { continue };
-            let spent = self
-                .store
-                .change_record_of::<VirtualMfaDevice, _>("", &device.serial_number, |stored| {
-                    if stored.last_step.is_some_and(|last| last >= step) {
-                        return Err(DomainError::NotAuthorized("The MFA code was used already.".into()));
-                    }
-                    stored.last_step = Some(step);
-                    Ok(())
-                })
-                .await?;
-            if spent.is_some() {
+            if self.spend_code(&device, code).await? {
                 return Ok(());
             }
         }
         Err(DomainError::NotAuthorized("The MFA code is not right.".into()))
+    }
+
+    /// Whether `code` is a current code of `device` not used before; spent if so (compare-and-set).
+    pub(super) async fn spend_code(&self, device: &VirtualMfaDevice, code: &str) -> DomainResult<bool> {
+        let secret = self.master_key.open(&device.sealed_secret, crate::sealing::TOTP_SECRET)?;
+        let Some(step) = totp::matching_step(&secret, code, self.now(), device.last_step) else { return Ok(false) };
+        let spent = self
+            .store
+            .change_record_of::<VirtualMfaDevice, _>("", &device.serial_number, |stored| {
+                if stored.last_step.is_some_and(|last| last >= step) {
+                    return Err(DomainError::NotAuthorized("The MFA code was used already.".into()));
+                }
+                stored.last_step = Some(step);
+                Ok(())
+            })
+            .await?;
+        Ok(spent.is_some())
     }
 }

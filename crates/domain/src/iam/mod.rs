@@ -22,6 +22,7 @@ mod groups;
 mod login_profiles;
 mod mfa_devices;
 mod users;
+mod user_sessions;
 pub mod web_identity;
 mod federated;
 pub use federated::{web_identity_context, WebIdentity};
@@ -175,6 +176,13 @@ pub struct StsSession {
     pub session_policy_arns: Vec<String>,
     /// Context keys the role's policies may test, e.g. `cognito-identity.amazonaws.com:sub`.
     pub context: BTreeMap<String, Vec<String>>,
+    /// A GetSessionToken session: the IAM user its credentials act as (the role's fields are
+    /// empty then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// When MFA was proven for a GetSessionToken session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_ms: Option<i64>,
 }
 
 impl StsSession {

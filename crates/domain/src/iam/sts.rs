@@ -180,6 +180,8 @@ impl IamService {
             session_policy,
             session_policy_arns,
             context,
+            user_name: None,
+            mfa_ms: None,
         };
         self.store
             .write_records(&[session.insert()?])

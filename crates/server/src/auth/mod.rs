@@ -26,11 +26,13 @@ pub enum Principal {
     User(Box<UserKey>),
 }
 
-/// An IAM user and the access key it signed with.
+/// An IAM user and the key it signed with: one of its access keys, or temporary credentials
+/// of GetSessionToken (which act as the user, with the session's MFA context).
 #[derive(Debug, Clone)]
 pub struct UserKey {
     pub user: IamUser,
-    pub key: AccessKey,
+    pub key: Option<AccessKey>,
+    pub session: Option<Box<StsSession>>,
 }
 
 /// Why a signed request was refused.
@@ -133,7 +135,7 @@ pub(crate) async fn resolve_key(state: &AppState, access_key_id: &str, session_t
     }
     if access_key_id.starts_with("AKIA") {
         return match state.iam.open_access_key(access_key_id).await {
-            Ok(Some((user, key, secret))) => Ok((Principal::User(Box::new(UserKey { user, key })), Some(secret))),
+            Ok(Some((user, key, secret))) => Ok((Principal::User(Box::new(UserKey { user, key: Some(key), session: None })), Some(secret))),
             Ok(None) => Ok((Principal::Root, None)),
             Err(error) => {
                 tracing::error!(%error, "opening an access key");
@@ -142,6 +144,14 @@ pub(crate) async fn resolve_key(state: &AppState, access_key_id: &str, session_t
         };
     }
     match state.iam.open_session(access_key_id, session_token).await {
+        Ok(Some((session, secret))) if session.user_name.is_some() => match state.iam.session_user(&session).await {
+            Ok(Some(user)) => Ok((Principal::User(Box::new(UserKey { user, key: None, session: Some(Box::new(session)) })), Some(secret))),
+            Ok(None) => Ok((Principal::Root, None)),
+            Err(error) => {
+                tracing::error!(%error, "opening a session's user");
+                Err(AuthFailure::Internal)
+            }
+        },
         Ok(Some((session, secret))) => Ok((Principal::Session(Box::new(session)), Some(secret))),
         Ok(None) => Ok((Principal::Root, None)),
         Err(DomainError::ExpiredToken(message)) => Err(AuthFailure::Expired(message)),
@@ -175,8 +185,11 @@ pub async fn authenticate_presigned(state: &AppState, service: &str, uri: &Uri, 
 
 /// GetAccessKeyLastUsed's record of a user's key that signed a verified request.
 pub(crate) async fn note_key_used(state: &AppState, principal: &Principal, service: &str, region: &str) {
-    if let Principal::User(signer) = principal {
-        if let Err(error) = state.iam.note_key_used(&signer.key, service, region).await {
+    if let Some(key) = match principal {
+        Principal::User(signer) => signer.key.as_ref(),
+        _ => None,
+    } {
+        if let Err(error) = state.iam.note_key_used(key, service, region).await {
             tracing::warn!(%error, "noting an access key's last use");
         }
     }
@@ -198,7 +211,14 @@ pub async fn authorize_with(
     let decision = match principal {
         Principal::Root => return Ok(()),
         Principal::Session(session) => state.iam.authorize(session, action, resource, context).await,
-        Principal::User(signer) => state.iam.authorize_user(&signer.user, action, resource, context).await,
+        Principal::User(signer) => match &signer.session {
+            Some(session) => {
+                let mut context = context.to_vec();
+                context.extend(state.iam.session_user_context(session));
+                state.iam.authorize_user(&signer.user, action, resource, &context).await
+            }
+            None => state.iam.authorize_user(&signer.user, action, resource, context).await,
+        },
     };
     match decision {
         Ok(decision) if decision.is_allowed() => Ok(()),

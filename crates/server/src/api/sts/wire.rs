@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use cognate_domain::iam::saml::SamlAssumedRole;
-use cognate_domain::iam::AssumedRole;
+use cognate_domain::iam::{AssumedRole, TemporaryCredentials};
 
 use crate::aws::query::{QueryError, QueryInput, Xml};
 
@@ -123,7 +123,7 @@ fn policy_arns(input: &QueryInput) -> Result<Vec<String>, QueryError> {
 /// The result members of AssumeRole.
 pub fn assume_role_xml(assumed: &AssumedRole) -> String {
     let mut xml = Xml::new();
-    credentials_xml(&mut xml, assumed);
+    credentials_xml(&mut xml, &assumed.credentials);
     xml.open("AssumedRoleUser").text("AssumedRoleId", &assumed.assumed_role_id).text("Arn", &assumed.arn).close("AssumedRoleUser");
     if let Some(size) = assumed.packed_policy_size {
         xml.text("PackedPolicySize", &size.to_string());
@@ -132,8 +132,7 @@ pub fn assume_role_xml(assumed: &AssumedRole) -> String {
     xml.finish()
 }
 
-fn credentials_xml(xml: &mut Xml, assumed: &AssumedRole) {
-    let credentials = &assumed.credentials;
+fn credentials_xml(xml: &mut Xml, credentials: &TemporaryCredentials) {
     xml.open("Credentials")
         .text("AccessKeyId", &credentials.access_key_id)
         .text("SecretAccessKey", &credentials.secret_access_key)
@@ -142,10 +141,17 @@ fn credentials_xml(xml: &mut Xml, assumed: &AssumedRole) {
         .close("Credentials");
 }
 
+/// The result members of GetSessionToken.
+pub fn session_token_xml(credentials: &TemporaryCredentials) -> String {
+    let mut xml = Xml::new();
+    credentials_xml(&mut xml, credentials);
+    xml.finish()
+}
+
 /// The result members of AssumeRoleWithWebIdentity.
 pub fn assumed_role_xml(assumed: &AssumedRole) -> String {
     let mut xml = Xml::new();
-    credentials_xml(&mut xml, assumed);
+    credentials_xml(&mut xml, &assumed.credentials);
     xml.text("SubjectFromWebIdentityToken", &assumed.subject)
         .open("AssumedRoleUser")
         .text("AssumedRoleId", &assumed.assumed_role_id)
@@ -163,7 +169,7 @@ pub fn assumed_role_xml(assumed: &AssumedRole) -> String {
 pub fn saml_assumed_role_xml(saml: &SamlAssumedRole) -> String {
     let assumed = &saml.assumed;
     let mut xml = Xml::new();
-    credentials_xml(&mut xml, assumed);
+    credentials_xml(&mut xml, &assumed.credentials);
     xml.open("AssumedRoleUser").text("AssumedRoleId", &assumed.assumed_role_id).text("Arn", &assumed.arn).close("AssumedRoleUser");
     if let Some(size) = assumed.packed_policy_size {
         xml.text("PackedPolicySize", &size.to_string());

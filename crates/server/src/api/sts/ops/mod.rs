@@ -1,4 +1,5 @@
-//! The STS handlers: AssumeRoleWithWebIdentity, AssumeRoleWithSAML, AssumeRole, GetCallerIdentity and GetAccessKeyInfo.
+//! The STS handlers: AssumeRoleWithWebIdentity, AssumeRoleWithSAML, AssumeRole, GetSessionToken,
+//! GetCallerIdentity and GetAccessKeyInfo.
 
 use axum::http::StatusCode;
 use cognate_domain::iam::saml::SamlAssumption;
@@ -75,6 +76,28 @@ pub async fn assume_role(state: &AppState, input: &QueryInput, principal: Option
         .await
         .map_err(error_from_domain)?;
     Ok(assume_role_xml(&assumed))
+}
+
+/// GetSessionToken, for an IAM user signing with one of its access keys: credentials that act as
+/// the user. With SerialNumber and TokenCode, MFA proven by that device of the user. The root
+/// key pair is not given session tokens (it may do everything as it is); session credentials
+/// cannot ask for more, as in AWS.
+pub async fn get_session_token(state: &AppState, input: &QueryInput, principal: Option<&Principal>) -> Result<String, QueryError> {
+    let user = match principal {
+        Some(Principal::User(signer)) if signer.session.is_none() => &signer.user,
+        Some(Principal::User(_) | Principal::Session(_)) => {
+            return Err(QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", "Cannot call GetSessionToken with session credentials."))
+        }
+        _ => return Err(QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", "cognate gives session tokens to IAM users; the root key pair may be used as it is.")),
+    };
+    let duration = input.integer("DurationSeconds")?;
+    let mfa = match (input.get("SerialNumber"), input.get("TokenCode")) {
+        (Some(serial), Some(code)) => Some((serial, code)),
+        (None, None) => None,
+        _ => return Err(QueryError::validation("SerialNumber and TokenCode must be given together.")),
+    };
+    let credentials = state.iam.get_session_token(user, duration, mfa).await.map_err(error_from_domain)?;
+    Ok(session_token_xml(&credentials))
 }
 
 pub fn get_caller_identity(state: &AppState, principal: Option<&Principal>) -> String {

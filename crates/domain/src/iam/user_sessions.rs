@@ -1,0 +1,77 @@
+//! GetSessionToken: temporary credentials of an IAM user, which act as the user does (its own
+//! and its groups' policies, its boundary), with MFA proven when the call gives the serial number
+//! of one of the user's virtual MFA devices and a current code of it. They are STS sessions
+//! without a role, stored, sealed and resealed as the role sessions are.
+
+use super::*;
+
+/// How long GetSessionToken's credentials last for an IAM user: 15 minutes to 36 hours, 12 by
+/// default, as in AWS.
+const DEFAULT_SECONDS: i64 = 43_200;
+const MIN_SECONDS: i64 = 900;
+const MAX_SECONDS: i64 = 129_600;
+
+impl IamService {
+    /// GetSessionToken for `user`; `mfa` is the SerialNumber and TokenCode given, checked against
+    /// that device of the user (the code is spent).
+    pub async fn get_session_token(&self, user: &IamUser, duration_seconds: Option<i64>, mfa: Option<(&str, &str)>) -> DomainResult<TemporaryCredentials> {
+        let duration = duration_seconds.unwrap_or(DEFAULT_SECONDS);
+        if !(MIN_SECONDS..=MAX_SECONDS).contains(&duration) {
+            return Err(InvalidMember::error("durationSeconds", duration.to_string(), Constraint::Range { min: MIN_SECONDS, max: MAX_SECONDS }));
+        }
+        let now = self.now();
+        let mfa_ms = match mfa {
+            None => None,
+            Some((serial, code)) => {
+                let refused = || DomainError::AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.".into());
+                let devices = self.list_mfa_devices(&user.name).await?;
+                let device = devices.iter().find(|device| device.serial_number == serial).ok_or_else(refused)?;
+                if !self.spend_code(device, code.trim()).await? {
+                    return Err(refused());
+                }
+                Some(now)
+            }
+        };
+        let (credentials, sealed_secret, token_hash) = mint_material(&self.master_key, now, duration);
+        let session = StsSession {
+            access_key_id: credentials.access_key_id.clone(),
+            sealed_secret,
+            token_hash,
+            created_ms: now,
+            expires_ms: credentials.expiration_ms,
+            role_arn: String::new(),
+            role_id: String::new(),
+            role_name: String::new(),
+            session_name: String::new(),
+            session_policy: None,
+            session_policy_arns: Vec::new(),
+            context: BTreeMap::new(),
+            user_name: Some(user.name.clone()),
+            mfa_ms,
+        };
+        self.store.write_records(&[session.insert()?]).await?;
+        Ok(credentials)
+    }
+
+    /// The IAM user a GetSessionToken session acts as; None when the user is gone (or the key
+    /// it was minted under no longer is the user's: a user deleted and made again is another).
+    pub async fn session_user(&self, session: &StsSession) -> DomainResult<Option<IamUser>> {
+        let Some(name) = &session.user_name else { return Ok(None) };
+        let user: Option<IamUser> = self.store.get_record_of("", &name.to_ascii_lowercase(), 0).await?;
+        Ok(user.filter(|user| user.created_ms <= session.created_ms))
+    }
+
+    /// The context keys of a request signed with a GetSessionToken session's credentials:
+    /// `aws:MultiFactorAuthPresent`, `aws:MultiFactorAuthAge` when MFA was proven, and
+    /// `aws:TokenIssueTime`.
+    pub fn session_user_context(&self, session: &StsSession) -> Vec<(&'static str, Vec<String>)> {
+        let mut context = vec![
+            ("aws:MultiFactorAuthPresent", vec![session.mfa_ms.is_some().to_string()]),
+            ("aws:TokenIssueTime", vec![format_iso8601(session.created_ms.div_euclid(1000))]),
+        ];
+        if let Some(proven) = session.mfa_ms {
+            context.push(("aws:MultiFactorAuthAge", vec![((self.now() - proven) / 1000).max(0).to_string()]));
+        }
+        context
+    }
+}
