@@ -7,6 +7,7 @@ the credentials obtained, role choice by groups and claim rules, requests that t
 allows and denies, and AWS's refusals. Prints 'N passed, N failed'."""
 
 import datetime
+import functools
 import json
 import os
 import re
@@ -280,6 +281,28 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check(f"and nothing more ({code})", code == "AccessDenied")
     iam.deactivate_mfa_device(UserName="backend", SerialNumber=device["SerialNumber"])
     iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+
+    # GetFederationToken: a federated user, allowed what both the user's and the session's
+    # policies allow.
+    list_any = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": "*"}]})
+    federation = backend_sts.get_federation_token(Name="partner-app", DurationSeconds=900, Policy=list_any)
+    federated_arn = f"arn:aws:sts::{ACCOUNT}:federated-user/partner-app"
+    check("GetFederationToken answers the federated user, its credentials and the packed policy size",
+          federation["FederatedUser"] == {"FederatedUserId": f"{ACCOUNT}:partner-app", "Arn": federated_arn}
+          and federation["Credentials"]["AccessKeyId"].startswith("ASIA") and federation["PackedPolicySize"] >= 1)
+    partner = functools.partial(temporary, credentials=federation["Credentials"])
+    check("GetCallerIdentity with them answers the federated user", partner("sts").get_caller_identity()["Arn"] == federated_arn)
+    check("they may do what both the session policy and the user's policy allow",
+          error_code(lambda: partner("cognito-idp").list_users(UserPoolId=pool_id))[0] is None)
+    code, _ = error_code(lambda: partner("cognito-idp").list_users(UserPoolId=other_pool_id))
+    check(f"not what the user's own policy does not allow ({code})", code == "AccessDeniedException")
+    code, _ = error_code(lambda: partner("iam").get_user(UserName="backend"))
+    check(f"nor IAM, as in AWS ({code})", code == "AccessDenied")
+    bare = backend_sts.get_federation_token(Name="no-policy")["Credentials"]
+    code, _ = error_code(lambda: temporary("cognito-idp", bare).list_users(UserPoolId=pool_id))
+    check(f"without a session policy the federated user may do nothing ({code})", code == "AccessDeniedException")
+    code, _ = error_code(lambda: backend_sts.get_federation_token(Name="not a name!"))
+    check(f"a Name outside IAM's characters is refused ({code})", code == "ValidationError")
 
     # An attached managed policy, detached again.
     pools = iam.create_policy(PolicyName="list-pools-for-users", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [

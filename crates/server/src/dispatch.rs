@@ -194,11 +194,19 @@ async fn serve(
     api.handle(state, operation, request).await
 }
 
-/// What GetSessionToken's credentials may not do, as in AWS: call IAM without MFA proven for
-/// the session, or call STS for anything but AssumeRole and GetCallerIdentity.
+/// What an IAM user's temporary credentials may not do, as in AWS: GetFederationToken's call
+/// neither IAM nor STS but GetCallerIdentity; GetSessionToken's call IAM only with MFA proven
+/// for the session, and STS only for AssumeRole and GetCallerIdentity.
 fn session_credentials_refusal(service: &str, operation: &str, principal: &Principal) -> Option<String> {
     let Principal::User(signer) = principal else { return None };
     let session = signer.session.as_ref()?;
+    if signer.federated_name().is_some() {
+        return match service {
+            "iam" => Some(format!("Cannot call {operation} with the credentials of a federated user.")),
+            "sts" if operation != "GetCallerIdentity" => Some(format!("Cannot call {operation} with the credentials of a federated user.")),
+            _ => None,
+        };
+    }
     match service {
         "iam" if session.mfa_ms.is_none() => Some(format!("Cannot call {operation} with session credentials that were not issued with MFA.")),
         "sts" if !matches!(operation, "AssumeRole" | "GetCallerIdentity") => Some(format!("Cannot call {operation} with session credentials.")),

@@ -183,6 +183,9 @@ pub struct StsSession {
     /// When MFA was proven for a GetSessionToken session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_ms: Option<i64>,
+    /// A GetFederationToken session: the federated user's name (its user is the one that asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated_name: Option<String>,
 }
 
 impl StsSession {

@@ -182,6 +182,7 @@ impl IamService {
             context,
             user_name: None,
             mfa_ms: None,
+            federated_name: None,
         };
         self.store
             .write_records(&[session.insert()?])

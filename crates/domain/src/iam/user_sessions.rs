@@ -1,7 +1,9 @@
-//! GetSessionToken: temporary credentials of an IAM user, which act as the user does (its own
-//! and its groups' policies, its boundary), with MFA proven when the call gives the serial number
-//! of one of the user's virtual MFA devices and a current code of it. They are STS sessions
-//! without a role, stored, sealed and resealed as the role sessions are.
+//! Temporary credentials of an IAM user. GetSessionToken's act as the user does (its own and its
+//! groups' policies, its boundary), with MFA proven when the call gives the serial number of one
+//! of the user's virtual MFA devices and a current code of it. GetFederationToken's act as a
+//! federated user of the account, allowed what both the user's policies and the session policies
+//! given allow. Both are STS sessions without a role, stored, sealed and resealed as the role
+//! sessions are.
 
 use super::*;
 
@@ -32,6 +34,46 @@ impl IamService {
                 Some(now)
             }
         };
+        self.mint_for_user(user, duration, (None, Vec::new()), mfa_ms, None).await
+    }
+
+    /// GetFederationToken for `user`: credentials of the federated user `name`, whose session
+    /// policies (inline and managed; without any, the session may do nothing) cap the user's.
+    /// Answers the credentials, the federated user's id and ARN, and the packed policy size.
+    pub async fn get_federation_token(
+        &self,
+        user: &IamUser,
+        name: &str,
+        duration_seconds: Option<i64>,
+        session_policy: Option<&str>,
+        policy_arns: &[String],
+    ) -> DomainResult<(TemporaryCredentials, String, String, Option<i64>)> {
+        let well_formed = name.chars().all(|character| character.is_ascii_alphanumeric() || "_+=,.@-".contains(character));
+        if !(2..=32).contains(&name.chars().count()) || !well_formed {
+            return Err(InvalidMember::error("name", name, Constraint::PatternAndLength { pattern: "[\\w+=,.@-]*", min: 2, max: 32 }));
+        }
+        let duration = duration_seconds.unwrap_or(DEFAULT_SECONDS);
+        if !(MIN_SECONDS..=MAX_SECONDS).contains(&duration) {
+            return Err(InvalidMember::error("durationSeconds", duration.to_string(), Constraint::Range { min: MIN_SECONDS, max: MAX_SECONDS }));
+        }
+        self.check_session_policy_arns(policy_arns).await?;
+        let packed_policy_size = sts::packed_size(session_policy)?;
+        let policies = (session_policy.map(str::to_string), policy_arns.to_vec());
+        let credentials = self.mint_for_user(user, duration, policies, None, Some(name)).await?;
+        Ok((credentials, format!("{}:{name}", self.account_id), crate::ids::arn::federated_user(&self.account_id, name), packed_policy_size))
+    }
+
+    /// Mints credentials acting as `user` (or as its federated user `federated_name`) and records
+    /// the session.
+    async fn mint_for_user(
+        &self,
+        user: &IamUser,
+        duration: i64,
+        (session_policy, session_policy_arns): (Option<String>, Vec<String>),
+        mfa_ms: Option<i64>,
+        federated_name: Option<&str>,
+    ) -> DomainResult<TemporaryCredentials> {
+        let now = self.now();
         let (credentials, sealed_secret, token_hash) = mint_material(&self.master_key, now, duration);
         let session = StsSession {
             access_key_id: credentials.access_key_id.clone(),
@@ -43,11 +85,12 @@ impl IamService {
             role_id: String::new(),
             role_name: String::new(),
             session_name: String::new(),
-            session_policy: None,
-            session_policy_arns: Vec::new(),
+            session_policy,
+            session_policy_arns,
             context: BTreeMap::new(),
             user_name: Some(user.name.clone()),
             mfa_ms,
+            federated_name: federated_name.map(str::to_string),
         };
         self.store.write_records(&[session.insert()?]).await?;
         Ok(credentials)

@@ -232,23 +232,55 @@ impl IamService {
     /// Decides whether an IAM user may perform `action` on `resource`: its own and its groups'
     /// inline and attached policies, with its context keys and `extra` ones.
     pub async fn authorize_user(&self, user: &IamUser, action: &str, resource: &str, extra: &[(&str, Vec<String>)]) -> DomainResult<Decision> {
+        self.authorize_user_session(user, None, action, resource, extra).await
+    }
+
+    /// [`Self::authorize_user`] for a request signed with temporary credentials of the user:
+    /// GetSessionToken's act as the user (with their MFA context); GetFederationToken's as the
+    /// federated user, whose session policies cap the user's (none: nothing is allowed).
+    pub async fn authorize_user_session(&self, user: &IamUser, session: Option<&StsSession>, action: &str, resource: &str, extra: &[(&str, Vec<String>)]) -> DomainResult<Decision> {
         let policies = self.user_policies(user).await?;
         let mut request = RequestContext::new(action, resource);
         let now = self.now();
         request.set("aws:CurrentTime", format_iso8601(now.div_euclid(1000)));
         request.set("aws:EpochTime", now.div_euclid(1000).to_string());
-        request.set("aws:PrincipalArn", user.arn.clone());
-        request.set("aws:PrincipalType", "User".to_string());
-        request.set("aws:username", user.name.clone());
-        request.set("aws:userid", user.user_id.clone());
         request.set("aws:PrincipalAccount", self.account_id.clone());
-        for (key, value) in &user.tags {
-            request.set(&format!("aws:PrincipalTag/{key}"), value.clone());
+        let federated = session.and_then(|session| session.federated_name.as_deref());
+        match federated {
+            Some(name) => {
+                request.set("aws:PrincipalArn", crate::ids::arn::federated_user(&self.account_id, name));
+                request.set("aws:PrincipalType", "FederatedUser".to_string());
+                request.set("aws:userid", format!("{}:{name}", self.account_id));
+            }
+            None => {
+                request.set("aws:PrincipalArn", user.arn.clone());
+                request.set("aws:PrincipalType", "User".to_string());
+                request.set("aws:username", user.name.clone());
+                request.set("aws:userid", user.user_id.clone());
+                for (key, value) in &user.tags {
+                    request.set(&format!("aws:PrincipalTag/{key}"), value.clone());
+                }
+            }
+        }
+        if let Some(session) = session {
+            for (key, values) in self.session_user_context(session) {
+                request.set_all(key, values);
+            }
         }
         for (key, values) in extra {
             request.set_all(key, values.clone());
         }
         let boundary = self.holder_boundary(Holder::User(&user.name)).await?;
-        Ok(policy::evaluate_limited(&policies, &[&boundary], &request))
+        let mut session_policies = Vec::new();
+        if let Some(session) = session.filter(|_| federated.is_some()) {
+            if let Some(document) = &session.session_policy {
+                session_policies.push(parse_policy(document, PolicyKind::Identity)?);
+            }
+            session_policies.extend(self.session_managed_policies(&session.session_policy_arns).await?);
+            if session_policies.is_empty() {
+                return Ok(Decision::ImplicitDeny);
+            }
+        }
+        Ok(policy::evaluate_limited(&policies, &[&session_policies, &boundary], &request))
     }
 }

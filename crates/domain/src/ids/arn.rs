@@ -127,6 +127,11 @@ pub fn assumed_role(account_id: &str, role_name: &str, session_name: &str) -> St
     format!("arn:aws:sts::{account_id}:assumed-role/{role_name}/{session_name}")
 }
 
+/// `arn:aws:sts::<account>:federated-user/<name>`: GetFederationToken's principal.
+pub fn federated_user(account_id: &str, name: &str) -> String {
+    format!("arn:aws:sts::{account_id}:federated-user/{name}")
+}
+
 /// The pool id of a user pool ARN in this account whose region is the pool's own.
 pub fn user_pool_id_of<'a>(arn: &'a str, account_id: &str) -> Option<&'a str> {
     pool_id_of(arn, "cognito-idp", account_id, "userpool/")

@@ -35,6 +35,13 @@ pub struct UserKey {
     pub session: Option<Box<StsSession>>,
 }
 
+impl UserKey {
+    /// The federated user a GetFederationToken session acts as.
+    pub fn federated_name(&self) -> Option<&str> {
+        self.session.as_ref().and_then(|session| session.federated_name.as_deref())
+    }
+}
+
 /// Why a signed request was refused.
 #[derive(Debug, Clone)]
 pub enum AuthFailure {
@@ -211,14 +218,7 @@ pub async fn authorize_with(
     let decision = match principal {
         Principal::Root => return Ok(()),
         Principal::Session(session) => state.iam.authorize(session, action, resource, context).await,
-        Principal::User(signer) => match &signer.session {
-            Some(session) => {
-                let mut context = context.to_vec();
-                context.extend(state.iam.session_user_context(session));
-                state.iam.authorize_user(&signer.user, action, resource, &context).await
-            }
-            None => state.iam.authorize_user(&signer.user, action, resource, context).await,
-        },
+        Principal::User(signer) => state.iam.authorize_user_session(&signer.user, signer.session.as_deref(), action, resource, context).await,
     };
     match decision {
         Ok(decision) if decision.is_allowed() => Ok(()),
@@ -239,7 +239,10 @@ impl Principal {
         match self {
             Principal::Root => cognate_domain::ids::arn::iam_root(account_id),
             Principal::Session(session) => session.assumed_role_arn(account_id),
-            Principal::User(signer) => signer.user.arn.clone(),
+            Principal::User(signer) => match signer.federated_name() {
+                Some(name) => cognate_domain::ids::arn::federated_user(account_id, name),
+                None => signer.user.arn.clone(),
+            },
         }
     }
 }

@@ -1,9 +1,9 @@
 //! STS (query protocol, 2011-06-15): AssumeRoleWithWebIdentity (unsigned; the token is this
 //! server's OpenID token or an ID token of an OIDC provider registered in IAM), AssumeRoleWithSAML
 //! (unsigned; a SAML response verified against an IAM SAML provider's metadata), AssumeRole
-//! (signed by an IAM user or a role session), GetSessionToken (an IAM user's temporary
-//! credentials, with MFA when asked), GetCallerIdentity (signed with any credentials) and
-//! GetAccessKeyInfo.
+//! (signed by an IAM user or a role session), GetSessionToken and GetFederationToken (an IAM
+//! user's temporary credentials, as itself with MFA when asked, or as a federated user),
+//! GetCallerIdentity (signed with any credentials) and GetAccessKeyInfo.
 
 pub mod error;
 pub mod operations;
@@ -58,6 +58,7 @@ impl AwsApi for StsApi {
             Some(Operation::GetCallerIdentity) => Ok(ops::get_caller_identity(state, request.principal)),
             Some(Operation::GetAccessKeyInfo) => ops::get_access_key_info(state, input),
             Some(Operation::GetSessionToken) => ops::get_session_token(state, input, request.principal).await,
+            Some(Operation::GetFederationToken) => ops::get_federation_token(state, input, request.principal).await,
             _ => Err(QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", format!("cognate does not implement STS {} yet.", operation.name))),
         };
         outcome.map(Answer::Xml).map_err(Refusal::Query)

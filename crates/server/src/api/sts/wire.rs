@@ -111,6 +111,39 @@ impl AssumeRoleRequest {
     }
 }
 
+/// GetFederationToken's members.
+pub struct GetFederationTokenRequest {
+    pub name: String,
+    pub duration_seconds: Option<i64>,
+    pub policy: Option<String>,
+    pub policy_arns: Vec<String>,
+}
+
+impl GetFederationTokenRequest {
+    pub fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        if !input.tags("Tags").is_empty() {
+            return Err(QueryError::validation("Session tags (Tags) are not supported for GetFederationToken."));
+        }
+        Ok(GetFederationTokenRequest {
+            name: input.required("Name")?.to_string(),
+            duration_seconds: input.integer("DurationSeconds")?,
+            policy: input.get("Policy").map(str::to_string),
+            policy_arns: policy_arns(input)?,
+        })
+    }
+}
+
+/// The result members of GetFederationToken.
+pub fn federation_token_xml(credentials: &TemporaryCredentials, federated_user_id: &str, arn: &str, packed_policy_size: Option<i64>) -> String {
+    let mut xml = Xml::new();
+    credentials_xml(&mut xml, credentials);
+    xml.open("FederatedUser").text("FederatedUserId", federated_user_id).text("Arn", arn).close("FederatedUser");
+    if let Some(size) = packed_policy_size {
+        xml.text("PackedPolicySize", &size.to_string());
+    }
+    xml.finish()
+}
+
 /// `PolicyArns.member.N.arn`: the managed session policies (20 to 2048 characters each).
 fn policy_arns(input: &QueryInput) -> Result<Vec<String>, QueryError> {
     let arns: Vec<String> = input.structures("PolicyArns", &["arn"]).into_iter().filter_map(|mut entry| entry.remove("arn")).collect();

@@ -1,5 +1,5 @@
 //! The STS handlers: AssumeRoleWithWebIdentity, AssumeRoleWithSAML, AssumeRole, GetSessionToken,
-//! GetCallerIdentity and GetAccessKeyInfo.
+//! GetFederationToken, GetCallerIdentity and GetAccessKeyInfo.
 
 use axum::http::StatusCode;
 use cognate_domain::iam::saml::SamlAssumption;
@@ -83,13 +83,7 @@ pub async fn assume_role(state: &AppState, input: &QueryInput, principal: Option
 /// key pair is not given session tokens (it may do everything as it is); session credentials
 /// cannot ask for more, as in AWS.
 pub async fn get_session_token(state: &AppState, input: &QueryInput, principal: Option<&Principal>) -> Result<String, QueryError> {
-    let user = match principal {
-        Some(Principal::User(signer)) if signer.session.is_none() => &signer.user,
-        Some(Principal::User(_) | Principal::Session(_)) => {
-            return Err(QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", "Cannot call GetSessionToken with session credentials."))
-        }
-        _ => return Err(QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", "cognate gives session tokens to IAM users; the root key pair may be used as it is.")),
-    };
+    let user = long_term_user(principal, "GetSessionToken")?;
     let duration = input.integer("DurationSeconds")?;
     let mfa = match (input.get("SerialNumber"), input.get("TokenCode")) {
         (Some(serial), Some(code)) => Some((serial, code)),
@@ -100,11 +94,40 @@ pub async fn get_session_token(state: &AppState, input: &QueryInput, principal: 
     Ok(session_token_xml(&credentials))
 }
 
+/// GetFederationToken, for an IAM user signing with one of its access keys: credentials of the
+/// federated user Name, allowed what both the user's policies and the session policies (Policy,
+/// PolicyArns) allow, and nothing without them.
+pub async fn get_federation_token(state: &AppState, input: &QueryInput, principal: Option<&Principal>) -> Result<String, QueryError> {
+    let user = long_term_user(principal, "GetFederationToken")?;
+    let request = GetFederationTokenRequest::from_query(input)?;
+    let (credentials, federated_user_id, arn, packed_policy_size) = state
+        .iam
+        .get_federation_token(user, &request.name, request.duration_seconds, request.policy.as_deref(), &request.policy_arns)
+        .await
+        .map_err(error_from_domain)?;
+    Ok(federation_token_xml(&credentials, &federated_user_id, &arn, packed_policy_size))
+}
+
+/// The IAM user signing with one of its access keys: temporary credentials and the root key pair
+/// are not given more temporary credentials here.
+fn long_term_user<'a>(principal: Option<&'a Principal>, operation: &str) -> Result<&'a cognate_domain::iam::IamUser, QueryError> {
+    match principal {
+        Some(Principal::User(signer)) if signer.session.is_none() => Ok(&signer.user),
+        Some(Principal::User(_) | Principal::Session(_)) => {
+            Err(QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", format!("Cannot call {operation} with session credentials.")))
+        }
+        _ => Err(QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", format!("cognate answers {operation} for IAM users; the root key pair may be used as it is."))),
+    }
+}
+
 pub fn get_caller_identity(state: &AppState, principal: Option<&Principal>) -> String {
     let account = &state.config.account_id;
     let (user_id, arn) = match principal {
         Some(Principal::Session(session)) => (session.assumed_role_id(), session.assumed_role_arn(account)),
-        Some(Principal::User(signer)) => (signer.user.user_id.clone(), signer.user.arn.clone()),
+        Some(Principal::User(signer)) => match signer.federated_name() {
+            Some(name) => (format!("{account}:{name}"), cognate_domain::ids::arn::federated_user(account, name)),
+            None => (signer.user.user_id.clone(), signer.user.arn.clone()),
+        },
         _ => (account.clone(), cognate_domain::ids::arn::iam_root(account)),
     };
     caller_identity_xml(&user_id, account, &arn)
