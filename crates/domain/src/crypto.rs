@@ -226,11 +226,11 @@ pub fn rsa_public_numbers(key: &aws_lc_rs::signature::RsaKeyPair) -> (Vec<u8>, V
     (public.modulus().big_endian_without_leading_zero().to_vec(), public.exponent().big_endian_without_leading_zero().to_vec())
 }
 
-/// A random string of `length` characters drawn uniformly from `alphabet` (at most 256
+/// A random string of `length` characters drawn uniformly from `alphabet` (1 to 128 ASCII
 /// characters): random bytes taken in one draw, those past the largest multiple of the
 /// alphabet's size thrown away so that every character is equally likely.
 pub fn random_string(alphabet: &[u8], length: usize) -> String {
-    assert!((1..=256).contains(&alphabet.len()), "an alphabet of 1 to 256 characters");
+    assert!((1..=128).contains(&alphabet.len()) && alphabet.is_ascii(), "an alphabet of 1 to 128 ASCII characters");
     let limit = 256 - 256 % alphabet.len();
     let mut text = String::with_capacity(length);
     let mut bytes = vec![0u8; length + length / 2 + 8];
