@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import botocore.config
 import pyotp
+from botocore.exceptions import ClientError
 
 from checks import OidcProvider, Results, build_binary, check, error_code, free_port, start_server
 
@@ -117,6 +118,14 @@ def social_providers(binary, provider):
         server.wait(timeout=10)
         apis.shutdown()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def attempt_call(call):
+    """The error code (None on success) and the answer of a call."""
+    try:
+        return None, call()
+    except ClientError as error:
+        return error.response["Error"]["Code"], None
 
 
 def eventually(condition, seconds=8):
@@ -279,8 +288,40 @@ def iam_users(iam, client, pool_id, other_pool_id):
           temporary("iam", with_mfa).get_user()["User"]["UserName"] == "backend")
     code, _ = error_code(lambda: temporary("iam", with_mfa).get_user(UserName="someone-else"))
     check(f"and nothing more ({code})", code == "AccessDenied")
-    iam.deactivate_mfa_device(UserName="backend", SerialNumber=device["SerialNumber"])
-    iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+    # MFA on AssumeRole, with a second device of the user: a role whose trust policy and own
+    # policy ask for it.
+    second = iam.create_virtual_mfa_device(VirtualMFADeviceName="backend-key")["VirtualMFADevice"]
+    key_codes = pyotp.TOTP(second["Base32StringSeed"].decode())
+    iam.enable_mfa_device(UserName="backend", SerialNumber=second["SerialNumber"],
+                          AuthenticationCode1=key_codes.at(now - 30), AuthenticationCode2=key_codes.at(now))
+    with_mfa_only = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    mfa_role = iam.create_role(RoleName="needs-mfa", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": user["Arn"]}, "Action": "sts:AssumeRole", "Condition": with_mfa_only}]}))["Role"]
+    iam.put_role_policy(RoleName="needs-mfa", PolicyName="pools-with-mfa", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:ListUserPools", "Resource": "*", "Condition": with_mfa_only}]}))
+    iam.put_user_policy(UserName="backend", PolicyName="assume-needs-mfa", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": mfa_role["Arn"]}]}))
+    assumed = {}
+
+    def assume_with_mfa():
+        code, answer = attempt_call(lambda: backend_sts.assume_role(RoleArn=mfa_role["Arn"], RoleSessionName="with-mfa",
+                                                                    SerialNumber=second["SerialNumber"], TokenCode=key_codes.at(now + 30)))
+        assumed.update(answer or {})
+        return code is None
+    check("AssumeRole with the user's MFA code is let in by a trust policy that asks for MFA", eventually(assume_with_mfa))
+    code, _ = error_code(lambda: backend_sts.assume_role(RoleArn=mfa_role["Arn"], RoleSessionName="no-mfa"))
+    check(f"without MFA that trust policy refuses ({code})", code == "AccessDenied")
+    code, _ = error_code(lambda: backend_sts.assume_role(RoleArn=mfa_role["Arn"], RoleSessionName="again",
+                                                         SerialNumber=second["SerialNumber"], TokenCode=key_codes.at(now + 30)))
+    check(f"the same code again is refused ({code})", code == "AccessDenied")
+    check("the session carries aws:MultiFactorAuthPresent to the role's own policy",
+          "UserPools" in temporary("cognito-idp", assumed["Credentials"]).list_user_pools(MaxResults=5))
+    iam.delete_user_policy(UserName="backend", PolicyName="assume-needs-mfa")
+    iam.delete_role_policy(RoleName="needs-mfa", PolicyName="pools-with-mfa")
+    iam.delete_role(RoleName="needs-mfa")
+    for serial in (device["SerialNumber"], second["SerialNumber"]):
+        iam.deactivate_mfa_device(UserName="backend", SerialNumber=serial)
+        iam.delete_virtual_mfa_device(SerialNumber=serial)
 
     # GetFederationToken: a federated user, allowed what both the user's and the session's
     # policies allow.

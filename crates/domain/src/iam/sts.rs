@@ -71,12 +71,27 @@ impl IamService {
         duration_seconds: Option<i64>,
         session_policy: Option<&str>,
         policy_arns: &[String],
-        external_id: Option<&str>,
+        (external_id, mfa): (Option<&str>, Option<(&str, &str)>),
         (tags, transitive_keys): (&BTreeMap<String, String>, &[String]),
         source_identity: Option<&str>,
     ) -> DomainResult<AssumedRole> {
         check_session_name(session_name)?;
         self.check_session_policy_arns(policy_arns).await?;
+        // MFA (SerialNumber, TokenCode): a code of one of the calling user's virtual devices,
+        // spent; the trust policy and the session then see aws:MultiFactorAuthPresent.
+        let mfa_proven = match (mfa, caller) {
+            (None, _) => false,
+            (Some(_), AwsCaller::Session(_)) => return Err(validation("SerialNumber and TokenCode are for IAM users assuming a role.")),
+            (Some((serial, code)), AwsCaller::User(user)) => {
+                let refused = || DomainError::AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.".into());
+                let devices = self.list_mfa_devices(&user.name).await?;
+                let device = devices.iter().find(|device| device.serial_number == serial).ok_or_else(refused)?;
+                if !self.spend_code(device, code.trim()).await? {
+                    return Err(refused());
+                }
+                true
+            }
+        };
         let (caller_arn, mut aliases, user_id) = match caller {
             AwsCaller::User(user) => (user.arn.clone(), Vec::new(), user.user_id.clone()),
             AwsCaller::Session(session) => (session.assumed_role_arn(&self.account_id), vec![session.role_arn.clone()], session.assumed_role_id()),
@@ -106,6 +121,10 @@ impl IamService {
         }
         if let Some(external_id) = external_id {
             request.set("sts:ExternalId", external_id.to_string());
+        }
+        if mfa_proven {
+            request.set("aws:MultiFactorAuthPresent", "true".to_string());
+            request.set("aws:MultiFactorAuthAge", "0".to_string());
         }
         if !trust.decide(&request).is_allowed() {
             return Err(denied());
@@ -141,6 +160,9 @@ impl IamService {
         let mut context = session_extras(&trust, &request, &tags, source_identity.as_deref(), &caller_arn, role_arn)?;
         if !transitive.is_empty() {
             context.insert(TRANSITIVE_TAG_KEYS.into(), transitive);
+        }
+        if mfa_proven {
+            context.insert("aws:MultiFactorAuthPresent".into(), vec!["true".into()]);
         }
         let policies = (session_policy.map(str::to_string), policy_arns.to_vec());
         let (credentials, session) = self.mint_for_role(&role, session_name, duration, policies, context).await?;

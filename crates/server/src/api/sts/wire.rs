@@ -71,6 +71,8 @@ pub struct AssumeRoleRequest {
     pub policy: Option<String>,
     pub policy_arns: Vec<String>,
     pub external_id: Option<String>,
+    /// SerialNumber and TokenCode: MFA of the calling IAM user.
+    pub mfa: Option<(String, String)>,
     /// Session tags (at most 50), which the role's policies test as `aws:PrincipalTag/<key>`.
     pub tags: BTreeMap<String, String>,
     /// The keys of `tags` that pass on to sessions this one assumes (role chaining).
@@ -90,9 +92,11 @@ impl AssumeRoleRequest {
         if tags.len() > 50 || tags.iter().any(|(key, value)| key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256) {
             return Err(QueryError::validation("Tags: at most 50, each key 1 to 128 characters and each value at most 256."));
         }
-        if input.get("SerialNumber").is_some() || input.get("TokenCode").is_some() {
-            return Err(QueryError::validation("MFA (SerialNumber, TokenCode) is not supported."));
-        }
+        let mfa = match (input.get("SerialNumber"), input.get("TokenCode")) {
+            (Some(serial), Some(code)) => Some((serial.to_string(), code.to_string())),
+            (None, None) => None,
+            _ => return Err(QueryError::validation("SerialNumber and TokenCode must be given together.")),
+        };
         let external_id = input.get("ExternalId").map(str::to_string);
         if external_id.as_deref().is_some_and(|id| !(2..=1224).contains(&id.len())) {
             return Err(QueryError::validation("ExternalId must be 2 to 1224 characters."));
@@ -104,6 +108,7 @@ impl AssumeRoleRequest {
             policy: input.get("Policy").map(str::to_string),
             policy_arns: policy_arns(input)?,
             external_id,
+            mfa,
             tags,
             transitive_tag_keys,
             source_identity: input.get("SourceIdentity").map(str::to_string),

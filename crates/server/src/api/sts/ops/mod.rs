@@ -69,7 +69,7 @@ pub async fn assume_role(state: &AppState, input: &QueryInput, principal: Option
             request.duration_seconds,
             request.policy.as_deref(),
             &request.policy_arns,
-            request.external_id.as_deref(),
+            (request.external_id.as_deref(), request.mfa.as_ref().map(|(serial, code)| (serial.as_str(), code.as_str()))),
             (&request.tags, &request.transitive_tag_keys),
             request.source_identity.as_deref(),
         )
