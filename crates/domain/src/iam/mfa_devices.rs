@@ -125,8 +125,21 @@ impl IamService {
         Err(DomainError::NotAuthorized("The MFA code is not right.".into()))
     }
 
+    /// MFA given with an STS call (SerialNumber, TokenCode): `code` must be a current code, not
+    /// used before, of the user's device `serial`; it is spent.
+    pub(super) async fn prove_mfa(&self, user: &IamUser, serial: &str, code: &str) -> DomainResult<()> {
+        let refused = || DomainError::AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.".into());
+        let devices = self.list_mfa_devices(&user.name).await?;
+        let device = devices.iter().find(|device| device.serial_number == serial).ok_or_else(refused)?;
+        if self.spend_code(device, code.trim()).await? {
+            Ok(())
+        } else {
+            Err(refused())
+        }
+    }
+
     /// Whether `code` is a current code of `device` not used before; spent if so (compare-and-set).
-    pub(super) async fn spend_code(&self, device: &VirtualMfaDevice, code: &str) -> DomainResult<bool> {
+    async fn spend_code(&self, device: &VirtualMfaDevice, code: &str) -> DomainResult<bool> {
         let secret = self.master_key.open(&device.sealed_secret, crate::sealing::TOTP_SECRET)?;
         let Some(step) = totp::matching_step(&secret, code, self.now(), device.last_step) else { return Ok(false) };
         let spent = self

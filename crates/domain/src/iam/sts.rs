@@ -83,12 +83,7 @@ impl IamService {
             (None, _) => false,
             (Some(_), AwsCaller::Session(_)) => return Err(validation("SerialNumber and TokenCode are for IAM users assuming a role.")),
             (Some((serial, code)), AwsCaller::User(user)) => {
-                let refused = || DomainError::AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.".into());
-                let devices = self.list_mfa_devices(&user.name).await?;
-                let device = devices.iter().find(|device| device.serial_number == serial).ok_or_else(refused)?;
-                if !self.spend_code(device, code.trim()).await? {
-                    return Err(refused());
-                }
+                self.prove_mfa(user, serial, code).await?;
                 true
             }
         };

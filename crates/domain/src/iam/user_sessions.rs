@@ -25,12 +25,7 @@ impl IamService {
         let mfa_ms = match mfa {
             None => None,
             Some((serial, code)) => {
-                let refused = || DomainError::AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.".into());
-                let devices = self.list_mfa_devices(&user.name).await?;
-                let device = devices.iter().find(|device| device.serial_number == serial).ok_or_else(refused)?;
-                if !self.spend_code(device, code.trim()).await? {
-                    return Err(refused());
-                }
+                self.prove_mfa(user, serial, code).await?;
                 Some(now)
             }
         };
