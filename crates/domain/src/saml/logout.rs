@@ -5,11 +5,12 @@
 //! caller), addressed to this side's logout URL, from the IdP's entity id; a response answers
 //! the request sent and says Success, a request is recent.
 
+use roxmltree::Node;
+
 use super::dsig::verify_enveloped;
 use super::metadata::IdpMetadata;
-use super::response::SKEW_MS;
+use super::response::{time_of, SKEW_MS};
 use super::xml::{children, decoded, invalid, is, only_child, parse, status_of, text_of, SAML, SAMLP};
-use crate::clock::parse_iso8601;
 use crate::error::DomainResult;
 
 pub const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
@@ -89,26 +90,48 @@ pub fn claimed_message_issuer(xml: &str) -> Option<String> {
     only_child(document.root_element(), SAML, "Issuer").ok()?.map(text_of)
 }
 
+/// What every logout message from the IdP must be: the element `kind` of SAML 2.0 (`what` in
+/// errors), addressed to `destination` when it names one, issued by the IdP, and signed by a key
+/// of its metadata — over itself, or over the HTTP-Redirect query (`signed_by_binding`, checked
+/// before this).
+struct Envelope<'a> {
+    kind: &'a str,
+    what: &'a str,
+    metadata: &'a IdpMetadata,
+    destination: &'a str,
+    signed_by_binding: bool,
+    allow_sha1: bool,
+}
+
+impl Envelope<'_> {
+    fn check(&self, xml: &str, message: Node<'_, '_>) -> DomainResult<()> {
+        let what = self.what;
+        if !is(message, SAMLP, self.kind) || message.attribute("Version") != Some("2.0") {
+            return Err(invalid(format!("The document is not a SAML 2.0 {}.", self.kind)));
+        }
+        if message.attribute("Destination").is_some_and(|stated| stated != self.destination) {
+            return Err(invalid(format!("The {what} is addressed to another service.")));
+        }
+        if only_child(message, SAML, "Issuer")?.map(text_of).as_deref() != Some(self.metadata.entity_id.as_str()) {
+            return Err(invalid(format!("The {what}'s issuer is not the identity provider.")));
+        }
+        if !verify_enveloped(xml, message, &self.metadata.signing_keys, self.allow_sha1)? && !self.signed_by_binding {
+            return Err(invalid(format!("The {what} is not signed.")));
+        }
+        Ok(())
+    }
+}
+
 /// Verifies an IdP's LogoutResponse `xml` posted or redirected to `destination` in answer to
 /// `request_id`. `signed_by_binding`: the HTTP-Redirect query's signature was verified;
 /// otherwise the response must carry its own.
 pub fn verify_logout_response(xml: &str, metadata: &IdpMetadata, destination: &str, request_id: &str, signed_by_binding: bool) -> DomainResult<()> {
     let document = parse(xml, "SAML logout response")?;
     let response = document.root_element();
-    if !is(response, SAMLP, "LogoutResponse") || response.attribute("Version") != Some("2.0") {
-        return Err(invalid("The document is not a SAML 2.0 LogoutResponse."));
-    }
-    if response.attribute("Destination").is_some_and(|stated| stated != destination) {
-        return Err(invalid("The SAML logout response is addressed to another service."));
-    }
+    let envelope = Envelope { kind: "LogoutResponse", what: "SAML logout response", metadata, destination, signed_by_binding, allow_sha1: false };
+    envelope.check(xml, response)?;
     if response.attribute("InResponseTo") != Some(request_id) {
         return Err(invalid("The SAML logout response does not answer this service's request."));
-    }
-    if only_child(response, SAML, "Issuer")?.map(text_of).as_deref() != Some(metadata.entity_id.as_str()) {
-        return Err(invalid("The SAML logout response's issuer is not the identity provider."));
-    }
-    if !verify_enveloped(xml, response, &metadata.signing_keys, false)? && !signed_by_binding {
-        return Err(invalid("The SAML logout response is not signed."));
     }
     let status = status_of(response)?;
     if status != SUCCESS {
@@ -132,27 +155,13 @@ pub struct IdpLogoutRequest {
 /// does a response; it must have been issued in the last few minutes and not be past its
 /// NotOnOrAfter. Encrypted NameIDs are refused.
 pub fn verify_logout_request(xml: &str, metadata: &IdpMetadata, destination: &str, now_ms: i64, signed_by_binding: bool, allow_sha1: bool) -> DomainResult<IdpLogoutRequest> {
-    let document = parse(xml, "SAML logout request")?;
+    const WHAT: &str = "SAML logout request";
+    let document = parse(xml, WHAT)?;
     let request = document.root_element();
-    if !is(request, SAMLP, "LogoutRequest") || request.attribute("Version") != Some("2.0") {
-        return Err(invalid("The document is not a SAML 2.0 LogoutRequest."));
-    }
+    let envelope = Envelope { kind: "LogoutRequest", what: WHAT, metadata, destination, signed_by_binding, allow_sha1 };
+    envelope.check(xml, request)?;
     let id = request.attribute("ID").filter(|id| !id.is_empty() && id.len() <= 256).ok_or_else(|| invalid("The SAML logout request has no ID."))?;
-    if request.attribute("Destination").is_some_and(|stated| stated != destination) {
-        return Err(invalid("The SAML logout request is addressed to another service."));
-    }
-    if only_child(request, SAML, "Issuer")?.map(text_of).as_deref() != Some(metadata.entity_id.as_str()) {
-        return Err(invalid("The SAML logout request's issuer is not the identity provider."));
-    }
-    if !verify_enveloped(xml, request, &metadata.signing_keys, allow_sha1)? && !signed_by_binding {
-        return Err(invalid("The SAML logout request is not signed."));
-    }
-    let time = |name: &str| -> DomainResult<Option<i64>> {
-        match request.attribute(name) {
-            Some(text) => parse_iso8601(text).map(|seconds| Some(seconds * 1000)).ok_or_else(|| invalid(format!("The SAML logout request's {name} is not a date."))),
-            None => Ok(None),
-        }
-    };
+    let time = |name: &str| time_of(request, name, WHAT);
     let issued = time("IssueInstant")?.ok_or_else(|| invalid("The SAML logout request has no IssueInstant."))?;
     if issued > now_ms + SKEW_MS || issued + REQUEST_LIFETIME_MS + SKEW_MS <= now_ms {
         return Err(invalid("The SAML logout request was not issued within the last few minutes."));
@@ -205,7 +214,7 @@ mod tests {
 
     fn issued_ms(xml: &str) -> i64 {
         let document = parse(xml, "test").unwrap();
-        parse_iso8601(document.root_element().attribute("IssueInstant").unwrap()).unwrap() * 1000
+        time_of(document.root_element(), "IssueInstant", "test").unwrap().unwrap()
     }
 
     fn take(xml: &str, now_ms: i64, signed_by_binding: bool) -> DomainResult<IdpLogoutRequest> {

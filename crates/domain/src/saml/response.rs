@@ -17,6 +17,8 @@ use crate::clock::parse_iso8601;
 use crate::error::{DomainError, DomainResult};
 
 const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+/// How errors name a response.
+const RESPONSE: &str = "SAML response";
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 /// The clock skew allowed on either side of an assertion's time conditions.
 pub const SKEW_MS: i64 = 90_000;
@@ -77,9 +79,11 @@ pub struct VerifiedAssertion {
     pub attributes: BTreeMap<String, Vec<String>>,
 }
 
-fn time_of(node: Node<'_, '_>, name: &str) -> DomainResult<Option<i64>> {
+/// A time attribute of `node` in epoch milliseconds (None when absent); `what` names the message
+/// in the error.
+pub(super) fn time_of(node: Node<'_, '_>, name: &str, what: &str) -> DomainResult<Option<i64>> {
     match node.attribute(name) {
-        Some(text) => parse_iso8601(text).map(|seconds| Some(seconds * 1000)).ok_or_else(|| invalid(format!("The SAML response's {name} is not a date."))),
+        Some(text) => parse_iso8601(text).map(|seconds| Some(seconds * 1000)).ok_or_else(|| invalid(format!("The {what}'s {name} is not a date."))),
         None => Ok(None),
     }
 }
@@ -175,8 +179,8 @@ fn read_assertion(assertion: Node<'_, '_>, expect: &Expectation<'_>) -> DomainRe
     for confirmation in children(subject, SAML, "SubjectConfirmation").filter(|confirmation| confirmation.attribute("Method") == Some(BEARER)) {
         let Some(data) = only_child(confirmation, SAML, "SubjectConfirmationData")? else { continue };
         let recipient = data.attribute("Recipient").unwrap_or_default();
-        let until = time_of(data, "NotOnOrAfter")?;
-        let from = time_of(data, "NotBefore")?;
+        let until = time_of(data, "NotOnOrAfter", RESPONSE)?;
+        let from = time_of(data, "NotBefore", RESPONSE)?;
         if !expect.recipients.iter().any(|accepted| accepted == recipient) || until.is_none() || from.is_some() {
             continue;
         }
@@ -191,10 +195,10 @@ fn read_assertion(assertion: Node<'_, '_>, expect: &Expectation<'_>) -> DomainRe
     let (recipient, confirmed_until) = confirmed.ok_or_else(|| invalid("The SAML assertion has no bearer confirmation for this service's recipient."))?;
 
     let conditions = only_child(assertion, SAML, "Conditions")?.ok_or_else(|| invalid("The SAML assertion has no Conditions."))?;
-    if time_of(conditions, "NotBefore")?.is_some_and(|from| from > now + SKEW_MS) {
+    if time_of(conditions, "NotBefore", RESPONSE)?.is_some_and(|from| from > now + SKEW_MS) {
         return Err(invalid("The SAML assertion is not valid yet."));
     }
-    let conditions_until = time_of(conditions, "NotOnOrAfter")?;
+    let conditions_until = time_of(conditions, "NotOnOrAfter", RESPONSE)?;
     if conditions_until.is_some_and(|until| until + SKEW_MS <= now) {
         return Err(DomainError::ExpiredToken("The SAML assertion has expired.".into()));
     }
@@ -224,7 +228,7 @@ fn read_assertion(assertion: Node<'_, '_>, expect: &Expectation<'_>) -> DomainRe
         name_id_format: name_id.attribute("Format").map(str::to_string),
         recipient,
         not_on_or_after_ms: conditions_until.map_or(confirmed_until, |until| until.min(confirmed_until)),
-        session_not_on_or_after_ms: authn.map(|statement| time_of(statement, "SessionNotOnOrAfter")).transpose()?.flatten(),
+        session_not_on_or_after_ms: authn.map(|statement| time_of(statement, "SessionNotOnOrAfter", RESPONSE)).transpose()?.flatten(),
         session_index: authn.and_then(|statement| statement.attribute("SessionIndex")).map(str::to_string),
         attributes,
     })

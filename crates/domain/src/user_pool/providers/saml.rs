@@ -172,14 +172,23 @@ impl UserPoolService {
         let write = record.insert_at(&checked.pool.id, &sha256_hex(&state), Some(self.now() + STATE_VALIDITY_MS))?;
         self.store.write_records(&[write]).await?;
         let xml = authn_request(&request_id, &format_iso8601(self.now() / 1000), &sign_on, acs_url, &checked.pool.id);
-        let encoded = BASE64.encode(deflate_stored(xml.as_bytes()));
-        // The HTTP-Redirect binding signs the query string itself, in this order.
-        let mut query = format!("SAMLRequest={}&RelayState={}", percent_encode(&encoded), percent_encode(&state));
-        if provider.details.get("RequestSigningAlgorithm").is_some_and(|algorithm| algorithm == "rsa-sha256") {
-            self.sign_redirect(&checked.pool.id, &mut query).await?;
+        let signed = provider.details.get("RequestSigningAlgorithm").is_some_and(|algorithm| algorithm == "rsa-sha256");
+        self.redirect_to_idp(&checked.pool.id, &sign_on, "SAMLRequest", &xml, Some(&state), signed).await
+    }
+
+    /// The URL of an IdP's `service` with a SAML message (`parameter`: SAMLRequest or
+    /// SAMLResponse) by the HTTP-Redirect binding: deflated, with RelayState, and when `signed`
+    /// the query itself signed by the pool's key, in the binding's order.
+    pub(super) async fn redirect_to_idp(&self, pool_id: &str, service: &str, parameter: &str, xml: &str, relay_state: Option<&str>, signed: bool) -> DomainResult<String> {
+        let mut query = format!("{parameter}={}", percent_encode(&BASE64.encode(deflate_stored(xml.as_bytes()))));
+        if let Some(relay_state) = relay_state {
+            query.push_str(&format!("&RelayState={}", percent_encode(relay_state)));
         }
-        let separator = if sign_on.contains('?') { '&' } else { '?' };
-        Ok(format!("{sign_on}{separator}{query}"))
+        if signed {
+            self.sign_redirect(pool_id, &mut query).await?;
+        }
+        let separator = if service.contains('?') { '&' } else { '?' };
+        Ok(format!("{service}{separator}{query}"))
     }
 
     /// Finishes a sign-in at the ACS: the state (RelayState) spent, the response verified as the

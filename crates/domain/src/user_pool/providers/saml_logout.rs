@@ -6,11 +6,10 @@
 //! the user's hosted sessions and revokes their refresh tokens on every node, and the browser
 //! goes back to the IdP with this side's signed LogoutResponse.
 
-use super::saml::{deflate_stored, error_text, SpentAssertion};
+use super::saml::{error_text, SpentAssertion};
 use super::saml_sp::sp_entity_id;
 use super::*;
 use crate::clock::format_iso8601;
-use crate::federation::percent_encode;
 use crate::saml::logout::{
     claimed_message_issuer, posted_message, verify_logout_request, verify_logout_response, IdpLogoutRequest, LogoutRequest, LogoutResponse, REQUESTER, SUCCESS,
     UNKNOWN_PRINCIPAL,
@@ -137,7 +136,7 @@ impl UserPoolService {
             name_id_format: session.name_id_format.as_deref(),
             session_index: session.session_index.as_deref(),
         };
-        self.redirect_to_idp(pool_id, &logout_service, "SAMLRequest", &request.xml(), Some(&relay_state)).await.map(Some)
+        self.redirect_to_idp(pool_id.as_str(), &logout_service, "SAMLRequest", &request.xml(), Some(&relay_state), true).await.map(Some)
     }
 
     /// The IdP's LogoutResponse at `/saml2/logout` (`logout_url`): the state spent, the response
@@ -154,11 +153,7 @@ impl UserPoolService {
         self.store.write_records(&[LogoutState::delete_at(pool_id, &key)]).await?;
         let provider = self.describe_identity_provider(pool_id, &state.provider).await?;
         let metadata = self.provider_metadata(&provider).await?;
-        let verified = match &redirect {
-            Some(redirect) => redirect.verify(&metadata.signing_keys, self.saml_allow_sha1),
-            None => Ok(()),
-        };
-        verified
+        verify_binding(redirect.as_ref(), &metadata.signing_keys, self.saml_allow_sha1)
             .and_then(|()| verify_logout_response(&xml, &metadata, logout_url, &state.request_id, redirect.is_some()))
             .map_err(|error| DomainError::NotAuthorized(format!("{} did not sign the user out: {}", provider.name, error_text(&error))))?;
         Ok(state.target)
@@ -177,11 +172,7 @@ impl UserPoolService {
             return Err(DomainError::NotAuthorized(format!("{} does not take part in single logout (IDPSignout).", provider.name)));
         }
         let metadata = self.provider_metadata(&provider).await?;
-        let verified = match &redirect {
-            Some(redirect) => redirect.verify(&metadata.signing_keys, self.saml_allow_sha1),
-            None => Ok(()),
-        };
-        let request = verified
+        let request = verify_binding(redirect.as_ref(), &metadata.signing_keys, self.saml_allow_sha1)
             .and_then(|()| verify_logout_request(&xml, &metadata, logout_url, self.now(), redirect.is_some(), self.saml_allow_sha1))
             .map_err(|error| DomainError::NotAuthorized(format!("The sign-out {} asked for is refused: {}", provider.name, error_text(&error))))?;
         let spent = SpentAssertion { provider: provider.name.clone() }.insert_at(pool_id, &sha256_hex(&format!("logout\n{issuer}\n{}", request.id)), Some(request.valid_until_ms))?;
@@ -207,7 +198,7 @@ impl UserPoolService {
             status,
             detail,
         };
-        self.redirect_to_idp(pool_id, &logout_service, "SAMLResponse", &response.xml(), relay_state.as_deref()).await
+        self.redirect_to_idp(pool_id.as_str(), &logout_service, "SAMLResponse", &response.xml(), relay_state.as_deref(), true).await
     }
 
     /// Signs out the user a LogoutRequest's NameID signed in as; false when no sign-in of that
@@ -227,17 +218,12 @@ impl UserPoolService {
         }
         Ok(true)
     }
+}
 
-    /// The URL of `service` with a SAML message by the HTTP-Redirect binding, signed by the pool.
-    async fn redirect_to_idp(&self, pool_id: &UserPoolId, service: &str, parameter: &str, xml: &str, relay_state: Option<&str>) -> DomainResult<String> {
-        let mut query = format!("{parameter}={}", percent_encode(&BASE64.encode(deflate_stored(xml.as_bytes()))));
-        if let Some(relay_state) = relay_state {
-            query.push_str(&format!("&RelayState={}", percent_encode(relay_state)));
-        }
-        self.sign_redirect(pool_id.as_str(), &mut query).await?;
-        let separator = if service.contains('?') { '&' } else { '?' };
-        Ok(format!("{service}{separator}{query}"))
-    }
+/// The HTTP-Redirect binding's query signature, when the message came that way (an HTTP-POST
+/// message carries its own, checked with the message).
+fn verify_binding(redirect: Option<&RedirectMessage>, keys: &[Vec<u8>], allow_sha1: bool) -> DomainResult<()> {
+    redirect.map_or(Ok(()), |redirect| redirect.verify(keys, allow_sha1))
 }
 
 fn refused_logout(error: &DomainError) -> DomainError {
