@@ -1,7 +1,7 @@
 //! `SqlStore` as the domain's `RecordStore`: the keyed records `(kind, scope, key) → data`, written in atomic batches.
 
 use super::*;
-use crate::statement::{Param, Step};
+use crate::statement::{steps, Param};
 
 #[async_trait]
 impl RecordStore for SqlStore {
@@ -28,10 +28,9 @@ impl RecordStore for SqlStore {
 
     async fn write_records(&self, writes: &[RecordWrite]) -> StoreResult<()> {
         if let Some(writer) = &self.local_writer {
-            let mut turn = writer.turn().await?;
-            match writer.write(&mut turn, writes.iter().flat_map(steps), &self.write_failed) {
+            match writer.write_batch(writes, &self.write_failed).await? {
                 local_write::Outcome::Done(written) => return written,
-                local_write::Outcome::Busy => drop(turn),
+                local_write::Outcome::Busy => {}
             }
         }
         let mut transaction = self.begin().await?;
@@ -47,43 +46,6 @@ impl RecordStore for SqlStore {
             .await
             .map_err(backend)?;
         Ok(result.rows_affected())
-    }
-}
-
-const INSERT_RECORD: &str = "INSERT INTO records (kind, scope, key, expires_ms, data) VALUES ($1, $2, $3, $4, $5)";
-const INSERT_RECORD_IF_ABSENT: &str = "INSERT INTO records (kind, scope, key, expires_ms, data) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
-const DELETE_RECORD: &str = "DELETE FROM records WHERE kind = $1 AND scope = $2 AND key = $3";
-
-/// The statements of one record write: an insert answers `Conflict(Key)` when the key is
-/// taken, a replace `Conflict(Absent)` when there is no record, a swap `Conflict(Stale)` when
-/// the stored data is not the expected data.
-pub(crate) fn steps(write: &RecordWrite) -> Vec<Step<'_>> {
-    use Param::{Int, Text};
-    let step = |sql, params, untouched, duplicate| Step { sql, params, untouched, duplicate };
-    match write {
-        RecordWrite::Insert { kind, scope, key, data, expires_ms } => {
-            vec![step(INSERT_RECORD_IF_ABSENT, vec![Text(kind), Text(scope), Text(key), Int(*expires_ms), Text(data)], Some(ConflictOn::Key), None)]
-        }
-        RecordWrite::Put { kind, scope, key, data, expires_ms } => vec![
-            step(DELETE_RECORD, vec![Text(kind), Text(scope), Text(key)], None, None),
-            step(INSERT_RECORD, vec![Text(kind), Text(scope), Text(key), Int(*expires_ms), Text(data)], None, Some(ConflictOn::Key)),
-        ],
-        RecordWrite::Replace { kind, scope, key, data } => vec![step(
-            "UPDATE records SET data = $4 WHERE kind = $1 AND scope = $2 AND key = $3",
-            vec![Text(kind), Text(scope), Text(key), Text(data)],
-            Some(ConflictOn::Absent),
-            None,
-        )],
-        RecordWrite::Swap { kind, scope, key, expected, data } => vec![step(
-            "UPDATE records SET data = $4 WHERE kind = $1 AND scope = $2 AND key = $3 AND data = $5",
-            vec![Text(kind), Text(scope), Text(key), Text(data), Text(expected)],
-            Some(ConflictOn::Stale),
-            None,
-        )],
-        RecordWrite::Delete { kind, scope, key } => vec![step(DELETE_RECORD, vec![Text(kind), Text(scope), Text(key)], None, None)],
-        RecordWrite::DeleteScope { kind, scope } => {
-            vec![step("DELETE FROM records WHERE kind = $1 AND scope = $2", vec![Text(kind), Text(scope)], None, None)]
-        }
     }
 }
 
