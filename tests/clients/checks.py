@@ -1,11 +1,13 @@
 """What the client-driven test scripts share: counted checks, AWS error codes from boto3, free
 loopback ports, and starting `cognate serve` on a fresh data directory."""
 
+import collections
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 
 from botocore.exceptions import ClientError
 
@@ -62,8 +64,9 @@ def build_binary():
     return os.path.join(ROOT, "target", "debug", "cognate")
 
 
-def start_server(binary, data_dir, port, extra_args=(), env=None):
-    """Starts `cognate serve`; returns (process, banner text, access key id, secret)."""
+def start_server(binary, data_dir, port, extra_args=(), env=None, drain=True):
+    """Starts `cognate serve`; returns (process, banner text, access key id, secret). Unless
+    `drain` is false (the caller reads the log itself), the log is read on and dropped."""
     env = env if env is not None else {key: value for key, value in os.environ.items() if not key.startswith("COGNATE_")}
     server = subprocess.Popen(
         [binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir, *extra_args],
@@ -75,6 +78,9 @@ def start_server(binary, data_dir, port, extra_args=(), env=None):
         if "cognate listening on" in line:
             break
     text = "".join(banner)
+    # The server logs a line a request: read on, or a full pipe would stop it mid-test.
+    if drain:
+        threading.Thread(target=lambda: collections.deque(server.stdout, maxlen=200), daemon=True).start()
     key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", text)
     secret = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", text)
     return server, text, key_id.group(1) if key_id else None, secret.group(1) if secret else None

@@ -168,7 +168,7 @@ def main():
             break
         except Exception:
             time.sleep(0.1)
-    server, banner, key_id, secret = start_server(binary, os.path.join(work, "data"), port, extra_args=[
+    server, banner, key_id, secret = start_server(binary, os.path.join(work, "data"), port, drain=False, extra_args=[
         "--gateway-listen", f"127.0.0.1:{gateway_port}", "--gateway-upstream", f"s3={recorder_url}",
         "--gateway-upstream", f"dynamodb={recorder_url}", "--gateway-upstream", f"execute-api:pets1=http://127.0.0.1:{echo.server_port}/v1"])
     log_lines = []
@@ -223,7 +223,7 @@ def amplify_storage_over_https(binary, work, recorder_url):
     os.makedirs(tls_work)
     ca, cert, key = certificate_authority(tls_work)
     port, gateway_port = free_port(), free_port()
-    server, banner, key_id, secret = start_server(binary, os.path.join(tls_work, "data"), port, extra_args=[
+    server, banner, key_id, secret = start_server(binary, os.path.join(tls_work, "data"), port, drain=False, extra_args=[
         "--tls-cert", cert, "--tls-key", key, "--gateway-listen", f"127.0.0.1:{gateway_port}", "--gateway-upstream", f"s3={recorder_url}"])
     threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
     try:
