@@ -184,6 +184,29 @@ def managed_policies(iam, role_name, caller):
         iam.create_policy_version(PolicyArn=arn, PolicyDocument=document("Allow"))
     code, _ = error_code(lambda: iam.create_policy_version(PolicyArn=arn, PolicyDocument=document("Allow")))
     check(f"a sixth version is LimitExceeded ({code})", code == "LimitExceeded")
+    pages = list(iam.get_paginator("list_policy_versions").paginate(PolicyArn=arn, PaginationConfig={"PageSize": 2}))
+    check("ListPolicyVersions in pages of two: three pages, newest first, each version once",
+          [[v["VersionId"] for v in page["Versions"]] for page in pages] == [["v5", "v4"], ["v3", "v2"], ["v1"]])
+    code, _ = error_code(lambda: iam.list_policy_versions(PolicyArn=arn, Marker="v99"))
+    check(f"a marker that names no version is refused ({code})", code == "ValidationError")
+    # The same policy as a boundary of a user, with a path of its own.
+    iam.create_user(UserName="bounded", Path="/edge/", PermissionsBoundary=arn)
+    entities = iam.list_entities_for_policy(PolicyArn=arn)
+    check("ListEntitiesForPolicy names the role it is attached to and the user it bounds",
+          [r["RoleName"] for r in entities["PolicyRoles"]] == [role_name] and [u["UserName"] for u in entities["PolicyUsers"]] == ["bounded"])
+    check("… PolicyUsageFilter PermissionsPolicy leaves out the boundary, PermissionsBoundary the attachment",
+          iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsPolicy")["PolicyUsers"] == []
+          and iam.list_entities_for_policy(PolicyArn=arn, PolicyUsageFilter="PermissionsBoundary")["PolicyRoles"] == [])
+    check("… EntityFilter User and PathPrefix /edge/ keep the user alone",
+          [u["UserName"] for u in iam.list_entities_for_policy(PolicyArn=arn, EntityFilter="User", PathPrefix="/edge/")["PolicyUsers"]] == ["bounded"]
+          and iam.list_entities_for_policy(PolicyArn=arn, PathPrefix="/edge/")["PolicyRoles"] == [])
+    first_page = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=1)
+    rest = iam.list_entities_for_policy(PolicyArn=arn, MaxItems=1, Marker=first_page["Marker"])
+    check("… in pages of one: the role, then the user, then no more",
+          first_page["IsTruncated"] and [r["RoleName"] for r in first_page["PolicyRoles"]] == [role_name] and first_page["PolicyUsers"] == []
+          and not rest["IsTruncated"] and [u["UserName"] for u in rest["PolicyUsers"]] == ["bounded"])
+    iam.delete_user_permissions_boundary(UserName="bounded")
+    iam.delete_user(UserName="bounded")
     code, _ = error_code(lambda: iam.delete_policy(PolicyArn=arn))
     check(f"an attached policy cannot be deleted ({code})", code == "DeleteConflict")
 
@@ -201,6 +224,75 @@ def managed_policies(iam, role_name, caller):
     check(f"a deleted policy is NoSuchEntity ({code}, {status})", code == "NoSuchEntity" and status == 404)
     code, _ = error_code(lambda: iam.attach_role_policy(RoleName=role_name, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess"))
     check(f"an AWS managed policy is not attachable here ({code})", code == "NoSuchEntity")
+
+
+def iam_renames(iam, client, pool_id):
+    """UpdateUser and UpdateGroup: a new name and path move everything filed under the old name
+    (keys, inline and attached policies, groups), the id stays, and a user made later under the
+    old name inherits nothing."""
+    pools = iam.create_policy(PolicyName="rename-pools", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:ListUserPools", "Resource": "*"}]}))["Policy"]["Arn"]
+    user = iam.create_user(UserName="mover", Path="/a/")["User"]
+    key = iam.create_access_key(UserName="mover")["AccessKey"]
+    iam.put_user_policy(UserName="mover", PolicyName="users", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": "*"}]}))
+    iam.attach_user_policy(UserName="mover", PolicyArn=pools)
+    group = iam.create_group(GroupName="crew")["Group"]
+    iam.add_user_to_group(GroupName="crew", UserName="mover")
+    iam.put_group_policy(GroupName="crew", PolicyName="describe", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "cognito-idp:DescribeUserPool", "Resource": "*"}]}))
+    signed = lambda service: client(service, aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])  # noqa: E731
+    allowed = lambda: all(error_code(call)[0] is None for call in (  # noqa: E731
+        lambda: signed("cognito-idp").list_users(UserPoolId=pool_id), lambda: signed("cognito-idp").list_user_pools(MaxResults=5),
+        lambda: signed("cognito-idp").describe_user_pool(UserPoolId=pool_id)))
+    check("before: the user's inline, attached and group policies all allow", eventually(allowed))
+
+    iam.update_user(UserName="mover", NewUserName="moved", NewPath="/b/")
+    moved = iam.get_user(UserName="moved")["User"]
+    check("UpdateUser: the new name and path, the same id",
+          moved["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/b/moved" and moved["UserId"] == user["UserId"])
+    code, status = error_code(lambda: iam.get_user(UserName="mover"))
+    check(f"the old name is gone ({code}, {status})", code == "NoSuchEntity" and status == 404)
+    check("its key, inline policy, attached policy and group moved with it",
+          [k["AccessKeyId"] for k in iam.list_access_keys(UserName="moved")["AccessKeyMetadata"]] == [key["AccessKeyId"]]
+          and iam.list_user_policies(UserName="moved")["PolicyNames"] == ["users"]
+          and [p["PolicyArn"] for p in iam.list_attached_user_policies(UserName="moved")["AttachedPolicies"]] == [pools]
+          and [g["GroupName"] for g in iam.list_groups_for_user(UserName="moved")["Groups"]] == ["crew"]
+          and [u["UserName"] for u in iam.get_group(GroupName="crew")["Users"]] == ["moved"]
+          and [u["UserName"] for u in iam.list_entities_for_policy(PolicyArn=pools)["PolicyUsers"]] == ["moved"])
+    check("its key signs as the new name", signed("sts").get_caller_identity()["Arn"] == moved["Arn"])
+    check("and is allowed what it was", eventually(allowed))
+    fresh = iam.create_user(UserName="mover")["User"]
+    check("a user made under the old name inherits nothing",
+          fresh["UserId"] != user["UserId"] and iam.list_user_policies(UserName="mover")["PolicyNames"] == []
+          and iam.list_attached_user_policies(UserName="mover")["AttachedPolicies"] == []
+          and iam.list_groups_for_user(UserName="mover")["Groups"] == [] and iam.list_access_keys(UserName="mover")["AccessKeyMetadata"] == [])
+    code, status = error_code(lambda: iam.update_user(UserName="moved", NewUserName="MOVER"))
+    check(f"a new name that is taken (in any case) is EntityAlreadyExists ({code}, {status})", code == "EntityAlreadyExists" and status == 409)
+    code, status = error_code(lambda: iam.update_user(UserName="nobody", NewPath="/c/"))
+    check(f"UpdateUser of an unknown user is NoSuchEntity ({code}, {status})", code == "NoSuchEntity" and status == 404)
+    iam.delete_user(UserName="mover")
+
+    iam.update_group(GroupName="crew", NewGroupName="team", NewPath="/ops/")
+    team = iam.get_group(GroupName="team")
+    check("UpdateGroup: the new name and path, the same id, the same members",
+          team["Group"]["Arn"] == f"arn:aws:iam::{ACCOUNT}:group/ops/team" and team["Group"]["GroupId"] == group["GroupId"]
+          and [u["UserName"] for u in team["Users"]] == ["moved"])
+    check("the member's groups and the group's policy moved with it",
+          [g["GroupName"] for g in iam.list_groups_for_user(UserName="moved")["Groups"]] == ["team"]
+          and iam.list_group_policies(GroupName="team")["PolicyNames"] == ["describe"])
+    check("the group's policy still reaches its member", eventually(allowed))
+    code, _ = error_code(lambda: iam.get_group(GroupName="crew"))
+    check(f"the old group name is gone ({code})", code == "NoSuchEntity")
+
+    iam.delete_group_policy(GroupName="team", PolicyName="describe")
+    iam.remove_user_from_group(GroupName="team", UserName="moved")
+    iam.delete_group(GroupName="team")
+    iam.detach_user_policy(UserName="moved", PolicyArn=pools)
+    iam.delete_user_policy(UserName="moved", PolicyName="users")
+    iam.delete_access_key(UserName="moved", AccessKeyId=key["AccessKeyId"])
+    iam.delete_user(UserName="moved")
+    iam.delete_policy(PolicyArn=pools)
 
 
 def iam_users(iam, client, pool_id, other_pool_id):
@@ -294,6 +386,17 @@ def iam_users(iam, client, pool_id, other_pool_id):
     key_codes = pyotp.TOTP(second["Base32StringSeed"].decode())
     iam.enable_mfa_device(UserName="backend", SerialNumber=second["SerialNumber"],
                           AuthenticationCode1=key_codes.at(now - 30), AuthenticationCode2=key_codes.at(now))
+    serials = sorted([device["SerialNumber"], second["SerialNumber"]])
+    pages = list(iam.get_paginator("list_mfa_devices").paginate(UserName="backend", PaginationConfig={"PageSize": 1}))
+    check("ListMFADevices in pages of one: each device once, by serial number",
+          [[d["SerialNumber"] for d in page["MFADevices"]] for page in pages] == [[serials[0]], [serials[1]]])
+    iam.create_virtual_mfa_device(VirtualMFADeviceName="spare")
+    pages = list(iam.get_paginator("list_virtual_mfa_devices").paginate(PaginationConfig={"PageSize": 2}))
+    check("ListVirtualMFADevices in pages of two: the three devices, then no more",
+          [len(page["VirtualMFADevices"]) for page in pages] == [2, 1]
+          and [d["SerialNumber"] for d in iam.list_virtual_mfa_devices(AssignmentStatus="Unassigned")["VirtualMFADevices"]]
+          == [f"arn:aws:iam::{ACCOUNT}:mfa/spare"])
+    iam.delete_virtual_mfa_device(SerialNumber=f"arn:aws:iam::{ACCOUNT}:mfa/spare")
     with_mfa_only = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     mfa_role = iam.create_role(RoleName="needs-mfa", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": user["Arn"]}, "Action": "sts:AssumeRole", "Condition": with_mfa_only}]}))["Role"]
@@ -448,6 +551,13 @@ def iam_users(iam, client, pool_id, other_pool_id):
           error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] == "AccessDeniedException")
     iam.add_user_to_group(GroupName="operators", UserName="backend")
     check("GetGroup lists the member", [u["UserName"] for u in iam.get_group(GroupName="operators")["Users"]] == ["backend"])
+    iam.create_user(UserName="auditor")
+    iam.add_user_to_group(GroupName="operators", UserName="auditor")
+    pages = list(iam.get_paginator("get_group").paginate(GroupName="operators", PaginationConfig={"PageSize": 1}))
+    check("GetGroup in pages of one: each member once, then no more",
+          [[u["UserName"] for u in page["Users"]] for page in pages] == [["auditor"], ["backend"]] and not pages[-1]["IsTruncated"])
+    iam.remove_user_from_group(GroupName="operators", UserName="auditor")
+    iam.delete_user(UserName="auditor")
     check("ListGroupsForUser lists the group", [g["GroupName"] for g in iam.list_groups_for_user(UserName="backend")["Groups"]] == ["operators"])
     check("a member gets the group's inline policy", error_code(lambda: backend_idp.list_user_pools(MaxResults=5))[0] is None)
     code, _ = error_code(lambda: iam.delete_group(GroupName="operators"))
@@ -682,6 +792,17 @@ def main():
         check("boto3 reads the trust policy back as a document",
               iam.get_role(RoleName="reader")["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Action"]
               == "sts:AssumeRoleWithWebIdentity")
+        iam.update_role(RoleName="reader", Description="reads users", MaxSessionDuration=10800)
+        updated = iam.get_role(RoleName="reader")["Role"]
+        check("UpdateRole changes the description and the longest session",
+              updated["Description"] == "reads users" and updated["MaxSessionDuration"] == 10800)
+        described = iam.update_role_description(RoleName="reader", Description="reads the pool's users")["Role"]
+        check("UpdateRoleDescription answers the role, its description changed and its longest session kept",
+              described["Description"] == "reads the pool's users" and described["MaxSessionDuration"] == 10800)
+        code, _ = error_code(lambda: iam.update_role(RoleName="reader", MaxSessionDuration=43201))
+        check(f"UpdateRole: a longest session over 12 hours is refused ({code})", code == "ValidationError")
+        code, status = error_code(lambda: iam.update_role(RoleName="nobody", Description="x"))
+        check(f"UpdateRole of an unknown role is NoSuchEntity ({code}, {status})", code == "NoSuchEntity" and status == 404)
         roles["oidc"] = iam.create_role(
             RoleName="oidc-direct",
             AssumeRolePolicyDocument=trust({"StringEquals": {f"{provider_key}:aud": OIDC_CLIENT_ID}}, principal=oidc_arn),
@@ -751,6 +872,7 @@ def main():
         managed_policies(iam, "reader", alice_idp)
         other_pool_id = idp.create_user_pool(PoolName="elsewhere")["UserPool"]["Id"]
         iam_users(iam, client, pool_id, other_pool_id)
+        iam_renames(iam, client, pool_id)
         code, status = error_code(lambda: with_credentials("iam", alice_creds).get_role(RoleName="reader"))
         check(f"temporary credentials reach IAM only as their policies allow ({code}, {status})", code == "AccessDenied" and status == 403)
         code, _ = error_code(lambda: identity.get_credentials_for_identity(IdentityId=alice_id, Logins={provider_name: sign_in("bob")["IdToken"]}))
@@ -852,6 +974,11 @@ def main():
         code, _ = error_code(lambda: sts.assume_role_with_web_identity(RoleArn=roles["oidc"], RoleSessionName="x3", WebIdentityToken=dave_token,
                                                                        DurationSeconds=7200))
         check(f"a duration beyond the role's maximum is refused ({code})", code == "ValidationError")
+        iam.update_role(RoleName="oidc-direct", MaxSessionDuration=7200)
+        longer = sts.assume_role_with_web_identity(RoleArn=roles["oidc"], RoleSessionName="x4", WebIdentityToken=dave_token,
+                                                   DurationSeconds=7200)["Credentials"]
+        lasts = (longer["Expiration"] - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+        check(f"once UpdateRole raises the role's maximum, two hours are given ({lasts:.0f} s)", 7100 < lasts <= 7200)
         # A token with AWS's session-tag and source-identity claims.
         tagged_token = provider.id_token("tagged-tess")
         code, _ = error_code(lambda: sts.assume_role_with_web_identity(RoleArn=roles["oidc"], RoleSessionName="tess", WebIdentityToken=tagged_token))

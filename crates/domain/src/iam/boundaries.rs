@@ -11,6 +11,29 @@ use super::*;
 const ALLOW_NOTHING: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
 
 impl IamService {
+    /// The roles and users whose permissions boundary is the policy `arn` (ListEntitiesForPolicy
+    /// with the PermissionsBoundary usage): every role and user is read.
+    pub async fn bounded_by(&self, arn: &str) -> DomainResult<(Vec<Role>, Vec<IamUser>)> {
+        let (mut roles, mut users) = (Vec::new(), Vec::new());
+        let mut marker = None;
+        loop {
+            let page = self.filtered_page(marker.as_deref(), 1000, |role: &Role| role.permissions_boundary.as_deref() == Some(arn)).await?;
+            roles.extend(page.items);
+            marker = page.marker;
+            if marker.is_none() {
+                break;
+            }
+        }
+        loop {
+            let page = self.filtered_page(marker.as_deref(), 1000, |user: &IamUser| user.permissions_boundary.as_deref() == Some(arn)).await?;
+            users.extend(page.items);
+            marker = page.marker;
+            if marker.is_none() {
+                return Ok((roles, users));
+            }
+        }
+    }
+
     /// Put…PermissionsBoundary (`Some(policy ARN)`) and Delete…PermissionsBoundary (`None`).
     pub async fn set_permissions_boundary(&self, target: Bounded<'_>, policy_arn: Option<&str>) -> DomainResult<()> {
         if let Some(arn) = policy_arn {

@@ -25,6 +25,7 @@ impl IamService {
             path: path.to_string(),
             created_ms: self.now(),
             members: BTreeSet::new(),
+            revision: 0,
         };
         match self.store.write_records(&[group.insert()?]).await {
             Ok(()) => Ok(group),
@@ -45,9 +46,12 @@ impl IamService {
         self.filtered_page(marker, limit, |group: &IamGroup| group.path.starts_with(prefix)).await
     }
 
-    /// DeleteGroup: refused while it has members or policies, as IAM refuses it.
+    /// DeleteGroup: refused while it has members or policies, as IAM refuses it; a
+    /// compare-and-set against the record read before the checks (see `delete_user`).
     pub async fn delete_group(&self, name: &str) -> DomainResult<()> {
-        let group = self.get_group(name).await?;
+        check_iam_name(name, "groupName", 128)?;
+        let stored = self.store.read_record_of::<IamGroup>("", &name.to_ascii_lowercase()).await?.ok_or_else(|| no_group(name))?;
+        let group = stored.value.clone();
         if !group.members.is_empty() {
             return Err(DomainError::InUse("Cannot delete entity, must remove users from group first.".into()));
         }
@@ -58,8 +62,7 @@ impl IamService {
         if self.has_attached_policies(holder).await? {
             return Err(DomainError::InUse("Cannot delete entity, must detach all policies first.".into()));
         }
-        let stored = self.store.read_record_of::<IamGroup>("", &group.key()).await?.ok_or_else(|| no_group(name))?;
-        // The unchanged write first: the deletion happens only if no member came meanwhile.
+        // The unchanged write first: the deletion happens only if nothing came meanwhile.
         let unchanged = stored.value.swap_at("", &group.key(), &stored.stored)?;
         self.store.write_records(&[unchanged, IamGroup::delete_at("", &group.key())]).await.map_err(|error| match error {
             StoreError::Conflict(_) => DomainError::TooManyRequests("The group changed while it was being deleted; try again.".into()),
@@ -112,10 +115,10 @@ impl IamService {
         Ok(groups)
     }
 
-    /// GetGroup's members, by name.
-    pub async fn group_members(&self, group: &IamGroup) -> DomainResult<Vec<IamUser>> {
-        let mut users = Vec::with_capacity(group.members.len());
-        for name in &group.members {
+    /// The users of a page of GetGroup's member names.
+    pub async fn group_members(&self, names: &[String]) -> DomainResult<Vec<IamUser>> {
+        let mut users = Vec::with_capacity(names.len());
+        for name in names {
             if let Some(user) = self.store.get_record_of::<IamUser>("", &name.to_ascii_lowercase(), 0).await? {
                 users.push(user);
             }

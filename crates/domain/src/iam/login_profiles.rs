@@ -39,10 +39,10 @@ impl IamService {
         let user = self.get_user(user_name).await?;
         check_console_password(password)?;
         let profile = LoginProfile { user_name: user.name.clone(), password_hash: hashed(password).await?, created_ms: self.now(), password_reset_required: reset_required };
-        match self.store.write_records(&[profile.insert()?]).await {
+        match self.write_under(Holder::User(&user.name), profile.insert()?).await {
             Ok(()) => Ok(profile),
-            Err(StoreError::Conflict(_)) => Err(DomainError::Conflict(format!("Login Profile for user {} already exists.", user.name))),
-            Err(other) => Err(DomainError::from(other)),
+            Err(DomainError::Conflict(_)) => Err(DomainError::Conflict(format!("Login Profile for user {} already exists.", user.name))),
+            Err(other) => Err(other),
         }
     }
 

@@ -198,7 +198,7 @@ impl IamService {
 
     /// Attach…Policy (`attach`) or Detach…Policy for a role or user, which must exist: the
     /// policy's list of holders and the holder's filing of the policy change in one
-    /// transaction, by compare-and-set on the policy.
+    /// transaction, by compare-and-set on the policy and the holder.
     pub async fn change_attachment(&self, holder: Holder<'_>, arn: &str, attach: bool) -> DomainResult<()> {
         let name = self.holder_name(holder).await?;
         let holder = holder.named(&name);
@@ -221,7 +221,8 @@ impl IamService {
                 }
                 RoleAttachment::delete_at(&scope, &policy.arn)
             };
-            match self.store.write_records(&[changed.swap_at("", &policy.key(), &stored.stored)?, filing]).await {
+            let revision = self.holder_revision(holder).await?;
+            match self.store.write_records(&[changed.swap_at("", &policy.key(), &stored.stored)?, filing, revision]).await {
                 Ok(()) => {
                     self.forget_policies(holder);
                     return Ok(());

@@ -54,32 +54,42 @@ impl IamService {
         if totp::code_at_step(&secret, first_step + 1) != second.trim() {
             return Err(code_refused());
         }
-        let name = user.name.clone();
-        self.store
-            .change_record_of::<VirtualMfaDevice, _>("", serial, |device| {
-                if device.user_name.is_some() {
-                    return Err(DomainError::Conflict(format!("MFA Device {serial} is already in use.")));
-                }
-                device.user_name = Some(name.clone());
-                device.enabled_ms = Some(now);
-                device.last_step = Some(first_step + 1);
-                Ok(())
-            })
-            .await?
-            .map(|_| ())
-            .ok_or_else(|| no_device(serial))
+        // The device changes by compare-and-set, with the user's revision raised beside it.
+        let stored = self.store.read_record_of::<VirtualMfaDevice>("", serial).await?.ok_or_else(|| no_device(serial))?;
+        let mut enabled = stored.value.clone();
+        if enabled.user_name.is_some() {
+            return Err(DomainError::Conflict(format!("MFA Device {serial} is already in use.")));
+        }
+        enabled.user_name = Some(user.name.clone());
+        enabled.enabled_ms = Some(now);
+        enabled.last_step = Some(first_step + 1);
+        let write = enabled.swap_at("", serial, &stored.stored)?;
+        match self.write_under(Holder::User(&user.name), write).await {
+            Err(DomainError::TooManyRequests(_)) => Err(DomainError::Conflict(format!("MFA Device {serial} changed meanwhile; try again."))),
+            other => other,
+        }
     }
 
     /// The virtual devices, all or those of one assignment status (`Assigned`, `Unassigned`).
-    pub async fn list_virtual_mfa_devices(&self, assigned: Option<bool>) -> DomainResult<Vec<VirtualMfaDevice>> {
-        let devices: Vec<VirtualMfaDevice> = self.store.list_records_of("", None, 10_000).await?;
-        Ok(devices.into_iter().filter(|device| assigned.is_none_or(|assigned| device.user_name.is_some() == assigned)).collect())
+    pub async fn list_virtual_mfa_devices(&self, assigned: Option<bool>, marker: Option<&str>, max_items: Option<i32>) -> DomainResult<MarkerPage<VirtualMfaDevice>> {
+        let limit = marker_limit(max_items)?;
+        self.filtered_page(marker, limit, |device: &VirtualMfaDevice| assigned.is_none_or(|assigned| device.user_name.is_some() == assigned)).await
     }
 
-    /// ListMFADevices: the user's enabled devices.
+    /// ListMFADevices: the user's enabled devices, by serial number.
     pub async fn list_mfa_devices(&self, user_name: &str) -> DomainResult<Vec<VirtualMfaDevice>> {
         let user = self.get_user(user_name).await?;
-        Ok(self.list_virtual_mfa_devices(Some(true)).await?.into_iter().filter(|device| device.user_name.as_deref() == Some(user.name.as_str())).collect())
+        let mine = |device: &VirtualMfaDevice| device.user_name.as_deref() == Some(user.name.as_str());
+        let mut devices = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self.filtered_page(marker.as_deref(), 1000, mine).await?;
+            devices.extend(page.items);
+            match page.marker {
+                Some(next) => marker = Some(next),
+                None => return Ok(devices),
+            }
+        }
     }
 
     /// DeactivateMFADevice: the device leaves the user (and may be enabled again or deleted).

@@ -11,6 +11,9 @@ mod managed;
 mod managed_policy;
 pub mod policy;
 mod oidc;
+mod pages;
+pub use pages::{page_of, MarkerPage};
+use pages::marker_limit;
 mod role_policies;
 mod roles;
 pub mod saml;
@@ -19,6 +22,7 @@ pub mod sts;
 mod tags;
 mod user_records;
 mod groups;
+mod holders;
 mod login_profiles;
 mod mfa_devices;
 mod users;
@@ -80,6 +84,10 @@ pub struct Role {
     /// The ARN of the managed policy that caps its permissions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions_boundary: Option<String>,
+    /// Raised by every write filed under its name (policies, attachments, a login profile, an
+    /// MFA device), so that a deletion or rename made meanwhile fails its compare-and-set.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// An OpenID Connect identity provider registered in IAM.
@@ -222,12 +230,6 @@ pub struct AssumedRole {
     pub source_identity: Option<String>,
 }
 
-/// A page of a listing with IAM's marker.
-#[derive(Debug, Clone)]
-pub struct MarkerPage<T> {
-    pub items: Vec<T>,
-    pub marker: Option<String>,
-}
 
 /// One row of SimulatePrincipalPolicy's answer.
 #[derive(Debug, Clone)]
@@ -292,13 +294,6 @@ fn role_key(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
-fn marker_limit(max_items: Option<i32>) -> DomainResult<u32> {
-    match max_items {
-        None => Ok(100),
-        Some(value) if (1..=1000).contains(&value) => Ok(value as u32),
-        Some(value) => Err(InvalidMember::error("maxItems", value.to_string(), Constraint::Range { min: 1, max: 1000 })),
-    }
-}
 
 impl IamService {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, master_key: MasterKey, account_id: impl Into<String>) -> Self {

@@ -32,7 +32,8 @@ impl IamService {
             return Err(DomainError::LimitExceeded(format!("Maximum policy size of {limit} bytes exceeded for {what} {name}")));
         }
         let stored = StoredRolePolicy { name: policy_name.to_string(), document: document.to_string() };
-        self.store.write_records(&[stored.put_at(&scope, policy_name, None)?]).await?;
+        let write = stored.put_at(&scope, policy_name, None)?;
+        self.write_under(holder.named(&name), write).await?;
         self.forget_holder(&scope);
         Ok(())
     }
@@ -58,8 +59,8 @@ impl IamService {
     /// Delete…Policy.
     pub async fn delete_inline_policy(&self, holder: Holder<'_>, policy_name: &str) -> DomainResult<()> {
         self.get_inline_policy(holder, policy_name).await?;
-        let (_, scope) = self.inline_scope(holder).await?;
-        self.store.write_records(&[StoredRolePolicy::delete_at(&scope, policy_name)]).await?;
+        let (name, scope) = self.inline_scope(holder).await?;
+        self.write_under(holder.named(&name), StoredRolePolicy::delete_at(&scope, policy_name)).await?;
         self.forget_holder(&scope);
         Ok(())
     }

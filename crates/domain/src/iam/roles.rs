@@ -28,12 +28,7 @@ impl IamService {
         }
         parse_policy(trust_policy, PolicyKind::Trust)?;
         let max_session_duration = max_session_duration.unwrap_or(3600);
-        if !(3600..=43_200).contains(&max_session_duration) {
-            return Err(InvalidMember::error("maxSessionDuration", max_session_duration.to_string(), Constraint::Range { min: 3600, max: 43_200 }));
-        }
-        if description.is_some_and(|text| text.chars().count() > 1000) {
-            return Err(validation("The description may be at most 1000 characters."));
-        }
+        check_role_settings(description, Some(max_session_duration))?;
         if tags.len() > 50 {
             return Err(DomainError::LimitExceeded("A role may have at most 50 tags.".into()));
         }
@@ -48,6 +43,7 @@ impl IamService {
             max_session_duration,
             tags,
             permissions_boundary: boundary.map(str::to_string),
+            revision: 0,
         };
         let write = role.insert()?;
         match self.store.write_records(&[write]).await {
@@ -95,8 +91,16 @@ impl IamService {
         self.filtered_page(marker, limit, |role: &Role| role.path.starts_with(prefix)).await
     }
 
+    /// DeleteRole: refused while it has policies; a compare-and-set against the record read
+    /// before the checks (see `delete_user`).
     pub async fn delete_role(&self, name: &str) -> DomainResult<()> {
-        let role = self.get_role(name).await?;
+        check_iam_name(name, "roleName", 64)?;
+        let stored = self
+            .store
+            .read_record_of::<Role>("", &role_key(name))
+            .await?
+            .ok_or_else(|| DomainError::NotFound(format!("The role with name {name} cannot be found.")))?;
+        let role = stored.value.clone();
         let policies = self.store.list_records(ROLE_POLICY, &role_key(&role.name), None, 1).await?;
         if !policies.is_empty() {
             return Err(DomainError::InUse("Cannot delete entity, must delete policies first.".into()));
@@ -104,17 +108,21 @@ impl IamService {
         if self.has_attached_policies(Holder::Role(&role.name)).await? {
             return Err(DomainError::InUse("Cannot delete entity, must detach all policies first.".into()));
         }
-        self.store.write_records(&[role.delete()]).await?;
+        let unchanged = role.swap_at("", &role.key(), &stored.stored)?;
+        self.store.write_records(&[unchanged, role.delete()]).await.map_err(|error| match error {
+            StoreError::Conflict(_) => DomainError::TooManyRequests("The role changed while it was being deleted; try again.".into()),
+            other => DomainError::from(other),
+        })?;
         self.forget_policies(Holder::Role(&role.name));
         Ok(())
     }
 
     /// Applies `change` to the role as a compare-and-set, so that concurrent changes of its
     /// trust policy and tags all hold.
-    pub(super) async fn change_role(&self, name: &str, change: impl FnMut(&mut Role) -> DomainResult<()> + Send) -> DomainResult<()> {
+    pub(super) async fn change_role(&self, name: &str, change: impl FnMut(&mut Role) -> DomainResult<()> + Send) -> DomainResult<Role> {
         check_iam_name(name, "roleName", 64)?;
         match self.store.change_record_of::<Role, _>("", &role_key(name), change).await? {
-            Some(_) => Ok(()),
+            Some(role) => Ok(role),
             None => Err(DomainError::NotFound(format!("The role with name {name} cannot be found."))),
         }
     }
@@ -129,6 +137,36 @@ impl IamService {
             role.assume_role_policy_document = document.to_string();
             Ok(())
         })
+        .await?;
+        Ok(())
+    }
+
+    /// UpdateRole and UpdateRoleDescription: the description and the longest session a role
+    /// gives, each changed when given. Answers the role as changed.
+    pub async fn update_role(&self, name: &str, description: Option<&str>, max_session_duration: Option<i64>) -> DomainResult<Role> {
+        check_role_settings(description, max_session_duration)?;
+        self.change_role(name, |role| {
+            if let Some(text) = description {
+                role.description = Some(text.to_string());
+            }
+            if let Some(seconds) = max_session_duration {
+                role.max_session_duration = seconds;
+            }
+            Ok(())
+        })
         .await
     }
+}
+
+/// A role's description (at most 1000 characters) and longest session (one to twelve hours).
+fn check_role_settings(description: Option<&str>, max_session_duration: Option<i64>) -> DomainResult<()> {
+    if let Some(seconds) = max_session_duration {
+        if !(3600..=43_200).contains(&seconds) {
+            return Err(InvalidMember::error("maxSessionDuration", seconds.to_string(), Constraint::Range { min: 3600, max: 43_200 }));
+        }
+    }
+    if description.is_some_and(|text| text.chars().count() > 1000) {
+        return Err(validation("The description may be at most 1000 characters."));
+    }
+    Ok(())
 }

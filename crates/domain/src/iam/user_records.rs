@@ -30,6 +30,10 @@ pub struct IamUser {
     /// The ARN of the managed policy that caps its permissions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions_boundary: Option<String>,
+    /// Raised by every write filed under its name (policies, attachments, a login profile, an
+    /// MFA device), so that a deletion or rename made meanwhile fails its compare-and-set.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// An IAM group: users whose policies include the group's.
@@ -41,6 +45,10 @@ pub struct IamGroup {
     pub path: String,
     pub created_ms: i64,
     pub members: BTreeSet<String>,
+    /// Raised by every write filed under its name (policies, attachments, a login profile, an
+    /// MFA device), so that a deletion or rename made meanwhile fails its compare-and-set.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// An access key of an IAM user.

@@ -41,6 +41,7 @@ impl IamService {
             access_keys: Vec::new(),
             groups: BTreeSet::new(),
             permissions_boundary: boundary.map(str::to_string),
+            revision: 0,
         };
         match self.store.write_records(&[user.insert()?]).await {
             Ok(()) => Ok(user),
@@ -61,9 +62,14 @@ impl IamService {
         self.filtered_page(marker, limit, |user: &IamUser| user.path.starts_with(prefix)).await
     }
 
-    /// DeleteUser: refused while the user has access keys or policies, as IAM refuses it.
+    /// DeleteUser: refused while the user has access keys or policies, as IAM refuses it. The
+    /// record is read before anything filed under it is looked at, and the deletion is a
+    /// compare-and-set against that read: a key, policy or profile added meanwhile raised the
+    /// user's revision, and the deletion fails rather than leave it behind.
     pub async fn delete_user(&self, name: &str) -> DomainResult<()> {
-        let user = self.get_user(name).await?;
+        check_iam_name(name, "userName", 64)?;
+        let stored = self.store.read_record_of::<IamUser>("", &name.to_ascii_lowercase()).await?.ok_or_else(|| no_user(name))?;
+        let user = stored.value.clone();
         if !user.access_keys.is_empty() {
             return Err(DomainError::InUse("Cannot delete entity, must delete access keys first.".into()));
         }
@@ -83,8 +89,7 @@ impl IamService {
         if self.has_attached_policies(Holder::User(&user.name)).await? {
             return Err(DomainError::InUse("Cannot delete entity, must detach all policies first.".into()));
         }
-        let stored = self.store.read_record_of::<IamUser>("", &user.key()).await?.ok_or_else(|| no_user(name))?;
-        // The unchanged write first: the deletion happens only if no key came meanwhile.
+        // The unchanged write first: the deletion happens only if nothing came meanwhile.
         let unchanged = stored.value.swap_at("", &user.key(), &stored.stored)?;
         self.store.write_records(&[unchanged, IamUser::delete_at("", &user.key())]).await.map_err(|error| match error {
             StoreError::Conflict(_) => DomainError::TooManyRequests("The user changed while it was being deleted; try again.".into()),

@@ -1,6 +1,7 @@
 //! Bursts of parallel requests across two nodes of one store: a one-time code has exactly one
-//! winner, no more guesses are evaluated than the lockout allows, and no acknowledged update of
-//! a user, of an identity pool, of its Sync configuration or of an IAM role is lost.
+//! winner, no more guesses are evaluated than the lockout allows, no acknowledged update of a
+//! user, of an identity pool, of its Sync configuration or of an IAM role is lost, and nothing
+//! is left filed under an IAM user deleted meanwhile.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -272,6 +273,44 @@ async fn no_acknowledged_pool_or_role_change_is_lost(backend: Backend) {
     }
 }
 
+/// A user deleted on one node while a policy is put into it on the other, again and again:
+/// either the policy is refused or the deletion is, and a user made afterwards under the same
+/// name never inherits a policy left under it.
+async fn nothing_is_left_under_a_deleted_name(backend: Backend) {
+    let nodes = two_nodes(backend).await;
+    let base = nodes.0.base_url.as_str();
+    let user = unique("u");
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cognito-idp:ListUserPools","Resource":"*"}]}"#;
+    let keys = root();
+    let (mut deleted, mut put) = (0, 0);
+    for round in 0..25 {
+        let (status, body) = query(base, "iam", &keys, &[("Action", "CreateUser"), ("UserName", &user)]).await;
+        assert_eq!(status, 200, "round {round}: {body}");
+        let policy = format!("p{round}");
+        let put_params = [("Action", "PutUserPolicy"), ("UserName", user.as_str()), ("PolicyName", policy.as_str()), ("PolicyDocument", document)];
+        let delete_params = [("Action", "DeleteUser"), ("UserName", user.as_str())];
+        let (put_answer, delete_answer) = tokio::join!(query(&nodes.0.base_url, "iam", &keys, &put_params), query(&nodes.1.base_url, "iam", &keys, &delete_params));
+        for (status, body) in [&put_answer, &delete_answer] {
+            let refused = ["NoSuchEntity", "DeleteConflict", "Throttling", "TooManyRequests"].iter().any(|code| body.contains(code));
+            assert!(*status == 200 || refused, "round {round}: {status} {body}");
+        }
+        put += (put_answer.0 == 200) as usize;
+        if delete_answer.0 == 200 {
+            deleted += 1;
+            let (status, body) = query(base, "iam", &keys, &[("Action", "CreateUser"), ("UserName", &user)]).await;
+            assert_eq!(status, 200, "round {round}: {body}");
+            let (_, listed) = query(base, "iam", &keys, &[("Action", "ListUserPolicies"), ("UserName", &user)]).await;
+            assert!(!listed.contains("<member>"), "round {round}: a user made under a deleted name inherited its policy: {listed}");
+        } else {
+            let (status, body) = query(base, "iam", &keys, &[("Action", "DeleteUserPolicy"), ("UserName", &user), ("PolicyName", &policy)]).await;
+            assert!(status == 200 || body.contains("NoSuchEntity"), "round {round}: {status} {body}");
+        }
+        let (status, body) = query(base, "iam", &keys, &[("Action", "DeleteUser"), ("UserName", &user)]).await;
+        assert_eq!(status, 200, "round {round}: {body}");
+    }
+    assert!(deleted > 0 && put > 0, "both sides won some rounds: {deleted} deletions, {put} policies");
+}
+
 /// A user pool changed by two operations at once on two nodes (its MFA configuration and its
 /// tags) keeps both changes.
 async fn no_acknowledged_user_pool_change_is_lost(backend: Backend) {
@@ -301,6 +340,7 @@ async fn no_acknowledged_user_pool_change_is_lost(backend: Backend) {
 }
 
 on_each_backend!(no_acknowledged_user_pool_change_is_lost_on, super::no_acknowledged_user_pool_change_is_lost);
+on_each_backend!(nothing_is_left_under_a_deleted_name_on, super::nothing_is_left_under_a_deleted_name);
 on_each_backend!(one_code_has_one_winner_on, super::one_code_has_one_winner);
 on_each_backend!(guesses_stop_at_the_lockout_on, super::guesses_stop_at_the_lockout);
 on_each_backend!(no_acknowledged_update_is_lost_on, super::no_acknowledged_update_is_lost);

@@ -59,6 +59,12 @@ impl AwsApi for IamApi {
                 let account = state.config.account_id.as_str();
                 vec![key.map(|key| cognate_domain::ids::arn::iam_user(account, "/", &key.user_name)).unwrap_or_else(|| "*".into())]
             }
+            (Some(Operation::UpdateUser), Some(input)) => RenameRequest::from_query_for(input, "UserName", "NewUserName")
+                .map(|request| request.resources(&state.config.account_id, cognate_domain::ids::arn::iam_user))
+                .unwrap_or_else(|_| vec!["*".into()]),
+            (Some(Operation::UpdateGroup), Some(input)) => RenameRequest::from_query_for(input, "GroupName", "NewGroupName")
+                .map(|request| request.resources(&state.config.account_id, cognate_domain::ids::arn::iam_group))
+                .unwrap_or_else(|_| vec!["*".into()]),
             (Some(operation), Some(input)) => vec![resource_of(state, operation, input, caller)],
             _ => vec!["*".into()],
         };
@@ -105,6 +111,7 @@ fn resource_of(state: &AppState, operation: Operation, input: &QueryInput, calle
         CreateRole => wire::resource_of::<CreateRoleRequest>(input, account),
         GetRole | DeleteRole => wire::resource_of::<RoleNameRequest>(input, account),
         UpdateAssumeRolePolicy => wire::resource_of::<UpdateAssumeRolePolicyRequest>(input, account),
+        UpdateRole | UpdateRoleDescription => wire::resource_of::<UpdateRoleRequest>(input, account),
         PutRolePermissionsBoundary | DeleteRolePermissionsBoundary => wire::resource_of::<RoleBoundaryRequest>(input, account),
         PutUserPermissionsBoundary | DeleteUserPermissionsBoundary => wire::resource_of::<UserBoundaryRequest>(input, account),
         TagRole | UntagRole | ListRoleTags => tag_resource(input, TagTarget::Role, account),
@@ -172,6 +179,8 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller:
         ListRoles => ops::roles::list_roles(state, input).await,
         DeleteRole => ops::roles::delete_role(state, input).await,
         UpdateAssumeRolePolicy => ops::roles::update_assume_role_policy(state, input).await,
+        UpdateRole => ops::roles::update_role(state, input, false).await,
+        UpdateRoleDescription => ops::roles::update_role(state, input, true).await,
         TagRole => ops::tags::change_tags(state, input, TagTarget::Role, true).await,
         UntagRole => ops::tags::change_tags(state, input, TagTarget::Role, false).await,
         ListRoleTags => ops::tags::list_tags(state, input, TagTarget::Role).await,
@@ -221,6 +230,8 @@ async fn run(state: &AppState, operation: Operation, input: &QueryInput, caller:
         GetUser => ops::users::get_user(state, input, caller).await,
         ListUsers => ops::users::list_users(state, input).await,
         DeleteUser => ops::users::delete_user(state, input).await,
+        UpdateUser => ops::users::update_user(state, input).await,
+        UpdateGroup => ops::groups::update_group(state, input).await,
         CreateAccessKey => ops::users::create_access_key(state, input, caller).await,
         CreateLoginProfile => ops::users::create_login_profile(state, input, caller).await,
         CreateVirtualMFADevice => ops::users::create_virtual_mfa_device(state, input).await,

@@ -93,6 +93,30 @@ pub struct GroupNameRequest {
     pub max_items: Option<i32>,
 }
 
+/// UpdateUser (`UserName`, `NewUserName`) and UpdateGroup (`GroupName`, `NewGroupName`), each
+/// with `NewPath`.
+pub struct RenameRequest {
+    pub name: String,
+    pub new_name: Option<String>,
+    pub new_path: Option<String>,
+}
+
+impl RenameRequest {
+    pub fn from_query_for(input: &QueryInput, member: &str, new_member: &str) -> Result<Self, QueryError> {
+        Ok(RenameRequest { name: required(input, member)?, new_name: optional(input, new_member), new_path: optional(input, "NewPath") })
+    }
+
+    /// The entity under its present name and, when renamed, under its new one: AWS asks for
+    /// the permission on both.
+    pub fn resources(&self, account_id: &str, arn_of: fn(&str, &str, &str) -> String) -> Vec<String> {
+        let mut resources = vec![arn_of(account_id, "/", &self.name)];
+        if let Some(new_name) = &self.new_name {
+            resources.push(arn_of(account_id, self.new_path.as_deref().unwrap_or("/"), new_name));
+        }
+        resources
+    }
+}
+
 /// AddUserToGroup and RemoveUserFromGroup.
 pub struct GroupUserRequest {
     pub group_name: String,

@@ -58,6 +58,13 @@ pub struct ListRolesRequest {
     pub max_items: Option<i32>,
 }
 
+/// UpdateRole and UpdateRoleDescription (which requires the description).
+pub struct UpdateRoleRequest {
+    pub role_name: String,
+    pub description: Option<String>,
+    pub max_session_duration: Option<i64>,
+}
+
 pub struct UpdateAssumeRolePolicyRequest {
     pub role_name: String,
     pub policy_document: String,
@@ -126,6 +133,13 @@ pub struct SimulatePrincipalPolicyRequest {
 impl FromQuery for RoleNameRequest {
     fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
         Ok(RoleNameRequest { role_name: required(input, "RoleName")? })
+    }
+}
+
+impl FromQuery for UpdateRoleRequest {
+    fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
+        let (description, max_session_duration) = (optional(input, "Description"), input.integer("MaxSessionDuration")?);
+        Ok(UpdateRoleRequest { role_name: required(input, "RoleName")?, description, max_session_duration })
     }
 }
 
@@ -269,6 +283,7 @@ acts_on_role!(
     RoleNameRequest,
     CreateRoleRequest,
     UpdateAssumeRolePolicyRequest,
+    UpdateRoleRequest,
     PutRolePolicyRequest,
     RolePolicyNameRequest,
     ListRolePoliciesRequest,

@@ -1,7 +1,7 @@
-//! IAM groups: CreateGroup, GetGroup, ListGroups, DeleteGroup, AddUserToGroup,
+//! IAM groups: CreateGroup, GetGroup, ListGroups, UpdateGroup, DeleteGroup, AddUserToGroup,
 //! RemoveUserFromGroup and ListGroupsForUser (their policies: `policies` and `managed`).
 
-use cognate_domain::iam::IamGroup;
+use cognate_domain::iam::{page_of, IamGroup};
 
 use crate::api::iam::error::error_from_domain;
 use crate::api::iam::users_wire::*;
@@ -23,7 +23,9 @@ pub async fn create_group(state: &AppState, input: &QueryInput) -> Result<String
 pub async fn get_group(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = GroupNameRequest::from_query(input)?;
     let group = state.iam.get_group(&request.group_name).await.map_err(error_from_domain)?;
-    let members = state.iam.group_members(&group).await.map_err(error_from_domain)?;
+    let names = group.members.iter().cloned().collect();
+    let page = page_of(names, String::clone, request.marker.as_deref(), request.max_items).map_err(error_from_domain)?;
+    let members = state.iam.group_members(&page.items).await.map_err(error_from_domain)?;
     let mut xml = Xml::new();
     xml.open("Group");
     group_xml(&mut xml, &group);
@@ -34,7 +36,7 @@ pub async fn get_group(state: &AppState, input: &QueryInput) -> Result<String, Q
         xml.close("member");
     }
     xml.close("Users");
-    page_xml(&mut xml, None);
+    page_xml(&mut xml, page.marker.as_deref());
     Ok(xml.finish())
 }
 
@@ -64,7 +66,15 @@ pub async fn list_groups(state: &AppState, input: &QueryInput) -> Result<String,
 pub async fn list_groups_for_user(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = UserNameRequest::from_query(input)?;
     let groups = state.iam.list_groups_for_user(request.user(None)?).await.map_err(error_from_domain)?;
-    Ok(groups_xml(&groups, None))
+    let page = page_of(groups, |group| group.name.clone(), request.marker.as_deref(), request.max_items).map_err(error_from_domain)?;
+    Ok(groups_xml(&page.items, page.marker.as_deref()))
+}
+
+/// UpdateGroup: a new name (members, policies and attachments move with it) and/or path.
+pub async fn update_group(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = RenameRequest::from_query_for(input, "GroupName", "NewGroupName")?;
+    state.iam.update_group(&request.name, request.new_name.as_deref(), request.new_path.as_deref()).await.map_err(error_from_domain)?;
+    Ok(String::new())
 }
 
 pub async fn delete_group(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {

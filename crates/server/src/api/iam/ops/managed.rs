@@ -6,7 +6,7 @@ use crate::api::iam::error::error_from_domain;
 use crate::api::iam::managed_wire::*;
 use crate::api::iam::users_wire::{GroupNameRequest, GroupPolicyArnRequest, OfUser, UserNameRequest, UserPolicyArnRequest};
 use crate::api::iam::wire::{page_xml, FromQuery};
-use cognate_domain::iam::Holder;
+use cognate_domain::iam::{page_of, Holder};
 use crate::aws::query::{QueryError, QueryInput, Xml};
 use crate::state::AppState;
 
@@ -89,14 +89,16 @@ pub async fn list_policy_versions(state: &AppState, input: &QueryInput) -> Resul
     let policy = state.iam.get_policy(&request.policy_arn).await.map_err(error_from_domain)?;
     let mut xml = Xml::new();
     xml.open("Versions");
-    // Newest first, as IAM lists them; at most five, so one page.
-    for version in policy.versions.iter().rev() {
+    // Newest first, as IAM lists them.
+    let newest_first = policy.versions.iter().rev().collect();
+    let page = page_of(newest_first, |version| version.version_id.clone(), request.marker.as_deref(), request.max_items).map_err(error_from_domain)?;
+    for version in page.items {
         xml.open("member");
         version_xml(&mut xml, &policy, version, false);
         xml.close("member");
     }
     xml.close("Versions");
-    page_xml(&mut xml, None);
+    page_xml(&mut xml, page.marker.as_deref());
     Ok(xml.finish())
 }
 
@@ -112,31 +114,72 @@ pub async fn set_default_policy_version(state: &AppState, input: &QueryInput) ->
     Ok(String::new())
 }
 
-/// ListEntitiesForPolicy: the groups, roles and users it is attached to (one page).
+/// One entity ListEntitiesForPolicy names: its kind (`Group`, `Role` or `User`, the order of
+/// the answer), name, id and path.
+struct PolicyEntity {
+    kind: &'static str,
+    name: String,
+    id: String,
+    path: String,
+}
+
+/// ListEntitiesForPolicy: the groups, roles and users the policy is attached to and, unless
+/// PolicyUsageFilter is PermissionsPolicy, the roles and users it bounds; filtered by
+/// EntityFilter and PathPrefix, in pages.
 pub async fn list_entities_for_policy(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
     let request = PolicyArnRequest::from_query(input)?;
     let policy = state.iam.get_policy(&request.policy_arn).await.map_err(error_from_domain)?;
+    let kinds: Vec<&str> = match input.get("EntityFilter") {
+        None => vec!["Group", "Role", "User"],
+        Some(kind @ ("User" | "Role" | "Group")) => vec![kind],
+        Some("LocalManagedPolicy" | "AWSManagedPolicy") => Vec::new(),
+        Some(other) => return Err(QueryError::validation(format!("EntityFilter must be User, Role, Group, LocalManagedPolicy or AWSManagedPolicy, not {other}"))),
+    };
+    let (attached, bounding) = match input.get("PolicyUsageFilter") {
+        None => (true, true),
+        Some("PermissionsPolicy") => (true, false),
+        Some("PermissionsBoundary") => (false, true),
+        Some(other) => return Err(QueryError::validation(format!("PolicyUsageFilter must be PermissionsPolicy or PermissionsBoundary, not {other}"))),
+    };
+    let mut entities = Vec::new();
+    if attached {
+        for name in &policy.groups {
+            if let Ok(group) = state.iam.get_group(name).await {
+                entities.push(PolicyEntity { kind: "Group", name: group.name, id: group.group_id, path: group.path });
+            }
+        }
+        for name in &policy.roles {
+            if let Ok(role) = state.iam.get_role(name).await {
+                entities.push(PolicyEntity { kind: "Role", name: role.name, id: role.role_id, path: role.path });
+            }
+        }
+        for name in &policy.users {
+            if let Ok(user) = state.iam.get_user(name).await {
+                entities.push(PolicyEntity { kind: "User", name: user.name, id: user.user_id, path: user.path });
+            }
+        }
+    }
+    if bounding {
+        let (roles, users) = state.iam.bounded_by(&policy.arn).await.map_err(error_from_domain)?;
+        entities.extend(roles.into_iter().map(|role| PolicyEntity { kind: "Role", name: role.name, id: role.role_id, path: role.path }));
+        entities.extend(users.into_iter().map(|user| PolicyEntity { kind: "User", name: user.name, id: user.user_id, path: user.path }));
+    }
+    let prefix = input.get("PathPrefix").unwrap_or("/");
+    entities.retain(|entity| kinds.contains(&entity.kind) && entity.path.starts_with(prefix));
+    let rank = |kind: &str| ["Group", "Role", "User"].iter().position(|k| *k == kind);
+    entities.sort_by(|a, b| (rank(a.kind), a.name.to_ascii_lowercase()).cmp(&(rank(b.kind), b.name.to_ascii_lowercase())));
+    entities.dedup_by(|a, b| a.kind == b.kind && a.name == b.name);
+    let key = |entity: &PolicyEntity| format!("{}/{}", entity.kind, entity.name);
+    let page = page_of(entities, key, request.marker.as_deref(), request.max_items).map_err(error_from_domain)?;
     let mut xml = Xml::new();
-    xml.open("PolicyGroups");
-    for name in &policy.groups {
-        if let Ok(group) = state.iam.get_group(name).await {
-            xml.open("member").text("GroupName", &group.name).text("GroupId", &group.group_id).close("member");
+    for (list, kind) in [("PolicyGroups", "Group"), ("PolicyRoles", "Role"), ("PolicyUsers", "User")] {
+        xml.open(list);
+        for entity in page.items.iter().filter(|entity| entity.kind == kind) {
+            xml.open("member").text(&format!("{kind}Name"), &entity.name).text(&format!("{kind}Id"), &entity.id).close("member");
         }
+        xml.close(list);
     }
-    xml.close("PolicyGroups").open("PolicyRoles");
-    for name in &policy.roles {
-        if let Ok(role) = state.iam.get_role(name).await {
-            xml.open("member").text("RoleName", &role.name).text("RoleId", &role.role_id).close("member");
-        }
-    }
-    xml.close("PolicyRoles").open("PolicyUsers");
-    for name in &policy.users {
-        if let Ok(user) = state.iam.get_user(name).await {
-            xml.open("member").text("UserName", &user.name).text("UserId", &user.user_id).close("member");
-        }
-    }
-    xml.close("PolicyUsers");
-    page_xml(&mut xml, None);
+    page_xml(&mut xml, page.marker.as_deref());
     Ok(xml.finish())
 }
 

@@ -1,5 +1,5 @@
-//! CreateRole, GetRole, ListRoles, DeleteRole, UpdateAssumeRolePolicy and the role's permissions
-//! boundary (Put/DeleteRolePermissionsBoundary).
+//! CreateRole, GetRole, ListRoles, DeleteRole, UpdateRole, UpdateRoleDescription,
+//! UpdateAssumeRolePolicy and the role's permissions boundary (Put/DeleteRolePermissionsBoundary).
 
 use crate::api::iam::error::error_from_domain;
 use crate::api::iam::wire::*;
@@ -67,6 +67,18 @@ pub async fn update_assume_role_policy(state: &AppState, input: &QueryInput) -> 
     let request = UpdateAssumeRolePolicyRequest::from_query(input)?;
     state.iam.update_assume_role_policy(&request.role_name, &request.policy_document).await.map_err(error_from_domain)?;
     Ok(String::new())
+}
+
+/// UpdateRole (an empty answer) and UpdateRoleDescription (`describe`: the description is
+/// required, the role is answered).
+pub async fn update_role(state: &AppState, input: &QueryInput, describe: bool) -> Result<String, QueryError> {
+    let request = UpdateRoleRequest::from_query(input)?;
+    if describe {
+        required(input, "Description")?;
+    }
+    let max_session_duration = if describe { None } else { request.max_session_duration };
+    let role = state.iam.update_role(&request.role_name, request.description.as_deref(), max_session_duration).await.map_err(error_from_domain)?;
+    Ok(if describe { one_role(&role) } else { String::new() })
 }
 
 /// PutRolePermissionsBoundary (`put`) and DeleteRolePermissionsBoundary.

@@ -1,4 +1,4 @@
-//! IAM users and their access keys: CreateUser, GetUser, ListUsers, DeleteUser, CreateAccessKey,
+//! IAM users and their access keys: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, CreateAccessKey,
 //! ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed and the user's permissions
 //! boundary (Put/DeleteUserPermissionsBoundary), their console passwords (Create, Get, Update and
 //! DeleteLoginProfile), their virtual MFA devices (CreateVirtualMFADevice, EnableMFADevice,
@@ -11,7 +11,8 @@ use cognate_domain::clock::format_iso8601;
 
 use crate::api::iam::error::error_from_domain;
 use crate::api::iam::users_wire::*;
-use crate::api::iam::wire::{page_xml, FromQuery};
+use crate::api::iam::wire::{max_items, page_xml, FromQuery};
+use cognate_domain::iam::page_of;
 use crate::aws::query::{QueryError, QueryInput, Xml};
 use crate::state::AppState;
 
@@ -52,6 +53,14 @@ pub async fn list_users(state: &AppState, input: &QueryInput) -> Result<String, 
     xml.close("Users");
     page_xml(&mut xml, page.marker.as_deref());
     Ok(xml.finish())
+}
+
+/// UpdateUser: a new name (keys, policies, groups, the login profile and MFA devices move with
+/// it) and/or path.
+pub async fn update_user(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
+    let request = RenameRequest::from_query_for(input, "UserName", "NewUserName")?;
+    state.iam.update_user(&request.name, request.new_name.as_deref(), request.new_path.as_deref()).await.map_err(error_from_domain)?;
+    Ok(String::new())
 }
 
 pub async fn delete_user(state: &AppState, input: &QueryInput) -> Result<String, QueryError> {
@@ -219,13 +228,14 @@ fn mfa_device_xml(xml: &mut Xml, device: &cognate_domain::iam::VirtualMfaDevice,
 pub async fn list_mfa_devices(state: &AppState, input: &QueryInput, caller: Option<&str>) -> Result<String, QueryError> {
     let request = UserNameRequest::from_query(input)?;
     let devices = state.iam.list_mfa_devices(request.user(caller)?).await.map_err(error_from_domain)?;
+    let page = page_of(devices, |device| device.serial_number.clone(), request.marker.as_deref(), request.max_items).map_err(error_from_domain)?;
     let mut xml = Xml::new();
     xml.open("MFADevices");
-    for device in &devices {
+    for device in &page.items {
         mfa_device_xml(&mut xml, device, false);
     }
     xml.close("MFADevices");
-    page_xml(&mut xml, None);
+    page_xml(&mut xml, page.marker.as_deref());
     Ok(xml.finish())
 }
 
@@ -236,13 +246,17 @@ pub async fn list_virtual_mfa_devices(state: &AppState, input: &QueryInput) -> R
         Some("Unassigned") => Some(false),
         Some(other) => return Err(QueryError::validation(format!("AssignmentStatus must be Assigned, Unassigned or Any, not {other}"))),
     };
-    let devices = state.iam.list_virtual_mfa_devices(assigned).await.map_err(error_from_domain)?;
+    let page = state
+        .iam
+        .list_virtual_mfa_devices(assigned, input.get("Marker"), max_items(input)?)
+        .await
+        .map_err(error_from_domain)?;
     let mut xml = Xml::new();
     xml.open("VirtualMFADevices");
-    for device in &devices {
+    for device in &page.items {
         mfa_device_xml(&mut xml, device, true);
     }
     xml.close("VirtualMFADevices");
-    page_xml(&mut xml, None);
+    page_xml(&mut xml, page.marker.as_deref());
     Ok(xml.finish())
 }
