@@ -447,6 +447,34 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check(f"without a session policy the federated user may do nothing ({code})", code == "AccessDeniedException")
     code, _ = error_code(lambda: backend_sts.get_federation_token(Name="not a name!"))
     check(f"a Name outside IAM's characters is refused ({code})", code == "ValidationError")
+    # Session tags: the user's policy must allow sts:TagSession; a session tag is the federated
+    # user's aws:PrincipalTag, over the user's own tag of the same key (team=api).
+    partners_only = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": "*",
+                                                                         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "partners"}}}]})
+    partners_tag = [{"Key": "team", "Value": "partners"}]
+    code, _ = error_code(lambda: backend_sts.get_federation_token(Name="tagged", Policy=partners_only, Tags=partners_tag))
+    check(f"session tags without sts:TagSession in the user's policy are AccessDenied ({code})", code == "AccessDenied")
+    iam.put_user_policy(UserName="backend", PolicyName="tag-sessions", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:TagSession", "Resource": "*", "Condition": {"StringEquals": {"aws:RequestTag/team": "partners"}}}]}))
+    tagged = {}
+
+    def tag_session():
+        code, answer = attempt_call(lambda: backend_sts.get_federation_token(Name="tagged", Policy=partners_only, Tags=partners_tag))
+        tagged.update(answer or {})
+        return code is None
+
+    check("with sts:TagSession allowed, GetFederationToken takes the session tags", eventually(tag_session))
+    check("the session tag overrides the user's tag of the same key in a condition",
+          error_code(lambda: temporary("cognito-idp", tagged["Credentials"]).list_users(UserPoolId=pool_id))[0] is None)
+    untagged = backend_sts.get_federation_token(Name="untagged", Policy=partners_only)["Credentials"]
+    code, _ = error_code(lambda: temporary("cognito-idp", untagged).list_users(UserPoolId=pool_id))
+    check(f"without it the user's own tag (team=api) is the federated user's, and the condition fails ({code})", code == "AccessDeniedException")
+    code, _ = error_code(lambda: backend_sts.get_federation_token(Name="tagged", Policy=partners_only, Tags=[{"Key": "team", "Value": "admins"}]))
+    check(f"a tag value the user's policy does not allow is AccessDenied ({code})", code == "AccessDenied")
+    code, _ = error_code(lambda: backend_sts.get_federation_token(Name="tagged", Policy=partners_only,
+                                                                  Tags=[{"Key": "team", "Value": "partners"}, {"Key": "Team", "Value": "x"}]))
+    check(f"two tags whose keys differ only in case are refused ({code})", code == "ValidationError")
+    iam.delete_user_policy(UserName="backend", PolicyName="tag-sessions")
 
     # An attached managed policy, detached again.
     pools = iam.create_policy(PolicyName="list-pools-for-users", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [

@@ -2,8 +2,8 @@
 //! groups' policies, its boundary), with MFA proven when the call gives the serial number of one
 //! of the user's virtual MFA devices and a current code of it. GetFederationToken's act as a
 //! federated user of the account, allowed what both the user's policies and the session policies
-//! given allow. Both are STS sessions without a role, stored, sealed and resealed as the role
-//! sessions are.
+//! given allow, with the session tags given as its principal tags. Both are STS sessions
+//! without a role, stored, sealed and resealed as the role sessions are.
 
 use super::*;
 
@@ -29,19 +29,22 @@ impl IamService {
                 Some(now)
             }
         };
-        self.mint_for_user(user, duration, (None, Vec::new()), mfa_ms, None).await
+        self.mint_for_user(user, duration, (None, Vec::new()), mfa_ms, (None, BTreeMap::new())).await
     }
 
     /// GetFederationToken for `user`: credentials of the federated user `name`, whose session
     /// policies (inline and managed; without any, the session may do nothing) cap the user's.
-    /// Answers the credentials, the federated user's id and ARN, and the packed policy size.
+    /// Session tags need `sts:TagSession` in the user's policies (which may test
+    /// `aws:RequestTag/…` and `aws:TagKeys`); they are the session's `aws:PrincipalTag/…`,
+    /// over the user's own tags of the same key in any case. Answers the credentials, the
+    /// federated user's id and ARN, and the packed policy size.
     pub async fn get_federation_token(
         &self,
         user: &IamUser,
         name: &str,
         duration_seconds: Option<i64>,
-        session_policy: Option<&str>,
-        policy_arns: &[String],
+        (session_policy, policy_arns): (Option<&str>, &[String]),
+        tags: &BTreeMap<String, String>,
     ) -> DomainResult<(TemporaryCredentials, String, String, Option<i64>)> {
         let well_formed = name.chars().all(|character| character.is_ascii_alphanumeric() || "_+=,.@-".contains(character));
         if !(2..=32).contains(&name.chars().count()) || !well_formed {
@@ -53,9 +56,30 @@ impl IamService {
         }
         self.check_session_policy_arns(policy_arns).await?;
         let packed_policy_size = sts::packed_size(session_policy)?;
+        let arn = crate::ids::arn::federated_user(&self.account_id, name);
+        let context = self.federation_tags(user, &arn, tags).await?;
         let policies = (session_policy.map(str::to_string), policy_arns.to_vec());
-        let credentials = self.mint_for_user(user, duration, policies, None, Some(name)).await?;
-        Ok((credentials, format!("{}:{name}", self.account_id), crate::ids::arn::federated_user(&self.account_id, name), packed_policy_size))
+        let credentials = self.mint_for_user(user, duration, policies, None, (Some(name), context)).await?;
+        Ok((credentials, format!("{}:{name}", self.account_id), arn, packed_policy_size))
+    }
+
+    /// The context of a federated session's tags, once the user may tag the session.
+    async fn federation_tags(&self, user: &IamUser, arn: &str, tags: &BTreeMap<String, String>) -> DomainResult<BTreeMap<String, Vec<String>>> {
+        if tags.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let lowered: BTreeSet<String> = tags.keys().map(|key| key.to_lowercase()).collect();
+        let malformed = tags.iter().any(|(key, value)| key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256);
+        if tags.len() > 50 || malformed || lowered.len() != tags.len() {
+            return Err(validation("Session tags: at most 50, keys unique in any case, each key 1 to 128 characters and each value at most 256."));
+        }
+        let mut extra = vec![("aws:TagKeys".to_string(), tags.keys().cloned().collect::<Vec<_>>())];
+        extra.extend(tags.iter().map(|(key, value)| (format!("aws:RequestTag/{key}"), vec![value.clone()])));
+        let extra: Vec<(&str, Vec<String>)> = extra.iter().map(|(key, values)| (key.as_str(), values.clone())).collect();
+        if !self.authorize_user_session(user, None, "sts:TagSession", arn, &extra).await?.is_allowed() {
+            return Err(DomainError::AccessDenied(format!("User: {} is not authorized to perform: sts:TagSession on resource: {arn}", user.arn)));
+        }
+        Ok(tags.iter().map(|(key, value)| (format!("aws:PrincipalTag/{key}"), vec![value.clone()])).collect())
     }
 
     /// Mints credentials acting as `user` (or as its federated user `federated_name`) and records
@@ -66,7 +90,7 @@ impl IamService {
         duration: i64,
         (session_policy, session_policy_arns): (Option<String>, Vec<String>),
         mfa_ms: Option<i64>,
-        federated_name: Option<&str>,
+        (federated_name, context): (Option<&str>, BTreeMap<String, Vec<String>>),
     ) -> DomainResult<TemporaryCredentials> {
         let now = self.now();
         let (credentials, sealed_secret, token_hash) = mint_material(&self.master_key, now, duration);
@@ -82,7 +106,7 @@ impl IamService {
             session_name: String::new(),
             session_policy,
             session_policy_arns,
-            context: BTreeMap::new(),
+            context,
             user_name: Some(user.name.clone()),
             mfa_ms,
             federated_name: federated_name.map(str::to_string),

@@ -256,6 +256,16 @@ impl IamService {
                 request.set("aws:PrincipalArn", crate::ids::arn::federated_user(&self.account_id, name));
                 request.set("aws:PrincipalType", "FederatedUser".to_string());
                 request.set("aws:userid", format!("{}:{name}", self.account_id));
+                // The user's tags, but where a session tag has the key in any case.
+                let session_tags: BTreeSet<String> = session
+                    .iter()
+                    .flat_map(|session| session.context.keys())
+                    .filter_map(|key| key.strip_prefix("aws:PrincipalTag/"))
+                    .map(str::to_lowercase)
+                    .collect();
+                for (key, value) in user.tags.iter().filter(|(key, _)| !session_tags.contains(&key.to_lowercase())) {
+                    request.set(&format!("aws:PrincipalTag/{key}"), value.clone());
+                }
             }
             None => {
                 request.set("aws:PrincipalArn", user.arn.clone());
@@ -270,6 +280,9 @@ impl IamService {
         if let Some(session) = session {
             for (key, values) in self.session_user_context(session) {
                 request.set_all(key, values);
+            }
+            for (key, values) in &session.context {
+                request.set_all(key, values.clone());
             }
         }
         for (key, values) in extra {

@@ -122,18 +122,18 @@ pub struct GetFederationTokenRequest {
     pub duration_seconds: Option<i64>,
     pub policy: Option<String>,
     pub policy_arns: Vec<String>,
+    /// The session tags.
+    pub tags: BTreeMap<String, String>,
 }
 
 impl GetFederationTokenRequest {
     pub fn from_query(input: &QueryInput) -> Result<Self, QueryError> {
-        if !input.tags("Tags").is_empty() {
-            return Err(QueryError::validation("Session tags (Tags) are not supported for GetFederationToken."));
-        }
         Ok(GetFederationTokenRequest {
             name: input.required("Name")?.to_string(),
             duration_seconds: input.integer("DurationSeconds")?,
             policy: input.get("Policy").map(str::to_string),
             policy_arns: policy_arns(input)?,
+            tags: input.tags("Tags"),
         })
     }
 }

@@ -96,13 +96,14 @@ pub async fn get_session_token(state: &AppState, input: &QueryInput, principal: 
 
 /// GetFederationToken, for an IAM user signing with one of its access keys: credentials of the
 /// federated user Name, allowed what both the user's policies and the session policies (Policy,
-/// PolicyArns) allow, and nothing without them.
+/// PolicyArns) allow, and nothing without them; with session tags (Tags) when the user's
+/// policies allow `sts:TagSession`.
 pub async fn get_federation_token(state: &AppState, input: &QueryInput, principal: Option<&Principal>) -> Result<String, QueryError> {
     let user = long_term_user(principal, "GetFederationToken")?;
     let request = GetFederationTokenRequest::from_query(input)?;
     let (credentials, federated_user_id, arn, packed_policy_size) = state
         .iam
-        .get_federation_token(user, &request.name, request.duration_seconds, request.policy.as_deref(), &request.policy_arns)
+        .get_federation_token(user, &request.name, request.duration_seconds, (request.policy.as_deref(), &request.policy_arns), &request.tags)
         .await
         .map_err(error_from_domain)?;
     Ok(federation_token_xml(&credentials, &federated_user_id, &arn, packed_policy_size))
