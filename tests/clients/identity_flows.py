@@ -367,8 +367,27 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check(f"nor ask for another session token ({code})", code == "AccessDenied")
     code, _ = error_code(lambda: backend_sts.get_session_token(DurationSeconds=129_601))
     check(f"a duration over 36 hours is refused ({code})", code == "ValidationError")
-    code, _ = error_code(lambda: client("sts").get_session_token())
-    check(f"the root key pair is given none ({code})", code == "AccessDenied")
+    # The root key pair's sessions: an hour at most, acting as the root, kept from IAM (no MFA
+    # device of the root is kept) and from assuming roles.
+    root_session = client("sts").get_session_token()["Credentials"]
+    lasts = (root_session["Expiration"] - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    check(f"the root's GetSessionToken lasts an hour by default ({lasts:.0f} s)", 3500 < lasts <= 3600 and root_session["AccessKeyId"].startswith("ASIA"))
+    check("its credentials act as the root: GetCallerIdentity answers the root, ListUsers on any pool is allowed",
+          temporary("sts", root_session).get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:root"
+          and error_code(lambda: temporary("cognito-idp", root_session).list_users(UserPoolId=other_pool_id))[0] is None)
+    code, _ = error_code(lambda: temporary("iam", root_session).list_users())
+    check(f"but not IAM without MFA, as in AWS ({code})", code == "AccessDenied")
+    code, _ = error_code(lambda: client("sts").get_session_token(DurationSeconds=3601))
+    check(f"the root's session lasts at most an hour ({code})", code == "ValidationError")
+    list_any = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cognito-idp:ListUsers", "Resource": "*"}]})
+    root_federation = client("sts").get_federation_token(Name="root-partner", DurationSeconds=7200, Policy=list_any)
+    lasts = (root_federation["Credentials"]["Expiration"] - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    check(f"the root's GetFederationToken: the federated user, an hour when more is asked ({lasts:.0f} s)",
+          root_federation["FederatedUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:federated-user/root-partner" and 3500 < lasts <= 3600)
+    root_partner = functools.partial(temporary, credentials=root_federation["Credentials"])
+    code, _ = error_code(lambda: root_partner("cognito-idp").list_user_pools(MaxResults=5))
+    check(f"… allowed what its session policy allows and nothing else ({code})",
+          error_code(lambda: root_partner("cognito-idp").list_users(UserPoolId=other_pool_id))[0] is None and code == "AccessDeniedException")
     device = iam.create_virtual_mfa_device(VirtualMFADeviceName="backend-phone")["VirtualMFADevice"]
     authenticator, now = pyotp.TOTP(device["Base32StringSeed"].decode()), time.time()
     iam.enable_mfa_device(UserName="backend", SerialNumber=device["SerialNumber"],
@@ -726,6 +745,9 @@ def iam_users(iam, client, pool_id, other_pool_id):
     iam.update_assume_role_policy(RoleName="deployer", PolicyDocument=json.dumps(trust_account))
     code, status = error_code(lambda: client("sts").assume_role(RoleArn=deployer, RoleSessionName="root", ExternalId="deploy-7"))
     check(f"the root may not assume roles ({code}, {status})", code == "AccessDenied" and status == 403)
+    root_session = client("sts").get_session_token()["Credentials"]
+    code, _ = error_code(lambda: temporary("sts", root_session).assume_role(RoleArn=deployer, RoleSessionName="root", ExternalId="deploy-7"))
+    check(f"nor may the root's session credentials ({code})", code == "AccessDenied")
     iam.delete_user_policy(UserName="backend", PolicyName="assume")
 
     # Inactive, second and deleted keys.

@@ -194,13 +194,20 @@ async fn serve(
     api.handle(state, operation, request).await
 }
 
-/// What an IAM user's temporary credentials may not do, as in AWS: GetFederationToken's call
-/// neither IAM nor STS but GetCallerIdentity; GetSessionToken's call IAM only with MFA proven
-/// for the session, and STS only for AssumeRole and GetCallerIdentity.
+/// What the temporary credentials of an IAM user or of the root may not do, as in AWS:
+/// GetFederationToken's call neither IAM nor STS but GetCallerIdentity; GetSessionToken's call
+/// IAM only with MFA proven for the session, and STS only for AssumeRole and GetCallerIdentity
+/// (the root's may not assume roles at all).
 fn session_credentials_refusal(service: &str, operation: &str, principal: &Principal) -> Option<String> {
-    let Principal::User(signer) = principal else { return None };
-    let session = signer.session.as_ref()?;
-    if signer.federated_name().is_some() {
+    let session = match principal {
+        Principal::User(signer) => signer.session.as_ref()?,
+        Principal::RootSession(session) => session,
+        _ => return None,
+    };
+    if matches!(principal, Principal::RootSession(_)) && service == "sts" && operation == "AssumeRole" {
+        return Some("The root's session credentials may not assume a role.".into());
+    }
+    if session.federated_name.is_some() {
         return match service {
             "iam" => Some(format!("Cannot call {operation} with the credentials of a federated user.")),
             "sts" if operation != "GetCallerIdentity" => Some(format!("Cannot call {operation} with the credentials of a federated user.")),

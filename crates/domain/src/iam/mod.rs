@@ -194,6 +194,9 @@ pub struct StsSession {
     /// A GetFederationToken session: the federated user's name (its user is the one that asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub federated_name: Option<String>,
+    /// Asked for by the root key pair (GetSessionToken, GetFederationToken): no user is named.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub root: bool,
 }
 
 impl StsSession {

@@ -200,6 +200,7 @@ impl IamService {
             user_name: None,
             mfa_ms: None,
             federated_name: None,
+            root: false,
         };
         self.store
             .write_records(&[session.insert()?])

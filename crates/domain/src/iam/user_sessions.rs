@@ -12,22 +12,27 @@ use super::*;
 const DEFAULT_SECONDS: i64 = 43_200;
 const MIN_SECONDS: i64 = 900;
 const MAX_SECONDS: i64 = 129_600;
+/// The root's sessions last at most an hour, and an hour by default.
+const ROOT_MAX_SECONDS: i64 = 3600;
 
 impl IamService {
-    /// GetSessionToken for `user`; `mfa` is the SerialNumber and TokenCode given, checked against
-    /// that device of the user (the code is spent).
-    pub async fn get_session_token(&self, user: &IamUser, duration_seconds: Option<i64>, mfa: Option<(&str, &str)>) -> DomainResult<TemporaryCredentials> {
-        let duration = duration_seconds.unwrap_or(DEFAULT_SECONDS);
-        if !(MIN_SECONDS..=MAX_SECONDS).contains(&duration) {
-            return Err(InvalidMember::error("durationSeconds", duration.to_string(), Constraint::Range { min: MIN_SECONDS, max: MAX_SECONDS }));
+    /// GetSessionToken for `user`, or for the root (`None`: at most an hour, an hour by
+    /// default); `mfa` is the SerialNumber and TokenCode given, checked against that device of
+    /// the user (the code is spent). No MFA device of the root is kept here.
+    pub async fn get_session_token(&self, user: Option<&IamUser>, duration_seconds: Option<i64>, mfa: Option<(&str, &str)>) -> DomainResult<TemporaryCredentials> {
+        let (default, max) = if user.is_some() { (DEFAULT_SECONDS, MAX_SECONDS) } else { (ROOT_MAX_SECONDS, ROOT_MAX_SECONDS) };
+        let duration = duration_seconds.unwrap_or(default);
+        if !(MIN_SECONDS..=max).contains(&duration) {
+            return Err(InvalidMember::error("durationSeconds", duration.to_string(), Constraint::Range { min: MIN_SECONDS, max }));
         }
         let now = self.now();
-        let mfa_ms = match mfa {
-            None => None,
-            Some((serial, code)) => {
+        let mfa_ms = match (mfa, user) {
+            (None, _) => None,
+            (Some((serial, code)), Some(user)) => {
                 self.prove_mfa(user, serial, code).await?;
                 Some(now)
             }
+            (Some(_), None) => return Err(DomainError::AccessDenied("MultiFactorAuthentication failed: no MFA device of the root account is kept here.".into())),
         };
         self.mint_for_user(user, duration, (None, Vec::new()), mfa_ms, (None, BTreeMap::new())).await
     }
@@ -40,7 +45,7 @@ impl IamService {
     /// federated user's id and ARN, and the packed policy size.
     pub async fn get_federation_token(
         &self,
-        user: &IamUser,
+        user: Option<&IamUser>,
         name: &str,
         duration_seconds: Option<i64>,
         (session_policy, policy_arns): (Option<&str>, &[String]),
@@ -54,6 +59,8 @@ impl IamService {
         if !(MIN_SECONDS..=MAX_SECONDS).contains(&duration) {
             return Err(InvalidMember::error("durationSeconds", duration.to_string(), Constraint::Range { min: MIN_SECONDS, max: MAX_SECONDS }));
         }
+        // The root's federation sessions last an hour at most: a longer one is given an hour.
+        let duration = if user.is_none() { duration.min(ROOT_MAX_SECONDS) } else { duration };
         self.check_session_policy_arns(policy_arns).await?;
         let packed_policy_size = sts::packed_size(session_policy)?;
         let arn = crate::ids::arn::federated_user(&self.account_id, name);
@@ -63,8 +70,9 @@ impl IamService {
         Ok((credentials, format!("{}:{name}", self.account_id), arn, packed_policy_size))
     }
 
-    /// The context of a federated session's tags, once the user may tag the session.
-    async fn federation_tags(&self, user: &IamUser, arn: &str, tags: &BTreeMap<String, String>) -> DomainResult<BTreeMap<String, Vec<String>>> {
+    /// The context of a federated session's tags, once the user (the root always) may tag the
+    /// session.
+    async fn federation_tags(&self, user: Option<&IamUser>, arn: &str, tags: &BTreeMap<String, String>) -> DomainResult<BTreeMap<String, Vec<String>>> {
         if tags.is_empty() {
             return Ok(BTreeMap::new());
         }
@@ -76,17 +84,19 @@ impl IamService {
         let mut extra = vec![("aws:TagKeys".to_string(), tags.keys().cloned().collect::<Vec<_>>())];
         extra.extend(tags.iter().map(|(key, value)| (format!("aws:RequestTag/{key}"), vec![value.clone()])));
         let extra: Vec<(&str, Vec<String>)> = extra.iter().map(|(key, values)| (key.as_str(), values.clone())).collect();
-        if !self.authorize_user_session(user, None, "sts:TagSession", arn, &extra).await?.is_allowed() {
-            return Err(DomainError::AccessDenied(format!("User: {} is not authorized to perform: sts:TagSession on resource: {arn}", user.arn)));
+        if let Some(user) = user {
+            if !self.authorize_user_session(user, None, "sts:TagSession", arn, &extra).await?.is_allowed() {
+                return Err(DomainError::AccessDenied(format!("User: {} is not authorized to perform: sts:TagSession on resource: {arn}", user.arn)));
+            }
         }
         Ok(tags.iter().map(|(key, value)| (format!("aws:PrincipalTag/{key}"), vec![value.clone()])).collect())
     }
 
-    /// Mints credentials acting as `user` (or as its federated user `federated_name`) and records
-    /// the session.
+    /// Mints credentials acting as `user` or the root (or as their federated user
+    /// `federated_name`) and records the session.
     async fn mint_for_user(
         &self,
-        user: &IamUser,
+        user: Option<&IamUser>,
         duration: i64,
         (session_policy, session_policy_arns): (Option<String>, Vec<String>),
         mfa_ms: Option<i64>,
@@ -107,12 +117,44 @@ impl IamService {
             session_policy,
             session_policy_arns,
             context,
-            user_name: Some(user.name.clone()),
+            user_name: user.map(|user| user.name.clone()),
             mfa_ms,
             federated_name: federated_name.map(str::to_string),
+            root: user.is_none(),
         };
         self.store.write_records(&[session.insert()?]).await?;
         Ok(credentials)
+    }
+
+    /// What a session of the root may do: anything for GetSessionToken's (the dispatcher keeps
+    /// it from IAM and from STS but AssumeRole and GetCallerIdentity, as AWS does); for
+    /// GetFederationToken's, what its session policies allow, and nothing without one.
+    pub async fn authorize_root_session(&self, session: &StsSession, action: &str, resource: &str, extra: &[(&str, Vec<String>)]) -> DomainResult<Decision> {
+        let Some(name) = &session.federated_name else { return Ok(Decision::Allowed) };
+        let mut request = RequestContext::new(action, resource);
+        let now = self.now();
+        request.set("aws:CurrentTime", format_iso8601(now.div_euclid(1000)));
+        request.set("aws:EpochTime", now.div_euclid(1000).to_string());
+        request.set("aws:PrincipalAccount", self.account_id.clone());
+        request.set("aws:PrincipalArn", crate::ids::arn::federated_user(&self.account_id, name));
+        request.set("aws:PrincipalType", "FederatedUser".to_string());
+        request.set("aws:userid", format!("{}:{name}", self.account_id));
+        for (key, values) in self.session_user_context(session).into_iter().chain(extra.iter().cloned()) {
+            request.set_all(key, values);
+        }
+        for (key, values) in &session.context {
+            request.set_all(key, values.clone());
+        }
+        let mut session_policies = Vec::new();
+        if let Some(document) = &session.session_policy {
+            session_policies.push(parse_policy(document, PolicyKind::Identity)?);
+        }
+        session_policies.extend(self.session_managed_policies(&session.session_policy_arns).await?);
+        if session_policies.is_empty() {
+            return Ok(Decision::ImplicitDeny);
+        }
+        let everything = parse_policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#, PolicyKind::Identity)?;
+        Ok(policy::evaluate_limited(&[everything], &[&session_policies], &request))
     }
 
     /// The IAM user a GetSessionToken session acts as; None when the user is gone (or the key

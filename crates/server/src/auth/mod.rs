@@ -24,6 +24,9 @@ pub enum Principal {
     Session(Box<StsSession>),
     /// An IAM user's access key: may do what the user's policies allow.
     User(Box<UserKey>),
+    /// Temporary credentials the root asked for (GetSessionToken, GetFederationToken): may do
+    /// what the root may, a federated user's within its session policies.
+    RootSession(Box<StsSession>),
 }
 
 /// An IAM user and the key it signed with: one of its access keys, or temporary credentials
@@ -151,6 +154,7 @@ pub(crate) async fn resolve_key(state: &AppState, access_key_id: &str, session_t
         };
     }
     match state.iam.open_session(access_key_id, session_token).await {
+        Ok(Some((session, secret))) if session.root => Ok((Principal::RootSession(Box::new(session)), Some(secret))),
         Ok(Some((session, secret))) if session.user_name.is_some() => match state.iam.session_user(&session).await {
             Ok(Some(user)) => Ok((Principal::User(Box::new(UserKey { user, key: None, session: Some(Box::new(session)) })), Some(secret))),
             Ok(None) => Ok((Principal::Root, None)),
@@ -219,6 +223,7 @@ pub async fn authorize_with(
         Principal::Root => return Ok(()),
         Principal::Session(session) => state.iam.authorize(session, action, resource, context).await,
         Principal::User(signer) => state.iam.authorize_user_session(&signer.user, signer.session.as_deref(), action, resource, context).await,
+        Principal::RootSession(session) => state.iam.authorize_root_session(session, action, resource, context).await,
     };
     match decision {
         Ok(decision) if decision.is_allowed() => Ok(()),
@@ -242,6 +247,10 @@ impl Principal {
             Principal::User(signer) => match signer.federated_name() {
                 Some(name) => cognate_domain::ids::arn::federated_user(account_id, name),
                 None => signer.user.arn.clone(),
+            },
+            Principal::RootSession(session) => match &session.federated_name {
+                Some(name) => cognate_domain::ids::arn::federated_user(account_id, name),
+                None => cognate_domain::ids::arn::iam_root(account_id),
             },
         }
     }

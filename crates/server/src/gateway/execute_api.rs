@@ -62,7 +62,7 @@ pub fn identity_headers(principal: &Principal, account: &str, stage: &str) -> Ve
             }
         }
         Principal::User(signer) => headers.push(("x-cognate-user-name", signer.user.name.clone())),
-        Principal::Root => {}
+        Principal::Root | Principal::RootSession(_) => {}
     }
     headers
 }

@@ -35,7 +35,7 @@ use router::{route, Route};
 /// developer's credentials (the root's, or an IAM user's as its policies allow).
 fn session_identity(principal: &Principal) -> Result<Option<String>, ApiError> {
     match principal {
-        Principal::Root | Principal::User(_) => Ok(None),
+        Principal::Root | Principal::User(_) | Principal::RootSession(_) => Ok(None),
         Principal::Session(session) => session
             .context
             .get("cognito-identity.amazonaws.com:sub")

@@ -83,7 +83,7 @@ pub async fn assume_role(state: &AppState, input: &QueryInput, principal: Option
 /// key pair is not given session tokens (it may do everything as it is); session credentials
 /// cannot ask for more, as in AWS.
 pub async fn get_session_token(state: &AppState, input: &QueryInput, principal: Option<&Principal>) -> Result<String, QueryError> {
-    let user = long_term_user(principal, "GetSessionToken")?;
+    let user = long_term_caller(principal, "GetSessionToken")?;
     let duration = input.integer("DurationSeconds")?;
     let mfa = match (input.get("SerialNumber"), input.get("TokenCode")) {
         (Some(serial), Some(code)) => Some((serial, code)),
@@ -99,7 +99,7 @@ pub async fn get_session_token(state: &AppState, input: &QueryInput, principal: 
 /// PolicyArns) allow, and nothing without them; with session tags (Tags) when the user's
 /// policies allow `sts:TagSession`.
 pub async fn get_federation_token(state: &AppState, input: &QueryInput, principal: Option<&Principal>) -> Result<String, QueryError> {
-    let user = long_term_user(principal, "GetFederationToken")?;
+    let user = long_term_caller(principal, "GetFederationToken")?;
     let request = GetFederationTokenRequest::from_query(input)?;
     let (credentials, federated_user_id, arn, packed_policy_size) = state
         .iam
@@ -109,15 +109,13 @@ pub async fn get_federation_token(state: &AppState, input: &QueryInput, principa
     Ok(federation_token_xml(&credentials, &federated_user_id, &arn, packed_policy_size))
 }
 
-/// The IAM user signing with one of its access keys: temporary credentials and the root key pair
-/// are not given more temporary credentials here.
-fn long_term_user<'a>(principal: Option<&'a Principal>, operation: &str) -> Result<&'a cognate_domain::iam::IamUser, QueryError> {
+/// The IAM user signing with one of its access keys (`Some`), or the root key pair (`None`):
+/// temporary credentials are not given more temporary credentials here.
+fn long_term_caller<'a>(principal: Option<&'a Principal>, operation: &str) -> Result<Option<&'a cognate_domain::iam::IamUser>, QueryError> {
     match principal {
-        Some(Principal::User(signer)) if signer.session.is_none() => Ok(&signer.user),
-        Some(Principal::User(_) | Principal::Session(_)) => {
-            Err(QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", format!("Cannot call {operation} with session credentials.")))
-        }
-        _ => Err(QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", format!("cognate answers {operation} for IAM users; the root key pair may be used as it is."))),
+        Some(Principal::User(signer)) if signer.session.is_none() => Ok(Some(&signer.user)),
+        Some(Principal::Root) => Ok(None),
+        _ => Err(QueryError::new(StatusCode::FORBIDDEN, "AccessDenied", format!("Cannot call {operation} with session credentials."))),
     }
 }
 
@@ -128,6 +126,10 @@ pub fn get_caller_identity(state: &AppState, principal: Option<&Principal>) -> S
         Some(Principal::User(signer)) => match signer.federated_name() {
             Some(name) => (format!("{account}:{name}"), cognate_domain::ids::arn::federated_user(account, name)),
             None => (signer.user.user_id.clone(), signer.user.arn.clone()),
+        },
+        Some(Principal::RootSession(session)) => match &session.federated_name {
+            Some(name) => (format!("{account}:{name}"), cognate_domain::ids::arn::federated_user(account, name)),
+            None => (account.clone(), cognate_domain::ids::arn::iam_root(account)),
         },
         _ => (account.clone(), cognate_domain::ids::arn::iam_root(account)),
     };
