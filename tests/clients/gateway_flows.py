@@ -38,6 +38,8 @@ TABLE = "notes"
 UPSTREAM_KEY, UPSTREAM_SECRET = "UPSTREAMKEYID", "upstream/secret+key"
 S3_CONFIG = botocore.config.Config(s3={"addressing_style": "path"}, signature_version="s3v4", retries={"max_attempts": 1})
 CONFIG = botocore.config.Config(retries={"max_attempts": 1})
+# The domain of virtual-hosted S3 requests (`<bucket>.<domain>`): sent to 127.0.0.1 with that Host.
+S3_DOMAIN = "s3.cognate.test"
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -170,7 +172,8 @@ def main():
             time.sleep(0.1)
     server, banner, key_id, secret = start_server(binary, os.path.join(work, "data"), port, drain=False, extra_args=[
         "--gateway-listen", f"127.0.0.1:{gateway_port}", "--gateway-upstream", f"s3={recorder_url}",
-        "--gateway-upstream", f"dynamodb={recorder_url}", "--gateway-upstream", f"execute-api:pets1=http://127.0.0.1:{echo.server_port}/v1"])
+        "--gateway-upstream", f"dynamodb={recorder_url}", "--gateway-upstream", f"execute-api:pets1=http://127.0.0.1:{echo.server_port}/v1",
+        "--gateway-s3-domain", S3_DOMAIN])
     log_lines = []
     threading.Thread(target=lambda: [log_lines.append(line) for line in server.stdout], daemon=True).start()
     try:
@@ -407,6 +410,27 @@ def run(port, gateway_port, key_id, secret, log_lines):
     check(f"a repeated query parameter is refused ({status})", status == 400 and "more than once" in text)
     status, _ = raw_get(f"{gateway}/pets1/prod/pets/../admin", alice, "execute-api")
     check(f"and so is an execute-api path with '..' ({status})", status == 400)
+
+    # Virtual-hosted style: the bucket in the Host, under the gateway's S3 domain; read and
+    # authorised as the path-style request it is, and forwarded path-style.
+    virtual_host = f"{BUCKET}.{S3_DOMAIN}:{gateway_port}"
+
+    def virtual_hosted(method, key, creds, body=None):
+        url = f"http://{virtual_host}/{urllib.parse.quote(key, safe='/~')}"
+        # botocore_signed_put encodes the path itself.
+        headers = botocore_signed_put(f"http://{virtual_host}/{key}", creds, body) if method == "PUT" else botocore_signed("GET", url, creds, "s3")
+        connection = http.client.HTTPConnection("127.0.0.1", gateway_port, timeout=10)
+        connection.request(method, urllib.parse.urlsplit(url).path, body=body, headers={**headers, "Host": virtual_host})
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+
+    status, body = virtual_hosted("PUT", f"private/{alice_id}/hosted.txt", alice, b"by host")
+    check(f"a virtual-hosted PUT to the identity's own prefix is allowed ({status} {body[:300]!r})",
+          status == 200 and s3.get_object(Bucket=BUCKET, Key=f"private/{alice_id}/hosted.txt")["Body"].read() == b"by host")
+    status, body = virtual_hosted("GET", f"private/{alice_id}/hosted.txt", alice)
+    check(f"and a virtual-hosted GET reads it ({status})", status == 200 and body == b"by host")
+    status, body = virtual_hosted("GET", f"private/{bob_id}/x.txt", alice)
+    check(f"a virtual-hosted GET of another identity's prefix is refused as S3 refuses it ({status})", status == 403 and b"<Code>AccessDenied</Code>" in body)
 
     # A refused upload's body is read and dropped: the connection stays usable for the next request.
     connection = http.client.HTTPConnection("127.0.0.1", gateway_port, timeout=10)

@@ -22,6 +22,10 @@ pub struct GatewayArgs {
     /// the URL's userinfo, percent-encoded.
     #[arg(long = "gateway-upstream", env = "COGNATE_GATEWAY_UPSTREAM", value_delimiter = ',', hide_env_values = true)]
     pub gateway_upstream: Vec<String>,
+    /// The domain S3 clients put their bucket in front of (`<bucket>.<domain>`, virtual-hosted
+    /// style); its names must resolve to the gateway [default: path style only].
+    #[arg(long, env = "COGNATE_GATEWAY_S3_DOMAIN")]
+    pub gateway_s3_domain: Option<String>,
 }
 
 /// The `[gateway]` table of the TOML file.
@@ -29,6 +33,8 @@ pub struct GatewayArgs {
 #[serde(deny_unknown_fields)]
 pub struct GatewayFile {
     listen: Option<SocketAddr>,
+    /// The domain of virtual-hosted S3 requests.
+    s3_domain: Option<String>,
     /// `[gateway.upstreams.s3]`, `[gateway.upstreams."execute-api:abc123"]`, …
     #[serde(default)]
     upstreams: BTreeMap<String, UpstreamFile>,
@@ -52,6 +58,8 @@ pub struct GatewayConfig {
     pub listen: SocketAddr,
     /// By service (`s3`, `dynamodb`, `execute-api:<api id>`, …).
     pub upstreams: BTreeMap<String, Upstream>,
+    /// The domain of virtual-hosted S3 requests (`<bucket>.<domain>`), lower-cased.
+    pub s3_domain: Option<String>,
 }
 
 /// Where one service's requests go, and the keys that sign them there.
@@ -106,7 +114,14 @@ impl GatewayConfig {
             let (url, keys) = split_userinfo(url).map_err(|error| format!("the gateway upstream {service}: {error}"))?;
             upstreams.insert(checked_service(service)?, Upstream { url, keys, region: None });
         }
-        Ok(Some(GatewayConfig { listen, upstreams }))
+        let s3_domain = args.gateway_s3_domain.or(file.s3_domain).map(|domain| domain.trim_end_matches('.').to_ascii_lowercase());
+        if let Some(domain) = &s3_domain {
+            let labels_ok = domain.split('.').all(|label| !label.is_empty() && label.len() <= 63 && label.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-'));
+            if !labels_ok || domain.len() > 200 {
+                return Err(format!("the gateway's S3 domain must be a DNS name, got {domain}"));
+            }
+        }
+        Ok(Some(GatewayConfig { listen, upstreams, s3_domain }))
     }
 }
 
@@ -163,6 +178,7 @@ mod tests {
         let args = GatewayArgs {
             gateway_listen: Some("127.0.0.1:0".parse().unwrap()),
             gateway_upstream: vec!["s3=http://AKID:se%2Fcret@127.0.0.1:5000/".into(), "execute-api:abc123=http://127.0.0.1:8080/api".into()],
+            gateway_s3_domain: Some("S3.Example.Test.".into()),
         };
         let config = GatewayConfig::resolve(args, None).unwrap().unwrap();
         let s3 = &config.upstreams["s3"];
@@ -171,18 +187,21 @@ mod tests {
         assert_eq!((keys.access_key_id.as_str(), keys.secret_access_key.0.as_str()), ("AKID", "se/cret"));
         assert_eq!(config.upstreams["execute-api:abc123"].url, "http://127.0.0.1:8080/api");
         assert!(config.upstreams["execute-api:abc123"].keys.is_none());
+        assert_eq!(config.s3_domain.as_deref(), Some("s3.example.test"));
     }
 
     #[test]
     fn bad_upstreams_are_refused_without_showing_secrets() {
         let listen = Some("127.0.0.1:0".parse().unwrap());
-        let bad = GatewayConfig::resolve(GatewayArgs { gateway_listen: listen, gateway_upstream: vec!["ftp://KEY:SECRET@host".into()] }, None);
+        let bad = GatewayConfig::resolve(GatewayArgs { gateway_listen: listen, gateway_upstream: vec!["ftp://KEY:SECRET@host".into()], ..GatewayArgs::default() }, None);
         assert!(bad.unwrap_err().contains("SERVICE=URL"));
-        let bad = GatewayConfig::resolve(GatewayArgs { gateway_listen: listen, gateway_upstream: vec!["s3=ftp://KEY:SECRET@host".into()] }, None);
+        let bad = GatewayConfig::resolve(GatewayArgs { gateway_listen: listen, gateway_upstream: vec!["s3=ftp://KEY:SECRET@host".into()], ..GatewayArgs::default() }, None);
         let message = bad.unwrap_err();
         assert!(!message.contains("SECRET"), "{message}");
-        let without_listen = GatewayConfig::resolve(GatewayArgs { gateway_listen: None, gateway_upstream: vec!["s3=http://h".into()] }, None);
+        let without_listen = GatewayConfig::resolve(GatewayArgs { gateway_listen: None, gateway_upstream: vec!["s3=http://h".into()], ..GatewayArgs::default() }, None);
         assert!(without_listen.is_err());
         assert!(GatewayConfig::resolve(GatewayArgs::default(), None).unwrap().is_none());
+        let bad_domain = GatewayArgs { gateway_listen: listen, gateway_s3_domain: Some("not a domain".into()), ..GatewayArgs::default() };
+        assert!(GatewayConfig::resolve(bad_domain, None).unwrap_err().contains("S3 domain"));
     }
 }

@@ -185,7 +185,9 @@ impl Gateway {
         log: &mut AccessLog,
     ) -> Result<reqwest::Response, Refusal> {
         let headers = &parts.headers;
-        let path = parts.uri.path();
+        let host = parts.uri.authority().map(|authority| authority.as_str()).or_else(|| header_text(headers, "host"));
+        let path = s3::path_style(parts.uri.path(), host, self.config.s3_domain.as_deref())?;
+        let path = path.as_str();
         let raw_query = parts.uri.query().unwrap_or("");
         let presigned = headers.get("authorization").is_none();
         let mut checks = s3::checks(parts.method.as_str(), path, &s3::parameters(raw_query)?, headers, presigned)?;

@@ -1,7 +1,9 @@
 //! S3's REST operations as IAM sees them: each to its `s3:` action on `arn:aws:s3:::bucket` or
 //! `arn:aws:s3:::bucket/key`, with the condition keys of the request (`s3:prefix`,
-//! `s3:delimiter`, `s3:max-keys`, the `x-amz-*` headers policies test). Path-style requests;
-//! an operation the gateway does not know is refused, never forwarded unchecked.
+//! `s3:delimiter`, `s3:max-keys`, the `x-amz-*` headers policies test). Path-style requests,
+//! and virtual-hosted ones (`<bucket>.<domain>`) under the domain the gateway is given, which
+//! are read and forwarded as path-style; an operation the gateway does not know is refused,
+//! never forwarded unchecked.
 
 use std::collections::HashMap;
 
@@ -56,6 +58,26 @@ const OBJECT: &[(&str, &str, &str, &str, &str)] = &[
     ("restore", "", "", "", "RestoreObject"),
     ("select", "", "", "", "GetObject"),
 ];
+
+/// The request's path in path style. A request to `<bucket>.<domain>` (virtual-hosted style,
+/// `domain` being the gateway's S3 domain) names its bucket in the host, which is put in front
+/// of its path; any other host leaves the path as it is.
+pub(super) fn path_style(path: &str, host: Option<&str>, domain: Option<&str>) -> Result<String, Refusal> {
+    let (Some(host), Some(domain)) = (host, domain) else { return Ok(path.to_string()) };
+    // The host without its port (a bracketed IPv6 address is never under a domain).
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') && port.bytes().all(|byte| byte.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let Some(bucket) = name.strip_suffix(domain).and_then(|rest| rest.strip_suffix('.')) else { return Ok(path.to_string()) };
+    let well_formed = (3..=63).contains(&bucket.len())
+        && bucket.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'.' || byte == b'-');
+    if !well_formed {
+        return Err(Refusal::BadRequest(format!("The host names a bucket that is not a valid bucket name: {bucket}")));
+    }
+    Ok(format!("/{bucket}{path}"))
+}
 
 /// Headers whose values policies test, and their condition keys.
 const HEADER_KEYS: &[(&str, &str)] = &[
@@ -275,6 +297,19 @@ mod tests {
         assert!(actions("GET", "/b/private/me/..k", &[], &none).is_ok());
         assert!(matches!(parameters("prefix=mine/&prefix=theirs/"), Err(Refusal::BadRequest(_))));
         assert_eq!(parameters("list-type=2&prefix=a%2Fb").unwrap()["prefix"], "a/b");
+    }
+
+    #[test]
+    fn virtual_hosted_requests_name_their_bucket_in_the_host() {
+        let domain = Some("s3.cognate.test");
+        assert_eq!(path_style("/k/x", Some("photos.s3.cognate.test:9230"), domain).unwrap(), "/photos/k/x");
+        assert_eq!(path_style("/", Some("my.bucket.S3.Cognate.Test"), domain).unwrap(), "/my.bucket/");
+        assert_eq!(path_style("/b/k", Some("s3.cognate.test:9230"), domain).unwrap(), "/b/k");
+        assert_eq!(path_style("/b/k", Some("127.0.0.1:9230"), domain).unwrap(), "/b/k");
+        assert_eq!(path_style("/b/k", Some("evil-s3.cognate.test"), domain).unwrap(), "/b/k");
+        assert_eq!(path_style("/b/k", Some("photos.s3.cognate.test"), None).unwrap(), "/b/k");
+        assert!(matches!(path_style("/k", Some("Bad_Name.s3.cognate.test"), domain), Err(Refusal::BadRequest(_))));
+        assert!(matches!(path_style("/k", Some("ab.s3.cognate.test"), domain), Err(Refusal::BadRequest(_))));
     }
 
     #[test]
