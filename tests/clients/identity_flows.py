@@ -513,6 +513,11 @@ def iam_users(iam, client, pool_id, other_pool_id):
     check("GetAccessKeyInfo answers the account of a key", sts_root.get_access_key_info(AccessKeyId=key["AccessKeyId"])["Account"] == ACCOUNT)
     code, _ = error_code(lambda: sts_root.get_access_key_info(AccessKeyId="AKIA-NOT/A+KEY!!"))
     check(f"and refuses a malformed key id ({code})", code == "ValidationError")
+    code, status = error_code(lambda: sts_root.decode_authorization_message(EncodedMessage="bm90IGlzc3VlZCBoZXJl"))
+    check(f"DecodeAuthorizationMessage: a message this service did not issue is InvalidAuthorizationMessageException ({code}, {status})",
+          code == "InvalidAuthorizationMessageException" and status == 400)
+    code, _ = error_code(lambda: backend_sts.decode_authorization_message(EncodedMessage="bm90IGlzc3VlZCBoZXJl"))
+    check(f"… and needs sts:DecodeAuthorizationMessage ({code})", code == "AccessDenied")
 
     # A permissions boundary caps what the user's own policies allow.
     only_list_users = iam.create_policy(PolicyName="boundary-list-users", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [

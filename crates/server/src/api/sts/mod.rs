@@ -39,10 +39,12 @@ impl AwsApi for StsApi {
         Operation::lookup(name)
     }
 
-    /// AssumeRole needs `sts:AssumeRole` on the role; the rest answer any valid signature.
+    /// AssumeRole needs `sts:AssumeRole` on the role, DecodeAuthorizationMessage its own
+    /// permission; the rest answer any valid signature.
     async fn resources(&self, _state: &AppState, operation: OperationRef, request: &AwsRequest<'_>) -> Vec<String> {
         match (Operation::from_name(operation.name), request.query) {
             (Some(Operation::AssumeRole), Some(input)) => vec![input.get("RoleArn").unwrap_or("*").to_string()],
+            (Some(Operation::DecodeAuthorizationMessage), _) => vec!["*".to_string()],
             _ => Vec::new(),
         }
     }
@@ -59,6 +61,7 @@ impl AwsApi for StsApi {
             Some(Operation::GetAccessKeyInfo) => ops::get_access_key_info(state, input),
             Some(Operation::GetSessionToken) => ops::get_session_token(state, input, request.principal).await,
             Some(Operation::GetFederationToken) => ops::get_federation_token(state, input, request.principal).await,
+            Some(Operation::DecodeAuthorizationMessage) => ops::decode_authorization_message(input),
             _ => Err(QueryError::new(StatusCode::NOT_IMPLEMENTED, "NotImplemented", format!("cognate does not implement STS {} yet.", operation.name))),
         };
         outcome.map(Answer::Xml).map_err(Refusal::Query)

@@ -19,4 +19,4 @@ operations! {
 
 /// The actions cognate implements; the others answer NotImplemented.
 pub const IMPLEMENTED: &[Operation] =
-    &[Operation::AssumeRole, Operation::AssumeRoleWithWebIdentity, Operation::AssumeRoleWithSAML, Operation::GetCallerIdentity, Operation::GetAccessKeyInfo, Operation::GetSessionToken, Operation::GetFederationToken];
+    &[Operation::AssumeRole, Operation::AssumeRoleWithWebIdentity, Operation::AssumeRoleWithSAML, Operation::GetCallerIdentity, Operation::GetAccessKeyInfo, Operation::GetSessionToken, Operation::GetFederationToken, Operation::DecodeAuthorizationMessage];

@@ -147,3 +147,17 @@ pub fn get_access_key_info(state: &AppState, input: &QueryInput) -> Result<Strin
     }
     Ok(crate::aws::query::Xml::new().text("Account", &state.config.account_id).finish())
 }
+
+/// DecodeAuthorizationMessage: cognate's services answer refusals in plain text, as Cognito, S3,
+/// DynamoDB and API Gateway do, and issue no encoded authorization message; so no message given
+/// here is one this service issued (InvalidAuthorizationMessageException, as AWS answers a
+/// message it did not issue).
+pub fn decode_authorization_message(input: &QueryInput) -> Result<String, QueryError> {
+    let message = input.required("EncodedMessage")?;
+    if message.is_empty() || message.chars().count() > 10_240 {
+        use cognate_domain::error::{Constraint, InvalidMember};
+        let constraint = Constraint::Length { min: 1, max: 10_240 };
+        return Err(error_from_domain(InvalidMember::error("encodedMessage", message, constraint)));
+    }
+    Err(QueryError::new(StatusCode::BAD_REQUEST, "InvalidAuthorizationMessageException", "The encoded authorization message is not one this service issued."))
+}
