@@ -117,6 +117,11 @@ impl LocalWriter {
             Ok(mut turn) => {
                 let group = {
                     let mut queue = self.queue.lock().expect("the queue's lock");
+                    // This batch goes in the group it writes: every batch left queued then has
+                    // its caller waiting for the turn, to write it.
+                    if let Some(position) = queue.iter().position(|queued| queued.id == id).filter(|position| *position >= MAX_GROUP) {
+                        queue.swap(position, MAX_GROUP - 1);
+                    }
                     let taken = queue.len().min(MAX_GROUP);
                     queue.drain(..taken).collect::<Vec<_>>()
                 };
@@ -338,8 +343,8 @@ mod tests {
     }
 
     /// Batches that queue while a group is being written are written together: one commit for
-    /// all of them, each batch still atomic and answered on its own (a conflicting batch fails
-    /// alone, and neither takes nor spoils the others' writes).
+    /// each group of up to 64 of them, each batch still atomic and answered on its own (a
+    /// conflicting batch fails alone, and neither takes nor spoils the others' writes).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn queued_batches_commit_as_one_group_each_on_its_own() {
         let dir = tempfile::tempdir().unwrap();
@@ -349,24 +354,24 @@ mod tests {
         let held = writer.turn().await.unwrap();
         let commits_before = writer.commits.load(std::sync::atomic::Ordering::Relaxed);
         let mut tasks = Vec::new();
-        for index in 0..40 {
+        for index in 0..100 {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
                 // Every fourth batch also inserts the taken key: all of it must be refused.
-                let mut batch = vec![insert(format!("k{index:02}"), index.to_string())];
+                let mut batch = vec![insert(format!("k{index:03}"), index.to_string())];
                 if index % 4 == 0 {
                     batch.push(insert("taken".into(), "again".into()));
                 }
                 store.write_records(&batch).await
             }));
         }
-        while writer.queue.lock().unwrap().len() < 40 {
+        while writer.queue.lock().unwrap().len() < 100 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         drop(held);
         for (index, task) in tasks.into_iter().enumerate() {
             let outcome = task.await.unwrap();
-            let stored = store.get_record("identity", "pool", &format!("k{index:02}"), 0).await.unwrap();
+            let stored = store.get_record("identity", "pool", &format!("k{index:03}"), 0).await.unwrap();
             if index % 4 == 0 {
                 assert!(matches!(outcome, Err(cognate_domain::store::StoreError::Conflict(_))), "{outcome:?}");
                 assert_eq!(stored, None, "a refused batch wrote nothing");
@@ -376,7 +381,7 @@ mod tests {
             }
         }
         assert_eq!(store.get_record("identity", "pool", "taken", 0).await.unwrap().as_deref(), Some("first"));
-        assert_eq!(writer.commits.load(std::sync::atomic::Ordering::Relaxed) - commits_before, 1, "one commit for the group");
+        assert_eq!(writer.commits.load(std::sync::atomic::Ordering::Relaxed) - commits_before, 2, "one commit for each group of 64");
     }
 
     /// Under writes that never pause and reads that never pause, the write-ahead log is still
