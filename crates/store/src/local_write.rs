@@ -32,8 +32,9 @@ const TURN_TIMEOUT: Duration = Duration::from_secs(10);
 /// are off on the local connection, so that no request thread copies the log into the
 /// database).
 const BATCHES_PER_CHECKPOINT: u64 = 50;
-/// How long a checkpoint waits for the readers and the writer before it to finish.
-const CHECKPOINT_WAIT: Duration = Duration::from_secs(2);
+/// How long a checkpoint waits for the readers still on the log (writers wait meanwhile); a
+/// long read (an export) makes it give up, and the next one tries again.
+const CHECKPOINT_WAIT: Duration = Duration::from_millis(250);
 /// The size the write-ahead log's file is cut back to once the log begins again.
 const LOG_SIZE_LIMIT: u64 = 32 << 20;
 /// The most record batches one group commit takes.
