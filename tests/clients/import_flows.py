@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -268,6 +269,40 @@ def main():
         failed = wait_for_end(idp, pool_id, bad_header["JobId"])
         check(f"a file whose header names no attribute of the pool fails the job ({failed.get('CompletionMessage')})",
               failed["Status"] == "Failed" and "shoe_size" in failed.get("CompletionMessage", "") and failed["ImportedUsers"] == 0)
+
+        # Two uploads of one job's file at the same time, each of several pieces: the job imports
+        # one of the two files whole, never a mix of their pieces.
+        race_pool = idp.create_user_pool(PoolName="race")["UserPool"]["Id"]
+        race_columns = idp.get_csv_header(UserPoolId=race_pool)["CSVHeader"]
+
+        def race_file(prefix):
+            text = io.StringIO()
+            writer = csv.DictWriter(text, fieldnames=race_columns, lineterminator="\r\n")
+            writer.writeheader()
+            for number in range(1000):
+                row = dict.fromkeys(race_columns, "")
+                row.update({"cognito:username": f"{prefix}{number:04}", "cognito:mfa_enabled": "FALSE", "name": prefix * 1000})
+                writer.writerow(row)
+            return text.getvalue().encode()
+
+        files = {"a": race_file("a"), "b": race_file("b")}
+        race = idp.create_user_import_job(UserPoolId=race_pool, JobName="race", CloudWatchLogsRoleArn=ROLE)["UserImportJob"]
+        statuses = {}
+        uploads = [threading.Thread(target=lambda name=name: statuses.update({name: put(race["PreSignedUrl"], files[name])[0]}))
+                   for name in files]
+        for upload in uploads:
+            upload.start()
+        for upload in uploads:
+            upload.join()
+        check(f"two uploads of {len(files['a']) // 1024} KiB each at the same time are both taken ({statuses})",
+              statuses == {"a": 200, "b": 200})
+        idp.start_user_import_job(UserPoolId=race_pool, JobId=race["JobId"])
+        ended = wait_for_end(idp, race_pool, race["JobId"])
+        names = [user["Username"] for page in idp.get_paginator("list_users").paginate(UserPoolId=race_pool) for user in page["Users"]]
+        prefixes = sorted({name[0] for name in names})
+        check(f"the job imports one of the two files whole, not a mix ({ended['Status']}, {ended['ImportedUsers']} users, prefixes {prefixes})",
+              ended["Status"] == "Succeeded" and ended["ImportedUsers"] == 1000 and len(names) == 1000 and len(prefixes) == 1)
+        idp.delete_user_pool(UserPoolId=race_pool)
 
         # `cognate export` and `cognate import`: the whole deployment into a new data directory.
         srp_client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="spa", ExplicitAuthFlows=[
