@@ -48,13 +48,7 @@ impl IamService {
     /// transaction. Temporary credentials minted for the old name (GetSessionToken,
     /// GetFederationToken) are no longer honoured.
     pub async fn update_user(&self, name: &str, new_name: Option<&str>, new_path: Option<&str>) -> DomainResult<()> {
-        check_iam_name(name, "userName", 64)?;
-        if let Some(new_name) = new_name {
-            check_iam_name(new_name, "newUserName", 64)?;
-        }
-        if let Some(path) = new_path {
-            check_path(path)?;
-        }
+        check_rename(("userName", "newUserName", 64), name, new_name, new_path)?;
         for _ in 0..ATTEMPTS {
             let read = self.store.read_record_of::<IamUser>("", &name.to_ascii_lowercase()).await?;
             let Some(read) = read else { return Err(DomainError::NotFound(format!("The user with name {name} cannot be found."))) };
@@ -111,13 +105,7 @@ impl IamService {
     /// UpdateGroup: a new name, a new path, or both. The id stays; members, inline and attached
     /// policies move with the name, in one transaction.
     pub async fn update_group(&self, name: &str, new_name: Option<&str>, new_path: Option<&str>) -> DomainResult<()> {
-        check_iam_name(name, "groupName", 128)?;
-        if let Some(new_name) = new_name {
-            check_iam_name(new_name, "newGroupName", 128)?;
-        }
-        if let Some(path) = new_path {
-            check_path(path)?;
-        }
+        check_rename(("groupName", "newGroupName", 128), name, new_name, new_path)?;
         for _ in 0..ATTEMPTS {
             let read = self.store.read_record_of::<IamGroup>("", &name.to_ascii_lowercase()).await?;
             let Some(read) = read else { return Err(DomainError::NotFound(format!("The group with name {name} cannot be found."))) };
@@ -189,6 +177,16 @@ impl IamService {
         }
         Ok(())
     }
+}
+
+/// A rename's members as IAM checks them: the present and the new name (named by the two
+/// members, at most `longest` characters) and the new path.
+fn check_rename((member, new_member, longest): (&str, &str, usize), name: &str, new_name: Option<&str>, new_path: Option<&str>) -> DomainResult<()> {
+    check_iam_name(name, member, longest)?;
+    if let Some(new_name) = new_name {
+        check_iam_name(new_name, new_member, longest)?;
+    }
+    new_path.map_or(Ok(()), check_path)
 }
 
 fn holder_name<'a>(holder: Holder<'a>) -> &'a str {

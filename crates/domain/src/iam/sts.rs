@@ -287,6 +287,23 @@ pub enum AwsCaller<'a> {
     Session(&'a StsSession),
 }
 
+/// Session tags within STS's limits (at most 50; keys 1 to 128 characters, values at most 256),
+/// and the request keys an `sts:TagSession` decision over them tests: `aws:TagKeys` and each
+/// `aws:RequestTag/…`.
+pub(super) fn tag_session_keys(tags: &BTreeMap<String, String>) -> DomainResult<Vec<(String, Vec<String>)>> {
+    if tags.len() > 50 || tags.iter().any(|(key, value)| key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256) {
+        return Err(validation("Session tags: at most 50, each key 1 to 128 characters and each value at most 256."));
+    }
+    let mut keys = vec![("aws:TagKeys".to_string(), tags.keys().cloned().collect())];
+    keys.extend(tags.iter().map(|(key, value)| (format!("aws:RequestTag/{key}"), vec![value.clone()])));
+    Ok(keys)
+}
+
+/// The session's context keys of its tags (`aws:PrincipalTag/…`).
+pub(super) fn principal_tags(tags: &BTreeMap<String, String>) -> impl Iterator<Item = (String, Vec<String>)> + '_ {
+    tags.iter().map(|(key, value)| (format!("aws:PrincipalTag/{key}"), vec![value.clone()]))
+}
+
 /// What a session asks for beyond the role: session tags, which the trust policy must also
 /// allow as `sts:TagSession` (it may test `aws:RequestTag/…` and `aws:TagKeys`), and a source
 /// identity, which it must allow as `sts:SetSourceIdentity` (it may test `sts:SourceIdentity`).
@@ -301,16 +318,12 @@ pub(super) fn session_extras(
 ) -> DomainResult<BTreeMap<String, Vec<String>>> {
     let mut context = BTreeMap::new();
     if !tags.is_empty() {
-        if tags.len() > 50 || tags.iter().any(|(key, value)| key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256) {
-            return Err(validation("Session tags: at most 50, each key 1 to 128 characters and each value at most 256."));
-        }
         let mut tagging = request.clone();
         tagging.action = "sts:TagSession".into();
-        tagging.set_all("aws:TagKeys", tags.keys().cloned().collect());
-        for (key, value) in tags {
-            tagging.set(&format!("aws:RequestTag/{key}"), value.clone());
-            context.insert(format!("aws:PrincipalTag/{key}"), vec![value.clone()]);
+        for (key, values) in tag_session_keys(tags)? {
+            tagging.set_all(&key, values);
         }
+        context.extend(principal_tags(tags));
         if !trust.decide(&tagging).is_allowed() {
             return Err(DomainError::AccessDenied(format!("User: {caller} is not authorized to perform: sts:TagSession on resource: {role_arn}")));
         }

@@ -76,20 +76,18 @@ impl IamService {
         if tags.is_empty() {
             return Ok(BTreeMap::new());
         }
+        let keys = sts::tag_session_keys(tags)?;
         let lowered: BTreeSet<String> = tags.keys().map(|key| key.to_lowercase()).collect();
-        let malformed = tags.iter().any(|(key, value)| key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256);
-        if tags.len() > 50 || malformed || lowered.len() != tags.len() {
-            return Err(validation("Session tags: at most 50, keys unique in any case, each key 1 to 128 characters and each value at most 256."));
+        if lowered.len() != tags.len() {
+            return Err(validation("Session tags: keys must be unique in any case."));
         }
-        let mut extra = vec![("aws:TagKeys".to_string(), tags.keys().cloned().collect::<Vec<_>>())];
-        extra.extend(tags.iter().map(|(key, value)| (format!("aws:RequestTag/{key}"), vec![value.clone()])));
-        let extra: Vec<(&str, Vec<String>)> = extra.iter().map(|(key, values)| (key.as_str(), values.clone())).collect();
+        let extra: Vec<(&str, Vec<String>)> = keys.iter().map(|(key, values)| (key.as_str(), values.clone())).collect();
         if let Some(user) = user {
             if !self.authorize_user_session(user, None, "sts:TagSession", arn, &extra).await?.is_allowed() {
                 return Err(DomainError::AccessDenied(format!("User: {} is not authorized to perform: sts:TagSession on resource: {arn}", user.arn)));
             }
         }
-        Ok(tags.iter().map(|(key, value)| (format!("aws:PrincipalTag/{key}"), vec![value.clone()])).collect())
+        Ok(sts::principal_tags(tags).collect())
     }
 
     /// Mints credentials acting as `user` or the root (or as their federated user

@@ -239,19 +239,24 @@ pub async fn authorize_with(
 }
 
 impl Principal {
-    /// The ARN a refusal or an access log names.
-    pub fn arn(&self, account_id: &str) -> String {
+    /// The federated user a GetFederationToken session (an IAM user's or the root's) acts as.
+    pub fn federated_name(&self) -> Option<&str> {
         match self {
-            Principal::Root => cognate_domain::ids::arn::iam_root(account_id),
+            Principal::User(signer) => signer.federated_name(),
+            Principal::RootSession(session) => session.federated_name.as_deref(),
+            Principal::Root | Principal::Session(_) => None,
+        }
+    }
+
+    /// The ARN a refusal, an access log or GetCallerIdentity names.
+    pub fn arn(&self, account_id: &str) -> String {
+        if let Some(name) = self.federated_name() {
+            return cognate_domain::ids::arn::federated_user(account_id, name);
+        }
+        match self {
+            Principal::Root | Principal::RootSession(_) => cognate_domain::ids::arn::iam_root(account_id),
             Principal::Session(session) => session.assumed_role_arn(account_id),
-            Principal::User(signer) => match signer.federated_name() {
-                Some(name) => cognate_domain::ids::arn::federated_user(account_id, name),
-                None => signer.user.arn.clone(),
-            },
-            Principal::RootSession(session) => match &session.federated_name {
-                Some(name) => cognate_domain::ids::arn::federated_user(account_id, name),
-                None => cognate_domain::ids::arn::iam_root(account_id),
-            },
+            Principal::User(signer) => signer.user.arn.clone(),
         }
     }
 }

@@ -78,9 +78,9 @@ pub async fn assume_role(state: &AppState, input: &QueryInput, principal: Option
     Ok(assume_role_xml(&assumed))
 }
 
-/// GetSessionToken, for an IAM user signing with one of its access keys: credentials that act as
-/// the user. With SerialNumber and TokenCode, MFA proven by that device of the user. The root
-/// key pair is not given session tokens (it may do everything as it is); session credentials
+/// GetSessionToken, for an IAM user signing with one of its access keys (credentials that act as
+/// the user; with SerialNumber and TokenCode, MFA proven by that device of the user) or for the
+/// root key pair (credentials that act as the root, for an hour at most); session credentials
 /// cannot ask for more, as in AWS.
 pub async fn get_session_token(state: &AppState, input: &QueryInput, principal: Option<&Principal>) -> Result<String, QueryError> {
     let user = long_term_caller(principal, "GetSessionToken")?;
@@ -94,10 +94,10 @@ pub async fn get_session_token(state: &AppState, input: &QueryInput, principal: 
     Ok(session_token_xml(&credentials))
 }
 
-/// GetFederationToken, for an IAM user signing with one of its access keys: credentials of the
-/// federated user Name, allowed what both the user's policies and the session policies (Policy,
-/// PolicyArns) allow, and nothing without them; with session tags (Tags) when the user's
-/// policies allow `sts:TagSession`.
+/// GetFederationToken, for an IAM user signing with one of its access keys or for the root key
+/// pair: credentials of the federated user Name, allowed what both the caller's policies (all,
+/// for the root) and the session policies (Policy, PolicyArns) allow, and nothing without them;
+/// with session tags (Tags) when the user's policies allow `sts:TagSession`.
 pub async fn get_federation_token(state: &AppState, input: &QueryInput, principal: Option<&Principal>) -> Result<String, QueryError> {
     let user = long_term_caller(principal, "GetFederationToken")?;
     let request = GetFederationTokenRequest::from_query(input)?;
@@ -121,17 +121,12 @@ fn long_term_caller<'a>(principal: Option<&'a Principal>, operation: &str) -> Re
 
 pub fn get_caller_identity(state: &AppState, principal: Option<&Principal>) -> String {
     let account = &state.config.account_id;
-    let (user_id, arn) = match principal {
-        Some(Principal::Session(session)) => (session.assumed_role_id(), session.assumed_role_arn(account)),
-        Some(Principal::User(signer)) => match signer.federated_name() {
-            Some(name) => (format!("{account}:{name}"), cognate_domain::ids::arn::federated_user(account, name)),
-            None => (signer.user.user_id.clone(), signer.user.arn.clone()),
-        },
-        Some(Principal::RootSession(session)) => match &session.federated_name {
-            Some(name) => (format!("{account}:{name}"), cognate_domain::ids::arn::federated_user(account, name)),
-            None => (account.clone(), cognate_domain::ids::arn::iam_root(account)),
-        },
-        _ => (account.clone(), cognate_domain::ids::arn::iam_root(account)),
+    let arn = principal.map_or_else(|| cognate_domain::ids::arn::iam_root(account), |principal| principal.arn(account));
+    let user_id = match (principal, principal.and_then(Principal::federated_name)) {
+        (_, Some(name)) => format!("{account}:{name}"),
+        (Some(Principal::Session(session)), None) => session.assumed_role_id(),
+        (Some(Principal::User(signer)), None) => signer.user.user_id.clone(),
+        _ => account.clone(),
     };
     caller_identity_xml(&user_id, account, &arn)
 }
