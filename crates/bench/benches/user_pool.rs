@@ -39,8 +39,35 @@ fn raw_costs(criterion: &mut Criterion) {
     let public = [record.public_jwk()];
     criterion.bench_function("raw/rs256_verify", |bencher| bencher.iter(|| tokens::verify_jwt(&token, &public).unwrap()));
     criterion.bench_function("raw/credential_mint", |bencher| {
-        bencher.iter(|| cognate_domain::iam::mint_material(&master_key, 0, 3600))
+        bencher.iter(|| cognate_domain::iam::mint_credentials(&master_key, 0, 3600, bench_session))
     });
+}
+
+/// A role session as GetCredentialsForIdentity mints it.
+fn bench_session(access_key_id: String, expires_ms: i64) -> cognate_domain::iam::StsSession {
+    cognate_domain::iam::StsSession {
+        access_key_id,
+        created_ms: 0,
+        expires_ms,
+        role_arn: "arn:aws:iam::000000000000:role/bench".into(),
+        role_id: "AROABENCHBENCHBENCHBE".into(),
+        role_name: "bench".into(),
+        session_name: "CognitoIdentityCredentials".into(),
+        session_policy: None,
+        session_policy_arns: Vec::new(),
+        context: [
+            ("cognito-identity.amazonaws.com:aud", "us-east-1:6f2a1c4e-0000-4000-8000-000000000000"),
+            ("cognito-identity.amazonaws.com:sub", "us-east-1:0d9d2b36-0000-4000-8000-000000000000"),
+            ("cognito-identity.amazonaws.com:amr", "authenticated"),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), vec![value.to_string()]))
+        .collect(),
+        user_name: None,
+        mfa_ms: None,
+        federated_name: None,
+        root: false,
+    }
 }
 
 fn list_users(criterion: &mut Criterion) {

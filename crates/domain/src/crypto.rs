@@ -65,6 +65,34 @@ impl MasterKey {
         format!("{SEALED_PREFIX}{}", BASE64.encode(sealed))
     }
 
+    /// Seals `plaintext` under a key of its own: AES-256-GCM keyed by the MAC, for `purpose`, of
+    /// a random 128-bit salt, which leads the result (salt, ciphertext, tag). For values made at
+    /// a rate at which random nonces under the one master key would in time repeat (session
+    /// tokens): each derived key seals one value, so its nonce may be fixed.
+    pub fn seal_with_own_key(&self, purpose: &str, plaintext: &[u8], context: &str) -> Vec<u8> {
+        let salt: [u8; 16] = random_bytes();
+        let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &self.mac(purpose, &salt)).expect("32-byte key"));
+        let mut in_out = plaintext.to_vec();
+        key.seal_in_place_append_tag(Nonce::assume_unique_for_key([0; 12]), Aad::from(context.as_bytes()), &mut in_out)
+            .expect("AES-GCM encryption does not fail for in-memory buffers");
+        let mut sealed = salt.to_vec();
+        sealed.extend_from_slice(&in_out);
+        sealed
+    }
+
+    /// Opens a value made by [`MasterKey::seal_with_own_key`] with the same purpose and context;
+    /// None for anything else.
+    pub fn open_with_own_key(&self, purpose: &str, sealed: &[u8], context: &str) -> Option<Vec<u8>> {
+        if sealed.len() < 16 + 16 {
+            return None;
+        }
+        let (salt, ciphertext) = sealed.split_at(16);
+        let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &self.mac(purpose, salt)).expect("32-byte key"));
+        let mut in_out = ciphertext.to_vec();
+        let plain = key.open_in_place(Nonce::assume_unique_for_key([0; 12]), Aad::from(context.as_bytes()), &mut in_out).ok()?;
+        Some(plain.to_vec())
+    }
+
     /// AES-256-GCM under the master key: values are the 96-bit nonce, the ciphertext and the tag.
     fn cipher(&self) -> LessSafeKey {
         LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &self.key_bytes).expect("32-byte key"))
@@ -270,6 +298,21 @@ mod tests {
         assert!(key.open(&sealed, "client:other").is_err());
         assert!(MasterKey::generate().open(&sealed, "client:abc").is_err());
         assert!(!sealed.contains("client secret"));
+    }
+
+    #[test]
+    fn values_sealed_under_their_own_key_open_only_with_the_same_purpose_context_and_bytes() {
+        let key = MasterKey::generate();
+        let sealed = key.seal_with_own_key("token", b"a session", "key:ASIA1");
+        assert_eq!(key.open_with_own_key("token", &sealed, "key:ASIA1").unwrap(), b"a session");
+        assert!(key.open_with_own_key("token", &sealed, "key:ASIA2").is_none());
+        assert!(key.open_with_own_key("other", &sealed, "key:ASIA1").is_none());
+        assert!(MasterKey::generate().open_with_own_key("token", &sealed, "key:ASIA1").is_none());
+        let mut flipped = sealed.clone();
+        flipped[3] ^= 1;
+        assert!(key.open_with_own_key("token", &flipped, "key:ASIA1").is_none(), "the salt is bound too");
+        assert!(key.open_with_own_key("token", &sealed[..31], "key:ASIA1").is_none());
+        assert_ne!(sealed[..16], key.seal_with_own_key("token", b"a session", "key:ASIA1")[..16], "each value has a salt of its own");
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! access keys, OpenID Connect providers, temporary credentials minted for an assumed role, and
 //! the decisions the policy engine makes for sessions and users.
 //!
-//! Temporary credentials are kept as a session record keyed by access key id: the secret sealed
-//! under the master key, the session token as its SHA-256, the role, the session policy and the
-//! context keys (`cognito-identity.amazonaws.com:sub`, …) the role's policies may test.
+//! Temporary credentials carry their session (`session_tokens`): the session token is the role,
+//! the session policy, the context keys (`cognito-identity.amazonaws.com:sub`, …) the role's
+//! policies may test and the secret, sealed under the master key. Nothing is stored for them.
 
 mod boundaries;
 mod managed;
@@ -27,6 +27,9 @@ mod login_profiles;
 mod mfa_devices;
 mod users;
 mod user_sessions;
+mod session_tokens;
+pub use session_tokens::{mint_credentials, StsSession, TemporaryCredentials};
+use session_tokens::{KEY_ID_ALPHABET, SECRET_ALPHABET};
 pub mod web_identity;
 mod federated;
 pub use federated::{web_identity_context, WebIdentity};
@@ -39,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::clock::{format_iso8601, Clock};
-use crate::crypto::{constant_time_eq, random_string, MasterKey};
+use crate::crypto::{random_string, MasterKey};
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
 use crate::federation::{acceptable_issuer, issuer_key};
 use crate::records::{Document, Record, Records};
@@ -52,11 +55,8 @@ pub use user_records::{AccessKey, IamGroup, IamUser, LoginProfile, VirtualMfaDev
 const ROLE: &str = "iam_role";
 const ROLE_POLICY: &str = "iam_role_policy";
 const OIDC_PROVIDER: &str = "iam_oidc_provider";
-const STS_SESSION: &str = "sts_session";
 
 const UPPER_ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-const KEY_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// A trust policy may be this long (IAM's default ACLSizePerRole quota).
 pub const MAX_TRUST_POLICY_CHARS: usize = 2048;
@@ -64,8 +64,6 @@ pub const MAX_TRUST_POLICY_CHARS: usize = 2048;
 pub const MAX_ROLE_POLICY_CHARS: usize = 10_240;
 /// A session policy may be this long before packing.
 pub const MAX_SESSION_POLICY_CHARS: usize = 2048;
-/// Expired sessions are kept this long so that their use answers "expired" rather than "unknown".
-const EXPIRED_SESSION_GRACE_MS: i64 = 24 * 3600 * 1000;
 /// Parsed inline policies are reused for this long; writes on this node drop them at once.
 const POLICY_CACHE_TTL: Duration = Duration::from_secs(2);
 
@@ -146,78 +144,6 @@ struct StoredRolePolicy {
 impl Document for StoredRolePolicy {
     const KIND: &'static str = ROLE_POLICY;
 }
-
-impl Document for StsSession {
-    const KIND: &'static str = STS_SESSION;
-}
-
-impl Record for StsSession {
-    fn scope(&self) -> String {
-        String::new()
-    }
-
-    fn key(&self) -> String {
-        self.access_key_id.clone()
-    }
-
-    /// A session is kept a day past its expiry, so that its key is answered as expired.
-    fn expires_ms(&self) -> Option<i64> {
-        Some(self.expires_ms + EXPIRED_SESSION_GRACE_MS)
-    }
-}
-
-/// Temporary credentials for an assumed role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StsSession {
-    pub access_key_id: String,
-    sealed_secret: String,
-    token_hash: String,
-    pub created_ms: i64,
-    pub expires_ms: i64,
-    pub role_arn: String,
-    pub role_id: String,
-    pub role_name: String,
-    pub session_name: String,
-    pub session_policy: Option<String>,
-    /// The managed session policies (AssumeRole…'s PolicyArns), read when the session is used.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub session_policy_arns: Vec<String>,
-    /// Context keys the role's policies may test, e.g. `cognito-identity.amazonaws.com:sub`.
-    pub context: BTreeMap<String, Vec<String>>,
-    /// A GetSessionToken session: the IAM user its credentials act as (the role's fields are
-    /// empty then).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_name: Option<String>,
-    /// When MFA was proven for a GetSessionToken session.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mfa_ms: Option<i64>,
-    /// A GetFederationToken session: the federated user's name (its user is the one that asked).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub federated_name: Option<String>,
-    /// Asked for by the root key pair (GetSessionToken, GetFederationToken): no user is named.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub root: bool,
-}
-
-impl StsSession {
-    pub fn assumed_role_arn(&self, account_id: &str) -> String {
-        crate::ids::arn::assumed_role(account_id, &self.role_name, &self.session_name)
-    }
-
-    pub fn assumed_role_id(&self) -> String {
-        format!("{}:{}", self.role_id, self.session_name)
-    }
-}
-
-/// The key pair and token handed to a client, in clear this once.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemporaryCredentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
-    pub expiration_ms: i64,
-}
-
 
 /// The result of assuming a role.
 #[derive(Debug, Clone)]
@@ -337,7 +263,6 @@ impl IamService {
 }
 
 
-use crate::sealing::sts_secret as secret_context;
 
 fn check_session_name(name: &str) -> DomainResult<()> {
     let valid = (2..=64).contains(&name.len())
@@ -346,42 +271,5 @@ fn check_session_name(name: &str) -> DomainResult<()> {
         Ok(())
     } else {
         Err(InvalidMember::error("roleSessionName", name, Constraint::PatternAndLength { pattern: "[\\w+=,.@-]*", min: 2, max: 64 }))
-    }
-}
-
-/// What minting credentials costs before storage: a fresh key pair and token, the secret sealed
-/// under the master key and the token hashed. Returns the credentials, the sealed secret and the
-/// token's hash.
-pub fn mint_material(master_key: &MasterKey, now_ms: i64, duration_seconds: i64) -> (TemporaryCredentials, String, String) {
-    let credentials = new_credentials(now_ms, duration_seconds);
-    let sealed = master_key.seal(credentials.secret_access_key.as_bytes(), &secret_context(&credentials.access_key_id));
-    let token_hash = sha256_hex(&credentials.session_token);
-    (credentials, sealed, token_hash)
-}
-
-/// A fresh key pair and session token: `ASIA` + 16 characters, a 40-character secret, and an
-/// opaque token of 64 random bytes.
-pub fn new_credentials(now_ms: i64, duration_seconds: i64) -> TemporaryCredentials {
-    use base64::Engine;
-    let token: [u8; 64] = crate::crypto::random_bytes();
-    TemporaryCredentials {
-        access_key_id: format!("ASIA{}", random_string(KEY_ID_ALPHABET, 16)),
-        secret_access_key: random_string(SECRET_ALPHABET, 40),
-        session_token: format!("IQo{}", base64::engine::general_purpose::STANDARD.encode(token)),
-        expiration_ms: now_ms + duration_seconds * 1000,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_have_aws_shapes() {
-        let credentials = new_credentials(1_000, 3600);
-        assert!(credentials.access_key_id.starts_with("ASIA") && credentials.access_key_id.len() == 20);
-        assert_eq!(credentials.secret_access_key.len(), 40);
-        assert!(credentials.session_token.len() > 80);
-        assert_eq!(credentials.expiration_ms, 1_000 + 3_600_000);
     }
 }

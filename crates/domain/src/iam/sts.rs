@@ -173,7 +173,7 @@ impl IamService {
         })
     }
 
-    /// Mints credentials for a role and records the session. No trust check: callers make their
+    /// Mints credentials for a role, their token carrying the session. No trust check: callers make their
     /// own (AssumeRoleWithWebIdentity here, GetCredentialsForIdentity through [`Self::check_trust`]).
     pub async fn mint_for_role(
         &self,
@@ -183,13 +183,11 @@ impl IamService {
         (session_policy, session_policy_arns): (Option<String>, Vec<String>),
         context: BTreeMap<String, Vec<String>>,
     ) -> DomainResult<(TemporaryCredentials, StsSession)> {
-        let (credentials, sealed_secret, token_hash) = mint_material(&self.master_key, self.now(), duration_seconds);
-        let session = StsSession {
-            access_key_id: credentials.access_key_id.clone(),
-            sealed_secret,
-            token_hash,
-            created_ms: self.now(),
-            expires_ms: credentials.expiration_ms,
+        let now = self.now();
+        let (credentials, session) = mint_credentials(&self.master_key, now, duration_seconds, |access_key_id, expires_ms| StsSession {
+            access_key_id,
+            created_ms: now,
+            expires_ms,
             role_arn: role.arn.clone(),
             role_id: role.role_id.clone(),
             role_name: role.name.clone(),
@@ -201,31 +199,20 @@ impl IamService {
             mfa_ms: None,
             federated_name: None,
             root: false,
-        };
-        self.store
-            .write_records(&[session.insert()?])
-            .await
-            ?;
+        });
         Ok((credentials, session))
     }
 
-    /// The session of a temporary access key and its secret, once the session token matches.
-    /// `Ok(None)` when the key is unknown; `ExpiredToken` when it has expired.
+    /// The session of a temporary access key and its secret, which its session token carries.
+    /// `Ok(None)` when the token is missing or was not made for this key under this master key;
+    /// `ExpiredToken` when the session has expired.
     pub async fn open_session(&self, access_key_id: &str, session_token: Option<&str>) -> DomainResult<Option<(StsSession, String)>> {
-        let Some(session) = self.store.get_record_of::<StsSession>("", access_key_id, 0).await? else {
+        let Some((session, secret)) = session_token.and_then(|token| session_tokens::open_token(&self.master_key, access_key_id, token)) else {
             return Ok(None);
         };
-        let Some(token) = session_token else {
-            return Ok(None);
-        };
-        if !constant_time_eq(sha256_hex(token).as_bytes(), session.token_hash.as_bytes()) {
-            return Ok(None);
-        }
         if session.expires_ms <= self.now() {
             return Err(DomainError::ExpiredToken("The security token included in the request is expired".into()));
         }
-        let secret = self.master_key.open(&session.sealed_secret, &secret_context(access_key_id))?;
-        let secret = String::from_utf8(secret).map_err(DomainError::internal)?;
         Ok(Some((session, secret)))
     }
 

@@ -91,7 +91,7 @@ impl IamService {
     }
 
     /// Mints credentials acting as `user` or the root (or as their federated user
-    /// `federated_name`) and records the session.
+    /// `federated_name`); the token carries the session.
     async fn mint_for_user(
         &self,
         user: Option<&IamUser>,
@@ -101,13 +101,10 @@ impl IamService {
         (federated_name, context): (Option<&str>, BTreeMap<String, Vec<String>>),
     ) -> DomainResult<TemporaryCredentials> {
         let now = self.now();
-        let (credentials, sealed_secret, token_hash) = mint_material(&self.master_key, now, duration);
-        let session = StsSession {
-            access_key_id: credentials.access_key_id.clone(),
-            sealed_secret,
-            token_hash,
+        let (credentials, _) = mint_credentials(&self.master_key, now, duration, |access_key_id, expires_ms| StsSession {
+            access_key_id,
             created_ms: now,
-            expires_ms: credentials.expiration_ms,
+            expires_ms,
             role_arn: String::new(),
             role_id: String::new(),
             role_name: String::new(),
@@ -119,8 +116,7 @@ impl IamService {
             mfa_ms,
             federated_name: federated_name.map(str::to_string),
             root: user.is_none(),
-        };
-        self.store.write_records(&[session.insert()?]).await?;
+        });
         Ok(credentials)
     }
 
