@@ -4,6 +4,7 @@
 //! and `iss`, `exp` and `token_use` are checked by the caller's expectations.
 
 pub mod store;
+mod verified;
 
 use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -223,6 +224,10 @@ pub fn verify_jwt_with(token: &str, keys: &[PublicJwk], allowed: &[JwsAlgorithm]
     if jwk.algorithm.as_deref().is_some_and(|pinned| pinned != algorithm.name()) {
         return Err(TokenError::BadSignature);
     }
+    let (token_digest, fingerprint) = (verified::token_digest(token), verified::key_fingerprint(kid, &jwk.modulus, &jwk.exponent, algorithm.name()));
+    if verified::seen(&token_digest, &fingerprint) {
+        return peek_claims(token);
+    }
     let modulus = URL_SAFE_NO_PAD.decode(&jwk.modulus).map_err(|_| TokenError::BadSignature)?;
     let exponent = URL_SAFE_NO_PAD.decode(&jwk.exponent).map_err(|_| TokenError::BadSignature)?;
     let signature = URL_SAFE_NO_PAD.decode(parts[2]).map_err(|_| TokenError::Malformed)?;
@@ -233,7 +238,9 @@ pub fn verify_jwt_with(token: &str, keys: &[PublicJwk], allowed: &[JwsAlgorithm]
     };
     let verified = aws_lc_rs::signature::RsaPublicKeyComponents { n: &modulus, e: &exponent }.verify(parameters, signing_input.as_bytes(), &signature);
     verified.map_err(|_| TokenError::BadSignature)?;
-    peek_claims(token)
+    let claims = peek_claims(token)?;
+    verified::remember(token_digest, fingerprint);
+    Ok(claims)
 }
 
 #[cfg(test)]
@@ -264,6 +271,30 @@ mod tests {
         let tampered = format!("{}.{tampered_payload}.{}", parts[0], parts[2]);
         assert_eq!(verify_jwt(&tampered, &[record.public_jwk()]), Err(TokenError::BadSignature));
         assert_eq!(verify_jwt("a.b", &[record.public_jwk()]), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn a_remembered_signature_answers_only_for_its_token_under_its_key() {
+        let master_key = MasterKey::generate();
+        let record = generate_signing_key(&master_key, "us-east-1_abc", KeyPurpose::IdToken, 0).unwrap();
+        let key = load_signing_key(&master_key, &record).unwrap();
+        let token = sign_jwt(&key, &serde_json::json!({"sub": "x", "token_use": "id"}));
+        let jwk = record.public_jwk();
+        let fingerprint = verified::key_fingerprint(&jwk.kid, &jwk.modulus, &jwk.exponent, "RS256");
+        assert!(!verified::seen(&verified::token_digest(&token), &fingerprint));
+        assert_eq!(verify_jwt(&token, &[jwk.clone()]).unwrap()["sub"], "x");
+        assert!(verified::seen(&verified::token_digest(&token), &fingerprint), "a verified signature is remembered");
+        assert_eq!(verify_jwt(&token, &[jwk.clone()]).unwrap()["sub"], "x");
+        // Once the key has left the set, or its kid names other material, the token does not verify.
+        assert_eq!(verify_jwt(&token, &[]), Err(TokenError::UnknownKey));
+        let other = generate_signing_key(&master_key, "us-east-1_abc", KeyPurpose::IdToken, 0).unwrap();
+        let mut impostor = other.public_jwk();
+        impostor.kid = jwk.kid.clone();
+        assert_eq!(verify_jwt(&token, &[impostor]), Err(TokenError::BadSignature));
+        // Another token with the same header and signature is not taken for it.
+        let parts: Vec<&str> = token.split('.').collect();
+        let forged = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(r#"{"sub":"y","token_use":"id"}"#), parts[2]);
+        assert_eq!(verify_jwt(&forged, &[jwk]), Err(TokenError::BadSignature));
     }
 
     #[test]
