@@ -7,8 +7,8 @@ impl IdentityPoolService {
     /// GetId: a new guest identity without logins; with logins, the identity they are linked
     /// to, or a new identity linked to them.
     pub async fn get_id(&self, pool_id: &IdentityPoolId, logins: &BTreeMap<String, String>) -> DomainResult<String> {
-        let pool = self.pool(pool_id).await?;
-        let proven = self.prove(&pool, logins).await?;
+        let (pool, version) = self.pool_at(pool_id).await?;
+        let proven = self.prove((&pool, version), logins).await?;
         if let Some((identity_id, _)) = &proven.token_identity {
             let mut identity = self.identity(identity_id).await?;
             let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
@@ -24,8 +24,10 @@ impl IdentityPoolService {
         let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
         for _ in 0..3 {
             let mut owners = Vec::new();
+            let mut owned = 0;
             for login in &links {
                 if let Some(owner) = self.identity_of_login(&pool.id, &login.provider, &login.subject).await? {
+                    owned += 1;
                     if !owners.contains(&owner) {
                         owners.push(owner);
                     }
@@ -37,6 +39,9 @@ impl IdentityPoolService {
                     Err(StoreError::Conflict(_)) => continue,
                     Err(other) => return Err(DomainError::from(other)),
                 },
+                // Every login is linked to it already: the login index and the identity's logins
+                // are written in one transaction, so there is nothing to read or link.
+                [owner] if owned == links.len() => return Ok(owner.clone()),
                 [owner] => {
                     let mut identity = self.identity(owner).await?;
                     self.link_logins(&mut identity, &links).await?;
@@ -55,9 +60,13 @@ impl IdentityPoolService {
         identity_id: &str,
         logins: &BTreeMap<String, String>,
     ) -> DomainResult<(IdentityPool, Identity, ProvenLogins, Vec<String>)> {
-        let mut identity = self.identity(identity_id).await?;
-        let pool = self.pool(&identity.pool_id).await?;
-        let proven = self.prove(&pool, logins).await?;
+        let mut identity = self.identity_record(identity_id).await?;
+        // An identity of a deleted pool is not found.
+        let (pool, version) = match self.pool_at(&identity.pool_id).await {
+            Err(DomainError::NotFound(_)) => return Err(identity_not_found(identity_id)),
+            other => other?,
+        };
+        let proven = self.prove((&pool, version), logins).await?;
         if let Some((token_identity, amr)) = &proven.token_identity {
             if token_identity != &identity.id {
                 return Err(logins_dont_match());
@@ -88,7 +97,9 @@ impl IdentityPoolService {
             if !links.iter().any(|login| identity.logins.contains(login)) {
                 return Err(logins_dont_match());
             }
-            for login in &links {
+            // A login the identity holds is its in the login index too (both are written in one
+            // transaction); only new ones may belong to another identity.
+            for login in links.iter().filter(|login| !identity.logins.contains(login)) {
                 if let Some(owner) = self.identity_of_login(&pool.id, &login.provider, &login.subject).await? {
                     if owner != identity.id {
                         return Err(already_linked());

@@ -22,7 +22,7 @@ impl IdentityPoolService {
         logins: &BTreeMap<String, String>,
         token_duration: Option<i64>,
     ) -> DomainResult<(String, String)> {
-        let pool = self.pool(pool_id).await?;
+        let (pool, version) = self.pool_at(pool_id).await?;
         let developer = pool
             .settings
             .developer_provider_name
@@ -39,7 +39,7 @@ impl IdentityPoolService {
             return Err(DomainError::InvalidParameter("The developer user identifier must be 1 to 1024 characters.".into()));
         }
         let others: BTreeMap<String, String> = logins.iter().filter(|(key, _)| **key != developer).map(|(k, v)| (k.clone(), v.clone())).collect();
-        let proven = self.prove(&pool, &others).await?;
+        let proven = self.prove((&pool, version), &others).await?;
         let mut links = vec![LinkedLogin { provider: developer.clone(), subject: user_id.clone() }];
         links.extend(proven.logins.iter().map(VerifiedLogin::linked));
         let owner = self.identity_of_login(&pool.id, &developer, user_id).await?;
@@ -164,8 +164,8 @@ impl IdentityPoolService {
     /// links of the providers it names.
     pub async fn unlink_identity(&self, identity_id: &IdentityId, logins: &BTreeMap<String, String>, remove: &[String]) -> DomainResult<()> {
         let identity = self.identity(identity_id).await?;
-        let pool = self.pool(&identity.pool_id).await?;
-        let proven = self.prove(&pool, logins).await?;
+        let (pool, version) = self.pool_at(&identity.pool_id).await?;
+        let proven = self.prove((&pool, version), logins).await?;
         let links: Vec<LinkedLogin> = proven.logins.iter().map(VerifiedLogin::linked).collect();
         if !links.iter().any(|login| identity.logins.contains(login)) {
             return Err(logins_dont_match());

@@ -20,12 +20,17 @@ impl IdentityPoolService {
 
     /// The identity an id read from a record or a token names.
     pub(crate) async fn identity(&self, identity_id: &str) -> DomainResult<Identity> {
-        crate::ids::check_identity_id(identity_id)?;
-        let identity: Identity = self.store.get_record_of("", identity_id, 0).await?.ok_or_else(|| identity_not_found(identity_id))?;
+        let identity = self.identity_record(identity_id).await?;
         if self.store.get_record(POOL, "", &identity.pool_id, 0).await?.is_none() {
             return Err(identity_not_found(identity_id));
         }
         Ok(identity)
+    }
+
+    /// The identity record alone: its pool is the caller's to check.
+    pub(super) async fn identity_record(&self, identity_id: &str) -> DomainResult<Identity> {
+        crate::ids::check_identity_id(identity_id)?;
+        self.store.get_record_of("", identity_id, 0).await?.ok_or_else(|| identity_not_found(identity_id))
     }
 
     pub async fn list_identities(&self, pool_id: &IdentityPoolId, max: i32, next_token: Option<&str>) -> DomainResult<(Vec<Identity>, Option<String>)> {

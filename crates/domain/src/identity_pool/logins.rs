@@ -8,8 +8,9 @@ use crate::ids::UserPoolId;
 pub(super) const SAML_ROLES_CLAIM: &str = "cognate:saml_roles";
 
 impl IdentityPoolService {
-    /// Verifies every login of a Logins map against the pool's providers.
-    pub(super) async fn prove(&self, pool: &IdentityPool, logins: &BTreeMap<String, String>) -> DomainResult<ProvenLogins> {
+    /// Verifies every login of a Logins map against the pool's providers, with the user pools as
+    /// of config version `version` (the one the pool was read at).
+    pub(super) async fn prove(&self, (pool, version): (&IdentityPool, i64), logins: &BTreeMap<String, String>) -> DomainResult<ProvenLogins> {
         if logins.len() > 10 {
             return Err(DomainError::InvalidParameter("Logins may name at most 10 providers.".into()));
         }
@@ -28,12 +29,12 @@ impl IdentityPoolService {
                 proven.token_identity = Some((identity_id, amr));
                 continue;
             }
-            proven.logins.push(self.verify_login(pool, key, token).await?);
+            proven.logins.push(self.verify_login(pool, version, key, token).await?);
         }
         Ok(proven)
     }
 
-    pub(super) async fn verify_login(&self, pool: &IdentityPool, key: &str, token: &str) -> DomainResult<VerifiedLogin> {
+    pub(super) async fn verify_login(&self, pool: &IdentityPool, version: i64, key: &str, token: &str) -> DomainResult<VerifiedLogin> {
         // User pools: the AWS-style key, or the issuer without its scheme (as Amplify derives it).
         let user_pool_id = crate::ids::user_pool_of_provider(key)
             .or_else(|| key.strip_prefix(&format!("{}/", issuer_key(self.user_pools.issuer_base()))))
@@ -46,7 +47,7 @@ impl IdentityPoolService {
                 return Err(not_supported());
             }
             let check = configured.iter().any(|entry| entry.server_side_token_check);
-            let claims = self.user_pools.verify_id_token_for_login(&UserPoolId::parse(user_pool_id)?, token, check).await?;
+            let claims = self.user_pools.verify_id_token_for_login(&UserPoolId::parse(user_pool_id)?, token, check, version).await?;
             let audience = claims.get("aud").and_then(Value::as_str).unwrap_or_default().to_string();
             if !configured.iter().any(|entry| entry.client_id == audience) {
                 return Err(not_supported());

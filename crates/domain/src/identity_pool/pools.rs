@@ -35,6 +35,12 @@ impl IdentityPoolService {
     /// The pool as stored at the current config version: from memory when this node read it at
     /// that version (one indexed read instead of the pool's), else from the store.
     pub(crate) async fn pool(&self, pool_id: &str) -> DomainResult<IdentityPool> {
+        self.pool_at(pool_id).await.map(|(pool, _)| pool)
+    }
+
+    /// [`Self::pool`] with the config version it was read at, for the user pools' keys and
+    /// settings the same request reads after it (one version read a request).
+    pub(crate) async fn pool_at(&self, pool_id: &str) -> DomainResult<(IdentityPool, i64)> {
         crate::ids::check_identity_pool_id(pool_id)?;
         let version = self.store.config_version().await?;
         let pool = match self.pools.get(pool_id, version) {
@@ -45,7 +51,8 @@ impl IdentityPoolService {
                 pool
             }
         };
-        pool.ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))
+        let pool = pool.ok_or_else(|| DomainError::NotFound(format!("IdentityPool '{pool_id}' not found.")))?;
+        Ok((pool, version))
     }
 
     /// Applies `change` to the pool as a compare-and-set, so that concurrent changes of its

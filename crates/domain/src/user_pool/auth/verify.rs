@@ -76,8 +76,9 @@ impl UserPoolService {
     /// Verifies an ID token of pool `pool_id` as an identity pool does for a login: RS256 with
     /// one of the pool's ID-token keys, `iss`, `token_use` = id, `exp`, and, with
     /// `check_revocation` (ServerSideTokenCheck), that its sign-in was not signed out. Messages
-    /// are Cognito Identity's.
-    pub async fn verify_id_token_for_login(&self, pool_id: &UserPoolId, token: &str, check_revocation: bool) -> DomainResult<Value> {
+    /// are Cognito Identity's. `version` is the config version the caller read for this request:
+    /// the pool and its keys are taken as of it.
+    pub async fn verify_id_token_for_login(&self, pool_id: &UserPoolId, token: &str, check_revocation: bool, version: i64) -> DomainResult<Value> {
         let invalid = |reason: &str| DomainError::NotAuthorized(format!("Invalid login token. {reason}"));
         let unverified = tokens::peek_claims(token).map_err(|_| invalid("Not a valid OpenId Connect identity token."))?;
         if unverified.get("iss").and_then(Value::as_str) != Some(self.issuer(pool_id).as_str()) {
@@ -86,8 +87,7 @@ impl UserPoolService {
         if unverified.get("aud").is_none() {
             return Err(invalid("Missing a required claim: aud"));
         }
-        // The pool and its keys as of the config version: one indexed read while nothing changed.
-        let version = self.store.config_version().await?;
+        // The pool and its keys as of the config version the caller read for this request.
         if !self.pool_exists_at(pool_id, version).await? {
             return Err(invalid("Couldn't verify signed token."));
         }
