@@ -1,6 +1,8 @@
 //! Secrets at rest and passwords: the master key that seals stored secrets, Argon2id password
-//! hashes, constant-time comparison, and random bytes and strings from AWS-LC's generator (a
-//! CTR-DRBG seeded from the operating system: one system call a seeding, not one per draw).
+//! hashes, constant-time comparison, and random bytes and strings from the operating system's
+//! generator (`getrandom`). AWS-LC keeps its own generator for what it draws itself (RSA
+//! blinding, key generation); seeding it samples CPU jitter for tens of milliseconds, which
+//! [`warm_up_generator`] spends off the start-up path.
 
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -225,9 +227,17 @@ pub fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
     left.len() == right.len() && bool::from(left.ct_eq(right))
 }
 
-/// Fills `bytes` from AWS-LC's generator.
+/// Fills `bytes` from the operating system's generator.
 pub fn fill_random(bytes: &mut [u8]) {
-    aws_lc_rs::rand::fill(bytes).expect("AWS-LC's generator does not fail once seeded");
+    rand::RngCore::try_fill_bytes(&mut rand::rngs::OsRng, bytes).expect("the operating system's generator does not fail");
+}
+
+/// Seeds AWS-LC's generator (its first draw samples CPU jitter for tens of milliseconds), so
+/// that the first signature or key does not wait for it. Run once, on a thread of its own, after
+/// the server is ready.
+pub fn warm_up_generator() {
+    let mut byte = [0u8; 1];
+    let _ = aws_lc_rs::rand::fill(&mut byte);
 }
 
 /// `N` random bytes.

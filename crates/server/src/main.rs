@@ -335,6 +335,7 @@ async fn serve(args: ConfigArgs, apply: Option<std::path::PathBuf>) -> Result<()
         config.database_url.redacted(),
         started.elapsed().as_millis()
     );
+    std::thread::spawn(cognate_domain::crypto::warm_up_generator);
     tokio::spawn(purge_expired(app.state.clone()));
     let push = app.state.push.clone();
     cognate_server::serve::run(listener, app.router, front, shutdown_signal(), move || push.close_all()).await;
@@ -342,9 +343,9 @@ async fn serve(args: ConfigArgs, apply: Option<std::path::PathBuf>) -> Result<()
     Ok(())
 }
 
-/// Every ten minutes: removes expired records (temporary-credential sessions a day past their
-/// expiry, codes, states), refresh tokens, challenge sessions and old outbox messages. Every
-/// node does it; the deletes are idempotent and batched.
+/// Every ten minutes: removes expired records (codes, states and the like), refresh tokens,
+/// challenge sessions and old outbox messages. Every node does it; the deletes are idempotent
+/// and batched.
 async fn purge_expired(state: cognate_server::state::AppState) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
