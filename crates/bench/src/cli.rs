@@ -224,9 +224,6 @@ pub enum Command {
         #[arg(long, default_value = "us-east-1")]
         region: String,
     },
-    /// The enhanced flow under load: sets up an IAM role and an identity pool over a seeded user
-    /// pool, signs in --users seeded users, then each request pair is GetId followed by
-    /// GetCredentialsForIdentity with a user's ID token.
     /// The same sign-in and refresh workload against cognate and against a peer server that
     /// speaks cognito-idp (moto's server mode, for one), in one run: for each, a pool, a client and
     /// --users users made through the admin API, then USER_PASSWORD_AUTH sign-ins and
@@ -259,6 +256,9 @@ pub enum Command {
         #[arg(long, default_value = "us-east-1")]
         region: String,
     },
+    /// The enhanced flow under load: sets up an IAM role and an identity pool over a seeded user
+    /// pool, signs in --users seeded users, then each request pair is GetId followed by
+    /// GetCredentialsForIdentity with a user's ID token.
     Identity {
         #[arg(long, default_value = "http://127.0.0.1:9229")]
         endpoint: String,
