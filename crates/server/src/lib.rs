@@ -18,6 +18,7 @@ pub mod http_client;
 pub mod import_upload;
 pub mod keys;
 pub mod lambda;
+pub mod log_writer;
 pub mod metrics;
 pub mod observing;
 pub mod outbox;

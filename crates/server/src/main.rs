@@ -108,20 +108,31 @@ struct ImportArgs {
     user_pool_id: Option<String>,
 }
 
-fn init_logging(format: LogFormat) {
+/// Logging to standard output: for `serve`, through the log writer's thread (its guard writes
+/// what is left when it is dropped); for the other commands, directly.
+fn init_logging(format: LogFormat, serving: bool) -> Option<cognate_server::log_writer::LogWriterGuard> {
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    let (writer, guard) = match serving {
+        true => {
+            let (writer, guard) = cognate_server::log_writer::start();
+            (BoxMakeWriter::new(writer), Some(guard))
+        }
+        false => (BoxMakeWriter::new(std::io::stdout), None),
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("COGNATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(writer);
     match format {
         LogFormat::Text => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())).init(),
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
     }
+    guard
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    let _log_writer = init_logging(cli.log_format, matches!(cli.command, Command::Serve(_)));
     let result = match cli.command {
         Command::Serve(args) => serve(args.config, args.apply).await,
         Command::Apply(args) => apply(args).await,
@@ -314,6 +325,8 @@ async fn serve(args: ConfigArgs, apply: Option<std::path::PathBuf>) -> Result<()
         tracing::warn!("INSECURE: every well-formed SigV4 signature is accepted without checking it; never use this outside local development");
         eprintln!("WARNING: --insecure-accept-any-signature is on: signatures are NOT checked. Local development only.");
     }
+    // What this start has logged comes before what it prints.
+    cognate_server::log_writer::written();
     keep_generated_root_credentials(&app)?;
     if let Some(certificates) = &certificates {
         certificates.reload_on_hangup();
