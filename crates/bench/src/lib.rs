@@ -46,7 +46,8 @@ pub struct SeededPool {
 /// Creates a pool, a sign-in client and `n_users` confirmed users (`user0000000`, … with
 /// [`SEEDED_PASSWORD`]). The rows are the ones the admin operations write (the domain computes
 /// each record), but one Argon2id hash is shared by every user so that seeding 100k users takes
-/// seconds rather than the half hour that 100k hashes would.
+/// seconds rather than the half hour that 100k hashes would, and the users are written in
+/// batches, one transaction each, as an import job writes them.
 pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) -> SeededPool {
     let service = UserPoolService::new(
         store.clone(),
@@ -91,6 +92,9 @@ pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) 
         .await
         .expect("create the client");
     let password_hash = hash_password(SEEDED_PASSWORD).expect("hash");
+    // Each worker takes the next batch of indexes and writes it in one transaction, as an
+    // import job writes its users: a commit a batch rather than one a user.
+    const BATCH: usize = 500;
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..n_workers {
@@ -98,19 +102,26 @@ pub async fn seed_pool(store: Arc<dyn Store>, n_users: usize, n_workers: usize) 
             (service.clone(), store.clone(), pool.clone(), next.clone(), password_hash.clone());
         workers.push(tokio::spawn(async move {
             loop {
-                let index = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                if index >= n_users {
+                let start = next.fetch_add(BATCH, std::sync::atomic::Ordering::SeqCst);
+                if start >= n_users {
                     break;
                 }
-                let sub = new_uuid();
-                let attributes = vec![
-                    Attribute { name: "sub".into(), value: sub.clone() },
-                    Attribute { name: "email".into(), value: seeded_email(index) },
-                    Attribute { name: "given_name".into(), value: format!("Given{}", index % 1000) },
-                ];
-                let mut user = User::new(&pool.id, format!("user{index:07}"), sub, attributes, UserStatus::Confirmed, 0);
-                user.password_hash = Some(password_hash.clone());
-                store.insert_user(&service.user_record(&pool, &user)).await.expect("insert a user");
+                let records: Vec<_> = (start..(start + BATCH).min(n_users))
+                    .map(|index| {
+                        let sub = new_uuid();
+                        let attributes = vec![
+                            Attribute { name: "sub".into(), value: sub.clone() },
+                            Attribute { name: "email".into(), value: seeded_email(index) },
+                            Attribute { name: "given_name".into(), value: format!("Given{}", index % 1000) },
+                        ];
+                        let mut user =
+                            User::new(&pool.id, format!("user{index:07}"), sub, attributes, UserStatus::Confirmed, 0);
+                        user.password_hash = Some(password_hash.clone());
+                        service.user_record(&pool, &user)
+                    })
+                    .collect();
+                let outcomes = store.insert_users(&records).await.expect("insert a batch of users");
+                assert!(outcomes.iter().all(Option::is_none), "a seeded user collided with another");
             }
         }));
     }
