@@ -119,6 +119,22 @@ async fn run_suite(store: SqlStore) {
 
     let exact = store.list_users(pool_id, &query("email", ValueMatch::Exact("bob@example.com".into()), None, 10)).await.unwrap();
     assert_eq!(exact.len(), 1);
+    // An exact value many users share, a page at a time.
+    let shared = ["ann", "ben", "cal"].map(|name| user_record("us-east-1_s", name, &format!("{name}@example.com")));
+    for mut record in shared {
+        record.search.push(("given_name".into(), "Sam".into()));
+        store.insert_user(&record).await.unwrap();
+    }
+    let sam = |after| query("given_name", ValueMatch::Exact("Sam".into()), after, 2);
+    let first_sams = store.list_users("us-east-1_s", &sam(None)).await.unwrap();
+    let names = |page: &[(User, UserCursor)]| page.iter().map(|(user, _)| user.username.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&first_sams), ["ann", "ben"]);
+    let next_sams = store.list_users("us-east-1_s", &sam(Some(first_sams[1].1.clone()))).await.unwrap();
+    assert_eq!(names(&next_sams), ["cal"]);
+    let past = UserCursor { value: "Samuel".into(), username_key: String::new() };
+    assert!(store.list_users("us-east-1_s", &sam(Some(past))).await.unwrap().is_empty());
+    let before = UserCursor { value: "Al".into(), username_key: "zed".into() };
+    assert_eq!(names(&store.list_users("us-east-1_s", &sam(Some(before))).await.unwrap()), ["ann", "ben"]);
     let prefix = store.list_users(pool_id, &query("email", ValueMatch::Prefix("".into()), None, 10)).await.unwrap();
     assert_eq!(prefix.len(), 3);
     let com = store.list_users(pool_id, &query("email", ValueMatch::Prefix("carol@".into()), None, 10)).await.unwrap();

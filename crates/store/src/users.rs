@@ -117,42 +117,62 @@ impl UserStore for SqlStore {
     }
 
     async fn list_users(&self, pool_id: &str, query: &UserQuery) -> StoreResult<Vec<(User, UserCursor)>> {
-        let (low, high) = match &query.value_match {
+        let rows = match &query.value_match {
+            // An exact value is an equality, not a range of one: PostgreSQL's generic plan for
+            // `value = $3` is the index seek, so a prepared statement stops being planned anew
+            // at each execution, as the range's guessed width kept it over a large table.
             ValueMatch::Exact(value) => {
-                let value = truncate_search_value(value).to_string();
-                (value.clone(), value)
+                let value = truncate_search_value(value);
+                let start_key = match &query.after {
+                    Some(cursor) if cursor.value.as_str() == value => cursor.username_key.clone(),
+                    Some(cursor) if cursor.value.as_str() > value => return Ok(Vec::new()),
+                    _ => String::new(),
+                };
+                sqlx::query(
+                    "SELECT u.data, s.value, s.username_key FROM user_search s \
+                     JOIN users u ON u.pool_id = s.pool_id AND u.username_key = s.username_key \
+                     WHERE s.pool_id = $1 AND s.attribute = $2 AND s.value = $3 AND s.username_key > $4 \
+                     ORDER BY s.value, s.username_key LIMIT $5",
+                )
+                .bind(pool_id)
+                .bind(query.attribute.as_str())
+                .bind(value)
+                .bind(start_key)
+                .bind(limit(query.limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?
             }
             ValueMatch::Prefix(prefix) => {
-                let prefix = truncate_search_value(prefix).to_string();
-                let ceiling = format!("{prefix}{PREFIX_CEILING}");
-                (prefix, ceiling)
+                let low = truncate_search_value(prefix).to_string();
+                let high = format!("{low}{PREFIX_CEILING}");
+                // Resume strictly after (value, username_key). The row comparison alone would be
+                // the exact condition, but neither database can be trusted to start its index
+                // scan there when a plain range bound is also present (PostgreSQL may start at
+                // whichever bound it sees first; an OR of the two makes SQLite scan), so both
+                // bounds start at the cursor: a deep page is then one index seek, like the first.
+                let (start_value, start_key) = match query.after.clone() {
+                    Some(cursor) if cursor.value >= low => (cursor.value, cursor.username_key),
+                    _ => (low, String::new()),
+                };
+                sqlx::query(
+                    "SELECT u.data, s.value, s.username_key FROM user_search s \
+                     JOIN users u ON u.pool_id = s.pool_id AND u.username_key = s.username_key \
+                     WHERE s.pool_id = $1 AND s.attribute = $2 AND s.value >= $3 AND s.value <= $4 \
+                     AND (s.value, s.username_key) > ($3, $5) \
+                     ORDER BY s.value, s.username_key LIMIT $6",
+                )
+                .bind(pool_id)
+                .bind(query.attribute.as_str())
+                .bind(start_value)
+                .bind(high)
+                .bind(start_key)
+                .bind(limit(query.limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?
             }
         };
-        // Resume strictly after (value, username_key). The row comparison alone would be the
-        // exact condition, but neither database can be trusted to start its index scan there
-        // when a plain range bound is also present (PostgreSQL may start at whichever bound it
-        // sees first; an OR of the two makes SQLite scan), so both bounds start at the cursor:
-        // a deep page is then one index seek, like the first page.
-        let (start_value, start_key) = match query.after.clone() {
-            Some(cursor) if cursor.value >= low => (cursor.value, cursor.username_key),
-            _ => (low, String::new()),
-        };
-        let rows = sqlx::query(
-            "SELECT u.data, s.value, s.username_key FROM user_search s \
-             JOIN users u ON u.pool_id = s.pool_id AND u.username_key = s.username_key \
-             WHERE s.pool_id = $1 AND s.attribute = $2 AND s.value >= $3 AND s.value <= $4 \
-             AND (s.value, s.username_key) > ($3, $5) \
-             ORDER BY s.value, s.username_key LIMIT $6",
-        )
-        .bind(pool_id)
-        .bind(query.attribute.as_str())
-        .bind(start_value)
-        .bind(high)
-        .bind(start_key)
-        .bind(limit(query.limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
         rows.iter()
             .map(|row| {
                 let user: User = decode(row, "data")?;
