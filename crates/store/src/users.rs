@@ -117,35 +117,28 @@ impl UserStore for SqlStore {
     }
 
     async fn list_users(&self, pool_id: &str, query: &UserQuery) -> StoreResult<Vec<(User, UserCursor)>> {
-        let rows = match &query.value_match {
+        // Each statement binds the pool, the attribute and where to start, then the prefix's
+        // ceiling (a prefix only), the username key to resume after and the page size.
+        let (sql, start_value, ceiling, start_key) = match &query.value_match {
             // An exact value is an equality, not a range of one: PostgreSQL's generic plan for
             // `value = $3` is the index seek, so a prepared statement stops being planned anew
             // at each execution, as the range's guessed width kept it over a large table.
             ValueMatch::Exact(value) => {
-                let value = truncate_search_value(value);
+                let value = truncate_search_value(value).to_string();
                 let start_key = match &query.after {
-                    Some(cursor) if cursor.value.as_str() == value => cursor.username_key.clone(),
-                    Some(cursor) if cursor.value.as_str() > value => return Ok(Vec::new()),
+                    Some(cursor) if cursor.value == value => cursor.username_key.clone(),
+                    Some(cursor) if cursor.value > value => return Ok(Vec::new()),
                     _ => String::new(),
                 };
-                sqlx::query(
-                    "SELECT u.data, s.value, s.username_key FROM user_search s \
+                let sql = "SELECT u.data, s.value, s.username_key FROM user_search s \
                      JOIN users u ON u.pool_id = s.pool_id AND u.username_key = s.username_key \
                      WHERE s.pool_id = $1 AND s.attribute = $2 AND s.value = $3 AND s.username_key > $4 \
-                     ORDER BY s.value, s.username_key LIMIT $5",
-                )
-                .bind(pool_id)
-                .bind(query.attribute.as_str())
-                .bind(value)
-                .bind(start_key)
-                .bind(limit(query.limit))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?
+                     ORDER BY s.value, s.username_key LIMIT $5";
+                (sql, value, None, start_key)
             }
             ValueMatch::Prefix(prefix) => {
                 let low = truncate_search_value(prefix).to_string();
-                let high = format!("{low}{PREFIX_CEILING}");
+                let ceiling = format!("{low}{PREFIX_CEILING}");
                 // Resume strictly after (value, username_key). The row comparison alone would be
                 // the exact condition, but neither database can be trusted to start its index
                 // scan there when a plain range bound is also present (PostgreSQL may start at
@@ -155,24 +148,19 @@ impl UserStore for SqlStore {
                     Some(cursor) if cursor.value >= low => (cursor.value, cursor.username_key),
                     _ => (low, String::new()),
                 };
-                sqlx::query(
-                    "SELECT u.data, s.value, s.username_key FROM user_search s \
+                let sql = "SELECT u.data, s.value, s.username_key FROM user_search s \
                      JOIN users u ON u.pool_id = s.pool_id AND u.username_key = s.username_key \
                      WHERE s.pool_id = $1 AND s.attribute = $2 AND s.value >= $3 AND s.value <= $4 \
                      AND (s.value, s.username_key) > ($3, $5) \
-                     ORDER BY s.value, s.username_key LIMIT $6",
-                )
-                .bind(pool_id)
-                .bind(query.attribute.as_str())
-                .bind(start_value)
-                .bind(high)
-                .bind(start_key)
-                .bind(limit(query.limit))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?
+                     ORDER BY s.value, s.username_key LIMIT $6";
+                (sql, start_value, Some(ceiling), start_key)
             }
         };
+        let mut statement = sqlx::query(sql).bind(pool_id).bind(query.attribute.as_str()).bind(start_value);
+        if let Some(ceiling) = ceiling {
+            statement = statement.bind(ceiling);
+        }
+        let rows = statement.bind(start_key).bind(limit(query.limit)).fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter()
             .map(|row| {
                 let user: User = decode(row, "data")?;
