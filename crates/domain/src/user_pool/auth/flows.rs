@@ -34,10 +34,13 @@ impl UserPoolService {
             };
             let (pool, client) = self.client_at(client_id, &caller, version).await?;
             require_flow(&client, ExplicitAuthFlow::AllowRefreshTokenAuth)?;
-            return self.refresh(&pool, &client, parameters, context).await;
+            return Box::pin(self.refresh(&pool, &client, parameters, context)).await;
         }
         let (pool, client) = self.client_for(client_id, &caller).await?;
-        self.recording(&pool, &client.client_id, flow.map_or("unknown", AuthFlow::as_str), session, self.first_factor(caller, &pool, &client, flow, flow_name, parameters, session)).await
+        // Boxed apart, each path allocates its own size: a refresh's future does not carry the
+        // room every first factor needs.
+        let first_factor = Box::pin(self.first_factor(caller, &pool, &client, flow, flow_name, parameters, session));
+        self.recording(&pool, &client.client_id, flow.map_or("unknown", AuthFlow::as_str), session, first_factor).await
     }
 
     #[allow(clippy::too_many_arguments)]
