@@ -57,6 +57,9 @@ const MAX_GROUPS_PER_USER: i64 = 100;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 
+/// A client and its pool as a node keeps them in memory: shared, not copied, by each request.
+pub(crate) type PoolAndClient = (Arc<UserPool>, Arc<AppClient>);
+
 /// The user-pool service. Cheap to clone; every clone shares the store.
 #[derive(Clone)]
 pub struct UserPoolService {
@@ -69,7 +72,7 @@ pub struct UserPoolService {
     issuer_base: String,
     signing_keys: Arc<signing_key_cache::SigningKeyCache>,
     /// Pools with clients, and resource servers, while the config version is unchanged.
-    config: Arc<config_cache::ConfigCache<(UserPool, AppClient)>>,
+    config: Arc<config_cache::ConfigCache<PoolAndClient>>,
     /// Whether a pool exists, by pool id, while the config version is unchanged.
     pools: Arc<config_cache::ConfigCache<bool>>,
     resource_servers: Arc<config_cache::ConfigCache<Option<resource_server::ResourceServer>>>,

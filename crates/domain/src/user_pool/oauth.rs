@@ -181,13 +181,13 @@ impl UserPoolService {
 
     /// The client of a token request, authenticated by its secret, with its pool (from memory
     /// while the config version is the one they were read at).
-    pub(super) async fn token_client(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>) -> Result<(super::UserPool, super::AppClient), OAuthError> {
+    pub(super) async fn token_client(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>) -> Result<super::PoolAndClient, OAuthError> {
         let version = self.store.config_version().await?;
         self.token_client_at(pool_id, client_id, client_secret, version).await
     }
 
     /// As [`Self::token_client`], with the config version already read.
-    async fn token_client_at(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>, version: i64) -> Result<(super::UserPool, super::AppClient), OAuthError> {
+    async fn token_client_at(&self, pool_id: &str, client_id: &str, client_secret: Option<&str>, version: i64) -> Result<super::PoolAndClient, OAuthError> {
         let unknown = || OAuthError::InvalidClient("Client authentication failed.".into());
         if crate::ids::check_client_id(client_id).is_err() {
             return Err(unknown());

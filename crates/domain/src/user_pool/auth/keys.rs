@@ -2,6 +2,7 @@
 //! they replaced less than a token lifetime ago), rotation, and the cache of opened keys.
 
 use super::*;
+use crate::user_pool::PoolAndClient;
 
 impl UserPoolService {
     pub(crate) fn issuer(&self, pool_id: &str) -> String {
@@ -85,14 +86,14 @@ impl UserPoolService {
         Ok(self.issuer(pool_id))
     }
 
-    pub(crate) async fn client_for(&self, client_id: &str, caller: &Caller) -> DomainResult<(UserPool, AppClient)> {
+    pub(crate) async fn client_for(&self, client_id: &str, caller: &Caller) -> DomainResult<PoolAndClient> {
         crate::ids::check_client_id(client_id)?;
         let version = self.store.config_version().await?;
         self.client_at(client_id, caller, version).await
     }
 
     /// As [`Self::client_for`], with the config version already read (with a refresh token).
-    pub(crate) async fn client_at(&self, client_id: &str, caller: &Caller, version: i64) -> DomainResult<(UserPool, AppClient)> {
+    pub(crate) async fn client_at(&self, client_id: &str, caller: &Caller, version: i64) -> DomainResult<PoolAndClient> {
         crate::ids::check_client_id(client_id)?;
         let not_found = || DomainError::NotFound(format!("User pool client {client_id} does not exist."));
         let found = self.cached_client(client_id, version).await?;
@@ -123,14 +124,14 @@ impl UserPoolService {
 
     /// A client and its pool as stored at config version `version` (or later): from memory when
     /// this node read them at that version, else from the store. None: no such client.
-    pub(crate) async fn cached_client(&self, client_id: &str, version: i64) -> DomainResult<Option<(UserPool, AppClient)>> {
+    pub(crate) async fn cached_client(&self, client_id: &str, version: i64) -> DomainResult<Option<PoolAndClient>> {
         if let Some(found) = self.config.get(client_id, version) {
             return Ok(Some(found));
         }
         let Some(client) = self.store.find_app_client(client_id).await? else { return Ok(None) };
-        let pool = self.load_pool(&client.pool_id).await?;
-        self.config.put(client_id, version, (pool.clone(), client.clone()));
-        Ok(Some((pool, client)))
+        let found = (Arc::new(self.load_pool(&client.pool_id).await?), Arc::new(client));
+        self.config.put(client_id, version, found.clone());
+        Ok(Some(found))
     }
 
     /// Checks a client's proof: its SECRET_HASH, or the hosted pages acting for it.

@@ -80,7 +80,7 @@ impl UserPoolService {
         Ok(SignUpOutcome { user_confirmed: answer.auto_confirm, user_sub: sub, code_delivery, session })
     }
 
-    pub(crate) async fn client_user(&self, client_id: &str, username: &str, proof: ClientProof<'_>) -> DomainResult<(UserPool, crate::user_pool::AppClient, Option<User>)> {
+    pub(crate) async fn client_user(&self, client_id: &str, username: &str, proof: ClientProof<'_>) -> DomainResult<(std::sync::Arc<UserPool>, std::sync::Arc<crate::user_pool::AppClient>, Option<User>)> {
         let (pool, client) = self.client_for(client_id, &Caller::Client).await?;
         let user = self.find_signing_in_user(&pool, &client, username, proof).await?;
         Ok((pool, client, user))
