@@ -6,7 +6,8 @@ auto-verify, a refusal), PreAuthentication (a refusal), PostAuthentication, PreT
 and V2 (claims, groups, scopes; also on refresh), the custom challenge (DefineAuthChallenge,
 CreateAuthChallenge, VerifyAuthChallengeResponse, also through amazon-cognito-identity-js), with
 UserMigration on sign-in and ForgotPassword, PostConfirmation, CustomMessage for every source,
-CustomEmailSender, PreTokenGeneration V3 for client_credentials, ClientMetadata handed on, with the
+CustomEmailSender and CustomSMSSender (codes encrypted under a KMS key of moto's server mode, decrypted
+by the functions with the AWS Encryption SDK), PreTokenGeneration V3 for client_credentials, ClientMetadata handed on, with the
 events read back field by field and the invocations' signatures checked; and the failures: a trigger that throws, answers garbage, takes 8 seconds, or whose endpoint is down.
 Prints 'N passed, N failed'."""
 
@@ -65,8 +66,9 @@ def read_outbox(endpoint, key_id, secret, pool_id):
         return sorted(json.load(response)["Messages"], key=lambda message: message["Id"])
 
 
-def message_triggers(idp, endpoint, key_id, secret, events):
-    """CustomMessage for every source, the custom email sender, and their failures."""
+def message_triggers(idp, endpoint, key_id, secret, events, key_arn, sent):
+    """CustomMessage for every source, the custom senders (their codes encrypted under a KMS key
+    of moto's, decrypted by the functions), and their failures."""
     outbox = lambda pool: read_outbox(endpoint, key_id, secret, pool)  # noqa: E731
     pool_id = idp.create_user_pool(PoolName="messages", AutoVerifiedAttributes=["email"],
                                    LambdaConfig={"CustomMessage": ARN.format("custom_message")})["UserPool"]["Id"]
@@ -144,34 +146,59 @@ def message_triggers(idp, endpoint, key_id, secret, events):
                                          ChallengeResponses={"USERNAME": "nia", "EMAIL_OTP_CODE": sign_in_mail["Body"].split()[-1]})
     check("and its code completes the sign-in", "AccessToken" in done.get("AuthenticationResult", {}))
 
-    # The custom email sender: the code goes to the function, nothing to the outbox.
+    # The custom email sender: the code goes to the function, encrypted, and nothing to the outbox.
     sender_pool = idp.create_user_pool(PoolName="sender", AutoVerifiedAttributes=["email"], LambdaConfig={
         "CustomEmailSender": {"LambdaVersion": "V1_0", "LambdaArn": ARN.format("custom_email_sender")},
-        "CustomMessage": ARN.format("custom_message"),
-        "KMSKeyID": "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"})["UserPool"]["Id"]
+        "CustomMessage": ARN.format("custom_message"), "KMSKeyID": key_arn})["UserPool"]["Id"]
     sender_client = idp.create_user_pool_client(UserPoolId=sender_pool, ClientName="app")["UserPoolClient"]["ClientId"]
     before = len(events("custom_message"))
     idp.sign_up(ClientId=sender_client, Username="quin", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "quin@example.com"}],
                 ClientMetadata={"locale": "fr"})
-    [sent] = events("custom_email_sender")
-    event = sent["event"]
+    [sent_event] = events("custom_email_sender")
+    event = sent_event["event"]
     check("CustomEmailSender_SignUp gets the code, the attributes and the ClientMetadata",
           event["triggerSource"] == "CustomEmailSender_SignUp" and event["request"]["type"] == "customEmailSenderRequestV1"
           and event["request"]["userAttributes"]["email"] == "quin@example.com" and event["request"]["clientMetadata"] == {"locale": "fr"})
     check("instead of CustomMessage and the outbox", len(events("custom_message")) == before and not outbox(sender_pool))
-    idp.confirm_sign_up(ClientId=sender_client, Username="quin", ConfirmationCode=event["request"]["code"])
-    check("and the code it was given confirms the user", idp.admin_get_user(UserPoolId=sender_pool, Username="quin")["UserStatus"] == "CONFIRMED")
+    encrypted = base64.b64decode(event["request"]["code"])
+    check("the code is not in the clear: an AWS Encryption SDK message (format 2.0) naming the pool's KMS key",
+          not event["request"]["code"].isdigit() and encrypted[0] == 2 and key_arn.encode() in encrypted)
+    [mailed] = sent()
+    check(f"the function decrypts it with the Encryption SDK and a KMS keyring, as Cognito's documentation does ({mailed['code']})",
+          mailed["to"] == "quin@example.com" and len(mailed["code"]) == 6 and mailed["code"].isdigit()
+          and mailed["context"] == {"userpool-id": sender_pool})
+    idp.confirm_sign_up(ClientId=sender_client, Username="quin", ConfirmationCode=mailed["code"])
+    check("and the code it decrypted confirms the user", idp.admin_get_user(UserPoolId=sender_pool, Username="quin")["UserStatus"] == "CONFIRMED")
+    idp.forgot_password(ClientId=sender_client, Username="quin")
+    check("each code is encrypted under a data key of its own (CustomEmailSender_ForgotPassword)",
+          events("custom_email_sender")[-1]["event"]["triggerSource"] == "CustomEmailSender_ForgotPassword"
+          and events("custom_email_sender")[-1]["event"]["request"]["code"] != event["request"]["code"] and len(sent()) == 2)
+    idp.confirm_forgot_password(ClientId=sender_client, Username="quin", ConfirmationCode=sent()[-1]["code"], Password="Quin-New-Pass-1")
+
+    # A KMSKeyID that KMS does not know: the code cannot be encrypted, so the sender is not called
+    # and the message waits in the outbox rather than being lost.
+    unknown_key = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    lost_pool = idp.create_user_pool(PoolName="unknown-key", AutoVerifiedAttributes=["email"], LambdaConfig={
+        "CustomEmailSender": {"LambdaVersion": "V1_0", "LambdaArn": ARN.format("custom_email_sender")},
+        "KMSKeyID": unknown_key})["UserPool"]["Id"]
+    lost_client = idp.create_user_pool_client(UserPoolId=lost_pool, ClientName="app")["UserPoolClient"]["ClientId"]
+    calls = len(events("custom_email_sender"))
+    idp.sign_up(ClientId=lost_client, Username="una", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "una@example.com"}])
+    [waiting] = outbox(lost_pool)
+    check("a KMSKeyID unknown to KMS: the sender is not called and the message waits in the outbox",
+          len(events("custom_email_sender")) == calls and waiting["Destination"] == "una@example.com")
 
     # The custom SMS sender, for a pool that verifies phone numbers; a failing sender loses nothing.
     sms_pool = idp.create_user_pool(PoolName="sms-sender", AutoVerifiedAttributes=["phone_number"], LambdaConfig={
         "CustomSMSSender": {"LambdaVersion": "V1_0", "LambdaArn": ARN.format("custom_sms_sender")},
-        "KMSKeyID": "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"})["UserPool"]["Id"]
+        "KMSKeyID": key_arn})["UserPool"]["Id"]
     sms_client = idp.create_user_pool_client(UserPoolId=sms_pool, ClientName="app")["UserPoolClient"]["ClientId"]
     idp.sign_up(ClientId=sms_client, Username="rex", Password=PASSWORD, UserAttributes=[{"Name": "phone_number", "Value": "+14155550123"}])
     [texted] = events("custom_sms_sender")
-    check("CustomSMSSender_SignUp gets the code (customSMSSenderRequestV1)",
+    check("CustomSMSSender_SignUp gets the code (customSMSSenderRequestV1), which the function decrypts",
           texted["event"]["triggerSource"] == "CustomSMSSender_SignUp" and texted["event"]["request"]["type"] == "customSMSSenderRequestV1"
-          and texted["event"]["request"]["userAttributes"]["phone_number"] == "+14155550123" and not outbox(sms_pool))
+          and texted["event"]["request"]["userAttributes"]["phone_number"] == "+14155550123" and not outbox(sms_pool)
+          and sent()[-1]["to"] == "+14155550123" and sent()[-1]["code"].isdigit())
     idp.resend_confirmation_code(ClientId=sms_client, Username="rex", ClientMetadata={"fail": "throw"})
     [kept] = outbox(sms_pool)
     check("a sender that fails: the call succeeds and the message waits in the outbox",
@@ -179,7 +206,6 @@ def message_triggers(idp, endpoint, key_id, secret, events):
           and kept["DeliveryMedium"] == "SMS" and kept["Destination"] == "+14155550123")
     idp.confirm_sign_up(ClientId=sms_client, Username="rex", ConfirmationCode="".join(ch for ch in kept["Body"] if ch.isdigit())[-6:])
     check("and its code confirms the user", idp.admin_get_user(UserPoolId=sms_pool, Username="rex")["UserStatus"] == "CONFIRMED")
-
 
 def hosted_sign_in(endpoint, pool_id, client_id, username, password):
     """Signs in on the hosted sign-in page with plain HTTP: the app's redirect (with a code) on
@@ -294,18 +320,49 @@ def client_credentials_trigger(idp, endpoint):
     return pool_id, client["ClientId"], access
 
 
+def start_kms():
+    """moto's server mode as the key service, with one symmetric key: (process, endpoint, key ARN)."""
+    kms_port = free_port()
+    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(kms_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kms_endpoint = f"http://127.0.0.1:{kms_port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(kms_endpoint + "/moto-api/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    kms = boto3.client("kms", region_name="us-east-1", endpoint_url=kms_endpoint, aws_access_key_id="AKIDKMSEXAMPLE",
+                       aws_secret_access_key="kms-secret")
+    key_arn = kms.create_key(Description="the custom senders' codes")["KeyMetadata"]["Arn"]
+    return moto, kms_endpoint, key_arn
+
+
 def main():
     binary = build_binary()
     work = tempfile.mkdtemp(prefix="cognate-triggers-")
     lambda_port, port, down_port = free_port(), free_port(), free_port()
+    moto, kms_endpoint, key_arn = start_kms()
+    sent_messages = os.path.join(work, "sent-messages.jsonl")
+    # The functions' environment, as a Lambda function's: the key to decrypt with and where KMS is.
+    function_env = {**os.environ, "KEY_ARN": key_arn, "AWS_ENDPOINT_URL_KMS": kms_endpoint, "AWS_REGION": "us-east-1",
+                    "AWS_ACCESS_KEY_ID": "AKIDKMSEXAMPLE", "AWS_SECRET_ACCESS_KEY": "kms-secret", "SENT_MESSAGES": sent_messages}
     invoke = subprocess.Popen(["node", os.path.join(HERE, "lambda_invoke.mjs"), str(lambda_port), "AKIDLAMBDAEXAMPLE", "lambda-secret"], cwd=HERE,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=function_env)
     invoke.stdout.readline()
     server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port, extra_args=[
         "--lambda-endpoint", f"http://127.0.0.1:{lambda_port}",
-        "--lambda-access-key-id", "AKIDLAMBDAEXAMPLE", "--lambda-secret-access-key", "lambda-secret"])
+        "--lambda-access-key-id", "AKIDLAMBDAEXAMPLE", "--lambda-secret-access-key", "lambda-secret",
+        "--kms-endpoint", kms_endpoint, "--kms-access-key-id", "AKIDKMSEXAMPLE", "--kms-secret-access-key", "kms-secret"])
     down, _, down_key, down_secret = start_server(binary, os.path.join(work, "down"), down_port, extra_args=[
         "--lambda-endpoint", f"http://127.0.0.1:{free_port()}"])
+
+    def sent():
+        """What the custom senders sent, oldest first."""
+        if not os.path.exists(sent_messages):
+            return []
+        with open(sent_messages) as lines:
+            return [json.loads(line) for line in lines]
+
     endpoint = f"http://127.0.0.1:{port}"
     config = botocore.config.Config(retries={"max_attempts": 1}, read_timeout=30)
     try:
@@ -524,7 +581,7 @@ def main():
               events("post_confirmation")[-1]["event"]["triggerSource"] == "PostConfirmation_ConfirmSignUp"
               and events("post_confirmation")[-1]["event"]["userName"] == "max")
 
-        message_triggers(idp, endpoint, key_id, secret, events)
+        message_triggers(idp, endpoint, key_id, secret, events, key_arn, sent)
         external_provider_trigger(idp, endpoint, events)
         machine_pool, machine_client, access = client_credentials_trigger(idp, endpoint)
         [v3] = events("pre_token_v3")
@@ -552,6 +609,8 @@ def main():
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=10)
         invoke.terminate()
+        moto.terminate()
+        moto.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     print(f"{Results.passed} passed, {Results.failed} failed")
     return 0 if Results.failed == 0 and Results.passed > 0 else 1

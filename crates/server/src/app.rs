@@ -79,8 +79,11 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         config.public_url.clone(),
     );
     user_pools = user_pools.with_password_hashing(config.password_hashing).with_revocation_on_password_reset(config.revoke_tokens_on_password_reset).with_auth_event_retention(config.observing.auth_event_retention_ms()).with_tally(metrics.clone()).with_cognito_api(Arc::new(crate::cognito_api::CognitoClient::new()?)).with_saml_sha1(config.saml_allow_sha1);
-    if let Some(endpoint) = &config.lambda_endpoint {
-        user_pools = user_pools.with_lambda(Arc::new(crate::lambda::LambdaInvoke::new(endpoint, config.lambda_keys.clone(), &config.region)?));
+    if let Some(lambda) = &config.trigger_services.lambda {
+        user_pools = user_pools.with_lambda(Arc::new(crate::lambda::LambdaInvoke::new(&lambda.url, lambda.keys.clone(), &config.region)?));
+    }
+    if let Some(kms) = &config.trigger_services.kms {
+        user_pools = user_pools.with_key_service(Arc::new(crate::kms::KmsClient::new(&kms.url, kms.keys.clone(), &config.region)?));
     }
     if let Some(url) = &config.sms_webhook_url {
         user_pools = user_pools.with_sms_channel(std::sync::Arc::new(crate::smtp::SmsWebhook::new(url)?));

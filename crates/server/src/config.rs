@@ -93,16 +93,6 @@ pub struct ConfigArgs {
     /// [default: keep SMS messages in the outbox].
     #[arg(long, env = "COGNATE_SMS_WEBHOOK_URL")]
     pub sms_webhook_url: Option<String>,
-    /// The Lambda Invoke API that runs the pools' triggers (AWS Lambda, `sam local
-    /// start-lambda`, an emulator) [default: none; a pool with a trigger cannot run it].
-    #[arg(long, env = "COGNATE_LAMBDA_ENDPOINT")]
-    pub lambda_endpoint: Option<String>,
-    /// The access key that signs trigger invocations [default: unsigned].
-    #[arg(long, env = "COGNATE_LAMBDA_ACCESS_KEY_ID")]
-    pub lambda_access_key_id: Option<String>,
-    /// Its secret.
-    #[arg(long, env = "COGNATE_LAMBDA_SECRET_ACCESS_KEY")]
-    pub lambda_secret_access_key: Option<String>,
     /// Argon2id memory cost of new password hashes, in KiB [default: 19456].
     #[arg(long, env = "COGNATE_ARGON2_MEMORY_KIB")]
     pub argon2_memory_kib: Option<u32>,
@@ -146,6 +136,8 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub observing: crate::observing::ObservingArgs,
     #[command(flatten)]
+    pub trigger_services: crate::trigger_services::TriggerServicesArgs,
+    #[command(flatten)]
     pub tls: crate::tls::TlsArgs,
     #[command(flatten)]
     pub gateway: crate::gateway::config::GatewayArgs,
@@ -182,6 +174,9 @@ struct FileConfig {
     lambda_endpoint: Option<String>,
     lambda_access_key_id: Option<String>,
     lambda_secret_access_key: Option<String>,
+    kms_endpoint: Option<String>,
+    kms_access_key_id: Option<String>,
+    kms_secret_access_key: Option<String>,
     argon2_memory_kib: Option<u32>,
     argon2_iterations: Option<u32>,
     argon2_parallelism: Option<u32>,
@@ -231,9 +226,8 @@ pub struct Config {
     pub stream_sink_url: Option<String>,
     /// Where SMS messages are posted; None: they stay in the outbox.
     pub sms_webhook_url: Option<String>,
-    /// The Lambda Invoke API of the triggers, and the keys that sign the invocations.
-    pub lambda_endpoint: Option<String>,
-    pub lambda_keys: Option<crate::lambda::LambdaKeys>,
+    /// Where the triggers run and the custom senders' codes are encrypted.
+    pub trigger_services: crate::trigger_services::TriggerServices,
     /// The Argon2id cost of new password hashes.
     pub password_hashing: cognate_domain::crypto::PasswordHashing,
     pub connections: ConnectionLimits,
@@ -327,19 +321,13 @@ impl Config {
         let push_gateway_url = args.push_gateway_url.or(file.push_gateway_url);
         let stream_sink_url = args.stream_sink_url.or(file.stream_sink_url);
         let sms_webhook_url = args.sms_webhook_url.or(file.sms_webhook_url);
-        let lambda_endpoint = args.lambda_endpoint.or(file.lambda_endpoint);
-        let lambda_keys = match (args.lambda_access_key_id.or(file.lambda_access_key_id), args.lambda_secret_access_key.or(file.lambda_secret_access_key)) {
-            (Some(access_key_id), Some(secret_access_key)) => Some(crate::lambda::LambdaKeys { access_key_id, secret_access_key }),
-            (None, None) => None,
-            _ => return Err("lambda_access_key_id and lambda_secret_access_key go together".into()),
-        };
         let defaults = cognate_domain::crypto::PasswordHashing::default();
         let password_hashing = cognate_domain::crypto::PasswordHashing::new(
             args.argon2_memory_kib.or(file.argon2_memory_kib).unwrap_or(defaults.memory_kib),
             args.argon2_iterations.or(file.argon2_iterations).unwrap_or(defaults.iterations),
             args.argon2_parallelism.or(file.argon2_parallelism).unwrap_or(defaults.parallelism),
         )?;
-        for (what, url) in [("push gateway", &push_gateway_url), ("stream sink", &stream_sink_url), ("SMS webhook", &sms_webhook_url), ("Lambda", &lambda_endpoint)] {
+        for (what, url) in [("push gateway", &push_gateway_url), ("stream sink", &stream_sink_url), ("SMS webhook", &sms_webhook_url)] {
             if let Some(url) = url {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     return Err(format!("the {what} URL must start with http:// or https://, got {url}"));
@@ -371,8 +359,14 @@ impl Config {
             revoke_tokens_on_password_reset: args.revoke_tokens_on_password_reset.or(file.revoke_tokens_on_password_reset).unwrap_or(false),
             saml_allow_sha1: args.saml_allow_sha1.or(file.saml_allow_sha1).unwrap_or(false),
             sms_webhook_url,
-            lambda_endpoint,
-            lambda_keys,
+            trigger_services: crate::trigger_services::TriggerServices::resolve(args.trigger_services, crate::trigger_services::TriggerServicesFile {
+                lambda_endpoint: file.lambda_endpoint,
+                lambda_access_key_id: file.lambda_access_key_id,
+                lambda_secret_access_key: file.lambda_secret_access_key,
+                kms_endpoint: file.kms_endpoint,
+                kms_access_key_id: file.kms_access_key_id,
+                kms_secret_access_key: file.kms_secret_access_key,
+            })?,
             password_hashing,
             stream_sink_url,
             push_gateway_url,

@@ -16,28 +16,15 @@ use crate::aws::sigv4;
 /// Cognito's deadline for a trigger.
 const DEADLINE: Duration = Duration::from_secs(5);
 
-/// Keys that sign the invocations.
-#[derive(Clone)]
-pub struct LambdaKeys {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-}
-
-impl std::fmt::Debug for LambdaKeys {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "LambdaKeys({}, secret withheld)", self.access_key_id)
-    }
-}
-
 pub struct LambdaInvoke {
     endpoint: String,
-    keys: Option<LambdaKeys>,
+    keys: Option<sigv4::AccessKeys>,
     default_region: String,
     http: reqwest::Client,
 }
 
 impl LambdaInvoke {
-    pub fn new(endpoint: &str, keys: Option<LambdaKeys>, default_region: &str) -> Result<LambdaInvoke, String> {
+    pub fn new(endpoint: &str, keys: Option<sigv4::AccessKeys>, default_region: &str) -> Result<LambdaInvoke, String> {
         let http = crate::http_client::client_builder()
             .timeout(DEADLINE)
             .redirect(reqwest::redirect::Policy::none())

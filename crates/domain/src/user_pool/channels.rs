@@ -1,6 +1,7 @@
 //! The ways out that the server hands in: email (SMTP) and SMS (a webhook), where without one,
 //! or when it fails, messages stay in the outbox, so nothing is lost; and the Lambda Invoke API
-//! that runs the pools' triggers; the cognito-idp API of the Cognito pools copied pools came from.
+//! that runs the pools' triggers and the key service (KMS) that encrypts their custom senders'
+//! codes; the cognito-idp API of the Cognito pools copied pools came from.
 
 /// A way to reach users by email, handed in by the server (SMTP). Without one, or when it
 /// fails, messages stay in the outbox, so nothing is lost.
@@ -56,4 +57,21 @@ pub enum SourceError {
 #[async_trait::async_trait]
 pub trait CognitoApi: Send + Sync {
     async fn call(&self, source: &SourceEndpoint, operation: &str, body: &serde_json::Value) -> Result<serde_json::Value, SourceError>;
+}
+
+/// A data key from a key service (AWS KMS's GenerateDataKey, AES_256): the key, the same key
+/// encrypted under the service's key, and that key's full ARN.
+pub struct DataKey {
+    pub plaintext: [u8; 32],
+    pub encrypted: Vec<u8>,
+    pub key_arn: String,
+}
+
+/// Makes data keys under a key of a key service (the AWS KMS API), handed in by the server: the
+/// custom senders' codes are encrypted under them, as Cognito encrypts them.
+#[async_trait::async_trait]
+pub trait KeyService: Send + Sync {
+    /// A fresh data key under `key_id` (an ARN, a key id or an alias), bound to `context`;
+    /// the error text is for the log.
+    async fn generate_data_key(&self, key_id: &str, context: &std::collections::BTreeMap<String, String>) -> Result<DataKey, String>;
 }

@@ -93,6 +93,8 @@ pub struct UserPoolService {
     revoke_on_password_reset: bool,
     /// Invokes the pools' Lambda triggers; None: a pool with a trigger cannot run it.
     lambda: Option<Arc<dyn channels::LambdaInvoker>>,
+    /// Encrypts the custom senders' codes under the pools' KMSKeyID; None: they get them as they are.
+    key_service: Option<Arc<dyn channels::KeyService>>,
     /// Reaches the Cognito pools copied pools came from, for their users' first passwords.
     cognito_api: Option<Arc<dyn channels::CognitoApi>>,
     /// How long sign-in history is kept; None: it is not recorded.
@@ -218,6 +220,7 @@ impl UserPoolService {
             saml_allow_sha1: false,
             revoke_on_password_reset: false,
             lambda: None,
+            key_service: None,
             cognito_api: None,
             // Sign-in history is kept 90 days unless the server is told otherwise.
             auth_event_retention_ms: Some(90 * DAY_MS),
@@ -267,12 +270,19 @@ impl UserPoolService {
         self
     }
 
-    /// Sends SMS messages (codes, invitations) through `channel` instead of the outbox.
+    /// Runs the pools' Lambda triggers through `invoker`.
     pub fn with_lambda(mut self, invoker: Arc<dyn channels::LambdaInvoker>) -> Self {
         self.lambda = Some(invoker);
         self
     }
 
+    /// Encrypts the codes the custom senders are given under the pools' KMSKeyID, through `keys`.
+    pub fn with_key_service(mut self, keys: Arc<dyn channels::KeyService>) -> Self {
+        self.key_service = Some(keys);
+        self
+    }
+
+    /// Sends SMS messages (codes, invitations) through `channel` instead of the outbox.
     pub fn with_sms_channel(mut self, channel: Arc<dyn channels::SmsChannel>) -> Self {
         self.sms_channel = Some(channel);
         self

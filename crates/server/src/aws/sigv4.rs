@@ -208,6 +208,18 @@ pub fn signature(secret_access_key: &str, authorization_date: &str, region: &str
     hex::encode(hmac(&signing_key(secret_access_key, authorization_date, region, service), string_to_sign.as_bytes()))
 }
 
+/// Keys that sign the requests cognate sends to other services (the Lambda Invoke API, KMS).
+#[derive(Clone)]
+pub struct AccessKeys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for AccessKeys {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "AccessKeys({}, secret withheld)", self.access_key_id)
+    }
+}
 
 /// Keys that sign a request this server sends (to a Lambda endpoint, in the load generator).
 pub struct SigningCredentials<'a> {

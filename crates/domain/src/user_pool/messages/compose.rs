@@ -3,6 +3,8 @@
 //! never sent); then dispatched: to the pool's CustomEmailSender / CustomSMSSender when it has
 //! one, else by the server's email or SMS channel, else (and when those fail) into the outbox.
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use serde_json::{json, Value};
 
 use super::*;
@@ -125,17 +127,24 @@ impl UserPoolService {
 
     /// Sends a composed message. The custom sender gets the event Cognito gives it
     /// (`CustomEmailSender_<source>` / `CustomSMSSender_<source>`, `request.type`,
-    /// `request.code`); when it fails or does not answer, the message goes the server's way
+    /// `request.code`, encrypted as [`UserPoolService::sender_code`] says); when the code cannot
+    /// be encrypted, or the sender fails or does not answer, the message goes the server's way
     /// instead, so it is not lost.
     pub(crate) async fn dispatch(&self, pool: &UserPool, user: &User, client_id: Option<&str>, outgoing: Outgoing) -> DomainResult<()> {
         let Outgoing { draft, custom_sender } = outgoing;
         if custom_sender {
             let trigger = sender(draft.medium);
             let kind = if draft.medium == "EMAIL" { "customEmailSenderRequestV1" } else { "customSMSSenderRequestV1" };
-            let request = json!({"type": kind, "code": draft.code, "userAttributes": event_attributes(user, true), "clientMetadata": {}});
             let source = format!("{}_{}", trigger.name(), draft.source.name());
-            match self.run_trigger(pool, trigger, &source, &user.username, client_id, request).await {
-                Ok(_) => return Ok(()),
+            let sent = match self.sender_code(pool, &draft.code).await {
+                Ok(code) => {
+                    let request = json!({"type": kind, "code": code, "userAttributes": event_attributes(user, true), "clientMetadata": {}});
+                    self.run_trigger(pool, trigger, &source, &user.username, client_id, request).await.map(|_| ())
+                }
+                Err(error) => Err(error),
+            };
+            match sent {
+                Ok(()) => return Ok(()),
                 Err(error) => {
                     tracing::error!(pool_id = %pool.id, username = %user.username, %error, "the custom sender failed; the message goes to the outbox");
                     let draft = draft.filled(&user.username);
@@ -144,6 +153,23 @@ impl UserPoolService {
             }
         }
         self.send_message(pool, user, draft.medium, &draft.destination, draft.subject, draft.body).await
+    }
+
+    /// The code as a custom sender is given it: with a key service and the pool's `KMSKeyID`, a
+    /// message of the AWS Encryption SDK (base64) under a data key made for this one code, as
+    /// Cognito gives it; without a key service, as it is (the sender is reached over the Lambda
+    /// endpoint the operator configured, signed when it has keys).
+    async fn sender_code(&self, pool: &UserPool, code: &str) -> DomainResult<String> {
+        let key_id = pool.settings.opaque.get("LambdaConfig").and_then(|config| config.get("KMSKeyID")).and_then(Value::as_str).filter(|key| !key.is_empty());
+        let (Some(key_id), Some(keys)) = (key_id, &self.key_service) else {
+            return Ok(code.to_string());
+        };
+        let context = std::collections::BTreeMap::from([(super::sender_code::POOL_CONTEXT_KEY.to_string(), pool.id.to_string())]);
+        let data_key = keys
+            .generate_data_key(key_id, &context)
+            .await
+            .map_err(|error| DomainError::internal(format!("the key service did not make a data key under {key_id}: {error}")))?;
+        Ok(BASE64.encode(super::sender_code::encrypt(&data_key, &context, code.as_bytes())))
     }
 
     /// Composes and at once sends `draft`, for messages sent after their writes.

@@ -23,6 +23,7 @@ pub use super::channels::{EmailChannel, SmsChannel};
 mod account;
 pub(crate) mod compose;
 mod recovery;
+mod sender_code;
 mod sign_up;
 
 const SIGN_UP_CODE_VALIDITY_MS: i64 = 24 * 60 * 60 * 1000;
