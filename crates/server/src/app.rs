@@ -272,15 +272,15 @@ async fn request_deadline(State(state): State<AppState>, request: Request, next:
     let caller = CallContext { ip: crate::rate::peer_address(&request).map(|ip| ip.to_string()), user_agent: agent };
     let aws_root = request.uri().path() == "/";
     let json = request.headers().contains_key("x-amz-target") || request.uri().path().starts_with("/identitypools");
-    let message = format!("The request did not complete within {} seconds.", limit.as_secs());
+    let message = || format!("The request did not complete within {} seconds.", limit.as_secs());
     match tokio::time::timeout(limit, with_call_context(caller, next.run(request))).await {
         Ok(response) => response,
         Err(_) if json => {
-            crate::aws::json::ApiError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException", message).into_response_with("-")
+            crate::aws::json::ApiError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException", message()).into_response_with("-")
         }
-        Err(_) if aws_root => crate::aws::query::QueryError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeout", message)
+        Err(_) if aws_root => crate::aws::query::QueryError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeout", message())
             .render(crate::api::sts::NAMESPACE, "-"),
-        Err(_) => (StatusCode::REQUEST_TIMEOUT, [("content-type", "text/plain; charset=utf-8")], message).into_response(),
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, [("content-type", "text/plain; charset=utf-8")], message()).into_response(),
     }
 }
 
@@ -288,7 +288,7 @@ async fn request_deadline(State(state): State<AppState>, request: Request, next:
 /// request with its operation, status and latency.
 async fn cors_and_log(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = cognate_domain::ids::new_uuid();
     request.extensions_mut().insert(RequestId(request_id.clone()));
     let method = request.method().clone();
     let path = request.uri().path().to_string();

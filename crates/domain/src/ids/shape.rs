@@ -22,8 +22,11 @@ pub fn new_client_secret() -> String {
     random_string(BASE32_LOWER, 51)
 }
 
+/// A random (version 4) UUID, from the thread's generator: ChaCha12 seeded and reseeded from
+/// the operating system's, drawn without a system call (ids are made once or twice a request:
+/// request ids, token ids). Secrets come from `crypto::random_bytes` instead.
 pub fn new_uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid().to_string()
 }
 
 /// The region a user pool id (`<region>_<suffix>`) or identity pool or identity id

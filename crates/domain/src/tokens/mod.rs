@@ -94,6 +94,8 @@ pub struct LoadedSigningKey {
     pub kid: String,
     algorithm: JwsAlgorithm,
     key_pair: aws_lc_rs::signature::RsaKeyPair,
+    /// The first part of every token it signs: its JOSE header, base64url-encoded.
+    encoded_header: String,
 }
 
 impl std::fmt::Debug for LoadedSigningKey {
@@ -131,7 +133,13 @@ pub fn generate_signing_key(
 pub fn load_signing_key(master_key: &MasterKey, record: &SigningKeyRecord) -> Result<LoadedSigningKey, DomainError> {
     let der = master_key.open(&record.sealed_private_key, &seal_context(&record.pool_id, &record.kid))?;
     let key_pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&der).map_err(|error| DomainError::internal(format!("a stored key does not load: {error}")))?;
-    Ok(LoadedSigningKey { kid: record.kid.clone(), algorithm: record.purpose.algorithm(), key_pair })
+    let algorithm = record.purpose.algorithm();
+    let header = match algorithm {
+        JwsAlgorithm::Rs256 => serde_json::json!({ "kid": record.kid, "alg": "RS256" }),
+        JwsAlgorithm::Rs512 => serde_json::json!({ "kid": record.kid, "typ": "JWS", "alg": "RS512" }),
+    };
+    let encoded_header = URL_SAFE_NO_PAD.encode(header.to_string());
+    Ok(LoadedSigningKey { kid: record.kid.clone(), algorithm, key_pair, encoded_header })
 }
 
 impl SigningKeyRecord {
@@ -148,24 +156,25 @@ impl SigningKeyRecord {
 /// Signs `claims` as a compact JWS with the header `{"kid": …, "alg": "RS256"}` (RS512 for
 /// OpenID-token keys, with `"typ": "JWS"` as Cognito Identity writes it).
 pub fn sign_jwt(key: &LoadedSigningKey, claims: &Value) -> String {
-    let header = match key.algorithm {
-        JwsAlgorithm::Rs256 => serde_json::json!({ "kid": key.kid, "alg": "RS256" }),
-        JwsAlgorithm::Rs512 => serde_json::json!({ "kid": key.kid, "typ": "JWS", "alg": "RS512" }),
-    };
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
+    let payload = serde_json::to_vec(claims).expect("a JSON value serializes");
+    let signature_length = key.key_pair.public_modulus_len();
+    // Header, payload and signature, each base64url, in one buffer sized for all three.
+    let encoded = |length: usize| length.div_ceil(3) * 4;
+    let mut token = String::with_capacity(key.encoded_header.len() + encoded(payload.len()) + encoded(signature_length) + 2);
+    token.push_str(&key.encoded_header);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
     let padding: &'static dyn aws_lc_rs::signature::RsaEncoding = match key.algorithm {
         JwsAlgorithm::Rs256 => &aws_lc_rs::signature::RSA_PKCS1_SHA256,
         JwsAlgorithm::Rs512 => &aws_lc_rs::signature::RSA_PKCS1_SHA512,
     };
-    let mut signature = vec![0u8; key.key_pair.public_modulus_len()];
+    let mut signature = vec![0u8; signature_length];
     key.key_pair
-        .sign(padding, &aws_lc_rs::rand::SystemRandom::new(), signing_input.as_bytes(), &mut signature)
+        .sign(padding, &aws_lc_rs::rand::SystemRandom::new(), token.as_bytes(), &mut signature)
         .expect("signing with a loaded RSA key cannot fail");
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
+    token
 }
 
 /// Why a token was refused.
