@@ -286,7 +286,7 @@ pub enum Command {
     Triggers {
         #[arg(long, default_value = "http://127.0.0.1:9229")]
         endpoint: String,
-        /// A pool of the run; its LambdaConfig is replaced.
+        /// A pool of the run; its LambdaConfig is replaced, and emptied at the end.
         #[arg(long)]
         pool: String,
         #[arg(long, default_value = "127.0.0.1:9231")]

@@ -130,6 +130,9 @@ pub async fn run(endpoint: &str, signer: &Signer, pool: &str, lambda_listen: &st
         println!("refreshes {label}: {refreshes:.1}/s, p50 {:.1} ms, {refresh_errors} errors", refresh_p50.as_secs_f64() * 1000.0);
         rates.push((sign_ins, refreshes));
     }
+    // The pool is left as it was found by the other commands: without the trigger, which a
+    // server started without --lambda-endpoint could not run.
+    idp_setup(endpoint, signer, "UpdateUserPool", json!({"UserPoolId": pool, "LambdaConfig": {}})).await;
     println!(
         "with the trigger / without: password sign-ins {:.2}, refreshes {:.2} (concurrency {concurrency}, {users} users)",
         rates[1].0 / rates[0].0,
