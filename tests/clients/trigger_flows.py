@@ -161,7 +161,8 @@ def message_triggers(idp, endpoint, key_id, secret, events, key_arn, sent):
           and event["request"]["userAttributes"]["email"] == "quin@example.com" and event["request"]["clientMetadata"] == {"locale": "fr"})
     check("instead of CustomMessage and the outbox", len(events("custom_message")) == before and not outbox(sender_pool))
     encrypted = base64.b64decode(event["request"]["code"])
-    check("the code is not in the clear: an AWS Encryption SDK message (format 2.0) naming the pool's KMS key",
+    check("the code is not in the clear: an AWS Encryption SDK message (format 2.0) naming the pool's KMS key, "
+          "its data key from a GenerateDataKey call that moto found correctly signed",
           not event["request"]["code"].isdigit() and encrypted[0] == 2 and key_arn.encode() in encrypted)
     [mailed] = sent()
     check(f"the function decrypts it with the Encryption SDK and a KMS keyring, as Cognito's documentation does ({mailed['code']})",
@@ -321,9 +322,13 @@ def client_credentials_trigger(idp, endpoint):
 
 
 def start_kms():
-    """moto's server mode as the key service, with one symmetric key: (process, endpoint, key ARN)."""
+    """moto's server mode as the key service, enforcing SigV4 after its first four calls (which
+    make an IAM user allowed kms:*, its access key and one symmetric key): (process, endpoint,
+    key ARN, access key id, secret). A call cognate signs wrongly is refused with
+    SignatureDoesNotMatch, and the code then never reaches the sender."""
     kms_port = free_port()
-    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(kms_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(kms_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "4"})
     kms_endpoint = f"http://127.0.0.1:{kms_port}"
     for _ in range(100):
         try:
@@ -331,28 +336,34 @@ def start_kms():
             break
         except OSError:
             time.sleep(0.1)
-    kms = boto3.client("kms", region_name="us-east-1", endpoint_url=kms_endpoint, aws_access_key_id="AKIDKMSEXAMPLE",
-                       aws_secret_access_key="kms-secret")
+    setup = {"region_name": "us-east-1", "endpoint_url": kms_endpoint, "aws_access_key_id": "setup", "aws_secret_access_key": "setup"}
+    iam, kms = boto3.client("iam", **setup), boto3.client("kms", **setup)
+    iam.create_user(UserName="cognate")
+    iam.put_user_policy(UserName="cognate", PolicyName="senders", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}))
+    keys = iam.create_access_key(UserName="cognate")["AccessKey"]
     key_arn = kms.create_key(Description="the custom senders' codes")["KeyMetadata"]["Arn"]
-    return moto, kms_endpoint, key_arn
+    refused, _, _ = attempt(lambda: kms.generate_data_key(KeyId=key_arn, KeySpec="AES_256"))
+    check(f"(moto's KMS now refuses a call not signed by a key it knows: {refused})", refused is not None)
+    return moto, kms_endpoint, key_arn, keys["AccessKeyId"], keys["SecretAccessKey"]
 
 
 def main():
     binary = build_binary()
     work = tempfile.mkdtemp(prefix="cognate-triggers-")
     lambda_port, port, down_port = free_port(), free_port(), free_port()
-    moto, kms_endpoint, key_arn = start_kms()
+    moto, kms_endpoint, key_arn, kms_key_id, kms_secret = start_kms()
     sent_messages = os.path.join(work, "sent-messages.jsonl")
     # The functions' environment, as a Lambda function's: the key to decrypt with and where KMS is.
     function_env = {**os.environ, "KEY_ARN": key_arn, "AWS_ENDPOINT_URL_KMS": kms_endpoint, "AWS_REGION": "us-east-1",
-                    "AWS_ACCESS_KEY_ID": "AKIDKMSEXAMPLE", "AWS_SECRET_ACCESS_KEY": "kms-secret", "SENT_MESSAGES": sent_messages}
+                    "AWS_ACCESS_KEY_ID": kms_key_id, "AWS_SECRET_ACCESS_KEY": kms_secret, "SENT_MESSAGES": sent_messages}
     invoke = subprocess.Popen(["node", os.path.join(HERE, "lambda_invoke.mjs"), str(lambda_port), "AKIDLAMBDAEXAMPLE", "lambda-secret"], cwd=HERE,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=function_env)
     invoke.stdout.readline()
     server, _, key_id, secret = start_server(binary, os.path.join(work, "data"), port, extra_args=[
         "--lambda-endpoint", f"http://127.0.0.1:{lambda_port}",
         "--lambda-access-key-id", "AKIDLAMBDAEXAMPLE", "--lambda-secret-access-key", "lambda-secret",
-        "--kms-endpoint", kms_endpoint, "--kms-access-key-id", "AKIDKMSEXAMPLE", "--kms-secret-access-key", "kms-secret"])
+        "--kms-endpoint", kms_endpoint, "--kms-access-key-id", kms_key_id, "--kms-secret-access-key", kms_secret])
     down, _, down_key, down_secret = start_server(binary, os.path.join(work, "down"), down_port, extra_args=[
         "--lambda-endpoint", f"http://127.0.0.1:{free_port()}"])
 
