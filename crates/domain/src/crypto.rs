@@ -17,6 +17,8 @@ const SEALED_PREFIX: &str = "v1:";
 #[derive(Clone)]
 pub struct MasterKey {
     key_bytes: [u8; 32],
+    /// AES-256-GCM under the key, expanded once rather than at every seal and open.
+    cipher: std::sync::Arc<LessSafeKey>,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -27,12 +29,13 @@ impl std::fmt::Debug for MasterKey {
 
 impl MasterKey {
     pub fn from_bytes(key_bytes: [u8; 32]) -> Self {
-        MasterKey { key_bytes }
+        let cipher = std::sync::Arc::new(LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &key_bytes).expect("32-byte key")));
+        MasterKey { key_bytes, cipher }
     }
 
     /// A fresh random key.
     pub fn generate() -> Self {
-        MasterKey { key_bytes: random_bytes() }
+        MasterKey::from_bytes(random_bytes())
     }
 
     /// Parses the text form: 64 hex digits or standard base64 of 32 bytes.
@@ -45,7 +48,7 @@ impl MasterKey {
         };
         let key_bytes: [u8; 32] =
             decoded.try_into().map_err(|_| "the master key must be exactly 32 bytes".to_string())?;
-        Ok(MasterKey { key_bytes })
+        Ok(MasterKey::from_bytes(key_bytes))
     }
 
     /// The text form accepted by [`MasterKey::parse`].
@@ -96,8 +99,8 @@ impl MasterKey {
     }
 
     /// AES-256-GCM under the master key: values are the 96-bit nonce, the ciphertext and the tag.
-    fn cipher(&self) -> LessSafeKey {
-        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &self.key_bytes).expect("32-byte key"))
+    fn cipher(&self) -> &LessSafeKey {
+        &self.cipher
     }
 
     /// HMAC-SHA256 of `data` under a key derived from the master key for `purpose`: every node
