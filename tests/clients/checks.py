@@ -59,6 +59,22 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def start_moto(env=None):
+    """moto's server mode on a free loopback port, once it answers: (process, port)."""
+    import time
+    import urllib.request
+    port = free_port()
+    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=env)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return moto, port
+
+
 def build_binary():
     subprocess.run(["cargo", "build", "--quiet", "--bin", "cognate"], cwd=ROOT, check=True)
     return os.path.join(ROOT, "target", "debug", "cognate")

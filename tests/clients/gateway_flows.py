@@ -29,7 +29,7 @@ import boto3
 import botocore.config
 from boto3.s3.transfer import TransferConfig
 
-from checks import Results, build_binary, check, error_code, free_port, start_server
+from checks import Results, build_binary, check, error_code, free_port, start_moto, start_server
 
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
@@ -158,18 +158,11 @@ def raw_put(gateway_port, creds, key, chunks, signed, tamper=False):
 def main():
     binary = build_binary()
     work = tempfile.mkdtemp(prefix="cognate-gateway-")
-    moto_port = free_port()
-    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto, moto_port = start_moto()
     Recorder.upstream_port = moto_port
     recorder, echo = serve(Recorder), serve(Echo)
     recorder_url = f"http://{UPSTREAM_KEY}:{urllib.parse.quote(UPSTREAM_SECRET, safe='')}@127.0.0.1:{recorder.server_port}"
     port, gateway_port = free_port(), free_port()
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{moto_port}/moto-api/", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.1)
     server, banner, key_id, secret = start_server(binary, os.path.join(work, "data"), port, drain=False, extra_args=[
         "--gateway-listen", f"127.0.0.1:{gateway_port}", "--gateway-upstream", f"s3={recorder_url}",
         "--gateway-upstream", f"dynamodb={recorder_url}", "--gateway-upstream", f"execute-api:pets1=http://127.0.0.1:{echo.server_port}/v1",

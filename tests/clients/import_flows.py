@@ -30,7 +30,7 @@ import urllib.request
 import boto3
 import botocore.config
 
-from checks import Results, build_binary, check, error_code, free_port, start_server  # noqa: E402
+from checks import Results, build_binary, check, error_code, free_port, start_moto, start_server  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROLE = "arn:aws:iam::123456789012:role/CognitoImport"
@@ -57,15 +57,8 @@ def wait_for_end(idp, pool_id, job_id):
 def from_cognito(binary, work, port):
     """`cognate import --from-cognito`: a pool on moto's Cognito copied with its clients, groups
     and users (same ids, secrets and subs); a copied user's first password checked at the source."""
-    moto_port = free_port()
-    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto, moto_port = start_moto()
     source_url = f"http://127.0.0.1:{moto_port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(source_url + "/moto-api/", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.1)
     server = None
     try:
         keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}

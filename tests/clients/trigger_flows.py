@@ -32,7 +32,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from checks import HERE, Results, build_binary, check, free_port, start_server  # noqa: E402
+from checks import HERE, Results, build_binary, check, free_port, start_moto, start_server  # noqa: E402
 
 PASSWORD = "Trigger-Pass-1"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
@@ -326,16 +326,8 @@ def start_kms():
     make an IAM user allowed kms:*, its access key and one symmetric key): (process, endpoint,
     key ARN, access key id, secret). A call cognate signs wrongly is refused with
     SignatureDoesNotMatch, and the code then never reaches the sender."""
-    kms_port = free_port()
-    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(kms_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "4"})
+    moto, kms_port = start_moto(env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "4"})
     kms_endpoint = f"http://127.0.0.1:{kms_port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(kms_endpoint + "/moto-api/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
     setup = {"region_name": "us-east-1", "endpoint_url": kms_endpoint, "aws_access_key_id": "setup", "aws_secret_access_key": "setup"}
     iam, kms = boto3.client("iam", **setup), boto3.client("kms", **setup)
     iam.create_user(UserName="cognate")

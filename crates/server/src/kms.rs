@@ -37,12 +37,6 @@ impl KmsClient {
     }
 }
 
-/// The region a key ARN names (`arn:aws:kms:<region>:…`), if it is an ARN.
-fn arn_region(key_id: &str) -> Option<&str> {
-    let mut parts = key_id.split(':');
-    (parts.next() == Some("arn")).then(|| parts.nth(2)).flatten().filter(|region| !region.is_empty())
-}
-
 /// A base64 member of KMS's answer.
 fn bytes_member(answer: &Value, name: &str) -> Result<Vec<u8>, String> {
     let text = answer.get(name).and_then(Value::as_str).ok_or_else(|| format!("KMS's answer has no {name}"))?;
@@ -53,18 +47,11 @@ fn bytes_member(answer: &Value, name: &str) -> Result<Vec<u8>, String> {
 impl KeyService for KmsClient {
     async fn generate_data_key(&self, key_id: &str, context: &BTreeMap<String, String>) -> Result<DataKey, String> {
         let body = json!({"KeyId": key_id, "KeySpec": "AES_256", "EncryptionContext": context}).to_string();
-        let host = self.endpoint.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("").to_string();
         let mut headers = HeaderMap::new();
-        headers.insert("host", HeaderValue::from_str(&host).map_err(|error| error.to_string())?);
         headers.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
         headers.insert("x-amz-target", HeaderValue::from_static("TrentService.GenerateDataKey"));
-        if let Some(keys) = &self.keys {
-            let region = arn_region(key_id).unwrap_or(&self.default_region);
-            let credentials = sigv4::SigningCredentials { access_key_id: &keys.access_key_id, secret_access_key: &keys.secret_access_key, region, service: "kms" };
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0);
-            sigv4::sign_outgoing("POST", "/", &mut headers, body.as_bytes(), &credentials, now);
-        }
-        headers.remove("host");
+        let region = sigv4::arn_region(key_id).unwrap_or(&self.default_region);
+        let headers = sigv4::outgoing_post_headers(&self.endpoint, "/", headers, body.as_bytes(), self.keys.as_ref(), region, "kms")?;
         let response = self.http.post(format!("{}/", self.endpoint)).headers(headers).body(body).send().await.map_err(|error| error.to_string())?;
         let status = response.status();
         let text = response.text().await.map_err(|error| error.to_string())?;
@@ -90,7 +77,7 @@ mod tests {
 
     #[test]
     fn regions_come_from_key_arns() {
-        assert_eq!(arn_region("arn:aws:kms:eu-west-1:123456789012:key/1234"), Some("eu-west-1"));
-        assert_eq!(arn_region("alias/senders"), None);
+        assert_eq!(sigv4::arn_region("arn:aws:kms:eu-west-1:123456789012:key/1234"), Some("eu-west-1"));
+        assert_eq!(sigv4::arn_region("alias/senders"), None);
     }
 }

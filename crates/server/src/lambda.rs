@@ -34,31 +34,18 @@ impl LambdaInvoke {
     }
 }
 
-/// The region a function ARN names (`arn:aws:lambda:<region>:…`), if it is an ARN.
-fn arn_region(function: &str) -> Option<&str> {
-    let mut parts = function.split(':');
-    (parts.next() == Some("arn")).then(|| parts.nth(2)).flatten().filter(|region| !region.is_empty())
-}
-
 #[async_trait]
 impl LambdaInvoker for LambdaInvoke {
     async fn invoke(&self, function: &str, event: &Value) -> Result<Value, InvokeFailure> {
         let path = format!("/2015-03-31/functions/{}/invocations", sigv4::uri_encode(function, false));
         let url = format!("{}{path}", self.endpoint);
         let body = event.to_string();
-        let host = self.endpoint.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("").to_string();
         let mut headers = HeaderMap::new();
-        headers.insert("host", HeaderValue::from_str(&host).map_err(|error| InvokeFailure::Unreachable(error.to_string()))?);
         headers.insert("content-type", HeaderValue::from_static("application/json"));
         headers.insert("x-amz-invocation-type", HeaderValue::from_static("RequestResponse"));
-        if let Some(keys) = &self.keys {
-            let region = arn_region(function).unwrap_or(&self.default_region);
-            let credentials =
-                sigv4::SigningCredentials { access_key_id: &keys.access_key_id, secret_access_key: &keys.secret_access_key, region, service: "lambda" };
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0);
-            sigv4::sign_outgoing("POST", &path, &mut headers, body.as_bytes(), &credentials, now);
-        }
-        headers.remove("host");
+        let region = sigv4::arn_region(function).unwrap_or(&self.default_region);
+        let headers = sigv4::outgoing_post_headers(&self.endpoint, &path, headers, body.as_bytes(), self.keys.as_ref(), region, "lambda")
+            .map_err(InvokeFailure::Unreachable)?;
         let response = self.http.post(&url).headers(headers).body(body).send().await.map_err(|error| InvokeFailure::Unreachable(error.to_string()))?;
         let status = response.status();
         let function_error = response.headers().contains_key("x-amz-function-error");
@@ -82,7 +69,7 @@ mod tests {
 
     #[test]
     fn regions_come_from_function_arns() {
-        assert_eq!(arn_region("arn:aws:lambda:eu-west-1:123456789012:function:pre-sign-up"), Some("eu-west-1"));
-        assert_eq!(arn_region("pre-sign-up"), None);
+        assert_eq!(sigv4::arn_region("arn:aws:lambda:eu-west-1:123456789012:function:pre-sign-up"), Some("eu-west-1"));
+        assert_eq!(sigv4::arn_region("pre-sign-up"), None);
     }
 }

@@ -221,6 +221,28 @@ impl std::fmt::Debug for AccessKeys {
     }
 }
 
+/// The region an ARN names (`arn:<partition>:<service>:<region>:…`), if it is an ARN with one.
+pub fn arn_region(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    (parts.next() == Some("arn")).then(|| parts.nth(2)).flatten().filter(|region| !region.is_empty())
+}
+
+/// The headers of a POST of `body` to `path` at `endpoint` (`http[s]://host[:port]`): `headers`
+/// as given, signed for `service` in `region` when there are keys, unsigned otherwise.
+pub fn outgoing_post_headers(endpoint: &str, path: &str, mut headers: HeaderMap, body: &[u8], keys: Option<&AccessKeys>, region: &str, service: &str)
+    -> Result<HeaderMap, String> {
+    if let Some(keys) = keys {
+        let host = endpoint.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
+        headers.insert("host", axum::http::HeaderValue::from_str(host).map_err(|error| error.to_string())?);
+        let credentials = SigningCredentials { access_key_id: &keys.access_key_id, secret_access_key: &keys.secret_access_key, region, service };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0);
+        sign_outgoing("POST", path, &mut headers, body, &credentials, now);
+        // The HTTP client writes the Host header itself, as signed.
+        headers.remove("host");
+    }
+    Ok(headers)
+}
+
 /// Keys that sign a request this server sends (to a Lambda endpoint, in the load generator).
 pub struct SigningCredentials<'a> {
     pub access_key_id: &'a str,
