@@ -136,21 +136,16 @@ impl UserPoolService {
             let trigger = sender(draft.medium);
             let kind = if draft.medium == "EMAIL" { "customEmailSenderRequestV1" } else { "customSMSSenderRequestV1" };
             let source = format!("{}_{}", trigger.name(), draft.source.name());
-            let sent = match self.sender_code(pool, &draft.code).await {
-                Ok(code) => {
-                    let request = json!({"type": kind, "code": code, "userAttributes": event_attributes(user, true), "clientMetadata": {}});
-                    self.run_trigger(pool, trigger, &source, &user.username, client_id, request).await.map(|_| ())
-                }
-                Err(error) => Err(error),
-            };
-            match sent {
-                Ok(()) => return Ok(()),
-                Err(error) => {
-                    tracing::error!(pool_id = %pool.id, username = %user.username, %error, "the custom sender failed; the message goes to the outbox");
-                    let draft = draft.filled(&user.username);
-                    return self.send_message(pool, user, draft.medium, &draft.destination, draft.subject, draft.body).await;
-                }
+            let sent: DomainResult<()> = async {
+                let code = self.sender_code(pool, &draft.code).await?;
+                let request = json!({"type": kind, "code": code, "userAttributes": event_attributes(user, true), "clientMetadata": {}});
+                self.run_trigger(pool, trigger, &source, &user.username, client_id, request).await.map(|_| ())
             }
+            .await;
+            let Err(error) = sent else { return Ok(()) };
+            tracing::error!(pool_id = %pool.id, username = %user.username, %error, "the custom sender failed; the message goes to the outbox");
+            let draft = draft.filled(&user.username);
+            return self.send_message(pool, user, draft.medium, &draft.destination, draft.subject, draft.body).await;
         }
         self.send_message(pool, user, draft.medium, &draft.destination, draft.subject, draft.body).await
     }

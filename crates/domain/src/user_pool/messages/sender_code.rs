@@ -66,6 +66,16 @@ fn frame_iv(sequence: u32) -> [u8; 12] {
     iv
 }
 
+/// A frame's content encrypted, followed by its tag.
+fn sealed_frame(cipher: &LessSafeKey, message_id: &[u8], final_frame: bool, sequence: u32, plaintext: &[u8]) -> Vec<u8> {
+    let mut content = plaintext.to_vec();
+    let aad = frame_aad(message_id, final_frame, sequence, plaintext.len());
+    cipher
+        .seal_in_place_append_tag(Nonce::assume_unique_for_key(frame_iv(sequence)), Aad::from(aad), &mut content)
+        .expect("AES-GCM encryption does not fail for in-memory buffers");
+    content
+}
+
 /// The encryption key and the commitment key derived from the data key for `message_id`.
 fn derived_keys(data_key: &[u8; 32], message_id: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
     let pseudorandom = Salt::new(HKDF_SHA512, message_id).extract(data_key);
@@ -106,27 +116,17 @@ fn encrypt_with_id(data_key: &DataKey, context: &BTreeMap<String, String>, plain
     let regular = if plaintext.is_empty() { 0 } else { (plaintext.len() - 1) / FRAME_LENGTH };
     let mut sequence = 1u32;
     for chunk in plaintext[..regular * FRAME_LENGTH].chunks(FRAME_LENGTH) {
-        let mut content = chunk.to_vec();
-        let tag = cipher
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(frame_iv(sequence)), Aad::from(frame_aad(&message_id, false, sequence, chunk.len())), &mut content)
-            .expect("AES-GCM encryption does not fail for in-memory buffers");
         out.extend_from_slice(&sequence.to_be_bytes());
         out.extend_from_slice(&frame_iv(sequence));
-        out.extend_from_slice(&content);
-        out.extend_from_slice(tag.as_ref());
+        out.extend_from_slice(&sealed_frame(&cipher, &message_id, false, sequence, chunk));
         sequence += 1;
     }
     let rest = &plaintext[regular * FRAME_LENGTH..];
-    let mut content = rest.to_vec();
-    let tag = cipher
-        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(frame_iv(sequence)), Aad::from(frame_aad(&message_id, true, sequence, rest.len())), &mut content)
-        .expect("AES-GCM encryption does not fail for in-memory buffers");
     out.extend_from_slice(&u32::MAX.to_be_bytes());
     out.extend_from_slice(&sequence.to_be_bytes());
     out.extend_from_slice(&frame_iv(sequence));
     out.extend_from_slice(&(rest.len() as u32).to_be_bytes());
-    out.extend_from_slice(&content);
-    out.extend_from_slice(tag.as_ref());
+    out.extend_from_slice(&sealed_frame(&cipher, &message_id, true, sequence, rest));
     out
 }
 
