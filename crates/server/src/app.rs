@@ -4,12 +4,10 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
-use cognate_domain::user_pool::auth_events::{with_call_context, CallContext};
+use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, put};
 use axum::{Extension, Router};
@@ -29,7 +27,7 @@ use crate::config::Config;
 use crate::data_dir::{load_or_create_master_key, load_or_generate_root_credentials, make_private_database, sqlite_path};
 pub use crate::data_dir::prepare_data_dir;
 use crate::dispatch::AwsApis;
-use crate::state::{AppState, OperationName, RequestId, RootCredentials};
+use crate::state::{AppState, RequestId, RootCredentials};
 
 /// The assembled application.
 pub struct App {
@@ -183,15 +181,11 @@ pub async fn build_app_with_clock(config: Config, clock: Arc<dyn Clock>) -> Resu
         .route("/identitypools/{*rest}", any(crate::api::sync::handle))
         .route("/sync/push", get(crate::push::websocket))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), crate::web::rate_limit::limit_forms))
-        .layer(middleware::from_fn_with_state(state.clone(), request_deadline))
-        .layer(middleware::from_fn_with_state(state.clone(), cors_and_log))
         .layer(Extension(aws_apis()))
         .with_state(state.clone());
-    // Requests on a pool's domain are routed to the pool's paths before the routing above.
-    let router = Router::new()
-        .fallback_service(router)
-        .layer(middleware::from_fn_with_state(state.clone(), crate::web::hosted::route_domains));
+    // Every request passes the front door before the routing above (which it may change: a
+    // request on a pool's domain goes to the pool's paths).
+    let router = Router::new().fallback_service(router).layer(middleware::from_fn_with_state(state.clone(), crate::front_door::front_door));
     Ok(App { router, state, generated_root_credentials })
 }
 
@@ -257,83 +251,4 @@ async fn not_found(request: Request) -> Response {
     let request_id = request.extensions().get::<RequestId>().map(|id| id.0.clone()).unwrap_or_default();
     ApiError::new(StatusCode::NOT_FOUND, "UnknownOperationException", format!("No route for {} {}", request.method(), request.uri().path()))
         .into_response_with(&request_id)
-}
-
-/// Bounds the time of one request, reading its body included (a client that trickles a body
-/// holds nothing past this): 408 RequestTimeout, in the protocol's own format (AWS JSON, the
-/// query protocol's XML, plain text for pages). A WebSocket upgrade answers at once, so the
-/// push connection it starts is not bounded here. The request runs with its caller's address
-/// and user agent, which a sign-in records.
-async fn request_deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let limit = state.config.connections.request_timeout;
-    let agent = [axum::http::header::USER_AGENT.as_str(), "x-amz-user-agent"]
-        .iter()
-        .find_map(|name| request.headers().get(*name).and_then(|value| value.to_str().ok()).map(str::to_string));
-    let caller = CallContext { ip: crate::rate::peer_address(&request).map(|ip| ip.to_string()), user_agent: agent };
-    let aws_root = request.uri().path() == "/";
-    let json = request.headers().contains_key("x-amz-target") || request.uri().path().starts_with("/identitypools");
-    let message = || format!("The request did not complete within {} seconds.", limit.as_secs());
-    match tokio::time::timeout(limit, with_call_context(caller, next.run(request))).await {
-        Ok(response) => response,
-        Err(_) if json => {
-            crate::aws::json::ApiError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException", message()).into_response_with("-")
-        }
-        Err(_) if aws_root => crate::aws::query::QueryError::new(StatusCode::REQUEST_TIMEOUT, "RequestTimeout", message())
-            .render(crate::api::sts::NAMESPACE, "-"),
-        Err(_) => (StatusCode::REQUEST_TIMEOUT, [("content-type", "text/plain; charset=utf-8")], message()).into_response(),
-    }
-}
-
-/// Gives each request an id, answers CORS preflights, adds CORS headers, and logs one line per
-/// request with its operation, status and latency.
-async fn cors_and_log(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let request_id = cognate_domain::ids::new_uuid();
-    request.extensions_mut().insert(RequestId(request_id.clone()));
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let origin = request.headers().get("origin").cloned();
-    let requested_headers = request.headers().get("access-control-request-headers").cloned();
-    let mut response = if method == Method::OPTIONS {
-        let mut preflight = StatusCode::NO_CONTENT.into_response();
-        let headers = preflight.headers_mut();
-        headers.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST, OPTIONS"));
-        headers.insert("access-control-max-age", HeaderValue::from_static("86400"));
-        headers.insert(
-            "access-control-allow-headers",
-            requested_headers.unwrap_or_else(|| {
-                HeaderValue::from_static("content-type, x-amz-target, x-amz-user-agent, authorization, x-amz-date, x-amz-security-token, amz-sdk-invocation-id, amz-sdk-request, cache-control")
-            }),
-        );
-        preflight
-    } else {
-        next.run(request).await
-    };
-    add_cors_headers(response.headers_mut(), origin);
-    let operation = response.extensions().get::<OperationName>().map(|name| name.0).unwrap_or("-");
-    let service = response.extensions().get::<crate::state::ServiceName>().map(|name| name.0).unwrap_or("web");
-    let query_error = response.extensions().get::<crate::aws::query::QueryErrorCode>().map(|code| code.0.clone());
-    let error = response.headers().get("x-amzn-errortype").and_then(|value| value.to_str().ok()).map(|value| value.split(':').next().unwrap_or(value));
-    let error = error.or(query_error.as_deref());
-    state.metrics.observe(&crate::counters::Observed { method: method.as_str(), api: service, operation, status: response.status().as_u16(), error, latency: started.elapsed() });
-    tracing::info!(
-        request_id = %request_id,
-        method = %method,
-        path = %path,
-        operation,
-        status = response.status().as_u16(),
-        error = error.unwrap_or("-"),
-        latency_ms = format_args!("{:.3}", started.elapsed().as_secs_f64() * 1000.0),
-        "request"
-    );
-    response
-}
-
-fn add_cors_headers(headers: &mut HeaderMap, origin: Option<HeaderValue>) {
-    headers.insert("access-control-allow-origin", origin.unwrap_or_else(|| HeaderValue::from_static("*")));
-    headers.insert(
-        "access-control-expose-headers",
-        HeaderValue::from_static("x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"),
-    );
-    headers.append("vary", HeaderValue::from_static("Origin"));
 }

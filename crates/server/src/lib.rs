@@ -13,6 +13,7 @@ pub mod counters;
 pub mod data_dir;
 pub mod dispatch;
 pub mod from_cognito;
+pub mod front_door;
 pub mod gateway;
 pub mod http_client;
 pub mod import_upload;

@@ -2,9 +2,8 @@
 //! a password or a code is refused with 429, in the form's own format (plain text for pages,
 //! OAuth's `slow_down` for the token endpoint), once its source address is over its limit.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::rate::peer_address;
@@ -12,13 +11,13 @@ use crate::state::AppState;
 
 /// Limits the hosted forms, the console's sign-in and the token endpoint by source address (the token endpoint also
 /// by client, where the client is known).
-pub async fn limit_forms(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) fn refusal(state: &AppState, request: &Request) -> Option<Response> {
     let path = request.uri().path();
     let guessable = request.method() == Method::POST
         && ["/login", "/signup", "/confirm", "/confirmForgotPassword", "/forgotPassword", "/newPassword", "/mfa", "/passwordless", "/passkey", "/oauth2/token", "/oauth2/revoke", "/console/sign-in"]
             .iter()
             .any(|suffix| path.ends_with(suffix));
-    if guessable && !state.rate_limits.allow(peer_address(&request), None) {
+    if guessable && !state.rate_limits.allow(peer_address(request), None) {
         let oauth = path.ends_with("/oauth2/token") || path.ends_with("/oauth2/revoke");
         let body = if oauth {
             r#"{"error":"slow_down","error_description":"Too many requests from this address."}"#
@@ -26,7 +25,7 @@ pub async fn limit_forms(State(state): State<AppState>, request: Request, next: 
             "Too many requests from this address. Try again in a moment."
         };
         let content_type = if oauth { "application/json" } else { "text/plain; charset=utf-8" };
-        return (StatusCode::TOO_MANY_REQUESTS, [("content-type", content_type), ("retry-after", "1")], body).into_response();
+        return Some((StatusCode::TOO_MANY_REQUESTS, [("content-type", content_type), ("retry-after", "1")], body).into_response());
     }
-    next.run(request).await
+    None
 }

@@ -1,10 +1,8 @@
 //! A pool's domain: requests that arrive on `<prefix>.<public host>` or a custom domain are
 //! routed to the pool's pages, and the base (path prefix) the pages answer under.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::Uri;
-use axum::middleware::Next;
-use axum::response::Response;
 
 
 use crate::state::AppState;
@@ -43,7 +41,7 @@ pub struct HostedBase {
 
 /// Routes requests that arrive on a pool's domain (`<prefix>.<public host>` or a custom domain)
 /// to the pool's paths, remembering the domain in a [`HostedBase`].
-pub async fn route_domains(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn route_domain(state: &AppState, request: &mut Request) {
     let path = request.uri().path().to_string();
     if DOMAIN_PATHS.contains(&path.as_str()) {
         // The host and scheme the client asked for (as a trusted proxy forwards them), else the
@@ -52,7 +50,7 @@ pub async fn route_domains(State(state): State<AppState>, mut request: Request, 
         let host = origin.as_ref().and_then(|origin| origin.host.clone());
         let host = host.or_else(|| request.headers().get("host").and_then(|value| value.to_str().ok()).map(str::to_string));
         if let Some(host) = host {
-            if let Some(pool_id) = domain_pool(&state, &host).await {
+            if let Some(pool_id) = domain_pool(state, &host).await {
                 let query = request.uri().query().map(|query| format!("?{query}")).unwrap_or_default();
                 if let Ok(uri) = format!("/{pool_id}{path}{query}").parse::<Uri>() {
                     let scheme = match &origin {
@@ -66,7 +64,6 @@ pub async fn route_domains(State(state): State<AppState>, mut request: Request, 
             }
         }
     }
-    next.run(request).await
 }
 
 /// The pool whose domain `host` is, if any.

@@ -2,7 +2,7 @@
 //! confirmation, forgotten password, new password, the second factor, passwordless sign-in and
 //! passkeys, error), `/logout` and the federation callbacks `/oauth2/idpresponse` and
 //! `/saml2/idpresponse`. They answer under the issuer path (`/<pool id>/login`, …) and, through
-//! `domains::route_domains`, at the root of the pool's domain (`<prefix>.<public host>/login`, …).
+//! `domains::route_domain`, at the root of the pool's domain (`<prefix>.<public host>/login`, …).
 //!
 //! The pages are server-rendered HTML that works without JavaScript, but for the passkey pages,
 //! which run the browser's WebAuthn call from `/passkey.js`. Each form carries a CSRF
@@ -17,7 +17,8 @@ mod pages;
 pub(crate) mod render;
 pub(crate) mod session;
 
-pub use domains::{route_domains, HostedBase};
+pub(crate) use domains::route_domain;
+pub use domains::HostedBase;
 pub use flow::PageRequest;
 pub use pages::codes::{code_page, code_submit, forgot_page, forgot_submit};
 pub use pages::endpoints::{error, idp_response, logo, logout, saml_logout, saml_metadata, saml_response};
