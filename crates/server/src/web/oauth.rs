@@ -18,13 +18,32 @@ use cognate_domain::user_pool::oauth::OAuthError;
 use crate::state::{AppState, OperationName};
 use crate::aws::query::QueryInput;
 
-fn answer(status: StatusCode, body: serde_json::Value) -> Response {
-    let mut response = (status, body.to_string()).into_response();
+fn answer(status: StatusCode, body: impl serde::Serialize) -> Response {
+    let body = serde_json::to_string(&body).expect("a JSON body serializes");
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static("application/json;charset=UTF-8"));
     headers.insert("cache-control", HeaderValue::from_static("no-store"));
     headers.insert("pragma", HeaderValue::from_static("no-cache"));
     response
+}
+
+/// The token endpoint's answer, serialized straight from the tokens (not copied into a JSON value).
+#[derive(serde::Serialize)]
+struct Tokens<'a> {
+    access_token: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    token_type: &'static str,
+    expires_in: i64,
+}
+
+impl<'a> Tokens<'a> {
+    fn bearer(access_token: &'a str, expires_in: i64) -> Tokens<'a> {
+        Tokens { access_token, id_token: None, refresh_token: None, token_type: "Bearer", expires_in }
+    }
 }
 
 fn refuse(error: OAuthError, basic: bool) -> Response {
@@ -102,10 +121,7 @@ async fn token_response(state: &AppState, pool_id: &str, headers: &HeaderMap, bo
     match form.get("grant_type") {
         Some("client_credentials") => {
             match state.user_pools.client_credentials_grant(pool_id, &client_id, secret.as_deref(), form.get("scope")).await {
-                Ok(issued) => answer(
-                    StatusCode::OK,
-                    json!({"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in}),
-                ),
+                Ok(issued) => answer(StatusCode::OK, Tokens::bearer(&issued.access_token, issued.expires_in)),
                 Err(error) => refuse(error, basic),
             }
         }
@@ -114,13 +130,10 @@ async fn token_response(state: &AppState, pool_id: &str, headers: &HeaderMap, bo
                 return refuse(OAuthError::InvalidRequest("refresh_token is required.".into()), basic);
             };
             match state.user_pools.refresh_token_grant(pool_id, &client_id, secret.as_deref(), refresh_token).await {
-                Ok(tokens) => {
-                    let mut body = json!({"access_token": tokens.access_token, "id_token": tokens.id_token, "token_type": "Bearer", "expires_in": tokens.expires_in});
-                    if let Some(rotated) = tokens.refresh_token {
-                        body["refresh_token"] = json!(rotated);
-                    }
-                    answer(StatusCode::OK, body)
-                }
+                Ok(tokens) => answer(
+                    StatusCode::OK,
+                    Tokens { id_token: Some(&tokens.id_token), refresh_token: tokens.refresh_token.as_deref(), ..Tokens::bearer(&tokens.access_token, tokens.expires_in) },
+                ),
                 Err(error) => refuse(error, basic),
             }
         }
@@ -133,16 +146,10 @@ async fn token_response(state: &AppState, pool_id: &str, headers: &HeaderMap, bo
                 .authorization_code_grant(pool_id, &client_id, secret.as_deref(), code, form.get("redirect_uri"), form.get("code_verifier"))
                 .await;
             match outcome {
-                Ok(tokens) => {
-                    let mut body = json!({"access_token": tokens.access_token, "token_type": "Bearer", "expires_in": tokens.expires_in});
-                    if let Some(id_token) = tokens.id_token {
-                        body["id_token"] = json!(id_token);
-                    }
-                    if let Some(refresh_token) = tokens.refresh_token {
-                        body["refresh_token"] = json!(refresh_token);
-                    }
-                    answer(StatusCode::OK, body)
-                }
+                Ok(tokens) => answer(
+                    StatusCode::OK,
+                    Tokens { id_token: tokens.id_token.as_deref(), refresh_token: tokens.refresh_token.as_deref(), ..Tokens::bearer(&tokens.access_token, tokens.expires_in) },
+                ),
                 Err(error) => refuse(error, basic),
             }
         }
