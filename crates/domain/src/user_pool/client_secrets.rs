@@ -37,10 +37,12 @@ fn secret_id(client_id: &str, created_ms: i64) -> String {
 impl UserPoolService {
     /// Every secret of a client, opened.
     pub(crate) fn client_secret_values(&self, client: &AppClient) -> DomainResult<Vec<String>> {
-        secrets_of(client)
-            .iter()
-            .map(|secret| {
-                let bytes = self.master_key.open(&secret.sealed, &client_seal_context(&client.client_id))?;
+        // The sealed values as stored, oldest first (as `secrets_of` orders them, without copies).
+        let sealed = client.sealed_secret.iter().chain(client.more_secrets.iter().map(|secret| &secret.sealed));
+        let context = client_seal_context(&client.client_id);
+        sealed
+            .map(|sealed| {
+                let bytes = self.master_key.open(sealed, &context)?;
                 String::from_utf8(bytes).map_err(DomainError::internal)
             })
             .collect()
