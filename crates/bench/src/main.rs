@@ -75,6 +75,7 @@ async fn main() {
             refresh_from,
             server_pid,
             signatures,
+            rounds,
         } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             let body = match refresh_from {
@@ -82,17 +83,19 @@ async fn main() {
                 None => body,
             };
             let signer = Arc::new(Signer { access_key_id, secret_access_key, region });
-            let watch = server_pid.map(|pid| server_cpu::CpuWatch::start(pid, signatures));
-            let requests = run(endpoint, target, body, index_range, concurrency, Duration::from_secs(seconds.min(600)), signer).await;
-            if let Some(watch) = watch {
-                watch.report(requests);
+            let mut ratios = Vec::new();
+            for _ in 0..rounds.max(1) {
+                let watch = server_pid.map(|pid| server_cpu::CpuWatch::start(pid, signatures));
+                let requests = run(endpoint.clone(), target.clone(), body.clone(), index_range.clone(), concurrency, Duration::from_secs(seconds.min(600)), signer.clone()).await;
+                ratios.extend(watch.map(|watch| watch.report(requests)));
             }
+            server_cpu::report_rounds(&ratios);
         }
-        Command::Oauth { grant, endpoint, pool, concurrency, seconds, access_key_id, secret_access_key, region, server_pid } => {
+        Command::Oauth { grant, endpoint, pool, concurrency, seconds, access_key_id, secret_access_key, region, server_pid, rounds } => {
             assert!(is_loopback(&endpoint), "cognate-load only sends traffic to loopback addresses");
             let signer = Signer { access_key_id, secret_access_key, region };
             match grant.as_str() {
-                "client_credentials" => oauth_load(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600)), server_pid).await,
+                "client_credentials" => oauth_load(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600)), server_pid, rounds).await,
                 "authorization_code" => code_load::run(&endpoint, &signer, &pool, concurrency, Duration::from_secs(seconds.min(600))).await,
                 other => panic!("--grant must be client_credentials or authorization_code, not {other}"),
             }

@@ -3,7 +3,7 @@
 
 use super::*;
 
-pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, concurrency: usize, duration: Duration, server_pid: Option<u32>) {
+pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, concurrency: usize, duration: Duration, server_pid: Option<u32>, rounds: usize) {
     let idp = |operation: &str| format!("AWSCognitoIdentityProviderService.{operation}");
     let identifier = format!("https://load-{}.example.com", uuid_like() % 1_000_000);
     let target = idp("CreateResourceServer");
@@ -23,11 +23,22 @@ pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, conc
     // generation, once per pool), which is not the steady cost measured here.
     let first = http.post(&url).basic_auth(&client_id, Some(&secret)).header("content-type", "application/x-www-form-urlencoded").body("grant_type=client_credentials").send().await;
     assert!(first.is_ok_and(|response| response.status().is_success()), "the first client_credentials token");
-    let watch = server_pid.map(|pid| crate::server_cpu::CpuWatch::start(pid, 1.0));
+    let mut ratios = Vec::new();
+    for _ in 0..rounds.max(1) {
+        let watch = server_pid.map(|pid| crate::server_cpu::CpuWatch::start(pid, 1.0));
+        let tokens = token_round(&http, &url, &client_id, &secret, concurrency, duration).await;
+        ratios.extend(watch.map(|watch| watch.report(tokens)));
+    }
+    crate::server_cpu::report_rounds(&ratios);
+}
+
+/// One window of client_credentials requests at `concurrency`; prints the rate and latencies,
+/// returns the tokens issued.
+async fn token_round(http: &reqwest::Client, url: &str, client_id: &str, secret: &str, concurrency: usize, duration: Duration) -> usize {
     let deadline = Instant::now() + duration;
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let (http, url, client_id, secret) = (http.clone(), url.clone(), client_id.clone(), secret.clone());
+        let (http, url, client_id, secret) = (http.clone(), url.to_string(), client_id.to_string(), secret.to_string());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0usize;
@@ -67,7 +78,5 @@ pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, conc
         percentile(0.50).as_secs_f64() * 1000.0,
         percentile(0.99).as_secs_f64() * 1000.0,
     );
-    if let Some(watch) = watch {
-        watch.report(latencies.len() - errors);
-    }
+    latencies.len() - errors
 }

@@ -117,7 +117,8 @@ impl CpuWatch {
 
     /// Prints the requests per server CPU-second against the raw limit: the signing rate taken
     /// beside the load; and, for comparison, against the mean of the idle rates before and after.
-    pub(crate) fn report(self, requests: usize) {
+    /// Returns the ratio against the yardstick taken beside the load.
+    pub(crate) fn report(self, requests: usize) -> f64 {
         let used = cpu_seconds(self.pid).expect("the server's /proc/<pid>/stat") - self.cpu_at_start;
         let raw_beside = self.beside.finish();
         let raw_after = rs256_rate(Duration::from_secs(3));
@@ -131,5 +132,25 @@ impl CpuWatch {
             per_cpu_second * n / raw_beside,
             per_cpu_second * n / raw_idle,
         );
+        per_cpu_second * n / raw_beside
     }
+}
+
+/// After several rounds: each round's ratio, their median and range.
+pub(crate) fn report_rounds(ratios: &[f64]) {
+    if ratios.len() < 2 {
+        return;
+    }
+    let mut sorted = ratios.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    let median = if sorted.len() % 2 == 1 { sorted[middle] } else { (sorted[middle - 1] + sorted[middle]) / 2.0 };
+    let each: Vec<String> = ratios.iter().map(|ratio| format!("{ratio:.2}")).collect();
+    println!(
+        "ratio over {} rounds: median {median:.2}, min {:.2}, max {:.2} (in order: {})",
+        ratios.len(),
+        sorted[0],
+        sorted[sorted.len() - 1],
+        each.join(", ")
+    );
 }
