@@ -60,7 +60,8 @@ pub enum Command {
         server_pid: Option<u32>,
         /// RS256 signatures the operation makes per request (2 for a refresh: ID and access token).
         #[arg(long, default_value_t = 2.0)]
-        signatures: f64,        /// With --server-pid: measure this many windows of --seconds in turn, each against its own
+        signatures: f64,
+        /// With --server-pid: measure this many windows of --seconds in turn, each against its own
         /// yardstick, and report every round's ratio and their median (a shared machine's speed
         /// drifts from minute to minute; one window is one sample of it).
         #[arg(long, default_value_t = 1)]
@@ -91,7 +92,8 @@ pub enum Command {
         /// The server's process id (client_credentials): tokens per server CPU-second against
         /// the raw RS256 signing rate measured in the same run (one signature a token).
         #[arg(long)]
-        server_pid: Option<u32>,        /// With --server-pid: measure this many windows of --seconds in turn, each against its own
+        server_pid: Option<u32>,
+        /// With --server-pid: measure this many windows of --seconds in turn, each against its own
         /// yardstick, and report every round's ratio and their median (a shared machine's speed
         /// drifts from minute to minute; one window is one sample of it).
         #[arg(long, default_value_t = 1)]

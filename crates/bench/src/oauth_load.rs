@@ -21,7 +21,7 @@ pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, conc
     let http = reqwest::Client::new();
     // One token first: a fresh pool makes its signing keys at its first token (RSA key
     // generation, once per pool), which is not the steady cost measured here.
-    let first = http.post(&url).basic_auth(&client_id, Some(&secret)).header("content-type", "application/x-www-form-urlencoded").body("grant_type=client_credentials").send().await;
+    let first = token_request(&http, &url, &client_id, &secret).send().await;
     assert!(first.is_ok_and(|response| response.status().is_success()), "the first client_credentials token");
     let mut ratios = Vec::new();
     for _ in 0..rounds.max(1) {
@@ -30,6 +30,11 @@ pub(crate) async fn oauth_load(endpoint: &str, signer: &Signer, pool: &str, conc
         ratios.extend(watch.map(|watch| watch.report(tokens)));
     }
     crate::server_cpu::report_rounds(&ratios);
+}
+
+/// A client_credentials token request, the client authenticated by HTTP Basic.
+fn token_request(http: &reqwest::Client, url: &str, client_id: &str, secret: &str) -> reqwest::RequestBuilder {
+    http.post(url).basic_auth(client_id, Some(secret)).header("content-type", "application/x-www-form-urlencoded").body("grant_type=client_credentials")
 }
 
 /// One window of client_credentials requests at `concurrency`; prints the rate and latencies,
@@ -44,13 +49,7 @@ async fn token_round(http: &reqwest::Client, url: &str, client_id: &str, secret:
             let mut errors = 0usize;
             while Instant::now() < deadline {
                 let started = Instant::now();
-                let response = http
-                    .post(&url)
-                    .basic_auth(&client_id, Some(&secret))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body("grant_type=client_credentials")
-                    .send()
-                    .await;
+                let response = token_request(&http, &url, &client_id, &secret).send().await;
                 let ok = match response {
                     Ok(response) => {
                         let good = response.status().is_success();

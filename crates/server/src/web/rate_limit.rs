@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Response};
 use crate::rate::peer_address;
 use crate::state::AppState;
 
-/// Limits the hosted forms, the console's sign-in and the token endpoint by source address (the token endpoint also
-/// by client, where the client is known).
+/// The 429 answer to a hosted form, the console's sign-in or the token endpoint whose source
+/// address is over its limit; None when the request may go on (the token endpoint is also
+/// limited by client, where the client is known).
 pub(crate) fn refusal(state: &AppState, request: &Request) -> Option<Response> {
     let path = request.uri().path();
     let guessable = request.method() == Method::POST
