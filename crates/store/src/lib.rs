@@ -23,6 +23,7 @@ mod tokens;
 pub mod transfer;
 mod tx;
 mod users;
+mod version_read;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
@@ -103,6 +104,8 @@ pub struct SqlStore {
     /// server), cleared by the next commit that succeeds: `/health` reports such a store
     /// unavailable until a write goes through again.
     write_failed: Arc<AtomicBool>,
+    /// On PostgreSQL, the configuration version's reads (see [`version_read`]).
+    version_reads: Option<Arc<version_read::VersionReads>>,
 }
 
 use local_read::LocalReads;
@@ -214,7 +217,8 @@ impl SqlStore {
         };
         let local = file.clone().map(|file| Arc::new(LocalReads::new(file)));
         let local_writer = file.map(|file| Arc::new(LocalWriter::new(file, extra_pragma)));
-        let store = SqlStore { pool, writer, dialect, local, local_writer, write_failed: Arc::new(AtomicBool::new(false)) };
+        let version_reads = (dialect == Dialect::Postgres).then(|| version_read::VersionReads::new(&url));
+        let store = SqlStore { pool, writer, dialect, local, local_writer, write_failed: Arc::new(AtomicBool::new(false)), version_reads };
         store.migrate().await?;
         Ok(store)
     }

@@ -136,6 +136,9 @@ impl PoolStore for SqlStore {
                 return Ok(*version);
             }
         }
+        if let Some(reads) = &self.version_reads {
+            return reads.version().await;
+        }
         let row = sqlx::query(STATEMENT).fetch_one(&self.pool).await.map_err(backend)?;
         row.try_get::<i64, _>("version").map_err(backend)
     }

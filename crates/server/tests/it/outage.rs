@@ -79,6 +79,14 @@ async fn node_behind_relay() -> (TestServer, Relay) {
 async fn a_database_outage_answers_503_quickly_and_recovers() {
     let (server, relay) = node_behind_relay().await;
     let pool = crate::harness::create_pool(&server).await;
+    let (status, client) = idp_call(&server.base_url, &root(), "CreateUserPoolClient", json!({"UserPoolId": pool, "ClientName": "app", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]})).await;
+    assert_eq!(status, 200, "{client}");
+    let client_id = client["UserPoolClient"]["ClientId"].as_str().unwrap().to_string();
+    // A sign-in asks the database only for the configuration version (its own connection) and
+    // the user: both must fail fast in the outage and work again after it.
+    let sign_in = json!({"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "nobody", "PASSWORD": "Passw0rd!x"}});
+    let (status, body) = idp_call(&server.base_url, &root(), "InitiateAuth", sign_in.clone()).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("UserNotFoundException")), "{body}");
     assert_eq!(timed_health(&server).await.0, 200);
 
     relay.cut();
@@ -90,6 +98,11 @@ async fn a_database_outage_answers_503_quickly_and_recovers() {
     let took = started.elapsed();
     assert_eq!((status, body["__type"].as_str()), (503, Some("ServiceUnavailableException")), "{body}");
     assert!(took < Duration::from_secs(5), "a request answered after {took:?}");
+    let started = Instant::now();
+    let (status, body) = idp_call(&server.base_url, &root(), "InitiateAuth", sign_in.clone()).await;
+    let took = started.elapsed();
+    assert_eq!((status, body["__type"].as_str()), (503, Some("ServiceUnavailableException")), "{body}");
+    assert!(took < Duration::from_secs(5), "a sign-in answered after {took:?}");
 
     relay.restore();
     let mut recovered = false;
@@ -103,6 +116,8 @@ async fn a_database_outage_answers_503_quickly_and_recovers() {
     assert!(recovered, "the node serves again once the database is back");
     let (status, body) = idp_call(&server.base_url, &root(), "DescribeUserPool", json!({"UserPoolId": pool})).await;
     assert_eq!(status, 200, "{body}");
+    let (status, body) = idp_call(&server.base_url, &root(), "InitiateAuth", sign_in).await;
+    assert_eq!((status, body["__type"].as_str()), (400, Some("UserNotFoundException")), "{body}");
 }
 
 /// A device connected to a node whose listener for other nodes' changes lost PostgreSQL is
