@@ -2,10 +2,10 @@
 //! line is appended to a buffer and the thread writes whatever has gathered in one write: a busy
 //! server makes one system call for many lines rather than one for each, and no request waits on
 //! the terminal or the pipe behind standard output. Only the line that finds the buffer empty
-//! wakes the thread, which then lets lines gather for a millisecond before it writes, so a busy
-//! server wakes it at most about a thousand times a second rather than once a line. Nothing is
+//! wakes the thread, which then lets lines gather for ten milliseconds before it writes, so a busy
+//! server wakes it at most about a hundred times a second rather than once a line. Nothing is
 //! dropped: past 1 MiB waiting, a line waits for room, as it would for a full pipe; a process
-//! killed outright loses the lines its thread had not yet written (at most a millisecond's, plus
+//! killed outright loses the lines its thread had not yet written (at most ten milliseconds', plus
 //! one write). The other commands write their lines directly.
 
 use std::io::Write;
@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 /// Bytes that may wait to be written before a line waits for room.
 const MAX_PENDING: usize = 1 << 20;
 /// How long the thread lets lines gather after the first one wakes it.
-const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+const GATHER: std::time::Duration = std::time::Duration::from_millis(10);
 
 #[derive(Default)]
 struct State {

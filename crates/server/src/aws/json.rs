@@ -57,8 +57,8 @@ fn header_safe(message: &str) -> String {
 
 /// A successful answer: the JSON body with null members removed, as AWS omits absent members.
 pub fn success(body: Value, request_id: &str) -> Response {
-    let body = without_nulls(body);
-    let mut response = (StatusCode::OK, body.to_string()).into_response();
+    let text = serde_json::to_string(&WithoutNulls(&body)).expect("a JSON value serializes");
+    let mut response = (StatusCode::OK, text).into_response();
     let headers = response.headers_mut();
     headers.insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
     if let Ok(value) = HeaderValue::from_str(request_id) {
@@ -67,14 +67,30 @@ pub fn success(body: Value, request_id: &str) -> Response {
     response
 }
 
-/// Removes null members from objects, recursively.
-pub fn without_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(members) => Value::Object(
-            members.into_iter().filter(|(_, member)| !member.is_null()).map(|(name, member)| (name, without_nulls(member))).collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
-        other => other,
+/// A value serialized without the null members of its objects, at every depth, written as it
+/// is walked rather than rebuilt first.
+struct WithoutNulls<'a>(&'a Value);
+
+impl Serialize for WithoutNulls<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Object(members) => {
+                let mut map = serializer.serialize_map(None)?;
+                for (name, member) in members.iter().filter(|(_, member)| !member.is_null()) {
+                    map.serialize_entry(name, &WithoutNulls(member))?;
+                }
+                map.end()
+            }
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&WithoutNulls(item))?;
+                }
+                seq.end()
+            }
+            other => other.serialize(serializer),
+        }
     }
 }
 
@@ -176,7 +192,7 @@ mod tests {
         assert!(check_body(b"[1]").is_err());
         assert!(check_body(b"{not json").is_err());
         assert!(check_body(b"").is_ok() && check_body(b" {} ").is_ok());
-        let cleaned = without_nulls(serde_json::json!({"A": null, "B": [{"C": null, "D": 1}]}));
-        assert_eq!(cleaned.to_string(), r#"{"B":[{"D":1}]}"#);
+        let cleaned = serde_json::to_string(&WithoutNulls(&serde_json::json!({"A": null, "B": [{"C": null, "D": 1}, null], "E": {"F": null}})));
+        assert_eq!(cleaned.unwrap(), r#"{"B":[{"D":1},null],"E":{}}"#);
     }
 }
