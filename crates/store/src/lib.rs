@@ -14,6 +14,7 @@ mod local_write;
 mod migrate;
 mod migrations;
 mod outbox;
+mod point_read;
 mod pools;
 mod probe;
 mod records;
@@ -104,13 +105,18 @@ pub struct SqlStore {
     /// server), cleared by the next commit that succeeds: `/health` reports such a store
     /// unavailable until a write goes through again.
     write_failed: Arc<AtomicBool>,
-    /// On PostgreSQL, the configuration version's reads (see [`version_read`]).
+    /// On PostgreSQL, the point reads of the token paths (see [`point_read`]) and the
+    /// configuration version's reads over them (see [`version_read`]).
+    point_reads: Option<Arc<point_read::PointReads>>,
     version_reads: Option<Arc<version_read::VersionReads>>,
 }
 
 use local_read::LocalReads;
 use local_write::{LocalWriter, Turn};
 use tx::Tx;
+
+/// PostgreSQL connections a node keeps for the point reads of the token paths, beside its pool.
+const POINT_READ_CONNECTIONS: usize = 8;
 
 fn backend(error: sqlx::Error) -> StoreError {
     match error {
@@ -217,8 +223,9 @@ impl SqlStore {
         };
         let local = file.clone().map(|file| Arc::new(LocalReads::new(file)));
         let local_writer = file.map(|file| Arc::new(LocalWriter::new(file, extra_pragma)));
-        let version_reads = (dialect == Dialect::Postgres).then(|| version_read::VersionReads::new(&url));
-        let store = SqlStore { pool, writer, dialect, local, local_writer, write_failed: Arc::new(AtomicBool::new(false)), version_reads };
+        let point_reads = (dialect == Dialect::Postgres).then(|| Arc::new(point_read::PointReads::new(&url, POINT_READ_CONNECTIONS)));
+        let version_reads = point_reads.clone().map(version_read::VersionReads::new);
+        let store = SqlStore { pool, writer, dialect, local, local_writer, write_failed: Arc::new(AtomicBool::new(false)), point_reads, version_reads };
         store.migrate().await?;
         Ok(store)
     }

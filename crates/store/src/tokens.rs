@@ -104,7 +104,10 @@ impl TokenStore for SqlStore {
         let rows = match local {
             Some(rows) => rows,
             None => {
-                let rows = sqlx::query(STATEMENT).bind(token_hash).fetch_all(&self.pool).await.map_err(backend)?;
+                let rows = match &self.point_reads {
+                    Some(reads) => reads.fetch_all(STATEMENT, &[token_hash]).await?,
+                    None => sqlx::query(STATEMENT).bind(token_hash).fetch_all(&self.pool).await.map_err(backend)?,
+                };
                 rows.iter()
                     .map(|row| {
                         Ok(RefreshRow {

@@ -1,27 +1,21 @@
-//! The configuration version on PostgreSQL, read on a connection of its own and shared by the
-//! requests that wait for the same read.
+//! The configuration version on PostgreSQL, shared by the requests that wait for the same read.
 //!
 //! Token requests that find their pool, client and keys in memory ask only this one number of
-//! the database, so its cost is theirs. Through the pool a read costs three round trips (the
-//! pool pings a connection when it hands it out and again when it takes it back); here it costs
-//! one. A request may use only a read that began after the request asked, so that a change
-//! committed on any node before the request arrived is seen: while a read is under way, those who
-//! ask wait for the next one, which starts as soon as it ends and answers all of them at once.
-//! The read runs in a task of its own, so a request that gives up cannot leave the others
-//! waiting.
+//! the database, so its cost is theirs: it is read over [`PointReads`] (one round trip). A
+//! request may use only a read that began after the request asked, so that a change committed on
+//! any node before the request arrived is seen: while a read is under way, those who ask wait
+//! for the next one, which starts as soon as it ends and answers all of them at once. The read
+//! runs in a task of its own, so a request that gives up cannot leave the others waiting.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use sqlx::{AnyConnection, Connection, Row};
+use sqlx::Row;
 use tokio::sync::watch;
 
+use super::point_read::PointReads;
 use super::{backend, StoreError, StoreResult};
 
 const STATEMENT: &str = "SELECT version FROM config_version WHERE id = 1";
-/// A read (with the connection it may first have to open) that takes longer fails, as the
-/// pool's wait for a connection does: a request is answered unavailable, not after a hang.
-const READ_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What a read answered: the read's number and its outcome. Errors keep their kind
 /// (unavailable or not) and their text.
@@ -41,17 +35,15 @@ struct Turns {
 }
 
 pub(crate) struct VersionReads {
-    url: String,
+    reads: Arc<PointReads>,
     turns: Mutex<Turns>,
     answers: watch::Sender<Answer>,
-    /// The connection between reads; None before the first and after a failure.
-    connection: Mutex<Option<AnyConnection>>,
 }
 
 impl VersionReads {
-    pub(crate) fn new(url: &str) -> Arc<VersionReads> {
+    pub(crate) fn new(reads: Arc<PointReads>) -> Arc<VersionReads> {
         let (answers, _) = watch::channel(Answer { read: 0, outcome: Err((true, "no read yet".into())) });
-        Arc::new(VersionReads { url: url.to_string(), turns: Mutex::default(), answers, connection: Mutex::default() })
+        Arc::new(VersionReads { reads, turns: Mutex::default(), answers })
     }
 
     /// The version as committed when a read that began after this call ran.
@@ -100,33 +92,10 @@ impl VersionReads {
         }
     }
 
-    /// One read, on the kept connection or a new one; a connection that failed is dropped, and
-    /// a read that failed on a kept connection (the server may have closed it while it was
-    /// idle) is tried once more on a new one.
     async fn read_once(&self) -> Result<i64, (bool, String)> {
-        let kept = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
-        let had_one = kept.is_some();
-        match tokio::time::timeout(READ_TIMEOUT, self.read_on(kept)).await {
-            Ok(Ok(version)) => return Ok(version),
-            Ok(Err(_)) if had_one => {}
-            Ok(Err(error)) => return Err(kind(error)),
-            Err(_) => return Err((true, "the configuration version was not read in time".into())),
-        }
-        match tokio::time::timeout(READ_TIMEOUT, self.read_on(None)).await {
-            Ok(outcome) => outcome.map_err(kind),
-            Err(_) => Err((true, "the configuration version was not read in time".into())),
-        }
-    }
-
-    async fn read_on(&self, kept: Option<AnyConnection>) -> StoreResult<i64> {
-        let mut connection = match kept {
-            Some(connection) => connection,
-            None => AnyConnection::connect(&self.url).await.map_err(backend)?,
-        };
-        let row = sqlx::query(STATEMENT).fetch_one(&mut connection).await.map_err(backend)?;
-        let version = row.try_get::<i64, _>("version").map_err(backend)?;
-        *self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(connection);
-        Ok(version)
+        let rows = self.reads.fetch_all(STATEMENT, &[]).await.map_err(kind)?;
+        let row = rows.first().ok_or_else(|| (false, "no config version row".to_string()))?;
+        row.try_get::<i64, _>("version").map_err(|error| kind(backend(error)))
     }
 }
 

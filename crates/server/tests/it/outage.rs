@@ -87,6 +87,17 @@ async fn a_database_outage_answers_503_quickly_and_recovers() {
     let sign_in = json!({"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "nobody", "PASSWORD": "Passw0rd!x"}});
     let (status, body) = idp_call(&server.base_url, &root(), "InitiateAuth", sign_in.clone()).await;
     assert_eq!((status, body["__type"].as_str()), (400, Some("UserNotFoundException")), "{body}");
+    // A refresh reads its token, user and groups over the same kind of connection.
+    let user = json!({"UserPoolId": pool, "Username": "eve", "MessageAction": "SUPPRESS"});
+    assert_eq!(idp_call(&server.base_url, &root(), "AdminCreateUser", user).await.0, 200);
+    let password = json!({"UserPoolId": pool, "Username": "eve", "Password": "Good-Pass-123", "Permanent": true});
+    assert_eq!(idp_call(&server.base_url, &root(), "AdminSetUserPassword", password).await.0, 200);
+    let eve = json!({"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "eve", "PASSWORD": "Good-Pass-123"}});
+    let (status, body) = idp_call(&server.base_url, &root(), "InitiateAuth", eve).await;
+    assert_eq!(status, 200, "{body}");
+    let refresh = json!({"ClientId": client_id, "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": body["AuthenticationResult"]["RefreshToken"]}});
+    let (status, body) = idp_call(&server.base_url, &root(), "InitiateAuth", refresh.clone()).await;
+    assert_eq!(status, 200, "{body}");
     assert_eq!(timed_health(&server).await.0, 200);
 
     relay.cut();
@@ -103,6 +114,10 @@ async fn a_database_outage_answers_503_quickly_and_recovers() {
     let took = started.elapsed();
     assert_eq!((status, body["__type"].as_str()), (503, Some("ServiceUnavailableException")), "{body}");
     assert!(took < Duration::from_secs(5), "a sign-in answered after {took:?}");
+    let started = Instant::now();
+    let (status, body) = idp_call(&server.base_url, &root(), "InitiateAuth", refresh.clone()).await;
+    assert_eq!((status, body["__type"].as_str()), (503, Some("ServiceUnavailableException")), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(5), "a refresh answered after {:?}", started.elapsed());
 
     relay.restore();
     let mut recovered = false;
@@ -118,6 +133,9 @@ async fn a_database_outage_answers_503_quickly_and_recovers() {
     assert_eq!(status, 200, "{body}");
     let (status, body) = idp_call(&server.base_url, &root(), "InitiateAuth", sign_in).await;
     assert_eq!((status, body["__type"].as_str()), (400, Some("UserNotFoundException")), "{body}");
+    let (status, body) = idp_call(&server.base_url, &root(), "InitiateAuth", refresh).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["AuthenticationResult"]["AccessToken"].is_string(), "{body}");
 }
 
 /// A device connected to a node whose listener for other nodes' changes lost PostgreSQL is

@@ -1,0 +1,66 @@
+//! Point reads on PostgreSQL over a few connections of their own, for the reads on the token
+//! paths (the refresh context, the config version).
+//!
+//! Through sqlx's pool a read costs three round trips: the pool pings a connection when it hands
+//! it out and again when it takes it back. A connection here only runs reads, in autocommit, so
+//! it is never handed back in the middle of anything: a read that fails or is abandoned drops
+//! its connection, and a connection that ran a read to the end is kept for the next. A read that
+//! failed on a kept connection (the server may have closed it while it was idle) is tried once
+//! more on a new one. Connections are opened as reads need them, up to a bound.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Connection};
+use tokio::sync::Semaphore;
+
+use super::{backend, StoreError, StoreResult};
+
+/// A read, with its wait for a connection and the connection it may have to open, that takes
+/// longer fails as the pool's wait for a connection does: the request is answered unavailable
+/// rather than after a hang.
+const READ_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub(crate) struct PointReads {
+    url: String,
+    idle: Mutex<Vec<AnyConnection>>,
+    /// A permit per connection open or in use.
+    open: Semaphore,
+}
+
+impl PointReads {
+    pub(crate) fn new(url: &str, connections: usize) -> PointReads {
+        PointReads { url: url.to_string(), idle: Mutex::default(), open: Semaphore::new(connections) }
+    }
+
+    /// The rows of `statement` with `parameters` bound in order.
+    pub(crate) async fn fetch_all(&self, statement: &str, parameters: &[&str]) -> StoreResult<Vec<AnyRow>> {
+        let read = async {
+            let _permit = self.open.acquire().await.map_err(|_| StoreError::Unavailable("the reads' connections are closed".into()))?;
+            let kept = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
+            let had_one = kept.is_some();
+            match self.run(kept, statement, parameters).await {
+                Err(_) if had_one => self.run(None, statement, parameters).await,
+                outcome => outcome,
+            }
+        };
+        tokio::time::timeout(READ_TIMEOUT, read)
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Unavailable(format!("no answer from the database within {} s", READ_TIMEOUT.as_secs()))))
+    }
+
+    async fn run(&self, kept: Option<AnyConnection>, statement: &str, parameters: &[&str]) -> StoreResult<Vec<AnyRow>> {
+        let mut connection = match kept {
+            Some(connection) => connection,
+            None => AnyConnection::connect(&self.url).await.map_err(backend)?,
+        };
+        let mut query = sqlx::query(statement);
+        for parameter in parameters {
+            query = query.bind(*parameter);
+        }
+        let rows = query.fetch_all(&mut connection).await.map_err(backend)?;
+        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(connection);
+        Ok(rows)
+    }
+}
