@@ -78,6 +78,7 @@ impl VersionReads {
 
     /// Reads, and reads again while someone asked during the last read.
     async fn read_while_asked(self: Arc<Self>) {
+        let unfinished = Unfinished(&self);
         loop {
             let read = self.turns.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).begun;
             let outcome = self.read_once().await;
@@ -85,6 +86,7 @@ impl VersionReads {
             let mut turns = self.turns.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if !turns.another {
                 turns.under_way = false;
+                std::mem::forget(unfinished);
                 return;
             }
             turns.another = false;
@@ -96,6 +98,22 @@ impl VersionReads {
         let rows = self.reads.fetch_all(STATEMENT, &[]).await.map_err(kind)?;
         let row = rows.first().ok_or_else(|| (false, "no config version row".to_string()))?;
         row.try_get::<i64, _>("version").map_err(|error| kind(backend(error)))
+    }
+}
+
+/// Dropped only when the reading task stops before its reads are answered (its runtime shut
+/// down): those waiting are answered with an error and the next caller begins a new read, rather
+/// than everyone waiting for a read that will never end.
+struct Unfinished<'a>(&'a VersionReads);
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        let mut turns = self.0.turns.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Both the read under way and the one asked for after it are answered.
+        turns.begun += 1;
+        turns.under_way = false;
+        turns.another = false;
+        self.0.answers.send_replace(Answer { read: turns.begun, outcome: Err((true, "the configuration version's read was abandoned".into())) });
     }
 }
 
