@@ -117,6 +117,9 @@ use tx::Tx;
 
 /// PostgreSQL connections a node keeps for the point reads of the token paths, beside its pool.
 const POINT_READ_CONNECTIONS: usize = 8;
+/// How long a request waits on PostgreSQL for a connection (the pool's) or a point read before
+/// it is answered unavailable.
+const POSTGRES_WAIT: Duration = Duration::from_secs(3);
 
 fn backend(error: sqlx::Error) -> StoreError {
     match error {
@@ -191,7 +194,7 @@ impl SqlStore {
             // waits longer (its connections are only ever busy, never unreachable).
             .acquire_timeout(match dialect {
                 Dialect::Sqlite => Duration::from_secs(10),
-                Dialect::Postgres => Duration::from_secs(3),
+                Dialect::Postgres => POSTGRES_WAIT,
             })
             .after_connect(move |connection, _meta| {
                 Box::pin(async move {

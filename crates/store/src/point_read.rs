@@ -15,12 +15,12 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::Semaphore;
 
-use super::{backend, StoreError, StoreResult};
+use super::{backend, StoreError, StoreResult, POSTGRES_WAIT};
 
 /// A read, with its wait for a connection and the connection it may have to open, that takes
 /// longer fails as the pool's wait for a connection does: the request is answered unavailable
 /// rather than after a hang.
-const READ_TIMEOUT: Duration = Duration::from_secs(3);
+const READ_TIMEOUT: Duration = POSTGRES_WAIT;
 
 pub(crate) struct PointReads {
     url: String,
