@@ -7,6 +7,10 @@
 //! dropped: past 1 MiB waiting, a line waits for room, as it would for a full pipe; a process
 //! killed outright loses the lines its thread had not yet written (at most ten milliseconds', plus
 //! one write). The other commands write their lines directly.
+//!
+//! A request's line, the one line every request logs, does not go through the subscriber's
+//! formatter when it would come out plain ([`write_request_lines_directly`]): [`request_line`]
+//! writes it into the buffer in the same form, text or JSON, at a fraction of the cost.
 
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
@@ -43,6 +47,18 @@ impl Shared {
 }
 
 static ACTIVE: OnceLock<Arc<Shared>> = OnceLock::new();
+
+/// The form of the request lines [`request_line`] writes, once they are to be written directly.
+static DIRECT: OnceLock<LineForm> = OnceLock::new();
+
+/// How the subscriber writes its lines, which a directly written request line copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineForm {
+    /// `2026-12-07T21:32:26.163569Z  INFO request request_id=… status=200 …`, without colours.
+    Text,
+    /// One JSON object a line, the event's fields flattened beside `timestamp`, `level` and `message`.
+    Json,
+}
 
 /// The writer `tracing_subscriber::fmt` is given; a line is one `write_all`.
 #[derive(Clone)]
@@ -109,11 +125,160 @@ pub fn written() {
     }
 }
 
+/// Logs to standard output in `form`, filtered by `COGNATE_LOG` (default `info,sqlx=warn`), with
+/// colours when standard output is a terminal. For `serve` (`serving`), through the writing thread,
+/// whose guard is returned, with plain request lines written directly; otherwise directly.
+pub fn init(form: LineForm, serving: bool) -> Option<LogWriterGuard> {
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let (writer, guard) = match serving {
+        true => {
+            let (writer, guard) = start();
+            (BoxMakeWriter::new(writer), Some(guard))
+        }
+        false => (BoxMakeWriter::new(std::io::stdout), None),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COGNATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    subscriber(form, ansi, filter, writer).init();
+    // Request lines in colour are left to the subscriber; plain ones are written directly.
+    if serving && !(ansi && form == LineForm::Text) {
+        write_request_lines_directly(form);
+    }
+    guard
+}
+
+/// The subscriber that formats every line but the request lines written directly: `ansi` colours
+/// text lines.
+pub fn subscriber<W>(form: LineForm, ansi: bool, filter: tracing_subscriber::EnvFilter, writer: W) -> Box<dyn tracing::Subscriber + Send + Sync>
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(writer);
+    match form {
+        LineForm::Text => Box::new(builder.with_ansi(ansi).finish()),
+        LineForm::Json => Box::new(builder.json().flatten_event(true).with_current_span(false).finish()),
+    }
+}
+
+/// From now on, [`request_line`] writes request lines in `form` through the active writer. For
+/// `serve`, when its subscriber writes plain lines (no colours) through the writer.
+fn write_request_lines_directly(form: LineForm) {
+    let _ = DIRECT.set(form);
+}
+
+/// What a request's line says.
+pub struct RequestLine<'a> {
+    pub request_id: &'a str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub operation: &'a str,
+    pub status: u16,
+    pub error: &'a str,
+    pub latency: std::time::Duration,
+}
+
+/// Writes a request's line directly, as the subscriber would have written
+/// `info!(request_id = %…, method = %…, path = %…, operation, status, error, latency_ms = …, "request")`.
+/// False when lines are not written directly (the caller logs through the subscriber).
+pub fn request_line(line: &RequestLine<'_>, now: std::time::SystemTime) -> bool {
+    let (Some(form), Some(shared)) = (DIRECT.get(), ACTIVE.get()) else { return false };
+    shared.append(format_request_line(*form, line, now).as_bytes());
+    true
+}
+
+pub(crate) fn format_request_line(form: LineForm, line: &RequestLine<'_>, now: std::time::SystemTime) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(256);
+    let latency_ms = line.latency.as_secs_f64() * 1000.0;
+    let _ = match form {
+        LineForm::Text => writeln!(
+            text,
+            "{}  INFO request request_id={} method={} path={} operation={:?} status={} error={:?} latency_ms={latency_ms:.3}",
+            Timestamp(now),
+            line.request_id,
+            line.method,
+            line.path,
+            line.operation,
+            line.status,
+            line.error,
+        ),
+        LineForm::Json => writeln!(
+            text,
+            r#"{{"timestamp":"{}","level":"INFO","message":"request","request_id":{},"method":{},"path":{},"operation":{},"status":{},"error":{},"latency_ms":"{latency_ms:.3}"}}"#,
+            Timestamp(now),
+            JsonString(line.request_id),
+            JsonString(line.method),
+            JsonString(line.path),
+            JsonString(line.operation),
+            line.status,
+            JsonString(line.error),
+        ),
+    };
+    text
+}
+
+/// A JSON string, quoted and escaped.
+struct JsonString<'a>(&'a str);
+
+impl std::fmt::Display for JsonString<'_> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A `String` serializes to JSON without fail.
+        out.write_str(&serde_json::to_string(self.0).unwrap_or_default())
+    }
+}
+
+/// A UTC time as RFC 3339 with microseconds, the subscriber's timestamp: `2026-12-07T21:32:26.163569Z`.
+struct Timestamp(std::time::SystemTime);
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let since_epoch = self.0.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let seconds = since_epoch.as_secs();
+        let (days, second_of_day) = (seconds / 86_400, seconds % 86_400);
+        let (year, month, day) = civil_date(days);
+        write!(
+            out,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+            second_of_day / 3600,
+            second_of_day / 60 % 60,
+            second_of_day % 60,
+            since_epoch.subsec_micros()
+        )
+    }
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_date(days: u64) -> (u64, u64, u64) {
+    let shifted = days + 719_468;
+    let era = shifted / 146_097;
+    let day_of_era = shifted % 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
 impl Write for LogWriter {
     fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
-        let mut state = self.shared.lock();
+        self.shared.append(line);
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn append(&self, line: &[u8]) {
+        let mut state = self.lock();
         while state.pending.len() >= MAX_PENDING && !state.closed {
-            state = self.shared.written.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+            state = self.written.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
         }
         let was_empty = state.pending.is_empty();
         state.pending.extend_from_slice(line);
@@ -121,13 +286,8 @@ impl Write for LogWriter {
         // The thread waits only on an empty buffer; a line added to one that is not is written
         // with the rest.
         if was_empty {
-            self.shared.added.notify_one();
+            self.added.notify_one();
         }
-        Ok(line.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -171,5 +331,15 @@ mod tests {
         writer.write_all(&vec![b'x'; MAX_PENDING]).unwrap();
         writer.write_all(b"after the cap\n").unwrap();
         assert!(shared.lock().pending.ends_with(b"after the cap\n"));
+    }
+
+    #[test]
+    fn timestamps_are_utc_rfc_3339_with_microseconds() {
+        let at = |seconds: u64, micros: u64| Timestamp(std::time::UNIX_EPOCH + std::time::Duration::from_micros(seconds * 1_000_000 + micros)).to_string();
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(at(951_782_400, 1), "2000-02-29T00:00:00.000001Z");
+        assert_eq!(at(1_796_679_146, 163_569), "2026-12-07T21:32:26.163569Z");
+        assert_eq!(at(4_107_542_399, 999_999), "2100-02-28T23:59:59.999999Z");
+        assert_eq!(at(4_107_542_400, 0), "2100-03-01T00:00:00.000000Z");
     }
 }

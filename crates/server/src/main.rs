@@ -111,22 +111,8 @@ struct ImportArgs {
 /// Logging to standard output: for `serve`, through the log writer's thread (its guard writes
 /// what is left when it is dropped); for the other commands, directly.
 fn init_logging(format: LogFormat, serving: bool) -> Option<cognate_server::log_writer::LogWriterGuard> {
-    use tracing_subscriber::fmt::writer::BoxMakeWriter;
-    let (writer, guard) = match serving {
-        true => {
-            let (writer, guard) = cognate_server::log_writer::start();
-            (BoxMakeWriter::new(writer), Some(guard))
-        }
-        false => (BoxMakeWriter::new(std::io::stdout), None),
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("COGNATE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(writer);
-    match format {
-        LogFormat::Text => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout())).init(),
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
-    }
-    guard
+    use cognate_server::log_writer::{self, LineForm};
+    log_writer::init(if matches!(format, LogFormat::Json) { LineForm::Json } else { LineForm::Text }, serving)
 }
 
 #[tokio::main]
