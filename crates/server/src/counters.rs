@@ -6,6 +6,8 @@
 //! gauges read at each scrape. Each node counts its own; a scraper sums the nodes. A server
 //! started with `--metrics false` counts nothing.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -43,12 +45,39 @@ impl Histogram {
     }
 }
 
-/// A counter family: one count per combination of its labels' values.
+/// Separates the label values in a map key; no value holds it.
+const KEY_SEPARATOR: char = '\u{1f}';
+
+/// Runs `then` with the label values joined into one map key, built in this thread's buffer, so
+/// that counting what was counted before allocates nothing.
+fn with_key<R>(values: &[&str], then: impl FnOnce(&str) -> R) -> R {
+    thread_local!(static KEY: RefCell<String> = const { RefCell::new(String::new()) });
+    KEY.with_borrow_mut(|key| {
+        key.clear();
+        for (index, value) in values.iter().enumerate() {
+            if index > 0 {
+                key.push(KEY_SEPARATOR);
+            }
+            key.push_str(value);
+        }
+        then(key)
+    })
+}
+
+/// The value at `key`, added first if it is not there.
+fn entry<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
+/// A counter family: one count per combination of its labels' values (joined by [`KEY_SEPARATOR`]).
 struct Family {
     name: &'static str,
     help: &'static str,
     labels: &'static [&'static str],
-    values: Mutex<BTreeMap<Vec<String>, u64>>,
+    values: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Family {
@@ -57,8 +86,7 @@ impl Family {
     }
 
     fn add(&self, values: &[&str], by: u64) {
-        let key = values.iter().map(|value| value.to_string()).collect();
-        *self.values.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(key).or_default() += by;
+        with_key(values, |key| *entry(&mut self.values.lock().unwrap_or_else(|poisoned| poisoned.into_inner()), key) += by);
     }
 
     fn render(&self, out: &mut String) {
@@ -79,7 +107,7 @@ struct Histograms {
     name: &'static str,
     help: &'static str,
     labels: &'static [&'static str],
-    values: Mutex<BTreeMap<Vec<String>, Histogram>>,
+    values: Mutex<BTreeMap<String, Histogram>>,
 }
 
 impl Histograms {
@@ -88,8 +116,7 @@ impl Histograms {
     }
 
     fn add(&self, values: &[&str], latency: Duration) {
-        let key = values.iter().map(|value| value.to_string()).collect();
-        self.values.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(key).or_default().add(latency.as_secs_f64());
+        with_key(values, |key| entry(&mut self.values.lock().unwrap_or_else(|poisoned| poisoned.into_inner()), key).add(latency.as_secs_f64()));
     }
 
     fn render(&self, out: &mut String) {
@@ -196,15 +223,15 @@ impl Metrics {
             return;
         }
         let error = request.error.unwrap_or("");
-        let status = request.status.to_string();
-        self.requests.add(&[request.api, request.operation, &status, error], 1);
+        let status = StatusDigits::new(request.status);
+        self.requests.add(&[request.api, request.operation, status.as_str(), error], 1);
         self.latency.add(&[request.api, request.operation], request.latency);
         // The hosted login page counts when its form is sent, not when it is shown.
         if SIGN_IN_OPERATIONS.contains(&request.operation) && (request.operation != "login" || request.method == "POST") {
             let outcome = match (request.status, error) {
-                (200..=399, _) => "answered".to_string(),
-                (_, "") => format!("status_{}", request.status),
-                (_, code) => code.to_string(),
+                (200..=399, _) => Cow::Borrowed("answered"),
+                (_, "") => Cow::Owned(format!("status_{}", request.status)),
+                (_, code) => Cow::Borrowed(code),
             };
             self.sign_in_requests.add(&[request.operation, &outcome], 1);
         }
@@ -217,7 +244,7 @@ impl Metrics {
         if !self.enabled {
             return;
         }
-        self.gateway.add(&[request.service, request.decision, &request.status.to_string()], 1);
+        self.gateway.add(&[request.service, request.decision, StatusDigits::new(request.status).as_str()], 1);
         self.gateway_bytes.add(&[request.service, "in"], request.bytes_in);
         self.gateway_bytes.add(&[request.service, "out"], request.bytes_out);
         self.gateway_latency.add(&[request.service], request.latency);
@@ -272,8 +299,22 @@ impl Tally for Metrics {
 }
 
 /// `name="value",…` with each value as the text format wants it.
-fn labels(names: &[&str], values: &[String]) -> String {
-    names.iter().zip(values).map(|(name, value)| format!("{name}=\"{}\"", label(value))).collect::<Vec<_>>().join(",")
+fn labels(names: &[&str], values: &str) -> String {
+    names.iter().zip(values.split(KEY_SEPARATOR)).map(|(name, value)| format!("{name}=\"{}\"", label(value))).collect::<Vec<_>>().join(",")
+}
+
+/// A status code's three digits (every code HTTP carries has three), without allocating.
+struct StatusDigits([u8; 3]);
+
+impl StatusDigits {
+    fn new(status: u16) -> StatusDigits {
+        let digit = |value: u16| b'0' + (value % 10) as u8;
+        StatusDigits([digit(status / 100), digit(status / 10), digit(status)])
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("ASCII digits")
+    }
 }
 
 /// A label value as the text format wants it: backslash, quote and newline escaped.
@@ -294,6 +335,7 @@ mod tests {
         let metrics = Metrics::default();
         metrics.observe(&seen("InitiateAuth", 200, None, 3));
         metrics.observe(&seen("InitiateAuth", 400, Some("NotAuthorizedException"), 7));
+        metrics.observe(&seen("InitiateAuth", 200, None, 4));
         metrics.observe(&seen("ListUsers", 200, None, 30));
         metrics.observe(&seen("GetCredentialsForIdentity", 200, None, 2));
         metrics.count(Counted::SignIn { flow: "USER_PASSWORD_AUTH", outcome: "Fail" });
@@ -302,8 +344,10 @@ mod tests {
         let push = PushCounts { connections: 2, to_sockets: 5, ..PushCounts::default() };
         let text = metrics.render(push, Some((4, 3)));
         assert!(text.contains("cognate_requests_total{api=\"cognito-idp\",operation=\"InitiateAuth\",status=\"400\",error=\"NotAuthorizedException\"} 1"), "{text}");
-        assert!(text.contains("cognate_request_duration_seconds_bucket{api=\"cognito-idp\",operation=\"InitiateAuth\",le=\"0.005\"} 1"), "{text}");
-        assert!(text.contains("cognate_request_duration_seconds_bucket{api=\"cognito-idp\",operation=\"InitiateAuth\",le=\"0.01\"} 2"), "{text}");
+        assert!(text.contains("cognate_requests_total{api=\"cognito-idp\",operation=\"InitiateAuth\",status=\"200\",error=\"\"} 2"), "{text}");
+        assert!(text.contains("cognate_request_duration_seconds_bucket{api=\"cognito-idp\",operation=\"InitiateAuth\",le=\"0.005\"} 2"), "{text}");
+        assert!(text.contains("cognate_request_duration_seconds_bucket{api=\"cognito-idp\",operation=\"InitiateAuth\",le=\"0.01\"} 3"), "{text}");
+        assert!(text.contains("cognate_sign_in_attempts_total{operation=\"InitiateAuth\",outcome=\"answered\"} 2"), "{text}");
         assert!(text.contains("cognate_sign_in_attempts_total{operation=\"InitiateAuth\",outcome=\"NotAuthorizedException\"} 1"), "{text}");
         assert!(!text.contains("cognate_sign_in_attempts_total{operation=\"ListUsers\""), "{text}");
         assert!(text.contains("cognate_sign_ins_total{flow=\"USER_PASSWORD_AUTH\",outcome=\"Fail\"} 1"), "{text}");
