@@ -3,6 +3,8 @@
 //! no downtime. SECRET_HASH and the token endpoint accept any of them. The secrets are sealed
 //! under the master key; a list never shows them.
 
+use std::sync::Arc;
+
 use super::{client_not_found, client_seal_context, AppClient, ClientSecretDescriptor, SealedClientSecret, UserPoolService};
 use crate::crypto::constant_time_eq;
 use crate::error::{Constraint, DomainError, DomainResult, InvalidMember};
@@ -36,16 +38,11 @@ fn secret_id(client_id: &str, created_ms: i64) -> String {
 
 impl UserPoolService {
     /// Every secret of a client, opened.
-    pub(crate) fn client_secret_values(&self, client: &AppClient) -> DomainResult<Vec<String>> {
+    pub(crate) fn client_secret_values(&self, client: &AppClient) -> DomainResult<Vec<Arc<str>>> {
         // The sealed values as stored, oldest first (as `secrets_of` orders them, without copies).
         let sealed = client.sealed_secret.iter().chain(client.more_secrets.iter().map(|secret| &secret.sealed));
         let context = client_seal_context(&client.client_id);
-        sealed
-            .map(|sealed| {
-                let bytes = self.master_key.open(sealed, &context)?;
-                String::from_utf8(bytes).map_err(DomainError::internal)
-            })
-            .collect()
+        sealed.map(|sealed| self.opened_secrets.open(&self.master_key, sealed, &context)).collect()
     }
 
     /// Whether `given` is one of the client's secrets (each compared in constant time).

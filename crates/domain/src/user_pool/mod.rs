@@ -19,6 +19,7 @@ pub mod password;
 pub mod providers;
 mod resource_server;
 mod client_secrets;
+mod opened_secrets;
 pub mod rotation;
 pub mod settings_enums;
 pub mod sign_in_records;
@@ -71,6 +72,7 @@ pub struct UserPoolService {
     /// Token issuers are `<issuer_base>/<pool id>`.
     issuer_base: String,
     signing_keys: Arc<signing_key_cache::SigningKeyCache>,
+    opened_secrets: Arc<opened_secrets::OpenedSecrets>,
     /// Pools with clients, and resource servers, while the config version is unchanged.
     config: Arc<config_cache::ConfigCache<PoolAndClient>>,
     /// Whether a pool exists, by pool id, while the config version is unchanged.
@@ -208,6 +210,7 @@ impl UserPoolService {
             account_id: account_id.into(),
             issuer_base: issuer_base.into().trim_end_matches('/').to_string(),
             signing_keys: Arc::default(),
+            opened_secrets: Arc::default(),
             config: Arc::default(),
             pools: Arc::default(),
             resource_servers: Arc::default(),
