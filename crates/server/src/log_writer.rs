@@ -237,7 +237,7 @@ impl std::fmt::Display for Timestamp {
         let since_epoch = self.0.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         let seconds = since_epoch.as_secs();
         let (days, second_of_day) = (seconds / 86_400, seconds % 86_400);
-        let (year, month, day) = civil_date(days);
+        let (year, month, day) = cognate_domain::clock::civil_from_days(days as i64);
         write!(
             out,
             "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
@@ -247,20 +247,6 @@ impl std::fmt::Display for Timestamp {
             since_epoch.subsec_micros()
         )
     }
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_date(days: u64) -> (u64, u64, u64) {
-    let shifted = days + 719_468;
-    let era = shifted / 146_097;
-    let day_of_era = shifted % 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 impl Write for LogWriter {
