@@ -51,12 +51,12 @@ static ACTIVE: OnceLock<Arc<Shared>> = OnceLock::new();
 /// The form of the request lines [`request_line`] writes, once they are to be written directly.
 static DIRECT: OnceLock<LineForm> = OnceLock::new();
 
-/// How the subscriber writes its lines, which a directly written request line copies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How the subscriber writes its lines (`--log-format`), which a directly written request line copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LineForm {
-    /// `2026-12-07T21:32:26.163569Z  INFO request request_id=… status=200 …`, without colours.
+    // `2026-12-07T21:32:26.163569Z  INFO request request_id=… status=200 …`, without colours.
     Text,
-    /// One JSON object a line, the event's fields flattened beside `timestamp`, `level` and `message`.
+    // One JSON object a line, the event's fields flattened beside `timestamp`, `level` and `message`.
     Json,
 }
 

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use cognate_server::app::build_app;
 use cognate_server::config::{Config, ConfigArgs};
+use cognate_server::log_writer::LineForm;
 use cognate_server::serve::Front;
 
 #[derive(Parser)]
@@ -17,13 +18,7 @@ struct Cli {
     command: Command,
     /// Log lines as text or as one JSON object per line [default: text].
     #[arg(long, global = true, env = "COGNATE_LOG_FORMAT", value_enum, default_value = "text")]
-    log_format: LogFormat,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
+    log_format: LineForm,
 }
 
 #[derive(Subcommand)]
@@ -110,9 +105,8 @@ struct ImportArgs {
 
 /// Logging to standard output: for `serve`, through the log writer's thread (its guard writes
 /// what is left when it is dropped); for the other commands, directly.
-fn init_logging(format: LogFormat, serving: bool) -> Option<cognate_server::log_writer::LogWriterGuard> {
-    use cognate_server::log_writer::{self, LineForm};
-    log_writer::init(if matches!(format, LogFormat::Json) { LineForm::Json } else { LineForm::Text }, serving)
+fn init_logging(form: LineForm, serving: bool) -> Option<cognate_server::log_writer::LogWriterGuard> {
+    cognate_server::log_writer::init(form, serving)
 }
 
 #[tokio::main]
