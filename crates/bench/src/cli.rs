@@ -9,6 +9,11 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Keep the load's threads in the normal scheduling class. By default they run as batch
+    /// threads, so that a response waking one does not preempt the server mid-request and charge
+    /// the switch to the server's CPU time (see `scheduling`).
+    #[arg(long, global = true)]
+    pub normal_scheduling: bool,
 }
 
 #[derive(Subcommand)]

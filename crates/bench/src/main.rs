@@ -39,12 +39,15 @@ mod gateway_load;
 mod observing_load;
 mod console_load;
 mod peer_load;
+mod scheduling;
 
 #[tokio::main]
 async fn main() {
     // Every reqwest client here takes AWS-LC as rustls's provider, as the server's do.
     cognate_server::tls::install_crypto_provider();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    scheduling::yield_to_the_server(cli.normal_scheduling);
+    match cli.command {
         Command::Startup { binary, runs } => startup(binary, runs).await,
         Command::Seed { database_url, users } => {
             if let Some(path) = database_url.strip_prefix("sqlite://") {
