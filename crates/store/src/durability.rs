@@ -3,7 +3,8 @@
 //! store acknowledged — before the failures, during them and after space came back — is found
 //! when the database is opened again, and the store reports itself unhealthy while it cannot
 //! write. And every connection that writes syncs each commit (`synchronous = FULL`), so that
-//! an acknowledged write also outlives a power loss.
+//! an acknowledged write also outlives a power loss. A PostgreSQL connection the server closed
+//! while it sat in the pool is never handed out.
 
 use cognate_domain::store::{ClusterStore, PoolStore, UserRecord, UserStore};
 use cognate_domain::user_pool::{Attribute, User, UserStatus};
@@ -87,4 +88,28 @@ async fn every_sqlite_connection_that_writes_syncs_each_commit() {
     *turn = Some(writer.connect().unwrap());
     let level: i64 = turn.as_ref().unwrap().query_row("PRAGMA synchronous", [], |row| row.get(0)).unwrap();
     assert_eq!(level, 2);
+}
+
+/// The pool pings only connections idle for over a second before handing them out: those the
+/// server closed meanwhile (a restart, an idle timeout in between) fail the ping and are
+/// replaced, so no query meets a dead connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_connection_closed_while_idle_is_replaced_before_use() {
+    use sqlx::Connection;
+    let url = crate::testing::fresh_postgres_database().await;
+    let store = SqlStore::connect(&url).await.unwrap();
+    for _ in 0..4 {
+        store.list_app_clients("us-east-1_none", None, 10).await.unwrap();
+    }
+    let mut admin = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let closed = sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+    assert!(!closed.is_empty(), "the pool's connections were open");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    for round in 0..8 {
+        let listed = store.list_app_clients("us-east-1_none", None, 10).await;
+        assert!(listed.is_ok(), "round {round}: {listed:?}");
+    }
 }
