@@ -9,6 +9,10 @@
 //! is free or at the next tick. Children started from here (`startup`'s servers) go back to the
 //! normal class (`--reset-on-fork`).
 //!
+//! The yardstick that signs beside the load ([`crate::server_cpu`]) stands for a server thread,
+//! so its thread goes back to the normal class ([`as_a_normal_thread`]): it is preempted as the
+//! server's threads are, and a batch yardstick would sign slower than they can.
+//!
 //! The class is set with util-linux's `chrt` on every thread of this process (the runtime's
 //! threads exist before `main`'s body runs; threads started later inherit it), which keeps the
 //! crate free of `unsafe`.
@@ -30,6 +34,14 @@ pub(crate) fn yield_to_the_server(normal_scheduling: bool) {
     }
 }
 
+/// Puts the calling thread back in the normal scheduling class (its id is the last part of
+/// `/proc/thread-self`'s target, `PID/task/TID`).
+pub(crate) fn as_a_normal_thread() {
+    let Ok(link) = std::fs::read_link("/proc/thread-self") else { return };
+    let Some(tid) = link.file_name().and_then(|name| name.to_str()).map(str::to_string) else { return };
+    let _ = Command::new("chrt").args(["--other", "--reset-on-fork", "--pid", "0", &tid]).output();
+}
+
 #[cfg(test)]
 mod tests {
     /// `chrt --pid` on this process reads back the batch class for the whole process.
@@ -45,5 +57,16 @@ mod tests {
         assert!(lines.iter().all(|line| line.contains("SCHED_BATCH")), "{shown}");
         worker.thread().unpark();
         worker.join().unwrap();
+        // A thread put back in the normal class; the others stay batch threads.
+        let yardstick = std::thread::spawn(|| {
+            super::as_a_normal_thread();
+            let tid = std::fs::read_link("/proc/thread-self").unwrap().file_name().unwrap().to_str().unwrap().to_string();
+            let own = std::process::Command::new("chrt").args(["--pid", &tid]).output().unwrap();
+            String::from_utf8(own.stdout).unwrap()
+        });
+        let own = yardstick.join().unwrap();
+        assert!(own.contains("SCHED_OTHER"), "{own}");
+        let main = std::process::Command::new("chrt").args(["--pid", &pid]).output().unwrap();
+        assert!(String::from_utf8(main.stdout).unwrap().contains("SCHED_BATCH"));
     }
 }

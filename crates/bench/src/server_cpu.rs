@@ -73,6 +73,7 @@ impl Beside {
         let thread = std::thread::Builder::new()
             .name("yardstick".into())
             .spawn(move || {
+                crate::scheduling::as_a_normal_thread();
                 let (key, claims) = yardstick_key();
                 let (mut signed, mut nanos) = (0u64, 0u64);
                 while !flag.load(Ordering::Relaxed) {
