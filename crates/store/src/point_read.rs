@@ -1,12 +1,13 @@
 //! Point reads on PostgreSQL over a few connections of their own, for the reads on the token
 //! paths (the refresh context, the config version).
 //!
-//! Through sqlx's pool a read costs three round trips: the pool pings a connection when it hands
-//! it out and again when it takes it back. A connection here only runs reads, in autocommit, so
-//! it is never handed back in the middle of anything: a read that fails or is abandoned drops
-//! its connection, and a connection that ran a read to the end is kept for the next. A read that
-//! failed on a kept connection (the server may have closed it while it was idle) is tried once
-//! more on a new one. Connections are opened as reads need them, up to a bound.
+//! Through sqlx's pool a read costs two round trips or three: the pool pings a connection when
+//! it takes it back, and one idle for over a second again before it hands it out. A connection
+//! here only runs reads, in autocommit, so it is never handed back in the middle of anything: a
+//! read that fails or is abandoned drops its connection, and a connection that ran a read to the
+//! end is kept for the next. A read that failed on a kept connection (the server may have
+//! closed it while it was idle) is tried once more on a new one. Connections are opened as
+//! reads need them, up to a bound.
 
 use std::sync::Mutex;
 use std::time::Duration;
