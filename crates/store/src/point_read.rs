@@ -1,5 +1,5 @@
 //! Point reads on PostgreSQL over a few connections of their own, for the reads on the token
-//! paths (the refresh context, the config version).
+//! and credentials paths (the refresh context, the config version, a record by its key).
 //!
 //! Through sqlx's pool a read costs two round trips or three: the pool pings a connection when
 //! it takes it back, and one idle for over a second again before it hands it out. A connection
@@ -16,6 +16,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::Semaphore;
 
+use super::statement::Param;
 use super::{backend, StoreError, StoreResult, POSTGRES_WAIT};
 
 /// A read, with its wait for a connection and the connection it may have to open, that takes
@@ -36,7 +37,7 @@ impl PointReads {
     }
 
     /// The rows of `statement` with `parameters` bound in order.
-    pub(crate) async fn fetch_all(&self, statement: &str, parameters: &[&str]) -> StoreResult<Vec<AnyRow>> {
+    pub(crate) async fn fetch_all(&self, statement: &str, parameters: &[Param<'_>]) -> StoreResult<Vec<AnyRow>> {
         let read = async {
             let _permit = self.open.acquire().await.map_err(|_| StoreError::Unavailable("the reads' connections are closed".into()))?;
             let kept = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
@@ -51,14 +52,17 @@ impl PointReads {
             .unwrap_or_else(|_| Err(StoreError::Unavailable(format!("no answer from the database within {} s", READ_TIMEOUT.as_secs()))))
     }
 
-    async fn run(&self, kept: Option<AnyConnection>, statement: &str, parameters: &[&str]) -> StoreResult<Vec<AnyRow>> {
+    async fn run(&self, kept: Option<AnyConnection>, statement: &str, parameters: &[Param<'_>]) -> StoreResult<Vec<AnyRow>> {
         let mut connection = match kept {
             Some(connection) => connection,
             None => AnyConnection::connect(&self.url).await.map_err(backend)?,
         };
         let mut query = sqlx::query(statement);
         for parameter in parameters {
-            query = query.bind(*parameter);
+            query = match *parameter {
+                Param::Text(text) => query.bind(text),
+                Param::Int(number) => query.bind(number),
+            };
         }
         let rows = query.fetch_all(&mut connection).await.map_err(backend)?;
         self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(connection);

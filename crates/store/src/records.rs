@@ -10,7 +10,10 @@ impl RecordStore for SqlStore {
         if let Some(found) = self.local.as_ref().and_then(|local| local.text(STATEMENT, &[&kind, &scope, &key, &now_ms])) {
             return Ok(found);
         }
-        let row = sqlx::query(STATEMENT).bind(kind).bind(scope).bind(key).bind(now_ms).fetch_optional(&self.pool).await.map_err(backend)?;
+        let row = match &self.point_reads {
+            Some(reads) => reads.fetch_all(STATEMENT, &[Param::Text(kind), Param::Text(scope), Param::Text(key), Param::Int(Some(now_ms))]).await?.into_iter().next(),
+            None => sqlx::query(STATEMENT).bind(kind).bind(scope).bind(key).bind(now_ms).fetch_optional(&self.pool).await.map_err(backend)?,
+        };
         row.map(|row| row.try_get::<String, _>(0).map_err(backend)).transpose()
     }
 

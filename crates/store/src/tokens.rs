@@ -105,7 +105,7 @@ impl TokenStore for SqlStore {
             Some(rows) => rows,
             None => {
                 let rows = match &self.point_reads {
-                    Some(reads) => reads.fetch_all(STATEMENT, &[token_hash]).await?,
+                    Some(reads) => reads.fetch_all(STATEMENT, &[crate::statement::Param::Text(token_hash)]).await?,
                     None => sqlx::query(STATEMENT).bind(token_hash).fetch_all(&self.pool).await.map_err(backend)?,
                 };
                 rows.iter()
