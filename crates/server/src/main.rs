@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use cognate_server::app::build_app;
 use cognate_server::config::{Config, ConfigArgs};
-use cognate_server::log_writer::LineForm;
+use cognate_server::log_writer::{self, LineForm};
 use cognate_server::serve::Front;
 
 #[derive(Parser)]
@@ -103,16 +103,12 @@ struct ImportArgs {
     user_pool_id: Option<String>,
 }
 
-/// Logging to standard output: for `serve`, through the log writer's thread (its guard writes
-/// what is left when it is dropped); for the other commands, directly.
-fn init_logging(form: LineForm, serving: bool) -> Option<cognate_server::log_writer::LogWriterGuard> {
-    cognate_server::log_writer::init(form, serving)
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _log_writer = init_logging(cli.log_format, matches!(cli.command, Command::Serve(_)));
+    // For `serve`, lines go through the log writer's thread; its guard writes what is left when
+    // it is dropped at the end of `main`.
+    let _log_writer = log_writer::init(cli.log_format, matches!(cli.command, Command::Serve(_)));
     let result = match cli.command {
         Command::Serve(args) => serve(args.config, args.apply).await,
         Command::Apply(args) => apply(args).await,
@@ -306,7 +302,7 @@ async fn serve(args: ConfigArgs, apply: Option<std::path::PathBuf>) -> Result<()
         eprintln!("WARNING: --insecure-accept-any-signature is on: signatures are NOT checked. Local development only.");
     }
     // What this start has logged comes before what it prints.
-    cognate_server::log_writer::written();
+    log_writer::written();
     keep_generated_root_credentials(&app)?;
     if let Some(certificates) = &certificates {
         certificates.reload_on_hangup();

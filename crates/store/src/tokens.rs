@@ -1,6 +1,7 @@
 //! `SqlStore` as the domain's `TokenStore`: signing keys, refresh-token families and challenge sessions (taken with DELETE … RETURNING, so each answers once across all nodes).
 
 use super::*;
+use crate::statement::Param;
 
 /// One row of the refresh context's query, as either read path returns it.
 struct RefreshRow {
@@ -105,7 +106,7 @@ impl TokenStore for SqlStore {
             Some(rows) => rows,
             None => {
                 let rows = match &self.point_reads {
-                    Some(reads) => reads.fetch_all(STATEMENT, &[crate::statement::Param::Text(token_hash)]).await?,
+                    Some(reads) => reads.fetch_all(STATEMENT, &[Param::Text(token_hash)]).await?,
                     None => sqlx::query(STATEMENT).bind(token_hash).fetch_all(&self.pool).await.map_err(backend)?,
                 };
                 rows.iter()
