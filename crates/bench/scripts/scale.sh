@@ -1,8 +1,8 @@
 #!/bin/bash
 # The scale workloads over a small and a large seeded pool, side by side: starts the release
 # server on each database (both stay up, on ports 9301 and 9302), then runs ListUsers by email,
-# AdminGetUser, password sign-ins and refreshes, each at concurrency 8 for SECONDS, on the small
-# pool and at once on the large one, ROUNDS times over. One line per run; at the end, for each
+# AdminGetUser, password sign-ins and refreshes, each at concurrency 8 for SECONDS, on one pool
+# and right after on the other, ROUNDS times over. One line per run; at the end, for each
 # workload, the median over the rounds of large/small for p50, p99 and requests per second. Odd
 # rounds run the small pool first, even rounds the large one, so that a drift of the machine
 # within a round favours neither.
