@@ -5,7 +5,6 @@
 use cognate_domain::store::{ConflictOn, RecordWrite};
 
 /// A value bound to a statement.
-#[derive(Clone, Copy)]
 pub(crate) enum Param<'a> {
     Text(&'a str),
     Int(Option<i64>),
