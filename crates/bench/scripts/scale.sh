@@ -17,8 +17,8 @@
 set -euo pipefail
 rounds=$1 seconds=$2
 urls=("$3" "$6") users=("$4" "$7") dirs=("$5" "$8") names=(small large)
-servers=()
-trap 'kill "${servers[@]}" 2>/dev/null || true' EXIT
+servers=() results=$(mktemp)
+trap 'kill "${servers[@]}" 2>/dev/null || true; rm -f "$results"' EXIT
 for side in 0 1; do
   target/release/cognate serve --listen "127.0.0.1:930$((side + 1))" --data-dir "${dirs[$side]}" --database-url "${urls[$side]}" \
     --rate-limit-per-address 0 --rate-limit-per-client 0 > "${dirs[$side]}/server.log" 2>&1 &
@@ -29,7 +29,9 @@ for side in 0 1; do
   grep -q "listening" "${dirs[$side]}/server.log" || { echo "the ${names[$side]} server did not start: ${dirs[$side]}/server.log" >&2; exit 1; }
 done
 
-# One workload on one side: "REQ_PER_S P50_MS P99_MS", and the refresh's ratio line if any.
+# One workload on one side: "REQ_PER_S P50_MS P99_MS ERRORS", and the refresh's ratio line if
+# any; when cognate-load reports no requests (it failed), the end of what it said before any
+# backtrace goes to stderr.
 run() {
   local side=$1 workload=$2 pool client body extra=()
   read -r pool client < "${dirs[$side]}/seeded"
@@ -41,13 +43,14 @@ run() {
     Refresh) body="{\"ClientId\":\"$client\",\"AuthFlow\":\"REFRESH_TOKEN_AUTH\",\"AuthParameters\":{\"REFRESH_TOKEN\":\"{refresh}\"}}"
       extra=(--target InitiateAuth --server-pid "${servers[$side]}" --refresh-from "$client:user0000001:Bench-Pass-123") ;;
   esac
-  AWS_ACCESS_KEY_ID=$(sed -n 's/^access_key_id=//p' "${dirs[$side]}/root-credentials") \
-  AWS_SECRET_ACCESS_KEY=$(sed -n 's/^secret_access_key=//p' "${dirs[$side]}/root-credentials") \
-    target/release/cognate-load run --endpoint "http://127.0.0.1:930$((side + 1))" --concurrency 8 --seconds "$seconds" "${extra[@]}" --body "$body" 2>&1 |
-    sed -nE 's/.* ([0-9]+) req\/s, p50 ([0-9.]+) ms, p99 ([0-9.]+) ms, .*, ([0-9]+) errors.*/\1 \2 \3 \4/p; s/.*(ratio [0-9.]+).*/  \1/p'
+  local output
+  output=$(AWS_ACCESS_KEY_ID=$(sed -n 's/^access_key_id=//p' "${dirs[$side]}/root-credentials") \
+    AWS_SECRET_ACCESS_KEY=$(sed -n 's/^secret_access_key=//p' "${dirs[$side]}/root-credentials") \
+    target/release/cognate-load run --endpoint "http://127.0.0.1:930$((side + 1))" --concurrency 8 --seconds "$seconds" "${extra[@]}" --body "$body" 2>&1) || true
+  grep -q ' req/s, ' <<< "$output" || sed '/^stack backtrace:/,$d' <<< "$output" | tail -5 >&2
+  sed -nE 's/.* ([0-9]+) req\/s, p50 ([0-9.]+) ms, p99 ([0-9.]+) ms, .*, ([0-9]+) errors.*/\1 \2 \3 \4/p; s/.*(ratio [0-9.]+).*/  \1/p' <<< "$output"
 }
 
-results=$(mktemp)
 for round in $(seq 1 "$rounds"); do
   for workload in ListUsers AdminGetUser SignIn Refresh; do
     for side in $([ $((round % 2)) = 1 ] && echo 0 1 || echo 1 0); do
@@ -79,4 +82,3 @@ awk '
       printf "%s: p50 %.2f, p99 %.2f, requests per second %.2f\n", workloads[w], median(p50, n), median(p99, n), median(rate, n)
     }
   }' "$results"
-rm -f "$results"
